@@ -1,0 +1,87 @@
+/**
+ * Ports: what the core needs from the outside world. Adapters in functions/adapters implement
+ * them over pg, S3, Cognito and ffmpeg; unit tests implement them with in-memory fakes.
+ * AWS and the local stack differ only in how adapters are configured, never in which run.
+ */
+import type { Caller, ProcessedVideoMetadata, Task } from './task';
+
+export interface NewTask {
+  ownerId: string;
+  fileName: string;
+  contentType: string;
+  declaredBytes: number;
+  uploadExpiresAt: Date;
+  /** Random part of the server-chosen upload key (see uploadKey in task.ts). */
+  keyNonce: string;
+}
+
+export interface ListTasksQuery {
+  ownerId: string;
+  limit: number;
+  order: 'asc' | 'desc';
+  /** Exclusive id bound for keyset pagination. */
+  after?: number;
+}
+
+export interface TaskRepository {
+  /** Creates the users row for a Cognito identity if it does not exist yet. */
+  ensureUser(caller: Caller): Promise<void>;
+  create(task: NewTask): Promise<Task>;
+  /** Returns null when missing or owned by someone else: ownership is part of the lookup. */
+  findForOwner(id: number, ownerId: string): Promise<Task | null>;
+  list(query: ListTasksQuery): Promise<Task[]>;
+  /** Deletes the row; returns the deleted task (for its object keys) or null. */
+  deleteForOwner(id: number, ownerId: string): Promise<Task | null>;
+  findByOriginalKey(key: string): Promise<Task | null>;
+  /**
+   * Conditional transitions: each succeeds only from the expected state and returns the updated
+   * task, or null when the task is gone or already past that state (duplicate delivery).
+   */
+  markUploaded(key: string, sourceBytes: number): Promise<Task | null>;
+  markProcessing(id: number): Promise<Task | null>;
+  markProcessed(id: number, outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata }): Promise<Task | null>;
+  markFailed(id: number, reason: string): Promise<Task | null>;
+  /** Fails every awaiting_upload task whose upload window has closed; returns how many. */
+  expireAbandonedUploads(now: Date): Promise<number>;
+  ping(): Promise<void>;
+}
+
+export interface PresignedUpload {
+  url: string;
+  fields: Record<string, string>;
+  expiresAt: Date;
+  maxBytes: number;
+}
+
+export interface ObjectStore {
+  presignUpload(input: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }): Promise<PresignedUpload>;
+  presignDownload(input: { key: string; expiresInSeconds: number; downloadFileName?: string }): Promise<string>;
+  /** Size in bytes, or null when the object does not exist. */
+  head(key: string): Promise<number | null>;
+  deleteMany(keys: string[]): Promise<void>;
+  putFile(input: { key: string; path: string; contentType: string }): Promise<void>;
+  /** Downloads the object to a local path (worker); returns bytes written. */
+  download(key: string, path: string): Promise<number>;
+}
+
+export interface IdentityTokens {
+  accessToken: string;
+  refreshToken?: string;
+  expiresIn: number;
+}
+
+export interface IdentityProvider {
+  /** Throws ConflictError when the username or email is taken. */
+  signUp(input: { username: string; email: string; password: string }): Promise<{ sub: string }>;
+  /** Resolves an email to its username; null when unknown. */
+  usernameForEmail(email: string): Promise<string | null>;
+  /** Throws UnauthorizedError for unknown users and wrong passwords alike. */
+  login(input: { username: string; password: string }): Promise<IdentityTokens>;
+  refresh(refreshToken: string): Promise<IdentityTokens>;
+}
+
+export interface Clock {
+  now(): Date;
+}
+
+export const systemClock: Clock = { now: () => new Date() };

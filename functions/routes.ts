@@ -1,0 +1,32 @@
+/**
+ * The one route table (design brief, decision 2). The CDK API construct, the local gateway and
+ * the OpenAPI document are all generated from it. `name` is the Lambda's entry file:
+ * functions/api/<name>.ts exporting `handler`.
+ */
+export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+
+export interface RouteDefinition {
+  name: string;
+  method: HttpMethod;
+  /** API Gateway path syntax: `{id}` is a path parameter. */
+  path: string;
+  /** true: the Lambda authorizer must accept a Cognito access token first. */
+  auth: boolean;
+  /** Whether the function talks to PostgreSQL, and so runs inside the VPC. */
+  database: boolean;
+  summary: string;
+}
+
+export const routes = [
+  { name: 'signup', method: 'POST', path: '/api/auth/signup', auth: false, database: false, summary: 'Create a pilot account' },
+  { name: 'login', method: 'POST', path: '/api/auth/login', auth: false, database: false, summary: 'Log in with username or email' },
+  { name: 'refresh', method: 'POST', path: '/api/auth/refresh', auth: false, database: false, summary: 'Exchange a refresh token for a new access token' },
+  { name: 'create-task', method: 'POST', path: '/api/tasks', auth: true, database: true, summary: 'Create a task and get a presigned upload' },
+  { name: 'list-tasks', method: 'GET', path: '/api/tasks', auth: true, database: true, summary: "List the caller's tasks" },
+  { name: 'get-task', method: 'GET', path: '/api/tasks/{id}', auth: true, database: true, summary: 'Get one task with download URLs' },
+  { name: 'delete-task', method: 'DELETE', path: '/api/tasks/{id}', auth: true, database: true, summary: 'Delete a task and every object it owns' },
+  { name: 'health', method: 'GET', path: '/api/health', auth: false, database: true, summary: 'Service and database health' },
+  { name: 'openapi', method: 'GET', path: '/api/openapi.json', auth: false, database: false, summary: 'This API as an OpenAPI 3.1 document' },
+] as const satisfies readonly RouteDefinition[];
+
+export type RouteName = (typeof routes)[number]['name'];
