@@ -1,0 +1,57 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { IdrlStackProps } from './stack';
+
+/** Reads one context value (`app.node.tryGetContext`), so tests can pass a plain object. */
+export type ContextReader = (key: string) => unknown;
+
+export const DEFAULT_STACK_NAME = 'IdrlVideoPlatform';
+
+/**
+ * Parses CDK context (`npx cdk deploy -c allowedOrigins=https://a.example,https://b.example`) into typed stack
+ * props, rejecting malformed values at synth time. docs/infra.md lists every key.
+ */
+export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { stackName: string } {
+  const text = (key: string): string | undefined => {
+    const value = read(key);
+    if (value === undefined || value === '') return undefined;
+    if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`Context ${key} must be a string or a number`);
+    return String(value);
+  };
+  const integer = (key: string): number | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    const parsed = Number(value);
+    if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`Context ${key} must be a non-negative integer, got "${value}"`);
+    return parsed;
+  };
+
+  const removal = text('removalPolicy') ?? 'retain';
+  if (removal !== 'retain' && removal !== 'destroy') throw new Error(`Context removalPolicy must be retain or destroy, got "${removal}"`);
+  const instanceType = text('databaseInstanceType');
+  const workerTimeoutSeconds = integer('workerTimeoutSeconds');
+  const logRetentionDays = integer('logRetentionDays');
+  const logRetention = Object.values(logs.RetentionDays).find((days): days is logs.RetentionDays => days === logRetentionDays);
+  if (logRetentionDays !== undefined && logRetention === undefined) {
+    throw new Error(`Context logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, ...), got ${logRetentionDays}`);
+  }
+
+  return {
+    stackName: text('stackName') ?? DEFAULT_STACK_NAME,
+    description: 'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
+    allowedOrigins: (text('allowedOrigins') ?? '')
+      .split(',')
+      .map((origin) => origin.trim())
+      .filter((origin) => origin.length > 0),
+    removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    databaseInstanceType: instanceType ? new ec2.InstanceType(instanceType) : undefined,
+    databaseMaxConnections: integer('databaseMaxConnections'),
+    databaseRouteReservedConcurrency: integer('databaseRouteReservedConcurrency'),
+    workerMaxConcurrency: integer('workerMaxConcurrency'),
+    workerMemorySize: integer('workerMemorySize'),
+    workerTimeout: workerTimeoutSeconds === undefined ? undefined : Duration.seconds(workerTimeoutSeconds),
+    logRetention,
+    alarmEmail: text('alarmEmail'),
+  };
+}

@@ -1,0 +1,183 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
+import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
+import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/task';
+import { routes, type RouteDefinition, type RouteName } from '#functions/routes';
+import type { Database } from './database';
+import type { Identity, IdentityAdminAction } from './identity';
+import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
+import type { Network } from './network';
+import type { ObjectAccess, Storage } from './storage';
+
+/** What a route's function may touch besides PostgreSQL (which the route table's `database` flag decides). */
+export interface RouteAccess {
+  /** Object actions by prefix. Presigned URLs carry the signer's permissions, so these bound what a URL can do. */
+  readonly objects?: ObjectAccess;
+  /** Cognito admin actions; present (even empty) when the function calls Cognito at all. */
+  readonly identity?: readonly IdentityAdminAction[];
+}
+
+const READ_TASK_OBJECTS: ObjectAccess = { [UPLOADS_PREFIX]: ['s3:GetObject'], [PROCESSED_PREFIX]: ['s3:GetObject'] };
+
+/**
+ * Least privilege per route (docs/infra.md, "Per-function IAM"). A route missing here gets no access beyond
+ * the database flag of the route table: new routes start with nothing.
+ */
+export const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
+  signup: { identity: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:ListUsers'] },
+  login: { identity: ['cognito-idp:ListUsers'] },
+  refresh: { identity: [] },
+  // The presigned POST is signed with this function's credentials: this is all an upload can ever do.
+  'create-task': { objects: { [UPLOADS_PREFIX]: ['s3:PutObject'] } },
+  // Tasks in a list carry the same presigned download URLs as a single task.
+  'list-tasks': { objects: READ_TASK_OBJECTS },
+  'get-task': { objects: READ_TASK_OBJECTS },
+  'delete-task': { objects: { [UPLOADS_PREFIX]: ['s3:DeleteObject'], [PROCESSED_PREFIX]: ['s3:DeleteObject'] } },
+};
+
+export interface ApiProps {
+  readonly network: Network;
+  readonly database: Database;
+  readonly storage: Storage;
+  readonly identity: Identity;
+  /** Origins other than the API's own allowed by CORS (e.g. a console dev server). Empty: no CORS. */
+  readonly allowedOrigins: readonly string[];
+  /**
+   * Reserved concurrency of each route that uses PostgreSQL: with a pool of one connection per instance, this is
+   * that route's connection budget. The stack chooses it against the database's connection limit.
+   * @default - no reservation
+   */
+  readonly databaseRouteReservedConcurrency?: number;
+  /** @default 50 requests per second */
+  readonly throttlingRateLimit?: number;
+  /** @default 100 requests */
+  readonly throttlingBurstLimit?: number;
+  /** How long API Gateway caches an authorizer answer per token. @default Duration.minutes(5) */
+  readonly authorizerCacheTtl?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The HTTP API: one Lambda per entry of the route table, behind the Lambda authorizer where `auth` is set. */
+export class Api extends Construct {
+  readonly httpApi: apigwv2.HttpApi;
+  readonly stage: apigwv2.HttpStage;
+  readonly authorizerFunction: FunctionWithLogGroup;
+  readonly routeFunctions: ReadonlyMap<RouteName, FunctionWithLogGroup>;
+
+  constructor(scope: Construct, id: string, props: ApiProps) {
+    super(scope, id);
+
+    this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
+      description: 'IDRL video platform API',
+      createDefaultStage: false,
+      // The console served by this API is same-origin; CORS is only for other origins (a dev server, a CDN).
+      corsPreflight:
+        props.allowedOrigins.length > 0
+          ? {
+              allowOrigins: [...props.allowedOrigins],
+              allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.DELETE, apigwv2.CorsHttpMethod.OPTIONS],
+              allowHeaders: ['Authorization', 'Content-Type'],
+              maxAge: Duration.days(1),
+            }
+          : undefined,
+    });
+
+    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.stage = new apigwv2.HttpStage(this, 'DefaultStage', {
+      httpApi: this.httpApi,
+      stageName: '$default',
+      autoDeploy: true,
+      throttle: { rateLimit: props.throttlingRateLimit ?? 50, burstLimit: props.throttlingBurstLimit ?? 100 },
+      accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(accessLogs), format: accessLogFormat() },
+    });
+
+    this.authorizerFunction = new FunctionWithLogGroup(this, 'Authorizer', {
+      entry: 'functions/api/authorizer.ts',
+      serviceName: 'idrl-api',
+      description: 'Verifies Cognito access tokens for the HTTP API',
+      logRetention: props.logRetention,
+    });
+    grantWithEnvironment(this.authorizerFunction, props.identity.verifierUse());
+    const authorizer = new HttpLambdaAuthorizer('CognitoAccessToken', this.authorizerFunction, {
+      responseTypes: [HttpLambdaResponseType.SIMPLE],
+      identitySource: ['$request.header.Authorization'],
+      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(5),
+    });
+
+    const functions = new Map<RouteName, FunctionWithLogGroup>();
+    for (const route of routes as readonly (RouteDefinition & { name: RouteName })[]) {
+      const fn = this.routeFunction(route, props);
+      functions.set(route.name, fn);
+      const [httpRoute] = this.httpApi.addRoutes({
+        path: route.path,
+        methods: [apigwv2.HttpMethod[route.method]],
+        integration: new HttpLambdaIntegration(`${constructId(route.name)}Integration`, fn),
+        authorizer: route.auth ? authorizer : undefined,
+      });
+      if (!route.auth && httpRoute) {
+        Validations.of(httpRoute).acknowledge({
+          id: 'AwsSolutions-APIG4',
+          reason: `${route.method} ${route.path} is public by design (${route.summary}).`,
+        });
+      }
+    }
+    this.routeFunctions = functions;
+  }
+
+  /** The API's own origin (scheme and host), where the web console is served. */
+  get origin(): string {
+    return `https://${this.httpApi.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`;
+  }
+
+  private routeFunction(route: RouteDefinition & { name: RouteName }, props: ApiProps): FunctionWithLogGroup {
+    const access = ROUTE_ACCESS[route.name] ?? {};
+    const fn = new FunctionWithLogGroup(this, constructId(route.name), {
+      entry: `functions/api/${route.name}.ts`,
+      serviceName: 'idrl-api',
+      description: `${route.method} ${route.path}: ${route.summary}`,
+      logRetention: props.logRetention,
+      ...(route.database
+        ? {
+            vpc: props.network.vpc,
+            securityGroups: [props.network.databaseClientSecurityGroup],
+            reservedConcurrentExecutions: props.databaseRouteReservedConcurrency,
+          }
+        : {}),
+    });
+    if (route.database) grantWithEnvironment(fn, props.database.appUse());
+    if (access.objects) grantWithEnvironment(fn, props.storage.objectUse(access.objects));
+    if (access.identity) grantWithEnvironment(fn, props.identity.clientUse(access.identity));
+    return fn;
+  }
+}
+
+/** `create-task` → `CreateTask`. */
+function constructId(routeName: string): string {
+  return routeName.replace(/(^|-)([a-z])/g, (_match, _dash: string, letter: string) => letter.toUpperCase());
+}
+
+/** One JSON object per request: the fields needed to trace a request and tell authorizer from handler failures. */
+function accessLogFormat(): AccessLogFormat {
+  return AccessLogFormat.custom(
+    JSON.stringify({
+      requestId: '$context.requestId',
+      ip: '$context.identity.sourceIp',
+      requestTime: '$context.requestTime',
+      routeKey: '$context.routeKey',
+      status: '$context.status',
+      protocol: '$context.protocol',
+      responseLength: '$context.responseLength',
+      latencyMs: '$context.responseLatency',
+      integrationError: '$context.integrationErrorMessage',
+      authorizerError: '$context.authorizer.error',
+    }),
+  );
+}

@@ -1,0 +1,105 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as cognito from 'aws-cdk-lib/aws-cognito';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import { Construct } from 'constructs';
+import type { ResourceUse } from './lambda-defaults';
+
+/** Cognito actions that need IAM. SignUp, InitiateAuth (password and refresh) are public client APIs. */
+export type IdentityAdminAction = 'cognito-idp:AdminConfirmSignUp' | 'cognito-idp:ListUsers';
+
+export interface IdentityProps {
+  /**
+   * What `cdk destroy` does to the user pool (and so to every account).
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default Duration.hours(1) */
+  readonly accessTokenValidity?: Duration;
+  /** @default Duration.days(30) */
+  readonly refreshTokenValidity?: Duration;
+}
+
+/**
+ * The Cognito user pool and its public app client. Sign-up goes through our API (SignUp, then
+ * AdminConfirmSignUp): pilots are confirmed at once, as in the league's original API.
+ */
+export class Identity extends Construct {
+  readonly userPool: cognito.UserPool;
+  readonly userPoolClient: cognito.UserPoolClient;
+
+  constructor(scope: Construct, id: string, props: IdentityProps = {}) {
+    super(scope, id);
+
+    this.userPool = new cognito.UserPool(this, 'UserPool', {
+      // SignUp is refused on a pool without self sign-up, even when our API is the only caller.
+      selfSignUpEnabled: true,
+      signInAliases: { username: true },
+      signInCaseSensitive: false,
+      standardAttributes: { email: { required: true, mutable: true } },
+      // SPEC §2: at least 8 characters, an upper-case letter, a lower-case letter and a digit.
+      passwordPolicy: {
+        minLength: 8,
+        requireUppercase: true,
+        requireLowercase: true,
+        requireDigits: true,
+        requireSymbols: false,
+        tempPasswordValidity: Duration.days(3),
+      },
+      accountRecovery: cognito.AccountRecovery.NONE,
+      autoVerify: {},
+      mfa: cognito.Mfa.OFF,
+      featurePlan: cognito.FeaturePlan.LITE,
+      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+    });
+
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG1',
+      reason: 'The password policy is the SPEC\'s (min 8, upper, lower, digit); requiring symbols would reject passwords the league\'s API accepts.',
+    });
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG2',
+      reason: 'The SPEC defines username/password sign-in through the API only; MFA is not part of the product yet.',
+    });
+    Validations.of(this.userPool).acknowledge({
+      id: 'AwsSolutions-COG8',
+      reason: 'The Plus feature plan is billed per monthly active user; the Lite plan covers the password and refresh-token flows used here.',
+    });
+
+    this.userPoolClient = this.userPool.addClient('ApiClient', {
+      // Refresh-token auth is always enabled by CDK alongside the flows named here.
+      authFlows: { userPassword: true },
+      generateSecret: false,
+      preventUserExistenceErrors: true,
+      enableTokenRevocation: true,
+      accessTokenValidity: props.accessTokenValidity ?? Duration.hours(1),
+      idTokenValidity: props.accessTokenValidity ?? Duration.hours(1),
+      refreshTokenValidity: props.refreshTokenValidity ?? Duration.days(30),
+    });
+  }
+
+  /** The issuer of the pool's tokens: what the authorizer verifies against. */
+  get issuer(): string {
+    return `https://cognito-idp.${Stack.of(this).region}.amazonaws.com/${this.userPool.userPoolId}`;
+  }
+
+  /** USER_POOL_ID and USER_POOL_CLIENT_ID, plus exactly the admin actions given, on this pool only. */
+  clientUse(actions: readonly IdentityAdminAction[] = []): ResourceUse {
+    return {
+      environment: { USER_POOL_ID: this.userPool.userPoolId, USER_POOL_CLIENT_ID: this.userPoolClient.userPoolClientId },
+      grant: (fn) => {
+        if (actions.length > 0) {
+          iam.Grant.addToPrincipal({ grantee: fn, actions: [...actions], resourceArns: [this.userPool.userPoolArn] });
+        }
+      },
+    };
+  }
+
+  /** What the authorizer needs to verify access tokens with aws-jwt-verify; the JWKS is public. */
+  verifierUse(): ResourceUse {
+    const clientUse = this.clientUse();
+    return {
+      environment: { ...clientUse.environment, JWT_ISSUER: this.issuer, JWKS_URI: `${this.issuer}/.well-known/jwks.json` },
+      grant: clientUse.grant,
+    };
+  }
+}

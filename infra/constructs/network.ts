@@ -1,0 +1,74 @@
+import { RemovalPolicy } from 'aws-cdk-lib';
+import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+
+export interface NetworkProps {
+  /** Two AZs are the minimum an RDS subnet group accepts. @default 2 */
+  readonly maxAzs?: number;
+  /** Retention of the VPC flow log (rejected traffic only). @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/**
+ * A VPC with private isolated subnets only: no NAT gateway, no internet gateway (docs/infra.md, "The VPC").
+ * S3 is reached through a free gateway endpoint; the only interface endpoint is Secrets Manager, for the
+ * migration trigger, the one function that reads the master secret.
+ */
+export class Network extends Construct {
+  readonly vpc: ec2.Vpc;
+  /** Carried by every function that talks to PostgreSQL; the database accepts 5432 from it alone. */
+  readonly databaseClientSecurityGroup: ec2.SecurityGroup;
+  /** Carried by the migration function only; the Secrets Manager endpoint accepts 443 from it alone. */
+  readonly secretsClientSecurityGroup: ec2.SecurityGroup;
+  readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint;
+
+  constructor(scope: Construct, id: string, props: NetworkProps = {}) {
+    super(scope, id);
+
+    this.vpc = new ec2.Vpc(this, 'Vpc', {
+      maxAzs: props.maxAzs ?? 2,
+      natGateways: 0,
+      subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
+      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
+    });
+
+    // Rejected traffic only: enough to debug a security group, and next to nothing to ingest.
+    const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
+      retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
+      removalPolicy: RemovalPolicy.DESTROY,
+    });
+    this.vpc.addFlowLog('RejectedTraffic', {
+      destination: ec2.FlowLogDestination.toCloudWatchLogs(flowLogGroup),
+      trafficType: ec2.FlowLogTrafficType.REJECT,
+    });
+
+    this.databaseClientSecurityGroup = new ec2.SecurityGroup(this, 'DatabaseClients', {
+      vpc: this.vpc,
+      description: 'Lambda functions that connect to PostgreSQL',
+      // Isolated subnets have no route out of the VPC: egress is bounded by the route tables, not this group.
+      allowAllOutbound: true,
+    });
+    this.secretsClientSecurityGroup = new ec2.SecurityGroup(this, 'SecretsClients', {
+      vpc: this.vpc,
+      description: 'The migration trigger, which reads the database master secret',
+      allowAllOutbound: true,
+    });
+
+    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'SecretsManagerEndpointSg', {
+      vpc: this.vpc,
+      description: 'Secrets Manager interface endpoint',
+      allowAllOutbound: false,
+    });
+    endpointSecurityGroup.addIngressRule(this.secretsClientSecurityGroup, ec2.Port.tcp(443), 'HTTPS from the migration trigger');
+
+    this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
+      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
+      privateDnsEnabled: true,
+      securityGroups: [endpointSecurityGroup],
+      open: false,
+      // One AZ halves the hourly cost; it is used once per deploy and is reachable from every subnet of the VPC.
+      subnets: { subnets: this.vpc.isolatedSubnets.slice(0, 1) },
+    });
+  }
+}

@@ -1,0 +1,122 @@
+import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import * as s3 from 'aws-cdk-lib/aws-s3';
+import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
+import * as sqs from 'aws-cdk-lib/aws-sqs';
+import { Construct } from 'constructs';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/task';
+import type { ResourceUse } from './lambda-defaults';
+
+/** Receives after which a message goes to the DLQ; the worker reads it as MAX_RECEIVE_COUNT. */
+export const MAX_RECEIVE_COUNT = 3;
+/** AWS's guidance for SQS event sources: visibility timeout at least six times the function timeout. */
+const VISIBILITY_TIMEOUT_FACTOR = 6;
+
+export type ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
+export type ObjectPrefix = typeof UPLOADS_PREFIX | typeof PROCESSED_PREFIX;
+/** Which object actions a function may take under which key prefixes. */
+export type ObjectAccess = Partial<Record<ObjectPrefix, readonly ObjectAction[]>>;
+
+export interface StorageProps {
+  /** Origins allowed to upload and download straight from the browser (bucket CORS); more with allowBrowserOrigins. */
+  readonly allowedOrigins: readonly string[];
+  /** The worker's timeout: the queue's visibility timeout is derived from it. */
+  readonly workerTimeout: Duration;
+  /**
+   * What `cdk destroy` does to the bucket. DESTROY also empties it first.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy;
+  /** @default 1 day */
+  readonly abortIncompleteMultipartUploadAfter?: Duration;
+}
+
+/**
+ * The private video bucket, the upload queue and its DLQ. Only `uploads/` notifies the queue, with
+ * `s3:ObjectCreated:*` because multipart uploads emit CompleteMultipartUpload, not Put.
+ */
+export class Storage extends Construct {
+  readonly bucket: s3.Bucket;
+  readonly queue: sqs.Queue;
+  readonly deadLetterQueue: sqs.Queue;
+
+  constructor(scope: Construct, id: string, props: StorageProps) {
+    super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+
+    this.bucket = new s3.Bucket(this, 'Bucket', {
+      blockPublicAccess: s3.BlockPublicAccess.BLOCK_ALL,
+      // S3-managed keys: encrypted at rest at no cost and without KMS request charges on every video byte;
+      // access control is IAM + presigned URLs, so a customer key would add no separation of duties here.
+      encryption: s3.BucketEncryption.S3_MANAGED,
+      enforceSSL: true,
+      objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
+      versioned: false,
+      // Objects live as long as their task; only abandoned multipart parts (invisible, but billed) expire.
+      lifecycleRules: [
+        {
+          id: 'abort-incomplete-multipart-uploads',
+          enabled: true,
+          abortIncompleteMultipartUploadAfter: props.abortIncompleteMultipartUploadAfter ?? Duration.days(1),
+        },
+      ],
+      removalPolicy,
+      autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
+    });
+
+    if (props.allowedOrigins.length > 0) this.allowBrowserOrigins(props.allowedOrigins);
+    Validations.of(this.bucket).acknowledge({
+      id: 'AwsSolutions-S1',
+      reason:
+        'Server access logs are not kept: every object is written or read through a presigned URL that the API issued for one task, and the API access log records who asked for it. CloudTrail S3 data events can be enabled when object-level auditing is required.',
+    });
+
+    this.deadLetterQueue = new sqs.Queue(this, 'DeadLetterQueue', {
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      retentionPeriod: Duration.days(14),
+    });
+    this.queue = new sqs.Queue(this, 'UploadsQueue', {
+      // SQS-managed SSE: S3 can publish to it without a customer KMS key policy.
+      encryption: sqs.QueueEncryption.SQS_MANAGED,
+      enforceSSL: true,
+      visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      retentionPeriod: Duration.days(4),
+      deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
+    });
+
+    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), { prefix: UPLOADS_PREFIX });
+  }
+
+  /** Lets pages from these origins post uploads and fetch downloads (presigned) straight from the bucket. */
+  allowBrowserOrigins(origins: readonly string[]): void {
+    this.bucket.addCorsRule({
+      allowedMethods: [s3.HttpMethods.POST, s3.HttpMethods.PUT, s3.HttpMethods.GET],
+      allowedOrigins: [...origins],
+      allowedHeaders: ['*'],
+      // Multipart and resumable clients read each part's ETag.
+      exposedHeaders: ['ETag'],
+      maxAge: 3000,
+    });
+  }
+
+  /**
+   * BUCKET_NAME plus exactly the object actions under exactly the prefixes given. Reads cover HeadObject;
+   * without s3:ListBucket a missing object answers 403 rather than 404, which no function relies on.
+   */
+  objectUse(access: ObjectAccess): ResourceUse {
+    return {
+      environment: { BUCKET_NAME: this.bucket.bucketName },
+      grant: (fn) => {
+        const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
+        for (const [prefix, actions] of Object.entries(access)) {
+          iam.Grant.addToPrincipal({ grantee: fn, actions: [...actions], resourceArns: [this.bucket.arnForObjects(`${prefix}*`)] });
+          Validations.of(fn).acknowledge({
+            id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${prefix}*]`,
+            reason: `Object keys are per task (${prefix}{taskId}/...): the wildcard is the key prefix, and the actions are only ${actions.join(', ')}.`,
+          });
+        }
+      },
+    };
+  }
+}

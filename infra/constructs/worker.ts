@@ -1,0 +1,76 @@
+import { Duration, Size } from 'aws-cdk-lib';
+import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
+import type * as logs from 'aws-cdk-lib/aws-logs';
+import { Construct } from 'constructs';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/task';
+import { FFMPEG_PATH, FFPROBE_PATH, FfmpegLayer } from '../../layers/ffmpeg/ffmpeg-layer';
+import type { Database } from './database';
+import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
+import type { Network } from './network';
+import { MAX_RECEIVE_COUNT, type Storage } from './storage';
+
+/** Worker sizing (docs/infra.md, "Worker sizing"). The queue's visibility timeout is derived from the timeout. */
+export const WORKER_DEFAULTS = {
+  memorySize: 3008,
+  timeout: Duration.seconds(180),
+  ephemeralStorage: Size.mebibytes(2048),
+  maxConcurrency: 5,
+} as const;
+
+export interface WorkerProps {
+  readonly network: Network;
+  readonly database: Database;
+  readonly storage: Storage;
+  /** ffmpeg's x264 encode scales with vCPUs, which scale with memory. @default 3008 */
+  readonly memorySize?: number;
+  /** Must match the timeout the storage construct derived the visibility timeout from. @default Duration.seconds(180) */
+  readonly timeout?: Duration;
+  /** /tmp holds the source's first seconds and the outputs. @default Size.mebibytes(2048) */
+  readonly ephemeralStorage?: Size;
+  /** SQS event source maxConcurrency: bounds worker database connections (pool size 1). @default 5 */
+  readonly maxConcurrency?: number;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+}
+
+/** The SQS-driven video worker: one message at a time, partial batch failures, ffmpeg from the layer. */
+export class Worker extends Construct {
+  readonly function: FunctionWithLogGroup;
+  readonly layer: FfmpegLayer;
+
+  constructor(scope: Construct, id: string, props: WorkerProps) {
+    super(scope, id);
+    const { network, database, storage } = props;
+
+    this.layer = new FfmpegLayer(this, 'FfmpegLayer');
+    this.function = new FunctionWithLogGroup(this, 'ProcessUpload', {
+      entry: 'functions/worker/process-upload.ts',
+      serviceName: 'idrl-worker',
+      description: 'Edits an uploaded video into the league format with ffmpeg',
+      memorySize: props.memorySize ?? WORKER_DEFAULTS.memorySize,
+      timeout: props.timeout ?? WORKER_DEFAULTS.timeout,
+      ephemeralStorageSize: props.ephemeralStorage ?? WORKER_DEFAULTS.ephemeralStorage,
+      layers: [this.layer],
+      vpc: network.vpc,
+      securityGroups: [network.databaseClientSecurityGroup],
+      logRetention: props.logRetention,
+      environment: { FFMPEG_PATH, FFPROBE_PATH, MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT) },
+    });
+    grantWithEnvironment(this.function, database.appUse());
+    grantWithEnvironment(
+      this.function,
+      storage.objectUse({
+        [UPLOADS_PREFIX]: ['s3:GetObject', 's3:DeleteObject'],
+        [PROCESSED_PREFIX]: ['s3:PutObject', 's3:DeleteObject'],
+      }),
+    );
+
+    this.function.addEventSource(
+      new lambdaEventSources.SqsEventSource(storage.queue, {
+        batchSize: 1,
+        reportBatchItemFailures: true,
+        maxConcurrency: props.maxConcurrency ?? WORKER_DEFAULTS.maxConcurrency,
+      }),
+    );
+  }
+}

@@ -1,0 +1,148 @@
+import { Aspects, CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import type * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as logs from 'aws-cdk-lib/aws-logs';
+import type { Construct } from 'constructs';
+import { routes } from '#functions/routes';
+import { Alarms } from './constructs/alarms';
+import { Api } from './constructs/api';
+import { Database } from './constructs/database';
+import { Identity } from './constructs/identity';
+import { Network } from './constructs/network';
+import { Storage } from './constructs/storage';
+import { Sweeper } from './constructs/sweeper';
+import { WORKER_DEFAULTS, Worker } from './constructs/worker';
+import { ProviderLogGroups } from './provider-log-groups';
+
+/** Connections kept free for PostgreSQL itself (superuser_reserved_connections, rdsadmin), migrations and a psql session. */
+export const DATABASE_CONNECTION_HEADROOM = 10;
+
+export interface IdrlStackProps extends StackProps {
+  /**
+   * Browser origins, besides the API's own (which serves the console), allowed by the API's and the bucket's CORS.
+   * @default - none
+   */
+  readonly allowedOrigins?: readonly string[];
+  /**
+   * Stateful resources on `cdk destroy`: RETAIN keeps the bucket and the user pool and leaves a final database
+   * snapshot; DESTROY deletes everything, data included.
+   * @default RemovalPolicy.RETAIN
+   */
+  readonly removalPolicy?: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
+  /** @default InstanceType.of(InstanceClass.T4G, InstanceSize.MICRO) */
+  readonly databaseInstanceType?: ec2.InstanceType;
+  /** PostgreSQL's max_connections for the instance type (t4g.micro: about 80). @default 80 */
+  readonly databaseMaxConnections?: number;
+  /** Reserved concurrency (and so connection budget) of each database route; 0 reserves none. @default 10 */
+  readonly databaseRouteReservedConcurrency?: number;
+  /** @default 5 */
+  readonly workerMaxConcurrency?: number;
+  /** @default 3008 */
+  readonly workerMemorySize?: number;
+  /** @default Duration.seconds(180) */
+  readonly workerTimeout?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
+  /** @default - alarms are not mailed */
+  readonly alarmEmail?: string;
+}
+
+/**
+ * The whole platform (docs/architecture.md). Throws at synth time when the concurrency that can hold database
+ * connections could exceed what PostgreSQL accepts.
+ */
+export class IdrlStack extends Stack {
+  readonly network: Network;
+  readonly database: Database;
+  readonly storage: Storage;
+  readonly identity: Identity;
+  readonly worker: Worker;
+  readonly api: Api;
+  readonly sweeper: Sweeper;
+  readonly alarms: Alarms;
+
+  constructor(scope: Construct, id: string, props: IdrlStackProps) {
+    super(scope, id, props);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
+    const workerTimeout = props.workerTimeout ?? WORKER_DEFAULTS.timeout;
+    const workerMaxConcurrency = props.workerMaxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
+    const routeReserved = props.databaseRouteReservedConcurrency ?? 10;
+    assertConnectionBudget({
+      workerMaxConcurrency,
+      routeReserved,
+      maxConnections: props.databaseMaxConnections ?? 80,
+    });
+
+    this.network = new Network(this, 'Network', { logRetention });
+    this.database = new Database(this, 'Database', {
+      network: this.network,
+      instanceType: props.databaseInstanceType,
+      removalPolicy: removalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+      logRetention,
+    });
+    this.storage = new Storage(this, 'Storage', { allowedOrigins: props.allowedOrigins ?? [], workerTimeout, removalPolicy });
+    this.identity = new Identity(this, 'Identity', { removalPolicy });
+    this.worker = new Worker(this, 'Worker', {
+      network: this.network,
+      database: this.database,
+      storage: this.storage,
+      memorySize: props.workerMemorySize,
+      timeout: workerTimeout,
+      maxConcurrency: workerMaxConcurrency,
+      logRetention,
+    });
+    this.api = new Api(this, 'Api', {
+      network: this.network,
+      database: this.database,
+      storage: this.storage,
+      identity: this.identity,
+      allowedOrigins: props.allowedOrigins ?? [],
+      databaseRouteReservedConcurrency: routeReserved > 0 ? routeReserved : undefined,
+      logRetention,
+    });
+    // The console is served by the API, so its uploads come from the API's origin.
+    this.storage.allowBrowserOrigins([this.api.origin]);
+    this.sweeper = new Sweeper(this, 'Sweeper', { network: this.network, database: this.database, logRetention });
+    this.alarms = new Alarms(this, 'Alarms', { deadLetterQueue: this.storage.deadLetterQueue, alarmEmail: props.alarmEmail });
+
+    Aspects.of(this).add(new ProviderLogGroups(logRetention));
+
+    new CfnOutput(this, 'ApiUrl', { value: this.api.stage.url, description: 'Base URL of the HTTP API (routes start with /api)' });
+    new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName });
+    new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
+    new CfnOutput(this, 'UserPoolClientId', { value: this.identity.userPoolClient.userPoolClientId });
+    new CfnOutput(this, 'Region', { value: this.region });
+
+    this.suppressAcceptedFindings();
+  }
+
+  /** cdk-nag findings accepted on purpose, each with its reason (docs/infra.md, "cdk-nag"). */
+  private suppressAcceptedFindings(): void {
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+      reason: 'The AWS-managed basic execution policy only lets a function write its own CloudWatch logs.',
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+      reason: 'The AWS-managed VPC execution policy only manages the network interfaces a VPC function needs, plus its logs.',
+    });
+  }
+}
+
+/**
+ * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper) × pool size 1 must stay below
+ * max_connections minus headroom; otherwise a burst could be refused connections by PostgreSQL.
+ */
+export function assertConnectionBudget(input: { workerMaxConcurrency: number; routeReserved: number; maxConnections: number }): void {
+  // Without reservations only the account's concurrency limit bounds the routes: nothing to check here.
+  if (input.routeReserved <= 0) return;
+  const databaseRoutes = routes.filter((route) => route.database).length;
+  const sweeper = 1;
+  const used = input.workerMaxConcurrency + input.routeReserved * databaseRoutes + sweeper;
+  const available = input.maxConnections - DATABASE_CONNECTION_HEADROOM;
+  if (used > available) {
+    throw new Error(
+      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${databaseRoutes} routes × ${input.routeReserved} + sweeper ${sweeper} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
+    );
+  }
+}

@@ -1,0 +1,53 @@
+import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { DockerImage } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
+import { Construct } from 'constructs';
+import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME } from '#infra/constructs/lambda-defaults';
+import { fromRoot } from '#infra/paths';
+
+/** The static x86_64 binaries shipped by npm (design brief, decision 9), and their names in the layer's bin/. */
+export const FFMPEG_LAYER_BINARIES = [
+  { source: 'node_modules/@ffmpeg-installer/linux-x64/ffmpeg', name: 'ffmpeg' },
+  { source: 'node_modules/@ffprobe-installer/linux-x64/ffprobe', name: 'ffprobe' },
+] as const;
+
+/** Lambda mounts layers at /opt, so bin/ffmpeg in the layer is /opt/bin/ffmpeg in the function. */
+export const FFMPEG_PATH = '/opt/bin/ffmpeg';
+export const FFPROBE_PATH = '/opt/bin/ffprobe';
+
+/**
+ * Copies the binaries into `<outputDir>/bin`, executable by any user (Lambda runs code as a non-owner user;
+ * the ffprobe package ships its binary as 0744). Throws rather than returning false: falling back to Docker
+ * bundling is never wanted.
+ */
+export function assembleFfmpegLayer(outputDir: string): true {
+  const binDir = path.join(outputDir, 'bin');
+  mkdirSync(binDir, { recursive: true });
+  for (const binary of FFMPEG_LAYER_BINARIES) {
+    const source = fromRoot(binary.source);
+    if (!existsSync(source)) throw new Error(`${source} is missing: run npm install (the layer is built from it)`);
+    const target = path.join(binDir, binary.name);
+    copyFileSync(source, target);
+    chmodSync(target, 0o755);
+  }
+  return true;
+}
+
+/** The ffmpeg/ffprobe Lambda layer, for Node.js 22 on x86_64. */
+export class FfmpegLayer extends lambda.LayerVersion {
+  constructor(scope: Construct, id: string) {
+    super(scope, id, {
+      description: 'ffmpeg and ffprobe static x86_64 binaries in /opt/bin',
+      compatibleRuntimes: [FUNCTION_RUNTIME],
+      compatibleArchitectures: [FUNCTION_ARCHITECTURE],
+      code: lambda.Code.fromAsset(fromRoot('layers/ffmpeg'), {
+        bundling: {
+          // Required by the type; never pulled, because local bundling always succeeds or throws.
+          image: DockerImage.fromRegistry('public.ecr.aws/docker/library/busybox'),
+          local: { tryBundle: assembleFfmpegLayer },
+        },
+      }),
+    });
+  }
+}

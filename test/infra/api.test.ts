@@ -1,0 +1,196 @@
+import { type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { routes, type RouteName } from '#functions/routes';
+import { logicalId, managedPoliciesOf, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
+
+// Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
+let synthesized: Synthesized;
+let template: Template;
+beforeAll(() => {
+  synthesized = synthesize();
+  template = synthesized.template;
+});
+
+function functionId(name: RouteName): string {
+  const fn = synthesized.stack.api.routeFunctions.get(name);
+  if (!fn) throw new Error(`No function for route ${name}`);
+  return logicalId(synthesized.stack, fn);
+}
+
+function environmentOf(id: string): Record<string, unknown> {
+  return (propertiesOf(template, id).Environment as { Variables: Record<string, unknown> }).Variables;
+}
+
+const bucketArn = (prefix: string): unknown => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] }, `/${prefix}*`]] });
+const rdsConnect = {
+  Action: 'rds-db:connect',
+  Effect: 'Allow',
+  Resource: {
+    'Fn::Join': [
+      '',
+      ['arn:', { Ref: 'AWS::Partition' }, ':rds-db:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':dbuser:', { 'Fn::GetAtt': [expect.stringMatching(/^DatabaseInstance/) as unknown, 'DbiResourceId'] }, '/idrl_app'],
+    ],
+  },
+};
+const userPoolArn = { 'Fn::GetAtt': [expect.stringMatching(/^IdentityUserPool/) as unknown, 'Arn'] };
+
+describe('routes', () => {
+  it('declares every route of the route table, each with its own function, and no other', () => {
+    const declared = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => {
+      const properties = route.Properties as { RouteKey: string; AuthorizationType: string };
+      return `${properties.RouteKey} ${properties.AuthorizationType}`;
+    });
+    expect(declared.sort()).toEqual(routes.map((route) => `${route.method} ${route.path} ${route.auth ? 'CUSTOM' : 'NONE'}`).sort());
+    expect([...synthesized.stack.api.routeFunctions.keys()].sort()).toEqual(routes.map((route) => route.name).sort());
+  });
+
+  it('puts exactly the database routes in the VPC, each with reserved concurrency', () => {
+    for (const route of routes) {
+      const properties = propertiesOf(template, functionId(route.name));
+      expect({ route: route.name, vpc: 'VpcConfig' in properties, reserved: properties.ReservedConcurrentExecutions }).toEqual({
+        route: route.name,
+        vpc: route.database,
+        reserved: route.database ? 10 : undefined,
+      });
+    }
+  });
+
+  it('reserves no concurrency when configured with 0', () => {
+    // Prepare + Act
+    const { template: unreserved } = synthesize({ databaseRouteReservedConcurrency: 0 });
+
+    // Assess
+    const reserved = Object.values(unreserved.findResources('AWS::Lambda::Function')).filter(
+      (fn) => (fn.Properties as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions !== undefined,
+    );
+    expect(reserved.map((fn) => (fn.Properties as { Description: string }).Description)).toEqual(['Fails tasks whose upload never arrived']);
+  });
+});
+
+describe('authorizer', () => {
+  it('is a Lambda authorizer with simple responses on the Authorization header, cached 5 minutes', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
+      AuthorizerType: 'REQUEST',
+      AuthorizerPayloadFormatVersion: '2.0',
+      EnableSimpleResponses: true,
+      IdentitySource: ['$request.header.Authorization'],
+      AuthorizerResultTtlInSeconds: 300,
+    });
+  });
+
+  it('runs outside the VPC with the issuer, JWKS and client id, and no IAM permission', () => {
+    const id = logicalId(synthesized.stack, synthesized.stack.api.authorizerFunction);
+    const properties = propertiesOf(template, id);
+    expect('VpcConfig' in properties).toBe(false);
+    const issuer = {
+      'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: expect.stringMatching(/^IdentityUserPool/) as unknown }]],
+    };
+    expect(environmentOf(id)).toEqual({
+      POWERTOOLS_SERVICE_NAME: 'idrl-api',
+      POWERTOOLS_METRICS_NAMESPACE: 'IDRL',
+      LOG_LEVEL: 'INFO',
+      NODE_OPTIONS: '--enable-source-maps',
+      USER_POOL_ID: { Ref: expect.stringMatching(/^IdentityUserPool/) as unknown },
+      USER_POOL_CLIENT_ID: { Ref: expect.stringMatching(/^IdentityUserPoolApiClient/) as unknown },
+      JWT_ISSUER: issuer,
+      JWKS_URI: {
+        'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: expect.stringMatching(/^IdentityUserPool/) as unknown }, '/.well-known/jwks.json']],
+      },
+    });
+    expect(policyStatementsOf(template, id)).toEqual([]);
+  });
+});
+
+describe('stage', () => {
+  it('throttles the default stage and writes JSON access logs to a group with retention', () => {
+    const accessLogsId = logicalId(synthesized.stack, synthesized.stack.api.node.findChild('AccessLogs'));
+    template.hasResourceProperties('AWS::ApiGatewayV2::Stage', {
+      StageName: '$default',
+      AutoDeploy: true,
+      DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
+      AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [accessLogsId, 'Arn'] } },
+    });
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties as { AccessLogSettings: { Format: string } };
+    expect(Object.keys(JSON.parse(stage.AccessLogSettings.Format) as object)).toEqual(
+      expect.arrayContaining(['requestId', 'ip', 'routeKey', 'status', 'integrationError', 'authorizerError']),
+    );
+    template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
+  });
+
+  it('allows CORS from the configured origins only, and has no CORS without any', () => {
+    template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
+      CorsConfiguration: {
+        AllowOrigins: ['https://console.example.com'],
+        AllowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        AllowHeaders: ['Authorization', 'Content-Type'],
+        MaxAge: 86400,
+      },
+    });
+
+    // Prepare + Act
+    const { template: sameOrigin } = synthesize({ allowedOrigins: [] });
+
+    // Assess
+    const api = Object.values(sameOrigin.findResources('AWS::ApiGatewayV2::Api'))[0]?.Properties as Record<string, unknown>;
+    expect(api.CorsConfiguration).toBeUndefined();
+  });
+});
+
+describe('least-privilege IAM per function', () => {
+  it('lets create-task only put objects under uploads/ (the presigned POST carries this permission)', () => {
+    expect(policyStatementsOf(template, functionId('create-task'))).toEqual([
+      rdsConnect,
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+    ]);
+  });
+
+  it('lets get-task and list-tasks only read objects under uploads/ and processed/', () => {
+    for (const name of ['get-task', 'list-tasks'] as const) {
+      expect(policyStatementsOf(template, functionId(name))).toEqual([
+        rdsConnect,
+        { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+        { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+      ]);
+    }
+  });
+
+  it('lets delete-task only delete objects under uploads/ and processed/', () => {
+    expect(policyStatementsOf(template, functionId('delete-task'))).toEqual([
+      rdsConnect,
+      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+    ]);
+  });
+
+  it('gives signup and login only the Cognito admin actions they call, on the pool only, and refresh none', () => {
+    expect(policyStatementsOf(template, functionId('signup'))).toEqual([
+      { Action: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:ListUsers'], Effect: 'Allow', Resource: userPoolArn },
+    ]);
+    expect(policyStatementsOf(template, functionId('login'))).toEqual([{ Action: 'cognito-idp:ListUsers', Effect: 'Allow', Resource: userPoolArn }]);
+    expect(policyStatementsOf(template, functionId('refresh'))).toEqual([]);
+    expect(environmentOf(functionId('refresh'))).toMatchObject({ USER_POOL_ID: expect.anything() as unknown, USER_POOL_CLIENT_ID: expect.anything() as unknown });
+  });
+
+  it('gives health only the database, and the public pages nothing', () => {
+    expect(policyStatementsOf(template, functionId('health'))).toEqual([rdsConnect]);
+    for (const name of routes.filter((route) => !route.database && !['signup', 'login', 'refresh'].includes(route.name)).map((route) => route.name)) {
+      expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({ name, statements: [] });
+      expect(managedPoliciesOf(template, functionId(name))).toEqual([
+        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']] },
+      ]);
+    }
+  });
+
+  it('tells database functions where PostgreSQL is and to use IAM authentication', () => {
+    expect(environmentOf(functionId('get-task'))).toMatchObject({
+      DB_HOST: { 'Fn::GetAtt': [expect.stringMatching(/^DatabaseInstance/) as unknown, 'Endpoint.Address'] },
+      DB_PORT: { 'Fn::GetAtt': [expect.stringMatching(/^DatabaseInstance/) as unknown, 'Endpoint.Port'] },
+      DB_NAME: 'idrl',
+      DB_USER: 'idrl_app',
+      DB_IAM_AUTH: 'true',
+      NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      BUCKET_NAME: { Ref: expect.stringMatching(/^StorageBucket/) as unknown },
+    });
+    expect(environmentOf(functionId('login'))).not.toHaveProperty('DB_HOST');
+  });
+});

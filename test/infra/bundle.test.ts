@@ -1,0 +1,99 @@
+import { execFile } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FFMPEG_LAYER_BINARIES } from '../../layers/ffmpeg/ffmpeg-layer';
+import { fromRoot } from '#infra/paths';
+
+/** Lambda's limit on a function's unzipped code plus all its layers. */
+const LAMBDA_UNZIPPED_LIMIT_BYTES = 262_144_000;
+
+interface Resource {
+  Type: string;
+  Properties: Record<string, unknown> & { Code?: { S3Key?: string }; Content?: { S3Key?: string }; Environment?: { Variables?: Record<string, unknown> } };
+}
+
+const run = promisify(execFile);
+let outdir: string;
+let resources: Record<string, Resource>;
+let cdkOutput: string;
+
+// Prepare + Act once: the real `cdk synth` of cdk.json (esbuild bundles, the assembled layer, cdk-nag).
+beforeAll(async () => {
+  outdir = mkdtempSync(path.join(tmpdir(), 'idrl-synth-'));
+  const { stdout, stderr } = await run(fromRoot('node_modules/.bin/cdk'), ['synth', '--quiet', '--no-notices', '--output', outdir], {
+    cwd: fromRoot(),
+    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+    maxBuffer: 64 * 1024 * 1024,
+  });
+  cdkOutput = stdout + stderr;
+  const template = JSON.parse(readFileSync(path.join(outdir, 'IdrlVideoPlatform.template.json'), 'utf8')) as { Resources: Record<string, Resource> };
+  resources = template.Resources;
+});
+
+afterAll(() => {
+  rmSync(outdir, { recursive: true, force: true });
+});
+
+/** The staged asset folder of a function (Code) or a layer (Content). */
+function assetDir(resource: Resource): string {
+  const key = resource.Properties.Code?.S3Key ?? resource.Properties.Content?.S3Key;
+  if (!key) throw new Error('Resource has no S3 asset');
+  return path.join(outdir, `asset.${key.replace(/\.zip$/, '')}`);
+}
+
+function sizeOf(dir: string): number {
+  return readdirSync(dir, { recursive: true, withFileTypes: true })
+    .filter((entry) => entry.isFile())
+    .reduce((total, entry) => total + statSync(path.join(entry.parentPath, entry.name)).size, 0);
+}
+
+function ourFunctions(): [string, Resource][] {
+  return Object.entries(resources).filter(
+    ([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME !== undefined,
+  );
+}
+
+describe('cdk synth (cdk.json)', () => {
+  it('synthesizes with cdk-nag and reports no finding', () => {
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
+    expect(report.pluginReports).toEqual([]);
+    expect(cdkOutput).not.toMatch(/ERROR|WARNING/);
+  });
+
+  it('bundles every function with the local esbuild into an ESM file with a source map and the SDK inside', () => {
+    const functions = ourFunctions();
+    expect(functions.length).toBeGreaterThanOrEqual(15);
+    for (const [id, fn] of functions) {
+      const dir = assetDir(fn);
+      expect({ id, files: readdirSync(dir).sort() }).toEqual({ id, files: ['index.mjs', 'index.mjs.map'] });
+      const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
+      expect(code.startsWith("import { createRequire as topLevelCreateRequire } from 'node:module';")).toBe(true);
+      // Bundled, not resolved from the runtime: no bare import of an SDK package survives.
+      expect({ id, sdkImports: code.match(/from\s*"@aws-sdk\/[^"]+"/g) ?? [] }).toEqual({ id, sdkImports: [] });
+    }
+  });
+
+  it('assembles the layer with executable ffmpeg and ffprobe under bin/', async () => {
+    const layer = Object.values(resources).find((resource) => resource.Type === 'AWS::Lambda::LayerVersion');
+    if (!layer) throw new Error('No layer in the template');
+    const bin = path.join(assetDir(layer), 'bin');
+    expect(readdirSync(bin).sort()).toEqual(FFMPEG_LAYER_BINARIES.map((binary) => binary.name).sort());
+    for (const binary of FFMPEG_LAYER_BINARIES) {
+      expect({ name: binary.name, mode: (statSync(path.join(bin, binary.name)).mode & 0o777).toString(8) }).toEqual({ name: binary.name, mode: '755' });
+    }
+    const { stdout } = await run(path.join(bin, 'ffmpeg'), ['-hide_banner', '-version']);
+    expect(stdout).toMatch(/^ffmpeg version/);
+  });
+
+  it('keeps the worker bundle plus the layer inside the 250 MB unzipped limit', () => {
+    const worker = Object.values(resources).find((resource) => resource.Properties.Environment?.Variables?.FFMPEG_PATH !== undefined);
+    const layer = Object.values(resources).find((resource) => resource.Type === 'AWS::Lambda::LayerVersion');
+    if (!worker || !layer) throw new Error('No worker or layer in the template');
+    const total = sizeOf(assetDir(worker)) + sizeOf(assetDir(layer));
+    expect(total).toBeLessThan(LAMBDA_UNZIPPED_LIMIT_BYTES);
+    expect(existsSync(path.join(assetDir(worker), 'index.mjs'))).toBe(true);
+  });
+});

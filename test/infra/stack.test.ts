@@ -1,0 +1,152 @@
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
+import { type Template } from 'aws-cdk-lib/assertions';
+import { RetentionDays } from 'aws-cdk-lib/aws-logs';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { stackPropsFromContext } from '#infra/config';
+import { assertConnectionBudget } from '#infra/stack';
+import { logicalId, synthesize, type Synthesized } from '#test/infra/synth';
+
+// Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
+let synthesized: Synthesized;
+let template: Template;
+beforeAll(() => {
+  synthesized = synthesize();
+  template = synthesized.template;
+});
+
+type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
+
+describe('stack', () => {
+  it('outputs the API URL, bucket, user pool, client and region', () => {
+    expect(template.toJSON().Outputs).toEqual({
+      ApiUrl: {
+        Description: 'Base URL of the HTTP API (routes start with /api)',
+        Value: {
+          'Fn::Join': ['', ['https://', { Ref: logicalId(synthesized.stack, synthesized.stack.api.httpApi) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/']],
+        },
+      },
+      BucketName: { Value: { Ref: logicalId(synthesized.stack, synthesized.stack.storage.bucket) } },
+      UserPoolId: { Value: { Ref: logicalId(synthesized.stack, synthesized.stack.identity.userPool) } },
+      UserPoolClientId: { Value: { Ref: logicalId(synthesized.stack, synthesized.stack.identity.userPoolClient) } },
+      Region: { Value: { Ref: 'AWS::Region' } },
+    });
+  });
+
+  it('gives every log group a retention and every function, CDK providers included, an explicit log group', () => {
+    const resources = template.toJSON().Resources as Resources;
+    const logGroups = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');
+    expect(logGroups.filter(([, group]) => group.Properties.RetentionInDays !== 30).map(([id]) => id)).toEqual([]);
+    const functions = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+    const withoutOwnGroup = functions.filter(([, fn]) => {
+      const ref = (fn.Properties.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
+      return ref === undefined || resources[ref]?.Type !== 'AWS::Logs::LogGroup';
+    });
+    expect(withoutOwnGroup.map(([id]) => id)).toEqual([]);
+    template.resourceCountIs('Custom::LogRetention', 0);
+  });
+
+  it('runs every function of the project on Node.js 22, x86_64, from a minified ESM bundle with source maps', () => {
+    const ours = Object.values(template.findResources('AWS::Lambda::Function')).filter(
+      (fn) => (fn.Properties as { Environment?: { Variables?: Record<string, string> } }).Environment?.Variables?.POWERTOOLS_SERVICE_NAME !== undefined,
+    );
+    expect(ours.length).toBeGreaterThanOrEqual(15);
+    for (const fn of ours) {
+      expect(fn.Properties).toMatchObject({
+        Runtime: 'nodejs22.x',
+        Architectures: ['x86_64'],
+        Handler: 'index.handler',
+        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) as unknown },
+      });
+    }
+  });
+
+  it('uses the configured log retention everywhere', () => {
+    // Prepare + Act
+    const { template: weekly } = synthesize({ logRetention: RetentionDays.ONE_WEEK });
+
+    // Assess
+    const retentions = Object.values(weekly.findResources('AWS::Logs::LogGroup')).map((group) => (group.Properties as { RetentionInDays: number }).RetentionInDays);
+    expect(new Set(retentions)).toEqual(new Set([7]));
+  });
+});
+
+describe('database connection budget', () => {
+  it('accepts worker 5 + 5 routes × 10 + sweeper 1 against 80 connections', () => {
+    expect(() => {
+      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 10, maxConnections: 80 });
+    }).not.toThrow();
+  });
+
+  it('refuses a configuration that could exceed max_connections minus headroom, at synth time', () => {
+    expect(() => synthesize({ databaseRouteReservedConcurrency: 20 })).toThrow(
+      'Database connection budget exceeded: worker 5 + 5 routes × 20 + sweeper 1 = 106 > 70 (max_connections 80 − headroom 10)',
+    );
+  });
+});
+
+describe('configuration from CDK context', () => {
+  it('parses every key into typed stack props', () => {
+    // Prepare
+    const context: Record<string, string> = {
+      stackName: 'Pilot',
+      allowedOrigins: 'https://a.example, https://b.example,',
+      removalPolicy: 'destroy',
+      databaseInstanceType: 't4g.small',
+      databaseMaxConnections: '180',
+      databaseRouteReservedConcurrency: '20',
+      workerMaxConcurrency: '8',
+      workerMemorySize: '4096',
+      workerTimeoutSeconds: '240',
+      logRetentionDays: '14',
+      alarmEmail: 'ops@example.com',
+    };
+
+    // Act
+    const props = stackPropsFromContext((key) => context[key]);
+
+    // Assess
+    expect({ ...props, databaseInstanceType: props.databaseInstanceType?.toString(), workerTimeout: props.workerTimeout?.toSeconds() }).toEqual({
+      stackName: 'Pilot',
+      description: 'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
+      allowedOrigins: ['https://a.example', 'https://b.example'],
+      removalPolicy: RemovalPolicy.DESTROY,
+      databaseInstanceType: 't4g.small',
+      databaseMaxConnections: 180,
+      databaseRouteReservedConcurrency: 20,
+      workerMaxConcurrency: 8,
+      workerMemorySize: 4096,
+      workerTimeout: Duration.seconds(240).toSeconds(),
+      logRetention: 14,
+      alarmEmail: 'ops@example.com',
+    });
+  });
+
+  it('defaults to a retained stack with no extra origins', () => {
+    expect(stackPropsFromContext(() => undefined)).toEqual({
+      stackName: 'IdrlVideoPlatform',
+      description: 'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
+      allowedOrigins: [],
+      removalPolicy: RemovalPolicy.RETAIN,
+      databaseInstanceType: undefined,
+      databaseMaxConnections: undefined,
+      databaseRouteReservedConcurrency: undefined,
+      workerMaxConcurrency: undefined,
+      workerMemorySize: undefined,
+      workerTimeout: undefined,
+      logRetention: undefined,
+      alarmEmail: undefined,
+    });
+  });
+
+  it('rejects malformed values with the key in the message', () => {
+    expect(() => stackPropsFromContext((key) => (key === 'removalPolicy' ? 'snapshot' : undefined))).toThrow(
+      'Context removalPolicy must be retain or destroy, got "snapshot"',
+    );
+    expect(() => stackPropsFromContext((key) => (key === 'workerMaxConcurrency' ? 'five' : undefined))).toThrow(
+      'Context workerMaxConcurrency must be a non-negative integer, got "five"',
+    );
+    expect(() => stackPropsFromContext((key) => (key === 'logRetentionDays' ? '10' : undefined))).toThrow(
+      "Context logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, ...), got 10",
+    );
+  });
+});

@@ -1,0 +1,55 @@
+import { App, type Stack } from 'aws-cdk-lib';
+import { Template } from 'aws-cdk-lib/assertions';
+import { IdrlStack, type IdrlStackProps } from '#infra/stack';
+
+export interface SynthOptions {
+  /**
+   * Run esbuild and assemble the layer. Off by default: assertions on the template do not need the bundles,
+   * and test/infra/bundle.test.ts covers the real bundling through `cdk synth`.
+   */
+  bundle?: boolean;
+}
+
+export interface Synthesized {
+  stack: IdrlStack;
+  template: Template;
+}
+
+/** Synthesizes the stack as the app does, with the given props (defaults otherwise). */
+export function synthesize(props: Partial<IdrlStackProps> = {}, options: SynthOptions = {}): Synthesized {
+  const app = new App({ context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const stack = new IdrlStack(app, 'Test', { allowedOrigins: ['https://console.example.com'], ...props });
+  return { stack, template: Template.fromStack(stack) };
+}
+
+/** The logical id CloudFormation sees for a construct's default resource. */
+export function logicalId(stack: Stack, construct: { node: { defaultChild?: unknown } }): string {
+  return stack.getLogicalId(construct.node.defaultChild as Parameters<Stack['getLogicalId']>[0]);
+}
+
+/** The Properties of the resource with this logical id. */
+export function propertiesOf(template: Template, id: string): Record<string, unknown> {
+  const resources = template.toJSON().Resources as Record<string, { Properties: Record<string, unknown> } | undefined>;
+  const resource = resources[id];
+  if (!resource) throw new Error(`No resource ${id} in the template`);
+  return resource.Properties;
+}
+
+interface CfnPolicy {
+  Properties: { Roles: { Ref: string }[]; PolicyDocument: { Statement: unknown[] } };
+}
+
+/** Every statement of every inline policy attached to the role of the function with this logical id. */
+export function policyStatementsOf(template: Template, functionLogicalId: string): unknown[] {
+  const roleId = (propertiesOf(template, functionLogicalId).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  return Object.values(template.findResources('AWS::IAM::Policy'))
+    .map((policy) => policy as CfnPolicy)
+    .filter((policy) => policy.Properties.Roles.some((role) => role.Ref === roleId))
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+}
+
+/** The managed policies of the role of the function with this logical id. */
+export function managedPoliciesOf(template: Template, functionLogicalId: string): unknown {
+  const role = propertiesOf(template, functionLogicalId).Role as { 'Fn::GetAtt': [string, string] };
+  return propertiesOf(template, role['Fn::GetAtt'][0]).ManagedPolicyArns;
+}

@@ -1,0 +1,107 @@
+import { Match, type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logicalId, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
+
+// Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
+let synthesized: Synthesized;
+let template: Template;
+let workerId: string;
+beforeAll(() => {
+  synthesized = synthesize();
+  template = synthesized.template;
+  workerId = logicalId(synthesized.stack, synthesized.stack.worker.function);
+});
+
+function workerProperties(): Record<string, unknown> {
+  return propertiesOf(template, workerId);
+}
+
+const bucketArn = (prefix: string): unknown => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] }, `/${prefix}*`]] });
+
+describe('worker function', () => {
+  it('runs Node.js 22 on x86_64 with 3008 MB, 180 s and 2048 MB of /tmp, the ffmpeg layer and its paths', () => {
+    const layerId = logicalId(synthesized.stack, synthesized.stack.worker.layer);
+    expect(workerProperties()).toMatchObject({
+      Runtime: 'nodejs22.x',
+      Architectures: ['x86_64'],
+      Handler: 'index.handler',
+      MemorySize: 3008,
+      Timeout: 180,
+      EphemeralStorage: { Size: 2048 },
+      Layers: [{ Ref: layerId }],
+      Environment: {
+        Variables: expect.objectContaining({
+          FFMPEG_PATH: '/opt/bin/ffmpeg',
+          FFPROBE_PATH: '/opt/bin/ffprobe',
+          MAX_RECEIVE_COUNT: '3',
+          POWERTOOLS_SERVICE_NAME: 'idrl-worker',
+          DB_IAM_AUTH: 'true',
+          BUCKET_NAME: { Ref: expect.stringMatching(/^StorageBucket/) as unknown },
+        }) as unknown,
+      },
+    });
+  });
+
+  it('runs in the VPC with the database client security group', () => {
+    expect(workerProperties().VpcConfig).toEqual({
+      SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(synthesized.stack, synthesized.stack.network.databaseClientSecurityGroup), 'GroupId'] }],
+      SubnetIds: [{ Ref: expect.stringMatching(/^NetworkVpcisolatedSubnet1/) as unknown }, { Ref: expect.stringMatching(/^NetworkVpcisolatedSubnet2/) as unknown }],
+    });
+  });
+
+  it('declares a layer for Node.js 22 on x86_64', () => {
+    template.hasResourceProperties('AWS::Lambda::LayerVersion', {
+      CompatibleRuntimes: ['nodejs22.x'],
+      CompatibleArchitectures: ['x86_64'],
+    });
+  });
+
+  it('consumes the upload queue one message at a time with partial batch failures and bounded concurrency', () => {
+    const queueId = logicalId(synthesized.stack, synthesized.stack.storage.queue);
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((mapping) => mapping.Properties as unknown);
+    expect(mappings).toEqual([
+      {
+        FunctionName: { Ref: workerId },
+        EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        BatchSize: 1,
+        FunctionResponseTypes: ['ReportBatchItemFailures'],
+        ScalingConfig: { MaximumConcurrency: 5 },
+      },
+    ]);
+  });
+
+  it('reads and deletes uploads, writes and deletes outputs, and consumes the queue, nothing else', () => {
+    const statements = policyStatementsOf(template, workerId);
+    expect(statements).toEqual([
+      expect.objectContaining({ Action: 'rds-db:connect', Effect: 'Allow' }),
+      { Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('uploads/') },
+      { Action: ['s3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('processed/') },
+      {
+        Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [logicalId(synthesized.stack, synthesized.stack.storage.queue), 'Arn'] },
+      },
+    ]);
+  });
+
+  it('uses the configured maximum concurrency', () => {
+    // Prepare + Act
+    const { template: wider } = synthesize({ workerMaxConcurrency: 8 });
+
+    // Assess
+    wider.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 8 } });
+  });
+});
+
+describe('abandoned-upload sweeper', () => {
+  it('runs every hour in the VPC with one reserved instance and database access only', () => {
+    const sweeperId = logicalId(synthesized.stack, synthesized.stack.sweeper.function);
+    template.hasResourceProperties('AWS::Events::Rule', {
+      ScheduleExpression: 'rate(1 hour)',
+      State: 'ENABLED',
+      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
+    });
+    expect(propertiesOf(template, sweeperId)).toMatchObject({ ReservedConcurrentExecutions: 1, VpcConfig: expect.anything() as unknown });
+    expect(policyStatementsOf(template, sweeperId)).toEqual([expect.objectContaining({ Action: 'rds-db:connect' })]);
+  });
+});
