@@ -1,0 +1,56 @@
+/**
+ * AWS cost per processed video and per 1 000 API calls, from the measured durations at the memory
+ * sizes the stack configures. List prices, us-east-1, x86_64, no free tier: written here so the
+ * report says what it assumed.
+ */
+import { DEFAULT_FUNCTION_MEMORY_MB } from '#infra/constructs/lambda-defaults';
+import { WORKER_DEFAULTS } from '#infra/constructs/worker';
+
+export const PRICES = {
+  lambdaGbSecond: 0.0000166667,
+  lambdaRequest: 0.2 / 1e6,
+  /** Ephemeral storage beyond the free 512 MB. */
+  lambdaEphemeralGbSecond: 0.0000000309,
+  httpApiRequest: 1.0 / 1e6,
+  sqsRequest: 0.4 / 1e6,
+  s3PutRequest: 0.005 / 1000,
+  s3GetRequest: 0.0004 / 1000,
+  s3GbMonth: 0.023,
+} as const;
+
+export interface CostReport {
+  prices: typeof PRICES;
+  perVideo: { workerSeconds: number; memoryMb: number; lambda: number; requests: number; storagePerMonth: number; total: number };
+  per1000ApiCalls: { handlerMs: number; memoryMb: number; apiGateway: number; lambda: number; authorizer: number; total: number };
+}
+
+/** Lambda bills duration rounded up to the millisecond. */
+function lambdaCost(milliseconds: number, memoryMb: number): number {
+  return (Math.ceil(milliseconds) / 1000) * (memoryMb / 1024) * PRICES.lambdaGbSecond + PRICES.lambdaRequest;
+}
+
+export function costReport(input: { workerSeconds: number; outputBytes: number; sourceBytes: number; apiHandlerMs: number; authorizerMs: number }): CostReport {
+  const workerMemory = WORKER_DEFAULTS.memorySize;
+  const extraEphemeralGb = (WORKER_DEFAULTS.ephemeralStorage.toMebibytes() - 512) / 1024;
+  const lambda = lambdaCost(input.workerSeconds * 1000, workerMemory) + input.workerSeconds * extraEphemeralGb * PRICES.lambdaEphemeralGbSecond;
+  // SQS: S3's send, the event source's receive, its delete. S3: the browser's POST, the worker's GET
+  // of the source, two PUTs of outputs; storage of source + outputs for a month.
+  const requests = 3 * PRICES.sqsRequest + 3 * PRICES.s3PutRequest + PRICES.s3GetRequest;
+  const storagePerMonth = ((input.sourceBytes + input.outputBytes) / 1024 ** 3) * PRICES.s3GbMonth;
+  const apiLambda = 1000 * lambdaCost(input.apiHandlerMs, DEFAULT_FUNCTION_MEMORY_MB);
+  // Worst case: every call misses the authorizer's result cache.
+  const authorizer = 1000 * lambdaCost(input.authorizerMs, DEFAULT_FUNCTION_MEMORY_MB);
+  const apiGateway = 1000 * PRICES.httpApiRequest;
+  return {
+    prices: PRICES,
+    perVideo: { workerSeconds: input.workerSeconds, memoryMb: workerMemory, lambda, requests, storagePerMonth, total: lambda + requests + storagePerMonth },
+    per1000ApiCalls: {
+      handlerMs: input.apiHandlerMs,
+      memoryMb: DEFAULT_FUNCTION_MEMORY_MB,
+      apiGateway,
+      lambda: apiLambda,
+      authorizer,
+      total: apiGateway + apiLambda + authorizer,
+    },
+  };
+}

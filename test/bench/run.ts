@@ -1,0 +1,122 @@
+/**
+ * `npm run bench`: measures this machine, prints a table and writes test/bench/results/latest.json
+ * (ignored by git). Never part of `npm test`: goals are reported against, never gated on.
+ *   BENCH_PAIRS (5) worker/bare pairs · BENCH_UPLOADS (3) uploads timed through the stack
+ */
+import { mkdir, writeFile } from 'node:fs/promises';
+import { cpus, totalmem } from 'node:os';
+import { resolve } from 'node:path';
+import { costReport } from './cost';
+import { benchFunctionsColdInit } from './functions';
+import { benchSource } from './source';
+import { benchThroughStack } from './stack';
+import { round } from './stats';
+import { benchWorkerVsBare, withBackingServices } from './worker-vs-bare';
+
+const GOALS = { workerRatio: 1.1, apiP95Ms: 20, apiBundleKiB: 500, coldInitMs: 200 } as const;
+
+function count(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  return value;
+}
+
+function log(line: string): void {
+  process.stdout.write(`${line}\n`);
+}
+
+function verdict(ok: boolean): string {
+  return ok ? 'within goal' : 'OVER goal';
+}
+
+function table(rows: (string | number)[][]): string {
+  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => String(row[column]).length))) ?? [];
+  return rows.map((row) => row.map((cell, column) => String(cell).padEnd(widths[column] ?? 0)).join('  ')).join('\n');
+}
+
+async function main(): Promise<void> {
+  const pairs = count('BENCH_PAIRS', 5);
+  const uploads = count('BENCH_UPLOADS', 3);
+  const started = Date.now();
+  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 1024 ** 3, 1), node: process.version };
+  log(`IDRL benchmarks on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+
+  const source = await benchSource(log);
+  log('Functions: bundle size and cold init (fresh process: import + first invocation)');
+  log(`Worker vs bare single-pass ffmpeg: ${pairs} alternating pairs on a 60 s 1080p30 source`);
+  const { functions, worker } = await withBackingServices(async (services) => ({
+    functions: await benchFunctionsColdInit(services.env, log),
+    worker: await benchWorkerVsBare(services, source, pairs, log),
+  }));
+  log(`Through the local stack: ${uploads} uploads, then API load`);
+  const stack = await benchThroughStack(source, uploads, log);
+
+  const getP50 = stack.load.find((row) => row.endpoint === 'get-task' && row.connections === 1)?.p50Ms ?? Number.NaN;
+  const cost = costReport({
+    workerSeconds: worker.workerSeconds.median,
+    outputBytes: worker.outputBytes,
+    sourceBytes: worker.sourceBytesRead.sourceFileBytes,
+    // The local p50 covers the authorizer and the route function together: each is billed at most that.
+    apiHandlerMs: getP50,
+    authorizerMs: getP50,
+  });
+
+  const apiFunctions = functions.filter((fn) => fn.entry.startsWith('functions/api/'));
+  const report = {
+    machine,
+    startedAt: new Date(started).toISOString(),
+    seconds: round((Date.now() - started) / 1000, 1),
+    goals: GOALS,
+    worker,
+    stack,
+    functions,
+    cost,
+  };
+  const out = resolve('test/bench/results/latest.json');
+  await mkdir(resolve('test/bench/results'), { recursive: true });
+  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+
+  const ratio = worker.ratio.median;
+  const worstP95 = Math.max(...stack.load.map((row) => row.p95Ms));
+  const biggestApi = Math.max(...apiFunctions.map((fn) => fn.bundleKiB));
+  const slowestCold = Math.max(...functions.map((fn) => fn.coldInitMs));
+  log('\nSummary');
+  log(
+    table([
+      ['figure', 'measured', 'goal', ''],
+      ['worker / bare ffmpeg (median ratio)', `${ratio} (min ${worker.ratio.min}, max ${worker.ratio.max})`, `≤ ${GOALS.workerRatio}`, verdict(ratio <= GOALS.workerRatio)],
+      ['worker seconds (median)', worker.workerSeconds.median, '', ''],
+      ['bare ffmpeg seconds (median)', worker.bareSeconds.median, '', ''],
+      ['peak ffmpeg memory MiB (worker / bare)', `${worker.peakFfmpegMiB.worker} / ${worker.peakFfmpegMiB.bare}`, '', ''],
+      ['source bytes read (worker / bare / file)', `${worker.sourceBytesRead.worker} / ${worker.sourceBytesRead.bare} / ${worker.sourceBytesRead.sourceFileBytes}`, '', ''],
+      ['upload last byte → processed, s (median)', `${round(stack.uploadToProcessedSeconds.median)} (min ${round(stack.uploadToProcessedSeconds.min)}, max ${round(stack.uploadToProcessedSeconds.max)})`, '', ''],
+      ['API p95, worst endpoint × connections (ms)', worstP95, `≤ ${GOALS.apiP95Ms}`, verdict(worstP95 <= GOALS.apiP95Ms)],
+      ['largest API bundle (KiB)', biggestApi, `≤ ${GOALS.apiBundleKiB}`, verdict(biggestApi <= GOALS.apiBundleKiB)],
+      ['slowest cold init (ms)', slowestCold, `≤ ${GOALS.coldInitMs}`, verdict(slowestCold <= GOALS.coldInitMs)],
+      ['cost per processed video (USD)', cost.perVideo.total.toFixed(6), '', ''],
+      ['cost per 1 000 API calls (USD)', cost.per1000ApiCalls.total.toFixed(6), '', ''],
+    ]),
+  );
+  log('\nAPI load (tasks in the database: ' + String(stack.tasksInDatabase) + ')');
+  log(
+    table([
+      ['endpoint', 'connections', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'errors'],
+      ...stack.load.map((row) => [row.endpoint, row.connections, row.requests, row.requestsPerSecond, row.p50Ms, row.p95Ms, row.p99Ms, row.non2xx, row.errors]),
+    ]),
+  );
+  log('\nFunctions');
+  log(
+    table([
+      ['function', 'bundle KiB', 'import ms', 'first invoke ms', 'cold init ms', 'first answer'],
+      ...functions.map((fn) => [fn.name, fn.bundleKiB, fn.importMs, fn.firstInvokeMs, fn.coldInitMs, fn.outcome]),
+    ]),
+  );
+  log(`\nWritten to ${out} in ${report.seconds} s`);
+}
+
+main().catch((error: unknown) => {
+  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.exit(1);
+});

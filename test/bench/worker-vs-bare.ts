@@ -1,0 +1,179 @@
+/**
+ * Worker vs the limit: the worker path (fetch + probe + edit + upload + database update, through
+ * the local stack's S3 and PostgreSQL) against one bare single-pass ffmpeg command producing the
+ * same output from a local file with the same binary and the same arguments. Run alternately, so a
+ * drift in the machine's speed hits both sides of a pair alike.
+ */
+import { spawn } from 'node:child_process';
+import { createHash, randomUUID } from 'node:crypto';
+import { createReadStream } from 'node:fs';
+import { mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { buildEditArgs } from '#adapters/ffmpeg/edit-command';
+import { DEFAULT_LEAGUE_FORMAT } from '#adapters/ffmpeg/league-format';
+import { bytesReadLines } from '#adapters/ffmpeg/probe';
+import { invoke } from '#infra/local/lambda-context';
+import { freePort } from '#infra/local/services/preflight';
+import { type BackingServices, LOCAL_REGION, ffmpegBinaries, startBackingServices } from '#infra/local/services/backing';
+import { storedObjectNotification } from '#infra/local/services/s3';
+import { samplePeakChildMemory } from './memory';
+import { round, summarize, type Summary } from './stats';
+
+export interface WorkerBenchResult {
+  pairs: { workerSeconds: number; bareSeconds: number; ratio: number }[];
+  workerSeconds: Summary;
+  bareSeconds: Summary;
+  ratio: Summary;
+  /** Peak resident memory of the ffmpeg process on each side, MiB (medians). */
+  peakFfmpegMiB: { worker: number; bare: number };
+  /** Bytes of the source read by ffprobe + ffmpeg (worker) and by ffmpeg alone (bare). */
+  sourceBytesRead: { worker: number; bare: number; sourceFileBytes: number };
+  outputBytes: number;
+}
+
+const WORKER_TIMEOUT_SECONDS = 180;
+const LOGO_PATH = resolve('assets/logo/idrl-logo.png');
+
+async function timed<T>(run: () => Promise<T>): Promise<{ seconds: number; value: T }> {
+  const started = performance.now();
+  const value = await run();
+  return { seconds: (performance.now() - started) / 1000, value };
+}
+
+function bareFfmpeg(ffmpeg: string, source: string, outDir: string): Promise<number> {
+  const args = buildEditArgs({
+    source,
+    logoPath: LOGO_PATH,
+    sourceSeconds: DEFAULT_LEAGUE_FORMAT.maxSourceSeconds,
+    hasAudio: true,
+    videoOutput: join(outDir, 'bare.mp4'),
+    thumbnailOutput: join(outDir, 'bare.jpg'),
+    format: DEFAULT_LEAGUE_FORMAT,
+  });
+  return new Promise((done, fail) => {
+    const child = spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    let stderr = '';
+    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
+    child.on('error', fail);
+    child.on('close', (code) => {
+      if (code !== 0) fail(new Error(`bare ffmpeg exited ${String(code)}: ${stderr.slice(-500)}`));
+      // Of the final two "bytes read" lines, the first is input 0 (the source).
+      else done(bytesReadLines(stderr).at(-2) ?? 0);
+    });
+  });
+}
+
+function sqsEvent(body: string): SQSEvent {
+  const now = String(Date.now());
+  return {
+    Records: [
+      {
+        messageId: randomUUID(),
+        receiptHandle: randomUUID(),
+        body,
+        attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'bench', ApproximateFirstReceiveTimestamp: now },
+        messageAttributes: {},
+        md5OfBody: createHash('md5').update(body).digest('hex'),
+        eventSource: 'aws:sqs',
+        eventSourceARN: `arn:aws:sqs:${LOCAL_REGION}:000000000000:bench`,
+        awsRegion: LOCAL_REGION,
+      },
+    ],
+  };
+}
+
+/**
+ * The platform's backing services without the queue: the bench invokes the worker itself, so each
+ * run is timed from its first byte fetched. Handlers imported afterwards read this environment.
+ */
+export async function withBackingServices<T>(work: (services: BackingServices) => Promise<T>): Promise<T> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'idrl-bench-services-'));
+  const services = await startBackingServices({
+    ports: { postgres: await freePort(), s3: await freePort(), cognito: await freePort() },
+    stateDir,
+    database: 'idrl',
+    corsOrigins: [],
+    onObjectCreated: () => Promise.resolve(),
+  });
+  try {
+    Object.assign(process.env, services.env, { LOG_LEVEL: 'WARN', POWERTOOLS_METRICS_DISABLED: 'true' });
+    return await work(services);
+  } finally {
+    const { databasePool } = await import('#commons/clients');
+    await databasePool().end();
+    await services.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
+
+export async function benchWorkerVsBare(services: BackingServices, sourcePath: string, pairs: number, log: (line: string) => void): Promise<WorkerBenchResult> {
+  const [{ handler }, { taskRepository }, { s3Client }] = await Promise.all([
+    import('#functions/worker/process-upload'),
+    import('#commons/services'),
+    import('#commons/clients'),
+  ]);
+  const tasks = taskRepository();
+  const owner = { sub: randomUUID(), username: 'bench-pilot' };
+  await tasks.ensureUser(owner);
+  const { size } = await stat(sourcePath);
+  const outDir = await mkdtemp(join(tmpdir(), 'idrl-bench-bare-'));
+  const { ffmpeg } = ffmpegBinaries();
+  const results: WorkerBenchResult['pairs'] = [];
+  const workerPeaks: number[] = [];
+  const barePeaks: number[] = [];
+  let workerBytes = 0;
+  let bareBytes = 0;
+  let outputBytes = 0;
+
+  for (let pair = 1; pair <= pairs; pair += 1) {
+    const task = await tasks.create({
+      ownerId: owner.sub,
+      fileName: 'race-60s-1080p.mp4',
+      contentType: 'video/mp4',
+      declaredBytes: size,
+      uploadExpiresAt: new Date(Date.now() + 3_600_000),
+      keyNonce: randomUUID(),
+    });
+    await s3Client().send(
+      new PutObjectCommand({ Bucket: services.s3.bucket, Key: task.originalKey, Body: createReadStream(sourcePath), ContentLength: size, ContentType: 'video/mp4' }),
+    );
+    const notification = storedObjectNotification({ bucket: services.s3.bucket, key: task.originalKey, size, eTag: 'bench', region: LOCAL_REGION, storedAt: new Date() });
+
+    const workerMemory = samplePeakChildMemory(/^ffmpeg$/);
+    const worker = await timed(() =>
+      invoke({ name: 'process-upload', region: LOCAL_REGION, timeoutSeconds: WORKER_TIMEOUT_SECONDS, memoryMb: 3008 }, (context) =>
+        handler(sqsEvent(JSON.stringify(notification)), context) as Promise<SQSBatchResponse | undefined>,
+      ),
+    );
+    workerPeaks.push(await workerMemory.stop());
+    if ((worker.value?.batchItemFailures.length ?? 0) > 0) throw new Error(`the worker reported a failure for task ${task.id}`);
+    const processed = await tasks.findForOwner(task.id, owner.sub);
+    if (processed?.status !== 'processed' || processed.processed === null) {
+      throw new Error(`task ${task.id} ended ${processed?.status ?? 'missing'}: ${processed?.failureReason ?? ''}`);
+    }
+    workerBytes = processed.processed.sourceBytesRead;
+    outputBytes = processed.processed.sizeBytes;
+
+    const bareMemory = samplePeakChildMemory(/^ffmpeg$/);
+    const bare = await timed(() => bareFfmpeg(ffmpeg, sourcePath, outDir));
+    barePeaks.push(await bareMemory.stop());
+    bareBytes = bare.value;
+
+    const ratio = worker.seconds / bare.seconds;
+    results.push({ workerSeconds: round(worker.seconds, 3), bareSeconds: round(bare.seconds, 3), ratio: round(ratio, 3) });
+    log(`  pair ${pair}/${pairs}: worker ${worker.seconds.toFixed(2)} s, bare ffmpeg ${bare.seconds.toFixed(2)} s, ratio ${ratio.toFixed(3)}`);
+  }
+  await rm(outDir, { recursive: true, force: true });
+  return {
+    pairs: results,
+    workerSeconds: summarize(results.map((r) => r.workerSeconds)),
+    bareSeconds: summarize(results.map((r) => r.bareSeconds)),
+    ratio: summarize(results.map((r) => r.ratio)),
+    peakFfmpegMiB: { worker: round(summarize(workerPeaks).median, 1), bare: round(summarize(barePeaks).median, 1) },
+    sourceBytesRead: { worker: workerBytes, bare: bareBytes, sourceFileBytes: size },
+    outputBytes,
+  };
+}
