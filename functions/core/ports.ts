@@ -38,11 +38,20 @@ export interface TaskRepository {
    * task, or null when the task is gone or already past that state (duplicate delivery).
    */
   markUploaded(key: string, sourceBytes: number): Promise<Task | null>;
-  markProcessing(id: number): Promise<Task | null>;
+  /**
+   * From 'uploaded'; or from 'processing' when reclaimAfterSeconds is given and the previous
+   * attempt started longer ago than that (a crashed attempt's redelivery takes the task over).
+   */
+  markProcessing(id: number, options?: { reclaimAfterSeconds?: number }): Promise<Task | null>;
+  /**
+   * From 'processing' back to 'uploaded': the attempt holding the task gives it up after a transient
+   * failure, so the queue's next delivery can claim it at once instead of waiting out the lease.
+   */
+  releaseProcessing(id: number): Promise<Task | null>;
   markProcessed(id: number, outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata }): Promise<Task | null>;
   markFailed(id: number, reason: string): Promise<Task | null>;
-  /** Fails every awaiting_upload task whose upload window has closed; returns how many. */
-  expireAbandonedUploads(now: Date): Promise<number>;
+  /** Fails every awaiting_upload task whose upload window has closed, with `reason`; returns how many. */
+  expireAbandonedUploads(now: Date, reason: string): Promise<number>;
   ping(): Promise<void>;
 }
 
@@ -85,3 +94,24 @@ export interface Clock {
 }
 
 export const systemClock: Clock = { now: () => new Date() };
+
+/** The league edit of one upload, as local files the caller uploads (SPEC §4). */
+export interface EditedVideo {
+  videoPath: string;
+  thumbnailPath: string;
+  durationSeconds: number;
+  width: number;
+  height: number;
+  sizeBytes: number;
+  /** Bytes of the source actually read (probe + edit): only the first seconds are needed. */
+  sourceBytesRead: number;
+}
+
+export interface VideoProcessor {
+  /**
+   * Edits `source` (a local path or a presigned GET URL) into files under `workDir`, stopping before
+   * `deadline`. Throws PermanentProcessingError for a source that can never be edited (the task fails
+   * at once); any other error is transient and worth another attempt.
+   */
+  edit(input: { source: string; workDir: string; deadline: Date }): Promise<EditedVideo>;
+}

@@ -1,0 +1,65 @@
+import { JwtVerifier } from 'aws-jwt-verify';
+import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
+import { NonRetryableFetchError } from 'aws-jwt-verify/error';
+import type { Fetcher } from 'aws-jwt-verify/https';
+import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
+import { UnauthorizedError } from '#core/errors';
+import type { Caller } from '#core/task';
+
+/**
+ * aws-jwt-verify's default Node fetcher speaks https only, but cognito-local serves its JWKS over
+ * http://localhost. This fetcher uses the runtime's fetch, which speaks both; the URI itself comes
+ * from configuration, so on AWS it is Cognito's https endpoint.
+ */
+export class JwksFetcher implements Fetcher {
+  constructor(private readonly timeoutMs = 3_000) {}
+
+  async fetch(uri: string): Promise<ArrayBuffer> {
+    const response = await fetch(uri, { signal: AbortSignal.timeout(this.timeoutMs) });
+    if (!response.ok) throw new NonRetryableFetchError(uri, `Status code is ${response.status}, expected 200`);
+    return response.arrayBuffer();
+  }
+}
+
+export interface AccessTokenVerifierOptions {
+  issuer: string;
+  jwksUri: string;
+  clientId: string;
+  fetcher?: Fetcher;
+}
+
+/**
+ * Verifies Cognito access tokens: RS256 signature against the issuer's JWKS (cached across
+ * invocations), issuer, expiry, token_use = access and client_id. Works for Cognito and for
+ * cognito-local alike because the issuer is configured, not derived from a pool id.
+ */
+export class AccessTokenVerifier {
+  private readonly verifier;
+
+  constructor(options: AccessTokenVerifierOptions) {
+    this.verifier = JwtVerifier.create(
+      {
+        issuer: options.issuer,
+        jwksUri: options.jwksUri,
+        // Access tokens carry client_id instead of aud; the Cognito field check below covers it.
+        audience: null,
+        customJwtCheck: ({ payload }) => {
+          validateCognitoJwtFields(payload, { tokenUse: 'access', clientId: options.clientId });
+        },
+      },
+      { jwksCache: new SimpleJwksCache({ fetcher: options.fetcher ?? new JwksFetcher() }) },
+    );
+  }
+
+  /** Throws UnauthorizedError whatever the reason, keeping the reason as `cause` for the log only. */
+  async verify(token: string): Promise<Caller> {
+    try {
+      const payload = await this.verifier.verify(token);
+      const { sub, username } = payload;
+      if (typeof sub !== 'string' || typeof username !== 'string') throw new Error('Token lacks sub or username');
+      return { sub, username };
+    } catch (error) {
+      throw new UnauthorizedError('Unauthorized', { cause: error });
+    }
+  }
+}

@@ -1,0 +1,8 @@
+import type { Migration } from '#adapters/pg/migrator';
+import { migration as initial } from '#adapters/pg/migrations/0001-initial';
+
+/**
+ * Every migration, in order. They are TypeScript modules rather than .sql files so esbuild embeds
+ * them in the function bundle: nothing to copy next to the code, nothing to find at runtime.
+ */
+export const migrations: readonly Migration[] = [initial];

@@ -1,0 +1,179 @@
+import type pg from 'pg';
+import { translatePgError } from '#adapters/pg/errors';
+import type { ListTasksQuery, NewTask, TaskRepository } from '#core/ports';
+import { uploadKey, type Caller, type ProcessedVideoMetadata, type Task, type TaskStatus } from '#core/task';
+
+interface TaskRow {
+  id: string;
+  owner_id: string;
+  file_name: string;
+  content_type: string;
+  declared_bytes: string;
+  status: TaskStatus;
+  failure_reason: string | null;
+  original_key: string;
+  processed_key: string | null;
+  thumbnail_key: string | null;
+  processed: ProcessedVideoMetadata | null;
+  created_at: Date;
+  updated_at: Date;
+  upload_expires_at: Date;
+  uploaded_at: Date | null;
+  processing_started_at: Date | null;
+  processed_at: Date | null;
+  failed_at: Date | null;
+}
+
+// bigint columns arrive as strings; ids and sizes stay far below 2^53 (checked on input).
+function toTask(row: TaskRow): Task {
+  return {
+    id: Number(row.id),
+    ownerId: row.owner_id,
+    fileName: row.file_name,
+    contentType: row.content_type,
+    declaredBytes: Number(row.declared_bytes),
+    status: row.status,
+    failureReason: row.failure_reason,
+    originalKey: row.original_key,
+    processedKey: row.processed_key,
+    thumbnailKey: row.thumbnail_key,
+    processed: row.processed,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+    uploadExpiresAt: row.upload_expires_at,
+    uploadedAt: row.uploaded_at,
+    processingStartedAt: row.processing_started_at,
+    processedAt: row.processed_at,
+    failedAt: row.failed_at,
+  };
+}
+
+/**
+ * Tasks in PostgreSQL. Ownership is part of every lookup (WHERE owner_id), and every lifecycle
+ * transition is one conditional UPDATE ... WHERE status = <expected> RETURNING: a duplicate or late
+ * delivery matches no row and is a no-op, and a deleted task can never be resurrected.
+ */
+export class PgTaskRepository implements TaskRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  private async rows(sql: string, values: unknown[]): Promise<TaskRow[]> {
+    try {
+      return (await this.pool.query<TaskRow>(sql, values)).rows;
+    } catch (error) {
+      return translatePgError(error);
+    }
+  }
+
+  private async one(sql: string, values: unknown[]): Promise<Task | null> {
+    const [row] = await this.rows(sql, values);
+    return row === undefined ? null : toTask(row);
+  }
+
+  async ensureUser(caller: Caller): Promise<void> {
+    // The WHERE keeps the hot path (existing user, same name) free of a row write.
+    await this.rows(
+      `INSERT INTO users (id, username) VALUES ($1, $2)
+       ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username WHERE users.username <> EXCLUDED.username`,
+      [caller.sub, caller.username],
+    );
+  }
+
+  async create(task: NewTask): Promise<Task> {
+    // The key embeds the id, so the id is drawn first; one statement would have to restate uploadKey in SQL.
+    const [sequence] = await this.rows(`SELECT nextval(pg_get_serial_sequence('tasks', 'id'))::text AS id`, []);
+    if (sequence === undefined) throw new Error('nextval returned no row');
+    const id = Number(sequence.id);
+    const created = await this.one(
+      `INSERT INTO tasks (id, owner_id, file_name, content_type, declared_bytes, original_key, upload_expires_at)
+       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      [id, task.ownerId, task.fileName, task.contentType, task.declaredBytes, uploadKey(id, task.keyNonce), task.uploadExpiresAt],
+    );
+    if (created === null) throw new Error('INSERT ... RETURNING returned no row');
+    return created;
+  }
+
+  findForOwner(id: number, ownerId: string): Promise<Task | null> {
+    return this.one('SELECT * FROM tasks WHERE id = $1 AND owner_id = $2', [id, ownerId]);
+  }
+
+  async list(query: ListTasksQuery): Promise<Task[]> {
+    const ascending = query.order === 'asc';
+    const rows = await this.rows(
+      `SELECT * FROM tasks
+       WHERE owner_id = $1 AND ($2::bigint IS NULL OR id ${ascending ? '>' : '<'} $2)
+       ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT $3`,
+      [query.ownerId, query.after ?? null, query.limit],
+    );
+    return rows.map(toTask);
+  }
+
+  deleteForOwner(id: number, ownerId: string): Promise<Task | null> {
+    return this.one('DELETE FROM tasks WHERE id = $1 AND owner_id = $2 RETURNING *', [id, ownerId]);
+  }
+
+  findByOriginalKey(key: string): Promise<Task | null> {
+    return this.one('SELECT * FROM tasks WHERE original_key = $1', [key]);
+  }
+
+  markUploaded(key: string, sourceBytes: number): Promise<Task | null> {
+    return this.one(
+      `UPDATE tasks SET status = 'uploaded', source_bytes = $2, uploaded_at = now(), updated_at = now()
+       WHERE original_key = $1 AND status = 'awaiting_upload' RETURNING *`,
+      [key, sourceBytes],
+    );
+  }
+
+  markProcessing(id: number, options: { reclaimAfterSeconds?: number } = {}): Promise<Task | null> {
+    // A redelivery after a crashed attempt finds the task still 'processing'; it may take it over
+    // only once the previous attempt's lease is older than reclaimAfterSeconds.
+    return this.one(
+      `UPDATE tasks SET status = 'processing', processing_started_at = now(), updated_at = now()
+       WHERE id = $1 AND (status = 'uploaded'
+         OR (status = 'processing' AND $2::integer IS NOT NULL AND processing_started_at < now() - make_interval(secs => $2)))
+       RETURNING *`,
+      [id, options.reclaimAfterSeconds ?? null],
+    );
+  }
+
+  releaseProcessing(id: number): Promise<Task | null> {
+    // No lease check needed: while the releasing attempt runs, nobody else can have reclaimed the task.
+    return this.one(
+      `UPDATE tasks SET status = 'uploaded', updated_at = now()
+       WHERE id = $1 AND status = 'processing' RETURNING *`,
+      [id],
+    );
+  }
+
+  markProcessed(
+    id: number,
+    outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata },
+  ): Promise<Task | null> {
+    return this.one(
+      `UPDATE tasks SET status = 'processed', processed_key = $2, thumbnail_key = $3, processed = $4,
+         processed_at = now(), updated_at = now()
+       WHERE id = $1 AND status = 'processing' RETURNING *`,
+      [id, outputs.processedKey, outputs.thumbnailKey, JSON.stringify(outputs.metadata)],
+    );
+  }
+
+  markFailed(id: number, reason: string): Promise<Task | null> {
+    return this.one(
+      `UPDATE tasks SET status = 'failed', failure_reason = $2, failed_at = now(), updated_at = now()
+       WHERE id = $1 AND status IN ('awaiting_upload', 'uploaded', 'processing') RETURNING *`,
+      [id, reason],
+    );
+  }
+
+  async expireAbandonedUploads(now: Date, reason: string): Promise<number> {
+    const rows = await this.rows(
+      `UPDATE tasks SET status = 'failed', failure_reason = $2, failed_at = $1, updated_at = $1
+       WHERE status = 'awaiting_upload' AND upload_expires_at <= $1 RETURNING id`,
+      [now, reason],
+    );
+    return rows.length;
+  }
+
+  async ping(): Promise<void> {
+    await this.rows('SELECT 1', []);
+  }
+}

@@ -1,0 +1,38 @@
+import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerResult, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import middy from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { AccessTokenVerifier } from '#adapters/cognito/token-verifier';
+import { authorizerConfig } from '#commons/config';
+import type { AuthorizerContext } from '#commons/http';
+import { logger } from '#commons/logger';
+
+// At module scope: the JWKS is fetched once per instance, not per request.
+const verifier = new AccessTokenVerifier(authorizerConfig());
+
+type AuthorizerResult = APIGatewaySimpleAuthorizerResult | APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext>;
+
+function bearerToken(event: APIGatewayRequestAuthorizerEventV2): string | null {
+  // The route's identity source is $request.header.Authorization; HTTP APIs lower-case header names.
+  const header = event.headers?.authorization;
+  const match = header === undefined ? null : /^Bearer ([A-Za-z0-9_.=-]+)$/i.exec(header.trim());
+  return match?.[1] ?? null;
+}
+
+/**
+ * HTTP API Lambda authorizer with simple responses. A rejected token is just `isAuthorized: false`
+ * (API Gateway answers 401/403); why it failed goes to the log, never to the caller.
+ */
+export const handler = middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResult>()
+  .use(injectLambdaContext(logger))
+  .handler(async (event) => {
+    const token = bearerToken(event);
+    if (token === null) return { isAuthorized: false };
+    try {
+      const caller = await verifier.verify(token);
+      return { isAuthorized: true, context: { sub: caller.sub, username: caller.username } };
+    } catch (error) {
+      // aws-jwt-verify's error classes say what failed (JwtExpiredError, JwtInvalidIssuerError...).
+      logger.info('Token rejected', { reason: error instanceof Error && error.cause instanceof Error ? error.cause.constructor.name : 'unknown' });
+      return { isAuthorized: false };
+    }
+  });

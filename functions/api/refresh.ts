@@ -1,0 +1,11 @@
+import { apiHandler } from '#commons/http';
+import { authService } from '#commons/services';
+import { parseInput } from '#core/validation';
+import { refreshRequest } from '#core/schemas';
+
+const auth = authService();
+
+export const handler = apiHandler(async (event) => {
+  const { refresh_token: refreshToken } = parseInput(refreshRequest, event.body);
+  return { statusCode: 200, body: await auth.refresh(refreshToken) };
+});

@@ -1,0 +1,179 @@
+/**
+ * Configuration from the environment, parsed once at cold start. Each function reads only the
+ * group it needs, so a signup function never demands database settings. A missing or malformed
+ * variable throws ConfigurationError naming the variable: the function fails at init, loudly,
+ * instead of on the first request with an obscure driver error.
+ */
+import type { TaskLimits } from '#core/task-service';
+
+export class ConfigurationError extends Error {
+  constructor(message: string) {
+    super(message);
+    this.name = 'ConfigurationError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+function required(env: Env, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new ConfigurationError(`Environment variable ${name} is required`);
+  return value;
+}
+
+function optional(env: Env, name: string): string | undefined {
+  const value = env[name]?.trim();
+  return value === '' ? undefined : value;
+}
+
+function positiveInteger(env: Env, name: string, fallback: number): number {
+  const raw = optional(env, name);
+  if (raw === undefined) return fallback;
+  const value = Number(raw);
+  if (!/^\d+$/.test(raw) || !Number.isSafeInteger(value) || value <= 0) {
+    throw new ConfigurationError(`Environment variable ${name} must be a positive integer, got "${raw}"`);
+  }
+  return value;
+}
+
+function flag(env: Env, name: string): boolean {
+  const raw = optional(env, name);
+  if (raw === undefined || raw === 'false') return false;
+  if (raw === 'true') return true;
+  throw new ConfigurationError(`Environment variable ${name} must be "true" or "false", got "${raw}"`);
+}
+
+function requiredUrl(env: Env, name: string): string {
+  const value = required(env, name);
+  if (!URL.canParse(value)) throw new ConfigurationError(`Environment variable ${name} must be a URL, got "${value}"`);
+  return value;
+}
+
+function optionalUrl(env: Env, name: string): string | undefined {
+  return optional(env, name) === undefined ? undefined : requiredUrl(env, name);
+}
+
+export function region(env: Env = process.env): string {
+  return required(env, 'AWS_REGION');
+}
+
+/** How the app reaches PostgreSQL: a URL locally, or host + IAM token on AWS. */
+export type DatabaseConfig =
+  | { kind: 'url'; connectionString: string }
+  | { kind: 'iam'; host: string; port: number; database: string; user: string; region: string };
+
+export function databaseConfig(env: Env = process.env): DatabaseConfig {
+  const connectionString = optionalUrl(env, 'DATABASE_URL');
+  if (connectionString !== undefined) return { kind: 'url', connectionString };
+  if (!flag(env, 'DB_IAM_AUTH')) {
+    throw new ConfigurationError('Set DATABASE_URL, or DB_HOST, DB_PORT, DB_NAME, DB_USER with DB_IAM_AUTH=true');
+  }
+  return {
+    kind: 'iam',
+    host: required(env, 'DB_HOST'),
+    port: positiveInteger(env, 'DB_PORT', 5432),
+    database: required(env, 'DB_NAME'),
+    user: required(env, 'DB_USER'),
+    region: region(env),
+  };
+}
+
+/**
+ * The migration function connects with the master secret on AWS (and then grants the IAM-authenticated
+ * application role DB_USER its privileges), or with the app's own settings locally.
+ */
+export type MigrationConfig = { kind: 'secret'; secretArn: string; appUser: string; databaseName: string } | { kind: 'direct'; database: DatabaseConfig };
+
+export function migrationConfig(env: Env = process.env): MigrationConfig {
+  const secretArn = optional(env, 'DB_SECRET_ARN');
+  if (secretArn === undefined) return { kind: 'direct', database: databaseConfig(env) };
+  return { kind: 'secret', secretArn, appUser: required(env, 'DB_USER'), databaseName: required(env, 'DB_NAME') };
+}
+
+export interface StorageConfig {
+  bucket: string;
+  region: string;
+  endpoint?: string;
+  forcePathStyle: boolean;
+}
+
+export function storageConfig(env: Env = process.env): StorageConfig {
+  return {
+    bucket: required(env, 'BUCKET_NAME'),
+    region: region(env),
+    endpoint: optionalUrl(env, 'S3_ENDPOINT'),
+    forcePathStyle: flag(env, 'S3_FORCE_PATH_STYLE'),
+  };
+}
+
+export interface IdentityConfig {
+  userPoolId: string;
+  clientId: string;
+  region: string;
+  endpoint?: string;
+}
+
+export function identityConfig(env: Env = process.env): IdentityConfig {
+  return {
+    userPoolId: required(env, 'USER_POOL_ID'),
+    clientId: required(env, 'USER_POOL_CLIENT_ID'),
+    region: region(env),
+    endpoint: optionalUrl(env, 'COGNITO_ENDPOINT'),
+  };
+}
+
+export interface AuthorizerConfig {
+  issuer: string;
+  jwksUri: string;
+  clientId: string;
+}
+
+export function authorizerConfig(env: Env = process.env): AuthorizerConfig {
+  const issuer = requiredUrl(env, 'JWT_ISSUER');
+  return {
+    issuer,
+    jwksUri: optionalUrl(env, 'JWKS_URI') ?? `${issuer}/.well-known/jwks.json`,
+    clientId: required(env, 'USER_POOL_CLIENT_ID'),
+  };
+}
+
+/** Presigned uploads never live longer than 15 minutes (SPEC §2). */
+export const MAX_UPLOAD_URL_TTL_SECONDS = 900;
+
+export function taskLimits(env: Env = process.env): TaskLimits {
+  const uploadUrlTtlSeconds = positiveInteger(env, 'UPLOAD_URL_TTL_SECONDS', MAX_UPLOAD_URL_TTL_SECONDS);
+  if (uploadUrlTtlSeconds > MAX_UPLOAD_URL_TTL_SECONDS) {
+    throw new ConfigurationError(`UPLOAD_URL_TTL_SECONDS must be at most ${MAX_UPLOAD_URL_TTL_SECONDS}, got ${uploadUrlTtlSeconds}`);
+  }
+  return {
+    maxUploadBytes: positiveInteger(env, 'MAX_UPLOAD_BYTES', 524_288_000),
+    uploadUrlTtlSeconds,
+    downloadUrlTtlSeconds: positiveInteger(env, 'DOWNLOAD_URL_TTL_SECONDS', 300),
+    uploadWindowHours: positiveInteger(env, 'UPLOAD_WINDOW_HOURS', 24),
+  };
+}
+
+/** The league format of SPEC §4 and the worker's retry budget. */
+export interface VideoConfig {
+  ffmpegPath: string;
+  ffprobePath: string;
+  width: number;
+  height: number;
+  fps: number;
+  maxSourceSeconds: number;
+  logoSeconds: number;
+  maxReceiveCount: number;
+}
+
+export function videoConfig(env: Env = process.env): VideoConfig {
+  return {
+    ffmpegPath: optional(env, 'FFMPEG_PATH') ?? '/opt/bin/ffmpeg',
+    ffprobePath: optional(env, 'FFPROBE_PATH') ?? '/opt/bin/ffprobe',
+    width: positiveInteger(env, 'VIDEO_WIDTH', 1280),
+    height: positiveInteger(env, 'VIDEO_HEIGHT', 720),
+    fps: positiveInteger(env, 'VIDEO_FPS', 30),
+    maxSourceSeconds: positiveInteger(env, 'VIDEO_MAX_SOURCE_SECONDS', 16),
+    logoSeconds: positiveInteger(env, 'VIDEO_LOGO_SECONDS', 2),
+    maxReceiveCount: positiveInteger(env, 'MAX_RECEIVE_COUNT', 3),
+  };
+}

@@ -1,0 +1,131 @@
+/**
+ * The HTTP edge of every API function: one middleware parses JSON bodies, shapes JSON responses
+ * with security headers, and is the one place where errors become status codes (STYLE 6–7).
+ */
+import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
+import { ConflictError, DomainError, PayloadTooLargeError, UnauthorizedError, ValidationError, type FieldError } from '#core/errors';
+import type { Caller } from '#core/task';
+import { logger } from '#commons/logger';
+
+/** What the Lambda authorizer hands to the functions behind it (functions/api/authorizer.ts). */
+export interface AuthorizerContext {
+  sub: string;
+  username: string;
+}
+
+/** An HTTP API v2 event; `authorizer` is present only on routes behind the Lambda authorizer. */
+export type ApiEvent = APIGatewayProxyEventV2WithRequestContext<
+  APIGatewayEventRequestContextV2 & { authorizer?: { lambda?: Partial<Record<keyof AuthorizerContext, unknown>> } }
+>;
+
+/** The event as the handler sees it: `body` already parsed from JSON by {@link httpJsonApi}. */
+export type ParsedApiEvent = Omit<ApiEvent, 'body'> & { body?: unknown };
+
+/** What a route's logic returns: `body` is serialized to JSON by {@link apiHandler}. */
+export interface ApiResult {
+  statusCode: number;
+  body?: unknown;
+  headers?: Record<string, string>;
+}
+
+export interface HttpJsonApiOptions {
+  /** Larger request bodies are answered 413 before parsing. @default 65536 */
+  maxBodyBytes: number;
+}
+
+const defaults: HttpJsonApiOptions = { maxBodyBytes: 64 * 1024 };
+
+/**
+ * A JSON API needs these, not the HTML-page set of @middy/http-security-headers: responses are
+ * never rendered, framed or cached, and are served over HTTPS only.
+ */
+export const securityHeaders: Readonly<Record<string, string>> = {
+  'content-type': 'application/json; charset=utf-8',
+  'cache-control': 'no-store',
+  'content-security-policy': "default-src 'none'; frame-ancestors 'none'",
+  'referrer-policy': 'no-referrer',
+  'strict-transport-security': 'max-age=31536000; includeSubDomains',
+  'x-content-type-options': 'nosniff',
+  'x-frame-options': 'DENY',
+};
+
+/** What API Gateway receives: a v2 structured result with a JSON string body. */
+export interface JsonResponse extends APIGatewayProxyStructuredResultV2 {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: string;
+}
+
+function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): JsonResponse {
+  return { statusCode, headers: { ...headers, ...securityHeaders }, body: body === undefined ? '' : JSON.stringify(body) };
+}
+
+function errorBody(message: string, errors: FieldError[] = []): { message: string; errors?: FieldError[] } {
+  return errors.length > 0 ? { message, errors } : { message };
+}
+
+function parseJsonBody(event: ApiEvent, maxBodyBytes: number): unknown {
+  if (event.body === undefined || event.body === '') return undefined;
+  const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
+  if (raw.byteLength > maxBodyBytes) throw new PayloadTooLargeError(`The request body is larger than ${maxBodyBytes} bytes`);
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(raw.toString('utf8'));
+  } catch {
+    throw new ValidationError('The request body is not valid JSON');
+  }
+  if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed)) {
+    throw new ValidationError('The request body must be a JSON object');
+  }
+  return parsed;
+}
+
+export function httpJsonApi(options: Partial<HttpJsonApiOptions> = {}): MiddlewareObj<ParsedApiEvent, JsonResponse> {
+  const { maxBodyBytes } = { ...defaults, ...options };
+
+  const httpJsonApiBefore: middy.MiddlewareFn<ParsedApiEvent, JsonResponse> = (request) => {
+    // Lambda delivers the raw v2 event: its body is still the string API Gateway received.
+    request.event.body = parseJsonBody(request.event as ApiEvent, maxBodyBytes);
+  };
+
+  const httpJsonApiOnError: middy.MiddlewareFn<ParsedApiEvent, JsonResponse> = (request) => {
+    const { error } = request;
+    if (error instanceof DomainError) {
+      if (error.statusCode >= 500) logger.warn('Dependency unavailable', { error });
+      const fields = error instanceof ValidationError || error instanceof ConflictError ? error.errors : [];
+      request.response = jsonResponse(error.statusCode, errorBody(error.message, fields));
+      return;
+    }
+    // Internals (driver messages, stack traces, SDK errors) go to the log, never to the client.
+    logger.error('Unhandled error', { error });
+    request.response = jsonResponse(500, errorBody('Internal server error'));
+  };
+
+  return { before: httpJsonApiBefore, onError: httpJsonApiOnError };
+}
+
+export type ApiHandler = MiddyfiedHandler<ParsedApiEvent, JsonResponse>;
+
+/** Wraps a route's logic with request logging context and the JSON API middleware. */
+export function apiHandler(handle: (event: ParsedApiEvent) => Promise<ApiResult>): ApiHandler {
+  return middy<ParsedApiEvent, JsonResponse>()
+    .use(injectLambdaContext(logger))
+    .use(httpJsonApi())
+    .handler(async function jsonApiHandler(event) {
+      const { statusCode, body, headers } = await handle(event);
+      return jsonResponse(statusCode, body, headers);
+    });
+}
+
+/** The authenticated caller, as the authorizer established it; absent only if a route is misconfigured. */
+export function callerOf(event: ParsedApiEvent): Caller {
+  const context = event.requestContext.authorizer?.lambda;
+  const sub = context?.sub;
+  const username = context?.username;
+  if (typeof sub !== 'string' || sub === '' || typeof username !== 'string' || username === '') {
+    throw new UnauthorizedError('Unauthorized');
+  }
+  return { sub, username };
+}

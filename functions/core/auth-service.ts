@@ -1,0 +1,34 @@
+import { UnauthorizedError } from './errors';
+import type { IdentityProvider, IdentityTokens } from './ports';
+import type { LoginRequest, SignupRequest, SignupResponse, TokenResponse } from './schemas';
+
+const INVALID_CREDENTIALS = 'Invalid username or password';
+
+/** Sign-up, login and refresh over the identity provider port. */
+export class AuthService {
+  constructor(private readonly identity: IdentityProvider) {}
+
+  async signUp(request: SignupRequest): Promise<SignupResponse> {
+    await this.identity.signUp({ username: request.username, email: request.email, password: request.password1 });
+    return { username: request.username, email: request.email };
+  }
+
+  /** Usernames cannot contain '@', so a login name with one is an email address. */
+  async login(request: LoginRequest): Promise<TokenResponse> {
+    const username = request.username.includes('@') ? await this.identity.usernameForEmail(request.username.toLowerCase()) : request.username;
+    if (username === null) throw new UnauthorizedError(INVALID_CREDENTIALS);
+    const tokens = await this.identity.login({ username, password: request.password });
+    return toTokenResponse(tokens, tokens.refreshToken);
+  }
+
+  /** Cognito does not rotate refresh tokens by default: the one presented stays valid and is returned. */
+  async refresh(refreshToken: string): Promise<TokenResponse> {
+    const tokens = await this.identity.refresh(refreshToken);
+    return toTokenResponse(tokens, tokens.refreshToken ?? refreshToken);
+  }
+}
+
+function toTokenResponse(tokens: IdentityTokens, refreshToken: string | undefined): TokenResponse {
+  if (refreshToken === undefined) throw new Error('The identity provider issued no refresh token');
+  return { access_token: tokens.accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: tokens.expiresIn };
+}

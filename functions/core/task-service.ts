@@ -1,0 +1,128 @@
+import { randomUUID } from 'node:crypto';
+import { NotFoundError, PayloadTooLargeError } from './errors';
+import type { Clock, ObjectStore, TaskRepository } from './ports';
+import type { CreatedTaskResponse, CreateTaskRequest, TaskListResponse, TaskResponse } from './schemas';
+import { processedVideoKey, thumbnailKey, type Caller, type Task } from './task';
+
+/** Limits of SPEC §2–3 (see functions/commons/config.ts for their environment variables). */
+export interface TaskLimits {
+  maxUploadBytes: number;
+  uploadUrlTtlSeconds: number;
+  downloadUrlTtlSeconds: number;
+  uploadWindowHours: number;
+}
+
+export interface TaskServiceDependencies {
+  repository: TaskRepository;
+  store: ObjectStore;
+  clock: Clock;
+  limits: TaskLimits;
+  /** Random part of the upload key; unguessable so one task's key reveals nothing about another's. */
+  nonce?: () => string;
+}
+
+export interface ListOptions {
+  max: number;
+  order: 'asc' | 'desc';
+  cursor?: number;
+}
+
+export const DEFAULT_PAGE_SIZE = 50;
+const HOUR_MS = 3_600_000;
+
+/** "clip.mov" → "clip-idrl.mp4": the edited video downloads under a name the pilot recognizes. */
+export function processedFileName(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  return `${dot > 0 ? fileName.slice(0, dot) : fileName}-idrl.mp4`;
+}
+
+export function abandonedUploadReason(windowHours: number): string {
+  return `upload not received within ${windowHours} h`;
+}
+
+/** The sweeper's use case: tasks whose upload never arrived end as failed, with a readable reason. */
+export function expireAbandonedUploads(deps: { repository: TaskRepository; clock: Clock; uploadWindowHours: number }): Promise<number> {
+  return deps.repository.expireAbandonedUploads(deps.clock.now(), abandonedUploadReason(deps.uploadWindowHours));
+}
+
+/** The task use cases of SPEC §2–3, over ports only. */
+export class TaskService {
+  private readonly nonce: () => string;
+
+  constructor(private readonly deps: TaskServiceDependencies) {
+    this.nonce = deps.nonce ?? randomUUID;
+  }
+
+  async create(caller: Caller, request: CreateTaskRequest): Promise<CreatedTaskResponse> {
+    const { limits } = this.deps;
+    if (request.size > limits.maxUploadBytes) {
+      throw new PayloadTooLargeError(`The video is larger than the ${limits.maxUploadBytes}-byte limit`);
+    }
+    await this.deps.repository.ensureUser(caller);
+    const task = await this.deps.repository.create({
+      ownerId: caller.sub,
+      fileName: request.fileName,
+      contentType: request.contentType,
+      declaredBytes: request.size,
+      uploadExpiresAt: new Date(this.deps.clock.now().getTime() + limits.uploadWindowHours * HOUR_MS),
+      keyNonce: this.nonce(),
+    });
+    const upload = await this.deps.store.presignUpload({
+      key: task.originalKey,
+      contentType: task.contentType,
+      maxBytes: Math.min(task.declaredBytes, limits.maxUploadBytes),
+      expiresInSeconds: limits.uploadUrlTtlSeconds,
+    });
+    return {
+      ...(await this.view(task)),
+      upload: { url: upload.url, fields: upload.fields, expiresAt: upload.expiresAt.toISOString(), maxBytes: upload.maxBytes },
+    };
+  }
+
+  /** Keyset pagination: one extra row tells whether another page exists without a COUNT. */
+  async list(caller: Caller, options: ListOptions): Promise<TaskListResponse> {
+    const rows = await this.deps.repository.list({ ownerId: caller.sub, limit: options.max + 1, order: options.order, after: options.cursor });
+    const page = rows.slice(0, options.max);
+    const last = page.at(-1);
+    const data = await Promise.all(page.map((task) => this.view(task)));
+    return rows.length > options.max && last !== undefined ? { data, nextCursor: String(last.id) } : { data };
+  }
+
+  async get(caller: Caller, id: number): Promise<TaskResponse> {
+    const task = await this.deps.repository.findForOwner(id, caller.sub);
+    if (task === null) throw new NotFoundError('Task not found');
+    return this.view(task);
+  }
+
+  /**
+   * The row goes first: from then on every worker transition on it is a no-op, so nothing new is
+   * recorded. Then every object the task may own, including deterministic outputs a worker may
+   * have written without recording them yet.
+   */
+  async delete(caller: Caller, id: number): Promise<void> {
+    const task = await this.deps.repository.deleteForOwner(id, caller.sub);
+    if (task === null) throw new NotFoundError('Task not found');
+    await this.deps.store.deleteMany([task.originalKey, processedVideoKey(task.id), thumbnailKey(task.id)]);
+  }
+
+  private async view(task: Task): Promise<TaskResponse> {
+    const expiresInSeconds = this.deps.limits.downloadUrlTtlSeconds;
+    const presign = (key: string, downloadFileName?: string) => this.deps.store.presignDownload({ key, expiresInSeconds, downloadFileName });
+    const response: TaskResponse = {
+      id: task.id,
+      fileName: task.fileName,
+      status: task.status,
+      createdAt: task.createdAt.toISOString(),
+      updatedAt: task.updatedAt.toISOString(),
+    };
+    if (task.failureReason !== null) response.failureReason = task.failureReason;
+    // The original exists once S3 reported it (uploadedAt), whatever happened afterwards.
+    if (task.uploadedAt !== null) response.original = { url: await presign(task.originalKey, task.fileName) };
+    if (task.status === 'processed' && task.processedKey !== null && task.processed !== null) {
+      const { durationSeconds, width, height, sizeBytes } = task.processed;
+      response.processed = { url: await presign(task.processedKey, processedFileName(task.fileName)), durationSeconds, width, height, sizeBytes };
+    }
+    if (task.status === 'processed' && task.thumbnailKey !== null) response.thumbnail = { url: await presign(task.thumbnailKey) };
+    return response;
+  }
+}

@@ -1,0 +1,68 @@
+/**
+ * Builds API Gateway HTTP API v2 events (payload 2.0) as the gateway hands them to the route
+ * functions after the Lambda authorizer, and invokes a handler with a Lambda-like context.
+ */
+import type { Context } from 'aws-lambda';
+import type { ApiEvent, ApiHandler } from '#commons/http';
+import type { Caller } from '#core/task';
+import { lambdaContext } from '#infra/local/lambda-context';
+
+export interface EventInput {
+  method: 'GET' | 'POST' | 'DELETE';
+  /** The route path as in functions/routes.ts, e.g. /api/tasks/{id}. */
+  route: string;
+  pathParameters?: Record<string, string>;
+  query?: Record<string, string>;
+  /** An object is sent as JSON; a string is sent verbatim (for malformed bodies). */
+  body?: unknown;
+  headers?: Record<string, string>;
+  /** The authorizer's context; omitted for public routes. */
+  caller?: Caller;
+}
+
+export function apiEvent(input: EventInput): ApiEvent {
+  const rawPath = input.route.replace(/\{(\w+)\}/g, (_match, name: string) => input.pathParameters?.[name] ?? '');
+  const rawQueryString = new URLSearchParams(input.query).toString();
+  const now = new Date();
+  return {
+    version: '2.0',
+    routeKey: `${input.method} ${input.route}`,
+    rawPath,
+    rawQueryString,
+    headers: { 'content-type': 'application/json', ...input.headers },
+    queryStringParameters: input.query,
+    pathParameters: input.pathParameters,
+    body: input.body === undefined ? undefined : typeof input.body === 'string' ? input.body : JSON.stringify(input.body),
+    isBase64Encoded: false,
+    requestContext: {
+      accountId: '000000000000',
+      apiId: 'test',
+      domainName: 'api.test',
+      domainPrefix: 'api',
+      http: { method: input.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      requestId: crypto.randomUUID(),
+      routeKey: `${input.method} ${input.route}`,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+      ...(input.caller === undefined ? {} : { authorizer: { lambda: { sub: input.caller.sub, username: input.caller.username } } }),
+    },
+  };
+}
+
+export function testContext(name = 'test'): Context {
+  return lambdaContext({ name, region: 'us-east-1', timeoutSeconds: 30, memoryMb: 256 });
+}
+
+export interface InvokeResult {
+  statusCode: number;
+  headers: Record<string, string>;
+  /** The parsed JSON body, or undefined for an empty body. */
+  body: unknown;
+}
+
+export async function invoke(handler: ApiHandler, input: EventInput | ApiEvent): Promise<InvokeResult> {
+  const event = 'version' in input ? input : apiEvent(input);
+  const result = await handler(event, testContext());
+  return { statusCode: result.statusCode, headers: result.headers, body: result.body === '' ? undefined : (JSON.parse(result.body) as unknown) };
+}

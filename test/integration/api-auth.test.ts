@@ -1,0 +1,265 @@
+import { randomUUID } from 'node:crypto';
+import { ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { handler as authorizer } from '#functions/api/authorizer';
+import { handler as login } from '#functions/api/login';
+import { handler as refresh } from '#functions/api/refresh';
+import { handler as signup } from '#functions/api/signup';
+import { cognitoClient } from '#commons/clients';
+import { securityHeaders } from '#commons/http';
+import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
+import { cognitoLocalKey, decodeJwtPayload, foreignKey, signJwt, unsignedJwt } from '#test/helpers/tokens';
+import { anyNumber, anyString } from '#test/helpers/matchers';
+
+const PASSWORD = 'Secret123';
+
+function uniqueName(prefix: string): string {
+  return `${prefix}_${randomUUID().slice(0, 8)}`;
+}
+
+async function usersNamed(username: string): Promise<number> {
+  const output = await cognitoClient().send(new ListUsersCommand({ UserPoolId: process.env.USER_POOL_ID, Filter: `username = "${username}"` }));
+  return output.Users?.length ?? 0;
+}
+
+async function signUp(username: string, email = `${username}@idrl.example`) {
+  return invoke(signup, { method: 'POST', route: '/api/auth/signup', body: { username, email, password1: PASSWORD, password2: PASSWORD } });
+}
+
+async function authorize(token: string | undefined) {
+  const event = apiEvent({ method: 'GET', route: '/api/tasks', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+  const authorizerEvent: APIGatewayRequestAuthorizerEventV2 = {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: 'arn:aws:execute-api:us-east-1:000000000000:test/$default/GET/api/tasks',
+    identitySource: token === undefined ? [] : [`Bearer ${token}`],
+    routeKey: event.routeKey,
+    rawPath: event.rawPath,
+    rawQueryString: event.rawQueryString,
+    cookies: [],
+    headers: event.headers,
+    requestContext: event.requestContext,
+    stageVariables: {},
+  };
+  return authorizer(authorizerEvent, testContext('authorizer'));
+}
+
+describe('POST /api/auth/signup', () => {
+  it('creates a confirmed account and answers 201 with username and lowercased email', async () => {
+    // Prepare
+    const username = uniqueName('ace');
+
+    // Act
+    const response = await invoke(signup, {
+      method: 'POST',
+      route: '/api/auth/signup',
+      body: { username, email: `${username.toUpperCase()}@IDRL.example`, password1: PASSWORD, password2: PASSWORD },
+    });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 201, headers: securityHeaders, body: { username, email: `${username}@idrl.example` } });
+    expect((await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username, password: PASSWORD } })).statusCode).toBe(200);
+  });
+
+  it('answers 409 on the username field when the username is taken', async () => {
+    // Prepare
+    const username = uniqueName('taken');
+    await signUp(username);
+
+    // Act
+    const response = await signUp(username, `${uniqueName('other')}@idrl.example`);
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 409,
+      headers: securityHeaders,
+      body: { message: 'Username is already taken', errors: [{ field: 'username', message: 'Username is already taken' }] },
+    });
+  });
+
+  it('answers 409 on the email field when the email is taken in another case', async () => {
+    // Prepare
+    const first = uniqueName('mail');
+    await signUp(first);
+    const second = uniqueName('mail');
+
+    // Act
+    const response = await signUp(second, `${first.toUpperCase()}@IDRL.EXAMPLE`);
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 409,
+      headers: securityHeaders,
+      body: { message: 'Email is already registered', errors: [{ field: 'email', message: 'Email is already registered' }] },
+    });
+    expect(await usersNamed(second)).toBe(0);
+  });
+
+  it.each([
+    ['mismatched passwords', { password2: 'Secret124' }, [{ field: 'password2', message: 'Passwords do not match' }]],
+    ['a weak password', { password1: 'weakpass', password2: 'weakpass' }, [
+      { field: 'password1', message: 'Must contain an upper-case letter' },
+      { field: 'password1', message: 'Must contain a digit' },
+    ]],
+    ['an invalid email', { email: 'nobody' }, [{ field: 'email', message: 'Must be a valid email address' }]],
+    ['an injection-looking username', { username: 'x"; DROP TABLE users;--' }, [{ field: 'username', message: 'Must be 3–32 characters of letters, digits, _ . -' }]],
+    ['a unicode username', { username: 'pilotó😀' }, [{ field: 'username', message: 'Must be 3–32 characters of letters, digits, _ . -' }]],
+    ['an extra field', { admin: true }, [{ field: 'admin', message: 'Unknown field' }]],
+    ['a wrong-typed field', { password1: 12345678 }, [{ field: 'password1', message: 'Invalid input: expected string, received number' }]],
+  ])('answers 400 for %s and creates no account', async (_case, change, errors) => {
+    // Prepare
+    const username = uniqueName('bad');
+    const body = { username, email: `${username}@idrl.example`, password1: PASSWORD, password2: PASSWORD, ...change };
+
+    // Act
+    const response = await invoke(signup, { method: 'POST', route: '/api/auth/signup', body });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 400, headers: securityHeaders, body: { message: 'Invalid request', errors } });
+    expect(await usersNamed(username)).toBe(0);
+  });
+
+  it.each([
+    ['a missing body', undefined, 'Invalid request'],
+    ['malformed JSON', '{"username":', 'The request body is not valid JSON'],
+    ['a JSON array', '[]', 'The request body must be a JSON object'],
+  ])('answers 400 for %s', async (_case, body, message) => {
+    // Act
+    const response = await invoke(signup, { method: 'POST', route: '/api/auth/signup', body });
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toMatchObject({ message });
+  });
+
+  it('answers 413 for an oversized body', async () => {
+    // Act
+    const response = await invoke(signup, { method: 'POST', route: '/api/auth/signup', body: { username: 'x'.repeat(70_000) } });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 413, headers: securityHeaders, body: { message: 'The request body is larger than 65536 bytes' } });
+  });
+});
+
+describe('POST /api/auth/login and /api/auth/refresh', () => {
+  const username = uniqueName('pilot');
+
+  beforeAll(async () => {
+    await signUp(username);
+  });
+
+  it('logs in by username with Bearer tokens the authorizer accepts', async () => {
+    // Act
+    const response = await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username, password: PASSWORD } });
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: securityHeaders,
+      body: { access_token: anyString, refresh_token: anyString, token_type: 'Bearer', expires_in: anyNumber },
+    });
+    const { access_token: accessToken } = response.body as { access_token: string };
+    const decision = await authorize(accessToken);
+    expect(decision).toEqual({ isAuthorized: true, context: { sub: decodeJwtPayload(accessToken).sub, username } });
+  });
+
+  it('logs in by email in any case', async () => {
+    // Act
+    const response = await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username: `${username.toUpperCase()}@idrl.EXAMPLE`, password: PASSWORD } });
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+  });
+
+  it.each([
+    ['a wrong password', () => ({ username, password: 'Wrong1234' })],
+    ['an unknown username', () => ({ username: uniqueName('ghost'), password: PASSWORD })],
+    ['an unknown email', () => ({ username: `${uniqueName('ghost')}@idrl.example`, password: PASSWORD })],
+  ])('answers the same 401 for %s', async (_case, body) => {
+    // Act
+    const response = await invoke(login, { method: 'POST', route: '/api/auth/login', body: body() });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 401, headers: securityHeaders, body: { message: 'Invalid username or password' } });
+  });
+
+  it('answers 400 for a login without password', async () => {
+    // Act
+    const response = await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username } });
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 400,
+      headers: securityHeaders,
+      body: { message: 'Invalid request', errors: [{ field: 'password', message: 'Invalid input: expected string, received undefined' }] },
+    });
+  });
+
+  it('exchanges a refresh token for a new access token the authorizer accepts', async () => {
+    // Prepare
+    const tokens = (await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username, password: PASSWORD } })).body as { refresh_token: string };
+
+    // Act
+    const response = await invoke(refresh, { method: 'POST', route: '/api/auth/refresh', body: { refresh_token: tokens.refresh_token } });
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: securityHeaders,
+      body: { access_token: anyString, refresh_token: anyString, token_type: 'Bearer', expires_in: anyNumber },
+    });
+    const { access_token: accessToken } = response.body as { access_token: string };
+    expect(await authorize(accessToken)).toMatchObject({ isAuthorized: true, context: { username } });
+  });
+
+  it('answers 401 for a garbage refresh token', async () => {
+    // Act
+    const response = await invoke(refresh, { method: 'POST', route: '/api/auth/refresh', body: { refresh_token: 'not-a-token' } });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 401, headers: securityHeaders, body: { message: 'Invalid or expired refresh token' } });
+  });
+});
+
+describe('authorizer', () => {
+  let claims: Record<string, unknown>;
+
+  beforeAll(async () => {
+    const username = uniqueName('auth');
+    await signUp(username);
+    const tokens = (await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username, password: PASSWORD } })).body as { access_token: string };
+    claims = decodeJwtPayload(tokens.access_token);
+  });
+
+  const now = () => Math.floor(Date.now() / 1000);
+
+  it('accepts a token signed by the issuer key with valid claims', async () => {
+    // Act
+    const decision = await authorize(signJwt(claims, cognitoLocalKey));
+
+    // Assess
+    expect(decision).toEqual({ isAuthorized: true, context: { sub: claims.sub, username: claims.username } });
+  });
+
+  it.each([
+    ['no token', () => undefined],
+    ['a garbage token', () => 'garbage'],
+    ['a tampered payload', () => {
+      const [header, , signature] = signJwt(claims, cognitoLocalKey).split('.');
+      return `${header}.${Buffer.from(JSON.stringify({ ...claims, username: 'admin' })).toString('base64url')}.${signature}`;
+    }],
+    ['an expired token', () => signJwt({ ...claims, iat: now() - 7200, exp: now() - 3600 }, cognitoLocalKey)],
+    ['an unsigned alg:none token', () => unsignedJwt(claims)],
+    ['a foreign issuer', () => signJwt({ ...claims, iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_evil' }, cognitoLocalKey)],
+    ['a foreign signing key', () => signJwt(claims, foreignKey())],
+    ['an id token', () => signJwt({ ...claims, token_use: 'id' }, cognitoLocalKey)],
+    ['another app client', () => signJwt({ ...claims, client_id: 'someone-else' }, cognitoLocalKey)],
+  ])('rejects %s without saying why', async (_case, token) => {
+    // Act
+    const decision = await authorize(token());
+
+    // Assess
+    expect(decision).toEqual({ isAuthorized: false });
+  });
+});

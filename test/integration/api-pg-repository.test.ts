@@ -1,0 +1,240 @@
+import { randomUUID } from 'node:crypto';
+import { afterAll, describe, expect, it } from 'vitest';
+import { translatePgError } from '#adapters/pg/errors';
+import { migrations } from '#adapters/pg/migrations';
+import { MigrationError, runMigrations } from '#adapters/pg/migrator';
+import { PgTaskRepository } from '#adapters/pg/task-repository';
+import { createPool, databasePool } from '#commons/clients';
+import { ConflictError, ServiceUnavailableError } from '#core/errors';
+import type { Caller, Task } from '#core/task';
+import { anyDate, anyNumber, matching } from '#test/helpers/matchers';
+
+const repository = new PgTaskRepository(databasePool());
+const metadata = { durationSeconds: 19.5, width: 1280, height: 720, sizeBytes: 1_000_000, processingMs: 4_200, sourceBytesRead: 3_000_000 };
+
+async function newTask(caller: Caller = { sub: randomUUID(), username: 'pilot' }): Promise<Task> {
+  await repository.ensureUser(caller);
+  return repository.create({
+    ownerId: caller.sub,
+    fileName: 'race.mp4',
+    contentType: 'video/mp4',
+    declaredBytes: 5_000_000,
+    uploadExpiresAt: new Date(Date.now() + 3_600_000),
+    keyNonce: randomUUID(),
+  });
+}
+
+describe('PgTaskRepository', () => {
+  it('creates a task awaiting upload under a key that embeds its id', async () => {
+    // Act
+    const task = await newTask();
+
+    // Assess
+    expect(task).toEqual({
+      id: anyNumber,
+      ownerId: task.ownerId,
+      fileName: 'race.mp4',
+      contentType: 'video/mp4',
+      declaredBytes: 5_000_000,
+      status: 'awaiting_upload',
+      failureReason: null,
+      originalKey: matching(new RegExp(`^uploads/${task.id}/[0-9a-f-]{36}$`)),
+      processedKey: null,
+      thumbnailKey: null,
+      processed: null,
+      createdAt: anyDate,
+      updatedAt: anyDate,
+      uploadExpiresAt: anyDate,
+      uploadedAt: null,
+      processingStartedAt: null,
+      processedAt: null,
+      failedAt: null,
+    });
+  });
+
+  it('walks the whole lifecycle once and turns every duplicate transition into a no-op', async () => {
+    // Prepare
+    const task = await newTask();
+    const outputs = { processedKey: `processed/${task.id}/video.mp4`, thumbnailKey: `processed/${task.id}/thumbnail.jpg`, metadata };
+
+    // Act
+    const uploaded = await repository.markUploaded(task.originalKey, 4_000_000);
+    const uploadedAgain = await repository.markUploaded(task.originalKey, 4_000_000);
+    const processing = await repository.markProcessing(task.id);
+    const processingAgain = await repository.markProcessing(task.id);
+    const processed = await repository.markProcessed(task.id, outputs);
+    const processedAgain = await repository.markProcessed(task.id, outputs);
+    const failedAfterwards = await repository.markFailed(task.id, 'late failure');
+
+    // Assess
+    expect(uploaded).toMatchObject({ status: 'uploaded', uploadedAt: anyDate });
+    expect(processing).toMatchObject({ status: 'processing', processingStartedAt: anyDate });
+    expect(processed).toMatchObject({ status: 'processed', processedKey: outputs.processedKey, thumbnailKey: outputs.thumbnailKey, processed: metadata, processedAt: anyDate, failureReason: null });
+    expect([uploadedAgain, processingAgain, processedAgain, failedAfterwards]).toEqual([null, null, null, null]);
+    expect(await repository.findByOriginalKey(task.originalKey)).toEqual(processed);
+  });
+
+  it('lets a redelivery reclaim a task stuck in processing only after the lease', async () => {
+    // Prepare
+    const task = await newTask();
+    await repository.markUploaded(task.originalKey, 1);
+    await repository.markProcessing(task.id);
+    await databasePool().query(`UPDATE tasks SET processing_started_at = now() - interval '10 minutes' WHERE id = $1`, [task.id]);
+
+    // Act
+    const withinLease = await repository.markProcessing(task.id, { reclaimAfterSeconds: 900 });
+    const afterLease = await repository.markProcessing(task.id, { reclaimAfterSeconds: 300 });
+
+    // Assess
+    expect(withinLease).toBeNull();
+    expect(afterLease).toMatchObject({ status: 'processing' });
+    expect(afterLease?.processingStartedAt?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+  });
+
+  it('fails a task from any non-terminal state with its reason', async () => {
+    // Prepare
+    const task = await newTask();
+
+    // Act
+    const failed = await repository.markFailed(task.id, 'not a video');
+    const again = await repository.markFailed(task.id, 'other reason');
+
+    // Assess
+    expect(failed).toMatchObject({ status: 'failed', failureReason: 'not a video', failedAt: anyDate });
+    expect(again).toBeNull();
+  });
+
+  it('never resurrects a deleted task', async () => {
+    // Prepare
+    const task = await newTask();
+    await repository.deleteForOwner(task.id, task.ownerId);
+
+    // Act
+    const transitions = await Promise.all([
+      repository.markUploaded(task.originalKey, 1),
+      repository.markProcessing(task.id, { reclaimAfterSeconds: 0 }),
+      repository.markProcessed(task.id, { processedKey: 'p', thumbnailKey: 't', metadata }),
+      repository.markFailed(task.id, 'x'),
+    ]);
+
+    // Assess
+    expect(transitions).toEqual([null, null, null, null]);
+    expect(await repository.findByOriginalKey(task.originalKey)).toBeNull();
+  });
+
+  it('keeps ownership in every lookup', async () => {
+    // Prepare
+    const task = await newTask();
+    const stranger = randomUUID();
+
+    // Act
+    const found = await repository.findForOwner(task.id, stranger);
+    const deleted = await repository.deleteForOwner(task.id, stranger);
+
+    // Assess
+    expect([found, deleted]).toEqual([null, null]);
+    expect(await repository.findForOwner(task.id, task.ownerId)).toMatchObject({ id: task.id });
+  });
+
+  it('expires only awaiting uploads whose window closed', async () => {
+    // Prepare
+    const open = await newTask();
+    const uploaded = await newTask();
+    await repository.markUploaded(uploaded.originalKey, 1);
+
+    // Act
+    const expired = await repository.expireAbandonedUploads(new Date(Date.now() + 7_200_000), 'upload not received within 1 h');
+
+    // Assess
+    expect(expired).toBeGreaterThanOrEqual(1);
+    expect(await repository.findForOwner(open.id, open.ownerId)).toMatchObject({ status: 'failed', failureReason: 'upload not received within 1 h' });
+    expect(await repository.findForOwner(uploaded.id, uploaded.ownerId)).toMatchObject({ status: 'uploaded' });
+  });
+
+  it('updates the username of a known user without duplicating it', async () => {
+    // Prepare
+    const sub = randomUUID();
+    await repository.ensureUser({ sub, username: 'old' });
+
+    // Act
+    await repository.ensureUser({ sub, username: 'new' });
+
+    // Assess
+    const { rows } = await databasePool().query('SELECT username FROM users WHERE id = $1', [sub]);
+    expect(rows).toEqual([{ username: 'new' }]);
+  });
+});
+
+describe('translatePgError', () => {
+  it('turns a unique violation into ConflictError', async () => {
+    // Prepare
+    const attempt = databasePool().query('INSERT INTO schema_migrations (version, name) VALUES (1, $1)', ['duplicate']);
+
+    // Act
+    const translated = await attempt.catch((error: unknown) => translatePgError(error)).catch((error: unknown) => error);
+
+    // Assess
+    expect(translated).toBeInstanceOf(ConflictError);
+  });
+
+  it('turns an unreachable server into ServiceUnavailableError', async () => {
+    // Prepare
+    const pool = createPool({ kind: 'url', connectionString: 'postgres://nobody:nothing@127.0.0.1:9/none' });
+
+    // Act
+    const translated = await pool.query('SELECT 1').catch((error: unknown) => translatePgError(error)).catch((error: unknown) => error);
+
+    // Assess
+    expect(translated).toBeInstanceOf(ServiceUnavailableError);
+    await pool.end();
+  });
+
+  it('rethrows an unexpected error untouched', async () => {
+    // Prepare
+    const attempt = databasePool().query('SELECT * FROM no_such_table');
+
+    // Act
+    const translated = await attempt.catch((error: unknown) => translatePgError(error)).catch((error: unknown) => error);
+
+    // Assess
+    expect(translated).toMatchObject({ code: '42P01' });
+  });
+});
+
+describe('runMigrations', () => {
+  const pools = [createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '' }), createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '' })];
+
+  afterAll(async () => {
+    await Promise.all(pools.map((pool) => pool.end()));
+  });
+
+  it('is idempotent when two runners start at once', async () => {
+    // Act
+    const results = await Promise.all(pools.map((pool) => runMigrations(pool, migrations)));
+
+    // Assess
+    expect(results).toEqual([
+      { applied: [], current: 1 },
+      { applied: [], current: 1 },
+    ]);
+  });
+
+  it('refuses a database that is ahead of the code', async () => {
+    // Act
+    const attempt = runMigrations(databasePool(), []);
+
+    // Assess
+    await expect(attempt).rejects.toThrow(new MigrationError('The database has migrations this code does not know: 1'));
+  });
+
+  it('refuses migrations out of order', async () => {
+    // Act
+    const attempt = runMigrations(databasePool(), [
+      { version: 2, name: 'b', sql: 'SELECT 1' },
+      { version: 1, name: 'a', sql: 'SELECT 1' },
+    ]);
+
+    // Assess
+    await expect(attempt).rejects.toThrow(new MigrationError('Migration versions must increase: 2 then 1'));
+  });
+});

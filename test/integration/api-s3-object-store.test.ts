@@ -1,0 +1,74 @@
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { contentDisposition } from '#adapters/s3/object-store';
+import { objectStore } from '#commons/services';
+
+describe('S3ObjectStore', () => {
+  const store = objectStore();
+  let directory: string;
+
+  beforeAll(async () => {
+    directory = await mkdtemp(join(tmpdir(), 'idrl-s3-'));
+  });
+
+  afterAll(async () => {
+    await rm(directory, { recursive: true, force: true });
+  });
+
+  it('streams a file up and back down byte for byte', async () => {
+    // Prepare
+    const key = `processed/${randomUUID()}/video.mp4`;
+    const content = randomBytes(3 * 1024 * 1024 + 17);
+    await writeFile(join(directory, 'up.bin'), content);
+
+    // Act
+    await store.putFile({ key, path: join(directory, 'up.bin'), contentType: 'video/mp4' });
+    const written = await store.download(key, join(directory, 'down.bin'));
+
+    // Assess
+    expect(written).toBe(content.length);
+    // Buffer.equals: a deep toEqual walks 3 MB byte by byte for seconds.
+    expect((await readFile(join(directory, 'down.bin'))).equals(content)).toBe(true);
+    expect(await store.head(key)).toBe(content.length);
+  });
+
+  it('reports a missing object as null', async () => {
+    expect(await store.head(`uploads/${randomUUID()}/missing`)).toBeNull();
+  });
+
+  it('deletes objects and tolerates keys that are already gone', async () => {
+    // Prepare
+    const key = `uploads/${randomUUID()}/n`;
+    await writeFile(join(directory, 'small'), 'x');
+    await store.putFile({ key, path: join(directory, 'small'), contentType: 'video/mp4' });
+
+    // Act
+    await store.deleteMany([key, key, `uploads/${randomUUID()}/never`]);
+    await store.deleteMany([key]);
+
+    // Assess
+    expect(await store.head(key)).toBeNull();
+  });
+
+  it('presigns a GET that expires and names the download', async () => {
+    // Act
+    const url = new URL(await store.presignDownload({ key: 'processed/1/video.mp4', expiresInSeconds: 300, downloadFileName: 'final "lap".mp4' }));
+
+    // Assess
+    expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
+    expect(url.searchParams.get('response-content-disposition')).toBe(contentDisposition('final "lap".mp4'));
+  });
+});
+
+describe('contentDisposition', () => {
+  it.each([
+    ['race.mp4', `inline; filename="race.mp4"; filename*=UTF-8''race.mp4`],
+    ['vuelo ñ 😀.mp4', `inline; filename="vuelo _ __.mp4"; filename*=UTF-8''vuelo%20%C3%B1%20%F0%9F%98%80.mp4`],
+    [`it's "quoted" (1).mp4`, `inline; filename="it's _quoted_ (1).mp4"; filename*=UTF-8''it%27s%20%22quoted%22%20%281%29.mp4`],
+  ])('encodes %j for every browser', (name, expected) => {
+    expect(contentDisposition(name)).toBe(expected);
+  });
+});

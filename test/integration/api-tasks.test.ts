@@ -1,0 +1,436 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
+import { handler as createTask } from '#functions/api/create-task';
+import { handler as deleteTask } from '#functions/api/delete-task';
+import { handler as getTask } from '#functions/api/get-task';
+import { handler as health } from '#functions/api/health';
+import { handler as listTasks } from '#functions/api/list-tasks';
+import { handler as openapi } from '#functions/api/openapi';
+import { handler as expireUploads } from '#functions/ops/expire-uploads';
+import { handler as migrate } from '#functions/ops/migrate';
+import { databasePool } from '#commons/clients';
+import { securityHeaders, type ApiHandler } from '#commons/http';
+import { objectStore, taskRepository } from '#commons/services';
+import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
+import { processedVideoKey, thumbnailKey, type Caller } from '#core/task';
+import { invoke, testContext } from '#test/helpers/api-gateway';
+import { anyNumber, anyObject, anyString, containing } from '#test/helpers/matchers';
+
+const MAX_UPLOAD_BYTES = 524_288_000;
+const VIDEO = Buffer.from('not really a video, but S3 does not care');
+
+function newCaller(): Caller {
+  return { sub: randomUUID(), username: `pilot_${randomUUID().slice(0, 8)}` };
+}
+
+async function create(caller: Caller, body: unknown) {
+  return invoke(createTask, { method: 'POST', route: '/api/tasks', body, caller });
+}
+
+async function createOk(caller: Caller, fileName = 'race.mp4', size = VIDEO.length): Promise<CreatedTaskResponse> {
+  const response = await create(caller, { fileName, contentType: 'video/mp4', size });
+  expect(response.statusCode).toBe(201);
+  return response.body as CreatedTaskResponse;
+}
+
+async function byId(handler: ApiHandler, caller: Caller, id: string) {
+  return invoke(handler, { method: handler === deleteTask ? 'DELETE' : 'GET', route: '/api/tasks/{id}', pathParameters: { id }, caller });
+}
+
+async function taskCount(caller: Caller): Promise<number> {
+  const { rows } = await databasePool().query<{ count: string }>('SELECT count(*) FROM tasks WHERE owner_id = $1', [caller.sub]);
+  return Number(rows[0]?.count);
+}
+
+/** Posts the file as a browser would: the presigned fields, then the file last. */
+async function upload(task: CreatedTaskResponse, content: Buffer = VIDEO): Promise<Response> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(task.upload.fields)) form.append(name, value);
+  form.append('file', new Blob([new Uint8Array(content)], { type: task.upload.fields['Content-Type'] }), 'race.mp4');
+  return fetch(task.upload.url, { method: 'POST', body: form });
+}
+
+function policyOf(task: CreatedTaskResponse): { expiration: string; conditions: unknown[] } {
+  return JSON.parse(Buffer.from(task.upload.fields.Policy ?? '', 'base64').toString('utf8')) as { expiration: string; conditions: unknown[] };
+}
+
+describe('POST /api/tasks', () => {
+  it('creates a task awaiting upload with a presigned POST scoped to one server-chosen key', async () => {
+    // Prepare
+    const caller = newCaller();
+    const before = Date.now();
+
+    // Act
+    const response = await create(caller, { fileName: 'race.mp4', contentType: 'video/mp4', size: 1234 });
+
+    // Assess
+    const task = response.body as CreatedTaskResponse;
+    expect(response).toEqual({
+      statusCode: 201,
+      headers: securityHeaders,
+      body: {
+        id: anyNumber,
+        fileName: 'race.mp4',
+        status: 'awaiting_upload',
+        createdAt: anyString,
+        updatedAt: anyString,
+        upload: { url: `${process.env.S3_ENDPOINT}/${process.env.BUCKET_NAME}`, fields: anyObject, expiresAt: anyString, maxBytes: 1234 },
+      },
+    });
+    const key = task.upload.fields.key ?? '';
+    expect(key).toMatch(new RegExp(`^uploads/${task.id}/[0-9a-f-]{36}$`));
+    expect(task.upload.fields['Content-Type']).toBe('video/mp4');
+    const policy = policyOf(task);
+    expect(policy.conditions).toEqual(
+      expect.arrayContaining([{ bucket: process.env.BUCKET_NAME }, { key }, ['eq', '$Content-Type', 'video/mp4'], ['content-length-range', 1, 1234]]),
+    );
+    const expiresInMs = Date.parse(policy.expiration) - before;
+    expect(expiresInMs).toBeGreaterThan(890_000);
+    expect(expiresInMs).toBeLessThanOrEqual(901_000);
+    expect(Date.parse(task.upload.expiresAt)).toBe(Date.parse(policy.expiration));
+    expect(await taskCount(caller)).toBe(1);
+  });
+
+  it('caps the upload at the configured maximum and rejects a larger declared size with 413', async () => {
+    // Prepare
+    const caller = newCaller();
+
+    // Act
+    const atLimit = await create(caller, { fileName: 'max.mp4', contentType: 'video/mp4', size: MAX_UPLOAD_BYTES });
+    const overLimit = await create(caller, { fileName: 'huge.mp4', contentType: 'video/mp4', size: MAX_UPLOAD_BYTES + 1 });
+
+    // Assess
+    expect(policyOf(atLimit.body as CreatedTaskResponse).conditions).toContainEqual(['content-length-range', 1, MAX_UPLOAD_BYTES]);
+    expect(overLimit).toEqual({ statusCode: 413, headers: securityHeaders, body: { message: `The video is larger than the ${MAX_UPLOAD_BYTES}-byte limit` } });
+    expect(await taskCount(caller)).toBe(1);
+  });
+
+  it('stores unicode and injection-looking display names verbatim', async () => {
+    // Prepare
+    const caller = newCaller();
+    const fileName = "Robert'); DROP TABLE tasks;-- <img src=x onerror=alert(1)> ñ😀.mp4";
+
+    // Act
+    const created = await createOk(caller, fileName);
+
+    // Assess
+    expect((await byId(getTask, caller, String(created.id))).body).toMatchObject({ fileName });
+    expect(created.upload.fields.key).toMatch(/^uploads\/\d+\/[0-9a-f-]{36}$/);
+  });
+
+  it.each([
+    ['malformed JSON', '{"fileName":', 'The request body is not valid JSON', undefined],
+    ['a JSON array', '[{"fileName":"a.mp4"}]', 'The request body must be a JSON object', undefined],
+    ['a missing body', undefined, 'Invalid request', [{ field: '(root)', message: 'Invalid input: expected object, received undefined' }]],
+    ['a missing field', { fileName: 'a.mp4', contentType: 'video/mp4' }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
+    ['an extra field', { fileName: 'a.mp4', contentType: 'video/mp4', size: 1, key: 'uploads/1/mine' }, 'Invalid request', [{ field: 'key', message: 'Unknown field' }]],
+    ['a wrong-typed size', { fileName: 'a.mp4', contentType: 'video/mp4', size: '10' }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
+    ['a zero size', { fileName: 'a.mp4', contentType: 'video/mp4', size: 0 }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
+    ['a negative size', { fileName: 'a.mp4', contentType: 'video/mp4', size: -5 }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
+    ['a fractional size', { fileName: 'a.mp4', contentType: 'video/mp4', size: 1.5 }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
+    ['a huge size', { fileName: 'a.mp4', contentType: 'video/mp4', size: 1e300 }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
+    ['a path traversal name', { fileName: '../../etc/passwd', contentType: 'video/mp4', size: 1 }, 'Invalid request', [{ field: 'fileName', message: 'Must not contain / \\ : or control characters' }]],
+    ['a URL name', { fileName: 'https://evil.example/a.mp4', contentType: 'video/mp4', size: 1 }, 'Invalid request', [{ field: 'fileName', message: 'Must not contain / \\ : or control characters' }]],
+    ['a control character name', { fileName: 'a\u0000.mp4', contentType: 'video/mp4', size: 1 }, 'Invalid request', [{ field: 'fileName', message: 'Must not contain / \\ : or control characters' }]],
+    ['a non-video content type', { fileName: 'a.mp4', contentType: 'text/html', size: 1 }, 'Invalid request', [{ field: 'contentType', message: 'Must be video/* or application/octet-stream' }]],
+    ['a wrong-typed name', { fileName: ['a.mp4'], contentType: 'video/mp4', size: 1 }, 'Invalid request', [{ field: 'fileName', message: 'Invalid input: expected string, received array' }]],
+  ])('answers 400 for %s and stores nothing', async (_case, body, message, errors) => {
+    // Prepare
+    const caller = newCaller();
+
+    // Act
+    const response = await create(caller, body);
+
+    // Assess
+    expect(response).toEqual({ statusCode: 400, headers: securityHeaders, body: errors === undefined ? { message } : { message, errors } });
+    expect(await taskCount(caller)).toBe(0);
+  });
+
+  it('answers 413 for an oversized body and stores nothing', async () => {
+    // Prepare
+    const caller = newCaller();
+
+    // Act
+    const response = await create(caller, { fileName: 'a.mp4', contentType: 'video/mp4', size: 1, padding: 'x'.repeat(65_536) });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 413, headers: securityHeaders, body: { message: 'The request body is larger than 65536 bytes' } });
+    expect(await taskCount(caller)).toBe(0);
+  });
+
+  it('answers 401 when the authorizer context is missing', async () => {
+    // Act
+    const response = await invoke(createTask, { method: 'POST', route: '/api/tasks', body: { fileName: 'a.mp4', contentType: 'video/mp4', size: 1 } });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 401, headers: securityHeaders, body: { message: 'Unauthorized' } });
+  });
+});
+
+describe('GET /api/tasks/{id}', () => {
+  it('shows the original once uploaded, downloadable under the pilot file name', async () => {
+    // Prepare
+    const caller = newCaller();
+    const created = await createOk(caller, 'carrera ñ.mp4');
+    expect((await upload(created)).status).toBe(204);
+    await taskRepository().markUploaded(created.upload.fields.key ?? '', VIDEO.length);
+
+    // Act
+    const response = await byId(getTask, caller, String(created.id));
+
+    // Assess
+    const task = response.body as TaskResponse;
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: securityHeaders,
+      body: { id: created.id, fileName: 'carrera ñ.mp4', status: 'uploaded', createdAt: created.createdAt, updatedAt: anyString, original: { url: anyString } },
+    });
+    const download = await fetch(task.original?.url ?? '');
+    expect(Buffer.from(await download.arrayBuffer())).toEqual(VIDEO);
+    expect(download.headers.get('content-disposition')).toBe(`inline; filename="carrera _.mp4"; filename*=UTF-8''carrera%20%C3%B1.mp4`);
+  });
+
+  it('shows processed video and thumbnail URLs with metadata once processed', async () => {
+    // Prepare
+    const caller = newCaller();
+    const created = await createOk(caller, 'lap.mov');
+    const repository = taskRepository();
+    const directory = await mkdtemp(join(tmpdir(), 'idrl-api-'));
+    await writeFile(join(directory, 'video.mp4'), 'edited');
+    await writeFile(join(directory, 'thumbnail.jpg'), 'poster');
+    await objectStore().putFile({ key: processedVideoKey(created.id), path: join(directory, 'video.mp4'), contentType: 'video/mp4' });
+    await objectStore().putFile({ key: thumbnailKey(created.id), path: join(directory, 'thumbnail.jpg'), contentType: 'image/jpeg' });
+    await rm(directory, { recursive: true });
+    await repository.markUploaded(created.upload.fields.key ?? '', VIDEO.length);
+    await repository.markProcessing(created.id);
+    await repository.markProcessed(created.id, {
+      processedKey: processedVideoKey(created.id),
+      thumbnailKey: thumbnailKey(created.id),
+      metadata: { durationSeconds: 20, width: 1280, height: 720, sizeBytes: 6, processingMs: 100, sourceBytesRead: 10 },
+    });
+
+    // Act
+    const response = await byId(getTask, caller, String(created.id));
+
+    // Assess
+    const task = response.body as TaskResponse;
+    expect(task).toEqual({
+      id: created.id,
+      fileName: 'lap.mov',
+      status: 'processed',
+      createdAt: created.createdAt,
+      updatedAt: anyString,
+      original: { url: anyString },
+      processed: { url: anyString, durationSeconds: 20, width: 1280, height: 720, sizeBytes: 6 },
+      thumbnail: { url: anyString },
+    });
+    const video = await fetch(task.processed?.url ?? '');
+    expect(await video.text()).toBe('edited');
+    expect(video.headers.get('content-disposition')).toBe(`inline; filename="lap-idrl.mp4"; filename*=UTF-8''lap-idrl.mp4`);
+    expect(await (await fetch(task.thumbnail?.url ?? '')).text()).toBe('poster');
+  });
+
+  it('answers the same 404 for another user task and for an unknown id', async () => {
+    // Prepare
+    const owner = newCaller();
+    const created = await createOk(owner);
+
+    // Act
+    const foreign = await byId(getTask, newCaller(), String(created.id));
+    const unknown = await byId(getTask, owner, '999999999');
+
+    // Assess
+    expect(foreign).toEqual({ statusCode: 404, headers: securityHeaders, body: { message: 'Task not found' } });
+    expect(unknown).toEqual(foreign);
+  });
+
+  it.each(['abc', '0', '-1', '1.5', '1e3', "1' OR '1'='1", '99999999999999999999'])('answers 400 for the id %j', async (id) => {
+    // Act
+    const response = await byId(getTask, newCaller(), id);
+
+    // Assess
+    expect(response).toEqual({ statusCode: 400, headers: securityHeaders, body: { message: 'Invalid task id', errors: [{ field: 'id', message: 'Must be a positive integer' }] } });
+  });
+});
+
+describe('GET /api/tasks', () => {
+  const caller = newCaller();
+  const ids: number[] = [];
+
+  beforeAll(async () => {
+    for (let index = 0; index < 3; index++) ids.push((await createOk(caller, `lap-${index}.mp4`)).id);
+    await createOk(newCaller());
+  });
+
+  async function list(query?: Record<string, string>, who = caller) {
+    return invoke(listTasks, { method: 'GET', route: '/api/tasks', query, caller: who });
+  }
+
+  it('lists only the caller tasks in ascending id order by default', async () => {
+    // Act
+    const response = await list();
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.body).toEqual({ data: ids.map((id, index) => containing({ id, fileName: `lap-${index}.mp4`, status: 'awaiting_upload' })) });
+  });
+
+  it('pages in descending order with nextCursor', async () => {
+    // Act
+    const first = await list({ max: '2', order: '1' });
+    const second = await list({ max: '2', order: '1', cursor: (first.body as { nextCursor: string }).nextCursor });
+
+    // Assess
+    expect(first.body).toEqual({ data: [containing({ id: ids[2] }), containing({ id: ids[1] })], nextCursor: String(ids[1]) });
+    expect(second.body).toEqual({ data: [containing({ id: ids[0] })] });
+  });
+
+  it('answers an empty list for a user without tasks', async () => {
+    expect((await list(undefined, newCaller())).body).toEqual({ data: [] });
+  });
+
+  it.each([
+    [{ max: '0' }, 'max'],
+    [{ max: '101' }, 'max'],
+    [{ max: 'abc' }, 'max'],
+    [{ order: '2' }, 'order'],
+    [{ order: 'desc' }, 'order'],
+    [{ cursor: 'x' }, 'cursor'],
+    [{ sort: 'id' }, 'sort'],
+  ])('answers 400 for %j', async (query, field) => {
+    // Act
+    const response = await list(query);
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(response.body).toEqual({ message: 'Invalid query parameters', errors: [{ field, message: anyString }] });
+  });
+});
+
+describe('DELETE /api/tasks/{id}', () => {
+  it('deletes the row and every object, then answers 404 to a repeat', async () => {
+    // Prepare
+    const caller = newCaller();
+    const created = await createOk(caller);
+    await upload(created);
+    const directory = await mkdtemp(join(tmpdir(), 'idrl-api-'));
+    await writeFile(join(directory, 'out'), 'x');
+    await objectStore().putFile({ key: processedVideoKey(created.id), path: join(directory, 'out'), contentType: 'video/mp4' });
+    await rm(directory, { recursive: true });
+
+    // Act
+    const first = await byId(deleteTask, caller, String(created.id));
+    const repeat = await byId(deleteTask, caller, String(created.id));
+
+    // Assess
+    expect(first).toEqual({ statusCode: 204, headers: securityHeaders, body: undefined });
+    expect(repeat).toEqual({ statusCode: 404, headers: securityHeaders, body: { message: 'Task not found' } });
+    expect(await objectStore().head(created.upload.fields.key ?? '')).toBeNull();
+    expect(await objectStore().head(processedVideoKey(created.id))).toBeNull();
+    expect(await taskCount(caller)).toBe(0);
+  });
+
+  it('answers 404 for another user task and leaves it intact', async () => {
+    // Prepare
+    const owner = newCaller();
+    const created = await createOk(owner);
+    await upload(created);
+
+    // Act
+    const response = await byId(deleteTask, newCaller(), String(created.id));
+
+    // Assess
+    expect(response).toEqual({ statusCode: 404, headers: securityHeaders, body: { message: 'Task not found' } });
+    expect(await taskCount(owner)).toBe(1);
+    expect(await objectStore().head(created.upload.fields.key ?? '')).toBe(VIDEO.length);
+  });
+
+  it('answers 400 for a non-numeric id', async () => {
+    expect((await byId(deleteTask, newCaller(), 'abc')).statusCode).toBe(400);
+  });
+});
+
+describe('GET /api/health', () => {
+  it('reports the database as reachable', async () => {
+    expect(await invoke(health, { method: 'GET', route: '/api/health' })).toEqual({ statusCode: 200, headers: securityHeaders, body: { status: 'ok', database: 'ok' } });
+  });
+
+  describe('with the database down', () => {
+    const saved = process.env.DATABASE_URL;
+
+    afterAll(() => {
+      process.env.DATABASE_URL = saved;
+      vi.resetModules();
+    });
+
+    it('answers 503 with the database unreachable', async () => {
+      // Prepare: a fresh module graph whose pool points at a closed port.
+      vi.resetModules();
+      process.env.DATABASE_URL = 'postgres://nobody:nothing@127.0.0.1:9/none';
+      const { handler } = await import('#functions/api/health');
+
+      // Act
+      const response = await invoke(handler, { method: 'GET', route: '/api/health' });
+
+      // Assess
+      expect(response).toEqual({ statusCode: 503, headers: securityHeaders, body: { status: 'unavailable', database: 'unreachable' } });
+    });
+  });
+});
+
+describe('GET /api/openapi.json', () => {
+  it('describes every API route with its operation', async () => {
+    // Act
+    const response = await invoke(openapi, { method: 'GET', route: '/api/openapi.json' });
+
+    // Assess
+    const document = response.body as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
+    expect(response.statusCode).toBe(200);
+    expect(document.openapi).toBe('3.1.0');
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => `${method} ${path} ${operation.operationId}`));
+    expect(operations.sort()).toEqual([
+      'delete /api/tasks/{id} delete-task',
+      'get /api/health health',
+      'get /api/openapi.json openapi',
+      'get /api/tasks list-tasks',
+      'get /api/tasks/{id} get-task',
+      'post /api/auth/login login',
+      'post /api/auth/refresh refresh',
+      'post /api/auth/signup signup',
+      'post /api/tasks create-task',
+    ]);
+  });
+});
+
+describe('operations', () => {
+  it('migrate applies nothing on an up-to-date database', async () => {
+    expect(await migrate({}, testContext('migrate'))).toEqual({ applied: [], current: 1 });
+  });
+
+  it('expire-uploads fails tasks whose upload window closed, with a readable reason', async () => {
+    // Prepare
+    const caller = newCaller();
+    const repository = taskRepository();
+    await repository.ensureUser(caller);
+    const abandoned = await repository.create({
+      ownerId: caller.sub,
+      fileName: 'never.mp4',
+      contentType: 'video/mp4',
+      declaredBytes: 10,
+      uploadExpiresAt: new Date(Date.now() - 1000),
+      keyNonce: randomUUID(),
+    });
+    const fresh = await createOk(caller);
+
+    // Act
+    const result = await expireUploads({}, testContext('expire-uploads'));
+
+    // Assess
+    expect(result.expired).toBeGreaterThanOrEqual(1);
+    expect(await repository.findForOwner(abandoned.id, caller.sub)).toMatchObject({ status: 'failed', failureReason: 'upload not received within 24 h' });
+    expect(await repository.findForOwner(fresh.id, caller.sub)).toMatchObject({ status: 'awaiting_upload' });
+  });
+});

@@ -1,0 +1,98 @@
+import { describe, expect, it } from 'vitest';
+import { AuthService } from '#core/auth-service';
+import { UnauthorizedError } from '#core/errors';
+import type { IdentityProvider, IdentityTokens } from '#core/ports';
+
+/** An identity provider with one account; records what the service asked. */
+class OneAccountIdentity implements IdentityProvider {
+  readonly calls: string[] = [];
+  refreshResult: IdentityTokens = { accessToken: 'access-2', expiresIn: 3600 };
+
+  signUp(input: { username: string; email: string; password: string }): Promise<{ sub: string }> {
+    this.calls.push(`signUp ${input.username} ${input.email} ${input.password}`);
+    return Promise.resolve({ sub: 'sub-1' });
+  }
+
+  usernameForEmail(email: string): Promise<string | null> {
+    this.calls.push(`usernameForEmail ${email}`);
+    return Promise.resolve(email === 'ace@idrl.example' ? 'ace' : null);
+  }
+
+  login(input: { username: string; password: string }): Promise<IdentityTokens> {
+    this.calls.push(`login ${input.username}`);
+    if (input.username !== 'ace' || input.password !== 'Secret123') return Promise.reject(new UnauthorizedError('Invalid username or password'));
+    return Promise.resolve({ accessToken: 'access-1', refreshToken: 'refresh-1', expiresIn: 3600 });
+  }
+
+  refresh(refreshToken: string): Promise<IdentityTokens> {
+    this.calls.push(`refresh ${refreshToken}`);
+    return Promise.resolve(this.refreshResult);
+  }
+}
+
+describe('AuthService', () => {
+  it('signs up with password1 and answers username and email', async () => {
+    // Prepare
+    const identity = new OneAccountIdentity();
+
+    // Act
+    const result = await new AuthService(identity).signUp({ username: 'ace', email: 'ace@idrl.example', password1: 'Secret123', password2: 'Secret123' });
+
+    // Assess
+    expect(result).toEqual({ username: 'ace', email: 'ace@idrl.example' });
+    expect(identity.calls).toEqual(['signUp ace ace@idrl.example Secret123']);
+  });
+
+  it('logs in by username with the SPEC token shape', async () => {
+    // Act
+    const tokens = await new AuthService(new OneAccountIdentity()).login({ username: 'ace', password: 'Secret123' });
+
+    // Assess
+    expect(tokens).toEqual({ access_token: 'access-1', refresh_token: 'refresh-1', token_type: 'Bearer', expires_in: 3600 });
+  });
+
+  it('logs in by email, case-insensitively, through the username lookup', async () => {
+    // Prepare
+    const identity = new OneAccountIdentity();
+
+    // Act
+    const tokens = await new AuthService(identity).login({ username: 'Ace@IDRL.example', password: 'Secret123' });
+
+    // Assess
+    expect(tokens.access_token).toBe('access-1');
+    expect(identity.calls).toEqual(['usernameForEmail ace@idrl.example', 'login ace']);
+  });
+
+  it('rejects an unknown email with the same UnauthorizedError as a wrong password', async () => {
+    // Prepare
+    const service = new AuthService(new OneAccountIdentity());
+
+    // Act
+    const unknownEmail = service.login({ username: 'ghost@idrl.example', password: 'Secret123' });
+    const wrongPassword = service.login({ username: 'ace', password: 'Wrong1234' });
+
+    // Assess
+    await expect(unknownEmail).rejects.toThrow(new UnauthorizedError('Invalid username or password'));
+    await expect(wrongPassword).rejects.toThrow(new UnauthorizedError('Invalid username or password'));
+  });
+
+  it('returns the presented refresh token when the provider does not rotate it', async () => {
+    // Act
+    const tokens = await new AuthService(new OneAccountIdentity()).refresh('refresh-1');
+
+    // Assess
+    expect(tokens).toEqual({ access_token: 'access-2', refresh_token: 'refresh-1', token_type: 'Bearer', expires_in: 3600 });
+  });
+
+  it('returns the rotated refresh token when the provider issues one', async () => {
+    // Prepare
+    const identity = new OneAccountIdentity();
+    identity.refreshResult = { accessToken: 'access-3', refreshToken: 'refresh-2', expiresIn: 60 };
+
+    // Act
+    const tokens = await new AuthService(identity).refresh('refresh-1');
+
+    // Assess
+    expect(tokens).toEqual({ access_token: 'access-3', refresh_token: 'refresh-2', token_type: 'Bearer', expires_in: 60 });
+  });
+});

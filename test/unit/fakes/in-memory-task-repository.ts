@@ -1,0 +1,118 @@
+import type { ListTasksQuery, NewTask, TaskRepository } from '#core/ports';
+import { uploadKey, type Caller, type ProcessedVideoMetadata, type Task, type TaskStatus } from '#core/task';
+
+/** The TaskRepository port in memory, with the same conditional-transition semantics as PostgreSQL. */
+export class InMemoryTaskRepository implements TaskRepository {
+  readonly users = new Map<string, string>();
+  readonly tasks = new Map<number, Task>();
+  private nextId = 1;
+
+  constructor(private readonly now: () => Date = () => new Date()) {}
+
+  ensureUser(caller: Caller): Promise<void> {
+    this.users.set(caller.sub, caller.username);
+    return Promise.resolve();
+  }
+
+  create(task: NewTask): Promise<Task> {
+    const id = this.nextId++;
+    const now = this.now();
+    const created: Task = {
+      id,
+      ownerId: task.ownerId,
+      fileName: task.fileName,
+      contentType: task.contentType,
+      declaredBytes: task.declaredBytes,
+      status: 'awaiting_upload',
+      failureReason: null,
+      originalKey: uploadKey(id, task.keyNonce),
+      processedKey: null,
+      thumbnailKey: null,
+      processed: null,
+      createdAt: now,
+      updatedAt: now,
+      uploadExpiresAt: task.uploadExpiresAt,
+      uploadedAt: null,
+      processingStartedAt: null,
+      processedAt: null,
+      failedAt: null,
+    };
+    this.tasks.set(id, created);
+    return Promise.resolve({ ...created });
+  }
+
+  findForOwner(id: number, ownerId: string): Promise<Task | null> {
+    const task = this.tasks.get(id);
+    return Promise.resolve(task?.ownerId === ownerId ? { ...task } : null);
+  }
+
+  list(query: ListTasksQuery): Promise<Task[]> {
+    const sign = query.order === 'asc' ? 1 : -1;
+    const rows = [...this.tasks.values()]
+      .filter((task) => task.ownerId === query.ownerId && (query.after === undefined || sign * (task.id - query.after) > 0))
+      .sort((a, b) => sign * (a.id - b.id))
+      .slice(0, query.limit);
+    return Promise.resolve(rows.map((task) => ({ ...task })));
+  }
+
+  deleteForOwner(id: number, ownerId: string): Promise<Task | null> {
+    const task = this.tasks.get(id);
+    if (task?.ownerId !== ownerId) return Promise.resolve(null);
+    this.tasks.delete(id);
+    return Promise.resolve(task);
+  }
+
+  findByOriginalKey(key: string): Promise<Task | null> {
+    const task = [...this.tasks.values()].find((candidate) => candidate.originalKey === key);
+    return Promise.resolve(task === undefined ? null : { ...task });
+  }
+
+  private transition(task: Task | undefined, from: readonly TaskStatus[], change: Partial<Task>): Promise<Task | null> {
+    if (task === undefined || !from.includes(task.status)) return Promise.resolve(null);
+    Object.assign(task, change, { updatedAt: this.now() });
+    return Promise.resolve({ ...task });
+  }
+
+  markUploaded(key: string, _sourceBytes: number): Promise<Task | null> {
+    const task = [...this.tasks.values()].find((candidate) => candidate.originalKey === key);
+    return this.transition(task, ['awaiting_upload'], { status: 'uploaded', uploadedAt: this.now() });
+  }
+
+  markProcessing(id: number, options: { reclaimAfterSeconds?: number } = {}): Promise<Task | null> {
+    const task = this.tasks.get(id);
+    const { reclaimAfterSeconds } = options;
+    const stale =
+      task?.processingStartedAt != null &&
+      reclaimAfterSeconds !== undefined &&
+      this.now().getTime() - task.processingStartedAt.getTime() > reclaimAfterSeconds * 1000;
+    return this.transition(task, stale ? ['uploaded', 'processing'] : ['uploaded'], { status: 'processing', processingStartedAt: this.now() });
+  }
+
+  releaseProcessing(id: number): Promise<Task | null> {
+    return this.transition(this.tasks.get(id), ['processing'], { status: 'uploaded' });
+  }
+
+  markProcessed(id: number, outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata }): Promise<Task | null> {
+    return this.transition(this.tasks.get(id), ['processing'], {
+      status: 'processed',
+      processedKey: outputs.processedKey,
+      thumbnailKey: outputs.thumbnailKey,
+      processed: outputs.metadata,
+      processedAt: this.now(),
+    });
+  }
+
+  markFailed(id: number, reason: string): Promise<Task | null> {
+    return this.transition(this.tasks.get(id), ['awaiting_upload', 'uploaded', 'processing'], { status: 'failed', failureReason: reason, failedAt: this.now() });
+  }
+
+  expireAbandonedUploads(now: Date, reason: string): Promise<number> {
+    const expired = [...this.tasks.values()].filter((task) => task.status === 'awaiting_upload' && task.uploadExpiresAt <= now);
+    for (const task of expired) Object.assign(task, { status: 'failed', failureReason: reason, failedAt: now, updatedAt: now });
+    return Promise.resolve(expired.length);
+  }
+
+  ping(): Promise<void> {
+    return Promise.resolve();
+  }
+}

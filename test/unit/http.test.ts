@@ -1,0 +1,108 @@
+import { describe, expect, it, vi } from 'vitest';
+import { apiHandler, callerOf, securityHeaders } from '#commons/http';
+import { logger } from '#commons/logger';
+import { ConflictError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '#core/errors';
+import { apiEvent, invoke } from '#test/helpers/api-gateway';
+
+const echo = apiHandler((event) => Promise.resolve({ statusCode: 200, body: { received: event.body ?? null } }));
+
+function failing(error: unknown) {
+  return apiHandler(() => Promise.reject(error instanceof Error ? error : new Error(String(error))));
+}
+
+describe('apiHandler', () => {
+  it('parses a JSON object body and answers JSON with the security headers', async () => {
+    // Act
+    const response = await invoke(echo, { method: 'POST', route: '/api/echo', body: { a: 1, name: 'ñ😀' } });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 200, headers: securityHeaders, body: { received: { a: 1, name: 'ñ😀' } } });
+  });
+
+  it('decodes a base64-encoded body', async () => {
+    // Prepare
+    const event = { ...apiEvent({ method: 'POST', route: '/api/echo' }), body: Buffer.from('{"a":2}').toString('base64'), isBase64Encoded: true };
+
+    // Act
+    const response = await invoke(echo, event);
+
+    // Assess
+    expect(response.body).toEqual({ received: { a: 2 } });
+  });
+
+  it.each([
+    ['malformed JSON', '{"a":', 'The request body is not valid JSON'],
+    ['an array', '[1,2]', 'The request body must be a JSON object'],
+    ['a string', '"text"', 'The request body must be a JSON object'],
+    ['null', 'null', 'The request body must be a JSON object'],
+    ['a number', '42', 'The request body must be a JSON object'],
+  ])('answers 400 for %s without calling the logic', async (_case, body, message) => {
+    // Prepare
+    const logic = vi.fn();
+    const handler = apiHandler(logic);
+
+    // Act
+    const response = await invoke(handler, { method: 'POST', route: '/api/echo', body });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 400, headers: securityHeaders, body: { message } });
+    expect(logic).not.toHaveBeenCalled();
+  });
+
+  it('answers 413 for a body over 64 KiB and accepts one of exactly 64 KiB', async () => {
+    // Prepare
+    const exact = JSON.stringify({ pad: 'x'.repeat(64 * 1024 - 10) });
+
+    // Act
+    const accepted = await invoke(echo, { method: 'POST', route: '/api/echo', body: exact });
+    const rejected = await invoke(echo, { method: 'POST', route: '/api/echo', body: `${exact} ` });
+
+    // Assess
+    expect(Buffer.byteLength(exact)).toBe(64 * 1024);
+    expect(accepted.statusCode).toBe(200);
+    expect(rejected).toEqual({ statusCode: 413, headers: securityHeaders, body: { message: 'The request body is larger than 65536 bytes' } });
+  });
+
+  it.each([
+    [new ValidationError('Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]), 400, { message: 'Invalid request', errors: [{ field: 'size', message: 'Must be a positive integer' }] }],
+    [new UnauthorizedError('Unauthorized'), 401, { message: 'Unauthorized' }],
+    [new NotFoundError('Task not found'), 404, { message: 'Task not found' }],
+    [new ConflictError('Taken', [{ field: 'username', message: 'Taken' }]), 409, { message: 'Taken', errors: [{ field: 'username', message: 'Taken' }] }],
+    [new ServiceUnavailableError('The database is unavailable'), 503, { message: 'The database is unavailable' }],
+  ])('maps %o to its status', async (error, statusCode, body) => {
+    // Prepare
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+
+    // Act
+    const response = await invoke(failing(error), { method: 'GET', route: '/api/x' });
+
+    // Assess
+    expect(response).toEqual({ statusCode, headers: securityHeaders, body });
+    expect(warn).toHaveBeenCalledTimes(statusCode >= 500 ? 1 : 0);
+    warn.mockRestore();
+  });
+
+  it('answers an unexpected error with a generic 500 and logs the details', async () => {
+    // Prepare
+    const log = vi.spyOn(logger, 'error').mockImplementation(() => undefined);
+    const secret = new Error('password authentication failed for user "admin" at 10.0.0.5');
+
+    // Act
+    const response = await invoke(failing(secret), { method: 'GET', route: '/api/x' });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 500, headers: securityHeaders, body: { message: 'Internal server error' } });
+    expect(log).toHaveBeenCalledWith('Unhandled error', { error: secret });
+    log.mockRestore();
+  });
+});
+
+describe('callerOf', () => {
+  it('reads the caller from the Lambda authorizer context', () => {
+    expect(callerOf(apiEvent({ method: 'GET', route: '/api/tasks', caller: { sub: 's-1', username: 'ace' } }))).toEqual({ sub: 's-1', username: 'ace' });
+  });
+
+  it('throws UnauthorizedError when the authorizer context is missing', () => {
+    expect(() => callerOf(apiEvent({ method: 'GET', route: '/api/tasks' }))).toThrow(new UnauthorizedError('Unauthorized'));
+  });
+});

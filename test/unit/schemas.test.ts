@@ -1,0 +1,111 @@
+import { describe, expect, it } from 'vitest';
+import { ValidationError } from '#core/errors';
+import { createTaskRequest, listTasksQuery, signupRequest, taskIdParameters } from '#core/schemas';
+import { parseInput } from '#core/validation';
+
+function errorsOf(run: () => unknown): unknown {
+  try {
+    run();
+  } catch (error) {
+    if (error instanceof ValidationError) return error.errors;
+    throw error;
+  }
+  throw new Error('expected a ValidationError');
+}
+
+const validSignup = { username: 'ace_pilot.1-x', email: 'Ace@IDRL.Example', password1: 'Secret123', password2: 'Secret123' };
+
+describe('signupRequest', () => {
+  it('accepts a valid signup and lowercases the email', () => {
+    expect(parseInput(signupRequest, validSignup)).toEqual({ ...validSignup, email: 'ace@idrl.example' });
+  });
+
+  it.each([
+    ['a too short username', { username: 'ab' }, 'username', 'Must be 3–32 characters of letters, digits, _ . -'],
+    ['a too long username', { username: 'a'.repeat(33) }, 'username', 'Must be 3–32 characters of letters, digits, _ . -'],
+    ['a username with an @', { username: 'ace@home' }, 'username', 'Must be 3–32 characters of letters, digits, _ . -'],
+    ['a unicode username', { username: 'pilotó' }, 'username', 'Must be 3–32 characters of letters, digits, _ . -'],
+    ['an injection-looking username', { username: "x'; DROP TABLE users;--" }, 'username', 'Must be 3–32 characters of letters, digits, _ . -'],
+    ['an invalid email', { email: 'not-an-email' }, 'email', 'Must be a valid email address'],
+    ['a short password', { password1: 'Ab1', password2: 'Ab1' }, 'password1', 'Must be at least 8 characters'],
+    ['a password without upper case', { password1: 'secret123', password2: 'secret123' }, 'password1', 'Must contain an upper-case letter'],
+    ['a password without lower case', { password1: 'SECRET123', password2: 'SECRET123' }, 'password1', 'Must contain a lower-case letter'],
+    ['a password without digit', { password1: 'SecretOne', password2: 'SecretOne' }, 'password1', 'Must contain a digit'],
+    ['mismatched passwords', { password2: 'Secret124' }, 'password2', 'Passwords do not match'],
+  ])('rejects %s', (_case, change, field, message) => {
+    expect(errorsOf(() => parseInput(signupRequest, { ...validSignup, ...change }))).toEqual([{ field, message }]);
+  });
+
+  it('names every missing and unknown field', () => {
+    expect(errorsOf(() => parseInput(signupRequest, { username: 'ace', admin: true }))).toEqual([
+      { field: 'email', message: 'Must be a valid email address' },
+      { field: 'password1', message: 'Invalid input: expected string, received undefined' },
+      { field: 'password2', message: 'Invalid input: expected string, received undefined' },
+      { field: 'admin', message: 'Unknown field' },
+    ]);
+  });
+});
+
+describe('createTaskRequest', () => {
+  const valid = { fileName: 'Carrera ñ 😀 (final).MP4', contentType: 'Video/MP4', size: 1 };
+
+  it('accepts a unicode display name and normalizes the content type', () => {
+    expect(parseInput(createTaskRequest, valid)).toEqual({ ...valid, contentType: 'video/mp4' });
+  });
+
+  it.each(['application/octet-stream', 'video/quicktime', 'video/x-matroska', 'video/webm'])('accepts content type %s', (contentType) => {
+    expect(parseInput(createTaskRequest, { ...valid, contentType }).contentType).toBe(contentType);
+  });
+
+  it.each([
+    ['a path traversal', '../../etc/passwd'],
+    ['a backslash path', '..\\windows\\x.mp4'],
+    ['a URL', 'https://evil.example/x.mp4'],
+    ['a control character', 'race\n.mp4'],
+    ['a bidi override', 'evil\u202Egpj.mp4'],
+    ['an empty name', ''],
+    ['a dot-dot name', '..'],
+    ['a blank name', '   '],
+    ['a too long name', `${'a'.repeat(252)}.mp4`],
+  ])('rejects %s as fileName', (_case, fileName) => {
+    expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, fileName }))).toEqual([{ field: 'fileName', message: expect.any(String) as string }]);
+  });
+
+  it.each(['text/html', 'image/png', 'video/', 'video/mp4; codecs=avc1', 'application/json'])('rejects content type %s', (contentType) => {
+    expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, contentType }))).toEqual([{ field: 'contentType', message: 'Must be video/* or application/octet-stream' }]);
+  });
+
+  it.each([0, -1, 1.5, Number.MAX_SAFE_INTEGER + 2, '100', null])('rejects size %s', (size) => {
+    expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, size }))).toEqual([{ field: 'size', message: 'Must be a positive integer' }]);
+  });
+});
+
+describe('listTasksQuery', () => {
+  it('accepts max and order strings and converts max', () => {
+    expect(parseInput(listTasksQuery, { max: '100', order: '1', cursor: '7' })).toEqual({ max: 100, order: '1', cursor: 7 });
+  });
+
+  it.each([
+    [{ max: '0' }, 'max'],
+    [{ max: '101' }, 'max'],
+    [{ max: 'ten' }, 'max'],
+    [{ max: '-1' }, 'max'],
+    [{ max: '1.5' }, 'max'],
+    [{ order: '2' }, 'order'],
+    [{ order: 'asc' }, 'order'],
+    [{ cursor: 'abc' }, 'cursor'],
+    [{ page: '1' }, 'page'],
+  ])('rejects %j', (query, field) => {
+    expect(errorsOf(() => parseInput(listTasksQuery, query))).toEqual([{ field, message: expect.any(String) as string }]);
+  });
+});
+
+describe('taskIdParameters', () => {
+  it.each(['abc', '0', '-1', '1e3', '1.0', '9999999999999999', ' 1'])('rejects id %j', (id) => {
+    expect(errorsOf(() => parseInput(taskIdParameters, { id }))).toEqual([{ field: 'id', message: 'Must be a positive integer' }]);
+  });
+
+  it('accepts a positive integer id', () => {
+    expect(parseInput(taskIdParameters, { id: '42' })).toEqual({ id: 42 });
+  });
+});

@@ -1,0 +1,264 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { NotFoundError, PayloadTooLargeError } from '#core/errors';
+import { expireAbandonedUploads, processedFileName, TaskService, type TaskLimits } from '#core/task-service';
+import type { Caller } from '#core/task';
+import { FixedClock } from '#test/unit/fakes/fixed-clock';
+import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
+import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
+
+const limits: TaskLimits = { maxUploadBytes: 1_000, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300, uploadWindowHours: 24 };
+const pilot: Caller = { sub: 'sub-pilot', username: 'pilot' };
+const rival: Caller = { sub: 'sub-rival', username: 'rival' };
+const metadata = { durationSeconds: 20, width: 1280, height: 720, sizeBytes: 4_000, processingMs: 900, sourceBytesRead: 500 };
+
+describe('TaskService', () => {
+  let clock: FixedClock;
+  let repository: InMemoryTaskRepository;
+  let store: InMemoryObjectStore;
+  let service: TaskService;
+
+  beforeEach(() => {
+    clock = new FixedClock();
+    repository = new InMemoryTaskRepository(() => clock.now());
+    store = new InMemoryObjectStore(() => clock.now());
+    service = new TaskService({ repository, store, clock, limits, nonce: () => 'nonce-1' });
+  });
+
+  describe('create', () => {
+    it('creates the user and the task and returns a presigned upload capped to the declared size', async () => {
+      // Act
+      const created = await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 600 });
+
+      // Assess
+      expect(created).toEqual({
+        id: 1,
+        fileName: 'race.mp4',
+        status: 'awaiting_upload',
+        createdAt: '2026-03-01T12:00:00.000Z',
+        updatedAt: '2026-03-01T12:00:00.000Z',
+        upload: {
+          url: 'https://bucket.example/',
+          fields: { key: 'uploads/1/nonce-1', 'Content-Type': 'video/mp4' },
+          expiresAt: '2026-03-01T12:15:00.000Z',
+          maxBytes: 600,
+        },
+      });
+      expect(repository.users.get('sub-pilot')).toBe('pilot');
+      expect(store.uploads).toEqual([{ key: 'uploads/1/nonce-1', contentType: 'video/mp4', maxBytes: 600, expiresInSeconds: 900 }]);
+      expect(repository.tasks.get(1)?.uploadExpiresAt).toEqual(new Date('2026-03-02T12:00:00.000Z'));
+    });
+
+    it('rejects a declared size above the limit with PayloadTooLargeError and stores nothing', async () => {
+      // Act
+      const attempt = service.create(pilot, { fileName: 'huge.mp4', contentType: 'video/mp4', size: 1_001 });
+
+      // Assess
+      await expect(attempt).rejects.toThrow(new PayloadTooLargeError('The video is larger than the 1000-byte limit'));
+      expect(repository.tasks.size).toBe(0);
+      expect(repository.users.size).toBe(0);
+      expect(store.uploads).toEqual([]);
+    });
+
+    it('accepts a declared size exactly at the limit', async () => {
+      // Act
+      const created = await service.create(pilot, { fileName: 'max.mp4', contentType: 'video/mp4', size: 1_000 });
+
+      // Assess
+      expect(created.upload.maxBytes).toBe(1_000);
+    });
+  });
+
+  describe('get', () => {
+    it('returns a task awaiting upload without any download URL', async () => {
+      // Prepare
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+
+      // Act
+      const task = await service.get(pilot, 1);
+
+      // Assess
+      expect(task).toEqual({ id: 1, fileName: 'race.mp4', status: 'awaiting_upload', createdAt: '2026-03-01T12:00:00.000Z', updatedAt: '2026-03-01T12:00:00.000Z' });
+    });
+
+    it('returns the original URL once uploaded, named after the pilot file', async () => {
+      // Prepare
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+      clock.advance(1_000);
+      await repository.markUploaded('uploads/1/nonce-1', 10);
+
+      // Act
+      const task = await service.get(pilot, 1);
+
+      // Assess
+      expect(task).toEqual({
+        id: 1,
+        fileName: 'race.mp4',
+        status: 'uploaded',
+        createdAt: '2026-03-01T12:00:00.000Z',
+        updatedAt: '2026-03-01T12:00:01.000Z',
+        original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mp4' },
+      });
+    });
+
+    it('returns processed video and thumbnail URLs with metadata once processed', async () => {
+      // Prepare
+      await service.create(pilot, { fileName: 'race.mov', contentType: 'video/quicktime', size: 10 });
+      await repository.markUploaded('uploads/1/nonce-1', 10);
+      await repository.markProcessing(1);
+      await repository.markProcessed(1, { processedKey: 'processed/1/video.mp4', thumbnailKey: 'processed/1/thumbnail.jpg', metadata });
+
+      // Act
+      const task = await service.get(pilot, 1);
+
+      // Assess
+      expect(task).toEqual({
+        id: 1,
+        fileName: 'race.mov',
+        status: 'processed',
+        createdAt: '2026-03-01T12:00:00.000Z',
+        updatedAt: '2026-03-01T12:00:00.000Z',
+        original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mov' },
+        processed: { url: 'https://bucket.example/processed/1/video.mp4?ttl=300&name=race-idrl.mp4', durationSeconds: 20, width: 1280, height: 720, sizeBytes: 4_000 },
+        thumbnail: { url: 'https://bucket.example/processed/1/thumbnail.jpg?ttl=300' },
+      });
+    });
+
+    it('returns the failure reason of a failed task, with the original only if it arrived', async () => {
+      // Prepare
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+      await repository.markUploaded('uploads/1/nonce-1', 10);
+      await repository.markFailed(1, 'not a video');
+
+      // Act
+      const task = await service.get(pilot, 1);
+
+      // Assess
+      expect(task).toEqual({
+        id: 1,
+        fileName: 'race.mp4',
+        status: 'failed',
+        failureReason: 'not a video',
+        createdAt: '2026-03-01T12:00:00.000Z',
+        updatedAt: '2026-03-01T12:00:00.000Z',
+        original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mp4' },
+      });
+    });
+
+    it('throws NotFoundError for a task that belongs to another user', async () => {
+      // Prepare
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+
+      // Act
+      const attempt = service.get(rival, 1);
+
+      // Assess
+      await expect(attempt).rejects.toThrow(new NotFoundError('Task not found'));
+    });
+  });
+
+  describe('list', () => {
+    async function createMany(caller: Caller, count: number): Promise<void> {
+      for (let index = 0; index < count; index++) await service.create(caller, { fileName: `${caller.username}-${index}.mp4`, contentType: 'video/mp4', size: 10 });
+    }
+
+    it('pages through only the caller tasks in ascending order with a cursor', async () => {
+      // Prepare
+      await createMany(pilot, 3);
+      await createMany(rival, 2);
+
+      // Act
+      const first = await service.list(pilot, { max: 2, order: 'asc' });
+      const second = await service.list(pilot, { max: 2, order: 'asc', cursor: Number(first.nextCursor) });
+
+      // Assess
+      expect(first.data.map((task) => task.id)).toEqual([1, 2]);
+      expect(first.nextCursor).toBe('2');
+      expect(second).toEqual({ data: [expect.objectContaining({ id: 3, fileName: 'pilot-2.mp4' })] });
+    });
+
+    it('lists in descending order and omits the cursor on the last page', async () => {
+      // Prepare
+      await createMany(pilot, 3);
+
+      // Act
+      const page = await service.list(pilot, { max: 3, order: 'desc' });
+
+      // Assess
+      expect(page.data.map((task) => task.id)).toEqual([3, 2, 1]);
+      expect(page).not.toHaveProperty('nextCursor');
+    });
+  });
+
+  describe('delete', () => {
+    it('deletes the row and every object the task may own, including unrecorded outputs', async () => {
+      // Prepare
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+      for (const key of ['uploads/1/nonce-1', 'processed/1/video.mp4', 'processed/1/thumbnail.jpg', 'uploads/2/other']) store.objects.set(key, 1);
+
+      // Act
+      await service.delete(pilot, 1);
+
+      // Assess
+      expect(repository.tasks.size).toBe(0);
+      expect([...store.objects.keys()]).toEqual(['uploads/2/other']);
+    });
+
+    it('throws NotFoundError and keeps everything when the task belongs to another user', async () => {
+      // Prepare
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+      store.objects.set('uploads/1/nonce-1', 1);
+
+      // Act
+      const attempt = service.delete(rival, 1);
+
+      // Assess
+      await expect(attempt).rejects.toThrow(new NotFoundError('Task not found'));
+      expect(repository.tasks.size).toBe(1);
+      expect(store.objects.size).toBe(1);
+    });
+
+    it('throws NotFoundError on a second delete of the same task', async () => {
+      // Prepare
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+      await service.delete(pilot, 1);
+
+      // Act
+      const attempt = service.delete(pilot, 1);
+
+      // Assess
+      await expect(attempt).rejects.toThrow(NotFoundError);
+    });
+  });
+});
+
+describe('expireAbandonedUploads', () => {
+  it('fails only the tasks awaiting upload past their window, with the window in the reason', async () => {
+    // Prepare
+    const clock = new FixedClock();
+    const repository = new InMemoryTaskRepository(() => clock.now());
+    const service = new TaskService({ repository, store: new InMemoryObjectStore(), clock, limits, nonce: () => 'n' });
+    await service.create(pilot, { fileName: 'old.mp4', contentType: 'video/mp4', size: 10 });
+    clock.advance(60_000);
+    await service.create(pilot, { fileName: 'new.mp4', contentType: 'video/mp4', size: 10 });
+    clock.advance(24 * 3_600_000 - 30_000);
+
+    // Act
+    const expired = await expireAbandonedUploads({ repository, clock, uploadWindowHours: 24 });
+
+    // Assess
+    expect(expired).toBe(1);
+    expect(repository.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: 'upload not received within 24 h' });
+    expect(repository.tasks.get(2)).toMatchObject({ status: 'awaiting_upload', failureReason: null });
+  });
+});
+
+describe('processedFileName', () => {
+  it.each([
+    ['race.mov', 'race-idrl.mp4'],
+    ['final.lap.mkv', 'final.lap-idrl.mp4'],
+    ['noextension', 'noextension-idrl.mp4'],
+    ['.hidden', '.hidden-idrl.mp4'],
+  ])('names the edit of %s as %s', (input, expected) => {
+    expect(processedFileName(input)).toBe(expected);
+  });
+});
