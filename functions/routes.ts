@@ -27,6 +27,8 @@ export const routes = [
   { name: 'delete-task', method: 'DELETE', path: '/api/tasks/{id}', auth: true, database: true, summary: 'Delete a task and every object it owns' },
   { name: 'health', method: 'GET', path: '/api/health', auth: false, database: true, summary: 'Service and database health' },
   { name: 'openapi', method: 'GET', path: '/api/openapi.json', auth: false, database: false, summary: 'This API as an OpenAPI 3.1 document' },
+  { name: 'console', method: 'GET', path: '/', auth: false, database: false, summary: 'The web console (HTML page)' },
+  { name: 'console-asset', method: 'GET', path: '/assets/{file}', auth: false, database: false, summary: "The web console's scripts, styles and icon" },
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteName = (typeof routes)[number]['name'];

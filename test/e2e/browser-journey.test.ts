@@ -1,0 +1,247 @@
+/**
+ * A pilot's whole journey through the web console in headless Chromium (Debian's package, driven by
+ * playwright-core; Playwright's own browser downloads are never used), against the local stack
+ * that test/support/e2e-setup.ts starts: sign up, log in, upload a generated video with the
+ * progress bar, watch it get processed, play the edited video, download, delete, log out.
+ */
+import { execFile } from 'node:child_process';
+import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+
+const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const SOURCE_SECONDS = 3;
+const PROCESSING_TIMEOUT_MS = 150_000;
+
+/** A few seconds of test pattern with a tone: H.264 + AAC in MP4, like a phone or goggles recording. */
+async function generateRaceVideo(ffmpegPath: string, directory: string): Promise<string> {
+  const file = path.join(directory, 'race-heat-1.mp4');
+  await promisify(execFile)(ffmpegPath, [
+    '-hide_banner', '-loglevel', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=30:duration=${SOURCE_SECONDS}`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${SOURCE_SECONDS}`,
+    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
+  ]);
+  return file;
+}
+
+interface VideoState {
+  readyState: number;
+  videoWidth: number;
+  videoHeight: number;
+  duration: number;
+  currentTime: number;
+}
+
+function videoState(page: Page): Promise<VideoState> {
+  return page.locator('#edited-video').evaluate((video: HTMLVideoElement) => ({
+    readyState: video.readyState,
+    videoWidth: video.videoWidth,
+    videoHeight: video.videoHeight,
+    duration: video.duration,
+    currentTime: video.currentTime,
+  }));
+}
+
+describe('browser journey through the web console', () => {
+  const stack = inject('stack');
+  const username = `pilot${Date.now().toString(36)}`;
+  const password = 'Throttle9Up';
+  let workDir: string;
+  let video: string;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+  const cspViolations: string[] = [];
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), 'idrl-browser-'));
+    video = await generateRaceVideo(stack.ffmpegPath, workDir);
+    await mkdir(ARTIFACTS_DIR, { recursive: true });
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+    page.on('console', (message) => {
+      if (message.type() === 'error' && message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+    });
+  });
+
+  afterAll(async () => {
+    // The last screen, whatever happened: the first thing to look at when a step failed.
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'browser-journey-final.png'), fullPage: true });
+    await browser.close();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('signs up, showing the field errors the API returns first', async () => {
+    // Prepare
+    await page.goto(stack.console);
+
+    // Act
+    await page.getByRole('textbox', { name: 'Username', exact: true }).fill(username);
+    await page.getByRole('textbox', { name: 'Email', exact: true }).fill(`${username}@example.com`);
+    await page.getByLabel('Password', { exact: true }).last().fill(password);
+    await page.getByLabel('Repeat password').fill(`${password}x`);
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    // Assess
+    await expect.poll(() => page.locator('#signup-password2-error').textContent()).toBe('Passwords do not match');
+    expect(await page.getByLabel('Repeat password').getAttribute('aria-invalid')).toBe('true');
+    expect(await page.locator('#signup-alert').textContent()).toBe('Please correct the highlighted fields.');
+
+    // Act
+    await page.getByLabel('Repeat password').fill(password);
+    await page.getByRole('button', { name: 'Create account' }).click();
+
+    // Assess
+    await expect.poll(() => page.locator('#login [role="status"]').textContent()).toBe(`Account ${username} created. Log in with your new password.`);
+    expect(await page.getByRole('textbox', { name: 'Username or email' }).inputValue()).toBe(username);
+  });
+
+  it('logs in with the email after a wrong password is refused', async () => {
+    // Act
+    await page.getByRole('textbox', { name: 'Username or email' }).fill(`${username}@example.com`);
+    await page.locator('#login-password').fill('Wrong-password1');
+    await page.getByRole('button', { name: 'Log in' }).click();
+
+    // Assess
+    await expect.poll(() => page.locator('#login-alert').isVisible()).toBe(true);
+    expect(await page.locator('#login-alert').textContent()).not.toBe('');
+
+    // Act
+    await page.locator('#login-password').fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+
+    // Assess
+    await page.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
+    expect(await page.locator('#account').textContent()).toContain(`Signed in as ${username}@example.com`);
+    expect(await page.evaluate(() => Object.keys(sessionStorage))).toEqual(['idrl.session']);
+  });
+
+  it('refuses a file that is not a video before creating a task', async () => {
+    // Act
+    await page.locator('#video-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a video') });
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+
+    // Assess
+    expect(await page.locator('#upload-alert').textContent()).toBe('notes.txt is not a video file. Choose an MP4, MOV, MKV, WebM or AVI video.');
+    expect(await page.locator('.task-item').count()).toBe(0);
+  });
+
+  it('uploads the video straight to storage with the progress bar reaching 100%', async () => {
+    // Prepare: record every value the progress bar takes (value is a reflected attribute).
+    await page.evaluate(() => {
+      const progress = document.getElementById('upload-progress') as HTMLProgressElement;
+      const values: number[] = [];
+      Object.assign(window, { progressValues: values });
+      new MutationObserver(() => values.push(progress.value)).observe(progress, { attributes: true, attributeFilter: ['value'] });
+    });
+
+    // Act
+    await page.locator('#video-file').setInputFiles(video);
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+
+    // Assess
+    await expect.poll(() => page.locator('#upload-progress-text').textContent(), { timeout: 60_000 }).toMatch(/^Upload complete/);
+    const values = await page.evaluate(() => (window as unknown as { progressValues: number[] }).progressValues);
+    expect(values.at(-1)).toBe(100);
+    expect(values).toEqual([...values].sort((a, b) => a - b));
+    expect(await page.locator('#upload-progress').getAttribute('aria-labelledby')).toBe('upload-progress-label');
+    expect(await page.locator('#upload-alert').isHidden()).toBe(true);
+  });
+
+  it('shows the task as processed in the list without a reload', async () => {
+    // Prepare
+    const item = page.locator('.task-item', { hasText: 'race-heat-1.mp4' });
+
+    // Act: the list polls while the task is pending.
+    await item.locator('.badge[data-status="processed"]').waitFor({ timeout: PROCESSING_TIMEOUT_MS });
+
+    // Assess
+    expect(await item.locator('.badge').textContent()).toBe('Processed');
+    expect(await item.locator('img.thumb').evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth)).toBe(640);
+  });
+
+  it('plays the edited video in the league format', async () => {
+    // Prepare
+    const h264 = await page.evaluate(() => document.createElement('video').canPlayType('video/mp4; codecs="avc1.640028"'));
+
+    // Act
+    await page.getByRole('link', { name: 'race-heat-1.mp4' }).click();
+    await page.getByRole('heading', { level: 1, name: 'race-heat-1.mp4' }).waitFor();
+    await expect.poll(async () => (await videoState(page)).readyState, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+
+    // Assess: 1280×720 and the source's seconds plus the two logo cards.
+    const loaded = await videoState(page);
+    expect({ width: loaded.videoWidth, height: loaded.videoHeight }).toEqual({ width: 1280, height: 720 });
+    expect(loaded.duration).toBeGreaterThan(SOURCE_SECONDS + 3.5);
+    expect(loaded.duration).toBeLessThan(SOURCE_SECONDS + 4.5);
+    expect(await page.locator('.facts').textContent()).toContain('1280 × 720');
+    // Debian's Chromium decodes H.264 through its system FFmpeg; a build without it could only load metadata.
+    expect(h264).toBe('probably');
+    await page.locator('#edited-video').evaluate((element: HTMLVideoElement) => {
+      element.muted = true;
+      return element.play();
+    });
+    await expect.poll(async () => (await videoState(page)).currentTime, { timeout: 20_000 }).toBeGreaterThan(0.5);
+    expect((await videoState(page)).readyState).toBeGreaterThanOrEqual(2);
+    await page.locator('#edited-video').evaluate((element: HTMLVideoElement) => {
+      element.pause();
+    });
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'browser-journey-detail.png'), fullPage: true });
+  });
+
+  it('offers working downloads of the original and the edited video', async () => {
+    // Prepare
+    const originalUrl = await page.getByRole('link', { name: 'Download original' }).getAttribute('href');
+    const editedUrl = await page.getByRole('link', { name: 'Download edited video' }).getAttribute('href');
+
+    // Act
+    const original = await page.request.get(originalUrl ?? '');
+    const edited = await page.request.get(editedUrl ?? '');
+
+    // Assess
+    expect(original.status()).toBe(200);
+    expect((await original.body()).length).toBe((await stat(video)).size);
+    expect(edited.status()).toBe(200);
+    expect(edited.headers()['content-type']).toBe('video/mp4');
+  });
+
+  it('deletes the task after confirmation, and it is gone', async () => {
+    // Prepare
+    const taskPath = new URL(page.url()).hash.slice(1);
+    const originalUrl = await page.getByRole('link', { name: 'Download original' }).getAttribute('href');
+
+    // Act
+    await page.getByRole('button', { name: 'Delete video…' }).click();
+    const dialog = page.getByRole('dialog', { name: 'Delete race-heat-1.mp4?' });
+    await dialog.waitFor();
+    await dialog.getByRole('button', { name: 'Delete', exact: true }).click();
+
+    // Assess
+    await expect.poll(() => page.locator('.notice').first().textContent()).toBe('Deleted race-heat-1.mp4.');
+    await page.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
+    await expect.poll(() => page.locator('.task-item').count()).toBe(0);
+    const accessToken = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('idrl.session') ?? '{}') as { accessToken: string }).accessToken);
+    const lookup = await page.request.get(`${stack.api}${taskPath}`, { headers: { authorization: `Bearer ${accessToken}` } });
+    expect(lookup.status()).toBe(404);
+    expect((await page.request.get(originalUrl ?? '')).status()).toBe(404);
+  });
+
+  it('logs out back to the login form, with no console error on the way', async () => {
+    // Act
+    await page.getByRole('button', { name: 'Log out' }).click();
+
+    // Assess
+    await page.getByRole('heading', { level: 2, name: 'Log in' }).waitFor();
+    expect(await page.evaluate(() => sessionStorage.getItem('idrl.session'))).toBeNull();
+    expect(cspViolations).toEqual([]);
+    expect(pageErrors).toEqual([]);
+  });
+});

@@ -1,0 +1,190 @@
+import { describe, expect, it } from 'vitest';
+import { ApiClient, ApiError, NetworkError, SessionExpiredError } from '#web/src/api';
+import { Session } from '#web/src/session';
+
+class MemoryStorage implements Storage {
+  private readonly items = new Map<string, string>();
+  get length(): number {
+    return this.items.size;
+  }
+  clear(): void {
+    this.items.clear();
+  }
+  getItem(key: string): string | null {
+    return this.items.get(key) ?? null;
+  }
+  key(index: number): string | null {
+    return [...this.items.keys()][index] ?? null;
+  }
+  removeItem(key: string): void {
+    this.items.delete(key);
+  }
+  setItem(key: string, value: string): void {
+    this.items.set(key, value);
+  }
+}
+
+interface Call {
+  method: string;
+  path: string;
+  authorization: string | undefined;
+  body: unknown;
+}
+
+/** Answers requests from a script, in order, and records what the client sent. */
+function scriptedFetch(answers: (Response | Error)[]): { fetch: typeof fetch; calls: Call[] } {
+  const calls: Call[] = [];
+  const fetchFn: typeof fetch = (input, init) => {
+    const headers = (init?.headers ?? {}) as Record<string, string>;
+    calls.push({
+      method: init?.method ?? 'GET',
+      path: input instanceof Request ? input.url : input.toString(),
+      authorization: headers.authorization,
+      body: typeof init?.body === 'string' ? JSON.parse(init.body) : undefined,
+    });
+    const answer = answers.shift();
+    if (answer === undefined) throw new Error('unexpected request');
+    return answer instanceof Error ? Promise.reject(answer) : Promise.resolve(answer);
+  };
+  return { fetch: fetchFn, calls };
+}
+
+const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+
+function loggedIn(answers: (Response | Error)[]) {
+  const session = new Session(new MemoryStorage());
+  session.set({ accessToken: 'access-1', refreshToken: 'refresh-1', login: 'pilot' });
+  const scripted = scriptedFetch(answers);
+  return { session, calls: scripted.calls, api: new ApiClient(session, scripted.fetch) };
+}
+
+describe('ApiClient', () => {
+  it('logs in with a username or email and keeps both tokens in the session', async () => {
+    // Prepare
+    const session = new Session(new MemoryStorage());
+    const { fetch, calls } = scriptedFetch([json(200, { access_token: 'a', refresh_token: 'r', token_type: 'Bearer', expires_in: 3600 })]);
+
+    // Act
+    await new ApiClient(session, fetch).logIn('pilot@example.com', 'Secret123');
+
+    // Assess
+    expect(calls).toEqual([{ method: 'POST', path: '/api/auth/login', authorization: undefined, body: { username: 'pilot@example.com', password: 'Secret123' } }]);
+    expect(session.get()).toEqual({ accessToken: 'a', refreshToken: 'r', login: 'pilot@example.com' });
+  });
+
+  it('refreshes the access token once on 401 and retries the call with the new one', async () => {
+    // Prepare
+    const page = { data: [] };
+    const { api, calls, session } = loggedIn([json(401, { message: 'Unauthorized' }), json(200, { access_token: 'access-2', token_type: 'Bearer', expires_in: 3600 }), json(200, page)]);
+
+    // Act
+    const result = await api.listTasks();
+
+    // Assess
+    expect(result).toEqual(page);
+    expect(calls).toEqual([
+      { method: 'GET', path: '/api/tasks?max=50&order=1', authorization: 'Bearer access-1', body: undefined },
+      { method: 'POST', path: '/api/auth/refresh', authorization: undefined, body: { refresh_token: 'refresh-1' } },
+      { method: 'GET', path: '/api/tasks?max=50&order=1', authorization: 'Bearer access-2', body: undefined },
+    ]);
+    expect(session.get()).toEqual({ accessToken: 'access-2', refreshToken: 'refresh-1', login: 'pilot' });
+  });
+
+  it('shares one refresh between calls that hit 401 at the same time', async () => {
+    // Prepare
+    const { api, calls } = loggedIn([
+      json(401, { message: 'Unauthorized' }),
+      json(401, { message: 'Unauthorized' }),
+      json(200, { access_token: 'access-2', refresh_token: 'refresh-2', token_type: 'Bearer', expires_in: 3600 }),
+      json(200, { id: 1 }),
+      json(200, { id: 2 }),
+    ]);
+
+    // Act
+    await Promise.all([api.getTask(1), api.getTask(2)]);
+
+    // Assess
+    expect(calls.filter((call) => call.path === '/api/auth/refresh')).toHaveLength(1);
+  });
+
+  it('ends the session when the refresh token is refused', async () => {
+    // Prepare
+    const { api, session } = loggedIn([json(401, { message: 'Unauthorized' }), json(401, { message: 'Invalid refresh token' })]);
+
+    // Act
+    const failure = api.getTask(7);
+
+    // Assess
+    await expect(failure).rejects.toThrow(SessionExpiredError);
+    expect(session.get()).toBeNull();
+  });
+
+  it('keeps the session when the refresh fails for a reason other than the token', async () => {
+    // Prepare
+    const { api, session } = loggedIn([json(401, { message: 'Unauthorized' }), json(500, { message: 'Internal server error' })]);
+
+    // Act
+    const failure = api.getTask(7);
+
+    // Assess
+    await expect(failure).rejects.toEqual(new ApiError(500, 'Internal server error'));
+    expect(session.get()).not.toBeNull();
+  });
+
+  it('turns an error answer into ApiError with its status, message and field errors', async () => {
+    // Prepare
+    const errors = [{ field: 'password2', message: 'Passwords do not match' }];
+    const { fetch } = scriptedFetch([json(400, { message: 'Validation failed', errors })]);
+
+    // Act
+    const failure = new ApiClient(new Session(new MemoryStorage()), fetch).signUp({ username: 'pilot', email: 'p@example.com', password1: 'Secret123', password2: 'x' });
+
+    // Assess
+    await expect(failure).rejects.toEqual(new ApiError(400, 'Validation failed', errors));
+  });
+
+  it('keeps the status of an error answer that is not JSON', async () => {
+    // Prepare
+    const { api } = loggedIn([new Response('<html>Bad gateway</html>', { status: 502 })]);
+
+    // Act
+    const failure = api.deleteTask(3);
+
+    // Assess
+    await expect(failure).rejects.toEqual(new ApiError(502, ''));
+  });
+
+  it('reports a request that never got an answer as NetworkError', async () => {
+    // Prepare
+    const { api } = loggedIn([new TypeError('Failed to fetch')]);
+
+    // Act
+    const failure = api.createTask({ fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+
+    // Assess
+    await expect(failure).rejects.toThrow(NetworkError);
+  });
+
+  it('asks for the next page with the cursor of the previous one', async () => {
+    // Prepare
+    const { api, calls } = loggedIn([json(200, { data: [] })]);
+
+    // Act
+    await api.listTasks('41');
+
+    // Assess
+    expect(calls[0]?.path).toBe('/api/tasks?max=50&order=1&cursor=41');
+  });
+
+  it('refuses authenticated calls without a session', async () => {
+    // Prepare
+    const { fetch, calls } = scriptedFetch([]);
+
+    // Act
+    const failure = new ApiClient(new Session(new MemoryStorage()), fetch).getTask(1);
+
+    // Assess
+    await expect(failure).rejects.toThrow(SessionExpiredError);
+    expect(calls).toEqual([]);
+  });
+});

@@ -1,0 +1,198 @@
+/**
+ * Client for the public REST API (SPEC §2), and nothing else: the console has no private back door.
+ * Wire types are declared here, as the API's clients see them, not imported from the server.
+ */
+import type { Session, Tokens } from './session';
+
+export type TaskStatus = 'awaiting_upload' | 'uploaded' | 'processing' | 'processed' | 'failed';
+
+export interface FieldError {
+  field: string;
+  message: string;
+}
+
+export interface Task {
+  id: number;
+  fileName: string;
+  status: TaskStatus;
+  createdAt: string;
+  updatedAt: string;
+  failureReason?: string | null;
+  original?: { url: string };
+  processed?: { url: string; durationSeconds: number; width: number; height: number; sizeBytes: number };
+  thumbnail?: { url: string };
+}
+
+export interface UploadTicket {
+  url: string;
+  fields: Record<string, string>;
+  expiresAt: string;
+  maxBytes: number;
+}
+
+export interface CreatedTask extends Task {
+  upload: UploadTicket;
+}
+
+export interface TaskPage {
+  data: Task[];
+  nextCursor?: string;
+}
+
+export interface SignUpInput {
+  username: string;
+  email: string;
+  password1: string;
+  password2: string;
+}
+
+/** The API answered with an error status; `errors` carries per-field messages for 400 and 409. */
+export class ApiError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+    this.name = 'ApiError';
+  }
+}
+
+/** The request never got an answer (offline, DNS, connection reset). */
+export class NetworkError extends Error {
+  constructor(options?: ErrorOptions) {
+    super('The service could not be reached.', options);
+    this.name = 'NetworkError';
+  }
+}
+
+/** The refresh token was refused too: the pilot has to log in again. */
+export class SessionExpiredError extends ApiError {
+  constructor() {
+    super(401, 'Your session has expired. Please log in again.');
+    this.name = 'SessionExpiredError';
+  }
+}
+
+export const TASK_PAGE_SIZE = 50;
+
+interface LoginResponse {
+  access_token: string;
+  refresh_token?: string;
+}
+
+export class ApiClient {
+  /** One refresh at a time: concurrent 401s (list poll + detail) share it. */
+  private refreshing: Promise<void> | null = null;
+
+  constructor(
+    private readonly session: Session,
+    private readonly fetchFn: typeof fetch = (input, init) => fetch(input, init),
+  ) {}
+
+  async signUp(input: SignUpInput): Promise<void> {
+    await this.send('POST', '/api/auth/signup', input);
+  }
+
+  async logIn(login: string, password: string): Promise<void> {
+    const tokens = (await this.send('POST', '/api/auth/login', { username: login, password })) as LoginResponse;
+    this.session.set({ accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? '', login });
+  }
+
+  logOut(): void {
+    this.session.clear();
+  }
+
+  createTask(file: { fileName: string; contentType: string; size: number }): Promise<CreatedTask> {
+    return this.authorized('POST', '/api/tasks', file) as Promise<CreatedTask>;
+  }
+
+  listTasks(cursor?: string): Promise<TaskPage> {
+    const query = new URLSearchParams({ max: String(TASK_PAGE_SIZE), order: '1' });
+    if (cursor !== undefined) query.set('cursor', cursor);
+    return this.authorized('GET', `/api/tasks?${query.toString()}`) as Promise<TaskPage>;
+  }
+
+  getTask(id: number): Promise<Task> {
+    return this.authorized('GET', `/api/tasks/${id}`) as Promise<Task>;
+  }
+
+  async deleteTask(id: number): Promise<void> {
+    await this.authorized('DELETE', `/api/tasks/${id}`);
+  }
+
+  /** Sends with the access token; on 401 refreshes once and retries, else ends the session. */
+  private async authorized(method: string, path: string, body?: unknown): Promise<unknown> {
+    const tokens = this.requireSession();
+    try {
+      return await this.send(method, path, body, tokens.accessToken);
+    } catch (error) {
+      if (!(error instanceof ApiError) || error.status !== 401) throw error;
+    }
+    await this.refresh(tokens);
+    try {
+      return await this.send(method, path, body, this.requireSession().accessToken);
+    } catch (error) {
+      if (error instanceof ApiError && error.status === 401) this.expire();
+      throw error;
+    }
+  }
+
+  private refresh(tokens: Tokens): Promise<void> {
+    this.refreshing ??= this.send('POST', '/api/auth/refresh', { refresh_token: tokens.refreshToken })
+      .then((answer) => {
+        const fresh = answer as LoginResponse;
+        this.session.set({ ...tokens, accessToken: fresh.access_token, refreshToken: fresh.refresh_token ?? tokens.refreshToken });
+      })
+      .catch((error: unknown) => {
+        if (error instanceof ApiError && (error.status === 400 || error.status === 401)) this.expire();
+        throw error;
+      })
+      .finally(() => {
+        this.refreshing = null;
+      });
+    return this.refreshing;
+  }
+
+  private requireSession(): Tokens {
+    const tokens = this.session.get();
+    if (tokens === null) throw new SessionExpiredError();
+    return tokens;
+  }
+
+  private expire(): never {
+    this.session.clear();
+    throw new SessionExpiredError();
+  }
+
+  private async send(method: string, path: string, body?: unknown, accessToken?: string): Promise<unknown> {
+    const headers: Record<string, string> = { accept: 'application/json' };
+    if (body !== undefined) headers['content-type'] = 'application/json';
+    if (accessToken !== undefined) headers.authorization = `Bearer ${accessToken}`;
+    let response: Response;
+    try {
+      response = await this.fetchFn(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+    } catch (error) {
+      throw new NetworkError({ cause: error });
+    }
+    const text = await response.text();
+    const payload = parseJson(text);
+    if (!response.ok) {
+      const message = typeof payload?.message === 'string' ? payload.message : '';
+      const errors = Array.isArray(payload?.errors) ? (payload.errors as FieldError[]) : [];
+      throw new ApiError(response.status, message, errors);
+    }
+    return payload ?? undefined;
+  }
+}
+
+function parseJson(text: string): Record<string, unknown> | null {
+  if (text === '') return null;
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : null;
+  } catch {
+    // A proxy or gateway error page is not JSON; the status alone then explains the failure.
+    return null;
+  }
+}

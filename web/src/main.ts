@@ -1,0 +1,89 @@
+/**
+ * The console shell: picks the view from the session and the URL hash (#/ or #/tasks/{id}), swaps
+ * it into <main>, and owns the page-wide feedback (header, flash message, screen-reader announcer).
+ */
+import { ApiClient } from './api';
+import type { View, ViewContext } from './context';
+import { h, replaceChildren } from './dom';
+import { Session } from './session';
+import { authView } from './views/auth';
+import { taskDetailView } from './views/task-detail';
+import { taskListView } from './views/task-list';
+
+const session = new Session(sessionStorage);
+const api = new ApiClient(session);
+const main = document.getElementById('main') as HTMLElement;
+const account = document.getElementById('account') as HTMLElement;
+const announcer = document.getElementById('announcer') as HTMLElement;
+
+let current: View | null = null;
+let pendingFlash: string | null = null;
+let authNotice: string | null = null;
+
+const context: ViewContext = {
+  api,
+  announce(message) {
+    // Clearing first makes a repeated message be read again.
+    announcer.textContent = '';
+    setTimeout(() => {
+      announcer.textContent = message;
+    }, 50);
+  },
+  flash(message) {
+    pendingFlash = message;
+  },
+  navigate(hash) {
+    if (location.hash === hash) show(true);
+    else location.hash = hash;
+  },
+  sessionExpired() {
+    session.clear();
+    authNotice = 'Your session has expired. Please log in again.';
+    show(true);
+  },
+};
+
+function route(): View {
+  if (session.get() === null) {
+    const notice = authNotice;
+    authNotice = null;
+    return authView(context, notice, () => {
+      context.navigate('#/');
+    });
+  }
+  const detail = /^#\/tasks\/(\d+)$/.exec(location.hash);
+  return detail?.[1] === undefined ? taskListView(context) : taskDetailView(context, Number(detail[1]));
+}
+
+function show(moveFocus: boolean): void {
+  current?.dispose();
+  current = route();
+  renderAccount();
+  const flash = pendingFlash === null ? null : h('p', { class: 'notice', role: 'status' }, pendingFlash);
+  pendingFlash = null;
+  replaceChildren(main, flash, current.element);
+  document.title = `${current.title} — IDRL Video Console`;
+  // Moving focus to the new heading tells screen-reader and keyboard users that the page changed.
+  if (moveFocus) current.element.querySelector('h1')?.focus();
+}
+
+function renderAccount(): void {
+  const tokens = session.get();
+  if (tokens === null) {
+    replaceChildren(account);
+    return;
+  }
+  const logOut = h('button', { type: 'button', class: 'link' }, 'Log out');
+  logOut.addEventListener('click', () => {
+    api.logOut();
+    authNotice = 'You are logged out.';
+    context.navigate('#/');
+  });
+  replaceChildren(account, h('span', { class: 'who' }, 'Signed in as ', h('strong', {}, tokens.login)), logOut);
+}
+
+window.addEventListener('hashchange', () => {
+  // Other fragments (the skip link's #main) are in-page jumps, not routes.
+  if (location.hash === '' || location.hash.startsWith('#/')) show(true);
+});
+show(false);

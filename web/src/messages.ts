@@ -1,0 +1,52 @@
+/** Every failure the console can meet, as a sentence a pilot can act on. */
+import { ApiError, NetworkError } from './api';
+import { FileRejectedError, StorageUploadError } from './upload';
+
+const STORAGE_CODES: Record<string, string> = {
+  EntityTooLarge: 'The file is larger than the upload allows.',
+  EntityTooSmall: 'The file is smaller than it was declared to be.',
+  AccessDenied: 'Storage refused the upload: the upload link has expired or does not match this file. Try again.',
+  ExpiredToken: 'The upload link has expired. Try again.',
+};
+
+export function describeError(error: unknown): string {
+  if (error instanceof NetworkError) return 'Cannot reach the service. Check your connection and try again.';
+  if (error instanceof StorageUploadError) {
+    if (error.status === 0) return 'The upload could not reach storage. Check your connection and try again.';
+    return (error.code !== null ? STORAGE_CODES[error.code] : undefined) ?? `${error.message} Try again.`;
+  }
+  if (error instanceof ApiError) return describeApiError(error);
+  if (error instanceof FileRejectedError) return error.message;
+  return 'Something went wrong in the console. Reload the page and try again.';
+}
+
+function describeApiError(error: ApiError): string {
+  // The API's own messages are written for users; 5xx messages are generic by design, so a fixed text is clearer.
+  if (error.status >= 500) return 'The service had a problem. Try again in a moment.';
+  if (error.message !== '') return error.message;
+  switch (error.status) {
+    case 400:
+      return 'Some fields need attention.';
+    case 401:
+      return 'Please log in.';
+    case 404:
+      return 'This video task does not exist any more.';
+    case 409:
+      return 'That conflicts with something that already exists.';
+    case 413:
+      return 'The file is too large.';
+    default:
+      return `The service answered with an unexpected status (${error.status}).`;
+  }
+}
+
+export function formatBytes(bytes: number): string {
+  const units = ['bytes', 'KB', 'MB', 'GB'];
+  let value = bytes;
+  let unit = 0;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return unit === 0 ? `${value} ${units[0]}` : `${value.toFixed(1)} ${units[unit]}`;
+}

@@ -1,0 +1,51 @@
+/** Labelled inputs whose errors are tied to them with aria-describedby and aria-invalid. */
+import type { FieldError } from '../api';
+import { h } from '../dom';
+
+export interface Field {
+  name: string;
+  element: HTMLDivElement;
+  input: HTMLInputElement;
+  setError(message: string | null): void;
+}
+
+export function field(
+  formId: string,
+  name: string,
+  label: string,
+  attributes: Record<string, string | boolean>,
+  hint?: string,
+): Field {
+  const id = `${formId}-${name}`;
+  const hintElement = hint === undefined ? null : h('p', { id: `${id}-hint`, class: 'hint' }, hint);
+  const error = h('p', { id: `${id}-error`, class: 'field-error', hidden: true });
+  const input = h('input', { id, name, ...attributes });
+  const describe = (withError: boolean) => {
+    const ids = [hintElement?.id, withError ? error.id : undefined].filter((value) => value !== undefined);
+    if (ids.length > 0) input.setAttribute('aria-describedby', ids.join(' '));
+    else input.removeAttribute('aria-describedby');
+  };
+  describe(false);
+  return {
+    name,
+    input,
+    element: h('div', { class: 'field' }, h('label', { for: id }, label), hintElement, input, error),
+    setError(message) {
+      error.textContent = message ?? '';
+      error.hidden = message === null;
+      if (message === null) input.removeAttribute('aria-invalid');
+      else input.setAttribute('aria-invalid', 'true');
+      describe(message !== null);
+    },
+  };
+}
+
+/**
+ * Puts each API field error next to its input and focuses the first invalid one; returns the errors
+ * that match no input so the caller can show them with the form's message.
+ */
+export function showFieldErrors(fields: Field[], errors: FieldError[]): FieldError[] {
+  for (const each of fields) each.setError(errors.filter((error) => error.field === each.name).map((error) => error.message).join(' ') || null);
+  fields.find((each) => each.input.getAttribute('aria-invalid') === 'true')?.input.focus();
+  return errors.filter((error) => !fields.some((each) => each.name === error.field));
+}

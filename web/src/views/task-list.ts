@@ -1,0 +1,93 @@
+/** The pilot's tasks, newest first, refreshed while any of them is still on its way. */
+import type { Task, TaskPage } from '../api';
+import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
+import { h, replaceChildren } from '../dom';
+import { poller } from './poller';
+import { formatDate, isPending, statusBadge, statusLabel } from './status';
+import { uploadPanel } from './upload-panel';
+
+export function taskListView(context: ViewContext): View {
+  let tasks: Task[] = [];
+  let nextCursor: string | undefined;
+  const list = h('ul', { class: 'task-list', 'aria-labelledby': 'tasks-heading' });
+  const empty = h('p', { class: 'empty', hidden: true }, 'No videos yet. Upload your first race above.');
+  const alert = alertBox('tasks-alert');
+  const more = h('button', { type: 'button', hidden: true }, 'Show older videos');
+  const section = h('section', { class: 'tasks', 'aria-labelledby': 'tasks-heading', 'aria-busy': 'true' }, h('h2', { id: 'tasks-heading' }, 'Your videos'), alert, list, empty, more);
+
+  const render = () => {
+    replaceChildren(list, ...tasks.map(taskItem));
+    empty.hidden = tasks.length > 0;
+    more.hidden = nextCursor === undefined;
+  };
+
+  const refresh = poller(async () => {
+    try {
+      const page = await context.api.listTasks();
+      announceChanges(context, tasks, page.data);
+      tasks = mergeFirstPage(tasks, page);
+      if (tasks.length === page.data.length) nextCursor = page.nextCursor;
+      showAlert(alert, null);
+      render();
+    } catch (error) {
+      reportFailure(context, alert, error);
+    } finally {
+      section.setAttribute('aria-busy', 'false');
+    }
+    return tasks.some((task) => isPending(task.status));
+  });
+
+  more.addEventListener('click', () => {
+    if (nextCursor === undefined) return;
+    more.disabled = true;
+    context.api
+      .listTasks(nextCursor)
+      .then(
+        (page) => {
+          tasks = [...tasks, ...page.data];
+          nextCursor = page.nextCursor;
+          render();
+        },
+        (error: unknown) => {
+          reportFailure(context, alert, error);
+        },
+      )
+      .finally(() => {
+        more.disabled = false;
+      });
+  });
+
+  refresh.run();
+  const element = h('div', { class: 'task-page' }, h('h1', { tabindex: -1 }, 'Your race videos'), uploadPanel(context, refresh.run), section);
+  return { title: 'Your videos', element, dispose: refresh.dispose };
+}
+
+/** A poll re-reads the newest page; older pages loaded with "Show older videos" stay below it. */
+function mergeFirstPage(current: Task[], page: TaskPage): Task[] {
+  const oldest = page.data.at(-1)?.id;
+  if (oldest === undefined || page.nextCursor === undefined) return page.data;
+  return [...page.data, ...current.filter((task) => task.id < oldest)];
+}
+
+function announceChanges(context: ViewContext, before: Task[], after: Task[]): void {
+  const previous = new Map(before.map((task) => [task.id, task.status]));
+  for (const task of after) {
+    const was = previous.get(task.id);
+    if (was !== undefined && was !== task.status) context.announce(`${task.fileName}: ${statusLabel(task.status)}.`);
+  }
+}
+
+function taskItem(task: Task): HTMLLIElement {
+  return h(
+    'li',
+    { class: 'task-item', 'data-task-id': task.id },
+    task.thumbnail === undefined ? h('div', { class: 'thumb thumb-empty', 'aria-hidden': 'true' }) : h('img', { class: 'thumb', src: task.thumbnail.url, alt: '', width: 160, height: 90, loading: 'lazy' }),
+    h(
+      'div',
+      { class: 'task-body' },
+      h('a', { class: 'task-link', href: `#/tasks/${task.id}` }, task.fileName),
+      h('p', { class: 'task-meta' }, statusBadge(task), ' ', h('time', { datetime: task.createdAt }, formatDate(task.createdAt))),
+      task.status === 'failed' && task.failureReason ? h('p', { class: 'failure' }, task.failureReason) : null,
+    ),
+  );
+}
