@@ -11,6 +11,7 @@ import { promisify } from 'node:util';
 import { build } from 'esbuild';
 import { LAMBDA_BUNDLING } from '#infra/constructs/lambda-defaults';
 import { routes } from '#functions/routes';
+import { consoleBundle } from '#web/console-bundle.generated';
 import { apiEvent } from '#test/helpers/api-gateway';
 import { round, summarize } from './stats';
 
@@ -76,8 +77,13 @@ async function bundle(fn: BenchFunction, outDir: string): Promise<{ file: string
 
 async function coldInit(bundleFile: string, runner: string, event: unknown, env: Record<string, string>): Promise<{ importMs: number; invokeMs: number; result: unknown }> {
   const { stdout } = await run(process.execPath, [runner, bundleFile], {
-    env: { ...process.env, ...env, BENCH_EVENT: JSON.stringify(event), LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+    // The bundle has no source tree beside it: the worker is pointed at the logo as the stack does.
+    env: { ...process.env, ...env, LOGO_PATH: resolve('assets/logo/idrl-logo.png'), BENCH_EVENT: JSON.stringify(event), LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
     maxBuffer: 16 * 1024 * 1024,
+  }).catch((error: unknown) => {
+    // Node prints the failing minified line in full; the end of stderr holds the error itself.
+    const stderr = typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr) : String(error);
+    throw new Error(`cold init of ${bundleFile} failed: ${stderr.slice(-1500)}`);
   });
   return JSON.parse(stdout.slice(stdout.lastIndexOf('{"importMs"'))) as { importMs: number; invokeMs: number; result: unknown };
 }
@@ -107,11 +113,14 @@ export function benchFunctions(): BenchFunction[] {
     'list-tasks': () => apiEvent({ method: 'GET', route: '/api/tasks', caller, query: { max: '50', order: '1' } }),
     'get-task': (previous) => apiEvent({ method: 'GET', route: '/api/tasks/{id}', caller, pathParameters: { id: String(body(previous.get('create-task')).id) } }),
     'delete-task': (previous) => apiEvent({ method: 'DELETE', route: '/api/tasks/{id}', caller, pathParameters: { id: String(body(previous.get('create-task')).id) } }),
+    console: () => apiEvent({ method: 'GET', route: '/', headers: { 'accept-encoding': 'gzip' } }),
+    'console-asset': () =>
+      apiEvent({ method: 'GET', route: '/assets/{file}', pathParameters: { file: Object.keys(consoleBundle.assets)[0] ?? '' }, headers: { 'accept-encoding': 'gzip' } }),
   };
   const fromRoutes: BenchFunction[] = routes.map((route) => ({
     name: route.name,
     entry: `functions/api/${route.name}.ts`,
-    event: events[route.name] ?? (() => apiEvent({ method: route.method, route: route.path, pathParameters: { file: 'main.js' } })),
+    event: events[route.name] ?? (() => apiEvent({ method: route.method, route: route.path })),
   }));
   return [
     ...fromRoutes,

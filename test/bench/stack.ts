@@ -71,7 +71,7 @@ function load(url: string, options: { method: 'GET' | 'POST'; token: string; bod
         ...(options.amount === undefined ? { duration: LOAD_SECONDS } : { amount: options.amount }),
       },
       (error, result) => {
-        if (error) fail(error);
+        if (error) fail(error instanceof Error ? error : new Error(String(error)));
         else done({ result, latencies });
       },
     );

@@ -1,0 +1,141 @@
+/**
+ * S3-compatible storage for the local stack and the integration tests: s3rver on loopback, with
+ * the platform's bucket, CORS for the console, and ObjectCreated notifications on the uploads
+ * prefix delivered in-process in the exact shape S3 sends to SQS.
+ */
+import { AsyncLocalStorage } from 'node:async_hooks';
+import { join } from 'node:path';
+import type { S3Event, S3EventRecord } from 'aws-lambda';
+import S3rver from 's3rver';
+import { LOOPBACK, assertPortFree } from './preflight';
+
+/** s3rver's fixed credentials: it checks SigV4 signatures against these. */
+export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
+
+export interface S3Options {
+  port: number;
+  /** Objects live in `<stateDir>/s3`. */
+  stateDir: string;
+  bucket: string;
+  region: string;
+  /** Browser origins allowed by the bucket's CORS rules (the console). */
+  corsOrigins: string[];
+  /** Only keys under this prefix notify, like the bucket notification filter in the CDK stack. */
+  notificationPrefix: string;
+  /**
+   * Receives each ObjectCreated notification. s3rver answers the upload only once the returned
+   * promise settles, and answers 500 when it rejects: an acknowledged upload is a queued one.
+   */
+  onObjectCreated: (notification: S3Event) => Promise<void>;
+}
+
+export interface S3Service {
+  /** Endpoint for S3 clients (path-style), also the origin of presigned URLs. */
+  endpoint: string;
+  bucket: string;
+  stop(): Promise<void>;
+}
+
+/** The same rule as the CDK storage construct's allowBrowserOrigins. */
+function corsConfiguration(origins: string[]): string {
+  const allowed = origins.map((origin) => `<AllowedOrigin>${origin}</AllowedOrigin>`).join('');
+  const methods = ['POST', 'PUT', 'GET'].map((method) => `<AllowedMethod>${method}</AllowedMethod>`).join('');
+  return `<CORSConfiguration><CORSRule>${allowed}${methods}<AllowedHeader>*</AllowedHeader><ExposeHeader>ETag</ExposeHeader><MaxAgeSeconds>3000</MaxAgeSeconds></CORSRule></CORSConfiguration>`;
+}
+
+/** S3 URL-encodes keys in notifications (form encoding: a space becomes '+'). */
+function notificationKey(key: string): string {
+  return key
+    .split('/')
+    .map((segment) => encodeURIComponent(segment).replace(/%20/g, '+'))
+    .join('/');
+}
+
+/**
+ * Rewrites s3rver's record where it departs from what S3 sends: event version, region, bucket
+ * ARN and key encoding. Everything else (names, size, ETag, sequencer) is kept.
+ */
+export function toS3Notification(record: S3EventRecord, region: string): S3Event {
+  const { bucket, object } = record.s3;
+  return {
+    Records: [
+      {
+        ...record,
+        eventVersion: '2.1',
+        awsRegion: region,
+        s3: {
+          ...record.s3,
+          configurationId: 'uploads',
+          bucket: { ...bucket, arn: `arn:aws:s3:::${bucket.name}` },
+          object: { ...object, key: notificationKey(object.key) },
+        },
+      },
+    ],
+  };
+}
+
+/**
+ * The notification S3 would have sent for an object that is already stored: used to reconcile
+ * uploads that were stored but never queued (the stack stopped in between).
+ */
+export function storedObjectNotification(input: { bucket: string; key: string; size: number; eTag: string; region: string; storedAt: Date }): S3Event {
+  return toS3Notification(
+    {
+      eventVersion: '2.1',
+      eventSource: 'aws:s3',
+      awsRegion: input.region,
+      eventTime: input.storedAt.toISOString(),
+      eventName: 'ObjectCreated:Post',
+      userIdentity: { principalId: 'AWS:LOCAL' },
+      requestParameters: { sourceIPAddress: LOOPBACK },
+      responseElements: { 'x-amz-request-id': 'RECONCILED', 'x-amz-id-2': 'RECONCILED' },
+      s3: {
+        s3SchemaVersion: '1.0',
+        configurationId: 'uploads',
+        bucket: { name: input.bucket, ownerIdentity: { principalId: 'LOCAL' }, arn: `arn:aws:s3:::${input.bucket}` },
+        object: { key: input.key, size: input.size, eTag: input.eTag, sequencer: input.storedAt.getTime().toString(16).toUpperCase() },
+      },
+    },
+    input.region,
+  );
+}
+
+export async function startS3(options: S3Options): Promise<S3Service> {
+  await assertPortFree(options.port, 'S3 (s3rver)', 'Set S3_PORT to another port.');
+  const server = new S3rver({
+    address: LOOPBACK,
+    port: options.port,
+    silent: true,
+    directory: join(options.stateDir, 's3'),
+    vhostBuckets: false,
+    // A CORS rule needs an origin; with none (no browser), the bucket gets no CORS at all.
+    configureBuckets: [{ name: options.bucket, configs: options.corsOrigins.length > 0 ? [corsConfiguration(options.corsOrigins)] : [] }],
+  });
+
+  // s3rver emits its event synchronously while handling the request; this per-request store
+  // lets the outermost middleware wait for the notification before the response goes out.
+  const deliveries = new AsyncLocalStorage<Promise<void>[]>();
+  server.middleware.unshift(async function awaitNotifications(_ctx, next) {
+    const pending: Promise<void>[] = [];
+    await deliveries.run(pending, next);
+    await Promise.all(pending);
+  });
+  server.on('event', (event) => {
+    for (const record of event.Records) {
+      if (!record.eventName.startsWith('ObjectCreated:') || !record.s3.object.key.startsWith(options.notificationPrefix)) continue;
+      const pending = deliveries.getStore();
+      // Always set: s3rver emits inside the request that stored the object.
+      if (!pending) throw new Error('s3rver emitted an event outside a request');
+      pending.push(options.onObjectCreated(toS3Notification(record, options.region)));
+    }
+  });
+
+  await server.run();
+  return {
+    // An IP, not `localhost`: presigned URLs are read by the static ffmpeg build, whose glibc
+    // cannot load the NSS modules to resolve host names (it crashes with SIGSEGV).
+    endpoint: `http://${LOOPBACK}:${options.port}`,
+    bucket: options.bucket,
+    stop: () => server.close(),
+  };
+}
