@@ -31,7 +31,7 @@ export interface PeakSampler {
 
 export function samplePeakChildMemory(commandPattern: RegExp): PeakSampler {
   let peakKb = 0;
-  // An object, so the loop sees stop()'s write (a plain let would read as always true to the linter too).
+  // Written by stop(); a plain `let` would be narrowed to `true` inside the loop by the type checker.
   const state = { running: true };
   const loop = (async () => {
     while (state.running) {
