@@ -28,7 +28,7 @@ const READ_TASK_OBJECTS: ObjectAccess = { [UPLOADS_PREFIX]: ['s3:GetObject'], [P
  * the database flag of the route table: new routes start with nothing.
  */
 export const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
-  signup: { identity: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:ListUsers'] },
+  signup: { identity: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:AdminDeleteUser', 'cognito-idp:ListUsers'] },
   login: { identity: ['cognito-idp:ListUsers'] },
   refresh: { identity: [] },
   // The presigned POST is signed with this function's credentials: this is all an upload can ever do.

@@ -5,7 +5,7 @@ import { Construct } from 'constructs';
 import type { ResourceUse } from './lambda-defaults';
 
 /** Cognito actions that need IAM. SignUp, InitiateAuth (password and refresh) are public client APIs. */
-export type IdentityAdminAction = 'cognito-idp:AdminConfirmSignUp' | 'cognito-idp:ListUsers';
+export type IdentityAdminAction = 'cognito-idp:AdminConfirmSignUp' | 'cognito-idp:AdminDeleteUser' | 'cognito-idp:ListUsers';
 
 export interface IdentityProps {
   /**

@@ -164,7 +164,7 @@ describe('least-privilege IAM per function', () => {
 
   it('gives signup and login only the Cognito admin actions they call, on the pool only, and refresh none', () => {
     expect(policyStatementsOf(template, functionId('signup'))).toEqual([
-      { Action: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:ListUsers'], Effect: 'Allow', Resource: userPoolArn },
+      { Action: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:AdminDeleteUser', 'cognito-idp:ListUsers'], Effect: 'Allow', Resource: userPoolArn },
     ]);
     expect(policyStatementsOf(template, functionId('login'))).toEqual([{ Action: 'cognito-idp:ListUsers', Effect: 'Allow', Resource: userPoolArn }]);
     expect(policyStatementsOf(template, functionId('refresh'))).toEqual([]);

@@ -1,5 +1,6 @@
 import {
   AdminConfirmSignUpCommand,
+  AdminDeleteUserCommand,
   CognitoIdentityProviderServiceException,
   InitiateAuthCommand,
   ListUsersCommand,
@@ -65,7 +66,13 @@ export class CognitoIdentityProvider implements IdentityProvider {
       }
     }
     // The platform has no email verification step: accounts are usable at once.
-    await this.client.send(new AdminConfirmSignUpCommand({ UserPoolId: this.userPoolId, Username: input.username }));
+    try {
+      await this.client.send(new AdminConfirmSignUpCommand({ UserPoolId: this.userPoolId, Username: input.username }));
+    } catch (error) {
+      // An unconfirmed user could never log in, yet would hold the username: undo the sign-up so a retry works.
+      await this.client.send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: input.username }));
+      throw error;
+    }
     return { sub };
   }
 
