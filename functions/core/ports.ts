@@ -103,13 +103,11 @@ export interface EditedVideo {
   width: number;
   height: number;
   sizeBytes: number;
-  /** Bytes of the source actually read (probe + edit): only the first seconds are needed. */
-  sourceBytesRead: number;
 }
 
 export interface VideoProcessor {
   /**
-   * Edits `source` (a local path or a presigned GET URL) into files under `workDir`, stopping before
+   * Edits `source` (a local file) into files under `workDir`, stopping before
    * `deadline`. Throws PermanentProcessingError for a source that can never be edited (the task fails
    * at once); any other error is transient and worth another attempt.
    */

@@ -7,6 +7,7 @@
  *   releases it (back to 'uploaded') before the message is redelivered; an attempt that died cannot,
  *   so a claim older than the worker timeout (which no live attempt outlives) may be taken over.
  */
+import { join } from 'node:path';
 import { PermanentProcessingError } from './errors';
 import type { Clock, EditedVideo, ObjectStore, TaskRepository, VideoProcessor } from './ports';
 import { processedVideoKey, thumbnailKey, UPLOADS_PREFIX, type ProcessedVideoMetadata, type Task, type TaskStatus } from './task';
@@ -32,9 +33,6 @@ export interface UploadProcessingOptions {
   /** The attempt with this receive count is the last: a transient failure then fails the task. */
   maxReceiveCount: number;
 }
-
-/** ffmpeg keeps issuing ranged GETs while it reads, so its URL outlives the attempt's deadline by this much. */
-const SOURCE_URL_SLACK_SECONDS = 60;
 
 export interface UploadProcessingDependencies {
   tasks: TaskRepository;
@@ -84,7 +82,8 @@ export class UploadProcessingService {
         const detail = error instanceof Error ? error.message : String(error);
         return this.fail(claimed, `Processing failed after ${attempt.receiveCount} attempts (${detail}).`, false);
       }
-      await tasks.releaseProcessing(claimed.id);
+      // No row to release: the task was deleted under us (its upload vanishing is then what failed).
+      if ((await tasks.releaseProcessing(claimed.id)) === null) return this.lost(claimed);
       throw error;
     }
   }
@@ -92,16 +91,17 @@ export class UploadProcessingService {
   private async process(task: Task, attempt: ProcessingAttempt): Promise<UploadOutcome> {
     const { tasks, objects, videos, clock } = this.deps;
     const startedAt = clock.now();
-    // ffmpeg reads the first seconds straight from S3 (ranged GETs): docs/worker.md has the numbers.
-    const secondsLeft = Math.ceil((attempt.deadline.getTime() - startedAt.getTime()) / 1000);
-    const source = await objects.presignDownload({ key: task.originalKey, expiresInSeconds: Math.max(secondsLeft, 0) + SOURCE_URL_SLACK_SECONDS });
+    // Downloaded first: the static ffmpeg build crashes resolving host names, so it cannot read a
+    // presigned URL itself (docs/worker.md, "Reading the source").
+    const source = join(attempt.workDir, 'source');
+    const sourceBytesRead = await objects.download(task.originalKey, source);
     const edited = await videos.edit({ source, workDir: attempt.workDir, deadline: attempt.deadline });
     const outputs = outputKeys(task.id);
     await Promise.all([
       objects.putFile({ key: outputs.processedKey, path: edited.videoPath, contentType: 'video/mp4' }),
       objects.putFile({ key: outputs.thumbnailKey, path: edited.thumbnailPath, contentType: 'image/jpeg' }),
     ]);
-    const metadata = toMetadata(edited, clock.now().getTime() - startedAt.getTime());
+    const metadata = toMetadata(edited, { processingMs: clock.now().getTime() - startedAt.getTime(), sourceBytesRead });
     const processed = await tasks.markProcessed(task.id, { ...outputs, metadata });
     if (processed !== null) return { kind: 'processed', taskId: task.id, metadata };
     return this.lost(task);
@@ -129,13 +129,6 @@ function outputKeys(taskId: number): { processedKey: string; thumbnailKey: strin
   return { processedKey: processedVideoKey(taskId), thumbnailKey: thumbnailKey(taskId) };
 }
 
-function toMetadata(edited: EditedVideo, processingMs: number): ProcessedVideoMetadata {
-  return {
-    durationSeconds: edited.durationSeconds,
-    width: edited.width,
-    height: edited.height,
-    sizeBytes: edited.sizeBytes,
-    processingMs,
-    sourceBytesRead: edited.sourceBytesRead,
-  };
+function toMetadata(edited: EditedVideo, measured: { processingMs: number; sourceBytesRead: number }): ProcessedVideoMetadata {
+  return { durationSeconds: edited.durationSeconds, width: edited.width, height: edited.height, sizeBytes: edited.sizeBytes, ...measured };
 }

@@ -1,0 +1,83 @@
+/**
+ * ffprobe's JSON, reduced to what the worker decides on. Parsing is pure (unit-tested with captured
+ * shapes); running ffprobe lives in processor.ts.
+ */
+import { z } from 'zod';
+
+const numeric = z.union([z.string(), z.number()]).transform((value) => Number(value));
+
+const probeStreamSchema = z.object({
+  index: z.number(),
+  codec_type: z.string().optional(),
+  codec_name: z.string().optional(),
+  width: z.number().optional(),
+  height: z.number().optional(),
+  duration: numeric.optional(),
+  nb_frames: numeric.optional(),
+  disposition: z.object({ attached_pic: z.number().optional() }).partial().optional(),
+});
+
+const probeSchema = z.object({
+  streams: z.array(probeStreamSchema).default([]),
+  format: z
+    .object({
+      format_name: z.string().optional(),
+      duration: numeric.optional(),
+    })
+    .optional(),
+});
+
+export interface ProbedStream {
+  index: number;
+  type: 'video' | 'audio' | 'other';
+  codec: string;
+  width: number | null;
+  height: number | null;
+  /** null when the container does not say (e.g. WebM from a browser's MediaRecorder). */
+  durationSeconds: number | null;
+  frameCount: number | null;
+  /** Cover art in audio files: a picture, not a video. */
+  attachedPicture: boolean;
+}
+
+export interface ProbeResult {
+  formatName: string;
+  durationSeconds: number | null;
+  streams: ProbedStream[];
+}
+
+function finiteOrNull(value: number | undefined): number | null {
+  return value !== undefined && Number.isFinite(value) ? value : null;
+}
+
+function streamType(codecType: string | undefined): ProbedStream['type'] {
+  return codecType === 'video' || codecType === 'audio' ? codecType : 'other';
+}
+
+/** Parses `ffprobe -print_format json -show_format -show_streams` output. */
+export function parseProbeOutput(json: string): ProbeResult {
+  const parsed = probeSchema.parse(JSON.parse(json));
+  return {
+    formatName: parsed.format?.format_name ?? '',
+    durationSeconds: finiteOrNull(parsed.format?.duration),
+    streams: parsed.streams.map((stream) => ({
+      index: stream.index,
+      type: streamType(stream.codec_type),
+      codec: stream.codec_name ?? 'unknown',
+      width: stream.width ?? null,
+      height: stream.height ?? null,
+      durationSeconds: finiteOrNull(stream.duration),
+      frameCount: finiteOrNull(stream.nb_frames),
+      attachedPicture: stream.disposition?.attached_pic === 1,
+    })),
+  };
+}
+
+/**
+ * The "Statistics: N bytes read" values ffmpeg/ffprobe print at verbose level as each read context
+ * closes, in order (ffmpeg closes its inputs last, in input order). The benchmark uses it to show how
+ * much of a source the -t input cut leaves unread.
+ */
+export function bytesReadLines(stderr: string): number[] {
+  return [...stderr.matchAll(/Statistics: (\d+) bytes read/g)].map((match) => Number(match[1]));
+}

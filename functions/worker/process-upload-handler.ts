@@ -1,0 +1,111 @@
+/**
+ * The SQS worker as a factory over its dependencies: functions/worker/process-upload.ts wires the
+ * real adapters at module scope, tests wire fakes (unit) or the local services (integration).
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Logger } from '@aws-lambda-powertools/logger';
+import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
+import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
+import middy from '@middy/core';
+import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import type { UploadedObject, UploadOutcome, UploadProcessingService } from '#core/upload-processing';
+import { MalformedNotificationError, parseUploadNotification, taskIdFromKey } from './s3-notification';
+
+export interface ProcessUploadHandlerDependencies {
+  service: UploadProcessingService;
+  logger: Logger;
+  metrics: Metrics;
+  /**
+   * Kept back from the Lambda timeout: ffmpeg is stopped this long before it, leaving time to
+   * record the outcome and clean up. @default 15000
+   */
+  safetyMarginMs?: number;
+}
+
+const DEFAULT_SAFETY_MARGIN_MS = 15_000;
+
+/**
+ * Added to the invocation's time budget to get the processing lease: the budget at the start of
+ * an invocation is slightly under the configured timeout, and the database clock may run ahead.
+ */
+const LEASE_SLACK_SECONDS = 30;
+
+export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencies) {
+  const { service, logger, metrics } = deps;
+  const safetyMarginMs = deps.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
+
+  function record(outcome: UploadOutcome, object: UploadedObject): void {
+    switch (outcome.kind) {
+      case 'processed':
+        metrics.addMetric('ProcessingSeconds', MetricUnit.Seconds, outcome.metadata.processingMs / 1000);
+        metrics.addMetric('SourceBytesRead', MetricUnit.Bytes, outcome.metadata.sourceBytesRead);
+        metrics.addMetric('OutputBytes', MetricUnit.Bytes, outcome.metadata.sizeBytes);
+        metrics.addMetric('VideosProcessed', MetricUnit.Count, 1);
+        logger.info('Video processed', { outcome });
+        return;
+      case 'failed':
+        metrics.addMetric('VideosFailed', MetricUnit.Count, 1);
+        logger.warn('Video failed', { outcome });
+        return;
+      default:
+        logger.info('Upload notification needed no processing', { outcome, key: object.key });
+    }
+  }
+
+  async function processObject(object: UploadedObject, receiveCount: number, context: Context): Promise<void> {
+    logger.appendKeys({ taskId: taskIdFromKey(object.key) });
+    const budgetMs = context.getRemainingTimeInMillis();
+    const workDir = await mkdtemp(join(tmpdir(), 'idrl-worker-'));
+    try {
+      const outcome = await service.handle(object, {
+        receiveCount,
+        deadline: new Date(Date.now() + budgetMs - safetyMarginMs),
+        workDir,
+        reclaimAfterSeconds: Math.ceil(budgetMs / 1000) + LEASE_SLACK_SECONDS,
+      });
+      record(outcome, object);
+    } finally {
+      await rm(workDir, { recursive: true, force: true });
+    }
+  }
+
+  async function processRecord(sqsRecord: SQSRecord, context: Context): Promise<void> {
+    logger.appendKeys({ messageId: sqsRecord.messageId });
+    let notification;
+    try {
+      notification = parseUploadNotification(sqsRecord.body);
+    } catch (error) {
+      // Redelivering a body that can never parse only delays the DLQ; acknowledge and keep it in the logs.
+      if (!(error instanceof MalformedNotificationError)) throw error;
+      logger.error('Discarding a message that is not an S3 notification', { error, body: sqsRecord.body.slice(0, 2000) });
+      return;
+    }
+    if (notification.kind === 'test') {
+      logger.info('Ignoring s3:TestEvent');
+      return;
+    }
+    const receiveCount = Number(sqsRecord.attributes.ApproximateReceiveCount);
+    for (const object of notification.objects) await processObject(object, receiveCount, context);
+  }
+
+  return middy<SQSEvent, SQSBatchResponse>()
+    .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(logMetrics(metrics))
+    .handler(async (event, context) => {
+      const batchItemFailures: SQSBatchItemFailure[] = [];
+      for (const sqsRecord of event.Records) {
+        try {
+          await processRecord(sqsRecord, context);
+        } catch (error) {
+          logger.error('Upload processing failed; the message will be redelivered', { error });
+          batchItemFailures.push({ itemIdentifier: sqsRecord.messageId });
+        } finally {
+          logger.removeKeys(['messageId', 'taskId']);
+        }
+      }
+      return { batchItemFailures };
+    });
+}

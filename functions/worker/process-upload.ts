@@ -1,0 +1,51 @@
+/**
+ * Worker entry: S3 ObjectCreated (uploads/) → SQS → this function, batch size 1 with partial batch
+ * responses. Everything expensive is built once per instance; docs/worker.md describes the pipeline.
+ */
+import { existsSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import { DEFAULT_LEAGUE_FORMAT } from '#adapters/ffmpeg/league-format';
+import { FfmpegVideoProcessor } from '#adapters/ffmpeg/processor';
+import { ConfigurationError, videoConfig } from '#commons/config';
+import { logger } from '#commons/logger';
+import { objectStore, taskRepository } from '#commons/services';
+import { systemClock } from '#core/ports';
+import { UploadProcessingService } from '#core/upload-processing';
+import { createProcessUploadHandler } from './process-upload-handler';
+
+/**
+ * The logo card image. The source tree (local stack, tests) finds it next to the code; the Lambda
+ * bundle has no such tree, so the stack ships it and points LOGO_PATH at it.
+ */
+function logoPath(): string {
+  const path = process.env.LOGO_PATH?.trim() || fileURLToPath(new URL('../../assets/logo/idrl-logo.png', import.meta.url));
+  if (!existsSync(path)) throw new ConfigurationError(`The logo image ${path} does not exist; set LOGO_PATH`);
+  return path;
+}
+
+const video = videoConfig();
+
+const service = new UploadProcessingService(
+  {
+    tasks: taskRepository(),
+    objects: objectStore(),
+    videos: new FfmpegVideoProcessor({
+      ffmpegPath: video.ffmpegPath,
+      ffprobePath: video.ffprobePath,
+      logoPath: logoPath(),
+      format: {
+        ...DEFAULT_LEAGUE_FORMAT,
+        width: video.width,
+        height: video.height,
+        fps: video.fps,
+        maxSourceSeconds: video.maxSourceSeconds,
+        logoSeconds: video.logoSeconds,
+      },
+    }),
+    clock: systemClock,
+  },
+  { maxReceiveCount: video.maxReceiveCount },
+);
+
+export const handler = createProcessUploadHandler({ service, logger, metrics: new Metrics() });

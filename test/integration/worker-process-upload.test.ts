@@ -1,0 +1,243 @@
+/**
+ * The worker entry end to end against real PostgreSQL, s3rver and ffmpeg: SQS events built the way
+ * S3 → SQS delivers them, tasks created the way the API creates them.
+ */
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { databasePool, s3Client } from '#commons/clients';
+import { storageConfig } from '#commons/config';
+import { taskRepository, taskService } from '#commons/services';
+import type { Caller, Task } from '#core/task';
+import { handler } from '#functions/worker/process-upload';
+import { lambdaContext } from '#infra/local/lambda-context';
+import { generateValidFixture, INVALID_FIXTURES, VALID_FIXTURES } from './worker-media';
+
+const { bucket } = storageConfig();
+const repository = taskRepository();
+
+function fixture(file: string) {
+  const found = [...VALID_FIXTURES, ...INVALID_FIXTURES].find((candidate) => candidate.file === file);
+  if (!found) throw new Error(`no fixture ${file}`);
+  return found;
+}
+
+/** The SQS record S3 → SQS delivers for one ObjectCreated, with the key URL-encoded as S3 does. */
+function sqsEvent(key: string, size: number, receiveCount = 1): SQSEvent {
+  const body = JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'aws:s3',
+        awsRegion: 'us-east-1',
+        eventTime: new Date().toISOString(),
+        eventName: 'ObjectCreated:Post',
+        s3: { s3SchemaVersion: '1.0', configurationId: 'uploads', bucket: { name: bucket }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size, eTag: 'etag' } },
+      },
+    ],
+  });
+  return {
+    Records: [
+      {
+        messageId: randomUUID(),
+        receiptHandle: 'receipt',
+        body,
+        attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'S3', ApproximateFirstReceiveTimestamp: '0' },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:uploads',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+function deliver(event: SQSEvent, timeoutSeconds = 180): Promise<SQSBatchResponse> {
+  return handler(event, lambdaContext({ name: 'process-upload', region: 'us-east-1', timeoutSeconds, memoryMb: 2048 }));
+}
+
+async function keysUnder(prefix: string): Promise<string[]> {
+  const listed = await s3Client().send(new ListObjectsV2Command({ Bucket: bucket, Prefix: prefix }));
+  return (listed.Contents ?? []).map((object) => object.Key ?? '').sort();
+}
+
+async function taskRow(task: Task): Promise<Task | null> {
+  return repository.findByOriginalKey(task.originalKey);
+}
+
+describe('process-upload worker', () => {
+  let dir: string;
+  let pilot: Caller;
+
+  /** A task in awaiting_upload whose upload (a generated fixture) has just arrived in the bucket. */
+  async function uploaded(file: string): Promise<{ task: Task; event: (receiveCount?: number) => SQSEvent }> {
+    const task = await repository.create({
+      ownerId: pilot.sub,
+      fileName: file,
+      contentType: 'video/mp4',
+      declaredBytes: 1,
+      uploadExpiresAt: new Date(Date.now() + 3_600_000),
+      keyNonce: randomUUID(),
+    });
+    const body = await readFile(join(dir, file));
+    await s3Client().send(new PutObjectCommand({ Bucket: bucket, Key: task.originalKey, Body: body }));
+    return { task, event: (receiveCount = 1) => sqsEvent(task.originalKey, body.length, receiveCount) };
+  }
+
+  beforeAll(async () => {
+    dir = await mkdtemp(join(tmpdir(), 'worker-integration-'));
+    pilot = { sub: randomUUID(), username: `pilot_${randomUUID().slice(0, 8)}` };
+    await repository.ensureUser(pilot);
+    await generateValidFixture(dir, fixture('clip.mov') as (typeof VALID_FIXTURES)[number]);
+    for (const invalid of INVALID_FIXTURES) await invalid.generate(join(dir, invalid.file), dir);
+  });
+
+  afterAll(async () => {
+    await rm(dir, { recursive: true, force: true });
+  });
+
+  it('processes an upload: outputs under processed/{id}/, metadata recorded, message acknowledged, /tmp clean', async () => {
+    // Prepare
+    const { task, event } = await uploaded('clip.mov');
+    const tmpBefore = (await readdir(tmpdir())).filter((name) => name.startsWith('idrl-worker-'));
+
+    // Act
+    const response = await deliver(event());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const row = await taskRow(task);
+    expect(row).toMatchObject({
+      status: 'processed',
+      failureReason: null,
+      processedKey: `processed/${task.id}/video.mp4`,
+      thumbnailKey: `processed/${task.id}/thumbnail.jpg`,
+      processed: { durationSeconds: expect.closeTo(7, 1) as unknown, width: 1280, height: 720 },
+    });
+    expect(row?.processed?.sourceBytesRead).toBeGreaterThan(0);
+    expect(row?.uploadedAt).not.toBeNull();
+    expect(row?.processingStartedAt).not.toBeNull();
+    expect(row?.processedAt).not.toBeNull();
+    expect(await keysUnder(`processed/${task.id}/`)).toEqual([`processed/${task.id}/thumbnail.jpg`, `processed/${task.id}/video.mp4`]);
+    expect((await readdir(tmpdir())).filter((name) => name.startsWith('idrl-worker-'))).toEqual(tmpBefore);
+  });
+
+  it('makes one output and one transition from the same message delivered twice at once', async () => {
+    // Prepare
+    const { task, event } = await uploaded('clip.mov');
+    const message = event();
+
+    // Act
+    const responses = await Promise.all([deliver(message), deliver(message)]);
+
+    // Assess
+    expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+    const row = await taskRow(task);
+    expect(row?.status).toBe('processed');
+    const processedAt = row?.processedAt;
+    expect(await deliver(event(2))).toEqual({ batchItemFailures: [] });
+    expect((await taskRow(task))?.processedAt).toEqual(processedAt);
+    expect(await keysUnder(`processed/${task.id}/`)).toHaveLength(2);
+  });
+
+  it('completes a task whose previous attempt crashed mid-processing when the message is redelivered', async () => {
+    // Prepare: the crashed attempt claimed the task ten minutes ago and never came back.
+    const { task, event } = await uploaded('clip.mov');
+    await repository.markUploaded(task.originalKey, 1);
+    await repository.markProcessing(task.id);
+    await databasePool().query(`UPDATE tasks SET processing_started_at = now() - interval '10 minutes' WHERE id = $1`, [task.id]);
+
+    // Act
+    const response = await deliver(event(2));
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect((await taskRow(task))?.status).toBe('processed');
+  });
+
+  it('leaves nothing behind when the task is deleted while it is being processed', async () => {
+    // Prepare
+    const { task, event } = await uploaded('clip.mov');
+    const processing = deliver(event());
+    while ((await taskRow(task))?.status !== 'processing') await new Promise((resolve) => setTimeout(resolve, 20));
+
+    // Act
+    await taskService().delete(pilot, task.id);
+    const response = await processing;
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await taskRow(task)).toBeNull();
+    expect(await keysUnder(`processed/${task.id}/`)).toEqual([]);
+    expect(await keysUnder(`uploads/${task.id}/`)).toEqual([]);
+  });
+
+  it('deletes an upload whose task no longer exists and acknowledges it', async () => {
+    // Prepare
+    const { task, event } = await uploaded('clip.mov');
+    await repository.deleteForOwner(task.id, pilot.sub);
+
+    // Act
+    const response = await deliver(event());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(await keysUnder(`uploads/${task.id}/`)).toEqual([]);
+  });
+
+  it.each(INVALID_FIXTURES)('fails a $name at once with a reason and acknowledges it', async (invalid) => {
+    // Prepare
+    const { task, event } = await uploaded(invalid.file);
+
+    // Act
+    const response = await deliver(event());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const row = await taskRow(task);
+    expect(row?.status).toBe('failed');
+    expect(row?.failureReason).toMatch(invalid.reason);
+    expect(await keysUnder(`processed/${task.id}/`)).toEqual([]);
+  });
+
+  it('retries a transient storage failure, then fails the task on the final attempt', async () => {
+    // Prepare: the task exists but its object cannot be read (S3 answers NoSuchKey).
+    const { task, event } = await uploaded('clip.mov');
+    await s3Client().send(new DeleteObjectCommand({ Bucket: bucket, Key: task.originalKey }));
+
+    // Act
+    const first = await deliver(event(1));
+    const statusAfterFirst = (await taskRow(task))?.status;
+    const last = await deliver(event(3));
+
+    // Assess
+    expect(first.batchItemFailures).toHaveLength(1);
+    expect(statusAfterFirst).toBe('uploaded');
+    expect(last).toEqual({ batchItemFailures: [] });
+    const row = await taskRow(task);
+    expect(row?.status).toBe('failed');
+    expect(row?.failureReason).toBe('Processing failed after 3 attempts (The specified key does not exist.).');
+  });
+
+  it('stops ffmpeg before the Lambda timeout and fails the task with a reason', async () => {
+    // Prepare: 16 s left at the start of the invocation leaves ffmpeg about one second after the safety margin.
+    const landscape = VALID_FIXTURES[0];
+    if (!landscape) throw new Error('no landscape fixture');
+    await generateValidFixture(dir, landscape);
+    const { task, event } = await uploaded(landscape.file);
+
+    // Act
+    const response = await deliver(event(), 16);
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    const row = await taskRow(task);
+    expect(row?.status).toBe('failed');
+    expect(row?.failureReason).toMatch(/^Processing was stopped after 1 s \((probe|edit)\): the video takes longer than the worker allows\.$/);
+  });
+});

@@ -1,0 +1,161 @@
+import { existsSync } from 'node:fs';
+import { Logger } from '@aws-lambda-powertools/logger';
+import { Metrics } from '@aws-lambda-powertools/metrics';
+import type { SQSEvent } from 'aws-lambda';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { UploadProcessingService } from '#core/upload-processing';
+import { createProcessUploadHandler } from '#functions/worker/process-upload-handler';
+import { lambdaContext } from '#infra/local/lambda-context';
+import { FixedClock } from '#test/unit/fakes/fixed-clock';
+import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
+import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
+import { FakeVideoProcessor } from './fake-video-processor';
+
+function sqsEvent(body: string, receiveCount = 1): SQSEvent {
+  return {
+    Records: [
+      {
+        messageId: 'message-1',
+        receiptHandle: 'receipt',
+        body,
+        attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'S3', ApproximateFirstReceiveTimestamp: '0' },
+        messageAttributes: {},
+        md5OfBody: '',
+        eventSource: 'aws:sqs',
+        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:uploads',
+        awsRegion: 'us-east-1',
+      },
+    ],
+  };
+}
+
+const created = (key: string) => JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Post', s3: { object: { key, size: 2_000 } } }] });
+const context = () => lambdaContext({ name: 'process-upload', region: 'us-east-1', timeoutSeconds: 180, memoryMb: 3008 });
+
+describe('process-upload handler', () => {
+  let tasks: InMemoryTaskRepository;
+  let objects: InMemoryObjectStore;
+  let videos: FakeVideoProcessor;
+  let metrics: Metrics;
+  let handler: ReturnType<typeof createProcessUploadHandler>;
+
+  beforeEach(async () => {
+    const clock = new FixedClock();
+    tasks = new InMemoryTaskRepository(() => clock.now());
+    objects = new InMemoryObjectStore(() => clock.now());
+    videos = new FakeVideoProcessor();
+    metrics = new Metrics({ namespace: 'idrl-test', serviceName: 'worker' });
+    // EMF output is Powertools' concern; these tests assert what was added.
+    vi.spyOn(metrics, 'publishStoredMetrics').mockReturnValue(metrics);
+    const service = new UploadProcessingService({ tasks, objects, videos, clock }, { maxReceiveCount: 3 });
+    handler = createProcessUploadHandler({ service, logger: new Logger({ logLevel: 'SILENT' }), metrics });
+    await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
+    await tasks.create({ ownerId: 'sub-pilot', fileName: 'race.mp4', contentType: 'video/mp4', declaredBytes: 2_000, uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'), keyNonce: 'nonce' });
+    objects.objects.set('uploads/1/nonce', 2_000);
+  });
+
+  afterEach(() => {
+    vi.useRealTimers();
+  });
+
+  it('processes the upload, records its metrics and acknowledges the message', async () => {
+    // Prepare
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+
+    // Act
+    const response = await handler(sqsEvent(created('uploads/1/nonce')), context());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(tasks.tasks.get(1)?.status).toBe('processed');
+    expect(addMetric.mock.calls).toEqual([
+      ['ProcessingSeconds', 'Seconds', 0],
+      ['SourceBytesRead', 'Bytes', 2_000],
+      ['OutputBytes', 'Bytes', 5],
+      ['VideosProcessed', 'Count', 1],
+    ]);
+  });
+
+  it('stops ffmpeg 15 s before the Lambda timeout and leases the task for the whole invocation', async () => {
+    // Prepare
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-03-01T12:00:00.000Z') });
+    const invocation = { ...context(), getRemainingTimeInMillis: () => 180_000 };
+    const markProcessing = vi.spyOn(tasks, 'markProcessing');
+
+    // Act
+    await handler(sqsEvent(created('uploads/1/nonce')), invocation);
+
+    // Assess
+    expect(videos.calls[0]?.deadline).toEqual(new Date('2026-03-01T12:02:45.000Z'));
+    expect(markProcessing.mock.calls).toEqual([[1, { reclaimAfterSeconds: 210 }]]);
+  });
+
+  it('removes the per-invocation temp dir whether processing succeeds or fails', async () => {
+    // Prepare
+    videos.behaviour = () => Promise.reject(new Error('disk on fire'));
+
+    // Act
+    const response = await handler(sqsEvent(created('uploads/1/nonce')), context());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+    expect(videos.calls).toHaveLength(1);
+    expect(existsSync(videos.calls[0]?.workDir ?? '')).toBe(false);
+  });
+
+  it('reports a transient failure as a batch item failure so SQS redelivers only that message', async () => {
+    // Prepare
+    videos.behaviour = () => Promise.reject(new Error('socket hang up'));
+
+    // Act
+    const response = await handler(sqsEvent(created('uploads/1/nonce'), 2), context());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+    expect(tasks.tasks.get(1)?.status).toBe('uploaded');
+  });
+
+  it('fails the task instead of asking for redelivery once ApproximateReceiveCount reaches MAX_RECEIVE_COUNT', async () => {
+    // Prepare
+    videos.behaviour = () => Promise.reject(new Error('socket hang up'));
+
+    // Act
+    const response = await handler(sqsEvent(created('uploads/1/nonce'), 3), context());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: 'Processing failed after 3 attempts (socket hang up).' });
+  });
+
+  it('acknowledges the s3:TestEvent and touches nothing', async () => {
+    // Act
+    const response = await handler(sqsEvent(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'idrl-videos' })), context());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(tasks.tasks.get(1)?.status).toBe('awaiting_upload');
+    expect(videos.calls).toEqual([]);
+  });
+
+  it('acknowledges a body that is not an S3 notification, since redelivery cannot help', async () => {
+    // Act
+    const response = await handler(sqsEvent('{"hello":'), context());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(videos.calls).toEqual([]);
+  });
+
+  it('finds the task by the URL-decoded key', async () => {
+    // Prepare
+    const task = await tasks.create({ ownerId: 'sub-pilot', fileName: 'b.mp4', contentType: 'video/mp4', declaredBytes: 1, uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'), keyNonce: 'a b+c' });
+    objects.objects.set(task.originalKey, 1);
+
+    // Act
+    const response = await handler(sqsEvent(created('uploads/2/a+b%2Bc')), context());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(tasks.tasks.get(task.id)?.status).toBe('processed');
+  });
+});

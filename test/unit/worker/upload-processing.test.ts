@@ -1,0 +1,224 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { PermanentProcessingError } from '#core/errors';
+import type { Task } from '#core/task';
+import { UploadProcessingService, type ProcessingAttempt } from '#core/upload-processing';
+import { FixedClock } from '#test/unit/fakes/fixed-clock';
+import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
+import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
+import { FakeVideoProcessor } from './fake-video-processor';
+
+const OUTPUTS = ['processed/1/video.mp4', 'processed/1/thumbnail.jpg'];
+
+describe('UploadProcessingService', () => {
+  let clock: FixedClock;
+  let tasks: InMemoryTaskRepository;
+  let objects: InMemoryObjectStore;
+  let videos: FakeVideoProcessor;
+  let service: UploadProcessingService;
+  let workDir: string;
+  let task: Task;
+
+  function attempt(overrides: Partial<ProcessingAttempt> = {}): ProcessingAttempt {
+    return { receiveCount: 1, deadline: new Date(clock.now().getTime() + 165_000), workDir, reclaimAfterSeconds: 210, ...overrides };
+  }
+
+  beforeEach(async () => {
+    clock = new FixedClock();
+    tasks = new InMemoryTaskRepository(() => clock.now());
+    objects = new InMemoryObjectStore(() => clock.now());
+    videos = new FakeVideoProcessor();
+    service = new UploadProcessingService({ tasks, objects, videos, clock }, { maxReceiveCount: 3 });
+    workDir = await mkdtemp(join(tmpdir(), 'worker-unit-'));
+    await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
+    task = await tasks.create({
+      ownerId: 'sub-pilot',
+      fileName: 'race.mp4',
+      contentType: 'video/mp4',
+      declaredBytes: 2_000,
+      uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'),
+      keyNonce: 'nonce',
+    });
+    objects.objects.set(task.originalKey, 2_000);
+  });
+
+  afterEach(async () => {
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('edits an upload, stores both outputs under deterministic keys and records the metadata', async () => {
+    // Prepare
+    const first = attempt();
+    videos.behaviour = () => {
+      clock.advance(4_000);
+      return Promise.resolve();
+    };
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, first);
+
+    // Assess
+    const metadata = { durationSeconds: 20, width: 1280, height: 720, sizeBytes: 5, processingMs: 4_000, sourceBytesRead: 2_000 };
+    expect(outcome).toEqual({ kind: 'processed', taskId: 1, metadata });
+    expect(tasks.tasks.get(1)).toMatchObject({ status: 'processed', processedKey: OUTPUTS[0], thumbnailKey: OUTPUTS[1], processed: metadata });
+    expect([...objects.objects.keys()]).toEqual(['uploads/1/nonce', ...OUTPUTS]);
+    expect(videos.calls).toEqual([{ source: join(workDir, 'source'), workDir, deadline: first.deadline }]);
+  });
+
+  it('acknowledges a duplicate of an already processed upload without editing again', async () => {
+    // Prepare
+    await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+    const before = { ...tasks.tasks.get(1) };
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'duplicate', taskId: 1, status: 'processed' });
+    expect(tasks.tasks.get(1)).toEqual(before);
+    expect(videos.calls).toHaveLength(1);
+  });
+
+  it('leaves a task to the live attempt that holds it', async () => {
+    // Prepare
+    await tasks.markUploaded('uploads/1/nonce', 2_000);
+    await tasks.markProcessing(1);
+    clock.advance(60_000);
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'duplicate', taskId: 1, status: 'processing' });
+    expect(videos.calls).toEqual([]);
+  });
+
+  it('takes over a task whose attempt crashed once the claim is older than the worker timeout', async () => {
+    // Prepare
+    await tasks.markUploaded('uploads/1/nonce', 2_000);
+    await tasks.markProcessing(1);
+    clock.advance(211_000);
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt({ receiveCount: 2 }));
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'processed', taskId: 1 });
+    expect(tasks.tasks.get(1)?.status).toBe('processed');
+  });
+
+  it('deletes the object of a task that no longer exists and acknowledges', async () => {
+    // Prepare
+    await tasks.deleteForOwner(1, 'sub-pilot');
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'orphan-deleted', key: 'uploads/1/nonce' });
+    expect(objects.objects.size).toBe(0);
+    expect(videos.calls).toEqual([]);
+  });
+
+  it('ignores keys outside uploads/ and touches nothing', async () => {
+    // Act
+    const outcome = await service.handle({ key: 'processed/1/video.mp4', sizeBytes: 5 }, attempt());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'ignored', key: 'processed/1/video.mp4' });
+    expect(tasks.tasks.get(1)?.status).toBe('awaiting_upload');
+  });
+
+  it('fails the task at once with the reason of a permanent error and keeps no outputs', async () => {
+    // Prepare
+    objects.objects.set(OUTPUTS[0] ?? '', 1);
+    videos.behaviour = () => Promise.reject(new PermanentProcessingError('The file contains only audio; a video stream is required.'));
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'failed', taskId: 1, reason: 'The file contains only audio; a video stream is required.', permanent: true });
+    expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: 'The file contains only audio; a video stream is required.' });
+    expect([...objects.objects.keys()]).toEqual(['uploads/1/nonce']);
+  });
+
+  it('releases the task and rethrows a transient error so the redelivery can claim it at once', async () => {
+    // Prepare
+    const transient = new Error('socket hang up');
+    videos.behaviour = () => Promise.reject(transient);
+
+    // Act
+    const handled = service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    await expect(handled).rejects.toBe(transient);
+    expect(tasks.tasks.get(1)?.status).toBe('uploaded');
+    videos.behaviour = () => Promise.resolve();
+    await expect(service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt({ receiveCount: 2 }))).resolves.toMatchObject({ kind: 'processed' });
+  });
+
+  it('fails the task on the final attempt instead of rethrowing a transient error', async () => {
+    // Prepare
+    videos.behaviour = () => Promise.reject(new Error('socket hang up'));
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt({ receiveCount: 3 }));
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'failed', taskId: 1, reason: 'Processing failed after 3 attempts (socket hang up).', permanent: false });
+    expect(tasks.tasks.get(1)?.status).toBe('failed');
+  });
+
+  it('removes its outputs when the task is deleted while it is being processed', async () => {
+    // Prepare
+    videos.behaviour = async () => {
+      await tasks.deleteForOwner(1, 'sub-pilot');
+      await objects.deleteMany(['uploads/1/nonce', ...OUTPUTS]);
+    };
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'deleted-during-processing', taskId: 1 });
+    expect(tasks.tasks.size).toBe(0);
+    expect(objects.objects.size).toBe(0);
+  });
+
+  it('acknowledges a transient failure caused by the task being deleted under it', async () => {
+    // Prepare: the owner deletes the task (row and upload) just as the download starts.
+    const download = objects.download.bind(objects);
+    objects.download = async (key, path) => {
+      await tasks.deleteForOwner(1, 'sub-pilot');
+      await objects.deleteMany([key]);
+      return download(key, path);
+    };
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'deleted-during-processing', taskId: 1 });
+    expect(tasks.tasks.size).toBe(0);
+    expect(objects.objects.size).toBe(0);
+    expect(videos.calls).toEqual([]);
+  });
+
+  it('records nothing when the task is deleted while a permanent failure is being recorded', async () => {
+    // Prepare
+    videos.behaviour = async () => {
+      await tasks.deleteForOwner(1, 'sub-pilot');
+      throw new PermanentProcessingError('The file contains no video stream.');
+    };
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'deleted-during-processing', taskId: 1 });
+    expect(tasks.tasks.size).toBe(0);
+  });
+});
