@@ -12,6 +12,7 @@ export default defineConfig({
           name: 'integration',
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
+          setupFiles: ['test/support/integration-env.ts'],
           testTimeout: 120_000,
           hookTimeout: 120_000,
         },

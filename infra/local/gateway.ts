@@ -1,0 +1,330 @@
+/**
+ * The local API Gateway: a node:http server that turns requests into HTTP API v2 (payload 2.0)
+ * events for the handlers of the one route table, runs the same Lambda authorizer (simple
+ * responses, identity source `$request.header.Authorization`) for routes with `auth`, answers
+ * CORS like the HttpApi's corsPreflight, and maps results and failures to the responses API
+ * Gateway itself would send.
+ */
+import { randomUUID } from 'node:crypto';
+import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type {
+  APIGatewayEventRequestContextV2,
+  APIGatewayProxyEventV2,
+  APIGatewayProxyEventV2WithRequestContext,
+  APIGatewayProxyResultV2,
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerResult,
+  Context,
+} from 'aws-lambda';
+import type { RouteDefinition } from '#functions/routes';
+import { FunctionTimeoutError, LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
+import { LOOPBACK, closeServer } from './services/preflight';
+
+/** Payload 2.0; `authorizer.lambda` is the authorizer's context on routes with `auth`. */
+export type GatewayEvent = APIGatewayProxyEventV2WithRequestContext<
+  APIGatewayEventRequestContextV2 & { authorizer?: { lambda: Record<string, unknown> } }
+>;
+/** A structured result, or any other value that API Gateway serializes as a JSON 200. */
+export type ApiResult = APIGatewayProxyResultV2<object>;
+export type ApiHandler = (event: GatewayEvent, context: Context) => Promise<ApiResult>;
+export type AuthorizerHandler = (
+  event: APIGatewayRequestAuthorizerEventV2,
+  context: Context,
+) => Promise<APIGatewaySimpleAuthorizerResult & { context?: Record<string, unknown> }>;
+
+export interface GatewayRoute {
+  definition: RouteDefinition;
+  handler: ApiHandler;
+}
+
+export interface GatewayOptions {
+  port: number;
+  region: string;
+  routes: GatewayRoute[];
+  authorizer: AuthorizerHandler;
+  /** Origins other than the gateway's own allowed by CORS (the HttpApi's allowOrigins). */
+  corsOrigins: string[];
+  /** Lambda timeout of the route functions and the authorizer. */
+  functionTimeoutSeconds: number;
+  onError: (error: unknown, routeKey: string) => void;
+}
+
+export interface Gateway {
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** API Gateway's own limits and messages (HTTP API quotas: 10 MB payload, 30 s integration). */
+const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
+const API_ID = 'local';
+
+interface MatchedRoute {
+  route: GatewayRoute;
+  pathParameters: Record<string, string>;
+}
+
+interface RoutePattern {
+  route: GatewayRoute;
+  regex: RegExp;
+  names: string[];
+  /** API Gateway prefers the most specific route: more literal segments win. */
+  literalSegments: number;
+}
+
+function compile(route: GatewayRoute): RoutePattern {
+  const names: string[] = [];
+  let literalSegments = 0;
+  const source = route.definition.path
+    .split('/')
+    .map((segment) => {
+      const parameter = /^\{([A-Za-z0-9_]+)(\+?)\}$/.exec(segment);
+      if (!parameter) {
+        literalSegments += 1;
+        return segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+      }
+      names.push(parameter[1] ?? '');
+      return parameter[2] === '+' ? '(.+)' : '([^/]+)';
+    })
+    .join('/');
+  return { route, regex: new RegExp(`^${source}$`), names, literalSegments };
+}
+
+export function routeMatcher(routes: GatewayRoute[]): (method: string, path: string) => MatchedRoute | null {
+  const patterns = routes.map(compile).sort((a, b) => b.literalSegments - a.literalSegments);
+  return (method, path) => {
+    for (const pattern of patterns) {
+      if (pattern.route.definition.method !== method) continue;
+      const match = pattern.regex.exec(path);
+      if (!match) continue;
+      const pathParameters = Object.fromEntries(pattern.names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]));
+      return { route: pattern.route, pathParameters };
+    }
+    return null;
+  };
+}
+
+/** HTTP API passes text bodies as they are and base64-encodes everything else. */
+function isTextContent(contentType: string | undefined): boolean {
+  if (!contentType) return true;
+  return /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)\b)|\+(json|xml)\b/i.test(contentType);
+}
+
+/** Lower-cased names, repeated headers joined with commas, cookies moved to their own field. */
+function eventHeaders(request: IncomingMessage): { headers: Record<string, string>; cookies?: string[] } {
+  const headers: Record<string, string> = {};
+  for (const [name, value] of Object.entries(request.headers)) {
+    if (value === undefined || name === 'cookie') continue;
+    headers[name] = Array.isArray(value) ? value.join(',') : value;
+  }
+  const cookies = request.headers.cookie?.split(/;\s*/).filter(Boolean);
+  return cookies && cookies.length > 0 ? { headers, cookies } : { headers };
+}
+
+function queryParameters(search: URLSearchParams): Record<string, string> | undefined {
+  const parameters: Record<string, string> = {};
+  for (const name of new Set(search.keys())) parameters[name] = search.getAll(name).join(',');
+  return Object.keys(parameters).length > 0 ? parameters : undefined;
+}
+
+export interface RawRequest {
+  method: string;
+  url: string;
+  sourceIp: string;
+  request: IncomingMessage;
+  body: Buffer;
+}
+
+export function toApiEvent(raw: RawRequest, matched: MatchedRoute): APIGatewayProxyEventV2 {
+  const url = new URL(raw.url, 'http://gateway');
+  const { headers, cookies } = eventHeaders(raw.request);
+  const routeKey = `${matched.route.definition.method} ${matched.route.definition.path}`;
+  const now = new Date();
+  const rawQueryString = url.search.slice(1);
+  const text = isTextContent(headers['content-type']);
+  return {
+    version: '2.0',
+    routeKey,
+    rawPath: url.pathname,
+    rawQueryString,
+    ...(cookies ? { cookies } : {}),
+    headers,
+    queryStringParameters: queryParameters(url.searchParams),
+    pathParameters: Object.keys(matched.pathParameters).length > 0 ? matched.pathParameters : undefined,
+    requestContext: {
+      accountId: LOCAL_ACCOUNT_ID,
+      apiId: API_ID,
+      domainName: headers.host ?? 'localhost',
+      domainPrefix: (headers.host ?? 'localhost').split('.')[0] ?? 'localhost',
+      http: {
+        method: raw.method,
+        path: url.pathname,
+        protocol: `HTTP/${raw.request.httpVersion}`,
+        sourceIp: raw.sourceIp,
+        userAgent: headers['user-agent'] ?? '',
+      },
+      requestId: randomUUID(),
+      routeKey,
+      stage: '$default',
+      time: now.toISOString(),
+      timeEpoch: now.getTime(),
+    },
+    body: raw.body.length > 0 ? raw.body.toString(text ? 'utf8' : 'base64') : undefined,
+    isBase64Encoded: raw.body.length > 0 && !text,
+  };
+}
+
+function toAuthorizerEvent(event: APIGatewayProxyEventV2, region: string): APIGatewayRequestAuthorizerEventV2 {
+  return {
+    version: '2.0',
+    type: 'REQUEST',
+    routeArn: `arn:aws:execute-api:${region}:${LOCAL_ACCOUNT_ID}:${API_ID}/$default/${event.routeKey.replace(' ', '')}`,
+    identitySource: [event.headers.authorization ?? ''],
+    routeKey: event.routeKey,
+    rawPath: event.rawPath,
+    rawQueryString: event.rawQueryString,
+    cookies: event.cookies ?? [],
+    headers: event.headers,
+    queryStringParameters: event.queryStringParameters,
+    requestContext: event.requestContext,
+    pathParameters: event.pathParameters,
+    stageVariables: {},
+  };
+}
+
+interface HttpResponse {
+  statusCode: number;
+  headers: Record<string, string>;
+  cookies: string[];
+  body: Buffer;
+}
+
+function gatewayMessage(statusCode: number, message: string): HttpResponse {
+  return {
+    statusCode,
+    headers: { 'content-type': 'application/json' },
+    cookies: [],
+    body: Buffer.from(JSON.stringify({ message })),
+  };
+}
+
+/** A structured result is used as is; anything else is JSON with status 200 (payload 2.0 rules). */
+export function fromApiResult(result: ApiResult): HttpResponse {
+  if (typeof result === 'object' && 'statusCode' in result && result.statusCode !== undefined) {
+    const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
+    const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    return { statusCode: result.statusCode, headers, cookies: result.cookies ?? [], body };
+  }
+  const body = typeof result === 'string' ? result : JSON.stringify(result);
+  return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(body) };
+}
+
+function readBody(request: IncomingMessage): Promise<Buffer | null> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    let size = 0;
+    request.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size <= MAX_PAYLOAD_BYTES) chunks.push(chunk);
+    });
+    request.on('end', () => {
+      resolve(size > MAX_PAYLOAD_BYTES ? null : Buffer.concat(chunks));
+    });
+    request.on('error', reject);
+  });
+}
+
+function corsHeaders(origin: string | undefined, allowed: ReadonlySet<string>): Record<string, string> {
+  if (origin === undefined || !allowed.has(origin)) return {};
+  return { 'access-control-allow-origin': origin, vary: 'origin' };
+}
+
+function preflight(origin: string | undefined, allowed: ReadonlySet<string>): HttpResponse {
+  const headers = corsHeaders(origin, allowed);
+  if (Object.keys(headers).length === 0) return { statusCode: 204, headers: {}, cookies: [], body: Buffer.alloc(0) };
+  return {
+    statusCode: 204,
+    headers: {
+      ...headers,
+      'access-control-allow-methods': 'GET,POST,DELETE,OPTIONS',
+      'access-control-allow-headers': 'authorization,content-type',
+      'access-control-max-age': '86400',
+    },
+    cookies: [],
+    body: Buffer.alloc(0),
+  };
+}
+
+export function startGateway(options: GatewayOptions): Promise<Gateway> {
+  const match = routeMatcher(options.routes);
+  const allowedOrigins = new Set(options.corsOrigins);
+  const fn = (name: string): LocalFunction => ({ name, region: options.region, timeoutSeconds: options.functionTimeoutSeconds, memoryMb: 512 });
+
+  async function authorize(event: APIGatewayProxyEventV2): Promise<{ denied: HttpResponse } | { context: Record<string, unknown> }> {
+    // The identity source must be present and non-empty, or API Gateway answers without calling the authorizer.
+    if (!event.headers.authorization) return { denied: gatewayMessage(401, 'Unauthorized') };
+    const result = await invoke(fn('authorizer'), (context) => options.authorizer(toAuthorizerEvent(event, options.region), context));
+    return result.isAuthorized ? { context: result.context ?? {} } : { denied: gatewayMessage(403, 'Forbidden') };
+  }
+
+  async function runRoute(route: GatewayRoute, event: GatewayEvent): Promise<HttpResponse> {
+    return fromApiResult(await invoke(fn(route.definition.name), (context) => route.handler(event, context)));
+  }
+
+  async function respond(request: IncomingMessage): Promise<HttpResponse> {
+    const method = request.method ?? 'GET';
+    const url = request.url ?? '/';
+    if (method === 'OPTIONS' && request.headers['access-control-request-method']) return preflight(request.headers.origin, allowedOrigins);
+    const matched = match(method, new URL(url, 'http://gateway').pathname);
+    if (!matched) return gatewayMessage(404, 'Not Found');
+    const body = await readBody(request);
+    if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
+    const event = toApiEvent({ method, url, sourceIp: request.socket.remoteAddress ?? LOOPBACK, request, body }, matched);
+    try {
+      if (matched.route.definition.auth) {
+        const authorization = await authorize(event);
+        if ('denied' in authorization) return authorization.denied;
+        const authorized: GatewayEvent = { ...event, requestContext: { ...event.requestContext, authorizer: { lambda: authorization.context } } };
+        return await runRoute(matched.route, authorized);
+      }
+      return await runRoute(matched.route, event);
+    } catch (error) {
+      options.onError(error, event.routeKey);
+      return error instanceof FunctionTimeoutError ? gatewayMessage(503, 'Service Unavailable') : gatewayMessage(500, 'Internal Server Error');
+    }
+  }
+
+  function send(request: IncomingMessage, response: ServerResponse, result: HttpResponse): void {
+    const headers: Record<string, string | string[]> = {
+      ...result.headers,
+      ...corsHeaders(request.headers.origin, allowedOrigins),
+      'apigw-requestid': randomUUID(),
+      'content-length': String(result.body.length),
+    };
+    if (result.cookies.length > 0) headers['set-cookie'] = result.cookies;
+    response.writeHead(result.statusCode, headers);
+    response.end(result.body);
+  }
+
+  const server: Server = createServer((request, response) => {
+    respond(request).then(
+      (result) => {
+        send(request, response, result);
+      },
+      (error: unknown) => {
+        options.onError(error, `${request.method ?? ''} ${request.url ?? ''}`);
+        send(request, response, gatewayMessage(500, 'Internal Server Error'));
+      },
+    );
+  });
+
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(options.port, LOOPBACK, () => {
+      server.off('error', reject);
+      resolve({
+        url: `http://localhost:${options.port}`,
+        stop: () => closeServer(server),
+      });
+    });
+  });
+}

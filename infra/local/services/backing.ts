@@ -1,0 +1,128 @@
+/**
+ * The three backing services (PostgreSQL, S3, Cognito) started together, and the environment the
+ * platform's handlers read (the shared contract of functions/commons/config.ts). Used by
+ * `npm start` and by the integration and e2e global setups.
+ */
+import { dirname, join } from 'node:path';
+import { createRequire } from 'node:module';
+import type { S3Event } from 'aws-lambda';
+import pg from 'pg';
+import { migrations } from '#adapters/pg/migrations';
+import { runMigrations } from '#adapters/pg/migrator';
+import { UPLOADS_PREFIX } from '#core/task';
+import { type CognitoService, startCognito } from './cognito';
+import { type PostgresService, startPostgres } from './postgres';
+import { S3RVER_CREDENTIALS, type S3Service, startS3 } from './s3';
+
+export interface BackingPorts {
+  postgres: number;
+  s3: number;
+  cognito: number;
+}
+
+export interface BackingOptions {
+  ports: BackingPorts;
+  stateDir: string;
+  database: string;
+  /** An existing PostgreSQL server (DATABASE_URL) instead of the embedded one. */
+  externalDatabaseUrl?: string;
+  /** Drop the database on stop (tests on an external server). */
+  temporaryDatabase?: boolean;
+  /** Browser origins allowed to upload straight to the bucket. */
+  corsOrigins: string[];
+  onObjectCreated: (notification: S3Event) => Promise<void>;
+}
+
+export interface BackingServices {
+  postgres: PostgresService;
+  s3: S3Service;
+  cognito: CognitoService;
+  /** The handlers' environment (see handlerEnvironment). */
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+export const LOCAL_REGION = 'us-east-1';
+export const LOCAL_BUCKET = 'idrl-videos';
+
+const requireHere = createRequire(import.meta.url);
+
+/** The same static ffmpeg/ffprobe builds the Lambda layer ships (design brief, decision 9). */
+export function ffmpegBinaries(): { ffmpeg: string; ffprobe: string } {
+  const path = (pkg: string, binary: string): string => join(dirname(requireHere.resolve(`${pkg}/package.json`)), binary);
+  return { ffmpeg: path('@ffmpeg-installer/linux-x64', 'ffmpeg'), ffprobe: path('@ffprobe-installer/linux-x64', 'ffprobe') };
+}
+
+export function handlerEnvironment(services: { postgres: PostgresService; s3: S3Service; cognito: CognitoService }): Record<string, string> {
+  return {
+    DATABASE_URL: services.postgres.url,
+    BUCKET_NAME: services.s3.bucket,
+    S3_ENDPOINT: services.s3.endpoint,
+    S3_FORCE_PATH_STYLE: 'true',
+    AWS_REGION: LOCAL_REGION,
+    // s3rver verifies SigV4 signatures against its fixed key; cognito-local accepts any.
+    AWS_ACCESS_KEY_ID: S3RVER_CREDENTIALS.accessKeyId,
+    AWS_SECRET_ACCESS_KEY: S3RVER_CREDENTIALS.secretAccessKey,
+    USER_POOL_ID: services.cognito.userPoolId,
+    USER_POOL_CLIENT_ID: services.cognito.clientId,
+    COGNITO_ENDPOINT: services.cognito.endpoint,
+    JWT_ISSUER: services.cognito.issuer,
+    JWKS_URI: services.cognito.jwksUri,
+    FFMPEG_PATH: ffmpegBinaries().ffmpeg,
+    FFPROBE_PATH: ffmpegBinaries().ffprobe,
+  };
+}
+
+/** Applies the schema migrations (the same ones the CDK trigger runs on deploy). */
+export async function migrate(databaseUrl: string): Promise<number[]> {
+  const pool = new pg.Pool({ connectionString: databaseUrl, max: 1 });
+  try {
+    return (await runMigrations(pool, migrations)).applied;
+  } finally {
+    await pool.end();
+  }
+}
+
+/** Stops in reverse order of start; every service is stopped even when one of them fails to. */
+async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
+  const results = await Promise.allSettled(stops.reverse().map((stop) => stop()));
+  const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
+  if (failed.length > 0) throw new AggregateError(failed.map((result) => result.reason as unknown), 'Some local services did not stop cleanly');
+}
+
+function settled<T>(result: PromiseSettledResult<T>): T {
+  if (result.status === 'rejected') throw result.reason as Error;
+  return result.value;
+}
+
+/** Starts the services side by side, migrates the database; on any failure, stops what started. */
+export async function startBackingServices(options: BackingOptions): Promise<BackingServices> {
+  const started = await Promise.allSettled([
+    startPostgres({
+      port: options.ports.postgres,
+      stateDir: options.stateDir,
+      database: options.database,
+      externalUrl: options.externalDatabaseUrl,
+      temporary: options.temporaryDatabase,
+    }),
+    startS3({
+      port: options.ports.s3,
+      stateDir: options.stateDir,
+      bucket: LOCAL_BUCKET,
+      region: LOCAL_REGION,
+      corsOrigins: options.corsOrigins,
+      notificationPrefix: UPLOADS_PREFIX,
+      onObjectCreated: options.onObjectCreated,
+    }),
+    startCognito({ port: options.ports.cognito, stateDir: options.stateDir, region: LOCAL_REGION, userPoolName: 'idrl-local', clientName: 'idrl-web' }),
+  ]);
+  const stops = started.flatMap((result) => (result.status === 'fulfilled' ? [() => result.value.stop()] : []));
+  try {
+    const [postgres, s3, cognito] = [settled(started[0]), settled(started[1]), settled(started[2])];
+    await migrate(postgres.url);
+    return { postgres, s3, cognito, env: handlerEnvironment({ postgres, s3, cognito }), stop: () => stopAll(stops) };
+  } catch (error) {
+    await stopAll(stops).catch(() => undefined);
+    throw error;
+  }
+}

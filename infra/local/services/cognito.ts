@@ -1,0 +1,172 @@
+/**
+ * Identity for the local stack and the integration tests: cognito-local, in-process, with its
+ * data under a state directory of our choosing, plus the platform's user pool and app client.
+ *
+ * cognito-local's own entry point (createDefaultServer) keeps its data in `./.cognito` relative to
+ * the working directory and reads PORT at import time; the stack needs several instances with
+ * their own folders and ports, so this module assembles the server from the library's services
+ * with explicit configuration instead.
+ */
+import { createWriteStream } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
+import type { Server } from 'node:http';
+import { createRequire } from 'node:module';
+import { join } from 'node:path';
+import {
+  CognitoIdentityProviderClient,
+  CreateUserPoolClientCommand,
+  CreateUserPoolCommand,
+  ListUserPoolClientsCommand,
+  ListUserPoolsCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
+import pino from 'pino';
+import type { Config } from 'cognito-local/lib/server/config.js';
+import type { Lambda as LambdaClient } from 'aws-sdk';
+import { LOOPBACK, assertPortFree, closeServer } from './preflight';
+
+export interface CognitoOptions {
+  port: number;
+  /** Pools, users and the server log live in `<stateDir>/cognito`. */
+  stateDir: string;
+  region: string;
+  /** The pool is found by name on restart, so its id (and the tokens' issuer) stays stable. */
+  userPoolName: string;
+  clientName: string;
+}
+
+export interface CognitoService {
+  endpoint: string;
+  userPoolId: string;
+  clientId: string;
+  /** `http://localhost:<port>/<poolId>`: what cognito-local writes into the tokens' `iss`. */
+  issuer: string;
+  jwksUri: string;
+  stop(): Promise<void>;
+}
+
+/** SPEC §2: at least 8 characters with an upper-case letter, a lower-case letter and a digit. */
+const PASSWORD_POLICY = { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: false };
+
+// cognito-local depends on the v2 SDK for its Lambda triggers (none here); load it as cognito-local does.
+const requireFromCognito = createRequire(createRequire(import.meta.url).resolve('cognito-local'));
+
+/**
+ * Loaded on first use, after silencing the v2 SDK's end-of-support notice that cognito-local's
+ * modules would otherwise print at every start.
+ */
+async function loadCognitoLocal() {
+  process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
+  const [server, router, services, cognitoService, crypto, stormDb, consoleSender, delivery, otp, tokens, userPools] = await Promise.all([
+    import('cognito-local'),
+    import('cognito-local/lib/server/Router.js'),
+    import('cognito-local/lib/services/index.js'),
+    import('cognito-local/lib/services/cognitoService.js'),
+    import('cognito-local/lib/services/crypto.js'),
+    import('cognito-local/lib/services/dataStore/stormDb.js'),
+    import('cognito-local/lib/services/messageDelivery/consoleMessageSender.js'),
+    import('cognito-local/lib/services/messageDelivery/messageDelivery.js'),
+    import('cognito-local/lib/services/otp.js'),
+    import('cognito-local/lib/services/tokenGenerator.js'),
+    import('cognito-local/lib/services/userPoolService.js'),
+  ]);
+  const { Lambda } = requireFromCognito('aws-sdk') as { Lambda: new (config: Config['LambdaClient']) => LambdaClient };
+  return { ...server, ...router, ...services, ...cognitoService, ...crypto, ...stormDb, ...consoleSender, ...delivery, ...otp, ...tokens, ...userPools, Lambda };
+}
+
+async function startServer(options: CognitoOptions, directory: string): Promise<Server> {
+  await mkdir(directory, { recursive: true });
+  const {
+    createServer,
+    Router,
+    DateClock,
+    LambdaService,
+    MessagesService,
+    TriggersService,
+    CognitoServiceFactoryImpl,
+    CryptoService,
+    StormDBDataStoreFactory,
+    ConsoleMessageSender,
+    MessageDeliveryService,
+    otp,
+    JwtTokenGenerator,
+    UserPoolServiceFactoryImpl,
+    Lambda,
+  } = await loadCognitoLocal();
+  const logger = pino({ level: 'info' }, createWriteStream(join(directory, 'server.log'), { flags: 'a' }));
+  const config: Config = {
+    // cognito-local types this as the v2 SDK's options class; a plain object is what it hands to `new Lambda()`.
+    // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+    LambdaClient: { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: options.region },
+    TriggerFunctions: {},
+    // Plain usernames: the default makes the email the username.
+    UserPoolDefaults: { UsernameAttributes: [] },
+    TokenConfig: { IssuerDomain: `http://localhost:${options.port}` },
+    ServerConfig: { port: options.port, hostname: LOOPBACK, development: false, https: false },
+  };
+  const ctx = { logger };
+  const clock = new DateClock();
+  const dataStores = new StormDBDataStoreFactory(join(directory, 'db'));
+  const cognito = await new CognitoServiceFactoryImpl(join(directory, 'db'), dataStores, new UserPoolServiceFactoryImpl(clock, dataStores)).create(
+    ctx,
+    config.UserPoolDefaults,
+  );
+  const triggers = new TriggersService(clock, cognito, new LambdaService(config.TriggerFunctions, new Lambda(config.LambdaClient)), new CryptoService());
+  const services = {
+    clock,
+    cognito,
+    config,
+    messages: new MessagesService(triggers, new MessageDeliveryService(new ConsoleMessageSender())),
+    otp,
+    tokenGenerator: new JwtTokenGenerator(clock, triggers, config.TokenConfig),
+    triggers,
+  };
+  return createServer(Router(services), logger, config.ServerConfig, services).start();
+}
+
+async function ensurePoolAndClient(client: CognitoIdentityProviderClient, options: CognitoOptions): Promise<{ userPoolId: string; clientId: string }> {
+  const pools = await client.send(new ListUserPoolsCommand({ MaxResults: 60 }));
+  let userPoolId = pools.UserPools?.find((pool) => pool.Name === options.userPoolName)?.Id;
+  if (!userPoolId) {
+    const created = await client.send(
+      new CreateUserPoolCommand({ PoolName: options.userPoolName, UsernameAttributes: [], Policies: { PasswordPolicy: PASSWORD_POLICY } }),
+    );
+    userPoolId = created.UserPool?.Id;
+  }
+  if (!userPoolId) throw new Error('cognito-local did not return a user pool id');
+  const clients = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
+  let clientId = clients.UserPoolClients?.find((appClient) => appClient.ClientName === options.clientName)?.ClientId;
+  if (!clientId) {
+    const created = await client.send(
+      new CreateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientName: options.clientName,
+        GenerateSecret: false,
+        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+      }),
+    );
+    clientId = created.UserPoolClient?.ClientId;
+  }
+  if (!clientId) throw new Error('cognito-local did not return an app client id');
+  return { userPoolId, clientId };
+}
+
+export async function startCognito(options: CognitoOptions): Promise<CognitoService> {
+  await assertPortFree(options.port, 'Cognito (cognito-local)', 'Set COGNITO_PORT to another port.');
+  const server = await startServer(options, join(options.stateDir, 'cognito'));
+  const endpoint = `http://localhost:${options.port}`;
+  const client = new CognitoIdentityProviderClient({ endpoint, region: options.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  try {
+    const { userPoolId, clientId } = await ensurePoolAndClient(client, options);
+    const issuer = `${endpoint}/${userPoolId}`;
+    return {
+      endpoint,
+      userPoolId,
+      clientId,
+      issuer,
+      jwksUri: `${issuer}/.well-known/jwks.json`,
+      stop: () => closeServer(server),
+    };
+  } finally {
+    client.destroy();
+  }
+}

@@ -1,0 +1,29 @@
+// s3rver ships no types; this declares the part of its API the local stack uses.
+declare module 's3rver' {
+  import type { Server } from 'node:http';
+  import type { S3Event } from 'aws-lambda';
+
+  interface S3rverOptions {
+    address?: string;
+    port?: number;
+    silent?: boolean;
+    directory?: string;
+    allowMismatchedSignatures?: boolean;
+    vhostBuckets?: boolean;
+    configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
+  }
+
+  type KoaMiddleware = (ctx: unknown, next: () => Promise<void>) => Promise<void>;
+
+  export default class S3rver {
+    constructor(options?: S3rverOptions);
+    /** Koa's middleware stack: composed when the server starts listening. */
+    middleware: KoaMiddleware[];
+    httpServer?: Server;
+    run(): Promise<{ address: string; port: number }>;
+    close(): Promise<void>;
+    /** Emitted synchronously after an object is stored or deleted, before the response is sent. */
+    on(event: 'event', listener: (event: S3Event) => void): this;
+    on(event: 'error', listener: (error: Error) => void): this;
+  }
+}

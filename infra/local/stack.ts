@@ -1,0 +1,245 @@
+/**
+ * The whole platform on one machine (design brief, "The local stack"): PostgreSQL, s3rver and
+ * cognito-local, the durable queue feeding the worker, the scheduled sweeper and the gateway in
+ * front of the API functions and the console — the same handler modules that run on Lambda,
+ * configured only through the environment.
+ */
+import { randomUUID } from 'node:crypto';
+import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
+import type { Context, S3Event, ScheduledEvent } from 'aws-lambda';
+import type PgBoss from 'pg-boss';
+import type { TaskRepository } from '#core/ports';
+import { UPLOADS_PREFIX } from '#core/task';
+import { routes } from '#functions/routes';
+import { type ApiHandler, type AuthorizerHandler, type Gateway, type GatewayRoute, startGateway } from './gateway';
+import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
+import { type SqsBatchHandler, type SqsQueue, createSqsQueue, startBoss } from './queue';
+import { type BackingServices, LOCAL_BUCKET, LOCAL_REGION, startBackingServices } from './services/backing';
+import { LocalStackConfigError, assertPortFree, ensureStateDir } from './services/preflight';
+import { storedObjectNotification } from './services/s3';
+
+export interface LocalStackPorts {
+  gateway: number;
+  postgres: number;
+  s3: number;
+  cognito: number;
+}
+
+export interface LocalStackOptions {
+  stateDir: string;
+  ports: LocalStackPorts;
+  /** Use this PostgreSQL server (DATABASE_URL) instead of the embedded one. */
+  externalDatabaseUrl?: string;
+  /** The worker function's timeout; the visibility timeout is six times it, as on AWS. @default 180 */
+  workerTimeoutSeconds?: number;
+  /** Delay before a failed message is delivered again. @default 10 */
+  retryDelaySeconds?: number;
+  /** Receives before dead-lettering (MAX_RECEIVE_COUNT). @default 3 */
+  maxReceiveCount?: number;
+  /** Sweeper schedule (cron, minute resolution). @default every 5 minutes */
+  sweepCron?: string;
+  /** Origins besides the console's own allowed by the gateway's and the bucket's CORS. @default [] */
+  corsOrigins?: string[];
+  log: (message: string) => void;
+}
+
+export interface LocalStack {
+  urls: { console: string; api: string; s3: string; cognito: string; database: string };
+  env: Record<string, string>;
+  stop(): Promise<void>;
+}
+
+const QUEUE_NAME = 'idrl-uploads';
+const SWEEPER_QUEUE = 'idrl-expire-uploads';
+/** AWS's guidance for SQS event sources, as in the CDK storage construct. */
+const VISIBILITY_TIMEOUT_FACTOR = 6;
+const API_TIMEOUT_SECONDS = 29;
+
+async function loadHandler<T>(specifier: string): Promise<T> {
+  const module = (await import(specifier)) as { handler?: unknown };
+  if (typeof module.handler !== 'function') throw new LocalStackConfigError(`${specifier} does not export a handler function`);
+  return module.handler as T;
+}
+
+/** A promise settled from outside: S3 notifications may arrive before the queue is ready. */
+function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
+  return { promise, resolve, reject };
+}
+
+/**
+ * Uploads that s3rver stored but that never reached the queue (the stack stopped between the
+ * two, and the client got an error) still have their task in awaiting_upload: queue them again.
+ * A duplicate of a message that is already queued is harmless; the worker's transitions are
+ * conditional.
+ */
+export async function reconcileUploads(deps: { s3: S3Client; bucket: string; repository: TaskRepository; queue: SqsQueue }): Promise<number> {
+  let queued = 0;
+  let continuationToken: string | undefined;
+  do {
+    const page = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: UPLOADS_PREFIX, ContinuationToken: continuationToken }));
+    for (const object of page.Contents ?? []) {
+      if (object.Key === undefined) continue;
+      const task = await deps.repository.findByOriginalKey(object.Key);
+      if (task?.status !== 'awaiting_upload') continue;
+      const notification = storedObjectNotification({
+        bucket: deps.bucket,
+        key: object.Key,
+        size: object.Size ?? 0,
+        eTag: (object.ETag ?? '').replaceAll('"', ''),
+        region: LOCAL_REGION,
+        storedAt: object.LastModified ?? new Date(),
+      });
+      await deps.queue.send(JSON.stringify(notification));
+      queued += 1;
+    }
+    continuationToken = page.NextContinuationToken;
+  } while (continuationToken !== undefined);
+  return queued;
+}
+
+function scheduledEvent(cronRule: string): ScheduledEvent {
+  return {
+    version: '0',
+    id: randomUUID(),
+    'detail-type': 'Scheduled Event',
+    source: 'aws.events',
+    account: LOCAL_ACCOUNT_ID,
+    time: new Date().toISOString(),
+    region: LOCAL_REGION,
+    resources: [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${cronRule}`],
+    detail: {},
+  };
+}
+
+async function scheduleSweeper(boss: PgBoss, cron: string, onError: (error: unknown) => void): Promise<void> {
+  const sweeper = await loadHandler<(event: ScheduledEvent, context: Context) => Promise<unknown>>('#functions/ops/expire-uploads');
+  const fn: LocalFunction = { name: 'expire-uploads', region: LOCAL_REGION, timeoutSeconds: 60, memoryMb: 256 };
+  await boss.createQueue(SWEEPER_QUEUE, { name: SWEEPER_QUEUE, retryLimit: 0 });
+  await boss.schedule(SWEEPER_QUEUE, cron);
+  await boss.work(SWEEPER_QUEUE, async function sweep() {
+    // A failed sweep is logged and simply runs again at the next tick, like a scheduled Lambda.
+    await invoke(fn, (context) => sweeper(scheduledEvent(SWEEPER_QUEUE), context)).catch(onError);
+  });
+}
+
+function describeError(error: unknown): string {
+  return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+async function loadGatewayRoutes(): Promise<GatewayRoute[]> {
+  return Promise.all(
+    routes.map(async (definition) => ({ definition, handler: await loadHandler<ApiHandler>(`#functions/api/${definition.name}`) })),
+  );
+}
+
+export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
+  const workerTimeoutSeconds = options.workerTimeoutSeconds ?? 180;
+  const consoleOrigin = `http://localhost:${options.ports.gateway}`;
+  const extraOrigins = options.corsOrigins ?? [];
+  await ensureStateDir(options.stateDir);
+  // Checked first so a taken console port fails before anything starts.
+  await assertPortFree(options.ports.gateway, 'the console and API', 'Set PORT to another port.');
+
+  const queueReady = deferred<SqsQueue>();
+  // Keeps an early rejection from being reported as unhandled before anyone awaits it.
+  queueReady.promise.catch(() => undefined);
+  const enqueue = async (notification: S3Event): Promise<void> => {
+    await (await queueReady.promise).send(JSON.stringify(notification));
+  };
+
+  const stops: (() => Promise<void>)[] = [];
+  let stopped: Promise<void> | undefined;
+  // In reverse order of start (gateway, queue, the functions' pool, services); a second call waits for the first.
+  const stopAll = (): Promise<void> =>
+    (stopped ??= (async () => {
+      for (const stop of [...stops].reverse()) {
+        await stop().catch((error: unknown) => {
+          options.log(`stop: ${String(error)}`);
+        });
+      }
+    })());
+  try {
+    const services: BackingServices = await startBackingServices({
+      ports: options.ports,
+      stateDir: options.stateDir,
+      database: 'idrl',
+      externalDatabaseUrl: options.externalDatabaseUrl,
+      corsOrigins: [consoleOrigin, `http://127.0.0.1:${options.ports.gateway}`, ...extraOrigins],
+      onObjectCreated: enqueue,
+    });
+    stops.push(() => services.stop());
+    // The handlers read their configuration from the environment at import, as on Lambda. One
+    // process hosts every function, so they share one service name (set per function on AWS).
+    process.env.POWERTOOLS_SERVICE_NAME ??= 'idrl-local';
+    process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'IDRL';
+    Object.assign(process.env, services.env);
+    const clients = await import('#commons/clients');
+    // The functions' shared pool is closed before PostgreSQL stops, so it does not log the disconnects.
+    stops.push(() => clients.databasePool().end());
+
+    const logError = (error: unknown): void => {
+      options.log(`error: ${describeError(error)}`);
+    };
+    const boss = await startBoss(services.postgres.url, logError);
+    // On stop, running invocations get up to the worker timeout to finish; then they are failed
+    // (delivered again later, like an SQS message whose consumer vanished).
+    stops.push(() => boss.stop({ graceful: true, wait: true, timeout: workerTimeoutSeconds * 1000 }));
+    const queue = await createSqsQueue(boss, {
+      name: QUEUE_NAME,
+      deadLetterName: `${QUEUE_NAME}-dlq`,
+      region: LOCAL_REGION,
+      visibilityTimeoutSeconds: workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
+      maxReceiveCount: options.maxReceiveCount ?? 3,
+      retryDelaySeconds: options.retryDelaySeconds ?? 10,
+      batchSize: 1,
+      pollingIntervalSeconds: 1,
+    });
+    queueReady.resolve(queue);
+
+    const [worker, authorizer, gatewayRoutes, servicesModule] = await Promise.all([
+      loadHandler<SqsBatchHandler>('#functions/worker/process-upload'),
+      loadHandler<AuthorizerHandler>('#functions/api/authorizer'),
+      loadGatewayRoutes(),
+      import('#commons/services'),
+    ]);
+    const reconciled = await reconcileUploads({ s3: clients.s3Client(), bucket: LOCAL_BUCKET, repository: servicesModule.taskRepository(), queue });
+    if (reconciled > 0) options.log(`Queued ${reconciled} stored upload(s) that had not reached the queue.`);
+    await queue.consume({ name: 'process-upload', region: LOCAL_REGION, timeoutSeconds: workerTimeoutSeconds, memoryMb: 2048 }, worker);
+    await scheduleSweeper(boss, options.sweepCron ?? '*/5 * * * *', logError);
+
+    const gateway: Gateway = await startGateway({
+      port: options.ports.gateway,
+      region: LOCAL_REGION,
+      routes: gatewayRoutes,
+      authorizer,
+      corsOrigins: extraOrigins,
+      functionTimeoutSeconds: API_TIMEOUT_SECONDS,
+      onError: (error, routeKey) => {
+        options.log(`${routeKey}: ${describeError(error)}`);
+      },
+    });
+    stops.push(() => gateway.stop());
+
+    return {
+      urls: {
+        console: `${gateway.url}/`,
+        api: `${gateway.url}/api`,
+        s3: services.s3.endpoint,
+        cognito: services.cognito.endpoint,
+        database: services.postgres.url,
+      },
+      env: services.env,
+      stop: stopAll,
+    };
+  } catch (error) {
+    queueReady.reject(error);
+    await stopAll();
+    throw error;
+  }
+}

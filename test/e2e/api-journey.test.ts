@@ -1,0 +1,107 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CreatedTaskResponse, TaskListResponse, TaskResponse, TokenResponse } from '#core/schemas';
+import { callApi, generateVideo, pollUntil, postUpload, probeVideo } from '#test/support/http-client';
+
+const stack = inject('stack');
+const api = stack.api;
+const SOURCE_SECONDS = 4;
+const LOGO_SECONDS = 2;
+
+let workDir: string;
+let sourceVideo: string;
+
+beforeAll(async () => {
+  workDir = await mkdtemp(join(tmpdir(), 'idrl-journey-'));
+  sourceVideo = join(workDir, 'race.mp4');
+  await generateVideo(stack.ffmpegPath, sourceVideo, { seconds: SOURCE_SECONDS, width: 640, height: 480 });
+});
+
+afterAll(async () => {
+  await rm(workDir, { recursive: true, force: true });
+});
+
+describe('a pilot’s journey through the API of the local stack', () => {
+  it('signs up, logs in, uploads a video, gets the league edit, downloads it and deletes everything', async () => {
+    // Prepare: a new pilot
+    const username = `pilot_${randomUUID().slice(0, 8)}`;
+    const password = 'Secret123';
+    const signup = await callApi(api, 'POST', '/auth/signup', {
+      body: { username, email: `${username}@example.com`, password1: password, password2: password },
+    });
+    expect(signup).toEqual({ status: 201, body: { username, email: `${username}@example.com` } });
+    const login = await callApi<TokenResponse>(api, 'POST', '/auth/login', { body: { username, password } });
+    expect(login).toEqual({
+      status: 200,
+      body: { access_token: expect.any(String) as string, refresh_token: expect.any(String) as string, token_type: 'Bearer', expires_in: expect.any(Number) as number },
+    });
+    const token = login.body.access_token;
+
+    // Act: create the task and upload straight to storage with the presigned POST
+    const size = (await stat(sourceVideo)).size;
+    const created = await callApi<CreatedTaskResponse>(api, 'POST', '/tasks', { token, body: { fileName: 'race.mp4', contentType: 'video/mp4', size } });
+    expect(created.status).toBe(201);
+    expect(created.body).toMatchObject({ fileName: 'race.mp4', status: 'awaiting_upload', upload: { maxBytes: size } });
+    const upload = await postUpload(created.body.upload, sourceVideo, 'video/mp4');
+    expect(upload.status).toBe(204);
+    const taskPath = `/tasks/${created.body.id}`;
+    const task = await pollUntil(
+      () => callApi<TaskResponse>(api, 'GET', taskPath, { token }),
+      (response) => response.body.status === 'processed' || response.body.status === 'failed',
+      150_000,
+    );
+
+    // Assess: the task, the edited video and its thumbnail
+    expect(task.status).toBe(200);
+    expect(task.body).toEqual({
+      id: created.body.id,
+      fileName: 'race.mp4',
+      status: 'processed',
+      createdAt: expect.any(String) as string,
+      updatedAt: expect.any(String) as string,
+      original: { url: expect.stringContaining(stack.s3Endpoint) as string },
+      processed: {
+        url: expect.stringContaining(stack.s3Endpoint) as string,
+        durationSeconds: expect.closeTo(SOURCE_SECONDS + 2 * LOGO_SECONDS, 0) as number,
+        width: 1280,
+        height: 720,
+        sizeBytes: expect.any(Number) as number,
+      },
+      thumbnail: { url: expect.stringContaining(stack.s3Endpoint) as string },
+    });
+    const processed = task.body.processed;
+    if (!processed || !task.body.original || !task.body.thumbnail) throw new Error('processed task without its URLs');
+    const download = await fetch(processed.url);
+    expect(download.status).toBe(200);
+    const downloaded = join(workDir, 'edited.mp4');
+    await writeFile(downloaded, Buffer.from(await download.arrayBuffer()));
+    expect((await stat(downloaded)).size).toBe(processed.sizeBytes);
+    const probe = await probeVideo(stack.ffprobePath, downloaded);
+    expect(probe).toEqual({ width: 1280, height: 720, durationSeconds: expect.closeTo(SOURCE_SECONDS + 2 * LOGO_SECONDS, 0) as number, videoCodec: 'h264', audioCodec: 'aac' });
+    const thumbnail = await fetch(task.body.thumbnail.url);
+    expect([thumbnail.status, thumbnail.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
+    const list = await callApi<TaskListResponse>(api, 'GET', '/tasks?max=10&order=1', { token });
+    expect(list.status).toBe(200);
+    expect(list.body.data.map((listed) => [listed.id, listed.status])).toEqual([[created.body.id, 'processed']]);
+
+    // Act: delete
+    const deleted = await callApi(api, 'DELETE', taskPath, { token });
+
+    // Assess: the task and every object it owned are gone
+    expect(deleted.status).toBe(204);
+    expect(await callApi(api, 'GET', taskPath, { token })).toEqual({ status: 404, body: { message: expect.any(String) as string } });
+    const objects = await Promise.all([task.body.original.url, processed.url, task.body.thumbnail.url].map((url) => fetch(url)));
+    expect(objects.map((response) => response.status)).toEqual([404, 404, 404]);
+  });
+
+  it('refuses task routes without a token before any function runs', async () => {
+    // Act
+    const response = await callApi(api, 'GET', '/tasks');
+
+    // Assess
+    expect(response).toEqual({ status: 401, body: { message: 'Unauthorized' } });
+  });
+});

@@ -1,0 +1,69 @@
+import { randomUUID } from 'node:crypto';
+import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CreatedTaskResponse, TaskResponse, TokenResponse } from '#core/schemas';
+import { LOCAL_BUCKET, LOCAL_REGION } from '#infra/local/services/backing';
+import { startS3 } from '#infra/local/services/s3';
+import { callApi, generateVideo, pollUntil, postUpload } from '#test/support/http-client';
+import { type StackProcess, freeStackPorts, startStackProcess } from '#test/support/stack-process';
+
+const { ffmpegPath } = inject('stack');
+let stateDir: string;
+let running: StackProcess | undefined;
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'idrl-restart-'));
+});
+
+afterAll(async () => {
+  await running?.stop();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+describe('the local stack across a restart', () => {
+  it('processes an upload that storage accepted while the queue was not running', async () => {
+    // Prepare: a pilot and a task on a stack of its own, then stop that stack
+    const ports = await freeStackPorts();
+    running = await startStackProcess(stateDir, ports);
+    const api = running.apiUrl;
+    const username = `pilot_${randomUUID().slice(0, 8)}`;
+    await callApi(api, 'POST', '/auth/signup', { body: { username, email: `${username}@example.com`, password1: 'Secret123', password2: 'Secret123' } });
+    const login = await callApi<TokenResponse>(api, 'POST', '/auth/login', { body: { username, password: 'Secret123' } });
+    const token = login.body.access_token;
+    const video = join(stateDir, 'race.mp4');
+    await generateVideo(ffmpegPath, video, { seconds: 2, width: 320, height: 240 });
+    const created = await callApi<CreatedTaskResponse>(api, 'POST', '/tasks', {
+      token,
+      body: { fileName: 'race.mp4', contentType: 'video/mp4', size: (await stat(video)).size },
+    });
+    expect(await running.stop()).toBe(0);
+    running = undefined;
+
+    // Act: storage alone accepts the upload (as if the stack died right after storing it) ...
+    const storageOnly = await startS3({
+      port: ports.s3,
+      stateDir,
+      bucket: LOCAL_BUCKET,
+      region: LOCAL_REGION,
+      corsOrigins: [],
+      notificationPrefix: 'uploads/',
+      onObjectCreated: () => Promise.resolve(),
+    });
+    const upload = await postUpload(created.body.upload, video, 'video/mp4');
+    await storageOnly.stop();
+    // ... and the stack starts again on the same state
+    running = await startStackProcess(stateDir, ports);
+    const task = await pollUntil(
+      () => callApi<TaskResponse>(running?.apiUrl ?? api, 'GET', `/tasks/${created.body.id}`, { token }),
+      (response) => response.body.status === 'processed' || response.body.status === 'failed',
+      120_000,
+    );
+
+    // Assess: queued by the start-up reconciliation, then processed
+    expect(upload.status).toBe(204);
+    expect(await readFile(running.logFile, 'utf8')).toContain('Queued 1 stored upload(s) that had not reached the queue.');
+    expect([task.status, task.body.status, task.body.processed?.width, task.body.processed?.height]).toEqual([200, 'processed', 1280, 720]);
+  });
+});

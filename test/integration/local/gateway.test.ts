@@ -1,0 +1,145 @@
+import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type ApiResult, type AuthorizerHandler, type Gateway, type GatewayEvent, startGateway } from '#infra/local/gateway';
+import { freePort } from '#infra/local/services/preflight';
+import type { RouteDefinition } from '#functions/routes';
+
+const received: GatewayEvent[] = [];
+const authorizations: APIGatewayRequestAuthorizerEventV2[] = [];
+const errors: string[] = [];
+let gateway: Gateway;
+
+function route(definition: Omit<RouteDefinition, 'database' | 'summary'>, answer: (event: GatewayEvent) => ApiResult | Promise<ApiResult>) {
+  return {
+    definition: { ...definition, database: false, summary: definition.name },
+    handler: (event: GatewayEvent) => {
+      received.push(event);
+      return Promise.resolve(answer(event));
+    },
+  };
+}
+
+const authorizer: AuthorizerHandler = (event) => {
+  authorizations.push(event);
+  return Promise.resolve(
+    event.headers?.authorization === 'Bearer good' ? { isAuthorized: true, context: { sub: 'sub-1', username: 'pilot1' } } : { isAuthorized: false },
+  );
+};
+
+beforeAll(async () => {
+  const port = await freePort();
+  gateway = await startGateway({
+    port,
+    region: 'us-east-1',
+    authorizer,
+    corsOrigins: ['http://dev.localhost:5173'],
+    functionTimeoutSeconds: 1,
+    onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
+    routes: [
+      route({ name: 'get-task', method: 'GET', path: '/api/tasks/{id}', auth: true }, () => ({ statusCode: 200, body: '{"ok":true}', headers: { 'Content-Type': 'application/json' } })),
+      route({ name: 'list-tasks', method: 'GET', path: '/api/tasks', auth: true }, () => ({ statusCode: 200, body: '[]' })),
+      route({ name: 'echo', method: 'POST', path: '/api/echo', auth: false }, (event) => ({ echoed: event.body ?? null, base64: event.isBase64Encoded })),
+      route({ name: 'crash', method: 'GET', path: '/api/crash', auth: false }, () => {
+        throw new Error('boom');
+      }),
+      route({ name: 'asset', method: 'GET', path: '/assets/{file}', auth: false }, (event) => ({ statusCode: 200, body: event.pathParameters?.file ?? '' })),
+      route({ name: 'slow', method: 'GET', path: '/api/slow', auth: false }, () => new Promise<never>(() => undefined)),
+    ],
+  });
+});
+
+afterAll(async () => {
+  await gateway.stop();
+});
+
+describe('local API gateway', () => {
+  it('hands the route an HTTP API v2 event with the authorizer context of a valid token', async () => {
+    // Act
+    const response = await fetch(`${gateway.url}/api/tasks/42?max=5&tag=a&tag=b`, { headers: { authorization: 'Bearer good', 'X-Trace': 'abc', cookie: 'a=1; b=2' } });
+
+    // Assess
+    expect([response.status, await response.json()]).toEqual([200, { ok: true }]);
+    const event = received.at(-1);
+    expect(event).toMatchObject({
+      version: '2.0',
+      routeKey: 'GET /api/tasks/{id}',
+      rawPath: '/api/tasks/42',
+      rawQueryString: 'max=5&tag=a&tag=b',
+      cookies: ['a=1', 'b=2'],
+      headers: { authorization: 'Bearer good', 'x-trace': 'abc' },
+      queryStringParameters: { max: '5', tag: 'a,b' },
+      pathParameters: { id: '42' },
+      requestContext: {
+        http: { method: 'GET', path: '/api/tasks/42', protocol: 'HTTP/1.1', sourceIp: '127.0.0.1' },
+        routeKey: 'GET /api/tasks/{id}',
+        stage: '$default',
+        authorizer: { lambda: { sub: 'sub-1', username: 'pilot1' } },
+      },
+      isBase64Encoded: false,
+    });
+    expect(event?.headers.cookie).toBeUndefined();
+    expect(authorizations.at(-1)).toMatchObject({ type: 'REQUEST', identitySource: ['Bearer good'], routeKey: 'GET /api/tasks/{id}' });
+  });
+
+  it('answers 401 without calling the authorizer when the Authorization header is missing, 403 when it denies', async () => {
+    // Prepare
+    const before = authorizations.length;
+
+    // Act
+    const missing = await fetch(`${gateway.url}/api/tasks`);
+    const denied = await fetch(`${gateway.url}/api/tasks`, { headers: { authorization: 'Bearer bad' } });
+
+    // Assess
+    expect([missing.status, await missing.json()]).toEqual([401, { message: 'Unauthorized' }]);
+    expect([denied.status, await denied.json()]).toEqual([403, { message: 'Forbidden' }]);
+    expect(authorizations.length - before).toBe(1);
+  });
+
+  it('passes text bodies as they are, binary bodies base64-encoded, and serializes a plain result as JSON', async () => {
+    // Act
+    const text = await fetch(`${gateway.url}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
+    const binary = await fetch(`${gateway.url}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([0, 255]) });
+
+    // Assess
+    expect([text.status, text.headers.get('content-type'), await text.json()]).toEqual([200, 'application/json', { echoed: '{"a":1}', base64: false }]);
+    expect(await binary.json()).toEqual({ echoed: 'AP8=', base64: true });
+  });
+
+  it('answers like API Gateway when no route matches, the body is too large, the function fails or times out', async () => {
+    // Act
+    const responses = await Promise.all([
+      fetch(`${gateway.url}/api/nowhere`),
+      fetch(`${gateway.url}/api/echo`, { method: 'POST', body: new Uint8Array(10 * 1024 * 1024 + 1) }),
+      fetch(`${gateway.url}/api/crash`),
+      fetch(`${gateway.url}/api/slow`),
+    ]);
+
+    // Assess
+    expect(await Promise.all(responses.map(async (response): Promise<unknown[]> => [response.status, (await response.json()) as unknown]))).toEqual([
+      [404, { message: 'Not Found' }],
+      [413, { message: 'Request Entity Too Large' }],
+      [500, { message: 'Internal Server Error' }],
+      [503, { message: 'Service Unavailable' }],
+    ]);
+    expect(errors).toEqual(['GET /api/crash: Error: boom', 'GET /api/slow: FunctionTimeoutError: slow timed out after 1 seconds']);
+  });
+
+  it('decodes path parameters and answers CORS preflights for the allowed origins only', async () => {
+    // Act
+    const asset = await fetch(`${gateway.url}/assets/app%20v2.js`);
+    const allowed = await fetch(`${gateway.url}/api/tasks`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://dev.localhost:5173', 'access-control-request-method': 'GET' },
+    });
+    const other = await fetch(`${gateway.url}/api/tasks`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' } });
+
+    // Assess
+    expect(await asset.text()).toBe('app v2.js');
+    expect([allowed.status, allowed.headers.get('access-control-allow-origin'), allowed.headers.get('access-control-allow-methods')]).toEqual([
+      204,
+      'http://dev.localhost:5173',
+      'GET,POST,DELETE,OPTIONS',
+    ]);
+    expect([other.status, other.headers.get('access-control-allow-origin')]).toEqual([204, null]);
+  });
+});

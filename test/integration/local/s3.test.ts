@@ -1,0 +1,135 @@
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
+import type { S3Event } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '#infra/local/services/preflight';
+import { S3RVER_CREDENTIALS, type S3Service, startS3 } from '#infra/local/services/s3';
+
+const bucket = 'notify-test';
+let stateDir: string;
+let s3: S3Service;
+let client: S3Client;
+/** What the test wants the queue to do with the next notification. */
+let deliver: (notification: S3Event) => Promise<void>;
+
+beforeAll(async () => {
+  stateDir = await mkdtemp(join(tmpdir(), 'idrl-s3-'));
+  s3 = await startS3({
+    port: await freePort(),
+    stateDir,
+    bucket,
+    region: 'eu-west-1',
+    corsOrigins: ['http://localhost:3000'],
+    notificationPrefix: 'uploads/',
+    onObjectCreated: (notification) => deliver(notification),
+  });
+  client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'eu-west-1', credentials: S3RVER_CREDENTIALS });
+});
+
+afterAll(async () => {
+  client.destroy();
+  await s3.stop();
+  await rm(stateDir, { recursive: true, force: true });
+});
+
+/** A browser-style presigned POST: the policy fields first, the file last. */
+async function postObject(key: string, content: string): Promise<Response> {
+  const { url, fields } = await createPresignedPost(client, { Bucket: bucket, Key: key, Expires: 60 });
+  const form = new FormData();
+  for (const [name, value] of Object.entries(fields)) form.append(name, value);
+  form.append('file', new Blob([content], { type: 'video/mp4' }), 'race.mp4');
+  return fetch(url, { method: 'POST', body: form });
+}
+
+describe('s3rver with in-process notifications', () => {
+  it('answers an upload only after its notification, shaped as S3 sends it to SQS, was delivered', async () => {
+    // Prepare
+    const events: string[] = [];
+    const notifications: S3Event[] = [];
+    deliver = async (notification) => {
+      notifications.push(notification);
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      events.push('queued');
+    };
+
+    // Act
+    const response = await postObject('uploads/7/a b', 'not really a video');
+    events.push('answered');
+
+    // Assess
+    expect(response.status).toBe(204);
+    expect(events).toEqual(['queued', 'answered']);
+    expect(notifications).toEqual([
+      {
+        Records: [
+          {
+            eventVersion: '2.1',
+            eventSource: 'aws:s3',
+            awsRegion: 'eu-west-1',
+            eventTime: expect.any(String) as string,
+            eventName: 'ObjectCreated:Post',
+            userIdentity: { principalId: expect.any(String) as string },
+            requestParameters: { sourceIPAddress: expect.any(String) as string },
+            responseElements: { 'x-amz-request-id': expect.any(String) as string, 'x-amz-id-2': expect.any(String) as string },
+            s3: {
+              s3SchemaVersion: '1.0',
+              configurationId: 'uploads',
+              bucket: { name: bucket, ownerIdentity: { principalId: expect.any(String) as string }, arn: `arn:aws:s3:::${bucket}` },
+              object: { key: 'uploads/7/a+b', size: 18, eTag: expect.stringMatching(/^[0-9a-f]{32}$/) as string, sequencer: expect.any(String) as string },
+            },
+          },
+        ],
+      },
+    ]);
+  });
+
+  it('sends no notification for keys outside the uploads prefix', async () => {
+    // Prepare
+    const notifications: S3Event[] = [];
+    deliver = (notification) => {
+      notifications.push(notification);
+      return Promise.resolve();
+    };
+
+    // Act
+    const response = await postObject('processed/7/video.mp4', 'output');
+
+    // Assess
+    expect(response.status).toBe(204);
+    expect(notifications).toEqual([]);
+  });
+
+  it('answers 500 when the notification cannot be queued, keeping the stored object for reconciliation', async () => {
+    // Prepare
+    deliver = () => Promise.reject(new Error('queue unavailable'));
+
+    // Act
+    const response = await postObject('uploads/8/nonce', 'video bytes');
+
+    // Assess
+    expect(response.status).toBe(500);
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key: 'uploads/8/nonce' }));
+    expect(head.ContentLength).toBe(11);
+  });
+
+  it('lets the console origin, and no other, post uploads from a browser (CORS preflight)', async () => {
+    // Prepare
+    const preflight = (origin: string): Promise<Response> =>
+      fetch(`${s3.endpoint}/${bucket}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+
+    // Act
+    const allowed = await preflight('http://localhost:3000');
+    const refused = await preflight('http://elsewhere.example');
+
+    // Assess: s3rver answers an accepted preflight with '*' where S3 echoes the origin
+    expect([allowed.status, allowed.headers.get('access-control-allow-origin'), allowed.headers.get('access-control-allow-methods')]).toEqual([
+      200,
+      '*',
+      'POST, PUT, GET',
+    ]);
+    expect(refused.status).toBe(403);
+  });
+});

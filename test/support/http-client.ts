@@ -1,0 +1,93 @@
+/**
+ * Small HTTP helpers for the e2e tests: they talk to the platform as any client would — JSON
+ * API calls, a browser-style presigned POST upload, and ffmpeg/ffprobe for the videos.
+ */
+import { execFile } from 'node:child_process';
+import { readFile } from 'node:fs/promises';
+import { promisify } from 'node:util';
+
+const run = promisify(execFile);
+
+export interface JsonResponse<T = unknown> {
+  status: number;
+  body: T;
+}
+
+export async function callApi<T = unknown>(
+  apiUrl: string,
+  method: string,
+  path: string,
+  options: { token?: string; body?: unknown } = {},
+): Promise<JsonResponse<T>> {
+  const headers: Record<string, string> = {};
+  if (options.token) headers.authorization = `Bearer ${options.token}`;
+  if (options.body !== undefined) headers['content-type'] = 'application/json';
+  const response = await fetch(`${apiUrl}${path}`, {
+    method,
+    headers,
+    body: options.body === undefined ? undefined : JSON.stringify(options.body),
+  });
+  const text = await response.text();
+  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+}
+
+export interface PresignedUpload {
+  url: string;
+  fields: Record<string, string>;
+}
+
+/** multipart/form-data as a browser form sends it: the policy fields first, the file last. */
+export async function postUpload(upload: PresignedUpload, filePath: string, contentType: string): Promise<Response> {
+  const form = new FormData();
+  for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
+  form.append('file', new Blob([await readFile(filePath)], { type: contentType }), 'race.mp4');
+  return fetch(upload.url, { method: 'POST', body: form });
+}
+
+/** A test video: colour bars and a tone, H.264 + AAC in MP4. */
+export async function generateVideo(ffmpegPath: string, output: string, options: { seconds: number; width: number; height: number }): Promise<void> {
+  const { seconds, width, height } = options;
+  await run(ffmpegPath, [
+    '-v', 'error', '-y',
+    '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=${width}x${height}:rate=30`,
+    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
+    '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac',
+    output,
+  ]);
+}
+
+export interface ProbedVideo {
+  width: number;
+  height: number;
+  durationSeconds: number;
+  videoCodec: string;
+  audioCodec: string | null;
+}
+
+export async function probeVideo(ffprobePath: string, file: string): Promise<ProbedVideo> {
+  const { stdout } = await run(ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', file]);
+  const probe = JSON.parse(stdout) as {
+    streams: { codec_type: string; codec_name: string; width?: number; height?: number }[];
+    format: { duration: string };
+  };
+  const video = probe.streams.find((stream) => stream.codec_type === 'video');
+  if (!video?.width || !video.height) throw new Error(`${file} has no video stream`);
+  return {
+    width: video.width,
+    height: video.height,
+    durationSeconds: Number(probe.format.duration),
+    videoCodec: video.codec_name,
+    audioCodec: probe.streams.find((stream) => stream.codec_type === 'audio')?.codec_name ?? null,
+  };
+}
+
+/** Polls until `done` accepts the value or the deadline passes (then returns the last value). */
+export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  let value = await read();
+  while (!done(value) && Date.now() < deadline) {
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    value = await read();
+  }
+  return value;
+}

@@ -1,0 +1,105 @@
+/**
+ * Runs `npm start`'s entry point (infra/local/main.ts) as a child process on free ports with its
+ * own state folder: the e2e tests drive the platform exactly as a developer's stack, and can stop
+ * and start it again on the same state.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { freePort } from '#infra/local/services/preflight';
+
+export interface StackPorts {
+  gateway: number;
+  postgres: number;
+  s3: number;
+  cognito: number;
+}
+
+export interface StackProcess {
+  ports: StackPorts;
+  apiUrl: string;
+  consoleUrl: string;
+  s3Endpoint: string;
+  logFile: string;
+  /** SIGTERM, then the exit code once everything has stopped. */
+  stop(): Promise<number | null>;
+}
+
+const REPO_ROOT = resolve(import.meta.dirname, '../..');
+const READY_MARK = 'Ctrl-C stops everything.';
+const START_TIMEOUT_MS = 90_000;
+const STOP_TIMEOUT_MS = 60_000;
+
+export async function freeStackPorts(): Promise<StackPorts> {
+  return { gateway: await freePort(), postgres: await freePort(), s3: await freePort(), cognito: await freePort() };
+}
+
+function exited(child: ChildProcess): Promise<number | null> {
+  return new Promise((done) => {
+    if (child.exitCode !== null || child.signalCode !== null) done(child.exitCode);
+    else
+      child.once('exit', (code) => {
+        done(code);
+      });
+  });
+}
+
+export async function startStackProcess(stateDir: string, ports: StackPorts): Promise<StackProcess> {
+  const logFile = join(stateDir, `stack-${Date.now()}.log`);
+  const log = createWriteStream(logFile);
+  // The embedded PostgreSQL, never a DATABASE_URL the developer may have set for `npm start`.
+  const env = { ...process.env };
+  delete env.DATABASE_URL;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
+    cwd: REPO_ROOT,
+    env: {
+      ...env,
+      PORT: String(ports.gateway),
+      PG_PORT: String(ports.postgres),
+      S3_PORT: String(ports.s3),
+      COGNITO_PORT: String(ports.cognito),
+      LOCAL_STATE_DIR: stateDir,
+      LOG_LEVEL: 'WARN',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stderr.pipe(log, { end: false });
+
+  await new Promise<void>((ready, fail) => {
+    let output = '';
+    const timer = setTimeout(() => {
+      child.kill('SIGTERM');
+      fail(new Error(`The local stack did not start within ${START_TIMEOUT_MS / 1000} s; see ${logFile}`));
+    }, START_TIMEOUT_MS);
+    child.stdout.on('data', (chunk: Buffer) => {
+      log.write(chunk);
+      output += chunk.toString();
+      if (output.includes(READY_MARK)) {
+        clearTimeout(timer);
+        ready();
+      }
+    });
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      fail(new Error(`The local stack exited with code ${String(code)} while starting; see ${logFile}`));
+    });
+  });
+
+  const gateway = `http://localhost:${ports.gateway}`;
+  return {
+    ports,
+    apiUrl: `${gateway}/api`,
+    consoleUrl: `${gateway}/`,
+    s3Endpoint: `http://127.0.0.1:${ports.s3}`,
+    logFile,
+    stop: async () => {
+      const exit = exited(child);
+      child.kill('SIGTERM');
+      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+      const code = await exit;
+      clearTimeout(timer);
+      log.end();
+      return code;
+    },
+  };
+}
