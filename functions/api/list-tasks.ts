@@ -1,4 +1,4 @@
-import { apiHandler, callerOf } from '#commons/http';
+import { authenticatedApiHandler } from '#commons/http';
 import { taskService } from '#commons/services';
 import { parseInput } from '#core/validation';
 import { listTasksQuery } from '#core/schemas';
@@ -6,8 +6,7 @@ import { DEFAULT_PAGE_SIZE } from '#core/task-service';
 
 const tasks = taskService();
 
-export const handler = apiHandler(async (event) => {
-  const caller = callerOf(event);
+export const handler = authenticatedApiHandler(async (event, caller) => {
   const query = parseInput(listTasksQuery, event.queryStringParameters ?? {}, 'Invalid query parameters');
   const order = query.order === '1' ? 'desc' : 'asc';
   return { statusCode: 200, body: await tasks.list(caller, { max: query.max ?? DEFAULT_PAGE_SIZE, order, cursor: query.cursor }) };

@@ -119,8 +119,12 @@ export function apiHandler(handle: (event: ParsedApiEvent) => Promise<ApiResult>
     });
 }
 
-/** The authenticated caller, as the authorizer established it; absent only if a route is misconfigured. */
-export function callerOf(event: ParsedApiEvent): Caller {
+/**
+ * The authenticated caller, as the authorizer established it. The authorizer lets a request with a
+ * missing or invalid token through with an empty context (functions/api/authorizer.ts explains why),
+ * so no identity here is the 401 of the API.
+ */
+function callerOf(event: ParsedApiEvent): Caller {
   const context = event.requestContext.authorizer?.lambda;
   const sub = context?.sub;
   const username = context?.username;
@@ -128,4 +132,9 @@ export function callerOf(event: ParsedApiEvent): Caller {
     throw new UnauthorizedError('Unauthorized');
   }
   return { sub, username };
+}
+
+/** {@link apiHandler} for routes behind the authorizer: the route's logic runs only for a known caller. */
+export function authenticatedApiHandler(handle: (event: ParsedApiEvent, caller: Caller) => Promise<ApiResult>): ApiHandler {
+  return apiHandler((event) => handle(event, callerOf(event)));
 }

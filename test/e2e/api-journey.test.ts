@@ -104,4 +104,15 @@ describe('a pilot’s journey through the API of the local stack', () => {
     // Assess
     expect(response).toEqual({ status: 401, body: { message: 'Unauthorized' } });
   });
+
+  it.each([
+    ['a garbage token', 'garbage'],
+    ['a token that is not a JWT of this pool', 'eyJhbGciOiJub25lIn0.eyJzdWIiOiJ4In0.'],
+  ])('answers 401, not 403, for %s', async (_case, token) => {
+    // Act
+    const response = await callApi(api, 'GET', '/tasks', { token });
+
+    // Assess
+    expect(response).toEqual({ status: 401, body: { message: 'Unauthorized' } });
+  });
 });

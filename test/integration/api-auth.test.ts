@@ -3,6 +3,7 @@ import { ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as authorizer } from '#functions/api/authorizer';
+import { handler as listTasks } from '#functions/api/list-tasks';
 import { handler as login } from '#functions/api/login';
 import { handler as refresh } from '#functions/api/refresh';
 import { handler as signup } from '#functions/api/signup';
@@ -255,11 +256,15 @@ describe('authorizer', () => {
     ['a foreign signing key', () => signJwt(claims, foreignKey())],
     ['an id token', () => signJwt({ ...claims, token_use: 'id' }, cognitoLocalKey)],
     ['another app client', () => signJwt({ ...claims, client_id: 'someone-else' }, cognitoLocalKey)],
-  ])('rejects %s without saying why', async (_case, token) => {
+  ])('gives %s no identity, so the task routes answer 401 without saying why', async (_case, token) => {
     // Act
     const decision = await authorize(token());
+    const event = apiEvent({ method: 'GET', route: '/api/tasks' });
+    event.requestContext.authorizer = { lambda: decision.context };
+    const response = await invoke(listTasks, event);
 
     // Assess
-    expect(decision).toEqual({ isAuthorized: false });
+    expect(decision).toEqual({ isAuthorized: true, context: {} });
+    expect(response).toEqual({ statusCode: 401, headers: securityHeaders, body: { message: 'Unauthorized' } });
   });
 });

@@ -1,5 +1,5 @@
 import { describe, expect, it, vi } from 'vitest';
-import { apiHandler, callerOf, securityHeaders } from '#commons/http';
+import { apiHandler, authenticatedApiHandler, securityHeaders } from '#commons/http';
 import { logger } from '#commons/logger';
 import { ConflictError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '#core/errors';
 import { apiEvent, invoke } from '#test/helpers/api-gateway';
@@ -97,12 +97,33 @@ describe('apiHandler', () => {
   });
 });
 
-describe('callerOf', () => {
-  it('reads the caller from the Lambda authorizer context', () => {
-    expect(callerOf(apiEvent({ method: 'GET', route: '/api/tasks', caller: { sub: 's-1', username: 'ace' } }))).toEqual({ sub: 's-1', username: 'ace' });
+describe('authenticatedApiHandler', () => {
+  const whoAmI = authenticatedApiHandler((_event, caller) => Promise.resolve({ statusCode: 200, body: caller }));
+
+  it('hands the route the caller from the Lambda authorizer context', async () => {
+    // Act
+    const response = await invoke(whoAmI, { method: 'GET', route: '/api/tasks', caller: { sub: 's-1', username: 'ace' } });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 200, headers: securityHeaders, body: { sub: 's-1', username: 'ace' } });
   });
 
-  it('throws UnauthorizedError when the authorizer context is missing', () => {
-    expect(() => callerOf(apiEvent({ method: 'GET', route: '/api/tasks' }))).toThrow(new UnauthorizedError('Unauthorized'));
+  it.each([
+    ['no authorizer context', undefined],
+    ["the authorizer's empty context for a missing or invalid token", {}],
+    ['a context without a username', { sub: 's-1' }],
+  ])('answers 401 without running the route for %s', async (_case, lambda) => {
+    // Prepare
+    const route = vi.fn();
+    const guarded = authenticatedApiHandler(route);
+    const event = apiEvent({ method: 'GET', route: '/api/tasks' });
+    if (lambda !== undefined) event.requestContext.authorizer = { lambda };
+
+    // Act
+    const response = await invoke(guarded, event);
+
+    // Assess
+    expect(response).toEqual({ statusCode: 401, headers: securityHeaders, body: { message: 'Unauthorized' } });
+    expect(route).not.toHaveBeenCalled();
   });
 });
