@@ -118,14 +118,16 @@ export class IdrlStack extends Stack {
 
   /** cdk-nag findings accepted on purpose, each with its reason (docs/infra.md, "cdk-nag"). */
   private suppressAcceptedFindings(): void {
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
-      reason: 'The AWS-managed basic execution policy only lets a function write its own CloudWatch logs.',
-    });
-    Validations.of(this).acknowledge({
-      id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-      reason: 'The AWS-managed VPC execution policy only manages the network interfaces a VPC function needs, plus its logs.',
-    });
+    Validations.of(this).acknowledge(
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaBasicExecutionRole]',
+        reason: 'The AWS-managed basic execution policy only lets a function write its own CloudWatch logs.',
+      },
+      {
+        id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
+        reason: 'The AWS-managed VPC execution policy only manages the network interfaces a VPC function needs, plus its logs.',
+      },
+    );
   }
 }
 

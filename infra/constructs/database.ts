@@ -119,23 +119,25 @@ export class Database extends Construct {
   }
 
   private acknowledgeAcceptedFindings(): void {
-    Validations.of(this.instance).acknowledge({
-      id: 'AwsSolutions-RDS3',
-      reason: 'Single-AZ keeps the idle cost of a personal deployment low (Multi-AZ doubles the instance price); automated backups cover recovery. Set by the instance type and multiAz for production.',
-    });
-    Validations.of(this.instance).acknowledge({
-      id: 'AwsSolutions-RDS10',
-      reason: '`cdk destroy` must be able to remove the stack; the SNAPSHOT removal policy (default) keeps a final snapshot instead.',
-    });
-    Validations.of(this.instance).acknowledge({
-      id: 'AwsSolutions-RDS11',
-      reason: 'A non-default port is obscurity, not protection: the instance is in isolated subnets and its security group admits only the database client functions.',
-    });
-    // The generated secret is a child of the instance.
-    Validations.of(this.instance).acknowledge({
-      id: 'AwsSolutions-SMG4',
-      reason: 'Only the migration trigger uses the master secret, once per deploy; the application authenticates with short-lived IAM tokens. Rotation would need a rotation Lambda and another interface endpoint.',
-    });
+    Validations.of(this.instance).acknowledge(
+      {
+        id: 'AwsSolutions-RDS3',
+        reason: 'Single-AZ keeps the idle cost of a personal deployment low (Multi-AZ doubles the instance price); automated backups cover recovery. Set by the instance type and multiAz for production.',
+      },
+      {
+        id: 'AwsSolutions-RDS10',
+        reason: '`cdk destroy` must be able to remove the stack; the SNAPSHOT removal policy (default) keeps a final snapshot instead.',
+      },
+      {
+        id: 'AwsSolutions-RDS11',
+        reason: 'A non-default port is obscurity, not protection: the instance is in isolated subnets and its security group admits only the database client functions.',
+      },
+      // The generated secret is a child of the instance.
+      {
+        id: 'AwsSolutions-SMG4',
+        reason: 'Only the migration trigger uses the master secret, once per deploy; the application authenticates with short-lived IAM tokens. Rotation would need a rotation Lambda and another interface endpoint.',
+      },
+    );
   }
 
   private connectionEnvironment(): Record<string, string> {

@@ -52,18 +52,20 @@ export class Identity extends Construct {
       removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
     });
 
-    Validations.of(this.userPool).acknowledge({
-      id: 'AwsSolutions-COG1',
-      reason: 'The password policy is the SPEC\'s (min 8, upper, lower, digit); requiring symbols would reject passwords the league\'s API accepts.',
-    });
-    Validations.of(this.userPool).acknowledge({
-      id: 'AwsSolutions-COG2',
-      reason: 'The SPEC defines username/password sign-in through the API only; MFA is not part of the product yet.',
-    });
-    Validations.of(this.userPool).acknowledge({
-      id: 'AwsSolutions-COG8',
-      reason: 'The Plus feature plan is billed per monthly active user; the Lite plan covers the password and refresh-token flows used here.',
-    });
+    Validations.of(this.userPool).acknowledge(
+      {
+        id: 'AwsSolutions-COG1',
+        reason: 'The password policy is the SPEC\'s (min 8, upper, lower, digit); requiring symbols would reject passwords the league\'s API accepts.',
+      },
+      {
+        id: 'AwsSolutions-COG2',
+        reason: 'The SPEC defines username/password sign-in through the API only; MFA is not part of the product yet.',
+      },
+      {
+        id: 'AwsSolutions-COG8',
+        reason: 'The Plus feature plan is billed per monthly active user; the Lite plan covers the password and refresh-token flows used here.',
+      },
+    );
 
     this.userPoolClient = this.userPool.addClient('ApiClient', {
       // Refresh-token auth is always enabled by CDK alongside the flows named here.
