@@ -3,6 +3,7 @@
  * them over pg, S3, Cognito and ffmpeg; unit tests implement them with in-memory fakes.
  * AWS and the local stack differ only in how adapters are configured, never in which run.
  */
+import type { Readable } from 'node:stream';
 import type { Caller, ProcessedVideoMetadata, Task } from './task';
 
 export interface NewTask {
@@ -62,6 +63,22 @@ export interface PresignedUpload {
   maxBytes: number;
 }
 
+/** Bytes `start` to `end` of an object, both inclusive; without `end`, to the end of the object. */
+export interface ByteRange {
+  start: number;
+  end?: number;
+}
+
+/** One ranged read of an object, as the store answered it. */
+export interface ObjectRange {
+  body: Readable;
+  /** Bytes in `body`. */
+  contentLength: number;
+  /** `bytes <first>-<last>/<total>` for a ranged read; undefined for a whole-object read. */
+  contentRange: string | undefined;
+  totalBytes: number;
+}
+
 export interface ObjectStore {
   presignUpload(input: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }): Promise<PresignedUpload>;
   presignDownload(input: { key: string; expiresInSeconds: number; downloadFileName?: string }): Promise<string>;
@@ -69,8 +86,11 @@ export interface ObjectStore {
   head(key: string): Promise<number | null>;
   deleteMany(keys: string[]): Promise<void>;
   putFile(input: { key: string; path: string; contentType: string }): Promise<void>;
-  /** Downloads the object to a local path (worker); returns bytes written. */
-  download(key: string, path: string): Promise<number>;
+  /**
+   * Streams the whole object or one range of it (worker). The body must be consumed or destroyed;
+   * `signal` aborts a request that has not answered yet.
+   */
+  readRange(key: string, range?: ByteRange, options?: { signal?: AbortSignal }): Promise<ObjectRange>;
 }
 
 export interface IdentityTokens {
@@ -105,9 +125,29 @@ export interface EditedVideo {
   sizeBytes: number;
 }
 
+/**
+ * One stored object made readable by URL for the length of an edit: the static ffmpeg cannot resolve
+ * S3's host name, so the worker serves the upload on loopback (docs/worker.md, "Reading the source").
+ */
+export interface ServedSource {
+  /** http://127.0.0.1:<port>/<token>: an address, so ffmpeg needs no DNS. */
+  readonly url: string;
+  /** Bytes of the object sent to readers so far. */
+  bytesSent(): number;
+  /** The first storage error met while serving; an edit that read through it saw a broken file. */
+  failure(): Error | undefined;
+  /** Stops serving and aborts reads still in flight. */
+  close(): Promise<void>;
+}
+
+export interface SourceServer {
+  /** Rejects when the object does not exist. */
+  serve(key: string): Promise<ServedSource>;
+}
+
 export interface VideoProcessor {
   /**
-   * Edits `source` (a local file) into files under `workDir`, stopping before
+   * Edits `source` (a URL or local path ffmpeg reads) into files under `workDir`, stopping before
    * `deadline`. Throws PermanentProcessingError for a source that can never be edited (the task fails
    * at once); any other error is transient and worth another attempt.
    */

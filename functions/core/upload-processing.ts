@@ -7,9 +7,8 @@
  *   releases it (back to 'uploaded') before the message is redelivered; an attempt that died cannot,
  *   so a claim older than the worker timeout (which no live attempt outlives) may be taken over.
  */
-import { join } from 'node:path';
 import { PermanentProcessingError } from './errors';
-import type { Clock, EditedVideo, ObjectStore, TaskRepository, VideoProcessor } from './ports';
+import type { Clock, EditedVideo, ObjectStore, SourceServer, TaskRepository, VideoProcessor } from './ports';
 import { processedVideoKey, thumbnailKey, UPLOADS_PREFIX, type ProcessedVideoMetadata, type Task, type TaskStatus } from './task';
 
 /** One object from an S3 ObjectCreated notification. */
@@ -23,7 +22,7 @@ export interface ProcessingAttempt {
   receiveCount: number;
   /** The edit is stopped at this instant, early enough to record the outcome before the Lambda timeout. */
   deadline: Date;
-  /** An empty directory this attempt owns; the caller removes it. */
+  /** An empty directory this attempt owns, for the outputs; the caller removes it. */
   workDir: string;
   /** The worker timeout in seconds: a processing claim older than this belongs to a dead attempt. */
   reclaimAfterSeconds: number;
@@ -37,6 +36,7 @@ export interface UploadProcessingOptions {
 export interface UploadProcessingDependencies {
   tasks: TaskRepository;
   objects: ObjectStore;
+  sources: SourceServer;
   videos: VideoProcessor;
   clock: Clock;
 }
@@ -89,13 +89,9 @@ export class UploadProcessingService {
   }
 
   private async process(task: Task, attempt: ProcessingAttempt): Promise<UploadOutcome> {
-    const { tasks, objects, videos, clock } = this.deps;
+    const { tasks, objects, clock } = this.deps;
     const startedAt = clock.now();
-    // Downloaded first: the static ffmpeg build crashes resolving host names, so it cannot read a
-    // presigned URL itself (docs/worker.md, "Reading the source").
-    const source = join(attempt.workDir, 'source');
-    const sourceBytesRead = await objects.download(task.originalKey, source);
-    const edited = await videos.edit({ source, workDir: attempt.workDir, deadline: attempt.deadline });
+    const { edited, sourceBytesRead } = await this.edit(task, attempt);
     const outputs = outputKeys(task.id);
     await Promise.all([
       objects.putFile({ key: outputs.processedKey, path: edited.videoPath, contentType: 'video/mp4' }),
@@ -105,6 +101,23 @@ export class UploadProcessingService {
     const processed = await tasks.markProcessed(task.id, { ...outputs, metadata });
     if (processed !== null) return { kind: 'processed', taskId: task.id, metadata };
     return this.lost(task);
+  }
+
+  /** ffmpeg reads the upload through the source server: only the ranges the edit needs leave S3. */
+  private async edit(task: Task, attempt: ProcessingAttempt): Promise<{ edited: EditedVideo; sourceBytesRead: number }> {
+    const source = await this.deps.sources.serve(task.originalKey);
+    try {
+      const edited = await this.deps.videos.edit({ source: source.url, workDir: attempt.workDir, deadline: attempt.deadline }).catch((error: unknown) => {
+        // A storage failure mid-read explains whatever ffmpeg then said about the file: retry, don't fail it.
+        throw source.failure() ?? error;
+      });
+      // ffmpeg may also take a cut-off read for the end of the file and succeed: that edit is not trusted.
+      const failure = source.failure();
+      if (failure !== undefined) throw failure;
+      return { edited, sourceBytesRead: source.bytesSent() };
+    } finally {
+      await source.close();
+    }
   }
 
   /** markProcessed/markFailed matched nothing: the task was deleted meanwhile, or another attempt finished it. */

@@ -6,6 +6,7 @@ import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { DEFAULT_LEAGUE_FORMAT } from '#adapters/ffmpeg/league-format';
+import { LoopbackSourceServer } from '#adapters/ffmpeg/loopback-source';
 import { FfmpegVideoProcessor } from '#adapters/ffmpeg/processor';
 import { ConfigurationError, videoConfig } from '#commons/config';
 import { logger } from '#commons/logger';
@@ -25,11 +26,13 @@ function logoPath(): string {
 }
 
 const video = videoConfig();
+const objects = objectStore();
 
 const service = new UploadProcessingService(
   {
     tasks: taskRepository(),
-    objects: objectStore(),
+    objects,
+    sources: new LoopbackSourceServer(objects),
     videos: new FfmpegVideoProcessor({
       ffmpegPath: video.ffmpegPath,
       ffprobePath: video.ffprobePath,

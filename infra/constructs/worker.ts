@@ -3,7 +3,7 @@ import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/task';
-import { FFMPEG_PATH, FFPROBE_PATH, FfmpegLayer } from '../../layers/ffmpeg/ffmpeg-layer';
+import { FFMPEG_PATH, FFPROBE_PATH, FfmpegLayer, LOGO_PATH } from '../../layers/ffmpeg/ffmpeg-layer';
 import type { Database } from './database';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
 import type { Network } from './network';
@@ -13,7 +13,7 @@ import { MAX_RECEIVE_COUNT, type Storage } from './storage';
 export const WORKER_DEFAULTS = {
   memorySize: 3008,
   timeout: Duration.seconds(180),
-  ephemeralStorage: Size.mebibytes(2048),
+  ephemeralStorage: Size.mebibytes(512),
   maxConcurrency: 5,
 } as const;
 
@@ -25,7 +25,10 @@ export interface WorkerProps {
   readonly memorySize?: number;
   /** Must match the timeout the storage construct derived the visibility timeout from. @default Duration.seconds(180) */
   readonly timeout?: Duration;
-  /** /tmp holds the source's first seconds and the outputs. @default Size.mebibytes(2048) */
+  /**
+   * /tmp holds only the outputs (the source is streamed to ffmpeg, never stored): a 20 s 720p edit of
+   * ~5–30 MB and its thumbnail. @default Size.mebibytes(512), Lambda's included minimum
+   */
   readonly ephemeralStorage?: Size;
   /** SQS event source maxConcurrency: bounds worker database connections (pool size 1). @default 5 */
   readonly maxConcurrency?: number;
@@ -54,7 +57,7 @@ export class Worker extends Construct {
       vpc: network.vpc,
       securityGroups: [network.databaseClientSecurityGroup],
       logRetention: props.logRetention,
-      environment: { FFMPEG_PATH, FFPROBE_PATH, MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT) },
+      environment: { FFMPEG_PATH, FFPROBE_PATH, LOGO_PATH, MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT) },
     });
     grantWithEnvironment(this.function, database.appUse());
     grantWithEnvironment(

@@ -17,28 +17,43 @@ export const FFMPEG_PATH = '/opt/bin/ffmpeg';
 export const FFPROBE_PATH = '/opt/bin/ffprobe';
 
 /**
+ * The logo card the worker puts around every edit: a data file of the edit like the binaries, and
+ * the function bundle (one esbuild file) has no place for it.
+ */
+export const LAYER_LOGO = { source: 'assets/logo/idrl-logo.png', path: 'share/idrl/idrl-logo.png' } as const;
+export const LOGO_PATH = `/opt/${LAYER_LOGO.path}`;
+
+/**
  * Copies the binaries into `<outputDir>/bin`, executable by any user (Lambda runs code as a non-owner user;
- * the ffprobe package ships its binary as 0744). Throws rather than returning false: falling back to Docker
- * bundling is never wanted.
+ * the ffprobe package ships its binary as 0744), and the logo into `<outputDir>/share/idrl`. Throws rather
+ * than returning false: falling back to Docker bundling is never wanted.
  */
 export function assembleFfmpegLayer(outputDir: string): true {
   const binDir = path.join(outputDir, 'bin');
   mkdirSync(binDir, { recursive: true });
   for (const binary of FFMPEG_LAYER_BINARIES) {
-    const source = fromRoot(binary.source);
-    if (!existsSync(source)) throw new Error(`${source} is missing: run npm install (the layer is built from it)`);
     const target = path.join(binDir, binary.name);
-    copyFileSync(source, target);
+    copyFileSync(existing(binary.source, 'run npm install (the layer is built from it)'), target);
     chmodSync(target, 0o755);
   }
+  const logo = path.join(outputDir, LAYER_LOGO.path);
+  mkdirSync(path.dirname(logo), { recursive: true });
+  copyFileSync(existing(LAYER_LOGO.source, 'it is part of the repository'), logo);
+  chmodSync(logo, 0o644);
   return true;
+}
+
+function existing(relativePath: string, hint: string): string {
+  const source = fromRoot(relativePath);
+  if (!existsSync(source)) throw new Error(`${source} is missing: ${hint}`);
+  return source;
 }
 
 /** The ffmpeg/ffprobe Lambda layer, for Node.js 22 on x86_64. */
 export class FfmpegLayer extends lambda.LayerVersion {
   constructor(scope: Construct, id: string) {
     super(scope, id, {
-      description: 'ffmpeg and ffprobe static x86_64 binaries in /opt/bin',
+      description: 'ffmpeg and ffprobe static x86_64 binaries in /opt/bin, the IDRL logo card in /opt/share/idrl',
       compatibleRuntimes: [FUNCTION_RUNTIME],
       compatibleArchitectures: [FUNCTION_ARCHITECTURE],
       code: lambda.Code.fromAsset(fromRoot('layers/ffmpeg'), {

@@ -29,7 +29,10 @@ export interface WorkerBenchResult {
   ratio: Summary;
   /** Peak resident memory of the ffmpeg process on each side, MiB (medians). */
   peakFfmpegMiB: { worker: number; bare: number };
-  /** Bytes of the source read by ffprobe + ffmpeg (worker) and by ffmpeg alone (bare). */
+  /**
+   * Bytes of the source: sent by the worker's loopback source to ffprobe + ffmpeg (what left S3,
+   * socket read-ahead included), and read by the bare ffmpeg from its local file (its own statistics).
+   */
   sourceBytesRead: { worker: number; bare: number; sourceFileBytes: number };
   outputBytes: number;
 }
@@ -44,7 +47,7 @@ async function timed<T>(run: () => Promise<T>): Promise<{ seconds: number; value
 }
 
 function bareFfmpeg(ffmpeg: string, source: string, outDir: string): Promise<number> {
-  const args = buildEditArgs({
+  const editArgs = buildEditArgs({
     source,
     logoPath: LOGO_PATH,
     sourceSeconds: DEFAULT_LEAGUE_FORMAT.maxSourceSeconds,
@@ -53,6 +56,9 @@ function bareFfmpeg(ffmpeg: string, source: string, outDir: string): Promise<num
     thumbnailOutput: join(outDir, 'bare.jpg'),
     format: DEFAULT_LEAGUE_FORMAT,
   });
+  // The edit logs errors only; ffmpeg prints "Statistics: N bytes read" per input at verbose, so the
+  // bare run alone logs at that level (a few dozen lines: no effect on its time).
+  const args = editArgs.map((arg, index) => (editArgs[index - 1] === '-loglevel' ? 'verbose' : arg));
   return new Promise((done, fail) => {
     const child = spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
     let stderr = '';
@@ -61,7 +67,11 @@ function bareFfmpeg(ffmpeg: string, source: string, outDir: string): Promise<num
     child.on('close', (code) => {
       if (code !== 0) fail(new Error(`bare ffmpeg exited ${String(code)}: ${stderr.slice(-500)}`));
       // Of the final two "bytes read" lines, the first is input 0 (the source).
-      else done(bytesReadLines(stderr).at(-2) ?? 0);
+      else {
+        const sourceBytes = bytesReadLines(stderr).at(-2);
+        if (sourceBytes === undefined) fail(new Error('bare ffmpeg printed no "bytes read" statistics'));
+        else done(sourceBytes);
+      }
     });
   });
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FFMPEG_LAYER_BINARIES } from '../../layers/ffmpeg/ffmpeg-layer';
+import { FFMPEG_LAYER_BINARIES, LAYER_LOGO } from '../../layers/ffmpeg/ffmpeg-layer';
 import { fromRoot } from '#infra/paths';
 
 /** Lambda's limit on a function's unzipped code plus all its layers. */
@@ -86,6 +86,16 @@ describe('cdk synth (cdk.json)', () => {
     }
     const { stdout } = await run(path.join(bin, 'ffmpeg'), ['-hide_banner', '-version']);
     expect(stdout).toMatch(/^ffmpeg version/);
+  });
+
+  it('ships the logo card in the layer, byte for byte, where the worker\'s LOGO_PATH points', () => {
+    const layer = Object.values(resources).find((resource) => resource.Type === 'AWS::Lambda::LayerVersion');
+    const worker = Object.values(resources).find((resource) => resource.Properties.Environment?.Variables?.FFMPEG_PATH !== undefined);
+    if (!layer || !worker) throw new Error('No worker or layer in the template');
+    const logo = path.join(assetDir(layer), LAYER_LOGO.path);
+    expect(readFileSync(logo).equals(readFileSync(fromRoot(LAYER_LOGO.source)))).toBe(true);
+    expect((statSync(logo).mode & 0o777).toString(8)).toBe('644');
+    expect(worker.Properties.Environment?.Variables?.LOGO_PATH).toBe(`/opt/${LAYER_LOGO.path}`);
   });
 
   it('keeps the worker bundle plus the layer inside the 250 MB unzipped limit', () => {

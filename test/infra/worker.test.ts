@@ -19,7 +19,7 @@ function workerProperties(): Record<string, unknown> {
 const bucketArn = (prefix: string): unknown => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] }, `/${prefix}*`]] });
 
 describe('worker function', () => {
-  it('runs Node.js 22 on x86_64 with 3008 MB, 180 s and 2048 MB of /tmp, the ffmpeg layer and its paths', () => {
+  it('runs Node.js 22 on x86_64 with 3008 MB, 180 s and 512 MB of /tmp, the ffmpeg layer and its paths', () => {
     const layerId = logicalId(synthesized.stack, synthesized.stack.worker.layer);
     expect(workerProperties()).toMatchObject({
       Runtime: 'nodejs22.x',
@@ -27,12 +27,13 @@ describe('worker function', () => {
       Handler: 'index.handler',
       MemorySize: 3008,
       Timeout: 180,
-      EphemeralStorage: { Size: 2048 },
+      EphemeralStorage: { Size: 512 },
       Layers: [{ Ref: layerId }],
       Environment: {
         Variables: expect.objectContaining({
           FFMPEG_PATH: '/opt/bin/ffmpeg',
           FFPROBE_PATH: '/opt/bin/ffprobe',
+          LOGO_PATH: '/opt/share/idrl/idrl-logo.png',
           MAX_RECEIVE_COUNT: '3',
           POWERTOOLS_SERVICE_NAME: 'idrl-worker',
           DB_IAM_AUTH: 'true',

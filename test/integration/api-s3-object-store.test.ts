@@ -1,7 +1,8 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentDisposition } from '#adapters/s3/object-store';
 import { objectStore } from '#commons/services';
@@ -26,13 +27,31 @@ describe('S3ObjectStore', () => {
 
     // Act
     await store.putFile({ key, path: join(directory, 'up.bin'), contentType: 'video/mp4' });
-    const written = await store.download(key, join(directory, 'down.bin'));
+    const whole = await store.readRange(key);
 
     // Assess
-    expect(written).toBe(content.length);
+    expect({ ...whole, body: undefined }).toEqual({ body: undefined, contentLength: content.length, contentRange: undefined, totalBytes: content.length });
     // Buffer.equals: a deep toEqual walks 3 MB byte by byte for seconds.
-    expect((await readFile(join(directory, 'down.bin'))).equals(content)).toBe(true);
+    expect((await buffer(whole.body)).equals(content)).toBe(true);
     expect(await store.head(key)).toBe(content.length);
+  });
+
+  it('reads a closed range and an open-ended range of an object', async () => {
+    // Prepare
+    const key = `uploads/${randomUUID()}/n`;
+    const content = randomBytes(100_000);
+    await writeFile(join(directory, 'ranged.bin'), content);
+    await store.putFile({ key, path: join(directory, 'ranged.bin'), contentType: 'video/mp4' });
+
+    // Act
+    const middle = await store.readRange(key, { start: 1_000, end: 1_999 });
+    const tail = await store.readRange(key, { start: 99_990 });
+
+    // Assess
+    expect({ ...middle, body: undefined }).toEqual({ body: undefined, contentLength: 1_000, contentRange: 'bytes 1000-1999/100000', totalBytes: 100_000 });
+    expect((await buffer(middle.body)).equals(content.subarray(1_000, 2_000))).toBe(true);
+    expect({ ...tail, body: undefined }).toEqual({ body: undefined, contentLength: 10, contentRange: 'bytes 99990-99999/100000', totalBytes: 100_000 });
+    expect((await buffer(tail.body)).equals(content.subarray(99_990))).toBe(true);
   });
 
   it('reports a missing object as null', async () => {

@@ -1,14 +1,22 @@
 /**
- * The ffmpeg adapter against the real static ffmpeg/ffprobe, on fixtures generated into a temp dir.
+ * The ffmpeg adapter against the real static ffmpeg/ffprobe, on fixtures generated into a temp dir
+ * and read the way the worker reads them: from s3rver through the loopback source server.
  */
-import { copyFile, mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
+import { randomUUID } from 'node:crypto';
+import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ProcessingTimeoutError } from '#adapters/ffmpeg/classify';
+import { LoopbackSourceServer } from '#adapters/ffmpeg/loopback-source';
 import { FfmpegVideoProcessor } from '#adapters/ffmpeg/processor';
+import { objectStore } from '#commons/services';
 import { PermanentProcessingError } from '#core/errors';
+import type { EditedVideo } from '#core/ports';
 import {
+  ffmpeg,
   brightnessAt,
   frameAt,
   generateValidFixture,
@@ -22,7 +30,29 @@ import {
 } from './worker-media';
 
 const processor = new FfmpegVideoProcessor(processorOptions);
+const objects = objectStore();
+const sources = new LoopbackSourceServer(objects);
 const farDeadline = (): Date => new Date(Date.now() + 100_000);
+
+/** Uploads `path`, then edits it through the loopback source as the worker does. */
+async function editFromBucket(
+  path: string,
+  workDir: string,
+  { deadline = farDeadline(), contentType = 'video/mp4' } = {},
+): Promise<{ edited: EditedVideo; bytesSent: number }> {
+  const key = `uploads/${randomUUID()}/${randomUUID()}`;
+  await objects.putFile({ key, path, contentType });
+  const source = await sources.serve(key);
+  try {
+    const edited = await processor.edit({ source: source.url, workDir, deadline });
+    expect(source.failure()).toBeUndefined();
+    return { edited, bytesSent: source.bytesSent() };
+  } finally {
+    await source.close();
+  }
+}
+
+const longPattern = ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=120', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=120'];
 
 describe('FfmpegVideoProcessor', () => {
   let dir: string;
@@ -46,7 +76,7 @@ describe('FfmpegVideoProcessor', () => {
       const expectedSeconds = Math.min(fixture.sourceSeconds, 16) + 4;
 
       // Act
-      const edited = await processor.edit({ source, workDir, deadline: farDeadline() });
+      const { edited } = await editFromBucket(source, workDir);
 
       // Assess
       const output = await probeStreams(edited.videoPath);
@@ -76,19 +106,62 @@ describe('FfmpegVideoProcessor', () => {
 
   describe.each(INVALID_FIXTURES)('rejects a $name', (fixture) => {
     it('with PermanentProcessingError and a human reason', async () => {
-      // Prepare: named like the worker's download, so content alone decides (no extension hint).
+      // Prepare: the served URL has no extension, so content alone decides.
       const workDir = await mkdtemp(join(dir, 'invalid-'));
       await fixture.generate(join(workDir, fixture.file), workDir);
-      const source = join(workDir, 'source');
-      await copyFile(join(workDir, fixture.file), source);
 
       // Act
-      const edit = processor.edit({ source, workDir, deadline: farDeadline() });
+      const edit = editFromBucket(join(workDir, fixture.file), workDir);
 
       // Assess
       await expect(edit).rejects.toThrow(PermanentProcessingError);
       await expect(edit).rejects.toThrow(fixture.reason);
     });
+  });
+
+  describe.each([
+    { layout: 'index at the end, as phones record', movflags: [], indexFirst: false },
+    { layout: 'index first (faststart)', movflags: ['-movflags', '+faststart'], indexFirst: true },
+  ])('reads a 120 s MP4 with its $layout', ({ movflags, indexFirst }) => {
+    it('only as far as the edit needs, seeking by range', async () => {
+      // Prepare: 16 s of 120 s is 13 % of the bytes; socket read-ahead adds a few MB per connection ffmpeg drops.
+      const workDir = await mkdtemp(join(dir, 'long-'));
+      const source = join(workDir, 'long.mp4');
+      await ffmpeg([...longPattern, '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '3M', '-c:a', 'aac', ...movflags, source]);
+      const boxes = await topLevelBoxes(source);
+      const { size } = await stat(source);
+
+      // Act
+      const { edited, bytesSent } = await editFromBucket(source, workDir);
+
+      // Assess
+      expect(boxes.indexOf('moov') < boxes.indexOf('mdat')).toBe(indexFirst);
+      expect(edited.durationSeconds).toBeCloseTo(20, 1);
+      expect(bytesSent / size).toBeLessThan(0.6);
+    });
+  });
+
+  it('does not follow an uploaded HLS playlist to other addresses, whatever type it was uploaded with', async () => {
+    // Prepare: a playlist whose segment is a local HTTP endpoint (Lambda's runtime API is one, on 127.0.0.1:9001).
+    const requests: string[] = [];
+    const bait = createServer((request, response) => {
+      requests.push(request.url ?? '');
+      response.end();
+    });
+    await new Promise<void>((resolve) => bait.listen(0, '127.0.0.1', resolve));
+    const { port } = bait.address() as AddressInfo;
+    const workDir = await mkdtemp(join(dir, 'playlist-'));
+    const playlist = join(workDir, 'race.m3u8');
+    await writeFile(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:${port}/segment.ts\n#EXT-X-ENDLIST\n`);
+
+    // Act
+    const edit = editFromBucket(playlist, workDir, { contentType: 'application/vnd.apple.mpegurl' });
+
+    // Assess
+    await expect(edit).rejects.toThrow(PermanentProcessingError);
+    await expect(edit).rejects.toThrow(/^The file is not a video ffmpeg can read \(Invalid data found when processing input\)\.$/);
+    expect(requests).toEqual([]);
+    bait.close();
   });
 
   it('stops ffmpeg at the deadline and reports a timeout as a permanent failure', async () => {
@@ -99,7 +172,7 @@ describe('FfmpegVideoProcessor', () => {
     const startedAt = Date.now();
 
     // Act
-    const edit = processor.edit({ source: join(dir, landscape.file), workDir, deadline: new Date(Date.now() + 700) });
+    const edit = editFromBucket(join(dir, landscape.file), workDir, { deadline: new Date(Date.now() + 700) });
 
     // Assess
     await expect(edit).rejects.toThrow(ProcessingTimeoutError);

@@ -206,7 +206,7 @@ describe('process-upload worker', () => {
   });
 
   it('retries a transient storage failure, then fails the task on the final attempt', async () => {
-    // Prepare: the task exists but its object cannot be read (S3 answers NoSuchKey).
+    // Prepare: the task exists but its object is not in the bucket.
     const { task, event } = await uploaded('clip.mov');
     await s3Client().send(new DeleteObjectCommand({ Bucket: bucket, Key: task.originalKey }));
 
@@ -221,7 +221,7 @@ describe('process-upload worker', () => {
     expect(last).toEqual({ batchItemFailures: [] });
     const row = await taskRow(task);
     expect(row?.status).toBe('failed');
-    expect(row?.failureReason).toBe('Processing failed after 3 attempts (The specified key does not exist.).');
+    expect(row?.failureReason).toBe(`Processing failed after 3 attempts (The upload ${task.originalKey} is not in the bucket.).`);
   });
 
   it('stops ffmpeg before the Lambda timeout and fails the task with a reason', async () => {

@@ -1,11 +1,10 @@
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
 import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ObjectStore, PresignedUpload } from '#core/ports';
+import type { ByteRange, ObjectRange, ObjectStore, PresignedUpload } from '#core/ports';
 
 /** S3 signs presigned requests for at most 7 days; the upload TTL is capped far lower in config. */
 const MAX_PRESIGN_SECONDS = 604_800;
@@ -28,6 +27,12 @@ function policyExpiration(fields: Record<string, string>): Date {
 
 function isNotFound(error: unknown): boolean {
   return error instanceof S3ServiceException && (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404);
+}
+
+/** The total in a `bytes 0-99/1000` Content-Range; undefined when absent or unknown (`*`). */
+function totalOf(contentRange: string | undefined): number | undefined {
+  const total = contentRange?.match(/\/(\d+)$/)?.[1];
+  return total === undefined ? undefined : Number(total);
 }
 
 /** The ObjectStore port over one bucket. Presigning is local computation: no network call. */
@@ -91,10 +96,13 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
-  async download(key: string, path: string): Promise<number> {
-    const output = await this.client.send(new GetObjectCommand({ Bucket: this.bucket, Key: key }));
+  async readRange(key: string, range?: ByteRange, options: { signal?: AbortSignal } = {}): Promise<ObjectRange> {
+    const output = await this.client.send(
+      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range === undefined ? undefined : `bytes=${range.start}-${range.end ?? ''}` }),
+      { abortSignal: options.signal },
+    );
     if (!(output.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream body`);
-    await pipeline(output.Body, createWriteStream(path));
-    return (await stat(path)).size;
+    const contentLength = output.ContentLength ?? 0;
+    return { body: output.Body, contentLength, contentRange: output.ContentRange, totalBytes: totalOf(output.ContentRange) ?? contentLength };
   }
 }

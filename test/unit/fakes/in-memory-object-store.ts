@@ -1,6 +1,22 @@
-import type { ObjectStore, PresignedUpload } from '#core/ports';
+import { Readable } from 'node:stream';
+import type { ByteRange, ObjectRange, ObjectStore, PresignedUpload } from '#core/ports';
 
-/** The ObjectStore port in memory: presigned URLs are readable fakes that record their inputs. */
+/** Byte `offset` of every fake object: a position-dependent pattern, so a wrong range shows. */
+export function fakeObjectByte(offset: number): number {
+  return offset % 251;
+}
+
+/** Bytes `start` to `end` (exclusive) of a fake object. */
+export function fakeObjectBytes(start: number, end: number): Buffer {
+  const bytes = Buffer.alloc(end - start);
+  for (let index = 0; index < bytes.length; index++) bytes[index] = fakeObjectByte(start + index);
+  return bytes;
+}
+
+/**
+ * The ObjectStore port in memory: objects are sizes (their bytes follow fakeObjectByte), presigned
+ * URLs are readable fakes that record their inputs.
+ */
 export class InMemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, number>();
   readonly uploads: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }[] = [];
@@ -36,9 +52,22 @@ export class InMemoryObjectStore implements ObjectStore {
     return Promise.resolve();
   }
 
-  download(key: string, _path: string): Promise<number> {
+  readRange(key: string, range?: ByteRange, options: { signal?: AbortSignal } = {}): Promise<ObjectRange> {
+    if (options.signal?.aborted) return Promise.reject(new Error('The read was aborted'));
     const size = this.objects.get(key);
     if (size === undefined) return Promise.reject(new Error(`No object ${key}`));
-    return Promise.resolve(size);
+    const start = range?.start ?? 0;
+    const end = Math.min(range?.end ?? size - 1, size - 1) + 1;
+    return Promise.resolve({
+      // Small chunks, as a network stream delivers them, so readers see backpressure and partial reads.
+      body: Readable.from(chunks(fakeObjectBytes(start, end), 16 * 1024)),
+      contentLength: end - start,
+      contentRange: range === undefined ? undefined : `bytes ${start}-${end - 1}/${size}`,
+      totalBytes: size,
+    });
   }
+}
+
+function* chunks(bytes: Buffer, size: number): Generator<Buffer> {
+  for (let offset = 0; offset < bytes.length; offset += size) yield bytes.subarray(offset, offset + size);
 }

@@ -9,6 +9,7 @@ import { lambdaContext } from '#infra/local/lambda-context';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
+import { FakeSourceServer } from './fake-source-server';
 import { FakeVideoProcessor } from './fake-video-processor';
 
 function sqsEvent(body: string, receiveCount = 1): SQSEvent {
@@ -47,7 +48,7 @@ describe('process-upload handler', () => {
     metrics = new Metrics({ namespace: 'idrl-test', serviceName: 'worker' });
     // EMF output is Powertools' concern; these tests assert what was added.
     vi.spyOn(metrics, 'publishStoredMetrics').mockReturnValue(metrics);
-    const service = new UploadProcessingService({ tasks, objects, videos, clock }, { maxReceiveCount: 3 });
+    const service = new UploadProcessingService({ tasks, objects, sources: new FakeSourceServer(objects), videos, clock }, { maxReceiveCount: 3 });
     handler = createProcessUploadHandler({ service, logger: new Logger({ logLevel: 'SILENT' }), metrics });
     await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
     await tasks.create({ ownerId: 'sub-pilot', fileName: 'race.mp4', contentType: 'video/mp4', declaredBytes: 2_000, uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'), keyNonce: 'nonce' });

@@ -8,6 +8,7 @@ import { UploadProcessingService, type ProcessingAttempt } from '#core/upload-pr
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
+import { FakeSourceServer } from './fake-source-server';
 import { FakeVideoProcessor } from './fake-video-processor';
 
 const OUTPUTS = ['processed/1/video.mp4', 'processed/1/thumbnail.jpg'];
@@ -16,6 +17,7 @@ describe('UploadProcessingService', () => {
   let clock: FixedClock;
   let tasks: InMemoryTaskRepository;
   let objects: InMemoryObjectStore;
+  let sources: FakeSourceServer;
   let videos: FakeVideoProcessor;
   let service: UploadProcessingService;
   let workDir: string;
@@ -29,8 +31,9 @@ describe('UploadProcessingService', () => {
     clock = new FixedClock();
     tasks = new InMemoryTaskRepository(() => clock.now());
     objects = new InMemoryObjectStore(() => clock.now());
+    sources = new FakeSourceServer(objects);
     videos = new FakeVideoProcessor();
-    service = new UploadProcessingService({ tasks, objects, videos, clock }, { maxReceiveCount: 3 });
+    service = new UploadProcessingService({ tasks, objects, sources, videos, clock }, { maxReceiveCount: 3 });
     workDir = await mkdtemp(join(tmpdir(), 'worker-unit-'));
     await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
     task = await tasks.create({
@@ -48,7 +51,7 @@ describe('UploadProcessingService', () => {
     await rm(workDir, { recursive: true, force: true });
   });
 
-  it('edits an upload, stores both outputs under deterministic keys and records the metadata', async () => {
+  it('edits an upload read through the source server, stores both outputs under deterministic keys and records the metadata', async () => {
     // Prepare
     const first = attempt();
     videos.behaviour = () => {
@@ -64,7 +67,8 @@ describe('UploadProcessingService', () => {
     expect(outcome).toEqual({ kind: 'processed', taskId: 1, metadata });
     expect(tasks.tasks.get(1)).toMatchObject({ status: 'processed', processedKey: OUTPUTS[0], thumbnailKey: OUTPUTS[1], processed: metadata });
     expect([...objects.objects.keys()]).toEqual(['uploads/1/nonce', ...OUTPUTS]);
-    expect(videos.calls).toEqual([{ source: join(workDir, 'source'), workDir, deadline: first.deadline }]);
+    expect(videos.calls).toEqual([{ source: 'http://127.0.0.1:9/uploads%2F1%2Fnonce', workDir, deadline: first.deadline }]);
+    expect({ served: sources.served, open: sources.open }).toEqual({ served: ['uploads/1/nonce'], open: 0 });
   });
 
   it('acknowledges a duplicate of an already processed upload without editing again', async () => {
@@ -143,6 +147,41 @@ describe('UploadProcessingService', () => {
     expect(outcome).toEqual({ kind: 'failed', taskId: 1, reason: 'The file contains only audio; a video stream is required.', permanent: true });
     expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: 'The file contains only audio; a video stream is required.' });
     expect([...objects.objects.keys()]).toEqual(['uploads/1/nonce']);
+    expect(sources.open).toBe(0);
+  });
+
+  it('retries instead of failing the task when storage broke the read that ffmpeg judged', async () => {
+    // Prepare: S3 dropped the connection mid-read; ffmpeg took the cut-off file for a broken video.
+    const storage = new Error('read ECONNRESET');
+    videos.behaviour = () => {
+      sources.failure = storage;
+      return Promise.reject(new PermanentProcessingError('The video could not be decoded (Invalid data found when processing input).'));
+    };
+
+    // Act
+    const handled = service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    await expect(handled).rejects.toBe(storage);
+    expect(tasks.tasks.get(1)?.status).toBe('uploaded');
+    expect(sources.open).toBe(0);
+  });
+
+  it('does not publish an edit that succeeded over a read storage broke', async () => {
+    // Prepare: ffmpeg took the early end of the read for the end of the file and finished.
+    const storage = new Error('read ECONNRESET');
+    videos.behaviour = () => {
+      sources.failure = storage;
+      return Promise.resolve();
+    };
+
+    // Act
+    const handled = service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    await expect(handled).rejects.toBe(storage);
+    expect(tasks.tasks.get(1)?.status).toBe('uploaded');
+    expect([...objects.objects.keys()]).toEqual(['uploads/1/nonce']);
   });
 
   it('releases the task and rethrows a transient error so the redelivery can claim it at once', async () => {
@@ -189,12 +228,12 @@ describe('UploadProcessingService', () => {
   });
 
   it('acknowledges a transient failure caused by the task being deleted under it', async () => {
-    // Prepare: the owner deletes the task (row and upload) just as the download starts.
-    const download = objects.download.bind(objects);
-    objects.download = async (key, path) => {
+    // Prepare: the owner deletes the task (row and upload) just as the worker starts reading it.
+    const serve = sources.serve.bind(sources);
+    sources.serve = async (key) => {
       await tasks.deleteForOwner(1, 'sub-pilot');
       await objects.deleteMany([key]);
-      return download(key, path);
+      return serve(key);
     };
 
     // Act

@@ -1,0 +1,29 @@
+import type { ObjectStore, ServedSource, SourceServer } from '#core/ports';
+
+/**
+ * A SourceServer that serves nothing: its URL names the key, bytesSent is the object's size, and
+ * `failure` simulates a storage error met while ffmpeg read. Counts sources still open.
+ */
+export class FakeSourceServer implements SourceServer {
+  readonly served: string[] = [];
+  open = 0;
+  failure: Error | undefined;
+
+  constructor(private readonly objects: ObjectStore) {}
+
+  async serve(key: string): Promise<ServedSource> {
+    const size = await this.objects.head(key);
+    if (size === null) throw new Error(`No object ${key}`);
+    this.served.push(key);
+    this.open += 1;
+    return {
+      url: `http://127.0.0.1:9/${encodeURIComponent(key)}`,
+      bytesSent: () => size,
+      failure: () => this.failure,
+      close: () => {
+        this.open -= 1;
+        return Promise.resolve();
+      },
+    };
+  }
+}
