@@ -3,6 +3,8 @@ import { defineConfig } from 'vitest/config';
 // One `npm test` runs every tier; each tier is a project so services start only where needed.
 export default defineConfig({
   test: {
+    // Handlers log JSON for CloudWatch; in a test run that is noise. Set POWERTOOLS_LOG_LEVEL=DEBUG to see it.
+    env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       { extends: true, test: { name: 'infra', include: ['test/infra/**/*.test.ts'], testTimeout: 180_000, hookTimeout: 180_000 } },

@@ -13,6 +13,7 @@ import { LAMBDA_BUNDLING } from '#infra/constructs/lambda-defaults';
 import { routes } from '#functions/routes';
 import { consoleBundle } from '#web/console-bundle.generated';
 import { apiEvent } from '#test/helpers/api-gateway';
+import { sqsEvent } from '#test/helpers/sqs';
 import { round, summarize } from './stats';
 
 const run = promisify(execFile);
@@ -143,21 +144,7 @@ export function benchFunctions(): BenchFunction[] {
       name: 'process-upload',
       entry: 'functions/worker/process-upload.ts',
       // S3's test event: the worker acknowledges and ignores it (init cost without an edit).
-      event: () => ({
-        Records: [
-          {
-            messageId: randomUUID(),
-            receiptHandle: 'bench',
-            body: JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: new Date().toISOString(), Bucket: 'idrl-videos' }),
-            attributes: { ApproximateReceiveCount: '1', SentTimestamp: String(Date.now()), SenderId: 'bench', ApproximateFirstReceiveTimestamp: String(Date.now()) },
-            messageAttributes: {},
-            md5OfBody: '',
-            eventSource: 'aws:sqs',
-            eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:bench',
-            awsRegion: 'us-east-1',
-          },
-        ],
-      }),
+      event: () => sqsEvent(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: new Date().toISOString(), Bucket: 'idrl-videos' })),
     },
     { name: 'expire-uploads', entry: 'functions/ops/expire-uploads.ts', event: () => ({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }) },
   ];

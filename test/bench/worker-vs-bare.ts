@@ -5,13 +5,13 @@
  * drift in the machine's speed hits both sides of a pair alike.
  */
 import { spawn } from 'node:child_process';
-import { createHash, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
+import type { SQSBatchResponse } from 'aws-lambda';
 import { buildEditArgs } from '#adapters/ffmpeg/edit-command';
 import { DEFAULT_LEAGUE_FORMAT } from '#adapters/ffmpeg/league-format';
 import { bytesReadLines } from '#adapters/ffmpeg/probe';
@@ -19,6 +19,7 @@ import { invoke } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
 import { type BackingServices, LOCAL_REGION, ffmpegBinaries, startBackingServices } from '#infra/local/services/backing';
 import { storedObjectNotification } from '#infra/local/services/s3';
+import { sqsEvent } from '#test/helpers/sqs';
 import { samplePeakChildMemory } from './memory';
 import { round, summarize, type Summary } from './stats';
 
@@ -74,25 +75,6 @@ function bareFfmpeg(ffmpeg: string, source: string, outDir: string): Promise<num
       }
     });
   });
-}
-
-function sqsEvent(body: string): SQSEvent {
-  const now = String(Date.now());
-  return {
-    Records: [
-      {
-        messageId: randomUUID(),
-        receiptHandle: randomUUID(),
-        body,
-        attributes: { ApproximateReceiveCount: '1', SentTimestamp: now, SenderId: 'bench', ApproximateFirstReceiveTimestamp: now },
-        messageAttributes: {},
-        md5OfBody: createHash('md5').update(body).digest('hex'),
-        eventSource: 'aws:sqs',
-        eventSourceARN: `arn:aws:sqs:${LOCAL_REGION}:000000000000:bench`,
-        awsRegion: LOCAL_REGION,
-      },
-    ],
-  };
 }
 
 /**

@@ -57,6 +57,16 @@ const longPattern = ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duratio
 describe('FfmpegVideoProcessor', () => {
   let dir: string;
   let logo: Buffer;
+  let encodedLongSource: Promise<string> | undefined;
+
+  function longSource(): Promise<string> {
+    encodedLongSource ??= (async () => {
+      const path = join(dir, 'long-encoded.mp4');
+      await ffmpeg([...longPattern, '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '3M', '-c:a', 'aac', path]);
+      return path;
+    })();
+    return encodedLongSource;
+  }
 
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'worker-ffmpeg-'));
@@ -127,7 +137,8 @@ describe('FfmpegVideoProcessor', () => {
       // Prepare: 16 s of 120 s is 13 % of the bytes; socket read-ahead adds a few MB per connection ffmpeg drops.
       const workDir = await mkdtemp(join(dir, 'long-'));
       const source = join(workDir, 'long.mp4');
-      await ffmpeg([...longPattern, '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '3M', '-c:a', 'aac', ...movflags, source]);
+      // Encoded once for both layouts (the encode is most of this test's time); each layout is a stream copy.
+      await ffmpeg(['-i', await longSource(), '-c', 'copy', ...movflags, source]);
       const boxes = await topLevelBoxes(source);
       const { size } = await stat(source);
 
@@ -168,11 +179,12 @@ describe('FfmpegVideoProcessor', () => {
     // Prepare
     const landscape = VALID_FIXTURES[0];
     if (!landscape) throw new Error('no landscape fixture');
+    const source = await generateValidFixture(dir, landscape);
     const workDir = await mkdtemp(join(dir, 'timeout-'));
     const startedAt = Date.now();
 
     // Act
-    const edit = editFromBucket(join(dir, landscape.file), workDir, { deadline: new Date(Date.now() + 700) });
+    const edit = editFromBucket(source, workDir, { deadline: new Date(Date.now() + 700) });
 
     // Assess
     await expect(edit).rejects.toThrow(ProcessingTimeoutError);

@@ -89,8 +89,10 @@ export const VALID_FIXTURES: ValidFixture[] = [
   },
 ];
 
+/** Generates the fixture into `dir` once; later calls (another test of the same file) reuse it. */
 export async function generateValidFixture(dir: string, fixture: ValidFixture): Promise<string> {
   const path = join(dir, fixture.file);
+  if (await stat(path).then(() => true, () => false)) return path;
   if (fixture.file === 'portrait.mp4') {
     const plain = join(dir, 'portrait-unrotated.mp4');
     await ffmpeg([...fixture.ffmpegArgs, plain]);

@@ -16,6 +16,7 @@ import type { Caller, Task } from '#core/task';
 import { handler } from '#functions/worker/process-upload';
 import { lambdaContext } from '#infra/local/lambda-context';
 import { generateValidFixture, INVALID_FIXTURES, VALID_FIXTURES } from './worker-media';
+import { sqsEvent as sqsEventOf } from '#test/helpers/sqs';
 
 const { bucket } = storageConfig();
 const repository = taskRepository();
@@ -40,21 +41,7 @@ function sqsEvent(key: string, size: number, receiveCount = 1): SQSEvent {
       },
     ],
   });
-  return {
-    Records: [
-      {
-        messageId: randomUUID(),
-        receiptHandle: 'receipt',
-        body,
-        attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'S3', ApproximateFirstReceiveTimestamp: '0' },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:uploads',
-        awsRegion: 'us-east-1',
-      },
-    ],
-  };
+  return sqsEventOf(body, { receiveCount });
 }
 
 function deliver(event: SQSEvent, timeoutSeconds = 180): Promise<SQSBatchResponse> {

@@ -8,26 +8,13 @@ import { createProcessUploadHandler } from '#functions/worker/process-upload-han
 import { lambdaContext } from '#infra/local/lambda-context';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
+import { sqsEvent as sqsEventOf } from '#test/helpers/sqs';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
 import { FakeSourceServer } from './fake-source-server';
 import { FakeVideoProcessor } from './fake-video-processor';
 
 function sqsEvent(body: string, receiveCount = 1): SQSEvent {
-  return {
-    Records: [
-      {
-        messageId: 'message-1',
-        receiptHandle: 'receipt',
-        body,
-        attributes: { ApproximateReceiveCount: String(receiveCount), SentTimestamp: '0', SenderId: 'S3', ApproximateFirstReceiveTimestamp: '0' },
-        messageAttributes: {},
-        md5OfBody: '',
-        eventSource: 'aws:sqs',
-        eventSourceARN: 'arn:aws:sqs:us-east-1:000000000000:uploads',
-        awsRegion: 'us-east-1',
-      },
-    ],
-  };
+  return sqsEventOf(body, { receiveCount, messageId: 'message-1' });
 }
 
 const created = (key: string) => JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Post', s3: { object: { key, size: 2_000 } } }] });
