@@ -79,7 +79,12 @@ async function main(): Promise<void> {
   await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
 
   const ratio = worker.ratio.median;
-  const worstP95 = Math.max(...stack.load.map((row) => row.p95Ms));
+  // Worst endpoint per concurrency level: locally one process serves every connection, so high
+  // levels measure its queue; on Lambda each concurrent request gets its own instance.
+  const worstP95ByLevel = [...new Set(stack.load.map((row) => row.connections))].map((connections) => ({
+    connections,
+    p95Ms: Math.max(...stack.load.filter((row) => row.connections === connections).map((row) => row.p95Ms)),
+  }));
   const biggestApi = Math.max(...apiFunctions.map((fn) => fn.bundleKiB));
   const slowestCold = Math.max(...functions.map((fn) => fn.coldInitMs));
   log('\nSummary');
@@ -92,7 +97,7 @@ async function main(): Promise<void> {
       ['peak ffmpeg memory MiB (worker / bare)', `${worker.peakFfmpegMiB.worker} / ${worker.peakFfmpegMiB.bare}`, '', ''],
       ['source bytes read (worker / bare / file)', `${worker.sourceBytesRead.worker} / ${worker.sourceBytesRead.bare} / ${worker.sourceBytesRead.sourceFileBytes}`, '', ''],
       ['upload last byte → processed, s (median)', `${round(stack.uploadToProcessedSeconds.median)} (min ${round(stack.uploadToProcessedSeconds.min)}, max ${round(stack.uploadToProcessedSeconds.max)})`, '', ''],
-      ['API p95, worst endpoint × connections (ms)', worstP95, `≤ ${GOALS.apiP95Ms}`, verdict(worstP95 <= GOALS.apiP95Ms)],
+      ...worstP95ByLevel.map(({ connections, p95Ms }) => [`API p95 ms, worst endpoint, ${connections} connection(s)`, p95Ms, `≤ ${GOALS.apiP95Ms}`, verdict(p95Ms <= GOALS.apiP95Ms)]),
       ['largest API bundle (KiB)', biggestApi, `≤ ${GOALS.apiBundleKiB}`, verdict(biggestApi <= GOALS.apiBundleKiB)],
       ['slowest cold init (ms)', slowestCold, `≤ ${GOALS.coldInitMs}`, verdict(slowestCold <= GOALS.coldInitMs)],
       ['cost per processed video (USD)', cost.perVideo.total.toFixed(6), '', ''],
