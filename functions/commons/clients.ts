@@ -19,8 +19,9 @@ export function createPool(config: DatabaseConfig): pg.Pool {
   const common = { max: 1, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 60_000, statement_timeout: 15_000 };
   const pool = config.kind === 'url' ? new pg.Pool({ ...common, connectionString: config.connectionString }) : iamPool(config, common);
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
-  pool.on('error', (error) => {
-    logger.warn('Idle PostgreSQL connection closed', { error });
+  pool.on('error', (error: Error & { code?: string }) => {
+    // Not the error object itself: pg attaches its client (connection parameters included) to it.
+    logger.warn('Idle PostgreSQL connection closed', { error: { name: error.name, message: error.message, code: error.code } });
   });
   return pool;
 }
