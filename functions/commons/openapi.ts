@@ -2,8 +2,7 @@
  * The OpenAPI 3.1 document, generated from the route table and the zod schemas that validate
  * requests, so it cannot drift from what the handlers accept.
  */
-// A namespace import lets esbuild tree-shake zod (a named `z` import bundles all of it, ~450 KB).
-import * as z from 'zod';
+import * as z from '#core/zod';
 import {
   createdTaskResponse,
   createTaskRequest,
@@ -22,11 +21,11 @@ import {
 import { routes } from '#functions/routes';
 
 interface RouteSchemas {
-  body?: z.ZodType;
-  query?: z.ZodObject;
-  params?: z.ZodObject;
+  body?: z.ZodMiniType;
+  query?: z.ZodMiniObject;
+  params?: z.ZodMiniObject;
   /** Success status → response schema (undefined: no body). */
-  responses: Record<number, z.ZodType | undefined>;
+  responses: Record<number, z.ZodMiniType | undefined>;
   /** Error statuses this route can answer besides 500. */
   errors: number[];
 }
@@ -50,7 +49,7 @@ const routeSchemas = {
   'get-task': { params: taskIdParameters, responses: { 200: taskResponse }, errors: [400, ...AUTH_ERRORS, 404] },
   'delete-task': { params: taskIdParameters, responses: { 204: undefined }, errors: [400, ...AUTH_ERRORS, 404] },
   health: { responses: { 200: healthResponse, 503: healthResponse }, errors: [] },
-  openapi: { responses: { 200: z.object({ openapi: z.string() }).loose() }, errors: [] },
+  openapi: { responses: { 200: z.looseObject({ openapi: z.string() }) }, errors: [] },
 } satisfies Record<ApiRoute['name'], RouteSchemas>;
 
 const ERROR_DESCRIPTIONS: Record<number, string> = {
@@ -64,14 +63,14 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
 
 type JsonSchema = Record<string, unknown>;
 
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonSchema {
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
   // The document declares its dialect once (OpenAPI 3.1 = JSON Schema 2020-12), not per schema.
   const generated: JsonSchema = z.toJSONSchema(schema, { io, unrepresentable: 'any' });
   delete generated.$schema;
   return generated;
 }
 
-function parameters(schema: z.ZodObject | undefined, location: 'query' | 'path'): JsonSchema[] {
+function parameters(schema: z.ZodMiniObject | undefined, location: 'query' | 'path'): JsonSchema[] {
   if (schema === undefined) return [];
   const { properties = {}, required = [] } = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
   return Object.entries(properties).map(([name, property]) => ({ name, in: location, required: location === 'path' || required.includes(name), schema: property }));

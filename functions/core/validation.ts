@@ -1,4 +1,4 @@
-import type { z } from 'zod';
+import type * as z from './zod';
 import { ValidationError, type FieldError } from './errors';
 
 function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
@@ -10,7 +10,7 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
 }
 
 /** Parses untrusted input; failures become one ValidationError listing every field at fault. */
-export function parseInput<Schema extends z.ZodType>(schema: Schema, input: unknown, message = 'Invalid request'): z.output<Schema> {
+export function parseInput<Schema extends z.ZodMiniType>(schema: Schema, input: unknown, message = 'Invalid request'): z.output<Schema> {
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(message, fieldErrors(result.error.issues));
   return result.data;

@@ -1,7 +1,7 @@
 /**
  * The body of an SQS message from an S3 bucket notification, parsed. Pure.
  */
-import { z } from 'zod';
+import * as z from '#core/zod';
 import type { UploadedObject } from '#core/upload-processing';
 import { UPLOADS_PREFIX } from '#core/task';
 
@@ -19,7 +19,7 @@ const eventSchema = z.object({
   Records: z.array(
     z.object({
       eventName: z.string(),
-      s3: z.object({ object: z.object({ key: z.string(), size: z.number().int().nonnegative().optional() }) }),
+      s3: z.object({ object: z.object({ key: z.string(), size: z.optional(z.int().check(z.nonnegative())) }) }),
     }),
   ),
 });

@@ -18,6 +18,17 @@ const ESM_REQUIRE_BANNER =
   "import { createRequire as topLevelCreateRequire } from 'node:module'; const require = topLevelCreateRequire(import.meta.url);";
 
 /**
+ * Module substitutions of the Lambda bundles only (tests and the local stack run the sources with the
+ * real modules). Lambda always provides the role's credentials in the environment, so the SDK's
+ * default provider chain (SSO, INI, process, web identity, instance metadata and the STS/SSO clients
+ * they pull: ≈ 120 KiB per bundle) is replaced by the environment provider alone (docs/infra.md,
+ * "Bundles under 500 KiB").
+ */
+export const LAMBDA_MODULE_ALIASES: Record<string, string> = {
+  '@aws-sdk/credential-provider-node': fromRoot('functions/commons/env-credentials.ts'),
+};
+
+/**
  * esbuild options of every function bundle, exported so the benchmarks measure exactly the bundles
  * CDK deploys. Bundle everything, the SDK included (see FunctionWithLogGroup); pg's optional native
  * binding is never used.
@@ -30,6 +41,8 @@ export const LAMBDA_BUNDLING = {
   sourceMap: true,
   sourcesContent: false,
   externalModules: ['pg-native'],
+  // CDK's BundlingOptions have no `alias`; each entry becomes `--alias:<module>=<path>`.
+  esbuildArgs: { '--alias': Object.entries(LAMBDA_MODULE_ALIASES).map(([module, path]) => `${module}=${path}`) },
 };
 
 /** Memory of every function that does not choose its own (the worker does). */

@@ -8,11 +8,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdir, stat, writeFile } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { build } from 'esbuild';
-import { LAMBDA_BUNDLING } from '#infra/constructs/lambda-defaults';
 import { routes } from '#functions/routes';
 import { consoleBundle } from '#web/console-bundle.generated';
 import { apiEvent } from '#test/helpers/api-gateway';
+import { bundleLikeCdk } from '#test/helpers/lambda-bundle';
 import { sqsEvent } from '#test/helpers/sqs';
 import { round, summarize } from './stats';
 
@@ -58,21 +57,7 @@ export interface BenchFunction {
 
 async function bundle(fn: BenchFunction, outDir: string): Promise<{ file: string; bytes: number }> {
   const file = join(outDir, fn.name, 'index.mjs');
-  await build({
-    entryPoints: [resolve(fn.entry)],
-    outfile: file,
-    bundle: true,
-    platform: 'node',
-    format: 'esm',
-    target: LAMBDA_BUNDLING.target,
-    mainFields: LAMBDA_BUNDLING.mainFields,
-    banner: { js: LAMBDA_BUNDLING.banner },
-    minify: LAMBDA_BUNDLING.minify,
-    sourcemap: LAMBDA_BUNDLING.sourceMap ? 'external' : false,
-    sourcesContent: LAMBDA_BUNDLING.sourcesContent,
-    external: LAMBDA_BUNDLING.externalModules,
-    logLevel: 'error',
-  });
+  await bundleLikeCdk(fn.entry, file);
   return { file, bytes: (await stat(file)).size };
 }
 

@@ -10,6 +10,12 @@ import { fromRoot } from '#infra/paths';
 /** Lambda's limit on a function's unzipped code plus all its layers. */
 const LAMBDA_UNZIPPED_LIMIT_BYTES = 262_144_000;
 
+/** The project's bundle-size goal (docs/performance.md). */
+const BUNDLE_GOAL_BYTES = 500 * 1024;
+
+/** Log texts of the SDK's default credential chain and its providers other than the environment one. */
+const CHAIN_PROVIDERS = /@aws-sdk\/credential-provider-(?:node|ini|sso|process|web-identity|http|login) - \w+/g;
+
 interface Resource {
   Type: string;
   Properties: Record<string, unknown> & { Code?: { S3Key?: string }; Content?: { S3Key?: string }; Environment?: { Variables?: Record<string, unknown> } };
@@ -73,6 +79,14 @@ describe('cdk synth (cdk.json)', () => {
       expect(code.startsWith("import { createRequire as topLevelCreateRequire } from 'node:module';")).toBe(true);
       // Bundled, not resolved from the runtime: no bare import of an SDK package survives.
       expect({ id, sdkImports: code.match(/from\s*"@aws-sdk\/[^"]+"/g) ?? [] }).toEqual({ id, sdkImports: [] });
+    }
+  });
+
+  it('keeps every function bundle within the 500 KiB goal, with the environment as the only credential source', () => {
+    for (const [id, fn] of ourFunctions()) {
+      const code = readFileSync(path.join(assetDir(fn), 'index.mjs'));
+      const chainProviders = [...new Set(code.toString('utf8').match(CHAIN_PROVIDERS) ?? [])];
+      expect({ id, chainProviders, withinGoal: code.length <= BUNDLE_GOAL_BYTES }).toEqual({ id, chainProviders: [], withinGoal: true });
     }
   });
 

@@ -2,29 +2,29 @@
  * ffprobe's JSON, reduced to what the worker decides on. Parsing is pure (unit-tested with captured
  * shapes); running ffprobe lives in processor.ts.
  */
-import { z } from 'zod';
+import * as z from '#core/zod';
 
-const numeric = z.union([z.string(), z.number()]).transform((value) => Number(value));
+const numeric = z.pipe(z.union([z.string(), z.number()]), z.transform((value) => Number(value)));
 
 const probeStreamSchema = z.object({
   index: z.number(),
-  codec_type: z.string().optional(),
-  codec_name: z.string().optional(),
-  width: z.number().optional(),
-  height: z.number().optional(),
-  duration: numeric.optional(),
-  nb_frames: numeric.optional(),
-  disposition: z.object({ attached_pic: z.number().optional() }).partial().optional(),
+  codec_type: z.optional(z.string()),
+  codec_name: z.optional(z.string()),
+  width: z.optional(z.number()),
+  height: z.optional(z.number()),
+  duration: z.optional(numeric),
+  nb_frames: z.optional(numeric),
+  disposition: z.optional(z.object({ attached_pic: z.optional(z.number()) })),
 });
 
 const probeSchema = z.object({
-  streams: z.array(probeStreamSchema).default([]),
-  format: z
-    .object({
-      format_name: z.string().optional(),
-      duration: numeric.optional(),
-    })
-    .optional(),
+  streams: z._default(z.array(probeStreamSchema), []),
+  format: z.optional(
+    z.object({
+      format_name: z.optional(z.string()),
+      duration: z.optional(numeric),
+    }),
+  ),
 });
 
 export interface ProbedStream {
