@@ -5,7 +5,7 @@
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { ConflictError, DomainError, PayloadTooLargeError, UnauthorizedError, ValidationError, type FieldError } from '#core/errors';
+import { DomainError, FieldErrorsError, PayloadTooLargeError, UnauthorizedError, ValidationError, type FieldError } from '#core/errors';
 import type { Caller } from '#core/task';
 import { logger } from '#commons/logger';
 
@@ -94,7 +94,7 @@ export function httpJsonApi(options: Partial<HttpJsonApiOptions> = {}): Middlewa
     const { error } = request;
     if (error instanceof DomainError) {
       if (error.statusCode >= 500) logger.warn('Dependency unavailable', { error });
-      const fields = error instanceof ValidationError || error instanceof ConflictError ? error.errors : [];
+      const fields = error instanceof FieldErrorsError ? error.errors : [];
       request.response = jsonResponse(error.statusCode, errorBody(error.message, fields));
       return;
     }

@@ -15,9 +15,8 @@ export abstract class DomainError extends Error {
   }
 }
 
-/** 400: the request is malformed or fails validation. */
-export class ValidationError extends DomainError {
-  readonly statusCode = 400;
+/** A domain error that can say which request fields were wrong (the response's `errors`). */
+export abstract class FieldErrorsError extends DomainError {
   constructor(
     message: string,
     readonly errors: FieldError[] = [],
@@ -25,6 +24,11 @@ export class ValidationError extends DomainError {
   ) {
     super(message, options);
   }
+}
+
+/** 400: the request is malformed or fails validation. */
+export class ValidationError extends FieldErrorsError {
+  readonly statusCode = 400;
 }
 
 /** 401: no credentials, bad credentials or an invalid token. The message never says which. */
@@ -38,15 +42,8 @@ export class NotFoundError extends DomainError {
 }
 
 /** 409: a unique value is already taken, or a state conflict. */
-export class ConflictError extends DomainError {
+export class ConflictError extends FieldErrorsError {
   readonly statusCode = 409;
-  constructor(
-    message: string,
-    readonly errors: FieldError[] = [],
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-  }
 }
 
 /** 413: a declared upload or a request body is larger than allowed. */
