@@ -32,3 +32,9 @@ export const routes = [
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteName = (typeof routes)[number]['name'];
+
+/**
+ * How long API Gateway reuses the authorizer's answer for one Authorization header. The CDK API
+ * construct configures it and the local gateway applies it, so both run the authorizer equally often.
+ */
+export const AUTHORIZER_CACHE_TTL_SECONDS = 300;

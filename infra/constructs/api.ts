@@ -6,7 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/task';
-import { routes, type RouteDefinition, type RouteName } from '#functions/routes';
+import { AUTHORIZER_CACHE_TTL_SECONDS, routes, type RouteDefinition, type RouteName } from '#functions/routes';
 import type { Database } from './database';
 import type { Identity, IdentityAdminAction } from './identity';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
@@ -56,7 +56,7 @@ export interface ApiProps {
   readonly throttlingRateLimit?: number;
   /** @default 100 requests */
   readonly throttlingBurstLimit?: number;
-  /** How long API Gateway caches an authorizer answer per token. @default Duration.minutes(5) */
+  /** How long API Gateway caches an authorizer answer per token. @default Duration.seconds(AUTHORIZER_CACHE_TTL_SECONDS), 5 minutes */
   readonly authorizerCacheTtl?: Duration;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
@@ -109,7 +109,7 @@ export class Api extends Construct {
     const authorizer = new HttpLambdaAuthorizer('CognitoAccessToken', this.authorizerFunction, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: ['$request.header.Authorization'],
-      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.minutes(5),
+      resultsCacheTtl: props.authorizerCacheTtl ?? Duration.seconds(AUTHORIZER_CACHE_TTL_SECONDS),
     });
 
     const functions = new Map<RouteName, FunctionWithLogGroup>();

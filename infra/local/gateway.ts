@@ -30,7 +30,11 @@ export type ApiHandler = (event: GatewayEvent, context: Context) => Promise<ApiR
 export type AuthorizerHandler = (
   event: APIGatewayRequestAuthorizerEventV2,
   context: Context,
-) => Promise<APIGatewaySimpleAuthorizerResult & { context?: Record<string, unknown> }>;
+) => Promise<AuthorizerResult>;
+type AuthorizerResult = APIGatewaySimpleAuthorizerResult & { context?: Record<string, unknown> };
+
+/** Bound on cached authorizer answers (API Gateway's own cache is per token as well). */
+const AUTHORIZER_CACHE_MAX_ENTRIES = 1000;
 
 export interface GatewayRoute {
   definition: RouteDefinition;
@@ -46,6 +50,8 @@ export interface GatewayOptions {
   corsOrigins: string[];
   /** Lambda timeout of the route functions and the authorizer. */
   functionTimeoutSeconds: number;
+  /** Reuse the authorizer's answer for the same Authorization header this long, as API Gateway does. @default 0 (no cache) */
+  authorizerCacheTtlSeconds?: number;
   onError: (error: unknown, routeKey: string) => void;
 }
 
@@ -259,10 +265,28 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
   const allowedOrigins = new Set(options.corsOrigins);
   const fn = (name: string): LocalFunction => ({ name, region: options.region, timeoutSeconds: options.functionTimeoutSeconds, memoryMb: 512 });
 
+  const cacheTtlMs = (options.authorizerCacheTtlSeconds ?? 0) * 1000;
+  /** Answers by identity source (the Authorization header), in insertion order so the oldest go first. */
+  const authorizerCache = new Map<string, { result: AuthorizerResult; expiresAt: number }>();
+
+  async function authorizerResult(event: APIGatewayProxyEventV2, identity: string): Promise<AuthorizerResult> {
+    const cached = authorizerCache.get(identity);
+    if (cached !== undefined && cached.expiresAt > Date.now()) return cached.result;
+    const result = await invoke(fn('authorizer'), (context) => options.authorizer(toAuthorizerEvent(event, options.region), context));
+    if (cacheTtlMs > 0) {
+      authorizerCache.delete(identity);
+      authorizerCache.set(identity, { result, expiresAt: Date.now() + cacheTtlMs });
+      // Tokens rotate hourly: keep the map from growing for the life of a long-running stack.
+      if (authorizerCache.size > AUTHORIZER_CACHE_MAX_ENTRIES) authorizerCache.delete(authorizerCache.keys().next().value ?? identity);
+    }
+    return result;
+  }
+
   async function authorize(event: APIGatewayProxyEventV2): Promise<{ denied: HttpResponse } | { context: Record<string, unknown> }> {
     // The identity source must be present and non-empty, or API Gateway answers without calling the authorizer.
-    if (!event.headers.authorization) return { denied: gatewayMessage(401, 'Unauthorized') };
-    const result = await invoke(fn('authorizer'), (context) => options.authorizer(toAuthorizerEvent(event, options.region), context));
+    const identity = event.headers.authorization;
+    if (!identity) return { denied: gatewayMessage(401, 'Unauthorized') };
+    const result = await authorizerResult(event, identity);
     return result.isAuthorized ? { context: result.context ?? {} } : { denied: gatewayMessage(403, 'Forbidden') };
   }
 

@@ -10,7 +10,7 @@ import type { Context, S3Event, ScheduledEvent } from 'aws-lambda';
 import type PgBoss from 'pg-boss';
 import type { TaskRepository } from '#core/ports';
 import { UPLOADS_PREFIX } from '#core/task';
-import { routes } from '#functions/routes';
+import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '#functions/routes';
 import { type ApiHandler, type AuthorizerHandler, type Gateway, type GatewayRoute, startGateway } from './gateway';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { type SqsBatchHandler, type SqsQueue, createSqsQueue, startBoss } from './queue';
@@ -220,6 +220,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       authorizer,
       corsOrigins: extraOrigins,
       functionTimeoutSeconds: API_TIMEOUT_SECONDS,
+      authorizerCacheTtlSeconds: AUTHORIZER_CACHE_TTL_SECONDS,
       onError: (error, routeKey) => {
         options.log(`${routeKey}: ${describeError(error)}`);
       },

@@ -143,3 +143,41 @@ describe('local API gateway', () => {
     expect([other.status, other.headers.get('access-control-allow-origin')]).toEqual([204, null]);
   });
 });
+
+describe('local API gateway with an authorizer cache', () => {
+  it('reuses the authorizer answer per Authorization header until the TTL passes, as API Gateway does', async () => {
+    // Prepare
+    let calls = 0;
+    const counting: AuthorizerHandler = async (event, context) => {
+      calls += 1;
+      return authorizer(event, context);
+    };
+    const cached = await startGateway({
+      port: await freePort(),
+      region: 'us-east-1',
+      authorizer: counting,
+      corsOrigins: [],
+      functionTimeoutSeconds: 1,
+      authorizerCacheTtlSeconds: 1,
+      onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
+      routes: [route({ name: 'list-tasks', method: 'GET', path: '/api/tasks', auth: true }, () => ({ statusCode: 200, body: '[]' }))],
+    });
+    const get = (token: string): Promise<number> => fetch(`${cached.url}/api/tasks`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.status);
+
+    try {
+      // Act
+      const first = [await get('good'), await get('good'), await get('bad'), await get('bad')];
+      const callsWithinTtl = calls;
+      await new Promise((done) => setTimeout(done, 1_100));
+      const afterTtl = await get('good');
+
+      // Assess
+      expect(first).toEqual([200, 200, 403, 403]);
+      expect(callsWithinTtl).toBe(2);
+      expect(afterTtl).toBe(200);
+      expect(calls).toBe(3);
+    } finally {
+      await cached.stop();
+    }
+  });
+});
