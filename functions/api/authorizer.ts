@@ -2,6 +2,7 @@ import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWith
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { AccessTokenVerifier } from '#adapters/cognito/token-verifier';
+import { UnauthorizedError } from '#core/errors';
 import { authorizerConfig } from '#commons/config';
 import type { AuthorizerContext } from '#commons/http';
 import { logger } from '#commons/logger';
@@ -38,8 +39,11 @@ export const handler = middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResul
       const caller = await verifier.verify(token);
       return { isAuthorized: true, context: { sub: caller.sub, username: caller.username } };
     } catch (error) {
+      // The keys could not be fetched: failing the invocation makes API Gateway answer 500 and cache
+      // nothing, where an empty context would be cached as a 401 for a valid token.
+      if (!(error instanceof UnauthorizedError)) throw error;
       // aws-jwt-verify's error classes say what failed (JwtExpiredError, JwtInvalidIssuerError...).
-      logger.info('Token rejected', { reason: error instanceof Error && error.cause instanceof Error ? error.cause.constructor.name : 'unknown' });
+      logger.info('Token rejected', { reason: error.cause instanceof Error ? error.cause.constructor.name : 'unknown' });
       return UNAUTHENTICATED;
     }
   });

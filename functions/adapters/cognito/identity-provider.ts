@@ -70,7 +70,10 @@ export class CognitoIdentityProvider implements IdentityProvider {
       await this.client.send(new AdminConfirmSignUpCommand({ UserPoolId: this.userPoolId, Username: input.username }));
     } catch (error) {
       // An unconfirmed user could never log in, yet would hold the username: undo the sign-up so a retry works.
-      await this.client.send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: input.username }));
+      await this.client.send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: input.username })).catch((undoError: unknown) => {
+        // Both reach the 500 log: the username stays held until someone deletes that user.
+        throw new AggregateError([error, undoError], `Sign-up of ${input.username} could not be confirmed nor undone`);
+      });
       throw error;
     }
     return { sub };

@@ -1,9 +1,9 @@
 import { JwtVerifier } from 'aws-jwt-verify';
 import { validateCognitoJwtFields } from 'aws-jwt-verify/cognito-verifier';
-import { NonRetryableFetchError } from 'aws-jwt-verify/error';
+import { FetchError, NonRetryableFetchError } from 'aws-jwt-verify/error';
 import type { Fetcher } from 'aws-jwt-verify/https';
 import { SimpleJwksCache } from 'aws-jwt-verify/jwk';
-import { UnauthorizedError } from '#core/errors';
+import { ServiceUnavailableError, UnauthorizedError } from '#core/errors';
 import type { Caller } from '#core/task';
 
 /**
@@ -15,7 +15,13 @@ export class JwksFetcher implements Fetcher {
   constructor(private readonly timeoutMs = 3_000) {}
 
   async fetch(uri: string): Promise<ArrayBuffer> {
-    const response = await fetch(uri, { signal: AbortSignal.timeout(this.timeoutMs) });
+    let response: Response;
+    try {
+      response = await fetch(uri, { signal: AbortSignal.timeout(this.timeoutMs) });
+    } catch (error) {
+      // Network failures and timeouts in aws-jwt-verify's own terms, so verify() can tell them from bad tokens.
+      throw new FetchError(uri, error instanceof Error ? error.message : String(error));
+    }
     if (!response.ok) throw new NonRetryableFetchError(uri, `Status code is ${response.status}, expected 200`);
     return response.arrayBuffer();
   }
@@ -51,7 +57,11 @@ export class AccessTokenVerifier {
     );
   }
 
-  /** Throws UnauthorizedError whatever the reason, keeping the reason as `cause` for the log only. */
+  /**
+   * Throws UnauthorizedError for any fault of the token, keeping the reason as `cause` for the log only,
+   * and ServiceUnavailableError when the issuer's keys cannot be fetched: that is our outage, not the
+   * caller's bad token, and must not be answered (and cached) as one.
+   */
   async verify(token: string): Promise<Caller> {
     try {
       const payload = await this.verifier.verify(token);
@@ -59,6 +69,7 @@ export class AccessTokenVerifier {
       if (typeof sub !== 'string' || typeof username !== 'string') throw new Error('Token lacks sub or username');
       return { sub, username };
     } catch (error) {
+      if (error instanceof FetchError) throw new ServiceUnavailableError('The signing keys of the identity provider are unavailable', { cause: error });
       throw new UnauthorizedError('Unauthorized', { cause: error });
     }
   }

@@ -42,6 +42,27 @@ describe('CognitoIdentityProvider.signUp', () => {
     expect((sent[3] as AdminDeleteUserCommand).input).toEqual({ UserPoolId: 'pool-1', Username: 'ace' });
   });
 
+  it('reports both failures when the sign-up can be neither confirmed nor undone', async () => {
+    // Prepare
+    const confirmFailure = new InternalErrorException({ message: 'confirm failed', $metadata: {} });
+    const deleteFailure = new InternalErrorException({ message: 'delete failed', $metadata: {} });
+    const { client } = scriptedClient((command) => {
+      if (command instanceof ListUsersCommand) return { Users: [] };
+      if (command instanceof SignUpCommand) return { UserSub: 'sub-3', UserConfirmed: false };
+      if (command instanceof AdminConfirmSignUpCommand) throw confirmFailure;
+      if (command instanceof AdminDeleteUserCommand) throw deleteFailure;
+      return {};
+    });
+    const provider = new CognitoIdentityProvider(client, 'pool-1', 'client-1');
+
+    // Act
+    const error: unknown = await provider.signUp({ username: 'cat', email: 'cat@example.com', password: 'Secret123' }).catch((thrown: unknown) => thrown);
+
+    // Assess
+    expect(error).toBeInstanceOf(AggregateError);
+    expect((error as AggregateError).errors).toEqual([confirmFailure, deleteFailure]);
+  });
+
   it('confirms the user and returns its sub when every call succeeds', async () => {
     // Prepare
     const { client, sent } = scriptedClient((command) => {
