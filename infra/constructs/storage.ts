@@ -39,6 +39,8 @@ export class Storage extends Construct {
   readonly bucket: s3.Bucket;
   readonly queue: sqs.Queue;
   readonly deadLetterQueue: sqs.Queue;
+  /** The queue's visibility timeout: how long one receive of a message keeps it from the other consumers. */
+  readonly visibilityTimeout: Duration;
 
   constructor(scope: Construct, id: string, props: StorageProps) {
     super(scope, id);
@@ -76,11 +78,12 @@ export class Storage extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
+    this.visibilityTimeout = Duration.seconds(props.workerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR);
     this.queue = new sqs.Queue(this, 'UploadsQueue', {
       // SQS-managed SSE: S3 can publish to it without a customer KMS key policy.
       encryption: sqs.QueueEncryption.SQS_MANAGED,
       enforceSSL: true,
-      visibilityTimeout: Duration.seconds(props.workerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR),
+      visibilityTimeout: this.visibilityTimeout,
       retentionPeriod: Duration.days(4),
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
@@ -102,7 +105,8 @@ export class Storage extends Construct {
 
   /**
    * BUCKET_NAME plus exactly the object actions under exactly the prefixes given. Reads cover HeadObject;
-   * without s3:ListBucket a missing object answers 403 rather than 404, which no function relies on.
+   * without s3:ListBucket a missing object answers 403 rather than 404. The only reader that asks is the
+   * worker's source server, and it handles both alike: the attempt fails and the message is retried.
    */
   objectUse(access: ObjectAccess): ResourceUse {
     return {
