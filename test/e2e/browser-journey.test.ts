@@ -66,6 +66,8 @@ describe('browser journey through the web console', () => {
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
+    // Time flows as usual; a test jumps it forward to outlive the 5-minute download URLs.
+    await page.clock.install();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
       if (message.type() === 'error' && message.text().includes('Content Security Policy')) cspViolations.push(message.text());
@@ -211,6 +213,24 @@ describe('browser journey through the web console', () => {
     expect((await original.body()).length).toBe((await stat(video)).size);
     expect(edited.status()).toBe(200);
     expect(edited.headers()['content-type']).toBe('video/mp4');
+  });
+
+  it('renews the download URLs of a page left open before they expire, and they still work', async () => {
+    // Prepare
+    const taskId = new URL(page.url()).hash.split('/').pop() ?? '';
+    const renewed = page.waitForResponse((response) => response.request().method() === 'GET' && new URL(response.url()).pathname === `/api/tasks/${taskId}`);
+
+    // Act: four minutes later, by the page's clock
+    await page.clock.fastForward('04:00');
+    const response = await renewed;
+
+    // Assess
+    expect(response.status()).toBe(200);
+    const { processed } = (await response.json()) as { processed: { url: string } };
+    const link = page.getByRole('link', { name: 'Download edited video' });
+    await expect.poll(() => link.getAttribute('href')).toBe(processed.url);
+    expect(await link.getAttribute('target')).toBe('_blank');
+    expect((await page.request.get(processed.url)).status()).toBe(200);
   });
 
   it('deletes the task after confirmation, and it is gone', async () => {

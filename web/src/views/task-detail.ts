@@ -34,8 +34,42 @@ export function taskDetailView(context: ViewContext, id: number): View {
   });
   refresh.run();
 
+  // The API's URLs are presigned for 5 minutes, and polling stops once the task is processed: a page
+  // left open renews them before they expire, so its links and player keep working.
+  const renewal = setInterval(() => {
+    if (shown === null || isPending(shown.status)) return;
+    context.api.getTask(id).then(
+      (task) => {
+        renewUrls(body, task);
+      },
+      (error: unknown) => {
+        reportFailure(context, alert, error);
+      },
+    );
+  }, URL_RENEW_MS);
+  const dispose = (): void => {
+    refresh.dispose();
+    clearInterval(renewal);
+  };
+
   const element = h('div', { class: 'detail-page' }, h('nav', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/' }, '← All videos')), heading, alert, body);
-  return { title: `Video ${id}`, element, dispose: refresh.dispose };
+  return { title: `Video ${id}`, element, dispose };
+}
+
+const URL_RENEW_MS = 4 * 60 * 1000;
+
+/** Swaps in fresh URLs without reloading a playing video: the player takes its new one if its source fails. */
+function renewUrls(body: HTMLElement, task: Task): void {
+  const link = (which: string): HTMLAnchorElement | null => body.querySelector<HTMLAnchorElement>(`a[data-url="${which}"]`);
+  const original = link('original');
+  if (original !== null && task.original !== undefined) original.href = task.original.url;
+  const processed = link('processed');
+  if (processed !== null && task.processed !== undefined) processed.href = task.processed.url;
+  const player = body.querySelector<HTMLVideoElement>('video');
+  if (player !== null && task.processed !== undefined) {
+    player.dataset.freshSrc = task.processed.url;
+    if (task.thumbnail !== undefined) player.poster = task.thumbnail.url;
+  }
 }
 
 function details(task: Task): Node[] {
@@ -44,8 +78,7 @@ function details(task: Task): Node[] {
   if (isPending(task.status)) nodes.push(h('p', { class: 'hint' }, 'The edited video appears here when processing is done. This page updates by itself.'));
   if (task.processed !== undefined) {
     const processed = task.processed;
-    nodes.push(
-      h('video', {
+    const player = h('video', {
         id: 'edited-video',
         class: 'player',
         controls: true,
@@ -56,7 +89,17 @@ function details(task: Task): Node[] {
         width: processed.width,
         height: processed.height,
         'aria-label': `Edited video of ${task.fileName}`,
-      }),
+      });
+    player.addEventListener('error', () => {
+      // Its URL expired: resume from the same moment on the one renewUrls left (once per renewal).
+      const fresh = player.dataset.freshSrc;
+      if (fresh === undefined || fresh === player.currentSrc) return;
+      const at = player.currentTime;
+      player.src = fresh;
+      player.currentTime = at;
+    });
+    nodes.push(
+      player,
       h(
         'dl',
         { class: 'facts' },
@@ -69,16 +112,16 @@ function details(task: Task): Node[] {
       ),
     );
   }
+  // Storage is another origin, where browsers ignore `download`: a new tab keeps the console open, and
+  // the URL's Content-Disposition names the file for Save.
+  const downloadLink = (which: string, href: string, label: string): HTMLElement =>
+    h('li', {}, h('a', { href, class: 'button', target: '_blank', rel: 'noopener', 'data-url': which }, label));
   const downloads = [
-    task.original === undefined ? null : h('li', {}, h('a', { href: task.original.url, download: task.fileName, class: 'button' }, 'Download original')),
-    task.processed === undefined ? null : h('li', {}, h('a', { href: task.processed.url, download: editedName(task.fileName), class: 'button' }, 'Download edited video')),
+    task.original === undefined ? null : downloadLink('original', task.original.url, 'Download original'),
+    task.processed === undefined ? null : downloadLink('processed', task.processed.url, 'Download edited video'),
   ].filter((item) => item !== null);
   if (downloads.length > 0) nodes.push(h('ul', { class: 'downloads', 'aria-label': 'Downloads' }, ...downloads));
   return nodes;
-}
-
-function editedName(fileName: string): string {
-  return `${fileName.replace(/\.[^.]*$/, '')}-idrl.mp4`;
 }
 
 /** A modal <dialog>: it traps focus, closes on Escape and returns focus to the button that opened it. */
