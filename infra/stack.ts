@@ -14,7 +14,7 @@ import { WORKER_DEFAULTS, Worker } from './constructs/worker';
 import { ProviderLogGroups } from './provider-log-groups';
 
 /** Connections kept free for PostgreSQL itself (superuser_reserved_connections, rdsadmin), migrations and a psql session. */
-export const DATABASE_CONNECTION_HEADROOM = 10;
+const DATABASE_CONNECTION_HEADROOM = 10;
 
 export interface IdrlStackProps extends StackProps {
   /**
@@ -102,7 +102,7 @@ export class IdrlStack extends Stack {
     });
     // The console is served by the API, so its uploads come from the API's origin.
     this.storage.allowBrowserOrigins([this.api.origin]);
-    this.sweeper = new Sweeper(this, 'Sweeper', { network: this.network, database: this.database, logRetention });
+    this.sweeper = new Sweeper(this, 'Sweeper', { network: this.network, database: this.database, storage: this.storage, logRetention });
     this.alarms = new Alarms(this, 'Alarms', { deadLetterQueue: this.storage.deadLetterQueue, alarmEmail: props.alarmEmail });
 
     Aspects.of(this).add(new ProviderLogGroups(logRetention));

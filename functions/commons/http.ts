@@ -82,7 +82,7 @@ function parseJsonBody(event: ApiEvent, maxBodyBytes: number): unknown {
   return parsed;
 }
 
-export function httpJsonApi(options: Partial<HttpJsonApiOptions> = {}): MiddlewareObj<ParsedApiEvent, JsonResponse> {
+function httpJsonApi(options: Partial<HttpJsonApiOptions> = {}): MiddlewareObj<ParsedApiEvent, JsonResponse> {
   const { maxBodyBytes } = { ...defaults, ...options };
 
   const httpJsonApiBefore: middy.MiddlewareFn<ParsedApiEvent, JsonResponse> = (request) => {

@@ -27,7 +27,7 @@ const eventSchema = z.object({
 export type UploadNotification = { kind: 'test' } | { kind: 'objects'; objects: UploadedObject[] };
 
 /** S3 URL-encodes keys in notifications, with '+' for a space. */
-export function decodeNotificationKey(key: string): string {
+function decodeNotificationKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 

@@ -27,7 +27,7 @@ const READ_TASK_OBJECTS: ObjectAccess = { [UPLOADS_PREFIX]: ['s3:GetObject'], [P
  * Least privilege per route (docs/infra.md, "Per-function IAM"). A route missing here gets no access beyond
  * the database flag of the route table: new routes start with nothing.
  */
-export const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
+const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   signup: { identity: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:AdminDeleteUser', 'cognito-idp:ListUsers'] },
   login: { identity: ['cognito-idp:ListUsers'] },
   refresh: { identity: [] },

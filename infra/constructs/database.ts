@@ -8,7 +8,7 @@ import { FunctionWithLogGroup, grantWithEnvironment, type ResourceUse } from './
 import type { Network } from './network';
 
 /** The PostgreSQL role the application connects as, through IAM database authentication. */
-export const APP_DB_USER = 'idrl_app';
+const APP_DB_USER = 'idrl_app';
 const DATABASE_NAME = 'idrl';
 const MASTER_USER = 'idrl_admin';
 const POSTGRES_PORT = 5432;

@@ -74,7 +74,7 @@ export class SessionExpiredError extends ApiError {
   }
 }
 
-export const TASK_PAGE_SIZE = 50;
+const TASK_PAGE_SIZE = 50;
 
 interface LoginResponse {
   access_token: string;

@@ -11,7 +11,7 @@ import type { Caller } from '#core/task';
  * http://localhost. This fetcher uses the runtime's fetch, which speaks both; the URI itself comes
  * from configuration, so on AWS it is Cognito's https endpoint.
  */
-export class JwksFetcher implements Fetcher {
+class JwksFetcher implements Fetcher {
   constructor(private readonly timeoutMs = 3_000) {}
 
   async fetch(uri: string): Promise<ArrayBuffer> {
