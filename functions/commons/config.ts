@@ -153,6 +153,16 @@ export function taskLimits(env: Env = process.env): TaskLimits {
   };
 }
 
+/**
+ * Seconds after its last change past which a task still `uploaded` or `processing` has no delivery
+ * of its message left to finish it: the sweeper fails it. The CDK stack and the local stack set it
+ * from their queue's settings (visibility timeout × (MAX_RECEIVE_COUNT + 1)); the default is that
+ * product for the default worker: 180 s × 6 × (3 + 1).
+ */
+export function stalledTaskSeconds(env: Env = process.env): number {
+  return positiveInteger(env, 'STALLED_TASK_SECONDS', 4_320);
+}
+
 /** The league format of SPEC §4 and the worker's retry budget. */
 export interface VideoConfig {
   ffmpegPath: string;

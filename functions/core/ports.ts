@@ -53,6 +53,12 @@ export interface TaskRepository {
   markFailed(id: number, reason: string): Promise<Task | null>;
   /** Fails every awaiting_upload task whose upload window has closed, with `reason`; returns how many. */
   expireAbandonedUploads(now: Date, reason: string): Promise<number>;
+  /**
+   * Fails every task still 'uploaded' or 'processing' whose last change is more than
+   * `stalledAfterSeconds` old (by the repository's clock, which stamped that change), with `reason`;
+   * returns the failed tasks (for their output keys).
+   */
+  failStalledTasks(stalledAfterSeconds: number, reason: string): Promise<Task[]>;
   ping(): Promise<void>;
 }
 

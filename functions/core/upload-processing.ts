@@ -46,7 +46,11 @@ export type UploadOutcome =
   | { kind: 'orphan-deleted'; key: string }
   | { kind: 'duplicate'; taskId: number; status: TaskStatus | 'deleted' }
   | { kind: 'processed'; taskId: number; metadata: ProcessedVideoMetadata }
-  | { kind: 'failed'; taskId: number; reason: string; permanent: boolean }
+  /**
+   * `reason` is stored on the task and shown to the pilot; `detail`, when present, is the underlying
+   * error for the logs only (it may name hosts, addresses or storage errors).
+   */
+  | { kind: 'failed'; taskId: number; reason: string; permanent: boolean; detail?: string }
   | { kind: 'deleted-during-processing'; taskId: number };
 
 export class UploadProcessingService {
@@ -80,7 +84,7 @@ export class UploadProcessingService {
       if (error instanceof PermanentProcessingError) return this.fail(claimed, error.message, true);
       if (attempt.receiveCount >= this.options.maxReceiveCount) {
         const detail = error instanceof Error ? error.message : String(error);
-        return this.fail(claimed, `Processing failed after ${attempt.receiveCount} attempts (${detail}).`, false);
+        return this.fail(claimed, finalAttemptReason(attempt.receiveCount), false, detail);
       }
       // No row to release: the task was deleted under us (its upload vanishing is then what failed).
       if ((await tasks.releaseProcessing(claimed.id)) === null) return this.lost(claimed);
@@ -129,13 +133,18 @@ export class UploadProcessingService {
     return { kind: 'deleted-during-processing', taskId: task.id };
   }
 
-  private async fail(task: Task, reason: string, permanent: boolean): Promise<UploadOutcome> {
+  private async fail(task: Task, reason: string, permanent: boolean, detail?: string): Promise<UploadOutcome> {
     const failed = await this.deps.tasks.markFailed(task.id, reason);
     if (failed === null) return this.lost(task);
     // An earlier attempt may have stored outputs before it crashed: a failed task owns none.
     await this.deps.objects.deleteMany(Object.values(outputKeys(task.id)));
-    return { kind: 'failed', taskId: task.id, reason, permanent };
+    return { kind: 'failed', taskId: task.id, reason, permanent, detail };
   }
+}
+
+/** A transient error's message names infrastructure (hosts, addresses, storage errors): it goes to the logs, not to the pilot. */
+function finalAttemptReason(attempts: number): string {
+  return `Processing failed after ${attempts} attempts; please upload the video again.`;
 }
 
 function outputKeys(taskId: number): { processedKey: string; thumbnailKey: string } {

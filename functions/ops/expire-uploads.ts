@@ -1,19 +1,27 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { taskLimits } from '#commons/config';
+import { stalledTaskSeconds, taskLimits } from '#commons/config';
 import { logger } from '#commons/logger';
-import { taskRepository } from '#commons/services';
+import { objectStore, taskRepository } from '#commons/services';
 import { systemClock } from '#core/ports';
-import { expireAbandonedUploads } from '#core/task-service';
+import { expireAbandonedUploads, failStalledTasks } from '#core/task-service';
 
 const repository = taskRepository();
+const store = objectStore();
 const { uploadWindowHours } = taskLimits();
+const stalledAfterSeconds = stalledTaskSeconds();
 
-/** Scheduled sweeper: uploads that never arrived fail with a readable reason (SPEC §3). */
-export const handler = middy<unknown, { expired: number }>()
+/**
+ * Scheduled sweeper: uploads that never arrived, and processing that no delivery of the message can
+ * still finish (its last one died and went to the DLQ), fail with a readable reason (SPEC §3, §4).
+ */
+export const handler = middy<unknown, { expired: number; stalled: number }>()
   .use(injectLambdaContext(logger))
   .handler(async () => {
     const expired = await expireAbandonedUploads({ repository, clock: systemClock, uploadWindowHours });
     logger.info('Abandoned uploads expired', { expired });
-    return { expired };
+    const stalledIds = await failStalledTasks({ repository, store, stalledAfterSeconds });
+    // Each one is a delivery that died without a trace in the task: worth a look at the worker's logs and the DLQ.
+    if (stalledIds.length > 0) logger.warn('Stalled tasks failed', { taskIds: stalledIds, stalledAfterSeconds });
+    return { expired, stalled: stalledIds.length };
   });

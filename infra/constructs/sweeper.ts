@@ -3,20 +3,27 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { PROCESSED_PREFIX } from '#core/task';
 import type { Database } from './database';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
 import type { Network } from './network';
+import { MAX_RECEIVE_COUNT, type Storage } from './storage';
 
 export interface SweeperProps {
   readonly network: Network;
   readonly database: Database;
+  /** The upload queue: its visibility timeout and receive count bound how long a message can still be delivered. */
+  readonly storage: Storage;
   /** @default Duration.hours(1) */
   readonly interval?: Duration;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
 
-/** Hourly: tasks whose upload never arrived within the upload window become `failed` (SPEC §3). */
+/**
+ * Hourly: tasks whose upload never arrived within the upload window, and tasks whose message's last
+ * delivery died without recording an outcome, become `failed` (SPEC §3, §4; docs/worker.md).
+ */
 export class Sweeper extends Construct {
   readonly function: FunctionWithLogGroup;
   readonly rule: events.Rule;
@@ -26,18 +33,22 @@ export class Sweeper extends Construct {
     this.function = new FunctionWithLogGroup(this, 'ExpireUploads', {
       entry: 'functions/ops/expire-uploads.ts',
       serviceName: 'idrl-ops',
-      description: 'Fails tasks whose upload never arrived',
+      description: 'Fails tasks whose upload never arrived or whose processing never finished',
       timeout: Duration.seconds(60),
       vpc: props.network.vpc,
       securityGroups: [props.network.databaseClientSecurityGroup],
       // One run at a time, one database connection at most.
       reservedConcurrentExecutions: 1,
       logRetention: props.logRetention,
+      // Past this, no receive of the task's message can still be pending or running (docs/worker.md, "Stalled tasks").
+      environment: { STALLED_TASK_SECONDS: String(props.storage.visibilityTimeout.toSeconds() * (MAX_RECEIVE_COUNT + 1)) },
     });
     grantWithEnvironment(this.function, props.database.appUse());
+    // A failed task owns no outputs: the sweeper removes what a dead attempt may have stored.
+    grantWithEnvironment(this.function, props.storage.objectUse({ [PROCESSED_PREFIX]: ['s3:DeleteObject'] }));
 
     this.rule = new events.Rule(this, 'Schedule', {
-      description: 'Expire abandoned uploads',
+      description: 'Fail abandoned uploads and stalled tasks',
       schedule: events.Schedule.rate(props.interval ?? Duration.hours(1)),
       targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2 })],
     });

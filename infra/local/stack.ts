@@ -179,6 +179,13 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.POWERTOOLS_SERVICE_NAME ??= 'idrl-local';
     process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'IDRL';
     Object.assign(process.env, services.env);
+    const maxReceiveCount = options.maxReceiveCount ?? 3;
+    const retryDelaySeconds = options.retryDelaySeconds ?? 10;
+    const visibilityTimeoutSeconds = workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
+    // The sweeper's stalled-task bound, derived as on AWS (docs/worker.md, "Stalled tasks"). Locally a
+    // failed message comes back after the retry delay instead of the visibility timeout: the longer of
+    // the two is the furthest apart two receives can be.
+    process.env.STALLED_TASK_SECONDS = String(Math.max(visibilityTimeoutSeconds, retryDelaySeconds) * (maxReceiveCount + 1));
     const clients = await import('#commons/clients');
     // The functions' shared pool is closed before PostgreSQL stops, so it does not log the disconnects.
     stops.push(() => clients.databasePool().end());
@@ -194,9 +201,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       name: QUEUE_NAME,
       deadLetterName: `${QUEUE_NAME}-dlq`,
       region: LOCAL_REGION,
-      visibilityTimeoutSeconds: workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR,
-      maxReceiveCount: options.maxReceiveCount ?? 3,
-      retryDelaySeconds: options.retryDelaySeconds ?? 10,
+      visibilityTimeoutSeconds,
+      maxReceiveCount,
+      retryDelaySeconds,
       batchSize: 1,
       pollingIntervalSeconds: 1,
     });

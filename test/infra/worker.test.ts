@@ -1,3 +1,4 @@
+import { Duration } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { logicalId, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
@@ -94,15 +95,34 @@ describe('worker function', () => {
   });
 });
 
-describe('abandoned-upload sweeper', () => {
-  it('runs every hour in the VPC with one reserved instance and database access only', () => {
-    const sweeperId = logicalId(synthesized.stack, synthesized.stack.sweeper.function);
+describe('sweeper', () => {
+  const sweeperIdOf = (of: Synthesized): string => logicalId(of.stack, of.stack.sweeper.function);
+
+  it('runs every hour in the VPC with one reserved instance, database access and output deletes only', () => {
+    const sweeperId = sweeperIdOf(synthesized);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 hour)',
       State: 'ENABLED',
       Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
     });
     expect(propertiesOf(template, sweeperId)).toMatchObject({ ReservedConcurrentExecutions: 1, VpcConfig: expect.anything() as unknown });
-    expect(policyStatementsOf(template, sweeperId)).toEqual([expect.objectContaining({ Action: 'rds-db:connect' })]);
+    expect(policyStatementsOf(template, sweeperId)).toEqual([
+      expect.objectContaining({ Action: 'rds-db:connect' }),
+      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+    ]);
+  });
+
+  it('fails stalled tasks only after every receive of their message: visibility timeout × (MAX_RECEIVE_COUNT + 1)', () => {
+    // Prepare
+    const shorter = synthesize({ workerTimeout: Duration.seconds(120) });
+
+    // Assess: 180 s × 6 × 4 by default; the bound follows the worker timeout.
+    template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 1080 });
+    expect(propertiesOf(template, sweeperIdOf(synthesized))).toMatchObject({
+      Environment: { Variables: expect.objectContaining({ STALLED_TASK_SECONDS: '4320', BUCKET_NAME: expect.anything() as unknown }) as unknown },
+    });
+    expect(propertiesOf(shorter.template, sweeperIdOf(shorter))).toMatchObject({
+      Environment: { Variables: expect.objectContaining({ STALLED_TASK_SECONDS: '2880' }) as unknown },
+    });
   });
 });

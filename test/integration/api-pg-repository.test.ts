@@ -151,6 +151,31 @@ describe('PgTaskRepository', () => {
     expect(await repository.findForOwner(uploaded.id, uploaded.ownerId)).toMatchObject({ status: 'uploaded' });
   });
 
+  it('fails uploaded and processing tasks whose last change is older than the bound, and nothing else', async () => {
+    // Prepare: four tasks aged 71 min (uploaded, processing, processed, awaiting upload) and one fresh processing task.
+    // Test files share the database and api-tasks runs the sweeper (bound 72 min): rows younger than that stay ours.
+    const reason = 'Processing did not finish; please upload the video again.';
+    // Created one after another, so ids ascend in this order.
+    const [released, claimed, processed, awaiting, fresh] = [await newTask(), await newTask(), await newTask(), await newTask(), await newTask()];
+    for (const task of [released, claimed, processed, fresh]) await repository.markUploaded(task.originalKey, 1);
+    for (const task of [claimed, processed, fresh]) await repository.markProcessing(task.id);
+    await repository.markProcessed(processed.id, { processedKey: `processed/${processed.id}/video.mp4`, thumbnailKey: `processed/${processed.id}/thumbnail.jpg`, metadata });
+    const aged = [released, claimed, processed, awaiting].map((task) => task.id);
+    await databasePool().query(`UPDATE tasks SET updated_at = now() - interval '71 minutes' WHERE id = ANY($1)`, [aged]);
+
+    // Act
+    const failed = await repository.failStalledTasks(4_200, reason);
+
+    // Assess: other test files' rows are fresh, so only this test's stalled rows can match.
+    const mine = new Set([...aged, fresh.id]);
+    const failedOfMine = failed.filter((task) => mine.has(task.id)).sort((a, b) => a.id - b.id);
+    expect(failedOfMine).toEqual(
+      [released, claimed].map((task) => ({ ...task, status: 'failed', failureReason: reason, updatedAt: anyDate, uploadedAt: anyDate, processingStartedAt: task === claimed ? anyDate : null, failedAt: anyDate })),
+    );
+    const statuses = await Promise.all([processed, awaiting, fresh].map(async (task) => (await repository.findForOwner(task.id, task.ownerId))?.status));
+    expect(statuses).toEqual(['processed', 'awaiting_upload', 'processing']);
+  });
+
   it('updates the username of a known user without duplicating it', async () => {
     // Prepare
     const sub = randomUUID();

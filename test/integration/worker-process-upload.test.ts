@@ -208,7 +208,7 @@ describe('process-upload worker', () => {
     expect(last).toEqual({ batchItemFailures: [] });
     const row = await taskRow(task);
     expect(row?.status).toBe('failed');
-    expect(row?.failureReason).toBe(`Processing failed after 3 attempts (The upload ${task.originalKey} is not in the bucket.).`);
+    expect(row?.failureReason).toBe('Processing failed after 3 attempts; please upload the video again.');
   });
 
   it('stops ffmpeg before the Lambda timeout and fails the task with a reason', async () => {

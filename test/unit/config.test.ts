@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { authorizerConfig, ConfigurationError, databaseConfig, migrationConfig, storageConfig, taskLimits, videoConfig } from '#commons/config';
+import { authorizerConfig, ConfigurationError, databaseConfig, migrationConfig, stalledTaskSeconds, storageConfig, taskLimits, videoConfig } from '#commons/config';
 
 describe('configuration', () => {
   it('prefers DATABASE_URL', () => {
@@ -66,5 +66,13 @@ describe('configuration', () => {
       logoSeconds: 2,
       maxReceiveCount: 3,
     });
+  });
+
+  it('reads the stalled-task age, defaulting to the default queue settings, as a positive integer', () => {
+    expect(stalledTaskSeconds({ STALLED_TASK_SECONDS: '600' })).toBe(600);
+    expect(stalledTaskSeconds({})).toBe(4_320);
+    expect(() => stalledTaskSeconds({ STALLED_TASK_SECONDS: '0' })).toThrow(
+      new ConfigurationError('Environment variable STALLED_TASK_SECONDS must be a positive integer, got "0"'),
+    );
   });
 });

@@ -173,6 +173,16 @@ export class PgTaskRepository implements TaskRepository {
     return rows.length;
   }
 
+  async failStalledTasks(stalledAfterSeconds: number, reason: string): Promise<Task[]> {
+    // now() is the clock that stamped updated_at, so Lambda/database clock skew cannot shorten the wait.
+    const rows = await this.rows(
+      `UPDATE tasks SET status = 'failed', failure_reason = $2, failed_at = now(), updated_at = now()
+       WHERE status IN ('uploaded', 'processing') AND updated_at < now() - make_interval(secs => $1) RETURNING *`,
+      [stalledAfterSeconds, reason],
+    );
+    return rows.map(toTask);
+  }
+
   async ping(): Promise<void> {
     await this.rows('SELECT 1', []);
   }

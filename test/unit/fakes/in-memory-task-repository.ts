@@ -112,6 +112,15 @@ export class InMemoryTaskRepository implements TaskRepository {
     return Promise.resolve(expired.length);
   }
 
+  failStalledTasks(stalledAfterSeconds: number, reason: string): Promise<Task[]> {
+    const now = this.now();
+    const stalled = [...this.tasks.values()].filter(
+      (task) => (task.status === 'uploaded' || task.status === 'processing') && now.getTime() - task.updatedAt.getTime() > stalledAfterSeconds * 1000,
+    );
+    for (const task of stalled) Object.assign(task, { status: 'failed', failureReason: reason, failedAt: now, updatedAt: now });
+    return Promise.resolve(stalled.map((task) => ({ ...task })));
+  }
+
   ping(): Promise<void> {
     return Promise.resolve();
   }

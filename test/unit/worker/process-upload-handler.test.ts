@@ -25,6 +25,7 @@ describe('process-upload handler', () => {
   let objects: InMemoryObjectStore;
   let videos: FakeVideoProcessor;
   let metrics: Metrics;
+  let logger: Logger;
   let handler: ReturnType<typeof createProcessUploadHandler>;
 
   beforeEach(async () => {
@@ -36,7 +37,8 @@ describe('process-upload handler', () => {
     // EMF output is Powertools' concern; these tests assert what was added.
     vi.spyOn(metrics, 'publishStoredMetrics').mockReturnValue(metrics);
     const service = new UploadProcessingService({ tasks, objects, sources: new FakeSourceServer(objects), videos, clock }, { maxReceiveCount: 3 });
-    handler = createProcessUploadHandler({ service, logger: new Logger({ logLevel: 'SILENT' }), metrics });
+    logger = new Logger({ logLevel: 'SILENT' });
+    handler = createProcessUploadHandler({ service, logger, metrics });
     await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
     await tasks.create({ ownerId: 'sub-pilot', fileName: 'race.mp4', contentType: 'video/mp4', declaredBytes: 2_000, uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'), keyNonce: 'nonce' });
     objects.objects.set('uploads/1/nonce', 2_000);
@@ -105,14 +107,19 @@ describe('process-upload handler', () => {
 
   it('fails the task instead of asking for redelivery once ApproximateReceiveCount reaches MAX_RECEIVE_COUNT', async () => {
     // Prepare
-    videos.behaviour = () => Promise.reject(new Error('socket hang up'));
+    videos.behaviour = () => Promise.reject(new Error('connect ECONNREFUSED 10.0.3.7:5432'));
+    const warn = vi.spyOn(logger, 'warn');
 
     // Act
     const response = await handler(sqsEvent(created('uploads/1/nonce'), 3), context());
 
-    // Assess
+    // Assess: the pilot reads a fixed reason; the error's text, naming the host, only reaches the log.
     expect(response).toEqual({ batchItemFailures: [] });
-    expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: 'Processing failed after 3 attempts (socket hang up).' });
+    const reason = 'Processing failed after 3 attempts; please upload the video again.';
+    expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: reason });
+    expect(warn.mock.calls).toEqual([
+      ['Video failed', { outcome: { kind: 'failed', taskId: 1, reason, permanent: false, detail: 'connect ECONNREFUSED 10.0.3.7:5432' } }],
+    ]);
   });
 
   it('acknowledges the s3:TestEvent and touches nothing', async () => {

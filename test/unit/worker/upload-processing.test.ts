@@ -207,8 +207,14 @@ describe('UploadProcessingService', () => {
     const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt({ receiveCount: 3 }));
 
     // Assess
-    expect(outcome).toEqual({ kind: 'failed', taskId: 1, reason: 'Processing failed after 3 attempts (socket hang up).', permanent: false });
-    expect(tasks.tasks.get(1)?.status).toBe('failed');
+    expect(outcome).toEqual({
+      kind: 'failed',
+      taskId: 1,
+      reason: 'Processing failed after 3 attempts; please upload the video again.',
+      permanent: false,
+      detail: 'socket hang up',
+    });
+    expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: 'Processing failed after 3 attempts; please upload the video again.' });
   });
 
   it('removes its outputs when the task is deleted while it is being processed', async () => {
