@@ -138,7 +138,7 @@ export function authorizerConfig(env: Env = process.env): AuthorizerConfig {
 }
 
 /** Presigned uploads never live longer than 15 minutes (SPEC §2). */
-export const MAX_UPLOAD_URL_TTL_SECONDS = 900;
+const MAX_UPLOAD_URL_TTL_SECONDS = 900;
 
 export function taskLimits(env: Env = process.env): TaskLimits {
   const uploadUrlTtlSeconds = positiveInteger(env, 'UPLOAD_URL_TTL_SECONDS', MAX_UPLOAD_URL_TTL_SECONDS);

@@ -36,7 +36,7 @@ export function processedFileName(fileName: string): string {
   return `${dot > 0 ? fileName.slice(0, dot) : fileName}-idrl.mp4`;
 }
 
-export function abandonedUploadReason(windowHours: number): string {
+function abandonedUploadReason(windowHours: number): string {
   return `upload not received within ${windowHours} h`;
 }
 
