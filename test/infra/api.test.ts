@@ -63,7 +63,7 @@ describe('routes', () => {
     const reserved = Object.values(unreserved.findResources('AWS::Lambda::Function')).filter(
       (fn) => (fn.Properties as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions !== undefined,
     );
-    expect(reserved.map((fn) => (fn.Properties as { Description: string }).Description)).toEqual(['Fails tasks whose upload never arrived']);
+    expect(reserved.map((fn) => (fn.Properties as { Description: string }).Description)).toEqual(['Fails tasks whose upload never arrived or whose processing never finished']);
   });
 });
 
