@@ -45,6 +45,15 @@ export function expireAbandonedUploads(deps: { repository: TaskRepository; clock
   return deps.repository.expireAbandonedUploads(deps.clock.now(), abandonedUploadReason(deps.uploadWindowHours));
 }
 
+/**
+ * How long a task may sit in 'uploaded' or 'processing' before the sweeper fails it: past this, no
+ * receive of its message can still be pending or running (docs/worker.md, "Stalled tasks").
+ * `redeliverySeconds` is the longest two receives of one message can be apart (SQS: the visibility timeout).
+ */
+export function stalledAfterSeconds(queue: { redeliverySeconds: number; maxReceiveCount: number }): number {
+  return queue.redeliverySeconds * (queue.maxReceiveCount + 1);
+}
+
 /** Stored on tasks the sweeper fails; the pilot's only remedy is a new upload. */
 export const STALLED_TASK_REASON = 'Processing did not finish; please upload the video again.';
 

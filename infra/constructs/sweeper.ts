@@ -4,6 +4,7 @@ import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PROCESSED_PREFIX } from '#core/task';
+import { stalledAfterSeconds } from '#core/task-service';
 import type { Database } from './database';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
 import type { Network } from './network';
@@ -40,8 +41,9 @@ export class Sweeper extends Construct {
       // One run at a time, one database connection at most.
       reservedConcurrentExecutions: 1,
       logRetention: props.logRetention,
-      // Past this, no receive of the task's message can still be pending or running (docs/worker.md, "Stalled tasks").
-      environment: { STALLED_TASK_SECONDS: String(props.storage.visibilityTimeout.toSeconds() * (MAX_RECEIVE_COUNT + 1)) },
+      environment: {
+        STALLED_TASK_SECONDS: String(stalledAfterSeconds({ redeliverySeconds: props.storage.visibilityTimeout.toSeconds(), maxReceiveCount: MAX_RECEIVE_COUNT })),
+      },
     });
     grantWithEnvironment(this.function, props.database.appUse());
     // A failed task owns no outputs: the sweeper removes what a dead attempt may have stored.

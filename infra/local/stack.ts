@@ -10,6 +10,7 @@ import type { Context, S3Event, ScheduledEvent } from 'aws-lambda';
 import type PgBoss from 'pg-boss';
 import type { TaskRepository } from '#core/ports';
 import { UPLOADS_PREFIX } from '#core/task';
+import { stalledAfterSeconds } from '#core/task-service';
 import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '#functions/routes';
 import { type ApiHandler, type AuthorizerHandler, type Gateway, type GatewayRoute, startGateway } from './gateway';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
@@ -182,10 +183,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const maxReceiveCount = options.maxReceiveCount ?? 3;
     const retryDelaySeconds = options.retryDelaySeconds ?? 10;
     const visibilityTimeoutSeconds = workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
-    // The sweeper's stalled-task bound, derived as on AWS (docs/worker.md, "Stalled tasks"). Locally a
-    // failed message comes back after the retry delay instead of the visibility timeout: the longer of
-    // the two is the furthest apart two receives can be.
-    process.env.STALLED_TASK_SECONDS = String(Math.max(visibilityTimeoutSeconds, retryDelaySeconds) * (maxReceiveCount + 1));
+    // Locally a failed message comes back after the retry delay instead of the visibility timeout: the
+    // longer of the two is the furthest apart two receives can be.
+    process.env.STALLED_TASK_SECONDS = String(stalledAfterSeconds({ redeliverySeconds: Math.max(visibilityTimeoutSeconds, retryDelaySeconds), maxReceiveCount }));
     const clients = await import('#commons/clients');
     // The functions' shared pool is closed before PostgreSQL stops, so it does not log the disconnects.
     stops.push(() => clients.databasePool().end());
