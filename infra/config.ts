@@ -16,25 +16,32 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
   const text = (key: string): string | undefined => {
     const value = read(key);
     if (value === undefined || value === '') return undefined;
-    if (typeof value !== 'string' && typeof value !== 'number') throw new Error(`Context ${key} must be a string or a number`);
+    if (typeof value !== 'string' && typeof value !== 'number')
+      throw new Error(`Context ${key} must be a string or a number`);
     return String(value);
   };
   const integer = (key: string): number | undefined => {
     const value = text(key);
     if (value === undefined) return undefined;
     const parsed = Number(value);
-    if (!Number.isInteger(parsed) || parsed < 0) throw new Error(`Context ${key} must be a non-negative integer, got "${value}"`);
+    if (!Number.isInteger(parsed) || parsed < 0)
+      throw new Error(`Context ${key} must be a non-negative integer, got "${value}"`);
     return parsed;
   };
 
   const removal = text('removalPolicy') ?? 'retain';
-  if (removal !== 'retain' && removal !== 'destroy') throw new Error(`Context removalPolicy must be retain or destroy, got "${removal}"`);
+  if (removal !== 'retain' && removal !== 'destroy')
+    throw new Error(`Context removalPolicy must be retain or destroy, got "${removal}"`);
   const instanceType = text('databaseInstanceType');
   const workerTimeoutSeconds = integer('workerTimeoutSeconds');
   const logRetentionDays = integer('logRetentionDays');
-  const logRetention = Object.values(logs.RetentionDays).find((days): days is logs.RetentionDays => days === logRetentionDays);
+  const logRetention = Object.values(logs.RetentionDays).find(
+    (days): days is logs.RetentionDays => days === logRetentionDays,
+  );
   if (logRetentionDays !== undefined && logRetention === undefined) {
-    throw new Error(`Context logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, ...), got ${logRetentionDays}`);
+    throw new Error(
+      `Context logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, ...), got ${logRetentionDays}`,
+    );
   }
 
   return {

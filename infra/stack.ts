@@ -1,4 +1,12 @@
-import { Aspects, CfnOutput, type Duration, RemovalPolicy, Stack, type StackProps, Validations } from 'aws-cdk-lib';
+import {
+  Aspects,
+  CfnOutput,
+  type Duration,
+  RemovalPolicy,
+  Stack,
+  type StackProps,
+  Validations,
+} from 'aws-cdk-lib';
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
@@ -80,7 +88,11 @@ export class IdrlStack extends Stack {
       removalPolicy: removalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
       logRetention,
     });
-    this.storage = new Storage(this, 'Storage', { allowedOrigins: props.allowedOrigins ?? [], workerTimeout, removalPolicy });
+    this.storage = new Storage(this, 'Storage', {
+      allowedOrigins: props.allowedOrigins ?? [],
+      workerTimeout,
+      removalPolicy,
+    });
     this.identity = new Identity(this, 'Identity', { removalPolicy });
     this.worker = new Worker(this, 'Worker', {
       network: this.network,
@@ -102,12 +114,23 @@ export class IdrlStack extends Stack {
     });
     // The console is served by the API, so its uploads come from the API's origin.
     this.storage.allowBrowserOrigins([this.api.origin]);
-    this.sweeper = new Sweeper(this, 'Sweeper', { network: this.network, database: this.database, storage: this.storage, logRetention });
-    this.alarms = new Alarms(this, 'Alarms', { deadLetterQueue: this.storage.deadLetterQueue, alarmEmail: props.alarmEmail });
+    this.sweeper = new Sweeper(this, 'Sweeper', {
+      network: this.network,
+      database: this.database,
+      storage: this.storage,
+      logRetention,
+    });
+    this.alarms = new Alarms(this, 'Alarms', {
+      deadLetterQueue: this.storage.deadLetterQueue,
+      alarmEmail: props.alarmEmail,
+    });
 
     Aspects.of(this).add(new ProviderLogGroups(logRetention));
 
-    new CfnOutput(this, 'ApiUrl', { value: this.api.stage.url, description: 'Base URL of the HTTP API (routes start with /api)' });
+    new CfnOutput(this, 'ApiUrl', {
+      value: this.api.stage.url,
+      description: 'Base URL of the HTTP API (routes start with /api)',
+    });
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.identity.userPoolClient.userPoolClientId });
@@ -125,7 +148,8 @@ export class IdrlStack extends Stack {
       },
       {
         id: 'AwsSolutions-IAM4[Policy::arn:<AWS::Partition>:iam::aws:policy/service-role/AWSLambdaVPCAccessExecutionRole]',
-        reason: 'The AWS-managed VPC execution policy only manages the network interfaces a VPC function needs, plus its logs.',
+        reason:
+          'The AWS-managed VPC execution policy only manages the network interfaces a VPC function needs, plus its logs.',
       },
     );
   }
@@ -135,7 +159,11 @@ export class IdrlStack extends Stack {
  * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper) × pool size 1 must stay below
  * max_connections minus headroom; otherwise a burst could be refused connections by PostgreSQL.
  */
-export function assertConnectionBudget(input: { workerMaxConcurrency: number; routeReserved: number; maxConnections: number }): void {
+export function assertConnectionBudget(input: {
+  workerMaxConcurrency: number;
+  routeReserved: number;
+  maxConnections: number;
+}): void {
   // Without reservations only the account's concurrency limit bounds the routes: nothing to check here.
   if (input.routeReserved <= 0) return;
   const databaseRoutes = routes.filter((route) => route.database).length;

@@ -37,7 +37,11 @@ const CONTENT_TYPES: Record<string, string> = {
 function asset(fileName: string, body: string): ConsoleAsset {
   const contentType = CONTENT_TYPES[path.extname(fileName)];
   if (contentType === undefined) throw new Error(`No content type for console asset ${fileName}`);
-  return { contentType, body, etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"` };
+  return {
+    contentType,
+    body,
+    etag: `"${createHash('sha256').update(body).digest('base64url').slice(0, 22)}"`,
+  };
 }
 
 function hashedName(base: string, extension: string, body: string): string {

@@ -1,4 +1,7 @@
-import type { APIGatewayRequestAuthorizerEventV2, APIGatewaySimpleAuthorizerWithContextResult } from 'aws-lambda';
+import type {
+  APIGatewayRequestAuthorizerEventV2,
+  APIGatewaySimpleAuthorizerWithContextResult,
+} from 'aws-lambda';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { AccessTokenVerifier } from '#adapters/cognito/token-verifier';
@@ -10,7 +13,9 @@ import { logger } from '#commons/logger';
 // At module scope: the JWKS is fetched once per instance, not per request.
 const verifier = new AccessTokenVerifier(authorizerConfig());
 
-type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<AuthorizerContext | Record<string, never>>;
+type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<
+  AuthorizerContext | Record<string, never>
+>;
 
 /** No identity: the route's wrapper turns this into 401 (see the handler's comment). */
 const UNAUTHENTICATED: AuthorizerResult = { isAuthorized: true, context: {} };
@@ -43,7 +48,9 @@ export const handler = middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResul
       // nothing, where an empty context would be cached as a 401 for a valid token.
       if (!(error instanceof UnauthorizedError)) throw error;
       // aws-jwt-verify's error classes say what failed (JwtExpiredError, JwtInvalidIssuerError...).
-      logger.info('Token rejected', { reason: error.cause instanceof Error ? error.cause.constructor.name : 'unknown' });
+      logger.info('Token rejected', {
+        reason: error.cause instanceof Error ? error.cause.constructor.name : 'unknown',
+      });
       return UNAUTHENTICATED;
     }
   });

@@ -21,7 +21,8 @@ export function storageSources(env: Record<string, string | undefined>): string[
   const endpoint = env.S3_ENDPOINT?.trim();
   if (!endpoint) return ['https://*.amazonaws.com'];
   const url = URL.parse(endpoint);
-  if (url === null || !['http:', 'https:'].includes(url.protocol)) throw new Error(`Environment variable S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
+  if (url === null || !['http:', 'https:'].includes(url.protocol))
+    throw new Error(`Environment variable S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
   const { protocol, host } = url;
   const sources = [`${protocol}//${host}`];
   if (env.S3_FORCE_PATH_STYLE !== 'true') sources.push(`${protocol}//*.${host}`);
@@ -83,13 +84,25 @@ function acceptsGzip(event: APIGatewayProxyEventV2): boolean {
   return /\bgzip\b/.test(event.headers['accept-encoding'] ?? '');
 }
 
-function respond(event: APIGatewayProxyEventV2, asset: ConsoleAsset, headers: Record<string, string>): APIGatewayProxyStructuredResultV2 {
+function respond(
+  event: APIGatewayProxyEventV2,
+  asset: ConsoleAsset,
+  headers: Record<string, string>,
+): APIGatewayProxyStructuredResultV2 {
   const common = { ...headers, etag: asset.etag, vary: 'Accept-Encoding' };
-  const validators = (event.headers['if-none-match'] ?? '').split(',').map((tag) => tag.trim().replace(/^W\//, ''));
-  if (validators.includes(asset.etag) || validators.includes('*')) return { statusCode: 304, headers: common };
+  const validators = (event.headers['if-none-match'] ?? '')
+    .split(',')
+    .map((tag) => tag.trim().replace(/^W\//, ''));
+  if (validators.includes(asset.etag) || validators.includes('*'))
+    return { statusCode: 304, headers: common };
   const base = { statusCode: 200, headers: { ...common, 'content-type': asset.contentType } };
   if (Buffer.byteLength(asset.body) >= GZIP_MIN_BYTES && acceptsGzip(event)) {
-    return { ...base, headers: { ...base.headers, 'content-encoding': 'gzip' }, body: gzipBase64(asset), isBase64Encoded: true };
+    return {
+      ...base,
+      headers: { ...base.headers, 'content-encoding': 'gzip' },
+      body: gzipBase64(asset),
+      isBase64Encoded: true,
+    };
   }
   return { ...base, body: asset.body };
 }

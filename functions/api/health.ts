@@ -12,6 +12,9 @@ export const handler = apiHandler(async () => {
     return { statusCode: 200, body: { status: 'ok', database: 'ok' } satisfies HealthResponse };
   } catch (error) {
     logger.warn('Health check: database unreachable', { error });
-    return { statusCode: 503, body: { status: 'unavailable', database: 'unreachable' } satisfies HealthResponse };
+    return {
+      statusCode: 503,
+      body: { status: 'unavailable', database: 'unreachable' } satisfies HealthResponse,
+    };
   }
 });

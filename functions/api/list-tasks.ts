@@ -9,5 +9,8 @@ const tasks = taskService();
 export const handler = authenticatedApiHandler(async (event, caller) => {
   const query = parseInput(listTasksQuery, event.queryStringParameters ?? {}, 'Invalid query parameters');
   const order = query.order === '1' ? 'desc' : 'asc';
-  return { statusCode: 200, body: await tasks.list(caller, { max: query.max ?? DEFAULT_PAGE_SIZE, order, cursor: query.cursor }) };
+  return {
+    statusCode: 200,
+    body: await tasks.list(caller, { max: query.max ?? DEFAULT_PAGE_SIZE, order, cursor: query.cursor }),
+  };
 });

@@ -5,4 +5,7 @@ import { loginRequest } from '#core/schemas';
 
 const auth = authService();
 
-export const handler = apiHandler(async (event) => ({ statusCode: 200, body: await auth.login(parseInput(loginRequest, event.body)) }));
+export const handler = apiHandler(async (event) => ({
+  statusCode: 200,
+  body: await auth.login(parseInput(loginRequest, event.body)),
+}));

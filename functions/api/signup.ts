@@ -5,4 +5,7 @@ import { signupRequest } from '#core/schemas';
 
 const auth = authService();
 
-export const handler = apiHandler(async (event) => ({ statusCode: 201, body: await auth.signUp(parseInput(signupRequest, event.body)) }));
+export const handler = apiHandler(async (event) => ({
+  statusCode: 201,
+  body: await auth.signUp(parseInput(signupRequest, event.body)),
+}));

@@ -8,7 +8,14 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { S3Client } from '@aws-sdk/client-s3';
 import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
-import { databaseConfig, identityConfig, storageConfig, type DatabaseConfig, type IdentityConfig, type StorageConfig } from '#commons/config';
+import {
+  databaseConfig,
+  identityConfig,
+  storageConfig,
+  type DatabaseConfig,
+  type IdentityConfig,
+  type StorageConfig,
+} from '#commons/config';
 import { logger } from '#commons/logger';
 
 /**
@@ -16,18 +23,33 @@ import { logger } from '#commons/logger';
  * stack are computed as (functions × 1) connections.
  */
 export function createPool(config: DatabaseConfig): pg.Pool {
-  const common = { max: 1, connectionTimeoutMillis: 5_000, idleTimeoutMillis: 60_000, statement_timeout: 15_000 };
-  const pool = config.kind === 'url' ? new pg.Pool({ ...common, connectionString: config.connectionString }) : iamPool(config, common);
+  const common = {
+    max: 1,
+    connectionTimeoutMillis: 5_000,
+    idleTimeoutMillis: 60_000,
+    statement_timeout: 15_000,
+  };
+  const pool =
+    config.kind === 'url'
+      ? new pg.Pool({ ...common, connectionString: config.connectionString })
+      : iamPool(config, common);
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on('error', (error: Error & { code?: string }) => {
     // Not the error object itself: pg attaches its client (connection parameters included) to it.
-    logger.warn('Idle PostgreSQL connection closed', { error: { name: error.name, message: error.message, code: error.code } });
+    logger.warn('Idle PostgreSQL connection closed', {
+      error: { name: error.name, message: error.message, code: error.code },
+    });
   });
   return pool;
 }
 
 function iamPool(config: Extract<DatabaseConfig, { kind: 'iam' }>, common: pg.PoolConfig): pg.Pool {
-  const signer = new Signer({ hostname: config.host, port: config.port, username: config.user, region: config.region });
+  const signer = new Signer({
+    hostname: config.host,
+    port: config.port,
+    username: config.user,
+    region: config.region,
+  });
   return new pg.Pool({
     ...common,
     host: config.host,

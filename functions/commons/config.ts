@@ -45,7 +45,8 @@ function flag(env: Env, name: string): boolean {
 
 function requiredUrl(env: Env, name: string): string {
   const value = required(env, name);
-  if (!URL.canParse(value)) throw new ConfigurationError(`Environment variable ${name} must be a URL, got "${value}"`);
+  if (!URL.canParse(value))
+    throw new ConfigurationError(`Environment variable ${name} must be a URL, got "${value}"`);
   return value;
 }
 
@@ -66,7 +67,9 @@ export function databaseConfig(env: Env = process.env): DatabaseConfig {
   const connectionString = optionalUrl(env, 'DATABASE_URL');
   if (connectionString !== undefined) return { kind: 'url', connectionString };
   if (!flag(env, 'DB_IAM_AUTH')) {
-    throw new ConfigurationError('Set DATABASE_URL, or DB_HOST, DB_PORT, DB_NAME, DB_USER with DB_IAM_AUTH=true');
+    throw new ConfigurationError(
+      'Set DATABASE_URL, or DB_HOST, DB_PORT, DB_NAME, DB_USER with DB_IAM_AUTH=true',
+    );
   }
   return {
     kind: 'iam',
@@ -82,12 +85,19 @@ export function databaseConfig(env: Env = process.env): DatabaseConfig {
  * The migration function connects with the master secret on AWS (and then grants the IAM-authenticated
  * application role DB_USER its privileges), or with the app's own settings locally.
  */
-export type MigrationConfig = { kind: 'secret'; secretArn: string; appUser: string; databaseName: string } | { kind: 'direct'; database: DatabaseConfig };
+export type MigrationConfig =
+  | { kind: 'secret'; secretArn: string; appUser: string; databaseName: string }
+  | { kind: 'direct'; database: DatabaseConfig };
 
 export function migrationConfig(env: Env = process.env): MigrationConfig {
   const secretArn = optional(env, 'DB_SECRET_ARN');
   if (secretArn === undefined) return { kind: 'direct', database: databaseConfig(env) };
-  return { kind: 'secret', secretArn, appUser: required(env, 'DB_USER'), databaseName: required(env, 'DB_NAME') };
+  return {
+    kind: 'secret',
+    secretArn,
+    appUser: required(env, 'DB_USER'),
+    databaseName: required(env, 'DB_NAME'),
+  };
 }
 
 export interface StorageConfig {
@@ -143,7 +153,9 @@ const MAX_UPLOAD_URL_TTL_SECONDS = 900;
 export function taskLimits(env: Env = process.env): TaskLimits {
   const uploadUrlTtlSeconds = positiveInteger(env, 'UPLOAD_URL_TTL_SECONDS', MAX_UPLOAD_URL_TTL_SECONDS);
   if (uploadUrlTtlSeconds > MAX_UPLOAD_URL_TTL_SECONDS) {
-    throw new ConfigurationError(`UPLOAD_URL_TTL_SECONDS must be at most ${MAX_UPLOAD_URL_TTL_SECONDS}, got ${uploadUrlTtlSeconds}`);
+    throw new ConfigurationError(
+      `UPLOAD_URL_TTL_SECONDS must be at most ${MAX_UPLOAD_URL_TTL_SECONDS}, got ${uploadUrlTtlSeconds}`,
+    );
   }
   return {
     maxUploadBytes: positiveInteger(env, 'MAX_UPLOAD_BYTES', 524_288_000),

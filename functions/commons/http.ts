@@ -4,8 +4,19 @@
  */
 import middy, { type MiddlewareObj, type MiddyfiedHandler } from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import type { APIGatewayEventRequestContextV2, APIGatewayProxyEventV2WithRequestContext, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
-import { DomainError, FieldErrorsError, PayloadTooLargeError, UnauthorizedError, ValidationError, type FieldError } from '#core/errors';
+import type {
+  APIGatewayEventRequestContextV2,
+  APIGatewayProxyEventV2WithRequestContext,
+  APIGatewayProxyStructuredResultV2,
+} from 'aws-lambda';
+import {
+  DomainError,
+  FieldErrorsError,
+  PayloadTooLargeError,
+  UnauthorizedError,
+  ValidationError,
+  type FieldError,
+} from '#core/errors';
 import type { Caller } from '#core/task';
 import { logger } from '#commons/logger';
 
@@ -17,7 +28,9 @@ export interface AuthorizerContext {
 
 /** An HTTP API v2 event; `authorizer` is present only on routes behind the Lambda authorizer. */
 export type ApiEvent = APIGatewayProxyEventV2WithRequestContext<
-  APIGatewayEventRequestContextV2 & { authorizer?: { lambda?: Partial<Record<keyof AuthorizerContext, unknown>> } }
+  APIGatewayEventRequestContextV2 & {
+    authorizer?: { lambda?: Partial<Record<keyof AuthorizerContext, unknown>> };
+  }
 >;
 
 /** The event as the handler sees it: `body` already parsed from JSON by {@link httpJsonApi}. */
@@ -59,7 +72,11 @@ export interface JsonResponse extends APIGatewayProxyStructuredResultV2 {
 }
 
 function jsonResponse(statusCode: number, body: unknown, headers: Record<string, string> = {}): JsonResponse {
-  return { statusCode, headers: { ...headers, ...securityHeaders }, body: body === undefined ? '' : JSON.stringify(body) };
+  return {
+    statusCode,
+    headers: { ...headers, ...securityHeaders },
+    body: body === undefined ? '' : JSON.stringify(body),
+  };
 }
 
 function errorBody(message: string, errors: FieldError[] = []): { message: string; errors?: FieldError[] } {
@@ -69,7 +86,8 @@ function errorBody(message: string, errors: FieldError[] = []): { message: strin
 function parseJsonBody(event: ApiEvent, maxBodyBytes: number): unknown {
   if (event.body === undefined || event.body === '') return undefined;
   const raw = event.isBase64Encoded ? Buffer.from(event.body, 'base64') : Buffer.from(event.body, 'utf8');
-  if (raw.byteLength > maxBodyBytes) throw new PayloadTooLargeError(`The request body is larger than ${maxBodyBytes} bytes`);
+  if (raw.byteLength > maxBodyBytes)
+    throw new PayloadTooLargeError(`The request body is larger than ${maxBodyBytes} bytes`);
   let parsed: unknown;
   try {
     parsed = JSON.parse(raw.toString('utf8'));
@@ -135,6 +153,8 @@ function callerOf(event: ParsedApiEvent): Caller {
 }
 
 /** {@link apiHandler} for routes behind the authorizer: the route's logic runs only for a known caller. */
-export function authenticatedApiHandler(handle: (event: ParsedApiEvent, caller: Caller) => Promise<ApiResult>): ApiHandler {
+export function authenticatedApiHandler(
+  handle: (event: ParsedApiEvent, caller: Caller) => Promise<ApiResult>,
+): ApiHandler {
   return apiHandler((event) => handle(event, callerOf(event)));
 }

@@ -44,10 +44,26 @@ const routeSchemas = {
   signup: { body: signupRequest, responses: { 201: signupResponse }, errors: [400, 409, 413] },
   login: { body: loginRequest, responses: { 200: tokenResponse }, errors: [400, 401, 413] },
   refresh: { body: refreshRequest, responses: { 200: tokenResponse }, errors: [400, 401, 413] },
-  'create-task': { body: createTaskRequest, responses: { 201: createdTaskResponse }, errors: [400, ...AUTH_ERRORS, 413] },
-  'list-tasks': { query: listTasksQuery, responses: { 200: taskListResponse }, errors: [400, ...AUTH_ERRORS] },
-  'get-task': { params: taskIdParameters, responses: { 200: taskResponse }, errors: [400, ...AUTH_ERRORS, 404] },
-  'delete-task': { params: taskIdParameters, responses: { 204: undefined }, errors: [400, ...AUTH_ERRORS, 404] },
+  'create-task': {
+    body: createTaskRequest,
+    responses: { 201: createdTaskResponse },
+    errors: [400, ...AUTH_ERRORS, 413],
+  },
+  'list-tasks': {
+    query: listTasksQuery,
+    responses: { 200: taskListResponse },
+    errors: [400, ...AUTH_ERRORS],
+  },
+  'get-task': {
+    params: taskIdParameters,
+    responses: { 200: taskResponse },
+    errors: [400, ...AUTH_ERRORS, 404],
+  },
+  'delete-task': {
+    params: taskIdParameters,
+    responses: { 204: undefined },
+    errors: [400, ...AUTH_ERRORS, 404],
+  },
   health: { responses: { 200: healthResponse, 503: healthResponse }, errors: [] },
   openapi: { responses: { 200: z.looseObject({ openapi: z.string() }) }, errors: [] },
 } satisfies Record<ApiRoute['name'], RouteSchemas>;
@@ -72,8 +88,16 @@ function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonSchema {
 
 function parameters(schema: z.ZodMiniObject | undefined, location: 'query' | 'path'): JsonSchema[] {
   if (schema === undefined) return [];
-  const { properties = {}, required = [] } = jsonSchema(schema, 'input') as { properties?: Record<string, JsonSchema>; required?: string[] };
-  return Object.entries(properties).map(([name, property]) => ({ name, in: location, required: location === 'path' || required.includes(name), schema: property }));
+  const { properties = {}, required = [] } = jsonSchema(schema, 'input') as {
+    properties?: Record<string, JsonSchema>;
+    required?: string[];
+  };
+  return Object.entries(properties).map(([name, property]) => ({
+    name,
+    in: location,
+    required: location === 'path' || required.includes(name),
+    schema: property,
+  }));
 }
 
 function json(schema: JsonSchema): JsonSchema {
@@ -86,10 +110,16 @@ export function openApiDocument(serverUrl = '/'): JsonSchema {
     const schemas: RouteSchemas = routeSchemas[route.name];
     const responses: Record<string, JsonSchema> = {};
     for (const [status, schema] of Object.entries(schemas.responses)) {
-      responses[status] = schema === undefined ? { description: 'No content' } : { description: 'Success', content: json(jsonSchema(schema, 'output')) };
+      responses[status] =
+        schema === undefined
+          ? { description: 'No content' }
+          : { description: 'Success', content: json(jsonSchema(schema, 'output')) };
     }
     for (const status of [...schemas.errors, 500]) {
-      responses[String(status)] = { description: ERROR_DESCRIPTIONS[status], content: json({ $ref: '#/components/schemas/Error' }) };
+      responses[String(status)] = {
+        description: ERROR_DESCRIPTIONS[status],
+        content: json({ $ref: '#/components/schemas/Error' }),
+      };
     }
     const operations = (paths[route.path] ??= {});
     operations[route.method.toLowerCase()] = {
@@ -97,16 +127,29 @@ export function openApiDocument(serverUrl = '/'): JsonSchema {
       summary: route.summary,
       ...(route.auth ? { security: [{ bearer: [] }] } : {}),
       parameters: [...parameters(schemas.params, 'path'), ...parameters(schemas.query, 'query')],
-      ...(schemas.body === undefined ? {} : { requestBody: { required: true, content: json(jsonSchema(schemas.body, 'input')) } }),
+      ...(schemas.body === undefined
+        ? {}
+        : { requestBody: { required: true, content: json(jsonSchema(schemas.body, 'input')) } }),
       responses,
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'IDRL Video Platform API', version: '1.0.0', description: 'See docs/api.md for the rules behind each endpoint.' },
+    info: {
+      title: 'IDRL Video Platform API',
+      version: '1.0.0',
+      description: 'See docs/api.md for the rules behind each endpoint.',
+    },
     servers: [{ url: serverUrl }],
     components: {
-      securitySchemes: { bearer: { type: 'http', scheme: 'bearer', bearerFormat: 'JWT', description: 'Cognito access token from /api/auth/login' } },
+      securitySchemes: {
+        bearer: {
+          type: 'http',
+          scheme: 'bearer',
+          bearerFormat: 'JWT',
+          description: 'Cognito access token from /api/auth/login',
+        },
+      },
       schemas: { Error: jsonSchema(errorResponse, 'output') },
     },
     paths,

@@ -16,7 +16,13 @@ export const taskRepository = /* @__PURE__ */ once(() => new PgTaskRepository(da
 export const objectStore = /* @__PURE__ */ once(() => new S3ObjectStore(s3Client(), storageConfig().bucket));
 
 export const taskService = /* @__PURE__ */ once(
-  () => new TaskService({ repository: taskRepository(), store: objectStore(), clock: systemClock, limits: taskLimits() }),
+  () =>
+    new TaskService({
+      repository: taskRepository(),
+      store: objectStore(),
+      clock: systemClock,
+      limits: taskLimits(),
+    }),
 );
 
 export const authService = /* @__PURE__ */ once(() => {

@@ -9,13 +9,19 @@ export class AuthService {
   constructor(private readonly identity: IdentityProvider) {}
 
   async signUp(request: SignupRequest): Promise<SignupResponse> {
-    await this.identity.signUp({ username: request.username, email: request.email, password: request.password1 });
+    await this.identity.signUp({
+      username: request.username,
+      email: request.email,
+      password: request.password1,
+    });
     return { username: request.username, email: request.email };
   }
 
   /** Usernames cannot contain '@', so a login name with one is an email address. */
   async login(request: LoginRequest): Promise<TokenResponse> {
-    const username = request.username.includes('@') ? await this.identity.usernameForEmail(request.username.toLowerCase()) : request.username;
+    const username = request.username.includes('@')
+      ? await this.identity.usernameForEmail(request.username.toLowerCase())
+      : request.username;
     if (username === null) throw new UnauthorizedError(INVALID_CREDENTIALS);
     const tokens = await this.identity.login({ username, password: request.password });
     return toTokenResponse(tokens, tokens.refreshToken);
@@ -30,5 +36,10 @@ export class AuthService {
 
 function toTokenResponse(tokens: IdentityTokens, refreshToken: string | undefined): TokenResponse {
   if (refreshToken === undefined) throw new Error('The identity provider issued no refresh token');
-  return { access_token: tokens.accessToken, refresh_token: refreshToken, token_type: 'Bearer', expires_in: tokens.expiresIn };
+  return {
+    access_token: tokens.accessToken,
+    refresh_token: refreshToken,
+    token_type: 'Bearer',
+    expires_in: tokens.expiresIn,
+  };
 }

@@ -49,7 +49,10 @@ export interface TaskRepository {
    * failure, so the queue's next delivery can claim it at once instead of waiting out the lease.
    */
   releaseProcessing(id: number): Promise<Task | null>;
-  markProcessed(id: number, outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata }): Promise<Task | null>;
+  markProcessed(
+    id: number,
+    outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata },
+  ): Promise<Task | null>;
   markFailed(id: number, reason: string): Promise<Task | null>;
   /** Fails every awaiting_upload task whose upload window has closed, with `reason`; returns how many. */
   expireAbandonedUploads(now: Date, reason: string): Promise<number>;
@@ -86,8 +89,17 @@ export interface ObjectRange {
 }
 
 export interface ObjectStore {
-  presignUpload(input: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }): Promise<PresignedUpload>;
-  presignDownload(input: { key: string; expiresInSeconds: number; downloadFileName?: string }): Promise<string>;
+  presignUpload(input: {
+    key: string;
+    contentType: string;
+    maxBytes: number;
+    expiresInSeconds: number;
+  }): Promise<PresignedUpload>;
+  presignDownload(input: {
+    key: string;
+    expiresInSeconds: number;
+    downloadFileName?: string;
+  }): Promise<string>;
   /** Size in bytes, or null when the object does not exist. */
   head(key: string): Promise<number | null>;
   deleteMany(keys: string[]): Promise<void>;

@@ -30,19 +30,29 @@ export const signupRequest = z
       ),
     password2: z.string().check(z.maxLength(MAX_PASSWORD)),
   })
-  .check(z.refine((body) => body.password1 === body.password2, { path: ['password2'], error: 'Passwords do not match' }));
+  .check(
+    z.refine((body) => body.password1 === body.password2, {
+      path: ['password2'],
+      error: 'Passwords do not match',
+    }),
+  );
 export type SignupRequest = z.infer<typeof signupRequest>;
 
 export const signupResponse = z.object({ username: z.string(), email: z.string() });
 export type SignupResponse = z.infer<typeof signupResponse>;
 
 export const loginRequest = z.strictObject({
-  username: z.string().check(z.minLength(1), z.maxLength(254)).register(z.globalRegistry, { description: 'Username or email address' }),
+  username: z
+    .string()
+    .check(z.minLength(1), z.maxLength(254))
+    .register(z.globalRegistry, { description: 'Username or email address' }),
   password: z.string().check(z.minLength(1), z.maxLength(MAX_PASSWORD)),
 });
 export type LoginRequest = z.infer<typeof loginRequest>;
 
-export const refreshRequest = z.strictObject({ refresh_token: z.string().check(z.minLength(1), z.maxLength(8192)) });
+export const refreshRequest = z.strictObject({
+  refresh_token: z.string().check(z.minLength(1), z.maxLength(8192)),
+});
 export type RefreshRequest = z.infer<typeof refreshRequest>;
 
 export const tokenResponse = z.object({
@@ -59,11 +69,16 @@ export const createTaskRequest = z.strictObject({
     .check(
       z.minLength(1, { error: 'Must not be empty', abort: true }),
       z.maxLength(255, { error: 'Must be at most 255 characters', abort: true }),
-      z.refine((name) => !FORBIDDEN_FILE_NAME_CHARS.test(name), 'Must not contain / \\ : or control characters'),
+      z.refine(
+        (name) => !FORBIDDEN_FILE_NAME_CHARS.test(name),
+        'Must not contain / \\ : or control characters',
+      ),
       z.refine((name) => name.trim() !== '' && name !== '.' && name !== '..', 'Must be a file name'),
     )
     .register(z.globalRegistry, { description: 'Display name only; the object key is chosen by the server' }),
-  contentType: z.string().check(z.toLowerCase(), z.regex(UPLOAD_CONTENT_TYPE, 'Must be video/* or application/octet-stream')),
+  contentType: z
+    .string()
+    .check(z.toLowerCase(), z.regex(UPLOAD_CONTENT_TYPE, 'Must be video/* or application/octet-stream')),
   size: z
     .int('Must be a positive integer')
     .check(z.positive('Must be a positive integer'))
@@ -71,12 +86,28 @@ export const createTaskRequest = z.strictObject({
 });
 export type CreateTaskRequest = z.infer<typeof createTaskRequest>;
 
-const decimal = (message: string) => z.pipe(z.string().check(z.regex(/^[0-9]{1,15}$/, message)), z.transform(Number));
+const decimal = (message: string) =>
+  z.pipe(z.string().check(z.regex(/^[0-9]{1,15}$/, message)), z.transform(Number));
 
 export const listTasksQuery = z.strictObject({
-  max: z.optional(z.pipe(decimal('Must be an integer from 1 to 100'), z.int().check(z.minimum(1, 'Must be an integer from 1 to 100'), z.maximum(100, 'Must be an integer from 1 to 100')))),
+  max: z.optional(
+    z.pipe(
+      decimal('Must be an integer from 1 to 100'),
+      z
+        .int()
+        .check(
+          z.minimum(1, 'Must be an integer from 1 to 100'),
+          z.maximum(100, 'Must be an integer from 1 to 100'),
+        ),
+    ),
+  ),
   order: z.optional(z.enum(['0', '1'], 'Must be 0 (ascending) or 1 (descending)')),
-  cursor: z.optional(z.pipe(decimal('Must be the nextCursor of a previous page'), z.int().check(z.positive('Must be the nextCursor of a previous page')))),
+  cursor: z.optional(
+    z.pipe(
+      decimal('Must be the nextCursor of a previous page'),
+      z.int().check(z.positive('Must be the nextCursor of a previous page')),
+    ),
+  ),
 });
 export type ListTasksQueryInput = z.infer<typeof listTasksQuery>;
 
@@ -94,7 +125,15 @@ export const taskResponse = z.object({
   updatedAt: z.iso.datetime(),
   failureReason: z.optional(z.string()),
   original: z.optional(url),
-  processed: z.optional(z.object({ url: z.url(), durationSeconds: z.number(), width: z.int(), height: z.int(), sizeBytes: z.int() })),
+  processed: z.optional(
+    z.object({
+      url: z.url(),
+      durationSeconds: z.number(),
+      width: z.int(),
+      height: z.int(),
+      sizeBytes: z.int(),
+    }),
+  ),
   thumbnail: z.optional(url),
 });
 export type TaskResponse = z.infer<typeof taskResponse>;
@@ -112,7 +151,10 @@ export type CreatedTaskResponse = z.infer<typeof createdTaskResponse>;
 export const taskListResponse = z.object({ data: z.array(taskResponse), nextCursor: z.optional(z.string()) });
 export type TaskListResponse = z.infer<typeof taskListResponse>;
 
-export const healthResponse = z.object({ status: z.enum(['ok', 'unavailable']), database: z.enum(['ok', 'unreachable']) });
+export const healthResponse = z.object({
+  status: z.enum(['ok', 'unavailable']),
+  database: z.enum(['ok', 'unreachable']),
+});
 export type HealthResponse = z.infer<typeof healthResponse>;
 
 export const errorResponse = z.object({

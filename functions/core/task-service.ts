@@ -41,8 +41,15 @@ function abandonedUploadReason(windowHours: number): string {
 }
 
 /** The sweeper's use case: tasks whose upload never arrived end as failed, with a readable reason. */
-export function expireAbandonedUploads(deps: { repository: TaskRepository; clock: Clock; uploadWindowHours: number }): Promise<number> {
-  return deps.repository.expireAbandonedUploads(deps.clock.now(), abandonedUploadReason(deps.uploadWindowHours));
+export function expireAbandonedUploads(deps: {
+  repository: TaskRepository;
+  clock: Clock;
+  uploadWindowHours: number;
+}): Promise<number> {
+  return deps.repository.expireAbandonedUploads(
+    deps.clock.now(),
+    abandonedUploadReason(deps.uploadWindowHours),
+  );
 }
 
 /**
@@ -64,7 +71,11 @@ export const STALLED_TASK_REASON = 'Processing did not finish; please upload the
  * must exceed the time any delivery of the message can still be pending or running after the task's
  * last change (docs/worker.md, "Stalled tasks"). Returns the ids of the tasks it failed.
  */
-export async function failStalledTasks(deps: { repository: TaskRepository; store: ObjectStore; stalledAfterSeconds: number }): Promise<number[]> {
+export async function failStalledTasks(deps: {
+  repository: TaskRepository;
+  store: ObjectStore;
+  stalledAfterSeconds: number;
+}): Promise<number[]> {
   const failed = await deps.repository.failStalledTasks(deps.stalledAfterSeconds, STALLED_TASK_REASON);
   // A dead attempt may have stored outputs before it died: a failed task owns none. One task at a
   // time keeps the store's parallel deletes bounded whatever the backlog.
@@ -102,13 +113,23 @@ export class TaskService {
     });
     return {
       ...(await this.view(task)),
-      upload: { url: upload.url, fields: upload.fields, expiresAt: upload.expiresAt.toISOString(), maxBytes: upload.maxBytes },
+      upload: {
+        url: upload.url,
+        fields: upload.fields,
+        expiresAt: upload.expiresAt.toISOString(),
+        maxBytes: upload.maxBytes,
+      },
     };
   }
 
   /** Keyset pagination: one extra row tells whether another page exists without a COUNT. */
   async list(caller: Caller, options: ListOptions): Promise<TaskListResponse> {
-    const rows = await this.deps.repository.list({ ownerId: caller.sub, limit: options.max + 1, order: options.order, after: options.cursor });
+    const rows = await this.deps.repository.list({
+      ownerId: caller.sub,
+      limit: options.max + 1,
+      order: options.order,
+      after: options.cursor,
+    });
     const page = rows.slice(0, options.max);
     const last = page.at(-1);
     const data = await Promise.all(page.map((task) => this.view(task)));
@@ -134,7 +155,8 @@ export class TaskService {
 
   private async view(task: Task): Promise<TaskResponse> {
     const expiresInSeconds = this.deps.limits.downloadUrlTtlSeconds;
-    const presign = (key: string, downloadFileName?: string) => this.deps.store.presignDownload({ key, expiresInSeconds, downloadFileName });
+    const presign = (key: string, downloadFileName?: string) =>
+      this.deps.store.presignDownload({ key, expiresInSeconds, downloadFileName });
     const response: TaskResponse = {
       id: task.id,
       fileName: task.fileName,
@@ -147,9 +169,16 @@ export class TaskService {
     if (task.uploadedAt !== null) response.original = { url: await presign(task.originalKey, task.fileName) };
     if (task.status === 'processed' && task.processedKey !== null && task.processed !== null) {
       const { durationSeconds, width, height, sizeBytes } = task.processed;
-      response.processed = { url: await presign(task.processedKey, processedFileName(task.fileName)), durationSeconds, width, height, sizeBytes };
+      response.processed = {
+        url: await presign(task.processedKey, processedFileName(task.fileName)),
+        durationSeconds,
+        width,
+        height,
+        sizeBytes,
+      };
     }
-    if (task.status === 'processed' && task.thumbnailKey !== null) response.thumbnail = { url: await presign(task.thumbnailKey) };
+    if (task.status === 'processed' && task.thumbnailKey !== null)
+      response.thumbnail = { url: await presign(task.thumbnailKey) };
     return response;
   }
 }

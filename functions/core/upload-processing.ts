@@ -9,7 +9,14 @@
  */
 import { PermanentProcessingError } from './errors';
 import type { Clock, EditedVideo, ObjectStore, SourceServer, TaskRepository, VideoProcessor } from './ports';
-import { processedVideoKey, thumbnailKey, UPLOADS_PREFIX, type ProcessedVideoMetadata, type Task, type TaskStatus } from './task';
+import {
+  processedVideoKey,
+  thumbnailKey,
+  UPLOADS_PREFIX,
+  type ProcessedVideoMetadata,
+  type Task,
+  type TaskStatus,
+} from './task';
 
 /** One object from an S3 ObjectCreated notification. */
 export interface UploadedObject {
@@ -101,20 +108,28 @@ export class UploadProcessingService {
       objects.putFile({ key: outputs.processedKey, path: edited.videoPath, contentType: 'video/mp4' }),
       objects.putFile({ key: outputs.thumbnailKey, path: edited.thumbnailPath, contentType: 'image/jpeg' }),
     ]);
-    const metadata = toMetadata(edited, { processingMs: clock.now().getTime() - startedAt.getTime(), sourceBytesRead });
+    const metadata = toMetadata(edited, {
+      processingMs: clock.now().getTime() - startedAt.getTime(),
+      sourceBytesRead,
+    });
     const processed = await tasks.markProcessed(task.id, { ...outputs, metadata });
     if (processed !== null) return { kind: 'processed', taskId: task.id, metadata };
     return this.lost(task);
   }
 
   /** ffmpeg reads the upload through the source server: only the ranges the edit needs leave S3. */
-  private async edit(task: Task, attempt: ProcessingAttempt): Promise<{ edited: EditedVideo; sourceBytesRead: number }> {
+  private async edit(
+    task: Task,
+    attempt: ProcessingAttempt,
+  ): Promise<{ edited: EditedVideo; sourceBytesRead: number }> {
     const source = await this.deps.sources.serve(task.originalKey);
     try {
-      const edited = await this.deps.videos.edit({ source: source.url, workDir: attempt.workDir, deadline: attempt.deadline }).catch((error: unknown) => {
-        // A storage failure mid-read explains whatever ffmpeg then said about the file: retry, don't fail it.
-        throw source.failure() ?? error;
-      });
+      const edited = await this.deps.videos
+        .edit({ source: source.url, workDir: attempt.workDir, deadline: attempt.deadline })
+        .catch((error: unknown) => {
+          // A storage failure mid-read explains whatever ffmpeg then said about the file: retry, don't fail it.
+          throw source.failure() ?? error;
+        });
       // ffmpeg may also take a cut-off read for the end of the file and succeed: that edit is not trusted.
       const failure = source.failure();
       if (failure !== undefined) throw failure;
@@ -133,7 +148,12 @@ export class UploadProcessingService {
     return { kind: 'deleted-during-processing', taskId: task.id };
   }
 
-  private async fail(task: Task, reason: string, permanent: boolean, detail?: string): Promise<UploadOutcome> {
+  private async fail(
+    task: Task,
+    reason: string,
+    permanent: boolean,
+    detail?: string,
+  ): Promise<UploadOutcome> {
     const failed = await this.deps.tasks.markFailed(task.id, reason);
     if (failed === null) return this.lost(task);
     // An earlier attempt may have stored outputs before it crashed: a failed task owns none.
@@ -151,6 +171,15 @@ function outputKeys(taskId: number): { processedKey: string; thumbnailKey: strin
   return { processedKey: processedVideoKey(taskId), thumbnailKey: thumbnailKey(taskId) };
 }
 
-function toMetadata(edited: EditedVideo, measured: { processingMs: number; sourceBytesRead: number }): ProcessedVideoMetadata {
-  return { durationSeconds: edited.durationSeconds, width: edited.width, height: edited.height, sizeBytes: edited.sizeBytes, ...measured };
+function toMetadata(
+  edited: EditedVideo,
+  measured: { processingMs: number; sourceBytesRead: number },
+): ProcessedVideoMetadata {
+  return {
+    durationSeconds: edited.durationSeconds,
+    width: edited.width,
+    height: edited.height,
+    sizeBytes: edited.sizeBytes,
+    ...measured,
+  };
 }

@@ -10,7 +10,11 @@ function fieldErrors(issues: readonly z.core.$ZodIssue[]): FieldError[] {
 }
 
 /** Parses untrusted input; failures become one ValidationError listing every field at fault. */
-export function parseInput<Schema extends z.ZodMiniType>(schema: Schema, input: unknown, message = 'Invalid request'): z.output<Schema> {
+export function parseInput<Schema extends z.ZodMiniType>(
+  schema: Schema,
+  input: unknown,
+  message = 'Invalid request',
+): z.output<Schema> {
   const result = schema.safeParse(input);
   if (!result.success) throw new ValidationError(message, fieldErrors(result.error.issues));
   return result.data;

@@ -22,6 +22,7 @@ export const handler = middy<unknown, { expired: number; stalled: number }>()
     logger.info('Abandoned uploads expired', { expired });
     const stalledIds = await failStalledTasks({ repository, store, stalledAfterSeconds });
     // Each one is a delivery that died without a trace in the task: worth a look at the worker's logs and the DLQ.
-    if (stalledIds.length > 0) logger.warn('Stalled tasks failed', { taskIds: stalledIds, stalledAfterSeconds });
+    if (stalledIds.length > 0)
+      logger.warn('Stalled tasks failed', { taskIds: stalledIds, stalledAfterSeconds });
     return { expired, stalled: stalledIds.length };
   });

@@ -17,7 +17,9 @@ const config = migrationConfig();
 async function masterPool(secretArn: string, databaseName: string): Promise<pg.Pool> {
   const client = new SecretsManagerClient({ region: region() });
   const { SecretString } = await client.send(new GetSecretValueCommand({ SecretId: secretArn }));
-  const secret = JSON.parse(SecretString ?? '{}') as Partial<Record<'host' | 'username' | 'password', string>> & { port?: number };
+  const secret = JSON.parse(SecretString ?? '{}') as Partial<
+    Record<'host' | 'username' | 'password', string>
+  > & { port?: number };
   const { host, username, password } = secret;
   if (host === undefined || username === undefined || password === undefined) {
     throw new ConfigurationError(`Secret ${secretArn} lacks host, username or password`);
@@ -37,7 +39,10 @@ async function masterPool(secretArn: string, databaseName: string): Promise<pg.P
 export const handler = middy<unknown, MigrationResult>()
   .use(injectLambdaContext(logger))
   .handler(async () => {
-    const pool = config.kind === 'direct' ? createPool(config.database) : await masterPool(config.secretArn, config.databaseName);
+    const pool =
+      config.kind === 'direct'
+        ? createPool(config.database)
+        : await masterPool(config.secretArn, config.databaseName);
     try {
       const result = await runMigrations(pool, migrations);
       if (config.kind === 'secret') await grantApplicationRole(pool, config.appUser);

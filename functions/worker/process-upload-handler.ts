@@ -55,7 +55,11 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
     }
   }
 
-  async function processObject(object: UploadedObject, receiveCount: number, context: Context): Promise<void> {
+  async function processObject(
+    object: UploadedObject,
+    receiveCount: number,
+    context: Context,
+  ): Promise<void> {
     logger.appendKeys({ taskId: taskIdFromKey(object.key) });
     const budgetMs = context.getRemainingTimeInMillis();
     const workDir = await mkdtemp(join(tmpdir(), 'idrl-worker-'));
@@ -80,7 +84,10 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
     } catch (error) {
       // Redelivering a body that can never parse only delays the DLQ; acknowledge and keep it in the logs.
       if (!(error instanceof MalformedNotificationError)) throw error;
-      logger.error('Discarding a message that is not an S3 notification', { error, body: sqsRecord.body.slice(0, 2000) });
+      logger.error('Discarding a message that is not an S3 notification', {
+        error,
+        body: sqsRecord.body.slice(0, 2000),
+      });
       return;
     }
     if (notification.kind === 'test') {

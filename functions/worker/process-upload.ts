@@ -20,7 +20,9 @@ import { createProcessUploadHandler } from './process-upload-handler';
  * bundle has no such tree, so the stack ships it and points LOGO_PATH at it.
  */
 function logoPath(): string {
-  const path = process.env.LOGO_PATH?.trim() || fileURLToPath(new URL('../../assets/logo/idrl-logo.png', import.meta.url));
+  const path =
+    process.env.LOGO_PATH?.trim() ||
+    fileURLToPath(new URL('../../assets/logo/idrl-logo.png', import.meta.url));
   if (!existsSync(path)) throw new ConfigurationError(`The logo image ${path} does not exist; set LOGO_PATH`);
   return path;
 }

@@ -19,7 +19,9 @@ const eventSchema = z.object({
   Records: z.array(
     z.object({
       eventName: z.string(),
-      s3: z.object({ object: z.object({ key: z.string(), size: z.optional(z.int().check(z.nonnegative())) }) }),
+      s3: z.object({
+        object: z.object({ key: z.string(), size: z.optional(z.int().check(z.nonnegative())) }),
+      }),
     }),
   ),
 });
@@ -41,14 +43,19 @@ export function parseUploadNotification(body: string): UploadNotification {
   // S3 sends one s3:TestEvent when a notification configuration is saved.
   if (testEventSchema.safeParse(json).success) return { kind: 'test' };
   const parsed = eventSchema.safeParse(json);
-  if (!parsed.success) throw new MalformedNotificationError(`Message body is not an S3 event notification: ${parsed.error.message}`);
+  if (!parsed.success)
+    throw new MalformedNotificationError(
+      `Message body is not an S3 event notification: ${parsed.error.message}`,
+    );
   try {
     return {
       kind: 'objects',
-      objects: parsed.data.Records.filter((record) => record.eventName.startsWith('ObjectCreated:')).map((record) => ({
-        key: decodeNotificationKey(record.s3.object.key),
-        sizeBytes: record.s3.object.size ?? 0,
-      })),
+      objects: parsed.data.Records.filter((record) => record.eventName.startsWith('ObjectCreated:')).map(
+        (record) => ({
+          key: decodeNotificationKey(record.s3.object.key),
+          sizeBytes: record.s3.object.size ?? 0,
+        }),
+      ),
     };
   } catch (error) {
     throw new MalformedNotificationError('Object key is not valid URL encoding', { cause: error });

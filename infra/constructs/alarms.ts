@@ -29,12 +29,16 @@ export class Alarms extends Construct {
       reason:
         'Alarm notifications carry no customer data. CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer key would cost $1/month for nothing to protect.',
     });
-    if (props.alarmEmail) this.topic.addSubscription(new snsSubscriptions.EmailSubscription(props.alarmEmail));
+    if (props.alarmEmail)
+      this.topic.addSubscription(new snsSubscriptions.EmailSubscription(props.alarmEmail));
 
     // A message in the DLQ is an upload that failed three times: someone must look, so any is too many.
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterMessages', {
       alarmDescription: 'Uploads that the worker failed to process after every retry are waiting in the DLQ',
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({ period: Duration.minutes(5), statistic: 'Maximum' }),
+      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: Duration.minutes(5),
+        statistic: 'Maximum',
+      }),
       threshold: 0,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,

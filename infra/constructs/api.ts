@@ -6,7 +6,12 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/task';
-import { AUTHORIZER_CACHE_TTL_SECONDS, routes, type RouteDefinition, type RouteName } from '#functions/routes';
+import {
+  AUTHORIZER_CACHE_TTL_SECONDS,
+  routes,
+  type RouteDefinition,
+  type RouteName,
+} from '#functions/routes';
 import type { Database } from './database';
 import type { Identity, IdentityAdminAction } from './identity';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
@@ -21,14 +26,19 @@ export interface RouteAccess {
   readonly identity?: readonly IdentityAdminAction[];
 }
 
-const READ_TASK_OBJECTS: ObjectAccess = { [UPLOADS_PREFIX]: ['s3:GetObject'], [PROCESSED_PREFIX]: ['s3:GetObject'] };
+const READ_TASK_OBJECTS: ObjectAccess = {
+  [UPLOADS_PREFIX]: ['s3:GetObject'],
+  [PROCESSED_PREFIX]: ['s3:GetObject'],
+};
 
 /**
  * Least privilege per route (docs/infra.md, "Per-function IAM"). A route missing here gets no access beyond
  * the database flag of the route table: new routes start with nothing.
  */
 const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
-  signup: { identity: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:AdminDeleteUser', 'cognito-idp:ListUsers'] },
+  signup: {
+    identity: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:AdminDeleteUser', 'cognito-idp:ListUsers'],
+  },
   login: { identity: ['cognito-idp:ListUsers'] },
   refresh: { identity: [] },
   // The presigned POST is signed with this function's credentials: this is all an upload can ever do.
@@ -36,7 +46,9 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   // Tasks in a list carry the same presigned download URLs as a single task.
   'list-tasks': { objects: READ_TASK_OBJECTS },
   'get-task': { objects: READ_TASK_OBJECTS },
-  'delete-task': { objects: { [UPLOADS_PREFIX]: ['s3:DeleteObject'], [PROCESSED_PREFIX]: ['s3:DeleteObject'] } },
+  'delete-task': {
+    objects: { [UPLOADS_PREFIX]: ['s3:DeleteObject'], [PROCESSED_PREFIX]: ['s3:DeleteObject'] },
+  },
 };
 
 export interface ApiProps {
@@ -80,7 +92,12 @@ export class Api extends Construct {
         props.allowedOrigins.length > 0
           ? {
               allowOrigins: [...props.allowedOrigins],
-              allowMethods: [apigwv2.CorsHttpMethod.GET, apigwv2.CorsHttpMethod.POST, apigwv2.CorsHttpMethod.DELETE, apigwv2.CorsHttpMethod.OPTIONS],
+              allowMethods: [
+                apigwv2.CorsHttpMethod.GET,
+                apigwv2.CorsHttpMethod.POST,
+                apigwv2.CorsHttpMethod.DELETE,
+                apigwv2.CorsHttpMethod.OPTIONS,
+              ],
               allowHeaders: ['Authorization', 'Content-Type'],
               maxAge: Duration.days(1),
             }
@@ -96,7 +113,10 @@ export class Api extends Construct {
       stageName: '$default',
       autoDeploy: true,
       throttle: { rateLimit: props.throttlingRateLimit ?? 50, burstLimit: props.throttlingBurstLimit ?? 100 },
-      accessLogSettings: { destination: new apigwv2.LogGroupLogDestination(accessLogs), format: accessLogFormat() },
+      accessLogSettings: {
+        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        format: accessLogFormat(),
+      },
     });
 
     this.authorizerFunction = new FunctionWithLogGroup(this, 'Authorizer', {

@@ -49,7 +49,11 @@ export class Database extends Construct {
       description: 'PostgreSQL: 5432 from the database client functions only',
       allowAllOutbound: false,
     });
-    securityGroup.addIngressRule(network.databaseClientSecurityGroup, ec2.Port.tcp(POSTGRES_PORT), 'PostgreSQL from database client functions');
+    securityGroup.addIngressRule(
+      network.databaseClientSecurityGroup,
+      ec2.Port.tcp(POSTGRES_PORT),
+      'PostgreSQL from database client functions',
+    );
 
     const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
     this.instance = new rds.DatabaseInstance(this, 'Instance', {
@@ -122,20 +126,24 @@ export class Database extends Construct {
     Validations.of(this.instance).acknowledge(
       {
         id: 'AwsSolutions-RDS3',
-        reason: 'Single-AZ keeps the idle cost of a personal deployment low (Multi-AZ doubles the instance price); automated backups cover recovery. Set by the instance type and multiAz for production.',
+        reason:
+          'Single-AZ keeps the idle cost of a personal deployment low (Multi-AZ doubles the instance price); automated backups cover recovery. Set by the instance type and multiAz for production.',
       },
       {
         id: 'AwsSolutions-RDS10',
-        reason: '`cdk destroy` must be able to remove the stack; the SNAPSHOT removal policy (default) keeps a final snapshot instead.',
+        reason:
+          '`cdk destroy` must be able to remove the stack; the SNAPSHOT removal policy (default) keeps a final snapshot instead.',
       },
       {
         id: 'AwsSolutions-RDS11',
-        reason: 'A non-default port is obscurity, not protection: the instance is in isolated subnets and its security group admits only the database client functions.',
+        reason:
+          'A non-default port is obscurity, not protection: the instance is in isolated subnets and its security group admits only the database client functions.',
       },
       // The generated secret is a child of the instance.
       {
         id: 'AwsSolutions-SMG4',
-        reason: 'Only the migration trigger uses the master secret, once per deploy; the application authenticates with short-lived IAM tokens. Rotation would need a rotation Lambda and another interface endpoint.',
+        reason:
+          'Only the migration trigger uses the master secret, once per deploy; the application authenticates with short-lived IAM tokens. Rotation would need a rotation Lambda and another interface endpoint.',
       },
     );
   }

@@ -5,7 +5,8 @@ import { Construct } from 'constructs';
 import type { ResourceUse } from './lambda-defaults';
 
 /** Cognito actions that need IAM. SignUp, InitiateAuth (password and refresh) are public client APIs. */
-export type IdentityAdminAction = 'cognito-idp:AdminConfirmSignUp' | 'cognito-idp:AdminDeleteUser' | 'cognito-idp:ListUsers';
+export type IdentityAdminAction =
+  'cognito-idp:AdminConfirmSignUp' | 'cognito-idp:AdminDeleteUser' | 'cognito-idp:ListUsers';
 
 export interface IdentityProps {
   /**
@@ -55,15 +56,18 @@ export class Identity extends Construct {
     Validations.of(this.userPool).acknowledge(
       {
         id: 'AwsSolutions-COG1',
-        reason: 'The password policy is the SPEC\'s (min 8, upper, lower, digit); requiring symbols would reject passwords the league\'s API accepts.',
+        reason:
+          "The password policy is the SPEC's (min 8, upper, lower, digit); requiring symbols would reject passwords the league's API accepts.",
       },
       {
         id: 'AwsSolutions-COG2',
-        reason: 'The SPEC defines username/password sign-in through the API only; MFA is not part of the product yet.',
+        reason:
+          'The SPEC defines username/password sign-in through the API only; MFA is not part of the product yet.',
       },
       {
         id: 'AwsSolutions-COG8',
-        reason: 'The Plus feature plan is billed per monthly active user; the Lite plan covers the password and refresh-token flows used here.',
+        reason:
+          'The Plus feature plan is billed per monthly active user; the Lite plan covers the password and refresh-token flows used here.',
       },
     );
 
@@ -87,10 +91,17 @@ export class Identity extends Construct {
   /** USER_POOL_ID and USER_POOL_CLIENT_ID, plus exactly the admin actions given, on this pool only. */
   clientUse(actions: readonly IdentityAdminAction[] = []): ResourceUse {
     return {
-      environment: { USER_POOL_ID: this.userPool.userPoolId, USER_POOL_CLIENT_ID: this.userPoolClient.userPoolClientId },
+      environment: {
+        USER_POOL_ID: this.userPool.userPoolId,
+        USER_POOL_CLIENT_ID: this.userPoolClient.userPoolClientId,
+      },
       grant: (fn) => {
         if (actions.length > 0) {
-          iam.Grant.addToPrincipal({ grantee: fn, actions: [...actions], resourceArns: [this.userPool.userPoolArn] });
+          iam.Grant.addToPrincipal({
+            grantee: fn,
+            actions: [...actions],
+            resourceArns: [this.userPool.userPoolArn],
+          });
         }
       },
     };
@@ -100,7 +111,11 @@ export class Identity extends Construct {
   verifierUse(): ResourceUse {
     const clientUse = this.clientUse();
     return {
-      environment: { ...clientUse.environment, JWT_ISSUER: this.issuer, JWKS_URI: `${this.issuer}/.well-known/jwks.json` },
+      environment: {
+        ...clientUse.environment,
+        JWT_ISSUER: this.issuer,
+        JWKS_URI: `${this.issuer}/.well-known/jwks.json`,
+      },
       grant: clientUse.grant,
     };
   }

@@ -42,7 +42,9 @@ export const LAMBDA_BUNDLING = {
   sourcesContent: false,
   externalModules: ['pg-native'],
   // CDK's BundlingOptions have no `alias`; each entry becomes `--alias:<module>=<path>`.
-  esbuildArgs: { '--alias': Object.entries(LAMBDA_MODULE_ALIASES).map(([module, path]) => `${module}=${path}`) },
+  esbuildArgs: {
+    '--alias': Object.entries(LAMBDA_MODULE_ALIASES).map(([module, path]) => `${module}=${path}`),
+  },
 };
 
 /** Memory of every function that does not choose its own (the worker does). */
@@ -108,7 +110,9 @@ export class FunctionWithLogGroup extends NodejsFunction {
       ephemeralStorageSize: props.ephemeralStorageSize,
       logGroup,
       vpc: props.vpc,
-      vpcSubnets: props.vpc ? (props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED }) : undefined,
+      vpcSubnets: props.vpc
+        ? (props.vpcSubnets ?? { subnetType: ec2.SubnetType.PRIVATE_ISOLATED })
+        : undefined,
       securityGroups: props.securityGroups,
       allowPublicSubnet: false,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
@@ -125,7 +129,8 @@ export class FunctionWithLogGroup extends NodejsFunction {
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
-      reason: 'Node.js 22 is fixed by the design brief (decision 8): tests and the local stack run the same Node major as Lambda.',
+      reason:
+        'Node.js 22 is fixed by the design brief (decision 8): tests and the local stack run the same Node major as Lambda.',
     });
   }
 }

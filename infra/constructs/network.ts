@@ -60,7 +60,11 @@ export class Network extends Construct {
       description: 'Secrets Manager interface endpoint',
       allowAllOutbound: false,
     });
-    endpointSecurityGroup.addIngressRule(this.secretsClientSecurityGroup, ec2.Port.tcp(443), 'HTTPS from the migration trigger');
+    endpointSecurityGroup.addIngressRule(
+      this.secretsClientSecurityGroup,
+      ec2.Port.tcp(443),
+      'HTTPS from the migration trigger',
+    );
 
     this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
       service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,

@@ -88,7 +88,9 @@ export class Storage extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
-    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), { prefix: UPLOADS_PREFIX });
+    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
+      prefix: UPLOADS_PREFIX,
+    });
   }
 
   /** Lets pages from these origins post uploads and fetch downloads (presigned) straight from the bucket. */
@@ -114,7 +116,11 @@ export class Storage extends Construct {
       grant: (fn) => {
         const bucketLogicalId = Stack.of(this).getLogicalId(this.bucket.node.defaultChild as s3.CfnBucket);
         for (const [prefix, actions] of Object.entries(access)) {
-          iam.Grant.addToPrincipal({ grantee: fn, actions: [...actions], resourceArns: [this.bucket.arnForObjects(`${prefix}*`)] });
+          iam.Grant.addToPrincipal({
+            grantee: fn,
+            actions: [...actions],
+            resourceArns: [this.bucket.arnForObjects(`${prefix}*`)],
+          });
           Validations.of(fn).acknowledge({
             id: `AwsSolutions-IAM5[Resource::<${bucketLogicalId}.Arn>/${prefix}*]`,
             reason: `Object keys are per task (${prefix}{taskId}/...): the wildcard is the key prefix, and the actions are only ${actions.join(', ')}.`,

@@ -42,7 +42,12 @@ export class Sweeper extends Construct {
       reservedConcurrentExecutions: 1,
       logRetention: props.logRetention,
       environment: {
-        STALLED_TASK_SECONDS: String(stalledAfterSeconds({ redeliverySeconds: props.storage.visibilityTimeout.toSeconds(), maxReceiveCount: MAX_RECEIVE_COUNT })),
+        STALLED_TASK_SECONDS: String(
+          stalledAfterSeconds({
+            redeliverySeconds: props.storage.visibilityTimeout.toSeconds(),
+            maxReceiveCount: MAX_RECEIVE_COUNT,
+          }),
+        ),
       },
     });
     grantWithEnvironment(this.function, props.database.appUse());

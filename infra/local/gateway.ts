@@ -102,7 +102,9 @@ export function routeMatcher(routes: GatewayRoute[]): (method: string, path: str
       if (pattern.route.definition.method !== method) continue;
       const match = pattern.regex.exec(path);
       if (!match) continue;
-      const pathParameters = Object.fromEntries(pattern.names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]));
+      const pathParameters = Object.fromEntries(
+        pattern.names.map((name, index) => [name, decodeURIComponent(match[index + 1] ?? '')]),
+      );
       return { route: pattern.route, pathParameters };
     }
     return null;
@@ -112,7 +114,9 @@ export function routeMatcher(routes: GatewayRoute[]): (method: string, path: str
 /** HTTP API passes text bodies as they are and base64-encodes everything else. */
 function isTextContent(contentType: string | undefined): boolean {
   if (!contentType) return true;
-  return /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)\b)|\+(json|xml)\b/i.test(contentType);
+  return /^(text\/|application\/(json|xml|javascript|x-www-form-urlencoded)\b)|\+(json|xml)\b/i.test(
+    contentType,
+  );
 }
 
 /** Lower-cased names, repeated headers joined with commas, cookies moved to their own field. */
@@ -179,7 +183,10 @@ export function toApiEvent(raw: RawRequest, matched: MatchedRoute): APIGatewayPr
   };
 }
 
-function toAuthorizerEvent(event: APIGatewayProxyEventV2, region: string): APIGatewayRequestAuthorizerEventV2 {
+function toAuthorizerEvent(
+  event: APIGatewayProxyEventV2,
+  region: string,
+): APIGatewayRequestAuthorizerEventV2 {
   return {
     version: '2.0',
     type: 'REQUEST',
@@ -216,12 +223,22 @@ function gatewayMessage(statusCode: number, message: string): HttpResponse {
 /** A structured result is used as is; anything else is JSON with status 200 (payload 2.0 rules). */
 export function fromApiResult(result: ApiResult): HttpResponse {
   if (typeof result === 'object' && 'statusCode' in result && result.statusCode !== undefined) {
-    const headers = Object.fromEntries(Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]));
-    const body = result.body === undefined ? Buffer.alloc(0) : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
+    const headers = Object.fromEntries(
+      Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),
+    );
+    const body =
+      result.body === undefined
+        ? Buffer.alloc(0)
+        : Buffer.from(result.body, result.isBase64Encoded ? 'base64' : 'utf8');
     return { statusCode: result.statusCode, headers, cookies: result.cookies ?? [], body };
   }
   const body = typeof result === 'string' ? result : JSON.stringify(result);
-  return { statusCode: 200, headers: { 'content-type': 'application/json' }, cookies: [], body: Buffer.from(body) };
+  return {
+    statusCode: 200,
+    headers: { 'content-type': 'application/json' },
+    cookies: [],
+    body: Buffer.from(body),
+  };
 }
 
 function readBody(request: IncomingMessage): Promise<Buffer | null> {
@@ -246,7 +263,8 @@ function corsHeaders(origin: string | undefined, allowed: ReadonlySet<string>): 
 
 function preflight(origin: string | undefined, allowed: ReadonlySet<string>): HttpResponse {
   const headers = corsHeaders(origin, allowed);
-  if (Object.keys(headers).length === 0) return { statusCode: 204, headers: {}, cookies: [], body: Buffer.alloc(0) };
+  if (Object.keys(headers).length === 0)
+    return { statusCode: 204, headers: {}, cookies: [], body: Buffer.alloc(0) };
   return {
     statusCode: 204,
     headers: {
@@ -263,31 +281,46 @@ function preflight(origin: string | undefined, allowed: ReadonlySet<string>): Ht
 export function startGateway(options: GatewayOptions): Promise<Gateway> {
   const match = routeMatcher(options.routes);
   const allowedOrigins = new Set(options.corsOrigins);
-  const fn = (name: string): LocalFunction => ({ name, region: options.region, timeoutSeconds: options.functionTimeoutSeconds, memoryMb: 512 });
+  const fn = (name: string): LocalFunction => ({
+    name,
+    region: options.region,
+    timeoutSeconds: options.functionTimeoutSeconds,
+    memoryMb: 512,
+  });
 
   const cacheTtlMs = (options.authorizerCacheTtlSeconds ?? 0) * 1000;
   /** Answers by identity source (the Authorization header), in insertion order so the oldest go first. */
   const authorizerCache = new Map<string, { result: AuthorizerResult; expiresAt: number }>();
 
-  async function authorizerResult(event: APIGatewayProxyEventV2, identity: string): Promise<AuthorizerResult> {
+  async function authorizerResult(
+    event: APIGatewayProxyEventV2,
+    identity: string,
+  ): Promise<AuthorizerResult> {
     const cached = authorizerCache.get(identity);
     if (cached !== undefined && cached.expiresAt > Date.now()) return cached.result;
-    const result = await invoke(fn('authorizer'), (context) => options.authorizer(toAuthorizerEvent(event, options.region), context));
+    const result = await invoke(fn('authorizer'), (context) =>
+      options.authorizer(toAuthorizerEvent(event, options.region), context),
+    );
     if (cacheTtlMs > 0) {
       authorizerCache.delete(identity);
       authorizerCache.set(identity, { result, expiresAt: Date.now() + cacheTtlMs });
       // Tokens rotate hourly: keep the map from growing for the life of a long-running stack.
-      if (authorizerCache.size > AUTHORIZER_CACHE_MAX_ENTRIES) authorizerCache.delete(authorizerCache.keys().next().value ?? identity);
+      if (authorizerCache.size > AUTHORIZER_CACHE_MAX_ENTRIES)
+        authorizerCache.delete(authorizerCache.keys().next().value ?? identity);
     }
     return result;
   }
 
-  async function authorize(event: APIGatewayProxyEventV2): Promise<{ denied: HttpResponse } | { context: Record<string, unknown> }> {
+  async function authorize(
+    event: APIGatewayProxyEventV2,
+  ): Promise<{ denied: HttpResponse } | { context: Record<string, unknown> }> {
     // The identity source must be present and non-empty, or API Gateway answers without calling the authorizer.
     const identity = event.headers.authorization;
     if (!identity) return { denied: gatewayMessage(401, 'Unauthorized') };
     const result = await authorizerResult(event, identity);
-    return result.isAuthorized ? { context: result.context ?? {} } : { denied: gatewayMessage(403, 'Forbidden') };
+    return result.isAuthorized
+      ? { context: result.context ?? {} }
+      : { denied: gatewayMessage(403, 'Forbidden') };
   }
 
   async function runRoute(route: GatewayRoute, event: GatewayEvent): Promise<HttpResponse> {
@@ -297,23 +330,32 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function respond(request: IncomingMessage): Promise<HttpResponse> {
     const method = request.method ?? 'GET';
     const url = request.url ?? '/';
-    if (method === 'OPTIONS' && request.headers['access-control-request-method']) return preflight(request.headers.origin, allowedOrigins);
+    if (method === 'OPTIONS' && request.headers['access-control-request-method'])
+      return preflight(request.headers.origin, allowedOrigins);
     const matched = match(method, new URL(url, 'http://gateway').pathname);
     if (!matched) return gatewayMessage(404, 'Not Found');
     const body = await readBody(request);
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
-    const event = toApiEvent({ method, url, sourceIp: request.socket.remoteAddress ?? LOOPBACK, request, body }, matched);
+    const event = toApiEvent(
+      { method, url, sourceIp: request.socket.remoteAddress ?? LOOPBACK, request, body },
+      matched,
+    );
     try {
       if (matched.route.definition.auth) {
         const authorization = await authorize(event);
         if ('denied' in authorization) return authorization.denied;
-        const authorized: GatewayEvent = { ...event, requestContext: { ...event.requestContext, authorizer: { lambda: authorization.context } } };
+        const authorized: GatewayEvent = {
+          ...event,
+          requestContext: { ...event.requestContext, authorizer: { lambda: authorization.context } },
+        };
         return await runRoute(matched.route, authorized);
       }
       return await runRoute(matched.route, event);
     } catch (error) {
       options.onError(error, event.routeKey);
-      return error instanceof FunctionTimeoutError ? gatewayMessage(503, 'Service Unavailable') : gatewayMessage(500, 'Internal Server Error');
+      return error instanceof FunctionTimeoutError
+        ? gatewayMessage(503, 'Service Unavailable')
+        : gatewayMessage(500, 'Internal Server Error');
     }
   }
 

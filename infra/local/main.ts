@@ -13,14 +13,16 @@ function port(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
   if (!raw) return fallback;
   const value = Number(raw);
-  if (!/^\d+$/.test(raw) || value < 1 || value > 65_535) throw new LocalStackConfigError(`${name} must be a port number (1-65535), got "${raw}".`);
+  if (!/^\d+$/.test(raw) || value < 1 || value > 65_535)
+    throw new LocalStackConfigError(`${name} must be a port number (1-65535), got "${raw}".`);
   return value;
 }
 
 function seconds(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
   if (!raw) return fallback;
-  if (!/^\d+$/.test(raw) || Number(raw) < 1) throw new LocalStackConfigError(`${name} must be a whole number of seconds, got "${raw}".`);
+  if (!/^\d+$/.test(raw) || Number(raw) < 1)
+    throw new LocalStackConfigError(`${name} must be a whole number of seconds, got "${raw}".`);
   return Number(raw);
 }
 
@@ -58,7 +60,12 @@ async function main(): Promise<void> {
   };
   const stack = await startLocalStack({
     stateDir,
-    ports: { gateway: port('PORT', 3000), postgres: port('PG_PORT', 5433), s3: port('S3_PORT', 4569), cognito: port('COGNITO_PORT', 9229) },
+    ports: {
+      gateway: port('PORT', 3000),
+      postgres: port('PG_PORT', 5433),
+      s3: port('S3_PORT', 4569),
+      cognito: port('COGNITO_PORT', 9229),
+    },
     externalDatabaseUrl: process.env.DATABASE_URL?.trim() || undefined,
     retryDelaySeconds: seconds('LOCAL_RETRY_DELAY_SECONDS', 10),
     corsOrigins: (process.env.CORS_ORIGINS ?? '')

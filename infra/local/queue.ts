@@ -53,7 +53,11 @@ function md5(text: string): string {
   return createHash('md5').update(text).digest('hex');
 }
 
-export function toSqsRecord(job: PgBoss.JobWithMetadata<MessageData>, queueArn: string, region: string): SQSRecord {
+export function toSqsRecord(
+  job: PgBoss.JobWithMetadata<MessageData>,
+  queueArn: string,
+  region: string,
+): SQSRecord {
   const receiveCount = job.retryCount + 1;
   return {
     messageId: job.id,
@@ -78,7 +82,10 @@ export function toSqsRecord(job: PgBoss.JobWithMetadata<MessageData>, queueArn: 
  * Which messages failed, by the rules of ReportBatchItemFailures: a thrown error or an identifier
  * that is not in the batch fails the whole batch; an empty or missing list means all succeeded.
  */
-export function failedMessageIds(batch: readonly SQSRecord[], response: SQSBatchResponse | undefined): string[] {
+export function failedMessageIds(
+  batch: readonly SQSRecord[],
+  response: SQSBatchResponse | undefined,
+): string[] {
   const failures = response?.batchItemFailures ?? [];
   const ids = new Set(batch.map((record) => record.messageId));
   if (failures.some((failure) => !ids.has(failure.itemIdentifier))) return [...ids];
@@ -110,7 +117,11 @@ export async function createSqsQueue(boss: PgBoss, options: SqsQueueOptions): Pr
     consume: async (fn, handler) => {
       await boss.work<MessageData>(
         options.name,
-        { batchSize: options.batchSize, includeMetadata: true, pollingIntervalSeconds: options.pollingIntervalSeconds },
+        {
+          batchSize: options.batchSize,
+          includeMetadata: true,
+          pollingIntervalSeconds: options.pollingIntervalSeconds,
+        },
         async function deliverBatch(jobs) {
           const records = jobs.map((job) => toSqsRecord(job, arn, options.region));
           // A rejection here makes pg-boss fail the whole batch, as a Lambda error does on SQS.
@@ -126,7 +137,11 @@ export async function createSqsQueue(boss: PgBoss, options: SqsQueueOptions): Pr
 }
 
 /** pg-boss on the platform database, in a schema of its own. */
-export async function startBoss(databaseUrl: string, onError: (error: Error) => void, schema = 'pgboss'): Promise<PgBoss> {
+export async function startBoss(
+  databaseUrl: string,
+  onError: (error: Error) => void,
+  schema = 'pgboss',
+): Promise<PgBoss> {
   const boss = new PgBoss({ connectionString: databaseUrl, schema, max: 4 });
   boss.on('error', onError);
   await boss.start();

@@ -12,7 +12,13 @@ import type { TaskRepository } from '#core/ports';
 import { UPLOADS_PREFIX } from '#core/task';
 import { stalledAfterSeconds } from '#core/task-service';
 import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '#functions/routes';
-import { type ApiHandler, type AuthorizerHandler, type Gateway, type GatewayRoute, startGateway } from './gateway';
+import {
+  type ApiHandler,
+  type AuthorizerHandler,
+  type Gateway,
+  type GatewayRoute,
+  startGateway,
+} from './gateway';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { type SqsBatchHandler, type SqsQueue, createSqsQueue, startBoss } from './queue';
 import { type BackingServices, LOCAL_BUCKET, LOCAL_REGION, startBackingServices } from './services/backing';
@@ -58,12 +64,17 @@ const API_TIMEOUT_SECONDS = 29;
 
 async function loadHandler<T>(specifier: string): Promise<T> {
   const module = (await import(specifier)) as { handler?: unknown };
-  if (typeof module.handler !== 'function') throw new LocalStackConfigError(`${specifier} does not export a handler function`);
+  if (typeof module.handler !== 'function')
+    throw new LocalStackConfigError(`${specifier} does not export a handler function`);
   return module.handler as T;
 }
 
 /** A promise settled from outside: S3 notifications may arrive before the queue is ready. */
-function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reject: (error: unknown) => void } {
+function deferred<T>(): {
+  promise: Promise<T>;
+  resolve: (value: T) => void;
+  reject: (error: unknown) => void;
+} {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
   const promise = new Promise<T>((res, rej) => {
@@ -79,11 +90,22 @@ function deferred<T>(): { promise: Promise<T>; resolve: (value: T) => void; reje
  * A duplicate of a message that is already queued is harmless; the worker's transitions are
  * conditional.
  */
-export async function reconcileUploads(deps: { s3: S3Client; bucket: string; repository: TaskRepository; queue: SqsQueue }): Promise<number> {
+export async function reconcileUploads(deps: {
+  s3: S3Client;
+  bucket: string;
+  repository: TaskRepository;
+  queue: SqsQueue;
+}): Promise<number> {
   let queued = 0;
   let continuationToken: string | undefined;
   do {
-    const page = await deps.s3.send(new ListObjectsV2Command({ Bucket: deps.bucket, Prefix: UPLOADS_PREFIX, ContinuationToken: continuationToken }));
+    const page = await deps.s3.send(
+      new ListObjectsV2Command({
+        Bucket: deps.bucket,
+        Prefix: UPLOADS_PREFIX,
+        ContinuationToken: continuationToken,
+      }),
+    );
     for (const object of page.Contents ?? []) {
       if (object.Key === undefined) continue;
       const task = await deps.repository.findByOriginalKey(object.Key);
@@ -119,8 +141,15 @@ function scheduledEvent(cronRule: string): ScheduledEvent {
 }
 
 async function scheduleSweeper(boss: PgBoss, cron: string, onError: (error: unknown) => void): Promise<void> {
-  const sweeper = await loadHandler<(event: ScheduledEvent, context: Context) => Promise<unknown>>('#functions/ops/expire-uploads');
-  const fn: LocalFunction = { name: 'expire-uploads', region: LOCAL_REGION, timeoutSeconds: 60, memoryMb: 256 };
+  const sweeper = await loadHandler<(event: ScheduledEvent, context: Context) => Promise<unknown>>(
+    '#functions/ops/expire-uploads',
+  );
+  const fn: LocalFunction = {
+    name: 'expire-uploads',
+    region: LOCAL_REGION,
+    timeoutSeconds: 60,
+    memoryMb: 256,
+  };
   await boss.createQueue(SWEEPER_QUEUE, { name: SWEEPER_QUEUE, retryLimit: 0 });
   await boss.schedule(SWEEPER_QUEUE, cron);
   await boss.work(SWEEPER_QUEUE, async function sweep() {
@@ -135,7 +164,10 @@ function describeError(error: unknown): string {
 
 async function loadGatewayRoutes(): Promise<GatewayRoute[]> {
   return Promise.all(
-    routes.map(async (definition) => ({ definition, handler: await loadHandler<ApiHandler>(`#functions/api/${definition.name}`) })),
+    routes.map(async (definition) => ({
+      definition,
+      handler: await loadHandler<ApiHandler>(`#functions/api/${definition.name}`),
+    })),
   );
 }
 
@@ -185,7 +217,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const visibilityTimeoutSeconds = workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
     // Locally a failed message comes back after the retry delay instead of the visibility timeout: the
     // longer of the two is the furthest apart two receives can be.
-    process.env.STALLED_TASK_SECONDS = String(stalledAfterSeconds({ redeliverySeconds: Math.max(visibilityTimeoutSeconds, retryDelaySeconds), maxReceiveCount }));
+    process.env.STALLED_TASK_SECONDS = String(
+      stalledAfterSeconds({
+        redeliverySeconds: Math.max(visibilityTimeoutSeconds, retryDelaySeconds),
+        maxReceiveCount,
+      }),
+    );
     const clients = await import('#commons/clients');
     // The functions' shared pool is closed before PostgreSQL stops, so it does not log the disconnects.
     stops.push(() => clients.databasePool().end());
@@ -215,9 +252,17 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       loadGatewayRoutes(),
       import('#commons/services'),
     ]);
-    const reconciled = await reconcileUploads({ s3: clients.s3Client(), bucket: LOCAL_BUCKET, repository: servicesModule.taskRepository(), queue });
+    const reconciled = await reconcileUploads({
+      s3: clients.s3Client(),
+      bucket: LOCAL_BUCKET,
+      repository: servicesModule.taskRepository(),
+      queue,
+    });
     if (reconciled > 0) options.log(`Queued ${reconciled} stored upload(s) that had not reached the queue.`);
-    await queue.consume({ name: 'process-upload', region: LOCAL_REGION, timeoutSeconds: workerTimeoutSeconds, memoryMb: 2048 }, worker);
+    await queue.consume(
+      { name: 'process-upload', region: LOCAL_REGION, timeoutSeconds: workerTimeoutSeconds, memoryMb: 2048 },
+      worker,
+    );
     await scheduleSweeper(boss, options.sweepCron ?? '*/5 * * * *', logError);
 
     const gateway: Gateway = await startGateway({

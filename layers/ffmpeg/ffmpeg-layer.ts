@@ -53,7 +53,8 @@ function existing(relativePath: string, hint: string): string {
 export class FfmpegLayer extends lambda.LayerVersion {
   constructor(scope: Construct, id: string) {
     super(scope, id, {
-      description: 'ffmpeg and ffprobe static x86_64 binaries in /opt/bin, the IDRL logo card in /opt/share/idrl',
+      description:
+        'ffmpeg and ffprobe static x86_64 binaries in /opt/bin, the IDRL logo card in /opt/share/idrl',
       compatibleRuntimes: [FUNCTION_RUNTIME],
       compatibleArchitectures: [FUNCTION_ARCHITECTURE],
       code: lambda.Code.fromAsset(fromRoot('layers/ffmpeg'), {

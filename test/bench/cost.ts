@@ -20,8 +20,22 @@ export const PRICES = {
 
 export interface CostReport {
   prices: typeof PRICES;
-  perVideo: { workerSeconds: number; memoryMb: number; lambda: number; requests: number; storagePerMonth: number; total: number };
-  per1000ApiCalls: { handlerMs: number; memoryMb: number; apiGateway: number; lambda: number; authorizer: number; total: number };
+  perVideo: {
+    workerSeconds: number;
+    memoryMb: number;
+    lambda: number;
+    requests: number;
+    storagePerMonth: number;
+    total: number;
+  };
+  per1000ApiCalls: {
+    handlerMs: number;
+    memoryMb: number;
+    apiGateway: number;
+    lambda: number;
+    authorizer: number;
+    total: number;
+  };
 }
 
 /** Lambda bills duration rounded up to the millisecond. */
@@ -29,10 +43,18 @@ function lambdaCost(milliseconds: number, memoryMb: number): number {
   return (Math.ceil(milliseconds) / 1000) * (memoryMb / 1024) * PRICES.lambdaGbSecond + PRICES.lambdaRequest;
 }
 
-export function costReport(input: { workerSeconds: number; outputBytes: number; sourceBytes: number; apiHandlerMs: number; authorizerMs: number }): CostReport {
+export function costReport(input: {
+  workerSeconds: number;
+  outputBytes: number;
+  sourceBytes: number;
+  apiHandlerMs: number;
+  authorizerMs: number;
+}): CostReport {
   const workerMemory = WORKER_DEFAULTS.memorySize;
   const extraEphemeralGb = (WORKER_DEFAULTS.ephemeralStorage.toMebibytes() - 512) / 1024;
-  const lambda = lambdaCost(input.workerSeconds * 1000, workerMemory) + input.workerSeconds * extraEphemeralGb * PRICES.lambdaEphemeralGbSecond;
+  const lambda =
+    lambdaCost(input.workerSeconds * 1000, workerMemory) +
+    input.workerSeconds * extraEphemeralGb * PRICES.lambdaEphemeralGbSecond;
   // SQS: S3's send, the event source's receive, its delete. S3: the browser's POST, the worker's GET
   // of the source, two PUTs of outputs; storage of source + outputs for a month.
   const requests = 3 * PRICES.sqsRequest + 3 * PRICES.s3PutRequest + PRICES.s3GetRequest;
@@ -43,7 +65,14 @@ export function costReport(input: { workerSeconds: number; outputBytes: number; 
   const apiGateway = 1000 * PRICES.httpApiRequest;
   return {
     prices: PRICES,
-    perVideo: { workerSeconds: input.workerSeconds, memoryMb: workerMemory, lambda, requests, storagePerMonth, total: lambda + requests + storagePerMonth },
+    perVideo: {
+      workerSeconds: input.workerSeconds,
+      memoryMb: workerMemory,
+      lambda,
+      requests,
+      storagePerMonth,
+      total: lambda + requests + storagePerMonth,
+    },
     per1000ApiCalls: {
       handlerMs: input.apiHandlerMs,
       memoryMb: DEFAULT_FUNCTION_MEMORY_MB,

@@ -61,27 +61,47 @@ async function bundle(fn: BenchFunction, outDir: string): Promise<{ file: string
   return { file, bytes: (await stat(file)).size };
 }
 
-async function coldInit(bundleFile: string, runner: string, event: unknown, env: Record<string, string>): Promise<{ importMs: number; invokeMs: number; result: unknown }> {
+async function coldInit(
+  bundleFile: string,
+  runner: string,
+  event: unknown,
+  env: Record<string, string>,
+): Promise<{ importMs: number; invokeMs: number; result: unknown }> {
   const { stdout } = await run(process.execPath, [runner, bundleFile], {
     // The bundle has no source tree beside it: the worker is pointed at the logo as the stack does.
-    env: { ...process.env, ...env, LOGO_PATH: resolve('assets/logo/idrl-logo.png'), BENCH_EVENT: JSON.stringify(event), LOG_LEVEL: 'ERROR', POWERTOOLS_METRICS_DISABLED: 'true' },
+    env: {
+      ...process.env,
+      ...env,
+      LOGO_PATH: resolve('assets/logo/idrl-logo.png'),
+      BENCH_EVENT: JSON.stringify(event),
+      LOG_LEVEL: 'ERROR',
+      POWERTOOLS_METRICS_DISABLED: 'true',
+    },
     maxBuffer: 16 * 1024 * 1024,
   }).catch((error: unknown) => {
     // Node prints the failing minified line in full; the end of stderr holds the error itself.
-    const stderr = typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr) : String(error);
+    const stderr =
+      typeof error === 'object' && error !== null && 'stderr' in error ? String(error.stderr) : String(error);
     throw new Error(`cold init of ${bundleFile} failed: ${stderr.slice(-1500)}`);
   });
-  return JSON.parse(stdout.slice(stdout.lastIndexOf('{"importMs"'))) as { importMs: number; invokeMs: number; result: unknown };
+  return JSON.parse(stdout.slice(stdout.lastIndexOf('{"importMs"'))) as {
+    importMs: number;
+    invokeMs: number;
+    result: unknown;
+  };
 }
 
 function outcome(result: unknown): string {
-  if (typeof result === 'object' && result !== null && 'statusCode' in result) return String(result.statusCode);
-  if (typeof result === 'object' && result !== null && 'isAuthorized' in result) return result.isAuthorized === true ? 'authorized' : 'denied';
+  if (typeof result === 'object' && result !== null && 'statusCode' in result)
+    return String(result.statusCode);
+  if (typeof result === 'object' && result !== null && 'isAuthorized' in result)
+    return result.isAuthorized === true ? 'authorized' : 'denied';
   return 'ok';
 }
 
 function body(result: unknown): Record<string, unknown> {
-  if (typeof result === 'object' && result !== null && 'body' in result && typeof result.body === 'string') return JSON.parse(result.body) as Record<string, unknown>;
+  if (typeof result === 'object' && result !== null && 'body' in result && typeof result.body === 'string')
+    return JSON.parse(result.body) as Record<string, unknown>;
   return {};
 }
 
@@ -92,16 +112,50 @@ export function benchFunctions(): BenchFunction[] {
   const caller = { sub: randomUUID(), username };
   const token = (previous: Map<string, unknown>): string => String(body(previous.get('login')).access_token);
   const events: Record<string, BenchFunction['event']> = {
-    signup: () => apiEvent({ method: 'POST', route: '/api/auth/signup', body: { username, email: `${username}@example.com`, password1: password, password2: password } }),
+    signup: () =>
+      apiEvent({
+        method: 'POST',
+        route: '/api/auth/signup',
+        body: { username, email: `${username}@example.com`, password1: password, password2: password },
+      }),
     login: () => apiEvent({ method: 'POST', route: '/api/auth/login', body: { username, password } }),
-    refresh: (previous) => apiEvent({ method: 'POST', route: '/api/auth/refresh', body: { refresh_token: body(previous.get('login')).refresh_token } }),
-    'create-task': () => apiEvent({ method: 'POST', route: '/api/tasks', caller, body: { fileName: 'race.mp4', contentType: 'video/mp4', size: 10_000_000 } }),
-    'list-tasks': () => apiEvent({ method: 'GET', route: '/api/tasks', caller, query: { max: '50', order: '1' } }),
-    'get-task': (previous) => apiEvent({ method: 'GET', route: '/api/tasks/{id}', caller, pathParameters: { id: String(body(previous.get('create-task')).id) } }),
-    'delete-task': (previous) => apiEvent({ method: 'DELETE', route: '/api/tasks/{id}', caller, pathParameters: { id: String(body(previous.get('create-task')).id) } }),
+    refresh: (previous) =>
+      apiEvent({
+        method: 'POST',
+        route: '/api/auth/refresh',
+        body: { refresh_token: body(previous.get('login')).refresh_token },
+      }),
+    'create-task': () =>
+      apiEvent({
+        method: 'POST',
+        route: '/api/tasks',
+        caller,
+        body: { fileName: 'race.mp4', contentType: 'video/mp4', size: 10_000_000 },
+      }),
+    'list-tasks': () =>
+      apiEvent({ method: 'GET', route: '/api/tasks', caller, query: { max: '50', order: '1' } }),
+    'get-task': (previous) =>
+      apiEvent({
+        method: 'GET',
+        route: '/api/tasks/{id}',
+        caller,
+        pathParameters: { id: String(body(previous.get('create-task')).id) },
+      }),
+    'delete-task': (previous) =>
+      apiEvent({
+        method: 'DELETE',
+        route: '/api/tasks/{id}',
+        caller,
+        pathParameters: { id: String(body(previous.get('create-task')).id) },
+      }),
     console: () => apiEvent({ method: 'GET', route: '/', headers: { 'accept-encoding': 'gzip' } }),
     'console-asset': () =>
-      apiEvent({ method: 'GET', route: '/assets/{file}', pathParameters: { file: Object.keys(consoleBundle.assets)[0] ?? '' }, headers: { 'accept-encoding': 'gzip' } }),
+      apiEvent({
+        method: 'GET',
+        route: '/assets/{file}',
+        pathParameters: { file: Object.keys(consoleBundle.assets)[0] ?? '' },
+        headers: { 'accept-encoding': 'gzip' },
+      }),
   };
   const fromRoutes: BenchFunction[] = routes.map((route) => ({
     name: route.name,
@@ -129,9 +183,21 @@ export function benchFunctions(): BenchFunction[] {
       name: 'process-upload',
       entry: 'functions/worker/process-upload.ts',
       // S3's test event: the worker acknowledges and ignores it (init cost without an edit).
-      event: () => sqsEvent(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: new Date().toISOString(), Bucket: 'idrl-videos' })),
+      event: () =>
+        sqsEvent(
+          JSON.stringify({
+            Service: 'Amazon S3',
+            Event: 's3:TestEvent',
+            Time: new Date().toISOString(),
+            Bucket: 'idrl-videos',
+          }),
+        ),
     },
-    { name: 'expire-uploads', entry: 'functions/ops/expire-uploads.ts', event: () => ({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }) },
+    {
+      name: 'expire-uploads',
+      entry: 'functions/ops/expire-uploads.ts',
+      event: () => ({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }),
+    },
   ];
 }
 
@@ -140,7 +206,10 @@ export function benchFunctions(): BenchFunction[] {
  * tokens), create-task before get/delete. Each function's cold init is sampled in fresh processes;
  * only the first sample's result feeds later events, so later samples repeat the same request.
  */
-export async function benchFunctionsColdInit(env: Record<string, string>, log: (line: string) => void): Promise<FunctionBenchRow[]> {
+export async function benchFunctionsColdInit(
+  env: Record<string, string>,
+  log: (line: string) => void,
+): Promise<FunctionBenchRow[]> {
   const outDir = resolve('.local/bench/bundles');
   await mkdir(outDir, { recursive: true });
   const runner = join(outDir, 'cold-runner.mjs');

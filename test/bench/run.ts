@@ -19,7 +19,8 @@ function count(name: string, fallback: number): number {
   const raw = process.env[name];
   if (raw === undefined || raw === '') return fallback;
   const value = Number(raw);
-  if (!Number.isInteger(value) || value < 1) throw new Error(`${name} must be a positive whole number, got "${raw}"`);
+  if (!Number.isInteger(value) || value < 1)
+    throw new Error(`${name} must be a positive whole number, got "${raw}"`);
   return value;
 }
 
@@ -32,16 +33,26 @@ function verdict(ok: boolean): string {
 }
 
 function table(rows: (string | number)[][]): string {
-  const widths = rows[0]?.map((_, column) => Math.max(...rows.map((row) => String(row[column]).length))) ?? [];
-  return rows.map((row) => row.map((cell, column) => String(cell).padEnd(widths[column] ?? 0)).join('  ')).join('\n');
+  const widths =
+    rows[0]?.map((_, column) => Math.max(...rows.map((row) => String(row[column]).length))) ?? [];
+  return rows
+    .map((row) => row.map((cell, column) => String(cell).padEnd(widths[column] ?? 0)).join('  '))
+    .join('\n');
 }
 
 async function main(): Promise<void> {
   const pairs = count('BENCH_PAIRS', 5);
   const uploads = count('BENCH_UPLOADS', 3);
   const started = Date.now();
-  const machine = { cpus: cpus().length, cpuModel: cpus()[0]?.model ?? 'unknown', memoryGiB: round(totalmem() / 1024 ** 3, 1), node: process.version };
-  log(`IDRL benchmarks on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}`);
+  const machine = {
+    cpus: cpus().length,
+    cpuModel: cpus()[0]?.model ?? 'unknown',
+    memoryGiB: round(totalmem() / 1024 ** 3, 1),
+    node: process.version,
+  };
+  log(
+    `IDRL benchmarks on ${machine.cpus} × ${machine.cpuModel}, ${machine.memoryGiB} GiB, Node ${machine.node}`,
+  );
 
   const source = await benchSource(log);
   log('Functions: bundle size and cold init (fresh process: import + first invocation)');
@@ -53,7 +64,8 @@ async function main(): Promise<void> {
   log(`Through the local stack: ${uploads} uploads, then API load`);
   const stack = await benchThroughStack(source, uploads, log);
 
-  const getP50 = stack.load.find((row) => row.endpoint === 'get-task' && row.connections === 1)?.p50Ms ?? Number.NaN;
+  const getP50 =
+    stack.load.find((row) => row.endpoint === 'get-task' && row.connections === 1)?.p50Ms ?? Number.NaN;
   const cost = costReport({
     workerSeconds: worker.workerSeconds.median,
     outputBytes: worker.outputBytes,
@@ -91,15 +103,50 @@ async function main(): Promise<void> {
   log(
     table([
       ['figure', 'measured', 'goal', ''],
-      ['worker / bare ffmpeg (median ratio)', `${ratio} (min ${worker.ratio.min}, max ${worker.ratio.max})`, `≤ ${GOALS.workerRatio}`, verdict(ratio <= GOALS.workerRatio)],
+      [
+        'worker / bare ffmpeg (median ratio)',
+        `${ratio} (min ${worker.ratio.min}, max ${worker.ratio.max})`,
+        `≤ ${GOALS.workerRatio}`,
+        verdict(ratio <= GOALS.workerRatio),
+      ],
       ['worker seconds (median)', worker.workerSeconds.median, '', ''],
       ['bare ffmpeg seconds (median)', worker.bareSeconds.median, '', ''],
-      ['peak ffmpeg memory MiB (worker / bare)', `${worker.peakFfmpegMiB.worker} / ${worker.peakFfmpegMiB.bare}`, '', ''],
-      ['source bytes read (worker / bare / file)', `${worker.sourceBytesRead.worker} / ${worker.sourceBytesRead.bare} / ${worker.sourceBytesRead.sourceFileBytes}`, '', ''],
-      ['upload last byte → processed, s (median)', `${round(stack.uploadToProcessedSeconds.median)} (min ${round(stack.uploadToProcessedSeconds.min)}, max ${round(stack.uploadToProcessedSeconds.max)})`, '', ''],
-      ...worstP95ByLevel.map(({ connections, p95Ms }) => [`API p95 ms, worst endpoint, ${connections} connection(s)`, p95Ms, `≤ ${GOALS.apiP95Ms}`, verdict(p95Ms <= GOALS.apiP95Ms)]),
-      ['largest API bundle (KiB)', biggestApi, `≤ ${GOALS.apiBundleKiB}`, verdict(biggestApi <= GOALS.apiBundleKiB)],
-      ['slowest cold init (ms)', slowestCold, `≤ ${GOALS.coldInitMs}`, verdict(slowestCold <= GOALS.coldInitMs)],
+      [
+        'peak ffmpeg memory MiB (worker / bare)',
+        `${worker.peakFfmpegMiB.worker} / ${worker.peakFfmpegMiB.bare}`,
+        '',
+        '',
+      ],
+      [
+        'source bytes read (worker / bare / file)',
+        `${worker.sourceBytesRead.worker} / ${worker.sourceBytesRead.bare} / ${worker.sourceBytesRead.sourceFileBytes}`,
+        '',
+        '',
+      ],
+      [
+        'upload last byte → processed, s (median)',
+        `${round(stack.uploadToProcessedSeconds.median)} (min ${round(stack.uploadToProcessedSeconds.min)}, max ${round(stack.uploadToProcessedSeconds.max)})`,
+        '',
+        '',
+      ],
+      ...worstP95ByLevel.map(({ connections, p95Ms }) => [
+        `API p95 ms, worst endpoint, ${connections} connection(s)`,
+        p95Ms,
+        `≤ ${GOALS.apiP95Ms}`,
+        verdict(p95Ms <= GOALS.apiP95Ms),
+      ]),
+      [
+        'largest API bundle (KiB)',
+        biggestApi,
+        `≤ ${GOALS.apiBundleKiB}`,
+        verdict(biggestApi <= GOALS.apiBundleKiB),
+      ],
+      [
+        'slowest cold init (ms)',
+        slowestCold,
+        `≤ ${GOALS.coldInitMs}`,
+        verdict(slowestCold <= GOALS.coldInitMs),
+      ],
       ['cost per processed video (USD)', cost.perVideo.total.toFixed(6), '', ''],
       ['cost per 1 000 API calls (USD)', cost.per1000ApiCalls.total.toFixed(6), '', ''],
     ]),
@@ -108,20 +155,39 @@ async function main(): Promise<void> {
   log(
     table([
       ['endpoint', 'connections', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'errors'],
-      ...stack.load.map((row) => [row.endpoint, row.connections, row.requests, row.requestsPerSecond, row.p50Ms, row.p95Ms, row.p99Ms, row.non2xx, row.errors]),
+      ...stack.load.map((row) => [
+        row.endpoint,
+        row.connections,
+        row.requests,
+        row.requestsPerSecond,
+        row.p50Ms,
+        row.p95Ms,
+        row.p99Ms,
+        row.non2xx,
+        row.errors,
+      ]),
     ]),
   );
   log('\nFunctions');
   log(
     table([
       ['function', 'bundle KiB', 'import ms', 'first invoke ms', 'cold init ms', 'first answer'],
-      ...functions.map((fn) => [fn.name, fn.bundleKiB, fn.importMs, fn.firstInvokeMs, fn.coldInitMs, fn.outcome]),
+      ...functions.map((fn) => [
+        fn.name,
+        fn.bundleKiB,
+        fn.importMs,
+        fn.firstInvokeMs,
+        fn.coldInitMs,
+        fn.outcome,
+      ]),
     ]),
   );
   log(`\nWritten to ${out} in ${report.seconds} s`);
 }
 
 main().catch((error: unknown) => {
-  process.stderr.write(`bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`);
+  process.stderr.write(
+    `bench failed: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}\n`,
+  );
   process.exit(1);
 });

@@ -14,17 +14,48 @@ const SECONDS = 60;
 export async function benchSource(log: (line: string) => void): Promise<string> {
   const dir = resolve('.local/bench');
   const path = join(dir, `source-${SECONDS}s-1080p30.mp4`);
-  if (await stat(path).then(() => true, () => false)) return path;
+  if (
+    await stat(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    return path;
   await mkdir(dir, { recursive: true });
   log(`generating the ${SECONDS} s 1080p30 H.264/AAC source (once; kept in .local/bench)`);
   const partial = `${path}.partial.mp4`;
   await run(ffmpegBinaries().ffmpeg, [
-    '-nostdin', '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=1920x1080:rate=30:duration=${SECONDS}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
+    '-nostdin',
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=1920x1080:rate=30:duration=${SECONDS}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
     // A camera-like stream: High profile, ~8 Mb/s, 2 s GOP.
-    '-c:v', 'libx264', '-preset', 'veryfast', '-b:v', '8M', '-g', '60', '-pix_fmt', 'yuv420p',
-    '-c:a', 'aac', '-b:a', '128k', '-movflags', '+faststart', partial,
+    '-c:v',
+    'libx264',
+    '-preset',
+    'veryfast',
+    '-b:v',
+    '8M',
+    '-g',
+    '60',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-b:a',
+    '128k',
+    '-movflags',
+    '+faststart',
+    partial,
   ]);
   await rename(partial, path);
   return path;

@@ -41,16 +41,25 @@ const LOAD_SECONDS = 5;
 /** The create-task runs double as the seeding: together they leave at least this many tasks. */
 const TASKS_IN_DATABASE = 10_000;
 
-async function expectStatus<T>(pending: Promise<{ status: number; body: T }>, status: number, what: string): Promise<T> {
+async function expectStatus<T>(
+  pending: Promise<{ status: number; body: T }>,
+  status: number,
+  what: string,
+): Promise<T> {
   const response = await pending;
-  if (response.status !== status) throw new Error(`${what}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
+  if (response.status !== status)
+    throw new Error(`${what}: expected ${status}, got ${response.status} ${JSON.stringify(response.body)}`);
   return response.body;
 }
 
 async function waitForProcessed(api: string, token: string, id: number, timeoutMs: number): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    const task = await expectStatus(callApi<{ status: string; failureReason?: string }>(api, 'GET', `/tasks/${id}`, { token }), 200, 'get task');
+    const task = await expectStatus(
+      callApi<{ status: string; failureReason?: string }>(api, 'GET', `/tasks/${id}`, { token }),
+      200,
+      'get task',
+    );
     if (task.status === 'processed') return;
     if (task.status === 'failed') throw new Error(`task ${id} failed: ${task.failureReason ?? ''}`);
     await new Promise((done) => setTimeout(done, POLL_MS));
@@ -58,7 +67,10 @@ async function waitForProcessed(api: string, token: string, id: number, timeoutM
   throw new Error(`task ${id} was not processed within ${timeoutMs / 1000} s`);
 }
 
-function load(url: string, options: { method: 'GET' | 'POST'; token: string; body?: string; connections: number; amount?: number }): Promise<{ result: autocannon.Result; latencies: number[] }> {
+function load(
+  url: string,
+  options: { method: 'GET' | 'POST'; token: string; body?: string; connections: number; amount?: number },
+): Promise<{ result: autocannon.Result; latencies: number[] }> {
   const latencies: number[] = [];
   return new Promise((done, fail) => {
     const instance = autocannon(
@@ -79,7 +91,11 @@ function load(url: string, options: { method: 'GET' | 'POST'; token: string; bod
   });
 }
 
-function loadRow(endpoint: LoadRow['endpoint'], connections: number, run: { result: autocannon.Result; latencies: number[] }): LoadRow {
+function loadRow(
+  endpoint: LoadRow['endpoint'],
+  connections: number,
+  run: { result: autocannon.Result; latencies: number[] },
+): LoadRow {
   const { result, latencies } = run;
   const seconds = result.duration;
   return {
@@ -95,21 +111,38 @@ function loadRow(endpoint: LoadRow['endpoint'], connections: number, run: { resu
   };
 }
 
-export async function benchThroughStack(sourcePath: string, uploads: number, log: (line: string) => void): Promise<StackBenchResult> {
+export async function benchThroughStack(
+  sourcePath: string,
+  uploads: number,
+  log: (line: string) => void,
+): Promise<StackBenchResult> {
   const stateDir = await mkdtemp(join(tmpdir(), 'idrl-bench-stack-'));
   const stack = await startStackProcess(stateDir, await freeStackPorts());
   try {
     const api = stack.apiUrl;
     const username = `bench${Date.now().toString(36)}`;
     const password = 'Bench-Pass-1';
-    await expectStatus(callApi(api, 'POST', '/auth/signup', { body: { username, email: `${username}@example.com`, password1: password, password2: password } }), 201, 'signup');
-    const { access_token: token } = await expectStatus(callApi<{ access_token: string }>(api, 'POST', '/auth/login', { body: { username, password } }), 200, 'login');
+    await expectStatus(
+      callApi(api, 'POST', '/auth/signup', {
+        body: { username, email: `${username}@example.com`, password1: password, password2: password },
+      }),
+      201,
+      'signup',
+    );
+    const { access_token: token } = await expectStatus(
+      callApi<{ access_token: string }>(api, 'POST', '/auth/login', { body: { username, password } }),
+      200,
+      'login',
+    );
 
     const { size } = await stat(sourcePath);
     const latencies: number[] = [];
     for (let upload = 1; upload <= uploads; upload += 1) {
       const task = await expectStatus(
-        callApi<CreatedTask>(api, 'POST', '/tasks', { token, body: { fileName: 'race-60s-1080p.mp4', contentType: 'video/mp4', size } }),
+        callApi<CreatedTask>(api, 'POST', '/tasks', {
+          token,
+          body: { fileName: 'race-60s-1080p.mp4', contentType: 'video/mp4', size },
+        }),
         201,
         'create task',
       );
@@ -127,11 +160,25 @@ export async function benchThroughStack(sourcePath: string, uploads: number, log
     // Seeding through the API itself: the create-task runs leave TASKS_IN_DATABASE tasks behind.
     const perLevel = Math.ceil(TASKS_IN_DATABASE / CONNECTION_LEVELS.length);
     for (const connections of CONNECTION_LEVELS) {
-      const row = loadRow('create-task', connections, await load(`${api}/tasks`, { method: 'POST', token, body: createBody, connections, amount: perLevel }));
+      const row = loadRow(
+        'create-task',
+        connections,
+        await load(`${api}/tasks`, {
+          method: 'POST',
+          token,
+          body: createBody,
+          connections,
+          amount: perLevel,
+        }),
+      );
       rows.push(row);
       log(`  create-task ×${connections}: ${row.requestsPerSecond} req/s, p95 ${row.p95Ms} ms`);
     }
-    const listed = await expectStatus(callApi<{ data: { id: number }[] }>(api, 'GET', '/tasks?max=1&order=1', { token }), 200, 'list');
+    const listed = await expectStatus(
+      callApi<{ data: { id: number }[] }>(api, 'GET', '/tasks?max=1&order=1', { token }),
+      200,
+      'list',
+    );
     const someId = listed.data[0]?.id;
     if (someId === undefined) throw new Error('no task to get');
     for (const [endpoint, url] of [
@@ -144,7 +191,11 @@ export async function benchThroughStack(sourcePath: string, uploads: number, log
         log(`  ${endpoint} ×${connections}: ${row.requestsPerSecond} req/s, p95 ${row.p95Ms} ms`);
       }
     }
-    return { uploadToProcessedSeconds: summarize(latencies), tasksInDatabase: perLevel * CONNECTION_LEVELS.length + uploads, load: rows };
+    return {
+      uploadToProcessedSeconds: summarize(latencies),
+      tasksInDatabase: perLevel * CONNECTION_LEVELS.length + uploads,
+      load: rows,
+    };
   } finally {
     await stack.stop();
     await rm(stateDir, { recursive: true, force: true });

@@ -18,7 +18,12 @@ export function percentile(values: readonly number[], p: number): number {
 }
 
 export function summarize(values: readonly number[]): Summary {
-  return { min: Math.min(...values), median: percentile(values, 50), max: Math.max(...values), samples: values.length };
+  return {
+    min: Math.min(...values),
+    median: percentile(values, 50),
+    max: Math.max(...values),
+    samples: values.length,
+  };
 }
 
 export function round(value: number, digits = 2): number {

@@ -17,7 +17,12 @@ import { DEFAULT_LEAGUE_FORMAT } from '#adapters/ffmpeg/league-format';
 import { bytesReadLines } from '#adapters/ffmpeg/probe';
 import { invoke } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
-import { type BackingServices, LOCAL_REGION, ffmpegBinaries, startBackingServices } from '#infra/local/services/backing';
+import {
+  type BackingServices,
+  LOCAL_REGION,
+  ffmpegBinaries,
+  startBackingServices,
+} from '#infra/local/services/backing';
 import { storedObjectNotification } from '#infra/local/services/s3';
 import { sqsEvent } from '#test/helpers/sqs';
 import { samplePeakChildMemory } from './memory';
@@ -101,7 +106,12 @@ export async function withBackingServices<T>(work: (services: BackingServices) =
   }
 }
 
-export async function benchWorkerVsBare(services: BackingServices, sourcePath: string, pairs: number, log: (line: string) => void): Promise<WorkerBenchResult> {
+export async function benchWorkerVsBare(
+  services: BackingServices,
+  sourcePath: string,
+  pairs: number,
+  log: (line: string) => void,
+): Promise<WorkerBenchResult> {
   const [{ handler }, { taskRepository }, { s3Client }] = await Promise.all([
     import('#functions/worker/process-upload'),
     import('#commons/services'),
@@ -130,21 +140,44 @@ export async function benchWorkerVsBare(services: BackingServices, sourcePath: s
       keyNonce: randomUUID(),
     });
     await s3Client().send(
-      new PutObjectCommand({ Bucket: services.s3.bucket, Key: task.originalKey, Body: createReadStream(sourcePath), ContentLength: size, ContentType: 'video/mp4' }),
+      new PutObjectCommand({
+        Bucket: services.s3.bucket,
+        Key: task.originalKey,
+        Body: createReadStream(sourcePath),
+        ContentLength: size,
+        ContentType: 'video/mp4',
+      }),
     );
-    const notification = storedObjectNotification({ bucket: services.s3.bucket, key: task.originalKey, size, eTag: 'bench', region: LOCAL_REGION, storedAt: new Date() });
+    const notification = storedObjectNotification({
+      bucket: services.s3.bucket,
+      key: task.originalKey,
+      size,
+      eTag: 'bench',
+      region: LOCAL_REGION,
+      storedAt: new Date(),
+    });
 
     const workerMemory = samplePeakChildMemory(/^ffmpeg$/);
     const worker = await timed(() =>
-      invoke({ name: 'process-upload', region: LOCAL_REGION, timeoutSeconds: WORKER_TIMEOUT_SECONDS, memoryMb: 3008 }, (context) =>
-        handler(sqsEvent(JSON.stringify(notification)), context) as Promise<SQSBatchResponse | undefined>,
+      invoke(
+        {
+          name: 'process-upload',
+          region: LOCAL_REGION,
+          timeoutSeconds: WORKER_TIMEOUT_SECONDS,
+          memoryMb: 3008,
+        },
+        (context) =>
+          handler(sqsEvent(JSON.stringify(notification)), context) as Promise<SQSBatchResponse | undefined>,
       ),
     );
     workerPeaks.push(await workerMemory.stop());
-    if ((worker.value?.batchItemFailures.length ?? 0) > 0) throw new Error(`the worker reported a failure for task ${task.id}`);
+    if ((worker.value?.batchItemFailures.length ?? 0) > 0)
+      throw new Error(`the worker reported a failure for task ${task.id}`);
     const processed = await tasks.findForOwner(task.id, owner.sub);
     if (processed?.status !== 'processed' || processed.processed === null) {
-      throw new Error(`task ${task.id} ended ${processed?.status ?? 'missing'}: ${processed?.failureReason ?? ''}`);
+      throw new Error(
+        `task ${task.id} ended ${processed?.status ?? 'missing'}: ${processed?.failureReason ?? ''}`,
+      );
     }
     workerBytes = processed.processed.sourceBytesRead;
     outputBytes = processed.processed.sizeBytes;
@@ -155,8 +188,14 @@ export async function benchWorkerVsBare(services: BackingServices, sourcePath: s
     bareBytes = bare.value;
 
     const ratio = worker.seconds / bare.seconds;
-    results.push({ workerSeconds: round(worker.seconds, 3), bareSeconds: round(bare.seconds, 3), ratio: round(ratio, 3) });
-    log(`  pair ${pair}/${pairs}: worker ${worker.seconds.toFixed(2)} s, bare ffmpeg ${bare.seconds.toFixed(2)} s, ratio ${ratio.toFixed(3)}`);
+    results.push({
+      workerSeconds: round(worker.seconds, 3),
+      bareSeconds: round(bare.seconds, 3),
+      ratio: round(ratio, 3),
+    });
+    log(
+      `  pair ${pair}/${pairs}: worker ${worker.seconds.toFixed(2)} s, bare ffmpeg ${bare.seconds.toFixed(2)} s, ratio ${ratio.toFixed(3)}`,
+    );
   }
   await rm(outDir, { recursive: true, force: true });
   return {
@@ -164,7 +203,10 @@ export async function benchWorkerVsBare(services: BackingServices, sourcePath: s
     workerSeconds: summarize(results.map((r) => r.workerSeconds)),
     bareSeconds: summarize(results.map((r) => r.bareSeconds)),
     ratio: summarize(results.map((r) => r.ratio)),
-    peakFfmpegMiB: { worker: round(summarize(workerPeaks).median, 1), bare: round(summarize(barePeaks).median, 1) },
+    peakFfmpegMiB: {
+      worker: round(summarize(workerPeaks).median, 1),
+      bare: round(summarize(barePeaks).median, 1),
+    },
     sourceBytesRead: { worker: workerBytes, bare: bareBytes, sourceFileBytes: size },
     outputBytes,
   };

@@ -36,15 +36,27 @@ describe('a pilot’s journey through the API of the local stack', () => {
     const login = await callApi<TokenResponse>(api, 'POST', '/auth/login', { body: { username, password } });
     expect(login).toEqual({
       status: 200,
-      body: { access_token: expect.any(String) as string, refresh_token: expect.any(String) as string, token_type: 'Bearer', expires_in: expect.any(Number) as number },
+      body: {
+        access_token: expect.any(String) as string,
+        refresh_token: expect.any(String) as string,
+        token_type: 'Bearer',
+        expires_in: expect.any(Number) as number,
+      },
     });
     const token = login.body.access_token;
 
     // Act: create the task and upload straight to storage with the presigned POST
     const size = (await stat(sourceVideo)).size;
-    const created = await callApi<CreatedTaskResponse>(api, 'POST', '/tasks', { token, body: { fileName: 'race.mp4', contentType: 'video/mp4', size } });
+    const created = await callApi<CreatedTaskResponse>(api, 'POST', '/tasks', {
+      token,
+      body: { fileName: 'race.mp4', contentType: 'video/mp4', size },
+    });
     expect(created.status).toBe(201);
-    expect(created.body).toMatchObject({ fileName: 'race.mp4', status: 'awaiting_upload', upload: { maxBytes: size } });
+    expect(created.body).toMatchObject({
+      fileName: 'race.mp4',
+      status: 'awaiting_upload',
+      upload: { maxBytes: size },
+    });
     const upload = await postUpload(created.body.upload, sourceVideo, 'video/mp4');
     expect(upload.status).toBe(204);
     const taskPath = `/tasks/${created.body.id}`;
@@ -73,27 +85,41 @@ describe('a pilot’s journey through the API of the local stack', () => {
       thumbnail: { url: expect.stringContaining(stack.s3Endpoint) as string },
     });
     const processed = task.body.processed;
-    if (!processed || !task.body.original || !task.body.thumbnail) throw new Error('processed task without its URLs');
+    if (!processed || !task.body.original || !task.body.thumbnail)
+      throw new Error('processed task without its URLs');
     const download = await fetch(processed.url);
     expect(download.status).toBe(200);
     const downloaded = join(workDir, 'edited.mp4');
     await writeFile(downloaded, Buffer.from(await download.arrayBuffer()));
     expect((await stat(downloaded)).size).toBe(processed.sizeBytes);
     const probe = await probeVideo(stack.ffprobePath, downloaded);
-    expect(probe).toEqual({ width: 1280, height: 720, durationSeconds: expect.closeTo(SOURCE_SECONDS + 2 * LOGO_SECONDS, 0) as number, videoCodec: 'h264', audioCodec: 'aac' });
+    expect(probe).toEqual({
+      width: 1280,
+      height: 720,
+      durationSeconds: expect.closeTo(SOURCE_SECONDS + 2 * LOGO_SECONDS, 0) as number,
+      videoCodec: 'h264',
+      audioCodec: 'aac',
+    });
     const thumbnail = await fetch(task.body.thumbnail.url);
     expect([thumbnail.status, thumbnail.headers.get('content-type')]).toEqual([200, 'image/jpeg']);
     const list = await callApi<TaskListResponse>(api, 'GET', '/tasks?max=10&order=1', { token });
     expect(list.status).toBe(200);
-    expect(list.body.data.map((listed) => [listed.id, listed.status])).toEqual([[created.body.id, 'processed']]);
+    expect(list.body.data.map((listed) => [listed.id, listed.status])).toEqual([
+      [created.body.id, 'processed'],
+    ]);
 
     // Act: delete
     const deleted = await callApi(api, 'DELETE', taskPath, { token });
 
     // Assess: the task and every object it owned are gone
     expect(deleted.status).toBe(204);
-    expect(await callApi(api, 'GET', taskPath, { token })).toEqual({ status: 404, body: { message: expect.any(String) as string } });
-    const objects = await Promise.all([task.body.original.url, processed.url, task.body.thumbnail.url].map((url) => fetch(url)));
+    expect(await callApi(api, 'GET', taskPath, { token })).toEqual({
+      status: 404,
+      body: { message: expect.any(String) as string },
+    });
+    const objects = await Promise.all(
+      [task.body.original.url, processed.url, task.body.thumbnail.url].map((url) => fetch(url)),
+    );
     expect(objects.map((response) => response.status)).toEqual([404, 404, 404]);
   });
 

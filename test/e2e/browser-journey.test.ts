@@ -14,7 +14,14 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
-const CHROMIUM_ARGS = ['--headless', '--no-sandbox', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--no-first-run'];
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const SOURCE_SECONDS = 3;
 const PROCESSING_TIMEOUT_MS = 150_000;
@@ -23,10 +30,26 @@ const PROCESSING_TIMEOUT_MS = 150_000;
 async function generateRaceVideo(ffmpegPath: string, directory: string): Promise<string> {
   const file = path.join(directory, 'race-heat-1.mp4');
   await promisify(execFile)(ffmpegPath, [
-    '-hide_banner', '-loglevel', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc2=size=640x360:rate=30:duration=${SOURCE_SECONDS}`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:sample_rate=44100:duration=${SOURCE_SECONDS}`,
-    '-c:v', 'libx264', '-pix_fmt', 'yuv420p', '-c:a', 'aac', '-shortest', file,
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=640x360:rate=30:duration=${SOURCE_SECONDS}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=44100:duration=${SOURCE_SECONDS}`,
+    '-c:v',
+    'libx264',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    file,
   ]);
   return file;
 }
@@ -70,7 +93,8 @@ describe('browser journey through the web console', () => {
     await page.clock.install();
     page.on('pageerror', (error) => pageErrors.push(error.message));
     page.on('console', (message) => {
-      if (message.type() === 'error' && message.text().includes('Content Security Policy')) cspViolations.push(message.text());
+      if (message.type() === 'error' && message.text().includes('Content Security Policy'))
+        cspViolations.push(message.text());
     });
   });
 
@@ -93,7 +117,9 @@ describe('browser journey through the web console', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
 
     // Assess
-    await expect.poll(() => page.locator('#signup-password2-error').textContent()).toBe('Passwords do not match');
+    await expect
+      .poll(() => page.locator('#signup-password2-error').textContent())
+      .toBe('Passwords do not match');
     expect(await page.getByLabel('Repeat password').getAttribute('aria-invalid')).toBe('true');
     expect(await page.locator('#signup-alert').textContent()).toBe('Please correct the highlighted fields.');
 
@@ -102,7 +128,9 @@ describe('browser journey through the web console', () => {
     await page.getByRole('button', { name: 'Create account' }).click();
 
     // Assess
-    await expect.poll(() => page.locator('#login [role="status"]').textContent()).toBe(`Account ${username} created. Log in with your new password.`);
+    await expect
+      .poll(() => page.locator('#login [role="status"]').textContent())
+      .toBe(`Account ${username} created. Log in with your new password.`);
     expect(await page.getByRole('textbox', { name: 'Username or email' }).inputValue()).toBe(username);
   });
 
@@ -128,11 +156,15 @@ describe('browser journey through the web console', () => {
 
   it('refuses a file that is not a video before creating a task', async () => {
     // Act
-    await page.locator('#video-file').setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a video') });
+    await page
+      .locator('#video-file')
+      .setInputFiles({ name: 'notes.txt', mimeType: 'text/plain', buffer: Buffer.from('not a video') });
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
 
     // Assess
-    expect(await page.locator('#upload-alert').textContent()).toBe('notes.txt is not a video file. Choose an MP4, MOV, MKV, WebM or AVI video.');
+    expect(await page.locator('#upload-alert').textContent()).toBe(
+      'notes.txt is not a video file. Choose an MP4, MOV, MKV, WebM or AVI video.',
+    );
     expect(await page.locator('.task-item').count()).toBe(0);
   });
 
@@ -142,7 +174,10 @@ describe('browser journey through the web console', () => {
       const progress = document.getElementById('upload-progress') as HTMLProgressElement;
       const values: number[] = [];
       Object.assign(window, { progressValues: values });
-      new MutationObserver(() => values.push(progress.value)).observe(progress, { attributes: true, attributeFilter: ['value'] });
+      new MutationObserver(() => values.push(progress.value)).observe(progress, {
+        attributes: true,
+        attributeFilter: ['value'],
+      });
     });
 
     // Act
@@ -150,11 +185,17 @@ describe('browser journey through the web console', () => {
     await page.getByRole('button', { name: 'Upload', exact: true }).click();
 
     // Assess
-    await expect.poll(() => page.locator('#upload-progress-text').textContent(), { timeout: 60_000 }).toMatch(/^Upload complete/);
-    const values = await page.evaluate(() => (window as unknown as { progressValues: number[] }).progressValues);
+    await expect
+      .poll(() => page.locator('#upload-progress-text').textContent(), { timeout: 60_000 })
+      .toMatch(/^Upload complete/);
+    const values = await page.evaluate(
+      () => (window as unknown as { progressValues: number[] }).progressValues,
+    );
     expect(values.at(-1)).toBe(100);
     expect(values).toEqual([...values].sort((a, b) => a - b));
-    expect(await page.locator('#upload-progress').getAttribute('aria-labelledby')).toBe('upload-progress-label');
+    expect(await page.locator('#upload-progress').getAttribute('aria-labelledby')).toBe(
+      'upload-progress-label',
+    );
     expect(await page.locator('#upload-alert').isHidden()).toBe(true);
   });
 
@@ -167,17 +208,25 @@ describe('browser journey through the web console', () => {
 
     // Assess
     expect(await item.locator('.badge').textContent()).toBe('Processed');
-    expect(await item.locator('img.thumb').evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth)).toBe(640);
+    expect(
+      await item
+        .locator('img.thumb')
+        .evaluate((image: HTMLImageElement) => image.complete && image.naturalWidth),
+    ).toBe(640);
   });
 
   it('plays the edited video in the league format', async () => {
     // Prepare
-    const h264 = await page.evaluate(() => document.createElement('video').canPlayType('video/mp4; codecs="avc1.640028"'));
+    const h264 = await page.evaluate(() =>
+      document.createElement('video').canPlayType('video/mp4; codecs="avc1.640028"'),
+    );
 
     // Act
     await page.getByRole('link', { name: 'race-heat-1.mp4' }).click();
     await page.getByRole('heading', { level: 1, name: 'race-heat-1.mp4' }).waitFor();
-    await expect.poll(async () => (await videoState(page)).readyState, { timeout: 30_000 }).toBeGreaterThanOrEqual(1);
+    await expect
+      .poll(async () => (await videoState(page)).readyState, { timeout: 30_000 })
+      .toBeGreaterThanOrEqual(1);
 
     // Assess: 1280×720 and the source's seconds plus the two logo cards.
     const loaded = await videoState(page);
@@ -191,7 +240,9 @@ describe('browser journey through the web console', () => {
       element.muted = true;
       return element.play();
     });
-    await expect.poll(async () => (await videoState(page)).currentTime, { timeout: 20_000 }).toBeGreaterThan(0.5);
+    await expect
+      .poll(async () => (await videoState(page)).currentTime, { timeout: 20_000 })
+      .toBeGreaterThan(0.5);
     expect((await videoState(page)).readyState).toBeGreaterThanOrEqual(2);
     await page.locator('#edited-video').evaluate((element: HTMLVideoElement) => {
       element.pause();
@@ -218,7 +269,10 @@ describe('browser journey through the web console', () => {
   it('renews the download URLs of a page left open before they expire, and they still work', async () => {
     // Prepare
     const taskId = new URL(page.url()).hash.split('/').pop() ?? '';
-    const renewed = page.waitForResponse((response) => response.request().method() === 'GET' && new URL(response.url()).pathname === `/api/tasks/${taskId}`);
+    const renewed = page.waitForResponse(
+      (response) =>
+        response.request().method() === 'GET' && new URL(response.url()).pathname === `/api/tasks/${taskId}`,
+    );
 
     // Act: four minutes later, by the page's clock
     await page.clock.fastForward('04:00');
@@ -248,8 +302,13 @@ describe('browser journey through the web console', () => {
     await expect.poll(() => page.locator('.notice').first().textContent()).toBe('Deleted race-heat-1.mp4.');
     await page.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
     await expect.poll(() => page.locator('.task-item').count()).toBe(0);
-    const accessToken = await page.evaluate(() => (JSON.parse(sessionStorage.getItem('idrl.session') ?? '{}') as { accessToken: string }).accessToken);
-    const lookup = await page.request.get(`${stack.api}${taskPath}`, { headers: { authorization: `Bearer ${accessToken}` } });
+    const accessToken = await page.evaluate(
+      () =>
+        (JSON.parse(sessionStorage.getItem('idrl.session') ?? '{}') as { accessToken: string }).accessToken,
+    );
+    const lookup = await page.request.get(`${stack.api}${taskPath}`, {
+      headers: { authorization: `Bearer ${accessToken}` },
+    });
     expect(lookup.status()).toBe(404);
     expect((await page.request.get(originalUrl ?? '')).status()).toBe(404);
   });

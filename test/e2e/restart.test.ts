@@ -29,8 +29,12 @@ describe('the local stack across a restart', () => {
     running = await startStackProcess(stateDir, ports);
     const api = running.apiUrl;
     const username = `pilot_${randomUUID().slice(0, 8)}`;
-    await callApi(api, 'POST', '/auth/signup', { body: { username, email: `${username}@example.com`, password1: 'Secret123', password2: 'Secret123' } });
-    const login = await callApi<TokenResponse>(api, 'POST', '/auth/login', { body: { username, password: 'Secret123' } });
+    await callApi(api, 'POST', '/auth/signup', {
+      body: { username, email: `${username}@example.com`, password1: 'Secret123', password2: 'Secret123' },
+    });
+    const login = await callApi<TokenResponse>(api, 'POST', '/auth/login', {
+      body: { username, password: 'Secret123' },
+    });
     const token = login.body.access_token;
     const video = join(stateDir, 'race.mp4');
     await generateVideo(ffmpegPath, video, { seconds: 2, width: 320, height: 240 });
@@ -63,7 +67,14 @@ describe('the local stack across a restart', () => {
 
     // Assess: queued by the start-up reconciliation, then processed
     expect(upload.status).toBe(204);
-    expect(await readFile(running.logFile, 'utf8')).toContain('Queued 1 stored upload(s) that had not reached the queue.');
-    expect([task.status, task.body.status, task.body.processed?.width, task.body.processed?.height]).toEqual([200, 'processed', 1280, 720]);
+    expect(await readFile(running.logFile, 'utf8')).toContain(
+      'Queued 1 stored upload(s) that had not reached the queue.',
+    );
+    expect([task.status, task.body.status, task.body.processed?.width, task.body.processed?.height]).toEqual([
+      200,
+      'processed',
+      1280,
+      720,
+    ]);
   });
 });

@@ -21,7 +21,10 @@ export interface EventInput {
 }
 
 export function apiEvent(input: EventInput): ApiEvent {
-  const rawPath = input.route.replace(/\{(\w+)\}/g, (_match, name: string) => input.pathParameters?.[name] ?? '');
+  const rawPath = input.route.replace(
+    /\{(\w+)\}/g,
+    (_match, name: string) => input.pathParameters?.[name] ?? '',
+  );
   const rawQueryString = new URLSearchParams(input.query).toString();
   const now = new Date();
   return {
@@ -32,20 +35,33 @@ export function apiEvent(input: EventInput): ApiEvent {
     headers: { 'content-type': 'application/json', ...input.headers },
     queryStringParameters: input.query,
     pathParameters: input.pathParameters,
-    body: input.body === undefined ? undefined : typeof input.body === 'string' ? input.body : JSON.stringify(input.body),
+    body:
+      input.body === undefined
+        ? undefined
+        : typeof input.body === 'string'
+          ? input.body
+          : JSON.stringify(input.body),
     isBase64Encoded: false,
     requestContext: {
       accountId: '000000000000',
       apiId: 'test',
       domainName: 'api.test',
       domainPrefix: 'api',
-      http: { method: input.method, path: rawPath, protocol: 'HTTP/1.1', sourceIp: '127.0.0.1', userAgent: 'vitest' },
+      http: {
+        method: input.method,
+        path: rawPath,
+        protocol: 'HTTP/1.1',
+        sourceIp: '127.0.0.1',
+        userAgent: 'vitest',
+      },
       requestId: crypto.randomUUID(),
       routeKey: `${input.method} ${input.route}`,
       stage: '$default',
       time: now.toISOString(),
       timeEpoch: now.getTime(),
-      ...(input.caller === undefined ? {} : { authorizer: { lambda: { sub: input.caller.sub, username: input.caller.username } } }),
+      ...(input.caller === undefined
+        ? {}
+        : { authorizer: { lambda: { sub: input.caller.sub, username: input.caller.username } } }),
     },
   };
 }
@@ -64,5 +80,9 @@ export interface InvokeResult {
 export async function invoke(handler: ApiHandler, input: EventInput | ApiEvent): Promise<InvokeResult> {
   const event = 'version' in input ? input : apiEvent(input);
   const result = await handler(event, testContext());
-  return { statusCode: result.statusCode, headers: result.headers, body: result.body === '' ? undefined : (JSON.parse(result.body) as unknown) };
+  return {
+    statusCode: result.statusCode,
+    headers: result.headers,
+    body: result.body === '' ? undefined : (JSON.parse(result.body) as unknown),
+  };
 }

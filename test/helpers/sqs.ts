@@ -2,7 +2,10 @@
 import { createHash, randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 
-export function sqsEvent(body: string, options: { receiveCount?: number; messageId?: string } = {}): SQSEvent {
+export function sqsEvent(
+  body: string,
+  options: { receiveCount?: number; messageId?: string } = {},
+): SQSEvent {
   const sent = String(Date.now());
   return {
     Records: [
@@ -10,7 +13,12 @@ export function sqsEvent(body: string, options: { receiveCount?: number; message
         messageId: options.messageId ?? randomUUID(),
         receiptHandle: randomUUID(),
         body,
-        attributes: { ApproximateReceiveCount: String(options.receiveCount ?? 1), SentTimestamp: sent, SenderId: 'S3', ApproximateFirstReceiveTimestamp: sent },
+        attributes: {
+          ApproximateReceiveCount: String(options.receiveCount ?? 1),
+          SentTimestamp: sent,
+          SenderId: 'S3',
+          ApproximateFirstReceiveTimestamp: sent,
+        },
         messageAttributes: {},
         md5OfBody: createHash('md5').update(body).digest('hex'),
         eventSource: 'aws:sqs',

@@ -8,7 +8,12 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 
 const cognitoLocalJwk = (
-  JSON.parse(readFileSync(createRequire(import.meta.url).resolve('cognito-local/lib/keys/cognitoLocal.private.json'), 'utf8')) as { jwk: Record<string, string> }
+  JSON.parse(
+    readFileSync(
+      createRequire(import.meta.url).resolve('cognito-local/lib/keys/cognitoLocal.private.json'),
+      'utf8',
+    ),
+  ) as { jwk: Record<string, string> }
 ).jwk;
 
 export const cognitoLocalKey: KeyObject = createPrivateKey({ key: cognitoLocalJwk, format: 'jwk' });
@@ -22,7 +27,11 @@ function base64url(value: unknown): string {
   return Buffer.from(JSON.stringify(value)).toString('base64url');
 }
 
-export function signJwt(payload: Record<string, unknown>, key: KeyObject, header: Record<string, unknown> = {}): string {
+export function signJwt(
+  payload: Record<string, unknown>,
+  key: KeyObject,
+  header: Record<string, unknown> = {},
+): string {
   const unsigned = `${base64url({ alg: 'RS256', typ: 'JWT', kid: COGNITO_LOCAL_KID, ...header })}.${base64url(payload)}`;
   const signature = createSign('RSA-SHA256').update(unsigned).sign(key).toString('base64url');
   return `${unsigned}.${signature}`;

@@ -1,7 +1,14 @@
 import { type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes, type RouteName } from '#functions/routes';
-import { logicalId, managedPoliciesOf, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
+import {
+  logicalId,
+  managedPoliciesOf,
+  policyStatementsOf,
+  propertiesOf,
+  synthesize,
+  type Synthesized,
+} from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
 let synthesized: Synthesized;
@@ -21,14 +28,29 @@ function environmentOf(id: string): Record<string, unknown> {
   return (propertiesOf(template, id).Environment as { Variables: Record<string, unknown> }).Variables;
 }
 
-const bucketArn = (prefix: string): unknown => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] }, `/${prefix}*`]] });
+const bucketArn = (prefix: string): unknown => ({
+  'Fn::Join': [
+    '',
+    [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] }, `/${prefix}*`],
+  ],
+});
 const rdsConnect = {
   Action: 'rds-db:connect',
   Effect: 'Allow',
   Resource: {
     'Fn::Join': [
       '',
-      ['arn:', { Ref: 'AWS::Partition' }, ':rds-db:', { Ref: 'AWS::Region' }, ':', { Ref: 'AWS::AccountId' }, ':dbuser:', { 'Fn::GetAtt': [expect.stringMatching(/^DatabaseInstance/) as unknown, 'DbiResourceId'] }, '/idrl_app'],
+      [
+        'arn:',
+        { Ref: 'AWS::Partition' },
+        ':rds-db:',
+        { Ref: 'AWS::Region' },
+        ':',
+        { Ref: 'AWS::AccountId' },
+        ':dbuser:',
+        { 'Fn::GetAtt': [expect.stringMatching(/^DatabaseInstance/) as unknown, 'DbiResourceId'] },
+        '/idrl_app',
+      ],
     ],
   },
 };
@@ -40,14 +62,22 @@ describe('routes', () => {
       const properties = route.Properties as { RouteKey: string; AuthorizationType: string };
       return `${properties.RouteKey} ${properties.AuthorizationType}`;
     });
-    expect(declared.sort()).toEqual(routes.map((route) => `${route.method} ${route.path} ${route.auth ? 'CUSTOM' : 'NONE'}`).sort());
-    expect([...synthesized.stack.api.routeFunctions.keys()].sort()).toEqual(routes.map((route) => route.name).sort());
+    expect(declared.sort()).toEqual(
+      routes.map((route) => `${route.method} ${route.path} ${route.auth ? 'CUSTOM' : 'NONE'}`).sort(),
+    );
+    expect([...synthesized.stack.api.routeFunctions.keys()].sort()).toEqual(
+      routes.map((route) => route.name).sort(),
+    );
   });
 
   it('puts exactly the database routes in the VPC, each with reserved concurrency', () => {
     for (const route of routes) {
       const properties = propertiesOf(template, functionId(route.name));
-      expect({ route: route.name, vpc: 'VpcConfig' in properties, reserved: properties.ReservedConcurrentExecutions }).toEqual({
+      expect({
+        route: route.name,
+        vpc: 'VpcConfig' in properties,
+        reserved: properties.ReservedConcurrentExecutions,
+      }).toEqual({
         route: route.name,
         vpc: route.database,
         reserved: route.database ? 10 : undefined,
@@ -61,9 +91,13 @@ describe('routes', () => {
 
     // Assess
     const reserved = Object.values(unreserved.findResources('AWS::Lambda::Function')).filter(
-      (fn) => (fn.Properties as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions !== undefined,
+      (fn) =>
+        (fn.Properties as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions !==
+        undefined,
     );
-    expect(reserved.map((fn) => (fn.Properties as { Description: string }).Description)).toEqual(['Fails tasks whose upload never arrived or whose processing never finished']);
+    expect(reserved.map((fn) => (fn.Properties as { Description: string }).Description)).toEqual([
+      'Fails tasks whose upload never arrived or whose processing never finished',
+    ]);
   });
 });
 
@@ -83,7 +117,15 @@ describe('authorizer', () => {
     const properties = propertiesOf(template, id);
     expect('VpcConfig' in properties).toBe(false);
     const issuer = {
-      'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: expect.stringMatching(/^IdentityUserPool/) as unknown }]],
+      'Fn::Join': [
+        '',
+        [
+          'https://cognito-idp.',
+          { Ref: 'AWS::Region' },
+          '.amazonaws.com/',
+          { Ref: expect.stringMatching(/^IdentityUserPool/) as unknown },
+        ],
+      ],
     };
     expect(environmentOf(id)).toEqual({
       POWERTOOLS_SERVICE_NAME: 'idrl-api',
@@ -94,7 +136,16 @@ describe('authorizer', () => {
       USER_POOL_CLIENT_ID: { Ref: expect.stringMatching(/^IdentityUserPoolApiClient/) as unknown },
       JWT_ISSUER: issuer,
       JWKS_URI: {
-        'Fn::Join': ['', ['https://cognito-idp.', { Ref: 'AWS::Region' }, '.amazonaws.com/', { Ref: expect.stringMatching(/^IdentityUserPool/) as unknown }, '/.well-known/jwks.json']],
+        'Fn::Join': [
+          '',
+          [
+            'https://cognito-idp.',
+            { Ref: 'AWS::Region' },
+            '.amazonaws.com/',
+            { Ref: expect.stringMatching(/^IdentityUserPool/) as unknown },
+            '/.well-known/jwks.json',
+          ],
+        ],
       },
     });
     expect(policyStatementsOf(template, id)).toEqual([]);
@@ -110,9 +161,18 @@ describe('stage', () => {
       DefaultRouteSettings: { ThrottlingBurstLimit: 100, ThrottlingRateLimit: 50 },
       AccessLogSettings: { DestinationArn: { 'Fn::GetAtt': [accessLogsId, 'Arn'] } },
     });
-    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties as { AccessLogSettings: { Format: string } };
+    const stage = Object.values(template.findResources('AWS::ApiGatewayV2::Stage'))[0]?.Properties as {
+      AccessLogSettings: { Format: string };
+    };
     expect(Object.keys(JSON.parse(stage.AccessLogSettings.Format) as object)).toEqual(
-      expect.arrayContaining(['requestId', 'ip', 'routeKey', 'status', 'integrationError', 'authorizerError']),
+      expect.arrayContaining([
+        'requestId',
+        'ip',
+        'routeKey',
+        'status',
+        'integrationError',
+        'authorizerError',
+      ]),
     );
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
@@ -131,7 +191,10 @@ describe('stage', () => {
     const { template: sameOrigin } = synthesize({ allowedOrigins: [] });
 
     // Assess
-    const api = Object.values(sameOrigin.findResources('AWS::ApiGatewayV2::Api'))[0]?.Properties as Record<string, unknown>;
+    const api = Object.values(sameOrigin.findResources('AWS::ApiGatewayV2::Api'))[0]?.Properties as Record<
+      string,
+      unknown
+    >;
     expect(api.CorsConfiguration).toBeUndefined();
   });
 });
@@ -164,19 +227,38 @@ describe('least-privilege IAM per function', () => {
 
   it('gives signup and login only the Cognito admin actions they call, on the pool only, and refresh none', () => {
     expect(policyStatementsOf(template, functionId('signup'))).toEqual([
-      { Action: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:AdminDeleteUser', 'cognito-idp:ListUsers'], Effect: 'Allow', Resource: userPoolArn },
+      {
+        Action: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:AdminDeleteUser', 'cognito-idp:ListUsers'],
+        Effect: 'Allow',
+        Resource: userPoolArn,
+      },
     ]);
-    expect(policyStatementsOf(template, functionId('login'))).toEqual([{ Action: 'cognito-idp:ListUsers', Effect: 'Allow', Resource: userPoolArn }]);
+    expect(policyStatementsOf(template, functionId('login'))).toEqual([
+      { Action: 'cognito-idp:ListUsers', Effect: 'Allow', Resource: userPoolArn },
+    ]);
     expect(policyStatementsOf(template, functionId('refresh'))).toEqual([]);
-    expect(environmentOf(functionId('refresh'))).toMatchObject({ USER_POOL_ID: expect.anything() as unknown, USER_POOL_CLIENT_ID: expect.anything() as unknown });
+    expect(environmentOf(functionId('refresh'))).toMatchObject({
+      USER_POOL_ID: expect.anything() as unknown,
+      USER_POOL_CLIENT_ID: expect.anything() as unknown,
+    });
   });
 
   it('gives health only the database, and the public pages nothing', () => {
     expect(policyStatementsOf(template, functionId('health'))).toEqual([rdsConnect]);
-    for (const name of routes.filter((route) => !route.database && !['signup', 'login', 'refresh'].includes(route.name)).map((route) => route.name)) {
-      expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({ name, statements: [] });
+    for (const name of routes
+      .filter((route) => !route.database && !['signup', 'login', 'refresh'].includes(route.name))
+      .map((route) => route.name)) {
+      expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({
+        name,
+        statements: [],
+      });
       expect(managedPoliciesOf(template, functionId(name))).toEqual([
-        { 'Fn::Join': ['', ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole']] },
+        {
+          'Fn::Join': [
+            '',
+            ['arn:', { Ref: 'AWS::Partition' }, ':iam::aws:policy/service-role/AWSLambdaBasicExecutionRole'],
+          ],
+        },
       ]);
     }
   });

@@ -14,11 +14,16 @@ const LAMBDA_UNZIPPED_LIMIT_BYTES = 262_144_000;
 const BUNDLE_GOAL_BYTES = 500 * 1024;
 
 /** Log texts of the SDK's default credential chain and its providers other than the environment one. */
-const CHAIN_PROVIDERS = /@aws-sdk\/credential-provider-(?:node|ini|sso|process|web-identity|http|login) - \w+/g;
+const CHAIN_PROVIDERS =
+  /@aws-sdk\/credential-provider-(?:node|ini|sso|process|web-identity|http|login) - \w+/g;
 
 interface Resource {
   Type: string;
-  Properties: Record<string, unknown> & { Code?: { S3Key?: string }; Content?: { S3Key?: string }; Environment?: { Variables?: Record<string, unknown> } };
+  Properties: Record<string, unknown> & {
+    Code?: { S3Key?: string };
+    Content?: { S3Key?: string };
+    Environment?: { Variables?: Record<string, unknown> };
+  };
 }
 
 const run = promisify(execFile);
@@ -29,13 +34,19 @@ let cdkOutput: string;
 // Prepare + Act once: the real `cdk synth` of cdk.json (esbuild bundles, the assembled layer, cdk-nag).
 beforeAll(async () => {
   outdir = mkdtempSync(path.join(tmpdir(), 'idrl-synth-'));
-  const { stdout, stderr } = await run(fromRoot('node_modules/.bin/cdk'), ['synth', '--quiet', '--no-notices', '--output', outdir], {
-    cwd: fromRoot(),
-    env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
-    maxBuffer: 64 * 1024 * 1024,
-  });
+  const { stdout, stderr } = await run(
+    fromRoot('node_modules/.bin/cdk'),
+    ['synth', '--quiet', '--no-notices', '--output', outdir],
+    {
+      cwd: fromRoot(),
+      env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
   cdkOutput = stdout + stderr;
-  const template = JSON.parse(readFileSync(path.join(outdir, 'IdrlVideoPlatform.template.json'), 'utf8')) as { Resources: Record<string, Resource> };
+  const template = JSON.parse(readFileSync(path.join(outdir, 'IdrlVideoPlatform.template.json'), 'utf8')) as {
+    Resources: Record<string, Resource>;
+  };
   resources = template.Resources;
 });
 
@@ -58,13 +69,17 @@ function sizeOf(dir: string): number {
 
 function ourFunctions(): [string, Resource][] {
   return Object.entries(resources).filter(
-    ([, resource]) => resource.Type === 'AWS::Lambda::Function' && resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME !== undefined,
+    ([, resource]) =>
+      resource.Type === 'AWS::Lambda::Function' &&
+      resource.Properties.Environment?.Variables?.POWERTOOLS_SERVICE_NAME !== undefined,
   );
 }
 
 describe('cdk synth (cdk.json)', () => {
   it('synthesizes with cdk-nag and reports no finding', () => {
-    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as { pluginReports: unknown[] };
+    const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as {
+      pluginReports: unknown[];
+    };
     expect(report.pluginReports).toEqual([]);
     expect(cdkOutput).not.toMatch(/ERROR|WARNING/);
   });
@@ -76,9 +91,14 @@ describe('cdk synth (cdk.json)', () => {
       const dir = assetDir(fn);
       expect({ id, files: readdirSync(dir).sort() }).toEqual({ id, files: ['index.mjs', 'index.mjs.map'] });
       const code = readFileSync(path.join(dir, 'index.mjs'), 'utf8');
-      expect(code.startsWith("import { createRequire as topLevelCreateRequire } from 'node:module';")).toBe(true);
+      expect(code.startsWith("import { createRequire as topLevelCreateRequire } from 'node:module';")).toBe(
+        true,
+      );
       // Bundled, not resolved from the runtime: no bare import of an SDK package survives.
-      expect({ id, sdkImports: code.match(/from\s*"@aws-sdk\/[^"]+"/g) ?? [] }).toEqual({ id, sdkImports: [] });
+      expect({ id, sdkImports: code.match(/from\s*"@aws-sdk\/[^"]+"/g) ?? [] }).toEqual({
+        id,
+        sdkImports: [],
+      });
     }
   });
 
@@ -86,7 +106,11 @@ describe('cdk synth (cdk.json)', () => {
     for (const [id, fn] of ourFunctions()) {
       const code = readFileSync(path.join(assetDir(fn), 'index.mjs'));
       const chainProviders = [...new Set(code.toString('utf8').match(CHAIN_PROVIDERS) ?? [])];
-      expect({ id, chainProviders, withinGoal: code.length <= BUNDLE_GOAL_BYTES }).toEqual({ id, chainProviders: [], withinGoal: true });
+      expect({ id, chainProviders, withinGoal: code.length <= BUNDLE_GOAL_BYTES }).toEqual({
+        id,
+        chainProviders: [],
+        withinGoal: true,
+      });
     }
   });
 
@@ -96,15 +120,20 @@ describe('cdk synth (cdk.json)', () => {
     const bin = path.join(assetDir(layer), 'bin');
     expect(readdirSync(bin).sort()).toEqual(FFMPEG_LAYER_BINARIES.map((binary) => binary.name).sort());
     for (const binary of FFMPEG_LAYER_BINARIES) {
-      expect({ name: binary.name, mode: (statSync(path.join(bin, binary.name)).mode & 0o777).toString(8) }).toEqual({ name: binary.name, mode: '755' });
+      expect({
+        name: binary.name,
+        mode: (statSync(path.join(bin, binary.name)).mode & 0o777).toString(8),
+      }).toEqual({ name: binary.name, mode: '755' });
     }
     const { stdout } = await run(path.join(bin, 'ffmpeg'), ['-hide_banner', '-version']);
     expect(stdout).toMatch(/^ffmpeg version/);
   });
 
-  it('ships the logo card in the layer, byte for byte, where the worker\'s LOGO_PATH points', () => {
+  it("ships the logo card in the layer, byte for byte, where the worker's LOGO_PATH points", () => {
     const layer = Object.values(resources).find((resource) => resource.Type === 'AWS::Lambda::LayerVersion');
-    const worker = Object.values(resources).find((resource) => resource.Properties.Environment?.Variables?.FFMPEG_PATH !== undefined);
+    const worker = Object.values(resources).find(
+      (resource) => resource.Properties.Environment?.Variables?.FFMPEG_PATH !== undefined,
+    );
     if (!layer || !worker) throw new Error('No worker or layer in the template');
     const logo = path.join(assetDir(layer), LAYER_LOGO.path);
     expect(readFileSync(logo).equals(readFileSync(fromRoot(LAYER_LOGO.source)))).toBe(true);
@@ -113,7 +142,9 @@ describe('cdk synth (cdk.json)', () => {
   });
 
   it('keeps the worker bundle plus the layer inside the 250 MB unzipped limit', () => {
-    const worker = Object.values(resources).find((resource) => resource.Properties.Environment?.Variables?.FFMPEG_PATH !== undefined);
+    const worker = Object.values(resources).find(
+      (resource) => resource.Properties.Environment?.Variables?.FFMPEG_PATH !== undefined,
+    );
     const layer = Object.values(resources).find((resource) => resource.Type === 'AWS::Lambda::LayerVersion');
     if (!worker || !layer) throw new Error('No worker or layer in the template');
     const total = sizeOf(assetDir(worker)) + sizeOf(assetDir(layer));

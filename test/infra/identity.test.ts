@@ -9,7 +9,10 @@ beforeAll(() => {
 });
 
 function userPool(): Record<string, unknown> {
-  return Object.values(template.findResources('AWS::Cognito::UserPool'))[0]?.Properties as Record<string, unknown>;
+  return Object.values(template.findResources('AWS::Cognito::UserPool'))[0]?.Properties as Record<
+    string,
+    unknown
+  >;
 }
 
 describe('user pool', () => {
@@ -38,13 +41,17 @@ describe('user pool', () => {
   });
 
   it('is retained on stack deletion by default', () => {
-    template.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::Cognito::UserPool', {
+      DeletionPolicy: 'Retain',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 });
 
 describe('app client', () => {
   it('is public (no secret) with password and refresh-token auth only', () => {
-    const client = Object.values(template.findResources('AWS::Cognito::UserPoolClient'))[0]?.Properties as Record<string, unknown>;
+    const client = Object.values(template.findResources('AWS::Cognito::UserPoolClient'))[0]
+      ?.Properties as Record<string, unknown>;
     expect(client).toMatchObject({
       GenerateSecret: false,
       ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],

@@ -8,7 +8,10 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { IdrlStack } from '#infra/stack';
 
 interface ValidationReport {
-  pluginReports: { pluginName: string; violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[] }[];
+  pluginReports: {
+    pluginName: string;
+    violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
 }
 
 const outdirs: string[] = [];
@@ -29,9 +32,15 @@ function nagFindings(build: (app: App) => void): { synthError: string | undefine
   } catch (error) {
     synthError = (error as Error).message;
   }
-  const report = JSON.parse(readFileSync(path.join(outdir, 'validation-report.json'), 'utf8')) as ValidationReport;
+  const report = JSON.parse(
+    readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'),
+  ) as ValidationReport;
   const findings = report.pluginReports.flatMap((plugin) =>
-    plugin.violations.flatMap((violation) => violation.violatingConstructs.map((construct) => `${violation.severity} ${violation.ruleName} ${construct.constructPath}`)),
+    plugin.violations.flatMap((violation) =>
+      violation.violatingConstructs.map(
+        (construct) => `${violation.severity} ${violation.ruleName} ${construct.constructPath}`,
+      ),
+    ),
   );
   return { synthError, findings };
 }
@@ -39,7 +48,9 @@ function nagFindings(build: (app: App) => void): { synthError: string | undefine
 describe('cdk-nag AwsSolutions checks', () => {
   it('finds nothing unacknowledged in the stack, errors and warnings alike', () => {
     // Act
-    const result = nagFindings((app) => new IdrlStack(app, 'Nag', { allowedOrigins: ['https://console.example.com'] }));
+    const result = nagFindings(
+      (app) => new IdrlStack(app, 'Nag', { allowedOrigins: ['https://console.example.com'] }),
+    );
 
     // Assess
     expect(result).toEqual({ synthError: undefined, findings: [] });

@@ -17,16 +17,28 @@ function id(construct: { node: { defaultChild?: unknown } }): string {
 
 /** Every ingress rule into the security group with this description, and the group's egress rules. */
 function securityGroupRules(description: string): { ingress: unknown[]; egress: unknown } {
-  const groups = template.findResources('AWS::EC2::SecurityGroup', { Properties: { GroupDescription: description } });
+  const groups = template.findResources('AWS::EC2::SecurityGroup', {
+    Properties: { GroupDescription: description },
+  });
   const [groupId, group] = Object.entries(groups)[0] ?? [];
   const ingress = Object.values(template.findResources('AWS::EC2::SecurityGroupIngress'))
     .map((rule) => rule.Properties as { GroupId: unknown })
-    .filter((rule) => JSON.stringify(rule.GroupId) === JSON.stringify({ 'Fn::GetAtt': [groupId, 'GroupId'] }));
+    .filter(
+      (rule) => JSON.stringify(rule.GroupId) === JSON.stringify({ 'Fn::GetAtt': [groupId, 'GroupId'] }),
+    );
   return { ingress, egress: (group?.Properties as { SecurityGroupEgress: unknown }).SecurityGroupEgress };
 }
 
 /** CDK's rendering of "no outbound traffic at all". */
-const NO_EGRESS = [{ CidrIp: '255.255.255.255/32', Description: 'Disallow all traffic', FromPort: 252, IpProtocol: 'icmp', ToPort: 86 }];
+const NO_EGRESS = [
+  {
+    CidrIp: '255.255.255.255/32',
+    Description: 'Disallow all traffic',
+    FromPort: 252,
+    IpProtocol: 'icmp',
+    ToPort: 86,
+  },
+];
 
 describe('network', () => {
   it('has no NAT gateway, no internet gateway and no public subnet', () => {
@@ -48,10 +60,18 @@ describe('network', () => {
   });
 
   it('has exactly one interface endpoint, Secrets Manager, in one subnet, open to the migration trigger only', () => {
-    const endpoints = template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } });
+    const endpoints = template.findResources('AWS::EC2::VPCEndpoint', {
+      Properties: { VpcEndpointType: 'Interface' },
+    });
     expect(Object.values(endpoints)).toHaveLength(1);
-    const endpoint = Object.values(endpoints)[0]?.Properties as { ServiceName: unknown; PrivateDnsEnabled: boolean; SubnetIds: unknown[] };
-    expect(endpoint.ServiceName).toEqual({ 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.secretsmanager']] });
+    const endpoint = Object.values(endpoints)[0]?.Properties as {
+      ServiceName: unknown;
+      PrivateDnsEnabled: boolean;
+      SubnetIds: unknown[];
+    };
+    expect(endpoint.ServiceName).toEqual({
+      'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.secretsmanager']],
+    });
     expect(endpoint.PrivateDnsEnabled).toBe(true);
     expect(endpoint.SubnetIds).toHaveLength(1);
     const rules = securityGroupRules('Secrets Manager interface endpoint');
@@ -61,7 +81,9 @@ describe('network', () => {
         FromPort: 443,
         ToPort: 443,
         GroupId: expect.anything() as unknown,
-        SourceSecurityGroupId: { 'Fn::GetAtt': [id(synthesized.stack.network.secretsClientSecurityGroup), 'GroupId'] },
+        SourceSecurityGroupId: {
+          'Fn::GetAtt': [id(synthesized.stack.network.secretsClientSecurityGroup), 'GroupId'],
+        },
         Description: 'HTTPS from the migration trigger',
       },
     ]);
@@ -69,7 +91,10 @@ describe('network', () => {
   });
 
   it('logs rejected traffic to a log group with retention', () => {
-    template.hasResourceProperties('AWS::EC2::FlowLog', { TrafficType: 'REJECT', LogDestinationType: 'cloud-watch-logs' });
+    template.hasResourceProperties('AWS::EC2::FlowLog', {
+      TrafficType: 'REJECT',
+      LogDestinationType: 'cloud-watch-logs',
+    });
   });
 });
 
@@ -91,7 +116,10 @@ describe('database', () => {
   });
 
   it('keeps a final snapshot on stack deletion by default and deletes it with removalPolicy destroy', () => {
-    template.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Snapshot', UpdateReplacePolicy: 'Snapshot' });
+    template.hasResource('AWS::RDS::DBInstance', {
+      DeletionPolicy: 'Snapshot',
+      UpdateReplacePolicy: 'Snapshot',
+    });
 
     // Prepare + Act
     const { template: destroyed } = synthesize({ removalPolicy: RemovalPolicy.DESTROY });
@@ -105,7 +133,10 @@ describe('database', () => {
 
   it('generates the master password into Secrets Manager', () => {
     template.hasResourceProperties('AWS::SecretsManager::Secret', {
-      GenerateSecretString: Match.objectLike({ SecretStringTemplate: '{"username":"idrl_admin"}', GenerateStringKey: 'password' }),
+      GenerateSecretString: Match.objectLike({
+        SecretStringTemplate: '{"username":"idrl_admin"}',
+        GenerateStringKey: 'password',
+      }),
     });
   });
 
@@ -118,7 +149,9 @@ describe('database', () => {
         ToPort: 5432,
         Description: 'PostgreSQL from database client functions',
         GroupId: expect.anything() as unknown,
-        SourceSecurityGroupId: { 'Fn::GetAtt': [id(synthesized.stack.network.databaseClientSecurityGroup), 'GroupId'] },
+        SourceSecurityGroupId: {
+          'Fn::GetAtt': [id(synthesized.stack.network.databaseClientSecurityGroup), 'GroupId'],
+        },
       },
     ]);
     expect(rules.egress).toEqual(NO_EGRESS);
@@ -128,9 +161,15 @@ describe('database', () => {
     const trigger = Object.values(template.findResources('Custom::Trigger'))[0];
     const migrateId = id(synthesized.stack.database.migrationFunction);
     expect(trigger?.DependsOn).toEqual(
-      expect.arrayContaining([id(synthesized.stack.database.instance), id(synthesized.stack.network.secretsManagerEndpoint)]),
+      expect.arrayContaining([
+        id(synthesized.stack.database.instance),
+        id(synthesized.stack.network.secretsManagerEndpoint),
+      ]),
     );
-    expect(trigger?.Properties).toMatchObject({ HandlerArn: { Ref: expect.stringMatching(/^DatabaseMigrateCurrentVersion/) as unknown }, InvocationType: 'RequestResponse' });
+    expect(trigger?.Properties).toMatchObject({
+      HandlerArn: { Ref: expect.stringMatching(/^DatabaseMigrateCurrentVersion/) as unknown },
+      InvocationType: 'RequestResponse',
+    });
     expect(migrateId).toMatch(/^DatabaseMigrate/);
     template.hasResourceProperties('AWS::Lambda::Function', {
       Timeout: 300,

@@ -22,21 +22,40 @@ describe('stack', () => {
       ApiUrl: {
         Description: 'Base URL of the HTTP API (routes start with /api)',
         Value: {
-          'Fn::Join': ['', ['https://', { Ref: logicalId(synthesized.stack, synthesized.stack.api.httpApi) }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }, '/']],
+          'Fn::Join': [
+            '',
+            [
+              'https://',
+              { Ref: logicalId(synthesized.stack, synthesized.stack.api.httpApi) },
+              '.execute-api.',
+              { Ref: 'AWS::Region' },
+              '.',
+              { Ref: 'AWS::URLSuffix' },
+              '/',
+            ],
+          ],
         },
       },
       BucketName: { Value: { Ref: logicalId(synthesized.stack, synthesized.stack.storage.bucket) } },
       UserPoolId: { Value: { Ref: logicalId(synthesized.stack, synthesized.stack.identity.userPool) } },
-      UserPoolClientId: { Value: { Ref: logicalId(synthesized.stack, synthesized.stack.identity.userPoolClient) } },
+      UserPoolClientId: {
+        Value: { Ref: logicalId(synthesized.stack, synthesized.stack.identity.userPoolClient) },
+      },
       Region: { Value: { Ref: 'AWS::Region' } },
     });
   });
 
   it('gives every log group a retention and every function, CDK providers included, an explicit log group', () => {
     const resources = template.toJSON().Resources as Resources;
-    const logGroups = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Logs::LogGroup');
-    expect(logGroups.filter(([, group]) => group.Properties.RetentionInDays !== 30).map(([id]) => id)).toEqual([]);
-    const functions = Object.entries(resources).filter(([, resource]) => resource.Type === 'AWS::Lambda::Function');
+    const logGroups = Object.entries(resources).filter(
+      ([, resource]) => resource.Type === 'AWS::Logs::LogGroup',
+    );
+    expect(
+      logGroups.filter(([, group]) => group.Properties.RetentionInDays !== 30).map(([id]) => id),
+    ).toEqual([]);
+    const functions = Object.entries(resources).filter(
+      ([, resource]) => resource.Type === 'AWS::Lambda::Function',
+    );
     const withoutOwnGroup = functions.filter(([, fn]) => {
       const ref = (fn.Properties.LoggingConfig as { LogGroup?: { Ref?: string } } | undefined)?.LogGroup?.Ref;
       return ref === undefined || resources[ref]?.Type !== 'AWS::Logs::LogGroup';
@@ -47,7 +66,9 @@ describe('stack', () => {
 
   it('runs every function of the project on Node.js 22, x86_64, from a minified ESM bundle with source maps', () => {
     const ours = Object.values(template.findResources('AWS::Lambda::Function')).filter(
-      (fn) => (fn.Properties as { Environment?: { Variables?: Record<string, string> } }).Environment?.Variables?.POWERTOOLS_SERVICE_NAME !== undefined,
+      (fn) =>
+        (fn.Properties as { Environment?: { Variables?: Record<string, string> } }).Environment?.Variables
+          ?.POWERTOOLS_SERVICE_NAME !== undefined,
     );
     expect(ours.length).toBeGreaterThanOrEqual(15);
     for (const fn of ours) {
@@ -55,7 +76,9 @@ describe('stack', () => {
         Runtime: 'nodejs22.x',
         Architectures: ['x86_64'],
         Handler: 'index.handler',
-        Environment: { Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) as unknown },
+        Environment: {
+          Variables: expect.objectContaining({ NODE_OPTIONS: '--enable-source-maps' }) as unknown,
+        },
       });
     }
   });
@@ -65,7 +88,9 @@ describe('stack', () => {
     const { template: weekly } = synthesize({ logRetention: RetentionDays.ONE_WEEK });
 
     // Assess
-    const retentions = Object.values(weekly.findResources('AWS::Logs::LogGroup')).map((group) => (group.Properties as { RetentionInDays: number }).RetentionInDays);
+    const retentions = Object.values(weekly.findResources('AWS::Logs::LogGroup')).map(
+      (group) => (group.Properties as { RetentionInDays: number }).RetentionInDays,
+    );
     expect(new Set(retentions)).toEqual(new Set([7]));
   });
 });
@@ -105,9 +130,14 @@ describe('configuration from CDK context', () => {
     const props = stackPropsFromContext((key) => context[key]);
 
     // Assess
-    expect({ ...props, databaseInstanceType: props.databaseInstanceType?.toString(), workerTimeout: props.workerTimeout?.toSeconds() }).toEqual({
+    expect({
+      ...props,
+      databaseInstanceType: props.databaseInstanceType?.toString(),
+      workerTimeout: props.workerTimeout?.toSeconds(),
+    }).toEqual({
       stackName: 'Pilot',
-      description: 'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
+      description:
+        'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
       allowedOrigins: ['https://a.example', 'https://b.example'],
       removalPolicy: RemovalPolicy.DESTROY,
       databaseInstanceType: 't4g.small',
@@ -124,7 +154,8 @@ describe('configuration from CDK context', () => {
   it('defaults to a retained stack with no extra origins', () => {
     expect(stackPropsFromContext(() => undefined)).toEqual({
       stackName: 'IdrlVideoPlatform',
-      description: 'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
+      description:
+        'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
       allowedOrigins: [],
       removalPolicy: RemovalPolicy.RETAIN,
       databaseInstanceType: undefined,
@@ -142,9 +173,9 @@ describe('configuration from CDK context', () => {
     expect(() => stackPropsFromContext((key) => (key === 'removalPolicy' ? 'snapshot' : undefined))).toThrow(
       'Context removalPolicy must be retain or destroy, got "snapshot"',
     );
-    expect(() => stackPropsFromContext((key) => (key === 'workerMaxConcurrency' ? 'five' : undefined))).toThrow(
-      'Context workerMaxConcurrency must be a non-negative integer, got "five"',
-    );
+    expect(() =>
+      stackPropsFromContext((key) => (key === 'workerMaxConcurrency' ? 'five' : undefined)),
+    ).toThrow('Context workerMaxConcurrency must be a non-negative integer, got "five"');
     expect(() => stackPropsFromContext((key) => (key === 'logRetentionDays' ? '10' : undefined))).toThrow(
       "Context logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, ...), got 10",
     );

@@ -14,13 +14,20 @@ beforeAll(() => {
 describe('video bucket', () => {
   it('blocks every form of public access', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      PublicAccessBlockConfiguration: { BlockPublicAcls: true, BlockPublicPolicy: true, IgnorePublicAcls: true, RestrictPublicBuckets: true },
+      PublicAccessBlockConfiguration: {
+        BlockPublicAcls: true,
+        BlockPublicPolicy: true,
+        IgnorePublicAcls: true,
+        RestrictPublicBuckets: true,
+      },
     });
   });
 
   it('encrypts objects at rest with S3-managed keys', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      BucketEncryption: { ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }] },
+      BucketEncryption: {
+        ServerSideEncryptionConfiguration: [{ ServerSideEncryptionByDefault: { SSEAlgorithm: 'AES256' } }],
+      },
     });
   });
 
@@ -28,7 +35,12 @@ describe('video bucket', () => {
     template.hasResourceProperties('AWS::S3::BucketPolicy', {
       PolicyDocument: {
         Statement: Match.arrayWith([
-          Match.objectLike({ Effect: 'Deny', Action: 's3:*', Principal: { AWS: '*' }, Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          Match.objectLike({
+            Effect: 'Deny',
+            Action: 's3:*',
+            Principal: { AWS: '*' },
+            Condition: { Bool: { 'aws:SecureTransport': 'false' } },
+          }),
         ]),
       },
     });
@@ -36,14 +48,35 @@ describe('video bucket', () => {
 
   it('allows browser uploads and downloads from the configured origins and the API origin, exposing ETag', () => {
     const bucket = Object.values(template.findResources('AWS::S3::Bucket'))[0];
-    const rules = (bucket?.Properties as { CorsConfiguration: { CorsRules: unknown[] } }).CorsConfiguration.CorsRules;
+    const rules = (bucket?.Properties as { CorsConfiguration: { CorsRules: unknown[] } }).CorsConfiguration
+      .CorsRules;
     const apiId = logicalId(synthesized.stack, synthesized.stack.api.httpApi);
     expect(rules).toEqual([
-      { AllowedHeaders: ['*'], AllowedMethods: ['POST', 'PUT', 'GET'], AllowedOrigins: ['https://console.example.com'], ExposedHeaders: ['ETag'], MaxAge: 3000 },
       {
         AllowedHeaders: ['*'],
         AllowedMethods: ['POST', 'PUT', 'GET'],
-        AllowedOrigins: [{ 'Fn::Join': ['', ['https://', { Ref: apiId }, '.execute-api.', { Ref: 'AWS::Region' }, '.', { Ref: 'AWS::URLSuffix' }]] }],
+        AllowedOrigins: ['https://console.example.com'],
+        ExposedHeaders: ['ETag'],
+        MaxAge: 3000,
+      },
+      {
+        AllowedHeaders: ['*'],
+        AllowedMethods: ['POST', 'PUT', 'GET'],
+        AllowedOrigins: [
+          {
+            'Fn::Join': [
+              '',
+              [
+                'https://',
+                { Ref: apiId },
+                '.execute-api.',
+                { Ref: 'AWS::Region' },
+                '.',
+                { Ref: 'AWS::URLSuffix' },
+              ],
+            ],
+          },
+        ],
         ExposedHeaders: ['ETag'],
         MaxAge: 3000,
       },
@@ -52,7 +85,15 @@ describe('video bucket', () => {
 
   it('aborts incomplete multipart uploads and expires nothing else', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
-      LifecycleConfiguration: { Rules: [{ Id: 'abort-incomplete-multipart-uploads', Status: 'Enabled', AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 } }] },
+      LifecycleConfiguration: {
+        Rules: [
+          {
+            Id: 'abort-incomplete-multipart-uploads',
+            Status: 'Enabled',
+            AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
+          },
+        ],
+      },
     });
   });
 
@@ -79,10 +120,20 @@ describe('upload queue', () => {
 
   it('encrypts the queue and the DLQ with SQS-managed keys and denies non-TLS access', () => {
     const queues = template.findResources('AWS::SQS::Queue');
-    expect(Object.values(queues).map((queue) => (queue.Properties as { SqsManagedSseEnabled: boolean }).SqsManagedSseEnabled)).toEqual([true, true]);
+    expect(
+      Object.values(queues).map(
+        (queue) => (queue.Properties as { SqsManagedSseEnabled: boolean }).SqsManagedSseEnabled,
+      ),
+    ).toEqual([true, true]);
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
-      { PolicyDocument: { Statement: Match.arrayWith([Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } })]) } },
+      {
+        PolicyDocument: {
+          Statement: Match.arrayWith([
+            Match.objectLike({ Effect: 'Deny', Condition: { Bool: { 'aws:SecureTransport': 'false' } } }),
+          ]),
+        },
+      },
       2,
     );
   });
@@ -92,7 +143,10 @@ describe('upload queue', () => {
     template.hasResourceProperties('AWS::SQS::Queue', {
       RedrivePolicy: { deadLetterTargetArn: { 'Fn::GetAtt': [dlqId, 'Arn'] }, maxReceiveCount: 3 },
     });
-    expect(template.findResources('AWS::SQS::Queue')[dlqId]?.Properties).toEqual({ MessageRetentionPeriod: 1_209_600, SqsManagedSseEnabled: true });
+    expect(template.findResources('AWS::SQS::Queue')[dlqId]?.Properties).toEqual({
+      MessageRetentionPeriod: 1_209_600,
+      SqsManagedSseEnabled: true,
+    });
   });
 
   it('hides a message for six times the worker timeout', () => {
@@ -105,7 +159,11 @@ describe('upload queue', () => {
 
     // Assess
     shorter.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 360 });
-    shorter.hasResourceProperties('AWS::Lambda::Function', { Handler: 'index.handler', Timeout: 60, MemorySize: 3008 });
+    shorter.hasResourceProperties('AWS::Lambda::Function', {
+      Handler: 'index.handler',
+      Timeout: 60,
+      MemorySize: 3008,
+    });
   });
 
   it('alarms as soon as one message is visible in the DLQ', () => {

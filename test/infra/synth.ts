@@ -29,7 +29,10 @@ export function logicalId(stack: Stack, construct: { node: { defaultChild?: unkn
 
 /** The Properties of the resource with this logical id. */
 export function propertiesOf(template: Template, id: string): Record<string, unknown> {
-  const resources = template.toJSON().Resources as Record<string, { Properties: Record<string, unknown> } | undefined>;
+  const resources = template.toJSON().Resources as Record<
+    string,
+    { Properties: Record<string, unknown> } | undefined
+  >;
   const resource = resources[id];
   if (!resource) throw new Error(`No resource ${id} in the template`);
   return resource.Properties;
@@ -41,7 +44,9 @@ interface CfnPolicy {
 
 /** Every statement of every inline policy attached to the role of the function with this logical id. */
 export function policyStatementsOf(template: Template, functionLogicalId: string): unknown[] {
-  const roleId = (propertiesOf(template, functionLogicalId).Role as { 'Fn::GetAtt': [string, string] })['Fn::GetAtt'][0];
+  const roleId = (propertiesOf(template, functionLogicalId).Role as { 'Fn::GetAtt': [string, string] })[
+    'Fn::GetAtt'
+  ][0];
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .map((policy) => policy as CfnPolicy)
     .filter((policy) => policy.Properties.Roles.some((role) => role.Ref === roleId))

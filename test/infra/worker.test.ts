@@ -17,7 +17,12 @@ function workerProperties(): Record<string, unknown> {
   return propertiesOf(template, workerId);
 }
 
-const bucketArn = (prefix: string): unknown => ({ 'Fn::Join': ['', [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] }, `/${prefix}*`]] });
+const bucketArn = (prefix: string): unknown => ({
+  'Fn::Join': [
+    '',
+    [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] }, `/${prefix}*`],
+  ],
+});
 
 describe('worker function', () => {
   it('runs Node.js 22 on x86_64 with 3008 MB, 180 s and 512 MB of /tmp, the ffmpeg layer and its paths', () => {
@@ -46,8 +51,18 @@ describe('worker function', () => {
 
   it('runs in the VPC with the database client security group', () => {
     expect(workerProperties().VpcConfig).toEqual({
-      SecurityGroupIds: [{ 'Fn::GetAtt': [logicalId(synthesized.stack, synthesized.stack.network.databaseClientSecurityGroup), 'GroupId'] }],
-      SubnetIds: [{ Ref: expect.stringMatching(/^NetworkVpcisolatedSubnet1/) as unknown }, { Ref: expect.stringMatching(/^NetworkVpcisolatedSubnet2/) as unknown }],
+      SecurityGroupIds: [
+        {
+          'Fn::GetAtt': [
+            logicalId(synthesized.stack, synthesized.stack.network.databaseClientSecurityGroup),
+            'GroupId',
+          ],
+        },
+      ],
+      SubnetIds: [
+        { Ref: expect.stringMatching(/^NetworkVpcisolatedSubnet1/) as unknown },
+        { Ref: expect.stringMatching(/^NetworkVpcisolatedSubnet2/) as unknown },
+      ],
     });
   });
 
@@ -60,7 +75,9 @@ describe('worker function', () => {
 
   it('consumes the upload queue one message at a time with partial batch failures and bounded concurrency', () => {
     const queueId = logicalId(synthesized.stack, synthesized.stack.storage.queue);
-    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map((mapping) => mapping.Properties as unknown);
+    const mappings = Object.values(template.findResources('AWS::Lambda::EventSourceMapping')).map(
+      (mapping) => mapping.Properties as unknown,
+    );
     expect(mappings).toEqual([
       {
         FunctionName: { Ref: workerId },
@@ -79,7 +96,13 @@ describe('worker function', () => {
       { Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('uploads/') },
       { Action: ['s3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('processed/') },
       {
-        Action: ['sqs:ReceiveMessage', 'sqs:ChangeMessageVisibility', 'sqs:GetQueueUrl', 'sqs:DeleteMessage', 'sqs:GetQueueAttributes'],
+        Action: [
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ],
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [logicalId(synthesized.stack, synthesized.stack.storage.queue), 'Arn'] },
       },
@@ -91,7 +114,9 @@ describe('worker function', () => {
     const { template: wider } = synthesize({ workerMaxConcurrency: 8 });
 
     // Assess
-    wider.hasResourceProperties('AWS::Lambda::EventSourceMapping', { ScalingConfig: { MaximumConcurrency: 8 } });
+    wider.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
+      ScalingConfig: { MaximumConcurrency: 8 },
+    });
   });
 });
 
@@ -103,9 +128,17 @@ describe('sweeper', () => {
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 hour)',
       State: 'ENABLED',
-      Targets: [Match.objectLike({ Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] }, RetryPolicy: { MaximumRetryAttempts: 2 } })],
+      Targets: [
+        Match.objectLike({
+          Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] },
+          RetryPolicy: { MaximumRetryAttempts: 2 },
+        }),
+      ],
     });
-    expect(propertiesOf(template, sweeperId)).toMatchObject({ ReservedConcurrentExecutions: 1, VpcConfig: expect.anything() as unknown });
+    expect(propertiesOf(template, sweeperId)).toMatchObject({
+      ReservedConcurrentExecutions: 1,
+      VpcConfig: expect.anything() as unknown,
+    });
     expect(policyStatementsOf(template, sweeperId)).toEqual([
       expect.objectContaining({ Action: 'rds-db:connect' }),
       { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
@@ -119,7 +152,12 @@ describe('sweeper', () => {
     // Assess: 180 s × 6 × 4 by default; the bound follows the worker timeout.
     template.hasResourceProperties('AWS::SQS::Queue', { VisibilityTimeout: 1080 });
     expect(propertiesOf(template, sweeperIdOf(synthesized))).toMatchObject({
-      Environment: { Variables: expect.objectContaining({ STALLED_TASK_SECONDS: '4320', BUCKET_NAME: expect.anything() as unknown }) as unknown },
+      Environment: {
+        Variables: expect.objectContaining({
+          STALLED_TASK_SECONDS: '4320',
+          BUCKET_NAME: expect.anything() as unknown,
+        }) as unknown,
+      },
     });
     expect(propertiesOf(shorter.template, sweeperIdOf(shorter))).toMatchObject({
       Environment: { Variables: expect.objectContaining({ STALLED_TASK_SECONDS: '2880' }) as unknown },

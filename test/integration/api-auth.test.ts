@@ -20,16 +20,26 @@ function uniqueName(prefix: string): string {
 }
 
 async function usersNamed(username: string): Promise<number> {
-  const output = await cognitoClient().send(new ListUsersCommand({ UserPoolId: process.env.USER_POOL_ID, Filter: `username = "${username}"` }));
+  const output = await cognitoClient().send(
+    new ListUsersCommand({ UserPoolId: process.env.USER_POOL_ID, Filter: `username = "${username}"` }),
+  );
   return output.Users?.length ?? 0;
 }
 
 async function signUp(username: string, email = `${username}@idrl.example`) {
-  return invoke(signup, { method: 'POST', route: '/api/auth/signup', body: { username, email, password1: PASSWORD, password2: PASSWORD } });
+  return invoke(signup, {
+    method: 'POST',
+    route: '/api/auth/signup',
+    body: { username, email, password1: PASSWORD, password2: PASSWORD },
+  });
 }
 
 async function authorize(token: string | undefined) {
-  const event = apiEvent({ method: 'GET', route: '/api/tasks', headers: token === undefined ? {} : { authorization: `Bearer ${token}` } });
+  const event = apiEvent({
+    method: 'GET',
+    route: '/api/tasks',
+    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
+  });
   const authorizerEvent: APIGatewayRequestAuthorizerEventV2 = {
     version: '2.0',
     type: 'REQUEST',
@@ -55,12 +65,29 @@ describe('POST /api/auth/signup', () => {
     const response = await invoke(signup, {
       method: 'POST',
       route: '/api/auth/signup',
-      body: { username, email: `${username.toUpperCase()}@IDRL.example`, password1: PASSWORD, password2: PASSWORD },
+      body: {
+        username,
+        email: `${username.toUpperCase()}@IDRL.example`,
+        password1: PASSWORD,
+        password2: PASSWORD,
+      },
     });
 
     // Assess
-    expect(response).toEqual({ statusCode: 201, headers: securityHeaders, body: { username, email: `${username}@idrl.example` } });
-    expect((await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username, password: PASSWORD } })).statusCode).toBe(200);
+    expect(response).toEqual({
+      statusCode: 201,
+      headers: securityHeaders,
+      body: { username, email: `${username}@idrl.example` },
+    });
+    expect(
+      (
+        await invoke(login, {
+          method: 'POST',
+          route: '/api/auth/login',
+          body: { username, password: PASSWORD },
+        })
+      ).statusCode,
+    ).toBe(200);
   });
 
   it('answers 409 on the username field when the username is taken', async () => {
@@ -75,7 +102,10 @@ describe('POST /api/auth/signup', () => {
     expect(response).toEqual({
       statusCode: 409,
       headers: securityHeaders,
-      body: { message: 'Username is already taken', errors: [{ field: 'username', message: 'Username is already taken' }] },
+      body: {
+        message: 'Username is already taken',
+        errors: [{ field: 'username', message: 'Username is already taken' }],
+      },
     });
   });
 
@@ -92,32 +122,65 @@ describe('POST /api/auth/signup', () => {
     expect(response).toEqual({
       statusCode: 409,
       headers: securityHeaders,
-      body: { message: 'Email is already registered', errors: [{ field: 'email', message: 'Email is already registered' }] },
+      body: {
+        message: 'Email is already registered',
+        errors: [{ field: 'email', message: 'Email is already registered' }],
+      },
     });
     expect(await usersNamed(second)).toBe(0);
   });
 
   it.each([
-    ['mismatched passwords', { password2: 'Secret124' }, [{ field: 'password2', message: 'Passwords do not match' }]],
-    ['a weak password', { password1: 'weakpass', password2: 'weakpass' }, [
-      { field: 'password1', message: 'Must contain an upper-case letter' },
-      { field: 'password1', message: 'Must contain a digit' },
-    ]],
+    [
+      'mismatched passwords',
+      { password2: 'Secret124' },
+      [{ field: 'password2', message: 'Passwords do not match' }],
+    ],
+    [
+      'a weak password',
+      { password1: 'weakpass', password2: 'weakpass' },
+      [
+        { field: 'password1', message: 'Must contain an upper-case letter' },
+        { field: 'password1', message: 'Must contain a digit' },
+      ],
+    ],
     ['an invalid email', { email: 'nobody' }, [{ field: 'email', message: 'Must be a valid email address' }]],
-    ['an injection-looking username', { username: 'x"; DROP TABLE users;--' }, [{ field: 'username', message: 'Must be 3–32 characters of letters, digits, _ . -' }]],
-    ['a unicode username', { username: 'pilotó😀' }, [{ field: 'username', message: 'Must be 3–32 characters of letters, digits, _ . -' }]],
+    [
+      'an injection-looking username',
+      { username: 'x"; DROP TABLE users;--' },
+      [{ field: 'username', message: 'Must be 3–32 characters of letters, digits, _ . -' }],
+    ],
+    [
+      'a unicode username',
+      { username: 'pilotó😀' },
+      [{ field: 'username', message: 'Must be 3–32 characters of letters, digits, _ . -' }],
+    ],
     ['an extra field', { admin: true }, [{ field: 'admin', message: 'Unknown field' }]],
-    ['a wrong-typed field', { password1: 12345678 }, [{ field: 'password1', message: 'Invalid input: expected string, received number' }]],
+    [
+      'a wrong-typed field',
+      { password1: 12345678 },
+      [{ field: 'password1', message: 'Invalid input: expected string, received number' }],
+    ],
   ])('answers 400 for %s and creates no account', async (_case, change, errors) => {
     // Prepare
     const username = uniqueName('bad');
-    const body = { username, email: `${username}@idrl.example`, password1: PASSWORD, password2: PASSWORD, ...change };
+    const body = {
+      username,
+      email: `${username}@idrl.example`,
+      password1: PASSWORD,
+      password2: PASSWORD,
+      ...change,
+    };
 
     // Act
     const response = await invoke(signup, { method: 'POST', route: '/api/auth/signup', body });
 
     // Assess
-    expect(response).toEqual({ statusCode: 400, headers: securityHeaders, body: { message: 'Invalid request', errors } });
+    expect(response).toEqual({
+      statusCode: 400,
+      headers: securityHeaders,
+      body: { message: 'Invalid request', errors },
+    });
     expect(await usersNamed(username)).toBe(0);
   });
 
@@ -136,10 +199,18 @@ describe('POST /api/auth/signup', () => {
 
   it('answers 413 for an oversized body', async () => {
     // Act
-    const response = await invoke(signup, { method: 'POST', route: '/api/auth/signup', body: { username: 'x'.repeat(70_000) } });
+    const response = await invoke(signup, {
+      method: 'POST',
+      route: '/api/auth/signup',
+      body: { username: 'x'.repeat(70_000) },
+    });
 
     // Assess
-    expect(response).toEqual({ statusCode: 413, headers: securityHeaders, body: { message: 'The request body is larger than 65536 bytes' } });
+    expect(response).toEqual({
+      statusCode: 413,
+      headers: securityHeaders,
+      body: { message: 'The request body is larger than 65536 bytes' },
+    });
   });
 });
 
@@ -152,22 +223,38 @@ describe('POST /api/auth/login and /api/auth/refresh', () => {
 
   it('logs in by username with Bearer tokens the authorizer accepts', async () => {
     // Act
-    const response = await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username, password: PASSWORD } });
+    const response = await invoke(login, {
+      method: 'POST',
+      route: '/api/auth/login',
+      body: { username, password: PASSWORD },
+    });
 
     // Assess
     expect(response).toEqual({
       statusCode: 200,
       headers: securityHeaders,
-      body: { access_token: anyString, refresh_token: anyString, token_type: 'Bearer', expires_in: anyNumber },
+      body: {
+        access_token: anyString,
+        refresh_token: anyString,
+        token_type: 'Bearer',
+        expires_in: anyNumber,
+      },
     });
     const { access_token: accessToken } = response.body as { access_token: string };
     const decision = await authorize(accessToken);
-    expect(decision).toEqual({ isAuthorized: true, context: { sub: decodeJwtPayload(accessToken).sub, username } });
+    expect(decision).toEqual({
+      isAuthorized: true,
+      context: { sub: decodeJwtPayload(accessToken).sub, username },
+    });
   });
 
   it('logs in by email in any case', async () => {
     // Act
-    const response = await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username: `${username.toUpperCase()}@idrl.EXAMPLE`, password: PASSWORD } });
+    const response = await invoke(login, {
+      method: 'POST',
+      route: '/api/auth/login',
+      body: { username: `${username.toUpperCase()}@idrl.EXAMPLE`, password: PASSWORD },
+    });
 
     // Assess
     expect(response.statusCode).toBe(200);
@@ -182,7 +269,11 @@ describe('POST /api/auth/login and /api/auth/refresh', () => {
     const response = await invoke(login, { method: 'POST', route: '/api/auth/login', body: body() });
 
     // Assess
-    expect(response).toEqual({ statusCode: 401, headers: securityHeaders, body: { message: 'Invalid username or password' } });
+    expect(response).toEqual({
+      statusCode: 401,
+      headers: securityHeaders,
+      body: { message: 'Invalid username or password' },
+    });
   });
 
   it('answers 400 for a login without password', async () => {
@@ -193,22 +284,40 @@ describe('POST /api/auth/login and /api/auth/refresh', () => {
     expect(response).toEqual({
       statusCode: 400,
       headers: securityHeaders,
-      body: { message: 'Invalid request', errors: [{ field: 'password', message: 'Invalid input: expected string, received undefined' }] },
+      body: {
+        message: 'Invalid request',
+        errors: [{ field: 'password', message: 'Invalid input: expected string, received undefined' }],
+      },
     });
   });
 
   it('exchanges a refresh token for a new access token the authorizer accepts', async () => {
     // Prepare
-    const tokens = (await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username, password: PASSWORD } })).body as { refresh_token: string };
+    const tokens = (
+      await invoke(login, {
+        method: 'POST',
+        route: '/api/auth/login',
+        body: { username, password: PASSWORD },
+      })
+    ).body as { refresh_token: string };
 
     // Act
-    const response = await invoke(refresh, { method: 'POST', route: '/api/auth/refresh', body: { refresh_token: tokens.refresh_token } });
+    const response = await invoke(refresh, {
+      method: 'POST',
+      route: '/api/auth/refresh',
+      body: { refresh_token: tokens.refresh_token },
+    });
 
     // Assess
     expect(response).toEqual({
       statusCode: 200,
       headers: securityHeaders,
-      body: { access_token: anyString, refresh_token: anyString, token_type: 'Bearer', expires_in: anyNumber },
+      body: {
+        access_token: anyString,
+        refresh_token: anyString,
+        token_type: 'Bearer',
+        expires_in: anyNumber,
+      },
     });
     const { access_token: accessToken } = response.body as { access_token: string };
     expect(await authorize(accessToken)).toMatchObject({ isAuthorized: true, context: { username } });
@@ -216,10 +325,18 @@ describe('POST /api/auth/login and /api/auth/refresh', () => {
 
   it('answers 401 for a garbage refresh token', async () => {
     // Act
-    const response = await invoke(refresh, { method: 'POST', route: '/api/auth/refresh', body: { refresh_token: 'not-a-token' } });
+    const response = await invoke(refresh, {
+      method: 'POST',
+      route: '/api/auth/refresh',
+      body: { refresh_token: 'not-a-token' },
+    });
 
     // Assess
-    expect(response).toEqual({ statusCode: 401, headers: securityHeaders, body: { message: 'Invalid or expired refresh token' } });
+    expect(response).toEqual({
+      statusCode: 401,
+      headers: securityHeaders,
+      body: { message: 'Invalid or expired refresh token' },
+    });
   });
 });
 
@@ -229,7 +346,13 @@ describe('authorizer', () => {
   beforeAll(async () => {
     const username = uniqueName('auth');
     await signUp(username);
-    const tokens = (await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username, password: PASSWORD } })).body as { access_token: string };
+    const tokens = (
+      await invoke(login, {
+        method: 'POST',
+        route: '/api/auth/login',
+        body: { username, password: PASSWORD },
+      })
+    ).body as { access_token: string };
     claims = decodeJwtPayload(tokens.access_token);
   });
 
@@ -246,13 +369,23 @@ describe('authorizer', () => {
   it.each([
     ['no token', () => undefined],
     ['a garbage token', () => 'garbage'],
-    ['a tampered payload', () => {
-      const [header, , signature] = signJwt(claims, cognitoLocalKey).split('.');
-      return `${header}.${Buffer.from(JSON.stringify({ ...claims, username: 'admin' })).toString('base64url')}.${signature}`;
-    }],
+    [
+      'a tampered payload',
+      () => {
+        const [header, , signature] = signJwt(claims, cognitoLocalKey).split('.');
+        return `${header}.${Buffer.from(JSON.stringify({ ...claims, username: 'admin' })).toString('base64url')}.${signature}`;
+      },
+    ],
     ['an expired token', () => signJwt({ ...claims, iat: now() - 7200, exp: now() - 3600 }, cognitoLocalKey)],
     ['an unsigned alg:none token', () => unsignedJwt(claims)],
-    ['a foreign issuer', () => signJwt({ ...claims, iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_evil' }, cognitoLocalKey)],
+    [
+      'a foreign issuer',
+      () =>
+        signJwt(
+          { ...claims, iss: 'https://cognito-idp.us-east-1.amazonaws.com/us-east-1_evil' },
+          cognitoLocalKey,
+        ),
+    ],
     ['a foreign signing key', () => signJwt(claims, foreignKey())],
     ['an id token', () => signJwt({ ...claims, token_use: 'id' }, cognitoLocalKey)],
     ['another app client', () => signJwt({ ...claims, client_id: 'someone-else' }, cognitoLocalKey)],
@@ -265,6 +398,10 @@ describe('authorizer', () => {
 
     // Assess
     expect(decision).toEqual({ isAuthorized: true, context: {} });
-    expect(response).toEqual({ statusCode: 401, headers: securityHeaders, body: { message: 'Unauthorized' } });
+    expect(response).toEqual({
+      statusCode: 401,
+      headers: securityHeaders,
+      body: { message: 'Unauthorized' },
+    });
   });
 });

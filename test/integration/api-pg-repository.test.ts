@@ -10,7 +10,14 @@ import type { Caller, Task } from '#core/task';
 import { anyDate, anyNumber, matching } from '#test/helpers/matchers';
 
 const repository = new PgTaskRepository(databasePool());
-const metadata = { durationSeconds: 19.5, width: 1280, height: 720, sizeBytes: 1_000_000, processingMs: 4_200, sourceBytesRead: 3_000_000 };
+const metadata = {
+  durationSeconds: 19.5,
+  width: 1280,
+  height: 720,
+  sizeBytes: 1_000_000,
+  processingMs: 4_200,
+  sourceBytesRead: 3_000_000,
+};
 
 async function newTask(caller: Caller = { sub: randomUUID(), username: 'pilot' }): Promise<Task> {
   await repository.ensureUser(caller);
@@ -55,7 +62,11 @@ describe('PgTaskRepository', () => {
   it('walks the whole lifecycle once and turns every duplicate transition into a no-op', async () => {
     // Prepare
     const task = await newTask();
-    const outputs = { processedKey: `processed/${task.id}/video.mp4`, thumbnailKey: `processed/${task.id}/thumbnail.jpg`, metadata };
+    const outputs = {
+      processedKey: `processed/${task.id}/video.mp4`,
+      thumbnailKey: `processed/${task.id}/thumbnail.jpg`,
+      metadata,
+    };
 
     // Act
     const uploaded = await repository.markUploaded(task.originalKey, 4_000_000);
@@ -69,8 +80,20 @@ describe('PgTaskRepository', () => {
     // Assess
     expect(uploaded).toMatchObject({ status: 'uploaded', uploadedAt: anyDate });
     expect(processing).toMatchObject({ status: 'processing', processingStartedAt: anyDate });
-    expect(processed).toMatchObject({ status: 'processed', processedKey: outputs.processedKey, thumbnailKey: outputs.thumbnailKey, processed: metadata, processedAt: anyDate, failureReason: null });
-    expect([uploadedAgain, processingAgain, processedAgain, failedAfterwards]).toEqual([null, null, null, null]);
+    expect(processed).toMatchObject({
+      status: 'processed',
+      processedKey: outputs.processedKey,
+      thumbnailKey: outputs.thumbnailKey,
+      processed: metadata,
+      processedAt: anyDate,
+      failureReason: null,
+    });
+    expect([uploadedAgain, processingAgain, processedAgain, failedAfterwards]).toEqual([
+      null,
+      null,
+      null,
+      null,
+    ]);
     expect(await repository.findByOriginalKey(task.originalKey)).toEqual(processed);
   });
 
@@ -79,7 +102,10 @@ describe('PgTaskRepository', () => {
     const task = await newTask();
     await repository.markUploaded(task.originalKey, 1);
     await repository.markProcessing(task.id);
-    await databasePool().query(`UPDATE tasks SET processing_started_at = now() - interval '10 minutes' WHERE id = $1`, [task.id]);
+    await databasePool().query(
+      `UPDATE tasks SET processing_started_at = now() - interval '10 minutes' WHERE id = $1`,
+      [task.id],
+    );
 
     // Act
     const withinLease = await repository.markProcessing(task.id, { reclaimAfterSeconds: 900 });
@@ -143,12 +169,20 @@ describe('PgTaskRepository', () => {
     await repository.markUploaded(uploaded.originalKey, 1);
 
     // Act
-    const expired = await repository.expireAbandonedUploads(new Date(Date.now() + 7_200_000), 'upload not received within 1 h');
+    const expired = await repository.expireAbandonedUploads(
+      new Date(Date.now() + 7_200_000),
+      'upload not received within 1 h',
+    );
 
     // Assess
     expect(expired).toBeGreaterThanOrEqual(1);
-    expect(await repository.findForOwner(open.id, open.ownerId)).toMatchObject({ status: 'failed', failureReason: 'upload not received within 1 h' });
-    expect(await repository.findForOwner(uploaded.id, uploaded.ownerId)).toMatchObject({ status: 'uploaded' });
+    expect(await repository.findForOwner(open.id, open.ownerId)).toMatchObject({
+      status: 'failed',
+      failureReason: 'upload not received within 1 h',
+    });
+    expect(await repository.findForOwner(uploaded.id, uploaded.ownerId)).toMatchObject({
+      status: 'uploaded',
+    });
   });
 
   it('fails uploaded and processing tasks whose last change is older than the bound, and nothing else', async () => {
@@ -156,12 +190,26 @@ describe('PgTaskRepository', () => {
     // Test files share the database and api-tasks runs the sweeper (bound 72 min): rows younger than that stay ours.
     const reason = 'Processing did not finish; please upload the video again.';
     // Created one after another, so ids ascend in this order.
-    const [released, claimed, processed, awaiting, fresh] = [await newTask(), await newTask(), await newTask(), await newTask(), await newTask()];
-    for (const task of [released, claimed, processed, fresh]) await repository.markUploaded(task.originalKey, 1);
+    const [released, claimed, processed, awaiting, fresh] = [
+      await newTask(),
+      await newTask(),
+      await newTask(),
+      await newTask(),
+      await newTask(),
+    ];
+    for (const task of [released, claimed, processed, fresh])
+      await repository.markUploaded(task.originalKey, 1);
     for (const task of [claimed, processed, fresh]) await repository.markProcessing(task.id);
-    await repository.markProcessed(processed.id, { processedKey: `processed/${processed.id}/video.mp4`, thumbnailKey: `processed/${processed.id}/thumbnail.jpg`, metadata });
+    await repository.markProcessed(processed.id, {
+      processedKey: `processed/${processed.id}/video.mp4`,
+      thumbnailKey: `processed/${processed.id}/thumbnail.jpg`,
+      metadata,
+    });
     const aged = [released, claimed, processed, awaiting].map((task) => task.id);
-    await databasePool().query(`UPDATE tasks SET updated_at = now() - interval '71 minutes' WHERE id = ANY($1)`, [aged]);
+    await databasePool().query(
+      `UPDATE tasks SET updated_at = now() - interval '71 minutes' WHERE id = ANY($1)`,
+      [aged],
+    );
 
     // Act
     const failed = await repository.failStalledTasks(4_200, reason);
@@ -170,9 +218,21 @@ describe('PgTaskRepository', () => {
     const mine = new Set([...aged, fresh.id]);
     const failedOfMine = failed.filter((task) => mine.has(task.id)).sort((a, b) => a.id - b.id);
     expect(failedOfMine).toEqual(
-      [released, claimed].map((task) => ({ ...task, status: 'failed', failureReason: reason, updatedAt: anyDate, uploadedAt: anyDate, processingStartedAt: task === claimed ? anyDate : null, failedAt: anyDate })),
+      [released, claimed].map((task) => ({
+        ...task,
+        status: 'failed',
+        failureReason: reason,
+        updatedAt: anyDate,
+        uploadedAt: anyDate,
+        processingStartedAt: task === claimed ? anyDate : null,
+        failedAt: anyDate,
+      })),
     );
-    const statuses = await Promise.all([processed, awaiting, fresh].map(async (task) => (await repository.findForOwner(task.id, task.ownerId))?.status));
+    const statuses = await Promise.all(
+      [processed, awaiting, fresh].map(
+        async (task) => (await repository.findForOwner(task.id, task.ownerId))?.status,
+      ),
+    );
     expect(statuses).toEqual(['processed', 'awaiting_upload', 'processing']);
   });
 
@@ -193,10 +253,14 @@ describe('PgTaskRepository', () => {
 describe('translatePgError', () => {
   it('turns a unique violation into ConflictError', async () => {
     // Prepare
-    const attempt = databasePool().query('INSERT INTO schema_migrations (version, name) VALUES (1, $1)', ['duplicate']);
+    const attempt = databasePool().query('INSERT INTO schema_migrations (version, name) VALUES (1, $1)', [
+      'duplicate',
+    ]);
 
     // Act
-    const translated = await attempt.catch((error: unknown) => translatePgError(error)).catch((error: unknown) => error);
+    const translated = await attempt
+      .catch((error: unknown) => translatePgError(error))
+      .catch((error: unknown) => error);
 
     // Assess
     expect(translated).toBeInstanceOf(ConflictError);
@@ -207,7 +271,10 @@ describe('translatePgError', () => {
     const pool = createPool({ kind: 'url', connectionString: 'postgres://nobody:nothing@127.0.0.1:9/none' });
 
     // Act
-    const translated = await pool.query('SELECT 1').catch((error: unknown) => translatePgError(error)).catch((error: unknown) => error);
+    const translated = await pool
+      .query('SELECT 1')
+      .catch((error: unknown) => translatePgError(error))
+      .catch((error: unknown) => error);
 
     // Assess
     expect(translated).toBeInstanceOf(ServiceUnavailableError);
@@ -219,7 +286,9 @@ describe('translatePgError', () => {
     const attempt = databasePool().query('SELECT * FROM no_such_table');
 
     // Act
-    const translated = await attempt.catch((error: unknown) => translatePgError(error)).catch((error: unknown) => error);
+    const translated = await attempt
+      .catch((error: unknown) => translatePgError(error))
+      .catch((error: unknown) => error);
 
     // Assess
     expect(translated).toMatchObject({ code: '42P01' });
@@ -227,7 +296,10 @@ describe('translatePgError', () => {
 });
 
 describe('runMigrations', () => {
-  const pools = [createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '' }), createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '' })];
+  const pools = [
+    createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '' }),
+    createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '' }),
+  ];
 
   afterAll(async () => {
     await Promise.all(pools.map((pool) => pool.end()));
@@ -249,7 +321,9 @@ describe('runMigrations', () => {
     const attempt = runMigrations(databasePool(), []);
 
     // Assess
-    await expect(attempt).rejects.toThrow(new MigrationError('The database has migrations this code does not know: 1'));
+    await expect(attempt).rejects.toThrow(
+      new MigrationError('The database has migrations this code does not know: 1'),
+    );
   });
 
   it('refuses migrations out of order', async () => {

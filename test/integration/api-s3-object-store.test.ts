@@ -30,7 +30,12 @@ describe('S3ObjectStore', () => {
     const whole = await store.readRange(key);
 
     // Assess
-    expect({ ...whole, body: undefined }).toEqual({ body: undefined, contentLength: content.length, contentRange: undefined, totalBytes: content.length });
+    expect({ ...whole, body: undefined }).toEqual({
+      body: undefined,
+      contentLength: content.length,
+      contentRange: undefined,
+      totalBytes: content.length,
+    });
     // Buffer.equals: a deep toEqual walks 3 MB byte by byte for seconds.
     expect((await buffer(whole.body)).equals(content)).toBe(true);
     expect(await store.head(key)).toBe(content.length);
@@ -48,9 +53,19 @@ describe('S3ObjectStore', () => {
     const tail = await store.readRange(key, { start: 99_990 });
 
     // Assess
-    expect({ ...middle, body: undefined }).toEqual({ body: undefined, contentLength: 1_000, contentRange: 'bytes 1000-1999/100000', totalBytes: 100_000 });
+    expect({ ...middle, body: undefined }).toEqual({
+      body: undefined,
+      contentLength: 1_000,
+      contentRange: 'bytes 1000-1999/100000',
+      totalBytes: 100_000,
+    });
     expect((await buffer(middle.body)).equals(content.subarray(1_000, 2_000))).toBe(true);
-    expect({ ...tail, body: undefined }).toEqual({ body: undefined, contentLength: 10, contentRange: 'bytes 99990-99999/100000', totalBytes: 100_000 });
+    expect({ ...tail, body: undefined }).toEqual({
+      body: undefined,
+      contentLength: 10,
+      contentRange: 'bytes 99990-99999/100000',
+      totalBytes: 100_000,
+    });
     expect((await buffer(tail.body)).equals(content.subarray(99_990))).toBe(true);
   });
 
@@ -74,7 +89,13 @@ describe('S3ObjectStore', () => {
 
   it('presigns a GET that expires and names the download', async () => {
     // Act
-    const url = new URL(await store.presignDownload({ key: 'processed/1/video.mp4', expiresInSeconds: 300, downloadFileName: 'final "lap".mp4' }));
+    const url = new URL(
+      await store.presignDownload({
+        key: 'processed/1/video.mp4',
+        expiresInSeconds: 300,
+        downloadFileName: 'final "lap".mp4',
+      }),
+    );
 
     // Assess
     expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
@@ -85,8 +106,14 @@ describe('S3ObjectStore', () => {
 describe('contentDisposition', () => {
   it.each([
     ['race.mp4', `inline; filename="race.mp4"; filename*=UTF-8''race.mp4`],
-    ['vuelo ñ 😀.mp4', `inline; filename="vuelo _ __.mp4"; filename*=UTF-8''vuelo%20%C3%B1%20%F0%9F%98%80.mp4`],
-    [`it's "quoted" (1).mp4`, `inline; filename="it's _quoted_ (1).mp4"; filename*=UTF-8''it%27s%20%22quoted%22%20%281%29.mp4`],
+    [
+      'vuelo ñ 😀.mp4',
+      `inline; filename="vuelo _ __.mp4"; filename*=UTF-8''vuelo%20%C3%B1%20%F0%9F%98%80.mp4`,
+    ],
+    [
+      `it's "quoted" (1).mp4`,
+      `inline; filename="it's _quoted_ (1).mp4"; filename*=UTF-8''it%27s%20%22quoted%22%20%281%29.mp4`,
+    ],
   ])('encodes %j for every browser', (name, expected) => {
     expect(contentDisposition(name)).toBe(expected);
   });

@@ -30,18 +30,30 @@ async function create(caller: Caller, body: unknown) {
   return invoke(createTask, { method: 'POST', route: '/api/tasks', body, caller });
 }
 
-async function createOk(caller: Caller, fileName = 'race.mp4', size = VIDEO.length): Promise<CreatedTaskResponse> {
+async function createOk(
+  caller: Caller,
+  fileName = 'race.mp4',
+  size = VIDEO.length,
+): Promise<CreatedTaskResponse> {
   const response = await create(caller, { fileName, contentType: 'video/mp4', size });
   expect(response.statusCode).toBe(201);
   return response.body as CreatedTaskResponse;
 }
 
 async function byId(handler: ApiHandler, caller: Caller, id: string) {
-  return invoke(handler, { method: handler === deleteTask ? 'DELETE' : 'GET', route: '/api/tasks/{id}', pathParameters: { id }, caller });
+  return invoke(handler, {
+    method: handler === deleteTask ? 'DELETE' : 'GET',
+    route: '/api/tasks/{id}',
+    pathParameters: { id },
+    caller,
+  });
 }
 
 async function taskCount(caller: Caller): Promise<number> {
-  const { rows } = await databasePool().query<{ count: string }>('SELECT count(*) FROM tasks WHERE owner_id = $1', [caller.sub]);
+  const { rows } = await databasePool().query<{ count: string }>(
+    'SELECT count(*) FROM tasks WHERE owner_id = $1',
+    [caller.sub],
+  );
   return Number(rows[0]?.count);
 }
 
@@ -49,12 +61,19 @@ async function taskCount(caller: Caller): Promise<number> {
 async function upload(task: CreatedTaskResponse, content: Buffer = VIDEO): Promise<Response> {
   const form = new FormData();
   for (const [name, value] of Object.entries(task.upload.fields)) form.append(name, value);
-  form.append('file', new Blob([new Uint8Array(content)], { type: task.upload.fields['Content-Type'] }), 'race.mp4');
+  form.append(
+    'file',
+    new Blob([new Uint8Array(content)], { type: task.upload.fields['Content-Type'] }),
+    'race.mp4',
+  );
   return fetch(task.upload.url, { method: 'POST', body: form });
 }
 
 function policyOf(task: CreatedTaskResponse): { expiration: string; conditions: unknown[] } {
-  return JSON.parse(Buffer.from(task.upload.fields.Policy ?? '', 'base64').toString('utf8')) as { expiration: string; conditions: unknown[] };
+  return JSON.parse(Buffer.from(task.upload.fields.Policy ?? '', 'base64').toString('utf8')) as {
+    expiration: string;
+    conditions: unknown[];
+  };
 }
 
 describe('POST /api/tasks', () => {
@@ -77,7 +96,12 @@ describe('POST /api/tasks', () => {
         status: 'awaiting_upload',
         createdAt: anyString,
         updatedAt: anyString,
-        upload: { url: `${process.env.S3_ENDPOINT}/${process.env.BUCKET_NAME}`, fields: anyObject, expiresAt: anyString, maxBytes: 1234 },
+        upload: {
+          url: `${process.env.S3_ENDPOINT}/${process.env.BUCKET_NAME}`,
+          fields: anyObject,
+          expiresAt: anyString,
+          maxBytes: 1234,
+        },
       },
     });
     const key = task.upload.fields.key ?? '';
@@ -85,7 +109,12 @@ describe('POST /api/tasks', () => {
     expect(task.upload.fields['Content-Type']).toBe('video/mp4');
     const policy = policyOf(task);
     expect(policy.conditions).toEqual(
-      expect.arrayContaining([{ bucket: process.env.BUCKET_NAME }, { key }, ['eq', '$Content-Type', 'video/mp4'], ['content-length-range', 1, 1234]]),
+      expect.arrayContaining([
+        { bucket: process.env.BUCKET_NAME },
+        { key },
+        ['eq', '$Content-Type', 'video/mp4'],
+        ['content-length-range', 1, 1234],
+      ]),
     );
     const expiresInMs = Date.parse(policy.expiration) - before;
     expect(expiresInMs).toBeGreaterThan(890_000);
@@ -99,12 +128,28 @@ describe('POST /api/tasks', () => {
     const caller = newCaller();
 
     // Act
-    const atLimit = await create(caller, { fileName: 'max.mp4', contentType: 'video/mp4', size: MAX_UPLOAD_BYTES });
-    const overLimit = await create(caller, { fileName: 'huge.mp4', contentType: 'video/mp4', size: MAX_UPLOAD_BYTES + 1 });
+    const atLimit = await create(caller, {
+      fileName: 'max.mp4',
+      contentType: 'video/mp4',
+      size: MAX_UPLOAD_BYTES,
+    });
+    const overLimit = await create(caller, {
+      fileName: 'huge.mp4',
+      contentType: 'video/mp4',
+      size: MAX_UPLOAD_BYTES + 1,
+    });
 
     // Assess
-    expect(policyOf(atLimit.body as CreatedTaskResponse).conditions).toContainEqual(['content-length-range', 1, MAX_UPLOAD_BYTES]);
-    expect(overLimit).toEqual({ statusCode: 413, headers: securityHeaders, body: { message: `The video is larger than the ${MAX_UPLOAD_BYTES}-byte limit` } });
+    expect(policyOf(atLimit.body as CreatedTaskResponse).conditions).toContainEqual([
+      'content-length-range',
+      1,
+      MAX_UPLOAD_BYTES,
+    ]);
+    expect(overLimit).toEqual({
+      statusCode: 413,
+      headers: securityHeaders,
+      body: { message: `The video is larger than the ${MAX_UPLOAD_BYTES}-byte limit` },
+    });
     expect(await taskCount(caller)).toBe(1);
   });
 
@@ -124,19 +169,84 @@ describe('POST /api/tasks', () => {
   it.each([
     ['malformed JSON', '{"fileName":', 'The request body is not valid JSON', undefined],
     ['a JSON array', '[{"fileName":"a.mp4"}]', 'The request body must be a JSON object', undefined],
-    ['a missing body', undefined, 'Invalid request', [{ field: '(root)', message: 'Invalid input: expected object, received undefined' }]],
-    ['a missing field', { fileName: 'a.mp4', contentType: 'video/mp4' }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
-    ['an extra field', { fileName: 'a.mp4', contentType: 'video/mp4', size: 1, key: 'uploads/1/mine' }, 'Invalid request', [{ field: 'key', message: 'Unknown field' }]],
-    ['a wrong-typed size', { fileName: 'a.mp4', contentType: 'video/mp4', size: '10' }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
-    ['a zero size', { fileName: 'a.mp4', contentType: 'video/mp4', size: 0 }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
-    ['a negative size', { fileName: 'a.mp4', contentType: 'video/mp4', size: -5 }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
-    ['a fractional size', { fileName: 'a.mp4', contentType: 'video/mp4', size: 1.5 }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
-    ['a huge size', { fileName: 'a.mp4', contentType: 'video/mp4', size: 1e300 }, 'Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]],
-    ['a path traversal name', { fileName: '../../etc/passwd', contentType: 'video/mp4', size: 1 }, 'Invalid request', [{ field: 'fileName', message: 'Must not contain / \\ : or control characters' }]],
-    ['a URL name', { fileName: 'https://evil.example/a.mp4', contentType: 'video/mp4', size: 1 }, 'Invalid request', [{ field: 'fileName', message: 'Must not contain / \\ : or control characters' }]],
-    ['a control character name', { fileName: 'a\u0000.mp4', contentType: 'video/mp4', size: 1 }, 'Invalid request', [{ field: 'fileName', message: 'Must not contain / \\ : or control characters' }]],
-    ['a non-video content type', { fileName: 'a.mp4', contentType: 'text/html', size: 1 }, 'Invalid request', [{ field: 'contentType', message: 'Must be video/* or application/octet-stream' }]],
-    ['a wrong-typed name', { fileName: ['a.mp4'], contentType: 'video/mp4', size: 1 }, 'Invalid request', [{ field: 'fileName', message: 'Invalid input: expected string, received array' }]],
+    [
+      'a missing body',
+      undefined,
+      'Invalid request',
+      [{ field: '(root)', message: 'Invalid input: expected object, received undefined' }],
+    ],
+    [
+      'a missing field',
+      { fileName: 'a.mp4', contentType: 'video/mp4' },
+      'Invalid request',
+      [{ field: 'size', message: 'Must be a positive integer' }],
+    ],
+    [
+      'an extra field',
+      { fileName: 'a.mp4', contentType: 'video/mp4', size: 1, key: 'uploads/1/mine' },
+      'Invalid request',
+      [{ field: 'key', message: 'Unknown field' }],
+    ],
+    [
+      'a wrong-typed size',
+      { fileName: 'a.mp4', contentType: 'video/mp4', size: '10' },
+      'Invalid request',
+      [{ field: 'size', message: 'Must be a positive integer' }],
+    ],
+    [
+      'a zero size',
+      { fileName: 'a.mp4', contentType: 'video/mp4', size: 0 },
+      'Invalid request',
+      [{ field: 'size', message: 'Must be a positive integer' }],
+    ],
+    [
+      'a negative size',
+      { fileName: 'a.mp4', contentType: 'video/mp4', size: -5 },
+      'Invalid request',
+      [{ field: 'size', message: 'Must be a positive integer' }],
+    ],
+    [
+      'a fractional size',
+      { fileName: 'a.mp4', contentType: 'video/mp4', size: 1.5 },
+      'Invalid request',
+      [{ field: 'size', message: 'Must be a positive integer' }],
+    ],
+    [
+      'a huge size',
+      { fileName: 'a.mp4', contentType: 'video/mp4', size: 1e300 },
+      'Invalid request',
+      [{ field: 'size', message: 'Must be a positive integer' }],
+    ],
+    [
+      'a path traversal name',
+      { fileName: '../../etc/passwd', contentType: 'video/mp4', size: 1 },
+      'Invalid request',
+      [{ field: 'fileName', message: 'Must not contain / \\ : or control characters' }],
+    ],
+    [
+      'a URL name',
+      { fileName: 'https://evil.example/a.mp4', contentType: 'video/mp4', size: 1 },
+      'Invalid request',
+      [{ field: 'fileName', message: 'Must not contain / \\ : or control characters' }],
+    ],
+    [
+      'a control character name',
+      { fileName: 'a\u0000.mp4', contentType: 'video/mp4', size: 1 },
+      'Invalid request',
+      [{ field: 'fileName', message: 'Must not contain / \\ : or control characters' }],
+    ],
+    [
+      'a non-video content type',
+      { fileName: 'a.mp4', contentType: 'text/html', size: 1 },
+      'Invalid request',
+      [{ field: 'contentType', message: 'Must be video/* or application/octet-stream' }],
+    ],
+    [
+      'a wrong-typed name',
+      { fileName: ['a.mp4'], contentType: 'video/mp4', size: 1 },
+      'Invalid request',
+      [{ field: 'fileName', message: 'Invalid input: expected string, received array' }],
+    ],
   ])('answers 400 for %s and stores nothing', async (_case, body, message, errors) => {
     // Prepare
     const caller = newCaller();
@@ -145,7 +255,11 @@ describe('POST /api/tasks', () => {
     const response = await create(caller, body);
 
     // Assess
-    expect(response).toEqual({ statusCode: 400, headers: securityHeaders, body: errors === undefined ? { message } : { message, errors } });
+    expect(response).toEqual({
+      statusCode: 400,
+      headers: securityHeaders,
+      body: errors === undefined ? { message } : { message, errors },
+    });
     expect(await taskCount(caller)).toBe(0);
   });
 
@@ -154,19 +268,36 @@ describe('POST /api/tasks', () => {
     const caller = newCaller();
 
     // Act
-    const response = await create(caller, { fileName: 'a.mp4', contentType: 'video/mp4', size: 1, padding: 'x'.repeat(65_536) });
+    const response = await create(caller, {
+      fileName: 'a.mp4',
+      contentType: 'video/mp4',
+      size: 1,
+      padding: 'x'.repeat(65_536),
+    });
 
     // Assess
-    expect(response).toEqual({ statusCode: 413, headers: securityHeaders, body: { message: 'The request body is larger than 65536 bytes' } });
+    expect(response).toEqual({
+      statusCode: 413,
+      headers: securityHeaders,
+      body: { message: 'The request body is larger than 65536 bytes' },
+    });
     expect(await taskCount(caller)).toBe(0);
   });
 
   it('answers 401 when the authorizer context is missing', async () => {
     // Act
-    const response = await invoke(createTask, { method: 'POST', route: '/api/tasks', body: { fileName: 'a.mp4', contentType: 'video/mp4', size: 1 } });
+    const response = await invoke(createTask, {
+      method: 'POST',
+      route: '/api/tasks',
+      body: { fileName: 'a.mp4', contentType: 'video/mp4', size: 1 },
+    });
 
     // Assess
-    expect(response).toEqual({ statusCode: 401, headers: securityHeaders, body: { message: 'Unauthorized' } });
+    expect(response).toEqual({
+      statusCode: 401,
+      headers: securityHeaders,
+      body: { message: 'Unauthorized' },
+    });
   });
 });
 
@@ -186,11 +317,20 @@ describe('GET /api/tasks/{id}', () => {
     expect(response).toEqual({
       statusCode: 200,
       headers: securityHeaders,
-      body: { id: created.id, fileName: 'carrera ñ.mp4', status: 'uploaded', createdAt: created.createdAt, updatedAt: anyString, original: { url: anyString } },
+      body: {
+        id: created.id,
+        fileName: 'carrera ñ.mp4',
+        status: 'uploaded',
+        createdAt: created.createdAt,
+        updatedAt: anyString,
+        original: { url: anyString },
+      },
     });
     const download = await fetch(task.original?.url ?? '');
     expect(Buffer.from(await download.arrayBuffer())).toEqual(VIDEO);
-    expect(download.headers.get('content-disposition')).toBe(`inline; filename="carrera _.mp4"; filename*=UTF-8''carrera%20%C3%B1.mp4`);
+    expect(download.headers.get('content-disposition')).toBe(
+      `inline; filename="carrera _.mp4"; filename*=UTF-8''carrera%20%C3%B1.mp4`,
+    );
   });
 
   it('shows processed video and thumbnail URLs with metadata once processed', async () => {
@@ -201,15 +341,30 @@ describe('GET /api/tasks/{id}', () => {
     const directory = await mkdtemp(join(tmpdir(), 'idrl-api-'));
     await writeFile(join(directory, 'video.mp4'), 'edited');
     await writeFile(join(directory, 'thumbnail.jpg'), 'poster');
-    await objectStore().putFile({ key: processedVideoKey(created.id), path: join(directory, 'video.mp4'), contentType: 'video/mp4' });
-    await objectStore().putFile({ key: thumbnailKey(created.id), path: join(directory, 'thumbnail.jpg'), contentType: 'image/jpeg' });
+    await objectStore().putFile({
+      key: processedVideoKey(created.id),
+      path: join(directory, 'video.mp4'),
+      contentType: 'video/mp4',
+    });
+    await objectStore().putFile({
+      key: thumbnailKey(created.id),
+      path: join(directory, 'thumbnail.jpg'),
+      contentType: 'image/jpeg',
+    });
     await rm(directory, { recursive: true });
     await repository.markUploaded(created.upload.fields.key ?? '', VIDEO.length);
     await repository.markProcessing(created.id);
     await repository.markProcessed(created.id, {
       processedKey: processedVideoKey(created.id),
       thumbnailKey: thumbnailKey(created.id),
-      metadata: { durationSeconds: 20, width: 1280, height: 720, sizeBytes: 6, processingMs: 100, sourceBytesRead: 10 },
+      metadata: {
+        durationSeconds: 20,
+        width: 1280,
+        height: 720,
+        sizeBytes: 6,
+        processingMs: 100,
+        sourceBytesRead: 10,
+      },
     });
 
     // Act
@@ -229,7 +384,9 @@ describe('GET /api/tasks/{id}', () => {
     });
     const video = await fetch(task.processed?.url ?? '');
     expect(await video.text()).toBe('edited');
-    expect(video.headers.get('content-disposition')).toBe(`inline; filename="lap-idrl.mp4"; filename*=UTF-8''lap-idrl.mp4`);
+    expect(video.headers.get('content-disposition')).toBe(
+      `inline; filename="lap-idrl.mp4"; filename*=UTF-8''lap-idrl.mp4`,
+    );
     expect(await (await fetch(task.thumbnail?.url ?? '')).text()).toBe('poster');
   });
 
@@ -243,17 +400,31 @@ describe('GET /api/tasks/{id}', () => {
     const unknown = await byId(getTask, owner, '999999999');
 
     // Assess
-    expect(foreign).toEqual({ statusCode: 404, headers: securityHeaders, body: { message: 'Task not found' } });
+    expect(foreign).toEqual({
+      statusCode: 404,
+      headers: securityHeaders,
+      body: { message: 'Task not found' },
+    });
     expect(unknown).toEqual(foreign);
   });
 
-  it.each(['abc', '0', '-1', '1.5', '1e3', "1' OR '1'='1", '99999999999999999999'])('answers 400 for the id %j', async (id) => {
-    // Act
-    const response = await byId(getTask, newCaller(), id);
+  it.each(['abc', '0', '-1', '1.5', '1e3', "1' OR '1'='1", '99999999999999999999'])(
+    'answers 400 for the id %j',
+    async (id) => {
+      // Act
+      const response = await byId(getTask, newCaller(), id);
 
-    // Assess
-    expect(response).toEqual({ statusCode: 400, headers: securityHeaders, body: { message: 'Invalid task id', errors: [{ field: 'id', message: 'Must be a positive integer' }] } });
-  });
+      // Assess
+      expect(response).toEqual({
+        statusCode: 400,
+        headers: securityHeaders,
+        body: {
+          message: 'Invalid task id',
+          errors: [{ field: 'id', message: 'Must be a positive integer' }],
+        },
+      });
+    },
+  );
 });
 
 describe('GET /api/tasks', () => {
@@ -275,16 +446,27 @@ describe('GET /api/tasks', () => {
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(response.body).toEqual({ data: ids.map((id, index) => containing({ id, fileName: `lap-${index}.mp4`, status: 'awaiting_upload' })) });
+    expect(response.body).toEqual({
+      data: ids.map((id, index) =>
+        containing({ id, fileName: `lap-${index}.mp4`, status: 'awaiting_upload' }),
+      ),
+    });
   });
 
   it('pages in descending order with nextCursor', async () => {
     // Act
     const first = await list({ max: '2', order: '1' });
-    const second = await list({ max: '2', order: '1', cursor: (first.body as { nextCursor: string }).nextCursor });
+    const second = await list({
+      max: '2',
+      order: '1',
+      cursor: (first.body as { nextCursor: string }).nextCursor,
+    });
 
     // Assess
-    expect(first.body).toEqual({ data: [containing({ id: ids[2] }), containing({ id: ids[1] })], nextCursor: String(ids[1]) });
+    expect(first.body).toEqual({
+      data: [containing({ id: ids[2] }), containing({ id: ids[1] })],
+      nextCursor: String(ids[1]),
+    });
     expect(second.body).toEqual({ data: [containing({ id: ids[0] })] });
   });
 
@@ -306,7 +488,10 @@ describe('GET /api/tasks', () => {
 
     // Assess
     expect(response.statusCode).toBe(400);
-    expect(response.body).toEqual({ message: 'Invalid query parameters', errors: [{ field, message: anyString }] });
+    expect(response.body).toEqual({
+      message: 'Invalid query parameters',
+      errors: [{ field, message: anyString }],
+    });
   });
 });
 
@@ -318,7 +503,11 @@ describe('DELETE /api/tasks/{id}', () => {
     await upload(created);
     const directory = await mkdtemp(join(tmpdir(), 'idrl-api-'));
     await writeFile(join(directory, 'out'), 'x');
-    await objectStore().putFile({ key: processedVideoKey(created.id), path: join(directory, 'out'), contentType: 'video/mp4' });
+    await objectStore().putFile({
+      key: processedVideoKey(created.id),
+      path: join(directory, 'out'),
+      contentType: 'video/mp4',
+    });
     await rm(directory, { recursive: true });
 
     // Act
@@ -327,7 +516,11 @@ describe('DELETE /api/tasks/{id}', () => {
 
     // Assess
     expect(first).toEqual({ statusCode: 204, headers: securityHeaders, body: undefined });
-    expect(repeat).toEqual({ statusCode: 404, headers: securityHeaders, body: { message: 'Task not found' } });
+    expect(repeat).toEqual({
+      statusCode: 404,
+      headers: securityHeaders,
+      body: { message: 'Task not found' },
+    });
     expect(await objectStore().head(created.upload.fields.key ?? '')).toBeNull();
     expect(await objectStore().head(processedVideoKey(created.id))).toBeNull();
     expect(await taskCount(caller)).toBe(0);
@@ -343,7 +536,11 @@ describe('DELETE /api/tasks/{id}', () => {
     const response = await byId(deleteTask, newCaller(), String(created.id));
 
     // Assess
-    expect(response).toEqual({ statusCode: 404, headers: securityHeaders, body: { message: 'Task not found' } });
+    expect(response).toEqual({
+      statusCode: 404,
+      headers: securityHeaders,
+      body: { message: 'Task not found' },
+    });
     expect(await taskCount(owner)).toBe(1);
     expect(await objectStore().head(created.upload.fields.key ?? '')).toBe(VIDEO.length);
   });
@@ -355,7 +552,11 @@ describe('DELETE /api/tasks/{id}', () => {
 
 describe('GET /api/health', () => {
   it('reports the database as reachable', async () => {
-    expect(await invoke(health, { method: 'GET', route: '/api/health' })).toEqual({ statusCode: 200, headers: securityHeaders, body: { status: 'ok', database: 'ok' } });
+    expect(await invoke(health, { method: 'GET', route: '/api/health' })).toEqual({
+      statusCode: 200,
+      headers: securityHeaders,
+      body: { status: 'ok', database: 'ok' },
+    });
   });
 
   describe('with the database down', () => {
@@ -376,7 +577,11 @@ describe('GET /api/health', () => {
       const response = await invoke(handler, { method: 'GET', route: '/api/health' });
 
       // Assess
-      expect(response).toEqual({ statusCode: 503, headers: securityHeaders, body: { status: 'unavailable', database: 'unreachable' } });
+      expect(response).toEqual({
+        statusCode: 503,
+        headers: securityHeaders,
+        body: { status: 'unavailable', database: 'unreachable' },
+      });
     });
   });
 });
@@ -387,10 +592,15 @@ describe('GET /api/openapi.json', () => {
     const response = await invoke(openapi, { method: 'GET', route: '/api/openapi.json' });
 
     // Assess
-    const document = response.body as { openapi: string; paths: Record<string, Record<string, { operationId: string }>> };
+    const document = response.body as {
+      openapi: string;
+      paths: Record<string, Record<string, { operationId: string }>>;
+    };
     expect(response.statusCode).toBe(200);
     expect(document.openapi).toBe('3.1.0');
-    const operations = Object.entries(document.paths).flatMap(([path, methods]) => Object.entries(methods).map(([method, operation]) => `${method} ${path} ${operation.operationId}`));
+    const operations = Object.entries(document.paths).flatMap(([path, methods]) =>
+      Object.entries(methods).map(([method, operation]) => `${method} ${path} ${operation.operationId}`),
+    );
     expect(operations.sort()).toEqual([
       'delete /api/tasks/{id} delete-task',
       'get /api/health health',
@@ -430,7 +640,10 @@ describe('operations', () => {
 
     // Assess
     expect(result.expired).toBeGreaterThanOrEqual(1);
-    expect(await repository.findForOwner(abandoned.id, caller.sub)).toMatchObject({ status: 'failed', failureReason: 'upload not received within 24 h' });
+    expect(await repository.findForOwner(abandoned.id, caller.sub)).toMatchObject({
+      status: 'failed',
+      failureReason: 'upload not received within 24 h',
+    });
     expect(await repository.findForOwner(fresh.id, caller.sub)).toMatchObject({ status: 'awaiting_upload' });
   });
 });

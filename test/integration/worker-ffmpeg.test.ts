@@ -52,7 +52,16 @@ async function editFromBucket(
   }
 }
 
-const longPattern = ['-f', 'lavfi', '-i', 'testsrc2=size=640x360:rate=30:duration=120', '-f', 'lavfi', '-i', 'sine=frequency=440:duration=120'];
+const longPattern = [
+  '-f',
+  'lavfi',
+  '-i',
+  'testsrc2=size=640x360:rate=30:duration=120',
+  '-f',
+  'lavfi',
+  '-i',
+  'sine=frequency=440:duration=120',
+];
 
 describe('FfmpegVideoProcessor', () => {
   let dir: string;
@@ -62,7 +71,18 @@ describe('FfmpegVideoProcessor', () => {
   function longSource(): Promise<string> {
     encodedLongSource ??= (async () => {
       const path = join(dir, 'long-encoded.mp4');
-      await ffmpeg([...longPattern, '-c:v', 'libx264', '-preset', 'ultrafast', '-b:v', '3M', '-c:a', 'aac', path]);
+      await ffmpeg([
+        ...longPattern,
+        '-c:v',
+        'libx264',
+        '-preset',
+        'ultrafast',
+        '-b:v',
+        '3M',
+        '-c:a',
+        'aac',
+        path,
+      ]);
       return path;
     })();
     return encodedLongSource;
@@ -90,8 +110,17 @@ describe('FfmpegVideoProcessor', () => {
 
       // Assess
       const output = await probeStreams(edited.videoPath);
-      expect(output.video).toEqual({ codec: 'h264', width: 1280, height: 720, pixFmt: 'yuv420p', frameRate: '30/1', sar: '1:1' });
-      expect(output.audio).toEqual(fixture.hasAudio ? { codec: 'aac', channels: 2, sampleRate: 48_000 } : null);
+      expect(output.video).toEqual({
+        codec: 'h264',
+        width: 1280,
+        height: 720,
+        pixFmt: 'yuv420p',
+        frameRate: '30/1',
+        sar: '1:1',
+      });
+      expect(output.audio).toEqual(
+        fixture.hasAudio ? { codec: 'aac', channels: 2, sampleRate: 48_000 } : null,
+      );
       expect(output.format.duration).toBeCloseTo(expectedSeconds, 1);
       expect(edited).toEqual({
         videoPath: join(workDir, 'video.mp4'),
@@ -108,7 +137,10 @@ describe('FfmpegVideoProcessor', () => {
       const content = await frameAt(edited.videoPath, 2 + Math.min(fixture.sourceSeconds, 16) / 2);
       expect(meanDifference(content, logo)).toBeGreaterThan(30);
       const bars = { left: brightnessAt(content, 8, 360), top: brightnessAt(content, 640, 8) };
-      expect({ pillarbox: bars.left < 16, letterbox: bars.top < 16 }).toEqual({ pillarbox: fixture.bars === 'pillarbox', letterbox: fixture.bars === 'letterbox' });
+      expect({ pillarbox: bars.left < 16, letterbox: bars.top < 16 }).toEqual({
+        pillarbox: fixture.bars === 'pillarbox',
+        letterbox: fixture.bars === 'letterbox',
+      });
       const thumbnail = await probeStreams(edited.thumbnailPath);
       expect(thumbnail.video).toMatchObject({ codec: 'mjpeg', width: 640, height: 360 });
     });
@@ -163,14 +195,19 @@ describe('FfmpegVideoProcessor', () => {
     const { port } = bait.address() as AddressInfo;
     const workDir = await mkdtemp(join(dir, 'playlist-'));
     const playlist = join(workDir, 'race.m3u8');
-    await writeFile(playlist, `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:${port}/segment.ts\n#EXT-X-ENDLIST\n`);
+    await writeFile(
+      playlist,
+      `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:${port}/segment.ts\n#EXT-X-ENDLIST\n`,
+    );
 
     // Act
     const edit = editFromBucket(playlist, workDir, { contentType: 'application/vnd.apple.mpegurl' });
 
     // Assess
     await expect(edit).rejects.toThrow(PermanentProcessingError);
-    await expect(edit).rejects.toThrow(/^The file is not a video ffmpeg can read \(Invalid data found when processing input\)\.$/);
+    await expect(edit).rejects.toThrow(
+      /^The file is not a video ffmpeg can read \(Invalid data found when processing input\)\.$/,
+    );
     expect(requests).toEqual([]);
     bait.close();
   });
@@ -188,7 +225,9 @@ describe('FfmpegVideoProcessor', () => {
 
     // Assess
     await expect(edit).rejects.toThrow(ProcessingTimeoutError);
-    await expect(edit).rejects.toThrow(/^Processing was stopped after 1 s \((probe|edit)\): the video takes longer than the worker allows\.$/);
+    await expect(edit).rejects.toThrow(
+      /^Processing was stopped after 1 s \((probe|edit)\): the video takes longer than the worker allows\.$/,
+    );
     expect(Date.now() - startedAt).toBeLessThan(5_000);
   });
 });

@@ -33,8 +33,18 @@ export interface ValidFixture {
   ffmpegArgs: string[];
 }
 
-const tone = (seconds: number): string[] => ['-f', 'lavfi', '-i', `sine=frequency=660:sample_rate=44100:duration=${seconds}`];
-const pattern = (size: string, seconds: number, rate = 30): string[] => ['-f', 'lavfi', '-i', `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`];
+const tone = (seconds: number): string[] => [
+  '-f',
+  'lavfi',
+  '-i',
+  `sine=frequency=660:sample_rate=44100:duration=${seconds}`,
+];
+const pattern = (size: string, seconds: number, rate = 30): string[] => [
+  '-f',
+  'lavfi',
+  '-i',
+  `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`,
+];
 
 /** Short on purpose: only the landscape source is longer than 16 s, because that is where the cut matters. */
 export const VALID_FIXTURES: ValidFixture[] = [
@@ -44,7 +54,18 @@ export const VALID_FIXTURES: ValidFixture[] = [
     sourceSeconds: 18,
     hasAudio: true,
     bars: 'none',
-    ffmpegArgs: [...pattern('1920x1080', 18), ...tone(18), '-c:v', 'libx264', '-preset', 'ultrafast', '-crf', '35', '-c:a', 'aac'],
+    ffmpegArgs: [
+      ...pattern('1920x1080', 18),
+      ...tone(18),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-crf',
+      '35',
+      '-c:a',
+      'aac',
+    ],
   },
   {
     name: 'portrait phone video with rotation metadata',
@@ -53,7 +74,16 @@ export const VALID_FIXTURES: ValidFixture[] = [
     hasAudio: true,
     bars: 'pillarbox',
     // Encoded 320×180, tagged rotate=90 by the stream-copy pass in generateValidFixture: displays 180×320.
-    ffmpegArgs: [...pattern('320x180', 4), ...tone(4), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
+    ffmpegArgs: [
+      ...pattern('320x180', 4),
+      ...tone(4),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+    ],
   },
   {
     name: 'square VP9 WebM without audio',
@@ -61,7 +91,17 @@ export const VALID_FIXTURES: ValidFixture[] = [
     sourceSeconds: 3,
     hasAudio: false,
     bars: 'pillarbox',
-    ffmpegArgs: [...pattern('240x240', 3), '-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8', '-b:v', '200k'],
+    ffmpegArgs: [
+      ...pattern('240x240', 3),
+      '-c:v',
+      'libvpx-vp9',
+      '-deadline',
+      'realtime',
+      '-cpu-used',
+      '8',
+      '-b:v',
+      '200k',
+    ],
   },
   {
     name: 'ultrawide HEVC MKV with Opus audio',
@@ -69,7 +109,18 @@ export const VALID_FIXTURES: ValidFixture[] = [
     sourceSeconds: 3,
     hasAudio: true,
     bars: 'letterbox',
-    ffmpegArgs: [...pattern('640x240', 3, 25), ...tone(3), '-c:v', 'libx265', '-preset', 'ultrafast', '-x265-params', 'log-level=error', '-c:a', 'libopus'],
+    ffmpegArgs: [
+      ...pattern('640x240', 3, 25),
+      ...tone(3),
+      '-c:v',
+      'libx265',
+      '-preset',
+      'ultrafast',
+      '-x265-params',
+      'log-level=error',
+      '-c:a',
+      'libopus',
+    ],
   },
   {
     name: '3 s QuickTime MOV',
@@ -77,7 +128,16 @@ export const VALID_FIXTURES: ValidFixture[] = [
     sourceSeconds: 3,
     hasAudio: true,
     bars: 'pillarbox',
-    ffmpegArgs: [...pattern('320x240', 3), ...tone(3), '-c:v', 'libx264', '-preset', 'ultrafast', '-c:a', 'aac'],
+    ffmpegArgs: [
+      ...pattern('320x240', 3),
+      ...tone(3),
+      '-c:v',
+      'libx264',
+      '-preset',
+      'ultrafast',
+      '-c:a',
+      'aac',
+    ],
   },
   {
     name: 'AVI with MPEG-4 Part 2 video and MP3 audio',
@@ -85,14 +145,29 @@ export const VALID_FIXTURES: ValidFixture[] = [
     sourceSeconds: 3,
     hasAudio: true,
     bars: 'pillarbox',
-    ffmpegArgs: [...pattern('320x240', 3, 25), ...tone(3), '-c:v', 'mpeg4', '-q:v', '5', '-c:a', 'libmp3lame'],
+    ffmpegArgs: [
+      ...pattern('320x240', 3, 25),
+      ...tone(3),
+      '-c:v',
+      'mpeg4',
+      '-q:v',
+      '5',
+      '-c:a',
+      'libmp3lame',
+    ],
   },
 ];
 
 /** Generates the fixture into `dir` once; later calls (another test of the same file) reuse it. */
 export async function generateValidFixture(dir: string, fixture: ValidFixture): Promise<string> {
   const path = join(dir, fixture.file);
-  if (await stat(path).then(() => true, () => false)) return path;
+  if (
+    await stat(path).then(
+      () => true,
+      () => false,
+    )
+  )
+    return path;
   if (fixture.file === 'portrait.mp4') {
     const plain = join(dir, 'portrait-unrotated.mp4');
     await ffmpeg([...fixture.ffmpegArgs, plain]);
@@ -115,7 +190,8 @@ export const INVALID_FIXTURES: InvalidFixture[] = [
   {
     name: 'truncated MP4 (the index never arrived)',
     file: 'truncated.mp4',
-    reason: /^The file is incomplete: its index \(moov atom\) is missing, so the upload was probably cut short\.$/,
+    reason:
+      /^The file is incomplete: its index \(moov atom\) is missing, so the upload was probably cut short\.$/,
     generate: async (path) => {
       await ffmpeg([...pattern('320x240', 3), '-c:v', 'libx264', '-preset', 'ultrafast', path]);
       await truncate(path, Math.floor((await stat(path)).size / 2));
@@ -150,7 +226,9 @@ export const INVALID_FIXTURES: InvalidFixture[] = [
  * demuxer's probe, which would make the expected reason flaky.
  */
 function noise(size: number): Buffer {
-  const blocks = Array.from({ length: Math.ceil(size / 32) }, (_, index) => createHash('sha256').update(`idrl-noise-${index}`).digest());
+  const blocks = Array.from({ length: Math.ceil(size / 32) }, (_, index) =>
+    createHash('sha256').update(`idrl-noise-${index}`).digest(),
+  );
   return Buffer.concat(blocks).subarray(0, size);
 }
 
@@ -160,26 +238,60 @@ export async function ffmpeg(args: string[]): Promise<void> {
 
 export interface OutputStreams {
   format: { duration: number; formatName: string };
-  video: { codec: string; width: number; height: number; pixFmt: string; frameRate: string; sar: string } | null;
+  video: {
+    codec: string;
+    width: number;
+    height: number;
+    pixFmt: string;
+    frameRate: string;
+    sar: string;
+  } | null;
   audio: { codec: string; channels: number; sampleRate: number } | null;
 }
 
 interface FfprobeJson {
   format: { duration?: string; format_name: string };
-  streams: { codec_type: string; codec_name: string; width?: number; height?: number; pix_fmt?: string; r_frame_rate?: string; sample_aspect_ratio?: string; channels?: number; sample_rate?: string }[];
+  streams: {
+    codec_type: string;
+    codec_name: string;
+    width?: number;
+    height?: number;
+    pix_fmt?: string;
+    r_frame_rate?: string;
+    sample_aspect_ratio?: string;
+    channels?: number;
+    sample_rate?: string;
+  }[];
 }
 
 export async function probeStreams(path: string): Promise<OutputStreams> {
-  const { stdout } = await run(FFPROBE_PATH, ['-v', 'error', '-print_format', 'json', '-show_format', '-show_streams', path]);
+  const { stdout } = await run(FFPROBE_PATH, [
+    '-v',
+    'error',
+    '-print_format',
+    'json',
+    '-show_format',
+    '-show_streams',
+    path,
+  ]);
   const probe = JSON.parse(stdout) as FfprobeJson;
   const video = probe.streams.find((stream) => stream.codec_type === 'video');
   const audio = probe.streams.find((stream) => stream.codec_type === 'audio');
   return {
     format: { duration: Number(probe.format.duration), formatName: probe.format.format_name },
     video: video
-      ? { codec: video.codec_name, width: video.width ?? 0, height: video.height ?? 0, pixFmt: video.pix_fmt ?? '', frameRate: video.r_frame_rate ?? '', sar: video.sample_aspect_ratio ?? '' }
+      ? {
+          codec: video.codec_name,
+          width: video.width ?? 0,
+          height: video.height ?? 0,
+          pixFmt: video.pix_fmt ?? '',
+          frameRate: video.r_frame_rate ?? '',
+          sar: video.sample_aspect_ratio ?? '',
+        }
       : null,
-    audio: audio ? { codec: audio.codec_name, channels: audio.channels ?? 0, sampleRate: Number(audio.sample_rate) } : null,
+    audio: audio
+      ? { codec: audio.codec_name, channels: audio.channels ?? 0, sampleRate: Number(audio.sample_rate) }
+      : null,
   };
 }
 
@@ -190,7 +302,7 @@ export async function topLevelBoxes(path: string): Promise<string[]> {
     const { size } = await file.stat();
     const header = Buffer.alloc(16);
     const boxes: string[] = [];
-    for (let offset = 0; offset + 8 <= size; ) {
+    for (let offset = 0; offset + 8 <= size;) {
       await file.read(header, 0, 16, offset);
       const shortSize = header.readUInt32BE(0);
       const boxSize = shortSize === 1 ? Number(header.readBigUInt64BE(8)) : shortSize;
@@ -205,10 +317,30 @@ export async function topLevelBoxes(path: string): Promise<string[]> {
 }
 
 /** The frame at `seconds` as raw RGB, scaled to the league size (logo and frames compare 1:1). */
-export async function frameAt(path: string, seconds: number, format: LeagueFormat = DEFAULT_LEAGUE_FORMAT): Promise<Buffer> {
+export async function frameAt(
+  path: string,
+  seconds: number,
+  format: LeagueFormat = DEFAULT_LEAGUE_FORMAT,
+): Promise<Buffer> {
   const { stdout } = await run(
     FFMPEG_PATH,
-    ['-v', 'error', '-ss', seconds.toFixed(3), '-i', path, '-frames:v', '1', '-vf', `scale=${format.width}:${format.height}`, '-f', 'rawvideo', '-pix_fmt', 'rgb24', 'pipe:1'],
+    [
+      '-v',
+      'error',
+      '-ss',
+      seconds.toFixed(3),
+      '-i',
+      path,
+      '-frames:v',
+      '1',
+      '-vf',
+      `scale=${format.width}:${format.height}`,
+      '-f',
+      'rawvideo',
+      '-pix_fmt',
+      'rgb24',
+      'pipe:1',
+    ],
     { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 },
   );
   return stdout;
@@ -233,7 +365,12 @@ export function meanDifference(a: Buffer, b: Buffer, format: LeagueFormat = DEFA
 }
 
 /** Brightness of the pixel at (x, y) of a raw RGB frame. */
-export function brightnessAt(frame: Buffer, x: number, y: number, format: LeagueFormat = DEFAULT_LEAGUE_FORMAT): number {
+export function brightnessAt(
+  frame: Buffer,
+  x: number,
+  y: number,
+  format: LeagueFormat = DEFAULT_LEAGUE_FORMAT,
+): number {
   const offset = (y * format.width + x) * 3;
   return ((frame[offset] ?? 0) + (frame[offset + 1] ?? 0) + (frame[offset + 2] ?? 0)) / 3;
 }

@@ -37,7 +37,12 @@ function sqsEvent(key: string, size: number, receiveCount = 1): SQSEvent {
         awsRegion: 'us-east-1',
         eventTime: new Date().toISOString(),
         eventName: 'ObjectCreated:Post',
-        s3: { s3SchemaVersion: '1.0', configurationId: 'uploads', bucket: { name: bucket }, object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size, eTag: 'etag' } },
+        s3: {
+          s3SchemaVersion: '1.0',
+          configurationId: 'uploads',
+          bucket: { name: bucket },
+          object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size, eTag: 'etag' },
+        },
       },
     ],
   });
@@ -45,7 +50,10 @@ function sqsEvent(key: string, size: number, receiveCount = 1): SQSEvent {
 }
 
 function deliver(event: SQSEvent, timeoutSeconds = 180): Promise<SQSBatchResponse> {
-  return handler(event, lambdaContext({ name: 'process-upload', region: 'us-east-1', timeoutSeconds, memoryMb: 2048 }));
+  return handler(
+    event,
+    lambdaContext({ name: 'process-upload', region: 'us-east-1', timeoutSeconds, memoryMb: 2048 }),
+  );
 }
 
 async function keysUnder(prefix: string): Promise<string[]> {
@@ -110,7 +118,10 @@ describe('process-upload worker', () => {
     expect(row?.uploadedAt).not.toBeNull();
     expect(row?.processingStartedAt).not.toBeNull();
     expect(row?.processedAt).not.toBeNull();
-    expect(await keysUnder(`processed/${task.id}/`)).toEqual([`processed/${task.id}/thumbnail.jpg`, `processed/${task.id}/video.mp4`]);
+    expect(await keysUnder(`processed/${task.id}/`)).toEqual([
+      `processed/${task.id}/thumbnail.jpg`,
+      `processed/${task.id}/video.mp4`,
+    ]);
     expect((await readdir(tmpdir())).filter((name) => name.startsWith('idrl-worker-'))).toEqual(tmpBefore);
   });
 
@@ -137,7 +148,10 @@ describe('process-upload worker', () => {
     const { task, event } = await uploaded('clip.mov');
     await repository.markUploaded(task.originalKey, 1);
     await repository.markProcessing(task.id);
-    await databasePool().query(`UPDATE tasks SET processing_started_at = now() - interval '10 minutes' WHERE id = $1`, [task.id]);
+    await databasePool().query(
+      `UPDATE tasks SET processing_started_at = now() - interval '10 minutes' WHERE id = $1`,
+      [task.id],
+    );
 
     // Act
     const response = await deliver(event(2));
@@ -151,7 +165,8 @@ describe('process-upload worker', () => {
     // Prepare
     const { task, event } = await uploaded('clip.mov');
     const processing = deliver(event());
-    while ((await taskRow(task))?.status !== 'processing') await new Promise((resolve) => setTimeout(resolve, 20));
+    while ((await taskRow(task))?.status !== 'processing')
+      await new Promise((resolve) => setTimeout(resolve, 20));
 
     // Act
     await taskService().delete(pilot, task.id);
@@ -225,6 +240,8 @@ describe('process-upload worker', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     const row = await taskRow(task);
     expect(row?.status).toBe('failed');
-    expect(row?.failureReason).toMatch(/^Processing was stopped after 1 s \((probe|edit)\): the video takes longer than the worker allows\.$/);
+    expect(row?.failureReason).toMatch(
+      /^Processing was stopped after 1 s \((probe|edit)\): the video takes longer than the worker allows\.$/,
+    );
   });
 });

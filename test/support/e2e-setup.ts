@@ -42,7 +42,10 @@ export default async function setup(project: TestProject): Promise<() => Promise
   });
   return async function teardown() {
     const code = await stack.stop();
-    if (code !== 0) throw new Error(`The local stack exited with code ${String(code)}; its log is kept at ${stack.logFile}`);
+    if (code !== 0)
+      throw new Error(
+        `The local stack exited with code ${String(code)}; its log is kept at ${stack.logFile}`,
+      );
     await rm(stateDir, { recursive: true, force: true });
   };
 }

@@ -37,7 +37,11 @@ export interface PresignedUpload {
 }
 
 /** multipart/form-data as a browser form sends it: the policy fields first, the file last. */
-export async function postUpload(upload: PresignedUpload, filePath: string, contentType: string): Promise<Response> {
+export async function postUpload(
+  upload: PresignedUpload,
+  filePath: string,
+  contentType: string,
+): Promise<Response> {
   const form = new FormData();
   for (const [name, value] of Object.entries(upload.fields)) form.append(name, value);
   form.append('file', new Blob([await readFile(filePath)], { type: contentType }), 'race.mp4');
@@ -45,13 +49,33 @@ export async function postUpload(upload: PresignedUpload, filePath: string, cont
 }
 
 /** A test video: colour bars and a tone, H.264 + AAC in MP4. */
-export async function generateVideo(ffmpegPath: string, output: string, options: { seconds: number; width: number; height: number }): Promise<void> {
+export async function generateVideo(
+  ffmpegPath: string,
+  output: string,
+  options: { seconds: number; width: number; height: number },
+): Promise<void> {
   const { seconds, width, height } = options;
   await run(ffmpegPath, [
-    '-v', 'error', '-y',
-    '-f', 'lavfi', '-i', `testsrc=duration=${seconds}:size=${width}x${height}:rate=30`,
-    '-f', 'lavfi', '-i', `sine=frequency=440:duration=${seconds}`,
-    '-shortest', '-c:v', 'libx264', '-preset', 'ultrafast', '-pix_fmt', 'yuv420p', '-c:a', 'aac',
+    '-v',
+    'error',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc=duration=${seconds}:size=${width}x${height}:rate=30`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:duration=${seconds}`,
+    '-shortest',
+    '-c:v',
+    'libx264',
+    '-preset',
+    'ultrafast',
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
     output,
   ]);
 }
@@ -65,7 +89,15 @@ export interface ProbedVideo {
 }
 
 export async function probeVideo(ffprobePath: string, file: string): Promise<ProbedVideo> {
-  const { stdout } = await run(ffprobePath, ['-v', 'error', '-print_format', 'json', '-show_streams', '-show_format', file]);
+  const { stdout } = await run(ffprobePath, [
+    '-v',
+    'error',
+    '-print_format',
+    'json',
+    '-show_streams',
+    '-show_format',
+    file,
+  ]);
   const probe = JSON.parse(stdout) as {
     streams: { codec_type: string; codec_name: string; width?: number; height?: number }[];
     format: { duration: string };
@@ -82,7 +114,11 @@ export async function probeVideo(ffprobePath: string, file: string): Promise<Pro
 }
 
 /** Polls until `done` accepts the value or the deadline passes (then returns the last value). */
-export async function pollUntil<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs: number): Promise<T> {
+export async function pollUntil<T>(
+  read: () => Promise<T>,
+  done: (value: T) => boolean,
+  timeoutMs: number,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   let value = await read();
   while (!done(value) && Date.now() < deadline) {

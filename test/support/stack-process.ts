@@ -31,7 +31,12 @@ const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 60_000;
 
 export async function freeStackPorts(): Promise<StackPorts> {
-  return { gateway: await freePort(), postgres: await freePort(), s3: await freePort(), cognito: await freePort() };
+  return {
+    gateway: await freePort(),
+    postgres: await freePort(),
+    s3: await freePort(),
+    cognito: await freePort(),
+  };
 }
 
 function exited(child: ChildProcess): Promise<number | null> {

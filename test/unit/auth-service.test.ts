@@ -20,7 +20,8 @@ class OneAccountIdentity implements IdentityProvider {
 
   login(input: { username: string; password: string }): Promise<IdentityTokens> {
     this.calls.push(`login ${input.username}`);
-    if (input.username !== 'ace' || input.password !== 'Secret123') return Promise.reject(new UnauthorizedError('Invalid username or password'));
+    if (input.username !== 'ace' || input.password !== 'Secret123')
+      return Promise.reject(new UnauthorizedError('Invalid username or password'));
     return Promise.resolve({ accessToken: 'access-1', refreshToken: 'refresh-1', expiresIn: 3600 });
   }
 
@@ -36,7 +37,12 @@ describe('AuthService', () => {
     const identity = new OneAccountIdentity();
 
     // Act
-    const result = await new AuthService(identity).signUp({ username: 'ace', email: 'ace@idrl.example', password1: 'Secret123', password2: 'Secret123' });
+    const result = await new AuthService(identity).signUp({
+      username: 'ace',
+      email: 'ace@idrl.example',
+      password1: 'Secret123',
+      password2: 'Secret123',
+    });
 
     // Assess
     expect(result).toEqual({ username: 'ace', email: 'ace@idrl.example' });
@@ -45,10 +51,18 @@ describe('AuthService', () => {
 
   it('logs in by username with the SPEC token shape', async () => {
     // Act
-    const tokens = await new AuthService(new OneAccountIdentity()).login({ username: 'ace', password: 'Secret123' });
+    const tokens = await new AuthService(new OneAccountIdentity()).login({
+      username: 'ace',
+      password: 'Secret123',
+    });
 
     // Assess
-    expect(tokens).toEqual({ access_token: 'access-1', refresh_token: 'refresh-1', token_type: 'Bearer', expires_in: 3600 });
+    expect(tokens).toEqual({
+      access_token: 'access-1',
+      refresh_token: 'refresh-1',
+      token_type: 'Bearer',
+      expires_in: 3600,
+    });
   });
 
   it('logs in by email, case-insensitively, through the username lookup', async () => {
@@ -56,7 +70,10 @@ describe('AuthService', () => {
     const identity = new OneAccountIdentity();
 
     // Act
-    const tokens = await new AuthService(identity).login({ username: 'Ace@IDRL.example', password: 'Secret123' });
+    const tokens = await new AuthService(identity).login({
+      username: 'Ace@IDRL.example',
+      password: 'Secret123',
+    });
 
     // Assess
     expect(tokens.access_token).toBe('access-1');
@@ -81,7 +98,12 @@ describe('AuthService', () => {
     const tokens = await new AuthService(new OneAccountIdentity()).refresh('refresh-1');
 
     // Assess
-    expect(tokens).toEqual({ access_token: 'access-2', refresh_token: 'refresh-1', token_type: 'Bearer', expires_in: 3600 });
+    expect(tokens).toEqual({
+      access_token: 'access-2',
+      refresh_token: 'refresh-1',
+      token_type: 'Bearer',
+      expires_in: 3600,
+    });
   });
 
   it('returns the rotated refresh token when the provider issues one', async () => {
@@ -93,6 +115,11 @@ describe('AuthService', () => {
     const tokens = await new AuthService(identity).refresh('refresh-1');
 
     // Assess
-    expect(tokens).toEqual({ access_token: 'access-3', refresh_token: 'refresh-2', token_type: 'Bearer', expires_in: 60 });
+    expect(tokens).toEqual({
+      access_token: 'access-3',
+      refresh_token: 'refresh-2',
+      token_type: 'Bearer',
+      expires_in: 60,
+    });
   });
 });

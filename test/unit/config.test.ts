@@ -1,13 +1,32 @@
 import { describe, expect, it } from 'vitest';
-import { authorizerConfig, ConfigurationError, databaseConfig, migrationConfig, stalledTaskSeconds, storageConfig, taskLimits, videoConfig } from '#commons/config';
+import {
+  authorizerConfig,
+  ConfigurationError,
+  databaseConfig,
+  migrationConfig,
+  stalledTaskSeconds,
+  storageConfig,
+  taskLimits,
+  videoConfig,
+} from '#commons/config';
 
 describe('configuration', () => {
   it('prefers DATABASE_URL', () => {
-    expect(databaseConfig({ DATABASE_URL: 'postgres://u:p@localhost:5432/idrl', DB_IAM_AUTH: 'true' })).toEqual({ kind: 'url', connectionString: 'postgres://u:p@localhost:5432/idrl' });
+    expect(
+      databaseConfig({ DATABASE_URL: 'postgres://u:p@localhost:5432/idrl', DB_IAM_AUTH: 'true' }),
+    ).toEqual({ kind: 'url', connectionString: 'postgres://u:p@localhost:5432/idrl' });
   });
 
   it('reads IAM database settings with the default port', () => {
-    expect(databaseConfig({ DB_IAM_AUTH: 'true', DB_HOST: 'db.internal', DB_NAME: 'idrl', DB_USER: 'app', AWS_REGION: 'eu-west-1' })).toEqual({
+    expect(
+      databaseConfig({
+        DB_IAM_AUTH: 'true',
+        DB_HOST: 'db.internal',
+        DB_NAME: 'idrl',
+        DB_USER: 'app',
+        AWS_REGION: 'eu-west-1',
+      }),
+    ).toEqual({
       kind: 'iam',
       host: 'db.internal',
       port: 5432,
@@ -19,27 +38,50 @@ describe('configuration', () => {
 
   it.each([
     [{}, 'Set DATABASE_URL, or DB_HOST, DB_PORT, DB_NAME, DB_USER with DB_IAM_AUTH=true'],
-    [{ DB_IAM_AUTH: 'true', DB_NAME: 'idrl', DB_USER: 'app', AWS_REGION: 'eu-west-1' }, 'Environment variable DB_HOST is required'],
+    [
+      { DB_IAM_AUTH: 'true', DB_NAME: 'idrl', DB_USER: 'app', AWS_REGION: 'eu-west-1' },
+      'Environment variable DB_HOST is required',
+    ],
     [{ DB_IAM_AUTH: 'yes' }, 'Environment variable DB_IAM_AUTH must be "true" or "false", got "yes"'],
     [{ DATABASE_URL: 'not a url' }, 'Environment variable DATABASE_URL must be a URL, got "not a url"'],
-    [{ DB_IAM_AUTH: 'true', DB_HOST: 'h', DB_PORT: '54x', DB_NAME: 'n', DB_USER: 'u', AWS_REGION: 'r' }, 'Environment variable DB_PORT must be a positive integer, got "54x"'],
+    [
+      { DB_IAM_AUTH: 'true', DB_HOST: 'h', DB_PORT: '54x', DB_NAME: 'n', DB_USER: 'u', AWS_REGION: 'r' },
+      'Environment variable DB_PORT must be a positive integer, got "54x"',
+    ],
   ])('fails fast on database settings %j', (env, message) => {
     expect(() => databaseConfig(env)).toThrow(new ConfigurationError(message));
   });
 
   it('uses the master secret and the app role for migrations on AWS, the app settings locally', () => {
-    expect(migrationConfig({ DB_SECRET_ARN: 'arn:secret', DB_USER: 'app', DB_NAME: 'idrl' })).toEqual({ kind: 'secret', secretArn: 'arn:secret', appUser: 'app', databaseName: 'idrl' });
-    expect(migrationConfig({ DATABASE_URL: 'postgres://localhost/idrl' })).toEqual({ kind: 'direct', database: { kind: 'url', connectionString: 'postgres://localhost/idrl' } });
+    expect(migrationConfig({ DB_SECRET_ARN: 'arn:secret', DB_USER: 'app', DB_NAME: 'idrl' })).toEqual({
+      kind: 'secret',
+      secretArn: 'arn:secret',
+      appUser: 'app',
+      databaseName: 'idrl',
+    });
+    expect(migrationConfig({ DATABASE_URL: 'postgres://localhost/idrl' })).toEqual({
+      kind: 'direct',
+      database: { kind: 'url', connectionString: 'postgres://localhost/idrl' },
+    });
   });
 
   it('reads storage settings with an optional endpoint', () => {
-    expect(storageConfig({ BUCKET_NAME: 'b', AWS_REGION: 'r', S3_ENDPOINT: 'http://127.0.0.1:4569', S3_FORCE_PATH_STYLE: 'true' })).toEqual({
+    expect(
+      storageConfig({
+        BUCKET_NAME: 'b',
+        AWS_REGION: 'r',
+        S3_ENDPOINT: 'http://127.0.0.1:4569',
+        S3_FORCE_PATH_STYLE: 'true',
+      }),
+    ).toEqual({
       bucket: 'b',
       region: 'r',
       endpoint: 'http://127.0.0.1:4569',
       forcePathStyle: true,
     });
-    expect(() => storageConfig({ AWS_REGION: 'r' })).toThrow(new ConfigurationError('Environment variable BUCKET_NAME is required'));
+    expect(() => storageConfig({ AWS_REGION: 'r' })).toThrow(
+      new ConfigurationError('Environment variable BUCKET_NAME is required'),
+    );
   });
 
   it('derives the JWKS URI from the issuer unless given', () => {
@@ -51,8 +93,15 @@ describe('configuration', () => {
   });
 
   it('applies the SPEC defaults and refuses an upload URL living longer than 15 minutes', () => {
-    expect(taskLimits({})).toEqual({ maxUploadBytes: 524_288_000, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300, uploadWindowHours: 24 });
-    expect(() => taskLimits({ UPLOAD_URL_TTL_SECONDS: '901' })).toThrow(new ConfigurationError('UPLOAD_URL_TTL_SECONDS must be at most 900, got 901'));
+    expect(taskLimits({})).toEqual({
+      maxUploadBytes: 524_288_000,
+      uploadUrlTtlSeconds: 900,
+      downloadUrlTtlSeconds: 300,
+      uploadWindowHours: 24,
+    });
+    expect(() => taskLimits({ UPLOAD_URL_TTL_SECONDS: '901' })).toThrow(
+      new ConfigurationError('UPLOAD_URL_TTL_SECONDS must be at most 900, got 901'),
+    );
   });
 
   it('applies the league format defaults', () => {

@@ -1,10 +1,18 @@
 import { describe, expect, it, vi } from 'vitest';
 import { apiHandler, authenticatedApiHandler, securityHeaders } from '#commons/http';
 import { logger } from '#commons/logger';
-import { ConflictError, NotFoundError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '#core/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  ValidationError,
+} from '#core/errors';
 import { apiEvent, invoke } from '#test/helpers/api-gateway';
 
-const echo = apiHandler((event) => Promise.resolve({ statusCode: 200, body: { received: event.body ?? null } }));
+const echo = apiHandler((event) =>
+  Promise.resolve({ statusCode: 200, body: { received: event.body ?? null } }),
+);
 
 function failing(error: unknown) {
   return apiHandler(() => Promise.reject(error instanceof Error ? error : new Error(String(error))));
@@ -16,12 +24,20 @@ describe('apiHandler', () => {
     const response = await invoke(echo, { method: 'POST', route: '/api/echo', body: { a: 1, name: 'ñ😀' } });
 
     // Assess
-    expect(response).toEqual({ statusCode: 200, headers: securityHeaders, body: { received: { a: 1, name: 'ñ😀' } } });
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: securityHeaders,
+      body: { received: { a: 1, name: 'ñ😀' } },
+    });
   });
 
   it('decodes a base64-encoded body', async () => {
     // Prepare
-    const event = { ...apiEvent({ method: 'POST', route: '/api/echo' }), body: Buffer.from('{"a":2}').toString('base64'), isBase64Encoded: true };
+    const event = {
+      ...apiEvent({ method: 'POST', route: '/api/echo' }),
+      body: Buffer.from('{"a":2}').toString('base64'),
+      isBase64Encoded: true,
+    };
 
     // Act
     const response = await invoke(echo, event);
@@ -60,15 +76,31 @@ describe('apiHandler', () => {
     // Assess
     expect(Buffer.byteLength(exact)).toBe(64 * 1024);
     expect(accepted.statusCode).toBe(200);
-    expect(rejected).toEqual({ statusCode: 413, headers: securityHeaders, body: { message: 'The request body is larger than 65536 bytes' } });
+    expect(rejected).toEqual({
+      statusCode: 413,
+      headers: securityHeaders,
+      body: { message: 'The request body is larger than 65536 bytes' },
+    });
   });
 
   it.each([
-    [new ValidationError('Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]), 400, { message: 'Invalid request', errors: [{ field: 'size', message: 'Must be a positive integer' }] }],
+    [
+      new ValidationError('Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]),
+      400,
+      { message: 'Invalid request', errors: [{ field: 'size', message: 'Must be a positive integer' }] },
+    ],
     [new UnauthorizedError('Unauthorized'), 401, { message: 'Unauthorized' }],
     [new NotFoundError('Task not found'), 404, { message: 'Task not found' }],
-    [new ConflictError('Taken', [{ field: 'username', message: 'Taken' }]), 409, { message: 'Taken', errors: [{ field: 'username', message: 'Taken' }] }],
-    [new ServiceUnavailableError('The database is unavailable'), 503, { message: 'The database is unavailable' }],
+    [
+      new ConflictError('Taken', [{ field: 'username', message: 'Taken' }]),
+      409,
+      { message: 'Taken', errors: [{ field: 'username', message: 'Taken' }] },
+    ],
+    [
+      new ServiceUnavailableError('The database is unavailable'),
+      503,
+      { message: 'The database is unavailable' },
+    ],
   ])('maps %o to its status', async (error, statusCode, body) => {
     // Prepare
     const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
@@ -91,21 +123,35 @@ describe('apiHandler', () => {
     const response = await invoke(failing(secret), { method: 'GET', route: '/api/x' });
 
     // Assess
-    expect(response).toEqual({ statusCode: 500, headers: securityHeaders, body: { message: 'Internal server error' } });
+    expect(response).toEqual({
+      statusCode: 500,
+      headers: securityHeaders,
+      body: { message: 'Internal server error' },
+    });
     expect(log).toHaveBeenCalledWith('Unhandled error', { error: secret });
     log.mockRestore();
   });
 });
 
 describe('authenticatedApiHandler', () => {
-  const whoAmI = authenticatedApiHandler((_event, caller) => Promise.resolve({ statusCode: 200, body: caller }));
+  const whoAmI = authenticatedApiHandler((_event, caller) =>
+    Promise.resolve({ statusCode: 200, body: caller }),
+  );
 
   it('hands the route the caller from the Lambda authorizer context', async () => {
     // Act
-    const response = await invoke(whoAmI, { method: 'GET', route: '/api/tasks', caller: { sub: 's-1', username: 'ace' } });
+    const response = await invoke(whoAmI, {
+      method: 'GET',
+      route: '/api/tasks',
+      caller: { sub: 's-1', username: 'ace' },
+    });
 
     // Assess
-    expect(response).toEqual({ statusCode: 200, headers: securityHeaders, body: { sub: 's-1', username: 'ace' } });
+    expect(response).toEqual({
+      statusCode: 200,
+      headers: securityHeaders,
+      body: { sub: 's-1', username: 'ace' },
+    });
   });
 
   it.each([
@@ -123,7 +169,11 @@ describe('authenticatedApiHandler', () => {
     const response = await invoke(guarded, event);
 
     // Assess
-    expect(response).toEqual({ statusCode: 401, headers: securityHeaders, body: { message: 'Unauthorized' } });
+    expect(response).toEqual({
+      statusCode: 401,
+      headers: securityHeaders,
+      body: { message: 'Unauthorized' },
+    });
     expect(route).not.toHaveBeenCalled();
   });
 });

@@ -2,7 +2,14 @@ import { describe, expect, it } from 'vitest';
 import { openApiDocument } from '#commons/openapi';
 import { routes } from '#functions/routes';
 
-type Operation = { security?: unknown; requestBody?: { content: Record<string, { schema: { required?: string[]; additionalProperties?: boolean } }> }; parameters: { name: string; in: string }[]; responses: Record<string, unknown> };
+type Operation = {
+  security?: unknown;
+  requestBody?: {
+    content: Record<string, { schema: { required?: string[]; additionalProperties?: boolean } }>;
+  };
+  parameters: { name: string; in: string }[];
+  responses: Record<string, unknown>;
+};
 
 describe('openApiDocument', () => {
   const document = openApiDocument() as { openapi: string; paths: Record<string, Record<string, Operation>> };
@@ -18,11 +25,20 @@ describe('openApiDocument', () => {
 
   it('describes the create-task body as strict with every field required', () => {
     const schema = document.paths['/api/tasks']?.post?.requestBody?.content['application/json']?.schema;
-    expect(schema).toMatchObject({ required: ['fileName', 'contentType', 'size'], additionalProperties: false });
+    expect(schema).toMatchObject({
+      required: ['fileName', 'contentType', 'size'],
+      additionalProperties: false,
+    });
   });
 
   it('describes path and query parameters', () => {
-    expect(document.paths['/api/tasks/{id}']?.get?.parameters).toEqual([expect.objectContaining({ name: 'id', in: 'path' })]);
-    expect(document.paths['/api/tasks']?.get?.parameters.map((parameter) => parameter.name)).toEqual(['max', 'order', 'cursor']);
+    expect(document.paths['/api/tasks/{id}']?.get?.parameters).toEqual([
+      expect.objectContaining({ name: 'id', in: 'path' }),
+    ]);
+    expect(document.paths['/api/tasks']?.get?.parameters.map((parameter) => parameter.name)).toEqual([
+      'max',
+      'order',
+      'cursor',
+    ]);
   });
 });

@@ -13,7 +13,12 @@ function errorsOf(run: () => unknown): unknown {
   throw new Error('expected a ValidationError');
 }
 
-const validSignup = { username: 'ace_pilot.1-x', email: 'Ace@IDRL.Example', password1: 'Secret123', password2: 'Secret123' };
+const validSignup = {
+  username: 'ace_pilot.1-x',
+  email: 'Ace@IDRL.Example',
+  password1: 'Secret123',
+  password2: 'Secret123',
+};
 
 describe('signupRequest', () => {
   it('accepts a valid signup and lowercases the email', () => {
@@ -21,19 +26,66 @@ describe('signupRequest', () => {
   });
 
   it.each([
-    ['a too short username', { username: 'ab' }, 'username', 'Must be 3–32 characters of letters, digits, _ . -'],
-    ['a too long username', { username: 'a'.repeat(33) }, 'username', 'Must be 3–32 characters of letters, digits, _ . -'],
-    ['a username with an @', { username: 'ace@home' }, 'username', 'Must be 3–32 characters of letters, digits, _ . -'],
-    ['a unicode username', { username: 'pilotó' }, 'username', 'Must be 3–32 characters of letters, digits, _ . -'],
-    ['an injection-looking username', { username: "x'; DROP TABLE users;--" }, 'username', 'Must be 3–32 characters of letters, digits, _ . -'],
+    [
+      'a too short username',
+      { username: 'ab' },
+      'username',
+      'Must be 3–32 characters of letters, digits, _ . -',
+    ],
+    [
+      'a too long username',
+      { username: 'a'.repeat(33) },
+      'username',
+      'Must be 3–32 characters of letters, digits, _ . -',
+    ],
+    [
+      'a username with an @',
+      { username: 'ace@home' },
+      'username',
+      'Must be 3–32 characters of letters, digits, _ . -',
+    ],
+    [
+      'a unicode username',
+      { username: 'pilotó' },
+      'username',
+      'Must be 3–32 characters of letters, digits, _ . -',
+    ],
+    [
+      'an injection-looking username',
+      { username: "x'; DROP TABLE users;--" },
+      'username',
+      'Must be 3–32 characters of letters, digits, _ . -',
+    ],
     ['an invalid email', { email: 'not-an-email' }, 'email', 'Must be a valid email address'],
-    ['a short password', { password1: 'Ab1', password2: 'Ab1' }, 'password1', 'Must be at least 8 characters'],
-    ['a password without upper case', { password1: 'secret123', password2: 'secret123' }, 'password1', 'Must contain an upper-case letter'],
-    ['a password without lower case', { password1: 'SECRET123', password2: 'SECRET123' }, 'password1', 'Must contain a lower-case letter'],
-    ['a password without digit', { password1: 'SecretOne', password2: 'SecretOne' }, 'password1', 'Must contain a digit'],
+    [
+      'a short password',
+      { password1: 'Ab1', password2: 'Ab1' },
+      'password1',
+      'Must be at least 8 characters',
+    ],
+    [
+      'a password without upper case',
+      { password1: 'secret123', password2: 'secret123' },
+      'password1',
+      'Must contain an upper-case letter',
+    ],
+    [
+      'a password without lower case',
+      { password1: 'SECRET123', password2: 'SECRET123' },
+      'password1',
+      'Must contain a lower-case letter',
+    ],
+    [
+      'a password without digit',
+      { password1: 'SecretOne', password2: 'SecretOne' },
+      'password1',
+      'Must contain a digit',
+    ],
     ['mismatched passwords', { password2: 'Secret124' }, 'password2', 'Passwords do not match'],
   ])('rejects %s', (_case, change, field, message) => {
-    expect(errorsOf(() => parseInput(signupRequest, { ...validSignup, ...change }))).toEqual([{ field, message }]);
+    expect(errorsOf(() => parseInput(signupRequest, { ...validSignup, ...change }))).toEqual([
+      { field, message },
+    ]);
   });
 
   it('names every missing and unknown field', () => {
@@ -53,9 +105,12 @@ describe('createTaskRequest', () => {
     expect(parseInput(createTaskRequest, valid)).toEqual({ ...valid, contentType: 'video/mp4' });
   });
 
-  it.each(['application/octet-stream', 'video/quicktime', 'video/x-matroska', 'video/webm'])('accepts content type %s', (contentType) => {
-    expect(parseInput(createTaskRequest, { ...valid, contentType }).contentType).toBe(contentType);
-  });
+  it.each(['application/octet-stream', 'video/quicktime', 'video/x-matroska', 'video/webm'])(
+    'accepts content type %s',
+    (contentType) => {
+      expect(parseInput(createTaskRequest, { ...valid, contentType }).contentType).toBe(contentType);
+    },
+  );
 
   it.each([
     ['a path traversal', '../../etc/passwd'],
@@ -68,21 +123,34 @@ describe('createTaskRequest', () => {
     ['a blank name', '   '],
     ['a too long name', `${'a'.repeat(252)}.mp4`],
   ])('rejects %s as fileName', (_case, fileName) => {
-    expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, fileName }))).toEqual([{ field: 'fileName', message: expect.any(String) as string }]);
+    expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, fileName }))).toEqual([
+      { field: 'fileName', message: expect.any(String) as string },
+    ]);
   });
 
-  it.each(['text/html', 'image/png', 'video/', 'video/mp4; codecs=avc1', 'application/json'])('rejects content type %s', (contentType) => {
-    expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, contentType }))).toEqual([{ field: 'contentType', message: 'Must be video/* or application/octet-stream' }]);
-  });
+  it.each(['text/html', 'image/png', 'video/', 'video/mp4; codecs=avc1', 'application/json'])(
+    'rejects content type %s',
+    (contentType) => {
+      expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, contentType }))).toEqual([
+        { field: 'contentType', message: 'Must be video/* or application/octet-stream' },
+      ]);
+    },
+  );
 
   it.each([0, -1, 1.5, Number.MAX_SAFE_INTEGER + 2, '100', null])('rejects size %s', (size) => {
-    expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, size }))).toEqual([{ field: 'size', message: 'Must be a positive integer' }]);
+    expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, size }))).toEqual([
+      { field: 'size', message: 'Must be a positive integer' },
+    ]);
   });
 });
 
 describe('listTasksQuery', () => {
   it('accepts max and order strings and converts max', () => {
-    expect(parseInput(listTasksQuery, { max: '100', order: '1', cursor: '7' })).toEqual({ max: 100, order: '1', cursor: 7 });
+    expect(parseInput(listTasksQuery, { max: '100', order: '1', cursor: '7' })).toEqual({
+      max: 100,
+      order: '1',
+      cursor: 7,
+    });
   });
 
   it.each([
@@ -96,13 +164,17 @@ describe('listTasksQuery', () => {
     [{ cursor: 'abc' }, 'cursor'],
     [{ page: '1' }, 'page'],
   ])('rejects %j', (query, field) => {
-    expect(errorsOf(() => parseInput(listTasksQuery, query))).toEqual([{ field, message: expect.any(String) as string }]);
+    expect(errorsOf(() => parseInput(listTasksQuery, query))).toEqual([
+      { field, message: expect.any(String) as string },
+    ]);
   });
 });
 
 describe('taskIdParameters', () => {
   it.each(['abc', '0', '-1', '1e3', '1.0', '9999999999999999', ' 1'])('rejects id %j', (id) => {
-    expect(errorsOf(() => parseInput(taskIdParameters, { id }))).toEqual([{ field: 'id', message: 'Must be a positive integer' }]);
+    expect(errorsOf(() => parseInput(taskIdParameters, { id }))).toEqual([
+      { field: 'id', message: 'Must be a positive integer' },
+    ]);
   });
 
   it('accepts a positive integer id', () => {

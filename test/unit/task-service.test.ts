@@ -1,15 +1,33 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { NotFoundError, PayloadTooLargeError } from '#core/errors';
-import { expireAbandonedUploads, failStalledTasks, processedFileName, TaskService, type TaskLimits } from '#core/task-service';
+import {
+  expireAbandonedUploads,
+  failStalledTasks,
+  processedFileName,
+  TaskService,
+  type TaskLimits,
+} from '#core/task-service';
 import type { Caller } from '#core/task';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
 
-const limits: TaskLimits = { maxUploadBytes: 1_000, uploadUrlTtlSeconds: 900, downloadUrlTtlSeconds: 300, uploadWindowHours: 24 };
+const limits: TaskLimits = {
+  maxUploadBytes: 1_000,
+  uploadUrlTtlSeconds: 900,
+  downloadUrlTtlSeconds: 300,
+  uploadWindowHours: 24,
+};
 const pilot: Caller = { sub: 'sub-pilot', username: 'pilot' };
 const rival: Caller = { sub: 'sub-rival', username: 'rival' };
-const metadata = { durationSeconds: 20, width: 1280, height: 720, sizeBytes: 4_000, processingMs: 900, sourceBytesRead: 500 };
+const metadata = {
+  durationSeconds: 20,
+  width: 1280,
+  height: 720,
+  sizeBytes: 4_000,
+  processingMs: 900,
+  sourceBytesRead: 500,
+};
 
 describe('TaskService', () => {
   let clock: FixedClock;
@@ -27,7 +45,11 @@ describe('TaskService', () => {
   describe('create', () => {
     it('creates the user and the task and returns a presigned upload capped to the declared size', async () => {
       // Act
-      const created = await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 600 });
+      const created = await service.create(pilot, {
+        fileName: 'race.mp4',
+        contentType: 'video/mp4',
+        size: 600,
+      });
 
       // Assess
       expect(created).toEqual({
@@ -44,7 +66,9 @@ describe('TaskService', () => {
         },
       });
       expect(repository.users.get('sub-pilot')).toBe('pilot');
-      expect(store.uploads).toEqual([{ key: 'uploads/1/nonce-1', contentType: 'video/mp4', maxBytes: 600, expiresInSeconds: 900 }]);
+      expect(store.uploads).toEqual([
+        { key: 'uploads/1/nonce-1', contentType: 'video/mp4', maxBytes: 600, expiresInSeconds: 900 },
+      ]);
       expect(repository.tasks.get(1)?.uploadExpiresAt).toEqual(new Date('2026-03-02T12:00:00.000Z'));
     });
 
@@ -53,7 +77,9 @@ describe('TaskService', () => {
       const attempt = service.create(pilot, { fileName: 'huge.mp4', contentType: 'video/mp4', size: 1_001 });
 
       // Assess
-      await expect(attempt).rejects.toThrow(new PayloadTooLargeError('The video is larger than the 1000-byte limit'));
+      await expect(attempt).rejects.toThrow(
+        new PayloadTooLargeError('The video is larger than the 1000-byte limit'),
+      );
       expect(repository.tasks.size).toBe(0);
       expect(repository.users.size).toBe(0);
       expect(store.uploads).toEqual([]);
@@ -61,7 +87,11 @@ describe('TaskService', () => {
 
     it('accepts a declared size exactly at the limit', async () => {
       // Act
-      const created = await service.create(pilot, { fileName: 'max.mp4', contentType: 'video/mp4', size: 1_000 });
+      const created = await service.create(pilot, {
+        fileName: 'max.mp4',
+        contentType: 'video/mp4',
+        size: 1_000,
+      });
 
       // Assess
       expect(created.upload.maxBytes).toBe(1_000);
@@ -77,7 +107,13 @@ describe('TaskService', () => {
       const task = await service.get(pilot, 1);
 
       // Assess
-      expect(task).toEqual({ id: 1, fileName: 'race.mp4', status: 'awaiting_upload', createdAt: '2026-03-01T12:00:00.000Z', updatedAt: '2026-03-01T12:00:00.000Z' });
+      expect(task).toEqual({
+        id: 1,
+        fileName: 'race.mp4',
+        status: 'awaiting_upload',
+        createdAt: '2026-03-01T12:00:00.000Z',
+        updatedAt: '2026-03-01T12:00:00.000Z',
+      });
     });
 
     it('returns the original URL once uploaded, named after the pilot file', async () => {
@@ -105,7 +141,11 @@ describe('TaskService', () => {
       await service.create(pilot, { fileName: 'race.mov', contentType: 'video/quicktime', size: 10 });
       await repository.markUploaded('uploads/1/nonce-1', 10);
       await repository.markProcessing(1);
-      await repository.markProcessed(1, { processedKey: 'processed/1/video.mp4', thumbnailKey: 'processed/1/thumbnail.jpg', metadata });
+      await repository.markProcessed(1, {
+        processedKey: 'processed/1/video.mp4',
+        thumbnailKey: 'processed/1/thumbnail.jpg',
+        metadata,
+      });
 
       // Act
       const task = await service.get(pilot, 1);
@@ -118,7 +158,13 @@ describe('TaskService', () => {
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
         original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mov' },
-        processed: { url: 'https://bucket.example/processed/1/video.mp4?ttl=300&name=race-idrl.mp4', durationSeconds: 20, width: 1280, height: 720, sizeBytes: 4_000 },
+        processed: {
+          url: 'https://bucket.example/processed/1/video.mp4?ttl=300&name=race-idrl.mp4',
+          durationSeconds: 20,
+          width: 1280,
+          height: 720,
+          sizeBytes: 4_000,
+        },
         thumbnail: { url: 'https://bucket.example/processed/1/thumbnail.jpg?ttl=300' },
       });
     });
@@ -158,7 +204,12 @@ describe('TaskService', () => {
 
   describe('list', () => {
     async function createMany(caller: Caller, count: number): Promise<void> {
-      for (let index = 0; index < count; index++) await service.create(caller, { fileName: `${caller.username}-${index}.mp4`, contentType: 'video/mp4', size: 10 });
+      for (let index = 0; index < count; index++)
+        await service.create(caller, {
+          fileName: `${caller.username}-${index}.mp4`,
+          contentType: 'video/mp4',
+          size: 10,
+        });
     }
 
     it('pages through only the caller tasks in ascending order with a cursor', async () => {
@@ -193,7 +244,13 @@ describe('TaskService', () => {
     it('deletes the row and every object the task may own, including unrecorded outputs', async () => {
       // Prepare
       await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
-      for (const key of ['uploads/1/nonce-1', 'processed/1/video.mp4', 'processed/1/thumbnail.jpg', 'uploads/2/other']) store.objects.set(key, 1);
+      for (const key of [
+        'uploads/1/nonce-1',
+        'processed/1/video.mp4',
+        'processed/1/thumbnail.jpg',
+        'uploads/2/other',
+      ])
+        store.objects.set(key, 1);
 
       // Act
       await service.delete(pilot, 1);
@@ -236,7 +293,13 @@ describe('expireAbandonedUploads', () => {
     // Prepare
     const clock = new FixedClock();
     const repository = new InMemoryTaskRepository(() => clock.now());
-    const service = new TaskService({ repository, store: new InMemoryObjectStore(), clock, limits, nonce: () => 'n' });
+    const service = new TaskService({
+      repository,
+      store: new InMemoryObjectStore(),
+      clock,
+      limits,
+      nonce: () => 'n',
+    });
     await service.create(pilot, { fileName: 'old.mp4', contentType: 'video/mp4', size: 10 });
     clock.advance(60_000);
     await service.create(pilot, { fileName: 'new.mp4', contentType: 'video/mp4', size: 10 });
@@ -247,7 +310,10 @@ describe('expireAbandonedUploads', () => {
 
     // Assess
     expect(expired).toBe(1);
-    expect(repository.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: 'upload not received within 24 h' });
+    expect(repository.tasks.get(1)).toMatchObject({
+      status: 'failed',
+      failureReason: 'upload not received within 24 h',
+    });
     expect(repository.tasks.get(2)).toMatchObject({ status: 'awaiting_upload', failureReason: null });
   });
 });
@@ -263,7 +329,8 @@ describe('failStalledTasks', () => {
     repository = new InMemoryTaskRepository(() => clock.now());
     store = new InMemoryObjectStore(() => clock.now());
     const service = new TaskService({ repository, store, clock, limits, nonce: () => 'n' });
-    for (const fileName of ['a.mp4', 'b.mp4', 'c.mp4', 'd.mp4']) await service.create(pilot, { fileName, contentType: 'video/mp4', size: 10 });
+    for (const fileName of ['a.mp4', 'b.mp4', 'c.mp4', 'd.mp4'])
+      await service.create(pilot, { fileName, contentType: 'video/mp4', size: 10 });
   });
 
   it('fails uploaded and processing tasks unchanged for longer than the bound and deletes their outputs', async () => {
@@ -272,7 +339,13 @@ describe('failStalledTasks', () => {
     await repository.markUploaded('uploads/2/n', 10);
     await repository.markProcessing(2);
     await repository.markUploaded('uploads/3/n', 10);
-    for (const key of ['uploads/2/n', 'processed/2/video.mp4', 'processed/2/thumbnail.jpg', 'processed/3/video.mp4']) store.objects.set(key, 1);
+    for (const key of [
+      'uploads/2/n',
+      'processed/2/video.mp4',
+      'processed/2/thumbnail.jpg',
+      'processed/3/video.mp4',
+    ])
+      store.objects.set(key, 1);
     clock.advance(3_000_000);
     await repository.markProcessing(3);
     clock.advance(1_400_000);
@@ -282,8 +355,16 @@ describe('failStalledTasks', () => {
 
     // Assess
     expect(failed).toEqual([1, 2]);
-    expect(repository.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: reason, failedAt: clock.now() });
-    expect(repository.tasks.get(2)).toMatchObject({ status: 'failed', failureReason: reason, failedAt: clock.now() });
+    expect(repository.tasks.get(1)).toMatchObject({
+      status: 'failed',
+      failureReason: reason,
+      failedAt: clock.now(),
+    });
+    expect(repository.tasks.get(2)).toMatchObject({
+      status: 'failed',
+      failureReason: reason,
+      failedAt: clock.now(),
+    });
     expect(repository.tasks.get(3)).toMatchObject({ status: 'processing', failureReason: null });
     expect(repository.tasks.get(4)).toMatchObject({ status: 'awaiting_upload', failureReason: null });
     expect([...store.objects.keys()]).toEqual(['uploads/2/n', 'processed/3/video.mp4']);

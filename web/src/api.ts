@@ -95,7 +95,10 @@ export class ApiClient {
   }
 
   async logIn(login: string, password: string): Promise<void> {
-    const tokens = (await this.send('POST', '/api/auth/login', { username: login, password })) as LoginResponse;
+    const tokens = (await this.send('POST', '/api/auth/login', {
+      username: login,
+      password,
+    })) as LoginResponse;
     this.session.set({ accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? '', login });
   }
 
@@ -142,7 +145,11 @@ export class ApiClient {
     this.refreshing ??= this.send('POST', '/api/auth/refresh', { refresh_token: tokens.refreshToken })
       .then((answer) => {
         const fresh = answer as LoginResponse;
-        this.session.set({ ...tokens, accessToken: fresh.access_token, refreshToken: fresh.refresh_token ?? tokens.refreshToken });
+        this.session.set({
+          ...tokens,
+          accessToken: fresh.access_token,
+          refreshToken: fresh.refresh_token ?? tokens.refreshToken,
+        });
       })
       .catch((error: unknown) => {
         if (error instanceof ApiError && (error.status === 400 || error.status === 401)) this.expire();
@@ -171,7 +178,11 @@ export class ApiClient {
     if (accessToken !== undefined) headers.authorization = `Bearer ${accessToken}`;
     let response: Response;
     try {
-      response = await this.fetchFn(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
+      response = await this.fetchFn(path, {
+        method,
+        headers,
+        body: body === undefined ? undefined : JSON.stringify(body),
+      });
     } catch (error) {
       throw new NetworkError({ cause: error });
     }

@@ -79,7 +79,11 @@ function renderAccount(): void {
     authNotice = 'You are logged out.';
     context.navigate('#/');
   });
-  replaceChildren(account, h('span', { class: 'who' }, 'Signed in as ', h('strong', {}, tokens.login)), logOut);
+  replaceChildren(
+    account,
+    h('span', { class: 'who' }, 'Signed in as ', h('strong', {}, tokens.login)),
+    logOut,
+  );
 }
 
 window.addEventListener('hashchange', () => {

@@ -5,7 +5,8 @@ import { FileRejectedError, StorageUploadError } from './upload';
 const STORAGE_CODES: Record<string, string> = {
   EntityTooLarge: 'The file is larger than the upload allows.',
   EntityTooSmall: 'The file is smaller than it was declared to be.',
-  AccessDenied: 'Storage refused the upload: the upload link has expired or does not match this file. Try again.',
+  AccessDenied:
+    'Storage refused the upload: the upload link has expired or does not match this file. Try again.',
   ExpiredToken: 'The upload link has expired. Try again.',
 };
 

@@ -19,7 +19,11 @@ export class Session {
     if (raw === null) return null;
     try {
       const value = JSON.parse(raw) as Partial<Tokens>;
-      if (typeof value.accessToken === 'string' && typeof value.refreshToken === 'string' && typeof value.login === 'string') {
+      if (
+        typeof value.accessToken === 'string' &&
+        typeof value.refreshToken === 'string' &&
+        typeof value.login === 'string'
+      ) {
         return { accessToken: value.accessToken, refreshToken: value.refreshToken, login: value.login };
       }
     } catch {

@@ -56,7 +56,13 @@ export function uploadToStorage(
         return;
       }
       const code = s3ErrorCode(request.responseText);
-      reject(new StorageUploadError(request.status, code, `Storage refused the upload (${code ?? `HTTP ${request.status}`}).`));
+      reject(
+        new StorageUploadError(
+          request.status,
+          code,
+          `Storage refused the upload (${code ?? `HTTP ${request.status}`}).`,
+        ),
+      );
     });
     const unreachable = () => {
       reject(new StorageUploadError(0, null, 'The upload could not reach storage.'));

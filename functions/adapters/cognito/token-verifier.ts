@@ -22,7 +22,8 @@ class JwksFetcher implements Fetcher {
       // Network failures and timeouts in aws-jwt-verify's own terms, so verify() can tell them from bad tokens.
       throw new FetchError(uri, error instanceof Error ? error.message : String(error));
     }
-    if (!response.ok) throw new NonRetryableFetchError(uri, `Status code is ${response.status}, expected 200`);
+    if (!response.ok)
+      throw new NonRetryableFetchError(uri, `Status code is ${response.status}, expected 200`);
     return response.arrayBuffer();
   }
 }
@@ -66,10 +67,14 @@ export class AccessTokenVerifier {
     try {
       const payload = await this.verifier.verify(token);
       const { sub, username } = payload;
-      if (typeof sub !== 'string' || typeof username !== 'string') throw new Error('Token lacks sub or username');
+      if (typeof sub !== 'string' || typeof username !== 'string')
+        throw new Error('Token lacks sub or username');
       return { sub, username };
     } catch (error) {
-      if (error instanceof FetchError) throw new ServiceUnavailableError('The signing keys of the identity provider are unavailable', { cause: error });
+      if (error instanceof FetchError)
+        throw new ServiceUnavailableError('The signing keys of the identity provider are unavailable', {
+          cause: error,
+        });
       throw new UnauthorizedError('Unauthorized', { cause: error });
     }
   }

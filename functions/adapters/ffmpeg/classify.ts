@@ -43,7 +43,9 @@ export function describeSource(probe: ProbeResult, format: LeagueFormat): Source
   const hasAudio = probe.streams.some((stream) => stream.type === 'audio');
   if (!video) {
     throw new PermanentProcessingError(
-      hasAudio ? 'The file contains only audio; a video stream is required.' : 'The file contains no video stream.',
+      hasAudio
+        ? 'The file contains only audio; a video stream is required.'
+        : 'The file contains no video stream.',
     );
   }
   if (IMAGE_DEMUXER.test(probe.formatName)) {
@@ -58,7 +60,8 @@ export function describeSource(probe: ProbeResult, format: LeagueFormat): Source
 }
 
 /** What the machine said, as opposed to what the file's content said. */
-const TRANSIENT_STDERR = /Input\/output error|No space left on device|Cannot allocate memory|Resource temporarily unavailable/i;
+const TRANSIENT_STDERR =
+  /Input\/output error|No space left on device|Cannot allocate memory|Resource temporarily unavailable/i;
 
 /**
  * The most telling line of an error-level ffmpeg log: the last one. ffmpeg prefixes its verdict with
@@ -96,7 +99,9 @@ export function classifyToolFailure(input: {
   }
   // An MP4/MOV writes its index last: without it the upload was cut short.
   if (stderr.includes('moov atom not found')) {
-    return new PermanentProcessingError('The file is incomplete: its index (moov atom) is missing, so the upload was probably cut short.');
+    return new PermanentProcessingError(
+      'The file is incomplete: its index (moov atom) is missing, so the upload was probably cut short.',
+    );
   }
   return new PermanentProcessingError(
     stage === 'probe'

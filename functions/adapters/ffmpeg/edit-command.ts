@@ -113,7 +113,9 @@ export function buildEditArgs(plan: EditPlan): string[] {
     'yuv420p',
     '-r',
     String(format.fps),
-    ...(plan.hasAudio ? ['-c:a', 'aac', '-b:a', ENCODER.audioBitrate, '-ac', '2', '-ar', String(ENCODER.audioSampleRate)] : []),
+    ...(plan.hasAudio
+      ? ['-c:a', 'aac', '-b:a', ENCODER.audioBitrate, '-ac', '2', '-ar', String(ENCODER.audioSampleRate)]
+      : []),
     '-movflags',
     '+faststart',
     '-f',

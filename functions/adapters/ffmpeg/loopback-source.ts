@@ -20,7 +20,8 @@ export class SourceMissingError extends Error {
 }
 
 /** What a request's Range header asks of an object of a known size (RFC 9110 §14). */
-export type RangeRequest = { kind: 'whole' } | { kind: 'range'; range: Required<ByteRange> } | { kind: 'unsatisfiable' };
+export type RangeRequest =
+  { kind: 'whole' } | { kind: 'range'; range: Required<ByteRange> } | { kind: 'unsatisfiable' };
 
 /**
  * One `bytes=a-b`, `bytes=a-` or `bytes=-n` range, clamped to the object. A header this server
@@ -80,7 +81,15 @@ export class LoopbackSourceServer implements SourceServer {
       }
       const range = wanted.kind === 'range' ? wanted.range : undefined;
       if (request.method === 'HEAD') {
-        response.writeHead(range ? 206 : 200, headers(range ? range.end - range.start + 1 : totalBytes, range && contentRange(range, totalBytes))).end();
+        response
+          .writeHead(
+            range ? 206 : 200,
+            headers(
+              range ? range.end - range.start + 1 : totalBytes,
+              range && contentRange(range, totalBytes),
+            ),
+          )
+          .end();
         return;
       }
       // ffmpeg closes the connection whenever it seeks or has read enough: stop fetching from S3 then.

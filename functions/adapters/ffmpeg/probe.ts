@@ -4,7 +4,10 @@
  */
 import * as z from '#core/zod';
 
-const numeric = z.pipe(z.union([z.string(), z.number()]), z.transform((value) => Number(value)));
+const numeric = z.pipe(
+  z.union([z.string(), z.number()]),
+  z.transform((value) => Number(value)),
+);
 
 const probeStreamSchema = z.object({
   index: z.number(),

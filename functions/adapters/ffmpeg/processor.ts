@@ -23,14 +23,37 @@ export interface FfmpegVideoProcessorOptions {
 
 type Stage = 'probe' | 'edit';
 
-const PROBE_ARGS = ['-hide_banner', '-loglevel', 'error', '-print_format', 'json', '-show_format', '-show_streams'];
+const PROBE_ARGS = [
+  '-hide_banner',
+  '-loglevel',
+  'error',
+  '-print_format',
+  'json',
+  '-show_format',
+  '-show_streams',
+];
 
 export class FfmpegVideoProcessor implements VideoProcessor {
   constructor(private readonly options: FfmpegVideoProcessorOptions) {}
 
-  async edit({ source, workDir, deadline }: { source: string; workDir: string; deadline: Date }): Promise<EditedVideo> {
+  async edit({
+    source,
+    workDir,
+    deadline,
+  }: {
+    source: string;
+    workDir: string;
+    deadline: Date;
+  }): Promise<EditedVideo> {
     const startedAt = new Date();
-    const probed = await this.run('probe', this.options.ffprobePath, source, [...PROBE_ARGS, source], deadline, startedAt);
+    const probed = await this.run(
+      'probe',
+      this.options.ffprobePath,
+      source,
+      [...PROBE_ARGS, source],
+      deadline,
+      startedAt,
+    );
     const description = describeSource(this.parseProbe(probed.stdout), this.options.format);
     const videoPath = join(workDir, 'video.mp4');
     const thumbnailPath = join(workDir, 'thumbnail.jpg');
@@ -38,7 +61,14 @@ export class FfmpegVideoProcessor implements VideoProcessor {
       'edit',
       this.options.ffmpegPath,
       source,
-      buildEditArgs({ source, logoPath: this.options.logoPath, videoOutput: videoPath, thumbnailOutput: thumbnailPath, format: this.options.format, ...description }),
+      buildEditArgs({
+        source,
+        logoPath: this.options.logoPath,
+        videoOutput: videoPath,
+        thumbnailOutput: thumbnailPath,
+        format: this.options.format,
+        ...description,
+      }),
       deadline,
       startedAt,
     );
@@ -46,8 +76,19 @@ export class FfmpegVideoProcessor implements VideoProcessor {
   }
 
   /** Reads the finished output back: the metadata recorded on the task is what was produced. */
-  private async probeOutput(videoPath: string, deadline: Date, startedAt: Date): Promise<Pick<EditedVideo, 'durationSeconds' | 'width' | 'height' | 'sizeBytes'>> {
-    const result = await this.run('probe', this.options.ffprobePath, videoPath, [...PROBE_ARGS, videoPath], deadline, startedAt);
+  private async probeOutput(
+    videoPath: string,
+    deadline: Date,
+    startedAt: Date,
+  ): Promise<Pick<EditedVideo, 'durationSeconds' | 'width' | 'height' | 'sizeBytes'>> {
+    const result = await this.run(
+      'probe',
+      this.options.ffprobePath,
+      videoPath,
+      [...PROBE_ARGS, videoPath],
+      deadline,
+      startedAt,
+    );
     const probe = this.parseProbe(result.stdout);
     const video = probe.streams.find((stream) => stream.type === 'video');
     const durationSeconds = probe.durationSeconds ?? 0;
@@ -64,17 +105,30 @@ export class FfmpegVideoProcessor implements VideoProcessor {
     try {
       return parseProbeOutput(stdout);
     } catch (error) {
-      throw new PermanentProcessingError('The file is not a video ffmpeg can read (unreadable probe output).', { cause: error });
+      throw new PermanentProcessingError(
+        'The file is not a video ffmpeg can read (unreadable probe output).',
+        { cause: error },
+      );
     }
   }
 
-  private async run(stage: Stage, path: string, source: string, args: string[], deadline: Date, startedAt: Date): Promise<ToolResult> {
+  private async run(
+    stage: Stage,
+    path: string,
+    source: string,
+    args: string[],
+    deadline: Date,
+    startedAt: Date,
+  ): Promise<ToolResult> {
     const result = await runTool(path, args, deadline);
     if (result.timedOut) {
       const seconds = Math.round((deadline.getTime() - startedAt.getTime()) / 1000);
-      throw new ProcessingTimeoutError(`Processing was stopped after ${seconds} s (${stage}): the video takes longer than the worker allows.`);
+      throw new ProcessingTimeoutError(
+        `Processing was stopped after ${seconds} s (${stage}): the video takes longer than the worker allows.`,
+      );
     }
-    if (result.exitCode !== 0) throw classifyToolFailure({ stage, source, stderr: result.stderr, exitCode: result.exitCode });
+    if (result.exitCode !== 0)
+      throw classifyToolFailure({ stage, source, stderr: result.stderr, exitCode: result.exitCode });
     return result;
   }
 }

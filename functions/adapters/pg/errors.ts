@@ -2,7 +2,14 @@ import { ConflictError, ServiceUnavailableError } from '#core/errors';
 
 /** SQLSTATE classes and socket errors that mean "the database is unreachable", not "the query is wrong". */
 const UNAVAILABLE_SQLSTATES = new Set(['57P01', '57P02', '57P03', '53300']);
-const UNAVAILABLE_SOCKET_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'ENOTFOUND', 'EAI_AGAIN', 'EPIPE']);
+const UNAVAILABLE_SOCKET_CODES = new Set([
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'ENOTFOUND',
+  'EAI_AGAIN',
+  'EPIPE',
+]);
 
 function codeOf(error: unknown): string | undefined {
   if (typeof error !== 'object' || error === null || !('code' in error)) return undefined;
@@ -18,8 +25,10 @@ export function translatePgError(error: unknown): never {
   if (code === '23505') throw new ConflictError('The resource already exists', [], { cause: error });
   if (code === '23503') throw new ConflictError('A referenced resource does not exist', [], { cause: error });
   const unreachable =
-    (code !== undefined && (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code))) ||
-    (error instanceof Error && /timeout exceeded when trying to connect|Connection terminated/i.test(error.message));
+    (code !== undefined &&
+      (code.startsWith('08') || UNAVAILABLE_SQLSTATES.has(code) || UNAVAILABLE_SOCKET_CODES.has(code))) ||
+    (error instanceof Error &&
+      /timeout exceeded when trying to connect|Connection terminated/i.test(error.message));
   if (unreachable) throw new ServiceUnavailableError('The database is unavailable', { cause: error });
   throw error;
 }

@@ -27,7 +27,10 @@ export class MigrationError extends Error {
  * two runners (a deploy and a local start, two test workers) never race. A database that is
  * ahead of the code is refused rather than silently used.
  */
-export async function runMigrations(pool: pg.Pool, migrations: readonly Migration[]): Promise<MigrationResult> {
+export async function runMigrations(
+  pool: pg.Pool,
+  migrations: readonly Migration[],
+): Promise<MigrationResult> {
   assertOrdered(migrations);
   const client = await pool.connect();
   try {
@@ -39,11 +42,15 @@ export async function runMigrations(pool: pg.Pool, migrations: readonly Migratio
           name text NOT NULL,
           applied_at timestamptz NOT NULL DEFAULT now()
         )`);
-      const { rows } = await client.query<{ version: number }>('SELECT version FROM schema_migrations ORDER BY version');
+      const { rows } = await client.query<{ version: number }>(
+        'SELECT version FROM schema_migrations ORDER BY version',
+      );
       const known = new Set(migrations.map((migration) => migration.version));
       const unknown = rows.filter((row) => !known.has(row.version)).map((row) => row.version);
       if (unknown.length > 0) {
-        throw new MigrationError(`The database has migrations this code does not know: ${unknown.join(', ')}`);
+        throw new MigrationError(
+          `The database has migrations this code does not know: ${unknown.join(', ')}`,
+        );
       }
       const done = new Set(rows.map((row) => row.version));
       const applied: number[] = [];
@@ -64,13 +71,19 @@ async function applyOne(client: pg.PoolClient, migration: Migration): Promise<vo
   await client.query('BEGIN');
   try {
     await client.query(migration.sql);
-    await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [migration.version, migration.name]);
+    await client.query('INSERT INTO schema_migrations (version, name) VALUES ($1, $2)', [
+      migration.version,
+      migration.name,
+    ]);
     await client.query('COMMIT');
   } catch (error) {
     await client.query('ROLLBACK');
-    throw new MigrationError(`Migration ${migration.version} (${migration.name}) failed: ${error instanceof Error ? error.message : String(error)}`, {
-      cause: error,
-    });
+    throw new MigrationError(
+      `Migration ${migration.version} (${migration.name}) failed: ${error instanceof Error ? error.message : String(error)}`,
+      {
+        cause: error,
+      },
+    );
   }
 }
 
@@ -78,7 +91,9 @@ function assertOrdered(migrations: readonly Migration[]): void {
   migrations.forEach((migration, index) => {
     const previous = migrations[index - 1];
     if (previous !== undefined && migration.version <= previous.version) {
-      throw new MigrationError(`Migration versions must increase: ${previous.version} then ${migration.version}`);
+      throw new MigrationError(
+        `Migration versions must increase: ${previous.version} then ${migration.version}`,
+      );
     }
   });
 }

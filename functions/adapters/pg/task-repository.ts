@@ -80,13 +80,24 @@ export class PgTaskRepository implements TaskRepository {
 
   async create(task: NewTask): Promise<Task> {
     // The key embeds the id, so the id is drawn first; one statement would have to restate uploadKey in SQL.
-    const [sequence] = await this.rows(`SELECT nextval(pg_get_serial_sequence('tasks', 'id'))::text AS id`, []);
+    const [sequence] = await this.rows(
+      `SELECT nextval(pg_get_serial_sequence('tasks', 'id'))::text AS id`,
+      [],
+    );
     if (sequence === undefined) throw new Error('nextval returned no row');
     const id = Number(sequence.id);
     const created = await this.one(
       `INSERT INTO tasks (id, owner_id, file_name, content_type, declared_bytes, original_key, upload_expires_at)
        VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
-      [id, task.ownerId, task.fileName, task.contentType, task.declaredBytes, uploadKey(id, task.keyNonce), task.uploadExpiresAt],
+      [
+        id,
+        task.ownerId,
+        task.fileName,
+        task.contentType,
+        task.declaredBytes,
+        uploadKey(id, task.keyNonce),
+        task.uploadExpiresAt,
+      ],
     );
     if (created === null) throw new Error('INSERT ... RETURNING returned no row');
     return created;

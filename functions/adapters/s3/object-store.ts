@@ -1,7 +1,14 @@
 import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
-import { DeleteObjectCommand, GetObjectCommand, HeadObjectCommand, PutObjectCommand, S3ServiceException, type S3Client } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  HeadObjectCommand,
+  PutObjectCommand,
+  S3ServiceException,
+  type S3Client,
+} from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { ByteRange, ObjectRange, ObjectStore, PresignedUpload } from '#core/ports';
@@ -20,13 +27,18 @@ export function contentDisposition(fileName: string): string {
 
 /** The policy's own expiration (whole seconds) is the one S3 enforces, so clients are told exactly that. */
 function policyExpiration(fields: Record<string, string>): Date {
-  const policy = JSON.parse(Buffer.from(fields.Policy ?? '', 'base64').toString('utf8')) as { expiration?: string };
+  const policy = JSON.parse(Buffer.from(fields.Policy ?? '', 'base64').toString('utf8')) as {
+    expiration?: string;
+  };
   if (policy.expiration === undefined) throw new Error('Presigned POST policy without expiration');
   return new Date(policy.expiration);
 }
 
 function isNotFound(error: unknown): boolean {
-  return error instanceof S3ServiceException && (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404);
+  return (
+    error instanceof S3ServiceException &&
+    (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)
+  );
 }
 
 /** The total in a `bytes 0-99/1000` Content-Range; undefined when absent or unknown (`*`). */
@@ -42,7 +54,12 @@ export class S3ObjectStore implements ObjectStore {
     private readonly bucket: string,
   ) {}
 
-  async presignUpload(input: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }): Promise<PresignedUpload> {
+  async presignUpload(input: {
+    key: string;
+    contentType: string;
+    maxBytes: number;
+    expiresInSeconds: number;
+  }): Promise<PresignedUpload> {
     // createPresignedPost adds the exact bucket and key conditions itself; the policy pins the
     // content type and caps the size, which a presigned PUT cannot do.
     const { url, fields } = await createPresignedPost(this.client, {
@@ -58,13 +75,20 @@ export class S3ObjectStore implements ObjectStore {
     return { url, fields, expiresAt: policyExpiration(fields), maxBytes: input.maxBytes };
   }
 
-  presignDownload(input: { key: string; expiresInSeconds: number; downloadFileName?: string }): Promise<string> {
+  presignDownload(input: {
+    key: string;
+    expiresInSeconds: number;
+    downloadFileName?: string;
+  }): Promise<string> {
     const command = new GetObjectCommand({
       Bucket: this.bucket,
       Key: input.key,
-      ResponseContentDisposition: input.downloadFileName === undefined ? undefined : contentDisposition(input.downloadFileName),
+      ResponseContentDisposition:
+        input.downloadFileName === undefined ? undefined : contentDisposition(input.downloadFileName),
     });
-    return getSignedUrl(this.client, command, { expiresIn: Math.min(input.expiresInSeconds, MAX_PRESIGN_SECONDS) });
+    return getSignedUrl(this.client, command, {
+      expiresIn: Math.min(input.expiresInSeconds, MAX_PRESIGN_SECONDS),
+    });
   }
 
   async head(key: string): Promise<number | null> {
@@ -80,7 +104,11 @@ export class S3ObjectStore implements ObjectStore {
   async deleteMany(keys: string[]): Promise<void> {
     // A task owns at most three objects: single deletes need no Content-MD5 (which DeleteObjects
     // requires) and deleting a missing key succeeds, so repeating a delete is harmless.
-    await Promise.all([...new Set(keys)].map((key) => this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key }))));
+    await Promise.all(
+      [...new Set(keys)].map((key) =>
+        this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })),
+      ),
+    );
   }
 
   async putFile(input: { key: string; path: string; contentType: string }): Promise<void> {
@@ -96,13 +124,26 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
-  async readRange(key: string, range?: ByteRange, options: { signal?: AbortSignal } = {}): Promise<ObjectRange> {
+  async readRange(
+    key: string,
+    range?: ByteRange,
+    options: { signal?: AbortSignal } = {},
+  ): Promise<ObjectRange> {
     const output = await this.client.send(
-      new GetObjectCommand({ Bucket: this.bucket, Key: key, Range: range === undefined ? undefined : `bytes=${range.start}-${range.end ?? ''}` }),
+      new GetObjectCommand({
+        Bucket: this.bucket,
+        Key: key,
+        Range: range === undefined ? undefined : `bytes=${range.start}-${range.end ?? ''}`,
+      }),
       { abortSignal: options.signal },
     );
     if (!(output.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream body`);
     const contentLength = output.ContentLength ?? 0;
-    return { body: output.Body, contentLength, contentRange: output.ContentRange, totalBytes: totalOf(output.ContentRange) ?? contentLength };
+    return {
+      body: output.Body,
+      contentLength,
+      contentRange: output.ContentRange,
+      totalBytes: totalOf(output.ContentRange) ?? contentLength,
+    };
   }
 }

@@ -49,11 +49,19 @@ const requireHere = createRequire(import.meta.url);
 
 /** The same static ffmpeg/ffprobe builds the Lambda layer ships (design brief, decision 9). */
 export function ffmpegBinaries(): { ffmpeg: string; ffprobe: string } {
-  const path = (pkg: string, binary: string): string => join(dirname(requireHere.resolve(`${pkg}/package.json`)), binary);
-  return { ffmpeg: path('@ffmpeg-installer/linux-x64', 'ffmpeg'), ffprobe: path('@ffprobe-installer/linux-x64', 'ffprobe') };
+  const path = (pkg: string, binary: string): string =>
+    join(dirname(requireHere.resolve(`${pkg}/package.json`)), binary);
+  return {
+    ffmpeg: path('@ffmpeg-installer/linux-x64', 'ffmpeg'),
+    ffprobe: path('@ffprobe-installer/linux-x64', 'ffprobe'),
+  };
 }
 
-export function handlerEnvironment(services: { postgres: PostgresService; s3: S3Service; cognito: CognitoService }): Record<string, string> {
+export function handlerEnvironment(services: {
+  postgres: PostgresService;
+  s3: S3Service;
+  cognito: CognitoService;
+}): Record<string, string> {
   return {
     DATABASE_URL: services.postgres.url,
     BUCKET_NAME: services.s3.bucket,
@@ -87,7 +95,11 @@ export async function migrate(databaseUrl: string): Promise<number[]> {
 async function stopAll(stops: (() => Promise<void>)[]): Promise<void> {
   const results = await Promise.allSettled(stops.reverse().map((stop) => stop()));
   const failed = results.filter((result): result is PromiseRejectedResult => result.status === 'rejected');
-  if (failed.length > 0) throw new AggregateError(failed.map((result) => result.reason as unknown), 'Some local services did not stop cleanly');
+  if (failed.length > 0)
+    throw new AggregateError(
+      failed.map((result) => result.reason as unknown),
+      'Some local services did not stop cleanly',
+    );
 }
 
 function settled<T>(result: PromiseSettledResult<T>): T {
@@ -114,13 +126,27 @@ export async function startBackingServices(options: BackingOptions): Promise<Bac
       notificationPrefix: UPLOADS_PREFIX,
       onObjectCreated: options.onObjectCreated,
     }),
-    startCognito({ port: options.ports.cognito, stateDir: options.stateDir, region: LOCAL_REGION, userPoolName: 'idrl-local', clientName: 'idrl-web' }),
+    startCognito({
+      port: options.ports.cognito,
+      stateDir: options.stateDir,
+      region: LOCAL_REGION,
+      userPoolName: 'idrl-local',
+      clientName: 'idrl-web',
+    }),
   ]);
-  const stops = started.flatMap((result) => (result.status === 'fulfilled' ? [() => result.value.stop()] : []));
+  const stops = started.flatMap((result) =>
+    result.status === 'fulfilled' ? [() => result.value.stop()] : [],
+  );
   try {
     const [postgres, s3, cognito] = [settled(started[0]), settled(started[1]), settled(started[2])];
     await migrate(postgres.url);
-    return { postgres, s3, cognito, env: handlerEnvironment({ postgres, s3, cognito }), stop: () => stopAll(stops) };
+    return {
+      postgres,
+      s3,
+      cognito,
+      env: handlerEnvironment({ postgres, s3, cognito }),
+      stop: () => stopAll(stops),
+    };
   } catch (error) {
     await stopAll(stops).catch(() => undefined);
     throw error;

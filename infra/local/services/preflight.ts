@@ -69,8 +69,11 @@ export async function ensureStateDir(dir: string): Promise<void> {
     await access(dir, constants.W_OK);
     if (process.getuid?.() === 0) await chmod(dir, 0o755);
   } catch (error) {
-    throw new LocalStackConfigError(`State folder ${dir} is not writable (${(error as Error).message}). Set LOCAL_STATE_DIR to a writable folder.`, {
-      cause: error,
-    });
+    throw new LocalStackConfigError(
+      `State folder ${dir} is not writable (${(error as Error).message}). Set LOCAL_STATE_DIR to a writable folder.`,
+      {
+        cause: error,
+      },
+    );
   }
 }

@@ -78,7 +78,14 @@ export function toS3Notification(record: S3EventRecord, region: string): S3Event
  * The notification S3 would have sent for an object that is already stored: used to reconcile
  * uploads that were stored but never queued (the stack stopped in between).
  */
-export function storedObjectNotification(input: { bucket: string; key: string; size: number; eTag: string; region: string; storedAt: Date }): S3Event {
+export function storedObjectNotification(input: {
+  bucket: string;
+  key: string;
+  size: number;
+  eTag: string;
+  region: string;
+  storedAt: Date;
+}): S3Event {
   return toS3Notification(
     {
       eventVersion: '2.1',
@@ -92,8 +99,17 @@ export function storedObjectNotification(input: { bucket: string; key: string; s
       s3: {
         s3SchemaVersion: '1.0',
         configurationId: 'uploads',
-        bucket: { name: input.bucket, ownerIdentity: { principalId: 'LOCAL' }, arn: `arn:aws:s3:::${input.bucket}` },
-        object: { key: input.key, size: input.size, eTag: input.eTag, sequencer: input.storedAt.getTime().toString(16).toUpperCase() },
+        bucket: {
+          name: input.bucket,
+          ownerIdentity: { principalId: 'LOCAL' },
+          arn: `arn:aws:s3:::${input.bucket}`,
+        },
+        object: {
+          key: input.key,
+          size: input.size,
+          eTag: input.eTag,
+          sequencer: input.storedAt.getTime().toString(16).toUpperCase(),
+        },
       },
     },
     input.region,
@@ -109,7 +125,12 @@ export async function startS3(options: S3Options): Promise<S3Service> {
     directory: join(options.stateDir, 's3'),
     vhostBuckets: false,
     // A CORS rule needs an origin; with none (no browser), the bucket gets no CORS at all.
-    configureBuckets: [{ name: options.bucket, configs: options.corsOrigins.length > 0 ? [corsConfiguration(options.corsOrigins)] : [] }],
+    configureBuckets: [
+      {
+        name: options.bucket,
+        configs: options.corsOrigins.length > 0 ? [corsConfiguration(options.corsOrigins)] : [],
+      },
+    ],
   });
 
   // s3rver emits its event synchronously while handling the request; this per-request store
@@ -122,7 +143,11 @@ export async function startS3(options: S3Options): Promise<S3Service> {
   });
   server.on('event', (event) => {
     for (const record of event.Records) {
-      if (!record.eventName.startsWith('ObjectCreated:') || !record.s3.object.key.startsWith(options.notificationPrefix)) continue;
+      if (
+        !record.eventName.startsWith('ObjectCreated:') ||
+        !record.s3.object.key.startsWith(options.notificationPrefix)
+      )
+        continue;
       const pending = deliveries.getStore();
       // Always set: s3rver emits inside the request that stored the object.
       if (!pending) throw new Error('s3rver emitted an event outside a request');

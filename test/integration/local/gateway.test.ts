@@ -1,6 +1,12 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type ApiResult, type AuthorizerHandler, type Gateway, type GatewayEvent, startGateway } from '#infra/local/gateway';
+import {
+  type ApiResult,
+  type AuthorizerHandler,
+  type Gateway,
+  type GatewayEvent,
+  startGateway,
+} from '#infra/local/gateway';
 import { freePort } from '#infra/local/services/preflight';
 import type { RouteDefinition } from '#functions/routes';
 
@@ -9,7 +15,10 @@ const authorizations: APIGatewayRequestAuthorizerEventV2[] = [];
 const errors: string[] = [];
 let gateway: Gateway;
 
-function route(definition: Omit<RouteDefinition, 'database' | 'summary'>, answer: (event: GatewayEvent) => ApiResult | Promise<ApiResult>) {
+function route(
+  definition: Omit<RouteDefinition, 'database' | 'summary'>,
+  answer: (event: GatewayEvent) => ApiResult | Promise<ApiResult>,
+) {
   return {
     definition: { ...definition, database: false, summary: definition.name },
     handler: (event: GatewayEvent) => {
@@ -22,7 +31,9 @@ function route(definition: Omit<RouteDefinition, 'database' | 'summary'>, answer
 const authorizer: AuthorizerHandler = (event) => {
   authorizations.push(event);
   return Promise.resolve(
-    event.headers?.authorization === 'Bearer good' ? { isAuthorized: true, context: { sub: 'sub-1', username: 'pilot1' } } : { isAuthorized: false },
+    event.headers?.authorization === 'Bearer good'
+      ? { isAuthorized: true, context: { sub: 'sub-1', username: 'pilot1' } }
+      : { isAuthorized: false },
   );
 };
 
@@ -36,14 +47,30 @@ beforeAll(async () => {
     functionTimeoutSeconds: 1,
     onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
     routes: [
-      route({ name: 'get-task', method: 'GET', path: '/api/tasks/{id}', auth: true }, () => ({ statusCode: 200, body: '{"ok":true}', headers: { 'Content-Type': 'application/json' } })),
-      route({ name: 'list-tasks', method: 'GET', path: '/api/tasks', auth: true }, () => ({ statusCode: 200, body: '[]' })),
-      route({ name: 'echo', method: 'POST', path: '/api/echo', auth: false }, (event) => ({ echoed: event.body ?? null, base64: event.isBase64Encoded })),
+      route({ name: 'get-task', method: 'GET', path: '/api/tasks/{id}', auth: true }, () => ({
+        statusCode: 200,
+        body: '{"ok":true}',
+        headers: { 'Content-Type': 'application/json' },
+      })),
+      route({ name: 'list-tasks', method: 'GET', path: '/api/tasks', auth: true }, () => ({
+        statusCode: 200,
+        body: '[]',
+      })),
+      route({ name: 'echo', method: 'POST', path: '/api/echo', auth: false }, (event) => ({
+        echoed: event.body ?? null,
+        base64: event.isBase64Encoded,
+      })),
       route({ name: 'crash', method: 'GET', path: '/api/crash', auth: false }, () => {
         throw new Error('boom');
       }),
-      route({ name: 'asset', method: 'GET', path: '/assets/{file}', auth: false }, (event) => ({ statusCode: 200, body: event.pathParameters?.file ?? '' })),
-      route({ name: 'slow', method: 'GET', path: '/api/slow', auth: false }, () => new Promise<never>(() => undefined)),
+      route({ name: 'asset', method: 'GET', path: '/assets/{file}', auth: false }, (event) => ({
+        statusCode: 200,
+        body: event.pathParameters?.file ?? '',
+      })),
+      route(
+        { name: 'slow', method: 'GET', path: '/api/slow', auth: false },
+        () => new Promise<never>(() => undefined),
+      ),
     ],
   });
 });
@@ -55,7 +82,9 @@ afterAll(async () => {
 describe('local API gateway', () => {
   it('hands the route an HTTP API v2 event with the authorizer context of a valid token', async () => {
     // Act
-    const response = await fetch(`${gateway.url}/api/tasks/42?max=5&tag=a&tag=b`, { headers: { authorization: 'Bearer good', 'X-Trace': 'abc', cookie: 'a=1; b=2' } });
+    const response = await fetch(`${gateway.url}/api/tasks/42?max=5&tag=a&tag=b`, {
+      headers: { authorization: 'Bearer good', 'X-Trace': 'abc', cookie: 'a=1; b=2' },
+    });
 
     // Assess
     expect([response.status, await response.json()]).toEqual([200, { ok: true }]);
@@ -78,7 +107,11 @@ describe('local API gateway', () => {
       isBase64Encoded: false,
     });
     expect(event?.headers.cookie).toBeUndefined();
-    expect(authorizations.at(-1)).toMatchObject({ type: 'REQUEST', identitySource: ['Bearer good'], routeKey: 'GET /api/tasks/{id}' });
+    expect(authorizations.at(-1)).toMatchObject({
+      type: 'REQUEST',
+      identitySource: ['Bearer good'],
+      routeKey: 'GET /api/tasks/{id}',
+    });
   });
 
   it('answers 401 without calling the authorizer when the Authorization header is missing, 403 when it denies', async () => {
@@ -97,11 +130,23 @@ describe('local API gateway', () => {
 
   it('passes text bodies as they are, binary bodies base64-encoded, and serializes a plain result as JSON', async () => {
     // Act
-    const text = await fetch(`${gateway.url}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/json' }, body: '{"a":1}' });
-    const binary = await fetch(`${gateway.url}/api/echo`, { method: 'POST', headers: { 'content-type': 'application/octet-stream' }, body: new Uint8Array([0, 255]) });
+    const text = await fetch(`${gateway.url}/api/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"a":1}',
+    });
+    const binary = await fetch(`${gateway.url}/api/echo`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/octet-stream' },
+      body: new Uint8Array([0, 255]),
+    });
 
     // Assess
-    expect([text.status, text.headers.get('content-type'), await text.json()]).toEqual([200, 'application/json', { echoed: '{"a":1}', base64: false }]);
+    expect([text.status, text.headers.get('content-type'), await text.json()]).toEqual([
+      200,
+      'application/json',
+      { echoed: '{"a":1}', base64: false },
+    ]);
     expect(await binary.json()).toEqual({ echoed: 'AP8=', base64: true });
   });
 
@@ -115,13 +160,23 @@ describe('local API gateway', () => {
     ]);
 
     // Assess
-    expect(await Promise.all(responses.map(async (response): Promise<unknown[]> => [response.status, (await response.json()) as unknown]))).toEqual([
+    expect(
+      await Promise.all(
+        responses.map(async (response): Promise<unknown[]> => [
+          response.status,
+          (await response.json()) as unknown,
+        ]),
+      ),
+    ).toEqual([
       [404, { message: 'Not Found' }],
       [413, { message: 'Request Entity Too Large' }],
       [500, { message: 'Internal Server Error' }],
       [503, { message: 'Service Unavailable' }],
     ]);
-    expect(errors).toEqual(['GET /api/crash: Error: boom', 'GET /api/slow: FunctionTimeoutError: slow timed out after 1 seconds']);
+    expect(errors).toEqual([
+      'GET /api/crash: Error: boom',
+      'GET /api/slow: FunctionTimeoutError: slow timed out after 1 seconds',
+    ]);
   });
 
   it('decodes path parameters and answers CORS preflights for the allowed origins only', async () => {
@@ -131,15 +186,18 @@ describe('local API gateway', () => {
       method: 'OPTIONS',
       headers: { origin: 'http://dev.localhost:5173', 'access-control-request-method': 'GET' },
     });
-    const other = await fetch(`${gateway.url}/api/tasks`, { method: 'OPTIONS', headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' } });
+    const other = await fetch(`${gateway.url}/api/tasks`, {
+      method: 'OPTIONS',
+      headers: { origin: 'http://evil.example', 'access-control-request-method': 'GET' },
+    });
 
     // Assess
     expect(await asset.text()).toBe('app v2.js');
-    expect([allowed.status, allowed.headers.get('access-control-allow-origin'), allowed.headers.get('access-control-allow-methods')]).toEqual([
-      204,
-      'http://dev.localhost:5173',
-      'GET,POST,DELETE,OPTIONS',
-    ]);
+    expect([
+      allowed.status,
+      allowed.headers.get('access-control-allow-origin'),
+      allowed.headers.get('access-control-allow-methods'),
+    ]).toEqual([204, 'http://dev.localhost:5173', 'GET,POST,DELETE,OPTIONS']);
     expect([other.status, other.headers.get('access-control-allow-origin')]).toEqual([204, null]);
   });
 });
@@ -160,9 +218,17 @@ describe('local API gateway with an authorizer cache', () => {
       functionTimeoutSeconds: 1,
       authorizerCacheTtlSeconds: 1,
       onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
-      routes: [route({ name: 'list-tasks', method: 'GET', path: '/api/tasks', auth: true }, () => ({ statusCode: 200, body: '[]' }))],
+      routes: [
+        route({ name: 'list-tasks', method: 'GET', path: '/api/tasks', auth: true }, () => ({
+          statusCode: 200,
+          body: '[]',
+        })),
+      ],
     });
-    const get = (token: string): Promise<number> => fetch(`${cached.url}/api/tasks`, { headers: { authorization: `Bearer ${token}` } }).then((response) => response.status);
+    const get = (token: string): Promise<number> =>
+      fetch(`${cached.url}/api/tasks`, { headers: { authorization: `Bearer ${token}` } }).then(
+        (response) => response.status,
+      );
 
     try {
       // Act

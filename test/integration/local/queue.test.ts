@@ -3,9 +3,20 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import type PgBoss from 'pg-boss';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalFunction } from '#infra/local/lambda-context';
-import { type SqsBatchHandler, type SqsQueue, type SqsQueueOptions, createSqsQueue, startBoss } from '#infra/local/queue';
+import {
+  type SqsBatchHandler,
+  type SqsQueue,
+  type SqsQueueOptions,
+  createSqsQueue,
+  startBoss,
+} from '#infra/local/queue';
 
-const worker: LocalFunction = { name: 'process-upload', region: 'us-east-1', timeoutSeconds: 5, memoryMb: 2048 };
+const worker: LocalFunction = {
+  name: 'process-upload',
+  region: 'us-east-1',
+  timeoutSeconds: 5,
+  memoryMb: 2048,
+};
 
 function queueOptions(overrides: Partial<SqsQueueOptions> = {}): SqsQueueOptions {
   const name = `q-${randomUUID()}`;
@@ -41,9 +52,13 @@ function recorder(answer: (event: SQSEvent) => Promise<SQSBatchResponse | undefi
 
 const bosses: PgBoss[] = [];
 async function boss(schema: string): Promise<PgBoss> {
-  const started = await startBoss(process.env.DATABASE_URL ?? '', (error) => {
-    throw error;
-  }, schema);
+  const started = await startBoss(
+    process.env.DATABASE_URL ?? '',
+    (error) => {
+      throw error;
+    },
+    schema,
+  );
   bosses.push(started);
   return started;
 }
@@ -97,7 +112,9 @@ describe('local SQS queue on pg-boss', () => {
     // Prepare
     const queue = await createSqsQueue(await boss(schema), queueOptions());
     const { batches, handler, until } = recorder((event) =>
-      Promise.resolve({ batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })) }),
+      Promise.resolve({
+        batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })),
+      }),
     );
 
     // Act
@@ -107,7 +124,11 @@ describe('local SQS queue on pg-boss', () => {
     await settle();
 
     // Assess
-    expect(batches.map((batch) => batch.Records[0]?.attributes.ApproximateReceiveCount)).toEqual(['1', '2', '3']);
+    expect(batches.map((batch) => batch.Records[0]?.attributes.ApproximateReceiveCount)).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
     expect(await queue.deadLetterCount()).toBe(1);
     expect(batches).toHaveLength(3);
   });
@@ -115,9 +136,14 @@ describe('local SQS queue on pg-boss', () => {
   it('redelivers only the failed message of a partially failed batch', async () => {
     // Prepare: 'bad' fails on its first receive only
     const queue = await createSqsQueue(await boss(schema), queueOptions({ batchSize: 2 }));
-    const failsFirstTime = (record: SQSEvent['Records'][number]): boolean => record.body === 'bad' && record.attributes.ApproximateReceiveCount === '1';
+    const failsFirstTime = (record: SQSEvent['Records'][number]): boolean =>
+      record.body === 'bad' && record.attributes.ApproximateReceiveCount === '1';
     const { batches, handler, until } = recorder((event) =>
-      Promise.resolve({ batchItemFailures: event.Records.filter(failsFirstTime).map((record) => ({ itemIdentifier: record.messageId })) }),
+      Promise.resolve({
+        batchItemFailures: event.Records.filter(failsFirstTime).map((record) => ({
+          itemIdentifier: record.messageId,
+        })),
+      }),
     );
     await queue.send('good');
     await queue.send('bad');
@@ -128,8 +154,16 @@ describe('local SQS queue on pg-boss', () => {
     await settle();
 
     // Assess
-    const deliveries = batches.flatMap((batch) => batch.Records).map((record) => [record.body, record.attributes.ApproximateReceiveCount]);
-    expect(deliveries).toEqual(expect.arrayContaining([['good', '1'], ['bad', '1'], ['bad', '2']]));
+    const deliveries = batches
+      .flatMap((batch) => batch.Records)
+      .map((record) => [record.body, record.attributes.ApproximateReceiveCount]);
+    expect(deliveries).toEqual(
+      expect.arrayContaining([
+        ['good', '1'],
+        ['bad', '1'],
+        ['bad', '2'],
+      ]),
+    );
     expect(deliveries).toHaveLength(3);
   });
 
@@ -151,7 +185,11 @@ describe('local SQS queue on pg-boss', () => {
     await settle();
 
     // Assess
-    expect(batches.map((batch) => batch.Records[0]?.attributes.ApproximateReceiveCount)).toEqual(['1', '2', '3']);
+    expect(batches.map((batch) => batch.Records[0]?.attributes.ApproximateReceiveCount)).toEqual([
+      '1',
+      '2',
+      '3',
+    ]);
     expect(await queue.deadLetterCount()).toBe(0);
   });
 
@@ -169,6 +207,8 @@ describe('local SQS queue on pg-boss', () => {
     await until(() => batches.length === 1);
 
     // Assess
-    expect(batches[0]?.Records.map((record) => [record.messageId, record.body])).toEqual([[messageId, 'survives']]);
+    expect(batches[0]?.Records.map((record) => [record.messageId, record.body])).toEqual([
+      [messageId, 'survives'],
+    ]);
   });
 });

@@ -26,7 +26,12 @@ beforeAll(async () => {
     notificationPrefix: 'uploads/',
     onObjectCreated: (notification) => deliver(notification),
   });
-  client = new S3Client({ endpoint: s3.endpoint, forcePathStyle: true, region: 'eu-west-1', credentials: S3RVER_CREDENTIALS });
+  client = new S3Client({
+    endpoint: s3.endpoint,
+    forcePathStyle: true,
+    region: 'eu-west-1',
+    credentials: S3RVER_CREDENTIALS,
+  });
 });
 
 afterAll(async () => {
@@ -73,12 +78,24 @@ describe('s3rver with in-process notifications', () => {
             eventName: 'ObjectCreated:Post',
             userIdentity: { principalId: expect.any(String) as string },
             requestParameters: { sourceIPAddress: expect.any(String) as string },
-            responseElements: { 'x-amz-request-id': expect.any(String) as string, 'x-amz-id-2': expect.any(String) as string },
+            responseElements: {
+              'x-amz-request-id': expect.any(String) as string,
+              'x-amz-id-2': expect.any(String) as string,
+            },
             s3: {
               s3SchemaVersion: '1.0',
               configurationId: 'uploads',
-              bucket: { name: bucket, ownerIdentity: { principalId: expect.any(String) as string }, arn: `arn:aws:s3:::${bucket}` },
-              object: { key: 'uploads/7/a+b', size: 18, eTag: expect.stringMatching(/^[0-9a-f]{32}$/) as string, sequencer: expect.any(String) as string },
+              bucket: {
+                name: bucket,
+                ownerIdentity: { principalId: expect.any(String) as string },
+                arn: `arn:aws:s3:::${bucket}`,
+              },
+              object: {
+                key: 'uploads/7/a+b',
+                size: 18,
+                eTag: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
+                sequencer: expect.any(String) as string,
+              },
             },
           },
         ],
@@ -118,18 +135,21 @@ describe('s3rver with in-process notifications', () => {
   it('lets the console origin, and no other, post uploads from a browser (CORS preflight)', async () => {
     // Prepare
     const preflight = (origin: string): Promise<Response> =>
-      fetch(`${s3.endpoint}/${bucket}`, { method: 'OPTIONS', headers: { origin, 'access-control-request-method': 'POST' } });
+      fetch(`${s3.endpoint}/${bucket}`, {
+        method: 'OPTIONS',
+        headers: { origin, 'access-control-request-method': 'POST' },
+      });
 
     // Act
     const allowed = await preflight('http://localhost:3000');
     const refused = await preflight('http://elsewhere.example');
 
     // Assess: s3rver answers an accepted preflight with '*' where S3 echoes the origin
-    expect([allowed.status, allowed.headers.get('access-control-allow-origin'), allowed.headers.get('access-control-allow-methods')]).toEqual([
-      200,
-      '*',
-      'POST, PUT, GET',
-    ]);
+    expect([
+      allowed.status,
+      allowed.headers.get('access-control-allow-origin'),
+      allowed.headers.get('access-control-allow-methods'),
+    ]).toEqual([200, '*', 'POST, PUT, GET']);
     expect(refused.status).toBe(403);
   });
 });

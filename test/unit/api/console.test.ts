@@ -16,8 +16,12 @@ function event(overrides: { file?: string; headers?: Record<string, string> } = 
   } as APIGatewayProxyEventV2;
 }
 
-async function serve(overrides?: Parameters<typeof event>[0]): Promise<APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> }> {
-  return (await handler(event(overrides))) as APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> };
+async function serve(
+  overrides?: Parameters<typeof event>[0],
+): Promise<APIGatewayProxyStructuredResultV2 & { headers: Record<string, string> }> {
+  return (await handler(event(overrides))) as APIGatewayProxyStructuredResultV2 & {
+    headers: Record<string, string>;
+  };
 }
 
 function assetNamed(extension: string): string {
@@ -54,7 +58,8 @@ describe('console handler', () => {
 
   it('links the page to its content-hashed script, stylesheet and icon', () => {
     // Assess
-    for (const name of Object.keys(consoleBundle.assets)) expect(consoleBundle.html.body).toContain(`/assets/${name}`);
+    for (const name of Object.keys(consoleBundle.assets))
+      expect(consoleBundle.html.body).toContain(`/assets/${name}`);
     expect(consoleBundle.html.body).not.toMatch(/<script>|<style>|style=/);
   });
 
@@ -62,28 +67,31 @@ describe('console handler', () => {
     ['.js', 'text/javascript; charset=utf-8'],
     ['.css', 'text/css; charset=utf-8'],
     ['.svg', 'image/svg+xml'],
-  ])('serves the %s asset with its content type, cached for a year as immutable', async (extension, contentType) => {
-    // Prepare
-    const name = assetNamed(extension);
+  ])(
+    'serves the %s asset with its content type, cached for a year as immutable',
+    async (extension, contentType) => {
+      // Prepare
+      const name = assetNamed(extension);
 
-    // Act
-    const response = await serve({ file: name });
+      // Act
+      const response = await serve({ file: name });
 
-    // Assess
-    expect(response).toEqual({
-      statusCode: 200,
-      headers: {
-        'content-type': contentType,
-        'cache-control': 'public, max-age=31536000, immutable',
-        etag: consoleBundle.assets[name]?.etag,
-        vary: 'Accept-Encoding',
-        'x-content-type-options': 'nosniff',
-        'referrer-policy': 'no-referrer',
-        'cross-origin-resource-policy': 'same-origin',
-      },
-      body: consoleBundle.assets[name]?.body,
-    });
-  });
+      // Assess
+      expect(response).toEqual({
+        statusCode: 200,
+        headers: {
+          'content-type': contentType,
+          'cache-control': 'public, max-age=31536000, immutable',
+          etag: consoleBundle.assets[name]?.etag,
+          vary: 'Accept-Encoding',
+          'x-content-type-options': 'nosniff',
+          'referrer-policy': 'no-referrer',
+          'cross-origin-resource-policy': 'same-origin',
+        },
+        body: consoleBundle.assets[name]?.body,
+      });
+    },
+  );
 
   it('compresses the script with gzip when the browser accepts it', async () => {
     // Prepare
@@ -96,7 +104,9 @@ describe('console handler', () => {
     expect(response.statusCode).toBe(200);
     expect(response.isBase64Encoded).toBe(true);
     expect(response.headers['content-encoding']).toBe('gzip');
-    expect(gunzipSync(Buffer.from(response.body ?? '', 'base64')).toString('utf8')).toBe(consoleBundle.assets[name]?.body);
+    expect(gunzipSync(Buffer.from(response.body ?? '', 'base64')).toString('utf8')).toBe(
+      consoleBundle.assets[name]?.body,
+    );
   });
 
   it('answers 304 without a body when the browser already has this version', async () => {
@@ -134,16 +144,26 @@ describe('storageSources', () => {
   });
 
   it('allows exactly the endpoint origin for a path-style S3-compatible endpoint', () => {
-    expect(storageSources({ S3_ENDPOINT: 'http://localhost:4569/', S3_FORCE_PATH_STYLE: 'true' })).toEqual(['http://localhost:4569']);
+    expect(storageSources({ S3_ENDPOINT: 'http://localhost:4569/', S3_FORCE_PATH_STYLE: 'true' })).toEqual([
+      'http://localhost:4569',
+    ]);
   });
 
   it('also allows bucket subdomains of the endpoint with virtual-hosted addressing', () => {
-    expect(storageSources({ S3_ENDPOINT: 'https://storage.example.com' })).toEqual(['https://storage.example.com', 'https://*.storage.example.com']);
+    expect(storageSources({ S3_ENDPOINT: 'https://storage.example.com' })).toEqual([
+      'https://storage.example.com',
+      'https://*.storage.example.com',
+    ]);
   });
 
-  it.each(['localhost:4569 ', 'not a url'])('fails at cold start on an S3_ENDPOINT that is not an http(s) URL: %j', (endpoint) => {
-    expect(() => storageSources({ S3_ENDPOINT: endpoint })).toThrow(new Error(`Environment variable S3_ENDPOINT must be an http(s) URL, got "${endpoint.trim()}"`));
-  });
+  it.each(['localhost:4569 ', 'not a url'])(
+    'fails at cold start on an S3_ENDPOINT that is not an http(s) URL: %j',
+    (endpoint) => {
+      expect(() => storageSources({ S3_ENDPOINT: endpoint })).toThrow(
+        new Error(`Environment variable S3_ENDPOINT must be an http(s) URL, got "${endpoint.trim()}"`),
+      );
+    },
+  );
 });
 
 describe('contentSecurityPolicy', () => {

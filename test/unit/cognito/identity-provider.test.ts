@@ -10,7 +10,10 @@ import { describe, expect, it } from 'vitest';
 import { CognitoIdentityProvider } from '#adapters/cognito/identity-provider';
 
 /** A client whose `send` answers from a script and records every command it was given. */
-function scriptedClient(answer: (command: object) => unknown): { client: CognitoIdentityProviderClient; sent: object[] } {
+function scriptedClient(answer: (command: object) => unknown): {
+  client: CognitoIdentityProviderClient;
+  sent: object[];
+} {
   const client = new CognitoIdentityProviderClient({ region: 'us-east-1' });
   const sent: object[] = [];
   client.send = (async (command: object) => {
@@ -38,7 +41,12 @@ describe('CognitoIdentityProvider.signUp', () => {
 
     // Assess
     await expect(signingUp).rejects.toBe(failure);
-    expect(sent.map((command) => command.constructor.name)).toEqual(['ListUsersCommand', 'SignUpCommand', 'AdminConfirmSignUpCommand', 'AdminDeleteUserCommand']);
+    expect(sent.map((command) => command.constructor.name)).toEqual([
+      'ListUsersCommand',
+      'SignUpCommand',
+      'AdminConfirmSignUpCommand',
+      'AdminDeleteUserCommand',
+    ]);
     expect((sent[3] as AdminDeleteUserCommand).input).toEqual({ UserPoolId: 'pool-1', Username: 'ace' });
   });
 
@@ -56,7 +64,9 @@ describe('CognitoIdentityProvider.signUp', () => {
     const provider = new CognitoIdentityProvider(client, 'pool-1', 'client-1');
 
     // Act
-    const error: unknown = await provider.signUp({ username: 'cat', email: 'cat@example.com', password: 'Secret123' }).catch((thrown: unknown) => thrown);
+    const error: unknown = await provider
+      .signUp({ username: 'cat', email: 'cat@example.com', password: 'Secret123' })
+      .catch((thrown: unknown) => thrown);
 
     // Assess
     expect(error).toBeInstanceOf(AggregateError);
@@ -73,10 +83,18 @@ describe('CognitoIdentityProvider.signUp', () => {
     const provider = new CognitoIdentityProvider(client, 'pool-1', 'client-1');
 
     // Act
-    const result = await provider.signUp({ username: 'bee', email: 'bee@example.com', password: 'Secret123' });
+    const result = await provider.signUp({
+      username: 'bee',
+      email: 'bee@example.com',
+      password: 'Secret123',
+    });
 
     // Assess
     expect(result).toEqual({ sub: 'sub-2' });
-    expect(sent.map((command) => command.constructor.name)).toEqual(['ListUsersCommand', 'SignUpCommand', 'AdminConfirmSignUpCommand']);
+    expect(sent.map((command) => command.constructor.name)).toEqual([
+      'ListUsersCommand',
+      'SignUpCommand',
+      'AdminConfirmSignUpCommand',
+    ]);
   });
 });

@@ -7,7 +7,15 @@ import { cognitoLocalKey, signJwt } from '#test/helpers/tokens';
 
 const ISSUER = 'http://127.0.0.1/local_pool';
 const now = (): number => Math.floor(Date.now() / 1000);
-const claims = () => ({ iss: ISSUER, sub: 's-1', username: 'ace', token_use: 'access', client_id: 'client-1', iat: now(), exp: now() + 600 });
+const claims = () => ({
+  iss: ISSUER,
+  sub: 's-1',
+  username: 'ace',
+  token_use: 'access',
+  client_id: 'client-1',
+  iat: now(),
+  exp: now() + 600,
+});
 
 /** A JWKS endpoint that answers 503: the identity provider is down, the token itself is fine. */
 let failingJwks: Server;
@@ -29,20 +37,27 @@ describe('AccessTokenVerifier', () => {
   it.each([
     ['answers an error status', () => failingJwksUri],
     ['cannot be reached', () => 'http://127.0.0.1:1/jwks.json'],
-  ])('reports the issuer keys as unavailable, not the token as invalid, when the JWKS endpoint %s', async (_case, jwksUri) => {
-    // Prepare
-    const verifier = new AccessTokenVerifier({ issuer: ISSUER, jwksUri: jwksUri(), clientId: 'client-1' });
+  ])(
+    'reports the issuer keys as unavailable, not the token as invalid, when the JWKS endpoint %s',
+    async (_case, jwksUri) => {
+      // Prepare
+      const verifier = new AccessTokenVerifier({ issuer: ISSUER, jwksUri: jwksUri(), clientId: 'client-1' });
 
-    // Act
-    const verifying = verifier.verify(signJwt(claims(), cognitoLocalKey));
+      // Act
+      const verifying = verifier.verify(signJwt(claims(), cognitoLocalKey));
 
-    // Assess
-    await expect(verifying).rejects.toThrow(ServiceUnavailableError);
-  });
+      // Assess
+      await expect(verifying).rejects.toThrow(ServiceUnavailableError);
+    },
+  );
 
   it('rejects a malformed token as unauthorized without fetching any key', async () => {
     // Prepare
-    const verifier = new AccessTokenVerifier({ issuer: ISSUER, jwksUri: 'http://127.0.0.1:1/jwks.json', clientId: 'client-1' });
+    const verifier = new AccessTokenVerifier({
+      issuer: ISSUER,
+      jwksUri: 'http://127.0.0.1:1/jwks.json',
+      clientId: 'client-1',
+    });
 
     // Act
     const verifying = verifier.verify('not-a-jwt');

@@ -23,7 +23,12 @@ export class InMemoryObjectStore implements ObjectStore {
 
   constructor(private readonly now: () => Date = () => new Date()) {}
 
-  presignUpload(input: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }): Promise<PresignedUpload> {
+  presignUpload(input: {
+    key: string;
+    contentType: string;
+    maxBytes: number;
+    expiresInSeconds: number;
+  }): Promise<PresignedUpload> {
     this.uploads.push(input);
     return Promise.resolve({
       url: 'https://bucket.example/',
@@ -33,8 +38,13 @@ export class InMemoryObjectStore implements ObjectStore {
     });
   }
 
-  presignDownload(input: { key: string; expiresInSeconds: number; downloadFileName?: string }): Promise<string> {
-    const name = input.downloadFileName === undefined ? '' : `&name=${encodeURIComponent(input.downloadFileName)}`;
+  presignDownload(input: {
+    key: string;
+    expiresInSeconds: number;
+    downloadFileName?: string;
+  }): Promise<string> {
+    const name =
+      input.downloadFileName === undefined ? '' : `&name=${encodeURIComponent(input.downloadFileName)}`;
     return Promise.resolve(`https://bucket.example/${input.key}?ttl=${input.expiresInSeconds}${name}`);
   }
 

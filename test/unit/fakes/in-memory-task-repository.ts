@@ -49,7 +49,10 @@ export class InMemoryTaskRepository implements TaskRepository {
   list(query: ListTasksQuery): Promise<Task[]> {
     const sign = query.order === 'asc' ? 1 : -1;
     const rows = [...this.tasks.values()]
-      .filter((task) => task.ownerId === query.ownerId && (query.after === undefined || sign * (task.id - query.after) > 0))
+      .filter(
+        (task) =>
+          task.ownerId === query.ownerId && (query.after === undefined || sign * (task.id - query.after) > 0),
+      )
       .sort((a, b) => sign * (a.id - b.id))
       .slice(0, query.limit);
     return Promise.resolve(rows.map((task) => ({ ...task })));
@@ -67,7 +70,11 @@ export class InMemoryTaskRepository implements TaskRepository {
     return Promise.resolve(task === undefined ? null : { ...task });
   }
 
-  private transition(task: Task | undefined, from: readonly TaskStatus[], change: Partial<Task>): Promise<Task | null> {
+  private transition(
+    task: Task | undefined,
+    from: readonly TaskStatus[],
+    change: Partial<Task>,
+  ): Promise<Task | null> {
     if (task === undefined || !from.includes(task.status)) return Promise.resolve(null);
     Object.assign(task, change, { updatedAt: this.now() });
     return Promise.resolve({ ...task });
@@ -85,14 +92,20 @@ export class InMemoryTaskRepository implements TaskRepository {
       task?.processingStartedAt != null &&
       reclaimAfterSeconds !== undefined &&
       this.now().getTime() - task.processingStartedAt.getTime() > reclaimAfterSeconds * 1000;
-    return this.transition(task, stale ? ['uploaded', 'processing'] : ['uploaded'], { status: 'processing', processingStartedAt: this.now() });
+    return this.transition(task, stale ? ['uploaded', 'processing'] : ['uploaded'], {
+      status: 'processing',
+      processingStartedAt: this.now(),
+    });
   }
 
   releaseProcessing(id: number): Promise<Task | null> {
     return this.transition(this.tasks.get(id), ['processing'], { status: 'uploaded' });
   }
 
-  markProcessed(id: number, outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata }): Promise<Task | null> {
+  markProcessed(
+    id: number,
+    outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata },
+  ): Promise<Task | null> {
     return this.transition(this.tasks.get(id), ['processing'], {
       status: 'processed',
       processedKey: outputs.processedKey,
@@ -103,21 +116,31 @@ export class InMemoryTaskRepository implements TaskRepository {
   }
 
   markFailed(id: number, reason: string): Promise<Task | null> {
-    return this.transition(this.tasks.get(id), ['awaiting_upload', 'uploaded', 'processing'], { status: 'failed', failureReason: reason, failedAt: this.now() });
+    return this.transition(this.tasks.get(id), ['awaiting_upload', 'uploaded', 'processing'], {
+      status: 'failed',
+      failureReason: reason,
+      failedAt: this.now(),
+    });
   }
 
   expireAbandonedUploads(now: Date, reason: string): Promise<number> {
-    const expired = [...this.tasks.values()].filter((task) => task.status === 'awaiting_upload' && task.uploadExpiresAt <= now);
-    for (const task of expired) Object.assign(task, { status: 'failed', failureReason: reason, failedAt: now, updatedAt: now });
+    const expired = [...this.tasks.values()].filter(
+      (task) => task.status === 'awaiting_upload' && task.uploadExpiresAt <= now,
+    );
+    for (const task of expired)
+      Object.assign(task, { status: 'failed', failureReason: reason, failedAt: now, updatedAt: now });
     return Promise.resolve(expired.length);
   }
 
   failStalledTasks(stalledAfterSeconds: number, reason: string): Promise<Task[]> {
     const now = this.now();
     const stalled = [...this.tasks.values()].filter(
-      (task) => (task.status === 'uploaded' || task.status === 'processing') && now.getTime() - task.updatedAt.getTime() > stalledAfterSeconds * 1000,
+      (task) =>
+        (task.status === 'uploaded' || task.status === 'processing') &&
+        now.getTime() - task.updatedAt.getTime() > stalledAfterSeconds * 1000,
     );
-    for (const task of stalled) Object.assign(task, { status: 'failed', failureReason: reason, failedAt: now, updatedAt: now });
+    for (const task of stalled)
+      Object.assign(task, { status: 'failed', failureReason: reason, failedAt: now, updatedAt: now });
     return Promise.resolve(stalled.map((task) => ({ ...task })));
   }
 

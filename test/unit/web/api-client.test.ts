@@ -49,7 +49,8 @@ function scriptedFetch(answers: (Response | Error)[]): { fetch: typeof fetch; ca
   return { fetch: fetchFn, calls };
 }
 
-const json = (status: number, body: unknown) => new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
+const json = (status: number, body: unknown) =>
+  new Response(JSON.stringify(body), { status, headers: { 'content-type': 'application/json' } });
 
 function loggedIn(answers: (Response | Error)[]) {
   const session = new Session(new MemoryStorage());
@@ -62,20 +63,33 @@ describe('ApiClient', () => {
   it('logs in with a username or email and keeps both tokens in the session', async () => {
     // Prepare
     const session = new Session(new MemoryStorage());
-    const { fetch, calls } = scriptedFetch([json(200, { access_token: 'a', refresh_token: 'r', token_type: 'Bearer', expires_in: 3600 })]);
+    const { fetch, calls } = scriptedFetch([
+      json(200, { access_token: 'a', refresh_token: 'r', token_type: 'Bearer', expires_in: 3600 }),
+    ]);
 
     // Act
     await new ApiClient(session, fetch).logIn('pilot@example.com', 'Secret123');
 
     // Assess
-    expect(calls).toEqual([{ method: 'POST', path: '/api/auth/login', authorization: undefined, body: { username: 'pilot@example.com', password: 'Secret123' } }]);
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/auth/login',
+        authorization: undefined,
+        body: { username: 'pilot@example.com', password: 'Secret123' },
+      },
+    ]);
     expect(session.get()).toEqual({ accessToken: 'a', refreshToken: 'r', login: 'pilot@example.com' });
   });
 
   it('refreshes the access token once on 401 and retries the call with the new one', async () => {
     // Prepare
     const page = { data: [] };
-    const { api, calls, session } = loggedIn([json(401, { message: 'Unauthorized' }), json(200, { access_token: 'access-2', token_type: 'Bearer', expires_in: 3600 }), json(200, page)]);
+    const { api, calls, session } = loggedIn([
+      json(401, { message: 'Unauthorized' }),
+      json(200, { access_token: 'access-2', token_type: 'Bearer', expires_in: 3600 }),
+      json(200, page),
+    ]);
 
     // Act
     const result = await api.listTasks();
@@ -84,7 +98,12 @@ describe('ApiClient', () => {
     expect(result).toEqual(page);
     expect(calls).toEqual([
       { method: 'GET', path: '/api/tasks?max=50&order=1', authorization: 'Bearer access-1', body: undefined },
-      { method: 'POST', path: '/api/auth/refresh', authorization: undefined, body: { refresh_token: 'refresh-1' } },
+      {
+        method: 'POST',
+        path: '/api/auth/refresh',
+        authorization: undefined,
+        body: { refresh_token: 'refresh-1' },
+      },
       { method: 'GET', path: '/api/tasks?max=50&order=1', authorization: 'Bearer access-2', body: undefined },
     ]);
     expect(session.get()).toEqual({ accessToken: 'access-2', refreshToken: 'refresh-1', login: 'pilot' });
@@ -95,7 +114,12 @@ describe('ApiClient', () => {
     const { api, calls } = loggedIn([
       json(401, { message: 'Unauthorized' }),
       json(401, { message: 'Unauthorized' }),
-      json(200, { access_token: 'access-2', refresh_token: 'refresh-2', token_type: 'Bearer', expires_in: 3600 }),
+      json(200, {
+        access_token: 'access-2',
+        refresh_token: 'refresh-2',
+        token_type: 'Bearer',
+        expires_in: 3600,
+      }),
       json(200, { id: 1 }),
       json(200, { id: 2 }),
     ]);
@@ -109,7 +133,10 @@ describe('ApiClient', () => {
 
   it('ends the session when the refresh token is refused', async () => {
     // Prepare
-    const { api, session } = loggedIn([json(401, { message: 'Unauthorized' }), json(401, { message: 'Invalid refresh token' })]);
+    const { api, session } = loggedIn([
+      json(401, { message: 'Unauthorized' }),
+      json(401, { message: 'Invalid refresh token' }),
+    ]);
 
     // Act
     const failure = api.getTask(7);
@@ -121,7 +148,10 @@ describe('ApiClient', () => {
 
   it('keeps the session when the refresh fails for a reason other than the token', async () => {
     // Prepare
-    const { api, session } = loggedIn([json(401, { message: 'Unauthorized' }), json(500, { message: 'Internal server error' })]);
+    const { api, session } = loggedIn([
+      json(401, { message: 'Unauthorized' }),
+      json(500, { message: 'Internal server error' }),
+    ]);
 
     // Act
     const failure = api.getTask(7);
@@ -137,7 +167,12 @@ describe('ApiClient', () => {
     const { fetch } = scriptedFetch([json(400, { message: 'Validation failed', errors })]);
 
     // Act
-    const failure = new ApiClient(new Session(new MemoryStorage()), fetch).signUp({ username: 'pilot', email: 'p@example.com', password1: 'Secret123', password2: 'x' });
+    const failure = new ApiClient(new Session(new MemoryStorage()), fetch).signUp({
+      username: 'pilot',
+      email: 'p@example.com',
+      password1: 'Secret123',
+      password2: 'x',
+    });
 
     // Assess
     await expect(failure).rejects.toEqual(new ApiError(400, 'Validation failed', errors));

@@ -7,7 +7,12 @@ import { rejectFile, videoContentType } from '#web/src/views/upload-panel';
 describe('buildUploadForm', () => {
   it('puts every policy field first and the file last, as S3 requires', () => {
     // Prepare
-    const ticket = { url: 'http://s3/bucket', fields: { key: 'uploads/1/abc', Policy: 'p', 'X-Amz-Signature': 's' }, expiresAt: '2030-01-01T00:00:00Z', maxBytes: 100 };
+    const ticket = {
+      url: 'http://s3/bucket',
+      fields: { key: 'uploads/1/abc', Policy: 'p', 'X-Amz-Signature': 's' },
+      expiresAt: '2030-01-01T00:00:00Z',
+      maxBytes: 100,
+    };
 
     // Act
     const form = buildUploadForm(ticket, new Blob(['video']), 'race.mp4');
@@ -21,7 +26,11 @@ describe('buildUploadForm', () => {
 
 describe('s3ErrorCode', () => {
   it('reads the code of an S3 XML error', () => {
-    expect(s3ErrorCode('<?xml version="1.0"?><Error><Code>EntityTooLarge</Code><Message>Too big</Message></Error>')).toBe('EntityTooLarge');
+    expect(
+      s3ErrorCode(
+        '<?xml version="1.0"?><Error><Code>EntityTooLarge</Code><Message>Too big</Message></Error>',
+      ),
+    ).toBe('EntityTooLarge');
   });
 
   it('gives null for a body that is not an S3 error', () => {
@@ -46,7 +55,9 @@ describe('rejectFile', () => {
   });
 
   it('rejects a file the browser knows is not a video', () => {
-    expect(rejectFile({ name: 'notes.txt', type: 'text/plain', size: 10 })).toBe('notes.txt is not a video file. Choose an MP4, MOV, MKV, WebM or AVI video.');
+    expect(rejectFile({ name: 'notes.txt', type: 'text/plain', size: 10 })).toBe(
+      'notes.txt is not a video file. Choose an MP4, MOV, MKV, WebM or AVI video.',
+    );
   });
 
   it('rejects an empty file', () => {
@@ -54,7 +65,9 @@ describe('rejectFile', () => {
   });
 
   it('rejects a file larger than the upload allows', () => {
-    expect(rejectFile({ name: 'race.mp4', type: 'video/mp4', size: 2_500_000 }, { maxBytes: 1_000_000 })).toBe('race.mp4 is 2.5 MB; the limit is 1.0 MB.');
+    expect(
+      rejectFile({ name: 'race.mp4', type: 'video/mp4', size: 2_500_000 }, { maxBytes: 1_000_000 }),
+    ).toBe('race.mp4 is 2.5 MB; the limit is 1.0 MB.');
   });
 });
 
@@ -64,16 +77,48 @@ describe('describeError', () => {
     ['a 401 without message', new ApiError(401, ''), 'Please log in.'],
     ['a 404 without message', new ApiError(404, ''), 'This video task does not exist any more.'],
     ['a 409 without message', new ApiError(409, ''), 'That conflicts with something that already exists.'],
-    ['a 413 from the API', new ApiError(413, 'File is larger than 524288000 bytes'), 'File is larger than 524288000 bytes'],
-    ['a 500, whatever its message', new ApiError(500, 'Internal server error'), 'The service had a problem. Try again in a moment.'],
+    [
+      'a 413 from the API',
+      new ApiError(413, 'File is larger than 524288000 bytes'),
+      'File is larger than 524288000 bytes',
+    ],
+    [
+      'a 500, whatever its message',
+      new ApiError(500, 'Internal server error'),
+      'The service had a problem. Try again in a moment.',
+    ],
     ['an expired session', new SessionExpiredError(), 'Your session has expired. Please log in again.'],
-    ['a network failure', new NetworkError(), 'Cannot reach the service. Check your connection and try again.'],
-    ['storage out of reach', new StorageUploadError(0, null, 'x'), 'The upload could not reach storage. Check your connection and try again.'],
-    ['storage refusing a too large file', new StorageUploadError(400, 'EntityTooLarge', 'x'), 'The file is larger than the upload allows.'],
-    ['storage refusing an expired policy', new StorageUploadError(403, 'AccessDenied', 'x'), 'Storage refused the upload: the upload link has expired or does not match this file. Try again.'],
-    ['storage failing without code', new StorageUploadError(503, null, 'Storage refused the upload (HTTP 503).'), 'Storage refused the upload (HTTP 503). Try again.'],
+    [
+      'a network failure',
+      new NetworkError(),
+      'Cannot reach the service. Check your connection and try again.',
+    ],
+    [
+      'storage out of reach',
+      new StorageUploadError(0, null, 'x'),
+      'The upload could not reach storage. Check your connection and try again.',
+    ],
+    [
+      'storage refusing a too large file',
+      new StorageUploadError(400, 'EntityTooLarge', 'x'),
+      'The file is larger than the upload allows.',
+    ],
+    [
+      'storage refusing an expired policy',
+      new StorageUploadError(403, 'AccessDenied', 'x'),
+      'Storage refused the upload: the upload link has expired or does not match this file. Try again.',
+    ],
+    [
+      'storage failing without code',
+      new StorageUploadError(503, null, 'Storage refused the upload (HTTP 503).'),
+      'Storage refused the upload (HTTP 503). Try again.',
+    ],
     ['a file the console declined', new FileRejectedError('race.mp4 is empty.'), 'race.mp4 is empty.'],
-    ['a bug in the console', new RangeError('oops'), 'Something went wrong in the console. Reload the page and try again.'],
+    [
+      'a bug in the console',
+      new RangeError('oops'),
+      'Something went wrong in the console. Reload the page and try again.',
+    ],
   ])('explains %s', (_case, error, message) => {
     expect(describeError(error)).toBe(message);
   });

@@ -1,7 +1,17 @@
 import { describe, expect, it } from 'vitest';
-import { classifyToolFailure, describeSource, lastErrorLine, VideoToolError } from '#adapters/ffmpeg/classify';
+import {
+  classifyToolFailure,
+  describeSource,
+  lastErrorLine,
+  VideoToolError,
+} from '#adapters/ffmpeg/classify';
 import { DEFAULT_LEAGUE_FORMAT } from '#adapters/ffmpeg/league-format';
-import { bytesReadLines, parseProbeOutput, type ProbeResult, type ProbedStream } from '#adapters/ffmpeg/probe';
+import {
+  bytesReadLines,
+  parseProbeOutput,
+  type ProbeResult,
+  type ProbedStream,
+} from '#adapters/ffmpeg/probe';
 import { PermanentProcessingError } from '#core/errors';
 
 const videoStream: ProbedStream = {
@@ -15,10 +25,23 @@ const videoStream: ProbedStream = {
   attachedPicture: false,
 };
 const SOURCE = '/tmp/idrl-worker-x1/source';
-const audioStream: ProbedStream = { ...videoStream, index: 1, type: 'audio', codec: 'aac', width: null, height: null, frameCount: null };
+const audioStream: ProbedStream = {
+  ...videoStream,
+  index: 1,
+  type: 'audio',
+  codec: 'aac',
+  width: null,
+  height: null,
+  frameCount: null,
+};
 
 function probe(overrides: Partial<ProbeResult>): ProbeResult {
-  return { formatName: 'mov,mp4,m4a,3gp,3g2,mj2', durationSeconds: 42, streams: [videoStream, audioStream], ...overrides };
+  return {
+    formatName: 'mov,mp4,m4a,3gp,3g2,mj2',
+    durationSeconds: 42,
+    streams: [videoStream, audioStream],
+    ...overrides,
+  };
 }
 
 describe('parseProbeOutput', () => {
@@ -26,9 +49,24 @@ describe('parseProbeOutput', () => {
     // Prepare
     const json = JSON.stringify({
       streams: [
-        { index: 0, codec_type: 'video', codec_name: 'vp9', width: 240, height: 240, disposition: { attached_pic: 0 } },
+        {
+          index: 0,
+          codec_type: 'video',
+          codec_name: 'vp9',
+          width: 240,
+          height: 240,
+          disposition: { attached_pic: 0 },
+        },
         { index: 1, codec_type: 'audio', codec_name: 'opus', duration: '3.007000' },
-        { index: 2, codec_type: 'video', codec_name: 'mjpeg', width: 600, height: 600, nb_frames: '1', disposition: { attached_pic: 1 } },
+        {
+          index: 2,
+          codec_type: 'video',
+          codec_name: 'mjpeg',
+          width: 600,
+          height: 600,
+          nb_frames: '1',
+          disposition: { attached_pic: 1 },
+        },
         { index: 3, codec_type: 'subtitle', codec_name: 'ass', duration: 'N/A' },
       ],
       format: { format_name: 'matroska,webm', duration: '3.010000' },
@@ -42,10 +80,46 @@ describe('parseProbeOutput', () => {
       formatName: 'matroska,webm',
       durationSeconds: 3.01,
       streams: [
-        { index: 0, type: 'video', codec: 'vp9', width: 240, height: 240, durationSeconds: null, frameCount: null, attachedPicture: false },
-        { index: 1, type: 'audio', codec: 'opus', width: null, height: null, durationSeconds: 3.007, frameCount: null, attachedPicture: false },
-        { index: 2, type: 'video', codec: 'mjpeg', width: 600, height: 600, durationSeconds: null, frameCount: 1, attachedPicture: true },
-        { index: 3, type: 'other', codec: 'ass', width: null, height: null, durationSeconds: null, frameCount: null, attachedPicture: false },
+        {
+          index: 0,
+          type: 'video',
+          codec: 'vp9',
+          width: 240,
+          height: 240,
+          durationSeconds: null,
+          frameCount: null,
+          attachedPicture: false,
+        },
+        {
+          index: 1,
+          type: 'audio',
+          codec: 'opus',
+          width: null,
+          height: null,
+          durationSeconds: 3.007,
+          frameCount: null,
+          attachedPicture: false,
+        },
+        {
+          index: 2,
+          type: 'video',
+          codec: 'mjpeg',
+          width: 600,
+          height: 600,
+          durationSeconds: null,
+          frameCount: 1,
+          attachedPicture: true,
+        },
+        {
+          index: 3,
+          type: 'other',
+          codec: 'ass',
+          width: null,
+          height: null,
+          durationSeconds: null,
+          frameCount: null,
+          attachedPicture: false,
+        },
       ],
     });
   });
@@ -59,7 +133,9 @@ describe('describeSource', () => {
 
   it('uses a shorter silent video whole', () => {
     // Act / Assess
-    expect(describeSource(probe({ streams: [{ ...videoStream, durationSeconds: 3.2 }] }), DEFAULT_LEAGUE_FORMAT)).toEqual({ sourceSeconds: 3.2, hasAudio: false });
+    expect(
+      describeSource(probe({ streams: [{ ...videoStream, durationSeconds: 3.2 }] }), DEFAULT_LEAGUE_FORMAT),
+    ).toEqual({ sourceSeconds: 3.2, hasAudio: false });
   });
 
   it('falls back to the container duration, and to the maximum when neither declares one', () => {
@@ -67,18 +143,52 @@ describe('describeSource', () => {
     const noStreamDuration = { ...videoStream, durationSeconds: null };
 
     // Act / Assess
-    expect(describeSource(probe({ durationSeconds: 5, streams: [noStreamDuration] }), DEFAULT_LEAGUE_FORMAT).sourceSeconds).toBe(5);
-    expect(describeSource(probe({ durationSeconds: null, streams: [noStreamDuration] }), DEFAULT_LEAGUE_FORMAT).sourceSeconds).toBe(16);
+    expect(
+      describeSource(probe({ durationSeconds: 5, streams: [noStreamDuration] }), DEFAULT_LEAGUE_FORMAT)
+        .sourceSeconds,
+    ).toBe(5);
+    expect(
+      describeSource(probe({ durationSeconds: null, streams: [noStreamDuration] }), DEFAULT_LEAGUE_FORMAT)
+        .sourceSeconds,
+    ).toBe(16);
   });
 
   it.each([
-    ['audio only', probe({ streams: [audioStream] }), 'The file contains only audio; a video stream is required.'],
-    ['an audio file whose only picture is cover art', probe({ streams: [audioStream, { ...videoStream, attachedPicture: true }] }), 'The file contains only audio; a video stream is required.'],
+    [
+      'audio only',
+      probe({ streams: [audioStream] }),
+      'The file contains only audio; a video stream is required.',
+    ],
+    [
+      'an audio file whose only picture is cover art',
+      probe({ streams: [audioStream, { ...videoStream, attachedPicture: true }] }),
+      'The file contains only audio; a video stream is required.',
+    ],
     ['no stream at all', probe({ streams: [] }), 'The file contains no video stream.'],
-    ['a PNG named .mp4', probe({ formatName: 'png_pipe', durationSeconds: null, streams: [{ ...videoStream, codec: 'png', durationSeconds: null }] }), 'The file is a still image (png), not a video.'],
-    ['an image2 still', probe({ formatName: 'image2', streams: [{ ...videoStream, codec: 'mjpeg' }] }), 'The file is a still image (mjpeg), not a video.'],
-    ['zero duration', probe({ streams: [{ ...videoStream, durationSeconds: 0 }] }), 'The video has no duration: it holds at most one frame.'],
-    ['a single frame', probe({ streams: [{ ...videoStream, frameCount: 1 }] }), 'The video has no duration: it holds at most one frame.'],
+    [
+      'a PNG named .mp4',
+      probe({
+        formatName: 'png_pipe',
+        durationSeconds: null,
+        streams: [{ ...videoStream, codec: 'png', durationSeconds: null }],
+      }),
+      'The file is a still image (png), not a video.',
+    ],
+    [
+      'an image2 still',
+      probe({ formatName: 'image2', streams: [{ ...videoStream, codec: 'mjpeg' }] }),
+      'The file is a still image (mjpeg), not a video.',
+    ],
+    [
+      'zero duration',
+      probe({ streams: [{ ...videoStream, durationSeconds: 0 }] }),
+      'The video has no duration: it holds at most one frame.',
+    ],
+    [
+      'a single frame',
+      probe({ streams: [{ ...videoStream, frameCount: 1 }] }),
+      'The video has no duration: it holds at most one frame.',
+    ],
   ])('rejects %s with PermanentProcessingError', (_name, probed, reason) => {
     // Act
     const describe = () => describeSource(probed, DEFAULT_LEAGUE_FORMAT);
@@ -97,26 +207,42 @@ describe('classifyToolFailure', () => {
     const error = classifyToolFailure({ stage: 'probe', source: SOURCE, stderr, exitCode: 1 });
 
     // Assess
-    expect(error).toEqual(new PermanentProcessingError('The file is not a video ffmpeg can read (Invalid data found when processing input).'));
+    expect(error).toEqual(
+      new PermanentProcessingError(
+        'The file is not a video ffmpeg can read (Invalid data found when processing input).',
+      ),
+    );
   });
 
   it('explains an MP4 whose index is missing as an interrupted upload', () => {
     // Prepare
-    const stderr = '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d2c8] moov atom not found\n/tmp/x/source: Invalid data found when processing input\n';
+    const stderr =
+      '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d2c8] moov atom not found\n/tmp/x/source: Invalid data found when processing input\n';
 
     // Act
     const error = classifyToolFailure({ stage: 'probe', source: '/tmp/x/source', stderr, exitCode: 1 });
 
     // Assess
-    expect(error).toEqual(new PermanentProcessingError('The file is incomplete: its index (moov atom) is missing, so the upload was probably cut short.'));
+    expect(error).toEqual(
+      new PermanentProcessingError(
+        'The file is incomplete: its index (moov atom) is missing, so the upload was probably cut short.',
+      ),
+    );
   });
 
   it('calls a decode failure during the edit permanent', () => {
     // Act
-    const error = classifyToolFailure({ stage: 'edit', source: SOURCE, stderr: '[h264 @ 0x1] error while decoding MB 3 4\nConversion failed!\n', exitCode: 1 });
+    const error = classifyToolFailure({
+      stage: 'edit',
+      source: SOURCE,
+      stderr: '[h264 @ 0x1] error while decoding MB 3 4\nConversion failed!\n',
+      exitCode: 1,
+    });
 
     // Assess
-    expect(error).toEqual(new PermanentProcessingError('The video could not be decoded (Conversion failed!).'));
+    expect(error).toEqual(
+      new PermanentProcessingError('The video could not be decoded (Conversion failed!).'),
+    );
   });
 
   it.each([
@@ -134,27 +260,39 @@ describe('classifyToolFailure', () => {
 
   it('calls a process killed by a signal transient', () => {
     // Act / Assess
-    expect(classifyToolFailure({ stage: 'edit', source: SOURCE, stderr: 'frame= 10', exitCode: null })).toBeInstanceOf(VideoToolError);
+    expect(
+      classifyToolFailure({ stage: 'edit', source: SOURCE, stderr: 'frame= 10', exitCode: null }),
+    ).toBeInstanceOf(VideoToolError);
   });
 });
 
 describe('ffmpeg log readers', () => {
   it('quotes the last line without its context prefix or the local path', () => {
     // Act / Assess
-    expect(lastErrorLine('[h264 @ 0x1f] error while decoding MB 3 4\n[h264 @ 0x1f] no frame!\n\n', SOURCE)).toBe('no frame!');
+    expect(
+      lastErrorLine('[h264 @ 0x1f] error while decoding MB 3 4\n[h264 @ 0x1f] no frame!\n\n', SOURCE),
+    ).toBe('no frame!');
     expect(lastErrorLine(`Error opening ${SOURCE} (retry)`, SOURCE)).toBe('Error opening the upload (retry)');
     expect(lastErrorLine('', SOURCE)).toBe('no diagnostic output');
   });
 
   it('reads every "bytes read" statistic in order', () => {
     // Act / Assess
-    expect(bytesReadLines('[AVIOContext @ 0x1] Statistics: 0 seeks, 1 writeouts\n[AVIOContext @ 0x2] Statistics: 562624 bytes read, 2 seeks\n[AVIOContext @ 0x3] Statistics: 42756 bytes read, 0 seeks\n')).toEqual([562624, 42756]);
+    expect(
+      bytesReadLines(
+        '[AVIOContext @ 0x1] Statistics: 0 seeks, 1 writeouts\n[AVIOContext @ 0x2] Statistics: 562624 bytes read, 2 seeks\n[AVIOContext @ 0x3] Statistics: 42756 bytes read, 0 seeks\n',
+      ),
+    ).toEqual([562624, 42756]);
   });
 });
 
 describe('bytesReadLines', () => {
   it('reads every "bytes read" statistic of a verbose log in order', () => {
     // Act / Assess
-    expect(bytesReadLines('[AVIOContext @ 0x1] Statistics: 0 seeks, 1 writeouts\n[AVIOContext @ 0x2] Statistics: 562624 bytes read, 2 seeks\n[AVIOContext @ 0x3] Statistics: 42756 bytes read, 0 seeks\n')).toEqual([562624, 42756]);
+    expect(
+      bytesReadLines(
+        '[AVIOContext @ 0x1] Statistics: 0 seeks, 1 writeouts\n[AVIOContext @ 0x2] Statistics: 562624 bytes read, 2 seeks\n[AVIOContext @ 0x3] Statistics: 42756 bytes read, 0 seeks\n',
+      ),
+    ).toEqual([562624, 42756]);
   });
 });

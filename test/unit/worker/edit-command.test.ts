@@ -48,7 +48,10 @@ describe('buildFilterGraph', () => {
 
   it('follows a configured format: size, frame rate and card length', () => {
     // Act
-    const graph = buildFilterGraph({ ...plan, format: { ...DEFAULT_LEAGUE_FORMAT, width: 1920, height: 1080, fps: 25, logoSeconds: 3 } });
+    const graph = buildFilterGraph({
+      ...plan,
+      format: { ...DEFAULT_LEAGUE_FORMAT, width: 1920, height: 1080, fps: 25, logoSeconds: 3 },
+    });
 
     // Assess
     expect(graph).toContain('[intro]loop=loop=74:size=1:start=0,settb=1/25,setpts=N[introcard]');
@@ -65,16 +68,62 @@ describe('buildEditArgs', () => {
 
     // Assess
     expect(args).toEqual([
-      '-nostdin', '-hide_banner', '-nostats', '-loglevel', 'error', '-y',
-      '-t', '16.000', '-i', '/tmp/work/source',
-      '-i', '/opt/assets/idrl-logo.png',
-      '-filter_complex', buildFilterGraph(plan),
-      '-map_metadata', '-1', '-map_chapters', '-1',
-      '-map', '[v]', '-map', '[a]',
-      '-c:v', 'libx264', '-preset', 'veryfast', '-crf', '23', '-pix_fmt', 'yuv420p', '-r', '30',
-      '-c:a', 'aac', '-b:a', '128k', '-ac', '2', '-ar', '48000',
-      '-movflags', '+faststart', '-f', 'mp4', '/tmp/work/video.mp4',
-      '-map', '[thumb]', '-frames:v', '1', '-q:v', '3', '-f', 'image2', '-update', '1', '/tmp/work/thumbnail.jpg',
+      '-nostdin',
+      '-hide_banner',
+      '-nostats',
+      '-loglevel',
+      'error',
+      '-y',
+      '-t',
+      '16.000',
+      '-i',
+      '/tmp/work/source',
+      '-i',
+      '/opt/assets/idrl-logo.png',
+      '-filter_complex',
+      buildFilterGraph(plan),
+      '-map_metadata',
+      '-1',
+      '-map_chapters',
+      '-1',
+      '-map',
+      '[v]',
+      '-map',
+      '[a]',
+      '-c:v',
+      'libx264',
+      '-preset',
+      'veryfast',
+      '-crf',
+      '23',
+      '-pix_fmt',
+      'yuv420p',
+      '-r',
+      '30',
+      '-c:a',
+      'aac',
+      '-b:a',
+      '128k',
+      '-ac',
+      '2',
+      '-ar',
+      '48000',
+      '-movflags',
+      '+faststart',
+      '-f',
+      'mp4',
+      '/tmp/work/video.mp4',
+      '-map',
+      '[thumb]',
+      '-frames:v',
+      '1',
+      '-q:v',
+      '3',
+      '-f',
+      'image2',
+      '-update',
+      '1',
+      '/tmp/work/thumbnail.jpg',
     ]);
   });
 

@@ -14,7 +14,11 @@ describe('parseRange', () => {
     ['bytes=0- (how ffmpeg opens a file)', 'bytes=0-', { kind: 'range', range: { start: 0, end: 99_999 } }],
     ['a closed range', 'bytes=10-19', { kind: 'range', range: { start: 10, end: 19 } }],
     ['an open range', 'bytes=99000-', { kind: 'range', range: { start: 99_000, end: 99_999 } }],
-    ['an end past the object, clamped', 'bytes=99990-200000', { kind: 'range', range: { start: 99_990, end: 99_999 } }],
+    [
+      'an end past the object, clamped',
+      'bytes=99990-200000',
+      { kind: 'range', range: { start: 99_990, end: 99_999 } },
+    ],
     ['a suffix range', 'bytes=-100', { kind: 'range', range: { start: 99_900, end: 99_999 } }],
     ['a suffix longer than the object', 'bytes=-200000', { kind: 'range', range: { start: 0, end: 99_999 } }],
     ['a start at the end', 'bytes=100000-', { kind: 'unsatisfiable' }],
@@ -42,7 +46,9 @@ describe('LoopbackSourceServer', () => {
 
   /** The headers a test asserts; Date, Connection and Keep-Alive are Node's. */
   function headersOf(response: Response): Record<string, string> {
-    return Object.fromEntries([...response.headers].filter(([name]) => !['date', 'connection', 'keep-alive'].includes(name)));
+    return Object.fromEntries(
+      [...response.headers].filter(([name]) => !['date', 'connection', 'keep-alive'].includes(name)),
+    );
   }
 
   beforeEach(async () => {
@@ -70,11 +76,19 @@ describe('LoopbackSourceServer', () => {
     // Assess
     expect({ status: response.status, headers: headersOf(response) }).toEqual({
       status: 206,
-      headers: { 'accept-ranges': 'bytes', 'content-length': '1000', 'content-range': 'bytes 1000-1999/100000', 'content-type': 'application/octet-stream' },
+      headers: {
+        'accept-ranges': 'bytes',
+        'content-length': '1000',
+        'content-range': 'bytes 1000-1999/100000',
+        'content-type': 'application/octet-stream',
+      },
     });
     expect(body.equals(fakeObjectBytes(1_000, 2_000))).toBe(true);
     expect(reads.map((read) => read.range)).toEqual([{ start: 1_000, end: 1_999 }]);
-    expect({ sent: source.bytesSent(), failure: source.failure() }).toEqual({ sent: 1_000, failure: undefined });
+    expect({ sent: source.bytesSent(), failure: source.failure() }).toEqual({
+      sent: 1_000,
+      failure: undefined,
+    });
     expect(source.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/[\w-]{32}$/);
   });
 
@@ -86,7 +100,11 @@ describe('LoopbackSourceServer', () => {
     // Assess
     expect({ status: response.status, headers: headersOf(response) }).toEqual({
       status: 200,
-      headers: { 'accept-ranges': 'bytes', 'content-length': '100000', 'content-type': 'application/octet-stream' },
+      headers: {
+        'accept-ranges': 'bytes',
+        'content-length': '100000',
+        'content-type': 'application/octet-stream',
+      },
     });
     expect(body.equals(fakeObjectBytes(0, SIZE))).toBe(true);
     expect(reads.map((read) => read.range)).toEqual([undefined]);
@@ -103,7 +121,12 @@ describe('LoopbackSourceServer', () => {
       200,
       { 'accept-ranges': 'bytes', 'content-length': '100000', 'content-type': 'application/octet-stream' },
       206,
-      { 'accept-ranges': 'bytes', 'content-length': '1000', 'content-range': 'bytes 99000-99999/100000', 'content-type': 'application/octet-stream' },
+      {
+        'accept-ranges': 'bytes',
+        'content-length': '1000',
+        'content-range': 'bytes 99000-99999/100000',
+        'content-type': 'application/octet-stream',
+      },
     ]);
     expect(reads).toEqual([]);
   });
@@ -115,7 +138,11 @@ describe('LoopbackSourceServer', () => {
     // Assess
     expect({ status: response.status, headers: headersOf(response), body: await response.text() }).toEqual({
       status: 416,
-      headers: { 'accept-ranges': 'bytes', 'content-range': 'bytes */100000', 'transfer-encoding': 'chunked' },
+      headers: {
+        'accept-ranges': 'bytes',
+        'content-range': 'bytes */100000',
+        'transfer-encoding': 'chunked',
+      },
       body: '',
     });
     expect(reads).toEqual([]);
@@ -132,7 +159,9 @@ describe('LoopbackSourceServer', () => {
   });
 
   it('refuses to serve an object that is not in the store', async () => {
-    await expect(new LoopbackSourceServer(objects).serve('uploads/9/gone')).rejects.toThrow(new SourceMissingError('uploads/9/gone'));
+    await expect(new LoopbackSourceServer(objects).serve('uploads/9/gone')).rejects.toThrow(
+      new SourceMissingError('uploads/9/gone'),
+    );
   });
 
   it('stops reading the store when the reader hangs up, without counting it as a failure', async () => {

@@ -17,8 +17,10 @@ function sqsEvent(body: string, receiveCount = 1): SQSEvent {
   return sqsEventOf(body, { receiveCount, messageId: 'message-1' });
 }
 
-const created = (key: string) => JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Post', s3: { object: { key, size: 2_000 } } }] });
-const context = () => lambdaContext({ name: 'process-upload', region: 'us-east-1', timeoutSeconds: 180, memoryMb: 3008 });
+const created = (key: string) =>
+  JSON.stringify({ Records: [{ eventName: 'ObjectCreated:Post', s3: { object: { key, size: 2_000 } } }] });
+const context = () =>
+  lambdaContext({ name: 'process-upload', region: 'us-east-1', timeoutSeconds: 180, memoryMb: 3008 });
 
 describe('process-upload handler', () => {
   let tasks: InMemoryTaskRepository;
@@ -36,11 +38,21 @@ describe('process-upload handler', () => {
     metrics = new Metrics({ namespace: 'idrl-test', serviceName: 'worker' });
     // EMF output is Powertools' concern; these tests assert what was added.
     vi.spyOn(metrics, 'publishStoredMetrics').mockReturnValue(metrics);
-    const service = new UploadProcessingService({ tasks, objects, sources: new FakeSourceServer(objects), videos, clock }, { maxReceiveCount: 3 });
+    const service = new UploadProcessingService(
+      { tasks, objects, sources: new FakeSourceServer(objects), videos, clock },
+      { maxReceiveCount: 3 },
+    );
     logger = new Logger({ logLevel: 'SILENT' });
     handler = createProcessUploadHandler({ service, logger, metrics });
     await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
-    await tasks.create({ ownerId: 'sub-pilot', fileName: 'race.mp4', contentType: 'video/mp4', declaredBytes: 2_000, uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'), keyNonce: 'nonce' });
+    await tasks.create({
+      ownerId: 'sub-pilot',
+      fileName: 'race.mp4',
+      contentType: 'video/mp4',
+      declaredBytes: 2_000,
+      uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'),
+      keyNonce: 'nonce',
+    });
     objects.objects.set('uploads/1/nonce', 2_000);
   });
 
@@ -118,13 +130,27 @@ describe('process-upload handler', () => {
     const reason = 'Processing failed after 3 attempts; please upload the video again.';
     expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: reason });
     expect(warn.mock.calls).toEqual([
-      ['Video failed', { outcome: { kind: 'failed', taskId: 1, reason, permanent: false, detail: 'connect ECONNREFUSED 10.0.3.7:5432' } }],
+      [
+        'Video failed',
+        {
+          outcome: {
+            kind: 'failed',
+            taskId: 1,
+            reason,
+            permanent: false,
+            detail: 'connect ECONNREFUSED 10.0.3.7:5432',
+          },
+        },
+      ],
     ]);
   });
 
   it('acknowledges the s3:TestEvent and touches nothing', async () => {
     // Act
-    const response = await handler(sqsEvent(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'idrl-videos' })), context());
+    const response = await handler(
+      sqsEvent(JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Bucket: 'idrl-videos' })),
+      context(),
+    );
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
@@ -143,7 +169,14 @@ describe('process-upload handler', () => {
 
   it('finds the task by the URL-decoded key', async () => {
     // Prepare
-    const task = await tasks.create({ ownerId: 'sub-pilot', fileName: 'b.mp4', contentType: 'video/mp4', declaredBytes: 1, uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'), keyNonce: 'a b+c' });
+    const task = await tasks.create({
+      ownerId: 'sub-pilot',
+      fileName: 'b.mp4',
+      contentType: 'video/mp4',
+      declaredBytes: 1,
+      uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'),
+      keyNonce: 'a b+c',
+    });
     objects.objects.set(task.originalKey, 1);
 
     // Act

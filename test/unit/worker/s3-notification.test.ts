@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
-import { MalformedNotificationError, parseUploadNotification, taskIdFromKey } from '#functions/worker/s3-notification';
+import {
+  MalformedNotificationError,
+  parseUploadNotification,
+  taskIdFromKey,
+} from '#functions/worker/s3-notification';
 
 function s3Event(records: { eventName: string; key: string; size?: number }[]): string {
   return JSON.stringify({
@@ -35,7 +39,12 @@ describe('parseUploadNotification', () => {
 
   it('recognises the s3:TestEvent S3 sends when the notification is configured', () => {
     // Prepare
-    const body = JSON.stringify({ Service: 'Amazon S3', Event: 's3:TestEvent', Time: '2026-03-01T12:00:00.000Z', Bucket: 'idrl-videos' });
+    const body = JSON.stringify({
+      Service: 'Amazon S3',
+      Event: 's3:TestEvent',
+      Time: '2026-03-01T12:00:00.000Z',
+      Bucket: 'idrl-videos',
+    });
 
     // Act
     const notification = parseUploadNotification(body);
@@ -46,7 +55,9 @@ describe('parseUploadNotification', () => {
 
   it('skips records that are not object creations', () => {
     // Act
-    const notification = parseUploadNotification(s3Event([{ eventName: 'ObjectRemoved:Delete', key: 'uploads/7/nonce' }]));
+    const notification = parseUploadNotification(
+      s3Event([{ eventName: 'ObjectRemoved:Delete', key: 'uploads/7/nonce' }]),
+    );
 
     // Assess
     expect(notification).toEqual({ kind: 'objects', objects: [] });
@@ -55,8 +66,16 @@ describe('parseUploadNotification', () => {
   it.each([
     ['a body that is not JSON', 'not json', 'Message body is not JSON'],
     // zod's English issue text (#core/zod sets the locale zod/mini lacks), not a bare "Invalid input".
-    ['JSON without Records', '{"hello":"world"}', /^Message body is not an S3 event notification: .*"Invalid input: expected array, received undefined"/s],
-    ['a key that is not valid URL encoding', s3Event([{ eventName: 'ObjectCreated:Put', key: 'uploads/1/%E0%A4%A' }]), 'Object key is not valid URL encoding'],
+    [
+      'JSON without Records',
+      '{"hello":"world"}',
+      /^Message body is not an S3 event notification: .*"Invalid input: expected array, received undefined"/s,
+    ],
+    [
+      'a key that is not valid URL encoding',
+      s3Event([{ eventName: 'ObjectCreated:Put', key: 'uploads/1/%E0%A4%A' }]),
+      'Object key is not valid URL encoding',
+    ],
   ])('rejects %s with MalformedNotificationError', (_name, body, message) => {
     // Act
     const parse = () => parseUploadNotification(body);

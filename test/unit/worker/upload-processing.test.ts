@@ -24,7 +24,13 @@ describe('UploadProcessingService', () => {
   let task: Task;
 
   function attempt(overrides: Partial<ProcessingAttempt> = {}): ProcessingAttempt {
-    return { receiveCount: 1, deadline: new Date(clock.now().getTime() + 165_000), workDir, reclaimAfterSeconds: 210, ...overrides };
+    return {
+      receiveCount: 1,
+      deadline: new Date(clock.now().getTime() + 165_000),
+      workDir,
+      reclaimAfterSeconds: 210,
+      ...overrides,
+    };
   }
 
   beforeEach(async () => {
@@ -63,11 +69,25 @@ describe('UploadProcessingService', () => {
     const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, first);
 
     // Assess
-    const metadata = { durationSeconds: 20, width: 1280, height: 720, sizeBytes: 5, processingMs: 4_000, sourceBytesRead: 2_000 };
+    const metadata = {
+      durationSeconds: 20,
+      width: 1280,
+      height: 720,
+      sizeBytes: 5,
+      processingMs: 4_000,
+      sourceBytesRead: 2_000,
+    };
     expect(outcome).toEqual({ kind: 'processed', taskId: 1, metadata });
-    expect(tasks.tasks.get(1)).toMatchObject({ status: 'processed', processedKey: OUTPUTS[0], thumbnailKey: OUTPUTS[1], processed: metadata });
+    expect(tasks.tasks.get(1)).toMatchObject({
+      status: 'processed',
+      processedKey: OUTPUTS[0],
+      thumbnailKey: OUTPUTS[1],
+      processed: metadata,
+    });
     expect([...objects.objects.keys()]).toEqual(['uploads/1/nonce', ...OUTPUTS]);
-    expect(videos.calls).toEqual([{ source: 'http://127.0.0.1:9/uploads%2F1%2Fnonce', workDir, deadline: first.deadline }]);
+    expect(videos.calls).toEqual([
+      { source: 'http://127.0.0.1:9/uploads%2F1%2Fnonce', workDir, deadline: first.deadline },
+    ]);
     expect({ served: sources.served, open: sources.open }).toEqual({ served: ['uploads/1/nonce'], open: 0 });
   });
 
@@ -106,7 +126,10 @@ describe('UploadProcessingService', () => {
     clock.advance(211_000);
 
     // Act
-    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt({ receiveCount: 2 }));
+    const outcome = await service.handle(
+      { key: 'uploads/1/nonce', sizeBytes: 2_000 },
+      attempt({ receiveCount: 2 }),
+    );
 
     // Assess
     expect(outcome).toMatchObject({ kind: 'processed', taskId: 1 });
@@ -138,14 +161,25 @@ describe('UploadProcessingService', () => {
   it('fails the task at once with the reason of a permanent error and keeps no outputs', async () => {
     // Prepare
     objects.objects.set(OUTPUTS[0] ?? '', 1);
-    videos.behaviour = () => Promise.reject(new PermanentProcessingError('The file contains only audio; a video stream is required.'));
+    videos.behaviour = () =>
+      Promise.reject(
+        new PermanentProcessingError('The file contains only audio; a video stream is required.'),
+      );
 
     // Act
     const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
 
     // Assess
-    expect(outcome).toEqual({ kind: 'failed', taskId: 1, reason: 'The file contains only audio; a video stream is required.', permanent: true });
-    expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: 'The file contains only audio; a video stream is required.' });
+    expect(outcome).toEqual({
+      kind: 'failed',
+      taskId: 1,
+      reason: 'The file contains only audio; a video stream is required.',
+      permanent: true,
+    });
+    expect(tasks.tasks.get(1)).toMatchObject({
+      status: 'failed',
+      failureReason: 'The file contains only audio; a video stream is required.',
+    });
     expect([...objects.objects.keys()]).toEqual(['uploads/1/nonce']);
     expect(sources.open).toBe(0);
   });
@@ -155,7 +189,11 @@ describe('UploadProcessingService', () => {
     const storage = new Error('read ECONNRESET');
     videos.behaviour = () => {
       sources.failure = storage;
-      return Promise.reject(new PermanentProcessingError('The video could not be decoded (Invalid data found when processing input).'));
+      return Promise.reject(
+        new PermanentProcessingError(
+          'The video could not be decoded (Invalid data found when processing input).',
+        ),
+      );
     };
 
     // Act
@@ -196,7 +234,9 @@ describe('UploadProcessingService', () => {
     await expect(handled).rejects.toBe(transient);
     expect(tasks.tasks.get(1)?.status).toBe('uploaded');
     videos.behaviour = () => Promise.resolve();
-    await expect(service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt({ receiveCount: 2 }))).resolves.toMatchObject({ kind: 'processed' });
+    await expect(
+      service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt({ receiveCount: 2 })),
+    ).resolves.toMatchObject({ kind: 'processed' });
   });
 
   it('fails the task on the final attempt instead of rethrowing a transient error', async () => {
@@ -204,7 +244,10 @@ describe('UploadProcessingService', () => {
     videos.behaviour = () => Promise.reject(new Error('socket hang up'));
 
     // Act
-    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt({ receiveCount: 3 }));
+    const outcome = await service.handle(
+      { key: 'uploads/1/nonce', sizeBytes: 2_000 },
+      attempt({ receiveCount: 3 }),
+    );
 
     // Assess
     expect(outcome).toEqual({
@@ -214,7 +257,10 @@ describe('UploadProcessingService', () => {
       permanent: false,
       detail: 'socket hang up',
     });
-    expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: 'Processing failed after 3 attempts; please upload the video again.' });
+    expect(tasks.tasks.get(1)).toMatchObject({
+      status: 'failed',
+      failureReason: 'Processing failed after 3 attempts; please upload the video again.',
+    });
   });
 
   it('removes its outputs when the task is deleted while it is being processed', async () => {

@@ -22,13 +22,34 @@ export function authView(context: ViewContext, notice: string | null, onLoggedIn
   return { title: 'Log in', element, dispose: () => undefined };
 }
 
-function loginForm(context: ViewContext, onLoggedIn: () => void): { element: HTMLElement; prefill(username: string): void } {
-  const username = field('login', 'username', 'Username or email', { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' });
-  const password = field('login', 'password', 'Password', { type: 'password', autocomplete: 'current-password', required: true });
+function loginForm(
+  context: ViewContext,
+  onLoggedIn: () => void,
+): { element: HTMLElement; prefill(username: string): void } {
+  const username = field('login', 'username', 'Username or email', {
+    type: 'text',
+    autocomplete: 'username',
+    required: true,
+    autocapitalize: 'none',
+    spellcheck: 'false',
+  });
+  const password = field('login', 'password', 'Password', {
+    type: 'password',
+    autocomplete: 'current-password',
+    required: true,
+  });
   const alert = alertBox('login-alert');
   const status = h('p', { class: 'notice', role: 'status', hidden: true });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Log in');
-  const form = h('form', { id: 'login', novalidate: true, 'aria-labelledby': 'login-heading' }, status, username.element, password.element, alert, submit);
+  const form = h(
+    'form',
+    { id: 'login', novalidate: true, 'aria-labelledby': 'login-heading' },
+    status,
+    username.element,
+    password.element,
+    alert,
+    submit,
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     showAlert(alert, null);
@@ -45,7 +66,12 @@ function loginForm(context: ViewContext, onLoggedIn: () => void): { element: HTM
       });
   });
   return {
-    element: h('section', { class: 'card', 'aria-labelledby': 'login-heading' }, h('h2', { id: 'login-heading' }, 'Log in'), form),
+    element: h(
+      'section',
+      { class: 'card', 'aria-labelledby': 'login-heading' },
+      h('h2', { id: 'login-heading' }, 'Log in'),
+      form,
+    ),
     prefill(value) {
       status.textContent = `Account ${value} created. Log in with your new password.`;
       status.hidden = false;
@@ -58,15 +84,37 @@ function loginForm(context: ViewContext, onLoggedIn: () => void): { element: HTM
 
 function signupForm(context: ViewContext, onSignedUp: (username: string) => void): HTMLElement {
   const fields: Field[] = [
-    field('signup', 'username', 'Username', { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' }, '3–32 letters, digits, _ . or -'),
+    field(
+      'signup',
+      'username',
+      'Username',
+      { type: 'text', autocomplete: 'username', required: true, autocapitalize: 'none', spellcheck: 'false' },
+      '3–32 letters, digits, _ . or -',
+    ),
     field('signup', 'email', 'Email', { type: 'email', autocomplete: 'email', required: true }),
-    field('signup', 'password1', 'Password', { type: 'password', autocomplete: 'new-password', required: true }, 'At least 8 characters, with an upper-case letter, a lower-case letter and a digit'),
-    field('signup', 'password2', 'Repeat password', { type: 'password', autocomplete: 'new-password', required: true }),
+    field(
+      'signup',
+      'password1',
+      'Password',
+      { type: 'password', autocomplete: 'new-password', required: true },
+      'At least 8 characters, with an upper-case letter, a lower-case letter and a digit',
+    ),
+    field('signup', 'password2', 'Repeat password', {
+      type: 'password',
+      autocomplete: 'new-password',
+      required: true,
+    }),
   ];
   const alert = alertBox('signup-alert');
   const submit = h('button', { type: 'submit' }, 'Create account');
   // novalidate: the API is the authority on these rules, and its field errors are shown the same way for every field.
-  const form = h('form', { id: 'signup', novalidate: true, 'aria-labelledby': 'signup-heading' }, ...fields.map((each) => each.element), alert, submit);
+  const form = h(
+    'form',
+    { id: 'signup', novalidate: true, 'aria-labelledby': 'signup-heading' },
+    ...fields.map((each) => each.element),
+    alert,
+    submit,
+  );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     showAlert(alert, null);
@@ -74,7 +122,12 @@ function signupForm(context: ViewContext, onSignedUp: (username: string) => void
     const [username, email, password1, password2] = fields.map((each) => each.input.value);
     submit.disabled = true;
     context.api
-      .signUp({ username: username?.trim() ?? '', email: email?.trim() ?? '', password1: password1 ?? '', password2: password2 ?? '' })
+      .signUp({
+        username: username?.trim() ?? '',
+        email: email?.trim() ?? '',
+        password1: password1 ?? '',
+        password2: password2 ?? '',
+      })
       .then(
         () => {
           form.reset();
@@ -83,7 +136,10 @@ function signupForm(context: ViewContext, onSignedUp: (username: string) => void
         (error: unknown) => {
           const errors = error instanceof ApiError ? error.errors : [];
           const unmatched = showFieldErrors(fields, errors);
-          const summary = errors.length > unmatched.length ? 'Please correct the highlighted fields.' : describeError(error);
+          const summary =
+            errors.length > unmatched.length
+              ? 'Please correct the highlighted fields.'
+              : describeError(error);
           showAlert(alert, [summary, ...unmatched.map((each) => each.message)].join(' '));
         },
       )
@@ -91,5 +147,10 @@ function signupForm(context: ViewContext, onSignedUp: (username: string) => void
         submit.disabled = false;
       });
   });
-  return h('section', { class: 'card', 'aria-labelledby': 'signup-heading' }, h('h2', { id: 'signup-heading' }, 'Create an account'), form);
+  return h(
+    'section',
+    { class: 'card', 'aria-labelledby': 'signup-heading' },
+    h('h2', { id: 'signup-heading' }, 'Create an account'),
+    form,
+  );
 }

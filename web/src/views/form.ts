@@ -45,7 +45,13 @@ export function field(
  * that match no input so the caller can show them with the form's message.
  */
 export function showFieldErrors(fields: Field[], errors: FieldError[]): FieldError[] {
-  for (const each of fields) each.setError(errors.filter((error) => error.field === each.name).map((error) => error.message).join(' ') || null);
+  for (const each of fields)
+    each.setError(
+      errors
+        .filter((error) => error.field === each.name)
+        .map((error) => error.message)
+        .join(' ') || null,
+    );
   fields.find((each) => each.input.getAttribute('aria-invalid') === 'true')?.input.focus();
   return errors.filter((error) => !fields.some((each) => each.name === error.field));
 }

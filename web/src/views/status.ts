@@ -20,7 +20,11 @@ export function statusLabel(status: TaskStatus): string {
 
 /** The label is text, so status never depends on colour alone. */
 export function statusBadge(task: Task): HTMLSpanElement {
-  return h('span', { class: `badge badge-${task.status}`, 'data-status': task.status }, statusLabel(task.status));
+  return h(
+    'span',
+    { class: `badge badge-${task.status}`, 'data-status': task.status },
+    statusLabel(task.status),
+  );
 }
 
 export function formatDate(iso: string): string {

@@ -52,7 +52,14 @@ export function taskDetailView(context: ViewContext, id: number): View {
     clearInterval(renewal);
   };
 
-  const element = h('div', { class: 'detail-page' }, h('nav', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/' }, '← All videos')), heading, alert, body);
+  const element = h(
+    'div',
+    { class: 'detail-page' },
+    h('nav', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/' }, '← All videos')),
+    heading,
+    alert,
+    body,
+  );
   return { title: `Video ${id}`, element, dispose };
 }
 
@@ -60,7 +67,8 @@ const URL_RENEW_MS = 4 * 60 * 1000;
 
 /** Swaps in fresh URLs without reloading a playing video: the player takes its new one if its source fails. */
 function renewUrls(body: HTMLElement, task: Task): void {
-  const link = (which: string): HTMLAnchorElement | null => body.querySelector<HTMLAnchorElement>(`a[data-url="${which}"]`);
+  const link = (which: string): HTMLAnchorElement | null =>
+    body.querySelector<HTMLAnchorElement>(`a[data-url="${which}"]`);
   const original = link('original');
   if (original !== null && task.original !== undefined) original.href = task.original.url;
   const processed = link('processed');
@@ -73,23 +81,39 @@ function renewUrls(body: HTMLElement, task: Task): void {
 }
 
 function details(task: Task): Node[] {
-  const nodes: Node[] = [h('p', { class: 'task-meta' }, statusBadge(task), ' ', h('span', {}, `Created ${formatDate(task.createdAt)}`))];
-  if (task.status === 'failed') nodes.push(h('p', { class: 'failure' }, task.failureReason ?? 'Processing failed.'));
-  if (isPending(task.status)) nodes.push(h('p', { class: 'hint' }, 'The edited video appears here when processing is done. This page updates by itself.'));
+  const nodes: Node[] = [
+    h(
+      'p',
+      { class: 'task-meta' },
+      statusBadge(task),
+      ' ',
+      h('span', {}, `Created ${formatDate(task.createdAt)}`),
+    ),
+  ];
+  if (task.status === 'failed')
+    nodes.push(h('p', { class: 'failure' }, task.failureReason ?? 'Processing failed.'));
+  if (isPending(task.status))
+    nodes.push(
+      h(
+        'p',
+        { class: 'hint' },
+        'The edited video appears here when processing is done. This page updates by itself.',
+      ),
+    );
   if (task.processed !== undefined) {
     const processed = task.processed;
     const player = h('video', {
-        id: 'edited-video',
-        class: 'player',
-        controls: true,
-        preload: 'metadata',
-        playsinline: true,
-        src: processed.url,
-        poster: task.thumbnail?.url,
-        width: processed.width,
-        height: processed.height,
-        'aria-label': `Edited video of ${task.fileName}`,
-      });
+      id: 'edited-video',
+      class: 'player',
+      controls: true,
+      preload: 'metadata',
+      playsinline: true,
+      src: processed.url,
+      poster: task.thumbnail?.url,
+      width: processed.width,
+      height: processed.height,
+      'aria-label': `Edited video of ${task.fileName}`,
+    });
     player.addEventListener('error', () => {
       // Its URL expired: resume from the same moment on the one renewUrls left (once per renewal).
       const fresh = player.dataset.freshSrc;
@@ -115,12 +139,19 @@ function details(task: Task): Node[] {
   // Storage is another origin, where browsers ignore `download`: a new tab keeps the console open, and
   // the URL's Content-Disposition names the file for Save.
   const downloadLink = (which: string, href: string, label: string): HTMLElement =>
-    h('li', {}, h('a', { href, class: 'button', target: '_blank', rel: 'noopener', 'data-url': which }, label));
+    h(
+      'li',
+      {},
+      h('a', { href, class: 'button', target: '_blank', rel: 'noopener', 'data-url': which }, label),
+    );
   const downloads = [
     task.original === undefined ? null : downloadLink('original', task.original.url, 'Download original'),
-    task.processed === undefined ? null : downloadLink('processed', task.processed.url, 'Download edited video'),
+    task.processed === undefined
+      ? null
+      : downloadLink('processed', task.processed.url, 'Download edited video'),
   ].filter((item) => item !== null);
-  if (downloads.length > 0) nodes.push(h('ul', { class: 'downloads', 'aria-label': 'Downloads' }, ...downloads));
+  if (downloads.length > 0)
+    nodes.push(h('ul', { class: 'downloads', 'aria-label': 'Downloads' }, ...downloads));
   return nodes;
 }
 

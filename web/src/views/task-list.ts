@@ -13,7 +13,15 @@ export function taskListView(context: ViewContext): View {
   const empty = h('p', { class: 'empty', hidden: true }, 'No videos yet. Upload your first race above.');
   const alert = alertBox('tasks-alert');
   const more = h('button', { type: 'button', hidden: true }, 'Show older videos');
-  const section = h('section', { class: 'tasks', 'aria-labelledby': 'tasks-heading', 'aria-busy': 'true' }, h('h2', { id: 'tasks-heading' }, 'Your videos'), alert, list, empty, more);
+  const section = h(
+    'section',
+    { class: 'tasks', 'aria-labelledby': 'tasks-heading', 'aria-busy': 'true' },
+    h('h2', { id: 'tasks-heading' }, 'Your videos'),
+    alert,
+    list,
+    empty,
+    more,
+  );
 
   const render = () => {
     replaceChildren(list, ...tasks.map(taskItem));
@@ -58,7 +66,13 @@ export function taskListView(context: ViewContext): View {
   });
 
   refresh.run();
-  const element = h('div', { class: 'task-page' }, h('h1', { tabindex: -1 }, 'Your race videos'), uploadPanel(context, refresh.run), section);
+  const element = h(
+    'div',
+    { class: 'task-page' },
+    h('h1', { tabindex: -1 }, 'Your race videos'),
+    uploadPanel(context, refresh.run),
+    section,
+  );
   return { title: 'Your videos', element, dispose: refresh.dispose };
 }
 
@@ -73,7 +87,8 @@ function announceChanges(context: ViewContext, before: Task[], after: Task[]): v
   const previous = new Map(before.map((task) => [task.id, task.status]));
   for (const task of after) {
     const was = previous.get(task.id);
-    if (was !== undefined && was !== task.status) context.announce(`${task.fileName}: ${statusLabel(task.status)}.`);
+    if (was !== undefined && was !== task.status)
+      context.announce(`${task.fileName}: ${statusLabel(task.status)}.`);
   }
 }
 
@@ -81,13 +96,30 @@ function taskItem(task: Task): HTMLLIElement {
   return h(
     'li',
     { class: 'task-item', 'data-task-id': task.id },
-    task.thumbnail === undefined ? h('div', { class: 'thumb thumb-empty', 'aria-hidden': 'true' }) : h('img', { class: 'thumb', src: task.thumbnail.url, alt: '', width: 160, height: 90, loading: 'lazy' }),
+    task.thumbnail === undefined
+      ? h('div', { class: 'thumb thumb-empty', 'aria-hidden': 'true' })
+      : h('img', {
+          class: 'thumb',
+          src: task.thumbnail.url,
+          alt: '',
+          width: 160,
+          height: 90,
+          loading: 'lazy',
+        }),
     h(
       'div',
       { class: 'task-body' },
       h('a', { class: 'task-link', href: `#/tasks/${task.id}` }, task.fileName),
-      h('p', { class: 'task-meta' }, statusBadge(task), ' ', h('time', { datetime: task.createdAt }, formatDate(task.createdAt))),
-      task.status === 'failed' && task.failureReason ? h('p', { class: 'failure' }, task.failureReason) : null,
+      h(
+        'p',
+        { class: 'task-meta' },
+        statusBadge(task),
+        ' ',
+        h('time', { datetime: task.createdAt }, formatDate(task.createdAt)),
+      ),
+      task.status === 'failed' && task.failureReason
+        ? h('p', { class: 'failure' }, task.failureReason)
+        : null,
     ),
   );
 }

@@ -30,26 +30,60 @@ export function videoContentType(file: { name: string; type: string }): string |
 }
 
 /** A client-side reason not to upload, or null when the file may go. */
-export function rejectFile(file: { name: string; type: string; size: number }, ticket?: Pick<UploadTicket, 'maxBytes'>): string | null {
-  if (videoContentType(file) === null) return `${file.name} is not a video file. Choose an MP4, MOV, MKV, WebM or AVI video.`;
+export function rejectFile(
+  file: { name: string; type: string; size: number },
+  ticket?: Pick<UploadTicket, 'maxBytes'>,
+): string | null {
+  if (videoContentType(file) === null)
+    return `${file.name} is not a video file. Choose an MP4, MOV, MKV, WebM or AVI video.`;
   if (file.size === 0) return `${file.name} is empty.`;
-  if (ticket !== undefined && file.size > ticket.maxBytes) return `${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(ticket.maxBytes)}.`;
+  if (ticket !== undefined && file.size > ticket.maxBytes)
+    return `${file.name} is ${formatBytes(file.size)}; the limit is ${formatBytes(ticket.maxBytes)}.`;
   return null;
 }
 
 export function uploadPanel(context: ViewContext, onTasksChanged: () => void): HTMLElement {
-  const input = h('input', { id: 'video-file', name: 'video', type: 'file', accept: 'video/*', required: true, 'aria-describedby': 'video-file-hint' });
+  const input = h('input', {
+    id: 'video-file',
+    name: 'video',
+    type: 'file',
+    accept: 'video/*',
+    required: true,
+    'aria-describedby': 'video-file-hint',
+  });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Upload');
   const alert = alertBox('upload-alert');
-  const progress = h('progress', { id: 'upload-progress', max: 100, value: 0, 'aria-labelledby': 'upload-progress-label', 'aria-describedby': 'upload-progress-text' });
+  const progress = h('progress', {
+    id: 'upload-progress',
+    max: 100,
+    value: 0,
+    'aria-labelledby': 'upload-progress-label',
+    'aria-describedby': 'upload-progress-text',
+  });
   const progressLabel = h('label', { id: 'upload-progress-label', for: 'upload-progress' });
   const progressText = h('p', { id: 'upload-progress-text', class: 'hint' });
-  const progressBlock = h('div', { class: 'progress-block', hidden: true }, progressLabel, progress, progressText);
+  const progressBlock = h(
+    'div',
+    { class: 'progress-block', hidden: true },
+    progressLabel,
+    progress,
+    progressText,
+  );
 
   const form = h(
     'form',
     { id: 'upload', novalidate: true, 'aria-labelledby': 'upload-heading' },
-    h('div', { class: 'field' }, h('label', { for: 'video-file' }, 'Video file'), h('p', { id: 'video-file-hint', class: 'hint' }, 'MP4, MOV, MKV, WebM or AVI. The league edit keeps the first 16 seconds.'), input),
+    h(
+      'div',
+      { class: 'field' },
+      h('label', { for: 'video-file' }, 'Video file'),
+      h(
+        'p',
+        { id: 'video-file-hint', class: 'hint' },
+        'MP4, MOV, MKV, WebM or AVI. The league edit keeps the first 16 seconds.',
+      ),
+      input,
+    ),
     submit,
   );
 
@@ -110,5 +144,12 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): H
     onTasksChanged();
   }
 
-  return h('section', { class: 'card upload', 'aria-labelledby': 'upload-heading' }, h('h2', { id: 'upload-heading' }, 'Upload a race video'), form, progressBlock, alert);
+  return h(
+    'section',
+    { class: 'card upload', 'aria-labelledby': 'upload-heading' },
+    h('h2', { id: 'upload-heading' }, 'Upload a race video'),
+    form,
+    progressBlock,
+    alert,
+  );
 }
