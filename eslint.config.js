@@ -1,6 +1,7 @@
 // @ts-check
 import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
+import { boundaries } from './eslint/boundaries.js';
 
 export default tseslint.config(
   {
@@ -19,7 +20,7 @@ export default tseslint.config(
   {
     languageOptions: {
       parserOptions: {
-        projectService: { allowDefaultProject: ['*.js'] },
+        projectService: { allowDefaultProject: ['*.js', 'eslint/*.js'] },
         tsconfigRootDir: import.meta.dirname,
       },
     },
@@ -32,5 +33,6 @@ export default tseslint.config(
     files: ['functions/core/**'],
     rules: { '@typescript-eslint/no-explicit-any': 'error' },
   },
+  ...boundaries,
   { files: ['**/*.js'], ...tseslint.configs.disableTypeChecked },
 );

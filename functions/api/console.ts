@@ -10,7 +10,7 @@
 import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { consoleBundle } from '#web/console-bundle.generated';
-import type { ConsoleAsset } from '#web/build';
+import type { ConsoleAsset } from '#web/console-bundle';
 
 /**
  * Where presigned S3 URLs point. On AWS they are virtual-hosted or path-style URLs under

@@ -1,9 +1,9 @@
 import { authenticatedApiHandler } from '#commons/http';
-import { taskService } from '#commons/services';
+import { getTaskService } from '#commons/composition-root';
 import { parseInput } from '#core/validation';
 import { taskIdParameters } from '#core/schemas';
 
-const tasks = taskService();
+const tasks = getTaskService();
 
 export const handler = authenticatedApiHandler(async (event, caller) => {
   const { id } = parseInput(taskIdParameters, event.pathParameters ?? {}, 'Invalid task id');

@@ -1,9 +1,9 @@
 import { apiHandler } from '#commons/http';
 import { logger } from '#commons/logger';
-import { taskRepository } from '#commons/services';
+import { getTaskRepository } from '#commons/composition-root';
 import type { HealthResponse } from '#core/schemas';
 
-const repository = taskRepository();
+const repository = getTaskRepository();
 
 // Health answers with its own body on failure (not the error shape): monitors read `database`.
 export const handler = apiHandler(async () => {

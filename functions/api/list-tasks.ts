@@ -1,10 +1,10 @@
 import { authenticatedApiHandler } from '#commons/http';
-import { taskService } from '#commons/services';
+import { getTaskService } from '#commons/composition-root';
 import { parseInput } from '#core/validation';
 import { listTasksQuery } from '#core/schemas';
 import { DEFAULT_PAGE_SIZE } from '#core/task-service';
 
-const tasks = taskService();
+const tasks = getTaskService();
 
 export const handler = authenticatedApiHandler(async (event, caller) => {
   const query = parseInput(listTasksQuery, event.queryStringParameters ?? {}, 'Invalid query parameters');

@@ -1,9 +1,9 @@
 import { apiHandler } from '#commons/http';
-import { authService } from '#commons/services';
+import { getAuthService } from '#commons/composition-root';
 import { parseInput } from '#core/validation';
 import { signupRequest } from '#core/schemas';
 
-const auth = authService();
+const auth = getAuthService();
 
 export const handler = apiHandler(async (event) => ({
   statusCode: 201,

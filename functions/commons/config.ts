@@ -5,13 +5,14 @@
  * instead of on the first request with an obscure driver error.
  */
 import type { TaskLimits } from '#core/task-service';
-
-export class ConfigurationError extends Error {
-  constructor(message: string) {
-    super(message);
-    this.name = 'ConfigurationError';
-  }
-}
+import { ConfigurationError } from '#core/platform-errors';
+import { DEFAULT_LEAGUE_FORMAT, type LeagueFormat } from '#core/league-format';
+import {
+  DEFAULT_WORKER_TIMEOUT_SECONDS,
+  MAX_RECEIVE_COUNT,
+  stalledAfterSeconds,
+  visibilityTimeoutSeconds,
+} from '#core/delivery';
 
 type Env = Record<string, string | undefined>;
 
@@ -168,34 +169,40 @@ export function taskLimits(env: Env = process.env): TaskLimits {
 /**
  * Seconds after its last change past which a task still `uploaded` or `processing` has no delivery
  * of its message left to finish it: the sweeper fails it. The CDK stack and the local stack set it
- * from their queue's settings (visibility timeout × (MAX_RECEIVE_COUNT + 1)); the default is that
- * product for the default worker: 180 s × 6 × (3 + 1).
+ * from their queue's settings; the default is the bound for the default worker (#core/delivery).
  */
 export function stalledTaskSeconds(env: Env = process.env): number {
-  return positiveInteger(env, 'STALLED_TASK_SECONDS', 4_320);
+  return positiveInteger(
+    env,
+    'STALLED_TASK_SECONDS',
+    stalledAfterSeconds({
+      redeliverySeconds: visibilityTimeoutSeconds(DEFAULT_WORKER_TIMEOUT_SECONDS),
+      maxReceiveCount: MAX_RECEIVE_COUNT,
+    }),
+  );
 }
 
-/** The league format of SPEC §4 and the worker's retry budget. */
+/** The league format (defaults in #core/league-format) and the worker's retry budget. */
 export interface VideoConfig {
   ffmpegPath: string;
   ffprobePath: string;
-  width: number;
-  height: number;
-  fps: number;
-  maxSourceSeconds: number;
-  logoSeconds: number;
+  format: LeagueFormat;
   maxReceiveCount: number;
 }
 
 export function videoConfig(env: Env = process.env): VideoConfig {
+  const defaults = DEFAULT_LEAGUE_FORMAT;
   return {
     ffmpegPath: optional(env, 'FFMPEG_PATH') ?? '/opt/bin/ffmpeg',
     ffprobePath: optional(env, 'FFPROBE_PATH') ?? '/opt/bin/ffprobe',
-    width: positiveInteger(env, 'VIDEO_WIDTH', 1280),
-    height: positiveInteger(env, 'VIDEO_HEIGHT', 720),
-    fps: positiveInteger(env, 'VIDEO_FPS', 30),
-    maxSourceSeconds: positiveInteger(env, 'VIDEO_MAX_SOURCE_SECONDS', 16),
-    logoSeconds: positiveInteger(env, 'VIDEO_LOGO_SECONDS', 2),
-    maxReceiveCount: positiveInteger(env, 'MAX_RECEIVE_COUNT', 3),
+    format: {
+      ...defaults,
+      width: positiveInteger(env, 'VIDEO_WIDTH', defaults.width),
+      height: positiveInteger(env, 'VIDEO_HEIGHT', defaults.height),
+      fps: positiveInteger(env, 'VIDEO_FPS', defaults.fps),
+      maxSourceSeconds: positiveInteger(env, 'VIDEO_MAX_SOURCE_SECONDS', defaults.maxSourceSeconds),
+      logoSeconds: positiveInteger(env, 'VIDEO_LOGO_SECONDS', defaults.logoSeconds),
+    },
+    maxReceiveCount: positiveInteger(env, 'MAX_RECEIVE_COUNT', MAX_RECEIVE_COUNT),
   };
 }

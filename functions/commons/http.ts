@@ -10,9 +10,11 @@ import type {
   APIGatewayProxyStructuredResultV2,
 } from 'aws-lambda';
 import {
-  DomainError,
+  ConflictError,
   FieldErrorsError,
+  NotFoundError,
   PayloadTooLargeError,
+  ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
   type FieldError,
@@ -100,6 +102,26 @@ function parseJsonBody(event: ApiEvent, maxBodyBytes: number): unknown {
   return parsed;
 }
 
+/**
+ * The HTTP status of each request error; anything else is a 500. Core errors carry no status: this
+ * table is the one place that chooses it.
+ */
+const STATUS_BY_ERROR: readonly (readonly [abstract new (...args: never[]) => Error, number])[] = [
+  [ValidationError, 400],
+  [UnauthorizedError, 401],
+  [NotFoundError, 404],
+  [ConflictError, 409],
+  [PayloadTooLargeError, 413],
+  [ServiceUnavailableError, 503],
+];
+
+/** The status an error is answered with (500 when it is not a request error). */
+export function statusOf(error: unknown): number {
+  return STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1] ?? 500;
+}
+
+const SERVICE_UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please try again shortly.';
+
 function httpJsonApi(options: Partial<HttpJsonApiOptions> = {}): MiddlewareObj<ParsedApiEvent, JsonResponse> {
   const { maxBodyBytes } = { ...defaults, ...options };
 
@@ -110,13 +132,19 @@ function httpJsonApi(options: Partial<HttpJsonApiOptions> = {}): MiddlewareObj<P
 
   const httpJsonApiOnError: middy.MiddlewareFn<ParsedApiEvent, JsonResponse> = (request) => {
     const { error } = request;
-    if (error instanceof DomainError) {
-      if (error.statusCode >= 500) logger.warn('Dependency unavailable', { error });
+    const status = statusOf(error);
+    // One exposure rule (as Middy's): below 500 the message is for the caller; from 500 up it is an
+    // internal (driver message, SDK error) that goes to the log only, and the caller gets a fixed text.
+    if (status < 500) {
       const fields = error instanceof FieldErrorsError ? error.errors : [];
-      request.response = jsonResponse(error.statusCode, errorBody(error.message, fields));
+      request.response = jsonResponse(status, errorBody(error?.message ?? '', fields));
       return;
     }
-    // Internals (driver messages, stack traces, SDK errors) go to the log, never to the client.
+    if (status === 503) {
+      logger.warn('Dependency unavailable', { error });
+      request.response = jsonResponse(503, errorBody(SERVICE_UNAVAILABLE_MESSAGE));
+      return;
+    }
     logger.error('Unhandled error', { error });
     request.response = jsonResponse(500, errorBody('Internal server error'));
   };

@@ -1,22 +1,27 @@
 /**
- * Typed domain errors. Adapters translate driver errors into these; the HTTP error middleware
- * (functions/commons/http.ts) is the one place they become status codes.
+ * The platform's error convention, in one place:
+ * - every error class extends `IdrlError`, takes `ErrorOptions` and keeps `cause`;
+ * - errors are grouped by domain: the request errors below (what a caller did or may retry),
+ *   processing errors in `processing-errors.ts`, platform errors (configuration, schema) in
+ *   `platform-errors.ts`; the local stack's own in `infra/local/errors.ts`;
+ * - core errors carry no HTTP status: `functions/commons/http.ts` chooses it, and only for
+ *   statuses below 500 does a message reach the client.
  */
 export interface FieldError {
   field: string;
   message: string;
 }
 
-export abstract class DomainError extends Error {
-  abstract readonly statusCode: number;
+/** The base of every error the platform throws on purpose: `name` is the concrete class's. */
+export abstract class IdrlError extends Error {
   constructor(message: string, options?: ErrorOptions) {
     super(message, options);
     this.name = new.target.name;
   }
 }
 
-/** A domain error that can say which request fields were wrong (the response's `errors`). */
-export abstract class FieldErrorsError extends DomainError {
+/** A request error that can say which request fields were wrong (the response's `errors`). */
+export abstract class FieldErrorsError extends IdrlError {
   constructor(
     message: string,
     readonly errors: FieldError[] = [],
@@ -26,43 +31,20 @@ export abstract class FieldErrorsError extends DomainError {
   }
 }
 
-/** 400: the request is malformed or fails validation. */
-export class ValidationError extends FieldErrorsError {
-  readonly statusCode = 400;
-}
+/** The request is malformed or fails validation. */
+export class ValidationError extends FieldErrorsError {}
 
-/** 401: no credentials, bad credentials or an invalid token. The message never says which. */
-export class UnauthorizedError extends DomainError {
-  readonly statusCode = 401;
-}
+/** No credentials, bad credentials or an invalid token. The message never says which. */
+export class UnauthorizedError extends IdrlError {}
 
-/** 404: missing, or owned by someone else (indistinguishable on purpose). */
-export class NotFoundError extends DomainError {
-  readonly statusCode = 404;
-}
+/** Missing, or owned by someone else (indistinguishable on purpose). */
+export class NotFoundError extends IdrlError {}
 
-/** 409: a unique value is already taken, or a state conflict. */
-export class ConflictError extends FieldErrorsError {
-  readonly statusCode = 409;
-}
+/** A unique value is already taken, or a state conflict. */
+export class ConflictError extends FieldErrorsError {}
 
-/** 413: a declared upload or a request body is larger than allowed. */
-export class PayloadTooLargeError extends DomainError {
-  readonly statusCode = 413;
-}
+/** A declared upload or a request body is larger than allowed. */
+export class PayloadTooLargeError extends IdrlError {}
 
-/** 503: a dependency (database, identity provider) is unavailable. */
-export class ServiceUnavailableError extends DomainError {
-  readonly statusCode = 503;
-}
-
-/**
- * A video that can never be processed (not a video, undecodable, zero duration).
- * The worker marks the task failed at once instead of retrying.
- */
-export class PermanentProcessingError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'PermanentProcessingError';
-  }
-}
+/** A dependency (database, identity provider) is unavailable; the caller may try again later. */
+export class ServiceUnavailableError extends IdrlError {}

@@ -2,7 +2,8 @@ import { randomUUID } from 'node:crypto';
 import { NotFoundError, PayloadTooLargeError } from './errors';
 import type { Clock, ObjectStore, TaskRepository } from './ports';
 import type { CreatedTaskResponse, CreateTaskRequest, TaskListResponse, TaskResponse } from './schemas';
-import { processedVideoKey, thumbnailKey, type Caller, type Task } from './task';
+import { type Caller, type Task } from './task';
+import { outputKeys } from './object-keys';
 
 /** Limits of SPEC §2–3 (see functions/commons/config.ts for their environment variables). */
 export interface TaskLimits {
@@ -34,53 +35,6 @@ const HOUR_MS = 3_600_000;
 export function processedFileName(fileName: string): string {
   const dot = fileName.lastIndexOf('.');
   return `${dot > 0 ? fileName.slice(0, dot) : fileName}-idrl.mp4`;
-}
-
-function abandonedUploadReason(windowHours: number): string {
-  return `upload not received within ${windowHours} h`;
-}
-
-/** The sweeper's use case: tasks whose upload never arrived end as failed, with a readable reason. */
-export function expireAbandonedUploads(deps: {
-  repository: TaskRepository;
-  clock: Clock;
-  uploadWindowHours: number;
-}): Promise<number> {
-  return deps.repository.expireAbandonedUploads(
-    deps.clock.now(),
-    abandonedUploadReason(deps.uploadWindowHours),
-  );
-}
-
-/**
- * How long a task may sit in 'uploaded' or 'processing' before the sweeper fails it: past this, no
- * receive of its message can still be pending or running (docs/worker.md, "Stalled tasks").
- * `redeliverySeconds` is the longest two receives of one message can be apart (SQS: the visibility timeout).
- */
-export function stalledAfterSeconds(queue: { redeliverySeconds: number; maxReceiveCount: number }): number {
-  return queue.redeliverySeconds * (queue.maxReceiveCount + 1);
-}
-
-/** Stored on tasks the sweeper fails; the pilot's only remedy is a new upload. */
-export const STALLED_TASK_REASON = 'Processing did not finish; please upload the video again.';
-
-/**
- * The sweeper's other use case (SPEC §4, "anything else ends as failed"): a task left 'uploaded' or
- * 'processing' because the last delivery of its message died (timeout, out of memory, init failure)
- * without recording anything, and the queue then dead-lettered the message. `stalledAfterSeconds`
- * must exceed the time any delivery of the message can still be pending or running after the task's
- * last change (docs/worker.md, "Stalled tasks"). Returns the ids of the tasks it failed.
- */
-export async function failStalledTasks(deps: {
-  repository: TaskRepository;
-  store: ObjectStore;
-  stalledAfterSeconds: number;
-}): Promise<number[]> {
-  const failed = await deps.repository.failStalledTasks(deps.stalledAfterSeconds, STALLED_TASK_REASON);
-  // A dead attempt may have stored outputs before it died: a failed task owns none. One task at a
-  // time keeps the store's parallel deletes bounded whatever the backlog.
-  for (const task of failed) await deps.store.deleteMany([processedVideoKey(task.id), thumbnailKey(task.id)]);
-  return failed.map((task) => task.id);
 }
 
 /** The task use cases of SPEC §2–3, over ports only. */
@@ -150,7 +104,7 @@ export class TaskService {
   async delete(caller: Caller, id: number): Promise<void> {
     const task = await this.deps.repository.deleteForOwner(id, caller.sub);
     if (task === null) throw new NotFoundError('Task not found');
-    await this.deps.store.deleteMany([task.originalKey, processedVideoKey(task.id), thumbnailKey(task.id)]);
+    await this.deps.store.deleteMany([task.originalKey, ...Object.values(outputKeys(task.id))]);
   }
 
   private async view(task: Task): Promise<TaskResponse> {

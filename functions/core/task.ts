@@ -37,22 +37,3 @@ export interface Caller {
   sub: string;
   username: string;
 }
-
-/**
- * Object keys are chosen by the server only. Uploads live under one prefix (the only one that
- * notifies the queue); outputs have deterministic keys so a redelivery overwrites, never duplicates.
- */
-export const UPLOADS_PREFIX = 'uploads/';
-export const PROCESSED_PREFIX = 'processed/';
-
-export function uploadKey(taskId: number, nonce: string): string {
-  return `${UPLOADS_PREFIX}${taskId}/${nonce}`;
-}
-
-export function processedVideoKey(taskId: number): string {
-  return `${PROCESSED_PREFIX}${taskId}/video.mp4`;
-}
-
-export function thumbnailKey(taskId: number): string {
-  return `${PROCESSED_PREFIX}${taskId}/thumbnail.jpg`;
-}

@@ -7,16 +7,10 @@
  *   releases it (back to 'uploaded') before the message is redelivered; an attempt that died cannot,
  *   so a claim older than the worker timeout (which no live attempt outlives) may be taken over.
  */
-import { PermanentProcessingError } from './errors';
+import { PermanentProcessingError } from './processing-errors';
 import type { Clock, EditedVideo, ObjectStore, SourceServer, TaskRepository, VideoProcessor } from './ports';
-import {
-  processedVideoKey,
-  thumbnailKey,
-  UPLOADS_PREFIX,
-  type ProcessedVideoMetadata,
-  type Task,
-  type TaskStatus,
-} from './task';
+import { type ProcessedVideoMetadata, type Task, type TaskStatus } from './task';
+import { outputKeys, UPLOADS_PREFIX } from './object-keys';
 
 /** One object from an S3 ObjectCreated notification. */
 export interface UploadedObject {
@@ -165,10 +159,6 @@ export class UploadProcessingService {
 /** A transient error's message names infrastructure (hosts, addresses, storage errors): it goes to the logs, not to the pilot. */
 function finalAttemptReason(attempts: number): string {
   return `Processing failed after ${attempts} attempts; please upload the video again.`;
-}
-
-function outputKeys(taskId: number): { processedKey: string; thumbnailKey: string } {
-  return { processedKey: processedVideoKey(taskId), thumbnailKey: thumbnailKey(taskId) };
 }
 
 function toMetadata(

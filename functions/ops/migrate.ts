@@ -5,7 +5,8 @@ import type pg from 'pg';
 import { migrations } from '#adapters/pg/migrations';
 import { grantApplicationRole, runMigrations, type MigrationResult } from '#adapters/pg/migrator';
 import { createPool } from '#commons/clients';
-import { ConfigurationError, migrationConfig, region } from '#commons/config';
+import { migrationConfig, region } from '#commons/config';
+import { ConfigurationError } from '#core/platform-errors';
 import { logger } from '#commons/logger';
 
 const config = migrationConfig();

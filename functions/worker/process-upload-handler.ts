@@ -12,7 +12,9 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import type { UploadedObject, UploadOutcome, UploadProcessingService } from '#core/upload-processing';
-import { MalformedNotificationError, parseUploadNotification, taskIdFromKey } from './s3-notification';
+import { MalformedNotificationError } from '#core/processing-errors';
+import { taskIdFromKey } from '#core/object-keys';
+import { parseUploadNotification } from './s3-notification';
 
 export interface ProcessUploadHandlerDependencies {
   service: UploadProcessingService;

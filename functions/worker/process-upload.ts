@@ -5,12 +5,12 @@
 import { existsSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { Metrics } from '@aws-lambda-powertools/metrics';
-import { DEFAULT_LEAGUE_FORMAT } from '#adapters/ffmpeg/league-format';
 import { LoopbackSourceServer } from '#adapters/ffmpeg/loopback-source';
 import { FfmpegVideoProcessor } from '#adapters/ffmpeg/processor';
-import { ConfigurationError, videoConfig } from '#commons/config';
+import { videoConfig } from '#commons/config';
+import { ConfigurationError } from '#core/platform-errors';
 import { logger } from '#commons/logger';
-import { objectStore, taskRepository } from '#commons/services';
+import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import { systemClock } from '#core/ports';
 import { UploadProcessingService } from '#core/upload-processing';
 import { createProcessUploadHandler } from './process-upload-handler';
@@ -28,25 +28,18 @@ function logoPath(): string {
 }
 
 const video = videoConfig();
-const objects = objectStore();
+const objects = getObjectStore();
 
 const service = new UploadProcessingService(
   {
-    tasks: taskRepository(),
+    tasks: getTaskRepository(),
     objects,
     sources: new LoopbackSourceServer(objects),
     videos: new FfmpegVideoProcessor({
       ffmpegPath: video.ffmpegPath,
       ffprobePath: video.ffprobePath,
       logoPath: logoPath(),
-      format: {
-        ...DEFAULT_LEAGUE_FORMAT,
-        width: video.width,
-        height: video.height,
-        fps: video.fps,
-        maxSourceSeconds: video.maxSourceSeconds,
-        logoSeconds: video.logoSeconds,
-      },
+      format: video.format,
     }),
     clock: systemClock,
   },

@@ -3,15 +3,7 @@
  */
 import * as z from '#core/zod';
 import type { UploadedObject } from '#core/upload-processing';
-import { UPLOADS_PREFIX } from '#core/task';
-
-/** A body that is not an S3 notification: redelivering it can never help. */
-export class MalformedNotificationError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'MalformedNotificationError';
-  }
-}
+import { MalformedNotificationError } from '#core/processing-errors';
 
 const testEventSchema = z.object({ Event: z.literal('s3:TestEvent') });
 
@@ -60,10 +52,4 @@ export function parseUploadNotification(body: string): UploadNotification {
   } catch (error) {
     throw new MalformedNotificationError('Object key is not valid URL encoding', { cause: error });
   }
-}
-
-/** The task id in uploads/{taskId}/{nonce}, for log context before the task is looked up. */
-export function taskIdFromKey(key: string): number | undefined {
-  const match = new RegExp(`^${UPLOADS_PREFIX}(\\d+)/`).exec(key);
-  return match?.[1] === undefined ? undefined : Number(match[1]);
 }

@@ -5,7 +5,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/task';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import {
   AUTHORIZER_CACHE_TTL_SECONDS,
   routes,

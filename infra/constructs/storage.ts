@@ -4,13 +4,9 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/task';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import { MAX_RECEIVE_COUNT, visibilityTimeoutSeconds } from '#core/delivery';
 import type { ResourceUse } from './lambda-defaults';
-
-/** Receives after which a message goes to the DLQ; the worker reads it as MAX_RECEIVE_COUNT. */
-export const MAX_RECEIVE_COUNT = 3;
-/** AWS's guidance for SQS event sources: visibility timeout at least six times the function timeout. */
-const VISIBILITY_TIMEOUT_FACTOR = 6;
 
 export type ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
 export type ObjectPrefix = typeof UPLOADS_PREFIX | typeof PROCESSED_PREFIX;
@@ -78,7 +74,7 @@ export class Storage extends Construct {
       enforceSSL: true,
       retentionPeriod: Duration.days(14),
     });
-    this.visibilityTimeout = Duration.seconds(props.workerTimeout.toSeconds() * VISIBILITY_TIMEOUT_FACTOR);
+    this.visibilityTimeout = Duration.seconds(visibilityTimeoutSeconds(props.workerTimeout.toSeconds()));
     this.queue = new sqs.Queue(this, 'UploadsQueue', {
       // SQS-managed SSE: S3 can publish to it without a customer KMS key policy.
       encryption: sqs.QueueEncryption.SQS_MANAGED,

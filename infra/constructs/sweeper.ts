@@ -3,12 +3,12 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROCESSED_PREFIX } from '#core/task';
-import { stalledAfterSeconds } from '#core/task-service';
+import { PROCESSED_PREFIX } from '#core/object-keys';
 import type { Database } from './database';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
 import type { Network } from './network';
-import { MAX_RECEIVE_COUNT, type Storage } from './storage';
+import { MAX_RECEIVE_COUNT, stalledAfterSeconds } from '#core/delivery';
+import type { Storage } from './storage';
 
 export interface SweeperProps {
   readonly network: Network;
@@ -32,7 +32,7 @@ export class Sweeper extends Construct {
   constructor(scope: Construct, id: string, props: SweeperProps) {
     super(scope, id);
     this.function = new FunctionWithLogGroup(this, 'ExpireUploads', {
-      entry: 'functions/ops/expire-uploads.ts',
+      entry: 'functions/ops/sweep-tasks.ts',
       serviceName: 'idrl-ops',
       description: 'Fails tasks whose upload never arrived or whose processing never finished',
       timeout: Duration.seconds(60),

@@ -2,17 +2,18 @@ import { Duration, Size } from 'aws-cdk-lib';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/task';
-import { FFMPEG_PATH, FFPROBE_PATH, FfmpegLayer, LOGO_PATH } from '../../layers/ffmpeg/ffmpeg-layer';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import { FFMPEG_PATH, FFPROBE_PATH, FfmpegLayer, LOGO_PATH } from '#layers/ffmpeg/ffmpeg-layer';
 import type { Database } from './database';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
 import type { Network } from './network';
-import { MAX_RECEIVE_COUNT, type Storage } from './storage';
+import { DEFAULT_WORKER_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT } from '#core/delivery';
+import type { Storage } from './storage';
 
 /** Worker sizing (docs/infra.md, "Worker sizing"). The queue's visibility timeout is derived from the timeout. */
 export const WORKER_DEFAULTS = {
   memorySize: 3008,
-  timeout: Duration.seconds(180),
+  timeout: Duration.seconds(DEFAULT_WORKER_TIMEOUT_SECONDS),
   ephemeralStorage: Size.mebibytes(512),
   maxConcurrency: 5,
 } as const;

@@ -17,7 +17,8 @@ import type {
   Context,
 } from 'aws-lambda';
 import type { RouteDefinition } from '#functions/routes';
-import { FunctionTimeoutError, LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
+import { FunctionTimeoutError } from './errors';
+import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { LOOPBACK, closeServer } from './services/preflight';
 
 /** Payload 2.0; `authorizer.lambda` is the authorizer's context on routes with `auth`. */
@@ -25,8 +26,8 @@ export type GatewayEvent = APIGatewayProxyEventV2WithRequestContext<
   APIGatewayEventRequestContextV2 & { authorizer?: { lambda: Record<string, unknown> } }
 >;
 /** A structured result, or any other value that API Gateway serializes as a JSON 200. */
-export type ApiResult = APIGatewayProxyResultV2<object>;
-export type ApiHandler = (event: GatewayEvent, context: Context) => Promise<ApiResult>;
+export type LambdaProxyResult = APIGatewayProxyResultV2<object>;
+export type LambdaProxyHandler = (event: GatewayEvent, context: Context) => Promise<LambdaProxyResult>;
 export type AuthorizerHandler = (
   event: APIGatewayRequestAuthorizerEventV2,
   context: Context,
@@ -38,7 +39,7 @@ const AUTHORIZER_CACHE_MAX_ENTRIES = 1000;
 
 export interface GatewayRoute {
   definition: RouteDefinition;
-  handler: ApiHandler;
+  handler: LambdaProxyHandler;
 }
 
 export interface GatewayOptions {
@@ -221,7 +222,7 @@ function gatewayMessage(statusCode: number, message: string): HttpResponse {
 }
 
 /** A structured result is used as is; anything else is JSON with status 200 (payload 2.0 rules). */
-export function fromApiResult(result: ApiResult): HttpResponse {
+export function fromLambdaProxyResult(result: LambdaProxyResult): HttpResponse {
   if (typeof result === 'object' && 'statusCode' in result && result.statusCode !== undefined) {
     const headers = Object.fromEntries(
       Object.entries(result.headers ?? {}).map(([name, value]) => [name.toLowerCase(), String(value)]),
@@ -324,7 +325,9 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
   }
 
   async function runRoute(route: GatewayRoute, event: GatewayEvent): Promise<HttpResponse> {
-    return fromApiResult(await invoke(fn(route.definition.name), (context) => route.handler(event, context)));
+    return fromLambdaProxyResult(
+      await invoke(fn(route.definition.name), (context) => route.handler(event, context)),
+    );
   }
 
   async function respond(request: IncomingMessage): Promise<HttpResponse> {

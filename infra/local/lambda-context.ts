@@ -5,6 +5,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { Context } from 'aws-lambda';
+import { FunctionTimeoutError } from './errors';
 
 export const LOCAL_ACCOUNT_ID = '000000000000';
 
@@ -40,20 +41,12 @@ export function lambdaContext(fn: LocalFunction): Context {
   };
 }
 
-/** Lambda ends an invocation at its timeout; locally the promise is abandoned and reported as an error. */
-export class FunctionTimeoutError extends Error {
-  constructor(fn: LocalFunction) {
-    super(`${fn.name} timed out after ${fn.timeoutSeconds} seconds`);
-    this.name = 'FunctionTimeoutError';
-  }
-}
-
 /** Runs one invocation with a fresh context, rejecting with FunctionTimeoutError at the deadline. */
 export async function invoke<T>(fn: LocalFunction, run: (context: Context) => Promise<T>): Promise<T> {
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_resolve, reject) => {
     timer = setTimeout(() => {
-      reject(new FunctionTimeoutError(fn));
+      reject(new FunctionTimeoutError(fn.name, fn.timeoutSeconds));
     }, fn.timeoutSeconds * 1000);
   });
   try {

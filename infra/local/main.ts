@@ -7,7 +7,7 @@
  */
 import { resolve } from 'node:path';
 import { type LocalStack, startLocalStack } from './stack';
-import { LocalStackConfigError } from './services/preflight';
+import { LocalStackConfigError } from './errors';
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();

@@ -9,11 +9,16 @@ import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event, ScheduledEvent } from 'aws-lambda';
 import type PgBoss from 'pg-boss';
 import type { TaskRepository } from '#core/ports';
-import { UPLOADS_PREFIX } from '#core/task';
-import { stalledAfterSeconds } from '#core/task-service';
+import { UPLOADS_PREFIX } from '#core/object-keys';
+import {
+  DEFAULT_WORKER_TIMEOUT_SECONDS,
+  MAX_RECEIVE_COUNT,
+  stalledAfterSeconds,
+  visibilityTimeoutSeconds,
+} from '#core/delivery';
 import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '#functions/routes';
 import {
-  type ApiHandler,
+  type LambdaProxyHandler,
   type AuthorizerHandler,
   type Gateway,
   type GatewayRoute,
@@ -22,7 +27,8 @@ import {
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { type SqsBatchHandler, type SqsQueue, createSqsQueue, startBoss } from './queue';
 import { type BackingServices, LOCAL_BUCKET, LOCAL_REGION, startBackingServices } from './services/backing';
-import { LocalStackConfigError, assertPortFree, ensureStateDir } from './services/preflight';
+import { LocalStackConfigError } from './errors';
+import { assertPortFree, ensureStateDir } from './services/preflight';
 import { storedObjectNotification } from './services/s3';
 
 export interface LocalStackPorts {
@@ -37,11 +43,11 @@ export interface LocalStackOptions {
   ports: LocalStackPorts;
   /** Use this PostgreSQL server (DATABASE_URL) instead of the embedded one. */
   externalDatabaseUrl?: string;
-  /** The worker function's timeout; the visibility timeout is six times it, as on AWS. @default 180 */
+  /** The worker function's timeout; the visibility timeout is six times it, as on AWS. @default DEFAULT_WORKER_TIMEOUT_SECONDS (180) */
   workerTimeoutSeconds?: number;
   /** Delay before a failed message is delivered again. @default 10 */
   retryDelaySeconds?: number;
-  /** Receives before dead-lettering (MAX_RECEIVE_COUNT). @default 3 */
+  /** Receives before dead-lettering; the worker gets it as MAX_RECEIVE_COUNT. @default MAX_RECEIVE_COUNT of #core/delivery */
   maxReceiveCount?: number;
   /** Sweeper schedule (cron, minute resolution). @default every 5 minutes */
   sweepCron?: string;
@@ -58,8 +64,6 @@ export interface LocalStack {
 
 const QUEUE_NAME = 'idrl-uploads';
 const SWEEPER_QUEUE = 'idrl-expire-uploads';
-/** AWS's guidance for SQS event sources, as in the CDK storage construct. */
-const VISIBILITY_TIMEOUT_FACTOR = 6;
 const API_TIMEOUT_SECONDS = 29;
 
 async function loadHandler<T>(specifier: string): Promise<T> {
@@ -142,10 +146,10 @@ function scheduledEvent(cronRule: string): ScheduledEvent {
 
 async function scheduleSweeper(boss: PgBoss, cron: string, onError: (error: unknown) => void): Promise<void> {
   const sweeper = await loadHandler<(event: ScheduledEvent, context: Context) => Promise<unknown>>(
-    '#functions/ops/expire-uploads',
+    '#functions/ops/sweep-tasks',
   );
   const fn: LocalFunction = {
-    name: 'expire-uploads',
+    name: 'sweep-tasks',
     region: LOCAL_REGION,
     timeoutSeconds: 60,
     memoryMb: 256,
@@ -166,13 +170,13 @@ async function loadGatewayRoutes(): Promise<GatewayRoute[]> {
   return Promise.all(
     routes.map(async (definition) => ({
       definition,
-      handler: await loadHandler<ApiHandler>(`#functions/api/${definition.name}`),
+      handler: await loadHandler<LambdaProxyHandler>(`#functions/api/${definition.name}`),
     })),
   );
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const workerTimeoutSeconds = options.workerTimeoutSeconds ?? 180;
+  const workerTimeoutSeconds = options.workerTimeoutSeconds ?? DEFAULT_WORKER_TIMEOUT_SECONDS;
   const consoleOrigin = `http://localhost:${options.ports.gateway}`;
   const extraOrigins = options.corsOrigins ?? [];
   await ensureStateDir(options.stateDir);
@@ -212,14 +216,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.POWERTOOLS_SERVICE_NAME ??= 'idrl-local';
     process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'IDRL';
     Object.assign(process.env, services.env);
-    const maxReceiveCount = options.maxReceiveCount ?? 3;
+    const maxReceiveCount = options.maxReceiveCount ?? MAX_RECEIVE_COUNT;
     const retryDelaySeconds = options.retryDelaySeconds ?? 10;
-    const visibilityTimeoutSeconds = workerTimeoutSeconds * VISIBILITY_TIMEOUT_FACTOR;
+    const queueVisibilitySeconds = visibilityTimeoutSeconds(workerTimeoutSeconds);
+    // The worker reads its retry budget from the environment, as on AWS: the same number the queue uses.
+    process.env.MAX_RECEIVE_COUNT = String(maxReceiveCount);
     // Locally a failed message comes back after the retry delay instead of the visibility timeout: the
     // longer of the two is the furthest apart two receives can be.
     process.env.STALLED_TASK_SECONDS = String(
       stalledAfterSeconds({
-        redeliverySeconds: Math.max(visibilityTimeoutSeconds, retryDelaySeconds),
+        redeliverySeconds: Math.max(queueVisibilitySeconds, retryDelaySeconds),
         maxReceiveCount,
       }),
     );
@@ -238,7 +244,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       name: QUEUE_NAME,
       deadLetterName: `${QUEUE_NAME}-dlq`,
       region: LOCAL_REGION,
-      visibilityTimeoutSeconds,
+      visibilityTimeoutSeconds: queueVisibilitySeconds,
       maxReceiveCount,
       retryDelaySeconds,
       batchSize: 1,
@@ -250,12 +256,12 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       loadHandler<SqsBatchHandler>('#functions/worker/process-upload'),
       loadHandler<AuthorizerHandler>('#functions/api/authorizer'),
       loadGatewayRoutes(),
-      import('#commons/services'),
+      import('#commons/composition-root'),
     ]);
     const reconciled = await reconcileUploads({
       s3: clients.s3Client(),
       bucket: LOCAL_BUCKET,
-      repository: servicesModule.taskRepository(),
+      repository: servicesModule.getTaskRepository(),
       queue,
     });
     if (reconciled > 0) options.log(`Queued ${reconciled} stored upload(s) that had not reached the queue.`);

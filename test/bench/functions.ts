@@ -194,8 +194,8 @@ export function benchFunctions(): BenchFunction[] {
         ),
     },
     {
-      name: 'expire-uploads',
-      entry: 'functions/ops/expire-uploads.ts',
+      name: 'sweep-tasks',
+      entry: 'functions/ops/sweep-tasks.ts',
       event: () => ({ 'detail-type': 'Scheduled Event', source: 'aws.events', detail: {} }),
     },
   ];

@@ -13,7 +13,7 @@ import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { buildEditArgs } from '#adapters/ffmpeg/edit-command';
-import { DEFAULT_LEAGUE_FORMAT } from '#adapters/ffmpeg/league-format';
+import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 import { bytesReadLines } from '#adapters/ffmpeg/probe';
 import { invoke } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
@@ -112,12 +112,12 @@ export async function benchWorkerVsBare(
   pairs: number,
   log: (line: string) => void,
 ): Promise<WorkerBenchResult> {
-  const [{ handler }, { taskRepository }, { s3Client }] = await Promise.all([
+  const [{ handler }, { getTaskRepository }, { s3Client }] = await Promise.all([
     import('#functions/worker/process-upload'),
-    import('#commons/services'),
+    import('#commons/composition-root'),
     import('#commons/clients'),
   ]);
-  const tasks = taskRepository();
+  const tasks = getTaskRepository();
   const owner = { sub: randomUUID(), username: 'bench-pilot' };
   await tasks.ensureUser(owner);
   const { size } = await stat(sourcePath);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FFMPEG_LAYER_BINARIES, LAYER_LOGO } from '../../layers/ffmpeg/ffmpeg-layer';
+import { FFMPEG_LAYER_BINARIES, LAYER_LOGO } from '#layers/ffmpeg/ffmpeg-layer';
 import { fromRoot } from '#infra/paths';
 
 /** Lambda's limit on a function's unzipped code plus all its layers. */

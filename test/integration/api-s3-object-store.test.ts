@@ -5,10 +5,10 @@ import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentDisposition } from '#adapters/s3/object-store';
-import { objectStore } from '#commons/services';
+import { getObjectStore } from '#commons/composition-root';
 
 describe('S3ObjectStore', () => {
-  const store = objectStore();
+  const store = getObjectStore();
   let directory: string;
 
   beforeAll(async () => {

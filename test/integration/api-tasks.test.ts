@@ -9,13 +9,14 @@ import { handler as getTask } from '#functions/api/get-task';
 import { handler as health } from '#functions/api/health';
 import { handler as listTasks } from '#functions/api/list-tasks';
 import { handler as openapi } from '#functions/api/openapi';
-import { handler as expireUploads } from '#functions/ops/expire-uploads';
+import { handler as expireUploads } from '#functions/ops/sweep-tasks';
 import { handler as migrate } from '#functions/ops/migrate';
 import { databasePool } from '#commons/clients';
 import { securityHeaders, type ApiHandler } from '#commons/http';
-import { objectStore, taskRepository } from '#commons/services';
+import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
-import { processedVideoKey, thumbnailKey, type Caller } from '#core/task';
+import { type Caller } from '#core/task';
+import { processedVideoKey, thumbnailKey } from '#core/object-keys';
 import { invoke, testContext } from '#test/helpers/api-gateway';
 import { anyNumber, anyObject, anyString, containing } from '#test/helpers/matchers';
 
@@ -307,7 +308,7 @@ describe('GET /api/tasks/{id}', () => {
     const caller = newCaller();
     const created = await createOk(caller, 'carrera ñ.mp4');
     expect((await upload(created)).status).toBe(204);
-    await taskRepository().markUploaded(created.upload.fields.key ?? '', VIDEO.length);
+    await getTaskRepository().markUploaded(created.upload.fields.key ?? '', VIDEO.length);
 
     // Act
     const response = await byId(getTask, caller, String(created.id));
@@ -337,16 +338,16 @@ describe('GET /api/tasks/{id}', () => {
     // Prepare
     const caller = newCaller();
     const created = await createOk(caller, 'lap.mov');
-    const repository = taskRepository();
+    const repository = getTaskRepository();
     const directory = await mkdtemp(join(tmpdir(), 'idrl-api-'));
     await writeFile(join(directory, 'video.mp4'), 'edited');
     await writeFile(join(directory, 'thumbnail.jpg'), 'poster');
-    await objectStore().putFile({
+    await getObjectStore().putFile({
       key: processedVideoKey(created.id),
       path: join(directory, 'video.mp4'),
       contentType: 'video/mp4',
     });
-    await objectStore().putFile({
+    await getObjectStore().putFile({
       key: thumbnailKey(created.id),
       path: join(directory, 'thumbnail.jpg'),
       contentType: 'image/jpeg',
@@ -503,7 +504,7 @@ describe('DELETE /api/tasks/{id}', () => {
     await upload(created);
     const directory = await mkdtemp(join(tmpdir(), 'idrl-api-'));
     await writeFile(join(directory, 'out'), 'x');
-    await objectStore().putFile({
+    await getObjectStore().putFile({
       key: processedVideoKey(created.id),
       path: join(directory, 'out'),
       contentType: 'video/mp4',
@@ -521,8 +522,8 @@ describe('DELETE /api/tasks/{id}', () => {
       headers: securityHeaders,
       body: { message: 'Task not found' },
     });
-    expect(await objectStore().head(created.upload.fields.key ?? '')).toBeNull();
-    expect(await objectStore().head(processedVideoKey(created.id))).toBeNull();
+    expect(await getObjectStore().head(created.upload.fields.key ?? '')).toBeNull();
+    expect(await getObjectStore().head(processedVideoKey(created.id))).toBeNull();
     expect(await taskCount(caller)).toBe(0);
   });
 
@@ -542,7 +543,7 @@ describe('DELETE /api/tasks/{id}', () => {
       body: { message: 'Task not found' },
     });
     expect(await taskCount(owner)).toBe(1);
-    expect(await objectStore().head(created.upload.fields.key ?? '')).toBe(VIDEO.length);
+    expect(await getObjectStore().head(created.upload.fields.key ?? '')).toBe(VIDEO.length);
   });
 
   it('answers 400 for a non-numeric id', async () => {
@@ -623,7 +624,7 @@ describe('operations', () => {
   it('expire-uploads fails tasks whose upload window closed, with a readable reason', async () => {
     // Prepare
     const caller = newCaller();
-    const repository = taskRepository();
+    const repository = getTaskRepository();
     await repository.ensureUser(caller);
     const abandoned = await repository.create({
       ownerId: caller.sub,
@@ -636,7 +637,7 @@ describe('operations', () => {
     const fresh = await createOk(caller);
 
     // Act
-    const result = await expireUploads({}, testContext('expire-uploads'));
+    const result = await expireUploads({}, testContext('sweep-tasks'));
 
     // Assess
     expect(result.expired).toBeGreaterThanOrEqual(1);

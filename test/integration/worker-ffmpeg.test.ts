@@ -9,11 +9,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ProcessingTimeoutError } from '#adapters/ffmpeg/classify';
+import { ProcessingTimeoutError } from '#core/processing-errors';
 import { LoopbackSourceServer } from '#adapters/ffmpeg/loopback-source';
 import { FfmpegVideoProcessor } from '#adapters/ffmpeg/processor';
-import { objectStore } from '#commons/services';
-import { PermanentProcessingError } from '#core/errors';
+import { getObjectStore } from '#commons/composition-root';
+import { PermanentProcessingError } from '#core/processing-errors';
 import type { EditedVideo } from '#core/ports';
 import {
   ffmpeg,
@@ -30,7 +30,7 @@ import {
 } from './worker-media';
 
 const processor = new FfmpegVideoProcessor(processorOptions);
-const objects = objectStore();
+const objects = getObjectStore();
 const sources = new LoopbackSourceServer(objects);
 const farDeadline = (): Date => new Date(Date.now() + 100_000);
 

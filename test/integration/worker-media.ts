@@ -7,7 +7,7 @@ import { createHash } from 'node:crypto';
 import { open, readFile, truncate, writeFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_LEAGUE_FORMAT, type LeagueFormat } from '#adapters/ffmpeg/league-format';
+import { DEFAULT_LEAGUE_FORMAT, type LeagueFormat } from '#core/league-format';
 import type { FfmpegVideoProcessorOptions } from '#adapters/ffmpeg/processor';
 
 const run = promisify(execFile);

@@ -11,7 +11,7 @@ import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { databasePool, s3Client } from '#commons/clients';
 import { storageConfig } from '#commons/config';
-import { taskRepository, taskService } from '#commons/services';
+import { getTaskRepository, getTaskService } from '#commons/composition-root';
 import type { Caller, Task } from '#core/task';
 import { handler } from '#functions/worker/process-upload';
 import { lambdaContext } from '#infra/local/lambda-context';
@@ -19,7 +19,7 @@ import { generateValidFixture, INVALID_FIXTURES, VALID_FIXTURES } from './worker
 import { sqsEvent as sqsEventOf } from '#test/helpers/sqs';
 
 const { bucket } = storageConfig();
-const repository = taskRepository();
+const repository = getTaskRepository();
 
 function fixture(file: string) {
   const found = [...VALID_FIXTURES, ...INVALID_FIXTURES].find((candidate) => candidate.file === file);
@@ -169,7 +169,7 @@ describe('process-upload worker', () => {
       await new Promise((resolve) => setTimeout(resolve, 20));
 
     // Act
-    await taskService().delete(pilot, task.id);
+    await getTaskService().delete(pilot, task.id);
     const response = await processing;
 
     // Assess

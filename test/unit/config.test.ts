@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
+import { ConfigurationError } from '#core/platform-errors';
 import {
   authorizerConfig,
-  ConfigurationError,
   databaseConfig,
   migrationConfig,
   stalledTaskSeconds,
@@ -108,11 +108,15 @@ describe('configuration', () => {
     expect(videoConfig({})).toEqual({
       ffmpegPath: '/opt/bin/ffmpeg',
       ffprobePath: '/opt/bin/ffprobe',
-      width: 1280,
-      height: 720,
-      fps: 30,
-      maxSourceSeconds: 16,
-      logoSeconds: 2,
+      format: {
+        width: 1280,
+        height: 720,
+        fps: 30,
+        maxSourceSeconds: 16,
+        logoSeconds: 2,
+        thumbnailWidth: 640,
+        thumbnailHeight: 360,
+      },
       maxReceiveCount: 3,
     });
   });

@@ -4,6 +4,7 @@ import { logger } from '#commons/logger';
 import {
   ConflictError,
   NotFoundError,
+  PayloadTooLargeError,
   ServiceUnavailableError,
   UnauthorizedError,
   ValidationError,
@@ -83,7 +84,7 @@ describe('apiHandler', () => {
     });
   });
 
-  it.each([
+  it.each<[Error, number, unknown]>([
     [
       new ValidationError('Invalid request', [{ field: 'size', message: 'Must be a positive integer' }]),
       400,
@@ -96,10 +97,12 @@ describe('apiHandler', () => {
       409,
       { message: 'Taken', errors: [{ field: 'username', message: 'Taken' }] },
     ],
+    [new PayloadTooLargeError('Too large'), 413, { message: 'Too large' }],
     [
-      new ServiceUnavailableError('The database is unavailable'),
+      // A 5xx message is never the thrower's: the client gets one fixed text, the log the detail.
+      new ServiceUnavailableError('The database at 10.0.0.5 is unavailable'),
       503,
-      { message: 'The database is unavailable' },
+      { message: 'The service is temporarily unavailable. Please try again shortly.' },
     ],
   ])('maps %o to its status', async (error, statusCode, body) => {
     // Prepare

@@ -3,30 +3,9 @@
  * PermanentProcessingError (the task fails at once with a human reason); anything that may succeed
  * on another attempt (storage, network, disk) is a VideoToolError, which the worker retries.
  */
-import { PermanentProcessingError } from '#core/errors';
-import type { LeagueFormat } from './league-format';
+import { PermanentProcessingError, VideoToolError } from '#core/processing-errors';
+import type { LeagueFormat } from '#core/league-format';
 import type { ProbeResult } from './probe';
-
-/** A transient ffmpeg/ffprobe failure: the same source may well succeed on the next attempt. */
-export class VideoToolError extends Error {
-  constructor(
-    message: string,
-    readonly exitCode: number | null,
-    readonly stderrTail: string,
-    options?: ErrorOptions,
-  ) {
-    super(message, options);
-    this.name = 'VideoToolError';
-  }
-}
-
-/** ffmpeg was stopped so the Lambda could record the failure before its own timeout. */
-export class ProcessingTimeoutError extends PermanentProcessingError {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'ProcessingTimeoutError';
-  }
-}
 
 export interface SourceDescription {
   /** Seconds of source the edit uses: min(duration, maxSourceSeconds). */

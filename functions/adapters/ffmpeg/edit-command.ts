@@ -3,7 +3,8 @@
  * encode, two outputs (the video and its thumbnail). Pure: builds arguments, runs nothing.
  * docs/worker.md ("The filter graph") walks through the graph label by label.
  */
-import { ENCODER, type LeagueFormat } from './league-format';
+import type { LeagueFormat } from '#core/league-format';
+import { ENCODER } from './encoder-settings';
 
 export interface EditPlan {
   /** Local path of the upload. */

@@ -10,14 +10,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import { pipeline } from 'node:stream/promises';
 import type { ByteRange, ObjectStore, ServedSource, SourceServer } from '#core/ports';
-
-/** The object to serve is not in the store (deleted since its notification, or never there). */
-export class SourceMissingError extends Error {
-  constructor(key: string) {
-    super(`The upload ${key} is not in the bucket.`);
-    this.name = 'SourceMissingError';
-  }
-}
+import { SourceMissingError } from '#core/processing-errors';
 
 /** What a request's Range header asks of an object of a known size (RFC 9110 §14). */
 export type RangeRequest =

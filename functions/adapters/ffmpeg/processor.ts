@@ -5,11 +5,12 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PermanentProcessingError } from '#core/errors';
+import { PermanentProcessingError } from '#core/processing-errors';
 import type { EditedVideo, VideoProcessor } from '#core/ports';
-import { classifyToolFailure, describeSource, ProcessingTimeoutError } from './classify';
+import { ProcessingTimeoutError } from '#core/processing-errors';
+import { classifyToolFailure, describeSource } from './classify';
 import { buildEditArgs } from './edit-command';
-import type { LeagueFormat } from './league-format';
+import type { LeagueFormat } from '#core/league-format';
 import { parseProbeOutput, type ProbeResult } from './probe';
 import { runTool, type ToolResult } from './run-tool';
 

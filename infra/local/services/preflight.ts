@@ -7,14 +7,7 @@ import { constants } from 'node:fs';
 import { access, chmod, mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
-
-/** A configuration problem the user can fix: the message is printed as is, without a stack. */
-export class LocalStackConfigError extends Error {
-  constructor(message: string, options?: ErrorOptions) {
-    super(message, options);
-    this.name = 'LocalStackConfigError';
-  }
-}
+import { LocalStackConfigError } from '../errors';
 
 export const LOOPBACK = '127.0.0.1';
 

@@ -1,7 +1,7 @@
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  type ApiResult,
+  type LambdaProxyResult,
   type AuthorizerHandler,
   type Gateway,
   type GatewayEvent,
@@ -17,7 +17,7 @@ let gateway: Gateway;
 
 function route(
   definition: Omit<RouteDefinition, 'database' | 'summary'>,
-  answer: (event: GatewayEvent) => ApiResult | Promise<ApiResult>,
+  answer: (event: GatewayEvent) => LambdaProxyResult | Promise<LambdaProxyResult>,
 ) {
   return {
     definition: { ...definition, database: false, summary: definition.name },

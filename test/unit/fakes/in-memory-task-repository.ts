@@ -1,5 +1,6 @@
 import type { ListTasksQuery, NewTask, TaskRepository } from '#core/ports';
-import { uploadKey, type Caller, type ProcessedVideoMetadata, type Task, type TaskStatus } from '#core/task';
+import { type Caller, type ProcessedVideoMetadata, type Task, type TaskStatus } from '#core/task';
+import { uploadKey } from '#core/object-keys';
 
 /** The TaskRepository port in memory, with the same conditional-transition semantics as PostgreSQL. */
 export class InMemoryTaskRepository implements TaskRepository {

@@ -1,18 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import {
-  classifyToolFailure,
-  describeSource,
-  lastErrorLine,
-  VideoToolError,
-} from '#adapters/ffmpeg/classify';
-import { DEFAULT_LEAGUE_FORMAT } from '#adapters/ffmpeg/league-format';
+import { VideoToolError } from '#core/processing-errors';
+import { classifyToolFailure, describeSource, lastErrorLine } from '#adapters/ffmpeg/classify';
+import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 import {
   bytesReadLines,
   parseProbeOutput,
   type ProbeResult,
   type ProbedStream,
 } from '#adapters/ffmpeg/probe';
-import { PermanentProcessingError } from '#core/errors';
+import { PermanentProcessingError } from '#core/processing-errors';
 
 const videoStream: ProbedStream = {
   index: 0,

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { buildEditArgs, buildFilterGraph, type EditPlan } from '#adapters/ffmpeg/edit-command';
-import { DEFAULT_LEAGUE_FORMAT } from '#adapters/ffmpeg/league-format';
+import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 
 const plan: EditPlan = {
   source: '/tmp/work/source',

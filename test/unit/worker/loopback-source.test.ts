@@ -1,7 +1,8 @@
 import type { Readable } from 'node:stream';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { LoopbackSourceServer, parseRange, SourceMissingError } from '#adapters/ffmpeg/loopback-source';
+import { LoopbackSourceServer, parseRange } from '#adapters/ffmpeg/loopback-source';
+import { SourceMissingError } from '#core/processing-errors';
 import type { ByteRange, ServedSource } from '#core/ports';
 import { fakeObjectBytes, InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 

@@ -1,9 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import {
-  MalformedNotificationError,
-  parseUploadNotification,
-  taskIdFromKey,
-} from '#functions/worker/s3-notification';
+import { MalformedNotificationError } from '#core/processing-errors';
+import { parseUploadNotification } from '#functions/worker/s3-notification';
 
 function s3Event(records: { eventName: string; key: string; size?: number }[]): string {
   return JSON.stringify({
@@ -83,14 +80,5 @@ describe('parseUploadNotification', () => {
     // Assess
     expect(parse).toThrow(MalformedNotificationError);
     expect(parse).toThrow(message);
-  });
-});
-
-describe('taskIdFromKey', () => {
-  it('reads the task id from an upload key and nothing from other keys', () => {
-    // Act / Assess
-    expect(taskIdFromKey('uploads/42/f3a9')).toBe(42);
-    expect(taskIdFromKey('processed/42/video.mp4')).toBeUndefined();
-    expect(taskIdFromKey('uploads/x/f3a9')).toBeUndefined();
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentProcessingError } from '#core/errors';
+import { PermanentProcessingError } from '#core/processing-errors';
 import type { Task } from '#core/task';
 import { UploadProcessingService, type ProcessingAttempt } from '#core/upload-processing';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';

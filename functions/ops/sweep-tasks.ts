@@ -2,12 +2,12 @@ import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { stalledTaskSeconds, taskLimits } from '#commons/config';
 import { logger } from '#commons/logger';
-import { objectStore, taskRepository } from '#commons/services';
+import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import { systemClock } from '#core/ports';
-import { expireAbandonedUploads, failStalledTasks } from '#core/task-service';
+import { expireAbandonedUploads, failStalledTasks } from '#core/task-sweeper';
 
-const repository = taskRepository();
-const store = objectStore();
+const repository = getTaskRepository();
+const store = getObjectStore();
 const { uploadWindowHours } = taskLimits();
 const stalledAfterSeconds = stalledTaskSeconds();
 

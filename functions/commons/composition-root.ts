@@ -1,6 +1,8 @@
 /**
- * The composition root: ports wired to their adapters, once per function instance. Entry files
- * call these at module scope; each builds only what that function needs.
+ * The composition root: ports wired to their adapters. Each `get…()` is a memoised getter: the
+ * first call builds the instance (and what it needs), later calls return that same instance for
+ * the life of the function instance. Entry files call them at module scope; each builds only what
+ * that function needs.
  */
 import { CognitoIdentityProvider } from '#adapters/cognito/identity-provider';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
@@ -11,21 +13,23 @@ import { TaskService } from '#core/task-service';
 import { cognitoClient, databasePool, once, s3Client } from '#commons/clients';
 import { identityConfig, storageConfig, taskLimits } from '#commons/config';
 
-export const taskRepository = /* @__PURE__ */ once(() => new PgTaskRepository(databasePool()));
+export const getTaskRepository = /* @__PURE__ */ once(() => new PgTaskRepository(databasePool()));
 
-export const objectStore = /* @__PURE__ */ once(() => new S3ObjectStore(s3Client(), storageConfig().bucket));
+export const getObjectStore = /* @__PURE__ */ once(
+  () => new S3ObjectStore(s3Client(), storageConfig().bucket),
+);
 
-export const taskService = /* @__PURE__ */ once(
+export const getTaskService = /* @__PURE__ */ once(
   () =>
     new TaskService({
-      repository: taskRepository(),
-      store: objectStore(),
+      repository: getTaskRepository(),
+      store: getObjectStore(),
       clock: systemClock,
       limits: taskLimits(),
     }),
 );
 
-export const authService = /* @__PURE__ */ once(() => {
+export const getAuthService = /* @__PURE__ */ once(() => {
   const { userPoolId, clientId } = identityConfig();
   return new AuthService(new CognitoIdentityProvider(cognitoClient(), userPoolId, clientId));
 });

@@ -1,6 +1,7 @@
 /**
- * The league's output format (SPEC §4). Every number is configurable through the VIDEO_* environment
- * variables; the thumbnail size is fixed by the web console's layout.
+ * The league's output format (docs/spec.md, "The league's video format"), and its defaults in this
+ * one place: the worker's configuration (functions/commons/config.ts, VIDEO_* variables), the ffmpeg
+ * adapter and the tests read them here. The thumbnail size is fixed by the web console's layout.
  */
 export interface LeagueFormat {
   width: number;
@@ -23,12 +24,3 @@ export const DEFAULT_LEAGUE_FORMAT: LeagueFormat = {
   thumbnailWidth: 640,
   thumbnailHeight: 360,
 };
-
-/** Encoder settings; see docs/worker.md ("Encoder settings") for why these. */
-export const ENCODER = {
-  preset: 'veryfast',
-  crf: 23,
-  audioBitrate: '128k',
-  audioSampleRate: 48_000,
-  thumbnailQuality: 3,
-} as const;

@@ -1,0 +1,8 @@
+/** Errors of the platform itself, not of a request or a video: they stop a function at init or deploy. */
+import { IdrlError } from './errors';
+
+/** A missing or malformed environment variable, named in the message. */
+export class ConfigurationError extends IdrlError {}
+
+/** The schema cannot be brought to the code's version (out of order, or ahead of the code). */
+export class MigrationError extends IdrlError {}

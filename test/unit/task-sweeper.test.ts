@@ -1,0 +1,103 @@
+import { beforeEach, describe, expect, it } from 'vitest';
+import { TaskService } from '#core/task-service';
+import { expireAbandonedUploads, failStalledTasks } from '#core/task-sweeper';
+import { FixedClock } from '#test/unit/fakes/fixed-clock';
+import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
+import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
+import { limits, pilot } from '#test/unit/fakes/task-fixtures';
+
+describe('expireAbandonedUploads', () => {
+  it('fails only the tasks awaiting upload past their window, with the window in the reason', async () => {
+    // Prepare
+    const clock = new FixedClock();
+    const repository = new InMemoryTaskRepository(() => clock.now());
+    const service = new TaskService({
+      repository,
+      store: new InMemoryObjectStore(),
+      clock,
+      limits,
+      nonce: () => 'n',
+    });
+    await service.create(pilot, { fileName: 'old.mp4', contentType: 'video/mp4', size: 10 });
+    clock.advance(60_000);
+    await service.create(pilot, { fileName: 'new.mp4', contentType: 'video/mp4', size: 10 });
+    clock.advance(24 * 3_600_000 - 30_000);
+
+    // Act
+    const expired = await expireAbandonedUploads({ repository, clock, uploadWindowHours: 24 });
+
+    // Assess
+    expect(expired).toBe(1);
+    expect(repository.tasks.get(1)).toMatchObject({
+      status: 'failed',
+      failureReason: 'upload not received within 24 h',
+    });
+    expect(repository.tasks.get(2)).toMatchObject({ status: 'awaiting_upload', failureReason: null });
+  });
+});
+
+describe('failStalledTasks', () => {
+  const reason = 'Processing did not finish; please upload the video again.';
+  let clock: FixedClock;
+  let repository: InMemoryTaskRepository;
+  let store: InMemoryObjectStore;
+
+  beforeEach(async () => {
+    clock = new FixedClock();
+    repository = new InMemoryTaskRepository(() => clock.now());
+    store = new InMemoryObjectStore(() => clock.now());
+    const service = new TaskService({ repository, store, clock, limits, nonce: () => 'n' });
+    for (const fileName of ['a.mp4', 'b.mp4', 'c.mp4', 'd.mp4'])
+      await service.create(pilot, { fileName, contentType: 'video/mp4', size: 10 });
+  });
+
+  it('fails uploaded and processing tasks unchanged for longer than the bound and deletes their outputs', async () => {
+    // Prepare: 1 uploaded and 2 processing (an attempt died after storing outputs) go quiet; 3 is claimed again later; 4 never arrives.
+    await repository.markUploaded('uploads/1/n', 10);
+    await repository.markUploaded('uploads/2/n', 10);
+    await repository.markProcessing(2);
+    await repository.markUploaded('uploads/3/n', 10);
+    for (const key of [
+      'uploads/2/n',
+      'processed/2/video.mp4',
+      'processed/2/thumbnail.jpg',
+      'processed/3/video.mp4',
+    ])
+      store.objects.set(key, 1);
+    clock.advance(3_000_000);
+    await repository.markProcessing(3);
+    clock.advance(1_400_000);
+
+    // Act
+    const failed = await failStalledTasks({ repository, store, stalledAfterSeconds: 4_320 });
+
+    // Assess
+    expect(failed).toEqual([1, 2]);
+    expect(repository.tasks.get(1)).toMatchObject({
+      status: 'failed',
+      failureReason: reason,
+      failedAt: clock.now(),
+    });
+    expect(repository.tasks.get(2)).toMatchObject({
+      status: 'failed',
+      failureReason: reason,
+      failedAt: clock.now(),
+    });
+    expect(repository.tasks.get(3)).toMatchObject({ status: 'processing', failureReason: null });
+    expect(repository.tasks.get(4)).toMatchObject({ status: 'awaiting_upload', failureReason: null });
+    expect([...store.objects.keys()]).toEqual(['uploads/2/n', 'processed/3/video.mp4']);
+  });
+
+  it('leaves a task alone until its last change is older than the bound', async () => {
+    // Prepare: a transient failure released the task 4320 s ago to the millisecond; its redelivery may still come.
+    await repository.markUploaded('uploads/1/n', 10);
+    clock.advance(4_320_000);
+
+    // Act
+    const failed = await failStalledTasks({ repository, store, stalledAfterSeconds: 4_320 });
+
+    // Assess
+    expect(failed).toEqual([]);
+    expect(repository.tasks.get(1)).toMatchObject({ status: 'uploaded', failureReason: null });
+  });
+});
