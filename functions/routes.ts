@@ -1,5 +1,5 @@
 /**
- * The one route table (design brief, decision 2). The CDK API construct, the local gateway and
+ * The one route table (docs/spec.md §7.2). The CDK API construct, the local gateway and
  * the OpenAPI document are all generated from it. `name` is the Lambda's entry file:
  * functions/api/<name>.ts exporting `handler`.
  */

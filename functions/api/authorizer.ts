@@ -29,7 +29,7 @@ function bearerToken(event: APIGatewayRequestAuthorizerEventV2): string | null {
 
 /**
  * HTTP API Lambda authorizer with simple responses. It authenticates; the functions behind it decide.
- * An HTTP API answers a denied request with a bare 403 that cannot be customised, but the SPEC (and
+ * An HTTP API answers a denied request with a bare 403 that cannot be customised, but the spec (docs/spec.md §2, and
  * every client that refreshes its token on 401) needs 401 with the API's JSON error body. So a
  * request whose token is missing or invalid is let through with an empty context, and the one
  * authenticated-route wrapper (authenticatedApiHandler) answers it 401 before any route logic runs.

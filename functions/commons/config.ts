@@ -148,7 +148,7 @@ export function authorizerConfig(env: Env = process.env): AuthorizerConfig {
   };
 }
 
-/** Presigned uploads never live longer than 15 minutes (SPEC §2). */
+/** Presigned uploads never live longer than 15 minutes (docs/spec.md §2). */
 const MAX_UPLOAD_URL_TTL_SECONDS = 900;
 
 export function taskLimits(env: Env = process.env): TaskLimits {

@@ -133,7 +133,7 @@ export interface Clock {
 
 export const systemClock: Clock = { now: () => new Date() };
 
-/** The league edit of one upload, as local files the caller uploads (SPEC §4). */
+/** The league edit of one upload, as local files the caller uploads (docs/spec.md §4). */
 export interface EditedVideo {
   videoPath: string;
   thumbnailPath: string;

@@ -5,7 +5,7 @@ import type { CreatedTaskResponse, CreateTaskRequest, TaskListResponse, TaskResp
 import { type Caller, type Task } from './task';
 import { outputKeys } from './object-keys';
 
-/** Limits of SPEC §2–3 (see functions/commons/config.ts for their environment variables). */
+/** Limits of docs/spec.md §2–3 (see functions/commons/config.ts for their environment variables). */
 export interface TaskLimits {
   maxUploadBytes: number;
   uploadUrlTtlSeconds: number;
@@ -37,7 +37,7 @@ export function processedFileName(fileName: string): string {
   return `${dot > 0 ? fileName.slice(0, dot) : fileName}-idrl.mp4`;
 }
 
-/** The task use cases of SPEC §2–3, over ports only. */
+/** The task use cases of docs/spec.md §2–3, over ports only. */
 export class TaskService {
   private readonly nonce: () => string;
 

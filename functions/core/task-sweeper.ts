@@ -1,5 +1,5 @@
 /**
- * The sweeper's use cases (SPEC §3, docs/spec.md): uploads that never arrived, and processing that no
+ * The sweeper's use cases (docs/spec.md §3): uploads that never arrived, and processing that no
  * delivery of the message can still finish, end as failed with a readable reason. The scheduled
  * entry is functions/ops/sweep-tasks.ts.
  */
@@ -26,7 +26,7 @@ export function expireAbandonedUploads(deps: {
 export const STALLED_TASK_REASON = 'Processing did not finish; please upload the video again.';
 
 /**
- * The sweeper's other use case (SPEC §4, "anything else ends as failed"): a task left 'uploaded' or
+ * The sweeper's other use case (docs/spec.md §4, "anything else ends as failed"): a task left 'uploaded' or
  * 'processing' because the last delivery of its message died (timeout, out of memory, init failure)
  * without recording anything, and the queue then dead-lettered the message. `stalledAfterSeconds`
  * must exceed the time any delivery of the message can still be pending or running after the task's

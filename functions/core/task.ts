@@ -1,4 +1,4 @@
-/** The task lifecycle of SPEC §3. */
+/** The task lifecycle of docs/spec.md §3. */
 export const TASK_STATUSES = ['awaiting_upload', 'uploaded', 'processing', 'processed', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 

@@ -1,5 +1,5 @@
 /**
- * What the worker does with one uploaded object (SPEC §3, §4), over ports only. Exactly-once task
+ * What the worker does with one uploaded object (docs/spec.md §3, §4), over ports only. Exactly-once task
  * state on an at-least-once queue comes from three rules:
  * - every transition is a conditional update, so a duplicate or late delivery changes nothing;
  * - output keys are deterministic, so a re-run overwrites instead of adding objects;

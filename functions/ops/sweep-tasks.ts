@@ -13,7 +13,7 @@ const stalledAfterSeconds = stalledTaskSeconds();
 
 /**
  * Scheduled sweeper: uploads that never arrived, and processing that no delivery of the message can
- * still finish (its last one died and went to the DLQ), fail with a readable reason (SPEC §3, §4).
+ * still finish (its last one died and went to the DLQ), fail with a readable reason (docs/spec.md §3, §4).
  */
 export const handler = middy<unknown, { expired: number; stalled: number }>()
   .use(injectLambdaContext(logger))

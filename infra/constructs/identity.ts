@@ -37,7 +37,7 @@ export class Identity extends Construct {
       signInAliases: { username: true },
       signInCaseSensitive: false,
       standardAttributes: { email: { required: true, mutable: true } },
-      // SPEC §2: at least 8 characters, an upper-case letter, a lower-case letter and a digit.
+      // docs/spec.md §2: at least 8 characters, an upper-case letter, a lower-case letter and a digit.
       passwordPolicy: {
         minLength: 8,
         requireUppercase: true,
@@ -57,12 +57,12 @@ export class Identity extends Construct {
       {
         id: 'AwsSolutions-COG1',
         reason:
-          "The password policy is the SPEC's (min 8, upper, lower, digit); requiring symbols would reject passwords the league's API accepts.",
+          "The password policy is the product spec's (docs/spec.md §2: min 8, upper, lower, digit); requiring symbols would reject passwords the league's API accepts.",
       },
       {
         id: 'AwsSolutions-COG2',
         reason:
-          'The SPEC defines username/password sign-in through the API only; MFA is not part of the product yet.',
+          'The product spec (docs/spec.md §2) defines username/password sign-in through the API only; MFA is not part of the product yet.',
       },
       {
         id: 'AwsSolutions-COG8',

@@ -6,7 +6,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { fromRoot } from '../paths';
 
-/** Lambda's runtime and architecture for every function (design brief, decision 8: the ffmpeg build is x86_64). */
+/** Lambda's runtime and architecture for every function (docs/spec.md §7.8: the ffmpeg build is x86_64). */
 export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
 export const FUNCTION_ARCHITECTURE = lambda.Architecture.X86_64;
 
@@ -130,7 +130,7 @@ export class FunctionWithLogGroup extends NodejsFunction {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Node.js 22 is fixed by the design brief (decision 8): tests and the local stack run the same Node major as Lambda.',
+        'Node.js 22 is fixed by the product spec (docs/spec.md §7.8): tests and the local stack run the same Node major as Lambda.',
     });
   }
 }

@@ -23,7 +23,7 @@ export interface SweeperProps {
 
 /**
  * Hourly: tasks whose upload never arrived within the upload window, and tasks whose message's last
- * delivery died without recording an outcome, become `failed` (SPEC §3, §4; docs/worker.md).
+ * delivery died without recording an outcome, become `failed` (docs/spec.md §3, §4; docs/worker.md).
  */
 export class Sweeper extends Construct {
   readonly function: FunctionWithLogGroup;

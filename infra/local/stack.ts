@@ -1,5 +1,5 @@
 /**
- * The whole platform on one machine (design brief, "The local stack"): PostgreSQL, s3rver and
+ * The whole platform on one machine (docs/spec.md §8): PostgreSQL, s3rver and
  * cognito-local, the durable queue feeding the worker, the scheduled sweeper and the gateway in
  * front of the API functions and the console — the same handler modules that run on Lambda,
  * configured only through the environment.

@@ -6,7 +6,7 @@ import { Construct } from 'constructs';
 import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME } from '#infra/constructs/lambda-defaults';
 import { fromRoot } from '#infra/paths';
 
-/** The static x86_64 binaries shipped by npm (design brief, decision 9), and their names in the layer's bin/. */
+/** The static x86_64 binaries shipped by npm (docs/spec.md §7.9), and their names in the layer's bin/. */
 export const FFMPEG_LAYER_BINARIES = [
   { source: 'node_modules/@ffmpeg-installer/linux-x64/ffmpeg', name: 'ffmpeg' },
   { source: 'node_modules/@ffprobe-installer/linux-x64/ffprobe', name: 'ffprobe' },

@@ -16,7 +16,7 @@ function userPool(): Record<string, unknown> {
 }
 
 describe('user pool', () => {
-  it('enforces the SPEC password policy: 8 characters, upper, lower and digit, no symbol required', () => {
+  it('enforces the password policy of docs/spec.md §2: 8 characters, upper, lower and digit, no symbol required', () => {
     expect(userPool().Policies).toEqual({
       PasswordPolicy: {
         MinimumLength: 8,

@@ -49,7 +49,7 @@ describe('AuthService', () => {
     expect(identity.calls).toEqual(['signUp ace ace@idrl.example Secret123']);
   });
 
-  it('logs in by username with the SPEC token shape', async () => {
+  it('logs in by username with the token shape of docs/spec.md §2', async () => {
     // Act
     const tokens = await new AuthService(new OneAccountIdentity()).login({
       username: 'ace',

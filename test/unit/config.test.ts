@@ -92,7 +92,7 @@ describe('configuration', () => {
     });
   });
 
-  it('applies the SPEC defaults and refuses an upload URL living longer than 15 minutes', () => {
+  it('applies the defaults of docs/spec.md §2–3 and refuses an upload URL living longer than 15 minutes', () => {
     expect(taskLimits({})).toEqual({
       maxUploadBytes: 524_288_000,
       uploadUrlTtlSeconds: 900,

@@ -1,5 +1,5 @@
 /**
- * Client for the public REST API (SPEC §2), and nothing else: the console has no private back door.
+ * Client for the public REST API (docs/spec.md §2), and nothing else: the console has no private back door.
  * Wire types are declared here, as the API's clients see them, not imported from the server.
  */
 import type { Session, Tokens } from './session';

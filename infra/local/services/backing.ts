@@ -47,7 +47,7 @@ export const LOCAL_BUCKET = 'idrl-videos';
 
 const requireHere = createRequire(import.meta.url);
 
-/** The same static ffmpeg/ffprobe builds the Lambda layer ships (design brief, decision 9). */
+/** The same static ffmpeg/ffprobe builds the Lambda layer ships (docs/spec.md §7.9). */
 export function ffmpegBinaries(): { ffmpeg: string; ffprobe: string } {
   const path = (pkg: string, binary: string): string =>
     join(dirname(requireHere.resolve(`${pkg}/package.json`)), binary);

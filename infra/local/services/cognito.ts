@@ -44,7 +44,7 @@ export interface CognitoService {
   stop(): Promise<void>;
 }
 
-/** SPEC §2: at least 8 characters with an upper-case letter, a lower-case letter and a digit. */
+/** docs/spec.md §2: at least 8 characters with an upper-case letter, a lower-case letter and a digit. */
 const PASSWORD_POLICY = {
   MinimumLength: 8,
   RequireUppercase: true,
