@@ -93,6 +93,7 @@ export class IdrlStack extends Stack {
       workerTimeout,
       removalPolicy,
     });
+    this.network.restrictS3To(this.storage.bucket);
     this.identity = new Identity(this, 'Identity', { removalPolicy });
     this.worker = new Worker(this, 'Worker', {
       network: this.network,

@@ -6,7 +6,12 @@
  */
 import type { TaskLimits } from '#core/task-service';
 import { ConfigurationError } from '#core/platform-errors';
-import { DEFAULT_LEAGUE_FORMAT, type LeagueFormat } from '#core/league-format';
+import {
+  DEFAULT_LEAGUE_FORMAT,
+  DEFAULT_SOURCE_LIMITS,
+  type LeagueFormat,
+  type SourceLimits,
+} from '#core/league-format';
 import {
   DEFAULT_WORKER_TIMEOUT_SECONDS,
   MAX_RECEIVE_COUNT,
@@ -182,11 +187,12 @@ export function stalledTaskSeconds(env: Env = process.env): number {
   );
 }
 
-/** The league format (defaults in #core/league-format) and the worker's retry budget. */
+/** The league format and the limits on its sources (defaults in #core/league-format), and the worker's retry budget. */
 export interface VideoConfig {
   ffmpegPath: string;
   ffprobePath: string;
   format: LeagueFormat;
+  limits: SourceLimits;
   maxReceiveCount: number;
 }
 
@@ -202,6 +208,12 @@ export function videoConfig(env: Env = process.env): VideoConfig {
       fps: positiveInteger(env, 'VIDEO_FPS', defaults.fps),
       maxSourceSeconds: positiveInteger(env, 'VIDEO_MAX_SOURCE_SECONDS', defaults.maxSourceSeconds),
       logoSeconds: positiveInteger(env, 'VIDEO_LOGO_SECONDS', defaults.logoSeconds),
+    },
+    limits: {
+      maxSide: positiveInteger(env, 'VIDEO_MAX_SOURCE_SIDE', DEFAULT_SOURCE_LIMITS.maxSide),
+      maxPixels: positiveInteger(env, 'VIDEO_MAX_SOURCE_PIXELS', DEFAULT_SOURCE_LIMITS.maxPixels),
+      maxFps: positiveInteger(env, 'VIDEO_MAX_SOURCE_FPS', DEFAULT_SOURCE_LIMITS.maxFps),
+      maxStreams: positiveInteger(env, 'VIDEO_MAX_SOURCE_STREAMS', DEFAULT_SOURCE_LIMITS.maxStreams),
     },
     maxReceiveCount: positiveInteger(env, 'MAX_RECEIVE_COUNT', MAX_RECEIVE_COUNT),
   };

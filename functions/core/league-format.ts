@@ -24,3 +24,26 @@ export const DEFAULT_LEAGUE_FORMAT: LeagueFormat = {
   thumbnailWidth: 640,
   thumbnailHeight: 360,
 };
+
+/**
+ * What a source may be before ffmpeg decodes a frame of it (docs/worker.md, "Input limits"). Beyond
+ * these, decoding alone can outgrow the worker's memory or time: a 16000×16000 picture is 1 GB per
+ * decoded frame. Configurable through the VIDEO_MAX_SOURCE_* environment variables.
+ */
+export interface SourceLimits {
+  /** Longer side, in pixels (4096 covers DCI 4K and every phone). */
+  maxSide: number;
+  /** Width × height (8.9 MP covers 4096×2160). */
+  maxPixels: number;
+  /** Frames per second (high-speed FPV cameras record 240). */
+  maxFps: number;
+  /** Video + audio + data streams (phones and action cameras write up to five). */
+  maxStreams: number;
+}
+
+export const DEFAULT_SOURCE_LIMITS: SourceLimits = {
+  maxSide: 4096,
+  maxPixels: 8_900_000,
+  maxFps: 240,
+  maxStreams: 8,
+};

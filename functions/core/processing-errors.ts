@@ -34,3 +34,10 @@ export class SourceMissingError extends IdrlError {
 
 /** A queue message body that is not an S3 notification: redelivering it can never help. */
 export class MalformedNotificationError extends IdrlError {}
+
+/**
+ * The edit ran out of memory or was killed by the system (not by the worker's own deadline). One more
+ * attempt may land on a fresh instance; if that one is killed too, the source itself exhausts the
+ * worker and the task fails with this message (UploadProcessingService, KILLED_EDIT_ATTEMPTS).
+ */
+export class ResourceExhaustedError extends IdrlError {}

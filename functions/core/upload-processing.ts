@@ -7,7 +7,7 @@
  *   releases it (back to 'uploaded') before the message is redelivered; an attempt that died cannot,
  *   so a claim older than the worker timeout (which no live attempt outlives) may be taken over.
  */
-import { PermanentProcessingError } from './processing-errors';
+import { PermanentProcessingError, ResourceExhaustedError } from './processing-errors';
 import type { Clock, EditedVideo, ObjectStore, SourceServer, TaskRepository, VideoProcessor } from './ports';
 import { type ProcessedVideoMetadata, type Task, type TaskStatus } from './task';
 import { outputKeys, UPLOADS_PREFIX } from './object-keys';
@@ -41,6 +41,12 @@ export interface UploadProcessingDependencies {
   videos: VideoProcessor;
   clock: Clock;
 }
+
+/**
+ * An edit the system killed (out of memory) is tried this many times, not maxReceiveCount: a source
+ * that exhausts one worker exhausts the next, and each retry waits a visibility timeout.
+ */
+export const KILLED_EDIT_ATTEMPTS = 2;
 
 export type UploadOutcome =
   | { kind: 'ignored'; key: string }
@@ -83,6 +89,8 @@ export class UploadProcessingService {
       return await this.process(claimed, attempt);
     } catch (error) {
       if (error instanceof PermanentProcessingError) return this.fail(claimed, error.message, true);
+      if (error instanceof ResourceExhaustedError && attempt.receiveCount >= KILLED_EDIT_ATTEMPTS)
+        return this.fail(claimed, error.message, true);
       if (attempt.receiveCount >= this.options.maxReceiveCount) {
         const detail = error instanceof Error ? error.message : String(error);
         return this.fail(claimed, finalAttemptReason(attempt.receiveCount), false, detail);

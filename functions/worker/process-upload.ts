@@ -3,6 +3,7 @@
  * responses. Everything expensive is built once per instance; docs/worker.md describes the pipeline.
  */
 import { existsSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { LoopbackSourceServer } from '#adapters/ffmpeg/loopback-source';
@@ -40,6 +41,8 @@ const service = new UploadProcessingService(
       ffprobePath: video.ffprobePath,
       logoPath: logoPath(),
       format: video.format,
+      limits: video.limits,
+      threads: availableParallelism(),
     }),
     clock: systemClock,
   },

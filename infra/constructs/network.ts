@@ -1,7 +1,10 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as s3 from 'aws-cdk-lib/aws-s3';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { OBJECT_ACTIONS } from './storage';
 
 export interface NetworkProps {
   /** Two AZs are the minimum an RDS subnet group accepts. @default 2 */
@@ -22,6 +25,7 @@ export class Network extends Construct {
   /** Carried by the migration function only; the Secrets Manager endpoint accepts 443 from it alone. */
   readonly secretsClientSecurityGroup: ec2.SecurityGroup;
   readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint;
+  readonly s3Endpoint: ec2.GatewayVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
     super(scope, id);
@@ -30,8 +34,8 @@ export class Network extends Construct {
       maxAzs: props.maxAzs ?? 2,
       natGateways: 0,
       subnetConfiguration: [{ name: 'isolated', subnetType: ec2.SubnetType.PRIVATE_ISOLATED, cidrMask: 24 }],
-      gatewayEndpoints: { S3: { service: ec2.GatewayVpcEndpointAwsService.S3 } },
     });
+    this.s3Endpoint = this.vpc.addGatewayEndpoint('S3', { service: ec2.GatewayVpcEndpointAwsService.S3 });
 
     // Rejected traffic only: enough to debug a security group, and next to nothing to ingest.
     const flowLogGroup = new logs.LogGroup(this, 'FlowLogs', {
@@ -74,5 +78,20 @@ export class Network extends Construct {
       // One AZ halves the hourly cost; it is used once per deploy and is reachable from every subnet of the VPC.
       subnets: { subnets: this.vpc.isolatedSubnets.slice(0, 1) },
     });
+  }
+
+  /**
+   * The gateway endpoint carries only the object actions the functions take on the project's bucket:
+   * a function (or an ffmpeg it runs) holding credentials cannot read or write any other bucket
+   * through it, and the VPC has no other way out to S3.
+   */
+  restrictS3To(bucket: s3.IBucket): void {
+    this.s3Endpoint.addToPolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: [...OBJECT_ACTIONS],
+        resources: [bucket.arnForObjects('*')],
+      }),
+    );
   }
 }

@@ -8,7 +8,9 @@ import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import { MAX_RECEIVE_COUNT, visibilityTimeoutSeconds } from '#core/delivery';
 import type { ResourceUse } from './lambda-defaults';
 
-export type ObjectAction = 's3:GetObject' | 's3:PutObject' | 's3:DeleteObject';
+/** Every S3 action the platform's functions take (HeadObject is covered by GetObject). */
+export const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const;
+export type ObjectAction = (typeof OBJECT_ACTIONS)[number];
 export type ObjectPrefix = typeof UPLOADS_PREFIX | typeof PROCESSED_PREFIX;
 /** Which object actions a function may take under which key prefixes. */
 export type ObjectAccess = Partial<Record<ObjectPrefix, readonly ObjectAction[]>>;

@@ -1,16 +1,14 @@
-import { chmodSync, copyFileSync, existsSync, mkdirSync } from 'node:fs';
+import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
 import path from 'node:path';
 import { DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME } from '#infra/constructs/lambda-defaults';
 import { fromRoot } from '#infra/paths';
+import { ensureFfmpegBuild, FFMPEG_SOURCE } from './ffmpeg-build';
 
-/** The static x86_64 binaries shipped by npm (docs/spec.md §7.9), and their names in the layer's bin/. */
-export const FFMPEG_LAYER_BINARIES = [
-  { source: 'node_modules/@ffmpeg-installer/linux-x64/ffmpeg', name: 'ffmpeg' },
-  { source: 'node_modules/@ffprobe-installer/linux-x64/ffprobe', name: 'ffprobe' },
-] as const;
+/** The layer's bin/: the pinned static build (ffmpeg-build.ts), the same binaries `npm start` and the tests run. */
+export const FFMPEG_LAYER_BINARIES = ['ffmpeg', 'ffprobe'] as const;
 
 /** Lambda mounts layers at /opt, so bin/ffmpeg in the layer is /opt/bin/ffmpeg in the function. */
 export const FFMPEG_PATH = '/opt/bin/ffmpeg';
@@ -24,37 +22,31 @@ export const LAYER_LOGO = { source: 'assets/logo/idrl-logo.png', path: 'share/id
 export const LOGO_PATH = `/opt/${LAYER_LOGO.path}`;
 
 /**
- * Copies the binaries into `<outputDir>/bin`, executable by any user (Lambda runs code as a non-owner user;
- * the ffprobe package ships its binary as 0744), and the logo into `<outputDir>/share/idrl`. Throws rather
- * than returning false: falling back to Docker bundling is never wanted.
+ * Copies the binaries (built first if this machine has none yet) into `<outputDir>/bin`, executable by
+ * any user (Lambda runs code as a non-owner user), and the logo into `<outputDir>/share/idrl`. Throws
+ * rather than returning false: on Linux x86_64 falling back to Docker bundling is never wanted.
  */
 export function assembleFfmpegLayer(outputDir: string): true {
+  const built = ensureFfmpegBuild();
   const binDir = path.join(outputDir, 'bin');
   mkdirSync(binDir, { recursive: true });
-  for (const binary of FFMPEG_LAYER_BINARIES) {
-    const target = path.join(binDir, binary.name);
-    copyFileSync(existing(binary.source, 'run npm install (the layer is built from it)'), target);
+  for (const name of FFMPEG_LAYER_BINARIES) {
+    const target = path.join(binDir, name);
+    copyFileSync(built[name], target);
     chmodSync(target, 0o755);
   }
   const logo = path.join(outputDir, LAYER_LOGO.path);
   mkdirSync(path.dirname(logo), { recursive: true });
-  copyFileSync(existing(LAYER_LOGO.source, 'it is part of the repository'), logo);
+  copyFileSync(fromRoot(LAYER_LOGO.source), logo);
   chmodSync(logo, 0o644);
   return true;
-}
-
-function existing(relativePath: string, hint: string): string {
-  const source = fromRoot(relativePath);
-  if (!existsSync(source)) throw new Error(`${source} is missing: ${hint}`);
-  return source;
 }
 
 /** The ffmpeg/ffprobe Lambda layer, for Node.js 22 on x86_64. */
 export class FfmpegLayer extends lambda.LayerVersion {
   constructor(scope: Construct, id: string) {
     super(scope, id, {
-      description:
-        'ffmpeg and ffprobe static x86_64 binaries in /opt/bin, the IDRL logo card in /opt/share/idrl',
+      description: `ffmpeg and ffprobe ${FFMPEG_SOURCE.upstreamVersion} (Debian ${FFMPEG_SOURCE.debianVersion}) static x86_64 in /opt/bin, the IDRL logo card in /opt/share/idrl`,
       compatibleRuntimes: [FUNCTION_RUNTIME],
       compatibleArchitectures: [FUNCTION_ARCHITECTURE],
       code: lambda.Code.fromAsset(fromRoot('layers/ffmpeg'), {

@@ -2,10 +2,12 @@
  * `npm run bench`: measures this machine, prints a table and writes test/bench/results/latest.json
  * (ignored by git). Never part of `npm test`: goals are reported against, never gated on.
  *   BENCH_PAIRS (5) worker/bare pairs · BENCH_UPLOADS (3) uploads timed through the stack
+ *   BENCH_BUILD_ROUNDS (3) alternating edits with the pinned ffmpeg and the 2018 build it replaced
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
 import { resolve } from 'node:path';
+import { benchBuilds } from './builds';
 import { costReport } from './cost';
 import { benchFunctionsColdInit } from './functions';
 import { benchSource } from './source';
@@ -43,6 +45,7 @@ function table(rows: (string | number)[][]): string {
 async function main(): Promise<void> {
   const pairs = count('BENCH_PAIRS', 5);
   const uploads = count('BENCH_UPLOADS', 3);
+  const buildRounds = count('BENCH_BUILD_ROUNDS', 3);
   const started = Date.now();
   const machine = {
     cpus: cpus().length,
@@ -55,6 +58,8 @@ async function main(): Promise<void> {
   );
 
   const source = await benchSource(log);
+  log(`ffmpeg builds: ${buildRounds} alternating rounds of the bare edit, pinned vs 2018`);
+  const builds = await benchBuilds(source, buildRounds, log);
   log('Functions: bundle size and cold init (fresh process: import + first invocation)');
   log(`Worker vs bare single-pass ffmpeg: ${pairs} alternating pairs on a 60 s 1080p30 source`);
   const { functions, worker } = await withBackingServices(async (services) => ({
@@ -81,6 +86,7 @@ async function main(): Promise<void> {
     startedAt: new Date(started).toISOString(),
     seconds: round((Date.now() - started) / 1000, 1),
     goals: GOALS,
+    builds,
     worker,
     stack,
     functions,
@@ -149,6 +155,20 @@ async function main(): Promise<void> {
       ],
       ['cost per processed video (USD)', cost.perVideo.total.toFixed(6), '', ''],
       ['cost per 1 000 API calls (USD)', cost.per1000ApiCalls.total.toFixed(6), '', ''],
+    ]),
+  );
+  log('\nffmpeg builds, bare edit of the same source (medians)');
+  log(
+    table([
+      ['build', 'CPU s', 'wall s', 'peak MiB', 'output bytes', 'SSIM (middle segment)'],
+      ...(['pinned', 'previous'] as const).map((name) => [
+        builds[name].version,
+        builds[name].cpuSeconds.median,
+        builds[name].wallSeconds.median,
+        builds[name].peakMiB.median,
+        builds[name].outputBytes.median,
+        builds[name].ssim.median,
+      ]),
     ]),
   );
   log('\nAPI load (tasks in the database: ' + String(stack.tasksInDatabase) + ')');

@@ -1,12 +1,12 @@
 /**
- * The benchmark source: 60 s of 1080p30 H.264 + AAC, generated with the project's ffmpeg (never
- * committed) and kept under .local/bench/ so later runs skip the generation.
+ * The benchmark source: 60 s of 1080p30 H.264 + AAC, generated with the tests' media build (never
+ * committed; test/support/media-tools.ts) and kept under .local/bench/ so later runs skip the generation.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, rename, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { ffmpegBinaries } from '#infra/local/services/backing';
+import { MEDIA_FFMPEG_PATH } from '#test/support/media-tools';
 
 const run = promisify(execFile);
 const SECONDS = 60;
@@ -24,7 +24,7 @@ export async function benchSource(log: (line: string) => void): Promise<string> 
   await mkdir(dir, { recursive: true });
   log(`generating the ${SECONDS} s 1080p30 H.264/AAC source (once; kept in .local/bench)`);
   const partial = `${path}.partial.mp4`;
-  await run(ffmpegBinaries().ffmpeg, [
+  await run(MEDIA_FFMPEG_PATH, [
     '-nostdin',
     '-hide_banner',
     '-loglevel',

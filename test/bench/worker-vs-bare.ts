@@ -8,23 +8,19 @@ import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { buildEditArgs } from '#adapters/ffmpeg/edit-command';
-import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
+import { DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS } from '#core/league-format';
 import { bytesReadLines } from '#adapters/ffmpeg/probe';
 import { invoke } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
-import {
-  type BackingServices,
-  LOCAL_REGION,
-  ffmpegBinaries,
-  startBackingServices,
-} from '#infra/local/services/backing';
+import { type BackingServices, LOCAL_REGION, startBackingServices } from '#infra/local/services/backing';
 import { storedObjectNotification } from '#infra/local/services/s3';
 import { sqsEvent } from '#test/helpers/sqs';
+import { workerBinaries } from '#test/support/media-tools';
 import { samplePeakChildMemory } from './memory';
 import { round, summarize, type Summary } from './stats';
 
@@ -52,16 +48,27 @@ async function timed<T>(run: () => Promise<T>): Promise<{ seconds: number; value
   return { seconds: (performance.now() - started) / 1000, value };
 }
 
-function bareFfmpeg(ffmpeg: string, source: string, outDir: string): Promise<number> {
-  const editArgs = buildEditArgs({
+/** The worker's edit arguments for a local source (the worker reads over HTTP; the bare run reads the file). */
+export function bareEditArgs(source: string, outDir: string, name: string): string[] {
+  const args = buildEditArgs({
     source,
+    demuxer: 'mov',
+    maxPixels: DEFAULT_SOURCE_LIMITS.maxPixels,
+    threads: availableParallelism(),
     logoPath: LOGO_PATH,
     sourceSeconds: DEFAULT_LEAGUE_FORMAT.maxSourceSeconds,
     hasAudio: true,
-    videoOutput: join(outDir, 'bare.mp4'),
-    thumbnailOutput: join(outDir, 'bare.jpg'),
+    videoOutput: join(outDir, `${name}.mp4`),
+    thumbnailOutput: join(outDir, `${name}.jpg`),
     format: DEFAULT_LEAGUE_FORMAT,
   });
+  return args.map((arg, index) =>
+    args[index - 1] === '-protocol_whitelist' && arg !== 'file' ? 'file' : arg,
+  );
+}
+
+function bareFfmpeg(ffmpeg: string, source: string, outDir: string): Promise<number> {
+  const editArgs = bareEditArgs(source, outDir, 'bare');
   // The edit logs errors only; ffmpeg prints "Statistics: N bytes read" per input at verbose, so the
   // bare run alone logs at that level (a few dozen lines: no effect on its time).
   const args = editArgs.map((arg, index) => (editArgs[index - 1] === '-loglevel' ? 'verbose' : arg));
@@ -122,7 +129,7 @@ export async function benchWorkerVsBare(
   await tasks.ensureUser(owner);
   const { size } = await stat(sourcePath);
   const outDir = await mkdtemp(join(tmpdir(), 'idrl-bench-bare-'));
-  const { ffmpeg } = ffmpegBinaries();
+  const { ffmpeg } = workerBinaries();
   const results: WorkerBenchResult['pairs'] = [];
   const workerPeaks: number[] = [];
   const barePeaks: number[] = [];

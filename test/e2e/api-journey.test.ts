@@ -17,7 +17,11 @@ let sourceVideo: string;
 beforeAll(async () => {
   workDir = await mkdtemp(join(tmpdir(), 'idrl-journey-'));
   sourceVideo = join(workDir, 'race.mp4');
-  await generateVideo(stack.ffmpegPath, sourceVideo, { seconds: SOURCE_SECONDS, width: 640, height: 480 });
+  await generateVideo(stack.mediaFfmpegPath, sourceVideo, {
+    seconds: SOURCE_SECONDS,
+    width: 640,
+    height: 480,
+  });
 });
 
 afterAll(async () => {

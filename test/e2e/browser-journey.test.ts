@@ -85,7 +85,7 @@ describe('browser journey through the web console', () => {
 
   beforeAll(async () => {
     workDir = await mkdtemp(path.join(tmpdir(), 'idrl-browser-'));
-    video = await generateRaceVideo(stack.ffmpegPath, workDir);
+    video = await generateRaceVideo(stack.mediaFfmpegPath, workDir);
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     page = await browser.newPage({ viewport: { width: 1280, height: 900 } });

@@ -9,7 +9,7 @@ import { startS3 } from '#infra/local/services/s3';
 import { callApi, generateVideo, pollUntil, postUpload } from '#test/support/http-client';
 import { type StackProcess, freeStackPorts, startStackProcess } from '#test/support/stack-process';
 
-const { ffmpegPath } = inject('stack');
+const { mediaFfmpegPath } = inject('stack');
 let stateDir: string;
 let running: StackProcess | undefined;
 
@@ -37,7 +37,7 @@ describe('the local stack across a restart', () => {
     });
     const token = login.body.access_token;
     const video = join(stateDir, 'race.mp4');
-    await generateVideo(ffmpegPath, video, { seconds: 2, width: 320, height: 240 });
+    await generateVideo(mediaFfmpegPath, video, { seconds: 2, width: 320, height: 240 });
     const created = await callApi<CreatedTaskResponse>(api, 'POST', '/tasks', {
       token,
       body: { fileName: 'race.mp4', contentType: 'video/mp4', size: (await stat(video)).size },

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logicalId, synthesize, type Synthesized } from '#test/infra/synth';
+import { logicalId, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
 let synthesized: Synthesized;
@@ -56,6 +56,23 @@ describe('network', () => {
       VpcEndpointType: 'Gateway',
       ServiceName: { 'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.s3']] },
       RouteTableIds: Match.arrayWith([Match.objectLike({ Ref: Match.anyValue() })]),
+    });
+  });
+
+  it("lets the S3 gateway endpoint carry only the functions' object actions on the project's bucket", () => {
+    const endpoint = propertiesOf(template, id(synthesized.stack.network.s3Endpoint));
+    expect(endpoint.PolicyDocument).toEqual({
+      Version: '2012-10-17',
+      Statement: [
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          Resource: {
+            'Fn::Join': ['', [{ 'Fn::GetAtt': [id(synthesized.stack.storage.bucket), 'Arn'] }, '/*']],
+          },
+        },
+      ],
     });
   });
 

@@ -3,8 +3,8 @@
  * and read the way the worker reads them: from s3rver through the loopback source server.
  */
 import { randomUUID } from 'node:crypto';
-import { mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:http';
+import { chmod, mkdir, mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -20,6 +20,7 @@ import {
   brightnessAt,
   frameAt,
   generateValidFixture,
+  HOSTILE_FIXTURES,
   INVALID_FIXTURES,
   LOGO_PATH,
   meanDifference,
@@ -28,6 +29,7 @@ import {
   topLevelBoxes,
   VALID_FIXTURES,
 } from './worker-media';
+import { samplePeakChildMemory } from '#test/bench/memory';
 
 const processor = new FfmpegVideoProcessor(processorOptions);
 const objects = getObjectStore();
@@ -88,12 +90,22 @@ describe('FfmpegVideoProcessor', () => {
     return encodedLongSource;
   }
 
+  /** A loopback HTTP server standing for Lambda's runtime API or a VPC address: no edit may reach it. */
+  const bait = { url: '', requests: [] as string[], server: createServer() };
+
   beforeAll(async () => {
     dir = await mkdtemp(join(tmpdir(), 'worker-ffmpeg-'));
     logo = await frameAt(LOGO_PATH, 0);
+    bait.server.on('request', (request: IncomingMessage, response: ServerResponse) => {
+      bait.requests.push(request.url ?? '');
+      response.end();
+    });
+    await new Promise<void>((resolve) => bait.server.listen(0, '127.0.0.1', resolve));
+    bait.url = `http://127.0.0.1:${(bait.server.address() as AddressInfo).port}`;
   });
 
   afterAll(async () => {
+    bait.server.close();
     await rm(dir, { recursive: true, force: true });
   });
 
@@ -184,32 +196,76 @@ describe('FfmpegVideoProcessor', () => {
     });
   });
 
-  it('does not follow an uploaded HLS playlist to other addresses, whatever type it was uploaded with', async () => {
-    // Prepare: a playlist whose segment is a local HTTP endpoint (Lambda's runtime API is one, on 127.0.0.1:9001).
-    const requests: string[] = [];
-    const bait = createServer((request, response) => {
-      requests.push(request.url ?? '');
-      response.end();
+  describe.each(HOSTILE_FIXTURES)('handles a hostile $name', (fixture) => {
+    it('without a request to any other address, in far less memory than the worker has', async () => {
+      // Prepare
+      const workDir = await mkdtemp(join(dir, 'hostile-'));
+      const path = join(workDir, fixture.file);
+      await fixture.generate(path, workDir, bait.url);
+      const memory = samplePeakChildMemory(/^ff(mpeg|probe)$/);
+
+      // Act
+      const outcome = await editFromBucket(path, workDir).then(
+        ({ edited }) => ({ kind: 'edited', durationSeconds: Math.round(edited.durationSeconds) }),
+        (error: unknown) => ({
+          kind: 'failed',
+          permanent: error instanceof PermanentProcessingError,
+          reason: error instanceof Error ? error.message : String(error),
+        }),
+      );
+      const peakMiB = await memory.stop();
+
+      // Assess
+      expect(outcome).toEqual(
+        fixture.expected.kind === 'edited'
+          ? fixture.expected
+          : {
+              kind: 'failed',
+              permanent: true,
+              reason: expect.stringMatching(fixture.expected.reason) as unknown,
+            },
+      );
+      expect(bait.requests).toEqual([]);
+      // The 3008 MB worker; the 2018 build peaked at 3.1 GB on the giant frames.
+      expect(peakMiB).toBeLessThan(512);
     });
-    await new Promise<void>((resolve) => bait.listen(0, '127.0.0.1', resolve));
-    const { port } = bait.address() as AddressInfo;
-    const workDir = await mkdtemp(join(dir, 'playlist-'));
-    const playlist = join(workDir, 'race.m3u8');
-    await writeFile(
-      playlist,
-      `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:10,\nhttp://127.0.0.1:${port}/segment.ts\n#EXT-X-ENDLIST\n`,
-    );
+  });
+
+  it('runs ffprobe and ffmpeg with an empty environment: no AWS credentials or settings reach them', async () => {
+    // Prepare: wrappers record the environment they were started with, then run the real binary.
+    const workDir = await mkdtemp(join(dir, 'environment-'));
+    const envLog = join(workDir, 'env.log');
+    const wrap = async (name: string, binary: string): Promise<string> => {
+      const wrapper = join(workDir, name);
+      await writeFile(
+        wrapper,
+        `#!/bin/sh\nenv | cut -d= -f1 | sort | tr '\\n' ' ' >> '${envLog}'\necho >> '${envLog}'\nexec '${binary}' "$@"\n`,
+      );
+      await chmod(wrapper, 0o755);
+      return wrapper;
+    };
+    const wrapped = new FfmpegVideoProcessor({
+      ...processorOptions,
+      ffmpegPath: await wrap('ffmpeg', processorOptions.ffmpegPath),
+      ffprobePath: await wrap('ffprobe', processorOptions.ffprobePath),
+    });
+    const clip = VALID_FIXTURES.find((fixture) => fixture.file === 'clip.mov');
+    if (!clip) throw new Error('no clip.mov fixture');
+    const source = await generateValidFixture(dir, clip);
+    const key = `uploads/${randomUUID()}/${randomUUID()}`;
+    await objects.putFile({ key, path: source, contentType: 'video/quicktime' });
+    const served = await sources.serve(key);
+    expect(Object.keys(process.env).filter((name) => name.startsWith('AWS_')).length).toBeGreaterThan(0);
 
     // Act
-    const edit = editFromBucket(playlist, workDir, { contentType: 'application/vnd.apple.mpegurl' });
+    try {
+      await wrapped.edit({ source: served.url, workDir, deadline: farDeadline() });
+    } finally {
+      await served.close();
+    }
 
-    // Assess
-    await expect(edit).rejects.toThrow(PermanentProcessingError);
-    await expect(edit).rejects.toThrow(
-      /^The file is not a video ffmpeg can read \(Invalid data found when processing input\)\.$/,
-    );
-    expect(requests).toEqual([]);
-    bait.close();
+    // Assess: probe, edit, probe of the output; /bin/sh itself adds PWD.
+    expect((await readFile(envLog, 'utf8')).split('\n')).toEqual(['PWD ', 'PWD ', 'PWD ', '']);
   });
 
   it('stops ffmpeg at the deadline and reports a timeout as a permanent failure', async () => {

@@ -1,26 +1,29 @@
 /**
- * Test media for the worker: fixtures generated with the same static ffmpeg the worker runs (never
- * committed), and readers that check an edit the way a viewer would see it.
+ * Test media for the worker: fixtures generated on demand (never committed) with the media build of
+ * test/support/media-tools.ts, and readers that check an edit the way a viewer would see it.
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { open, readFile, truncate, writeFile, stat } from 'node:fs/promises';
+import { copyFile, open, readFile, truncate, writeFile, stat } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { DEFAULT_LEAGUE_FORMAT, type LeagueFormat } from '#core/league-format';
+import { crc32 } from 'node:zlib';
+import { DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS, type LeagueFormat } from '#core/league-format';
 import type { FfmpegVideoProcessorOptions } from '#adapters/ffmpeg/processor';
+import { MEDIA_FFMPEG_PATH, workerBinaries } from '#test/support/media-tools';
 
 const run = promisify(execFile);
 
-export const FFMPEG_PATH = resolve('node_modules/@ffmpeg-installer/linux-x64/ffmpeg');
-export const FFPROBE_PATH = resolve('node_modules/@ffprobe-installer/linux-x64/ffprobe');
+const WORKER_BINARIES = workerBinaries();
 export const LOGO_PATH = resolve('assets/logo/idrl-logo.png');
 
 export const processorOptions: FfmpegVideoProcessorOptions = {
-  ffmpegPath: FFMPEG_PATH,
-  ffprobePath: FFPROBE_PATH,
+  ffmpegPath: WORKER_BINARIES.ffmpeg,
+  ffprobePath: WORKER_BINARIES.ffprobe,
   logoPath: LOGO_PATH,
   format: DEFAULT_LEAGUE_FORMAT,
+  limits: DEFAULT_SOURCE_LIMITS,
+  threads: 2,
 };
 
 export interface ValidFixture {
@@ -221,6 +224,118 @@ export const INVALID_FIXTURES: InvalidFixture[] = [
   },
 ];
 
+/** A playlist whose one segment is `baitUrl`: what a nested open would fetch. */
+export function hlsPlaylist(baitUrl: string): string {
+  return `#EXTM3U\n#EXT-X-TARGETDURATION:10\n#EXTINF:3,\n${baitUrl}/segment.ts\n#EXT-X-ENDLIST\n`;
+}
+
+export interface HostileFixture {
+  name: string;
+  file: string;
+  /** What the worker must do with it: edit the video it really is, or refuse it with this reason. */
+  expected: { kind: 'edited'; durationSeconds: number } | { kind: 'failed'; reason: RegExp };
+  /** `baitUrl` is an HTTP server on loopback that no edit may ever reach. */
+  generate: (path: string, dir: string, baitUrl: string) => Promise<void>;
+}
+
+const PICTURE_LIMIT_REASON = (size: string): RegExp =>
+  new RegExp(
+    `^The video is ${size} pixels; at most 4096 pixels on the longer side and 8\\.9 megapixels are accepted\\.$`,
+  );
+
+/** Four identical PNG frames of this size in Matroska, stream-copied (no encode of the giant frame). */
+async function pngInMatroska(path: string, dir: string, size: string): Promise<void> {
+  const frame = join(dir, `frame-${size}-1.png`);
+  await ffmpeg([
+    '-f',
+    'lavfi',
+    '-i',
+    `color=c=0x305070:s=${size}:d=1:r=1`,
+    '-frames:v',
+    '1',
+    '-pix_fmt',
+    'rgb24',
+    frame,
+  ]);
+  await Promise.all([2, 3, 4].map((n) => copyFile(frame, join(dir, `frame-${size}-${n}.png`))));
+  await ffmpeg([
+    '-framerate',
+    '1',
+    '-start_number',
+    '1',
+    '-i',
+    join(dir, `frame-${size}-%d.png`),
+    '-c:v',
+    'copy',
+    path,
+  ]);
+}
+
+/**
+ * Uploads built to make ffmpeg open something else or exhaust the worker (issue 9). Each passes
+ * through the worker's integration test and through the running local stack (e2e).
+ */
+export const HOSTILE_FIXTURES: HostileFixture[] = [
+  {
+    // The 2018 build opened this as HLS and fetched the URL; ffprobe saw a 3 s MPEG-TS video.
+    name: 'HLS playlist glued in front of MPEG-TS packets',
+    file: 'polyglot.ts',
+    expected: { kind: 'edited', durationSeconds: 7 },
+    generate: async (path, dir, baitUrl) => {
+      const ts = join(dir, 'polyglot-video.ts');
+      await ffmpeg([...pattern('320x240', 3), '-c:v', 'libx264', '-preset', 'ultrafast', '-f', 'mpegts', ts]);
+      await writeFile(path, Buffer.concat([Buffer.from(hlsPlaylist(baitUrl)), await readFile(ts)]));
+    },
+  },
+  {
+    name: 'bare HLS playlist named .mp4',
+    file: 'playlist.mp4',
+    expected: {
+      kind: 'failed',
+      reason: /^The file is not a video ffmpeg can read \(Invalid data found when processing input\)\.$/,
+    },
+    generate: (path, _dir, baitUrl) => writeFile(path, hlsPlaylist(baitUrl)),
+  },
+  {
+    // 3 MB on disk, 768 MB per decoded frame: 3.1 GB RSS and 103 CPU-seconds with the 2018 build.
+    name: 'MKV of four 16000×16000 PNG frames',
+    file: 'giant-frames.mkv',
+    expected: { kind: 'failed', reason: PICTURE_LIMIT_REASON('16000×16000') },
+    generate: (path, dir) => pngInMatroska(path, dir, '16000x16000'),
+  },
+  {
+    // A 256×256 PNG-in-MKV whose Matroska track and PNG headers are rewritten to 40000×40000.
+    name: 'MKV whose headers claim 40000×40000 over a tiny payload',
+    file: 'huge-header.mkv',
+    expected: { kind: 'failed', reason: PICTURE_LIMIT_REASON('40000×40000') },
+    generate: async (path, dir) => {
+      const small = join(dir, 'huge-header-small.mkv');
+      await pngInMatroska(small, dir, '256x256');
+      await writeFile(path, claimPictureSize(await readFile(small), 256, 40_000));
+    },
+  },
+];
+
+/**
+ * Rewrites every PNG IHDR (and its CRC) and the Matroska PixelWidth/PixelHeight elements from
+ * `from`×`from` to `to`×`to`; both sizes fit the same two-byte Matroska field.
+ */
+function claimPictureSize(file: Buffer, from: number, to: number): Buffer {
+  const out = Buffer.from(file);
+  for (let at = out.indexOf('IHDR'); at !== -1; at = out.indexOf('IHDR', at + 4)) {
+    out.writeUInt32BE(to, at + 4);
+    out.writeUInt32BE(to, at + 8);
+    out.writeUInt32BE(crc32(out.subarray(at, at + 17)), at + 17);
+  }
+  for (const id of [0xb0, 0xba]) {
+    const element = Buffer.from([id, 0x82, from >> 8, from & 0xff]);
+    const at = out.indexOf(element);
+    if (at === -1) throw new Error(`Matroska element 0x${id.toString(16)} not found`);
+    out.writeUInt16BE(to, at + 2);
+  }
+  return out;
+}
+
 /**
  * Fixed pseudo-random bytes (a SHA-256 counter stream): fresh random bytes now and then pass some
  * demuxer's probe, which would make the expected reason flaky.
@@ -233,7 +348,7 @@ function noise(size: number): Buffer {
 }
 
 export async function ffmpeg(args: string[]): Promise<void> {
-  await run(FFMPEG_PATH, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
+  await run(MEDIA_FFMPEG_PATH, ['-nostdin', '-hide_banner', '-loglevel', 'error', '-y', ...args]);
 }
 
 export interface OutputStreams {
@@ -265,7 +380,7 @@ interface FfprobeJson {
 }
 
 export async function probeStreams(path: string): Promise<OutputStreams> {
-  const { stdout } = await run(FFPROBE_PATH, [
+  const { stdout } = await run(WORKER_BINARIES.ffprobe, [
     '-v',
     'error',
     '-print_format',
@@ -323,7 +438,7 @@ export async function frameAt(
   format: LeagueFormat = DEFAULT_LEAGUE_FORMAT,
 ): Promise<Buffer> {
   const { stdout } = await run(
-    FFMPEG_PATH,
+    MEDIA_FFMPEG_PATH,
     [
       '-v',
       'error',

@@ -7,7 +7,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { TestProject } from 'vitest/node';
-import { ffmpegBinaries } from '#infra/local/services/backing';
+import { MEDIA_FFMPEG_PATH, workerBinaries } from './media-tools';
 import { freeStackPorts, startStackProcess } from './stack-process';
 
 export interface ProvidedStack {
@@ -17,8 +17,9 @@ export interface ProvidedStack {
   console: string;
   s3Endpoint: string;
   logFile: string;
-  /** For tests that generate and inspect videos. */
-  ffmpegPath: string;
+  /** Generates test videos (test/support/media-tools.ts). */
+  mediaFfmpegPath: string;
+  /** The worker's own ffprobe, to inspect what it produced. */
   ffprobePath: string;
 }
 
@@ -29,15 +30,16 @@ declare module 'vitest' {
 }
 
 export default async function setup(project: TestProject): Promise<() => Promise<void>> {
+  // Before the stack starts: on a new machine the first build takes minutes, longer than a start may.
+  const { ffprobe } = workerBinaries();
   const stateDir = await mkdtemp(join(tmpdir(), 'idrl-e2e-'));
   const stack = await startStackProcess(stateDir, await freeStackPorts());
-  const { ffmpeg, ffprobe } = ffmpegBinaries();
   project.provide('stack', {
     api: stack.apiUrl,
     console: stack.consoleUrl,
     s3Endpoint: stack.s3Endpoint,
     logFile: stack.logFile,
-    ffmpegPath: ffmpeg,
+    mediaFfmpegPath: MEDIA_FFMPEG_PATH,
     ffprobePath: ffprobe,
   });
   return async function teardown() {

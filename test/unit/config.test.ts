@@ -104,7 +104,7 @@ describe('configuration', () => {
     );
   });
 
-  it('applies the league format defaults', () => {
+  it('applies the league format and source limit defaults', () => {
     expect(videoConfig({})).toEqual({
       ffmpegPath: '/opt/bin/ffmpeg',
       ffprobePath: '/opt/bin/ffprobe',
@@ -117,8 +117,25 @@ describe('configuration', () => {
         thumbnailWidth: 640,
         thumbnailHeight: 360,
       },
+      limits: { maxSide: 4096, maxPixels: 8_900_000, maxFps: 240, maxStreams: 8 },
       maxReceiveCount: 3,
     });
+  });
+
+  it('reads the source limits from VIDEO_MAX_SOURCE_*', () => {
+    expect(
+      videoConfig({
+        VIDEO_MAX_SOURCE_SIDE: '1920',
+        VIDEO_MAX_SOURCE_PIXELS: '2073600',
+        VIDEO_MAX_SOURCE_FPS: '60',
+        VIDEO_MAX_SOURCE_STREAMS: '3',
+      }).limits,
+    ).toEqual({ maxSide: 1920, maxPixels: 2_073_600, maxFps: 60, maxStreams: 3 });
+    expect(() => videoConfig({ VIDEO_MAX_SOURCE_PIXELS: '8.9e6' })).toThrow(
+      new ConfigurationError(
+        'Environment variable VIDEO_MAX_SOURCE_PIXELS must be a positive integer, got "8.9e6"',
+      ),
+    );
   });
 
   it('reads the stalled-task age, defaulting to the default queue settings, as a positive integer', () => {

@@ -3,21 +3,76 @@
  * PermanentProcessingError (the task fails at once with a human reason); anything that may succeed
  * on another attempt (storage, network, disk) is a VideoToolError, which the worker retries.
  */
-import { PermanentProcessingError, VideoToolError } from '#core/processing-errors';
-import type { LeagueFormat } from '#core/league-format';
-import type { ProbeResult } from './probe';
+import type { LeagueFormat, SourceLimits } from '#core/league-format';
+import { PermanentProcessingError, ResourceExhaustedError, VideoToolError } from '#core/processing-errors';
+import { VIDEO_DEMUXERS } from './components';
+import type { ProbedStream, ProbeResult } from './probe';
 
 export interface SourceDescription {
   /** Seconds of source the edit uses: min(duration, maxSourceSeconds). */
   sourceSeconds: number;
   hasAudio: boolean;
+  /** The demuxer ffprobe detected: the edit opens the source with it and no other (`-f`). */
+  demuxer: string;
 }
 
 /** image2, image2pipe and the per-codec still-image demuxers (png_pipe, jpeg_pipe, webp_pipe…). */
 const IMAGE_DEMUXER = /(^|,)(image2|image2pipe|[a-z0-9]+_pipe)(,|$)/;
 
+const megapixels = (pixels: number): string => `${(pixels / 1_000_000).toFixed(1)} megapixels`;
+
+function pictureTooLarge(width: number, height: number, limits: SourceLimits): PermanentProcessingError {
+  return new PermanentProcessingError(
+    `The video is ${width}×${height} pixels; at most ${limits.maxSide} pixels on the longer side and ${megapixels(limits.maxPixels)} are accepted.`,
+  );
+}
+
+/** libavutil's refusal of a picture: above -max_pixels, or beyond what it can address at all. */
+const PICTURE_REFUSED = /Picture size (\d+)x(\d+) (?:exceeds specified max pixel count|is invalid)/g;
+
+function isTooLarge(width: number, height: number, limits: SourceLimits): boolean {
+  return Math.max(width, height) > limits.maxSide || width * height > limits.maxPixels;
+}
+
+/**
+ * A decoder refused a picture as too large (-max_pixels). ffprobe then carries on and reports the
+ * stream as 0×0, and ffmpeg may finish with no frame of it: only the log names the real size.
+ */
+export function checkDecodedPictureSize(stderr: string, limits: SourceLimits): void {
+  for (const match of stderr.matchAll(PICTURE_REFUSED)) {
+    const [width, height] = [Number(match[1]), Number(match[2])];
+    if (isTooLarge(width, height, limits)) throw pictureTooLarge(width, height, limits);
+  }
+}
+
+/** Refuses, before any frame is decoded, what would outgrow the worker (docs/worker.md, "Input limits"). */
+function checkLimits(probe: ProbeResult, limits: SourceLimits): void {
+  if (probe.streams.length > limits.maxStreams) {
+    throw new PermanentProcessingError(
+      `The file has ${probe.streams.length} streams; at most ${limits.maxStreams} are accepted.`,
+    );
+  }
+  const pictures = probe.streams.filter(
+    (stream): stream is ProbedStream & { width: number; height: number } =>
+      stream.type === 'video' && stream.width !== null && stream.height !== null,
+  );
+  for (const { width, height, frameRate } of pictures) {
+    if (isTooLarge(width, height, limits)) throw pictureTooLarge(width, height, limits);
+    if (frameRate !== null && frameRate > limits.maxFps) {
+      throw new PermanentProcessingError(
+        `The video has ${Math.round(frameRate)} frames per second; at most ${limits.maxFps} are accepted.`,
+      );
+    }
+  }
+}
+
 /** Decides from ffprobe's view whether a source can be edited, and how. Content decides, not the name. */
-export function describeSource(probe: ProbeResult, format: LeagueFormat): SourceDescription {
+export function describeSource(
+  probe: ProbeResult,
+  format: LeagueFormat,
+  limits: SourceLimits,
+): SourceDescription {
+  checkLimits(probe, limits);
   const video = probe.streams.find((stream) => stream.type === 'video' && !stream.attachedPicture);
   const hasAudio = probe.streams.some((stream) => stream.type === 'audio');
   if (!video) {
@@ -34,13 +89,22 @@ export function describeSource(probe: ProbeResult, format: LeagueFormat): Source
   if ((duration !== null && duration <= 0) || (video.frameCount !== null && video.frameCount <= 1)) {
     throw new PermanentProcessingError('The video has no duration: it holds at most one frame.');
   }
+  // "mov,mp4,m4a,3gp,3g2,mj2" → "mov": the demuxer's own name, which is what -f takes.
+  const demuxer = probe.formatName.split(',')[0] ?? '';
+  if (!VIDEO_DEMUXERS.some((known) => known.name === demuxer)) {
+    throw new PermanentProcessingError(`The file's container (${probe.formatName}) is not supported.`);
+  }
   // Browser-recorded WebM often declares no duration: use the maximum and let -t / trim stop the read.
-  return { sourceSeconds: Math.min(duration ?? format.maxSourceSeconds, format.maxSourceSeconds), hasAudio };
+  return {
+    sourceSeconds: Math.min(duration ?? format.maxSourceSeconds, format.maxSourceSeconds),
+    hasAudio,
+    demuxer,
+  };
 }
 
 /** What the machine said, as opposed to what the file's content said. */
-const TRANSIENT_STDERR =
-  /Input\/output error|No space left on device|Cannot allocate memory|Resource temporarily unavailable/i;
+const TRANSIENT_STDERR = /Input\/output error|No space left on device|Resource temporarily unavailable/i;
+const OUT_OF_MEMORY_STDERR = /Cannot allocate memory|Out of memory/i;
 
 /**
  * The most telling line of an error-level ffmpeg log: the last one. ffmpeg prefixes its verdict with
@@ -70,10 +134,18 @@ export function classifyToolFailure(input: {
   source: string;
   stderr: string;
   exitCode: number | null;
-}): PermanentProcessingError | VideoToolError {
-  const { stage, stderr, exitCode } = input;
+  signal: NodeJS.Signals | null;
+}): PermanentProcessingError | ResourceExhaustedError | VideoToolError {
+  const { stage, stderr, exitCode, signal } = input;
   const detail = lastErrorLine(stderr, input.source);
-  if (exitCode === null || TRANSIENT_STDERR.test(stderr)) {
+  // Killed by someone other than the worker (its deadline is reported before this): on Lambda that is
+  // the kernel's out-of-memory killer.
+  if (signal !== null || OUT_OF_MEMORY_STDERR.test(stderr)) {
+    return new ResourceExhaustedError(
+      `The video needs more memory than the worker has: ffmpeg ${stage} was stopped (${signal ?? 'out of memory'}).`,
+    );
+  }
+  if (TRANSIENT_STDERR.test(stderr)) {
     return new VideoToolError(`ffmpeg ${stage} failed transiently: ${detail}`, exitCode, stderr.slice(-4000));
   }
   // An MP4/MOV writes its index last: without it the upload was cut short.

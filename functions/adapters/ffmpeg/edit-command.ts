@@ -4,11 +4,18 @@
  * docs/worker.md ("The filter graph") walks through the graph label by label.
  */
 import type { LeagueFormat } from '#core/league-format';
+import { LOCAL_PROTOCOLS, LOGO_DEMUXER, SOURCE_PROTOCOLS } from './components';
 import { ENCODER } from './encoder-settings';
 
 export interface EditPlan {
-  /** Local path of the upload. */
+  /** URL of the upload (the worker's loopback range proxy). */
   source: string;
+  /** The demuxer ffprobe detected: the only one the edit may open the source with. */
+  demuxer: string;
+  /** Decoder limit, defence in depth behind the probe's checks: no frame above this is decoded. */
+  maxPixels: number;
+  /** Decoder and encoder threads: the function's vCPUs. */
+  threads: number;
   logoPath: string;
   /** Seconds of source to use: min(source duration, format.maxSourceSeconds). */
   sourceSeconds: number;
@@ -77,6 +84,11 @@ export function buildFilterGraph(plan: EditPlan): string {
   return graph.join(';');
 }
 
+/** Input options that fix how an input is opened: this demuxer, these protocols. */
+export function pinnedInput(demuxer: string, protocols: readonly string[]): string[] {
+  return ['-f', demuxer, '-format_whitelist', demuxer, '-protocol_whitelist', protocols.join(',')];
+}
+
 export function buildEditArgs(plan: EditPlan): string[] {
   const { format } = plan;
   return [
@@ -90,8 +102,16 @@ export function buildEditArgs(plan: EditPlan): string[] {
     // -t on the input: ffmpeg stops reading the source after the seconds it needs.
     '-t',
     seconds(plan.sourceSeconds),
+    // The source opens with the demuxer the probe saw and nothing else: no playlist, concat or image
+    // sequence inside it can make ffmpeg open another URL or file.
+    ...pinnedInput(plan.demuxer, SOURCE_PROTOCOLS),
+    '-max_pixels',
+    String(plan.maxPixels),
+    '-threads',
+    String(plan.threads),
     '-i',
     plan.source,
+    ...pinnedInput(LOGO_DEMUXER, LOCAL_PROTOCOLS),
     '-i',
     plan.logoPath,
     '-filter_complex',
@@ -106,6 +126,8 @@ export function buildEditArgs(plan: EditPlan): string[] {
     ...(plan.hasAudio ? ['-map', '[a]'] : []),
     '-c:v',
     'libx264',
+    '-threads',
+    String(plan.threads),
     '-preset',
     ENCODER.preset,
     '-crf',

@@ -17,6 +17,7 @@ const probeStreamSchema = z.object({
   height: z.optional(z.number()),
   duration: z.optional(numeric),
   nb_frames: z.optional(numeric),
+  avg_frame_rate: z.optional(z.string()),
   disposition: z.optional(z.object({ attached_pic: z.optional(z.number()) })),
 });
 
@@ -39,6 +40,8 @@ export interface ProbedStream {
   /** null when the container does not say (e.g. WebM from a browser's MediaRecorder). */
   durationSeconds: number | null;
   frameCount: number | null;
+  /** Average frames per second; null when the container does not say (ffprobe's "0/0"). */
+  frameRate: number | null;
   /** Cover art in audio files: a picture, not a video. */
   attachedPicture: boolean;
 }
@@ -57,7 +60,21 @@ function streamType(codecType: string | undefined): ProbedStream['type'] {
   return codecType === 'video' || codecType === 'audio' ? codecType : 'other';
 }
 
-/** Parses `ffprobe -print_format json -show_format -show_streams` output. */
+/** ffprobe's rationals ("30000/1001"); "0/0" and anything malformed are unknown. */
+function rational(value: string | undefined): number | null {
+  const match = /^(\d+)\/(\d+)$/.exec(value ?? '');
+  if (!match || Number(match[2]) === 0) return null;
+  return finiteOrNull(Number(match[1]) / Number(match[2]));
+}
+
+/**
+ * Only what parseProbeOutput reads: the output stays small whatever the file holds (tags and
+ * side data can be megabytes; runTool caps stdout anyway).
+ */
+export const PROBE_ENTRIES =
+  'format=format_name,duration:stream=index,codec_type,codec_name,width,height,duration,nb_frames,avg_frame_rate:stream_disposition=attached_pic';
+
+/** Parses `ffprobe -print_format json -show_entries PROBE_ENTRIES` output. */
 export function parseProbeOutput(json: string): ProbeResult {
   const parsed = probeSchema.parse(JSON.parse(json));
   return {
@@ -71,6 +88,7 @@ export function parseProbeOutput(json: string): ProbeResult {
       height: stream.height ?? null,
       durationSeconds: finiteOrNull(stream.duration),
       frameCount: finiteOrNull(stream.nb_frames),
+      frameRate: rational(stream.avg_frame_rate),
       attachedPicture: stream.disposition?.attached_pic === 1,
     })),
   };

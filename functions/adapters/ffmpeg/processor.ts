@@ -1,17 +1,18 @@
 /**
  * The VideoProcessor port over the ffmpeg/ffprobe binaries: probe, classify, one edit, verify.
  * Which binaries run is configuration (FFMPEG_PATH / FFPROBE_PATH): the Lambda layer's /opt/bin on
- * AWS, the npm-shipped static builds locally and in tests.
+ * AWS, the same pinned build from the machine's cache locally and in tests (layers/ffmpeg).
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { PermanentProcessingError } from '#core/processing-errors';
 import type { EditedVideo, VideoProcessor } from '#core/ports';
 import { ProcessingTimeoutError } from '#core/processing-errors';
-import { classifyToolFailure, describeSource } from './classify';
+import type { LeagueFormat, SourceLimits } from '#core/league-format';
+import { checkDecodedPictureSize, classifyToolFailure, describeSource } from './classify';
+import { IMAGE_DEMUXERS, LOCAL_PROTOCOLS, SOURCE_PROTOCOLS, VIDEO_DEMUXERS } from './components';
 import { buildEditArgs } from './edit-command';
-import type { LeagueFormat } from '#core/league-format';
-import { parseProbeOutput, type ProbeResult } from './probe';
+import { parseProbeOutput, PROBE_ENTRIES, type ProbeResult } from './probe';
 import { runTool, type ToolResult } from './run-tool';
 
 export interface FfmpegVideoProcessorOptions {
@@ -20,19 +21,15 @@ export interface FfmpegVideoProcessorOptions {
   /** The IDRL logo card image (assets/logo/idrl-logo.png). */
   logoPath: string;
   format: LeagueFormat;
+  limits: SourceLimits;
+  /** Decoder and encoder threads: the function's vCPUs (os.availableParallelism()). */
+  threads: number;
 }
 
 type Stage = 'probe' | 'edit';
 
-const PROBE_ARGS = [
-  '-hide_banner',
-  '-loglevel',
-  'error',
-  '-print_format',
-  'json',
-  '-show_format',
-  '-show_streams',
-];
+/** Every container ffprobe may recognise: the videos, and the pictures it must recognise to refuse them. */
+const PROBE_FORMATS = [...VIDEO_DEMUXERS, ...IMAGE_DEMUXERS].map((demuxer) => demuxer.name).join(',');
 
 export class FfmpegVideoProcessor implements VideoProcessor {
   constructor(private readonly options: FfmpegVideoProcessorOptions) {}
@@ -51,11 +48,12 @@ export class FfmpegVideoProcessor implements VideoProcessor {
       'probe',
       this.options.ffprobePath,
       source,
-      [...PROBE_ARGS, source],
+      this.probeArgs(source, SOURCE_PROTOCOLS),
       deadline,
       startedAt,
     );
-    const description = describeSource(this.parseProbe(probed.stdout), this.options.format);
+    const { format, limits, threads } = this.options;
+    const description = describeSource(this.parseProbe(probed.stdout), format, limits);
     const videoPath = join(workDir, 'video.mp4');
     const thumbnailPath = join(workDir, 'thumbnail.jpg');
     await this.run(
@@ -67,7 +65,9 @@ export class FfmpegVideoProcessor implements VideoProcessor {
         logoPath: this.options.logoPath,
         videoOutput: videoPath,
         thumbnailOutput: thumbnailPath,
-        format: this.options.format,
+        format,
+        maxPixels: limits.maxPixels,
+        threads,
         ...description,
       }),
       deadline,
@@ -86,7 +86,7 @@ export class FfmpegVideoProcessor implements VideoProcessor {
       'probe',
       this.options.ffprobePath,
       videoPath,
-      [...PROBE_ARGS, videoPath],
+      this.probeArgs(videoPath, LOCAL_PROTOCOLS),
       deadline,
       startedAt,
     );
@@ -100,6 +100,31 @@ export class FfmpegVideoProcessor implements VideoProcessor {
     }
     const { size } = await stat(videoPath);
     return { durationSeconds, width: video.width, height: video.height, sizeBytes: size };
+  }
+
+  /**
+   * Bounded in what it opens (the whitelists), decodes (ffprobe decodes a few frames to find stream
+   * parameters: -max_pixels) and prints (-show_entries).
+   */
+  private probeArgs(input: string, protocols: readonly string[]): string[] {
+    return [
+      '-hide_banner',
+      '-loglevel',
+      'error',
+      '-format_whitelist',
+      PROBE_FORMATS,
+      '-protocol_whitelist',
+      protocols.join(','),
+      '-max_pixels',
+      String(this.options.limits.maxPixels),
+      '-threads',
+      String(this.options.threads),
+      '-print_format',
+      'json',
+      '-show_entries',
+      PROBE_ENTRIES,
+      input,
+    ];
   }
 
   private parseProbe(stdout: string): ProbeResult {
@@ -128,8 +153,13 @@ export class FfmpegVideoProcessor implements VideoProcessor {
         `Processing was stopped after ${seconds} s (${stage}): the video takes longer than the worker allows.`,
       );
     }
-    if (result.exitCode !== 0)
-      throw classifyToolFailure({ stage, source, stderr: result.stderr, exitCode: result.exitCode });
+    checkDecodedPictureSize(result.stderr, this.options.limits);
+    if (result.stdoutOverflow) {
+      throw new PermanentProcessingError(
+        'The file is not a video ffmpeg can read (its description is larger than any video needs).',
+      );
+    }
+    if (result.exitCode !== 0) throw classifyToolFailure({ stage, source, ...result });
     return result;
   }
 }

@@ -3,13 +3,12 @@
  * platform's handlers read (the shared contract of functions/commons/config.ts). Used by
  * `npm start` and by the integration and e2e global setups.
  */
-import { dirname, join } from 'node:path';
-import { createRequire } from 'node:module';
 import type { S3Event } from 'aws-lambda';
 import pg from 'pg';
 import { migrations } from '#adapters/pg/migrations';
 import { runMigrations } from '#adapters/pg/migrator';
 import { UPLOADS_PREFIX } from '#core/object-keys';
+import { ensureFfmpegBuild } from '#layers/ffmpeg/ffmpeg-build';
 import { type CognitoService, startCognito } from './cognito';
 import { type PostgresService, startPostgres } from './postgres';
 import { S3RVER_CREDENTIALS, type S3Service, startS3 } from './s3';
@@ -45,23 +44,13 @@ export interface BackingServices {
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_BUCKET = 'idrl-videos';
 
-const requireHere = createRequire(import.meta.url);
-
-/** The same static ffmpeg/ffprobe builds the Lambda layer ships (docs/spec.md §7.9). */
-export function ffmpegBinaries(): { ffmpeg: string; ffprobe: string } {
-  const path = (pkg: string, binary: string): string =>
-    join(dirname(requireHere.resolve(`${pkg}/package.json`)), binary);
-  return {
-    ffmpeg: path('@ffmpeg-installer/linux-x64', 'ffmpeg'),
-    ffprobe: path('@ffprobe-installer/linux-x64', 'ffprobe'),
-  };
-}
-
 export function handlerEnvironment(services: {
   postgres: PostgresService;
   s3: S3Service;
   cognito: CognitoService;
 }): Record<string, string> {
+  // The same pinned build the Lambda layer ships, built on first use (layers/ffmpeg).
+  const ffmpeg = ensureFfmpegBuild();
   return {
     DATABASE_URL: services.postgres.url,
     BUCKET_NAME: services.s3.bucket,
@@ -76,8 +65,8 @@ export function handlerEnvironment(services: {
     COGNITO_ENDPOINT: services.cognito.endpoint,
     JWT_ISSUER: services.cognito.issuer,
     JWKS_URI: services.cognito.jwksUri,
-    FFMPEG_PATH: ffmpegBinaries().ffmpeg,
-    FFPROBE_PATH: ffmpegBinaries().ffprobe,
+    FFMPEG_PATH: ffmpeg.ffmpeg,
+    FFPROBE_PATH: ffmpeg.ffprobe,
   };
 }
 

@@ -1,14 +1,19 @@
 import { describe, expect, it } from 'vitest';
 import { VideoToolError } from '#core/processing-errors';
-import { classifyToolFailure, describeSource, lastErrorLine } from '#adapters/ffmpeg/classify';
-import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
+import {
+  checkDecodedPictureSize,
+  classifyToolFailure,
+  describeSource,
+  lastErrorLine,
+} from '#adapters/ffmpeg/classify';
+import { DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS } from '#core/league-format';
 import {
   bytesReadLines,
   parseProbeOutput,
   type ProbeResult,
   type ProbedStream,
 } from '#adapters/ffmpeg/probe';
-import { PermanentProcessingError } from '#core/processing-errors';
+import { PermanentProcessingError, ResourceExhaustedError } from '#core/processing-errors';
 
 const videoStream: ProbedStream = {
   index: 0,
@@ -18,6 +23,7 @@ const videoStream: ProbedStream = {
   height: 1080,
   durationSeconds: 42,
   frameCount: 1260,
+  frameRate: 30,
   attachedPicture: false,
 };
 const SOURCE = '/tmp/idrl-worker-x1/source';
@@ -29,6 +35,7 @@ const audioStream: ProbedStream = {
   width: null,
   height: null,
   frameCount: null,
+  frameRate: null,
 };
 
 function probe(overrides: Partial<ProbeResult>): ProbeResult {
@@ -41,7 +48,7 @@ function probe(overrides: Partial<ProbeResult>): ProbeResult {
 }
 
 describe('parseProbeOutput', () => {
-  it('reduces ffprobe JSON to stream types, sizes, durations and cover-art flags', () => {
+  it('reduces ffprobe JSON to stream types, sizes, durations, frame rates and cover-art flags', () => {
     // Prepare
     const json = JSON.stringify({
       streams: [
@@ -51,9 +58,10 @@ describe('parseProbeOutput', () => {
           codec_name: 'vp9',
           width: 240,
           height: 240,
+          avg_frame_rate: '30000/1001',
           disposition: { attached_pic: 0 },
         },
-        { index: 1, codec_type: 'audio', codec_name: 'opus', duration: '3.007000' },
+        { index: 1, codec_type: 'audio', codec_name: 'opus', duration: '3.007000', avg_frame_rate: '0/0' },
         {
           index: 2,
           codec_type: 'video',
@@ -61,6 +69,7 @@ describe('parseProbeOutput', () => {
           width: 600,
           height: 600,
           nb_frames: '1',
+          avg_frame_rate: 'N/A',
           disposition: { attached_pic: 1 },
         },
         { index: 3, codec_type: 'subtitle', codec_name: 'ass', duration: 'N/A' },
@@ -84,6 +93,7 @@ describe('parseProbeOutput', () => {
           height: 240,
           durationSeconds: null,
           frameCount: null,
+          frameRate: 30000 / 1001,
           attachedPicture: false,
         },
         {
@@ -94,6 +104,7 @@ describe('parseProbeOutput', () => {
           height: null,
           durationSeconds: 3.007,
           frameCount: null,
+          frameRate: null,
           attachedPicture: false,
         },
         {
@@ -104,6 +115,7 @@ describe('parseProbeOutput', () => {
           height: 600,
           durationSeconds: null,
           frameCount: 1,
+          frameRate: null,
           attachedPicture: true,
         },
         {
@@ -114,6 +126,7 @@ describe('parseProbeOutput', () => {
           height: null,
           durationSeconds: null,
           frameCount: null,
+          frameRate: null,
           attachedPicture: false,
         },
       ],
@@ -124,14 +137,22 @@ describe('parseProbeOutput', () => {
 describe('describeSource', () => {
   it('uses the first 16 s of a longer video and keeps its audio', () => {
     // Act / Assess
-    expect(describeSource(probe({}), DEFAULT_LEAGUE_FORMAT)).toEqual({ sourceSeconds: 16, hasAudio: true });
+    expect(describeSource(probe({}), DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS)).toEqual({
+      sourceSeconds: 16,
+      hasAudio: true,
+      demuxer: 'mov',
+    });
   });
 
   it('uses a shorter silent video whole', () => {
     // Act / Assess
     expect(
-      describeSource(probe({ streams: [{ ...videoStream, durationSeconds: 3.2 }] }), DEFAULT_LEAGUE_FORMAT),
-    ).toEqual({ sourceSeconds: 3.2, hasAudio: false });
+      describeSource(
+        probe({ streams: [{ ...videoStream, durationSeconds: 3.2 }] }),
+        DEFAULT_LEAGUE_FORMAT,
+        DEFAULT_SOURCE_LIMITS,
+      ),
+    ).toEqual({ sourceSeconds: 3.2, hasAudio: false, demuxer: 'mov' });
   });
 
   it('falls back to the container duration, and to the maximum when neither declares one', () => {
@@ -140,12 +161,18 @@ describe('describeSource', () => {
 
     // Act / Assess
     expect(
-      describeSource(probe({ durationSeconds: 5, streams: [noStreamDuration] }), DEFAULT_LEAGUE_FORMAT)
-        .sourceSeconds,
+      describeSource(
+        probe({ durationSeconds: 5, streams: [noStreamDuration] }),
+        DEFAULT_LEAGUE_FORMAT,
+        DEFAULT_SOURCE_LIMITS,
+      ).sourceSeconds,
     ).toBe(5);
     expect(
-      describeSource(probe({ durationSeconds: null, streams: [noStreamDuration] }), DEFAULT_LEAGUE_FORMAT)
-        .sourceSeconds,
+      describeSource(
+        probe({ durationSeconds: null, streams: [noStreamDuration] }),
+        DEFAULT_LEAGUE_FORMAT,
+        DEFAULT_SOURCE_LIMITS,
+      ).sourceSeconds,
     ).toBe(16);
   });
 
@@ -185,9 +212,46 @@ describe('describeSource', () => {
       probe({ streams: [{ ...videoStream, frameCount: 1 }] }),
       'The video has no duration: it holds at most one frame.',
     ],
+    [
+      'a picture larger than 4096 pixels on a side',
+      probe({ formatName: 'matroska,webm', streams: [{ ...videoStream, width: 16000, height: 16000 }] }),
+      'The video is 16000×16000 pixels; at most 4096 pixels on the longer side and 8.9 megapixels are accepted.',
+    ],
+    [
+      'a portrait picture taller than 4096 pixels',
+      probe({ streams: [{ ...videoStream, width: 1080, height: 4098 }] }),
+      'The video is 1080×4098 pixels; at most 4096 pixels on the longer side and 8.9 megapixels are accepted.',
+    ],
+    [
+      'a picture above 8.9 megapixels within 4096 a side',
+      probe({ streams: [{ ...videoStream, width: 4096, height: 2304 }] }),
+      'The video is 4096×2304 pixels; at most 4096 pixels on the longer side and 8.9 megapixels are accepted.',
+    ],
+    [
+      'a huge second video stream behind a small first one',
+      probe({ streams: [videoStream, { ...videoStream, index: 1, width: 8000, height: 8000 }] }),
+      'The video is 8000×8000 pixels; at most 4096 pixels on the longer side and 8.9 megapixels are accepted.',
+    ],
+    [
+      'more than 240 frames per second',
+      probe({ streams: [{ ...videoStream, frameRate: 1000 }] }),
+      'The video has 1000 frames per second; at most 240 are accepted.',
+    ],
+    [
+      'more than 8 streams',
+      probe({
+        streams: [videoStream, ...Array.from({ length: 8 }, (_, index) => ({ ...audioStream, index }))],
+      }),
+      'The file has 9 streams; at most 8 are accepted.',
+    ],
+    [
+      'a container the edit does not open',
+      probe({ formatName: 'flv' }),
+      "The file's container (flv) is not supported.",
+    ],
   ])('rejects %s with PermanentProcessingError', (_name, probed, reason) => {
     // Act
-    const describe = () => describeSource(probed, DEFAULT_LEAGUE_FORMAT);
+    const describe = () => describeSource(probed, DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS);
 
     // Assess
     expect(describe).toThrow(new PermanentProcessingError(reason));
@@ -200,7 +264,7 @@ describe('classifyToolFailure', () => {
     const stderr = `${SOURCE}: Invalid data found when processing input\n`;
 
     // Act
-    const error = classifyToolFailure({ stage: 'probe', source: SOURCE, stderr, exitCode: 1 });
+    const error = classifyToolFailure({ stage: 'probe', source: SOURCE, stderr, exitCode: 1, signal: null });
 
     // Assess
     expect(error).toEqual(
@@ -216,7 +280,13 @@ describe('classifyToolFailure', () => {
       '[mov,mp4,m4a,3gp,3g2,mj2 @ 0x55d2c8] moov atom not found\n/tmp/x/source: Invalid data found when processing input\n';
 
     // Act
-    const error = classifyToolFailure({ stage: 'probe', source: '/tmp/x/source', stderr, exitCode: 1 });
+    const error = classifyToolFailure({
+      stage: 'probe',
+      source: '/tmp/x/source',
+      stderr,
+      exitCode: 1,
+      signal: null,
+    });
 
     // Assess
     expect(error).toEqual(
@@ -233,6 +303,7 @@ describe('classifyToolFailure', () => {
       source: SOURCE,
       stderr: '[h264 @ 0x1] error while decoding MB 3 4\nConversion failed!\n',
       exitCode: 1,
+      signal: null,
     });
 
     // Assess
@@ -244,21 +315,80 @@ describe('classifyToolFailure', () => {
   it.each([
     ['a full disk', 'av_interleaved_write_frame(): No space left on device'],
     ['a failing disk', `${SOURCE}: Input/output error`],
-    ['memory pressure', 'Cannot allocate memory'],
   ])('calls %s transient', (_name, stderr) => {
     // Act
-    const error = classifyToolFailure({ stage: 'edit', source: SOURCE, stderr, exitCode: 1 });
+    const error = classifyToolFailure({ stage: 'edit', source: SOURCE, stderr, exitCode: 1, signal: null });
 
     // Assess
     expect(error).toBeInstanceOf(VideoToolError);
     expect(error.message).toMatch(/^ffmpeg edit failed transiently: /);
   });
 
-  it('calls a process killed by a signal transient', () => {
+  it('calls a process killed by a signal (the out-of-memory killer) an exhausted worker', () => {
     // Act / Assess
     expect(
-      classifyToolFailure({ stage: 'edit', source: SOURCE, stderr: 'frame= 10', exitCode: null }),
-    ).toBeInstanceOf(VideoToolError);
+      classifyToolFailure({
+        stage: 'edit',
+        source: SOURCE,
+        stderr: 'frame= 10',
+        exitCode: null,
+        signal: 'SIGKILL',
+      }),
+    ).toEqual(
+      new ResourceExhaustedError(
+        'The video needs more memory than the worker has: ffmpeg edit was stopped (SIGKILL).',
+      ),
+    );
+  });
+
+  it('calls a failed allocation an exhausted worker', () => {
+    // Act / Assess
+    expect(
+      classifyToolFailure({
+        stage: 'edit',
+        source: SOURCE,
+        stderr: 'Cannot allocate memory',
+        exitCode: 1,
+        signal: null,
+      }),
+    ).toEqual(
+      new ResourceExhaustedError(
+        'The video needs more memory than the worker has: ffmpeg edit was stopped (out of memory).',
+      ),
+    );
+  });
+});
+
+describe('checkDecodedPictureSize', () => {
+  it('names the real size of a picture a decoder refused as too large', () => {
+    // Prepare: what ffprobe logs before it reports the stream as 0×0.
+    const stderr =
+      '[png @ 0x3615] [IMGUTILS @ 0x7ffc] Picture size 16000x16000 exceeds specified max pixel count 8900000, see the documentation if you wish to increase it\n';
+
+    // Act / Assess
+    expect(() => {
+      checkDecodedPictureSize(stderr, DEFAULT_SOURCE_LIMITS);
+    }).toThrow(
+      new PermanentProcessingError(
+        'The video is 16000×16000 pixels; at most 4096 pixels on the longer side and 8.9 megapixels are accepted.',
+      ),
+    );
+    expect(() => {
+      checkDecodedPictureSize(
+        '[IMGUTILS @ 0x1] Picture size 40000x40000 is invalid\n',
+        DEFAULT_SOURCE_LIMITS,
+      );
+    }).toThrow(/^The video is 40000×40000 pixels;/);
+  });
+
+  it('ignores refusals of pictures that are not too large (a 0×0 header is a decode error, not a limit)', () => {
+    // Act / Assess
+    expect(() => {
+      checkDecodedPictureSize(
+        '[IMGUTILS @ 0x1] Picture size 0x0 is invalid\nframe=1\n',
+        DEFAULT_SOURCE_LIMITS,
+      );
+    }).not.toThrow();
   });
 });
 

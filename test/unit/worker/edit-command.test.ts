@@ -3,7 +3,10 @@ import { buildEditArgs, buildFilterGraph, type EditPlan } from '#adapters/ffmpeg
 import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 
 const plan: EditPlan = {
-  source: '/tmp/work/source',
+  source: 'http://127.0.0.1:41234/source',
+  demuxer: 'matroska',
+  maxPixels: 8_900_000,
+  threads: 2,
   logoPath: '/opt/assets/idrl-logo.png',
   sourceSeconds: 16,
   hasAudio: true,
@@ -62,7 +65,7 @@ describe('buildFilterGraph', () => {
 });
 
 describe('buildEditArgs', () => {
-  it('reads only the seconds it needs and writes a faststart MP4 and a one-frame JPEG in one run', () => {
+  it('reads only the seconds it needs, each input with one demuxer and its protocols, and writes a faststart MP4 and a one-frame JPEG in one run', () => {
     // Act
     const args = buildEditArgs(plan);
 
@@ -76,8 +79,24 @@ describe('buildEditArgs', () => {
       '-y',
       '-t',
       '16.000',
+      '-f',
+      'matroska',
+      '-format_whitelist',
+      'matroska',
+      '-protocol_whitelist',
+      'http,tcp',
+      '-max_pixels',
+      '8900000',
+      '-threads',
+      '2',
       '-i',
-      '/tmp/work/source',
+      'http://127.0.0.1:41234/source',
+      '-f',
+      'png_pipe',
+      '-format_whitelist',
+      'png_pipe',
+      '-protocol_whitelist',
+      'file',
       '-i',
       '/opt/assets/idrl-logo.png',
       '-filter_complex',
@@ -92,6 +111,8 @@ describe('buildEditArgs', () => {
       '[a]',
       '-c:v',
       'libx264',
+      '-threads',
+      '2',
       '-preset',
       'veryfast',
       '-crf',

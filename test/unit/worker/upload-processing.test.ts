@@ -2,7 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { PermanentProcessingError } from '#core/processing-errors';
+import { PermanentProcessingError, ResourceExhaustedError } from '#core/processing-errors';
 import type { Task } from '#core/task';
 import { UploadProcessingService, type ProcessingAttempt } from '#core/upload-processing';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
@@ -261,6 +261,28 @@ describe('UploadProcessingService', () => {
       status: 'failed',
       failureReason: 'Processing failed after 3 attempts; please upload the video again.',
     });
+  });
+
+  it('retries an edit the system killed once, then fails the task with its reason before the retry budget', async () => {
+    // Prepare
+    const killed = new ResourceExhaustedError(
+      'The video needs more memory than the worker has: ffmpeg edit was stopped (SIGKILL).',
+    );
+    videos.behaviour = () => Promise.reject(killed);
+
+    // Act
+    const first = service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+    await expect(first).rejects.toBe(killed);
+    const statusBetween = tasks.tasks.get(1)?.status;
+    const second = await service.handle(
+      { key: 'uploads/1/nonce', sizeBytes: 2_000 },
+      attempt({ receiveCount: 2 }),
+    );
+
+    // Assess
+    expect(statusBetween).toBe('uploaded');
+    expect(second).toEqual({ kind: 'failed', taskId: 1, reason: killed.message, permanent: true });
+    expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: killed.message });
   });
 
   it('removes its outputs when the task is deleted while it is being processed', async () => {
