@@ -30,7 +30,7 @@ export const FFMPEG_SOURCE = {
   origSha256: 'd9b593bb2ba93d4b50f74177e0cdcd41747e708596367deed0c30348a71dd176',
 } as const;
 
-/** What the league's inputs need (SPEC §4) and nothing else: every other component is compiled out. */
+/** What the league's inputs need (docs/spec.md §4) and nothing else: every other component is compiled out. */
 export const FFMPEG_COMPONENTS = {
   // No hls, concat, image2 or data demuxer: nothing that opens another URL or file.
   demuxers: [...VIDEO_DEMUXERS, ...IMAGE_DEMUXERS].map((demuxer) => demuxer.configure),

@@ -10,7 +10,7 @@ interface Demuxer {
   name: string;
 }
 
-/** The containers pilots upload (SPEC §4): the only ones an edit opens. */
+/** The containers pilots upload (docs/spec.md §4): the only ones an edit opens. */
 export const VIDEO_DEMUXERS: readonly Demuxer[] = [
   { configure: 'mov', name: 'mov' }, // MP4, MOV, 3GP
   { configure: 'matroska', name: 'matroska' }, // MKV, WebM

@@ -5,10 +5,9 @@
  */
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { PermanentProcessingError } from '#core/processing-errors';
-import type { EditedVideo, VideoProcessor } from '#core/ports';
-import { ProcessingTimeoutError } from '#core/processing-errors';
 import type { LeagueFormat, SourceLimits } from '#core/league-format';
+import type { EditedVideo, VideoProcessor } from '#core/ports';
+import { PermanentProcessingError, ProcessingTimeoutError } from '#core/processing-errors';
 import { checkDecodedPictureSize, classifyToolFailure, describeSource } from './classify';
 import { IMAGE_DEMUXERS, LOCAL_PROTOCOLS, SOURCE_PROTOCOLS, VIDEO_DEMUXERS } from './components';
 import { buildEditArgs } from './edit-command';
@@ -148,7 +147,8 @@ export class FfmpegVideoProcessor implements VideoProcessor {
   ): Promise<ToolResult> {
     const result = await runTool(path, args, deadline);
     if (result.timedOut) {
-      const seconds = Math.round((deadline.getTime() - startedAt.getTime()) / 1000);
+      // Never negative: a deadline already past when the edit began is "after 0 s".
+      const seconds = Math.max(0, Math.round((deadline.getTime() - startedAt.getTime()) / 1000));
       throw new ProcessingTimeoutError(
         `Processing was stopped after ${seconds} s (${stage}): the video takes longer than the worker allows.`,
       );
