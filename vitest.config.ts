@@ -5,6 +5,8 @@ export default defineConfig({
   test: {
     // Handlers log JSON for CloudWatch; in a test run that is noise. Set POWERTOOLS_LOG_LEVEL=DEBUG to see it.
     env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' },
+    // expect.poll gives up after 1 s by default, which a busy machine's browser or stack can miss.
+    expect: { poll: { timeout: 30_000 } },
     projects: [
       { extends: true, test: { name: 'unit', include: ['test/unit/**/*.test.ts'] } },
       {

@@ -107,6 +107,8 @@ describe('PgTaskRepository', () => {
       `UPDATE tasks SET processing_started_at = now() - interval '10 minutes' WHERE id = $1`,
       [task.id],
     );
+    const { rows } = await databasePool().query<{ now: Date }>('SELECT now() AS now');
+    const reclaimNotBefore = rows[0]?.now.getTime() ?? Number.NaN;
 
     // Act
     const withinLease = await repository.markProcessing(task.id, { reclaimAfterSeconds: 900 });
@@ -115,7 +117,8 @@ describe('PgTaskRepository', () => {
     // Assess
     expect(withinLease).toBeNull();
     expect(afterLease).toMatchObject({ status: 'processing' });
-    expect(afterLease?.processingStartedAt?.getTime()).toBeGreaterThan(Date.now() - 60_000);
+    // The reclaim restarts the lease at the database's clock, whatever time the machine took to get there.
+    expect(afterLease?.processingStartedAt?.getTime()).toBeGreaterThanOrEqual(reclaimNotBefore);
   });
 
   it('fails a task from any non-terminal state with its reason', async () => {
@@ -169,17 +172,21 @@ describe('PgTaskRepository', () => {
     const uploaded = await newTask();
     await repository.markUploaded(uploaded.originalKey, 1);
 
-    // Act
-    const expired = await repository.expireAbandonedUploads(
-      new Date(Date.now() + 7_200_000),
-      'upload not received within 1 h',
-    );
+    const reason = `upload not received (${randomUUID()})`;
 
-    // Assess
-    expect(expired).toBeGreaterThanOrEqual(1);
+    // Act
+    const expired = await repository.expireAbandonedUploads(new Date(Date.now() + 7_200_000), reason);
+
+    // Assess: the cut-off also catches other open tasks in the shared database; every row expired
+    // carries this run's unique reason, so the count must equal those rows exactly.
+    const { rows } = await databasePool().query<{ count: string }>(
+      'SELECT count(*) FROM tasks WHERE failure_reason = $1',
+      [reason],
+    );
+    expect(expired).toBe(Number(rows[0]?.count));
     expect(await repository.findForOwner(open.id, open.ownerId)).toMatchObject({
       status: 'failed',
-      failureReason: 'upload not received within 1 h',
+      failureReason: reason,
     });
     expect(await repository.findForOwner(uploaded.id, uploaded.ownerId)).toMatchObject({
       status: 'uploaded',
@@ -189,7 +196,8 @@ describe('PgTaskRepository', () => {
   it('fails uploaded and processing tasks whose last change is older than the bound, and nothing else', async () => {
     // Prepare: four tasks aged 71 min (uploaded, processing, processed, awaiting upload) and one fresh processing task.
     // Test files share the database and api-tasks runs the sweeper (bound 72 min): rows younger than that stay ours.
-    const reason = 'Processing did not finish; please upload the video again.';
+    // A reason of this run's own, so api-tasks' count of the sweeper's reason never sees these rows.
+    const reason = `Processing did not finish (${randomUUID()})`;
     // Created one after another, so ids ascend in this order.
     const [released, claimed, processed, awaiting, fresh] = [
       await newTask(),
@@ -263,8 +271,12 @@ describe('translatePgError', () => {
       .catch((error: unknown) => translatePgError(error))
       .catch((error: unknown) => error);
 
-    // Assess
+    // Assess: the driver's error stays the cause, for the log.
     expect(translated).toBeInstanceOf(ConflictError);
+    expect(translated).toMatchObject({
+      message: 'The resource already exists',
+      cause: { code: '23505', constraint: 'schema_migrations_pkey' },
+    });
   });
 
   it('turns an unreachable server into ServiceUnavailableError', async () => {
@@ -277,8 +289,12 @@ describe('translatePgError', () => {
       .catch((error: unknown) => translatePgError(error))
       .catch((error: unknown) => error);
 
-    // Assess
+    // Assess: the connection error stays the cause, for the log.
     expect(translated).toBeInstanceOf(ServiceUnavailableError);
+    expect(translated).toMatchObject({
+      message: 'The database is unavailable',
+      cause: { code: 'ECONNREFUSED' },
+    });
     await pool.end();
   });
 

@@ -165,8 +165,13 @@ describe('process-upload worker', () => {
     // Prepare
     const { task, event } = await uploaded('clip.mov');
     const processing = deliver(event());
-    while ((await taskRow(task))?.status !== 'processing')
+    // Polls until the worker moved the task on; it must then be mid-processing, not already done.
+    let status = (await taskRow(task))?.status;
+    while (status === 'awaiting_upload' || status === 'uploaded') {
       await new Promise((resolve) => setTimeout(resolve, 20));
+      status = (await taskRow(task))?.status;
+    }
+    expect(status).toBe('processing');
 
     // Act
     await getTaskService().delete(pilot, task.id);

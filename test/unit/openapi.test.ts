@@ -15,9 +15,13 @@ describe('openApiDocument', () => {
   const document = openApiDocument() as { openapi: string; paths: Record<string, Record<string, Operation>> };
 
   it('documents every /api route of the route table, secured exactly where the authorizer runs', () => {
-    for (const route of routes.filter((candidate) => candidate.path.startsWith('/api/'))) {
+    const apiRoutes = routes.filter((candidate) => candidate.path.startsWith('/api/'));
+    const documented = Object.entries(document.paths).flatMap(([path, operations]) =>
+      Object.keys(operations).map((method) => `${method.toUpperCase()} ${path}`),
+    );
+    expect(documented.sort()).toEqual(apiRoutes.map((route) => `${route.method} ${route.path}`).sort());
+    for (const route of apiRoutes) {
       const operation = document.paths[route.path]?.[route.method.toLowerCase()];
-      expect(operation, route.name).toBeDefined();
       expect(operation?.security !== undefined, route.name).toBe(route.auth);
       expect(Object.keys(operation?.responses ?? {}), route.name).toContain('500');
     }

@@ -270,7 +270,7 @@ describe('TaskService', () => {
       const attempt = service.delete(pilot, 1);
 
       // Assess
-      await expect(attempt).rejects.toThrow(NotFoundError);
+      await expect(attempt).rejects.toThrow(new NotFoundError('Task not found'));
     });
   });
 });

@@ -69,9 +69,16 @@ afterEach(async () => {
   await Promise.all(bosses.splice(0).map((started) => started.stop({ graceful: false, wait: true })));
 });
 
-async function settle(): Promise<void> {
-  // pg-boss completes or fails a job right after the handler returns; give it a poll interval.
-  await new Promise((resolve) => setTimeout(resolve, 1_000));
+/**
+ * Waits until pg-boss has settled every job of the queue (completed, or failed into the dead-letter
+ * queue): it does so right after the handler returns, but a busy machine may take its time.
+ */
+async function settle(started: PgBoss, queueName: string): Promise<void> {
+  const deadline = Date.now() + 60_000;
+  while ((await started.getQueueSize(queueName, { before: 'completed' })) > 0) {
+    if (Date.now() > deadline) throw new Error(`jobs of ${queueName} still unsettled after 60 s`);
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
 }
 
 describe('local SQS queue on pg-boss', () => {
@@ -110,7 +117,8 @@ describe('local SQS queue on pg-boss', () => {
 
   it('redelivers a message reported in batchItemFailures and dead-letters it after the third receive', async () => {
     // Prepare
-    const queue = await createSqsQueue(await boss(schema), queueOptions());
+    const [started, options] = [await boss(schema), queueOptions()];
+    const queue = await createSqsQueue(started, options);
     const { batches, handler, until } = recorder((event) =>
       Promise.resolve({
         batchItemFailures: event.Records.map((record) => ({ itemIdentifier: record.messageId })),
@@ -121,7 +129,7 @@ describe('local SQS queue on pg-boss', () => {
     await queue.send('always fails');
     await queue.consume(worker, handler);
     await until(() => batches.length === 3);
-    await settle();
+    await settle(started, options.name);
 
     // Assess
     expect(batches.map((batch) => batch.Records[0]?.attributes.ApproximateReceiveCount)).toEqual([
@@ -135,7 +143,8 @@ describe('local SQS queue on pg-boss', () => {
 
   it('redelivers only the failed message of a partially failed batch', async () => {
     // Prepare: 'bad' fails on its first receive only
-    const queue = await createSqsQueue(await boss(schema), queueOptions({ batchSize: 2 }));
+    const [started, options] = [await boss(schema), queueOptions({ batchSize: 2 })];
+    const queue = await createSqsQueue(started, options);
     const failsFirstTime = (record: SQSEvent['Records'][number]): boolean =>
       record.body === 'bad' && record.attributes.ApproximateReceiveCount === '1';
     const { batches, handler, until } = recorder((event) =>
@@ -151,7 +160,7 @@ describe('local SQS queue on pg-boss', () => {
     // Act
     await queue.consume(worker, handler);
     await until(() => batches.flatMap((batch) => batch.Records).length === 3);
-    await settle();
+    await settle(started, options.name);
 
     // Assess
     const deliveries = batches
@@ -169,7 +178,8 @@ describe('local SQS queue on pg-boss', () => {
 
   it('fails the whole batch when the handler throws, and again when it outlives its timeout', async () => {
     // Prepare
-    const queue = await createSqsQueue(await boss(schema), queueOptions());
+    const [started, options] = [await boss(schema), queueOptions()];
+    const queue = await createSqsQueue(started, options);
     let receives = 0;
     const { batches, handler, until } = recorder(async () => {
       receives += 1;
@@ -182,7 +192,7 @@ describe('local SQS queue on pg-boss', () => {
     await queue.send('flaky');
     await queue.consume({ ...worker, timeoutSeconds: 1 }, handler);
     await until(() => batches.length === 3);
-    await settle();
+    await settle(started, options.name);
 
     // Assess
     expect(batches.map((batch) => batch.Records[0]?.attributes.ApproximateReceiveCount)).toEqual([

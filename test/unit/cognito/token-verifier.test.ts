@@ -1,6 +1,7 @@
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FetchError, JwtParseError } from 'aws-jwt-verify/error';
 import { AccessTokenVerifier } from '#adapters/cognito/token-verifier';
 import { ServiceUnavailableError, UnauthorizedError } from '#core/errors';
 import { cognitoLocalKey, signJwt } from '#test/helpers/tokens';
@@ -46,8 +47,13 @@ describe('AccessTokenVerifier', () => {
       // Act
       const verifying = verifier.verify(signJwt(claims(), cognitoLocalKey));
 
-      // Assess
-      await expect(verifying).rejects.toThrow(ServiceUnavailableError);
+      // Assess: the fetch failure stays the cause, for the log.
+      const error: unknown = await verifying.catch((thrown: unknown) => thrown);
+      expect(error).toBeInstanceOf(ServiceUnavailableError);
+      expect(error).toMatchObject({
+        message: 'The signing keys of the identity provider are unavailable',
+        cause: expect.any(FetchError) as unknown,
+      });
     },
   );
 
@@ -62,7 +68,9 @@ describe('AccessTokenVerifier', () => {
     // Act
     const verifying = verifier.verify('not-a-jwt');
 
-    // Assess
-    await expect(verifying).rejects.toThrow(UnauthorizedError);
+    // Assess: the parse failure stays the cause, for the log only.
+    const error: unknown = await verifying.catch((thrown: unknown) => thrown);
+    expect(error).toBeInstanceOf(UnauthorizedError);
+    expect(error).toMatchObject({ message: 'Unauthorized', cause: expect.any(JwtParseError) as unknown });
   });
 });

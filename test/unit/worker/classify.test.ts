@@ -319,9 +319,13 @@ describe('classifyToolFailure', () => {
     // Act
     const error = classifyToolFailure({ stage: 'edit', source: SOURCE, stderr, exitCode: 1, signal: null });
 
-    // Assess
+    // Assess: the reason, the exit code and the log tail the worker logs before retrying.
     expect(error).toBeInstanceOf(VideoToolError);
-    expect(error.message).toMatch(/^ffmpeg edit failed transiently: /);
+    expect(error).toMatchObject({
+      message: `ffmpeg edit failed transiently: ${lastErrorLine(stderr, SOURCE)}`,
+      exitCode: 1,
+      stderrTail: stderr,
+    });
   });
 
   it('calls a process killed by a signal (the out-of-memory killer) an exhausted worker', () => {
