@@ -115,6 +115,18 @@ async function main(): Promise<void> {
         `≤ ${GOALS.workerRatio}`,
         verdict(ratio <= GOALS.workerRatio),
       ],
+      [
+        'worker / bare ffmpeg, CPU seconds (median ratio)',
+        `${worker.cpuRatio.median} (min ${worker.cpuRatio.min}, max ${worker.cpuRatio.max})`,
+        '',
+        '',
+      ],
+      [
+        `load average 1/5/15 min before / after the pairs (${machine.cpus} cores)`,
+        `${worker.loadAverage.before.join(' ')} / ${worker.loadAverage.after.join(' ')}`,
+        '',
+        '',
+      ],
       ['worker seconds (median)', worker.workerSeconds.median, '', ''],
       ['bare ffmpeg seconds (median)', worker.bareSeconds.median, '', ''],
       [

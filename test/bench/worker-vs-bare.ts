@@ -21,14 +21,32 @@ import { type BackingServices, LOCAL_REGION, startBackingServices } from '#infra
 import { storedObjectNotification } from '#infra/local/services/s3';
 import { sqsEvent } from '#test/helpers/sqs';
 import { workerBinaries } from '#test/support/media-tools';
+import { loadAverage, withChildCpu } from './cpu';
 import { samplePeakChildMemory } from './memory';
 import { round, summarize, type Summary } from './stats';
 
 export interface WorkerBenchResult {
-  pairs: { workerSeconds: number; bareSeconds: number; ratio: number }[];
+  pairs: {
+    workerSeconds: number;
+    bareSeconds: number;
+    ratio: number;
+    workerCpuSeconds: number;
+    bareCpuSeconds: number;
+    cpuRatio: number;
+  }[];
   workerSeconds: Summary;
   bareSeconds: Summary;
+  /** Wall-clock seconds, worker ÷ bare: what a pilot waits, but also whatever else the machine ran. */
   ratio: Summary;
+  /**
+   * User + system CPU seconds of the ffmpeg process tree (the worker's ffprobe and ffmpeg, the bare
+   * ffmpeg), worker ÷ bare: the work done, close to the same on an idle and a busy machine.
+   */
+  workerCpuSeconds: Summary;
+  bareCpuSeconds: Summary;
+  cpuRatio: Summary;
+  /** 1/5/15-minute load averages before the first pair and after the last: above the core count, distrust the wall ratio. */
+  loadAverage: { before: [number, number, number]; after: [number, number, number] };
   /** Peak resident memory of the ffmpeg process on each side, MiB (medians). */
   peakFfmpegMiB: { worker: number; bare: number };
   /**
@@ -136,6 +154,8 @@ export async function benchWorkerVsBare(
   let workerBytes = 0;
   let bareBytes = 0;
   let outputBytes = 0;
+  const loadBefore = loadAverage();
+  log(`  load average before: ${loadBefore.join(' ')}`);
 
   for (let pair = 1; pair <= pairs; pair += 1) {
     const task = await tasks.create({
@@ -166,19 +186,21 @@ export async function benchWorkerVsBare(
 
     const workerMemory = samplePeakChildMemory(/^ffmpeg$/);
     const worker = await timed(() =>
-      invoke(
-        {
-          name: 'process-upload',
-          region: LOCAL_REGION,
-          timeoutSeconds: WORKER_TIMEOUT_SECONDS,
-          memoryMb: 3008,
-        },
-        (context) =>
-          handler(sqsEvent(JSON.stringify(notification)), context) as Promise<SQSBatchResponse | undefined>,
+      withChildCpu(() =>
+        invoke(
+          {
+            name: 'process-upload',
+            region: LOCAL_REGION,
+            timeoutSeconds: WORKER_TIMEOUT_SECONDS,
+            memoryMb: 3008,
+          },
+          (context) =>
+            handler(sqsEvent(JSON.stringify(notification)), context) as Promise<SQSBatchResponse | undefined>,
+        ),
       ),
     );
     workerPeaks.push(await workerMemory.stop());
-    if ((worker.value?.batchItemFailures.length ?? 0) > 0)
+    if ((worker.value.value?.batchItemFailures.length ?? 0) > 0)
       throw new Error(`the worker reported a failure for task ${task.id}`);
     const processed = await tasks.findForOwner(task.id, owner.sub);
     if (processed?.status !== 'processed' || processed.processed === null) {
@@ -190,26 +212,36 @@ export async function benchWorkerVsBare(
     outputBytes = processed.processed.sizeBytes;
 
     const bareMemory = samplePeakChildMemory(/^ffmpeg$/);
-    const bare = await timed(() => bareFfmpeg(ffmpeg, sourcePath, outDir));
+    const bare = await timed(() => withChildCpu(() => bareFfmpeg(ffmpeg, sourcePath, outDir)));
     barePeaks.push(await bareMemory.stop());
-    bareBytes = bare.value;
+    bareBytes = bare.value.value;
 
     const ratio = worker.seconds / bare.seconds;
+    const cpuRatio = worker.value.cpuSeconds / bare.value.cpuSeconds;
     results.push({
       workerSeconds: round(worker.seconds, 3),
       bareSeconds: round(bare.seconds, 3),
       ratio: round(ratio, 3),
+      workerCpuSeconds: round(worker.value.cpuSeconds, 2),
+      bareCpuSeconds: round(bare.value.cpuSeconds, 2),
+      cpuRatio: round(cpuRatio, 3),
     });
     log(
-      `  pair ${pair}/${pairs}: worker ${worker.seconds.toFixed(2)} s, bare ffmpeg ${bare.seconds.toFixed(2)} s, ratio ${ratio.toFixed(3)}`,
+      `  pair ${pair}/${pairs}: worker ${worker.seconds.toFixed(2)} s (${worker.value.cpuSeconds.toFixed(2)} CPU-s), bare ffmpeg ${bare.seconds.toFixed(2)} s (${bare.value.cpuSeconds.toFixed(2)} CPU-s), ratio ${ratio.toFixed(3)} wall, ${cpuRatio.toFixed(3)} CPU`,
     );
   }
+  const loadAfter = loadAverage();
+  log(`  load average after: ${loadAfter.join(' ')}`);
   await rm(outDir, { recursive: true, force: true });
   return {
     pairs: results,
     workerSeconds: summarize(results.map((r) => r.workerSeconds)),
     bareSeconds: summarize(results.map((r) => r.bareSeconds)),
     ratio: summarize(results.map((r) => r.ratio)),
+    workerCpuSeconds: summarize(results.map((r) => r.workerCpuSeconds)),
+    bareCpuSeconds: summarize(results.map((r) => r.bareCpuSeconds)),
+    cpuRatio: summarize(results.map((r) => r.cpuRatio)),
+    loadAverage: { before: loadBefore, after: loadAfter },
     peakFfmpegMiB: {
       worker: round(summarize(workerPeaks).median, 1),
       bare: round(summarize(barePeaks).median, 1),
