@@ -26,8 +26,9 @@ export default defineConfig({
           include: ['test/integration/**/*.test.ts'],
           globalSetup: ['test/support/global-setup.ts'],
           setupFiles: ['test/support/integration-env.ts'],
-          testTimeout: 120_000,
-          hookTimeout: 120_000,
+          // ffmpeg encodes take minutes on a machine loaded many times over its cores (seen: 120 s missed).
+          testTimeout: 600_000,
+          hookTimeout: 600_000,
         },
       },
       {
