@@ -32,6 +32,9 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
   const removal = text('removalPolicy') ?? 'retain';
   if (removal !== 'retain' && removal !== 'destroy')
     throw new Error(`Context removalPolicy must be retain or destroy, got "${removal}"`);
+  const processor = text('processor') ?? 'ffmpeg';
+  if (processor !== 'ffmpeg' && processor !== 'mediaconvert')
+    throw new Error(`Context processor must be ffmpeg or mediaconvert, got "${processor}"`);
   const instanceType = text('databaseInstanceType');
   const workerTimeoutSeconds = integer('workerTimeoutSeconds');
   const logRetentionDays = integer('logRetentionDays');
@@ -46,7 +49,7 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
 
   return {
     stackName: text('stackName') ?? DEFAULT_STACK_NAME,
-    description: 'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
+    description: `IDRL video platform: HTTP API, S3 uploads, SQS worker with ${processor === 'mediaconvert' ? 'MediaConvert' : 'ffmpeg'}, RDS PostgreSQL, Cognito`,
     allowedOrigins: (text('allowedOrigins') ?? '')
       .split(',')
       .map((origin) => origin.trim())
@@ -60,5 +63,6 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
     workerTimeout: workerTimeoutSeconds === undefined ? undefined : Duration.seconds(workerTimeoutSeconds),
     logRetention,
     alarmEmail: text('alarmEmail'),
+    processor,
   };
 }

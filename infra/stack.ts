@@ -15,6 +15,7 @@ import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { Database } from './constructs/database';
 import { Identity } from './constructs/identity';
+import { COMPLETION_CONCURRENCY, MediaConvertBackend } from './constructs/mediaconvert';
 import { Network } from './constructs/network';
 import { Storage } from './constructs/storage';
 import { Sweeper } from './constructs/sweeper';
@@ -52,6 +53,11 @@ export interface IdrlStackProps extends StackProps {
   readonly logRetention?: logs.RetentionDays;
   /** @default - alarms are not mailed */
   readonly alarmEmail?: string;
+  /**
+   * What edits uploads: the ffmpeg worker, or MediaConvert behind the same worker (docs/worker.md, "Choosing a backend").
+   * @default 'ffmpeg'
+   */
+  readonly processor?: 'ffmpeg' | 'mediaconvert';
 }
 
 /**
@@ -67,6 +73,8 @@ export class IdrlStack extends Stack {
   readonly api: Api;
   readonly sweeper: Sweeper;
   readonly alarms: Alarms;
+  /** Present with `processor: 'mediaconvert'`. */
+  readonly mediaConvert?: MediaConvertBackend;
 
   constructor(scope: Construct, id: string, props: IdrlStackProps) {
     super(scope, id, props);
@@ -75,10 +83,12 @@ export class IdrlStack extends Stack {
     const workerTimeout = props.workerTimeout ?? WORKER_DEFAULTS.timeout;
     const workerMaxConcurrency = props.workerMaxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
     const routeReserved = props.databaseRouteReservedConcurrency ?? 10;
+    const processor = props.processor ?? 'ffmpeg';
     assertConnectionBudget({
       workerMaxConcurrency,
       routeReserved,
       maxConnections: props.databaseMaxConnections ?? 80,
+      completionConcurrency: processor === 'mediaconvert' ? COMPLETION_CONCURRENCY : 0,
     });
 
     this.network = new Network(this, 'Network', { logRetention });
@@ -121,6 +131,15 @@ export class IdrlStack extends Stack {
       storage: this.storage,
       logRetention,
     });
+    if (processor === 'mediaconvert') {
+      this.mediaConvert = new MediaConvertBackend(this, 'MediaConvert', {
+        network: this.network,
+        database: this.database,
+        storage: this.storage,
+        worker: this.worker,
+        logRetention,
+      });
+    }
     this.alarms = new Alarms(this, 'Alarms', {
       deadLetterQueue: this.storage.deadLetterQueue,
       alarmEmail: props.alarmEmail,
@@ -157,23 +176,26 @@ export class IdrlStack extends Stack {
 }
 
 /**
- * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper) × pool size 1 must stay below
+ * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper + MediaConvert completions) × pool size 1 must stay below
  * max_connections minus headroom; otherwise a burst could be refused connections by PostgreSQL.
  */
 export function assertConnectionBudget(input: {
   workerMaxConcurrency: number;
   routeReserved: number;
   maxConnections: number;
+  /** Reserved concurrency of the MediaConvert completion function; 0 without that backend. @default 0 */
+  completionConcurrency?: number;
 }): void {
   // Without reservations only the account's concurrency limit bounds the routes: nothing to check here.
   if (input.routeReserved <= 0) return;
   const databaseRoutes = routes.filter((route) => route.database).length;
   const sweeper = 1;
-  const used = input.workerMaxConcurrency + input.routeReserved * databaseRoutes + sweeper;
+  const completion = input.completionConcurrency ?? 0;
+  const used = input.workerMaxConcurrency + input.routeReserved * databaseRoutes + sweeper + completion;
   const available = input.maxConnections - DATABASE_CONNECTION_HEADROOM;
   if (used > available) {
     throw new Error(
-      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${databaseRoutes} routes × ${input.routeReserved} + sweeper ${sweeper} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
+      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${databaseRoutes} routes × ${input.routeReserved} + sweeper ${sweeper} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
     );
   }
 }

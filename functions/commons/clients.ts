@@ -5,15 +5,18 @@
  * database settings.
  */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
 import {
   databaseConfig,
   identityConfig,
+  mediaConvertConfig,
   storageConfig,
   type DatabaseConfig,
   type IdentityConfig,
+  type MediaConvertConfig,
   type StorageConfig,
 } from '#commons/config';
 import { logger } from '#commons/logger';
@@ -78,6 +81,14 @@ export function createCognitoClient(config: IdentityConfig): CognitoIdentityProv
   return new CognitoIdentityProviderClient({ region: config.region, endpoint: config.endpoint });
 }
 
+/**
+ * MediaConvert's regional endpoint (mediaconvert.<region>.amazonaws.com), which the SDK resolves by
+ * default: no DescribeEndpoints call, whose low rate limit AWS warns about.
+ */
+export function createMediaConvertClient(config: Pick<MediaConvertConfig, 'region'>): MediaConvertClient {
+  return new MediaConvertClient({ region: config.region });
+}
+
 /** Memoizes a factory: the value is built on first use and shared by every later invocation. */
 export function once<T>(create: () => T): () => T {
   let value: T | undefined;
@@ -87,3 +98,4 @@ export function once<T>(create: () => T): () => T {
 export const databasePool = /* @__PURE__ */ once(() => createPool(databaseConfig()));
 export const s3Client = /* @__PURE__ */ once(() => createS3Client(storageConfig()));
 export const cognitoClient = /* @__PURE__ */ once(() => createCognitoClient(identityConfig()));
+export const mediaConvertClient = /* @__PURE__ */ once(() => createMediaConvertClient(mediaConvertConfig()));

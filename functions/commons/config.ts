@@ -218,3 +218,41 @@ export function videoConfig(env: Env = process.env): VideoConfig {
     maxReceiveCount: positiveInteger(env, 'MAX_RECEIVE_COUNT', MAX_RECEIVE_COUNT),
   };
 }
+
+/** MediaConvert's side of the stack: the job's service role and queue (the submitter and the worker). */
+export interface MediaConvertConfig {
+  region: string;
+  roleArn: string;
+  queueArn: string;
+}
+
+export function mediaConvertConfig(env: Env = process.env): MediaConvertConfig {
+  return {
+    region: region(env),
+    roleArn: required(env, 'MEDIACONVERT_ROLE_ARN'),
+    queueArn: required(env, 'MEDIACONVERT_QUEUE_ARN'),
+  };
+}
+
+/**
+ * Which backend edits uploads (PROCESSOR): the ffmpeg worker (default, and the local stack's), or
+ * MediaConvert, which also needs the logo card in S3 (LOGO_URI, s3://…).
+ */
+export type ProcessorConfig =
+  { kind: 'ffmpeg' } | ({ kind: 'mediaconvert'; logoUri: string } & Omit<MediaConvertConfig, 'region'>);
+
+export function processorConfig(env: Env = process.env): ProcessorConfig {
+  const kind = optional(env, 'PROCESSOR') ?? 'ffmpeg';
+  if (kind === 'ffmpeg') return { kind };
+  if (kind !== 'mediaconvert') {
+    throw new ConfigurationError(
+      `Environment variable PROCESSOR must be "ffmpeg" or "mediaconvert", got "${kind}"`,
+    );
+  }
+  const logoUri = required(env, 'LOGO_URI');
+  if (!logoUri.startsWith('s3://')) {
+    throw new ConfigurationError(`Environment variable LOGO_URI must be an s3:// URI, got "${logoUri}"`);
+  }
+  const { roleArn, queueArn } = mediaConvertConfig(env);
+  return { kind, logoUri, roleArn, queueArn };
+}

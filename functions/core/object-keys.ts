@@ -28,7 +28,38 @@ export function thumbnailKey(taskId: number): string {
   return `${PROCESSED_PREFIX}${taskId}/thumbnail.jpg`;
 }
 
-/** Every output key a task can own: what a delete or a failed attempt removes. */
+/** The keys the ffmpeg worker writes and records on the task ({@link taskOutputKeys}: every key a task can own). */
 export function outputKeys(taskId: number): { processedKey: string; thumbnailKey: string } {
   return { processedKey: processedVideoKey(taskId), thumbnailKey: thumbnailKey(taskId) };
+}
+
+/**
+ * MediaConvert names frame captures `<destination base>.<7-digit index>.jpg`: it cannot write
+ * thumbnail.jpg itself. The job captures two frames, the logo card's and the first of the source
+ * content; the last one becomes the task's thumbnail (docs/worker.md, "MediaConvert backend").
+ */
+export function capturedFrameKey(taskId: number, index: number): string {
+  return `${capturedFrameBase(taskId)}.${String(index).padStart(7, '0')}.jpg`;
+}
+
+/** The key of a frame capture up to its index: what a frame-capture output is told to write to. */
+export function capturedFrameBase(taskId: number): string {
+  return `${PROCESSED_PREFIX}${taskId}/thumbnail`;
+}
+
+/** The MediaConvert job request the worker hands to the submitter (outside the VPC) through S3. */
+export function jobRequestKey(taskId: number): string {
+  return `${PROCESSED_PREFIX}${taskId}/mediaconvert-job.json`;
+}
+
+/** Every object processing may write for a task, whichever backend ran: what a delete or a failure removes. */
+export function taskOutputKeys(taskId: number): string[] {
+  return [
+    ...Object.values(outputKeys(taskId)),
+    // AWS's documents number captures from 0 in one place and from 1 in another: both are covered.
+    capturedFrameKey(taskId, 0),
+    capturedFrameKey(taskId, 1),
+    capturedFrameKey(taskId, 2),
+    jobRequestKey(taskId),
+  ];
 }

@@ -163,11 +163,55 @@ export interface SourceServer {
   serve(key: string): Promise<ServedSource>;
 }
 
+/** What a processor needs to know of the task it edits. */
+export interface EditInput {
+  /** A URL or local path ffmpeg/ffprobe read the upload from. */
+  source: string;
+  /** An empty directory this attempt owns; the caller removes it. */
+  workDir: string;
+  deadline: Date;
+  taskId: number;
+  /** The upload's object key: a backend that reads the bucket itself (MediaConvert) starts from it. */
+  sourceKey: string;
+  /** The attempt number (the delivery's receive count): with the task id it makes job creation idempotent. */
+  attempt: number;
+}
+
+/**
+ * The edit was handed to an asynchronous backend (MediaConvert): the task stays `processing` until the
+ * backend's completion event is recorded with {@link FinishedJob}.
+ */
+export interface SubmittedEdit {
+  /** The stored job request, for the logs. */
+  jobRequestKey: string;
+}
+
 export interface VideoProcessor {
   /**
-   * Edits `source` (a URL or local path ffmpeg reads) into files under `workDir`, stopping before
-   * `deadline`. Throws PermanentProcessingError for a source that can never be edited (the task fails
-   * at once); any other error is transient and worth another attempt.
+   * Edits `source` into files under `workDir` (ffmpeg), or validates it and submits the edit to a
+   * backend that finishes later (MediaConvert), stopping before `deadline`. Throws
+   * PermanentProcessingError for a source that can never be edited (the task fails at once); any other
+   * error is transient and worth another attempt.
    */
-  edit(input: { source: string; workDir: string; deadline: Date }): Promise<EditedVideo>;
+  edit(input: EditInput): Promise<EditedVideo | SubmittedEdit>;
 }
+
+/**
+ * The final state an asynchronous backend reported for a task's job, in the core's terms. `sourceKey`
+ * comes back with the job: it tells a deleted task (no row for that upload) from a finished one.
+ */
+export type FinishedJob =
+  | {
+      kind: 'complete';
+      taskId: number;
+      sourceKey: string;
+      videoKey: string;
+      thumbnailKey: string;
+      /** Outputs the backend had to write that the task does not keep (the logo frame capture). */
+      discardKeys: string[];
+      durationSeconds: number;
+      width: number;
+      height: number;
+      processingMs: number;
+    }
+  | { kind: 'error'; taskId: number; sourceKey: string; reason: string };

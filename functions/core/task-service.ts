@@ -3,7 +3,7 @@ import { NotFoundError, PayloadTooLargeError } from './errors';
 import type { Clock, ObjectStore, TaskRepository } from './ports';
 import type { CreatedTaskResponse, CreateTaskRequest, TaskListResponse, TaskResponse } from './schemas';
 import { type Caller, type Task } from './task';
-import { outputKeys } from './object-keys';
+import { taskOutputKeys } from './object-keys';
 
 /** Limits of docs/spec.md §2–3 (see functions/commons/config.ts for their environment variables). */
 export interface TaskLimits {
@@ -104,7 +104,7 @@ export class TaskService {
   async delete(caller: Caller, id: number): Promise<void> {
     const task = await this.deps.repository.deleteForOwner(id, caller.sub);
     if (task === null) throw new NotFoundError('Task not found');
-    await this.deps.store.deleteMany([task.originalKey, ...Object.values(outputKeys(task.id))]);
+    await this.deps.store.deleteMany([task.originalKey, ...taskOutputKeys(task.id)]);
   }
 
   private async view(task: Task): Promise<TaskResponse> {

@@ -3,7 +3,7 @@
  * delivery of the message can still finish, end as failed with a readable reason. The scheduled
  * entry is functions/ops/sweep-tasks.ts.
  */
-import { outputKeys } from './object-keys';
+import { taskOutputKeys } from './object-keys';
 import type { Clock, ObjectStore, TaskRepository } from './ports';
 
 function abandonedUploadReason(windowHours: number): string {
@@ -40,6 +40,6 @@ export async function failStalledTasks(deps: {
   const failed = await deps.repository.failStalledTasks(deps.stalledAfterSeconds, STALLED_TASK_REASON);
   // A dead attempt may have stored outputs before it died: a failed task owns none. One task at a
   // time keeps the store's parallel deletes bounded whatever the backlog.
-  for (const task of failed) await deps.store.deleteMany(Object.values(outputKeys(task.id)));
+  for (const task of failed) await deps.store.deleteMany(taskOutputKeys(task.id));
   return failed.map((task) => task.id);
 }

@@ -8,9 +8,21 @@
  *   so a claim older than the worker timeout (which no live attempt outlives) may be taken over.
  */
 import { PermanentProcessingError, ResourceExhaustedError } from './processing-errors';
-import type { Clock, EditedVideo, ObjectStore, SourceServer, TaskRepository, VideoProcessor } from './ports';
+import type {
+  Clock,
+  EditedVideo,
+  FinishedJob,
+  ObjectStore,
+  SourceServer,
+  SubmittedEdit,
+  TaskRepository,
+  VideoProcessor,
+} from './ports';
 import { type ProcessedVideoMetadata, type Task, type TaskStatus } from './task';
-import { outputKeys, UPLOADS_PREFIX } from './object-keys';
+import { outputKeys, taskOutputKeys, UPLOADS_PREFIX } from './object-keys';
+
+/** What the transitions after a claim need of a task. */
+type TaskRef = Pick<Task, 'id' | 'originalKey'>;
 
 /** One object from an S3 ObjectCreated notification. */
 export interface UploadedObject {
@@ -53,6 +65,8 @@ export type UploadOutcome =
   | { kind: 'orphan-deleted'; key: string }
   | { kind: 'duplicate'; taskId: number; status: TaskStatus | 'deleted' }
   | { kind: 'processed'; taskId: number; metadata: ProcessedVideoMetadata }
+  /** Handed to an asynchronous backend: the task stays `processing` until {@link UploadProcessingService.complete}. */
+  | { kind: 'submitted'; taskId: number; jobRequestKey: string }
   /**
    * `reason` is stored on the task and shown to the pilot; `detail`, when present, is the underlying
    * error for the logs only (it may name hosts, addresses or storage errors).
@@ -88,15 +102,15 @@ export class UploadProcessingService {
     try {
       return await this.process(claimed, attempt);
     } catch (error) {
-      if (error instanceof PermanentProcessingError) return this.fail(claimed, error.message, true);
+      if (error instanceof PermanentProcessingError) return fail(this.deps, claimed, error.message, true);
       if (error instanceof ResourceExhaustedError && attempt.receiveCount >= KILLED_EDIT_ATTEMPTS)
-        return this.fail(claimed, error.message, true);
+        return fail(this.deps, claimed, error.message, true);
       if (attempt.receiveCount >= this.options.maxReceiveCount) {
         const detail = error instanceof Error ? error.message : String(error);
-        return this.fail(claimed, finalAttemptReason(attempt.receiveCount), false, detail);
+        return fail(this.deps, claimed, finalAttemptReason(attempt.receiveCount), false, detail);
       }
       // No row to release: the task was deleted under us (its upload vanishing is then what failed).
-      if ((await tasks.releaseProcessing(claimed.id)) === null) return this.lost(claimed);
+      if ((await tasks.releaseProcessing(claimed.id)) === null) return lost(this.deps, claimed);
       throw error;
     }
   }
@@ -105,6 +119,8 @@ export class UploadProcessingService {
     const { tasks, objects, clock } = this.deps;
     const startedAt = clock.now();
     const { edited, sourceBytesRead } = await this.edit(task, attempt);
+    if ('jobRequestKey' in edited)
+      return { kind: 'submitted', taskId: task.id, jobRequestKey: edited.jobRequestKey };
     const outputs = outputKeys(task.id);
     await Promise.all([
       objects.putFile({ key: outputs.processedKey, path: edited.videoPath, contentType: 'video/mp4' }),
@@ -116,18 +132,25 @@ export class UploadProcessingService {
     });
     const processed = await tasks.markProcessed(task.id, { ...outputs, metadata });
     if (processed !== null) return { kind: 'processed', taskId: task.id, metadata };
-    return this.lost(task);
+    return lost(this.deps, task);
   }
 
   /** ffmpeg reads the upload through the source server: only the ranges the edit needs leave S3. */
   private async edit(
     task: Task,
     attempt: ProcessingAttempt,
-  ): Promise<{ edited: EditedVideo; sourceBytesRead: number }> {
+  ): Promise<{ edited: EditedVideo | SubmittedEdit; sourceBytesRead: number }> {
     const source = await this.deps.sources.serve(task.originalKey);
     try {
       const edited = await this.deps.videos
-        .edit({ source: source.url, workDir: attempt.workDir, deadline: attempt.deadline })
+        .edit({
+          source: source.url,
+          workDir: attempt.workDir,
+          deadline: attempt.deadline,
+          taskId: task.id,
+          sourceKey: task.originalKey,
+          attempt: attempt.receiveCount,
+        })
         .catch((error: unknown) => {
           // A storage failure mid-read explains whatever ffmpeg then said about the file: retry, don't fail it.
           throw source.failure() ?? error;
@@ -140,28 +163,67 @@ export class UploadProcessingService {
       await source.close();
     }
   }
+}
 
-  /** markProcessed/markFailed matched nothing: the task was deleted meanwhile, or another attempt finished it. */
-  private async lost(task: Task): Promise<UploadOutcome> {
-    const current = await this.deps.tasks.findByOriginalKey(task.originalKey);
-    if (current !== null) return { kind: 'duplicate', taskId: task.id, status: current.status };
-    // A task deleted while processing stays deleted and leaves no objects behind.
-    await this.deps.objects.deleteMany(Object.values(outputKeys(task.id)));
-    return { kind: 'deleted-during-processing', taskId: task.id };
-  }
+/** What recording an outcome needs: the task's row and its objects. */
+type RecordingDependencies = Pick<UploadProcessingDependencies, 'tasks' | 'objects'>;
 
-  private async fail(
-    task: Task,
-    reason: string,
-    permanent: boolean,
-    detail?: string,
-  ): Promise<UploadOutcome> {
-    const failed = await this.deps.tasks.markFailed(task.id, reason);
-    if (failed === null) return this.lost(task);
-    // An earlier attempt may have stored outputs before it crashed: a failed task owns none.
-    await this.deps.objects.deleteMany(Object.values(outputKeys(task.id)));
-    return { kind: 'failed', taskId: task.id, reason, permanent, detail };
+/**
+ * Records the final state an asynchronous backend reported (MediaConvert's completion event) with the
+ * same conditional transitions as an edit in the worker: a repeated or late event finds the task past
+ * `processing` and changes nothing; an event for a deleted task removes what the job wrote.
+ */
+export async function completeJob(deps: RecordingDependencies, job: FinishedJob): Promise<UploadOutcome> {
+  const task = { id: job.taskId, originalKey: job.sourceKey };
+  if (job.kind === 'error') return fail(deps, task, job.reason, true);
+  const [sizeBytes, thumbnailBytes] = await Promise.all([
+    deps.objects.head(job.videoKey),
+    deps.objects.head(job.thumbnailKey),
+  ]);
+  if (sizeBytes === null || thumbnailBytes === null) {
+    // Also what a task deleted meanwhile looks like (the API removed the outputs): fail() tells them apart.
+    return fail(deps, task, 'The edited video was not found in storage after processing finished.', false);
   }
+  const metadata: ProcessedVideoMetadata = {
+    durationSeconds: job.durationSeconds,
+    width: job.width,
+    height: job.height,
+    sizeBytes,
+    processingMs: job.processingMs,
+    // MediaConvert reads the upload itself; what it fetched is not visible to the platform.
+    sourceBytesRead: 0,
+  };
+  const processed = await deps.tasks.markProcessed(task.id, {
+    processedKey: job.videoKey,
+    thumbnailKey: job.thumbnailKey,
+    metadata,
+  });
+  if (processed === null) return lost(deps, task);
+  await deps.objects.deleteMany(job.discardKeys);
+  return { kind: 'processed', taskId: task.id, metadata };
+}
+
+/** markProcessed/markFailed matched nothing: the task was deleted meanwhile, or another attempt finished it. */
+async function lost(deps: RecordingDependencies, task: TaskRef): Promise<UploadOutcome> {
+  const current = await deps.tasks.findByOriginalKey(task.originalKey);
+  if (current !== null) return { kind: 'duplicate', taskId: task.id, status: current.status };
+  // A task deleted while processing stays deleted and leaves no objects behind.
+  await deps.objects.deleteMany(taskOutputKeys(task.id));
+  return { kind: 'deleted-during-processing', taskId: task.id };
+}
+
+async function fail(
+  deps: RecordingDependencies,
+  task: TaskRef,
+  reason: string,
+  permanent: boolean,
+  detail?: string,
+): Promise<UploadOutcome> {
+  const failed = await deps.tasks.markFailed(task.id, reason);
+  if (failed === null) return lost(deps, task);
+  // An earlier attempt may have stored outputs before it crashed: a failed task owns none.
+  await deps.objects.deleteMany(taskOutputKeys(task.id));
+  return { kind: 'failed', taskId: task.id, reason, permanent, detail };
 }
 
 /** A transient error's message names infrastructure (hosts, addresses, storage errors): it goes to the logs, not to the pilot. */

@@ -52,6 +52,10 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
         metrics.addMetric('VideosFailed', MetricUnit.Count, 1);
         logger.warn('Video failed', { outcome });
         return;
+      case 'submitted':
+        metrics.addMetric('VideosSubmitted', MetricUnit.Count, 1);
+        logger.info('Video validated and submitted to MediaConvert', { outcome });
+        return;
       default:
         logger.info('Upload notification needed no processing', { outcome, key: object.key });
     }

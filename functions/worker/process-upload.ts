@@ -1,6 +1,7 @@
 /**
  * Worker entry: S3 ObjectCreated (uploads/) → SQS → this function, batch size 1 with partial batch
  * responses. Everything expensive is built once per instance; docs/worker.md describes the pipeline.
+ * PROCESSOR chooses the backend: ffmpeg here (default), or MediaConvert (validated here, edited there).
  */
 import { existsSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
@@ -8,11 +9,12 @@ import { fileURLToPath } from 'node:url';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { LoopbackSourceServer } from '#adapters/ffmpeg/loopback-source';
 import { FfmpegVideoProcessor } from '#adapters/ffmpeg/processor';
-import { videoConfig } from '#commons/config';
+import { MediaConvertVideoProcessor } from '#adapters/mediaconvert/processor';
+import { processorConfig, storageConfig, videoConfig } from '#commons/config';
 import { ConfigurationError } from '#core/platform-errors';
 import { logger } from '#commons/logger';
 import { getObjectStore, getTaskRepository } from '#commons/composition-root';
-import { systemClock } from '#core/ports';
+import { systemClock, type VideoProcessor } from '#core/ports';
 import { UploadProcessingService } from '#core/upload-processing';
 import { createProcessUploadHandler } from './process-upload-handler';
 
@@ -30,20 +32,32 @@ function logoPath(): string {
 
 const video = videoConfig();
 const objects = getObjectStore();
+const ffmpeg = new FfmpegVideoProcessor({
+  ffmpegPath: video.ffmpegPath,
+  ffprobePath: video.ffprobePath,
+  logoPath: logoPath(),
+  format: video.format,
+  limits: video.limits,
+  threads: availableParallelism(),
+});
+const processor = processorConfig();
+
+/** The backend behind the VideoProcessor port; both validate with the same ffprobe classification. */
+function videoProcessor(): VideoProcessor {
+  if (processor.kind === 'ffmpeg') return ffmpeg;
+  return new MediaConvertVideoProcessor(ffmpeg, objects, systemClock, {
+    ...processor,
+    bucket: storageConfig().bucket,
+    format: video.format,
+  });
+}
 
 const service = new UploadProcessingService(
   {
     tasks: getTaskRepository(),
     objects,
     sources: new LoopbackSourceServer(objects),
-    videos: new FfmpegVideoProcessor({
-      ffmpegPath: video.ffmpegPath,
-      ffprobePath: video.ffprobePath,
-      logoPath: logoPath(),
-      format: video.format,
-      limits: video.limits,
-      threads: availableParallelism(),
-    }),
+    videos: videoProcessor(),
     clock: systemClock,
   },
   { maxReceiveCount: video.maxReceiveCount },

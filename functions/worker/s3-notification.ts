@@ -21,7 +21,7 @@ const eventSchema = z.object({
 export type UploadNotification = { kind: 'test' } | { kind: 'objects'; objects: UploadedObject[] };
 
 /** S3 URL-encodes keys in notifications, with '+' for a space. */
-function decodeNotificationKey(key: string): string {
+export function decodeNotificationKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
 }
 

@@ -18,11 +18,37 @@ export const PRICES = {
   s3GbMonth: 0.023,
 } as const;
 
+/**
+ * MediaConvert on-demand list prices assumed (us-east-1, Basic tier: AVC single pass with clipping,
+ * stitching and static overlays). Each output is billed by its duration, per second, at least 10 s.
+ */
+export const MEDIACONVERT_PRICES = {
+  /** HD (720p) AVC output at ≤ 30 fps, per minute. */
+  hdOutputMinute: 0.015,
+  /** The frame-capture output, priced as an SD minute: an assumption, the pricing page names no rate for it. */
+  frameCaptureMinute: 0.0075,
+  minimumBilledSeconds: 10,
+  /** Assumed, not measured: ffprobe over the loopback source (the worker's validation), a CreateJob call, a completion. */
+  validationSeconds: 1,
+  submitterMs: 300,
+  completionMs: 200,
+} as const;
+
 export interface CostReport {
   prices: typeof PRICES;
+  mediaConvertPrices: typeof MEDIACONVERT_PRICES;
   perVideo: {
     workerSeconds: number;
     memoryMb: number;
+    lambda: number;
+    requests: number;
+    storagePerMonth: number;
+    total: number;
+  };
+  /** The same video on the MediaConvert backend (`-c processor=mediaconvert`). */
+  perVideoMediaConvert: {
+    outputSeconds: number;
+    mediaConvert: number;
     lambda: number;
     requests: number;
     storagePerMonth: number;
@@ -43,8 +69,40 @@ function lambdaCost(milliseconds: number, memoryMb: number): number {
   return (Math.ceil(milliseconds) / 1000) * (memoryMb / 1024) * PRICES.lambdaGbSecond + PRICES.lambdaRequest;
 }
 
+function billedMinutes(seconds: number): number {
+  return Math.max(Math.ceil(seconds), MEDIACONVERT_PRICES.minimumBilledSeconds) / 60;
+}
+
+function mediaConvertPerVideo(
+  outputSeconds: number,
+  storagePerMonth: number,
+): CostReport['perVideoMediaConvert'] {
+  const prices = MEDIACONVERT_PRICES;
+  const mediaConvert =
+    billedMinutes(outputSeconds) * prices.hdOutputMinute +
+    billedMinutes(outputSeconds) * prices.frameCaptureMinute;
+  const lambda =
+    lambdaCost(prices.validationSeconds * 1000, WORKER_DEFAULTS.memorySize) +
+    lambdaCost(prices.submitterMs, DEFAULT_FUNCTION_MEMORY_MB) +
+    lambdaCost(prices.completionMs, DEFAULT_FUNCTION_MEMORY_MB);
+  // SQS as with ffmpeg. S3 PUTs: the browser's upload, the job request, the MP4, two frame captures; GETs: the
+  // worker's probe, the submitter's read, MediaConvert's reads of the source and the logo (a few ranges each:
+  // 6 assumed), the completion's two HeadObjects. MediaConvert's EventBridge events are free.
+  const requests = 3 * PRICES.sqsRequest + 5 * PRICES.s3PutRequest + 10 * PRICES.s3GetRequest;
+  return {
+    outputSeconds,
+    mediaConvert,
+    lambda,
+    requests,
+    storagePerMonth,
+    total: mediaConvert + lambda + requests + storagePerMonth,
+  };
+}
+
 export function costReport(input: {
   workerSeconds: number;
+  /** Length of the edit (the league format's cards + source): what MediaConvert bills. */
+  outputSeconds: number;
   outputBytes: number;
   sourceBytes: number;
   apiHandlerMs: number;
@@ -65,6 +123,7 @@ export function costReport(input: {
   const apiGateway = 1000 * PRICES.httpApiRequest;
   return {
     prices: PRICES,
+    mediaConvertPrices: MEDIACONVERT_PRICES,
     perVideo: {
       workerSeconds: input.workerSeconds,
       memoryMb: workerMemory,
@@ -73,6 +132,7 @@ export function costReport(input: {
       storagePerMonth,
       total: lambda + requests + storagePerMonth,
     },
+    perVideoMediaConvert: mediaConvertPerVideo(input.outputSeconds, storagePerMonth),
     per1000ApiCalls: {
       handlerMs: input.apiHandlerMs,
       memoryMb: DEFAULT_FUNCTION_MEMORY_MB,

@@ -56,6 +56,20 @@ describe('cdk-nag AwsSolutions checks', () => {
     expect(result).toEqual({ synthError: undefined, findings: [] });
   });
 
+  it('finds nothing unacknowledged with the MediaConvert backend (-c processor=mediaconvert)', () => {
+    // Act
+    const result = nagFindings(
+      (app) =>
+        new IdrlStack(app, 'NagMediaConvert', {
+          allowedOrigins: ['https://console.example.com'],
+          processor: 'mediaconvert',
+        }),
+    );
+
+    // Assess
+    expect(result).toEqual({ synthError: undefined, findings: [] });
+  });
+
   it('reports an unacknowledged finding and fails the synth (the check above can fail)', () => {
     // Act
     const result = nagFindings((app) => {

@@ -104,7 +104,7 @@ describe('database connection budget', () => {
 
   it('refuses a configuration that could exceed max_connections minus headroom, at synth time', () => {
     expect(() => synthesize({ databaseRouteReservedConcurrency: 20 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 5 routes × 20 + sweeper 1 = 106 > 70 (max_connections 80 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 5 routes × 20 + sweeper 1 + completion 0 = 106 > 70 (max_connections 80 − headroom 10)',
     );
   });
 });
@@ -124,6 +124,7 @@ describe('configuration from CDK context', () => {
       workerTimeoutSeconds: '240',
       logRetentionDays: '14',
       alarmEmail: 'ops@example.com',
+      processor: 'mediaconvert',
     };
 
     // Act
@@ -137,7 +138,7 @@ describe('configuration from CDK context', () => {
     }).toEqual({
       stackName: 'Pilot',
       description:
-        'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
+        'IDRL video platform: HTTP API, S3 uploads, SQS worker with MediaConvert, RDS PostgreSQL, Cognito',
       allowedOrigins: ['https://a.example', 'https://b.example'],
       removalPolicy: RemovalPolicy.DESTROY,
       databaseInstanceType: 't4g.small',
@@ -148,6 +149,7 @@ describe('configuration from CDK context', () => {
       workerTimeout: Duration.seconds(240).toSeconds(),
       logRetention: 14,
       alarmEmail: 'ops@example.com',
+      processor: 'mediaconvert',
     });
   });
 
@@ -166,6 +168,7 @@ describe('configuration from CDK context', () => {
       workerTimeout: undefined,
       logRetention: undefined,
       alarmEmail: undefined,
+      processor: 'ffmpeg',
     });
   });
 
@@ -179,5 +182,8 @@ describe('configuration from CDK context', () => {
     expect(() => stackPropsFromContext((key) => (key === 'logRetentionDays' ? '10' : undefined))).toThrow(
       "Context logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, ...), got 10",
     );
+    expect(() =>
+      stackPropsFromContext((key) => (key === 'processor' ? 'elastic-transcoder' : undefined)),
+    ).toThrow('Context processor must be ffmpeg or mediaconvert, got "elastic-transcoder"');
   });
 });

@@ -8,7 +8,12 @@ import { join } from 'node:path';
 import type { LeagueFormat, SourceLimits } from '#core/league-format';
 import type { EditedVideo, VideoProcessor } from '#core/ports';
 import { PermanentProcessingError, ProcessingTimeoutError } from '#core/processing-errors';
-import { checkDecodedPictureSize, classifyToolFailure, describeSource } from './classify';
+import {
+  checkDecodedPictureSize,
+  classifyToolFailure,
+  describeSource,
+  type SourceDescription,
+} from './classify';
 import { IMAGE_DEMUXERS, LOCAL_PROTOCOLS, SOURCE_PROTOCOLS, VIDEO_DEMUXERS } from './components';
 import { buildEditArgs } from './edit-command';
 import { parseProbeOutput, PROBE_ENTRIES, type ProbeResult } from './probe';
@@ -43,16 +48,8 @@ export class FfmpegVideoProcessor implements VideoProcessor {
     deadline: Date;
   }): Promise<EditedVideo> {
     const startedAt = new Date();
-    const probed = await this.run(
-      'probe',
-      this.options.ffprobePath,
-      source,
-      this.probeArgs(source, SOURCE_PROTOCOLS),
-      deadline,
-      startedAt,
-    );
     const { format, limits, threads } = this.options;
-    const description = describeSource(this.parseProbe(probed.stdout), format, limits);
+    const description = await this.describe(source, deadline, startedAt);
     const videoPath = join(workDir, 'video.mp4');
     const thumbnailPath = join(workDir, 'thumbnail.jpg');
     await this.run(
@@ -73,6 +70,22 @@ export class FfmpegVideoProcessor implements VideoProcessor {
       startedAt,
     );
     return { videoPath, thumbnailPath, ...(await this.probeOutput(videoPath, deadline, startedAt)) };
+  }
+
+  /**
+   * Probes and classifies a source without editing it: what every backend validates with, so content
+   * decides the same way whether ffmpeg or MediaConvert edits it.
+   */
+  async describe(source: string, deadline: Date, startedAt = new Date()): Promise<SourceDescription> {
+    const probed = await this.run(
+      'probe',
+      this.options.ffprobePath,
+      source,
+      this.probeArgs(source, SOURCE_PROTOCOLS),
+      deadline,
+      startedAt,
+    );
+    return describeSource(this.parseProbe(probed.stdout), this.options.format, this.options.limits);
   }
 
   /** Reads the finished output back: the metadata recorded on the task is what was produced. */

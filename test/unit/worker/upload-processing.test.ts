@@ -86,7 +86,14 @@ describe('UploadProcessingService', () => {
     });
     expect([...objects.objects.keys()]).toEqual(['uploads/1/nonce', ...OUTPUTS]);
     expect(videos.calls).toEqual([
-      { source: 'http://127.0.0.1:9/uploads%2F1%2Fnonce', workDir, deadline: first.deadline },
+      {
+        source: 'http://127.0.0.1:9/uploads%2F1%2Fnonce',
+        workDir,
+        deadline: first.deadline,
+        taskId: 1,
+        sourceKey: 'uploads/1/nonce',
+        attempt: 1,
+      },
     ]);
     expect({ served: sources.served, open: sources.open }).toEqual({ served: ['uploads/1/nonce'], open: 0 });
   });
