@@ -1,5 +1,12 @@
 import { describe, expect, it } from 'vitest';
-import { outputKeys, processedVideoKey, taskIdFromKey, thumbnailKey, uploadKey } from '#core/object-keys';
+import {
+  outputKeys,
+  processedVideoKey,
+  taskIdFromKey,
+  taskOutputKeys,
+  thumbnailKey,
+  uploadKey,
+} from '#core/object-keys';
 
 describe('object keys', () => {
   it('parses back the task id of every upload key it builds', () => {
@@ -23,5 +30,17 @@ describe('object keys', () => {
       thumbnailKey: 'processed/7/thumbnail.jpg',
     });
     expect(thumbnailKey(7)).toBe(outputKeys(7).thumbnailKey);
+  });
+
+  it('lists every key either backend writes for a task: what a delete or a failure removes', () => {
+    // Act / Assess
+    expect(taskOutputKeys(7)).toEqual([
+      'processed/7/video.mp4',
+      'processed/7/thumbnail.jpg',
+      'processed/7/thumbnail.0000000.jpg',
+      'processed/7/thumbnail.0000001.jpg',
+      'processed/7/thumbnail.0000002.jpg',
+      'processed/7/mediaconvert-job.json',
+    ]);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * The MediaConvert job that edits one upload into the league format (SPEC §4). Pure: task and probe
+ * The MediaConvert job that edits one upload into the league format (docs/spec.md §4). Pure: task and probe
  * facts in, a CreateJob request out. docs/worker.md ("MediaConvert") explains each setting and its
  * documentation source.
  */
