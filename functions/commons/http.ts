@@ -14,7 +14,9 @@ import {
   FieldErrorsError,
   NotFoundError,
   PayloadTooLargeError,
+  RetryableError,
   ServiceUnavailableError,
+  TooManyRequestsError,
   UnauthorizedError,
   ValidationError,
   type FieldError,
@@ -112,12 +114,20 @@ const STATUS_BY_ERROR: readonly (readonly [abstract new (...args: never[]) => Er
   [NotFoundError, 404],
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
+  [TooManyRequestsError, 429],
   [ServiceUnavailableError, 503],
 ];
 
 /** The status an error is answered with (500 when it is not a request error). */
 export function statusOf(error: unknown): number {
   return STATUS_BY_ERROR.find(([type]) => error instanceof type)?.[1] ?? 500;
+}
+
+/** RFC 9110 §10.2.3: delay-seconds, for the errors that know when a retry can succeed. */
+function retryAfterHeader(error: unknown): Record<string, string> {
+  return error instanceof RetryableError && error.retryAfterSeconds !== undefined
+    ? { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) }
+    : {};
 }
 
 const SERVICE_UNAVAILABLE_MESSAGE = 'The service is temporarily unavailable. Please try again shortly.';
@@ -133,16 +143,17 @@ function httpJsonApi(options: Partial<HttpJsonApiOptions> = {}): MiddlewareObj<P
   const httpJsonApiOnError: middy.MiddlewareFn<ParsedApiEvent, JsonResponse> = (request) => {
     const { error } = request;
     const status = statusOf(error);
+    const headers = retryAfterHeader(error);
     // One exposure rule (as Middy's): below 500 the message is for the caller; from 500 up it is an
     // internal (driver message, SDK error) that goes to the log only, and the caller gets a fixed text.
     if (status < 500) {
       const fields = error instanceof FieldErrorsError ? error.errors : [];
-      request.response = jsonResponse(status, errorBody(error?.message ?? '', fields));
+      request.response = jsonResponse(status, errorBody(error?.message ?? '', fields), headers);
       return;
     }
     if (status === 503) {
       logger.warn('Dependency unavailable', { error });
-      request.response = jsonResponse(503, errorBody(SERVICE_UNAVAILABLE_MESSAGE));
+      request.response = jsonResponse(503, errorBody(SERVICE_UNAVAILABLE_MESSAGE), headers);
       return;
     }
     logger.error('Unhandled error', { error });

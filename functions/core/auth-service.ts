@@ -1,8 +1,5 @@
-import { UnauthorizedError } from './errors';
 import type { IdentityProvider, IdentityTokens } from './ports';
 import type { LoginRequest, SignupRequest, SignupResponse, TokenResponse } from './schemas';
-
-const INVALID_CREDENTIALS = 'Invalid username or password';
 
 /** Sign-up, login and refresh over the identity provider port. */
 export class AuthService {
@@ -17,13 +14,9 @@ export class AuthService {
     return { username: request.username, email: request.email };
   }
 
-  /** Usernames cannot contain '@', so a login name with one is an email address. */
+  /** The identity provider resolves an email (usernames cannot contain '@') to its account. */
   async login(request: LoginRequest): Promise<TokenResponse> {
-    const username = request.username.includes('@')
-      ? await this.identity.usernameForEmail(request.username.toLowerCase())
-      : request.username;
-    if (username === null) throw new UnauthorizedError(INVALID_CREDENTIALS);
-    const tokens = await this.identity.login({ username, password: request.password });
+    const tokens = await this.identity.login({ username: request.username, password: request.password });
     return toTokenResponse(tokens, tokens.refreshToken);
   }
 

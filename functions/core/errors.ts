@@ -46,5 +46,24 @@ export class ConflictError extends FieldErrorsError {}
 /** A declared upload or a request body is larger than allowed. */
 export class PayloadTooLargeError extends IdrlError {}
 
-/** A dependency (database, identity provider) is unavailable; the caller may try again later. */
-export class ServiceUnavailableError extends IdrlError {}
+/** Options of the errors a caller may retry after a while: when, if known. */
+export interface RetryableErrorOptions extends ErrorOptions {
+  /** Whole seconds after which a retry can succeed (the response's Retry-After). */
+  retryAfterSeconds?: number;
+}
+
+/** A request error after which the caller may try again, possibly after `retryAfterSeconds`. */
+export abstract class RetryableError extends IdrlError {
+  readonly retryAfterSeconds: number | undefined;
+
+  constructor(message: string, options: RetryableErrorOptions = {}) {
+    super(message, options);
+    this.retryAfterSeconds = options.retryAfterSeconds;
+  }
+}
+
+/** A per-pilot quota or a rate limit is used up. */
+export class TooManyRequestsError extends RetryableError {}
+
+/** A dependency (database, identity provider) is unavailable or throttling us; the caller may try again later. */
+export class ServiceUnavailableError extends RetryableError {}

@@ -118,11 +118,12 @@ export interface IdentityTokens {
 }
 
 export interface IdentityProvider {
-  /** Throws ConflictError when the username or email is taken. */
+  /**
+   * Throws ConflictError when the username or the email is taken, in any case, atomically: of two
+   * simultaneous sign-ups with one email (or username) exactly one succeeds.
+   */
   signUp(input: { username: string; email: string; password: string }): Promise<{ sub: string }>;
-  /** Resolves an email to its username; null when unknown. */
-  usernameForEmail(email: string): Promise<string | null>;
-  /** Throws UnauthorizedError for unknown users and wrong passwords alike. */
+  /** `username` is the username or the email, in any case. Throws UnauthorizedError for unknown users and wrong passwords alike. */
   login(input: { username: string; password: string }): Promise<IdentityTokens>;
   refresh(refreshToken: string): Promise<IdentityTokens>;
 }

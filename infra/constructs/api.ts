@@ -37,9 +37,14 @@ const READ_TASK_OBJECTS: ObjectAccess = {
  */
 const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   signup: {
-    identity: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:AdminDeleteUser', 'cognito-idp:ListUsers'],
+    identity: [
+      'cognito-idp:AdminCreateUser',
+      'cognito-idp:AdminSetUserPassword',
+      'cognito-idp:AdminDeleteUser',
+    ],
   },
-  login: { identity: ['cognito-idp:ListUsers'] },
+  // The email alias is resolved by Cognito itself: login needs no admin action.
+  login: { identity: [] },
   refresh: { identity: [] },
   // The presigned POST is signed with this function's credentials: this is all an upload can ever do.
   'create-task': { objects: { [UPLOADS_PREFIX]: ['s3:PutObject'] } },

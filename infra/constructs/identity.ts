@@ -4,9 +4,9 @@ import * as iam from 'aws-cdk-lib/aws-iam';
 import { Construct } from 'constructs';
 import type { ResourceUse } from './lambda-defaults';
 
-/** Cognito actions that need IAM. SignUp, InitiateAuth (password and refresh) are public client APIs. */
+/** Cognito actions that need IAM. InitiateAuth (password and refresh) is a public client API. */
 export type IdentityAdminAction =
-  'cognito-idp:AdminConfirmSignUp' | 'cognito-idp:AdminDeleteUser' | 'cognito-idp:ListUsers';
+  'cognito-idp:AdminCreateUser' | 'cognito-idp:AdminSetUserPassword' | 'cognito-idp:AdminDeleteUser';
 
 export interface IdentityProps {
   /**
@@ -21,8 +21,11 @@ export interface IdentityProps {
 }
 
 /**
- * The Cognito user pool and its public app client. Sign-up goes through our API (SignUp, then
- * AdminConfirmSignUp): pilots are confirmed at once, as in the league's original API.
+ * The Cognito user pool and its public app client. The client id is in every token, so the pool
+ * offers nothing through it but password login and refresh: accounts are created only by the
+ * signup function's admin calls (AdminCreateUser, AdminSetUserPassword), the email is a verified
+ * sign-in alias (unique in the pool) that users cannot change, and OAuth is off (docs/api.md,
+ * "Accounts: no side door, uniqueness by Cognito").
  */
 export class Identity extends Construct {
   readonly userPool: cognito.UserPool;
@@ -32,9 +35,11 @@ export class Identity extends Construct {
     super(scope, id);
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
-      // SignUp is refused on a pool without self sign-up, even when our API is the only caller.
-      selfSignUpEnabled: true,
-      signInAliases: { username: true },
+      // Cognito's public SignUp would skip the API's rules: only the signup function's admin calls create users.
+      selfSignUpEnabled: false,
+      // A verified email alias belongs to one user: AdminCreateUser fails with AliasExistsException otherwise.
+      signInAliases: { username: true, email: true },
+      // Usernames and aliases are unique and matched regardless of case (SPEC §2).
       signInCaseSensitive: false,
       standardAttributes: { email: { required: true, mutable: true } },
       // docs/spec.md §2: at least 8 characters, an upper-case letter, a lower-case letter and a digit.
@@ -75,8 +80,15 @@ export class Identity extends Construct {
       // Refresh-token auth is always enabled by CDK alongside the flows named here.
       authFlows: { userPassword: true },
       generateSecret: false,
+      // No hosted UI, no authorization-code or implicit grant, no callback URL: the API's login is the only way in.
+      disableOAuth: true,
+      // Users may not rewrite the email (uniqueness, login) or anything else the product relies on. Cognito reads an
+      // empty list as "every standard attribute", so the one writable attribute is one the product never reads.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ locale: true }),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
+      // Refresh-token rotation is not enabled: it refuses REFRESH_TOKEN_AUTH and needs GetTokensFromRefreshToken,
+      // which cognito-local does not implement (docs/api.md, "Refresh tokens are not rotated").
       accessTokenValidity: props.accessTokenValidity ?? Duration.hours(1),
       idTokenValidity: props.accessTokenValidity ?? Duration.hours(1),
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.days(30),

@@ -225,17 +225,19 @@ describe('least-privilege IAM per function', () => {
     ]);
   });
 
-  it('gives signup and login only the Cognito admin actions they call, on the pool only, and refresh none', () => {
+  it('gives signup only the Cognito admin actions it calls, on the pool only, and login and refresh none', () => {
     expect(policyStatementsOf(template, functionId('signup'))).toEqual([
       {
-        Action: ['cognito-idp:AdminConfirmSignUp', 'cognito-idp:AdminDeleteUser', 'cognito-idp:ListUsers'],
+        Action: [
+          'cognito-idp:AdminCreateUser',
+          'cognito-idp:AdminSetUserPassword',
+          'cognito-idp:AdminDeleteUser',
+        ],
         Effect: 'Allow',
         Resource: userPoolArn,
       },
     ]);
-    expect(policyStatementsOf(template, functionId('login'))).toEqual([
-      { Action: 'cognito-idp:ListUsers', Effect: 'Allow', Resource: userPoolArn },
-    ]);
+    expect(policyStatementsOf(template, functionId('login'))).toEqual([]);
     expect(policyStatementsOf(template, functionId('refresh'))).toEqual([]);
     expect(environmentOf(functionId('refresh'))).toMatchObject({
       USER_POOL_ID: expect.anything() as unknown,

@@ -29,15 +29,17 @@ describe('user pool', () => {
     });
   });
 
-  it('allows sign-up (through our API), requires an email and matches usernames case-insensitively', () => {
+  it('has no self sign-up, requires an email, and keeps usernames and the email alias unique in any case', () => {
     expect(userPool()).toMatchObject({
-      AdminCreateUserConfig: { AllowAdminCreateUserOnly: false },
+      AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
       UsernameConfiguration: { CaseSensitive: false },
+      AliasAttributes: ['email'],
       Schema: [{ Name: 'email', Required: true, Mutable: true }],
       MfaConfiguration: 'OFF',
     });
-    expect(userPool().AliasAttributes).toBeUndefined();
     expect(userPool().UsernameAttributes).toBeUndefined();
+    // No verification messages: the signup function marks the email verified itself.
+    expect(userPool().AutoVerifiedAttributes).toEqual([]);
   });
 
   it('is retained on stack deletion by default', () => {
@@ -49,10 +51,14 @@ describe('user pool', () => {
 });
 
 describe('app client', () => {
-  it('is public (no secret) with password and refresh-token auth only', () => {
-    const client = Object.values(template.findResources('AWS::Cognito::UserPoolClient'))[0]
-      ?.Properties as Record<string, unknown>;
-    expect(client).toMatchObject({
+  const client = () =>
+    Object.values(template.findResources('AWS::Cognito::UserPoolClient'))[0]?.Properties as Record<
+      string,
+      unknown
+    >;
+
+  it('is public (no secret) with password and refresh-token auth only, revocable tokens', () => {
+    expect(client()).toMatchObject({
       GenerateSecret: false,
       ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       PreventUserExistenceErrors: 'ENABLED',
@@ -60,5 +66,17 @@ describe('app client', () => {
       AccessTokenValidity: 60,
       RefreshTokenValidity: 43200,
     });
+    // Rotation would refuse REFRESH_TOKEN_AUTH (docs/api.md, "Refresh tokens are not rotated").
+    expect(client().RefreshTokenRotation).toBeUndefined();
+  });
+
+  it('has OAuth off: no flows, scopes, callback URLs or identity providers', () => {
+    expect(client()).toMatchObject({ AllowedOAuthFlowsUserPoolClient: false });
+    for (const key of ['AllowedOAuthFlows', 'AllowedOAuthScopes', 'CallbackURLs', 'LogoutURLs'])
+      expect(client()[key]).toBeUndefined();
+  });
+
+  it('lets users write no attribute the product relies on: only locale (an empty list would mean all)', () => {
+    expect(client().WriteAttributes).toEqual(['locale']);
   });
 });

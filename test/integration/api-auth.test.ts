@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { ListUsersCommand } from '@aws-sdk/client-cognito-identity-provider';
+import {
+  ListUsersCommand,
+  SignUpCommand,
+  UpdateUserAttributesCommand,
+} from '@aws-sdk/client-cognito-identity-provider';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as authorizer } from '#functions/api/authorizer';
@@ -211,6 +215,123 @@ describe('POST /api/auth/signup', () => {
       headers: securityHeaders,
       body: { message: 'The request body is larger than 65536 bytes' },
     });
+  });
+});
+
+describe('POST /api/auth/signup under simultaneous requests', () => {
+  it('gives exactly one 201 and nineteen 409 on the email field to 20 parallel signups sharing one email', async () => {
+    // Prepare
+    const email = `${uniqueName('race')}@idrl.example`;
+    const usernames = Array.from({ length: 20 }, () => uniqueName('racer'));
+
+    // Act
+    const responses = await Promise.all(usernames.map((username) => signUp(username, email)));
+
+    // Assess
+    const created = responses.filter((response) => response.statusCode === 201);
+    expect(created).toHaveLength(1);
+    expect(responses.filter((response) => response.statusCode === 409)).toEqual(
+      Array.from({ length: 19 }, () => ({
+        statusCode: 409,
+        headers: securityHeaders,
+        body: {
+          message: 'Email is already registered',
+          errors: [{ field: 'email', message: 'Email is already registered' }],
+        },
+      })),
+    );
+    const winner = (created[0]?.body as { username: string }).username;
+    const accounts = await Promise.all(usernames.map((username) => usersNamed(username)));
+    expect(accounts).toEqual(usernames.map((username) => (username === winner ? 1 : 0)));
+  });
+
+  it('gives exactly one 201 to 20 parallel signups whose usernames differ only in case', async () => {
+    // Prepare
+    // The first five characters are letters, so each index's bits give a distinct variant.
+    const base = uniqueName('casepilot');
+    const variants = Array.from({ length: 20 }, (_, index) =>
+      Array.from(base, (char, at) => ((index >> (at % 5)) & 1 ? char.toUpperCase() : char)).join(''),
+    );
+
+    expect(new Set(variants).size).toBe(20);
+
+    // Act
+    const responses = await Promise.all(
+      variants.map((username, index) => signUp(username, `${base}-${index}@idrl.example`)),
+    );
+
+    // Assess
+    expect(responses.filter((response) => response.statusCode === 201)).toHaveLength(1);
+    expect(responses.filter((response) => response.statusCode === 409)).toEqual(
+      Array.from({ length: 19 }, () => ({
+        statusCode: 409,
+        headers: securityHeaders,
+        body: {
+          message: 'Username is already taken',
+          errors: [{ field: 'username', message: 'Username is already taken' }],
+        },
+      })),
+    );
+  });
+});
+
+describe('the user pool has no side door', () => {
+  it("refuses Cognito's public SignUp with the app client id from the tokens", async () => {
+    // Prepare
+    const username = uniqueName('side');
+
+    // Act
+    const signingUp = cognitoClient().send(
+      new SignUpCommand({
+        ClientId: process.env.USER_POOL_CLIENT_ID,
+        Username: username,
+        Password: PASSWORD,
+        UserAttributes: [{ Name: 'email', Value: `${username}@idrl.example` }],
+      }),
+    );
+
+    // Assess
+    await expect(signingUp).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'SignUp is not permitted for this user pool',
+    });
+    expect(await usersNamed(username)).toBe(0);
+  });
+
+  it("refuses a user's own change of their email, so nobody can take over another's address", async () => {
+    // Prepare
+    const victim = uniqueName('victim');
+    const thief = uniqueName('thief');
+    await signUp(victim);
+    await signUp(thief);
+    const { access_token: accessToken } = (
+      await invoke(login, {
+        method: 'POST',
+        route: '/api/auth/login',
+        body: { username: thief, password: PASSWORD },
+      })
+    ).body as { access_token: string };
+
+    // Act
+    const updating = cognitoClient().send(
+      new UpdateUserAttributesCommand({
+        AccessToken: accessToken,
+        UserAttributes: [{ Name: 'email', Value: `${victim}@idrl.example` }],
+      }),
+    );
+
+    // Assess
+    await expect(updating).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'A client attempted to write unauthorized attribute',
+    });
+    const byEmail = await invoke(login, {
+      method: 'POST',
+      route: '/api/auth/login',
+      body: { username: `${victim}@idrl.example`, password: PASSWORD },
+    });
+    const { access_token: victimToken } = byEmail.body as { access_token: string };
+    expect(decodeJwtPayload(victimToken).username).toBe(victim);
   });
 });
 

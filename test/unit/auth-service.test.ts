@@ -13,11 +13,6 @@ class OneAccountIdentity implements IdentityProvider {
     return Promise.resolve({ sub: 'sub-1' });
   }
 
-  usernameForEmail(email: string): Promise<string | null> {
-    this.calls.push(`usernameForEmail ${email}`);
-    return Promise.resolve(email === 'ace@idrl.example' ? 'ace' : null);
-  }
-
   login(input: { username: string; password: string }): Promise<IdentityTokens> {
     this.calls.push(`login ${input.username}`);
     if (input.username !== 'ace' || input.password !== 'Secret123')
@@ -65,19 +60,16 @@ describe('AuthService', () => {
     });
   });
 
-  it('logs in by email, case-insensitively, through the username lookup', async () => {
+  it('hands an email to the identity provider as the login name (it resolves the alias)', async () => {
     // Prepare
     const identity = new OneAccountIdentity();
 
     // Act
-    const tokens = await new AuthService(identity).login({
-      username: 'Ace@IDRL.example',
-      password: 'Secret123',
-    });
+    const login = new AuthService(identity).login({ username: 'Ace@IDRL.example', password: 'Secret123' });
 
     // Assess
-    expect(tokens.access_token).toBe('access-1');
-    expect(identity.calls).toEqual(['usernameForEmail ace@idrl.example', 'login ace']);
+    await expect(login).rejects.toThrow(new UnauthorizedError('Invalid username or password'));
+    expect(identity.calls).toEqual(['login Ace@IDRL.example']);
   });
 
   it('rejects an unknown email with the same UnauthorizedError as a wrong password', async () => {

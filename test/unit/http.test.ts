@@ -6,6 +6,7 @@ import {
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
+  TooManyRequestsError,
   UnauthorizedError,
   ValidationError,
 } from '#core/errors';
@@ -115,6 +116,49 @@ describe('apiHandler', () => {
     expect(response).toEqual({ statusCode, headers: securityHeaders, body });
     expect(warn).toHaveBeenCalledTimes(statusCode >= 500 ? 1 : 0);
     warn.mockRestore();
+  });
+
+  it.each<[Error, number, unknown]>([
+    [
+      new TooManyRequestsError('Quota used up', { retryAfterSeconds: 90.2 }),
+      429,
+      { message: 'Quota used up' },
+    ],
+    [
+      new ServiceUnavailableError('Cognito is throttling requests', { retryAfterSeconds: 5 }),
+      503,
+      { message: 'The service is temporarily unavailable. Please try again shortly.' },
+    ],
+  ])('answers %o with its status and a Retry-After in whole seconds', async (error, statusCode, body) => {
+    // Prepare
+    const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);
+
+    // Act
+    const response = await invoke(failing(error), { method: 'GET', route: '/api/x' });
+
+    // Assess
+    const retryAfter = statusCode === 429 ? '91' : '5';
+    expect(response).toEqual({
+      statusCode,
+      headers: { 'retry-after': retryAfter, ...securityHeaders },
+      body,
+    });
+    warn.mockRestore();
+  });
+
+  it('answers a 429 without a known delay without Retry-After', async () => {
+    // Act
+    const response = await invoke(failing(new TooManyRequestsError('Too many unfinished tasks')), {
+      method: 'GET',
+      route: '/api/x',
+    });
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 429,
+      headers: securityHeaders,
+      body: { message: 'Too many unfinished tasks' },
+    });
   });
 
   it('answers an unexpected error with a generic 500 and logs the details', async () => {

@@ -1,14 +1,13 @@
 import {
-  AdminConfirmSignUpCommand,
+  AdminCreateUserCommand,
   AdminDeleteUserCommand,
+  AdminSetUserPasswordCommand,
   CognitoIdentityProviderServiceException,
   InitiateAuthCommand,
-  ListUsersCommand,
-  SignUpCommand,
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { ConflictError, UnauthorizedError, ValidationError } from '#core/errors';
+import { ConflictError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '#core/errors';
 import type { IdentityProvider, IdentityTokens } from '#core/ports';
 
 /**
@@ -24,6 +23,13 @@ const REJECTED_CREDENTIALS = new Set([
   'PasswordResetRequiredException',
 ]);
 
+/**
+ * Cognito's own rate limits (per pool and API category): our capacity problem, not the caller's
+ * fault, so 503 with a Retry-After rather than a 500 or a 429 that blames the pilot.
+ */
+const THROTTLED = new Set(['TooManyRequestsException', 'LimitExceededException']);
+const THROTTLED_RETRY_AFTER_SECONDS = 5;
+
 const INVALID_CREDENTIALS = 'Invalid username or password';
 const INVALID_REFRESH_TOKEN = 'Invalid or expired refresh token';
 
@@ -31,9 +37,31 @@ function exceptionName(error: unknown): string | undefined {
   return error instanceof CognitoIdentityProviderServiceException ? error.name : undefined;
 }
 
-/** ListUsers filter values are double-quoted strings; escape so an address cannot widen the filter. */
-function filterValue(value: string): string {
-  return `"${value.replace(/["\\]/g, (c) => `\\${c}`)}"`;
+/** Cognito's throttling as ServiceUnavailableError; anything else unchanged. */
+function unlessThrottled(error: unknown): unknown {
+  const name = exceptionName(error);
+  return name !== undefined && THROTTLED.has(name)
+    ? new ServiceUnavailableError(`Cognito is throttling requests (${name})`, {
+        cause: error,
+        retryAfterSeconds: THROTTLED_RETRY_AFTER_SECONDS,
+      })
+    : error;
+}
+
+function usernameTaken(error: unknown): ConflictError {
+  return new ConflictError(
+    'Username is already taken',
+    [{ field: 'username', message: 'Username is already taken' }],
+    { cause: error },
+  );
+}
+
+function emailTaken(error: unknown): ConflictError {
+  return new ConflictError(
+    'Email is already registered',
+    [{ field: 'email', message: 'Email is already registered' }],
+    { cause: error },
+  );
 }
 
 export class CognitoIdentityProvider implements IdentityProvider {
@@ -43,34 +71,35 @@ export class CognitoIdentityProvider implements IdentityProvider {
     private readonly clientId: string,
   ) {}
 
+  /**
+   * Uniqueness is Cognito's, in one call: usernames are unique regardless of case
+   * (UsernameConfiguration), and a verified email alias belongs to one user, so AdminCreateUser fails
+   * with UsernameExistsException or AliasExistsException instead of creating a second account. The
+   * password is the temporary one, so the policy is checked before any user exists; making it
+   * permanent confirms the account (no email verification step, SPEC §2).
+   */
   async signUp(input: { username: string; email: string; password: string }): Promise<{ sub: string }> {
-    // Cognito does not enforce unique emails when email is a plain attribute, so we check first.
-    // Two simultaneous signups with one email can both pass this check (documented in docs/api.md).
-    if ((await this.usernameForEmail(input.email)) !== null) {
-      throw new ConflictError('Email is already registered', [
-        { field: 'email', message: 'Email is already registered' },
-      ]);
-    }
-    let sub: string;
+    let sub: string | undefined;
     try {
       const output = await this.client.send(
-        new SignUpCommand({
-          ClientId: this.clientId,
+        new AdminCreateUserCommand({
+          UserPoolId: this.userPoolId,
           Username: input.username,
-          Password: input.password,
-          UserAttributes: [{ Name: 'email', Value: input.email }],
+          TemporaryPassword: input.password,
+          MessageAction: 'SUPPRESS',
+          UserAttributes: [
+            { Name: 'email', Value: input.email },
+            { Name: 'email_verified', Value: 'true' },
+          ],
         }),
       );
-      if (output.UserSub === undefined) throw new Error('SignUp returned no UserSub');
-      sub = output.UserSub;
+      sub = output.User?.Attributes?.find((attribute) => attribute.Name === 'sub')?.Value;
     } catch (error) {
       switch (exceptionName(error)) {
         case 'UsernameExistsException':
-          throw new ConflictError(
-            'Username is already taken',
-            [{ field: 'username', message: 'Username is already taken' }],
-            { cause: error },
-          );
+          throw usernameTaken(error);
+        case 'AliasExistsException':
+          throw emailTaken(error);
         case 'InvalidPasswordException':
           throw new ValidationError(
             'Password does not meet the policy',
@@ -78,39 +107,41 @@ export class CognitoIdentityProvider implements IdentityProvider {
             { cause: error },
           );
         default:
-          throw error;
+          throw unlessThrottled(error);
       }
     }
-    // The platform has no email verification step: accounts are usable at once.
     try {
+      if (sub === undefined) throw new Error('AdminCreateUser returned no sub');
       await this.client.send(
-        new AdminConfirmSignUpCommand({ UserPoolId: this.userPoolId, Username: input.username }),
+        new AdminSetUserPasswordCommand({
+          UserPoolId: this.userPoolId,
+          Username: input.username,
+          Password: input.password,
+          Permanent: true,
+        }),
       );
     } catch (error) {
-      // An unconfirmed user could never log in, yet would hold the username: undo the sign-up so a retry works.
-      await this.client
-        .send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: input.username }))
-        .catch((undoError: unknown) => {
-          // Both reach the 500 log: the username stays held until someone deletes that user.
-          throw new AggregateError(
-            [error, undoError],
-            `Sign-up of ${input.username} could not be confirmed nor undone`,
-          );
-        });
-      throw error;
+      // A user left with a temporary password could never log in, yet would hold the username and the
+      // email: undo the creation so a retry works.
+      await this.deleteUser(input.username).catch((undoError: unknown) => {
+        // Both reach the 500 log: the username stays held until someone deletes that user.
+        throw new AggregateError(
+          [error, undoError],
+          `Sign-up of ${input.username} could not be completed nor undone`,
+        );
+      });
+      throw unlessThrottled(error);
     }
     return { sub };
   }
 
-  async usernameForEmail(email: string): Promise<string | null> {
-    const output = await this.client.send(
-      new ListUsersCommand({
-        UserPoolId: this.userPoolId,
-        Filter: `email = ${filterValue(email)}`,
-        Limit: 1,
-      }),
-    );
-    return output.Users?.[0]?.Username ?? null;
+  /** Idempotent: a user that is already gone is not an error. */
+  private async deleteUser(username: string): Promise<void> {
+    try {
+      await this.client.send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: username }));
+    } catch (error) {
+      if (exceptionName(error) !== 'UserNotFoundException') throw unlessThrottled(error);
+    }
   }
 
   async login(input: { username: string; password: string }): Promise<IdentityTokens> {
@@ -155,7 +186,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
       const name = exceptionName(error);
       if (name !== undefined && REJECTED_CREDENTIALS.has(name))
         throw new UnauthorizedError(rejection, { cause: error });
-      throw error;
+      throw unlessThrottled(error);
     }
   }
 

@@ -16,6 +16,7 @@ import {
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
+  type CreateUserPoolCommandInput,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
@@ -23,6 +24,7 @@ import pino from 'pino';
 import type { Config } from 'cognito-local/lib/server/config.js';
 import type { Lambda as LambdaClient } from 'aws-sdk';
 import { LOOPBACK, assertPortFree, closeServer } from './preflight';
+import { rulesRouter, rulesUserPoolServiceFactory } from './cognito-rules';
 
 export interface CognitoOptions {
   port: number;
@@ -43,6 +45,19 @@ export interface CognitoService {
   jwksUri: string;
   stop(): Promise<void>;
 }
+
+/**
+ * The pool settings of infra/constructs/identity.ts that cognito-local can hold (cognito-rules.ts
+ * enforces them): admin-only sign-up, case-insensitive usernames, email as a sign-in alias.
+ */
+const POOL_RULES = {
+  AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
+  UsernameConfiguration: { CaseSensitive: false },
+  AliasAttributes: ['email'],
+} satisfies Partial<CreateUserPoolCommandInput>;
+
+/** The client's only writable attribute, as in infra/constructs/identity.ts. */
+const CLIENT_WRITE_ATTRIBUTES = ['locale'];
 
 /** docs/spec.md §2: at least 8 characters with an upper-case letter, a lower-case letter and a digit. */
 const PASSWORD_POLICY = {
@@ -74,6 +89,7 @@ async function loadCognitoLocal() {
     otp,
     tokens,
     userPools,
+    errors,
   ] = await Promise.all([
     import('cognito-local'),
     import('cognito-local/lib/server/Router.js'),
@@ -86,6 +102,7 @@ async function loadCognitoLocal() {
     import('cognito-local/lib/services/otp.js'),
     import('cognito-local/lib/services/tokenGenerator.js'),
     import('cognito-local/lib/services/userPoolService.js'),
+    import('cognito-local/lib/errors.js'),
   ]);
   const { Lambda } = requireFromCognito('aws-sdk') as {
     Lambda: new (config: Config['LambdaClient']) => LambdaClient;
@@ -102,6 +119,7 @@ async function loadCognitoLocal() {
     ...otp,
     ...tokens,
     ...userPools,
+    CognitoError: errors.CognitoError,
     Lambda,
   };
 }
@@ -122,8 +140,8 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
     MessageDeliveryService,
     otp,
     JwtTokenGenerator,
-    UserPoolServiceFactoryImpl,
     Lambda,
+    ...parts
   } = await loadCognitoLocal();
   const logger = pino({ level: 'info' }, createWriteStream(join(directory, 'server.log'), { flags: 'a' }));
   const config: Config = {
@@ -142,7 +160,7 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
   const cognito = await new CognitoServiceFactoryImpl(
     join(directory, 'db'),
     dataStores,
-    new UserPoolServiceFactoryImpl(clock, dataStores),
+    rulesUserPoolServiceFactory(parts, clock, dataStores),
   ).create(ctx, config.UserPoolDefaults);
   const triggers = new TriggersService(
     clock,
@@ -159,7 +177,12 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
     tokenGenerator: new JwtTokenGenerator(clock, triggers, config.TokenConfig),
     triggers,
   };
-  return createServer(Router(services), logger, config.ServerConfig, services).start();
+  return createServer(
+    rulesRouter(parts, cognito, Router(services)),
+    logger,
+    config.ServerConfig,
+    services,
+  ).start();
 }
 
 async function ensurePoolAndClient(
@@ -173,6 +196,7 @@ async function ensurePoolAndClient(
       new CreateUserPoolCommand({
         PoolName: options.userPoolName,
         UsernameAttributes: [],
+        ...POOL_RULES,
         Policies: { PasswordPolicy: PASSWORD_POLICY },
       }),
     );
@@ -192,6 +216,8 @@ async function ensurePoolAndClient(
         ClientName: options.clientName,
         GenerateSecret: false,
         ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+        WriteAttributes: CLIENT_WRITE_ATTRIBUTES,
+        EnableTokenRevocation: true,
       }),
     );
     clientId = created.UserPoolClient?.ClientId;

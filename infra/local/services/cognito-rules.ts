@@ -1,0 +1,157 @@
+/**
+ * The user-pool rules the platform relies on that cognito-local does not implement, added to the
+ * local server so the same adapter code meets the same answers as on AWS (docs/local-stack.md,
+ * "cognito-local and the pool's rules"):
+ * - `UsernameConfiguration.CaseSensitive: false`: usernames are matched and unique regardless of case;
+ * - `AliasAttributes: ['email']`: a verified email signs in like the username and belongs to one user
+ *   (a second one is `AliasExistsException`);
+ * - both checked and the user written under one lock per pool, so simultaneous AdminCreateUser calls
+ *   cannot both succeed (cognito-local's own check-then-write can interleave);
+ * - `AdminCreateUserConfig.AllowAdminCreateUserOnly`: the public `SignUp` is refused;
+ * - the app client's `WriteAttributes`: `UpdateUserAttributes` may change nothing else.
+ */
+import type { Context } from 'cognito-local/lib/services/context.js';
+import type { Route, Router } from 'cognito-local/lib/server/Router.js';
+import type { CognitoService } from 'cognito-local/lib/services/cognitoService.js';
+import type {
+  User,
+  UserPool,
+  UserPoolService,
+  UserPoolServiceFactory,
+  UserPoolServiceImpl,
+} from 'cognito-local/lib/services/userPoolService.js';
+import type { DataStore } from 'cognito-local/lib/services/dataStore/dataStore.js';
+import type { DataStoreFactory } from 'cognito-local/lib/services/dataStore/factory.js';
+import type { Clock } from 'cognito-local/lib/services/clock.js';
+
+/** What this module needs of cognito-local, loaded lazily by cognito.ts. */
+export interface CognitoLocalParts {
+  UserPoolServiceImpl: typeof UserPoolServiceImpl;
+  CognitoError: new (code: string, message: string) => Error;
+}
+
+function attribute(user: User, name: string): string | undefined {
+  return user.Attributes.find((entry) => entry.Name === name)?.Value;
+}
+
+function sub(user: User): string | undefined {
+  return attribute(user, 'sub');
+}
+
+/** The email a user holds as an alias: only a verified one, as in Cognito. */
+function emailAlias(options: UserPool, user: User): string | undefined {
+  if (!options.AliasAttributes?.includes('email') || attribute(user, 'email_verified') !== 'true') return;
+  return attribute(user, 'email')?.toLowerCase();
+}
+
+function caseInsensitive(options: UserPool): boolean {
+  return options.UsernameConfiguration?.CaseSensitive === false;
+}
+
+/** A user pool service that applies the rules above; one instance per pool (cognito-local caches them). */
+export function rulesUserPoolServiceFactory(
+  parts: CognitoLocalParts,
+  clock: Clock,
+  dataStores: DataStoreFactory,
+): UserPoolServiceFactory {
+  const { CognitoError } = parts;
+
+  class RulesUserPoolService extends parts.UserPoolServiceImpl {
+    private writes: Promise<unknown> = Promise.resolve();
+
+    override async getUserByUsername(ctx: Context, username: string): Promise<User | null> {
+      const exact = await super.getUserByUsername(ctx, username);
+      if (exact !== null) return exact;
+      const wanted = username.toLowerCase();
+      const users = await this.listUsers(ctx);
+      return (
+        users.find(
+          (user) =>
+            (caseInsensitive(this.options) && user.Username.toLowerCase() === wanted) ||
+            emailAlias(this.options, user) === wanted,
+        ) ?? null
+      );
+    }
+
+    override saveUser(ctx: Context, user: User): Promise<void> {
+      const write = this.writes.then(async () => {
+        await this.assertUnique(ctx, user);
+        await super.saveUser(ctx, user);
+      });
+      this.writes = write.catch(() => undefined);
+      return write;
+    }
+
+    /** Another user (another sub) may hold neither this username, in any case, nor this email alias. */
+    private async assertUnique(ctx: Context, user: User): Promise<void> {
+      const others = (await this.listUsers(ctx)).filter((other) => sub(other) !== sub(user));
+      const name = caseInsensitive(this.options) ? user.Username.toLowerCase() : user.Username;
+      if (
+        others.some(
+          (other) => (caseInsensitive(this.options) ? other.Username.toLowerCase() : other.Username) === name,
+        )
+      )
+        throw new CognitoError('UsernameExistsException', 'User already exists');
+      const alias = emailAlias(this.options, user);
+      if (alias !== undefined && others.some((other) => emailAlias(this.options, other) === alias))
+        throw new CognitoError('AliasExistsException', 'An account with the given email already exists.');
+    }
+  }
+
+  return {
+    async create(
+      ctx: Context,
+      clientsDataStore: DataStore,
+      defaultOptions: UserPool,
+    ): Promise<UserPoolService> {
+      const dataStore = await dataStores.create(ctx, defaultOptions.Id, {
+        Users: {},
+        Options: defaultOptions,
+      });
+      const options = await dataStore.get<UserPool>(ctx, 'Options', defaultOptions);
+      return new RulesUserPoolService(clientsDataStore, clock, dataStore, options);
+    },
+  };
+}
+
+function decodedClientId(accessToken: unknown): string | undefined {
+  if (typeof accessToken !== 'string') return undefined;
+  try {
+    const payload = JSON.parse(
+      Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
+    ) as {
+      client_id?: unknown;
+    };
+    return typeof payload.client_id === 'string' ? payload.client_id : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** cognito-local's router with SignUp and UpdateUserAttributes held to the pool's and the client's settings. */
+export function rulesRouter(parts: CognitoLocalParts, cognito: CognitoService, router: Router): Router {
+  const { CognitoError } = parts;
+  const notAuthorized = (message: string) => new CognitoError('NotAuthorizedException', message);
+  return (target: string): Route => {
+    const route = router(target);
+    if (target === 'SignUp') {
+      return async (ctx, req: { ClientId?: string }) => {
+        const pool = await cognito.getUserPoolForClientId(ctx, req.ClientId ?? '');
+        if (pool.options.AdminCreateUserConfig?.AllowAdminCreateUserOnly === true)
+          throw notAuthorized('SignUp is not permitted for this user pool');
+        return (await route(ctx, req)) as unknown;
+      };
+    }
+    if (target === 'UpdateUserAttributes') {
+      return async (ctx, req: { AccessToken?: string; UserAttributes?: { Name: string }[] }) => {
+        const client = await cognito.getAppClient(ctx, decodedClientId(req.AccessToken) ?? '');
+        // As in Cognito, no list (or an empty one) means every standard attribute is writable.
+        const writable = client?.WriteAttributes ?? [];
+        if (writable.length > 0 && (req.UserAttributes ?? []).some(({ Name }) => !writable.includes(Name)))
+          throw notAuthorized('A client attempted to write unauthorized attribute');
+        return (await route(ctx, req)) as unknown;
+      };
+    }
+    return route;
+  };
+}
