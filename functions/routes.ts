@@ -3,7 +3,7 @@
  * the OpenAPI document are all generated from it. `name` is the Lambda's entry file:
  * functions/api/<name>.ts exporting `handler`.
  */
-export type HttpMethod = 'GET' | 'POST' | 'DELETE';
+export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
 export interface RouteDefinition {
   name: string;
@@ -67,12 +67,60 @@ export const routes = [
     summary: 'Get one task with download URLs',
   },
   {
+    name: 'update-task',
+    method: 'PATCH',
+    path: '/api/tasks/{id}',
+    auth: true,
+    database: true,
+    summary: 'Publish or unpublish a task in the public gallery',
+  },
+  {
     name: 'delete-task',
     method: 'DELETE',
     path: '/api/tasks/{id}',
     auth: true,
     database: true,
     summary: 'Delete a task and every object it owns',
+  },
+  {
+    name: 'list-public-videos',
+    method: 'GET',
+    path: '/api/public/videos',
+    auth: false,
+    database: true,
+    summary: 'Published videos, newest first',
+  },
+  {
+    name: 'get-public-video',
+    method: 'GET',
+    path: '/api/public/videos/{id}',
+    auth: false,
+    database: true,
+    summary: 'One published video',
+  },
+  {
+    name: 'vote',
+    method: 'POST',
+    path: '/api/public/videos/{id}/vote',
+    auth: true,
+    database: true,
+    summary: "Cast the caller's vote for a published video",
+  },
+  {
+    name: 'withdraw-vote',
+    method: 'DELETE',
+    path: '/api/public/videos/{id}/vote',
+    auth: true,
+    database: true,
+    summary: "Withdraw the caller's vote",
+  },
+  {
+    name: 'rankings',
+    method: 'GET',
+    path: '/api/public/rankings',
+    auth: false,
+    database: true,
+    summary: 'Pilots ranked by the votes on their published videos',
   },
   {
     name: 'health',

@@ -13,6 +13,7 @@ import type { Construct } from 'constructs';
 import { routes } from '#functions/routes';
 import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
+import { Cdn } from './constructs/cdn';
 import { Database } from './constructs/database';
 import { Identity } from './constructs/identity';
 import { COMPLETION_CONCURRENCY, MediaConvertBackend } from './constructs/mediaconvert';
@@ -24,6 +25,12 @@ import { ProviderLogGroups } from './provider-log-groups';
 
 /** Connections kept free for PostgreSQL itself (superuser_reserved_connections, rdsadmin), migrations and a psql session. */
 const DATABASE_CONNECTION_HEADROOM = 10;
+
+/**
+ * Reserved concurrency of each database route by default: with 11 such routes, 11 × 5 + worker 5 + sweeper 1 = 61
+ * connections stay within a t4g.micro's 80 minus headroom.
+ */
+export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
 export interface IdrlStackProps extends StackProps {
   /**
@@ -41,7 +48,7 @@ export interface IdrlStackProps extends StackProps {
   readonly databaseInstanceType?: ec2.InstanceType;
   /** PostgreSQL's max_connections for the instance type (t4g.micro: about 80). @default 80 */
   readonly databaseMaxConnections?: number;
-  /** Reserved concurrency (and so connection budget) of each database route; 0 reserves none. @default 10 */
+  /** Reserved concurrency (and so connection budget) of each database route; 0 reserves none. @default DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY (5) */
   readonly databaseRouteReservedConcurrency?: number;
   /** @default 5 */
   readonly workerMaxConcurrency?: number;
@@ -71,6 +78,7 @@ export class IdrlStack extends Stack {
   readonly identity: Identity;
   readonly worker: Worker;
   readonly api: Api;
+  readonly cdn: Cdn;
   readonly sweeper: Sweeper;
   readonly alarms: Alarms;
   /** Present with `processor: 'mediaconvert'`. */
@@ -82,7 +90,8 @@ export class IdrlStack extends Stack {
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const workerTimeout = props.workerTimeout ?? WORKER_DEFAULTS.timeout;
     const workerMaxConcurrency = props.workerMaxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
-    const routeReserved = props.databaseRouteReservedConcurrency ?? 10;
+    const routeReserved =
+      props.databaseRouteReservedConcurrency ?? DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY;
     const processor = props.processor ?? 'ffmpeg';
     assertConnectionBudget({
       workerMaxConcurrency,
@@ -123,8 +132,9 @@ export class IdrlStack extends Stack {
       databaseRouteReservedConcurrency: routeReserved > 0 ? routeReserved : undefined,
       logRetention,
     });
-    // The console is served by the API, so its uploads come from the API's origin.
-    this.storage.allowBrowserOrigins([this.api.origin]);
+    this.cdn = new Cdn(this, 'Cdn', { httpApi: this.api.httpApi });
+    // The console is served by the API, directly or through the CDN: its uploads come from either origin.
+    this.storage.allowBrowserOrigins([this.api.origin, this.cdn.url]);
     this.sweeper = new Sweeper(this, 'Sweeper', {
       network: this.network,
       database: this.database,
@@ -150,6 +160,11 @@ export class IdrlStack extends Stack {
     new CfnOutput(this, 'ApiUrl', {
       value: this.api.stage.url,
       description: 'Base URL of the HTTP API (routes start with /api)',
+    });
+    new CfnOutput(this, 'ConsoleUrl', {
+      value: this.cdn.url,
+      description:
+        'The console and the API through CloudFront (the address to share; public answers cached at the edge)',
     });
     new CfnOutput(this, 'BucketName', { value: this.storage.bucket.bucketName });
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });

@@ -5,9 +5,11 @@
  * that function needs.
  */
 import { CognitoIdentityProvider } from '#adapters/cognito/identity-provider';
+import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { S3ObjectStore } from '#adapters/s3/object-store';
 import { AuthService } from '#core/auth-service';
+import { GalleryService } from '#core/gallery-service';
 import { systemClock } from '#core/ports';
 import { TaskService } from '#core/task-service';
 import { cognitoClient, databasePool, once, s3Client } from '#commons/clients';
@@ -27,6 +29,10 @@ export const getTaskService = /* @__PURE__ */ once(
       clock: systemClock,
       limits: taskLimits(),
     }),
+);
+
+export const getGalleryService = /* @__PURE__ */ once(
+  () => new GalleryService({ repository: new PgGalleryRepository(databasePool()), store: getObjectStore() }),
 );
 
 export const getAuthService = /* @__PURE__ */ once(() => {

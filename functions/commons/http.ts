@@ -12,6 +12,7 @@ import type {
 import {
   ConflictError,
   FieldErrorsError,
+  ForbiddenError,
   NotFoundError,
   PayloadTooLargeError,
   RetryableError,
@@ -22,6 +23,7 @@ import {
   type FieldError,
 } from '#core/errors';
 import type { Caller } from '#core/task';
+import { PUBLIC_MAX_AGE_SECONDS } from '#core/public-cache';
 import { logger } from '#commons/logger';
 
 /** What the Lambda authorizer hands to the functions behind it (functions/api/authorizer.ts). */
@@ -45,7 +47,15 @@ export interface ApiResult {
   statusCode: number;
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * The same answer for everyone (a public GET of SPEC §5): shared caches (the CDN, browsers) may keep
+   * it for PUBLIC_MAX_AGE_SECONDS. Anything else, errors included, is `no-store`.
+   */
+  cacheable?: boolean;
 }
+
+/** The Cache-Control of a cacheable answer. */
+export const PUBLIC_CACHE_CONTROL = `public, max-age=${PUBLIC_MAX_AGE_SECONDS}`;
 
 export interface HttpJsonApiOptions {
   /** Larger request bodies are answered 413 before parsing. @default 65536 */
@@ -56,7 +66,8 @@ const defaults: HttpJsonApiOptions = { maxBodyBytes: 64 * 1024 };
 
 /**
  * A JSON API needs these, not the HTML-page set of @middy/http-security-headers: responses are
- * never rendered, framed or cached, and are served over HTTPS only.
+ * never rendered or framed, are served over HTTPS only, and are not cached unless a route says so
+ * (ApiResult.cacheable).
  */
 export const securityHeaders: Readonly<Record<string, string>> = {
   'content-type': 'application/json; charset=utf-8',
@@ -111,6 +122,7 @@ function parseJsonBody(event: ApiEvent, maxBodyBytes: number): unknown {
 const STATUS_BY_ERROR: readonly (readonly [abstract new (...args: never[]) => Error, number])[] = [
   [ValidationError, 400],
   [UnauthorizedError, 401],
+  [ForbiddenError, 403],
   [NotFoundError, 404],
   [ConflictError, 409],
   [PayloadTooLargeError, 413],
@@ -171,8 +183,10 @@ export function apiHandler(handle: (event: ParsedApiEvent) => Promise<ApiResult>
     .use(injectLambdaContext(logger))
     .use(httpJsonApi())
     .handler(async function jsonApiHandler(event) {
-      const { statusCode, body, headers } = await handle(event);
-      return jsonResponse(statusCode, body, headers);
+      const { statusCode, body, headers, cacheable } = await handle(event);
+      const response = jsonResponse(statusCode, body, headers);
+      if (cacheable === true) response.headers['cache-control'] = PUBLIC_CACHE_CONTROL;
+      return response;
     });
 }
 

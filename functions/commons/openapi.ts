@@ -10,6 +10,11 @@ import {
   healthResponse,
   listTasksQuery,
   loginRequest,
+  publicVideoListResponse,
+  publicVideoResponse,
+  publicVideosQuery,
+  rankingsQuery,
+  rankingsResponse,
   refreshRequest,
   signupRequest,
   signupResponse,
@@ -17,6 +22,8 @@ import {
   taskListResponse,
   taskResponse,
   tokenResponse,
+  updateTaskRequest,
+  voteResponse,
 } from '#core/schemas';
 import { routes } from '#functions/routes';
 
@@ -59,11 +66,38 @@ const routeSchemas = {
     responses: { 200: taskResponse },
     errors: [400, ...AUTH_ERRORS, 404],
   },
+  'update-task': {
+    params: taskIdParameters,
+    body: updateTaskRequest,
+    responses: { 200: taskResponse },
+    errors: [400, ...AUTH_ERRORS, 404, 413],
+  },
   'delete-task': {
     params: taskIdParameters,
     responses: { 204: undefined },
     errors: [400, ...AUTH_ERRORS, 404],
   },
+  'list-public-videos': {
+    query: publicVideosQuery,
+    responses: { 200: publicVideoListResponse },
+    errors: [400],
+  },
+  'get-public-video': {
+    params: taskIdParameters,
+    responses: { 200: publicVideoResponse },
+    errors: [400, 404],
+  },
+  vote: {
+    params: taskIdParameters,
+    responses: { 201: voteResponse },
+    errors: [400, ...AUTH_ERRORS, 403, 404, 409],
+  },
+  'withdraw-vote': {
+    params: taskIdParameters,
+    responses: { 204: undefined },
+    errors: [400, ...AUTH_ERRORS, 404],
+  },
+  rankings: { query: rankingsQuery, responses: { 200: rankingsResponse }, errors: [400] },
   health: { responses: { 200: healthResponse, 503: healthResponse }, errors: [] },
   openapi: { responses: { 200: z.looseObject({ openapi: z.string() }) }, errors: [] },
 } satisfies Record<ApiRoute['name'], RouteSchemas>;
@@ -71,9 +105,11 @@ const routeSchemas = {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Validation failed (malformed JSON, unknown or invalid fields)',
   401: 'Missing or invalid credentials',
-  404: 'Not found (or owned by someone else)',
-  409: 'Already exists',
+  403: 'Not allowed for this caller (e.g. a vote for their own video)',
+  404: 'Not found (or owned by someone else, or not published)',
+  409: 'Already exists (e.g. a second vote)',
   413: 'Request body or declared upload too large',
+  429: 'Too many requests (the API stage throttles every route)',
   500: 'Internal server error',
 };
 
@@ -115,7 +151,8 @@ export function openApiDocument(serverUrl = '/'): JsonSchema {
           ? { description: 'No content' }
           : { description: 'Success', content: json(jsonSchema(schema, 'output')) };
     }
-    for (const status of [...schemas.errors, 500]) {
+    // Every route can be throttled by API Gateway or fail; those two need no per-route entry.
+    for (const status of [...schemas.errors, 429, 500]) {
       responses[String(status)] = {
         description: ERROR_DESCRIPTIONS[status],
         content: json({ $ref: '#/components/schemas/Error' }),
@@ -125,7 +162,8 @@ export function openApiDocument(serverUrl = '/'): JsonSchema {
     operations[route.method.toLowerCase()] = {
       operationId: route.name,
       summary: route.summary,
-      ...(route.auth ? { security: [{ bearer: [] }] } : {}),
+      // An explicit empty list: public operations need no credentials (the document has no global default).
+      security: route.auth ? [{ bearer: [] }] : [],
       parameters: [...parameters(schemas.params, 'path'), ...parameters(schemas.query, 'query')],
       ...(schemas.body === undefined
         ? {}

@@ -40,6 +40,9 @@ export class UnauthorizedError extends IdrlError {}
 /** Missing, or owned by someone else (indistinguishable on purpose). */
 export class NotFoundError extends IdrlError {}
 
+/** The caller is known but may not do this (e.g. vote for their own video). */
+export class ForbiddenError extends IdrlError {}
+
 /** A unique value is already taken, or a state conflict. */
 export class ConflictError extends FieldErrorsError {}
 

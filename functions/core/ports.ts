@@ -14,6 +14,8 @@ export interface NewTask {
   uploadExpiresAt: Date;
   /** Random part of the server-chosen upload key (see uploadKey in task.ts). */
   keyNonce: string;
+  /** Publish the edit in the gallery once processed. @default true */
+  public?: boolean;
 }
 
 export interface ListTasksQuery {
@@ -31,6 +33,8 @@ export interface TaskRepository {
   /** Returns null when missing or owned by someone else: ownership is part of the lookup. */
   findForOwner(id: number, ownerId: string): Promise<Task | null>;
   list(query: ListTasksQuery): Promise<Task[]>;
+  /** The owner's publish switch; returns the updated task, or null when missing or someone else's. */
+  setPublic(id: number, ownerId: string, isPublic: boolean): Promise<Task | null>;
   /** Deletes the row; returns the deleted task (for its object keys) or null. */
   deleteForOwner(id: number, ownerId: string): Promise<Task | null>;
   findByOriginalKey(key: string): Promise<Task | null>;
@@ -63,6 +67,44 @@ export interface TaskRepository {
    */
   failStalledTasks(stalledAfterSeconds: number, reason: string): Promise<Task[]>;
   ping(): Promise<void>;
+}
+
+/** A published video (processed and public) as the public gallery shows it. */
+export interface PublishedVideo {
+  id: number;
+  pilotUsername: string;
+  votes: number;
+  publishedAt: Date;
+  durationSeconds: number;
+  processedKey: string;
+  thumbnailKey: string;
+}
+
+/** Where a gallery page starts: strictly after this (published_at, id) in newest-first order. */
+export interface GalleryCursor {
+  publishedAt: Date;
+  id: number;
+}
+
+export interface PilotStanding {
+  rank: number;
+  username: string;
+  votes: number;
+  videos: number;
+}
+
+export type VoteOutcome =
+  { kind: 'voted'; votes: number } | { kind: 'not-published' } | { kind: 'own-video' };
+
+/** The public side of SPEC §5. Every count is kept exact by the store itself, not by its callers. */
+export interface GalleryRepository {
+  listPublished(query: { limit: number; after?: GalleryCursor }): Promise<PublishedVideo[]>;
+  findPublished(id: number): Promise<PublishedVideo | null>;
+  /** Records the voter's one vote; throws ConflictError when they already voted for that video. */
+  vote(taskId: number, voter: Caller): Promise<VoteOutcome>;
+  /** Removes the voter's vote from a published video; false when there was none to remove. */
+  withdrawVote(taskId: number, voterSub: string): Promise<boolean>;
+  rankings(query: { limit: number; offset: number }): Promise<{ rows: PilotStanding[]; total: number }>;
 }
 
 export interface PresignedUpload {

@@ -83,24 +83,35 @@ export const createTaskRequest = z.strictObject({
     .int('Must be a positive integer')
     .check(z.positive('Must be a positive integer'))
     .register(z.globalRegistry, { description: 'Bytes; the upload is capped to this size' }),
+  public: z.optional(
+    z.boolean('Must be true or false').register(z.globalRegistry, {
+      description: 'Show the edited video in the public gallery (default true)',
+    }),
+  ),
 });
 export type CreateTaskRequest = z.infer<typeof createTaskRequest>;
+
+export const updateTaskRequest = z.strictObject({ public: z.boolean('Must be true or false') });
+export type UpdateTaskRequest = z.infer<typeof updateTaskRequest>;
 
 const decimal = (message: string) =>
   z.pipe(z.string().check(z.regex(/^[0-9]{1,15}$/, message)), z.transform(Number));
 
-export const listTasksQuery = z.strictObject({
-  max: z.optional(
-    z.pipe(
-      decimal('Must be an integer from 1 to 100'),
-      z
-        .int()
-        .check(
-          z.minimum(1, 'Must be an integer from 1 to 100'),
-          z.maximum(100, 'Must be an integer from 1 to 100'),
-        ),
-    ),
+/** A page size parameter: 1 to 100 (SPEC §2 and §5). */
+const pageSize = z.optional(
+  z.pipe(
+    decimal('Must be an integer from 1 to 100'),
+    z
+      .int()
+      .check(
+        z.minimum(1, 'Must be an integer from 1 to 100'),
+        z.maximum(100, 'Must be an integer from 1 to 100'),
+      ),
   ),
+);
+
+export const listTasksQuery = z.strictObject({
+  max: pageSize,
   order: z.optional(z.enum(['0', '1'], 'Must be 0 (ascending) or 1 (descending)')),
   cursor: z.optional(
     z.pipe(
@@ -113,6 +124,31 @@ export type ListTasksQueryInput = z.infer<typeof listTasksQuery>;
 
 export const taskIdParameters = z.strictObject({
   id: z.pipe(decimal('Must be a positive integer'), z.int().check(z.positive('Must be a positive integer'))),
+});
+
+const GALLERY_CURSOR = /^([0-9]{1,15})-([0-9]{1,15})$/;
+
+export const publicVideosQuery = z.strictObject({
+  max: pageSize,
+  cursor: z.optional(
+    z.pipe(
+      z.string().check(z.regex(GALLERY_CURSOR, 'Must be the nextCursor of a previous page')),
+      z.transform((cursor) => {
+        const [, publishedAt, id] = GALLERY_CURSOR.exec(cursor) ?? [];
+        return { publishedAt: new Date(Number(publishedAt)), id: Number(id) };
+      }),
+    ),
+  ),
+});
+
+/** The gallery's opaque cursor: the last video's publish time (ms) and id, parsed by publicVideosQuery. */
+export function galleryCursor(video: { publishedAt: Date; id: number }): string {
+  return `${video.publishedAt.getTime()}-${video.id}`;
+}
+
+export const rankingsQuery = z.strictObject({
+  limit: pageSize,
+  offset: z.optional(decimal('Must be an integer of at least 0')),
 });
 
 const url = z.object({ url: z.url() });
@@ -135,6 +171,8 @@ export const taskResponse = z.object({
     }),
   ),
   thumbnail: z.optional(url),
+  public: z.boolean(),
+  votes: z.int(),
 });
 export type TaskResponse = z.infer<typeof taskResponse>;
 
@@ -150,6 +188,41 @@ export type CreatedTaskResponse = z.infer<typeof createdTaskResponse>;
 
 export const taskListResponse = z.object({ data: z.array(taskResponse), nextCursor: z.optional(z.string()) });
 export type TaskListResponse = z.infer<typeof taskListResponse>;
+
+const pilot = z.object({ username: z.string() });
+
+export const publicVideoResponse = z.object({
+  id: z.int(),
+  pilot,
+  votes: z.int(),
+  publishedAt: z.iso.datetime(),
+  durationSeconds: z.number(),
+  video: url,
+  thumbnail: url,
+});
+export type PublicVideoResponse = z.infer<typeof publicVideoResponse>;
+
+export const publicVideoListResponse = z.object({
+  data: z.array(publicVideoResponse),
+  nextCursor: z.optional(z.string()),
+});
+export type PublicVideoListResponse = z.infer<typeof publicVideoListResponse>;
+
+export const voteResponse = z.object({ id: z.int(), votes: z.int() });
+export type VoteResponse = z.infer<typeof voteResponse>;
+
+export const rankingsResponse = z.object({
+  data: z.array(
+    z.object({
+      rank: z.int().register(z.globalRegistry, { description: '1 + the number of pilots with more votes' }),
+      pilot,
+      votes: z.int(),
+      videos: z.int(),
+    }),
+  ),
+  total: z.int().register(z.globalRegistry, { description: 'Pilots with at least one published video' }),
+});
+export type RankingsResponse = z.infer<typeof rankingsResponse>;
 
 export const healthResponse = z.object({
   status: z.enum(['ok', 'unavailable']),

@@ -1,7 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { NotFoundError, PayloadTooLargeError } from './errors';
 import type { Clock, ObjectStore, TaskRepository } from './ports';
-import type { CreatedTaskResponse, CreateTaskRequest, TaskListResponse, TaskResponse } from './schemas';
+import type {
+  CreatedTaskResponse,
+  CreateTaskRequest,
+  TaskListResponse,
+  TaskResponse,
+  UpdateTaskRequest,
+} from './schemas';
 import { type Caller, type Task } from './task';
 import { taskOutputKeys } from './object-keys';
 
@@ -58,6 +64,7 @@ export class TaskService {
       declaredBytes: request.size,
       uploadExpiresAt: new Date(this.deps.clock.now().getTime() + limits.uploadWindowHours * HOUR_MS),
       keyNonce: this.nonce(),
+      public: request.public,
     });
     const upload = await this.deps.store.presignUpload({
       key: task.originalKey,
@@ -96,6 +103,13 @@ export class TaskService {
     return this.view(task);
   }
 
+  /** The owner's publish switch (SPEC §5): the gallery and the rankings follow in the same statement. */
+  async update(caller: Caller, id: number, request: UpdateTaskRequest): Promise<TaskResponse> {
+    const task = await this.deps.repository.setPublic(id, caller.sub, request.public);
+    if (task === null) throw new NotFoundError('Task not found');
+    return this.view(task);
+  }
+
   /**
    * The row goes first: from then on every worker transition on it is a no-op, so nothing new is
    * recorded. Then every object the task may own, including deterministic outputs a worker may
@@ -117,6 +131,8 @@ export class TaskService {
       status: task.status,
       createdAt: task.createdAt.toISOString(),
       updatedAt: task.updatedAt.toISOString(),
+      public: task.public,
+      votes: task.votes,
     };
     if (task.failureReason !== null) response.failureReason = task.failureReason;
     // The original exists once S3 reported it (uploadedAt), whatever happened afterwards.

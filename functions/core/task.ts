@@ -30,6 +30,12 @@ export interface Task {
   processingStartedAt: Date | null;
   processedAt: Date | null;
   failedAt: Date | null;
+  /** The owner's switch; the task is published (SPEC §5) while it is also processed. */
+  public: boolean;
+  /** When it was last published; null while it is not. */
+  publishedAt: Date | null;
+  /** The number of vote rows on it, published or not. */
+  votes: number;
 }
 
 /** The caller, as the authorizer established it from a verified Cognito access token. */

@@ -51,6 +51,10 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   // Tasks in a list carry the same presigned download URLs as a single task.
   'list-tasks': { objects: READ_TASK_OBJECTS },
   'get-task': { objects: READ_TASK_OBJECTS },
+  'update-task': { objects: READ_TASK_OBJECTS },
+  // Public answers carry presigned URLs of the edited video and its poster only, never the original.
+  'list-public-videos': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
+  'get-public-video': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
   'delete-task': {
     objects: { [UPLOADS_PREFIX]: ['s3:DeleteObject'], [PROCESSED_PREFIX]: ['s3:DeleteObject'] },
   },
@@ -100,6 +104,7 @@ export class Api extends Construct {
               allowMethods: [
                 apigwv2.CorsHttpMethod.GET,
                 apigwv2.CorsHttpMethod.POST,
+                apigwv2.CorsHttpMethod.PATCH,
                 apigwv2.CorsHttpMethod.DELETE,
                 apigwv2.CorsHttpMethod.OPTIONS,
               ],

@@ -270,7 +270,7 @@ function preflight(origin: string | undefined, allowed: ReadonlySet<string>): Ht
     statusCode: 204,
     headers: {
       ...headers,
-      'access-control-allow-methods': 'GET,POST,DELETE,OPTIONS',
+      'access-control-allow-methods': 'GET,POST,PATCH,DELETE,OPTIONS',
       'access-control-allow-headers': 'authorization,content-type',
       'access-control-max-age': '86400',
     },

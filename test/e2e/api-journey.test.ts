@@ -78,6 +78,8 @@ describe('a pilot’s journey through the API of the local stack', () => {
       status: 'processed',
       createdAt: expect.any(String) as string,
       updatedAt: expect.any(String) as string,
+      public: true,
+      votes: 0,
       original: { url: expect.stringContaining(stack.s3Endpoint) as string },
       processed: {
         url: expect.stringContaining(stack.s3Endpoint) as string,

@@ -5,10 +5,11 @@
 import type { Context } from 'aws-lambda';
 import type { ApiEvent, ApiHandler } from '#commons/http';
 import type { Caller } from '#core/task';
+import type { HttpMethod } from '#functions/routes';
 import { lambdaContext } from '#infra/local/lambda-context';
 
 export interface EventInput {
-  method: 'GET' | 'POST' | 'DELETE';
+  method: HttpMethod;
   /** The route path as in functions/routes.ts, e.g. /api/tasks/{id}. */
   route: string;
   pathParameters?: Record<string, string>;

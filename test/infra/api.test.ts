@@ -1,6 +1,7 @@
 import { type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { routes, type RouteName } from '#functions/routes';
+import { DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY } from '#infra/stack';
 import {
   logicalId,
   managedPoliciesOf,
@@ -80,7 +81,7 @@ describe('routes', () => {
       }).toEqual({
         route: route.name,
         vpc: route.database,
-        reserved: route.database ? 10 : undefined,
+        reserved: route.database ? DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY : undefined,
       });
     }
   });
@@ -181,7 +182,7 @@ describe('stage', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {
         AllowOrigins: ['https://console.example.com'],
-        AllowMethods: ['GET', 'POST', 'DELETE', 'OPTIONS'],
+        AllowMethods: ['GET', 'POST', 'PATCH', 'DELETE', 'OPTIONS'],
         AllowHeaders: ['Authorization', 'Content-Type'],
         MaxAge: 86400,
       },
@@ -207,13 +208,34 @@ describe('least-privilege IAM per function', () => {
     ]);
   });
 
-  it('lets get-task and list-tasks only read objects under uploads/ and processed/', () => {
-    for (const name of ['get-task', 'list-tasks'] as const) {
+  it('lets get-task, list-tasks and update-task only read objects under uploads/ and processed/', () => {
+    for (const name of ['get-task', 'list-tasks', 'update-task'] as const) {
       expect(policyStatementsOf(template, functionId(name))).toEqual([
         rdsConnect,
         { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
         { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('processed/') },
       ]);
+    }
+  });
+
+  it('lets the public gallery read only edited videos and posters (processed/), never an original', () => {
+    for (const name of ['list-public-videos', 'get-public-video'] as const) {
+      expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({
+        name,
+        statements: [
+          rdsConnect,
+          { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+        ],
+      });
+    }
+  });
+
+  it('gives voting and the rankings only the database', () => {
+    for (const name of ['vote', 'withdraw-vote', 'rankings'] as const) {
+      expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({
+        name,
+        statements: [rdsConnect],
+      });
     }
   });
 

@@ -3,7 +3,7 @@ import { type Template } from 'aws-cdk-lib/assertions';
 import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '#infra/config';
-import { assertConnectionBudget } from '#infra/stack';
+import { assertConnectionBudget, DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY } from '#infra/stack';
 import { logicalId, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
@@ -32,6 +32,24 @@ describe('stack', () => {
               '.',
               { Ref: 'AWS::URLSuffix' },
               '/',
+            ],
+          ],
+        },
+      },
+      ConsoleUrl: {
+        Description:
+          'The console and the API through CloudFront (the address to share; public answers cached at the edge)',
+        Value: {
+          'Fn::Join': [
+            '',
+            [
+              'https://',
+              {
+                'Fn::GetAtt': [
+                  logicalId(synthesized.stack, synthesized.stack.cdn.distribution),
+                  'DomainName',
+                ],
+              },
             ],
           ],
         },
@@ -96,15 +114,19 @@ describe('stack', () => {
 });
 
 describe('database connection budget', () => {
-  it('accepts worker 5 + 5 routes × 10 + sweeper 1 against 80 connections', () => {
+  it('accepts worker 5 + 11 routes × 5 + sweeper 1 against 80 connections', () => {
     expect(() => {
-      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 10, maxConnections: 80 });
+      assertConnectionBudget({
+        workerMaxConcurrency: 5,
+        routeReserved: DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY,
+        maxConnections: 80,
+      });
     }).not.toThrow();
   });
 
   it('refuses a configuration that could exceed max_connections minus headroom, at synth time', () => {
     expect(() => synthesize({ databaseRouteReservedConcurrency: 20 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 5 routes × 20 + sweeper 1 + completion 0 = 106 > 70 (max_connections 80 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 11 routes × 20 + sweeper 1 + completion 0 = 226 > 70 (max_connections 80 − headroom 10)',
     );
   });
 });

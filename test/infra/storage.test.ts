@@ -46,7 +46,7 @@ describe('video bucket', () => {
     });
   });
 
-  it('allows browser uploads and downloads from the configured origins and the API origin, exposing ETag', () => {
+  it('allows browser uploads and downloads from the configured origins, the API and the CDN, exposing ETag', () => {
     const bucket = Object.values(template.findResources('AWS::S3::Bucket'))[0];
     const rules = (bucket?.Properties as { CorsConfiguration: { CorsRules: unknown[] } }).CorsConfiguration
       .CorsRules;
@@ -73,6 +73,20 @@ describe('video bucket', () => {
                 { Ref: 'AWS::Region' },
                 '.',
                 { Ref: 'AWS::URLSuffix' },
+              ],
+            ],
+          },
+          {
+            'Fn::Join': [
+              '',
+              [
+                'https://',
+                {
+                  'Fn::GetAtt': [
+                    logicalId(synthesized.stack, synthesized.stack.cdn.distribution),
+                    'DomainName',
+                  ],
+                },
               ],
             ],
           },

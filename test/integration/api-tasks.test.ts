@@ -12,6 +12,7 @@ import { handler as openapi } from '#functions/api/openapi';
 import { handler as expireUploads } from '#functions/ops/sweep-tasks';
 import { handler as migrate } from '#functions/ops/migrate';
 import { databasePool } from '#commons/clients';
+import { migrations } from '#adapters/pg/migrations';
 import { securityHeaders, type ApiHandler } from '#commons/http';
 import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
@@ -110,6 +111,8 @@ describe('POST /api/tasks', () => {
         status: 'awaiting_upload',
         createdAt: anyString,
         updatedAt: anyString,
+        public: true,
+        votes: 0,
         upload: {
           url: `${process.env.S3_ENDPOINT}/${process.env.BUCKET_NAME}`,
           fields: anyObject,
@@ -339,6 +342,8 @@ describe('GET /api/tasks/{id}', () => {
         status: 'uploaded',
         createdAt: created.createdAt,
         updatedAt: anyString,
+        public: true,
+        votes: 0,
         original: { url: anyString },
       },
     });
@@ -394,6 +399,8 @@ describe('GET /api/tasks/{id}', () => {
       status: 'processed',
       createdAt: created.createdAt,
       updatedAt: anyString,
+      public: true,
+      votes: 0,
       original: { url: anyString },
       processed: { url: anyString, durationSeconds: 20, width: 1280, height: 720, sizeBytes: 6 },
       thumbnail: { url: anyString },
@@ -618,14 +625,20 @@ describe('GET /api/openapi.json', () => {
       Object.entries(methods).map(([method, operation]) => `${method} ${path} ${operation.operationId}`),
     );
     expect(operations.sort()).toEqual([
+      'delete /api/public/videos/{id}/vote withdraw-vote',
       'delete /api/tasks/{id} delete-task',
       'get /api/health health',
       'get /api/openapi.json openapi',
+      'get /api/public/rankings rankings',
+      'get /api/public/videos list-public-videos',
+      'get /api/public/videos/{id} get-public-video',
       'get /api/tasks list-tasks',
       'get /api/tasks/{id} get-task',
+      'patch /api/tasks/{id} update-task',
       'post /api/auth/login login',
       'post /api/auth/refresh refresh',
       'post /api/auth/signup signup',
+      'post /api/public/videos/{id}/vote vote',
       'post /api/tasks create-task',
     ]);
   });
@@ -633,7 +646,10 @@ describe('GET /api/openapi.json', () => {
 
 describe('operations', () => {
   it('migrate applies nothing on an up-to-date database', async () => {
-    expect(await migrate({}, testContext('migrate'))).toEqual({ applied: [], current: 1 });
+    expect(await migrate({}, testContext('migrate'))).toEqual({
+      applied: [],
+      current: migrations.at(-1)?.version,
+    });
   });
 
   it('expire-uploads fails tasks whose upload window closed, with a readable reason', async () => {

@@ -22,7 +22,7 @@ describe('openApiDocument', () => {
     expect(documented.sort()).toEqual(apiRoutes.map((route) => `${route.method} ${route.path}`).sort());
     for (const route of apiRoutes) {
       const operation = document.paths[route.path]?.[route.method.toLowerCase()];
-      expect(operation?.security !== undefined, route.name).toBe(route.auth);
+      expect(operation?.security, route.name).toEqual(route.auth ? [{ bearer: [] }] : []);
       expect(Object.keys(operation?.responses ?? {}), route.name).toContain('500');
     }
   });

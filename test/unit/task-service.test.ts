@@ -45,6 +45,8 @@ describe('TaskService', () => {
         status: 'awaiting_upload',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
+        public: true,
+        votes: 0,
         upload: {
           url: 'https://bucket.example/',
           fields: { key: 'uploads/1/nonce-1', 'Content-Type': 'video/mp4' },
@@ -100,6 +102,8 @@ describe('TaskService', () => {
         status: 'awaiting_upload',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
+        public: true,
+        votes: 0,
       });
     });
 
@@ -119,6 +123,8 @@ describe('TaskService', () => {
         status: 'uploaded',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:01.000Z',
+        public: true,
+        votes: 0,
         original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mp4' },
       });
     });
@@ -144,6 +150,8 @@ describe('TaskService', () => {
         status: 'processed',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
+        public: true,
+        votes: 0,
         original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mov' },
         processed: {
           url: 'https://bucket.example/processed/1/video.mp4?ttl=300&name=race-idrl.mp4',
@@ -173,6 +181,8 @@ describe('TaskService', () => {
         failureReason: 'not a video',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
+        public: true,
+        votes: 0,
         original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mp4' },
       });
     });

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { translatePgError } from '#adapters/pg/errors';
+import { ensureUser, queryRows } from '#adapters/pg/query';
 import type { ListTasksQuery, NewTask, TaskRepository } from '#core/ports';
 import { type Caller, type ProcessedVideoMetadata, type Task, type TaskStatus } from '#core/task';
 import { uploadKey } from '#core/object-keys';
@@ -23,6 +23,9 @@ interface TaskRow {
   processing_started_at: Date | null;
   processed_at: Date | null;
   failed_at: Date | null;
+  public: boolean;
+  published_at: Date | null;
+  vote_count: number;
 }
 
 // bigint columns arrive as strings; ids and sizes stay far below 2^53 (checked on input).
@@ -46,6 +49,9 @@ function toTask(row: TaskRow): Task {
     processingStartedAt: row.processing_started_at,
     processedAt: row.processed_at,
     failedAt: row.failed_at,
+    public: row.public,
+    publishedAt: row.published_at,
+    votes: row.vote_count,
   };
 }
 
@@ -57,12 +63,8 @@ function toTask(row: TaskRow): Task {
 export class PgTaskRepository implements TaskRepository {
   constructor(private readonly pool: pg.Pool) {}
 
-  private async rows(sql: string, values: unknown[]): Promise<TaskRow[]> {
-    try {
-      return (await this.pool.query<TaskRow>(sql, values)).rows;
-    } catch (error) {
-      return translatePgError(error);
-    }
+  private rows(sql: string, values: unknown[]): Promise<TaskRow[]> {
+    return queryRows<TaskRow>(this.pool, sql, values);
   }
 
   private async one(sql: string, values: unknown[]): Promise<Task | null> {
@@ -70,26 +72,22 @@ export class PgTaskRepository implements TaskRepository {
     return row === undefined ? null : toTask(row);
   }
 
-  async ensureUser(caller: Caller): Promise<void> {
-    // The WHERE keeps the hot path (existing user, same name) free of a row write.
-    await this.rows(
-      `INSERT INTO users (id, username) VALUES ($1, $2)
-       ON CONFLICT (id) DO UPDATE SET username = EXCLUDED.username WHERE users.username <> EXCLUDED.username`,
-      [caller.sub, caller.username],
-    );
+  ensureUser(caller: Caller): Promise<void> {
+    return ensureUser(this.pool, caller);
   }
 
   async create(task: NewTask): Promise<Task> {
     // The key embeds the id, so the id is drawn first; one statement would have to restate uploadKey in SQL.
-    const [sequence] = await this.rows(
+    const [sequence] = await queryRows<{ id: string }>(
+      this.pool,
       `SELECT nextval(pg_get_serial_sequence('tasks', 'id'))::text AS id`,
       [],
     );
     if (sequence === undefined) throw new Error('nextval returned no row');
     const id = Number(sequence.id);
     const created = await this.one(
-      `INSERT INTO tasks (id, owner_id, file_name, content_type, declared_bytes, original_key, upload_expires_at)
-       VALUES ($1, $2, $3, $4, $5, $6, $7) RETURNING *`,
+      `INSERT INTO tasks (id, owner_id, file_name, content_type, declared_bytes, original_key, upload_expires_at, public)
+       VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, true)) RETURNING *`,
       [
         id,
         task.ownerId,
@@ -98,6 +96,7 @@ export class PgTaskRepository implements TaskRepository {
         task.declaredBytes,
         uploadKey(id, task.keyNonce),
         task.uploadExpiresAt,
+        task.public ?? null,
       ],
     );
     if (created === null) throw new Error('INSERT ... RETURNING returned no row');
@@ -117,6 +116,14 @@ export class PgTaskRepository implements TaskRepository {
       [query.ownerId, query.after ?? null, query.limit],
     );
     return rows.map(toTask);
+  }
+
+  setPublic(id: number, ownerId: string, isPublic: boolean): Promise<Task | null> {
+    // The publication trigger (migration 4) sets published_at and moves the owner's standing.
+    return this.one(
+      `UPDATE tasks SET public = $3, updated_at = now() WHERE id = $1 AND owner_id = $2 RETURNING *`,
+      [id, ownerId, isPublic],
+    );
   }
 
   deleteForOwner(id: number, ownerId: string): Promise<Task | null> {

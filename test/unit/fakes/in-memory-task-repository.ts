@@ -37,6 +37,9 @@ export class InMemoryTaskRepository implements TaskRepository {
       processingStartedAt: null,
       processedAt: null,
       failedAt: null,
+      public: task.public ?? true,
+      publishedAt: null,
+      votes: 0,
     };
     this.tasks.set(id, created);
     return Promise.resolve({ ...created });
@@ -57,6 +60,19 @@ export class InMemoryTaskRepository implements TaskRepository {
       .sort((a, b) => sign * (a.id - b.id))
       .slice(0, query.limit);
     return Promise.resolve(rows.map((task) => ({ ...task })));
+  }
+
+  setPublic(id: number, ownerId: string, isPublic: boolean): Promise<Task | null> {
+    const task = this.tasks.get(id);
+    if (task?.ownerId !== ownerId) return Promise.resolve(null);
+    Object.assign(task, { public: isPublic, updatedAt: this.now() }, this.publication(task, isPublic));
+    return Promise.resolve({ ...task });
+  }
+
+  /** published_at as migration 4's trigger keeps it: set on becoming processed and public, cleared otherwise. */
+  private publication(task: Task, isPublic: boolean): Pick<Task, 'publishedAt'> {
+    if (task.status !== 'processed' || !isPublic) return { publishedAt: null };
+    return { publishedAt: task.publishedAt ?? this.now() };
   }
 
   deleteForOwner(id: number, ownerId: string): Promise<Task | null> {
@@ -107,12 +123,14 @@ export class InMemoryTaskRepository implements TaskRepository {
     id: number,
     outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata },
   ): Promise<Task | null> {
-    return this.transition(this.tasks.get(id), ['processing'], {
+    const task = this.tasks.get(id);
+    return this.transition(task, ['processing'], {
       status: 'processed',
       processedKey: outputs.processedKey,
       thumbnailKey: outputs.thumbnailKey,
       processed: outputs.metadata,
       processedAt: this.now(),
+      publishedAt: task?.public === true ? this.now() : null,
     });
   }
 

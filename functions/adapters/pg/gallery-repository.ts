@@ -1,0 +1,139 @@
+import type pg from 'pg';
+import { ensureUser, queryRows } from '#adapters/pg/query';
+import type {
+  GalleryCursor,
+  GalleryRepository,
+  PilotStanding,
+  PublishedVideo,
+  VoteOutcome,
+} from '#core/ports';
+import type { Caller } from '#core/task';
+
+interface PublishedRow {
+  id: string;
+  username: string;
+  vote_count: number;
+  published_at: Date;
+  duration_seconds: number;
+  processed_key: string;
+  thumbnail_key: string;
+}
+
+function toPublishedVideo(row: PublishedRow): PublishedVideo {
+  return {
+    id: Number(row.id),
+    pilotUsername: row.username,
+    votes: row.vote_count,
+    publishedAt: row.published_at,
+    durationSeconds: row.duration_seconds,
+    processedKey: row.processed_key,
+    thumbnailKey: row.thumbnail_key,
+  };
+}
+
+// published_at is set exactly while a task is processed and public (migration 4's trigger), so
+// "published" is one indexed predicate; processed_key and thumbnail_key exist for every processed task.
+const PUBLISHED_COLUMNS = `t.id, u.username, t.vote_count, t.published_at,
+  (t.processed->>'durationSeconds')::float8 AS duration_seconds, t.processed_key, t.thumbnail_key`;
+
+/**
+ * The public gallery in PostgreSQL. Writes are single conditional statements; the counts they
+ * change are kept by migration 4's triggers inside the same statement, so concurrent votes,
+ * withdrawals, (un)publishing and deletes can never leave a count different from its rows.
+ */
+export class PgGalleryRepository implements GalleryRepository {
+  constructor(private readonly pool: pg.Pool) {}
+
+  async listPublished(query: { limit: number; after?: GalleryCursor }): Promise<PublishedVideo[]> {
+    const rows = await queryRows<PublishedRow>(
+      this.pool,
+      `SELECT ${PUBLISHED_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id
+       WHERE t.published_at IS NOT NULL
+         AND ($1::timestamptz IS NULL OR (t.published_at, t.id) < ($1, $2::bigint))
+       ORDER BY t.published_at DESC, t.id DESC LIMIT $3`,
+      [query.after?.publishedAt ?? null, query.after?.id ?? null, query.limit],
+    );
+    return rows.map(toPublishedVideo);
+  }
+
+  async findPublished(id: number): Promise<PublishedVideo | null> {
+    const [row] = await queryRows<PublishedRow>(
+      this.pool,
+      `SELECT ${PUBLISHED_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id
+       WHERE t.id = $1 AND t.published_at IS NOT NULL`,
+      [id],
+    );
+    return row === undefined ? null : toPublishedVideo(row);
+  }
+
+  async vote(taskId: number, voter: Caller): Promise<VoteOutcome> {
+    await ensureUser(this.pool, voter);
+    // One statement decides and inserts; a second vote of the same voter is the primary key's unique
+    // violation (23505 → ConflictError), however close together the two arrive.
+    const [target] = await queryRows<{ owner_id: string; voted: boolean }>(
+      this.pool,
+      `WITH target AS (SELECT id, owner_id FROM tasks WHERE id = $1 AND published_at IS NOT NULL),
+       inserted AS (
+         INSERT INTO votes (task_id, user_sub) SELECT id, $2 FROM target WHERE owner_id <> $2 RETURNING task_id
+       )
+       SELECT owner_id, EXISTS (SELECT 1 FROM inserted) AS voted FROM target`,
+      [taskId, voter.sub],
+    );
+    if (target === undefined) return { kind: 'not-published' };
+    if (!target.voted) return { kind: 'own-video' };
+    // The statement above could not see its own trigger's increment; this one does (and any vote since).
+    const [count] = await queryRows<{ vote_count: number }>(
+      this.pool,
+      'SELECT vote_count FROM tasks WHERE id = $1',
+      [taskId],
+    );
+    return { kind: 'voted', votes: count?.vote_count ?? 0 };
+  }
+
+  async withdrawVote(taskId: number, voterSub: string): Promise<boolean> {
+    const rows = await queryRows(
+      this.pool,
+      `DELETE FROM votes v USING tasks t
+       WHERE v.task_id = $1 AND v.user_sub = $2 AND t.id = v.task_id AND t.published_at IS NOT NULL
+       RETURNING v.task_id`,
+      [taskId, voterSub],
+    );
+    return rows.length > 0;
+  }
+
+  async rankings(query: {
+    limit: number;
+    offset: number;
+  }): Promise<{ rows: PilotStanding[]; total: number }> {
+    // Window functions see every ranked pilot before LIMIT: rank() is SPEC's rank (1 + the number of
+    // pilots with more votes) and count(*) the total, in one pass over the ranking index.
+    const rows = await queryRows<{
+      username: string;
+      votes: string;
+      videos: number;
+      rank: string;
+      total: string;
+    }>(
+      this.pool,
+      `SELECT username, published_votes AS votes, published_videos AS videos,
+         rank() OVER (ORDER BY published_votes DESC) AS rank, count(*) OVER () AS total
+       FROM users WHERE published_videos > 0
+       ORDER BY published_votes DESC, lower(username), id LIMIT $1 OFFSET $2`,
+      [query.limit, query.offset],
+    );
+    const standings = rows.map((row) => ({
+      rank: Number(row.rank),
+      username: row.username,
+      votes: Number(row.votes),
+      videos: row.videos,
+    }));
+    if (rows[0] !== undefined) return { rows: standings, total: Number(rows[0].total) };
+    // A page past the end has no row to carry the total.
+    const [count] = await queryRows<{ total: string }>(
+      this.pool,
+      'SELECT count(*) AS total FROM users WHERE published_videos > 0',
+      [],
+    );
+    return { rows: [], total: Number(count?.total ?? 0) };
+  }
+}

@@ -1,0 +1,95 @@
+import { ConflictError, ForbiddenError, NotFoundError } from './errors';
+import type { GalleryCursor, GalleryRepository, ObjectStore, PublishedVideo } from './ports';
+import { PUBLIC_MEDIA_URL_TTL_SECONDS } from './public-cache';
+import {
+  galleryCursor,
+  type PublicVideoListResponse,
+  type PublicVideoResponse,
+  type RankingsResponse,
+  type VoteResponse,
+} from './schemas';
+import type { Caller } from './task';
+
+export interface GalleryServiceDependencies {
+  repository: GalleryRepository;
+  store: ObjectStore;
+}
+
+export const DEFAULT_GALLERY_PAGE_SIZE = 20;
+export const DEFAULT_RANKINGS_PAGE_SIZE = 20;
+
+/** Anything not published is the same 404 on every public route (SPEC §5). */
+const NOT_PUBLISHED = 'Video not found';
+
+/** The public gallery, votes and rankings of SPEC §5, over ports only. */
+export class GalleryService {
+  constructor(private readonly deps: GalleryServiceDependencies) {}
+
+  /** Keyset pagination, newest published first: one extra row tells whether another page exists. */
+  async list(options: { max: number; cursor?: GalleryCursor }): Promise<PublicVideoListResponse> {
+    const rows = await this.deps.repository.listPublished({ limit: options.max + 1, after: options.cursor });
+    const page = rows.slice(0, options.max);
+    const last = page.at(-1);
+    const data = await Promise.all(page.map((video) => this.view(video)));
+    return rows.length > options.max && last !== undefined
+      ? { data, nextCursor: galleryCursor(last) }
+      : { data };
+  }
+
+  async get(id: number): Promise<PublicVideoResponse> {
+    const video = await this.deps.repository.findPublished(id);
+    if (video === null) throw new NotFoundError(NOT_PUBLISHED);
+    return this.view(video);
+  }
+
+  async vote(caller: Caller, id: number): Promise<VoteResponse> {
+    let outcome;
+    try {
+      outcome = await this.deps.repository.vote(id, caller);
+    } catch (error) {
+      if (error instanceof ConflictError)
+        throw new ConflictError('You have already voted for this video', [], { cause: error });
+      throw error;
+    }
+    if (outcome.kind === 'not-published') throw new NotFoundError(NOT_PUBLISHED);
+    if (outcome.kind === 'own-video') throw new ForbiddenError('You cannot vote for your own video');
+    return { id, votes: outcome.votes };
+  }
+
+  async withdraw(caller: Caller, id: number): Promise<void> {
+    if (!(await this.deps.repository.withdrawVote(id, caller.sub)))
+      throw new NotFoundError('You have no vote on this video');
+  }
+
+  async rankings(options: { limit: number; offset: number }): Promise<RankingsResponse> {
+    const { rows, total } = await this.deps.repository.rankings(options);
+    return {
+      data: rows.map((row) => ({
+        rank: row.rank,
+        pilot: { username: row.username },
+        votes: row.votes,
+        videos: row.videos,
+      })),
+      total,
+    };
+  }
+
+  /** Only public fields: never the owner's email or sub, the original, the file name or a failure reason. */
+  private async view(video: PublishedVideo): Promise<PublicVideoResponse> {
+    const presign = (key: string) =>
+      this.deps.store.presignDownload({ key, expiresInSeconds: PUBLIC_MEDIA_URL_TTL_SECONDS });
+    const [videoUrl, thumbnailUrl] = await Promise.all([
+      presign(video.processedKey),
+      presign(video.thumbnailKey),
+    ]);
+    return {
+      id: video.id,
+      pilot: { username: video.pilotUsername },
+      votes: video.votes,
+      publishedAt: video.publishedAt.toISOString(),
+      durationSeconds: video.durationSeconds,
+      video: { url: videoUrl },
+      thumbnail: { url: thumbnailUrl },
+    };
+  }
+}

@@ -1,0 +1,105 @@
+import { Duration, Stack, Validations } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
+import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
+import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
+import { Construct } from 'constructs';
+
+export interface CdnProps {
+  /** The HTTP API that serves both the JSON API and the console: the distribution's one origin. */
+  readonly httpApi: apigwv2.IHttpApi;
+  /** @default PriceClass.PRICE_CLASS_100 (North America and Europe edges: the cheapest) */
+  readonly priceClass?: cloudfront.PriceClass;
+}
+
+/** Paths whose answers are the same for everyone and say so with Cache-Control (functions/commons/http.ts). */
+export const CACHED_PATH_PATTERNS = ['/api/public/*', '/assets/*'] as const;
+/** Under a cached pattern but per caller: voting carries a Bearer token and must reach the API every time. */
+export const PASS_THROUGH_PATH_PATTERNS = ['/api/public/videos/*/vote'] as const;
+
+/**
+ * CloudFront in front of the HTTP API (docs/infra.md, "CDN"): one origin for the browser (console and API on
+ * the same host, so no CORS). Public GETs and console assets are cached as long as the origin's Cache-Control
+ * allows (nothing without it); everything else passes through uncached, with every viewer header but Host
+ * (API Gateway answers only to its own) — the Authorization header included.
+ */
+export class Cdn extends Construct {
+  readonly distribution: cloudfront.Distribution;
+
+  constructor(scope: Construct, id: string, props: CdnProps) {
+    super(scope, id);
+    const stack = Stack.of(this);
+    const origin = new origins.HttpOrigin(
+      `${props.httpApi.apiId}.execute-api.${stack.region}.${stack.urlSuffix}`,
+      {
+        protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
+        originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+      },
+    );
+    // Default TTL 0: an answer without Cache-Control (or with no-store) is never cached. The query string is
+    // part of the key (pages, cursors); no header or cookie is, so no caller-specific value reaches a cached origin.
+    const originCacheControl = new cloudfront.CachePolicy(this, 'OriginCacheControl', {
+      comment: 'IDRL: cache public answers exactly as long as their Cache-Control says',
+      defaultTtl: Duration.seconds(0),
+      minTtl: Duration.seconds(0),
+      maxTtl: Duration.days(365),
+      queryStringBehavior: cloudfront.CacheQueryStringBehavior.all(),
+      headerBehavior: cloudfront.CacheHeaderBehavior.none(),
+      cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      enableAcceptEncodingGzip: true,
+      enableAcceptEncodingBrotli: true,
+    });
+    const cached: cloudfront.BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_GET_HEAD,
+      cachedMethods: cloudfront.CachedMethods.CACHE_GET_HEAD,
+      cachePolicy: originCacheControl,
+      compress: true,
+    };
+    const passThrough: cloudfront.BehaviorOptions = {
+      origin,
+      viewerProtocolPolicy: cloudfront.ViewerProtocolPolicy.REDIRECT_TO_HTTPS,
+      allowedMethods: cloudfront.AllowedMethods.ALLOW_ALL,
+      cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
+      originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
+    };
+    // Behaviours are matched in this order: the pass-through vote pattern must precede /api/public/*.
+    const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
+    for (const pattern of PASS_THROUGH_PATH_PATTERNS) additionalBehaviors[pattern] = passThrough;
+    for (const pattern of CACHED_PATH_PATTERNS) additionalBehaviors[pattern] = cached;
+
+    this.distribution = new cloudfront.Distribution(this, 'Distribution', {
+      comment: 'IDRL video platform: console and API',
+      defaultBehavior: passThrough,
+      additionalBehaviors,
+      priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
+      httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+    });
+    Validations.of(this.distribution).acknowledge(
+      {
+        id: 'AwsSolutions-CFR1',
+        reason: 'The league gallery is public worldwide by design: no country is restricted.',
+      },
+      {
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'No WAF web ACL: it costs about $5/month plus $1 per rule with no traffic, against the idle-cost goal (docs/cost.md). The API stage throttles every route; attach a web ACL when abuse appears.',
+      },
+      {
+        id: 'AwsSolutions-CFR3',
+        reason:
+          'Standard logs need an ACL-enabled log bucket. Every request that reaches the origin is in the API access log; edge cache hits are counted by CloudFront metrics.',
+      },
+      {
+        id: 'AwsSolutions-CFR4',
+        reason:
+          'The stack has no domain of its own, so the distribution uses the default *.cloudfront.net certificate, for which CloudFront fixes the viewer TLS policy. A custom domain with an ACM certificate can require TLSv1.2_2021.',
+      },
+    );
+  }
+
+  /** The browser's origin: the console and the API behind one host. */
+  get url(): string {
+    return `https://${this.distribution.distributionDomainName}`;
+  }
+}

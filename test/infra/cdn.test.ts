@@ -1,0 +1,141 @@
+import { type Template } from 'aws-cdk-lib/assertions';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { logicalId, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
+
+// Prepare + Act once per file.
+let synthesized: Synthesized;
+let template: Template;
+beforeAll(() => {
+  synthesized = synthesize();
+  template = synthesized.template;
+});
+
+// AWS-managed policy ids (CloudFront documentation, "Use managed cache/origin request policies").
+const CACHING_DISABLED = '4135ea2d-6df8-44a3-9df3-4b5a84be39ad';
+const ALL_VIEWER_EXCEPT_HOST_HEADER = 'b689b0a8-53d0-40ab-baf2-68738e2966ac';
+const ALL_METHODS = ['GET', 'HEAD', 'OPTIONS', 'PUT', 'PATCH', 'POST', 'DELETE'];
+
+interface Behavior {
+  PathPattern?: string;
+  AllowedMethods?: string[];
+  CachePolicyId: unknown;
+  OriginRequestPolicyId?: unknown;
+  ViewerProtocolPolicy: string;
+  TargetOriginId: string;
+  Compress?: boolean;
+}
+
+function distributionConfig(): {
+  Origins: { Id: string; DomainName: unknown; CustomOriginConfig: Record<string, unknown> }[];
+  DefaultCacheBehavior: Behavior;
+  CacheBehaviors: Behavior[];
+  PriceClass: string;
+} {
+  const distribution = synthesized.stack.cdn.distribution;
+  return propertiesOf(template, logicalId(synthesized.stack, distribution)).DistributionConfig as ReturnType<
+    typeof distributionConfig
+  >;
+}
+
+const cachePolicyRef = (): unknown => ({ Ref: expect.stringMatching(/^CdnOriginCacheControl/) as unknown });
+
+describe('CloudFront in front of the HTTP API and the console', () => {
+  it('has the HTTP API as its one origin, over TLS 1.2 only', () => {
+    const { Origins } = distributionConfig();
+    expect(Origins).toEqual([
+      {
+        Id: expect.any(String) as unknown,
+        DomainName: {
+          'Fn::Join': [
+            '',
+            [
+              { Ref: expect.stringMatching(/^ApiHttpApi/) as unknown },
+              '.execute-api.',
+              { Ref: 'AWS::Region' },
+              '.',
+              { Ref: 'AWS::URLSuffix' },
+            ],
+          ],
+        },
+        CustomOriginConfig: { OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] },
+      },
+    ]);
+  });
+
+  it('passes everything by default through uncached, with every viewer header but Host (Authorization too)', () => {
+    const { DefaultCacheBehavior, Origins } = distributionConfig();
+    expect(DefaultCacheBehavior).toEqual({
+      AllowedMethods: ALL_METHODS,
+      CachePolicyId: CACHING_DISABLED,
+      OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER,
+      ViewerProtocolPolicy: 'redirect-to-https',
+      TargetOriginId: Origins[0]?.Id,
+      Compress: true,
+    });
+  });
+
+  it('caches public answers and console assets by their Cache-Control, votes excepted and matched first', () => {
+    const { CacheBehaviors, Origins } = distributionConfig();
+    const origin = Origins[0]?.Id;
+    const cached = (PathPattern: string) => ({
+      PathPattern,
+      AllowedMethods: ['GET', 'HEAD'],
+      CachedMethods: ['GET', 'HEAD'],
+      CachePolicyId: cachePolicyRef(),
+      ViewerProtocolPolicy: 'redirect-to-https',
+      TargetOriginId: origin,
+      Compress: true,
+    });
+    expect(CacheBehaviors).toEqual([
+      {
+        PathPattern: '/api/public/videos/*/vote',
+        AllowedMethods: ALL_METHODS,
+        CachePolicyId: CACHING_DISABLED,
+        OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER,
+        ViewerProtocolPolicy: 'redirect-to-https',
+        TargetOriginId: origin,
+        Compress: true,
+      },
+      cached('/api/public/*'),
+      cached('/assets/*'),
+    ]);
+  });
+
+  it('keys the cache on the path and query string only and caches nothing without Cache-Control', () => {
+    const policies = Object.values(template.findResources('AWS::CloudFront::CachePolicy'));
+    expect(policies.map((policy) => policy.Properties as unknown)).toEqual([
+      {
+        CachePolicyConfig: {
+          DefaultTTL: 0,
+          MinTTL: 0,
+          MaxTTL: 31_536_000,
+          Name: expect.anything() as unknown,
+          Comment: expect.any(String) as unknown,
+          ParametersInCacheKeyAndForwardedToOrigin: {
+            QueryStringsConfig: { QueryStringBehavior: 'all' },
+            HeadersConfig: { HeaderBehavior: 'none' },
+            CookiesConfig: { CookieBehavior: 'none' },
+            EnableAcceptEncodingGzip: true,
+            EnableAcceptEncodingBrotli: true,
+          },
+        },
+      },
+    ]);
+  });
+
+  it('outputs its URL and lets the console at that URL upload to the bucket', () => {
+    const domain = { 'Fn::GetAtt': [expect.stringMatching(/^CdnDistribution/) as unknown, 'DomainName'] };
+    expect((template.toJSON().Outputs as Record<string, { Value: unknown }>).ConsoleUrl?.Value).toEqual({
+      'Fn::Join': ['', ['https://', domain]],
+    });
+    const bucket = Object.values(template.findResources('AWS::S3::Bucket'))
+      .map(
+        (resource) =>
+          resource.Properties as { CorsConfiguration?: { CorsRules: { AllowedOrigins: unknown[] }[] } },
+      )
+      .find((properties) => properties.CorsConfiguration !== undefined);
+    expect(bucket?.CorsConfiguration?.CorsRules.flatMap((rule) => rule.AllowedOrigins)).toContainEqual({
+      'Fn::Join': ['', ['https://', domain]],
+    });
+  });
+});
