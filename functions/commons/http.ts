@@ -48,7 +48,7 @@ export interface ApiResult {
   body?: unknown;
   headers?: Record<string, string>;
   /**
-   * The same answer for everyone (a public GET of SPEC §5): shared caches (the CDN, browsers) may keep
+   * The same answer for everyone (a public GET of docs/spec.md §5): shared caches (the CDN, browsers) may keep
    * it for PUBLIC_MAX_AGE_SECONDS. Anything else, errors included, is `no-store`.
    */
   cacheable?: boolean;

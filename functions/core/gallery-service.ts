@@ -18,10 +18,10 @@ export interface GalleryServiceDependencies {
 export const DEFAULT_GALLERY_PAGE_SIZE = 20;
 export const DEFAULT_RANKINGS_PAGE_SIZE = 20;
 
-/** Anything not published is the same 404 on every public route (SPEC §5). */
+/** Anything not published is the same 404 on every public route (docs/spec.md §5). */
 const NOT_PUBLISHED = 'Video not found';
 
-/** The public gallery, votes and rankings of SPEC §5, over ports only. */
+/** The public gallery, votes and rankings of docs/spec.md §5, over ports only. */
 export class GalleryService {
   constructor(private readonly deps: GalleryServiceDependencies) {}
 

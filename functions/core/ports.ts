@@ -96,7 +96,7 @@ export interface PilotStanding {
 export type VoteOutcome =
   { kind: 'voted'; votes: number } | { kind: 'not-published' } | { kind: 'own-video' };
 
-/** The public side of SPEC §5. Every count is kept exact by the store itself, not by its callers. */
+/** The public side of docs/spec.md §5. Every count is kept exact by the store itself, not by its callers. */
 export interface GalleryRepository {
   listPublished(query: { limit: number; after?: GalleryCursor }): Promise<PublishedVideo[]>;
   findPublished(id: number): Promise<PublishedVideo | null>;

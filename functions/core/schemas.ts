@@ -97,7 +97,7 @@ export type UpdateTaskRequest = z.infer<typeof updateTaskRequest>;
 const decimal = (message: string) =>
   z.pipe(z.string().check(z.regex(/^[0-9]{1,15}$/, message)), z.transform(Number));
 
-/** A page size parameter: 1 to 100 (SPEC §2 and §5). */
+/** A page size parameter: 1 to 100 (docs/spec.md §2 and §5). */
 const pageSize = z.optional(
   z.pipe(
     decimal('Must be an integer from 1 to 100'),

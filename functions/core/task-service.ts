@@ -103,7 +103,7 @@ export class TaskService {
     return this.view(task);
   }
 
-  /** The owner's publish switch (SPEC §5): the gallery and the rankings follow in the same statement. */
+  /** The owner's publish switch (docs/spec.md §5): the gallery and the rankings follow in the same statement. */
   async update(caller: Caller, id: number, request: UpdateTaskRequest): Promise<TaskResponse> {
     const task = await this.deps.repository.setPublic(id, caller.sub, request.public);
     if (task === null) throw new NotFoundError('Task not found');

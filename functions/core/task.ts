@@ -30,7 +30,7 @@ export interface Task {
   processingStartedAt: Date | null;
   processedAt: Date | null;
   failedAt: Date | null;
-  /** The owner's switch; the task is published (SPEC §5) while it is also processed. */
+  /** The owner's switch; the task is published (docs/spec.md §5) while it is also processed. */
   public: boolean;
   /** When it was last published; null while it is not. */
   publishedAt: Date | null;

@@ -1,7 +1,7 @@
 import type { Migration } from '#adapters/pg/migrator';
 
 /**
- * The public gallery (SPEC §5). Published = processed and public; `published_at` is set exactly
+ * The public gallery (docs/spec.md §5). Published = processed and public; `published_at` is set exactly
  * while a task is published, by a trigger, so every statement that changes `status` or `public`
  * (the worker's, the owner's switch, a seed) keeps it right without knowing about the gallery.
  *
