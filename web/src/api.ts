@@ -21,6 +21,36 @@ export interface Task {
   original?: { url: string };
   processed?: { url: string; durationSeconds: number; width: number; height: number; sizeBytes: number };
   thumbnail?: { url: string };
+  public: boolean;
+  votes: number;
+}
+
+/** A published video as everyone sees it (docs/spec.md §5): no private field. */
+export interface PublicVideo {
+  id: number;
+  pilot: { username: string };
+  votes: number;
+  publishedAt: string;
+  durationSeconds: number;
+  video: { url: string };
+  thumbnail: { url: string };
+}
+
+export interface PublicVideoPage {
+  data: PublicVideo[];
+  nextCursor?: string;
+}
+
+export interface Standing {
+  rank: number;
+  pilot: { username: string };
+  votes: number;
+  videos: number;
+}
+
+export interface RankingsPage {
+  data: Standing[];
+  total: number;
 }
 
 export interface UploadTicket {
@@ -75,6 +105,8 @@ export class SessionExpiredError extends ApiError {
 }
 
 const TASK_PAGE_SIZE = 50;
+export const GALLERY_PAGE_SIZE = 24;
+export const RANKINGS_PAGE_SIZE = 20;
 
 interface LoginResponse {
   access_token: string;
@@ -122,6 +154,30 @@ export class ApiClient {
 
   async deleteTask(id: number): Promise<void> {
     await this.authorized('DELETE', `/api/tasks/${id}`);
+  }
+
+  setPublic(id: number, isPublic: boolean): Promise<Task> {
+    return this.authorized('PATCH', `/api/tasks/${id}`, { public: isPublic }) as Promise<Task>;
+  }
+
+  /** Public: sent without a token, so the answer is the shared, cacheable one. */
+  listPublicVideos(cursor?: string): Promise<PublicVideoPage> {
+    const query = new URLSearchParams({ max: String(GALLERY_PAGE_SIZE) });
+    if (cursor !== undefined) query.set('cursor', cursor);
+    return this.send('GET', `/api/public/videos?${query.toString()}`) as Promise<PublicVideoPage>;
+  }
+
+  rankings(offset: number): Promise<RankingsPage> {
+    const query = new URLSearchParams({ limit: String(RANKINGS_PAGE_SIZE), offset: String(offset) });
+    return this.send('GET', `/api/public/rankings?${query.toString()}`) as Promise<RankingsPage>;
+  }
+
+  vote(id: number): Promise<{ id: number; votes: number }> {
+    return this.authorized('POST', `/api/public/videos/${id}/vote`) as Promise<{ id: number; votes: number }>;
+  }
+
+  async withdrawVote(id: number): Promise<void> {
+    await this.authorized('DELETE', `/api/public/videos/${id}/vote`);
   }
 
   /** Sends with the access token; on 401 refreshes once and retries, else ends the session. */

@@ -1,12 +1,16 @@
 /**
- * The console shell: picks the view from the session and the URL hash (#/ or #/tasks/{id}), swaps
+ * The console shell: picks the view from the session and the URL hash (#/, #/tasks/{id}, and the
+ * public #/gallery and #/rankings, which need no login), swaps
  * it into <main>, and owns the page-wide feedback (header, flash message, screen-reader announcer).
  */
 import { ApiClient } from './api';
 import type { View, ViewContext } from './context';
 import { h, replaceChildren } from './dom';
 import { Session } from './session';
+import { VoteMemory } from './votes';
 import { authView } from './views/auth';
+import { galleryView } from './views/gallery';
+import { rankingsView } from './views/rankings';
 import { taskDetailView } from './views/task-detail';
 import { taskListView } from './views/task-list';
 
@@ -15,6 +19,9 @@ const api = new ApiClient(session);
 const main = document.getElementById('main') as HTMLElement;
 const account = document.getElementById('account') as HTMLElement;
 const announcer = document.getElementById('announcer') as HTMLElement;
+const votes = new VoteMemory(localStorage);
+/** Where the login form sends the pilot once logged in (the gallery, when they logged in to vote). */
+let returnTo = '#/';
 
 let current: View | null = null;
 let pendingFlash: string | null = null;
@@ -44,11 +51,24 @@ const context: ViewContext = {
 };
 
 function route(): View {
+  if (location.hash === '#/gallery') {
+    return galleryView(context, {
+      login: session.get()?.login ?? null,
+      votes,
+      logIn() {
+        returnTo = '#/gallery';
+        context.navigate('#/login');
+      },
+    });
+  }
+  if (location.hash === '#/rankings') return rankingsView(context);
   if (session.get() === null) {
     const notice = authNotice;
     authNotice = null;
     return authView(context, notice, () => {
-      context.navigate('#/');
+      const target = returnTo;
+      returnTo = '#/';
+      context.navigate(target);
     });
   }
   const detail = /^#\/tasks\/(\d+)$/.exec(location.hash);
@@ -63,8 +83,18 @@ function show(moveFocus: boolean): void {
   pendingFlash = null;
   replaceChildren(main, flash, current.element);
   document.title = `${current.title} — IDRL Video Console`;
+  markCurrentPage();
   // Moving focus to the new heading tells screen-reader and keyboard users that the page changed.
   if (moveFocus) current.element.querySelector('h1')?.focus();
+}
+
+/** aria-current on the main navigation's link to the page shown. */
+function markCurrentPage(): void {
+  const page = location.hash === '#/gallery' || location.hash === '#/rankings' ? location.hash : '#/';
+  for (const link of document.querySelectorAll<HTMLAnchorElement>('#site-nav a')) {
+    if (link.getAttribute('href') === page) link.setAttribute('aria-current', 'page');
+    else link.removeAttribute('aria-current');
+  }
 }
 
 function renderAccount(): void {

@@ -4,6 +4,7 @@ import { alertBox, reportFailure, showAlert, type View, type ViewContext } from 
 import { h, replaceChildren } from '../dom';
 import { formatBytes } from '../messages';
 import { poller } from './poller';
+import { publicationControl } from './publication';
 import { formatDate, isPending, statusBadge, statusLabel } from './status';
 
 export function taskDetailView(context: ViewContext, id: number): View {
@@ -21,7 +22,12 @@ export function taskDetailView(context: ViewContext, id: number): View {
         shown = task;
         heading.textContent = task.fileName;
         document.title = `${task.fileName} — IDRL Video Console`;
-        replaceChildren(body, ...details(task), deleteControl(context, task, alert));
+        replaceChildren(
+          body,
+          ...details(task),
+          publicationControl(context, task, alert),
+          deleteControl(context, task, alert),
+        );
       }
       showAlert(alert, null);
       return isPending(task.status);

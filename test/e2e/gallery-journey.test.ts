@@ -1,0 +1,193 @@
+/**
+ * The public side in headless Chromium against the local stack: an anonymous visitor opens the
+ * gallery and plays a pilot's edit, logs in from there (and comes back), votes and sees the count
+ * change, finds the pilot in the rankings; then the pilot unpublishes the video and it leaves the
+ * gallery. Screenshots at phone and desktop widths go to test/artifacts/.
+ */
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { CreatedTaskResponse, TaskResponse, TokenResponse } from '#core/schemas';
+import { callApi, generateVideo, pollUntil, postUpload } from '#test/support/http-client';
+
+const CHROMIUM_PATH = '/usr/bin/chromium';
+const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const PASSWORD = 'Gates4Life';
+
+async function signUp(api: string, username: string): Promise<void> {
+  const response = await callApi(api, 'POST', '/auth/signup', {
+    body: { username, email: `${username}@example.com`, password1: PASSWORD, password2: PASSWORD },
+  });
+  expect(response.status).toBe(201);
+}
+
+async function logInApi(api: string, username: string): Promise<string> {
+  const response = await callApi<TokenResponse>(api, 'POST', '/auth/login', {
+    body: { username, password: PASSWORD },
+  });
+  expect(response.status).toBe(200);
+  return response.body.access_token;
+}
+
+async function logInForm(page: Page, username: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Username or email' }).fill(username);
+  await page.locator('#login-password').fill(PASSWORD);
+  await page.getByRole('button', { name: 'Log in', exact: true }).click();
+}
+
+describe('the public gallery in the web console', () => {
+  const stack = inject('stack');
+  const tag = Date.now().toString(36);
+  const pilot = `ace${tag}`;
+  const voter = `fan${tag}`;
+  let workDir: string;
+  let browser: Browser;
+  let visitor: BrowserContext;
+  let page: Page;
+  let taskId: number;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    workDir = await mkdtemp(path.join(tmpdir(), 'idrl-gallery-'));
+    await mkdir(ARTIFACTS_DIR, { recursive: true });
+    // The pilot's published edit, made through the API as any client would.
+    await signUp(stack.api, pilot);
+    await signUp(stack.api, voter);
+    const token = await logInApi(stack.api, pilot);
+    const source = path.join(workDir, 'heat.mp4');
+    await generateVideo(stack.ffmpegPath, source, { seconds: 2, width: 640, height: 360 });
+    const created = await callApi<CreatedTaskResponse>(stack.api, 'POST', '/tasks', {
+      token,
+      body: { fileName: 'heat.mp4', contentType: 'video/mp4', size: 5_000_000 },
+    });
+    expect(created.status).toBe(201);
+    taskId = created.body.id;
+    expect((await postUpload(created.body.upload, source, 'video/mp4')).status).toBe(204);
+    const processed = await pollUntil(
+      () => callApi<TaskResponse>(stack.api, 'GET', `/tasks/${taskId}`, { token }),
+      (response) => response.body.status === 'processed' || response.body.status === 'failed',
+      150_000,
+    );
+    expect(processed.body).toMatchObject({ status: 'processed', public: true, votes: 0 });
+
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    visitor = await browser.newContext({ viewport: { width: 1280, height: 900 } });
+    page = await visitor.newPage();
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  }, 200_000);
+
+  afterAll(async () => {
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'gallery-journey-final.png'), fullPage: true });
+    await browser.close();
+    await rm(workDir, { recursive: true, force: true });
+  });
+
+  const card = () => page.locator(`.video-card[data-video-id="${taskId}"]`);
+
+  it('shows the edit to an anonymous visitor, who can play it', async () => {
+    // Act
+    await page.goto(`${stack.console}#/gallery`);
+
+    // Assess
+    await page.getByRole('heading', { level: 1, name: 'Race gallery' }).waitFor();
+    await card().waitFor();
+    expect(await card().getByRole('heading', { level: 2 }).textContent()).toBe(`Race by ${pilot}`);
+    expect(await card().locator('.vote-count').textContent()).toBe('0 votes');
+    expect(await card().getByRole('button').textContent()).toBe('Log in to vote');
+    expect(await page.locator('#site-nav a[aria-current="page"]').textContent()).toBe('Gallery');
+
+    // Act: play
+    const player = card().locator('video');
+    await player.evaluate((video: HTMLVideoElement) => video.play());
+
+    // Assess
+    await expect
+      .poll(() => player.evaluate((video: HTMLVideoElement) => video.currentTime), { timeout: 30_000 })
+      .toBeGreaterThan(0);
+    expect(await player.evaluate((video: HTMLVideoElement) => [video.videoWidth, video.videoHeight])).toEqual(
+      [1280, 720],
+    );
+    await player.evaluate((video: HTMLVideoElement) => {
+      video.pause();
+    });
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'gallery-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'gallery-390.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
+  it('logs in from the gallery, comes back to it, votes and sees the count change', async () => {
+    // Act
+    await card().getByRole('button', { name: 'Log in to vote' }).click();
+    await logInForm(page, voter);
+
+    // Assess
+    await page.getByRole('heading', { level: 1, name: 'Race gallery' }).waitFor();
+    const vote = card().getByRole('button', { name: `Vote for ${pilot}` });
+    expect(await vote.getAttribute('aria-pressed')).toBe('false');
+
+    // Act
+    await vote.focus();
+    await page.keyboard.press('Enter');
+
+    // Assess
+    await expect.poll(() => card().locator('.vote-count').textContent()).toBe('1 vote');
+    const voted = card().getByRole('button', { name: `Withdraw your vote for ${pilot}` });
+    expect(await voted.getAttribute('aria-pressed')).toBe('true');
+    await expect.poll(() => page.locator('#announcer').textContent()).toBe('Vote counted. 1 vote.');
+  });
+
+  it('finds the pilot in the rankings with that vote', async () => {
+    // Act
+    await page.getByRole('link', { name: 'Rankings' }).click();
+
+    // Assess
+    await page.getByRole('heading', { level: 1, name: 'Pilot rankings' }).waitFor();
+    const row = page.locator(`tr[data-pilot="${pilot}"]`);
+    await row.waitFor();
+    expect(await row.locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d+$/), '1', '1']);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'rankings-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'rankings-390.png'), fullPage: true });
+  });
+
+  it('lets the pilot see the vote and unpublish; the video leaves the gallery', async () => {
+    // Prepare
+    const own = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await own.goto(stack.console);
+    await logInForm(own, pilot);
+    await own.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
+    await own.goto(`${stack.console}#/tasks/${taskId}`);
+    const publish = own.getByRole('switch', { name: 'Show in the public gallery' });
+    await publish.waitFor();
+    expect(await own.locator('.publication .vote-count').textContent()).toBe('1 vote');
+    expect(await publish.isChecked()).toBe(true);
+    await own.screenshot({ path: path.join(ARTIFACTS_DIR, 'task-publication-390.png'), fullPage: true });
+
+    // Act
+    await publish.click();
+
+    // Assess
+    await expect
+      .poll(() => own.locator('.publication .hint').textContent())
+      .toBe('Only you can see this video.');
+    expect(await publish.isChecked()).toBe(false);
+    const fresh = await (await browser.newContext()).newPage();
+    await fresh.goto(`${stack.console}#/gallery`);
+    await fresh.getByRole('heading', { level: 1, name: 'Race gallery' }).waitFor();
+    await expect.poll(() => fresh.locator('.gallery').getAttribute('aria-busy')).toBe('false');
+    expect(await fresh.locator(`.video-card[data-video-id="${taskId}"]`).count()).toBe(0);
+    expect(pageErrors).toEqual([]);
+  });
+});

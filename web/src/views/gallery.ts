@@ -1,0 +1,195 @@
+/** The public gallery (docs/spec.md §5): published edits, newest first; anyone plays them, logged-in pilots vote. */
+import { ApiError, type PublicVideo } from '../api';
+import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
+import { h } from '../dom';
+import type { VoteMemory } from '../votes';
+import { formatDate } from './status';
+
+export interface GalleryOptions {
+  /** The logged-in pilot's login, or null for a visitor. */
+  login: string | null;
+  votes: VoteMemory;
+  /** Opens the login form; after logging in the pilot comes back to the gallery. */
+  logIn(): void;
+}
+
+export function galleryView(context: ViewContext, options: GalleryOptions): View {
+  const alert = alertBox('gallery-alert');
+  const grid = h('ul', { class: 'gallery-grid', 'aria-labelledby': 'gallery-heading' });
+  const empty = h('p', { class: 'empty', hidden: true }, 'No published videos yet.');
+  const more = h('button', { type: 'button', hidden: true }, 'Show older videos');
+  const section = h('section', { class: 'gallery', 'aria-busy': 'true' }, alert, grid, empty, more);
+  let nextCursor: string | undefined;
+  let disposed = false;
+
+  const load = (cursor?: string): void => {
+    more.disabled = true;
+    context.api
+      .listPublicVideos(cursor)
+      .then(
+        (page) => {
+          if (disposed) return;
+          grid.append(...page.data.map((video) => videoCard(context, options, video, alert)));
+          nextCursor = page.nextCursor;
+          more.hidden = nextCursor === undefined;
+          empty.hidden = grid.childElementCount > 0;
+          showAlert(alert, null);
+        },
+        (error: unknown) => {
+          reportFailure(context, alert, error);
+        },
+      )
+      .finally(() => {
+        more.disabled = false;
+        section.setAttribute('aria-busy', 'false');
+      });
+  };
+  more.addEventListener('click', () => {
+    load(nextCursor);
+  });
+  load();
+
+  const intro =
+    options.login === null
+      ? h(
+          'p',
+          { class: 'lead' },
+          'The latest league edits from the FPV Enthusiast Tour. ',
+          loginButton(options),
+          ' to vote for the best pilots.',
+        )
+      : h(
+          'p',
+          { class: 'lead' },
+          'The latest league edits from the FPV Enthusiast Tour. One vote per video.',
+        );
+  const element = h(
+    'div',
+    { class: 'gallery-page' },
+    h('h1', { id: 'gallery-heading', tabindex: -1 }, 'Race gallery'),
+    intro,
+    section,
+  );
+  return {
+    title: 'Race gallery',
+    element,
+    dispose: () => {
+      disposed = true;
+    },
+  };
+}
+
+function loginButton(options: GalleryOptions): HTMLButtonElement {
+  const button = h('button', { type: 'button', class: 'link' }, 'Log in');
+  button.addEventListener('click', () => {
+    options.logIn();
+  });
+  return button;
+}
+
+function votesLabel(votes: number): string {
+  return votes === 1 ? '1 vote' : `${votes} votes`;
+}
+
+function videoCard(
+  context: ViewContext,
+  options: GalleryOptions,
+  video: PublicVideo,
+  alert: HTMLElement,
+): HTMLLIElement {
+  const pilot = video.pilot.username;
+  const titleId = `video-${video.id}-title`;
+  const count = h('span', { class: 'vote-count', 'data-votes': video.votes }, votesLabel(video.votes));
+  const player = h('video', {
+    class: 'player',
+    controls: true,
+    preload: 'none',
+    playsinline: true,
+    src: video.video.url,
+    poster: video.thumbnail.url,
+    width: 1280,
+    height: 720,
+    'aria-labelledby': titleId,
+  });
+  return h(
+    'li',
+    { class: 'video-card', 'data-video-id': video.id, 'aria-labelledby': titleId },
+    player,
+    h(
+      'div',
+      { class: 'card-body' },
+      h('h2', { id: titleId, class: 'card-title' }, `Race by ${pilot}`),
+      h(
+        'p',
+        { class: 'task-meta' },
+        h('time', { datetime: video.publishedAt }, formatDate(video.publishedAt)),
+        ` · ${video.durationSeconds.toFixed(0)} s`,
+      ),
+      h('div', { class: 'card-actions' }, count, voteControl(context, options, video, count, alert)),
+    ),
+  );
+}
+
+/** A toggle button (aria-pressed): vote, or withdraw a vote; the count shown is the API's. */
+function voteControl(
+  context: ViewContext,
+  options: GalleryOptions,
+  video: PublicVideo,
+  count: HTMLElement,
+  alert: HTMLElement,
+): HTMLElement {
+  const { login } = options;
+  if (login === null) {
+    const button = h('button', { type: 'button', class: 'vote' }, 'Log in to vote');
+    button.addEventListener('click', () => {
+      options.logIn();
+    });
+    return button;
+  }
+  const pilot = video.pilot.username;
+  const button = h('button', { type: 'button', class: 'vote' });
+  let votes = video.votes;
+  const render = (voted: boolean): void => {
+    button.setAttribute('aria-pressed', String(voted));
+    button.textContent = voted ? 'Voted ✓' : 'Vote';
+    button.setAttribute('aria-label', voted ? `Withdraw your vote for ${pilot}` : `Vote for ${pilot}`);
+    count.textContent = votesLabel(votes);
+    count.dataset.votes = String(votes);
+  };
+  render(options.votes.has(login, video.id));
+  button.addEventListener('click', () => {
+    const voted = button.getAttribute('aria-pressed') === 'true';
+    button.disabled = true;
+    const request = voted
+      ? context.api.withdrawVote(video.id).then(() => votes - 1)
+      : context.api.vote(video.id).then((answer) => answer.votes);
+    request
+      .then(
+        (newCount) => {
+          votes = Math.max(newCount, 0);
+          options.votes.set(login, video.id, !voted);
+          render(!voted);
+          showAlert(alert, null);
+          context.announce(
+            voted ? `Vote withdrawn. ${votesLabel(votes)}.` : `Vote counted. ${votesLabel(votes)}.`,
+          );
+        },
+        (error: unknown) => {
+          // The API knows better than this browser's memory: 409 = already voted, 404 = no vote to withdraw.
+          if (error instanceof ApiError && (error.status === 409 || (voted && error.status === 404))) {
+            options.votes.set(login, video.id, !voted);
+            render(!voted);
+            context.announce(
+              voted ? 'You had no vote on this video.' : 'You had already voted for this video.',
+            );
+            return;
+          }
+          reportFailure(context, alert, error);
+        },
+      )
+      .finally(() => {
+        button.disabled = false;
+      });
+  });
+  return button;
+}

@@ -1,0 +1,57 @@
+/** On the pilot's own task page: the votes on it and the switch that (un)publishes it in the gallery. */
+import type { Task } from '../api';
+import { reportFailure, showAlert, type ViewContext } from '../context';
+import { h } from '../dom';
+
+export function publicationControl(context: ViewContext, task: Task, alert: HTMLElement): HTMLElement {
+  const votes = h('span', { class: 'vote-count', 'data-votes': task.votes }, voteText(task.votes));
+  const toggle = h('input', {
+    type: 'checkbox',
+    role: 'switch',
+    id: `public-${task.id}`,
+    class: 'switch',
+    'aria-describedby': `public-${task.id}-hint`,
+  });
+  toggle.checked = task.public;
+  const hint = h('span', { id: `public-${task.id}-hint`, class: 'hint' }, hintText(task));
+  toggle.addEventListener('change', () => {
+    const wanted = toggle.checked;
+    toggle.disabled = true;
+    context.api
+      .setPublic(task.id, wanted)
+      .then(
+        (updated) => {
+          toggle.checked = updated.public;
+          votes.textContent = voteText(updated.votes);
+          hint.textContent = hintText(updated);
+          showAlert(alert, null);
+          context.announce(updated.public ? 'Published in the gallery.' : 'Removed from the gallery.');
+        },
+        (error: unknown) => {
+          toggle.checked = !wanted;
+          reportFailure(context, alert, error);
+        },
+      )
+      .finally(() => {
+        toggle.disabled = false;
+      });
+  });
+  return h(
+    'div',
+    { class: 'publication' },
+    h('label', { for: `public-${task.id}`, class: 'switch-label' }, toggle, 'Show in the public gallery'),
+    hint,
+    h('p', { class: 'task-meta' }, votes),
+  );
+}
+
+function voteText(votes: number): string {
+  return votes === 1 ? '1 vote' : `${votes} votes`;
+}
+
+function hintText(task: Task): string {
+  if (!task.public) return 'Only you can see this video.';
+  return task.status === 'processed'
+    ? 'Everyone can watch it and vote (the gallery updates within 30 s).'
+    : 'It appears in the gallery once it is processed.';
+}
