@@ -3,6 +3,7 @@
  * (ignored by git). Never part of `npm test`: goals are reported against, never gated on.
  *   BENCH_PAIRS (5) worker/bare pairs · BENCH_UPLOADS (3) uploads timed through the stack
  *   BENCH_BUILD_ROUNDS (3) alternating edits with the pinned ffmpeg and the 2018 build it replaced
+ *   BENCH_ONLY=gallery: only the public gallery's load and plans (test/bench/results/gallery.json)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -10,6 +11,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 import { benchBuilds } from './builds';
 import { costReport } from './cost';
+import { benchGallery, type GalleryBenchResult } from './gallery';
 import { benchFunctionsColdInit } from './functions';
 import { benchSource } from './source';
 import { benchThroughStack } from './stack';
@@ -43,7 +45,45 @@ function table(rows: (string | number)[][]): string {
     .join('\n');
 }
 
+function logGallery(gallery: GalleryBenchResult): void {
+  log(
+    `\nPublic gallery load (${gallery.seed.videos} published videos, ${gallery.seed.votes} votes, ${gallery.seed.pilots} pilots)`,
+  );
+  log(
+    table([
+      ['endpoint', 'connections', 'requests', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'errors', ''],
+      ...gallery.load.map((row) => [
+        row.endpoint,
+        row.connections,
+        row.requests,
+        row.requestsPerSecond,
+        row.p50Ms,
+        row.p95Ms,
+        row.p99Ms,
+        row.non2xx,
+        row.errors,
+        row.connections === 1 ? verdict(row.p95Ms <= GOALS.apiP95Ms) : '',
+      ]),
+    ]),
+  );
+  for (const [name, plan] of Object.entries(gallery.plans)) log(`\nEXPLAIN ANALYZE ${name}\n${plan}`);
+}
+
+async function writeResult(name: string, value: unknown): Promise<string> {
+  const out = resolve(`test/bench/results/${name}.json`);
+  await mkdir(resolve('test/bench/results'), { recursive: true });
+  await writeFile(out, `${JSON.stringify(value, null, 2)}\n`);
+  return out;
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'gallery') {
+    log('Public gallery through the local stack');
+    const gallery = await benchGallery(log);
+    logGallery(gallery);
+    log(`\nWritten to ${await writeResult('gallery', gallery)}`);
+    return;
+  }
   const pairs = count('BENCH_PAIRS', 5);
   const uploads = count('BENCH_UPLOADS', 3);
   const buildRounds = count('BENCH_BUILD_ROUNDS', 3);
@@ -69,6 +109,8 @@ async function main(): Promise<void> {
   }));
   log(`Through the local stack: ${uploads} uploads, then API load`);
   const stack = await benchThroughStack(source, uploads, log);
+  log('Public gallery through the local stack');
+  const gallery = await benchGallery(log);
 
   const getP50 =
     stack.load.find((row) => row.endpoint === 'get-task' && row.connections === 1)?.p50Ms ?? Number.NaN;
@@ -92,12 +134,11 @@ async function main(): Promise<void> {
     builds,
     worker,
     stack,
+    gallery,
     functions,
     cost,
   };
-  const out = resolve('test/bench/results/latest.json');
-  await mkdir(resolve('test/bench/results'), { recursive: true });
-  await writeFile(out, `${JSON.stringify(report, null, 2)}\n`);
+  const out = await writeResult('latest', report);
 
   const ratio = worker.ratio.median;
   // Worst endpoint per concurrency level: locally one process serves every connection, so high
@@ -204,6 +245,7 @@ async function main(): Promise<void> {
       ]),
     ]),
   );
+  logGallery(gallery);
   log('\nFunctions');
   log(
     table([

@@ -1,0 +1,237 @@
+/**
+ * The public gallery under load through the local stack's gateway (docs/performance.md, "Gallery"):
+ * 10 000 published videos, 100 000 votes and 5 000 pilots seeded straight in SQL, then p50/p95/p99 of
+ * the list, the rankings (first page and offset 4900) and voting at 1 and 10 connections, and the
+ * EXPLAIN ANALYZE plans of the list and the rankings.
+ */
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import autocannon from 'autocannon';
+import pg from 'pg';
+import { callApi } from '#test/support/http-client';
+import { freeStackPorts, startStackProcess } from '#test/support/stack-process';
+import { percentile, round } from './stats';
+
+export const GALLERY_SEED = { pilots: 5_000, videos: 10_000, votes: 100_000 } as const;
+const CONNECTION_LEVELS = [1, 10];
+const LOAD_SECONDS = 5;
+// infra/local/services/postgres.ts: the embedded cluster's superuser and the stack's database.
+const DATABASE_URL = (port: number) => `postgres://postgres:idrl-local@127.0.0.1:${port}/idrl`;
+
+export interface GalleryLoadRow {
+  endpoint: string;
+  connections: number;
+  requests: number;
+  requestsPerSecond: number;
+  p50Ms: number;
+  p95Ms: number;
+  p99Ms: number;
+  non2xx: number;
+  errors: number;
+}
+
+export interface GalleryBenchResult {
+  seed: typeof GALLERY_SEED & { seedSeconds: number };
+  load: GalleryLoadRow[];
+  plans: Record<string, string>;
+}
+
+/**
+ * Seeds with triggers off (session_replication_role = replica), then computes what the triggers keep
+ * (vote_count, published_votes, published_videos) in bulk: the same values, without 100 000 trigger runs.
+ * Votes are skewed (square of a uniform draw) so the rankings have leaders, ties and a long tail.
+ */
+async function seed(client: pg.Client): Promise<void> {
+  const { pilots, videos, votes } = GALLERY_SEED;
+  await client.query('BEGIN');
+  await client.query('SET LOCAL session_replication_role = replica');
+  await client.query(
+    `INSERT INTO users (id, username) SELECT 'seed-' || n, 'pilot_' || lpad(n::text, 5, '0')
+     FROM generate_series(1, $1) n`,
+    [pilots],
+  );
+  await client.query(
+    `INSERT INTO tasks (owner_id, file_name, content_type, declared_bytes, status, original_key, processed_key,
+       thumbnail_key, processed, upload_expires_at, uploaded_at, processed_at, public, published_at)
+     SELECT 'seed-' || (1 + n % $2), 'seed.mp4', 'video/mp4', 1000, 'processed', 'uploads/seed/' || n,
+       'processed/seed/' || n || '/video.mp4', 'processed/seed/' || n || '/thumbnail.jpg',
+       '{"durationSeconds": 20, "width": 1280, "height": 720, "sizeBytes": 1000, "processingMs": 1, "sourceBytesRead": 1}',
+       now(), now(), now(), true, date_trunc('milliseconds', now() - n * interval '1 minute')
+     FROM generate_series(1, $1) n`,
+    [videos, pilots],
+  );
+  // Random (video, voter) pairs, own votes dropped, until there are exactly `votes` distinct ones.
+  for (;;) {
+    const { rows } = await client.query<{ count: string }>('SELECT count(*) FROM votes');
+    const missing = votes - Number(rows[0]?.count ?? 0);
+    if (missing <= 0) break;
+    await client.query(
+      `INSERT INTO votes (task_id, user_sub)
+       SELECT t.id, 'seed-' || (1 + floor(random() * $3)::int)
+       FROM (SELECT (SELECT min(id) FROM tasks) + floor(random() ^ 2 * $2)::int AS id FROM generate_series(1, $1)) pick
+       JOIN tasks t ON t.id = pick.id
+       ON CONFLICT DO NOTHING`,
+      [missing, videos, pilots],
+    );
+    await client.query(`DELETE FROM votes WHERE ctid IN (SELECT v.ctid FROM votes v JOIN tasks t ON t.id = v.task_id
+      WHERE t.owner_id = v.user_sub)`);
+  }
+  await client.query(
+    `UPDATE tasks t SET vote_count = c.n FROM (SELECT task_id, count(*) n FROM votes GROUP BY task_id) c
+     WHERE c.task_id = t.id`,
+  );
+  await client.query(
+    `UPDATE users u SET published_votes = s.votes, published_videos = s.videos FROM
+       (SELECT owner_id, sum(vote_count) votes, count(*) videos FROM tasks WHERE published_at IS NOT NULL
+        GROUP BY owner_id) s
+     WHERE s.owner_id = u.id`,
+  );
+  await client.query('COMMIT');
+  await client.query('ANALYZE users, tasks, votes');
+}
+
+function load(
+  url: string,
+  options: { method: 'GET' | 'POST'; token?: string; connections: number; path?: () => string },
+): Promise<{ result: autocannon.Result; latencies: number[] }> {
+  const latencies: number[] = [];
+  const nextPath = options.path;
+  return new Promise((done, fail) => {
+    const instance = autocannon(
+      {
+        url,
+        method: options.method,
+        headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
+        connections: options.connections,
+        duration: LOAD_SECONDS,
+        ...(nextPath === undefined
+          ? {}
+          : { requests: [{ setupRequest: (request) => ({ ...request, path: nextPath() }) }] }),
+      },
+      (error, result) => {
+        if (error) fail(error instanceof Error ? error : new Error(String(error)));
+        else done({ result, latencies });
+      },
+    );
+    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+}
+
+function row(
+  endpoint: string,
+  connections: number,
+  run: { result: autocannon.Result; latencies: number[] },
+): GalleryLoadRow {
+  const { result, latencies } = run;
+  return {
+    endpoint,
+    connections,
+    requests: result.requests.total,
+    requestsPerSecond: round(result.requests.total / result.duration, 0),
+    p50Ms: round(percentile(latencies, 50), 1),
+    p95Ms: round(percentile(latencies, 95), 1),
+    p99Ms: round(percentile(latencies, 99), 1),
+    non2xx: result.non2xx,
+    errors: result.errors + result.timeouts,
+  };
+}
+
+/** The statements of functions/adapters/pg/gallery-repository.ts, as they run for these pages. */
+const PLANS: Record<string, [string, unknown[]]> = {
+  'list (first page)': [
+    `SELECT t.id, u.username, t.vote_count, t.published_at, (t.processed->>'durationSeconds')::float8,
+       t.processed_key, t.thumbnail_key FROM tasks t JOIN users u ON u.id = t.owner_id
+     WHERE t.published_at IS NOT NULL AND ($1::timestamptz IS NULL OR (t.published_at, t.id) < ($1, $2::bigint))
+     ORDER BY t.published_at DESC, t.id DESC LIMIT $3`,
+    [null, null, 21],
+  ],
+  'rankings (first page)': [
+    `SELECT username, published_votes AS votes, published_videos AS videos,
+       rank() OVER (ORDER BY published_votes DESC) AS rank, count(*) OVER () AS total
+     FROM users WHERE published_videos > 0
+     ORDER BY published_votes DESC, lower(username), id LIMIT $1 OFFSET $2`,
+    [20, 0],
+  ],
+  'rankings (offset 4900)': [
+    `SELECT username, published_votes AS votes, published_videos AS videos,
+       rank() OVER (ORDER BY published_votes DESC) AS rank, count(*) OVER () AS total
+     FROM users WHERE published_videos > 0
+     ORDER BY published_votes DESC, lower(username), id LIMIT $1 OFFSET $2`,
+    [20, 4900],
+  ],
+};
+
+export async function benchGallery(log: (line: string) => void): Promise<GalleryBenchResult> {
+  const stateDir = await mkdtemp(join(tmpdir(), 'idrl-bench-gallery-'));
+  const ports = await freeStackPorts();
+  const stack = await startStackProcess(stateDir, ports);
+  const client = new pg.Client({ connectionString: DATABASE_URL(ports.postgres) });
+  await client.connect();
+  try {
+    const started = performance.now();
+    await seed(client);
+    const seedSeconds = round((performance.now() - started) / 1000, 1);
+    log(
+      `  seeded ${GALLERY_SEED.videos} videos, ${GALLERY_SEED.votes} votes, ${GALLERY_SEED.pilots} pilots in ${seedSeconds} s`,
+    );
+
+    const api = stack.apiUrl;
+    const username = `voter${Date.now().toString(36)}`;
+    const password = 'Bench-Pass-1';
+    await callApi(api, 'POST', '/auth/signup', {
+      body: { username, email: `${username}@example.com`, password1: password, password2: password },
+    });
+    const login = await callApi<{ access_token: string }>(api, 'POST', '/auth/login', {
+      body: { username, password },
+    });
+    const token = login.body.access_token;
+    const { rows: ids } = await client.query<{ id: string }>(
+      'SELECT id FROM tasks WHERE published_at IS NOT NULL ORDER BY id',
+    );
+    let next = 0;
+    // Every vote request is a new vote (a video this voter has not voted for yet): 201s, not 409s.
+    const votePath = () => `/api/public/videos/${ids[next++ % ids.length]?.id ?? '0'}/vote`;
+
+    const rows: GalleryLoadRow[] = [];
+    const gateway = api.replace(/\/api$/, '');
+    for (const [endpoint, path] of [
+      ['public list', '/api/public/videos?max=20'],
+      ['rankings (first page)', '/api/public/rankings?limit=20'],
+      ['rankings (offset 4900)', '/api/public/rankings?limit=20&offset=4900'],
+    ] as const) {
+      for (const connections of CONNECTION_LEVELS) {
+        const measured = row(
+          endpoint,
+          connections,
+          await load(`${gateway}${path}`, { method: 'GET', connections }),
+        );
+        rows.push(measured);
+        log(`  ${endpoint} ×${connections}: ${measured.requestsPerSecond} req/s, p95 ${measured.p95Ms} ms`);
+      }
+    }
+    for (const connections of CONNECTION_LEVELS) {
+      const measured = row(
+        'vote',
+        connections,
+        await load(gateway, { method: 'POST', token, connections, path: votePath }),
+      );
+      rows.push(measured);
+      log(`  vote ×${connections}: ${measured.requestsPerSecond} req/s, p95 ${measured.p95Ms} ms`);
+    }
+
+    const plans: Record<string, string> = {};
+    for (const [name, [sql, values]] of Object.entries(PLANS)) {
+      const { rows: plan } = await client.query<{ 'QUERY PLAN': string }>(
+        `EXPLAIN (ANALYZE, BUFFERS, COSTS OFF) ${sql}`,
+        values,
+      );
+      plans[name] = plan.map((line) => line['QUERY PLAN']).join('\n');
+    }
+    return { seed: { ...GALLERY_SEED, seedSeconds }, load: rows, plans };
+  } finally {
+    await client.end();
+    await stack.stop();
+    await rm(stateDir, { recursive: true, force: true });
+  }
+}
