@@ -197,7 +197,7 @@ describe('local API gateway', () => {
       allowed.status,
       allowed.headers.get('access-control-allow-origin'),
       allowed.headers.get('access-control-allow-methods'),
-    ]).toEqual([204, 'http://dev.localhost:5173', 'GET,POST,DELETE,OPTIONS']);
+    ]).toEqual([204, 'http://dev.localhost:5173', 'GET,POST,PATCH,DELETE,OPTIONS']);
     expect([other.status, other.headers.get('access-control-allow-origin')]).toEqual([204, null]);
   });
 });
