@@ -66,7 +66,7 @@ describe('the public gallery in the web console', () => {
     await signUp(stack.api, voter);
     const token = await logInApi(stack.api, pilot);
     const source = path.join(workDir, 'heat.mp4');
-    await generateVideo(stack.ffmpegPath, source, { seconds: 2, width: 640, height: 360 });
+    await generateVideo(stack.mediaFfmpegPath, source, { seconds: 2, width: 640, height: 360 });
     const created = await callApi<CreatedTaskResponse>(stack.api, 'POST', '/tasks', {
       token,
       body: { fileName: 'heat.mp4', contentType: 'video/mp4', size: 5_000_000 },
