@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { DATABASE_OPTIONS } from './constructs/database';
 import type { IdrlStackProps } from './stack';
 
 /** Reads one context value (`app.node.tryGetContext`), so tests can pass a plain object. */
@@ -35,6 +36,10 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
   const processor = text('processor') ?? 'ffmpeg';
   if (processor !== 'ffmpeg' && processor !== 'mediaconvert')
     throw new Error(`Context processor must be ffmpeg or mediaconvert, got "${processor}"`);
+  const database = text('database') ?? 'rds';
+  const option = DATABASE_OPTIONS.find((candidate) => candidate === database);
+  if (option === undefined)
+    throw new Error(`Context database must be one of ${DATABASE_OPTIONS.join(', ')}, got "${database}"`);
   const instanceType = text('databaseInstanceType');
   const workerTimeoutSeconds = integer('workerTimeoutSeconds');
   const logRetentionDays = integer('logRetentionDays');
@@ -49,12 +54,13 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
 
   return {
     stackName: text('stackName') ?? DEFAULT_STACK_NAME,
-    description: `IDRL video platform: HTTP API, S3 uploads, SQS worker with ${processor === 'mediaconvert' ? 'MediaConvert' : 'ffmpeg'}, RDS PostgreSQL, Cognito`,
+    description: `IDRL video platform: HTTP API, S3 uploads, SQS worker with ${processor === 'mediaconvert' ? 'MediaConvert' : 'ffmpeg'}, ${option === 'serverless' ? 'Aurora PostgreSQL Serverless v2' : 'RDS PostgreSQL'}, Cognito`,
     allowedOrigins: (text('allowedOrigins') ?? '')
       .split(',')
       .map((origin) => origin.trim())
       .filter((origin) => origin.length > 0),
     removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    database: option,
     databaseInstanceType: instanceType ? new ec2.InstanceType(instanceType) : undefined,
     databaseMaxConnections: integer('databaseMaxConnections'),
     databaseRouteReservedConcurrency: integer('databaseRouteReservedConcurrency'),

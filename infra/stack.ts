@@ -1,7 +1,7 @@
 import {
   Aspects,
   CfnOutput,
-  type Duration,
+  Duration,
   RemovalPolicy,
   Stack,
   type StackProps,
@@ -14,7 +14,7 @@ import { routes } from '#functions/routes';
 import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { Cdn } from './constructs/cdn';
-import { Database } from './constructs/database';
+import { Database, type DatabaseOption } from './constructs/database';
 import { Identity } from './constructs/identity';
 import { COMPLETION_CONCURRENCY, MediaConvertBackend } from './constructs/mediaconvert';
 import { Network } from './constructs/network';
@@ -39,12 +39,20 @@ export interface IdrlStackProps extends StackProps {
    */
   readonly allowedOrigins?: readonly string[];
   /**
-   * Stateful resources on `cdk destroy`: RETAIN keeps the bucket and the user pool and leaves a final database
-   * snapshot; DESTROY deletes everything, data included.
+   * Stateful resources on `cdk destroy`: RETAIN keeps the bucket, the user pool and the database with its master
+   * secret (the database with deletion protection on); DESTROY deletes everything, data included.
    * @default RemovalPolicy.RETAIN
    */
   readonly removalPolicy?: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
-  /** @default InstanceType.of(InstanceClass.T4G, InstanceSize.MICRO) */
+  /**
+   * `rds`: RDS PostgreSQL on one instance. `serverless`: Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when
+   * idle (docs/infra.md, "Two database options"; docs/cost.md).
+   * @default 'rds'
+   */
+  readonly database?: DatabaseOption;
+  /** `serverless` only: idle time before the cluster pauses. @default Duration.minutes(5) */
+  readonly databaseAutoPauseAfter?: Duration;
+  /** `rds` only. @default InstanceType.of(InstanceClass.T4G, InstanceSize.MICRO) */
   readonly databaseInstanceType?: ec2.InstanceType;
   /** PostgreSQL's max_connections for the instance type (t4g.micro: about 80). @default 80 */
   readonly databaseMaxConnections?: number;
@@ -103,8 +111,10 @@ export class IdrlStack extends Stack {
     this.network = new Network(this, 'Network', { logRetention });
     this.database = new Database(this, 'Database', {
       network: this.network,
+      option: props.database,
+      autoPauseAfter: props.databaseAutoPauseAfter,
       instanceType: props.databaseInstanceType,
-      removalPolicy: removalPolicy === RemovalPolicy.RETAIN ? RemovalPolicy.SNAPSHOT : RemovalPolicy.DESTROY,
+      removalPolicy,
       logRetention,
     });
     this.storage = new Storage(this, 'Storage', {
@@ -139,6 +149,9 @@ export class IdrlStack extends Stack {
       network: this.network,
       database: this.database,
       storage: this.storage,
+      // Every sweep wakes a paused database for at least its pause delay: daily keeps the serverless option's
+      // idle cost near zero (docs/cost.md), at the price of abandoned uploads failing up to a day later.
+      interval: this.database.option === 'serverless' ? Duration.days(1) : undefined,
       logRetention,
     });
     if (processor === 'mediaconvert') {

@@ -10,7 +10,9 @@ import { S3Client } from '@aws-sdk/client-s3';
 import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
 import {
+  DATABASE_CONNECT_TIMEOUT_MS,
   databaseConfig,
+  POOL_IDLE_TIMEOUT_MS,
   identityConfig,
   mediaConvertConfig,
   storageConfig,
@@ -21,21 +23,36 @@ import {
 } from '#commons/config';
 import { logger } from '#commons/logger';
 
+/** Master credentials handed to the migration function for one invocation; never read from the environment. */
+export interface PasswordLogin {
+  kind: 'password';
+  host: string;
+  port: number;
+  database: string;
+  user: string;
+  password: string;
+}
+
+/** RDS and Aurora certificates chain to the bundle that NODE_EXTRA_CA_CERTS adds to Node's store. */
+const VERIFIED_TLS = { rejectUnauthorized: true } as const;
+
 /**
  * A pool of one: a Lambda instance serves one request at a time, and the concurrency caps of the
  * stack are computed as (functions × 1) connections.
  */
-export function createPool(config: DatabaseConfig): pg.Pool {
+export function createPool(config: DatabaseConfig | PasswordLogin): pg.Pool {
   const common = {
     max: 1,
-    connectionTimeoutMillis: 5_000,
-    idleTimeoutMillis: 60_000,
+    connectionTimeoutMillis: DATABASE_CONNECT_TIMEOUT_MS,
+    idleTimeoutMillis: POOL_IDLE_TIMEOUT_MS,
     statement_timeout: 15_000,
   };
   const pool =
     config.kind === 'url'
       ? new pg.Pool({ ...common, connectionString: config.connectionString })
-      : iamPool(config, common);
+      : config.kind === 'iam'
+        ? iamPool(config, common)
+        : passwordPool(config, common);
   // An idle connection dropped by the server must not crash the process; the next query reconnects.
   pool.on('error', (error: Error & { code?: string }) => {
     // Not the error object itself: pg attaches its client (connection parameters included) to it.
@@ -61,9 +78,29 @@ function iamPool(config: Extract<DatabaseConfig, { kind: 'iam' }>, common: pg.Po
     user: config.user,
     // IAM tokens live 15 minutes; pg asks for the password on every new connection.
     password: () => signer.getAuthToken(),
-    // RDS certificates chain to the bundle that NODE_EXTRA_CA_CERTS adds to Node's store.
-    ssl: { rejectUnauthorized: true },
+    ssl: VERIFIED_TLS,
   });
+}
+
+function passwordPool(login: PasswordLogin, common: pg.PoolConfig): pg.Pool {
+  const { host, port, database, user, password } = login;
+  return new pg.Pool({ ...common, host, port, database, user, password, ssl: VERIFIED_TLS });
+}
+
+/**
+ * Closes the pool's idle connections now. A frozen Lambda environment runs no timers, so the pool's idle timeout
+ * cannot close a connection between invocations; a database that pauses only while no connection is open
+ * (Aurora Serverless v2 at 0 ACU) needs it closed before the function returns. With `max: 1` and one request at a
+ * time, every connection is idle here.
+ */
+export async function closeIdleConnections(pool: pg.Pool): Promise<void> {
+  while (pool.idleCount > 0) {
+    const client = await pool.connect();
+    // end() first and await it, so the server has seen the goodbye before the environment freezes; the
+    // release then drops the ended client from the pool.
+    await client.end();
+    client.release();
+  }
 }
 
 export function createS3Client(config: StorageConfig): S3Client {

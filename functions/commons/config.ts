@@ -64,14 +64,36 @@ export function region(env: Env = process.env): string {
   return required(env, 'AWS_REGION');
 }
 
-/** How the app reaches PostgreSQL: a URL locally, or host + IAM token on AWS. */
+/**
+ * A pooled connection unused this long is closed. It must stay below the shortest auto-pause delay of an Aurora
+ * Serverless v2 database (5 minutes), or a warm process would keep it awake; infra/constructs/database.ts checks it.
+ */
+export const POOL_IDLE_TIMEOUT_MS = 60_000;
+
+/** One connection attempt gives up after this; a database that is resuming is then tried again (resume.ts). */
+export const DATABASE_CONNECT_TIMEOUT_MS = 5_000;
+
+/**
+ * How the app reaches PostgreSQL: a URL locally, or host + IAM token on AWS. `autoPause` (DB_AUTO_PAUSE) says
+ * the database pauses while no connection is open (Aurora Serverless v2 at 0 ACU): functions then close their
+ * connection after every invocation, and a connection attempt that times out means "resuming".
+ */
 export type DatabaseConfig =
-  | { kind: 'url'; connectionString: string }
-  | { kind: 'iam'; host: string; port: number; database: string; user: string; region: string };
+  | { kind: 'url'; connectionString: string; autoPause: boolean }
+  | {
+      kind: 'iam';
+      host: string;
+      port: number;
+      database: string;
+      user: string;
+      region: string;
+      autoPause: boolean;
+    };
 
 export function databaseConfig(env: Env = process.env): DatabaseConfig {
+  const autoPause = flag(env, 'DB_AUTO_PAUSE');
   const connectionString = optionalUrl(env, 'DATABASE_URL');
-  if (connectionString !== undefined) return { kind: 'url', connectionString };
+  if (connectionString !== undefined) return { kind: 'url', connectionString, autoPause };
   if (!flag(env, 'DB_IAM_AUTH')) {
     throw new ConfigurationError(
       'Set DATABASE_URL, or DB_HOST, DB_PORT, DB_NAME, DB_USER with DB_IAM_AUTH=true',
@@ -84,25 +106,42 @@ export function databaseConfig(env: Env = process.env): DatabaseConfig {
     database: required(env, 'DB_NAME'),
     user: required(env, 'DB_USER'),
     region: region(env),
+    autoPause,
   };
 }
 
 /**
- * The migration function connects with the master secret on AWS (and then grants the IAM-authenticated
- * application role DB_USER its privileges), or with the app's own settings locally.
+ * The migration function on AWS connects as the master user whose credentials the launcher hands it
+ * (functions/ops/migrate-launcher.ts), then grants the IAM-authenticated application role DB_USER its
+ * privileges; locally it connects with the app's own settings.
  */
 export type MigrationConfig =
-  | { kind: 'secret'; secretArn: string; appUser: string; databaseName: string }
+  | { kind: 'handoff'; host: string; port: number; databaseName: string; appUser: string }
   | { kind: 'direct'; database: DatabaseConfig };
 
 export function migrationConfig(env: Env = process.env): MigrationConfig {
-  const secretArn = optional(env, 'DB_SECRET_ARN');
-  if (secretArn === undefined) return { kind: 'direct', database: databaseConfig(env) };
+  if (!flag(env, 'DB_MASTER_HANDOFF')) return { kind: 'direct', database: databaseConfig(env) };
   return {
-    kind: 'secret',
-    secretArn,
-    appUser: required(env, 'DB_USER'),
+    kind: 'handoff',
+    host: required(env, 'DB_HOST'),
+    port: positiveInteger(env, 'DB_PORT', 5432),
     databaseName: required(env, 'DB_NAME'),
+    appUser: required(env, 'DB_USER'),
+  };
+}
+
+/** The launcher, outside the VPC: which secret to read, and which in-VPC function to hand it to. */
+export interface MigrationLauncherConfig {
+  secretArn: string;
+  migrateFunctionName: string;
+  region: string;
+}
+
+export function migrationLauncherConfig(env: Env = process.env): MigrationLauncherConfig {
+  return {
+    secretArn: required(env, 'DB_SECRET_ARN'),
+    migrateFunctionName: required(env, 'MIGRATE_FUNCTION_NAME'),
+    region: region(env),
   };
 }
 

@@ -179,6 +179,7 @@ export class Api extends Construct {
             vpc: props.network.vpc,
             securityGroups: [props.network.databaseClientSecurityGroup],
             reservedConcurrentExecutions: props.databaseRouteReservedConcurrency,
+            timeout: props.database.routeTimeout,
           }
         : {}),
     });

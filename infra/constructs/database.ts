@@ -1,9 +1,12 @@
-import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Token, Validations } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
+import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import * as rds from 'aws-cdk-lib/aws-rds';
+import * as secretsmanager from 'aws-cdk-lib/aws-secretsmanager';
 import * as triggers from 'aws-cdk-lib/triggers';
 import { Construct } from 'constructs';
+import { POOL_IDLE_TIMEOUT_MS } from '#commons/config';
 import { FunctionWithLogGroup, grantWithEnvironment, type ResourceUse } from './lambda-defaults';
 import type { Network } from './network';
 
@@ -13,36 +16,78 @@ const DATABASE_NAME = 'idrl';
 const MASTER_USER = 'idrl_admin';
 const POSTGRES_PORT = 5432;
 
+/** `rds`: RDS PostgreSQL on one instance (the default). `serverless`: Aurora PostgreSQL Serverless v2 that pauses at 0 ACU. */
+export type DatabaseOption = 'rds' | 'serverless';
+export const DATABASE_OPTIONS: readonly DatabaseOption[] = ['rds', 'serverless'];
+
+/**
+ * How long a function waits for a pausing database to resume before answering 503 (functions/adapters/pg/resume.ts).
+ * Aurora resumes in about 15 s, 30 s or more after a day asleep; the wait plus one connection attempt (5 s) and the
+ * request's own queries must fit the HTTP API's 29 s integration limit, which {@link SERVERLESS_ROUTE_TIMEOUT} keeps.
+ */
+const SERVERLESS_RESUME_WAIT = Duration.seconds(15);
+const SERVERLESS_ROUTE_TIMEOUT = Duration.seconds(28);
+const INSTANCE_ROUTE_TIMEOUT = Duration.seconds(10);
+
 export interface DatabaseProps {
   readonly network: Network;
-  /** @default InstanceType.of(InstanceClass.T4G, InstanceSize.MICRO) */
+  /** @default 'rds' */
+  readonly option?: DatabaseOption;
+  /** RDS only. @default InstanceType.of(InstanceClass.T4G, InstanceSize.MICRO) */
   readonly instanceType?: ec2.InstanceType;
-  /** @default 20 */
+  /** RDS only. @default 20 */
   readonly allocatedStorageGiB?: number;
+  /** Serverless only: the capacity a busy cluster may grow to. @default 2 */
+  readonly serverlessMaxCapacity?: number;
+  /** Serverless only: idle time before the cluster pauses (5 minutes to 24 hours). @default Duration.minutes(5) */
+  readonly autoPauseAfter?: Duration;
   /** @default 7 */
   readonly backupRetentionDays?: number;
   /**
-   * What `cdk destroy` does to the instance. SNAPSHOT keeps a final snapshot; DESTROY loses the data.
-   * @default RemovalPolicy.SNAPSHOT
+   * What `cdk destroy` does to the database. RETAIN keeps it (and its master secret) with deletion protection on;
+   * DESTROY deletes it, data included.
+   * @default RemovalPolicy.RETAIN
    */
-  readonly removalPolicy?: RemovalPolicy;
+  readonly removalPolicy?: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** What the rest of the construct needs from either engine. */
+interface Engine {
+  readonly resource: Construct;
+  readonly host: string;
+  readonly port: string;
+  readonly secret: secretsmanager.ISecret;
+  readonly grantConnect: (grantee: iam.IGrantable, dbUser: string) => void;
+}
+
 /**
- * RDS PostgreSQL 17 in the isolated subnets: encrypted, backed up, IAM authentication on, master password
- * generated into Secrets Manager. Migrations run on every deploy whose migration code changed, through a CDK
- * trigger that fails the deploy when they fail.
+ * PostgreSQL 17 in the isolated subnets, encrypted, backed up, IAM authentication on, master password generated
+ * into Secrets Manager: RDS on one instance, or Aurora Serverless v2 that pauses when idle
+ * (docs/infra.md, "Two database options"). Migrations run on every deploy whose migration code changed,
+ * through a CDK trigger that fails the deploy when they fail; no function in the VPC reads the secret.
  */
 export class Database extends Construct {
-  readonly instance: rds.DatabaseInstance;
+  readonly option: DatabaseOption;
+  /** The RDS instance (option `rds`). */
+  readonly instance?: rds.DatabaseInstance;
+  /** The Aurora cluster (option `serverless`). */
+  readonly cluster?: rds.DatabaseCluster;
+  /** Timeout of every API route that uses the database: room for a resume wait on the serverless option. */
+  readonly routeTimeout: Duration;
+  /** In the VPC: connects as the master user handed to it for one invocation. */
   readonly migrationFunction: FunctionWithLogGroup;
+  /** Outside the VPC: reads the master secret and invokes {@link migrationFunction} with it. */
+  readonly migrationLauncher: FunctionWithLogGroup;
   readonly migrationTrigger: triggers.Trigger;
+  private readonly engine: Engine;
 
   constructor(scope: Construct, id: string, props: DatabaseProps) {
     super(scope, id);
     const { network } = props;
+    this.option = props.option ?? 'rds';
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: network.vpc,
@@ -55,52 +100,102 @@ export class Database extends Construct {
       'PostgreSQL from database client functions',
     );
 
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.SNAPSHOT;
-    this.instance = new rds.DatabaseInstance(this, 'Instance', {
-      engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 }),
-      instanceType: props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
+    const common = {
       vpc: network.vpc,
       vpcSubnets: { subnetType: ec2.SubnetType.PRIVATE_ISOLATED },
       securityGroups: [securityGroup],
       port: POSTGRES_PORT,
-      databaseName: DATABASE_NAME,
       credentials: rds.Credentials.fromGeneratedSecret(MASTER_USER),
       iamAuthentication: true,
-      publiclyAccessible: false,
       storageEncrypted: true,
-      storageType: rds.StorageType.GP3,
-      allocatedStorage: props.allocatedStorageGiB ?? 20,
-      backupRetention: Duration.days(props.backupRetentionDays ?? 7),
-      multiAz: false,
-      autoMinorVersionUpgrade: true,
-      // `cdk destroy` must work; the SNAPSHOT removal policy is what keeps the data (docs/infra.md).
-      deletionProtection: false,
+      // A retained database is also protected from deletion by hand; `removalPolicy=destroy` must be able to delete it.
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
       removalPolicy,
-    });
-
-    const secret = this.instance.secret;
-    if (!secret) throw new Error('The database instance was created without its generated master secret');
-    this.acknowledgeAcceptedFindings();
+    };
+    const backupRetention = Duration.days(props.backupRetentionDays ?? 7);
+    if (this.option === 'rds') {
+      this.instance = new rds.DatabaseInstance(this, 'Instance', {
+        ...common,
+        engine: rds.DatabaseInstanceEngine.postgres({ version: rds.PostgresEngineVersion.VER_17 }),
+        instanceType:
+          props.instanceType ?? ec2.InstanceType.of(ec2.InstanceClass.T4G, ec2.InstanceSize.MICRO),
+        databaseName: DATABASE_NAME,
+        publiclyAccessible: false,
+        storageType: rds.StorageType.GP3,
+        allocatedStorage: props.allocatedStorageGiB ?? 20,
+        backupRetention,
+        multiAz: false,
+        autoMinorVersionUpgrade: true,
+      });
+      this.engine = instanceEngine(this.instance);
+      this.routeTimeout = INSTANCE_ROUTE_TIMEOUT;
+    } else {
+      const autoPauseAfter = props.autoPauseAfter ?? Duration.minutes(5);
+      assertAutoPauseDelay(autoPauseAfter);
+      this.cluster = new rds.DatabaseCluster(this, 'Cluster', {
+        ...common,
+        // 17.x supports a minimum of 0 ACU (auto-pause), as do 16.3+, 15.7+, 14.12+ and 13.15+.
+        engine: rds.DatabaseClusterEngine.auroraPostgres({
+          version: rds.AuroraPostgresEngineVersion.VER_17_9,
+        }),
+        writer: rds.ClusterInstance.serverlessV2('Writer', {
+          publiclyAccessible: false,
+          autoMinorVersionUpgrade: true,
+        }),
+        serverlessV2MinCapacity: 0,
+        serverlessV2MaxCapacity: props.serverlessMaxCapacity ?? 2,
+        serverlessV2AutoPauseDuration: autoPauseAfter,
+        defaultDatabaseName: DATABASE_NAME,
+        backup: { retention: backupRetention },
+      });
+      this.engine = clusterEngine(this.cluster);
+      this.routeTimeout = SERVERLESS_ROUTE_TIMEOUT;
+    }
+    // The master secret outlives a retained database: it is the only way back in as its owner.
+    const generated = this.engine.resource.node.tryFindChild('Secret');
+    if (!(generated instanceof secretsmanager.Secret)) throw new Error('The generated master secret moved');
+    generated.applyRemovalPolicy(removalPolicy);
+    this.acknowledgeAcceptedFindings(common.deletionProtection);
 
     this.migrationFunction = new FunctionWithLogGroup(this, 'Migrate', {
       entry: 'functions/ops/migrate.ts',
       serviceName: 'idrl-ops',
-      description: 'Applies the versioned PostgreSQL migrations on deploy (CDK trigger)',
-      timeout: Duration.minutes(5),
+      description:
+        'Applies the versioned PostgreSQL migrations as the master user handed over by the launcher',
+      timeout: Duration.minutes(4),
       vpc: network.vpc,
-      securityGroups: [network.databaseClientSecurityGroup, network.secretsClientSecurityGroup],
+      securityGroups: [network.databaseClientSecurityGroup],
+      logRetention: props.logRetention,
+      environment: { ...this.connectionEnvironment(), DB_MASTER_HANDOFF: 'true' },
+    });
+    this.migrationLauncher = new FunctionWithLogGroup(this, 'MigrateLauncher', {
+      entry: 'functions/ops/migrate-launcher.ts',
+      serviceName: 'idrl-ops',
+      description:
+        'Reads the database master secret and hands it to the in-VPC migration function (CDK trigger)',
+      timeout: Duration.minutes(5),
       logRetention: props.logRetention,
     });
-    grantWithEnvironment(this.migrationFunction, {
-      environment: { ...this.connectionEnvironment(), DB_SECRET_ARN: secret.secretArn },
+    grantWithEnvironment(this.migrationLauncher, {
+      environment: {
+        DB_SECRET_ARN: this.engine.secret.secretArn,
+        MIGRATE_FUNCTION_NAME: this.migrationFunction.functionName,
+      },
       grant: (fn) => {
-        secret.grantRead(fn);
+        this.engine.secret.grantRead(fn);
+        // The function itself, not `:*` (its versions and aliases) as grantInvoke would.
+        fn.addToRolePolicy(
+          new iam.PolicyStatement({
+            actions: ['lambda:InvokeFunction'],
+            resources: [this.migrationFunction.functionArn],
+          }),
+        );
       },
     });
 
     this.migrationTrigger = new triggers.Trigger(this, 'MigrateOnDeploy', {
-      handler: this.migrationFunction,
-      executeAfter: [this.instance, network.secretsManagerEndpoint],
+      handler: this.migrationLauncher,
+      executeAfter: [this.engine.resource],
       executeOnHandlerChange: true,
       timeout: Duration.minutes(5),
     });
@@ -112,50 +207,89 @@ export class Database extends Construct {
    */
   appUse(): ResourceUse {
     return {
-      environment: {
-        ...this.connectionEnvironment(),
-        DB_IAM_AUTH: 'true',
-      },
+      environment: { ...this.connectionEnvironment(), DB_IAM_AUTH: 'true' },
       grant: (fn) => {
-        this.instance.grantConnect(fn, APP_DB_USER);
+        this.engine.grantConnect(fn, APP_DB_USER);
       },
     };
   }
 
-  private acknowledgeAcceptedFindings(): void {
-    Validations.of(this.instance).acknowledge(
+  private acknowledgeAcceptedFindings(deletionProtection: boolean): void {
+    Validations.of(this.engine.resource).acknowledge(
       {
         id: 'AwsSolutions-RDS3',
         reason:
           'Single-AZ keeps the idle cost of a personal deployment low (Multi-AZ doubles the instance price); automated backups cover recovery. Set by the instance type and multiAz for production.',
       },
       {
-        id: 'AwsSolutions-RDS10',
-        reason:
-          '`cdk destroy` must be able to remove the stack; the SNAPSHOT removal policy (default) keeps a final snapshot instead.',
-      },
-      {
         id: 'AwsSolutions-RDS11',
         reason:
-          'A non-default port is obscurity, not protection: the instance is in isolated subnets and its security group admits only the database client functions.',
+          'A non-default port is obscurity, not protection: the database is in isolated subnets and its security group admits only the database client functions.',
       },
-      // The generated secret is a child of the instance.
+      // The generated secret is a child of the database.
       {
         id: 'AwsSolutions-SMG4',
         reason:
-          'Only the migration trigger uses the master secret, once per deploy; the application authenticates with short-lived IAM tokens. Rotation would need a rotation Lambda and another interface endpoint.',
+          'Only the migration launcher reads the master secret, once per deploy; the application authenticates with short-lived IAM tokens. Rotation would need a rotation Lambda that can reach both Secrets Manager and the database, i.e. an interface endpoint or a NAT gateway.',
       },
     );
+    if (deletionProtection) return;
+    Validations.of(this.engine.resource).acknowledge({
+      id: 'AwsSolutions-RDS10',
+      reason:
+        'Deletion protection is on with removalPolicy=retain (the default); removalPolicy=destroy asks for the data to go.',
+    });
   }
 
   private connectionEnvironment(): Record<string, string> {
     return {
-      DB_HOST: this.instance.dbInstanceEndpointAddress,
-      DB_PORT: this.instance.dbInstanceEndpointPort,
+      DB_HOST: this.engine.host,
+      DB_PORT: this.engine.port,
       DB_NAME: DATABASE_NAME,
       DB_USER: APP_DB_USER,
       // RDS's CA bundle ships in the Lambda runtime; verifying the server's TLS certificate needs it.
       NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+      ...(this.option === 'serverless'
+        ? { DB_AUTO_PAUSE: 'true', DB_RESUME_WAIT_SECONDS: String(SERVERLESS_RESUME_WAIT.toSeconds()) }
+        : {}),
     };
+  }
+}
+
+function instanceEngine(instance: rds.DatabaseInstance): Engine {
+  const secret = instance.secret;
+  if (!secret) throw new Error('The database instance was created without its generated master secret');
+  return {
+    resource: instance,
+    host: instance.dbInstanceEndpointAddress,
+    port: instance.dbInstanceEndpointPort,
+    secret,
+    grantConnect: (grantee, dbUser) => instance.grantConnect(grantee, dbUser),
+  };
+}
+
+function clusterEngine(cluster: rds.DatabaseCluster): Engine {
+  const secret = cluster.secret;
+  if (!secret) throw new Error('The database cluster was created without its generated master secret');
+  return {
+    resource: cluster,
+    host: cluster.clusterEndpoint.hostname,
+    port: Token.asString(cluster.clusterEndpoint.port),
+    secret,
+    grantConnect: (grantee, dbUser) => cluster.grantConnect(grantee, dbUser),
+  };
+}
+
+/**
+ * Aurora accepts 5 minutes to 24 hours; and a warm process's pool must have let go of its connection before the
+ * delay ends, or the cluster never pauses.
+ */
+function assertAutoPauseDelay(autoPauseAfter: Duration): void {
+  const ms = autoPauseAfter.toMilliseconds();
+  const lowest = Math.max(Duration.minutes(5).toMilliseconds(), POOL_IDLE_TIMEOUT_MS + 1);
+  if (ms < lowest || ms > Duration.hours(24).toMilliseconds()) {
+    throw new Error(
+      `The auto-pause delay must be between ${lowest} ms (5 minutes, and longer than the pool's ${POOL_IDLE_TIMEOUT_MS} ms idle timeout) and 24 hours, got ${ms} ms`,
+    );
   }
 }

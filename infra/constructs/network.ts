@@ -15,16 +15,14 @@ export interface NetworkProps {
 
 /**
  * A VPC with private isolated subnets only: no NAT gateway, no internet gateway (docs/infra.md, "The VPC").
- * S3 is reached through a free gateway endpoint; the only interface endpoint is Secrets Manager, for the
- * migration trigger, the one function that reads the master secret.
+ * S3 is reached through a free gateway endpoint. There is no interface endpoint: no function in the VPC calls an
+ * AWS API (the migration launcher reads the master secret from outside; docs/infra.md, "Migrations without an
+ * interface endpoint").
  */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;
   /** Carried by every function that talks to PostgreSQL; the database accepts 5432 from it alone. */
   readonly databaseClientSecurityGroup: ec2.SecurityGroup;
-  /** Carried by the migration function only; the Secrets Manager endpoint accepts 443 from it alone. */
-  readonly secretsClientSecurityGroup: ec2.SecurityGroup;
-  readonly secretsManagerEndpoint: ec2.InterfaceVpcEndpoint;
   readonly s3Endpoint: ec2.GatewayVpcEndpoint;
 
   constructor(scope: Construct, id: string, props: NetworkProps = {}) {
@@ -52,31 +50,6 @@ export class Network extends Construct {
       description: 'Lambda functions that connect to PostgreSQL',
       // Isolated subnets have no route out of the VPC: egress is bounded by the route tables, not this group.
       allowAllOutbound: true,
-    });
-    this.secretsClientSecurityGroup = new ec2.SecurityGroup(this, 'SecretsClients', {
-      vpc: this.vpc,
-      description: 'The migration trigger, which reads the database master secret',
-      allowAllOutbound: true,
-    });
-
-    const endpointSecurityGroup = new ec2.SecurityGroup(this, 'SecretsManagerEndpointSg', {
-      vpc: this.vpc,
-      description: 'Secrets Manager interface endpoint',
-      allowAllOutbound: false,
-    });
-    endpointSecurityGroup.addIngressRule(
-      this.secretsClientSecurityGroup,
-      ec2.Port.tcp(443),
-      'HTTPS from the migration trigger',
-    );
-
-    this.secretsManagerEndpoint = this.vpc.addInterfaceEndpoint('SecretsManager', {
-      service: ec2.InterfaceVpcEndpointAwsService.SECRETS_MANAGER,
-      privateDnsEnabled: true,
-      securityGroups: [endpointSecurityGroup],
-      open: false,
-      // One AZ halves the hourly cost; it is used once per deploy and is reachable from every subnet of the VPC.
-      subnets: { subnets: this.vpc.isolatedSubnets.slice(0, 1) },
     });
   }
 

@@ -46,15 +46,18 @@ function nagFindings(build: (app: App) => void): { synthError: string | undefine
 }
 
 describe('cdk-nag AwsSolutions checks', () => {
-  it('finds nothing unacknowledged in the stack, errors and warnings alike', () => {
-    // Act
-    const result = nagFindings(
-      (app) => new IdrlStack(app, 'Nag', { allowedOrigins: ['https://console.example.com'] }),
-    );
+  it.each(['rds', 'serverless'] as const)(
+    'finds nothing unacknowledged in the stack with database=%s, errors and warnings alike',
+    (database) => {
+      // Act
+      const result = nagFindings(
+        (app) => new IdrlStack(app, 'Nag', { allowedOrigins: ['https://console.example.com'], database }),
+      );
 
-    // Assess
-    expect(result).toEqual({ synthError: undefined, findings: [] });
-  });
+      // Assess
+      expect(result).toEqual({ synthError: undefined, findings: [] });
+    },
+  );
 
   it('finds nothing unacknowledged with the MediaConvert backend (-c processor=mediaconvert)', () => {
     // Act

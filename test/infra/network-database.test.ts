@@ -1,7 +1,7 @@
-import { RemovalPolicy } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { logicalId, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
+import { logicalId, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
 let synthesized: Synthesized;
@@ -76,35 +76,13 @@ describe('network', () => {
     });
   });
 
-  it('has exactly one interface endpoint, Secrets Manager, in one subnet, open to the migration trigger only', () => {
-    const endpoints = template.findResources('AWS::EC2::VPCEndpoint', {
-      Properties: { VpcEndpointType: 'Interface' },
-    });
-    expect(Object.values(endpoints)).toHaveLength(1);
-    const endpoint = Object.values(endpoints)[0]?.Properties as {
-      ServiceName: unknown;
-      PrivateDnsEnabled: boolean;
-      SubnetIds: unknown[];
-    };
-    expect(endpoint.ServiceName).toEqual({
-      'Fn::Join': ['', ['com.amazonaws.', { Ref: 'AWS::Region' }, '.secretsmanager']],
-    });
-    expect(endpoint.PrivateDnsEnabled).toBe(true);
-    expect(endpoint.SubnetIds).toHaveLength(1);
-    const rules = securityGroupRules('Secrets Manager interface endpoint');
-    expect(rules.ingress).toEqual([
-      {
-        IpProtocol: 'tcp',
-        FromPort: 443,
-        ToPort: 443,
-        GroupId: expect.anything() as unknown,
-        SourceSecurityGroupId: {
-          'Fn::GetAtt': [id(synthesized.stack.network.secretsClientSecurityGroup), 'GroupId'],
-        },
-        Description: 'HTTPS from the migration trigger',
-      },
-    ]);
-    expect(rules.egress).toEqual(NO_EGRESS);
+  it('has no interface endpoint: no function in the VPC calls an AWS API', () => {
+    template.resourceCountIs('AWS::EC2::VPCEndpoint', 1);
+    expect(
+      Object.keys(
+        template.findResources('AWS::EC2::VPCEndpoint', { Properties: { VpcEndpointType: 'Interface' } }),
+      ),
+    ).toEqual([]);
   });
 
   it('logs rejected traffic to a log group with retention', () => {
@@ -115,8 +93,18 @@ describe('network', () => {
   });
 });
 
-describe('database', () => {
-  it('is PostgreSQL 17 on a private, encrypted, backed-up t4g.micro with IAM authentication', () => {
+function present<T>(value: T | undefined): T {
+  if (value === undefined) throw new Error('Expected a construct the stack does not have');
+  return value;
+}
+
+function instance(): { node: { defaultChild?: unknown } } {
+  return present(synthesized.stack.database.instance);
+}
+
+describe('database (default: RDS PostgreSQL)', () => {
+  it('is PostgreSQL 17 on a private, encrypted, backed-up, protected t4g.micro with IAM authentication', () => {
+    template.resourceCountIs('AWS::RDS::DBCluster', 0);
     template.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'postgres',
       EngineVersion: Match.stringLikeRegexp('^17'),
@@ -129,20 +117,23 @@ describe('database', () => {
       EnableIAMDatabaseAuthentication: true,
       MultiAZ: false,
       DBName: 'idrl',
+      DeletionProtection: true,
     });
   });
 
-  it('keeps a final snapshot on stack deletion by default and deletes it with removalPolicy destroy', () => {
-    template.hasResource('AWS::RDS::DBInstance', {
-      DeletionPolicy: 'Snapshot',
-      UpdateReplacePolicy: 'Snapshot',
-    });
+  it('is retained with its secret by default, and deleted with removalPolicy destroy', () => {
+    template.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
 
     // Prepare + Act
     const { template: destroyed } = synthesize({ removalPolicy: RemovalPolicy.DESTROY });
 
     // Assess
-    destroyed.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Delete' });
+    destroyed.hasResource('AWS::RDS::DBInstance', {
+      DeletionPolicy: 'Delete',
+      Properties: Match.objectLike({ DeletionProtection: false }),
+    });
+    destroyed.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Delete' });
     destroyed.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Delete' });
     destroyed.hasResource('AWS::Cognito::UserPool', { DeletionPolicy: 'Delete' });
     destroyed.resourceCountIs('Custom::S3AutoDeleteObjects', 1);
@@ -174,47 +165,198 @@ describe('database', () => {
     expect(rules.egress).toEqual(NO_EGRESS);
   });
 
-  it('runs the migrations on deploy after the instance and the Secrets Manager endpoint exist', () => {
+  it('runs the migrations on deploy after the instance: the launcher outside the VPC, the migrator inside', () => {
+    const { database } = synthesized.stack;
     const trigger = Object.values(template.findResources('Custom::Trigger'))[0];
-    const migrateId = id(synthesized.stack.database.migrationFunction);
-    expect(trigger?.DependsOn).toEqual(
-      expect.arrayContaining([
-        id(synthesized.stack.database.instance),
-        id(synthesized.stack.network.secretsManagerEndpoint),
-      ]),
-    );
+    expect(trigger?.DependsOn).toEqual(expect.arrayContaining([id(instance())]));
     expect(trigger?.Properties).toMatchObject({
-      HandlerArn: { Ref: expect.stringMatching(/^DatabaseMigrateCurrentVersion/) as unknown },
+      HandlerArn: { Ref: expect.stringMatching(/^DatabaseMigrateLauncherCurrentVersion/) as unknown },
       InvocationType: 'RequestResponse',
     });
-    expect(migrateId).toMatch(/^DatabaseMigrate/);
-    template.hasResourceProperties('AWS::Lambda::Function', {
-      Timeout: 300,
-      Environment: {
-        Variables: Match.objectLike({
-          DB_SECRET_ARN: { Ref: Match.stringLikeRegexp('^DatabaseInstanceSecretAttachment') },
-          DB_HOST: { 'Fn::GetAtt': [id(synthesized.stack.database.instance), 'Endpoint.Address'] },
-          DB_NAME: 'idrl',
-          DB_USER: 'idrl_app',
-          NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
-        }),
+    const launcher = propertiesOf(template, id(database.migrationLauncher));
+    expect(launcher.VpcConfig).toBeUndefined();
+    expect(launcher.Timeout).toBe(300);
+    expect(launcher.Environment).toEqual({
+      Variables: expect.objectContaining({
+        DB_SECRET_ARN: { Ref: expect.stringMatching(/^DatabaseInstanceSecretAttachment/) as unknown },
+        MIGRATE_FUNCTION_NAME: { Ref: id(database.migrationFunction) },
+      }) as unknown,
+    });
+    const migrator = propertiesOf(template, id(database.migrationFunction));
+    expect(migrator.Timeout).toBe(240);
+    expect(migrator.Environment).toEqual({
+      Variables: {
+        DB_HOST: { 'Fn::GetAtt': [id(instance()), 'Endpoint.Address'] },
+        DB_PORT: { 'Fn::GetAtt': [id(instance()), 'Endpoint.Port'] },
+        DB_NAME: 'idrl',
+        DB_USER: 'idrl_app',
+        DB_MASTER_HANDOFF: 'true',
+        NODE_EXTRA_CA_CERTS: '/var/runtime/ca-cert.pem',
+        NODE_OPTIONS: '--enable-source-maps',
+        POWERTOOLS_SERVICE_NAME: 'idrl-ops',
+        POWERTOOLS_METRICS_NAMESPACE: 'IDRL',
+        LOG_LEVEL: 'INFO',
       },
-      VpcConfig: {
-        SecurityGroupIds: [
-          { 'Fn::GetAtt': [id(synthesized.stack.network.databaseClientSecurityGroup), 'GroupId'] },
-          { 'Fn::GetAtt': [id(synthesized.stack.network.secretsClientSecurityGroup), 'GroupId'] },
-        ],
-        SubnetIds: Match.anyValue(),
-      },
+    });
+    expect(migrator.VpcConfig).toEqual({
+      SecurityGroupIds: [
+        { 'Fn::GetAtt': [id(synthesized.stack.network.databaseClientSecurityGroup), 'GroupId'] },
+      ],
+      SubnetIds: expect.anything() as unknown,
     });
   });
 
-  it('lets only the migration function read the master secret', () => {
-    const secretReaders = Object.values(template.findResources('AWS::IAM::Policy')).filter((policy) =>
-      JSON.stringify(policy).includes('secretsmanager:GetSecretValue'),
-    );
-    expect(secretReaders.map((policy) => (policy.Properties as { Roles: unknown }).Roles)).toEqual([
-      [{ Ref: expect.stringMatching(/^DatabaseMigrateServiceRole/) as unknown }],
+  it('lets only the launcher read the master secret and invoke the migrator', () => {
+    const statementsWith = (action: string): unknown[] =>
+      Object.values(template.findResources('AWS::IAM::Policy'))
+        .filter((policy) => JSON.stringify(policy).includes(action))
+        .map((policy) => (policy.Properties as { Roles: unknown }).Roles);
+    const launcherRole = [{ Ref: expect.stringMatching(/^DatabaseMigrateLauncherServiceRole/) as unknown }];
+    expect(statementsWith('secretsmanager:GetSecretValue')).toEqual([launcherRole]);
+    expect(
+      policyStatementsOf(template, id(synthesized.stack.database.migrationLauncher)).filter((statement) =>
+        JSON.stringify(statement).includes('lambda:InvokeFunction'),
+      ),
+    ).toEqual([
+      {
+        Action: 'lambda:InvokeFunction',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [id(synthesized.stack.database.migrationFunction), 'Arn'] },
+      },
     ]);
+  });
+
+  it('puts no secret value in the template: one dynamic reference, resolved by CloudFormation for the database', () => {
+    expect(secretReferences(template)).toEqual({
+      'AWS::RDS::DBInstance': {
+        'Fn::Join': [
+          '',
+          [
+            '{{resolve:secretsmanager:',
+            { Ref: expect.stringMatching(/^TestDatabaseInstanceSecret/) as unknown },
+            ':SecretString:password::}}',
+          ],
+        ],
+      },
+    });
+    expect(JSON.stringify(template.toJSON().Outputs)).not.toMatch(/secret/i);
+  });
+});
+
+/**
+ * Where the template mentions secret material: the resources holding a dynamic reference (the value is resolved by
+ * CloudFormation at deploy time, never written into the template), with that reference. No function environment
+ * may carry one.
+ */
+function secretReferences(from: Template): Record<string, unknown> {
+  const resources = from.toJSON().Resources as Record<
+    string,
+    { Type: string; Properties?: Record<string, unknown> }
+  >;
+  const holders = Object.values(resources).filter((resource) =>
+    JSON.stringify(resource).includes('{{resolve:secretsmanager:'),
+  );
+  for (const fn of Object.values(from.findResources('AWS::Lambda::Function'))) {
+    expect(JSON.stringify((fn.Properties as { Environment?: unknown }).Environment ?? {})).not.toMatch(
+      /resolve:secretsmanager|SecretString|password/i,
+    );
+  }
+  return Object.fromEntries(
+    holders.map((resource) => [resource.Type, resource.Properties?.MasterUserPassword]),
+  );
+}
+
+describe('database (-c database=serverless: Aurora Serverless v2)', () => {
+  let serverless: Synthesized;
+  beforeAll(() => {
+    serverless = synthesize({ database: 'serverless' });
+  });
+
+  it('is Aurora PostgreSQL 17 with a minimum of 0 ACU, auto-pause after 5 minutes, IAM auth, encrypted, backed up, protected', () => {
+    serverless.template.hasResource('AWS::RDS::DBCluster', {
+      DeletionPolicy: 'Retain',
+      Properties: Match.objectLike({
+        Engine: 'aurora-postgresql',
+        EngineVersion: Match.stringLikeRegexp('^17\\.'),
+        ServerlessV2ScalingConfiguration: { MinCapacity: 0, MaxCapacity: 2, SecondsUntilAutoPause: 300 },
+        EnableIAMDatabaseAuthentication: true,
+        StorageEncrypted: true,
+        BackupRetentionPeriod: 7,
+        DeletionProtection: true,
+        DatabaseName: 'idrl',
+        Port: 5432,
+      }),
+    });
+    serverless.template.resourceCountIs('AWS::RDS::DBInstance', 1);
+    serverless.template.hasResourceProperties('AWS::RDS::DBInstance', {
+      Engine: 'aurora-postgresql',
+      DBInstanceClass: 'db.serverless',
+      PubliclyAccessible: false,
+    });
+    serverless.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    expect(secretReferences(serverless.template)).toEqual({
+      'AWS::RDS::DBCluster': {
+        'Fn::Join': [
+          '',
+          [
+            '{{resolve:secretsmanager:',
+            { Ref: expect.stringMatching(/^TestDatabaseClusterSecret/) as unknown },
+            ':SecretString:password::}}',
+          ],
+        ],
+      },
+    });
+    expect(
+      Object.keys(
+        serverless.template.findResources('AWS::EC2::VPCEndpoint', {
+          Properties: { VpcEndpointType: 'Interface' },
+        }),
+      ),
+    ).toEqual([]);
+  });
+
+  it('tells every database function that the database pauses, and gives API routes time for the resume', () => {
+    const { stack, template: cluster } = serverless;
+    const clusterId = logicalId(stack, present(stack.database.cluster));
+    const listTasks = present(stack.api.routeFunctions.get('list-tasks'));
+    for (const fn of [listTasks, stack.worker.function, stack.sweeper.function]) {
+      expect(propertiesOf(cluster, logicalId(stack, fn)).Environment).toEqual({
+        Variables: expect.objectContaining({
+          DB_HOST: { 'Fn::GetAtt': [clusterId, 'Endpoint.Address'] },
+          DB_AUTO_PAUSE: 'true',
+          DB_RESUME_WAIT_SECONDS: '15',
+          DB_IAM_AUTH: 'true',
+        }) as unknown,
+      });
+    }
+    expect(propertiesOf(cluster, logicalId(stack, listTasks)).Timeout).toBe(28);
+    expect(
+      propertiesOf(template, id(present(synthesized.stack.api.routeFunctions.get('list-tasks')))).Timeout,
+    ).toBe(10);
+    // Each sweep wakes the cluster: daily instead of hourly.
+    cluster.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 day)' });
+    template.hasResourceProperties('AWS::Events::Rule', { ScheduleExpression: 'rate(1 hour)' });
+  });
+
+  it('runs the migrations after the cluster and its writer exist', () => {
+    const { stack, template: cluster } = serverless;
+    const trigger = Object.values(cluster.findResources('Custom::Trigger'))[0];
+    const writer = Object.keys(cluster.findResources('AWS::RDS::DBInstance'))[0];
+    expect(trigger?.DependsOn).toEqual(
+      expect.arrayContaining([logicalId(stack, present(stack.database.cluster)), writer]),
+    );
+    expect(propertiesOf(cluster, logicalId(stack, stack.database.migrationLauncher)).Environment).toEqual({
+      Variables: expect.objectContaining({
+        DB_SECRET_ARN: { Ref: expect.stringMatching(/^DatabaseClusterSecretAttachment/) as unknown },
+      }) as unknown,
+    });
+  });
+
+  it('refuses an auto-pause delay Aurora would reject or a warm pool would outlast', () => {
+    expect(() =>
+      synthesize({ database: 'serverless', databaseAutoPauseAfter: Duration.seconds(30) }),
+    ).toThrow(
+      "The auto-pause delay must be between 300000 ms (5 minutes, and longer than the pool's 60000 ms idle timeout) and 24 hours, got 30000 ms",
+    );
   });
 });

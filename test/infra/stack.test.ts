@@ -147,6 +147,7 @@ describe('configuration from CDK context', () => {
       logRetentionDays: '14',
       alarmEmail: 'ops@example.com',
       processor: 'mediaconvert',
+      database: 'serverless',
     };
 
     // Act
@@ -160,9 +161,10 @@ describe('configuration from CDK context', () => {
     }).toEqual({
       stackName: 'Pilot',
       description:
-        'IDRL video platform: HTTP API, S3 uploads, SQS worker with MediaConvert, RDS PostgreSQL, Cognito',
+        'IDRL video platform: HTTP API, S3 uploads, SQS worker with MediaConvert, Aurora PostgreSQL Serverless v2, Cognito',
       allowedOrigins: ['https://a.example', 'https://b.example'],
       removalPolicy: RemovalPolicy.DESTROY,
+      database: 'serverless',
       databaseInstanceType: 't4g.small',
       databaseMaxConnections: 180,
       databaseRouteReservedConcurrency: 20,
@@ -182,6 +184,7 @@ describe('configuration from CDK context', () => {
         'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
       allowedOrigins: [],
       removalPolicy: RemovalPolicy.RETAIN,
+      database: 'rds',
       databaseInstanceType: undefined,
       databaseMaxConnections: undefined,
       databaseRouteReservedConcurrency: undefined,
@@ -197,6 +200,9 @@ describe('configuration from CDK context', () => {
   it('rejects malformed values with the key in the message', () => {
     expect(() => stackPropsFromContext((key) => (key === 'removalPolicy' ? 'snapshot' : undefined))).toThrow(
       'Context removalPolicy must be retain or destroy, got "snapshot"',
+    );
+    expect(() => stackPropsFromContext((key) => (key === 'database' ? 'aurora' : undefined))).toThrow(
+      'Context database must be one of rds, serverless, got "aurora"',
     );
     expect(() =>
       stackPropsFromContext((key) => (key === 'workerMaxConcurrency' ? 'five' : undefined)),

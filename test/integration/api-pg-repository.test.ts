@@ -286,7 +286,11 @@ describe('translatePgError', () => {
 
   it('turns an unreachable server into ServiceUnavailableError', async () => {
     // Prepare
-    const pool = createPool({ kind: 'url', connectionString: 'postgres://nobody:nothing@127.0.0.1:9/none' });
+    const pool = createPool({
+      kind: 'url',
+      connectionString: 'postgres://nobody:nothing@127.0.0.1:9/none',
+      autoPause: false,
+    });
 
     // Act
     const translated = await pool
@@ -320,8 +324,8 @@ describe('translatePgError', () => {
 describe('runMigrations', () => {
   const LATEST_VERSION = migrations.at(-1)?.version;
   const pools = [
-    createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '' }),
-    createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '' }),
+    createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '', autoPause: false }),
+    createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '', autoPause: false }),
   ];
 
   afterAll(async () => {

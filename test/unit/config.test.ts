@@ -4,6 +4,7 @@ import {
   authorizerConfig,
   databaseConfig,
   migrationConfig,
+  migrationLauncherConfig,
   stalledTaskSeconds,
   storageConfig,
   taskLimits,
@@ -14,7 +15,7 @@ describe('configuration', () => {
   it('prefers DATABASE_URL', () => {
     expect(
       databaseConfig({ DATABASE_URL: 'postgres://u:p@localhost:5432/idrl', DB_IAM_AUTH: 'true' }),
-    ).toEqual({ kind: 'url', connectionString: 'postgres://u:p@localhost:5432/idrl' });
+    ).toEqual({ kind: 'url', connectionString: 'postgres://u:p@localhost:5432/idrl', autoPause: false });
   });
 
   it('reads IAM database settings with the default port', () => {
@@ -33,6 +34,15 @@ describe('configuration', () => {
       database: 'idrl',
       user: 'app',
       region: 'eu-west-1',
+      autoPause: false,
+    });
+  });
+
+  it('knows when the database pauses while no connection is open', () => {
+    expect(databaseConfig({ DATABASE_URL: 'postgres://localhost/idrl', DB_AUTO_PAUSE: 'true' })).toEqual({
+      kind: 'url',
+      connectionString: 'postgres://localhost/idrl',
+      autoPause: true,
     });
   });
 
@@ -52,17 +62,36 @@ describe('configuration', () => {
     expect(() => databaseConfig(env)).toThrow(new ConfigurationError(message));
   });
 
-  it('uses the master secret and the app role for migrations on AWS, the app settings locally', () => {
-    expect(migrationConfig({ DB_SECRET_ARN: 'arn:secret', DB_USER: 'app', DB_NAME: 'idrl' })).toEqual({
-      kind: 'secret',
-      secretArn: 'arn:secret',
-      appUser: 'app',
-      databaseName: 'idrl',
-    });
+  it('connects migrations with handed-off master credentials on AWS, with the app settings locally', () => {
+    expect(
+      migrationConfig({
+        DB_MASTER_HANDOFF: 'true',
+        DB_HOST: 'db.internal',
+        DB_PORT: '5433',
+        DB_USER: 'app',
+        DB_NAME: 'idrl',
+      }),
+    ).toEqual({ kind: 'handoff', host: 'db.internal', port: 5433, appUser: 'app', databaseName: 'idrl' });
     expect(migrationConfig({ DATABASE_URL: 'postgres://localhost/idrl' })).toEqual({
       kind: 'direct',
-      database: { kind: 'url', connectionString: 'postgres://localhost/idrl' },
+      database: { kind: 'url', connectionString: 'postgres://localhost/idrl', autoPause: false },
     });
+    expect(() => migrationConfig({ DB_MASTER_HANDOFF: 'true', DB_USER: 'app', DB_NAME: 'idrl' })).toThrow(
+      new ConfigurationError('Environment variable DB_HOST is required'),
+    );
+  });
+
+  it('tells the migration launcher which secret to read and which function to hand it to', () => {
+    expect(
+      migrationLauncherConfig({
+        DB_SECRET_ARN: 'arn:secret',
+        MIGRATE_FUNCTION_NAME: 'migrate',
+        AWS_REGION: 'eu-west-1',
+      }),
+    ).toEqual({ secretArn: 'arn:secret', migrateFunctionName: 'migrate', region: 'eu-west-1' });
+    expect(() => migrationLauncherConfig({ DB_SECRET_ARN: 'arn:secret', AWS_REGION: 'eu-west-1' })).toThrow(
+      new ConfigurationError('Environment variable MIGRATE_FUNCTION_NAME is required'),
+    );
   });
 
   it('reads storage settings with an optional endpoint', () => {
