@@ -1,6 +1,7 @@
-import { apiHandler } from '#commons/http';
+import { apiHandler, retryAfterHeader } from '#commons/http';
 import { logger } from '#commons/logger';
 import { getTaskRepository } from '#commons/composition-root';
+import { DatabaseResumingError } from '#core/errors';
 import type { HealthResponse } from '#core/schemas';
 
 const repository = getTaskRepository();
@@ -11,10 +12,18 @@ export const handler = apiHandler(async () => {
     await repository.ping();
     return { statusCode: 200, body: { status: 'ok', database: 'ok' } satisfies HealthResponse };
   } catch (error) {
-    logger.warn('Health check: database unreachable', { error });
+    // A paused serverless database wakes on this very attempt: "resuming" tells a monitor to look again soon.
+    const resuming = error instanceof DatabaseResumingError;
+    logger.warn(resuming ? 'Health check: database resuming' : 'Health check: database unreachable', {
+      error,
+    });
     return {
       statusCode: 503,
-      body: { status: 'unavailable', database: 'unreachable' } satisfies HealthResponse,
+      headers: retryAfterHeader(error),
+      body: {
+        status: 'unavailable',
+        database: resuming ? 'resuming' : 'unreachable',
+      } satisfies HealthResponse,
     };
   }
 });

@@ -21,6 +21,7 @@ import {
   type MediaConvertConfig,
   type StorageConfig,
 } from '#commons/config';
+import { atInvocationEnd } from '#commons/invocation-end';
 import { logger } from '#commons/logger';
 
 /** Master credentials handed to the migration function for one invocation; never read from the environment. */
@@ -132,7 +133,19 @@ export function once<T>(create: () => T): () => T {
   return () => (value ??= create());
 }
 
-export const databasePool = /* @__PURE__ */ once(() => createPool(databaseConfig()));
+export const databaseSettings = /* @__PURE__ */ once(() => databaseConfig());
+
+/**
+ * The function's pool. On a database that pauses (DB_AUTO_PAUSE), its connection is closed at the end of every
+ * invocation, so a frozen warm instance never keeps the database awake (handlers use `invocationEnd()`).
+ */
+export const databasePool = /* @__PURE__ */ once(() => {
+  const settings = databaseSettings();
+  const pool = createPool(settings);
+  if (settings.autoPause) atInvocationEnd(() => closeIdleConnections(pool));
+  return pool;
+});
+
 export const s3Client = /* @__PURE__ */ once(() => createS3Client(storageConfig()));
 export const cognitoClient = /* @__PURE__ */ once(() => createCognitoClient(identityConfig()));
 export const mediaConvertClient = /* @__PURE__ */ once(() => createMediaConvertClient(mediaConvertConfig()));

@@ -12,10 +12,18 @@ import { AuthService } from '#core/auth-service';
 import { GalleryService } from '#core/gallery-service';
 import { systemClock } from '#core/ports';
 import { TaskService } from '#core/task-service';
-import { cognitoClient, databasePool, once, s3Client } from '#commons/clients';
+import { cognitoClient, databasePool, databaseSettings, once, s3Client } from '#commons/clients';
 import { identityConfig, storageConfig, taskLimits } from '#commons/config';
 
-export const getTaskRepository = /* @__PURE__ */ once(() => new PgTaskRepository(databasePool()));
+/** How every repository's statements treat a pausing database (the same settings for all of them). */
+const queryOptions = /* @__PURE__ */ once(() => {
+  const { autoPause, resumeWaitMs } = databaseSettings();
+  return { autoPause, resume: { waitMs: resumeWaitMs } };
+});
+
+export const getTaskRepository = /* @__PURE__ */ once(
+  () => new PgTaskRepository(databasePool(), queryOptions()),
+);
 
 export const getObjectStore = /* @__PURE__ */ once(
   () => new S3ObjectStore(s3Client(), storageConfig().bucket),
@@ -32,7 +40,11 @@ export const getTaskService = /* @__PURE__ */ once(
 );
 
 export const getGalleryService = /* @__PURE__ */ once(
-  () => new GalleryService({ repository: new PgGalleryRepository(databasePool()), store: getObjectStore() }),
+  () =>
+    new GalleryService({
+      repository: new PgGalleryRepository(databasePool(), queryOptions()),
+      store: getObjectStore(),
+    }),
 );
 
 export const getAuthService = /* @__PURE__ */ once(() => {

@@ -74,26 +74,35 @@ export const POOL_IDLE_TIMEOUT_MS = 60_000;
 export const DATABASE_CONNECT_TIMEOUT_MS = 5_000;
 
 /**
- * How the app reaches PostgreSQL: a URL locally, or host + IAM token on AWS. `autoPause` (DB_AUTO_PAUSE) says
- * the database pauses while no connection is open (Aurora Serverless v2 at 0 ACU): functions then close their
- * connection after every invocation, and a connection attempt that times out means "resuming".
+ * Whether the database pauses while no connection is open (DB_AUTO_PAUSE: Aurora Serverless v2 at 0 ACU), in which
+ * case functions close their connection after every invocation and a connection attempt that times out means
+ * "resuming"; and how long a statement waits for a resuming database (DB_RESUME_WAIT_SECONDS, unset: no wait).
  */
-export type DatabaseConfig =
-  | { kind: 'url'; connectionString: string; autoPause: boolean }
-  | {
-      kind: 'iam';
-      host: string;
-      port: number;
-      database: string;
-      user: string;
-      region: string;
-      autoPause: boolean;
-    };
+export interface DatabasePause {
+  autoPause: boolean;
+  resumeWaitMs: number;
+}
+
+function databasePause(env: Env): DatabasePause {
+  // Unset means no waiting; a value that is set must be a positive number of seconds.
+  const waitSeconds =
+    optional(env, 'DB_RESUME_WAIT_SECONDS') === undefined
+      ? 0
+      : positiveInteger(env, 'DB_RESUME_WAIT_SECONDS', 1);
+  return { autoPause: flag(env, 'DB_AUTO_PAUSE'), resumeWaitMs: waitSeconds * 1_000 };
+}
+
+/** How the app reaches PostgreSQL: a URL locally, or host + IAM token on AWS. */
+export type DatabaseConfig = DatabasePause &
+  (
+    | { kind: 'url'; connectionString: string }
+    | { kind: 'iam'; host: string; port: number; database: string; user: string; region: string }
+  );
 
 export function databaseConfig(env: Env = process.env): DatabaseConfig {
-  const autoPause = flag(env, 'DB_AUTO_PAUSE');
+  const pause = databasePause(env);
   const connectionString = optionalUrl(env, 'DATABASE_URL');
-  if (connectionString !== undefined) return { kind: 'url', connectionString, autoPause };
+  if (connectionString !== undefined) return { kind: 'url', connectionString, ...pause };
   if (!flag(env, 'DB_IAM_AUTH')) {
     throw new ConfigurationError(
       'Set DATABASE_URL, or DB_HOST, DB_PORT, DB_NAME, DB_USER with DB_IAM_AUTH=true',
@@ -106,7 +115,7 @@ export function databaseConfig(env: Env = process.env): DatabaseConfig {
     database: required(env, 'DB_NAME'),
     user: required(env, 'DB_USER'),
     region: region(env),
-    autoPause,
+    ...pause,
   };
 }
 
@@ -116,7 +125,7 @@ export function databaseConfig(env: Env = process.env): DatabaseConfig {
  * privileges; locally it connects with the app's own settings.
  */
 export type MigrationConfig =
-  | { kind: 'handoff'; host: string; port: number; databaseName: string; appUser: string }
+  | { kind: 'handoff'; host: string; port: number; databaseName: string; appUser: string; autoPause: boolean }
   | { kind: 'direct'; database: DatabaseConfig };
 
 export function migrationConfig(env: Env = process.env): MigrationConfig {
@@ -127,6 +136,7 @@ export function migrationConfig(env: Env = process.env): MigrationConfig {
     port: positiveInteger(env, 'DB_PORT', 5432),
     databaseName: required(env, 'DB_NAME'),
     appUser: required(env, 'DB_USER'),
+    autoPause: flag(env, 'DB_AUTO_PAUSE'),
   };
 }
 

@@ -11,6 +11,7 @@ import type {
 } from 'aws-lambda';
 import {
   ConflictError,
+  DatabaseResumingError,
   FieldErrorsError,
   ForbiddenError,
   NotFoundError,
@@ -24,6 +25,7 @@ import {
 } from '#core/errors';
 import type { Caller } from '#core/task';
 import { PUBLIC_MAX_AGE_SECONDS } from '#core/public-cache';
+import { invocationEnd } from '#commons/invocation-end';
 import { logger } from '#commons/logger';
 
 /** What the Lambda authorizer hands to the functions behind it (functions/api/authorizer.ts). */
@@ -136,7 +138,7 @@ export function statusOf(error: unknown): number {
 }
 
 /** RFC 9110 §10.2.3: delay-seconds, for the errors that know when a retry can succeed. */
-function retryAfterHeader(error: unknown): Record<string, string> {
+export function retryAfterHeader(error: unknown): Record<string, string> {
   return error instanceof RetryableError && error.retryAfterSeconds !== undefined
     ? { 'retry-after': String(Math.max(1, Math.ceil(error.retryAfterSeconds))) }
     : {};
@@ -165,7 +167,10 @@ function httpJsonApi(options: Partial<HttpJsonApiOptions> = {}): MiddlewareObj<P
     }
     if (status === 503) {
       logger.warn('Dependency unavailable', { error });
-      request.response = jsonResponse(503, errorBody(SERVICE_UNAVAILABLE_MESSAGE), headers);
+      // A resuming database is expected and brief: its own message says so (and the console shows
+      // "waking up"); any other dependency failure gets the fixed text.
+      const message = error instanceof DatabaseResumingError ? error.message : SERVICE_UNAVAILABLE_MESSAGE;
+      request.response = jsonResponse(503, errorBody(message), headers);
       return;
     }
     logger.error('Unhandled error', { error });
@@ -181,6 +186,7 @@ export type ApiHandler = MiddyfiedHandler<ParsedApiEvent, JsonResponse>;
 export function apiHandler(handle: (event: ParsedApiEvent) => Promise<ApiResult>): ApiHandler {
   return middy<ParsedApiEvent, JsonResponse>()
     .use(injectLambdaContext(logger))
+    .use(invocationEnd())
     .use(httpJsonApi())
     .handler(async function jsonApiHandler(event) {
       const { statusCode, body, headers, cacheable } = await handle(event);

@@ -70,3 +70,19 @@ export class TooManyRequestsError extends RetryableError {}
 
 /** A dependency (database, identity provider) is unavailable or throttling us; the caller may try again later. */
 export class ServiceUnavailableError extends RetryableError {}
+
+/** Seconds a client waits after a resuming database's 503: Aurora resumes in about 15 s, and the API waited first. */
+const RESUMING_RETRY_AFTER_SECONDS = 5;
+
+/**
+ * The database is resuming from an automatic pause (Aurora Serverless v2 at 0 ACU, about 15 s): the caller
+ * should come back in a few seconds, and the console shows "waking up" instead of an error.
+ */
+export class DatabaseResumingError extends ServiceUnavailableError {
+  constructor(options?: ErrorOptions) {
+    super('The database is waking up. Try again in a few seconds.', {
+      ...options,
+      retryAfterSeconds: RESUMING_RETRY_AFTER_SECONDS,
+    });
+  }
+}

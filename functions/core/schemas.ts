@@ -226,7 +226,7 @@ export type RankingsResponse = z.infer<typeof rankingsResponse>;
 
 export const healthResponse = z.object({
   status: z.enum(['ok', 'unavailable']),
-  database: z.enum(['ok', 'unreachable']),
+  database: z.enum(['ok', 'resuming', 'unreachable']),
 });
 export type HealthResponse = z.infer<typeof healthResponse>;
 

@@ -1,7 +1,10 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
+import type pg from 'pg';
+import { translatePgError } from '#adapters/pg/errors';
 import { migrations } from '#adapters/pg/migrations';
 import { grantApplicationRole, runMigrations, type MigrationResult } from '#adapters/pg/migrator';
+import { retryWhileResuming } from '#adapters/pg/resume';
 import { createPool, type PasswordLogin } from '#commons/clients';
 import { migrationConfig, type MigrationConfig } from '#commons/config';
 import { ConfigurationError } from '#core/platform-errors';
@@ -39,6 +42,22 @@ function masterLogin(config: Extract<MigrationConfig, { kind: 'handoff' }>, even
   };
 }
 
+/** A deploy may find a serverless database paused: Aurora resumes in about 15 s, 30 s or more after a day asleep. */
+const MIGRATION_RESUME_WAIT_MS = 120_000;
+
+async function untilAwake(pool: pg.Pool, autoPause: boolean): Promise<void> {
+  await retryWhileResuming(
+    async () => {
+      try {
+        await pool.query('SELECT 1');
+      } catch (error) {
+        translatePgError(error, { autoPause });
+      }
+    },
+    { waitMs: MIGRATION_RESUME_WAIT_MS },
+  );
+}
+
 /**
  * Runs the pending migrations: on deploy inside the VPC, as the master user whose credentials the launcher passed
  * in the event (then the IAM-authenticated application role is granted its privileges); on local start with
@@ -49,6 +68,7 @@ export const handler = middy<unknown, MigrationResult>()
   .handler(async (event) => {
     const pool = createPool(config.kind === 'direct' ? config.database : masterLogin(config, event));
     try {
+      await untilAwake(pool, config.kind === 'direct' ? config.database.autoPause : config.autoPause);
       const result = await runMigrations(pool, migrations);
       if (config.kind === 'handoff') await grantApplicationRole(pool, config.appUser);
       logger.info('Migrations done', { ...result });

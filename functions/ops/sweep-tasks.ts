@@ -1,6 +1,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { stalledTaskSeconds, taskLimits } from '#commons/config';
+import { invocationEnd } from '#commons/invocation-end';
 import { logger } from '#commons/logger';
 import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import { systemClock } from '#core/ports';
@@ -17,6 +18,7 @@ const stalledAfterSeconds = stalledTaskSeconds();
  */
 export const handler = middy<unknown, { expired: number; stalled: number }>()
   .use(injectLambdaContext(logger))
+  .use(invocationEnd())
   .handler(async () => {
     const expired = await expireAbandonedUploads({ repository, clock: systemClock, uploadWindowHours });
     logger.info('Abandoned uploads expired', { expired });

@@ -11,6 +11,7 @@ import { MetricUnit, type Metrics } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
+import { invocationEnd } from '#commons/invocation-end';
 import type { UploadedObject, UploadOutcome, UploadProcessingService } from '#core/upload-processing';
 import { MalformedNotificationError } from '#core/processing-errors';
 import { taskIdFromKey } from '#core/object-keys';
@@ -106,6 +107,7 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
 
   return middy<SQSEvent, SQSBatchResponse>()
     .use(injectLambdaContext(logger, { resetKeys: true }))
+    .use(invocationEnd())
     .use(logMetrics(metrics))
     .handler(async (event, context) => {
       const batchItemFailures: SQSBatchItemFailure[] = [];

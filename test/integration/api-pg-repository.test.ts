@@ -290,6 +290,7 @@ describe('translatePgError', () => {
       kind: 'url',
       connectionString: 'postgres://nobody:nothing@127.0.0.1:9/none',
       autoPause: false,
+      resumeWaitMs: 0,
     });
 
     // Act
@@ -324,8 +325,18 @@ describe('translatePgError', () => {
 describe('runMigrations', () => {
   const LATEST_VERSION = migrations.at(-1)?.version;
   const pools = [
-    createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '', autoPause: false }),
-    createPool({ kind: 'url', connectionString: process.env.DATABASE_URL ?? '', autoPause: false }),
+    createPool({
+      kind: 'url',
+      connectionString: process.env.DATABASE_URL ?? '',
+      autoPause: false,
+      resumeWaitMs: 0,
+    }),
+    createPool({
+      kind: 'url',
+      connectionString: process.env.DATABASE_URL ?? '',
+      autoPause: false,
+      resumeWaitMs: 0,
+    }),
   ];
 
   afterAll(async () => {

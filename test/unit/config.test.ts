@@ -15,7 +15,12 @@ describe('configuration', () => {
   it('prefers DATABASE_URL', () => {
     expect(
       databaseConfig({ DATABASE_URL: 'postgres://u:p@localhost:5432/idrl', DB_IAM_AUTH: 'true' }),
-    ).toEqual({ kind: 'url', connectionString: 'postgres://u:p@localhost:5432/idrl', autoPause: false });
+    ).toEqual({
+      kind: 'url',
+      connectionString: 'postgres://u:p@localhost:5432/idrl',
+      autoPause: false,
+      resumeWaitMs: 0,
+    });
   });
 
   it('reads IAM database settings with the default port', () => {
@@ -35,15 +40,30 @@ describe('configuration', () => {
       user: 'app',
       region: 'eu-west-1',
       autoPause: false,
+      resumeWaitMs: 0,
     });
   });
 
   it('knows when the database pauses while no connection is open', () => {
-    expect(databaseConfig({ DATABASE_URL: 'postgres://localhost/idrl', DB_AUTO_PAUSE: 'true' })).toEqual({
+    expect(
+      databaseConfig({
+        DATABASE_URL: 'postgres://localhost/idrl',
+        DB_AUTO_PAUSE: 'true',
+        DB_RESUME_WAIT_SECONDS: '15',
+      }),
+    ).toEqual({
       kind: 'url',
       connectionString: 'postgres://localhost/idrl',
       autoPause: true,
+      resumeWaitMs: 15_000,
     });
+    expect(() =>
+      databaseConfig({ DATABASE_URL: 'postgres://localhost/idrl', DB_RESUME_WAIT_SECONDS: '0' }),
+    ).toThrow(
+      new ConfigurationError(
+        'Environment variable DB_RESUME_WAIT_SECONDS must be a positive integer, got "0"',
+      ),
+    );
   });
 
   it.each([
@@ -71,10 +91,22 @@ describe('configuration', () => {
         DB_USER: 'app',
         DB_NAME: 'idrl',
       }),
-    ).toEqual({ kind: 'handoff', host: 'db.internal', port: 5433, appUser: 'app', databaseName: 'idrl' });
+    ).toEqual({
+      kind: 'handoff',
+      host: 'db.internal',
+      port: 5433,
+      appUser: 'app',
+      databaseName: 'idrl',
+      autoPause: false,
+    });
     expect(migrationConfig({ DATABASE_URL: 'postgres://localhost/idrl' })).toEqual({
       kind: 'direct',
-      database: { kind: 'url', connectionString: 'postgres://localhost/idrl', autoPause: false },
+      database: {
+        kind: 'url',
+        connectionString: 'postgres://localhost/idrl',
+        autoPause: false,
+        resumeWaitMs: 0,
+      },
     });
     expect(() => migrationConfig({ DB_MASTER_HANDOFF: 'true', DB_USER: 'app', DB_NAME: 'idrl' })).toThrow(
       new ConfigurationError('Environment variable DB_HOST is required'),

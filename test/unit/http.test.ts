@@ -3,6 +3,7 @@ import { apiHandler, authenticatedApiHandler, securityHeaders } from '#commons/h
 import { logger } from '#commons/logger';
 import {
   ConflictError,
+  DatabaseResumingError,
   NotFoundError,
   PayloadTooLargeError,
   ServiceUnavailableError,
@@ -129,6 +130,7 @@ describe('apiHandler', () => {
       503,
       { message: 'The service is temporarily unavailable. Please try again shortly.' },
     ],
+    [new DatabaseResumingError(), 503, { message: 'The database is waking up. Try again in a few seconds.' }],
   ])('answers %o with its status and a Retry-After in whole seconds', async (error, statusCode, body) => {
     // Prepare
     const warn = vi.spyOn(logger, 'warn').mockImplementation(() => undefined);

@@ -76,16 +76,34 @@ export interface SignUpInput {
   password2: string;
 }
 
-/** The API answered with an error status; `errors` carries per-field messages for 400 and 409. */
+/**
+ * The API answered with an error status; `errors` carries per-field messages for 400 and 409, and
+ * `retryAfterSeconds` the Retry-After of a 503 while the database wakes up.
+ */
 export class ApiError extends Error {
   constructor(
     readonly status: number,
     message: string,
     readonly errors: FieldError[] = [],
+    readonly retryAfterSeconds: number | null = null,
   ) {
     super(message);
     this.name = 'ApiError';
   }
+
+  /** A database that pauses when the league is quiet is resuming (about 15 s): not a failure. */
+  get wakingUp(): boolean {
+    return this.status === 503 && this.retryAfterSeconds !== null;
+  }
+}
+
+/** How the client waits out a database that is waking up (503 with Retry-After). */
+export interface WakeOptions {
+  /** Told `true` when the API says the database is waking up, `false` once it answers again. */
+  onWaking?: (waking: boolean) => void;
+  /** Waits before the 503 is handed to the view. @default 4 */
+  maxWaits?: number;
+  sleep?: (ms: number) => Promise<void>;
 }
 
 /** The request never got an answer (offline, DNS, connection reset). */
@@ -120,6 +138,7 @@ export class ApiClient {
   constructor(
     private readonly session: Session,
     private readonly fetchFn: typeof fetch = (input, init) => fetch(input, init),
+    private readonly wake: WakeOptions = {},
   ) {}
 
   async signUp(input: SignUpInput): Promise<void> {
@@ -232,25 +251,52 @@ export class ApiClient {
     const headers: Record<string, string> = { accept: 'application/json' };
     if (body !== undefined) headers['content-type'] = 'application/json';
     if (accessToken !== undefined) headers.authorization = `Bearer ${accessToken}`;
-    let response: Response;
+    const request = { method, headers, body: body === undefined ? undefined : JSON.stringify(body) };
+    const { onWaking, maxWaits = 4, sleep = defaultSleep } = this.wake;
+    for (let waits = 0; ; waits += 1) {
+      const response = await this.fetchOnce(path, request);
+      const retryAfter = retryAfterSeconds(response);
+      // The API refused before touching any data (the database was not up), so sending again is safe.
+      if (retryAfter !== null && waits < maxWaits) {
+        onWaking?.(true);
+        await sleep(retryAfter * 1000);
+        continue;
+      }
+      if (waits > 0) onWaking?.(false);
+      return this.read(response, retryAfter);
+    }
+  }
+
+  private async fetchOnce(path: string, init: RequestInit): Promise<Response> {
     try {
-      response = await this.fetchFn(path, {
-        method,
-        headers,
-        body: body === undefined ? undefined : JSON.stringify(body),
-      });
+      return await this.fetchFn(path, init);
     } catch (error) {
       throw new NetworkError({ cause: error });
     }
+  }
+
+  private async read(response: Response, retryAfter: number | null): Promise<unknown> {
     const text = await response.text();
     const payload = parseJson(text);
     if (!response.ok) {
       const message = typeof payload?.message === 'string' ? payload.message : '';
       const errors = Array.isArray(payload?.errors) ? (payload.errors as FieldError[]) : [];
-      throw new ApiError(response.status, message, errors);
+      throw new ApiError(response.status, message, errors, retryAfter);
     }
     return payload ?? undefined;
   }
+}
+
+const defaultSleep = (ms: number): Promise<void> =>
+  new Promise((resolve) => {
+    setTimeout(resolve, ms);
+  });
+
+/** Retry-After of a 503, in seconds (the API sends it only while the database wakes up). */
+function retryAfterSeconds(response: Response): number | null {
+  const value = response.headers.get('retry-after');
+  if (response.status !== 503 || value === null || !/^\d{1,3}$/.test(value)) return null;
+  return Number(value);
 }
 
 function parseJson(text: string): Record<string, unknown> | null {

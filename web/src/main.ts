@@ -6,6 +6,7 @@
 import { ApiClient } from './api';
 import type { View, ViewContext } from './context';
 import { h, replaceChildren } from './dom';
+import { WAKING_NOW } from './messages';
 import { Session } from './session';
 import { VoteMemory } from './votes';
 import { authView } from './views/auth';
@@ -14,9 +15,16 @@ import { rankingsView } from './views/rankings';
 import { taskDetailView } from './views/task-detail';
 import { taskListView } from './views/task-list';
 
-const session = new Session(sessionStorage);
-const api = new ApiClient(session);
 const main = document.getElementById('main') as HTMLElement;
+// While the database resumes, every request waits; the pilot sees why instead of an error.
+const waking = h('p', { class: 'notice waking', role: 'status', hidden: true }, WAKING_NOW);
+main.before(waking);
+const session = new Session(sessionStorage);
+const api = new ApiClient(session, undefined, {
+  onWaking(isWaking) {
+    waking.hidden = !isWaking;
+  },
+});
 const account = document.getElementById('account') as HTMLElement;
 const announcer = document.getElementById('announcer') as HTMLElement;
 const votes = new VoteMemory(localStorage);

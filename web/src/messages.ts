@@ -10,6 +10,13 @@ const STORAGE_CODES: Record<string, string> = {
   ExpiredToken: 'The upload link has expired. Try again.',
 };
 
+/** What the pilot reads while a database that pauses when the league is quiet resumes. */
+export const WAKING_UP =
+  "The league's database is waking up after a quiet spell (about 15 seconds). Try again in a moment.";
+
+/** Shown while requests wait for the database to resume. */
+export const WAKING_NOW = "Waking up the league's database after a quiet spell — about 15 seconds…";
+
 export function describeError(error: unknown): string {
   if (error instanceof NetworkError) return 'Cannot reach the service. Check your connection and try again.';
   if (error instanceof StorageUploadError) {
@@ -22,6 +29,7 @@ export function describeError(error: unknown): string {
 }
 
 function describeApiError(error: ApiError): string {
+  if (error.wakingUp) return WAKING_UP;
   // The API's own messages are written for users; 5xx messages are generic by design, so a fixed text is clearer.
   if (error.status >= 500) return 'The service had a problem. Try again in a moment.';
   if (error.message !== '') return error.message;

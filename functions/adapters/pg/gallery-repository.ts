@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ensureUser, queryRows } from '#adapters/pg/query';
+import { ALWAYS_ON, ensureUser, queryRows, type PgQueryOptions } from '#adapters/pg/query';
 import type {
   GalleryCursor,
   GalleryRepository,
@@ -42,7 +42,10 @@ const PUBLISHED_COLUMNS = `t.id, u.username, t.vote_count, t.published_at,
  * withdrawals, (un)publishing and deletes can never leave a count different from its rows.
  */
 export class PgGalleryRepository implements GalleryRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: Pick<pg.Pool, 'query'>,
+    private readonly options: PgQueryOptions = ALWAYS_ON,
+  ) {}
 
   async listPublished(query: { limit: number; after?: GalleryCursor }): Promise<PublishedVideo[]> {
     const rows = await queryRows<PublishedRow>(
@@ -52,6 +55,7 @@ export class PgGalleryRepository implements GalleryRepository {
          AND ($1::timestamptz IS NULL OR (t.published_at, t.id) < ($1, $2::bigint))
        ORDER BY t.published_at DESC, t.id DESC LIMIT $3`,
       [query.after?.publishedAt ?? null, query.after?.id ?? null, query.limit],
+      this.options,
     );
     return rows.map(toPublishedVideo);
   }
@@ -62,12 +66,13 @@ export class PgGalleryRepository implements GalleryRepository {
       `SELECT ${PUBLISHED_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id
        WHERE t.id = $1 AND t.published_at IS NOT NULL`,
       [id],
+      this.options,
     );
     return row === undefined ? null : toPublishedVideo(row);
   }
 
   async vote(taskId: number, voter: Caller): Promise<VoteOutcome> {
-    await ensureUser(this.pool, voter);
+    await ensureUser(this.pool, voter, this.options);
     // One statement decides and inserts; a second vote of the same voter is the primary key's unique
     // violation (23505 → ConflictError), however close together the two arrive.
     const [target] = await queryRows<{ owner_id: string; voted: boolean }>(
@@ -78,6 +83,7 @@ export class PgGalleryRepository implements GalleryRepository {
        )
        SELECT owner_id, EXISTS (SELECT 1 FROM inserted) AS voted FROM target`,
       [taskId, voter.sub],
+      this.options,
     );
     if (target === undefined) return { kind: 'not-published' };
     if (!target.voted) return { kind: 'own-video' };
@@ -86,6 +92,7 @@ export class PgGalleryRepository implements GalleryRepository {
       this.pool,
       'SELECT vote_count FROM tasks WHERE id = $1',
       [taskId],
+      this.options,
     );
     return { kind: 'voted', votes: count?.vote_count ?? 0 };
   }
@@ -97,6 +104,7 @@ export class PgGalleryRepository implements GalleryRepository {
        WHERE v.task_id = $1 AND v.user_sub = $2 AND t.id = v.task_id AND t.published_at IS NOT NULL
        RETURNING v.task_id`,
       [taskId, voterSub],
+      this.options,
     );
     return rows.length > 0;
   }
@@ -120,6 +128,7 @@ export class PgGalleryRepository implements GalleryRepository {
        FROM users WHERE published_videos > 0
        ORDER BY published_votes DESC, lower(username), id LIMIT $1 OFFSET $2`,
       [query.limit, query.offset],
+      this.options,
     );
     const standings = rows.map((row) => ({
       rank: Number(row.rank),
@@ -133,6 +142,7 @@ export class PgGalleryRepository implements GalleryRepository {
       this.pool,
       'SELECT count(*) AS total FROM users WHERE published_videos > 0',
       [],
+      this.options,
     );
     return { rows: [], total: Number(count?.total ?? 0) };
   }

@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ensureUser, queryRows } from '#adapters/pg/query';
+import { ALWAYS_ON, ensureUser, queryRows, type PgQueryOptions } from '#adapters/pg/query';
 import type { ListTasksQuery, NewTask, TaskRepository } from '#core/ports';
 import { type Caller, type ProcessedVideoMetadata, type Task, type TaskStatus } from '#core/task';
 import { uploadKey } from '#core/object-keys';
@@ -61,10 +61,13 @@ function toTask(row: TaskRow): Task {
  * delivery matches no row and is a no-op, and a deleted task can never be resurrected.
  */
 export class PgTaskRepository implements TaskRepository {
-  constructor(private readonly pool: pg.Pool) {}
+  constructor(
+    private readonly pool: Pick<pg.Pool, 'query'>,
+    private readonly options: PgQueryOptions = ALWAYS_ON,
+  ) {}
 
   private rows(sql: string, values: unknown[]): Promise<TaskRow[]> {
-    return queryRows<TaskRow>(this.pool, sql, values);
+    return queryRows<TaskRow>(this.pool, sql, values, this.options);
   }
 
   private async one(sql: string, values: unknown[]): Promise<Task | null> {
@@ -73,7 +76,7 @@ export class PgTaskRepository implements TaskRepository {
   }
 
   ensureUser(caller: Caller): Promise<void> {
-    return ensureUser(this.pool, caller);
+    return ensureUser(this.pool, caller, this.options);
   }
 
   async create(task: NewTask): Promise<Task> {
@@ -82,6 +85,7 @@ export class PgTaskRepository implements TaskRepository {
       this.pool,
       `SELECT nextval(pg_get_serial_sequence('tasks', 'id'))::text AS id`,
       [],
+      this.options,
     );
     if (sequence === undefined) throw new Error('nextval returned no row');
     const id = Number(sequence.id);
@@ -202,7 +206,8 @@ export class PgTaskRepository implements TaskRepository {
     return rows.map(toTask);
   }
 
+  /** One attempt, no waiting: the health check reports how the database is now ("resuming" included). */
   async ping(): Promise<void> {
-    await this.rows('SELECT 1', []);
+    await queryRows(this.pool, 'SELECT 1', [], { ...this.options, resume: { waitMs: 0 } });
   }
 }

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient, ApiError, NetworkError, SessionExpiredError } from '#web/src/api';
+import { describeError, WAKING_UP } from '#web/src/messages';
 import { Session } from '#web/src/session';
 
 class MemoryStorage implements Storage {
@@ -187,6 +188,63 @@ describe('ApiClient', () => {
 
     // Assess
     await expect(failure).rejects.toEqual(new ApiError(502, ''));
+  });
+
+  it('waits out a database that is waking up, saying so, and then answers', async () => {
+    // Prepare
+    const session = new Session(new MemoryStorage());
+    session.set({ accessToken: 'access-1', refreshToken: 'refresh-1', login: 'pilot' });
+    const resuming = () =>
+      new Response(JSON.stringify({ message: 'The database is waking up. Try again in a few seconds.' }), {
+        status: 503,
+        headers: { 'content-type': 'application/json', 'retry-after': '5' },
+      });
+    const scripted = scriptedFetch([resuming(), resuming(), json(200, { data: [] })]);
+    const waking: boolean[] = [];
+    const sleeps: number[] = [];
+    const api = new ApiClient(session, scripted.fetch, {
+      onWaking: (isWaking) => waking.push(isWaking),
+      sleep: (ms) => {
+        sleeps.push(ms);
+        return Promise.resolve();
+      },
+    });
+
+    // Act
+    const page = await api.listTasks();
+
+    // Assess
+    expect({ page, waking, sleeps, requests: scripted.calls.length }).toEqual({
+      page: { data: [] },
+      waking: [true, true, false],
+      sleeps: [5000, 5000],
+      requests: 3,
+    });
+  });
+
+  it('hands a database still waking up after its waits to the view, as "waking up", not a failure', async () => {
+    // Prepare
+    const session = new Session(new MemoryStorage());
+    session.set({ accessToken: 'access-1', refreshToken: 'refresh-1', login: 'pilot' });
+    const resuming = new Response(JSON.stringify({ message: 'The database is waking up.' }), {
+      status: 503,
+      headers: { 'retry-after': '5' },
+    });
+    const scripted = scriptedFetch([resuming]);
+    const api = new ApiClient(session, scripted.fetch, { maxWaits: 0 });
+
+    // Act
+    const failure: unknown = await api.getTask(1).catch((error: unknown) => error);
+
+    // Assess
+    expect(failure).toEqual(new ApiError(503, 'The database is waking up.', [], 5));
+    expect({ wakingUp: (failure as ApiError).wakingUp, text: describeError(failure) }).toEqual({
+      wakingUp: true,
+      text: WAKING_UP,
+    });
+    expect(describeError(new ApiError(503, 'The database is unavailable'))).toBe(
+      'The service had a problem. Try again in a moment.',
+    );
   });
 
   it('reports a request that never got an answer as NetworkError', async () => {

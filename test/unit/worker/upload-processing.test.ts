@@ -2,6 +2,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { DatabaseResumingError } from '#core/errors';
 import { PermanentProcessingError, ResourceExhaustedError } from '#core/processing-errors';
 import type { Task } from '#core/task';
 import { UploadProcessingService, type ProcessingAttempt } from '#core/upload-processing';
@@ -241,6 +242,25 @@ describe('UploadProcessingService', () => {
     await expect(handled).rejects.toBe(transient);
     expect(tasks.tasks.get(1)?.status).toBe('uploaded');
     videos.behaviour = () => Promise.resolve();
+    await expect(
+      service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt({ receiveCount: 2 })),
+    ).resolves.toMatchObject({ kind: 'processed' });
+  });
+
+  it('treats a database still resuming as transient: nothing recorded, the redelivery processes the upload', async () => {
+    // Prepare
+    const markUploaded = tasks.markUploaded.bind(tasks);
+    let resuming = true;
+    tasks.markUploaded = (key, sourceBytes) =>
+      resuming ? Promise.reject(new DatabaseResumingError()) : markUploaded(key, sourceBytes);
+
+    // Act
+    const handled = service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    await expect(handled).rejects.toBeInstanceOf(DatabaseResumingError);
+    expect(tasks.tasks.get(1)?.status).toBe('awaiting_upload');
+    resuming = false;
     await expect(
       service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt({ receiveCount: 2 })),
     ).resolves.toMatchObject({ kind: 'processed' });
