@@ -1,6 +1,8 @@
 import { createServer, type AddressInfo } from 'node:net';
+import { inspect } from 'node:util';
 import type { Context } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
+import { ServiceUnavailableError } from '#core/errors';
 import { ConfigurationError } from '#core/platform-errors';
 import { launchMigrations, MigrationFailedError, type LauncherPorts } from '#functions/ops/migrate-launcher';
 
@@ -131,8 +133,10 @@ describe('migration function (inside the VPC)', () => {
     } as Context).catch((error: unknown) => error);
 
     // Assess
-    expect(failure).toMatchObject({ code: 'ECONNREFUSED' });
-    const everything = `${written.join('')}${JSON.stringify(failure)}${String((failure as Error).stack)}`;
+    expect(failure).toEqual(new ServiceUnavailableError('The database is unavailable'));
+    expect((failure as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
+    // Everything the runtime could log about the failure: message, stack and causes, all the way down.
+    const everything = `${written.join('')}${inspect(failure, { depth: 10 })}`;
     expect(everything).not.toContain(PASSWORD);
   });
 
