@@ -143,14 +143,14 @@ export function migrationConfig(env: Env = process.env): MigrationConfig {
 /** The launcher, outside the VPC: which secret to read, and which in-VPC function to hand it to. */
 export interface MigrationLauncherConfig {
   secretArn: string;
-  migrateFunctionName: string;
+  migrateFunctionArn: string;
   region: string;
 }
 
 export function migrationLauncherConfig(env: Env = process.env): MigrationLauncherConfig {
   return {
     secretArn: required(env, 'DB_SECRET_ARN'),
-    migrateFunctionName: required(env, 'MIGRATE_FUNCTION_NAME'),
+    migrateFunctionArn: required(env, 'MIGRATE_FUNCTION_ARN'),
     region: region(env),
   };
 }

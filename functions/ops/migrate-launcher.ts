@@ -29,11 +29,11 @@ export class MigrationFailedError extends Error {
  * invocation. Only the migration result comes back; the secret is never logged, returned or stored.
  */
 export async function launchMigrations(
-  config: Pick<MigrationLauncherConfig, 'secretArn' | 'migrateFunctionName'>,
+  config: Pick<MigrationLauncherConfig, 'secretArn' | 'migrateFunctionArn'>,
   ports: LauncherPorts,
 ): Promise<MigrationResult> {
   const credentials = parseMasterSecret(await ports.readSecret(config.secretArn), config.secretArn);
-  const answer = await ports.invoke(config.migrateFunctionName, JSON.stringify(credentials));
+  const answer = await ports.invoke(config.migrateFunctionArn, JSON.stringify(credentials));
   const payload = JSON.parse(answer.payload) as unknown;
   if (answer.functionError !== undefined) {
     // Lambda's error payload: { errorType, errorMessage, trace }. The migrator's messages name migrations and SQL

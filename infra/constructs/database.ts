@@ -176,18 +176,21 @@ export class Database extends Construct {
       timeout: Duration.minutes(5),
       logRetention: props.logRetention,
     });
+    // The launcher invokes the migrator's current version: a change of the migrations makes a new version, which
+    // changes the launcher's configuration, hence its version, which is what re-runs the trigger.
+    const migrator = this.migrationFunction.currentVersion;
     grantWithEnvironment(this.migrationLauncher, {
       environment: {
         DB_SECRET_ARN: this.engine.secret.secretArn,
-        MIGRATE_FUNCTION_NAME: this.migrationFunction.functionName,
+        MIGRATE_FUNCTION_ARN: migrator.functionArn,
       },
       grant: (fn) => {
         this.engine.secret.grantRead(fn);
-        // The function itself, not `:*` (its versions and aliases) as grantInvoke would.
+        // That version only, not `:*` (every version and alias) as grantInvoke would.
         fn.addToRolePolicy(
           new iam.PolicyStatement({
             actions: ['lambda:InvokeFunction'],
-            resources: [this.migrationFunction.functionArn],
+            resources: [migrator.functionArn],
           }),
         );
       },

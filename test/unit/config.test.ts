@@ -117,12 +117,12 @@ describe('configuration', () => {
     expect(
       migrationLauncherConfig({
         DB_SECRET_ARN: 'arn:secret',
-        MIGRATE_FUNCTION_NAME: 'migrate',
+        MIGRATE_FUNCTION_ARN: 'migrate',
         AWS_REGION: 'eu-west-1',
       }),
-    ).toEqual({ secretArn: 'arn:secret', migrateFunctionName: 'migrate', region: 'eu-west-1' });
+    ).toEqual({ secretArn: 'arn:secret', migrateFunctionArn: 'migrate', region: 'eu-west-1' });
     expect(() => migrationLauncherConfig({ DB_SECRET_ARN: 'arn:secret', AWS_REGION: 'eu-west-1' })).toThrow(
-      new ConfigurationError('Environment variable MIGRATE_FUNCTION_NAME is required'),
+      new ConfigurationError('Environment variable MIGRATE_FUNCTION_ARN is required'),
     );
   });
 

@@ -30,7 +30,7 @@ function fakePorts(answer: { functionError?: string; payload: string }, secret =
   return { ports, invocations };
 }
 
-const config = { secretArn: SECRET_ARN, migrateFunctionName: 'idrl-migrate' };
+const config = { secretArn: SECRET_ARN, migrateFunctionArn: 'idrl-migrate' };
 
 describe('migration launcher (outside the VPC)', () => {
   it('hands only the master username and password to the migrator and returns its result alone', async () => {
