@@ -17,7 +17,7 @@ import { taskListView } from './views/task-list';
 
 const main = document.getElementById('main') as HTMLElement;
 // While the database resumes, every request waits; the pilot sees why instead of an error.
-const waking = h('p', { class: 'notice waking', role: 'status', hidden: true }, WAKING_NOW);
+const waking = h('p', { class: 'waking', role: 'status', hidden: true }, WAKING_NOW);
 main.before(waking);
 const session = new Session(sessionStorage);
 const api = new ApiClient(session, undefined, {
