@@ -18,7 +18,7 @@ import { taskListView } from './views/task-list';
 const main = document.getElementById('main') as HTMLElement;
 // While the database resumes, every request waits; the pilot sees why instead of an error.
 const waking = h('p', { class: 'waking', role: 'status', hidden: true }, WAKING_NOW);
-main.before(waking);
+main.before(h('div', { class: 'wrap' }, waking));
 const session = new Session(sessionStorage);
 const api = new ApiClient(session, undefined, {
   onWaking(isWaking) {
