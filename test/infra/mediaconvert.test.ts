@@ -211,8 +211,10 @@ describe('MediaConvert backend', () => {
   });
 
   it('counts the completion function in the database connection budget', () => {
-    expect(() => synthesize({ processor: 'mediaconvert', databaseMaxConnections: 65 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 5 routes × 10 + sweeper 1 + completion 2 = 58 > 55 (max_connections 65 − headroom 10)',
+    // 72 − 10 = 62 connections fit everything but the completion function's 2 (61 without it).
+    expect(() => synthesize({ processor: 'mediaconvert', databaseMaxConnections: 72 })).toThrow(
+      'Database connection budget exceeded: worker 5 + 11 routes × 5 + sweeper 1 + completion 2 = 63 > 62 (max_connections 72 − headroom 10)',
     );
+    expect(() => synthesize({ processor: 'ffmpeg', databaseMaxConnections: 72 })).not.toThrow();
   });
 });
