@@ -30,6 +30,12 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
     return parsed;
   };
 
+  const positive = (key: string): number | undefined => {
+    const value = integer(key);
+    if (value === 0) throw new Error(`Context ${key} must be a positive integer, got 0`);
+    return value;
+  };
+
   const removal = text('removalPolicy') ?? 'retain';
   if (removal !== 'retain' && removal !== 'destroy')
     throw new Error(`Context removalPolicy must be retain or destroy, got "${removal}"`);
@@ -70,5 +76,9 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
     logRetention,
     alarmEmail: text('alarmEmail'),
     processor,
+    taskQuotas: {
+      maxUnfinishedTasks: positive('maxUnfinishedTasks'),
+      maxDailyUploadBytes: positive('maxDailyUploadBytes'),
+    },
   };
 }

@@ -11,6 +11,7 @@ import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { routes } from '#functions/routes';
+import type { TaskQuotas } from '#core/task-service';
 import { Alarms } from './constructs/alarms';
 import { Api } from './constructs/api';
 import { Cdn } from './constructs/cdn';
@@ -73,6 +74,8 @@ export interface IdrlStackProps extends StackProps {
    * @default 'ffmpeg'
    */
   readonly processor?: 'ffmpeg' | 'mediaconvert';
+  /** Per-pilot quotas of task creation. @default 5 unfinished tasks, 5 GiB of declared uploads per 24 h */
+  readonly taskQuotas?: Partial<TaskQuotas>;
 }
 
 /**
@@ -140,6 +143,7 @@ export class IdrlStack extends Stack {
       identity: this.identity,
       allowedOrigins: props.allowedOrigins ?? [],
       databaseRouteReservedConcurrency: routeReserved > 0 ? routeReserved : undefined,
+      taskQuotas: props.taskQuotas,
       logRetention,
     });
     this.cdn = new Cdn(this, 'Cdn', { httpApi: this.api.httpApi });

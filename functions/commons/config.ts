@@ -4,7 +4,7 @@
  * variable throws ConfigurationError naming the variable: the function fails at init, loudly,
  * instead of on the first request with an obscure driver error.
  */
-import type { TaskLimits } from '#core/task-service';
+import { DEFAULT_TASK_QUOTAS, type TaskLimits } from '#core/task-service';
 import { ConfigurationError } from '#core/platform-errors';
 import {
   DEFAULT_LEAGUE_FORMAT,
@@ -217,6 +217,12 @@ export function taskLimits(env: Env = process.env): TaskLimits {
     uploadUrlTtlSeconds,
     downloadUrlTtlSeconds: positiveInteger(env, 'DOWNLOAD_URL_TTL_SECONDS', 300),
     uploadWindowHours: positiveInteger(env, 'UPLOAD_WINDOW_HOURS', 24),
+    maxUnfinishedTasks: positiveInteger(env, 'MAX_UNFINISHED_TASKS', DEFAULT_TASK_QUOTAS.maxUnfinishedTasks),
+    maxDailyUploadBytes: positiveInteger(
+      env,
+      'MAX_DAILY_UPLOAD_BYTES',
+      DEFAULT_TASK_QUOTAS.maxDailyUploadBytes,
+    ),
   };
 }
 

@@ -18,6 +18,19 @@ export interface NewTask {
   public?: boolean;
 }
 
+/** What one pilot may have at once and create per window (TaskLimits in task-service.ts). */
+export interface TaskQuota {
+  maxUnfinishedTasks: number;
+  maxDeclaredBytes: number;
+  windowSeconds: number;
+}
+
+/** A task created, or why the quota refused it (and when a retry could succeed, if known). */
+export type TaskCreation =
+  | { created: Task }
+  | { refused: 'unfinished-tasks' }
+  | { refused: 'declared-bytes'; retryAfterSeconds?: number };
+
 export interface ListTasksQuery {
   ownerId: string;
   limit: number;
@@ -29,7 +42,11 @@ export interface ListTasksQuery {
 export interface TaskRepository {
   /** Creates the users row for a Cognito identity if it does not exist yet. */
   ensureUser(caller: Caller): Promise<void>;
-  create(task: NewTask): Promise<Task>;
+  /**
+   * Creates the task unless the owner's quota refuses it. Checking and creating are one atomic step
+   * per owner: simultaneous creates cannot together exceed the quota.
+   */
+  create(task: NewTask, quota: TaskQuota): Promise<TaskCreation>;
   /** Returns null when missing or owned by someone else: ownership is part of the lookup. */
   findForOwner(id: number, ownerId: string): Promise<Task | null>;
   list(query: ListTasksQuery): Promise<Task[]>;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, PayloadTooLargeError } from './errors';
-import type { Clock, ObjectStore, TaskRepository } from './ports';
+import { NotFoundError, PayloadTooLargeError, TooManyRequestsError } from './errors';
+import type { Clock, ObjectStore, TaskCreation, TaskRepository } from './ports';
 import type {
   CreatedTaskResponse,
   CreateTaskRequest,
@@ -11,12 +11,29 @@ import type {
 import { type Caller, type Task } from './task';
 import { taskOutputKeys } from './object-keys';
 
-/** Limits of docs/spec.md §2–3 (see functions/commons/config.ts for their environment variables). */
+/** Limits of docs/spec.md §2–3 and the per-pilot quotas (see functions/commons/config.ts for their environment variables). */
 export interface TaskLimits {
   maxUploadBytes: number;
   uploadUrlTtlSeconds: number;
   downloadUrlTtlSeconds: number;
   uploadWindowHours: number;
+  /** Tasks of one pilot in awaiting_upload, uploaded or processing at once. */
+  maxUnfinishedTasks: number;
+  /** Declared upload bytes one pilot may create tasks for in any rolling 24 h. */
+  maxDailyUploadBytes: number;
+}
+
+const QUOTA_WINDOW_SECONDS = 24 * 3600;
+const GIB = 1024 ** 3;
+
+export type TaskQuotas = Pick<TaskLimits, 'maxUnfinishedTasks' | 'maxDailyUploadBytes'>;
+
+/** The quotas unless configured (MAX_UNFINISHED_TASKS, MAX_DAILY_UPLOAD_BYTES; CDK context of the same names). */
+export const DEFAULT_TASK_QUOTAS: TaskQuotas = { maxUnfinishedTasks: 5, maxDailyUploadBytes: 5 * GIB };
+
+/** "5 GiB", or the exact bytes when the limit is not whole GiB. */
+function bytesText(bytes: number): string {
+  return bytes % GIB === 0 ? `${bytes / GIB} GiB` : `${bytes} bytes`;
 }
 
 export interface TaskServiceDependencies {
@@ -43,6 +60,24 @@ export function processedFileName(fileName: string): string {
   return `${dot > 0 ? fileName.slice(0, dot) : fileName}-idrl.mp4`;
 }
 
+/**
+ * A full unfinished-tasks quota frees up when the pilot's own uploads finish, not at a time the
+ * platform can tell, so it carries no Retry-After; the byte quota frees up as its oldest bytes age out.
+ */
+function quotaError(
+  refusal: Exclude<TaskCreation, { created: Task }>,
+  limits: TaskLimits,
+): TooManyRequestsError {
+  if (refusal.refused === 'unfinished-tasks')
+    return new TooManyRequestsError(
+      `You already have ${limits.maxUnfinishedTasks} unfinished tasks: wait until one is processed or failed, or delete one`,
+    );
+  return new TooManyRequestsError(
+    `This upload would take your uploads of the last 24 hours past ${bytesText(limits.maxDailyUploadBytes)}`,
+    { retryAfterSeconds: refusal.retryAfterSeconds },
+  );
+}
+
 /** The task use cases of docs/spec.md §2–3, over ports only. */
 export class TaskService {
   private readonly nonce: () => string;
@@ -57,15 +92,24 @@ export class TaskService {
       throw new PayloadTooLargeError(`The video is larger than the ${limits.maxUploadBytes}-byte limit`);
     }
     await this.deps.repository.ensureUser(caller);
-    const task = await this.deps.repository.create({
-      ownerId: caller.sub,
-      fileName: request.fileName,
-      contentType: request.contentType,
-      declaredBytes: request.size,
-      uploadExpiresAt: new Date(this.deps.clock.now().getTime() + limits.uploadWindowHours * HOUR_MS),
-      keyNonce: this.nonce(),
-      public: request.public,
-    });
+    const creation = await this.deps.repository.create(
+      {
+        ownerId: caller.sub,
+        fileName: request.fileName,
+        contentType: request.contentType,
+        declaredBytes: request.size,
+        uploadExpiresAt: new Date(this.deps.clock.now().getTime() + limits.uploadWindowHours * HOUR_MS),
+        keyNonce: this.nonce(),
+        public: request.public,
+      },
+      {
+        maxUnfinishedTasks: limits.maxUnfinishedTasks,
+        maxDeclaredBytes: limits.maxDailyUploadBytes,
+        windowSeconds: QUOTA_WINDOW_SECONDS,
+      },
+    );
+    if ('refused' in creation) throw quotaError(creation, limits);
+    const task = creation.created;
     const upload = await this.deps.store.presignUpload({
       key: task.originalKey,
       contentType: task.contentType,

@@ -2,6 +2,9 @@
 export const TASK_STATUSES = ['awaiting_upload', 'uploaded', 'processing', 'processed', 'failed'] as const;
 export type TaskStatus = (typeof TASK_STATUSES)[number];
 
+/** The statuses the unfinished-tasks quota counts: a task the platform still has work or a wait for. */
+export const UNFINISHED_STATUSES: readonly TaskStatus[] = ['awaiting_upload', 'uploaded', 'processing'];
+
 export interface ProcessedVideoMetadata {
   durationSeconds: number;
   width: number;

@@ -6,6 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import { DEFAULT_TASK_QUOTAS, type TaskQuotas } from '#core/task-service';
 import {
   AUTHORIZER_CACHE_TTL_SECONDS,
   routes,
@@ -73,6 +74,8 @@ export interface ApiProps {
    * @default - no reservation
    */
   readonly databaseRouteReservedConcurrency?: number;
+  /** Per-pilot quotas of create-task (functions/core/task-service.ts). @default DEFAULT_TASK_QUOTAS: 5 unfinished tasks, 5 GiB a day */
+  readonly taskQuotas?: Partial<TaskQuotas>;
   /** @default 50 requests per second */
   readonly throttlingRateLimit?: number;
   /** @default 100 requests */
@@ -160,6 +163,18 @@ export class Api extends Construct {
       }
     }
     this.routeFunctions = functions;
+
+    // Explicit even at their defaults, so the deployed quotas can be read off the function's configuration.
+    const quotas = props.taskQuotas ?? {};
+    const createTask = functions.get('create-task');
+    createTask?.addEnvironment(
+      'MAX_UNFINISHED_TASKS',
+      String(quotas.maxUnfinishedTasks ?? DEFAULT_TASK_QUOTAS.maxUnfinishedTasks),
+    );
+    createTask?.addEnvironment(
+      'MAX_DAILY_UPLOAD_BYTES',
+      String(quotas.maxDailyUploadBytes ?? DEFAULT_TASK_QUOTAS.maxDailyUploadBytes),
+    );
   }
 
   /** The API's own origin (scheme and host), where the web console is served. */

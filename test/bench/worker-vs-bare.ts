@@ -4,6 +4,7 @@
  * same output from a local file with the same binary and the same arguments. Run alternately, so a
  * drift in the machine's speed hits both sides of a pair alike.
  */
+import { createdTask } from '#test/helpers/tasks';
 import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
@@ -158,7 +159,7 @@ export async function benchWorkerVsBare(
   log(`  load average before: ${loadBefore.join(' ')}`);
 
   for (let pair = 1; pair <= pairs; pair += 1) {
-    const task = await tasks.create({
+    const task = await createdTask(tasks, {
       ownerId: owner.sub,
       fileName: 'race-60s-1080p.mp4',
       contentType: 'video/mp4',

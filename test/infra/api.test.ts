@@ -200,6 +200,15 @@ describe('stage', () => {
   });
 });
 
+describe('per-pilot quotas', () => {
+  it('gives create-task the default quotas explicitly: 5 unfinished tasks, 5 GiB of declared uploads a day', () => {
+    expect(environmentOf(functionId('create-task'))).toMatchObject({
+      MAX_UNFINISHED_TASKS: '5',
+      MAX_DAILY_UPLOAD_BYTES: String(5 * 1024 ** 3),
+    });
+  });
+});
+
 describe('least-privilege IAM per function', () => {
   it('lets create-task only put objects under uploads/ (the presigned POST carries this permission)', () => {
     expect(policyStatementsOf(template, functionId('create-task'))).toEqual([

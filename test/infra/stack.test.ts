@@ -148,6 +148,8 @@ describe('configuration from CDK context', () => {
       alarmEmail: 'ops@example.com',
       processor: 'mediaconvert',
       database: 'serverless',
+      maxUnfinishedTasks: '3',
+      maxDailyUploadBytes: '1073741824',
     };
 
     // Act
@@ -174,6 +176,7 @@ describe('configuration from CDK context', () => {
       logRetention: 14,
       alarmEmail: 'ops@example.com',
       processor: 'mediaconvert',
+      taskQuotas: { maxUnfinishedTasks: 3, maxDailyUploadBytes: 1_073_741_824 },
     });
   });
 
@@ -194,6 +197,7 @@ describe('configuration from CDK context', () => {
       logRetention: undefined,
       alarmEmail: undefined,
       processor: 'ffmpeg',
+      taskQuotas: { maxUnfinishedTasks: undefined, maxDailyUploadBytes: undefined },
     });
   });
 
@@ -207,6 +211,9 @@ describe('configuration from CDK context', () => {
     expect(() =>
       stackPropsFromContext((key) => (key === 'workerMaxConcurrency' ? 'five' : undefined)),
     ).toThrow('Context workerMaxConcurrency must be a non-negative integer, got "five"');
+    expect(() => stackPropsFromContext((key) => (key === 'maxUnfinishedTasks' ? '0' : undefined))).toThrow(
+      'Context maxUnfinishedTasks must be a positive integer, got 0',
+    );
     expect(() => stackPropsFromContext((key) => (key === 'logRetentionDays' ? '10' : undefined))).toThrow(
       "Context logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, ...), got 10",
     );

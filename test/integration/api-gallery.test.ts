@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { createdTask } from '#test/helpers/tasks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as deleteTask } from '#functions/api/delete-task';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
@@ -37,7 +38,7 @@ function newCaller(prefix = 'pilot'): Caller {
 async function processedTask(owner: Caller, options: { public?: boolean } = {}): Promise<Task> {
   const repository = getTaskRepository();
   await repository.ensureUser(owner);
-  const created = await repository.create({
+  const created = await createdTask(repository, {
     ownerId: owner.sub,
     fileName: 'secret-name.mov',
     contentType: 'video/quicktime',
@@ -211,7 +212,7 @@ describe('GET /api/public/videos/{id}', () => {
       async (owner: Caller) => {
         const repository = getTaskRepository();
         await repository.ensureUser(owner);
-        const task = await repository.create({
+        const task = await createdTask(repository, {
           ownerId: owner.sub,
           fileName: 'a.mp4',
           contentType: 'video/mp4',
@@ -227,7 +228,7 @@ describe('GET /api/public/videos/{id}', () => {
       async (owner: Caller) => {
         const repository = getTaskRepository();
         await repository.ensureUser(owner);
-        const task = await repository.create({
+        const task = await createdTask(repository, {
           ownerId: owner.sub,
           fileName: 'a.mp4',
           contentType: 'video/mp4',

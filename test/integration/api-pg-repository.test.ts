@@ -1,3 +1,4 @@
+import { createdTask } from '#test/helpers/tasks';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { translatePgError } from '#adapters/pg/errors';
@@ -22,7 +23,7 @@ const metadata = {
 
 async function newTask(caller: Caller = { sub: randomUUID(), username: 'pilot' }): Promise<Task> {
   await repository.ensureUser(caller);
-  return repository.create({
+  return createdTask(repository, {
     ownerId: caller.sub,
     fileName: 'race.mp4',
     contentType: 'video/mp4',

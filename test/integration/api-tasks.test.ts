@@ -1,3 +1,4 @@
+import { createdTask } from '#test/helpers/tasks';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -11,8 +12,13 @@ import { handler as listTasks } from '#functions/api/list-tasks';
 import { handler as openapi } from '#functions/api/openapi';
 import { handler as expireUploads } from '#functions/ops/sweep-tasks';
 import { handler as migrate } from '#functions/ops/migrate';
-import { databasePool } from '#commons/clients';
 import { migrations } from '#adapters/pg/migrations';
+import { createPool, databasePool } from '#commons/clients';
+import { databaseConfig, taskLimits } from '#commons/config';
+import { PgTaskRepository } from '#adapters/pg/task-repository';
+import { TooManyRequestsError } from '#core/errors';
+import { systemClock } from '#core/ports';
+import { TaskService } from '#core/task-service';
 import { securityHeaders, type ApiHandler } from '#commons/http';
 import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
@@ -518,6 +524,114 @@ describe('GET /api/tasks', () => {
   });
 });
 
+describe('per-pilot quotas on POST /api/tasks', () => {
+  const MAX_DAILY_UPLOAD_BYTES = 5 * 1024 ** 3;
+
+  async function finish(id: number): Promise<void> {
+    await getTaskRepository().markFailed(id, 'finished by the test');
+  }
+
+  it('lets exactly one of 10 simultaneous creates through at 4 unfinished tasks, across 10 function instances', async () => {
+    // Prepare: one pool (one connection) per simulated Lambda instance, as on AWS.
+    const caller = newCaller();
+    for (let index = 0; index < 4; index += 1) await createOk(caller, `old-${index}.mp4`);
+    const pools = Array.from({ length: 10 }, () => createPool(databaseConfig()));
+    const services = pools.map(
+      (pool) =>
+        new TaskService({
+          repository: new PgTaskRepository(pool),
+          store: getObjectStore(),
+          clock: systemClock,
+          limits: taskLimits(),
+        }),
+    );
+
+    // Act
+    const outcomes = await Promise.allSettled(
+      services.map((service, index) =>
+        service.create(caller, { fileName: `new-${index}.mp4`, contentType: 'video/mp4', size: 1234 }),
+      ),
+    );
+    await Promise.all(pools.map((pool) => pool.end()));
+
+    // Assess
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
+    expect(
+      outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason),
+    ).toEqual(
+      Array.from(
+        { length: 9 },
+        () =>
+          new TooManyRequestsError(
+            'You already have 5 unfinished tasks: wait until one is processed or failed, or delete one',
+          ),
+      ),
+    );
+    expect(await taskCount(caller)).toBe(5);
+    const refused = await create(caller, { fileName: 'sixth.mp4', contentType: 'video/mp4', size: 10 });
+    expect(refused).toEqual({
+      statusCode: 429,
+      headers: securityHeaders,
+      body: {
+        message: 'You already have 5 unfinished tasks: wait until one is processed or failed, or delete one',
+      },
+    });
+  });
+
+  it('counts only unfinished tasks: a failed one frees a place, and other pilots are not affected', async () => {
+    // Prepare
+    const caller = newCaller();
+    const created = [];
+    for (let index = 0; index < 5; index += 1) created.push(await createOk(caller, `t-${index}.mp4`));
+    const refused = await create(caller, { fileName: 'sixth.mp4', contentType: 'video/mp4', size: 10 });
+    await finish(created[0]?.id ?? 0);
+
+    // Act
+    const afterFailure = await create(caller, { fileName: 'sixth.mp4', contentType: 'video/mp4', size: 10 });
+    const otherPilot = await create(newCaller(), {
+      fileName: 'first.mp4',
+      contentType: 'video/mp4',
+      size: 10,
+    });
+
+    // Assess
+    expect(refused.statusCode).toBe(429);
+    expect(afterFailure.statusCode).toBe(201);
+    expect(otherPilot.statusCode).toBe(201);
+  });
+
+  it('refuses declared bytes past 5 GiB in 24 h with a Retry-After, even after the tasks are deleted', async () => {
+    // Prepare: ten finished 500 MiB tasks, the last five deleted.
+    const caller = newCaller();
+    for (let index = 0; index < 10; index += 1) {
+      const task = await createOk(caller, `big-${index}.mp4`, MAX_UPLOAD_BYTES);
+      await finish(task.id);
+      if (index >= 5) expect((await byId(deleteTask, caller, String(task.id))).statusCode).toBe(204);
+    }
+
+    // Act
+    const fits = await create(caller, {
+      fileName: 'fits.mp4',
+      contentType: 'video/mp4',
+      size: 120 * 1024 ** 2,
+    });
+    const tooMuch = await create(caller, { fileName: 'more.mp4', contentType: 'video/mp4', size: 1024 ** 2 });
+
+    // Assess
+    expect(10 * MAX_UPLOAD_BYTES + 120 * 1024 ** 2).toBe(MAX_DAILY_UPLOAD_BYTES);
+    expect(fits.statusCode).toBe(201);
+    expect(tooMuch).toEqual({
+      statusCode: 429,
+      headers: { 'retry-after': anyString, ...securityHeaders },
+      body: { message: 'This upload would take your uploads of the last 24 hours past 5 GiB' },
+    });
+    // The oldest 500 MiB ages out 24 h after it was declared, a few seconds ago at most.
+    const retryAfter = Number(tooMuch.headers['retry-after']);
+    expect(retryAfter).toBeGreaterThan(86_400 - 600);
+    expect(retryAfter).toBeLessThanOrEqual(86_400);
+  });
+});
+
 describe('DELETE /api/tasks/{id}', () => {
   it('deletes the row and every object, then answers 404 to a repeat', async () => {
     // Prepare
@@ -657,7 +771,7 @@ describe('operations', () => {
     const caller = newCaller();
     const repository = getTaskRepository();
     await repository.ensureUser(caller);
-    const abandoned = await repository.create({
+    const abandoned = await createdTask(repository, {
       ownerId: caller.sub,
       fileName: 'never.mp4',
       contentType: 'video/mp4',

@@ -2,6 +2,7 @@
  * The worker entry end to end against real PostgreSQL, s3rver and ffmpeg: SQS events built the way
  * S3 → SQS delivers them, tasks created the way the API creates them.
  */
+import { createdTask } from '#test/helpers/tasks';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -72,7 +73,7 @@ describe('process-upload worker', () => {
 
   /** A task in awaiting_upload whose upload (a generated fixture) has just arrived in the bucket. */
   async function uploaded(file: string): Promise<{ task: Task; event: (receiveCount?: number) => SQSEvent }> {
-    const task = await repository.create({
+    const task = await createdTask(repository, {
       ownerId: pilot.sub,
       fileName: file,
       contentType: 'video/mp4',

@@ -159,6 +159,12 @@ describe('configuration', () => {
       uploadUrlTtlSeconds: 900,
       downloadUrlTtlSeconds: 300,
       uploadWindowHours: 24,
+      maxUnfinishedTasks: 5,
+      maxDailyUploadBytes: 5 * 1024 ** 3,
+    });
+    expect(taskLimits({ MAX_UNFINISHED_TASKS: '2', MAX_DAILY_UPLOAD_BYTES: '1048576' })).toMatchObject({
+      maxUnfinishedTasks: 2,
+      maxDailyUploadBytes: 1_048_576,
     });
     expect(() => taskLimits({ UPLOAD_URL_TTL_SECONDS: '901' })).toThrow(
       new ConfigurationError('UPLOAD_URL_TTL_SECONDS must be at most 900, got 901'),

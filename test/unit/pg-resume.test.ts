@@ -11,11 +11,13 @@ const connectTimeout = new Error('timeout exceeded when trying to connect');
 function flakyPool(failures: number, error: Error, rows: unknown[] = [{ id: '7' }]) {
   let attempts = 0;
   const pool = {
+    // The statements under test run on the pool; only a task creation takes a client of its own.
+    connect: () => Promise.reject(new Error('connect is not used by these tests')),
     query: (): Promise<{ rows: unknown[] }> => {
       attempts += 1;
       return attempts <= failures ? Promise.reject(error) : Promise.resolve({ rows });
     },
-  } as unknown as Pick<pg.Pool, 'query'>;
+  } as unknown as Pick<pg.Pool, 'query' | 'connect'>;
   return { pool, attempts: () => attempts };
 }
 
@@ -34,7 +36,12 @@ function fakeTime() {
   };
 }
 
-function repository(pool: Pick<pg.Pool, 'query'>, autoPause: boolean, waitMs: number, time = fakeTime()) {
+function repository(
+  pool: Pick<pg.Pool, 'query' | 'connect'>,
+  autoPause: boolean,
+  waitMs: number,
+  time = fakeTime(),
+) {
   return new PgTaskRepository(pool, { autoPause, resume: { waitMs, retryDelayMs: 1_000, ...time } });
 }
 

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError, PayloadTooLargeError } from '#core/errors';
+import { NotFoundError, PayloadTooLargeError, TooManyRequestsError } from '#core/errors';
 import { processedFileName, TaskService } from '#core/task-service';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
@@ -72,6 +72,59 @@ describe('TaskService', () => {
       expect(repository.tasks.size).toBe(0);
       expect(repository.users.size).toBe(0);
       expect(store.uploads).toEqual([]);
+    });
+
+    it('refuses a sixth unfinished task with TooManyRequestsError and no retry delay, storing nothing', async () => {
+      // Prepare
+      for (let index = 0; index < 5; index += 1)
+        await service.create(pilot, { fileName: `t${index}.mp4`, contentType: 'video/mp4', size: 10 });
+
+      // Act
+      const error: unknown = await service
+        .create(pilot, { fileName: 'sixth.mp4', contentType: 'video/mp4', size: 10 })
+        .catch((thrown: unknown) => thrown);
+
+      // Assess
+      expect(error).toEqual(
+        new TooManyRequestsError(
+          'You already have 5 unfinished tasks: wait until one is processed or failed, or delete one',
+        ),
+      );
+      expect((error as TooManyRequestsError).retryAfterSeconds).toBeUndefined();
+      expect(repository.tasks.size).toBe(5);
+      expect(store.uploads).toHaveLength(5);
+    });
+
+    it('refuses bytes past the daily quota until enough of the oldest age out of the 24 h window', async () => {
+      // Prepare: 3 × 1000 bytes (the quota is 3000) declared an hour apart, each task deleted at once.
+      for (let index = 0; index < 3; index += 1) {
+        const { id } = await service.create(pilot, {
+          fileName: 'a.mp4',
+          contentType: 'video/mp4',
+          size: 1_000,
+        });
+        await service.delete(pilot, id);
+        clock.advance(3_600_000);
+      }
+
+      // Act: 3 h after the first, 1000 more bytes need the first to age out, 21 h from now.
+      const error: unknown = await service
+        .create(pilot, { fileName: 'b.mp4', contentType: 'video/mp4', size: 1_000 })
+        .catch((thrown: unknown) => thrown);
+      clock.advance(21 * 3_600_000);
+      const afterRetryAfter = await service.create(pilot, {
+        fileName: 'b.mp4',
+        contentType: 'video/mp4',
+        size: 1_000,
+      });
+
+      // Assess
+      expect(error).toEqual(
+        new TooManyRequestsError('This upload would take your uploads of the last 24 hours past 3000 bytes', {
+          retryAfterSeconds: 21 * 3_600,
+        }),
+      );
+      expect(afterRetryAfter.status).toBe('awaiting_upload');
     });
 
     it('accepts a declared size exactly at the limit', async () => {

@@ -1,7 +1,14 @@
 import type pg from 'pg';
 import { ALWAYS_ON, ensureUser, queryRows, type PgQueryOptions } from '#adapters/pg/query';
-import type { ListTasksQuery, NewTask, TaskRepository } from '#core/ports';
-import { type Caller, type ProcessedVideoMetadata, type Task, type TaskStatus } from '#core/task';
+import { translatePgError } from '#adapters/pg/errors';
+import type { ListTasksQuery, NewTask, TaskCreation, TaskQuota, TaskRepository } from '#core/ports';
+import {
+  type Caller,
+  type ProcessedVideoMetadata,
+  type Task,
+  type TaskStatus,
+  UNFINISHED_STATUSES,
+} from '#core/task';
 import { uploadKey } from '#core/object-keys';
 
 interface TaskRow {
@@ -55,6 +62,69 @@ function toTask(row: TaskRow): Task {
   };
 }
 
+async function createWithinQuota(
+  client: pg.PoolClient,
+  task: NewTask,
+  quota: TaskQuota,
+): Promise<TaskCreation> {
+  const owner = task.ownerId;
+  const window = quota.windowSeconds;
+  const locked = await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [owner]);
+  if (locked.rowCount !== 1) throw new Error(`No users row for ${owner}: ensureUser must run first`);
+  await client.query(
+    'DELETE FROM upload_quota_usage WHERE owner_id = $1 AND created_at <= now() - make_interval(secs => $2)',
+    [owner, window],
+  );
+  const usage = await client.query<{ unfinished: string; declared: string }>(
+    `SELECT (SELECT count(*) FROM tasks WHERE owner_id = $1 AND status = ANY ($2)) AS unfinished,
+            (SELECT coalesce(sum(declared_bytes), 0) FROM upload_quota_usage WHERE owner_id = $1) AS declared`,
+    [owner, UNFINISHED_STATUSES],
+  );
+  const { unfinished, declared } = usage.rows[0] ?? { unfinished: '0', declared: '0' };
+  if (Number(unfinished) >= quota.maxUnfinishedTasks) return { refused: 'unfinished-tasks' };
+  if (Number(declared) + task.declaredBytes > quota.maxDeclaredBytes) {
+    // The earliest moment enough of the window's oldest bytes have aged out for this upload to fit.
+    const retry = await client.query<{ seconds: string }>(
+      `SELECT ceil(extract(epoch FROM created_at + make_interval(secs => $2) - now()))::text AS seconds
+       FROM (SELECT created_at, sum(declared_bytes) OVER (ORDER BY created_at, id) AS aged_out
+             FROM upload_quota_usage WHERE owner_id = $1) AS usage
+       WHERE $3::bigint - aged_out + $4::bigint <= $5::bigint
+       ORDER BY created_at LIMIT 1`,
+      [owner, window, declared, task.declaredBytes, quota.maxDeclaredBytes],
+    );
+    const seconds = retry.rows[0]?.seconds;
+    return seconds === undefined
+      ? { refused: 'declared-bytes' }
+      : { refused: 'declared-bytes', retryAfterSeconds: Number(seconds) };
+  }
+  // The key embeds the id, so the id is drawn first; one statement would have to restate uploadKey in SQL.
+  const sequence = await client.query<{ id: string }>(
+    `SELECT nextval(pg_get_serial_sequence('tasks', 'id'))::text AS id`,
+  );
+  const id = Number(sequence.rows[0]?.id);
+  const created = await client.query<TaskRow>(
+    `INSERT INTO tasks (id, owner_id, file_name, content_type, declared_bytes, original_key, upload_expires_at, public)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, true)) RETURNING *`,
+    [
+      id,
+      owner,
+      task.fileName,
+      task.contentType,
+      task.declaredBytes,
+      uploadKey(id, task.keyNonce),
+      task.uploadExpiresAt,
+      task.public ?? null,
+    ],
+  );
+  await client.query('INSERT INTO upload_quota_usage (owner_id, declared_bytes) VALUES ($1, $2)', [
+    owner,
+    task.declaredBytes,
+  ]);
+  const [row] = created.rows;
+  if (row === undefined) throw new Error('INSERT ... RETURNING returned no row');
+  return { created: toTask(row) };
+}
+
 /**
  * Tasks in PostgreSQL. Ownership is part of every lookup (WHERE owner_id), and every lifecycle
  * transition is one conditional UPDATE ... WHERE status = <expected> RETURNING: a duplicate or late
@@ -62,7 +132,7 @@ function toTask(row: TaskRow): Task {
  */
 export class PgTaskRepository implements TaskRepository {
   constructor(
-    private readonly pool: Pick<pg.Pool, 'query'>,
+    private readonly pool: Pick<pg.Pool, 'query' | 'connect'>,
     private readonly options: PgQueryOptions = ALWAYS_ON,
   ) {}
 
@@ -79,32 +149,29 @@ export class PgTaskRepository implements TaskRepository {
     return ensureUser(this.pool, caller, this.options);
   }
 
-  async create(task: NewTask): Promise<Task> {
-    // The key embeds the id, so the id is drawn first; one statement would have to restate uploadKey in SQL.
-    const [sequence] = await queryRows<{ id: string }>(
-      this.pool,
-      `SELECT nextval(pg_get_serial_sequence('tasks', 'id'))::text AS id`,
-      [],
-      this.options,
-    );
-    if (sequence === undefined) throw new Error('nextval returned no row');
-    const id = Number(sequence.id);
-    const created = await this.one(
-      `INSERT INTO tasks (id, owner_id, file_name, content_type, declared_bytes, original_key, upload_expires_at, public)
-       VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, true)) RETURNING *`,
-      [
-        id,
-        task.ownerId,
-        task.fileName,
-        task.contentType,
-        task.declaredBytes,
-        uploadKey(id, task.keyNonce),
-        task.uploadExpiresAt,
-        task.public ?? null,
-      ],
-    );
-    if (created === null) throw new Error('INSERT ... RETURNING returned no row');
-    return created;
+  /**
+   * One transaction per create: the owner's users row is locked first, so a second create of the same
+   * pilot waits, then counts what the first one committed (READ COMMITTED takes a new snapshot per
+   * statement). Quotas of different pilots never wait for each other.
+   */
+  async create(task: NewTask, quota: TaskQuota): Promise<TaskCreation> {
+    let client: pg.PoolClient;
+    try {
+      client = await this.pool.connect();
+    } catch (error) {
+      return translatePgError(error, this.options);
+    }
+    try {
+      await client.query('BEGIN');
+      const creation = await createWithinQuota(client, task, quota);
+      await client.query('created' in creation ? 'COMMIT' : 'ROLLBACK');
+      return creation;
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => undefined);
+      return translatePgError(error, this.options);
+    } finally {
+      client.release();
+    }
   }
 
   findForOwner(id: number, ownerId: string): Promise<Task | null> {

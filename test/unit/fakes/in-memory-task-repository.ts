@@ -1,11 +1,19 @@
-import type { ListTasksQuery, NewTask, TaskRepository } from '#core/ports';
-import { type Caller, type ProcessedVideoMetadata, type Task, type TaskStatus } from '#core/task';
+import type { ListTasksQuery, NewTask, TaskCreation, TaskQuota, TaskRepository } from '#core/ports';
+import {
+  type Caller,
+  type ProcessedVideoMetadata,
+  type Task,
+  type TaskStatus,
+  UNFINISHED_STATUSES,
+} from '#core/task';
 import { uploadKey } from '#core/object-keys';
 
 /** The TaskRepository port in memory, with the same conditional-transition semantics as PostgreSQL. */
 export class InMemoryTaskRepository implements TaskRepository {
   readonly users = new Map<string, string>();
   readonly tasks = new Map<number, Task>();
+  /** Declared bytes per create, kept when tasks are deleted (the upload_quota_usage table). */
+  readonly quotaUsage: { ownerId: string; declaredBytes: number; at: Date }[] = [];
   private nextId = 1;
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -15,9 +23,34 @@ export class InMemoryTaskRepository implements TaskRepository {
     return Promise.resolve();
   }
 
-  create(task: NewTask): Promise<Task> {
-    const id = this.nextId++;
+  create(task: NewTask, quota: TaskQuota): Promise<TaskCreation> {
     const now = this.now();
+    const windowStart = now.getTime() - quota.windowSeconds * 1000;
+    const unfinished = [...this.tasks.values()].filter(
+      (other) => other.ownerId === task.ownerId && UNFINISHED_STATUSES.includes(other.status),
+    ).length;
+    if (unfinished >= quota.maxUnfinishedTasks) return Promise.resolve({ refused: 'unfinished-tasks' });
+    const usage = this.quotaUsage.filter(
+      (use) => use.ownerId === task.ownerId && use.at.getTime() > windowStart,
+    );
+    const declared = usage.reduce((sum, use) => sum + use.declaredBytes, 0);
+    if (declared + task.declaredBytes > quota.maxDeclaredBytes) {
+      let agedOut = 0;
+      const freeing = usage.find((use) => {
+        agedOut += use.declaredBytes;
+        return declared - agedOut + task.declaredBytes <= quota.maxDeclaredBytes;
+      });
+      return Promise.resolve(
+        freeing === undefined
+          ? { refused: 'declared-bytes' }
+          : {
+              refused: 'declared-bytes',
+              retryAfterSeconds: Math.ceil((freeing.at.getTime() - windowStart) / 1000),
+            },
+      );
+    }
+    this.quotaUsage.push({ ownerId: task.ownerId, declaredBytes: task.declaredBytes, at: now });
+    const id = this.nextId++;
     const created: Task = {
       id,
       ownerId: task.ownerId,
@@ -42,7 +75,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       votes: 0,
     };
     this.tasks.set(id, created);
-    return Promise.resolve({ ...created });
+    return Promise.resolve({ created: { ...created } });
   }
 
   findForOwner(id: number, ownerId: string): Promise<Task | null> {

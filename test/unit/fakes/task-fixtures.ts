@@ -7,6 +7,8 @@ export const limits: TaskLimits = {
   uploadUrlTtlSeconds: 900,
   downloadUrlTtlSeconds: 300,
   uploadWindowHours: 24,
+  maxUnfinishedTasks: 5,
+  maxDailyUploadBytes: 3_000,
 };
 export const pilot: Caller = { sub: 'sub-pilot', username: 'pilot' };
 export const rival: Caller = { sub: 'sub-rival', username: 'rival' };

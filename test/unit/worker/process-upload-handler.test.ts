@@ -1,3 +1,4 @@
+import { createdTask } from '#test/helpers/tasks';
 import { existsSync } from 'node:fs';
 import { Logger } from '@aws-lambda-powertools/logger';
 import { Metrics } from '@aws-lambda-powertools/metrics';
@@ -45,7 +46,7 @@ describe('process-upload handler', () => {
     logger = new Logger({ logLevel: 'SILENT' });
     handler = createProcessUploadHandler({ service, logger, metrics });
     await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
-    await tasks.create({
+    await createdTask(tasks, {
       ownerId: 'sub-pilot',
       fileName: 'race.mp4',
       contentType: 'video/mp4',
@@ -169,7 +170,7 @@ describe('process-upload handler', () => {
 
   it('finds the task by the URL-decoded key', async () => {
     // Prepare
-    const task = await tasks.create({
+    const task = await createdTask(tasks, {
       ownerId: 'sub-pilot',
       fileName: 'b.mp4',
       contentType: 'video/mp4',

@@ -1,3 +1,4 @@
+import { createdTask } from '#test/helpers/tasks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -43,7 +44,7 @@ describe('UploadProcessingService', () => {
     service = new UploadProcessingService({ tasks, objects, sources, videos, clock }, { maxReceiveCount: 3 });
     workDir = await mkdtemp(join(tmpdir(), 'worker-unit-'));
     await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
-    task = await tasks.create({
+    task = await createdTask(tasks, {
       ownerId: 'sub-pilot',
       fileName: 'race.mp4',
       contentType: 'video/mp4',
