@@ -557,7 +557,7 @@ describe('per-pilot quotas on POST /api/tasks', () => {
     // Assess
     expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(1);
     expect(
-      outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason),
+      outcomes.filter((outcome) => outcome.status === 'rejected').map((outcome) => outcome.reason as unknown),
     ).toEqual(
       Array.from(
         { length: 9 },
