@@ -39,7 +39,7 @@ export class Identity extends Construct {
       selfSignUpEnabled: false,
       // A verified email alias belongs to one user: AdminCreateUser fails with AliasExistsException otherwise.
       signInAliases: { username: true, email: true },
-      // Usernames and aliases are unique and matched regardless of case (SPEC §2).
+      // Usernames and aliases are unique and matched regardless of case (docs/spec.md §2).
       signInCaseSensitive: false,
       standardAttributes: { email: { required: true, mutable: true } },
       // docs/spec.md §2: at least 8 characters, an upper-case letter, a lower-case letter and a digit.

@@ -76,7 +76,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
    * (UsernameConfiguration), and a verified email alias belongs to one user, so AdminCreateUser fails
    * with UsernameExistsException or AliasExistsException instead of creating a second account. The
    * password is the temporary one, so the policy is checked before any user exists; making it
-   * permanent confirms the account (no email verification step, SPEC §2).
+   * permanent confirms the account (no email verification step, docs/spec.md §2).
    */
   async signUp(input: { username: string; email: string; password: string }): Promise<{ sub: string }> {
     let sub: string | undefined;
