@@ -5,6 +5,12 @@
  */
 export type HttpMethod = 'GET' | 'POST' | 'PATCH' | 'DELETE';
 
+/** API Gateway's throttling of one route: requests per second (steady) and at once (burst). */
+export interface RouteThrottle {
+  rateLimit: number;
+  burstLimit: number;
+}
+
 export interface RouteDefinition {
   name: string;
   method: HttpMethod;
@@ -15,6 +21,11 @@ export interface RouteDefinition {
   /** Whether the function talks to PostgreSQL, and so runs inside the VPC. */
   database: boolean;
   summary: string;
+  /**
+   * Limits of this route for all callers together (HTTP APIs have no per-client throttling), below
+   * Cognito's own quotas so floods end at the edge; without it the stage's default applies.
+   */
+  throttle?: RouteThrottle;
 }
 
 export const routes = [
@@ -25,6 +36,7 @@ export const routes = [
     auth: false,
     database: false,
     summary: 'Create a pilot account',
+    throttle: { rateLimit: 5, burstLimit: 10 },
   },
   {
     name: 'login',
@@ -33,6 +45,7 @@ export const routes = [
     auth: false,
     database: false,
     summary: 'Log in with username or email',
+    throttle: { rateLimit: 20, burstLimit: 40 },
   },
   {
     name: 'refresh',
@@ -41,6 +54,7 @@ export const routes = [
     auth: false,
     database: false,
     summary: 'Exchange a refresh token for a new access token',
+    throttle: { rateLimit: 20, burstLimit: 40 },
   },
   {
     name: 'create-task',

@@ -146,6 +146,8 @@ export class Api extends Construct {
     });
 
     const functions = new Map<RouteName, FunctionWithLogGroup>();
+    const routeSettings: Record<string, { ThrottlingRateLimit: number; ThrottlingBurstLimit: number }> = {};
+    const cfnStage = this.stage.node.defaultChild as apigwv2.CfnStage;
     for (const route of routes as readonly (RouteDefinition & { name: RouteName })[]) {
       const fn = this.routeFunction(route, props);
       functions.set(route.name, fn);
@@ -155,6 +157,14 @@ export class Api extends Construct {
         integration: new HttpLambdaIntegration(`${constructId(route.name)}Integration`, fn),
         authorizer: route.auth ? authorizer : undefined,
       });
+      if (route.throttle && httpRoute) {
+        routeSettings[`${route.method} ${route.path}`] = {
+          ThrottlingRateLimit: route.throttle.rateLimit,
+          ThrottlingBurstLimit: route.throttle.burstLimit,
+        };
+        // Route settings name route keys: the stage fails to deploy before its routes exist.
+        cfnStage.node.addDependency(httpRoute);
+      }
       if (!route.auth && httpRoute) {
         Validations.of(httpRoute).acknowledge({
           id: 'AwsSolutions-APIG4',
@@ -163,6 +173,7 @@ export class Api extends Construct {
       }
     }
     this.routeFunctions = functions;
+    cfnStage.routeSettings = routeSettings;
 
     // Explicit even at their defaults, so the deployed quotas can be read off the function's configuration.
     const quotas = props.taskQuotas ?? {};

@@ -20,6 +20,7 @@ import type { RouteDefinition } from '#functions/routes';
 import { FunctionTimeoutError } from './errors';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { LOOPBACK, closeServer } from './services/preflight';
+import { TokenBucket } from './throttle';
 
 /** Payload 2.0; `authorizer.lambda` is the authorizer's context on routes with `auth`. */
 export type GatewayEvent = APIGatewayProxyEventV2WithRequestContext<
@@ -54,6 +55,8 @@ export interface GatewayOptions {
   /** Reuse the authorizer's answer for the same Authorization header this long, as API Gateway does. @default 0 (no cache) */
   authorizerCacheTtlSeconds?: number;
   onError: (error: unknown, routeKey: string) => void;
+  /** The clock of the routes' throttles (milliseconds). @default Date.now */
+  now?: () => number;
 }
 
 export interface Gateway {
@@ -281,6 +284,12 @@ function preflight(origin: string | undefined, allowed: ReadonlySet<string>): Ht
 
 export function startGateway(options: GatewayOptions): Promise<Gateway> {
   const match = routeMatcher(options.routes);
+  // One bucket per throttled route, with the route table's numbers, like the stage's route settings.
+  const throttles = new Map(
+    options.routes.flatMap(({ definition }) =>
+      definition.throttle ? [[definition, new TokenBucket(definition.throttle, options.now)] as const] : [],
+    ),
+  );
   const allowedOrigins = new Set(options.corsOrigins);
   const fn = (name: string): LocalFunction => ({
     name,
@@ -337,6 +346,11 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
       return preflight(request.headers.origin, allowedOrigins);
     const matched = match(method, new URL(url, 'http://gateway').pathname);
     if (!matched) return gatewayMessage(404, 'Not Found');
+    if (throttles.get(matched.route.definition)?.take() === false) {
+      // API Gateway's own answer; the request is drained so the connection can be reused.
+      request.resume();
+      return gatewayMessage(429, 'Too Many Requests');
+    }
     const body = await readBody(request);
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
     const event = toApiEvent(

@@ -178,6 +178,25 @@ describe('stage', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
+  it('throttles signup, login and refresh per route with the route table numbers, after the routes exist', () => {
+    const [stageId, stage] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage'))[0] ?? [];
+    expect((stage?.Properties as { RouteSettings: unknown }).RouteSettings).toEqual({
+      'POST /api/auth/signup': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /api/auth/login': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      'POST /api/auth/refresh': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+    });
+    const throttledRouteIds = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'))
+      .filter(([, resource]) =>
+        ['POST /api/auth/signup', 'POST /api/auth/login', 'POST /api/auth/refresh'].includes(
+          (resource.Properties as { RouteKey: string }).RouteKey,
+        ),
+      )
+      .map(([id]) => id);
+    expect(throttledRouteIds).toHaveLength(3);
+    expect(stage?.DependsOn).toEqual(expect.arrayContaining(throttledRouteIds));
+    expect(stageId).toMatch(/^ApiDefaultStage/);
+  });
+
   it('allows CORS from the configured origins only, and has no CORS without any', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Api', {
       CorsConfiguration: {

@@ -251,3 +251,63 @@ describe('local API gateway with an authorizer cache', () => {
     }
   });
 });
+
+describe('local API gateway throttling', () => {
+  it("answers a throttled route's excess 429 with API Gateway's JSON error, refilling at the route's rate", async () => {
+    // Prepare: a clock the test moves, so no timing of the machine matters.
+    let now = 1_000_000;
+    const throttled = await startGateway({
+      port: await freePort(),
+      region: 'us-east-1',
+      authorizer,
+      corsOrigins: [],
+      functionTimeoutSeconds: 1,
+      now: () => now,
+      onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
+      routes: [
+        route(
+          {
+            name: 'signup',
+            method: 'POST',
+            path: '/api/auth/signup',
+            auth: false,
+            throttle: { rateLimit: 2, burstLimit: 3 },
+          },
+          () => ({ statusCode: 201, body: '{}' }),
+        ),
+        route({ name: 'echo', method: 'POST', path: '/api/echo', auth: false }, () => ({ ok: true })),
+      ],
+    });
+    const post = async (path: string) => {
+      const response = await fetch(`${throttled.url}${path}`, { method: 'POST', body: '{}' });
+      return {
+        status: response.status,
+        type: response.headers.get('content-type'),
+        body: await response.text(),
+      };
+    };
+
+    try {
+      // Act
+      const burst = [];
+      for (let index = 0; index < 4; index += 1) burst.push((await post('/api/auth/signup')).status);
+      const excess = await post('/api/auth/signup');
+      const unthrottled = [];
+      for (let index = 0; index < 5; index += 1) unthrottled.push((await post('/api/echo')).status);
+      now += 500; // one token at 2 per second
+      const refilled = [(await post('/api/auth/signup')).status, (await post('/api/auth/signup')).status];
+
+      // Assess
+      expect(burst).toEqual([201, 201, 201, 429]);
+      expect(excess).toEqual({
+        status: 429,
+        type: 'application/json',
+        body: '{"message":"Too Many Requests"}',
+      });
+      expect(unthrottled).toEqual([200, 200, 200, 200, 200]);
+      expect(refilled).toEqual([201, 429]);
+    } finally {
+      await throttled.stop();
+    }
+  });
+});
