@@ -169,6 +169,9 @@ export class IdrlStack extends Stack {
     }
     this.alarms = new Alarms(this, 'Alarms', {
       deadLetterQueue: this.storage.deadLetterQueue,
+      queue: this.storage.queue,
+      httpApi: this.api.httpApi,
+      databaseInstance: this.database.instance,
       alarmEmail: props.alarmEmail,
     });
 

@@ -1,14 +1,30 @@
-import { Duration, Validations } from 'aws-cdk-lib';
+import { Annotations, Duration, Validations } from 'aws-cdk-lib';
+import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/** Alarm thresholds, here so the tests and docs/infra.md name the same numbers. */
+export const ALARM_THRESHOLDS = {
+  /** Free database storage below this (storage autoscaling grows it only up to its maximum). */
+  freeStorageBytes: 2 * 1024 ** 3,
+  /** Share of API requests answered 5xx over 5 minutes, in percent. */
+  serverErrorPercent: 5,
+  /** Age of the oldest upload waiting in the queue: far beyond a few worker timeouts means stuck. */
+  oldestMessageSeconds: 1800,
+} as const;
+
 export interface AlarmsProps {
   readonly deadLetterQueue: sqs.IQueue;
-  /** Where alarm notifications are mailed (the subscription must be confirmed once). @default - no subscription */
+  /** The upload queue whose oldest message must not grow old. */
+  readonly queue: sqs.IQueue;
+  readonly httpApi: apigwv2.IHttpApi;
+  readonly databaseInstance: rds.IDatabaseInstance;
+  /** Where alarm notifications are mailed (the subscription must be confirmed once). @default - no subscription, and a synth warning */
   readonly alarmEmail?: string;
 }
 
@@ -16,6 +32,9 @@ export interface AlarmsProps {
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly freeStorageAlarm: cloudwatch.Alarm;
+  readonly serverErrorAlarm: cloudwatch.Alarm;
+  readonly oldestMessageAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -29,14 +48,23 @@ export class Alarms extends Construct {
       reason:
         'Alarm notifications carry no customer data. CloudWatch cannot publish to a topic encrypted with the AWS-managed SNS key, and a customer key would cost $1/month for nothing to protect.',
     });
-    if (props.alarmEmail)
+    if (props.alarmEmail) {
       this.topic.addSubscription(new snsSubscriptions.EmailSubscription(props.alarmEmail));
+    } else {
+      // Alarms nobody receives protect nothing: say so at every synth and deploy.
+      Annotations.of(this).addWarningV2(
+        'idrl:alarms-not-mailed',
+        'No alarmEmail given: the alarms (DLQ, database free storage, API 5xx rate, oldest upload) notify an SNS topic nobody is subscribed to. Deploy with -c alarmEmail=you@example.com.',
+      );
+    }
+    const notify = new cloudwatchActions.SnsAction(this.topic);
+    const fiveMinutes = Duration.minutes(5);
 
     // A message in the DLQ is an upload that failed three times: someone must look, so any is too many.
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterMessages', {
       alarmDescription: 'Uploads that the worker failed to process after every retry are waiting in the DLQ',
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: Duration.minutes(5),
+        period: fiveMinutes,
         statistic: 'Maximum',
       }),
       threshold: 0,
@@ -44,6 +72,52 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    this.deadLetterAlarm.addAlarmAction(new cloudwatchActions.SnsAction(this.topic));
+
+    this.freeStorageAlarm = new cloudwatch.Alarm(this, 'DatabaseFreeStorage', {
+      alarmDescription:
+        'PostgreSQL has less than 2 GiB of free storage: autoscaling may have reached maxAllocatedStorage',
+      metric: props.databaseInstance.metricFreeStorageSpace({ period: fiveMinutes, statistic: 'Minimum' }),
+      threshold: ALARM_THRESHOLDS.freeStorageBytes,
+      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      // No data means the instance is not reporting: that deserves a look too.
+      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+    });
+
+    // A rate, not a count: a busy hour's few 5xx must not page, a quiet hour's every request failing must.
+    this.serverErrorAlarm = new cloudwatch.Alarm(this, 'ApiServerErrorRate', {
+      alarmDescription: 'More than 5% of API requests answered 5xx for 15 minutes',
+      metric: new cloudwatch.MathExpression({
+        expression: 'IF(requests > 0, 100 * errors / requests, 0)',
+        usingMetrics: {
+          errors: props.httpApi.metricServerError({ period: fiveMinutes, statistic: 'Sum' }),
+          requests: props.httpApi.metricCount({ period: fiveMinutes, statistic: 'Sum' }),
+        },
+        period: fiveMinutes,
+        label: 'API 5xx (% of requests)',
+      }),
+      threshold: ALARM_THRESHOLDS.serverErrorPercent,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 3,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    this.oldestMessageAlarm = new cloudwatch.Alarm(this, 'OldestUpload', {
+      alarmDescription:
+        'An upload has waited more than 30 minutes in the queue: the worker is not keeping up or not running',
+      metric: props.queue.metricApproximateAgeOfOldestMessage({ period: fiveMinutes, statistic: 'Maximum' }),
+      threshold: ALARM_THRESHOLDS.oldestMessageSeconds,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    for (const alarm of [
+      this.deadLetterAlarm,
+      this.freeStorageAlarm,
+      this.serverErrorAlarm,
+      this.oldestMessageAlarm,
+    ])
+      alarm.addAlarmAction(notify);
   }
 }

@@ -41,6 +41,8 @@ export interface DatabaseProps {
   readonly serverlessMaxCapacity?: number;
   /** Serverless only: idle time before the cluster pauses (5 minutes to 24 hours). @default Duration.minutes(5) */
   readonly autoPauseAfter?: Duration;
+  /** RDS only: storage autoscaling grows the volume up to this when free space runs low. @default 100 */
+  readonly maxAllocatedStorageGiB?: number;
   /** @default 7 */
   readonly backupRetentionDays?: number;
   /**
@@ -123,6 +125,8 @@ export class Database extends Construct {
         publiclyAccessible: false,
         storageType: rds.StorageType.GP3,
         allocatedStorage: props.allocatedStorageGiB ?? 20,
+        // A full volume stops every write; autoscaling buys time, the free-storage alarm tells someone.
+        maxAllocatedStorage: props.maxAllocatedStorageGiB ?? 100,
         backupRetention,
         multiAz: false,
         autoMinorVersionUpgrade: true,
