@@ -37,7 +37,8 @@ beforeAll(async () => {
   outdir = mkdtempSync(path.join(tmpdir(), 'idrl-synth-'));
   const { stdout, stderr } = await run(
     fromRoot('node_modules/.bin/cdk'),
-    ['synth', '--quiet', '--no-notices', '--output', outdir],
+    // With an alarm email, as a deploy should be: without one the synth warns on purpose (test/infra/alarms.test.ts).
+    ['synth', '--quiet', '--no-notices', '--output', outdir, '-c', 'alarmEmail=ops@example.com'],
     {
       cwd: fromRoot(),
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },
