@@ -1,3 +1,4 @@
+import { createdTask } from '#test/helpers/tasks';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -80,7 +81,7 @@ describe('MediaConvert backend', () => {
     );
     workDir = await mkdtemp(join(tmpdir(), 'worker-mediaconvert-'));
     await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
-    task = await tasks.create({
+    task = await createdTask(tasks, {
       ownerId: 'sub-pilot',
       fileName: 'race.mp4',
       contentType: 'video/mp4',
@@ -248,7 +249,7 @@ describe('MediaConvert backend', () => {
       await submit();
       writeOutputs(objects);
       await completeJob({ tasks, objects }, finished(completeEvent(1)));
-      const second = await tasks.create({
+      const second = await createdTask(tasks, {
         ownerId: 'sub-pilot',
         fileName: 'other.mp4',
         contentType: 'video/mp4',
