@@ -23,7 +23,8 @@ export interface AlarmsProps {
   /** The upload queue whose oldest message must not grow old. */
   readonly queue: sqs.IQueue;
   readonly httpApi: apigwv2.IHttpApi;
-  readonly databaseInstance: rds.IDatabaseInstance;
+  /** The RDS instance (default option); absent on the serverless option, whose storage grows by itself. */
+  readonly databaseInstance: rds.IDatabaseInstance | undefined;
   /** Where alarm notifications are mailed (the subscription must be confirmed once). @default - no subscription, and a synth warning */
   readonly alarmEmail?: string;
 }
@@ -32,7 +33,8 @@ export interface AlarmsProps {
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
   readonly deadLetterAlarm: cloudwatch.Alarm;
-  readonly freeStorageAlarm: cloudwatch.Alarm;
+  /** RDS only: Aurora's cluster volume grows by itself, so the serverless option has no such alarm. */
+  readonly freeStorageAlarm: cloudwatch.Alarm | undefined;
   readonly serverErrorAlarm: cloudwatch.Alarm;
   readonly oldestMessageAlarm: cloudwatch.Alarm;
 
@@ -73,16 +75,22 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
-    this.freeStorageAlarm = new cloudwatch.Alarm(this, 'DatabaseFreeStorage', {
-      alarmDescription:
-        'PostgreSQL has less than 2 GiB of free storage: autoscaling may have reached maxAllocatedStorage',
-      metric: props.databaseInstance.metricFreeStorageSpace({ period: fiveMinutes, statistic: 'Minimum' }),
-      threshold: ALARM_THRESHOLDS.freeStorageBytes,
-      comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      // No data means the instance is not reporting: that deserves a look too.
-      treatMissingData: cloudwatch.TreatMissingData.BREACHING,
-    });
+    this.freeStorageAlarm =
+      props.databaseInstance === undefined
+        ? undefined
+        : new cloudwatch.Alarm(this, 'DatabaseFreeStorage', {
+            alarmDescription:
+              'PostgreSQL has less than 2 GiB of free storage: autoscaling may have reached maxAllocatedStorage',
+            metric: props.databaseInstance.metricFreeStorageSpace({
+              period: fiveMinutes,
+              statistic: 'Minimum',
+            }),
+            threshold: ALARM_THRESHOLDS.freeStorageBytes,
+            comparisonOperator: cloudwatch.ComparisonOperator.LESS_THAN_THRESHOLD,
+            evaluationPeriods: 1,
+            // No data means the instance is not reporting: that deserves a look too.
+            treatMissingData: cloudwatch.TreatMissingData.BREACHING,
+          });
 
     // A rate, not a count: a busy hour's few 5xx must not page, a quiet hour's every request failing must.
     this.serverErrorAlarm = new cloudwatch.Alarm(this, 'ApiServerErrorRate', {
@@ -118,6 +126,6 @@ export class Alarms extends Construct {
       this.serverErrorAlarm,
       this.oldestMessageAlarm,
     ])
-      alarm.addAlarmAction(notify);
+      alarm?.addAlarmAction(notify);
   }
 }

@@ -29,7 +29,9 @@ describe('capacity guards', () => {
   });
 
   it('alarms when PostgreSQL has less than 2 GiB free, or stops reporting', () => {
-    const instanceId = logicalId(synthesized.stack, synthesized.stack.database.instance);
+    const { instance } = synthesized.stack.database;
+    if (instance === undefined) throw new Error('the default stack has an RDS instance');
+    const instanceId = logicalId(synthesized.stack, instance);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/RDS',
       MetricName: 'FreeStorageSpace',
