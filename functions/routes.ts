@@ -20,6 +20,11 @@ export interface RouteDefinition {
   auth: boolean;
   /** Whether the function talks to PostgreSQL, and so runs inside the VPC. */
   database: boolean;
+  /**
+   * A rare route's own cap on concurrent instances (and so database connections), below the stack's
+   * per-route reservation. @default - the stack's per-route reservation
+   */
+  reservedConcurrency?: number;
   summary: string;
   /**
    * Limits of this route for all callers together (HTTP APIs have no per-client throttling), below
@@ -135,6 +140,16 @@ export const routes = [
     auth: false,
     database: true,
     summary: 'Pilots ranked by the votes on their published videos',
+  },
+  {
+    name: 'retry-task',
+    method: 'POST',
+    path: '/api/tasks/{id}/retry',
+    auth: true,
+    database: true,
+    // A pilot's button after a failure: two at a time is plenty, and leaves the connections to the others.
+    reservedConcurrency: 2,
+    summary: 'Put a task that failed for a transient reason through processing again',
   },
   {
     name: 'health',

@@ -10,10 +10,10 @@ import {
 import type * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
-import { routes } from '#functions/routes';
+import { type RouteDefinition, routes } from '#functions/routes';
 import type { TaskQuotas } from '#core/task-service';
 import { Alarms } from './constructs/alarms';
-import { Api } from './constructs/api';
+import { Api, routeReservation } from './constructs/api';
 import { Cdn } from './constructs/cdn';
 import { Database, type DatabaseOption } from './constructs/database';
 import { Identity } from './constructs/identity';
@@ -167,6 +167,18 @@ export class IdrlStack extends Stack {
         logRetention,
       });
     }
+    // New code must meet the new schema: the migrations run before any function that uses the database is
+    // created or updated, and before the queue starts feeding the worker (migrations stay compatible with
+    // the previous code, which keeps running until then).
+    this.database.migrationTrigger.executeBefore(
+      this.worker.function,
+      this.worker.eventSourceMapping,
+      this.sweeper.function,
+      ...(this.mediaConvert === undefined ? [] : [this.mediaConvert.completion]),
+      ...[...this.api.routeFunctions.entries()]
+        .filter(([name]) => routes.find((route) => route.name === name)?.database === true)
+        .map(([, fn]) => fn),
+    );
     this.alarms = new Alarms(this, 'Alarms', {
       deadLetterQueue: this.storage.deadLetterQueue,
       queue: this.storage.queue,
@@ -190,6 +202,10 @@ export class IdrlStack extends Stack {
     new CfnOutput(this, 'UserPoolId', { value: this.identity.userPool.userPoolId });
     new CfnOutput(this, 'UserPoolClientId', { value: this.identity.userPoolClient.userPoolClientId });
     new CfnOutput(this, 'Region', { value: this.region });
+    new CfnOutput(this, 'DeadLetterQueueArn', {
+      value: this.storage.deadLetterQueue.queueArn,
+      description: 'DLQ_ARN of npm run redrive (docs/operations.md)',
+    });
 
     this.suppressAcceptedFindings();
   }
@@ -223,14 +239,17 @@ export function assertConnectionBudget(input: {
 }): void {
   // Without reservations only the account's concurrency limit bounds the routes: nothing to check here.
   if (input.routeReserved <= 0) return;
-  const databaseRoutes = routes.filter((route) => route.database).length;
+  const reservations = (routes as readonly RouteDefinition[])
+    .filter((route) => route.database)
+    .map((route) => routeReservation(route, input.routeReserved) ?? 0);
+  const routesTotal = reservations.reduce((sum, reserved) => sum + reserved, 0);
   const sweeper = 1;
   const completion = input.completionConcurrency ?? 0;
-  const used = input.workerMaxConcurrency + input.routeReserved * databaseRoutes + sweeper + completion;
+  const used = input.workerMaxConcurrency + routesTotal + sweeper + completion;
   const available = input.maxConnections - DATABASE_CONNECTION_HEADROOM;
   if (used > available) {
     throw new Error(
-      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${databaseRoutes} routes × ${input.routeReserved} + sweeper ${sweeper} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
+      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
     );
   }
 }

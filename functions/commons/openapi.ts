@@ -98,6 +98,11 @@ const routeSchemas = {
     errors: [400, ...AUTH_ERRORS, 404],
   },
   rankings: { query: rankingsQuery, responses: { 200: rankingsResponse }, errors: [400] },
+  'retry-task': {
+    params: taskIdParameters,
+    responses: { 202: taskResponse },
+    errors: [400, ...AUTH_ERRORS, 404, 409],
+  },
   health: { responses: { 200: healthResponse, 503: healthResponse }, errors: [] },
   openapi: { responses: { 200: z.looseObject({ openapi: z.string() }) }, errors: [] },
 } satisfies Record<ApiRoute['name'], RouteSchemas>;

@@ -6,6 +6,14 @@
  */
 export const UPLOADS_PREFIX = 'uploads/';
 export const PROCESSED_PREFIX = 'processed/';
+/**
+ * Empty marker objects that put a task back on the upload queue from inside the VPC, where SQS is
+ * unreachable: this prefix notifies the same queue as uploads/ (docs/worker.md, "Re-enqueueing").
+ */
+export const REQUEUE_PREFIX = 'requeue/';
+
+/** The prefixes whose new objects notify the upload queue (the CDK bucket and the local S3 alike). */
+export const NOTIFYING_PREFIXES = [UPLOADS_PREFIX, REQUEUE_PREFIX] as const;
 
 /** `uploads/{taskId}/{nonce}`: the nonce makes one task's key reveal nothing about another's. */
 export function uploadKey(taskId: number, nonce: string): string {
@@ -19,6 +27,19 @@ export function taskIdFromKey(key: string): number | undefined {
 }
 
 const UPLOAD_KEY = new RegExp(`^${UPLOADS_PREFIX}(\\d+)/[^/]+$`);
+
+/** `requeue/{taskId}/{token}`: a fresh token per request, so each one is a new object and a new notification. */
+export function requeueKey(taskId: number, token: string): string {
+  return `${REQUEUE_PREFIX}${taskId}/${token}`;
+}
+
+/** The task id in `requeue/{taskId}/{token}`, or undefined for any other key. */
+export function taskIdFromRequeueKey(key: string): number | undefined {
+  const match = REQUEUE_KEY.exec(key);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+const REQUEUE_KEY = new RegExp(`^${REQUEUE_PREFIX}(\\d+)/[^/]+$`);
 
 export function processedVideoKey(taskId: number): string {
   return `${PROCESSED_PREFIX}${taskId}/video.mp4`;

@@ -4,7 +4,7 @@
  * AWS and the local stack differ only in how adapters are configured, never in which run.
  */
 import type { Readable } from 'node:stream';
-import type { Caller, ProcessedVideoMetadata, Task } from './task';
+import type { Caller, FailureKind, ProcessedVideoMetadata, Task } from './task';
 
 export interface NewTask {
   ownerId: string;
@@ -47,14 +47,32 @@ export interface TaskRepository {
    * per owner: simultaneous creates cannot together exceed the quota.
    */
   create(task: NewTask, quota: TaskQuota): Promise<TaskCreation>;
-  /** Returns null when missing or owned by someone else: ownership is part of the lookup. */
+  /**
+   * Returns null when missing or owned by someone else: ownership is part of the lookup. This and
+   * every read and transition below ignore a 'deleting' task: it is as good as gone.
+   */
   findForOwner(id: number, ownerId: string): Promise<Task | null>;
   list(query: ListTasksQuery): Promise<Task[]>;
   /** The owner's publish switch; returns the updated task, or null when missing or someone else's. */
   setPublic(id: number, ownerId: string, isPublic: boolean): Promise<Task | null>;
-  /** Deletes the row; returns the deleted task (for its object keys) or null. */
-  deleteForOwner(id: number, ownerId: string): Promise<Task | null>;
+  /**
+   * First step of a delete: the task enters 'deleting', in which every read below and every worker
+   * transition ignores it, so nothing new is recorded. Succeeds again on a task already deleting
+   * (a repeated delete), returning its object keys; null when missing or owned by someone else.
+   */
+  markDeleting(id: number, ownerId: string): Promise<DeletingTask | null>;
+  /** Last step of a delete, once every object is gone: removes the row if it is still 'deleting'. */
+  purgeDeleting(id: number): Promise<void>;
+  /** Tasks 'deleting' for longer than this (a delete that failed half way): the sweeper finishes them. */
+  listStaleDeletes(olderThanSeconds: number, limit: number): Promise<DeletingTask[]>;
   findByOriginalKey(key: string): Promise<Task | null>;
+  findById(id: number): Promise<Task | null>;
+  /**
+   * Tasks still 'awaiting_upload' created before `createdBefore` or whose upload window closed by
+   * `expiredBy`, oldest first: candidates for recovery (their upload may sit in the bucket although
+   * its notification was never recorded) or for expiry.
+   */
+  listAwaitingUpload(query: { createdBefore: Date; expiredBy: Date; limit: number }): Promise<Task[]>;
   /**
    * Conditional transitions: each succeeds only from the expected state and returns the updated
    * task, or null when the task is gone or already past that state (duplicate delivery).
@@ -74,9 +92,12 @@ export interface TaskRepository {
     id: number,
     outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata },
   ): Promise<Task | null>;
-  markFailed(id: number, reason: string): Promise<Task | null>;
-  /** Fails every awaiting_upload task whose upload window has closed, with `reason`; returns how many. */
-  expireAbandonedUploads(now: Date, reason: string): Promise<number>;
+  markFailed(id: number, reason: string, kind: FailureKind): Promise<Task | null>;
+  /**
+   * From 'failed' back to 'uploaded' for the owner, counting one manual retry, while fewer than
+   * `maxRetries` were made; null when the task is not failed (any more) or has no retry left.
+   */
+  markRetried(id: number, ownerId: string, maxRetries: number): Promise<Task | null>;
   /**
    * Fails every task still 'uploaded' or 'processing' whose last change is more than
    * `stalledAfterSeconds` old (by the repository's clock, which stamped that change), with `reason`;
@@ -124,6 +145,12 @@ export interface GalleryRepository {
   rankings(query: { limit: number; offset: number }): Promise<{ rows: PilotStanding[]; total: number }>;
 }
 
+/** A task on its way out: what remains to delete. */
+export interface DeletingTask {
+  id: number;
+  originalKey: string;
+}
+
 export interface PresignedUpload {
   url: string;
   fields: Record<string, string>;
@@ -135,6 +162,12 @@ export interface PresignedUpload {
 export interface ByteRange {
   start: number;
   end?: number;
+}
+
+export interface ObjectVersion {
+  sizeBytes: number;
+  /** The entity tag, quotes included, as the store sends it. */
+  eTag: string;
 }
 
 /** One ranged read of an object, as the store answered it. */
@@ -159,15 +192,22 @@ export interface ObjectStore {
     expiresInSeconds: number;
     downloadFileName?: string;
   }): Promise<string>;
-  /** Size in bytes, or null when the object does not exist. */
-  head(key: string): Promise<number | null>;
+  /** Size and entity tag of the current version, or null when the object does not exist. */
+  stat(key: string): Promise<ObjectVersion | null>;
   deleteMany(keys: string[]): Promise<void>;
   putFile(input: { key: string; path: string; contentType: string }): Promise<void>;
+  /** An empty object: a marker whose only content is its key (REQUEUE_PREFIX). */
+  putEmpty(key: string): Promise<void>;
   /**
    * Streams the whole object or one range of it (worker). The body must be consumed or destroyed;
-   * `signal` aborts a request that has not answered yet.
+   * `signal` aborts a request that has not answered yet. With `ifMatch` (an entity tag from stat)
+   * the read rejects with ObjectChangedError once the object is no longer that version.
    */
-  readRange(key: string, range?: ByteRange, options?: { signal?: AbortSignal }): Promise<ObjectRange>;
+  readRange(
+    key: string,
+    range?: ByteRange,
+    options?: { signal?: AbortSignal; ifMatch?: string },
+  ): Promise<ObjectRange>;
 }
 
 export interface IdentityTokens {

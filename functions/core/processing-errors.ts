@@ -41,3 +41,13 @@ export class MalformedNotificationError extends IdrlError {}
  * worker and the task fails with this message (UploadProcessingService, KILLED_EDIT_ATTEMPTS).
  */
 export class ResourceExhaustedError extends IdrlError {}
+
+/**
+ * The upload was replaced while the worker read it (a second POST within the presigned window): the
+ * pinned entity tag no longer matches. The attempt stops; the newest version is processed instead.
+ */
+export class ObjectChangedError extends IdrlError {
+  constructor(key: string, options?: ErrorOptions) {
+    super(`The upload ${key} changed while it was being read.`, options);
+  }
+}

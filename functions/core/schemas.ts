@@ -160,6 +160,8 @@ export const taskResponse = z.object({
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
   failureReason: z.optional(z.string()),
+  /** On failed tasks: whether POST /api/tasks/{id}/retry can put it through the pipeline again. */
+  retryable: z.optional(z.boolean()),
   original: z.optional(url),
   processed: z.optional(
     z.object({

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { NotFoundError, PayloadTooLargeError, TooManyRequestsError } from './errors';
-import type { Clock, ObjectStore, TaskCreation, TaskRepository } from './ports';
+import { ConflictError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from './errors';
+import type { Clock, DeletingTask, ObjectStore, TaskCreation, TaskRepository } from './ports';
 import type {
   CreatedTaskResponse,
   CreateTaskRequest,
@@ -8,8 +8,9 @@ import type {
   TaskResponse,
   UpdateTaskRequest,
 } from './schemas';
-import { type Caller, type Task } from './task';
+import { type Caller, MAX_MANUAL_RETRIES, type Task } from './task';
 import { taskOutputKeys } from './object-keys';
+import { requeueTask } from './requeue';
 
 /** Limits of docs/spec.md §2–3 and the per-pilot quotas (see functions/commons/config.ts for their environment variables). */
 export interface TaskLimits {
@@ -76,6 +77,29 @@ function quotaError(
     `This upload would take your uploads of the last 24 hours past ${bytesText(limits.maxDailyUploadBytes)}`,
     { retryAfterSeconds: refusal.retryAfterSeconds },
   );
+}
+
+/**
+ * Every object a task may own (including deterministic outputs a worker may have written without
+ * recording them yet), then the row. Deleting a missing object succeeds, so this may run again.
+ */
+export async function purgeDeletingTask(
+  deps: { repository: TaskRepository; store: ObjectStore },
+  task: DeletingTask,
+): Promise<void> {
+  await deps.store.deleteMany([task.originalKey, ...taskOutputKeys(task.id)]);
+  await deps.repository.purgeDeleting(task.id);
+}
+
+/** Why a failed task cannot go through the pipeline again, or undefined when it can. */
+export function retryRefusal(task: Task): string | undefined {
+  if (task.status !== 'failed') return 'Only a failed task can be retried.';
+  if (task.failureKind === 'content') return `The upload cannot be processed: ${task.failureReason ?? ''}`;
+  // The original exists once S3 reported it, and only a delete removes it.
+  if (task.uploadedAt === null) return 'Nothing was uploaded for this task; upload the video again.';
+  if (task.manualRetries >= MAX_MANUAL_RETRIES)
+    return `This task was already retried ${MAX_MANUAL_RETRIES} times; upload the video again.`;
+  return undefined;
 }
 
 /** The task use cases of docs/spec.md §2–3, over ports only. */
@@ -155,14 +179,42 @@ export class TaskService {
   }
 
   /**
-   * The row goes first: from then on every worker transition on it is a no-op, so nothing new is
-   * recorded. Then every object the task may own, including deterministic outputs a worker may
-   * have written without recording them yet.
+   * The task enters 'deleting' first: from then on every worker transition on it is a no-op and a
+   * worker that still writes outputs removes them itself. Then its objects, then the row. When the
+   * store fails half way the task stays 'deleting' (invisible to its owner): a repeated delete, or
+   * the sweeper, finishes it (docs/operations.md, "Deletes").
    */
   async delete(caller: Caller, id: number): Promise<void> {
-    const task = await this.deps.repository.deleteForOwner(id, caller.sub);
+    const task = await this.deps.repository.markDeleting(id, caller.sub);
     if (task === null) throw new NotFoundError('Task not found');
-    await this.deps.store.deleteMany([task.originalKey, ...taskOutputKeys(task.id)]);
+    await purgeDeletingTask(this.deps, task);
+  }
+
+  /**
+   * A failed task whose failure was the platform's goes back through the pipeline: one conditional
+   * transition (failed → uploaded, counting the retry), then a requeue marker. A content failure,
+   * a task with nothing uploaded or with no retry left is a ConflictError saying why.
+   */
+  async retry(caller: Caller, id: number): Promise<TaskResponse> {
+    const task = await this.deps.repository.findForOwner(id, caller.sub);
+    if (task === null) throw new NotFoundError('Task not found');
+    const refusal = retryRefusal(task);
+    if (refusal !== undefined) throw new ConflictError(refusal);
+    const retried = await this.deps.repository.markRetried(id, caller.sub, MAX_MANUAL_RETRIES);
+    // Another request retried (or deleted) it between the read and the transition.
+    if (retried === null) throw new ConflictError('Only a failed task can be retried.');
+    try {
+      await requeueTask(this.deps.store, retried.id);
+    } catch (error) {
+      // Without its message the task would sit in 'uploaded' until the sweeper fails it: undo now.
+      await this.deps.repository.markFailed(
+        retried.id,
+        task.failureReason ?? '',
+        task.failureKind ?? 'transient',
+      );
+      throw error;
+    }
+    return this.view(retried);
   }
 
   private async view(task: Task): Promise<TaskResponse> {
@@ -179,6 +231,7 @@ export class TaskService {
       votes: task.votes,
     };
     if (task.failureReason !== null) response.failureReason = task.failureReason;
+    if (task.status === 'failed') response.retryable = retryRefusal(task) === undefined;
     // The original exists once S3 reported it (uploadedAt), whatever happened afterwards.
     if (task.uploadedAt !== null) response.original = { url: await presign(task.originalKey, task.fileName) };
     if (task.status === 'processed' && task.processedKey !== null && task.processed !== null) {

@@ -1,29 +1,64 @@
 /**
- * The sweeper's use cases (docs/spec.md §3): uploads that never arrived, and processing that no
- * delivery of the message can still finish, end as failed with a readable reason. The scheduled
- * entry is functions/ops/sweep-tasks.ts.
+ * The sweeper's use cases (docs/spec.md §3, docs/operations.md): uploads whose notification
+ * was never recorded are recovered, uploads that never arrived and processing that no delivery of
+ * the message can still finish end as failed with a readable reason, and deletes interrupted half
+ * way are finished. The scheduled entry is functions/ops/sweep-tasks.ts.
  */
 import { taskOutputKeys } from './object-keys';
 import type { Clock, ObjectStore, TaskRepository } from './ports';
+import { requeueTask } from './requeue';
+import { purgeDeletingTask } from './task-service';
+
+/** Tasks looked at per run and use case: bounds one run's duration whatever the backlog. */
+export const SWEEP_BATCH = 200;
 
 function abandonedUploadReason(windowHours: number): string {
   return `upload not received within ${windowHours} h`;
 }
 
-/** The sweeper's use case: tasks whose upload never arrived end as failed, with a readable reason. */
-export function expireAbandonedUploads(deps: {
+/**
+ * `awaiting_upload` tasks created more than `recoverAfterSeconds` ago (past the upload URL's life and
+ * every delivery of its notification) or whose upload window closed, and whose upload is in the
+ * bucket: the worker never recorded it (database outage, broken deploy, a dead-lettered message).
+ * Each goes back on the queue; those whose window closed with nothing uploaded fail. Returns the ids
+ * of both.
+ */
+export async function recoverOrExpireUploads(deps: {
   repository: TaskRepository;
+  store: ObjectStore;
   clock: Clock;
   uploadWindowHours: number;
-}): Promise<number> {
-  return deps.repository.expireAbandonedUploads(
-    deps.clock.now(),
-    abandonedUploadReason(deps.uploadWindowHours),
-  );
+  recoverAfterSeconds: number;
+}): Promise<{ recovered: number[]; expired: number[] }> {
+  const now = deps.clock.now();
+  const candidates = await deps.repository.listAwaitingUpload({
+    createdBefore: new Date(now.getTime() - deps.recoverAfterSeconds * 1000),
+    expiredBy: now,
+    limit: SWEEP_BATCH,
+  });
+  const recovered: number[] = [];
+  const expired: number[] = [];
+  for (const task of candidates) {
+    const upload = await deps.store.stat(task.originalKey);
+    if (upload !== null) {
+      // The marker first: if recording the upload then fails, the worker records it itself.
+      await requeueTask(deps.store, task.id);
+      await deps.repository.markUploaded(task.originalKey, upload.sizeBytes);
+      recovered.push(task.id);
+    } else if (task.uploadExpiresAt <= now) {
+      const failed = await deps.repository.markFailed(
+        task.id,
+        abandonedUploadReason(deps.uploadWindowHours),
+        'no-upload',
+      );
+      if (failed !== null) expired.push(task.id);
+    }
+  }
+  return { recovered, expired };
 }
 
-/** Stored on tasks the sweeper fails; the pilot's only remedy is a new upload. */
-export const STALLED_TASK_REASON = 'Processing did not finish; please upload the video again.';
+/** Stored on tasks the sweeper fails; a retry (or a new upload) is the pilot's remedy. */
+export const STALLED_TASK_REASON = 'Processing did not finish; retry it or upload the video again.';
 
 /**
  * The sweeper's other use case (docs/spec.md §4, "anything else ends as failed"): a task left 'uploaded' or
@@ -42,4 +77,19 @@ export async function failStalledTasks(deps: {
   // time keeps the store's parallel deletes bounded whatever the backlog.
   for (const task of failed) await deps.store.deleteMany(taskOutputKeys(task.id));
   return failed.map((task) => task.id);
+}
+
+/**
+ * Deletes whose request failed after the task entered 'deleting' (the store failed, the function
+ * timed out) and that nobody repeated: finished here, objects first, then the row. Waiting
+ * `olderThanSeconds` leaves deletes in progress to their request. Returns the purged ids.
+ */
+export async function finishDeletes(deps: {
+  repository: TaskRepository;
+  store: ObjectStore;
+  olderThanSeconds: number;
+}): Promise<number[]> {
+  const stale = await deps.repository.listStaleDeletes(deps.olderThanSeconds, SWEEP_BATCH);
+  for (const task of stale) await purgeDeletingTask(deps, task);
+  return stale.map((task) => task.id);
 }

@@ -5,6 +5,19 @@ export type TaskStatus = (typeof TASK_STATUSES)[number];
 /** The statuses the unfinished-tasks quota counts: a task the platform still has work or a wait for. */
 export const UNFINISHED_STATUSES: readonly TaskStatus[] = ['awaiting_upload', 'uploaded', 'processing'];
 
+/**
+ * Why a task failed, which decides whether a retry can help (POST /api/tasks/{id}/retry):
+ * - content: the upload itself is at fault and no retry can help (not a video, undecodable, too large);
+ * - transient: the platform failed it (timeouts, crashes, outages); the same upload may succeed;
+ * - no-upload: nothing was uploaded within the upload window.
+ * Null on tasks failed before the kind was recorded (migration 3).
+ */
+export const FAILURE_KINDS = ['content', 'transient', 'no-upload'] as const;
+export type FailureKind = (typeof FAILURE_KINDS)[number];
+
+/** Manual retries a pilot may ask for per task: enough for an outage, too few to loop on a broken upload. */
+export const MAX_MANUAL_RETRIES = 3;
+
 export interface ProcessedVideoMetadata {
   durationSeconds: number;
   width: number;
@@ -22,6 +35,9 @@ export interface Task {
   declaredBytes: number;
   status: TaskStatus;
   failureReason: string | null;
+  failureKind: FailureKind | null;
+  /** Retries the owner asked for (POST /api/tasks/{id}/retry), at most MAX_MANUAL_RETRIES. */
+  manualRetries: number;
   originalKey: string;
   processedKey: string | null;
   thumbnailKey: string | null;

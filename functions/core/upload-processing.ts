@@ -7,7 +7,12 @@
  *   releases it (back to 'uploaded') before the message is redelivered; an attempt that died cannot,
  *   so a claim older than the worker timeout (which no live attempt outlives) may be taken over.
  */
-import { PermanentProcessingError, ResourceExhaustedError } from './processing-errors';
+import {
+  ObjectChangedError,
+  PermanentProcessingError,
+  ProcessingTimeoutError,
+  ResourceExhaustedError,
+} from './processing-errors';
 import type {
   Clock,
   EditedVideo,
@@ -18,8 +23,15 @@ import type {
   TaskRepository,
   VideoProcessor,
 } from './ports';
-import { type ProcessedVideoMetadata, type Task, type TaskStatus } from './task';
-import { outputKeys, taskOutputKeys, UPLOADS_PREFIX } from './object-keys';
+import { type FailureKind, type ProcessedVideoMetadata, type Task, type TaskStatus } from './task';
+import {
+  outputKeys,
+  REQUEUE_PREFIX,
+  taskIdFromRequeueKey,
+  taskOutputKeys,
+  UPLOADS_PREFIX,
+} from './object-keys';
+import { requeueTask } from './requeue';
 
 /** What the transitions after a claim need of a task. */
 type TaskRef = Pick<Task, 'id' | 'originalKey'>;
@@ -71,8 +83,10 @@ export type UploadOutcome =
    * `reason` is stored on the task and shown to the pilot; `detail`, when present, is the underlying
    * error for the logs only (it may name hosts, addresses or storage errors).
    */
-  | { kind: 'failed'; taskId: number; reason: string; permanent: boolean; detail?: string }
-  | { kind: 'deleted-during-processing'; taskId: number };
+  | { kind: 'failed'; taskId: number; reason: string; failureKind: FailureKind; detail?: string }
+  | { kind: 'deleted-during-processing'; taskId: number }
+  /** The upload was replaced mid-read: the task went back on the queue for its newest version. */
+  | { kind: 'superseded'; taskId: number };
 
 export class UploadProcessingService {
   constructor(
@@ -85,34 +99,82 @@ export class UploadProcessingService {
    * the queue redelivers.
    */
   async handle(object: UploadedObject, attempt: ProcessingAttempt): Promise<UploadOutcome> {
-    const { tasks, objects } = this.deps;
-    // Only uploads/ notifies the queue; anything else is a misconfigured notification, not ours to touch.
+    if (object.key.startsWith(REQUEUE_PREFIX)) return this.handleRequeue(object.key, attempt);
+    // Only uploads/ and requeue/ notify the queue; anything else is misconfigured, not ours to touch.
     if (!object.key.startsWith(UPLOADS_PREFIX)) return { kind: 'ignored', key: object.key };
-    const task = await tasks.findByOriginalKey(object.key);
+    const task = await this.deps.tasks.findByOriginalKey(object.key);
     if (task === null) {
-      // Deleted before its upload was processed, or never created: the object belongs to nobody.
-      await objects.deleteMany([object.key]);
+      // Deleted (or being deleted) before its upload was processed, or never created: nobody's object.
+      await this.deps.objects.deleteMany([object.key]);
       return { kind: 'orphan-deleted', key: object.key };
     }
+    return this.handleTask(task, object.sizeBytes, attempt);
+  }
+
+  /**
+   * A marker from the sweeper (recovery) or the retry route: the same processing as the upload's
+   * own notification. The marker is removed once the attempt has an outcome; a redelivered attempt
+   * still finds it.
+   */
+  private async handleRequeue(markerKey: string, attempt: ProcessingAttempt): Promise<UploadOutcome> {
+    const taskId = taskIdFromRequeueKey(markerKey);
+    const task = taskId === undefined ? null : await this.deps.tasks.findById(taskId);
+    const outcome: UploadOutcome =
+      task === null
+        ? { kind: 'ignored', key: markerKey }
+        : await this.handleTask(
+            task,
+            (await this.deps.objects.stat(task.originalKey))?.sizeBytes ?? 0,
+            attempt,
+          );
+    await this.deps.objects.deleteMany([markerKey]);
+    return outcome;
+  }
+
+  private async handleTask(
+    task: Task,
+    sizeBytes: number,
+    attempt: ProcessingAttempt,
+  ): Promise<UploadOutcome> {
+    const { tasks } = this.deps;
     // null when already past awaiting_upload: a duplicate, or the redelivery of a crashed attempt,
     // which the lease-aware claim below tells apart.
-    await tasks.markUploaded(object.key, object.sizeBytes);
+    await tasks.markUploaded(task.originalKey, sizeBytes);
     const claimed = await tasks.markProcessing(task.id, { reclaimAfterSeconds: attempt.reclaimAfterSeconds });
     if (claimed === null) return { kind: 'duplicate', taskId: task.id, status: task.status };
     try {
       return await this.process(claimed, attempt);
     } catch (error) {
-      if (error instanceof PermanentProcessingError) return fail(this.deps, claimed, error.message, true);
+      if (error instanceof PermanentProcessingError)
+        return fail(
+          this.deps,
+          claimed,
+          error.message,
+          error instanceof ProcessingTimeoutError ? 'transient' : 'content',
+        );
+      // Killed on every attempt: the source itself exhausts the worker, which a retry cannot change.
       if (error instanceof ResourceExhaustedError && attempt.receiveCount >= KILLED_EDIT_ATTEMPTS)
-        return fail(this.deps, claimed, error.message, true);
+        return fail(this.deps, claimed, error.message, 'content');
+      if (error instanceof ObjectChangedError) return this.supersede(claimed);
       if (attempt.receiveCount >= this.options.maxReceiveCount) {
         const detail = error instanceof Error ? error.message : String(error);
-        return fail(this.deps, claimed, finalAttemptReason(attempt.receiveCount), false, detail);
+        return fail(this.deps, claimed, finalAttemptReason(attempt.receiveCount), 'transient', detail);
       }
       // No row to release: the task was deleted under us (its upload vanishing is then what failed).
       if ((await tasks.releaseProcessing(claimed.id)) === null) return lost(this.deps, claimed);
       throw error;
     }
+  }
+
+  /**
+   * The version this attempt pinned was replaced. Its replacement's own notification may already
+   * have been dismissed (the task was 'processing'), so the task is released and queued again: the
+   * next attempt reads the newest version, whatever the receive count of this message.
+   */
+  private async supersede(task: Task): Promise<UploadOutcome> {
+    if ((await this.deps.tasks.releaseProcessing(task.id)) === null) return lost(this.deps, task);
+    await requeueTask(this.deps.objects, task.id);
+    return { kind: 'superseded', taskId: task.id };
   }
 
   private async process(task: Task, attempt: ProcessingAttempt): Promise<UploadOutcome> {
@@ -175,20 +237,26 @@ type RecordingDependencies = Pick<UploadProcessingDependencies, 'tasks' | 'objec
  */
 export async function completeJob(deps: RecordingDependencies, job: FinishedJob): Promise<UploadOutcome> {
   const task = { id: job.taskId, originalKey: job.sourceKey };
-  if (job.kind === 'error') return fail(deps, task, job.reason, true);
-  const [sizeBytes, thumbnailBytes] = await Promise.all([
-    deps.objects.head(job.videoKey),
-    deps.objects.head(job.thumbnailKey),
+  // The worker validated the source before submitting it: a job error is MediaConvert's, worth a retry.
+  if (job.kind === 'error') return fail(deps, task, job.reason, 'transient');
+  const [video, thumbnail] = await Promise.all([
+    deps.objects.stat(job.videoKey),
+    deps.objects.stat(job.thumbnailKey),
   ]);
-  if (sizeBytes === null || thumbnailBytes === null) {
+  if (video === null || thumbnail === null) {
     // Also what a task deleted meanwhile looks like (the API removed the outputs): fail() tells them apart.
-    return fail(deps, task, 'The edited video was not found in storage after processing finished.', false);
+    return fail(
+      deps,
+      task,
+      'The edited video was not found in storage after processing finished.',
+      'transient',
+    );
   }
   const metadata: ProcessedVideoMetadata = {
     durationSeconds: job.durationSeconds,
     width: job.width,
     height: job.height,
-    sizeBytes,
+    sizeBytes: video.sizeBytes,
     processingMs: job.processingMs,
     // MediaConvert reads the upload itself; what it fetched is not visible to the platform.
     sourceBytesRead: 0,
@@ -216,19 +284,19 @@ async function fail(
   deps: RecordingDependencies,
   task: TaskRef,
   reason: string,
-  permanent: boolean,
+  failureKind: FailureKind,
   detail?: string,
 ): Promise<UploadOutcome> {
-  const failed = await deps.tasks.markFailed(task.id, reason);
+  const failed = await deps.tasks.markFailed(task.id, reason, failureKind);
   if (failed === null) return lost(deps, task);
   // An earlier attempt may have stored outputs before it crashed: a failed task owns none.
   await deps.objects.deleteMany(taskOutputKeys(task.id));
-  return { kind: 'failed', taskId: task.id, reason, permanent, detail };
+  return { kind: 'failed', taskId: task.id, reason, failureKind, detail };
 }
 
 /** A transient error's message names infrastructure (hosts, addresses, storage errors): it goes to the logs, not to the pilot. */
 function finalAttemptReason(attempts: number): string {
-  return `Processing failed after ${attempts} attempts; please upload the video again.`;
+  return `Processing failed after ${attempts} attempts; retry it or upload the video again.`;
 }
 
 function toMetadata(

@@ -5,26 +5,49 @@ import { invocationEnd } from '#commons/invocation-end';
 import { logger } from '#commons/logger';
 import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import { systemClock } from '#core/ports';
-import { expireAbandonedUploads, failStalledTasks } from '#core/task-sweeper';
+import { failStalledTasks, finishDeletes, recoverOrExpireUploads } from '#core/task-sweeper';
 
 const repository = getTaskRepository();
 const store = getObjectStore();
-const { uploadWindowHours } = taskLimits();
+const { uploadWindowHours, uploadUrlTtlSeconds } = taskLimits();
 const stalledAfterSeconds = stalledTaskSeconds();
+/** Past the upload URL's life and every delivery of the upload's notification: nothing else will record it. */
+const recoverAfterSeconds = stalledAfterSeconds + uploadUrlTtlSeconds;
+/** Far beyond any API request (29 s): a delete still 'deleting' after this failed half way. */
+const STALE_DELETE_SECONDS = 600;
 
 /**
- * Scheduled sweeper: uploads that never arrived, and processing that no delivery of the message can
- * still finish (its last one died and went to the DLQ), fail with a readable reason (docs/spec.md §3, §4).
+ * Scheduled sweeper (docs/operations.md): recovers uploads whose notification was never recorded,
+ * fails uploads that never arrived and processing that no delivery can still finish, and finishes
+ * interrupted deletes.
  */
-export const handler = middy<unknown, { expired: number; stalled: number }>()
+export const handler = middy<
+  unknown,
+  { recovered: number; expired: number; stalled: number; purged: number }
+>()
   .use(injectLambdaContext(logger))
   .use(invocationEnd())
   .handler(async () => {
-    const expired = await expireAbandonedUploads({ repository, clock: systemClock, uploadWindowHours });
-    logger.info('Abandoned uploads expired', { expired });
+    const { recovered, expired } = await recoverOrExpireUploads({
+      repository,
+      store,
+      clock: systemClock,
+      uploadWindowHours,
+      recoverAfterSeconds,
+    });
+    // A recovered upload is one the worker never recorded: an outage or a broken deploy came first.
+    if (recovered.length > 0) logger.warn('Unrecorded uploads queued again', { taskIds: recovered });
+    logger.info('Abandoned uploads expired', { expired: expired.length });
     const stalledIds = await failStalledTasks({ repository, store, stalledAfterSeconds });
     // Each one is a delivery that died without a trace in the task: worth a look at the worker's logs and the DLQ.
     if (stalledIds.length > 0)
       logger.warn('Stalled tasks failed', { taskIds: stalledIds, stalledAfterSeconds });
-    return { expired, stalled: stalledIds.length };
+    const purged = await finishDeletes({ repository, store, olderThanSeconds: STALE_DELETE_SECONDS });
+    if (purged.length > 0) logger.warn('Interrupted deletes finished', { taskIds: purged });
+    return {
+      recovered: recovered.length,
+      expired: expired.length,
+      stalled: stalledIds.length,
+      purged: purged.length,
+    };
   });

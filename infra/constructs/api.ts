@@ -5,7 +5,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import { PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import { DEFAULT_TASK_QUOTAS, type TaskQuotas } from '#core/task-service';
 import {
   AUTHORIZER_CACHE_TTL_SECONDS,
@@ -59,7 +59,15 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   'delete-task': {
     objects: { [UPLOADS_PREFIX]: ['s3:DeleteObject'], [PROCESSED_PREFIX]: ['s3:DeleteObject'] },
   },
+  // The requeue marker (S3 is what this in-VPC function can reach; its notification feeds the queue),
+  // and the original's download URL in the answer.
+  'retry-task': { objects: { [UPLOADS_PREFIX]: ['s3:GetObject'], [REQUEUE_PREFIX]: ['s3:PutObject'] } },
 };
+
+/** The reserved concurrency of one database route under the stack's per-route reservation (undefined: none). */
+export function routeReservation(route: RouteDefinition, perRoute: number | undefined): number | undefined {
+  return perRoute === undefined ? undefined : Math.min(perRoute, route.reservedConcurrency ?? perRoute);
+}
 
 export interface ApiProps {
   readonly network: Network;
@@ -204,7 +212,7 @@ export class Api extends Construct {
         ? {
             vpc: props.network.vpc,
             securityGroups: [props.network.databaseClientSecurityGroup],
-            reservedConcurrentExecutions: props.databaseRouteReservedConcurrency,
+            reservedConcurrentExecutions: routeReservation(route, props.databaseRouteReservedConcurrency),
             timeout: props.database.routeTimeout,
           }
         : {}),

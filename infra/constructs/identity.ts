@@ -33,6 +33,7 @@ export class Identity extends Construct {
 
   constructor(scope: Construct, id: string, props: IdentityProps = {}) {
     super(scope, id);
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
       // Cognito's public SignUp would skip the API's rules: only the signup function's admin calls create users.
@@ -55,7 +56,9 @@ export class Identity extends Construct {
       autoVerify: {},
       mfa: cognito.Mfa.OFF,
       featurePlan: cognito.FeaturePlan.LITE,
-      removalPolicy: props.removalPolicy ?? RemovalPolicy.RETAIN,
+      removalPolicy,
+      // The pilots' accounts: kept from any delete (console, API, a replaced resource) unless the stack is disposable.
+      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
     });
 
     Validations.of(this.userPool).acknowledge(

@@ -4,14 +4,14 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
-import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import { NOTIFYING_PREFIXES, PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import { MAX_RECEIVE_COUNT, visibilityTimeoutSeconds } from '#core/delivery';
 import type { ResourceUse } from './lambda-defaults';
 
 /** Every S3 action the platform's functions take (HeadObject is covered by GetObject). */
 export const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const;
 export type ObjectAction = (typeof OBJECT_ACTIONS)[number];
-export type ObjectPrefix = typeof UPLOADS_PREFIX | typeof PROCESSED_PREFIX;
+export type ObjectPrefix = typeof UPLOADS_PREFIX | typeof PROCESSED_PREFIX | typeof REQUEUE_PREFIX;
 /** Which object actions a function may take under which key prefixes. */
 export type ObjectAccess = Partial<Record<ObjectPrefix, readonly ObjectAction[]>>;
 
@@ -27,6 +27,8 @@ export interface StorageProps {
   readonly removalPolicy?: RemovalPolicy;
   /** @default 1 day */
   readonly abortIncompleteMultipartUploadAfter?: Duration;
+  /** How long a replaced or deleted object version can still be restored. @default 30 days */
+  readonly noncurrentVersionExpiration?: Duration;
 }
 
 /**
@@ -51,14 +53,24 @@ export class Storage extends Construct {
       encryption: s3.BucketEncryption.S3_MANAGED,
       enforceSSL: true,
       objectOwnership: s3.ObjectOwnership.BUCKET_OWNER_ENFORCED,
-      versioned: false,
-      // Objects live as long as their task; only abandoned multipart parts (invisible, but billed) expire.
+      // Two functions delete under uploads/ and processed/: a wrong delete (or a second upload replacing the
+      // original) is undone from the previous version for 30 days, after which it expires (docs/operations.md).
+      versioned: true,
+      // Objects live as long as their task; abandoned multipart parts (invisible, but billed), replaced or
+      // deleted versions after 30 days, and requeue markers the worker did not remove expire.
       lifecycleRules: [
         {
           id: 'abort-incomplete-multipart-uploads',
           enabled: true,
           abortIncompleteMultipartUploadAfter: props.abortIncompleteMultipartUploadAfter ?? Duration.days(1),
         },
+        {
+          id: 'expire-noncurrent-versions',
+          enabled: true,
+          noncurrentVersionExpiration: props.noncurrentVersionExpiration ?? Duration.days(30),
+          expiredObjectDeleteMarker: true,
+        },
+        { id: 'expire-requeue-markers', enabled: true, prefix: REQUEUE_PREFIX, expiration: Duration.days(1) },
       ],
       removalPolicy,
       autoDeleteObjects: removalPolicy === RemovalPolicy.DESTROY,
@@ -86,9 +98,29 @@ export class Storage extends Construct {
       deadLetterQueue: { queue: this.deadLetterQueue, maxReceiveCount: MAX_RECEIVE_COUNT },
     });
 
-    this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
-      prefix: UPLOADS_PREFIX,
-    });
+    // Uploads, and the markers that put a task back on the queue from inside the VPC (docs/worker.md).
+    for (const prefix of NOTIFYING_PREFIXES)
+      this.bucket.addEventNotification(s3.EventType.OBJECT_CREATED, new s3n.SqsDestination(this.queue), {
+        prefix,
+      });
+  }
+
+  /**
+   * s3:ListBucket, so that HeadObject on a missing key answers 404 rather than 403: for a function that must
+   * tell "not uploaded" from a failure (the sweeper's recovery). It reveals key names, which that function
+   * already reads from the database.
+   */
+  listUse(): ResourceUse {
+    return {
+      environment: { BUCKET_NAME: this.bucket.bucketName },
+      grant: (fn) => {
+        iam.Grant.addToPrincipal({
+          grantee: fn,
+          actions: ['s3:ListBucket'],
+          resourceArns: [this.bucket.bucketArn],
+        });
+      },
+    };
   }
 
   /** Lets pages from these origins post uploads and fetch downloads (presigned) straight from the bucket. */

@@ -3,7 +3,7 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROCESSED_PREFIX } from '#core/object-keys';
+import { PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import type { Database } from './database';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
 import type { Network } from './network';
@@ -34,7 +34,8 @@ export class Sweeper extends Construct {
     this.function = new FunctionWithLogGroup(this, 'ExpireUploads', {
       entry: 'functions/ops/sweep-tasks.ts',
       serviceName: 'idrl-ops',
-      description: 'Fails tasks whose upload never arrived or whose processing never finished',
+      description:
+        'Requeues unrecorded uploads, fails tasks whose upload never arrived or whose processing never finished, finishes interrupted deletes',
       timeout: Duration.seconds(60),
       vpc: props.network.vpc,
       securityGroups: [props.network.databaseClientSecurityGroup],
@@ -51,8 +52,19 @@ export class Sweeper extends Construct {
       },
     });
     grantWithEnvironment(this.function, props.database.appUse());
-    // A failed task owns no outputs: the sweeper removes what a dead attempt may have stored.
-    grantWithEnvironment(this.function, props.storage.objectUse({ [PROCESSED_PREFIX]: ['s3:DeleteObject'] }));
+    grantWithEnvironment(
+      this.function,
+      props.storage.objectUse({
+        // Recovery reads whether an upload arrived; interrupted deletes are finished.
+        [UPLOADS_PREFIX]: ['s3:GetObject', 's3:DeleteObject'],
+        // A failed task owns no outputs: the sweeper removes what a dead attempt may have stored.
+        [PROCESSED_PREFIX]: ['s3:DeleteObject'],
+        // A recovered upload goes back on the queue through a marker (no SQS endpoint in the VPC).
+        [REQUEUE_PREFIX]: ['s3:PutObject'],
+      }),
+    );
+    // "Not uploaded" must be a 404, not the 403 S3 answers for a missing key without it.
+    grantWithEnvironment(this.function, props.storage.listUse());
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Fail abandoned uploads and stalled tasks',

@@ -1,8 +1,9 @@
 import { Duration, Size } from 'aws-cdk-lib';
+import * as lambda from 'aws-cdk-lib/aws-lambda';
 import * as lambdaEventSources from 'aws-cdk-lib/aws-lambda-event-sources';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import { PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import { FFMPEG_PATH, FFPROBE_PATH, FfmpegLayer, LOGO_PATH } from '#layers/ffmpeg/ffmpeg-layer';
 import type { Database } from './database';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
@@ -41,6 +42,8 @@ export interface WorkerProps {
 export class Worker extends Construct {
   readonly function: FunctionWithLogGroup;
   readonly layer: FfmpegLayer;
+  /** The queue → worker mapping: the stack runs the migrations before it (new code meets the new schema). */
+  readonly eventSourceMapping: lambda.EventSourceMapping;
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id);
@@ -66,6 +69,8 @@ export class Worker extends Construct {
       storage.objectUse({
         [UPLOADS_PREFIX]: ['s3:GetObject', 's3:DeleteObject'],
         [PROCESSED_PREFIX]: ['s3:PutObject', 's3:DeleteObject'],
+        // A marker is removed once handled; a task whose upload was replaced mid-read is queued again.
+        [REQUEUE_PREFIX]: ['s3:PutObject', 's3:DeleteObject'],
       }),
     );
 
@@ -76,5 +81,10 @@ export class Worker extends Construct {
         maxConcurrency: props.maxConcurrency ?? WORKER_DEFAULTS.maxConcurrency,
       }),
     );
+    const [mapping] = this.function.node.children.filter(
+      (child): child is lambda.EventSourceMapping => child instanceof lambda.EventSourceMapping,
+    );
+    if (mapping === undefined) throw new Error('The SQS event source created no event source mapping');
+    this.eventSourceMapping = mapping;
   }
 }

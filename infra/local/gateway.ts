@@ -54,9 +54,20 @@ export interface GatewayOptions {
   functionTimeoutSeconds: number;
   /** Reuse the authorizer's answer for the same Authorization header this long, as API Gateway does. @default 0 (no cache) */
   authorizerCacheTtlSeconds?: number;
+  /**
+   * AWS APIs the local stack answers besides the routes (the SQS calls of `npm run redrive`), for
+   * requests carrying X-Amz-Target (the AWS JSON protocol); undefined: no such API here.
+   */
+  awsApi?: (target: string, body: Buffer) => Promise<AwsApiAnswer | undefined>;
   onError: (error: unknown, routeKey: string) => void;
   /** The clock of the routes' throttles (milliseconds). @default Date.now */
   now?: () => number;
+}
+
+/** An AWS JSON 1.0 answer: the output, or an error whose `__type` the SDK turns into its exception. */
+export interface AwsApiAnswer {
+  statusCode: number;
+  body: object;
 }
 
 export interface Gateway {
@@ -339,11 +350,27 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }
 
+  async function awsApiResponse(target: string, request: IncomingMessage): Promise<HttpResponse> {
+    const body = await readBody(request);
+    if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
+    const answer = await options.awsApi?.(target, body);
+    if (answer === undefined) return gatewayMessage(404, 'Not Found');
+    return {
+      statusCode: answer.statusCode,
+      headers: { 'content-type': 'application/x-amz-json-1.0' },
+      cookies: [],
+      body: Buffer.from(JSON.stringify(answer.body)),
+    };
+  }
+
   async function respond(request: IncomingMessage): Promise<HttpResponse> {
     const method = request.method ?? 'GET';
     const url = request.url ?? '/';
     if (method === 'OPTIONS' && request.headers['access-control-request-method'])
       return preflight(request.headers.origin, allowedOrigins);
+    const target = request.headers['x-amz-target'];
+    if (method === 'POST' && typeof target === 'string' && options.awsApi)
+      return awsApiResponse(target, request);
     const matched = match(method, new URL(url, 'http://gateway').pathname);
     if (!matched) return gatewayMessage(404, 'Not Found');
     if (throttles.get(matched.route.definition)?.take() === false) {

@@ -48,6 +48,9 @@ Try it (bash):
   curl -s $API/tasks/$(node -p 'require("./task.json").id') -H "authorization: Bearer $TOKEN"    # again until "processed"
   curl -s -X DELETE $API/tasks/$(node -p 'require("./task.json").id') -H "authorization: Bearer $TOKEN" -o /dev/null -w '%{http_code}\\n'
 
+Dead-letter queue (runbook: docs/operations.md):
+  AWS_ENDPOINT_URL_SQS=${stack.urls.console.replace(/\/$/, '')} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local DLQ_ARN=${stack.deadLetterQueueArn} npm run redrive -- status
+
 Ctrl-C stops everything.
 `;
 }

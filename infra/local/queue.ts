@@ -30,10 +30,18 @@ export interface SqsQueueOptions {
   retryDelaySeconds: number;
   batchSize: number;
   pollingIntervalSeconds: number;
+  /** pg-boss's schema (where peek reads the DLQ). @default BOSS_SCHEMA */
+  schema?: string;
 }
 
 interface MessageData {
   body: string;
+}
+
+interface DeadLetterRow {
+  id: string;
+  data: MessageData;
+  created_on: Date;
 }
 
 export interface SqsQueue {
@@ -42,9 +50,25 @@ export interface SqsQueue {
   send(body: string): Promise<string>;
   /** Starts delivering batches to `handler`, run as the Lambda function `fn`. */
   consume(fn: LocalFunction, handler: SqsBatchHandler): Promise<void>;
-  /** Messages in the dead-letter queue (what the DLQ alarm watches on AWS). */
-  deadLetterCount(): Promise<number>;
+  /** The dead-letter queue as the redrive command reaches it (infra/local/sqs-endpoint.ts). */
+  deadLetters: DeadLetterQueue;
 }
+
+export interface DeadLetterQueue {
+  arn: string;
+  /** Messages waiting (what the DLQ alarm watches on AWS). */
+  count(): Promise<number>;
+  /** Messages waiting, oldest first, left where they are (a receive with visibility timeout 0). */
+  peek(max: number): Promise<{ id: string; body: string; sentAt: Date }[]>;
+  /**
+   * Moves every waiting message back to its queue as a new message (receive count 1), like SQS
+   * StartMessageMoveTask; returns how many moved.
+   */
+  redrive(): Promise<number>;
+}
+
+/** pg-boss's schema in the platform database. */
+export const BOSS_SCHEMA = 'pgboss';
 
 /** The sender of S3 notifications as SQS reports it. */
 const S3_SENDER_ID = 'AIDAJHIPRHEMV73VRJEBU';
@@ -106,14 +130,48 @@ export async function createSqsQueue(boss: PgBoss, options: SqsQueueOptions): Pr
   await boss.createQueue(options.name, settings);
   await boss.updateQueue(options.name, settings);
   const arn = `arn:aws:sqs:${options.region}:${LOCAL_ACCOUNT_ID}:${options.name}`;
+  const send = async (body: string): Promise<string> => {
+    const id = await boss.send(options.name, { body } satisfies MessageData);
+    if (id === null) throw new Error(`Queue ${options.name} refused the message`);
+    return id;
+  };
+  const deadLetters: DeadLetterQueue = {
+    arn: `arn:aws:sqs:${options.region}:${LOCAL_ACCOUNT_ID}:${options.deadLetterName}`,
+    count: () => boss.getQueueSize(options.deadLetterName),
+    peek: async (max) => {
+      const { rows } = await boss
+        .getDb()
+        .executeSql(
+          `SELECT id, data, created_on FROM ${options.schema ?? BOSS_SCHEMA}.job WHERE name = $1 AND state = 'created' ORDER BY created_on LIMIT $2`,
+          [options.deadLetterName, max],
+        );
+      return (rows as DeadLetterRow[]).map((row) => ({
+        id: row.id,
+        body: row.data.body,
+        sentAt: row.created_on,
+      }));
+    },
+    redrive: async () => {
+      let moved = 0;
+      for (;;) {
+        const jobs = await boss.fetch<MessageData>(options.deadLetterName, { batchSize: 50 });
+        if (jobs.length === 0) return moved;
+        // Sent before it leaves the DLQ: a crash in between duplicates a message, which the worker's
+        // conditional transitions absorb, instead of losing one.
+        for (const job of jobs) await send(job.data.body);
+        await boss.complete(
+          options.deadLetterName,
+          jobs.map((job) => job.id),
+        );
+        moved += jobs.length;
+      }
+    },
+  };
 
   return {
     arn,
-    send: async (body) => {
-      const id = await boss.send(options.name, { body } satisfies MessageData);
-      if (id === null) throw new Error(`Queue ${options.name} refused the message`);
-      return id;
-    },
+    send,
+    deadLetters,
     consume: async (fn, handler) => {
       await boss.work<MessageData>(
         options.name,
@@ -132,7 +190,6 @@ export async function createSqsQueue(boss: PgBoss, options: SqsQueueOptions): Pr
         },
       );
     },
-    deadLetterCount: () => boss.getQueueSize(options.deadLetterName),
   };
 }
 
@@ -140,7 +197,7 @@ export async function createSqsQueue(boss: PgBoss, options: SqsQueueOptions): Pr
 export async function startBoss(
   databaseUrl: string,
   onError: (error: Error) => void,
-  schema = 'pgboss',
+  schema = BOSS_SCHEMA,
 ): Promise<PgBoss> {
   const boss = new PgBoss({ connectionString: databaseUrl, schema, max: 4 });
   boss.on('error', onError);

@@ -26,6 +26,7 @@ import {
 } from './gateway';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { type SqsBatchHandler, type SqsQueue, createSqsQueue, startBoss } from './queue';
+import { sqsApi } from './sqs-endpoint';
 import { type BackingServices, LOCAL_BUCKET, LOCAL_REGION, startBackingServices } from './services/backing';
 import { LocalStackConfigError } from './errors';
 import { assertPortFree, ensureStateDir } from './services/preflight';
@@ -58,6 +59,8 @@ export interface LocalStackOptions {
 
 export interface LocalStack {
   urls: { console: string; api: string; s3: string; cognito: string; database: string };
+  /** The upload queue's DLQ, for `npm run redrive` (DLQ_ARN, with AWS_ENDPOINT_URL_SQS at the gateway). */
+  deadLetterQueueArn: string;
   env: Record<string, string>;
   stop(): Promise<void>;
 }
@@ -279,6 +282,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       corsOrigins: extraOrigins,
       functionTimeoutSeconds: API_TIMEOUT_SECONDS,
       authorizerCacheTtlSeconds: AUTHORIZER_CACHE_TTL_SECONDS,
+      awsApi: sqsApi({ deadLetters: queue.deadLetters, endpoint: () => consoleOrigin }),
       onError: (error, routeKey) => {
         options.log(`${routeKey}: ${describeError(error)}`);
       },
@@ -293,6 +297,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         cognito: services.cognito.endpoint,
         database: services.postgres.url,
       },
+      deadLetterQueueArn: queue.deadLetters.arn,
       env: services.env,
       stop: stopAll,
     };

@@ -52,7 +52,7 @@ describe('the local stack across a restart', () => {
       bucket: LOCAL_BUCKET,
       region: LOCAL_REGION,
       corsOrigins: [],
-      notificationPrefix: 'uploads/',
+      notificationPrefixes: ['uploads/'],
       onObjectCreated: () => Promise.resolve(),
     });
     const upload = await postUpload(created.body.upload, video, 'video/mp4');

@@ -71,7 +71,7 @@ describe('routes', () => {
     );
   });
 
-  it('puts exactly the database routes in the VPC, each with reserved concurrency', () => {
+  it('puts exactly the database routes in the VPC, each with reserved concurrency (the rare retry route fewer)', () => {
     for (const route of routes) {
       const properties = propertiesOf(template, functionId(route.name));
       expect({
@@ -81,7 +81,11 @@ describe('routes', () => {
       }).toEqual({
         route: route.name,
         vpc: route.database,
-        reserved: route.database ? DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY : undefined,
+        reserved: route.database
+          ? route.name === 'retry-task'
+            ? 2
+            : DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY
+          : undefined,
       });
     }
   });
@@ -97,7 +101,7 @@ describe('routes', () => {
         undefined,
     );
     expect(reserved.map((fn) => (fn.Properties as { Description: string }).Description)).toEqual([
-      'Fails tasks whose upload never arrived or whose processing never finished',
+      'Requeues unrecorded uploads, fails tasks whose upload never arrived or whose processing never finished, finishes interrupted deletes',
     ]);
   });
 });
@@ -272,6 +276,14 @@ describe('least-privilege IAM per function', () => {
       rdsConnect,
       { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
       { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+    ]);
+  });
+
+  it('lets retry-task only write requeue markers (no SQS from inside the VPC) and read uploads for the answer', () => {
+    expect(policyStatementsOf(template, functionId('retry-task'))).toEqual([
+      rdsConnect,
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('requeue/') },
     ]);
   });
 

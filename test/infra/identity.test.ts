@@ -1,4 +1,5 @@
-import { type Template } from 'aws-cdk-lib/assertions';
+import { RemovalPolicy } from 'aws-cdk-lib';
+import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { synthesize } from '#test/infra/synth';
 
@@ -42,11 +43,21 @@ describe('user pool', () => {
     expect(userPool().AutoVerifiedAttributes).toEqual([]);
   });
 
-  it('is retained on stack deletion by default', () => {
+  it('is retained on stack deletion and protected from deletion by default', () => {
     template.hasResource('AWS::Cognito::UserPool', {
       DeletionPolicy: 'Retain',
       UpdateReplacePolicy: 'Retain',
+      Properties: Match.objectLike({ DeletionProtection: 'ACTIVE' }),
     });
+  });
+
+  it('can be deleted with a disposable (DESTROY) stack', () => {
+    synthesize({ removalPolicy: RemovalPolicy.DESTROY }).template.hasResourceProperties(
+      'AWS::Cognito::UserPool',
+      {
+        DeletionProtection: 'INACTIVE',
+      },
+    );
   });
 });
 

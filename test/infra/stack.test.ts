@@ -17,7 +17,7 @@ beforeAll(() => {
 type Resources = Record<string, { Type: string; Properties: Record<string, unknown> }>;
 
 describe('stack', () => {
-  it('outputs the API URL, bucket, user pool, client and region', () => {
+  it('outputs the API URL, bucket, user pool, client, region and the DLQ for the redrive command', () => {
     expect(template.toJSON().Outputs).toEqual({
       ApiUrl: {
         Description: 'Base URL of the HTTP API (routes start with /api)',
@@ -60,6 +60,12 @@ describe('stack', () => {
         Value: { Ref: logicalId(synthesized.stack, synthesized.stack.identity.userPoolClient) },
       },
       Region: { Value: { Ref: 'AWS::Region' } },
+      DeadLetterQueueArn: {
+        Description: 'DLQ_ARN of npm run redrive (docs/operations.md)',
+        Value: {
+          'Fn::GetAtt': [logicalId(synthesized.stack, synthesized.stack.storage.deadLetterQueue), 'Arn'],
+        },
+      },
     });
   });
 
@@ -114,7 +120,7 @@ describe('stack', () => {
 });
 
 describe('database connection budget', () => {
-  it('accepts worker 5 + 11 routes × 5 + sweeper 1 against 80 connections', () => {
+  it('accepts worker 5 + 11 routes × 5 + the retry route 2 + sweeper 1 against 80 connections', () => {
     expect(() => {
       assertConnectionBudget({
         workerMaxConcurrency: 5,
@@ -126,7 +132,7 @@ describe('database connection budget', () => {
 
   it('refuses a configuration that could exceed max_connections minus headroom, at synth time', () => {
     expect(() => synthesize({ databaseRouteReservedConcurrency: 20 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 11 routes × 20 + sweeper 1 + completion 0 = 226 > 70 (max_connections 80 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 12 routes (20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 2) + sweeper 1 + completion 0 = 228 > 70 (max_connections 80 − headroom 10)',
     );
   });
 });

@@ -97,8 +97,13 @@ describe('video bucket', () => {
     ]);
   });
 
-  it('aborts incomplete multipart uploads and expires nothing else', () => {
+  it('is retained on stack deletion by default', () => {
+    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  });
+
+  it('is versioned; aborts incomplete multipart uploads, expires replaced and deleted versions after 30 days and stray requeue markers after a day, nothing else', () => {
     template.hasResourceProperties('AWS::S3::Bucket', {
+      VersioningConfiguration: { Status: 'Enabled' },
       LifecycleConfiguration: {
         Rules: [
           {
@@ -106,28 +111,29 @@ describe('video bucket', () => {
             Status: 'Enabled',
             AbortIncompleteMultipartUpload: { DaysAfterInitiation: 1 },
           },
+          {
+            Id: 'expire-noncurrent-versions',
+            Status: 'Enabled',
+            NoncurrentVersionExpiration: { NoncurrentDays: 30 },
+            ExpiredObjectDeleteMarker: true,
+          },
+          { Id: 'expire-requeue-markers', Status: 'Enabled', Prefix: 'requeue/', ExpirationInDays: 1 },
         ],
       },
     });
   });
-
-  it('is retained on stack deletion by default', () => {
-    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-  });
 });
 
 describe('upload queue', () => {
-  it('notifies the queue of every object created under uploads/ and nothing else', () => {
+  it('notifies the queue of every object created under uploads/ and requeue/ and nothing else', () => {
     const queueId = logicalId(synthesized.stack, synthesized.stack.storage.queue);
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: {
-        QueueConfigurations: [
-          {
-            Events: ['s3:ObjectCreated:*'],
-            Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } },
-            QueueArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
-          },
-        ],
+        QueueConfigurations: ['uploads/', 'requeue/'].map((prefix) => ({
+          Events: ['s3:ObjectCreated:*'],
+          Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: prefix }] } },
+          QueueArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+        })),
       },
     });
   });

@@ -95,6 +95,7 @@ describe('worker function', () => {
       expect.objectContaining({ Action: 'rds-db:connect', Effect: 'Allow' }),
       { Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('uploads/') },
       { Action: ['s3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('processed/') },
+      { Action: ['s3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('requeue/') },
       {
         Action: [
           'sqs:ReceiveMessage',
@@ -123,7 +124,7 @@ describe('worker function', () => {
 describe('sweeper', () => {
   const sweeperIdOf = (of: Synthesized): string => logicalId(of.stack, of.stack.sweeper.function);
 
-  it('runs every hour in the VPC with one reserved instance, database access and output deletes only', () => {
+  it('runs every hour in the VPC with one reserved instance, and only the database and object access its use cases need', () => {
     const sweeperId = sweeperIdOf(synthesized);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 hour)',
@@ -139,9 +140,17 @@ describe('sweeper', () => {
       ReservedConcurrentExecutions: 1,
       VpcConfig: expect.anything() as unknown,
     });
+    // No SQS at all: from inside the VPC the requeue goes through a marker object (docs/worker.md).
     expect(policyStatementsOf(template, sweeperId)).toEqual([
       expect.objectContaining({ Action: 'rds-db:connect' }),
+      { Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('uploads/') },
       { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('requeue/') },
+      {
+        Action: 's3:ListBucket',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] },
+      },
     ]);
   });
 
@@ -162,5 +171,28 @@ describe('sweeper', () => {
     expect(propertiesOf(shorter.template, sweeperIdOf(shorter))).toMatchObject({
       Environment: { Variables: expect.objectContaining({ STALLED_TASK_SECONDS: '2880' }) as unknown },
     });
+  });
+});
+
+describe('migration trigger', () => {
+  it('runs before every function that uses the database and before the queue feeds the worker', () => {
+    const { stack } = synthesized;
+    const resources = template.toJSON().Resources as Record<string, { DependsOn?: string[] }>;
+    const triggerId = logicalId(stack, stack.database.migrationTrigger);
+    const dependents = [
+      stack.worker.function,
+      stack.worker.eventSourceMapping,
+      stack.sweeper.function,
+      ...['create-task', 'list-tasks', 'get-task', 'delete-task', 'retry-task', 'health'].map((name) => {
+        const fn = stack.api.routeFunctions.get(name as never);
+        if (fn === undefined) throw new Error(`No function for ${name}`);
+        return fn;
+      }),
+    ].map((construct) => logicalId(stack, construct));
+    for (const id of dependents)
+      expect({ id, dependsOn: resources[id]?.DependsOn }).toEqual({
+        id,
+        dependsOn: expect.arrayContaining([triggerId]) as unknown,
+      });
   });
 });

@@ -236,7 +236,7 @@ describe('GET /api/public/videos/{id}', () => {
           uploadExpiresAt: new Date(Date.now() + 60_000),
           keyNonce: randomUUID(),
         });
-        await repository.markFailed(task.id, 'not a video');
+        await repository.markFailed(task.id, 'not a video', 'content');
         return task.id;
       },
     ],
@@ -244,7 +244,17 @@ describe('GET /api/public/videos/{id}', () => {
       'deleted',
       async (owner: Caller) => {
         const task = await processedTask(owner);
-        await getTaskRepository().deleteForOwner(task.id, owner.sub);
+        const repository = getTaskRepository();
+        await repository.markDeleting(task.id, owner.sub);
+        await repository.purgeDeleting(task.id);
+        return task.id;
+      },
+    ],
+    [
+      'being deleted (its objects not yet removed)',
+      async (owner: Caller) => {
+        const task = await processedTask(owner);
+        await getTaskRepository().markDeleting(task.id, owner.sub);
         return task.id;
       },
     ],

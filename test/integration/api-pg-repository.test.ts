@@ -47,6 +47,8 @@ describe('PgTaskRepository', () => {
       declaredBytes: 5_000_000,
       status: 'awaiting_upload',
       failureReason: null,
+      failureKind: null,
+      manualRetries: 0,
       originalKey: matching(new RegExp(`^uploads/${task.id}/[0-9a-f-]{36}$`)),
       processedKey: null,
       thumbnailKey: null,
@@ -80,7 +82,7 @@ describe('PgTaskRepository', () => {
     const processingAgain = await repository.markProcessing(task.id);
     const processed = await repository.markProcessed(task.id, outputs);
     const processedAgain = await repository.markProcessed(task.id, outputs);
-    const failedAfterwards = await repository.markFailed(task.id, 'late failure');
+    const failedAfterwards = await repository.markFailed(task.id, 'late failure', 'transient');
 
     // Assess
     expect(uploaded).toMatchObject({ status: 'uploaded', uploadedAt: anyDate });
@@ -132,30 +134,90 @@ describe('PgTaskRepository', () => {
     const task = await newTask();
 
     // Act
-    const failed = await repository.markFailed(task.id, 'not a video');
-    const again = await repository.markFailed(task.id, 'other reason');
+    const failed = await repository.markFailed(task.id, 'not a video', 'content');
+    const again = await repository.markFailed(task.id, 'other reason', 'transient');
 
     // Assess
-    expect(failed).toMatchObject({ status: 'failed', failureReason: 'not a video', failedAt: anyDate });
+    expect(failed).toMatchObject({
+      status: 'failed',
+      failureReason: 'not a video',
+      failureKind: 'content',
+      failedAt: anyDate,
+    });
     expect(again).toBeNull();
   });
 
-  it('never resurrects a deleted task', async () => {
+  it('never resurrects a task being deleted, and hides it from every read', async () => {
     // Prepare
     const task = await newTask();
-    await repository.deleteForOwner(task.id, task.ownerId);
+    await repository.markDeleting(task.id, task.ownerId);
 
     // Act
     const transitions = await Promise.all([
       repository.markUploaded(task.originalKey, 1),
       repository.markProcessing(task.id, { reclaimAfterSeconds: 0 }),
       repository.markProcessed(task.id, { processedKey: 'p', thumbnailKey: 't', metadata }),
-      repository.markFailed(task.id, 'x'),
+      repository.markFailed(task.id, 'x', 'transient'),
     ]);
 
     // Assess
     expect(transitions).toEqual([null, null, null, null]);
     expect(await repository.findByOriginalKey(task.originalKey)).toBeNull();
+    expect(await repository.findById(task.id)).toBeNull();
+    expect(await repository.findForOwner(task.id, task.ownerId)).toBeNull();
+    expect(await repository.list({ ownerId: task.ownerId, limit: 10, order: 'asc' })).toEqual([]);
+  });
+
+  it('marks a task deleting again (a repeated delete) and purges only deleting rows', async () => {
+    // Prepare
+    const deleting = await newTask();
+    const kept = await newTask();
+    await repository.markFailed(deleting.id, 'not a video', 'content');
+
+    // Act
+    const first = await repository.markDeleting(deleting.id, deleting.ownerId);
+    const second = await repository.markDeleting(deleting.id, deleting.ownerId);
+    await databasePool().query(`UPDATE tasks SET updated_at = now() - interval '1 hour' WHERE id = $1`, [
+      deleting.id,
+    ]);
+    const stale = await repository.listStaleDeletes(600, 1000);
+    await repository.purgeDeleting(deleting.id);
+    await repository.purgeDeleting(kept.id);
+
+    // Assess
+    const expected = { id: deleting.id, originalKey: deleting.originalKey };
+    expect([first, second]).toEqual([expected, expected]);
+    expect(stale).toContainEqual(expected);
+    expect(stale.map((task) => task.id)).not.toContain(kept.id);
+    expect(await repository.markDeleting(deleting.id, deleting.ownerId)).toBeNull();
+    expect(await repository.findById(kept.id)).toMatchObject({ status: 'awaiting_upload' });
+  });
+
+  it('retries a failed task for its owner a bounded number of times', async () => {
+    // Prepare
+    const task = await newTask();
+    await repository.markUploaded(task.originalKey, 1);
+    await repository.markFailed(task.id, 'Processing did not finish', 'transient');
+
+    // Act
+    const stranger = await repository.markRetried(task.id, randomUUID(), 2);
+    const first = await repository.markRetried(task.id, task.ownerId, 2);
+    const notFailed = await repository.markRetried(task.id, task.ownerId, 2);
+    await repository.markFailed(task.id, 'Processing did not finish', 'transient');
+    const second = await repository.markRetried(task.id, task.ownerId, 2);
+    await repository.markFailed(task.id, 'Processing did not finish', 'transient');
+    const third = await repository.markRetried(task.id, task.ownerId, 2);
+
+    // Assess
+    expect([stranger, notFailed, third]).toEqual([null, null, null]);
+    expect(first).toMatchObject({
+      status: 'uploaded',
+      failureReason: null,
+      failureKind: null,
+      failedAt: null,
+      manualRetries: 1,
+    });
+    expect(second).toMatchObject({ status: 'uploaded', manualRetries: 2 });
   });
 
   it('keeps ownership in every lookup', async () => {
@@ -165,38 +227,44 @@ describe('PgTaskRepository', () => {
 
     // Act
     const found = await repository.findForOwner(task.id, stranger);
-    const deleted = await repository.deleteForOwner(task.id, stranger);
+    const deleted = await repository.markDeleting(task.id, stranger);
 
     // Assess
     expect([found, deleted]).toEqual([null, null]);
     expect(await repository.findForOwner(task.id, task.ownerId)).toMatchObject({ id: task.id });
   });
 
-  it('expires only awaiting uploads whose window closed', async () => {
+  it('lists awaiting uploads created before the bound or past their window, oldest first', async () => {
     // Prepare
-    const open = await newTask();
+    const older = await newTask();
+    const newer = await newTask();
     const uploaded = await newTask();
     await repository.markUploaded(uploaded.originalKey, 1);
 
-    const reason = `upload not received (${randomUUID()})`;
-
     // Act
-    const expired = await repository.expireAbandonedUploads(new Date(Date.now() + 7_200_000), reason);
+    const listed = await repository.listAwaitingUpload({
+      createdBefore: new Date(Date.now() + 60_000),
+      expiredBy: new Date(0),
+      limit: 100_000,
+    });
+    const none = await repository.listAwaitingUpload({
+      createdBefore: older.createdAt,
+      expiredBy: new Date(0),
+      limit: 100_000,
+    });
+    const expired = await repository.listAwaitingUpload({
+      createdBefore: older.createdAt,
+      expiredBy: older.uploadExpiresAt,
+      limit: 100_000,
+    });
 
-    // Assess: the cut-off also catches other open tasks in the shared database; every row expired
-    // carries this run's unique reason, so the count must equal those rows exactly.
-    const { rows } = await databasePool().query<{ count: string }>(
-      'SELECT count(*) FROM tasks WHERE failure_reason = $1',
-      [reason],
-    );
-    expect(expired).toBe(Number(rows[0]?.count));
-    expect(await repository.findForOwner(open.id, open.ownerId)).toMatchObject({
-      status: 'failed',
-      failureReason: reason,
-    });
-    expect(await repository.findForOwner(uploaded.id, uploaded.ownerId)).toMatchObject({
-      status: 'uploaded',
-    });
+    // Assess
+    const ids = listed.map((task) => task.id);
+    expect(ids).toContain(older.id);
+    expect(ids.indexOf(older.id)).toBeLessThan(ids.indexOf(newer.id));
+    expect(ids).not.toContain(uploaded.id);
+    expect(none.map((task) => task.id)).not.toContain(older.id);
+    expect(expired.map((task) => task.id)).toContain(older.id);
   });
 
   it('fails uploaded and processing tasks whose last change is older than the bound, and nothing else', async () => {
@@ -237,6 +305,7 @@ describe('PgTaskRepository', () => {
         ...task,
         status: 'failed',
         failureReason: reason,
+        failureKind: 'transient',
         updatedAt: anyDate,
         uploadedAt: anyDate,
         processingStartedAt: task === claimed ? anyDate : null,

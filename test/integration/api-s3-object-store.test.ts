@@ -1,10 +1,11 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+import { createHash, randomBytes, randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { contentDisposition } from '#adapters/s3/object-store';
+import { ObjectChangedError } from '#core/processing-errors';
 import { getObjectStore } from '#commons/composition-root';
 
 describe('S3ObjectStore', () => {
@@ -38,7 +39,10 @@ describe('S3ObjectStore', () => {
     });
     // Buffer.equals: a deep toEqual walks 3 MB byte by byte for seconds.
     expect((await buffer(whole.body)).equals(content)).toBe(true);
-    expect(await store.head(key)).toBe(content.length);
+    expect(await store.stat(key)).toEqual({
+      sizeBytes: content.length,
+      eTag: `"${createHash('md5').update(content).digest('hex')}"`,
+    });
   });
 
   it('reads a closed range and an open-ended range of an object', async () => {
@@ -69,8 +73,39 @@ describe('S3ObjectStore', () => {
     expect((await buffer(tail.body)).equals(content.subarray(99_990))).toBe(true);
   });
 
+  it('reads a pinned version, and refuses once the object was replaced', async () => {
+    // Prepare
+    const key = `uploads/${randomUUID()}/n`;
+    await writeFile(join(directory, 'first'), 'first version');
+    await writeFile(join(directory, 'second'), 'second version, longer');
+    await store.putFile({ key, path: join(directory, 'first'), contentType: 'video/mp4' });
+    const pinned = await store.stat(key);
+
+    // Act
+    const read = await store.readRange(key, { start: 0, end: 4 }, { ifMatch: pinned?.eTag });
+    const firstBytes = (await buffer(read.body)).toString();
+    await store.putFile({ key, path: join(directory, 'second'), contentType: 'video/mp4' });
+    const stale = store.readRange(key, { start: 0, end: 4 }, { ifMatch: pinned?.eTag });
+
+    // Assess
+    expect(firstBytes).toBe('first');
+    await expect(stale).rejects.toThrow(ObjectChangedError);
+    expect((await store.stat(key))?.sizeBytes).toBe('second version, longer'.length);
+  });
+
+  it('stores an empty marker object', async () => {
+    // Prepare
+    const key = `requeue/${randomUUID()}/n`;
+
+    // Act
+    await store.putEmpty(key);
+
+    // Assess
+    expect(await store.stat(key)).toEqual({ sizeBytes: 0, eTag: '"d41d8cd98f00b204e9800998ecf8427e"' });
+  });
+
   it('reports a missing object as null', async () => {
-    expect(await store.head(`uploads/${randomUUID()}/missing`)).toBeNull();
+    expect(await store.stat(`uploads/${randomUUID()}/missing`)).toBeNull();
   });
 
   it('deletes objects and tolerates keys that are already gone', async () => {
@@ -84,7 +119,7 @@ describe('S3ObjectStore', () => {
     await store.deleteMany([key]);
 
     // Assess
-    expect(await store.head(key)).toBeNull();
+    expect(await store.stat(key)).toBeNull();
   });
 
   it('presigns a GET that expires and names the download', async () => {

@@ -10,6 +10,7 @@ import { handler as getTask } from '#functions/api/get-task';
 import { handler as health } from '#functions/api/health';
 import { handler as listTasks } from '#functions/api/list-tasks';
 import { handler as openapi } from '#functions/api/openapi';
+import { handler as retryTask } from '#functions/api/retry-task';
 import { handler as expireUploads } from '#functions/ops/sweep-tasks';
 import { handler as migrate } from '#functions/ops/migrate';
 import { migrations } from '#adapters/pg/migrations';
@@ -23,7 +24,10 @@ import { securityHeaders, type ApiHandler } from '#commons/http';
 import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
 import { type Caller } from '#core/task';
-import { processedVideoKey, thumbnailKey } from '#core/object-keys';
+import { processedVideoKey, REQUEUE_PREFIX, thumbnailKey } from '#core/object-keys';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
+import { s3Client } from '#commons/clients';
+import { storageConfig } from '#commons/config';
 import { STALLED_TASK_REASON } from '#core/task-sweeper';
 import { invoke, testContext } from '#test/helpers/api-gateway';
 import { anyNumber, anyObject, anyString, containing } from '#test/helpers/matchers';
@@ -528,7 +532,7 @@ describe('per-pilot quotas on POST /api/tasks', () => {
   const MAX_DAILY_UPLOAD_BYTES = 5 * 1024 ** 3;
 
   async function finish(id: number): Promise<void> {
-    await getTaskRepository().markFailed(id, 'finished by the test');
+    await getTaskRepository().markFailed(id, 'finished by the test', 'transient');
   }
 
   it('lets exactly one of 10 simultaneous creates through at 4 unfinished tasks, across 10 function instances', async () => {
@@ -658,8 +662,8 @@ describe('DELETE /api/tasks/{id}', () => {
       headers: securityHeaders,
       body: { message: 'Task not found' },
     });
-    expect(await getObjectStore().head(created.upload.fields.key ?? '')).toBeNull();
-    expect(await getObjectStore().head(processedVideoKey(created.id))).toBeNull();
+    expect(await getObjectStore().stat(created.upload.fields.key ?? '')).toBeNull();
+    expect(await getObjectStore().stat(processedVideoKey(created.id))).toBeNull();
     expect(await taskCount(caller)).toBe(0);
   });
 
@@ -679,11 +683,136 @@ describe('DELETE /api/tasks/{id}', () => {
       body: { message: 'Task not found' },
     });
     expect(await taskCount(owner)).toBe(1);
-    expect(await getObjectStore().head(created.upload.fields.key ?? '')).toBe(VIDEO.length);
+    expect((await getObjectStore().stat(created.upload.fields.key ?? ''))?.sizeBytes).toBe(VIDEO.length);
   });
 
   it('answers 400 for a non-numeric id', async () => {
     expect((await byId(deleteTask, newCaller(), 'abc')).statusCode).toBe(400);
+  });
+
+  it('leaves nothing behind when the object store fails once: the repeated delete finishes', async () => {
+    // Prepare
+    const caller = newCaller();
+    const created = await createOk(caller);
+    await upload(created);
+    const store = getObjectStore();
+    const deleteMany = store.deleteMany.bind(store);
+    const failOnce = vi
+      .spyOn(store, 'deleteMany')
+      .mockRejectedValueOnce(new Error('S3 is unavailable'))
+      .mockImplementation(deleteMany);
+
+    // Act
+    const first = await byId(deleteTask, caller, String(created.id));
+    const hidden = await byId(getTask, caller, String(created.id));
+    const second = await byId(deleteTask, caller, String(created.id));
+    failOnce.mockRestore();
+
+    // Assess
+    expect(first).toEqual({
+      statusCode: 500,
+      headers: securityHeaders,
+      body: { message: 'Internal server error' },
+    });
+    expect(hidden.statusCode).toBe(404);
+    expect(second).toEqual({ statusCode: 204, headers: securityHeaders, body: undefined });
+    expect(await getObjectStore().stat(created.upload.fields.key ?? '')).toBeNull();
+    expect(await taskCount(caller)).toBe(0);
+  });
+});
+
+async function requeueMarkers(taskId: number): Promise<string[]> {
+  const page = await s3Client().send(
+    new ListObjectsV2Command({ Bucket: storageConfig().bucket, Prefix: `${REQUEUE_PREFIX}${taskId}/` }),
+  );
+  return (page.Contents ?? []).map((object) => object.Key ?? '');
+}
+
+describe('POST /api/tasks/{id}/retry', () => {
+  async function retry(caller: Caller, id: number) {
+    return invoke(retryTask, {
+      method: 'POST',
+      route: '/api/tasks/{id}/retry',
+      pathParameters: { id: String(id) },
+      caller,
+    });
+  }
+
+  async function failedTask(caller: Caller, reason: string, kind: 'content' | 'transient') {
+    const created = await createOk(caller);
+    await upload(created);
+    const repository = getTaskRepository();
+    await repository.markUploaded(created.upload.fields.key ?? '', VIDEO.length);
+    await repository.markFailed(created.id, reason, kind);
+    return created;
+  }
+
+  it('answers 202 for a transient failure and queues the task again through a requeue marker', async () => {
+    // Prepare
+    const caller = newCaller();
+    const created = await failedTask(caller, 'Processing failed after 3 attempts', 'transient');
+    const before = await byId(getTask, caller, String(created.id));
+
+    // Act
+    const response = await retry(caller, created.id);
+
+    // Assess
+    expect((before.body as TaskResponse).retryable).toBe(true);
+    expect(response).toEqual({
+      statusCode: 202,
+      headers: securityHeaders,
+      body: {
+        id: created.id,
+        fileName: 'race.mp4',
+        status: 'uploaded',
+        createdAt: anyString,
+        updatedAt: anyString,
+        original: { url: anyString },
+      },
+    });
+    expect(await requeueMarkers(created.id)).toEqual([
+      expect.stringMatching(new RegExp(`^requeue/${created.id}/[0-9a-f-]{36}$`)),
+    ]);
+  });
+
+  it('answers 409 with the reason for a content failure and queues nothing', async () => {
+    // Prepare
+    const caller = newCaller();
+    const created = await failedTask(caller, 'The file contains no video stream.', 'content');
+
+    // Act
+    const response = await retry(caller, created.id);
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 409,
+      headers: securityHeaders,
+      body: { message: 'The upload cannot be processed: The file contains no video stream.' },
+    });
+    expect(await requeueMarkers(created.id)).toEqual([]);
+  });
+
+  it('answers 404 for another user task and 409 for a task that has not failed', async () => {
+    // Prepare
+    const owner = newCaller();
+    const failed = await failedTask(owner, 'Processing did not finish', 'transient');
+    const waiting = await createOk(owner);
+
+    // Act
+    const stranger = await retry(newCaller(), failed.id);
+    const notFailed = await retry(owner, waiting.id);
+
+    // Assess
+    expect(stranger).toEqual({
+      statusCode: 404,
+      headers: securityHeaders,
+      body: { message: 'Task not found' },
+    });
+    expect(notFailed).toEqual({
+      statusCode: 409,
+      headers: securityHeaders,
+      body: { message: 'Only a failed task can be retried.' },
+    });
   });
 });
 
@@ -754,6 +883,7 @@ describe('GET /api/openapi.json', () => {
       'post /api/auth/signup signup',
       'post /api/public/videos/{id}/vote vote',
       'post /api/tasks create-task',
+      'post /api/tasks/{id}/retry retry-task',
     ]);
   });
 });
@@ -764,6 +894,28 @@ describe('operations', () => {
       applied: [],
       current: migrations.at(-1)?.version,
     });
+  });
+
+  it('the sweeper queues again an upload the worker never recorded instead of expiring it', async () => {
+    // Prepare: the upload reached the bucket during a database outage; its window has closed since.
+    const caller = newCaller();
+    const created = await createOk(caller);
+    await upload(created);
+    await databasePool().query(
+      `UPDATE tasks SET upload_expires_at = now() - interval '1 second' WHERE id = $1`,
+      [created.id],
+    );
+
+    // Act
+    const result = await expireUploads({}, testContext('sweep-tasks'));
+
+    // Assess
+    expect(result.recovered).toBeGreaterThanOrEqual(1);
+    expect(await getTaskRepository().findForOwner(created.id, caller.sub)).toMatchObject({
+      status: 'uploaded',
+      failureReason: null,
+    });
+    expect(await requeueMarkers(created.id)).toHaveLength(1);
   });
 
   it('expire-uploads fails tasks whose upload window closed, with a readable reason', async () => {
@@ -795,6 +947,7 @@ describe('operations', () => {
     expect(await repository.findForOwner(abandoned.id, caller.sub)).toMatchObject({
       status: 'failed',
       failureReason: 'upload not received within 24 h',
+      failureKind: 'no-upload',
     });
     expect(await repository.findForOwner(fresh.id, caller.sub)).toMatchObject({ status: 'awaiting_upload' });
   });

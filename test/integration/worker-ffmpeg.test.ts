@@ -222,7 +222,7 @@ describe('FfmpegVideoProcessor', () => {
           ? fixture.expected
           : {
               kind: 'failed',
-              permanent: true,
+              failureKind: 'content',
               reason: expect.stringMatching(fixture.expected.reason) as unknown,
             },
       );

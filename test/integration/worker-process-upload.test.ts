@@ -195,7 +195,7 @@ describe('process-upload worker', () => {
   it('deletes an upload whose task no longer exists and acknowledges it', async () => {
     // Prepare
     const { task, event } = await uploaded('clip.mov');
-    await repository.deleteForOwner(task.id, pilot.sub);
+    await repository.markDeleting(task.id, pilot.sub);
 
     // Act
     const response = await deliver(event());
@@ -236,7 +236,9 @@ describe('process-upload worker', () => {
     expect(last).toEqual({ batchItemFailures: [] });
     const row = await taskRow(task);
     expect(row?.status).toBe('failed');
-    expect(row?.failureReason).toBe('Processing failed after 3 attempts; please upload the video again.');
+    expect(row?.failureReason).toBe(
+      'Processing failed after 3 attempts; retry it or upload the video again.',
+    );
   });
 
   it('stops ffmpeg before the Lambda timeout and fails the task with a reason', async () => {

@@ -52,7 +52,7 @@ describe('PgTaskRepository while the database resumes', () => {
     const time = fakeTime();
 
     // Act
-    const expired = await repository(pool, true, 15_000, time).expireAbandonedUploads(new Date(0), 'gone');
+    const expired = (await repository(pool, true, 15_000, time).failStalledTasks(600, 'gone')).length;
 
     // Assess
     expect({ expired, attempts: attempts(), sleeps: time.sleeps }).toEqual({
@@ -67,7 +67,7 @@ describe('PgTaskRepository while the database resumes', () => {
     const { pool, attempts } = flakyPool(2, connectTimeout);
 
     // Act
-    const expired = await repository(pool, true, 15_000).expireAbandonedUploads(new Date(0), 'gone');
+    const expired = (await repository(pool, true, 15_000).failStalledTasks(600, 'gone')).length;
 
     // Assess
     expect({ expired, attempts: attempts() }).toEqual({ expired: 1, attempts: 3 });
@@ -79,7 +79,7 @@ describe('PgTaskRepository while the database resumes', () => {
     const time = fakeTime();
 
     // Act
-    const failure = repository(pool, true, 15_000, time).expireAbandonedUploads(new Date(0), 'gone');
+    const failure = repository(pool, true, 15_000, time).failStalledTasks(600, 'gone');
 
     // Assess
     await expect(failure).rejects.toBeInstanceOf(DatabaseResumingError);
@@ -91,7 +91,7 @@ describe('PgTaskRepository while the database resumes', () => {
     const { pool, attempts } = flakyPool(1, connectTimeout);
 
     // Act
-    const failure = repository(pool, false, 15_000).expireAbandonedUploads(new Date(0), 'gone');
+    const failure = repository(pool, false, 15_000).failStalledTasks(600, 'gone');
 
     // Assess
     await expect(failure).rejects.toEqual(new ServiceUnavailableError('The database is unavailable'));
@@ -105,7 +105,7 @@ describe('PgTaskRepository while the database resumes', () => {
     const { pool, attempts } = flakyPool(1, syntax);
 
     // Act
-    const failure = repository(pool, true, 15_000).expireAbandonedUploads(new Date(0), 'gone');
+    const failure = repository(pool, true, 15_000).failStalledTasks(600, 'gone');
 
     // Assess
     await expect(failure).rejects.toBe(syntax);

@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { NotFoundError, PayloadTooLargeError, TooManyRequestsError } from '#core/errors';
+import { ConflictError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from '#core/errors';
 import { processedFileName, TaskService } from '#core/task-service';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
@@ -221,7 +221,7 @@ describe('TaskService', () => {
       // Prepare
       await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
       await repository.markUploaded('uploads/1/nonce-1', 10);
-      await repository.markFailed(1, 'not a video');
+      await repository.markFailed(1, 'not a video', 'content');
 
       // Act
       const task = await service.get(pilot, 1);
@@ -232,6 +232,7 @@ describe('TaskService', () => {
         fileName: 'race.mp4',
         status: 'failed',
         failureReason: 'not a video',
+        retryable: false,
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
         public: true,
@@ -306,8 +307,27 @@ describe('TaskService', () => {
       await service.delete(pilot, 1);
 
       // Assess
-      expect(repository.tasks.size).toBe(0);
+      expect([repository.tasks.size, repository.deleting.size]).toEqual([0, 0]);
       expect([...store.objects.keys()]).toEqual(['uploads/2/other']);
+    });
+
+    it('keeps a delete whose object store failed invisible, and finishes it when repeated', async () => {
+      // Prepare
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+      for (const key of ['uploads/1/nonce-1', 'processed/1/video.mp4']) store.objects.set(key, 1);
+      store.failNextDelete.add('uploads/1/nonce-1');
+
+      // Act
+      const first = service.delete(pilot, 1);
+      await expect(first).rejects.toThrow('Injected failure deleting uploads/1/nonce-1');
+      const hidden = service.get(pilot, 1);
+      const listed = await service.list(pilot, { max: 10, order: 'asc' });
+      await service.delete(pilot, 1);
+
+      // Assess
+      await expect(hidden).rejects.toThrow(NotFoundError);
+      expect(listed).toEqual({ data: [] });
+      expect([repository.tasks.size, repository.deleting.size, store.objects.size]).toEqual([0, 0, 0]);
     });
 
     it('throws NotFoundError and keeps everything when the task belongs to another user', async () => {
@@ -335,6 +355,96 @@ describe('TaskService', () => {
       // Assess
       await expect(attempt).rejects.toThrow(new NotFoundError('Task not found'));
     });
+  });
+});
+
+describe('TaskService.retry', () => {
+  let clock: FixedClock;
+  let repository: InMemoryTaskRepository;
+  let store: InMemoryObjectStore;
+  let service: TaskService;
+
+  beforeEach(async () => {
+    clock = new FixedClock();
+    repository = new InMemoryTaskRepository(() => clock.now());
+    store = new InMemoryObjectStore(() => clock.now());
+    service = new TaskService({ repository, store, clock, limits, nonce: () => 'nonce-1' });
+    await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+    await repository.markUploaded('uploads/1/nonce-1', 10);
+    store.objects.set('uploads/1/nonce-1', 10);
+  });
+
+  function markers(): string[] {
+    return [...store.objects.keys()].filter((key) => key.startsWith('requeue/'));
+  }
+
+  it('puts a transient failure back through the pipeline with one requeue marker', async () => {
+    // Prepare
+    await repository.markFailed(1, 'Processing failed after 3 attempts', 'transient');
+
+    // Act
+    const retried = await service.retry(pilot, 1);
+
+    // Assess
+    expect(retried).toEqual({
+      id: 1,
+      fileName: 'race.mp4',
+      status: 'uploaded',
+      createdAt: '2026-03-01T12:00:00.000Z',
+      updatedAt: '2026-03-01T12:00:00.000Z',
+      original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mp4' },
+    });
+    expect(repository.tasks.get(1)).toMatchObject({
+      status: 'uploaded',
+      manualRetries: 1,
+      failureKind: null,
+    });
+    expect(markers()).toEqual([expect.stringMatching(/^requeue\/1\/[0-9a-f-]{36}$/)]);
+  });
+
+  it.each([
+    ['a content failure', 'content', 'The upload cannot be processed: not a video'],
+    [
+      'a task with nothing uploaded',
+      'no-upload',
+      'Nothing was uploaded for this task; upload the video again.',
+    ],
+  ] as const)('refuses %s with the reason and changes nothing', async (_name, kind, message) => {
+    // Prepare
+    if (kind === 'no-upload') {
+      await service.create(pilot, { fileName: 'b.mp4', contentType: 'video/mp4', size: 10 });
+      await repository.markFailed(2, 'upload not received within 24 h', kind);
+    } else await repository.markFailed(1, 'not a video', kind);
+    const id = kind === 'no-upload' ? 2 : 1;
+
+    // Act
+    const attempt = service.retry(pilot, id);
+
+    // Assess
+    await expect(attempt).rejects.toThrow(new ConflictError(message));
+    expect(repository.tasks.get(id)).toMatchObject({ status: 'failed', manualRetries: 0 });
+    expect(markers()).toEqual([]);
+  });
+
+  it('refuses a task that is not failed, one of another user, and a fourth retry', async () => {
+    // Act
+    const notFailed = service.retry(pilot, 1);
+    const stranger = service.retry(rival, 1);
+    for (let retry = 0; retry < 3; retry++) {
+      await repository.markFailed(1, 'Processing did not finish', 'transient');
+      await service.retry(pilot, 1);
+    }
+    await repository.markFailed(1, 'Processing did not finish', 'transient');
+    const fourth = service.retry(pilot, 1);
+
+    // Assess
+    await expect(notFailed).rejects.toThrow(new ConflictError('Only a failed task can be retried.'));
+    await expect(stranger).rejects.toThrow(NotFoundError);
+    await expect(fourth).rejects.toThrow(
+      new ConflictError('This task was already retried 3 times; upload the video again.'),
+    );
+    expect((await service.get(pilot, 1)).retryable).toBe(false);
+    expect(markers()).toHaveLength(3);
   });
 });
 

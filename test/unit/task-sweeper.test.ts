@@ -1,43 +1,99 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TaskService } from '#core/task-service';
-import { expireAbandonedUploads, failStalledTasks } from '#core/task-sweeper';
+import { failStalledTasks, finishDeletes, recoverOrExpireUploads } from '#core/task-sweeper';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
 import { limits, pilot } from '#test/unit/fakes/task-fixtures';
 
-describe('expireAbandonedUploads', () => {
-  it('fails only the tasks awaiting upload past their window, with the window in the reason', async () => {
+describe('recoverOrExpireUploads', () => {
+  let clock: FixedClock;
+  let repository: InMemoryTaskRepository;
+  let store: InMemoryObjectStore;
+
+  beforeEach(async () => {
+    clock = new FixedClock();
+    repository = new InMemoryTaskRepository(() => clock.now());
+    store = new InMemoryObjectStore(() => clock.now());
+    const service = new TaskService({ repository, store, clock, limits, nonce: () => 'n' });
+    // 1 and 2 are old (1 was uploaded but never recorded); 3 was uploaded a moment ago.
+    for (const fileName of ['a.mp4', 'b.mp4'])
+      await service.create(pilot, { fileName, contentType: 'video/mp4', size: 10 });
+    clock.advance(24 * 3_600_000 - 30_000);
+    await service.create(pilot, { fileName: 'c.mp4', contentType: 'video/mp4', size: 10 });
+    store.objects.set('uploads/1/n', 10);
+    store.objects.set('uploads/3/n', 10);
+  });
+
+  it('queues again every old task whose upload is stored and fails those whose window closed empty', async () => {
+    // Prepare
+    clock.advance(60_000);
+
+    // Act
+    const result = await recoverOrExpireUploads({
+      repository,
+      store,
+      clock,
+      uploadWindowHours: 24,
+      recoverAfterSeconds: 5_220,
+    });
+
+    // Assess
+    expect(result).toEqual({ recovered: [1], expired: [2] });
+    expect(repository.tasks.get(1)).toMatchObject({ status: 'uploaded', failureReason: null });
+    expect(repository.tasks.get(2)).toMatchObject({
+      status: 'failed',
+      failureReason: 'upload not received within 24 h',
+      failureKind: 'no-upload',
+    });
+    expect(repository.tasks.get(3)).toMatchObject({ status: 'awaiting_upload' });
+    const markers = [...store.objects.keys()].filter((key) => key.startsWith('requeue/'));
+    expect(markers).toEqual([expect.stringMatching(/^requeue\/1\/[0-9a-f-]{36}$/)]);
+  });
+
+  it('leaves a task whose window is still open and whose upload is missing for a later run', async () => {
+    // Act
+    const result = await recoverOrExpireUploads({
+      repository,
+      store,
+      clock,
+      uploadWindowHours: 48,
+      recoverAfterSeconds: 5_220,
+    });
+
+    // Assess
+    expect(result.expired).toEqual([]);
+    expect(repository.tasks.get(2)).toMatchObject({ status: 'awaiting_upload' });
+  });
+});
+
+describe('finishDeletes', () => {
+  it('removes the objects, then the row, of deletes that stopped half way', async () => {
     // Prepare
     const clock = new FixedClock();
     const repository = new InMemoryTaskRepository(() => clock.now());
-    const service = new TaskService({
-      repository,
-      store: new InMemoryObjectStore(),
-      clock,
-      limits,
-      nonce: () => 'n',
-    });
-    await service.create(pilot, { fileName: 'old.mp4', contentType: 'video/mp4', size: 10 });
-    clock.advance(60_000);
-    await service.create(pilot, { fileName: 'new.mp4', contentType: 'video/mp4', size: 10 });
-    clock.advance(24 * 3_600_000 - 30_000);
+    const store = new InMemoryObjectStore(() => clock.now());
+    const service = new TaskService({ repository, store, clock, limits, nonce: () => 'n' });
+    for (const fileName of ['a.mp4', 'b.mp4'])
+      await service.create(pilot, { fileName, contentType: 'video/mp4', size: 10 });
+    for (const key of ['uploads/1/n', 'processed/1/video.mp4', 'uploads/2/n']) store.objects.set(key, 1);
+    store.failNextDelete.add('uploads/1/n');
+    await expect(service.delete(pilot, 1)).rejects.toThrow('Injected failure deleting uploads/1/n');
+    clock.advance(601_000);
+    await repository.markDeleting(2, pilot.sub);
 
     // Act
-    const expired = await expireAbandonedUploads({ repository, clock, uploadWindowHours: 24 });
+    const purged = await finishDeletes({ repository, store, olderThanSeconds: 600 });
 
-    // Assess
-    expect(expired).toBe(1);
-    expect(repository.tasks.get(1)).toMatchObject({
-      status: 'failed',
-      failureReason: 'upload not received within 24 h',
-    });
-    expect(repository.tasks.get(2)).toMatchObject({ status: 'awaiting_upload', failureReason: null });
+    // Assess: 2 entered 'deleting' just now, so its own request still finishes it.
+    expect(purged).toEqual([1]);
+    expect([...repository.deleting.keys()]).toEqual([2]);
+    expect([...store.objects.keys()]).toEqual(['uploads/2/n']);
   });
 });
 
 describe('failStalledTasks', () => {
-  const reason = 'Processing did not finish; please upload the video again.';
+  const reason = 'Processing did not finish; retry it or upload the video again.';
   let clock: FixedClock;
   let repository: InMemoryTaskRepository;
   let store: InMemoryObjectStore;
@@ -76,6 +132,7 @@ describe('failStalledTasks', () => {
     expect(repository.tasks.get(1)).toMatchObject({
       status: 'failed',
       failureReason: reason,
+      failureKind: 'transient',
       failedAt: clock.now(),
     });
     expect(repository.tasks.get(2)).toMatchObject({

@@ -18,6 +18,8 @@ export interface Task {
   createdAt: string;
   updatedAt: string;
   failureReason?: string | null;
+  /** On failed tasks: whether retryTask can put it through processing again. */
+  retryable?: boolean;
   original?: { url: string };
   processed?: { url: string; durationSeconds: number; width: number; height: number; sizeBytes: number };
   thumbnail?: { url: string };
@@ -197,6 +199,11 @@ export class ApiClient {
 
   async withdrawVote(id: number): Promise<void> {
     await this.authorized('DELETE', `/api/public/videos/${id}/vote`);
+  }
+
+  /** 202 with the task back in 'uploaded'; 409 (ApiError) says why a task cannot be retried. */
+  retryTask(id: number): Promise<Task> {
+    return this.authorized('POST', `/api/tasks/${id}/retry`) as Promise<Task>;
   }
 
   /** Sends with the access token; on 401 refreshes once and retries, else ends the session. */

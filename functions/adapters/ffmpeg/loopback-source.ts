@@ -46,10 +46,11 @@ export class LoopbackSourceServer implements SourceServer {
 
   async serve(key: string): Promise<ServedSource> {
     // Known up front: a missing upload fails before any tool starts, and ranges are checked here
-    // (416, HEAD) without asking the store.
-    const size = await this.objects.head(key);
-    if (size === null) throw new SourceMissingError(key);
-    const totalBytes = size;
+    // (416, HEAD) without asking the store. The version is pinned: every read asks for this ETag,
+    // so an upload replaced mid-edit fails the edit instead of mixing two files' bytes.
+    const version = await this.objects.stat(key);
+    if (version === null) throw new SourceMissingError(key);
+    const { sizeBytes: totalBytes, eTag } = version;
     const path = `/${randomBytes(24).toString('base64url')}`;
     const objects = this.objects;
     let sent = 0;
@@ -92,7 +93,7 @@ export class LoopbackSourceServer implements SourceServer {
       });
       let object;
       try {
-        object = await objects.readRange(key, range, { signal: readerGone.signal });
+        object = await objects.readRange(key, range, { signal: readerGone.signal, ifMatch: eTag });
       } catch (error) {
         if (readerGone.signal.aborted) return;
         recordFailure(error);

@@ -1,9 +1,17 @@
 import type pg from 'pg';
 import { ALWAYS_ON, ensureUser, queryRows, type PgQueryOptions } from '#adapters/pg/query';
 import { translatePgError } from '#adapters/pg/errors';
-import type { ListTasksQuery, NewTask, TaskCreation, TaskQuota, TaskRepository } from '#core/ports';
+import type {
+  DeletingTask,
+  ListTasksQuery,
+  NewTask,
+  TaskCreation,
+  TaskQuota,
+  TaskRepository,
+} from '#core/ports';
 import {
   type Caller,
+  type FailureKind,
   type ProcessedVideoMetadata,
   type Task,
   type TaskStatus,
@@ -19,6 +27,8 @@ interface TaskRow {
   declared_bytes: string;
   status: TaskStatus;
   failure_reason: string | null;
+  failure_kind: FailureKind | null;
+  manual_retries: number;
   original_key: string;
   processed_key: string | null;
   thumbnail_key: string | null;
@@ -45,6 +55,8 @@ function toTask(row: TaskRow): Task {
     declaredBytes: Number(row.declared_bytes),
     status: row.status,
     failureReason: row.failure_reason,
+    failureKind: row.failure_kind,
+    manualRetries: row.manual_retries,
     originalKey: row.original_key,
     processedKey: row.processed_key,
     thumbnailKey: row.thumbnail_key,
@@ -175,14 +187,17 @@ export class PgTaskRepository implements TaskRepository {
   }
 
   findForOwner(id: number, ownerId: string): Promise<Task | null> {
-    return this.one('SELECT * FROM tasks WHERE id = $1 AND owner_id = $2', [id, ownerId]);
+    return this.one(`SELECT * FROM tasks WHERE id = $1 AND owner_id = $2 AND status <> 'deleting'`, [
+      id,
+      ownerId,
+    ]);
   }
 
   async list(query: ListTasksQuery): Promise<Task[]> {
     const ascending = query.order === 'asc';
     const rows = await this.rows(
       `SELECT * FROM tasks
-       WHERE owner_id = $1 AND ($2::bigint IS NULL OR id ${ascending ? '>' : '<'} $2)
+       WHERE owner_id = $1 AND status <> 'deleting' AND ($2::bigint IS NULL OR id ${ascending ? '>' : '<'} $2)
        ORDER BY id ${ascending ? 'ASC' : 'DESC'} LIMIT $3`,
       [query.ownerId, query.after ?? null, query.limit],
     );
@@ -192,17 +207,52 @@ export class PgTaskRepository implements TaskRepository {
   setPublic(id: number, ownerId: string, isPublic: boolean): Promise<Task | null> {
     // The publication trigger (migration 4) sets published_at and moves the owner's standing.
     return this.one(
-      `UPDATE tasks SET public = $3, updated_at = now() WHERE id = $1 AND owner_id = $2 RETURNING *`,
+      `UPDATE tasks SET public = $3, updated_at = now()
+       WHERE id = $1 AND owner_id = $2 AND status <> 'deleting' RETURNING *`,
       [id, ownerId, isPublic],
     );
   }
 
-  deleteForOwner(id: number, ownerId: string): Promise<Task | null> {
-    return this.one('DELETE FROM tasks WHERE id = $1 AND owner_id = $2 RETURNING *', [id, ownerId]);
+  async markDeleting(id: number, ownerId: string): Promise<DeletingTask | null> {
+    // The failure columns go with the state: the table's CHECK ties failure_reason to 'failed'. The
+    // publication trigger (migration 4) takes a published task out of the gallery and the rankings.
+    const [row] = await this.rows(
+      `UPDATE tasks SET status = 'deleting', failure_reason = NULL, updated_at = now()
+       WHERE id = $1 AND owner_id = $2 RETURNING id, original_key`,
+      [id, ownerId],
+    );
+    return row === undefined ? null : { id: Number(row.id), originalKey: row.original_key };
+  }
+
+  async purgeDeleting(id: number): Promise<void> {
+    await this.rows(`DELETE FROM tasks WHERE id = $1 AND status = 'deleting'`, [id]);
+  }
+
+  async listStaleDeletes(olderThanSeconds: number, limit: number): Promise<DeletingTask[]> {
+    const rows = await this.rows(
+      `SELECT id, original_key FROM tasks
+       WHERE status = 'deleting' AND updated_at < now() - make_interval(secs => $1)
+       ORDER BY updated_at LIMIT $2`,
+      [olderThanSeconds, limit],
+    );
+    return rows.map((row) => ({ id: Number(row.id), originalKey: row.original_key }));
   }
 
   findByOriginalKey(key: string): Promise<Task | null> {
-    return this.one('SELECT * FROM tasks WHERE original_key = $1', [key]);
+    return this.one(`SELECT * FROM tasks WHERE original_key = $1 AND status <> 'deleting'`, [key]);
+  }
+
+  findById(id: number): Promise<Task | null> {
+    return this.one(`SELECT * FROM tasks WHERE id = $1 AND status <> 'deleting'`, [id]);
+  }
+
+  async listAwaitingUpload(query: { createdBefore: Date; expiredBy: Date; limit: number }): Promise<Task[]> {
+    const rows = await this.rows(
+      `SELECT * FROM tasks WHERE status = 'awaiting_upload' AND (created_at < $1 OR upload_expires_at <= $2)
+       ORDER BY created_at LIMIT $3`,
+      [query.createdBefore, query.expiredBy, query.limit],
+    );
+    return rows.map(toTask);
   }
 
   markUploaded(key: string, sourceBytes: number): Promise<Task | null> {
@@ -246,27 +296,28 @@ export class PgTaskRepository implements TaskRepository {
     );
   }
 
-  markFailed(id: number, reason: string): Promise<Task | null> {
+  markFailed(id: number, reason: string, kind: FailureKind): Promise<Task | null> {
     return this.one(
-      `UPDATE tasks SET status = 'failed', failure_reason = $2, failed_at = now(), updated_at = now()
+      `UPDATE tasks SET status = 'failed', failure_reason = $2, failure_kind = $3, failed_at = now(), updated_at = now()
        WHERE id = $1 AND status IN ('awaiting_upload', 'uploaded', 'processing') RETURNING *`,
-      [id, reason],
+      [id, reason, kind],
     );
   }
 
-  async expireAbandonedUploads(now: Date, reason: string): Promise<number> {
-    const rows = await this.rows(
-      `UPDATE tasks SET status = 'failed', failure_reason = $2, failed_at = $1, updated_at = $1
-       WHERE status = 'awaiting_upload' AND upload_expires_at <= $1 RETURNING id`,
-      [now, reason],
+  markRetried(id: number, ownerId: string, maxRetries: number): Promise<Task | null> {
+    // The earlier attempt's outputs are gone (a failed task owns none); processing starts afresh.
+    return this.one(
+      `UPDATE tasks SET status = 'uploaded', failure_reason = NULL, failure_kind = NULL, failed_at = NULL,
+         processing_started_at = NULL, manual_retries = manual_retries + 1, updated_at = now()
+       WHERE id = $1 AND owner_id = $2 AND status = 'failed' AND manual_retries < $3 RETURNING *`,
+      [id, ownerId, maxRetries],
     );
-    return rows.length;
   }
 
   async failStalledTasks(stalledAfterSeconds: number, reason: string): Promise<Task[]> {
     // now() is the clock that stamped updated_at, so Lambda/database clock skew cannot shorten the wait.
     const rows = await this.rows(
-      `UPDATE tasks SET status = 'failed', failure_reason = $2, failed_at = now(), updated_at = now()
+      `UPDATE tasks SET status = 'failed', failure_reason = $2, failure_kind = 'transient', failed_at = now(), updated_at = now()
        WHERE status IN ('uploaded', 'processing') AND updated_at < now() - make_interval(secs => $1) RETURNING *`,
       [stalledAfterSeconds, reason],
     );

@@ -11,7 +11,8 @@ import {
 } from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { ByteRange, ObjectRange, ObjectStore, PresignedUpload } from '#core/ports';
+import type { ByteRange, ObjectRange, ObjectStore, ObjectVersion, PresignedUpload } from '#core/ports';
+import { ObjectChangedError } from '#core/processing-errors';
 
 /** S3 signs presigned requests for at most 7 days; the upload TTL is capped far lower in config. */
 const MAX_PRESIGN_SECONDS = 604_800;
@@ -38,6 +39,13 @@ function isNotFound(error: unknown): boolean {
   return (
     error instanceof S3ServiceException &&
     (error.name === 'NotFound' || error.name === 'NoSuchKey' || error.$metadata.httpStatusCode === 404)
+  );
+}
+
+function isPreconditionFailed(error: unknown): boolean {
+  return (
+    error instanceof S3ServiceException &&
+    (error.name === 'PreconditionFailed' || error.$metadata.httpStatusCode === 412)
   );
 }
 
@@ -91,10 +99,11 @@ export class S3ObjectStore implements ObjectStore {
     });
   }
 
-  async head(key: string): Promise<number | null> {
+  async stat(key: string): Promise<ObjectVersion | null> {
     try {
       const output = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
-      return output.ContentLength ?? 0;
+      if (output.ETag === undefined) throw new Error(`HeadObject ${key} returned no ETag`);
+      return { sizeBytes: output.ContentLength ?? 0, eTag: output.ETag };
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;
@@ -124,19 +133,30 @@ export class S3ObjectStore implements ObjectStore {
     );
   }
 
+  async putEmpty(key: string): Promise<void> {
+    await this.client.send(
+      new PutObjectCommand({ Bucket: this.bucket, Key: key, Body: '', ContentLength: 0 }),
+    );
+  }
+
   async readRange(
     key: string,
     range?: ByteRange,
-    options: { signal?: AbortSignal } = {},
+    options: { signal?: AbortSignal; ifMatch?: string } = {},
   ): Promise<ObjectRange> {
-    const output = await this.client.send(
-      new GetObjectCommand({
-        Bucket: this.bucket,
-        Key: key,
-        Range: range === undefined ? undefined : `bytes=${range.start}-${range.end ?? ''}`,
-      }),
-      { abortSignal: options.signal },
-    );
+    const output = await this.client
+      .send(
+        new GetObjectCommand({
+          Bucket: this.bucket,
+          Key: key,
+          Range: range === undefined ? undefined : `bytes=${range.start}-${range.end ?? ''}`,
+          IfMatch: options.ifMatch,
+        }),
+        { abortSignal: options.signal },
+      )
+      .catch((error: unknown) => {
+        throw isPreconditionFailed(error) ? new ObjectChangedError(key, { cause: error }) : error;
+      });
     if (!(output.Body instanceof Readable)) throw new Error(`GetObject ${key} returned no stream body`);
     const contentLength = output.ContentLength ?? 0;
     return {

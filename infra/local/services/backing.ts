@@ -7,7 +7,7 @@ import type { S3Event } from 'aws-lambda';
 import pg from 'pg';
 import { migrations } from '#adapters/pg/migrations';
 import { runMigrations } from '#adapters/pg/migrator';
-import { UPLOADS_PREFIX } from '#core/object-keys';
+import { NOTIFYING_PREFIXES } from '#core/object-keys';
 import { ensureFfmpegBuild } from '#layers/ffmpeg/ffmpeg-build';
 import { type CognitoService, startCognito } from './cognito';
 import { type PostgresService, startPostgres } from './postgres';
@@ -112,7 +112,7 @@ export async function startBackingServices(options: BackingOptions): Promise<Bac
       bucket: LOCAL_BUCKET,
       region: LOCAL_REGION,
       corsOrigins: options.corsOrigins,
-      notificationPrefix: UPLOADS_PREFIX,
+      notificationPrefixes: NOTIFYING_PREFIXES,
       onObjectCreated: options.onObjectCreated,
     }),
     startCognito({

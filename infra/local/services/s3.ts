@@ -5,6 +5,7 @@
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
 import { join } from 'node:path';
+import { Readable } from 'node:stream';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
 import { LOOPBACK, assertPortFree } from './preflight';
@@ -20,8 +21,8 @@ export interface S3Options {
   region: string;
   /** Browser origins allowed by the bucket's CORS rules (the console). */
   corsOrigins: string[];
-  /** Only keys under this prefix notify, like the bucket notification filter in the CDK stack. */
-  notificationPrefix: string;
+  /** Only keys under these prefixes notify, like the bucket notification filters in the CDK stack. */
+  notificationPrefixes: readonly string[];
   /**
    * Receives each ObjectCreated notification. s3rver answers the upload only once the returned
    * promise settles, and answers 500 when it rejects: an acknowledged upload is a queued one.
@@ -145,7 +146,7 @@ export async function startS3(options: S3Options): Promise<S3Service> {
     for (const record of event.Records) {
       if (
         !record.eventName.startsWith('ObjectCreated:') ||
-        !record.s3.object.key.startsWith(options.notificationPrefix)
+        !options.notificationPrefixes.some((prefix) => record.s3.object.key.startsWith(prefix))
       )
         continue;
       const pending = deliveries.getStore();
@@ -155,6 +156,26 @@ export async function startS3(options: S3Options): Promise<S3Service> {
     }
   });
 
+  // s3rver ignores If-Match on reads; S3 answers 412 when the object is no longer that version, which
+  // is what pins the worker's ranged reads to one upload (docs/worker.md, "Pinned reads").
+  server.middleware.unshift(async function ifMatch(ctx, next) {
+    await next();
+    const wanted = ctx.get('if-match');
+    const current = ctx.response.get('etag');
+    if (
+      (ctx.method !== 'GET' && ctx.method !== 'HEAD') ||
+      wanted === '' ||
+      current === '' ||
+      wanted === current
+    )
+      return;
+    const body: unknown = ctx.body;
+    if (body instanceof Readable) body.destroy();
+    ctx.status = 412;
+    ctx.type = 'application/xml';
+    ctx.body =
+      '<?xml version="1.0" encoding="UTF-8"?><Error><Code>PreconditionFailed</Code><Message>At least one of the pre-conditions you specified did not hold</Message><Condition>If-Match</Condition></Error>';
+  });
   await server.run();
   return {
     // An IP, not `localhost`: presigned URLs are read by the static ffmpeg build, whose glibc

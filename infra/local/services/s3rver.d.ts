@@ -13,7 +13,17 @@ declare module 's3rver' {
     configureBuckets?: { name: string; configs?: (string | Buffer)[] }[];
   }
 
-  type KoaMiddleware = (ctx: unknown, next: () => Promise<void>) => Promise<void>;
+  /** The part of Koa's context the local stack's middleware touches. */
+  interface KoaContext {
+    method: string;
+    status: number;
+    type: string;
+    body: unknown;
+    get(field: string): string;
+    response: { get(field: string): string };
+  }
+
+  type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
 
   export default class S3rver {
     constructor(options?: S3rverOptions);

@@ -137,7 +137,7 @@ describe('local SQS queue on pg-boss', () => {
       '2',
       '3',
     ]);
-    expect(await queue.deadLetterCount()).toBe(1);
+    expect(await queue.deadLetters.count()).toBe(1);
     expect(batches).toHaveLength(3);
   });
 
@@ -200,7 +200,7 @@ describe('local SQS queue on pg-boss', () => {
       '2',
       '3',
     ]);
-    expect(await queue.deadLetterCount()).toBe(0);
+    expect(await queue.deadLetters.count()).toBe(0);
   });
 
   it('keeps an acknowledged message across a restart of the queue', async () => {

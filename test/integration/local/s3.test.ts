@@ -23,7 +23,7 @@ beforeAll(async () => {
     bucket,
     region: 'eu-west-1',
     corsOrigins: ['http://localhost:3000'],
-    notificationPrefix: 'uploads/',
+    notificationPrefixes: ['uploads/'],
     onObjectCreated: (notification) => deliver(notification),
   });
   client = new S3Client({

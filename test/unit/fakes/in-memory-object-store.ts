@@ -1,5 +1,6 @@
 import { Readable } from 'node:stream';
-import type { ByteRange, ObjectRange, ObjectStore, PresignedUpload } from '#core/ports';
+import type { ByteRange, ObjectRange, ObjectStore, ObjectVersion, PresignedUpload } from '#core/ports';
+import { ObjectChangedError } from '#core/processing-errors';
 
 /** Byte `offset` of every fake object: a position-dependent pattern, so a wrong range shows. */
 export function fakeObjectByte(offset: number): number {
@@ -19,6 +20,10 @@ export function fakeObjectBytes(start: number, end: number): Buffer {
  */
 export class InMemoryObjectStore implements ObjectStore {
   readonly objects = new Map<string, number>();
+  /** Entity tags of objects replaced with `overwrite`; any other object's is "1". */
+  readonly eTags = new Map<string, string>();
+  /** Keys whose next deleteMany call fails once (fault injection). */
+  readonly failNextDelete = new Set<string>();
   readonly uploads: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }[] = [];
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -48,12 +53,30 @@ export class InMemoryObjectStore implements ObjectStore {
     return Promise.resolve(`https://bucket.example/${input.key}?ttl=${input.expiresInSeconds}${name}`);
   }
 
-  head(key: string): Promise<number | null> {
-    return Promise.resolve(this.objects.get(key) ?? null);
+  /** A second upload to the same key: a new version with a new entity tag. */
+  overwrite(key: string, size: number): void {
+    this.objects.set(key, size);
+    this.eTags.set(key, `"${Number(JSON.parse(this.eTag(key))) + 1}"`);
+  }
+
+  private eTag(key: string): string {
+    return this.eTags.get(key) ?? '"1"';
+  }
+
+  stat(key: string): Promise<ObjectVersion | null> {
+    const size = this.objects.get(key);
+    return Promise.resolve(size === undefined ? null : { sizeBytes: size, eTag: this.eTag(key) });
   }
 
   deleteMany(keys: string[]): Promise<void> {
+    const failing = keys.find((key) => this.failNextDelete.delete(key));
+    if (failing !== undefined) return Promise.reject(new Error(`Injected failure deleting ${failing}`));
     for (const key of keys) this.objects.delete(key);
+    return Promise.resolve();
+  }
+
+  putEmpty(key: string): Promise<void> {
+    this.objects.set(key, 0);
     return Promise.resolve();
   }
 
@@ -62,10 +85,16 @@ export class InMemoryObjectStore implements ObjectStore {
     return Promise.resolve();
   }
 
-  readRange(key: string, range?: ByteRange, options: { signal?: AbortSignal } = {}): Promise<ObjectRange> {
+  readRange(
+    key: string,
+    range?: ByteRange,
+    options: { signal?: AbortSignal; ifMatch?: string } = {},
+  ): Promise<ObjectRange> {
     if (options.signal?.aborted) return Promise.reject(new Error('The read was aborted'));
     const size = this.objects.get(key);
     if (size === undefined) return Promise.reject(new Error(`No object ${key}`));
+    if (options.ifMatch !== undefined && options.ifMatch !== this.eTag(key))
+      return Promise.reject(new ObjectChangedError(key));
     const start = range?.start ?? 0;
     const end = Math.min(range?.end ?? size - 1, size - 1) + 1;
     return Promise.resolve({

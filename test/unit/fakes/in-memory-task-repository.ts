@@ -1,6 +1,14 @@
-import type { ListTasksQuery, NewTask, TaskCreation, TaskQuota, TaskRepository } from '#core/ports';
+import type {
+  DeletingTask,
+  ListTasksQuery,
+  NewTask,
+  TaskCreation,
+  TaskQuota,
+  TaskRepository,
+} from '#core/ports';
 import {
   type Caller,
+  type FailureKind,
   type ProcessedVideoMetadata,
   type Task,
   type TaskStatus,
@@ -14,6 +22,8 @@ export class InMemoryTaskRepository implements TaskRepository {
   readonly tasks = new Map<number, Task>();
   /** Declared bytes per create, kept when tasks are deleted (the upload_quota_usage table). */
   readonly quotaUsage: { ownerId: string; declaredBytes: number; at: Date }[] = [];
+  /** Tasks in 'deleting', with when they entered it: gone for every read, as in PostgreSQL. */
+  readonly deleting = new Map<number, { task: Task; since: Date }>();
   private nextId = 1;
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -59,6 +69,8 @@ export class InMemoryTaskRepository implements TaskRepository {
       declaredBytes: task.declaredBytes,
       status: 'awaiting_upload',
       failureReason: null,
+      failureKind: null,
+      manualRetries: 0,
       originalKey: uploadKey(id, task.keyNonce),
       processedKey: null,
       thumbnailKey: null,
@@ -108,16 +120,50 @@ export class InMemoryTaskRepository implements TaskRepository {
     return { publishedAt: task.publishedAt ?? this.now() };
   }
 
-  deleteForOwner(id: number, ownerId: string): Promise<Task | null> {
-    const task = this.tasks.get(id);
+  markDeleting(id: number, ownerId: string): Promise<DeletingTask | null> {
+    const task = this.tasks.get(id) ?? this.deleting.get(id)?.task;
     if (task?.ownerId !== ownerId) return Promise.resolve(null);
     this.tasks.delete(id);
-    return Promise.resolve(task);
+    this.deleting.set(id, { task, since: this.now() });
+    return Promise.resolve({ id, originalKey: task.originalKey });
+  }
+
+  purgeDeleting(id: number): Promise<void> {
+    this.deleting.delete(id);
+    return Promise.resolve();
+  }
+
+  listStaleDeletes(olderThanSeconds: number, limit: number): Promise<DeletingTask[]> {
+    const bound = this.now().getTime() - olderThanSeconds * 1000;
+    return Promise.resolve(
+      [...this.deleting.values()]
+        .filter((entry) => entry.since.getTime() < bound)
+        .slice(0, limit)
+        .map(({ task }) => ({ id: task.id, originalKey: task.originalKey })),
+    );
   }
 
   findByOriginalKey(key: string): Promise<Task | null> {
     const task = [...this.tasks.values()].find((candidate) => candidate.originalKey === key);
     return Promise.resolve(task === undefined ? null : { ...task });
+  }
+
+  findById(id: number): Promise<Task | null> {
+    const task = this.tasks.get(id);
+    return Promise.resolve(task === undefined ? null : { ...task });
+  }
+
+  listAwaitingUpload(query: { createdBefore: Date; expiredBy: Date; limit: number }): Promise<Task[]> {
+    return Promise.resolve(
+      [...this.tasks.values()]
+        .filter(
+          (task) =>
+            task.status === 'awaiting_upload' &&
+            (task.createdAt < query.createdBefore || task.uploadExpiresAt <= query.expiredBy),
+        )
+        .slice(0, query.limit)
+        .map((task) => ({ ...task })),
+    );
   }
 
   private transition(
@@ -167,21 +213,26 @@ export class InMemoryTaskRepository implements TaskRepository {
     });
   }
 
-  markFailed(id: number, reason: string): Promise<Task | null> {
+  markFailed(id: number, reason: string, kind: FailureKind): Promise<Task | null> {
     return this.transition(this.tasks.get(id), ['awaiting_upload', 'uploaded', 'processing'], {
       status: 'failed',
       failureReason: reason,
+      failureKind: kind,
       failedAt: this.now(),
     });
   }
 
-  expireAbandonedUploads(now: Date, reason: string): Promise<number> {
-    const expired = [...this.tasks.values()].filter(
-      (task) => task.status === 'awaiting_upload' && task.uploadExpiresAt <= now,
-    );
-    for (const task of expired)
-      Object.assign(task, { status: 'failed', failureReason: reason, failedAt: now, updatedAt: now });
-    return Promise.resolve(expired.length);
+  markRetried(id: number, ownerId: string, maxRetries: number): Promise<Task | null> {
+    const task = this.tasks.get(id);
+    if (task?.ownerId !== ownerId || task.manualRetries >= maxRetries) return Promise.resolve(null);
+    return this.transition(task, ['failed'], {
+      status: 'uploaded',
+      failureReason: null,
+      failureKind: null,
+      failedAt: null,
+      processingStartedAt: null,
+      manualRetries: task.manualRetries + 1,
+    });
   }
 
   failStalledTasks(stalledAfterSeconds: number, reason: string): Promise<Task[]> {
@@ -192,7 +243,13 @@ export class InMemoryTaskRepository implements TaskRepository {
         now.getTime() - task.updatedAt.getTime() > stalledAfterSeconds * 1000,
     );
     for (const task of stalled)
-      Object.assign(task, { status: 'failed', failureReason: reason, failedAt: now, updatedAt: now });
+      Object.assign(task, {
+        status: 'failed',
+        failureReason: reason,
+        failureKind: 'transient',
+        failedAt: now,
+        updatedAt: now,
+      });
     return Promise.resolve(stalled.map((task) => ({ ...task })));
   }
 

@@ -12,8 +12,9 @@ export class FakeSourceServer implements SourceServer {
   constructor(private readonly objects: ObjectStore) {}
 
   async serve(key: string): Promise<ServedSource> {
-    const size = await this.objects.head(key);
-    if (size === null) throw new Error(`No object ${key}`);
+    const version = await this.objects.stat(key);
+    if (version === null) throw new Error(`No object ${key}`);
+    const size = version.sizeBytes;
     this.served.push(key);
     this.open += 1;
     return {

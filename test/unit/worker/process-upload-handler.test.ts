@@ -128,7 +128,7 @@ describe('process-upload handler', () => {
 
     // Assess: the pilot reads a fixed reason; the error's text, naming the host, only reaches the log.
     expect(response).toEqual({ batchItemFailures: [] });
-    const reason = 'Processing failed after 3 attempts; please upload the video again.';
+    const reason = 'Processing failed after 3 attempts; retry it or upload the video again.';
     expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: reason });
     expect(warn.mock.calls).toEqual([
       [
@@ -138,7 +138,7 @@ describe('process-upload handler', () => {
             kind: 'failed',
             taskId: 1,
             reason,
-            permanent: false,
+            failureKind: 'transient',
             detail: 'connect ECONNREFUSED 10.0.3.7:5432',
           },
         },

@@ -4,7 +4,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { DatabaseResumingError } from '#core/errors';
-import { PermanentProcessingError, ResourceExhaustedError } from '#core/processing-errors';
+import {
+  ObjectChangedError,
+  PermanentProcessingError,
+  ProcessingTimeoutError,
+  ResourceExhaustedError,
+} from '#core/processing-errors';
 import type { Task } from '#core/task';
 import { UploadProcessingService, type ProcessingAttempt } from '#core/upload-processing';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
@@ -147,7 +152,7 @@ describe('UploadProcessingService', () => {
 
   it('deletes the object of a task that no longer exists and acknowledges', async () => {
     // Prepare
-    await tasks.deleteForOwner(1, 'sub-pilot');
+    await tasks.markDeleting(1, 'sub-pilot');
 
     // Act
     const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
@@ -183,7 +188,7 @@ describe('UploadProcessingService', () => {
       kind: 'failed',
       taskId: 1,
       reason: 'The file contains only audio; a video stream is required.',
-      permanent: true,
+      failureKind: 'content',
     });
     expect(tasks.tasks.get(1)).toMatchObject({
       status: 'failed',
@@ -281,13 +286,13 @@ describe('UploadProcessingService', () => {
     expect(outcome).toEqual({
       kind: 'failed',
       taskId: 1,
-      reason: 'Processing failed after 3 attempts; please upload the video again.',
-      permanent: false,
+      reason: 'Processing failed after 3 attempts; retry it or upload the video again.',
+      failureKind: 'transient',
       detail: 'socket hang up',
     });
     expect(tasks.tasks.get(1)).toMatchObject({
       status: 'failed',
-      failureReason: 'Processing failed after 3 attempts; please upload the video again.',
+      failureReason: 'Processing failed after 3 attempts; retry it or upload the video again.',
     });
   });
 
@@ -309,14 +314,14 @@ describe('UploadProcessingService', () => {
 
     // Assess
     expect(statusBetween).toBe('uploaded');
-    expect(second).toEqual({ kind: 'failed', taskId: 1, reason: killed.message, permanent: true });
+    expect(second).toEqual({ kind: 'failed', taskId: 1, reason: killed.message, failureKind: 'content' });
     expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureReason: killed.message });
   });
 
   it('removes its outputs when the task is deleted while it is being processed', async () => {
     // Prepare
     videos.behaviour = async () => {
-      await tasks.deleteForOwner(1, 'sub-pilot');
+      await tasks.markDeleting(1, 'sub-pilot');
       await objects.deleteMany(['uploads/1/nonce', ...OUTPUTS]);
     };
 
@@ -333,7 +338,7 @@ describe('UploadProcessingService', () => {
     // Prepare: the owner deletes the task (row and upload) just as the worker starts reading it.
     const serve = sources.serve.bind(sources);
     sources.serve = async (key) => {
-      await tasks.deleteForOwner(1, 'sub-pilot');
+      await tasks.markDeleting(1, 'sub-pilot');
       await objects.deleteMany([key]);
       return serve(key);
     };
@@ -351,7 +356,7 @@ describe('UploadProcessingService', () => {
   it('records nothing when the task is deleted while a permanent failure is being recorded', async () => {
     // Prepare
     videos.behaviour = async () => {
-      await tasks.deleteForOwner(1, 'sub-pilot');
+      await tasks.markDeleting(1, 'sub-pilot');
       throw new PermanentProcessingError('The file contains no video stream.');
     };
 
@@ -361,5 +366,102 @@ describe('UploadProcessingService', () => {
     // Assess
     expect(outcome).toEqual({ kind: 'deleted-during-processing', taskId: 1 });
     expect(tasks.tasks.size).toBe(0);
+  });
+
+  function markers(): string[] {
+    return [...objects.objects.keys()].filter((key) => key.startsWith('requeue/'));
+  }
+
+  it('processes a requeue marker as the upload of its task and removes the marker', async () => {
+    // Prepare: the sweeper found the upload of a task the worker never recorded (an outage).
+    objects.objects.set('requeue/1/m', 0);
+
+    // Act
+    const outcome = await service.handle({ key: 'requeue/1/m', sizeBytes: 0 }, attempt());
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'processed', taskId: 1 });
+    expect(tasks.tasks.get(1)).toMatchObject({ status: 'processed' });
+    expect(sources.served).toEqual(['uploads/1/nonce']);
+    expect(markers()).toEqual([]);
+  });
+
+  it('processes a retried task again from its marker', async () => {
+    // Prepare
+    await tasks.markUploaded('uploads/1/nonce', 2_000);
+    await tasks.markFailed(1, 'Processing did not finish', 'transient');
+    await tasks.markRetried(1, 'sub-pilot', 3);
+    objects.objects.set('requeue/1/m', 0);
+
+    // Act
+    const outcome = await service.handle({ key: 'requeue/1/m', sizeBytes: 0 }, attempt());
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'processed', taskId: 1 });
+    expect(tasks.tasks.get(1)).toMatchObject({ status: 'processed', manualRetries: 1 });
+  });
+
+  it('processes a redriven notification of a task still awaiting its upload', async () => {
+    // Act: the message was dead-lettered while the database was down, then redriven.
+    const outcome = await service.handle(
+      { key: 'uploads/1/nonce', sizeBytes: 2_000 },
+      attempt({ receiveCount: 1 }),
+    );
+
+    // Assess
+    expect(outcome).toMatchObject({ kind: 'processed', taskId: 1 });
+  });
+
+  it('drops a marker whose task is gone, and deletes an upload whose task is being deleted', async () => {
+    // Prepare
+    objects.objects.set('requeue/7/m', 0);
+    await tasks.markDeleting(1, 'sub-pilot');
+
+    // Act
+    const marker = await service.handle({ key: 'requeue/7/m', sizeBytes: 0 }, attempt());
+    const upload = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    expect(marker).toEqual({ kind: 'ignored', key: 'requeue/7/m' });
+    expect(upload).toEqual({ kind: 'orphan-deleted', key: 'uploads/1/nonce' });
+    expect(objects.objects.size).toBe(0);
+    expect(videos.calls).toEqual([]);
+  });
+
+  it('gives up a read of a replaced upload and queues the task again for the newest version', async () => {
+    // Prepare: a second upload replaces the object mid-read; the pinned read fails on its final receive.
+    videos.behaviour = () => {
+      objects.overwrite('uploads/1/nonce', 3_000);
+      sources.failure = new ObjectChangedError('uploads/1/nonce');
+      return Promise.reject(new Error('ffmpeg: Invalid data found when processing input'));
+    };
+
+    // Act
+    const outcome = await service.handle(
+      { key: 'uploads/1/nonce', sizeBytes: 2_000 },
+      attempt({ receiveCount: 3 }),
+    );
+
+    // Assess
+    expect(outcome).toEqual({ kind: 'superseded', taskId: 1 });
+    expect(tasks.tasks.get(1)).toMatchObject({ status: 'uploaded', failureReason: null });
+    expect(markers()).toHaveLength(1);
+  });
+
+  it('records a timeout as a transient failure, which a retry may fix', async () => {
+    // Prepare
+    videos.behaviour = () => Promise.reject(new ProcessingTimeoutError('Processing took too long.'));
+
+    // Act
+    const outcome = await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000 }, attempt());
+
+    // Assess
+    expect(outcome).toEqual({
+      kind: 'failed',
+      taskId: 1,
+      reason: 'Processing took too long.',
+      failureKind: 'transient',
+    });
+    expect(tasks.tasks.get(1)).toMatchObject({ status: 'failed', failureKind: 'transient' });
   });
 });

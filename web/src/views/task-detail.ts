@@ -1,4 +1,4 @@
-/** One task: status, the edited video, downloads, delete. */
+/** One task: status, the edited video, downloads, retry, delete. */
 import type { Task } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
 import { h, replaceChildren } from '../dom';
@@ -22,9 +22,11 @@ export function taskDetailView(context: ViewContext, id: number): View {
         shown = task;
         heading.textContent = task.fileName;
         document.title = `${task.fileName} — IDRL Video Console`;
+        const retry = task.retryable === true ? [retryControl(context, task, alert, refresh.run)] : [];
         replaceChildren(
           body,
           ...details(task),
+          ...retry,
           publicationControl(context, task, alert),
           deleteControl(context, task, alert),
         );
@@ -159,6 +161,31 @@ function details(task: Task): Node[] {
   if (downloads.length > 0)
     nodes.push(h('ul', { class: 'downloads', 'aria-label': 'Downloads' }, ...downloads));
   return nodes;
+}
+
+/** A failure the platform caused (not the upload's content): the task goes through processing again. */
+function retryControl(
+  context: ViewContext,
+  task: Task,
+  alert: HTMLElement,
+  refresh: () => void,
+): HTMLElement {
+  const retry = h('button', { type: 'button', class: 'primary' }, 'Retry processing');
+  retry.addEventListener('click', () => {
+    retry.disabled = true;
+    context.api.retryTask(task.id).then(
+      () => {
+        context.announce(`${task.fileName}: queued for processing again.`);
+        // Polls again: the new status re-renders the page (this button goes with it).
+        refresh();
+      },
+      (error: unknown) => {
+        retry.disabled = false;
+        reportFailure(context, alert, error);
+      },
+    );
+  });
+  return h('div', { class: 'actions' }, retry);
 }
 
 /** A modal <dialog>: it traps focus, closes on Escape and returns focus to the button that opened it. */
