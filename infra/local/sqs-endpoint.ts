@@ -5,7 +5,7 @@
  * unchanged. Local differences (docs/local-stack.md): ReceiveMessage is always a peek (the command
  * only peeks), and a move task completes before StartMessageMoveTask answers.
  */
-import { randomUUID } from 'node:crypto';
+import { createHash, randomUUID } from 'node:crypto';
 import type { AwsApiAnswer } from './gateway';
 import { LOCAL_ACCOUNT_ID } from './lambda-context';
 import type { DeadLetterQueue } from './queue';
@@ -66,6 +66,8 @@ export function sqsApi(options: {
               MessageId: message.id,
               ReceiptHandle: Buffer.from(message.id).toString('base64'),
               Body: message.body,
+              // The SDK checks it, as SQS sends it.
+              MD5OfBody: createHash('md5').update(message.body).digest('hex'),
               Attributes: { SentTimestamp: String(message.sentAt.getTime()), ApproximateReceiveCount: '1' },
             })),
           },
