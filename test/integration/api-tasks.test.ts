@@ -940,7 +940,8 @@ describe('operations', () => {
     // Assess: other test files share the database, so the sweep may fail their tasks too; each one it
     // failed carries its reason, and so the counts must match the rows that gained a reason exactly.
     const after = await sweptCounts();
-    expect(result).toEqual({
+    // (recovered and purged are asserted by the tests that arrange them.)
+    expect({ expired: result.expired, stalled: result.stalled }).toEqual({
       expired: after.expired - before.expired,
       stalled: after.stalled - before.stalled,
     });
