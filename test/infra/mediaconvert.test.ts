@@ -149,11 +149,12 @@ describe('MediaConvert backend', () => {
     ]);
   });
 
-  it('invokes the submitter for job requests only, and keeps the queue notification on uploads/', () => {
+  it('invokes the submitter for job requests only, and keeps the queue notifications on uploads/ and requeue/', () => {
     template.hasResourceProperties('Custom::S3BucketNotifications', {
       NotificationConfiguration: {
         QueueConfigurations: [
           Match.objectLike({ Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'uploads/' }] } } }),
+          Match.objectLike({ Filter: { Key: { FilterRules: [{ Name: 'prefix', Value: 'requeue/' }] } } }),
         ],
         LambdaFunctionConfigurations: [
           {
@@ -211,10 +212,10 @@ describe('MediaConvert backend', () => {
   });
 
   it('counts the completion function in the database connection budget', () => {
-    // 72 − 10 = 62 connections fit everything but the completion function's 2 (61 without it).
-    expect(() => synthesize({ processor: 'mediaconvert', databaseMaxConnections: 72 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 11 routes × 5 + sweeper 1 + completion 2 = 63 > 62 (max_connections 72 − headroom 10)',
+    // 74 − 10 = 64 connections fit everything but the completion function's 2 (63 without it).
+    expect(() => synthesize({ processor: 'mediaconvert', databaseMaxConnections: 74 })).toThrow(
+      'Database connection budget exceeded: worker 5 + 12 routes (5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 2 + 5) + sweeper 1 + completion 2 = 65 > 64 (max_connections 74 − headroom 10)',
     );
-    expect(() => synthesize({ processor: 'ffmpeg', databaseMaxConnections: 72 })).not.toThrow();
+    expect(() => synthesize({ processor: 'ffmpeg', databaseMaxConnections: 74 })).not.toThrow();
   });
 });

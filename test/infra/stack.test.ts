@@ -132,7 +132,7 @@ describe('database connection budget', () => {
 
   it('refuses a configuration that could exceed max_connections minus headroom, at synth time', () => {
     expect(() => synthesize({ databaseRouteReservedConcurrency: 20 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 12 routes (20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 2) + sweeper 1 + completion 0 = 228 > 70 (max_connections 80 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 12 routes (20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 2 + 20) + sweeper 1 + completion 0 = 228 > 70 (max_connections 80 − headroom 10)',
     );
   });
 });

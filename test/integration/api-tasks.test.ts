@@ -767,6 +767,8 @@ describe('POST /api/tasks/{id}/retry', () => {
         status: 'uploaded',
         createdAt: anyString,
         updatedAt: anyString,
+        public: true,
+        votes: 0,
         original: { url: anyString },
       },
     });

@@ -392,6 +392,8 @@ describe('TaskService.retry', () => {
       status: 'uploaded',
       createdAt: '2026-03-01T12:00:00.000Z',
       updatedAt: '2026-03-01T12:00:00.000Z',
+      public: true,
+      votes: 0,
       original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mp4' },
     });
     expect(repository.tasks.get(1)).toMatchObject({

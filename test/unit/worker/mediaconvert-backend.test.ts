@@ -150,7 +150,7 @@ describe('MediaConvert backend', () => {
         kind: 'failed',
         taskId: 1,
         reason: 'The file contains only audio; a video stream is required.',
-        permanent: true,
+        failureKind: 'content',
         detail: undefined,
       });
       expect([...objects.objects.keys()]).toEqual(['uploads/1/nonce']);
@@ -234,7 +234,7 @@ describe('MediaConvert backend', () => {
         kind: 'failed',
         taskId: 1,
         reason: 'MediaConvert could not edit the video (error 1040: Example error message).',
-        permanent: true,
+        failureKind: 'transient',
         detail: undefined,
       });
       expect(tasks.tasks.get(1)).toMatchObject({
