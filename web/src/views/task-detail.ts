@@ -185,7 +185,7 @@ function retryControl(
       },
     );
   });
-  return h('div', { class: 'actions' }, retry);
+  return h('div', { class: 'retry' }, retry);
 }
 
 /** A modal <dialog>: it traps focus, closes on Escape and returns focus to the button that opened it. */
