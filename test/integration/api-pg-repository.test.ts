@@ -446,4 +446,59 @@ describe('runMigrations', () => {
     // Assess
     await expect(attempt).rejects.toThrow(new MigrationError('Migration versions must increase: 2 then 1'));
   });
+
+  it('applies migration 3 to a database that already has 4 (they were written in parallel), and only it', async () => {
+    // Prepare: a database migrated by code that knew 1, 2 and 4.
+    const name = `idrl_gap_${process.pid}`;
+    const admin = databasePool();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname = `/${name}`;
+    const pool = createPool({
+      kind: 'url',
+      connectionString: url.toString(),
+      autoPause: false,
+      resumeWaitMs: 0,
+    });
+    try {
+      const before = await runMigrations(
+        pool,
+        migrations.filter((migration) => migration.version !== 3),
+      );
+
+      // Act
+      const after = await runMigrations(pool, migrations);
+
+      // Assess: 3's columns and state next to 4's columns and triggers, which a 'deleting' task passes through.
+      expect({ before, after }).toEqual({
+        before: { applied: [1, 2, 4], current: 4 },
+        after: { applied: [3], current: 4 },
+      });
+      const { rows } = await pool.query<{ column_name: string }>(
+        `SELECT column_name FROM information_schema.columns
+         WHERE table_name = 'tasks' AND column_name IN ('failure_kind', 'manual_retries', 'published_at')
+         ORDER BY column_name`,
+      );
+      expect(rows.map((row) => row.column_name)).toEqual(['failure_kind', 'manual_retries', 'published_at']);
+      const repository = new PgTaskRepository(pool);
+      const owner = { sub: randomUUID(), username: `gap-${randomUUID().slice(0, 8)}` };
+      await repository.ensureUser(owner);
+      const task = await createdTask(repository, {
+        ownerId: owner.sub,
+        fileName: 'a.mp4',
+        contentType: 'video/mp4',
+        declaredBytes: 1,
+        uploadExpiresAt: new Date(Date.now() + 60_000),
+        keyNonce: randomUUID(),
+      });
+      expect(await repository.markDeleting(task.id, owner.sub)).toEqual({
+        id: task.id,
+        originalKey: task.originalKey,
+      });
+    } finally {
+      await pool.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
+  });
 });

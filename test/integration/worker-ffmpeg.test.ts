@@ -222,7 +222,7 @@ describe('FfmpegVideoProcessor', () => {
           ? fixture.expected
           : {
               kind: 'failed',
-              failureKind: 'content',
+              permanent: true,
               reason: expect.stringMatching(fixture.expected.reason) as unknown,
             },
       );
