@@ -101,7 +101,7 @@ const routeSchemas = {
   'retry-task': {
     params: taskIdParameters,
     responses: { 202: taskResponse },
-    errors: [400, ...AUTH_ERRORS, 404, 409],
+    errors: [400, ...AUTH_ERRORS, 404, 409, 429],
   },
   health: { responses: { 200: healthResponse, 503: healthResponse }, errors: [] },
   openapi: { responses: { 200: z.looseObject({ openapi: z.string() }) }, errors: [] },

@@ -31,6 +31,9 @@ export type TaskCreation =
   | { refused: 'unfinished-tasks' }
   | { refused: 'declared-bytes'; retryAfterSeconds?: number };
 
+/** A task retried, or the owner's unfinished-tasks quota refused it. */
+export type TaskRetry = { retried: Task } | { refused: 'unfinished-tasks' };
+
 export interface ListTasksQuery {
   ownerId: string;
   limit: number;
@@ -95,9 +98,15 @@ export interface TaskRepository {
   markFailed(id: number, reason: string, kind: FailureKind): Promise<Task | null>;
   /**
    * From 'failed' back to 'uploaded' for the owner, counting one manual retry, while fewer than
-   * `maxRetries` were made; null when the task is not failed (any more) or has no retry left.
+   * `maxRetries` were made and the owner has fewer than `maxUnfinishedTasks` unfinished tasks (the
+   * retried one becomes unfinished: checked and changed in one step per owner, as in `create`);
+   * null when the task is not failed (any more) or has no retry left.
    */
-  markRetried(id: number, ownerId: string, maxRetries: number): Promise<Task | null>;
+  markRetried(
+    id: number,
+    ownerId: string,
+    limits: { maxRetries: number; maxUnfinishedTasks: number },
+  ): Promise<TaskRetry | null>;
   /**
    * Fails every task still 'uploaded' or 'processing' whose last change is more than
    * `stalledAfterSeconds` old (by the repository's clock, which stamped that change), with `reason`;

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { ConflictError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from './errors';
-import type { Clock, DeletingTask, ObjectStore, TaskCreation, TaskRepository } from './ports';
+import type { Clock, DeletingTask, ObjectStore, TaskCreation, TaskRepository, TaskRetry } from './ports';
 import type {
   CreatedTaskResponse,
   CreateTaskRequest,
@@ -61,14 +61,13 @@ export function processedFileName(fileName: string): string {
   return `${dot > 0 ? fileName.slice(0, dot) : fileName}-idrl.mp4`;
 }
 
+type TaskQuotaRefusal = Exclude<TaskCreation, { created: Task }> | Exclude<TaskRetry, { retried: Task }>;
+
 /**
  * A full unfinished-tasks quota frees up when the pilot's own uploads finish, not at a time the
  * platform can tell, so it carries no Retry-After; the byte quota frees up as its oldest bytes age out.
  */
-function quotaError(
-  refusal: Exclude<TaskCreation, { created: Task }>,
-  limits: TaskLimits,
-): TooManyRequestsError {
+function quotaError(refusal: TaskQuotaRefusal, limits: TaskLimits): TooManyRequestsError {
   if (refusal.refused === 'unfinished-tasks')
     return new TooManyRequestsError(
       `You already have ${limits.maxUnfinishedTasks} unfinished tasks: wait until one is processed or failed, or delete one`,
@@ -193,16 +192,22 @@ export class TaskService {
   /**
    * A failed task whose failure was the platform's goes back through the pipeline: one conditional
    * transition (failed → uploaded, counting the retry), then a requeue marker. A content failure,
-   * a task with nothing uploaded or with no retry left is a ConflictError saying why.
+   * a task with nothing uploaded or with no retry left is a ConflictError saying why; a retry past
+   * the unfinished-tasks quota is refused like a create (429).
    */
   async retry(caller: Caller, id: number): Promise<TaskResponse> {
     const task = await this.deps.repository.findForOwner(id, caller.sub);
     if (task === null) throw new NotFoundError('Task not found');
     const refusal = retryRefusal(task);
     if (refusal !== undefined) throw new ConflictError(refusal);
-    const retried = await this.deps.repository.markRetried(id, caller.sub, MAX_MANUAL_RETRIES);
+    const retry = await this.deps.repository.markRetried(id, caller.sub, {
+      maxRetries: MAX_MANUAL_RETRIES,
+      maxUnfinishedTasks: this.deps.limits.maxUnfinishedTasks,
+    });
     // Another request retried (or deleted) it between the read and the transition.
-    if (retried === null) throw new ConflictError('Only a failed task can be retried.');
+    if (retry === null) throw new ConflictError('Only a failed task can be retried.');
+    if ('refused' in retry) throw quotaError(retry, this.deps.limits);
+    const { retried } = retry;
     try {
       await requeueTask(this.deps.store, retried.id);
     } catch (error) {

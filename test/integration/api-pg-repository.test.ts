@@ -200,24 +200,50 @@ describe('PgTaskRepository', () => {
     await repository.markFailed(task.id, 'Processing did not finish', 'transient');
 
     // Act
-    const stranger = await repository.markRetried(task.id, randomUUID(), 2);
-    const first = await repository.markRetried(task.id, task.ownerId, 2);
-    const notFailed = await repository.markRetried(task.id, task.ownerId, 2);
+    const limits = { maxRetries: 2, maxUnfinishedTasks: 5 };
+    const stranger = await repository.markRetried(task.id, randomUUID(), limits);
+    const first = await repository.markRetried(task.id, task.ownerId, limits);
+    const notFailed = await repository.markRetried(task.id, task.ownerId, limits);
     await repository.markFailed(task.id, 'Processing did not finish', 'transient');
-    const second = await repository.markRetried(task.id, task.ownerId, 2);
+    const second = await repository.markRetried(task.id, task.ownerId, limits);
     await repository.markFailed(task.id, 'Processing did not finish', 'transient');
-    const third = await repository.markRetried(task.id, task.ownerId, 2);
+    const third = await repository.markRetried(task.id, task.ownerId, limits);
 
     // Assess
     expect([stranger, notFailed, third]).toEqual([null, null, null]);
     expect(first).toMatchObject({
-      status: 'uploaded',
-      failureReason: null,
-      failureKind: null,
-      failedAt: null,
-      manualRetries: 1,
+      retried: {
+        status: 'uploaded',
+        failureReason: null,
+        failureKind: null,
+        failedAt: null,
+        manualRetries: 1,
+      },
     });
-    expect(second).toMatchObject({ status: 'uploaded', manualRetries: 2 });
+    expect(second).toMatchObject({ retried: { status: 'uploaded', manualRetries: 2 } });
+  });
+
+  it('refuses a retry that would take the owner past the unfinished-tasks quota, and changes nothing', async () => {
+    // Prepare: a failed task and one still awaiting its upload, at a quota of one unfinished task.
+    const owner = { sub: randomUUID(), username: 'pilot' };
+    const failed = await newTask(owner);
+    await newTask(owner);
+    await repository.markUploaded(failed.originalKey, 1);
+    await repository.markFailed(failed.id, 'Processing did not finish', 'transient');
+
+    // Act
+    const refused = await repository.markRetried(failed.id, owner.sub, {
+      maxRetries: 3,
+      maxUnfinishedTasks: 1,
+    });
+    const allowed = await repository.markRetried(failed.id, owner.sub, {
+      maxRetries: 3,
+      maxUnfinishedTasks: 2,
+    });
+
+    // Assess
+    expect(refused).toEqual({ refused: 'unfinished-tasks' });
+    expect(allowed).toMatchObject({ retried: { id: failed.id, status: 'uploaded', manualRetries: 1 } });
   });
 
   it('keeps ownership in every lookup', async () => {

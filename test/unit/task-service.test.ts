@@ -448,6 +448,25 @@ describe('TaskService.retry', () => {
     expect((await service.get(pilot, 1)).retryable).toBe(false);
     expect(markers()).toHaveLength(3);
   });
+
+  it('refuses a retry past the unfinished-tasks quota like a create, and changes nothing', async () => {
+    // Prepare: the failed task and 5 others still unfinished (the quota).
+    await repository.markFailed(1, 'Processing did not finish', 'transient');
+    for (let other = 0; other < limits.maxUnfinishedTasks; other++)
+      await service.create(pilot, { fileName: `heat-${other}.mp4`, contentType: 'video/mp4', size: 10 });
+
+    // Act
+    const attempt = service.retry(pilot, 1);
+
+    // Assess
+    await expect(attempt).rejects.toThrow(
+      new TooManyRequestsError(
+        'You already have 5 unfinished tasks: wait until one is processed or failed, or delete one',
+      ),
+    );
+    expect(repository.tasks.get(1)).toMatchObject({ status: 'failed', manualRetries: 0 });
+    expect(markers()).toEqual([]);
+  });
 });
 
 describe('processedFileName', () => {

@@ -8,6 +8,7 @@ import type {
   TaskCreation,
   TaskQuota,
   TaskRepository,
+  TaskRetry,
 } from '#core/ports';
 import {
   type Caller,
@@ -74,6 +75,15 @@ function toTask(row: TaskRow): Task {
   };
 }
 
+/**
+ * The owner's users row, locked until the transaction ends: a second create or retry of the same pilot
+ * waits, then counts what the first one committed (READ COMMITTED takes a new snapshot per statement).
+ */
+async function lockOwner(client: pg.PoolClient, owner: string): Promise<boolean> {
+  const locked = await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [owner]);
+  return locked.rowCount === 1;
+}
+
 async function createWithinQuota(
   client: pg.PoolClient,
   task: NewTask,
@@ -81,8 +91,8 @@ async function createWithinQuota(
 ): Promise<TaskCreation> {
   const owner = task.ownerId;
   const window = quota.windowSeconds;
-  const locked = await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [owner]);
-  if (locked.rowCount !== 1) throw new Error(`No users row for ${owner}: ensureUser must run first`);
+  if (!(await lockOwner(client, owner)))
+    throw new Error(`No users row for ${owner}: ensureUser must run first`);
   await client.query(
     'DELETE FROM upload_quota_usage WHERE owner_id = $1 AND created_at <= now() - make_interval(secs => $2)',
     [owner, window],
@@ -137,6 +147,32 @@ async function createWithinQuota(
   return { created: toTask(row) };
 }
 
+/** The transition first, then the count, which then includes the retried task: over the quota, it is rolled back. */
+async function retryWithinQuota(
+  client: pg.PoolClient,
+  id: number,
+  ownerId: string,
+  limits: { maxRetries: number; maxUnfinishedTasks: number },
+): Promise<TaskRetry | null> {
+  // Without a users row the caller owns no task at all.
+  if (!(await lockOwner(client, ownerId))) return null;
+  // The earlier attempt's outputs are gone (a failed task owns none); processing starts afresh.
+  const retried = await client.query<TaskRow>(
+    `UPDATE tasks SET status = 'uploaded', failure_reason = NULL, failure_kind = NULL, failed_at = NULL,
+       processing_started_at = NULL, manual_retries = manual_retries + 1, updated_at = now()
+     WHERE id = $1 AND owner_id = $2 AND status = 'failed' AND manual_retries < $3 RETURNING *`,
+    [id, ownerId, limits.maxRetries],
+  );
+  const [row] = retried.rows;
+  if (row === undefined) return null;
+  const usage = await client.query<{ unfinished: string }>(
+    'SELECT count(*) AS unfinished FROM tasks WHERE owner_id = $1 AND status = ANY ($2)',
+    [ownerId, UNFINISHED_STATUSES],
+  );
+  if (Number(usage.rows[0]?.unfinished) > limits.maxUnfinishedTasks) return { refused: 'unfinished-tasks' };
+  return { retried: toTask(row) };
+}
+
 /**
  * Tasks in PostgreSQL. Ownership is part of every lookup (WHERE owner_id), and every lifecycle
  * transition is one conditional UPDATE ... WHERE status = <expected> RETURNING: a duplicate or late
@@ -161,12 +197,11 @@ export class PgTaskRepository implements TaskRepository {
     return ensureUser(this.pool, caller, this.options);
   }
 
-  /**
-   * One transaction per create: the owner's users row is locked first, so a second create of the same
-   * pilot waits, then counts what the first one committed (READ COMMITTED takes a new snapshot per
-   * statement). Quotas of different pilots never wait for each other.
-   */
-  async create(task: NewTask, quota: TaskQuota): Promise<TaskCreation> {
+  /** One transaction on a client of its own; `keep` decides from the result whether it commits. */
+  private async transaction<T>(
+    work: (client: pg.PoolClient) => Promise<T>,
+    keep: (result: T) => boolean,
+  ): Promise<T> {
     let client: pg.PoolClient;
     try {
       client = await this.pool.connect();
@@ -175,15 +210,26 @@ export class PgTaskRepository implements TaskRepository {
     }
     try {
       await client.query('BEGIN');
-      const creation = await createWithinQuota(client, task, quota);
-      await client.query('created' in creation ? 'COMMIT' : 'ROLLBACK');
-      return creation;
+      const result = await work(client);
+      await client.query(keep(result) ? 'COMMIT' : 'ROLLBACK');
+      return result;
     } catch (error) {
       await client.query('ROLLBACK').catch(() => undefined);
       return translatePgError(error, this.options);
     } finally {
       client.release();
     }
+  }
+
+  /**
+   * One transaction per create, under the owner's lock (lockOwner): quotas of different pilots never
+   * wait for each other.
+   */
+  create(task: NewTask, quota: TaskQuota): Promise<TaskCreation> {
+    return this.transaction(
+      (client) => createWithinQuota(client, task, quota),
+      (creation) => 'created' in creation,
+    );
   }
 
   findForOwner(id: number, ownerId: string): Promise<Task | null> {
@@ -304,13 +350,14 @@ export class PgTaskRepository implements TaskRepository {
     );
   }
 
-  markRetried(id: number, ownerId: string, maxRetries: number): Promise<Task | null> {
-    // The earlier attempt's outputs are gone (a failed task owns none); processing starts afresh.
-    return this.one(
-      `UPDATE tasks SET status = 'uploaded', failure_reason = NULL, failure_kind = NULL, failed_at = NULL,
-         processing_started_at = NULL, manual_retries = manual_retries + 1, updated_at = now()
-       WHERE id = $1 AND owner_id = $2 AND status = 'failed' AND manual_retries < $3 RETURNING *`,
-      [id, ownerId, maxRetries],
+  markRetried(
+    id: number,
+    ownerId: string,
+    limits: { maxRetries: number; maxUnfinishedTasks: number },
+  ): Promise<TaskRetry | null> {
+    return this.transaction(
+      (client) => retryWithinQuota(client, id, ownerId, limits),
+      (retry) => retry !== null && 'retried' in retry,
     );
   }
 

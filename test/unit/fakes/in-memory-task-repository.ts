@@ -5,6 +5,7 @@ import type {
   TaskCreation,
   TaskQuota,
   TaskRepository,
+  TaskRetry,
 } from '#core/ports';
 import {
   type Caller,
@@ -222,10 +223,19 @@ export class InMemoryTaskRepository implements TaskRepository {
     });
   }
 
-  markRetried(id: number, ownerId: string, maxRetries: number): Promise<Task | null> {
+  async markRetried(
+    id: number,
+    ownerId: string,
+    limits: { maxRetries: number; maxUnfinishedTasks: number },
+  ): Promise<TaskRetry | null> {
     const task = this.tasks.get(id);
-    if (task?.ownerId !== ownerId || task.manualRetries >= maxRetries) return Promise.resolve(null);
-    return this.transition(task, ['failed'], {
+    if (task?.ownerId !== ownerId || task.manualRetries >= limits.maxRetries || task.status !== 'failed')
+      return null;
+    const unfinished = [...this.tasks.values()].filter(
+      (candidate) => candidate.ownerId === ownerId && UNFINISHED_STATUSES.includes(candidate.status),
+    ).length;
+    if (unfinished >= limits.maxUnfinishedTasks) return { refused: 'unfinished-tasks' };
+    const retried = await this.transition(task, ['failed'], {
       status: 'uploaded',
       failureReason: null,
       failureKind: null,
@@ -233,6 +243,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       processingStartedAt: null,
       manualRetries: task.manualRetries + 1,
     });
+    return retried === null ? null : { retried };
   }
 
   failStalledTasks(stalledAfterSeconds: number, reason: string): Promise<Task[]> {

@@ -390,7 +390,7 @@ describe('UploadProcessingService', () => {
     // Prepare
     await tasks.markUploaded('uploads/1/nonce', 2_000);
     await tasks.markFailed(1, 'Processing did not finish', 'transient');
-    await tasks.markRetried(1, 'sub-pilot', 3);
+    await tasks.markRetried(1, 'sub-pilot', { maxRetries: 3, maxUnfinishedTasks: 5 });
     objects.objects.set('requeue/1/m', 0);
 
     // Act
