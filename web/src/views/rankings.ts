@@ -16,7 +16,7 @@ export function rankingsView(context: ViewContext): View {
       h(
         'tr',
         {},
-        h('th', { scope: 'col' }, 'Rank'),
+        h('th', { scope: 'col', class: 'rank' }, 'Rank'),
         h('th', { scope: 'col' }, 'Pilot'),
         h('th', { scope: 'col', class: 'number' }, 'Votes'),
         h('th', { scope: 'col', class: 'number' }, 'Videos'),
