@@ -11,6 +11,7 @@ import autocannon from 'autocannon';
 import pg from 'pg';
 import { callApi } from '#test/support/http-client';
 import { freeStackPorts, startStackProcess } from '#test/support/stack-process';
+import { loadAverage } from './cpu';
 import { percentile, round } from './stats';
 
 export const GALLERY_SEED = { pilots: 5_000, videos: 10_000, votes: 100_000 } as const;
@@ -34,6 +35,8 @@ export interface GalleryLoadRow {
 export interface GalleryBenchResult {
   seed: typeof GALLERY_SEED & { seedSeconds: number };
   load: GalleryLoadRow[];
+  /** 1/5/15-minute load averages around the load runs: figures taken on a busy machine say so. */
+  loadAverage: { before: [number, number, number]; after: [number, number, number] };
   plans: Record<string, string>;
 }
 
@@ -194,6 +197,7 @@ export async function benchGallery(log: (line: string) => void): Promise<Gallery
     const votePath = () => `/api/public/videos/${ids[next++ % ids.length]?.id ?? '0'}/vote`;
 
     const rows: GalleryLoadRow[] = [];
+    const loadBefore = loadAverage();
     const gateway = api.replace(/\/api$/, '');
     for (const [endpoint, path] of [
       ['public list', '/api/public/videos?max=20'],
@@ -219,6 +223,7 @@ export async function benchGallery(log: (line: string) => void): Promise<Gallery
       rows.push(measured);
       log(`  vote ×${connections}: ${measured.requestsPerSecond} req/s, p95 ${measured.p95Ms} ms`);
     }
+    const loadAfter = loadAverage();
 
     const plans: Record<string, string> = {};
     for (const [name, [sql, values]] of Object.entries(PLANS)) {
@@ -228,7 +233,12 @@ export async function benchGallery(log: (line: string) => void): Promise<Gallery
       );
       plans[name] = plan.map((line) => line['QUERY PLAN']).join('\n');
     }
-    return { seed: { ...GALLERY_SEED, seedSeconds }, load: rows, plans };
+    return {
+      seed: { ...GALLERY_SEED, seedSeconds },
+      load: rows,
+      loadAverage: { before: loadBefore, after: loadAfter },
+      plans,
+    };
   } finally {
     await client.end();
     await stack.stop();

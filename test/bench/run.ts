@@ -90,6 +90,9 @@ function logGallery(gallery: GalleryBenchResult): void {
     `\nPublic gallery load (${gallery.seed.videos} published videos, ${gallery.seed.votes} votes, ${gallery.seed.pilots} pilots)`,
   );
   log(loadTable(gallery.load, { withGoal: true }));
+  log(
+    `load average 1/5/15 min before / after (${cpus().length} cores): ${gallery.loadAverage.before.join(' ')} / ${gallery.loadAverage.after.join(' ')}`,
+  );
   for (const [name, plan] of Object.entries(gallery.plans)) log(`\nEXPLAIN ANALYZE ${name}\n${plan}`);
 }
 

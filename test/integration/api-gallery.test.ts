@@ -13,6 +13,8 @@ import { handler as createTask } from '#functions/api/create-task';
 import { createPool, databasePool } from '#commons/clients';
 import { databaseConfig } from '#commons/config';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
+import { DOWNLOAD_SIGNING_WINDOW_SECONDS } from '#adapters/s3/object-store';
+import { PUBLIC_MEDIA_URL_TTL_SECONDS } from '#core/public-cache';
 import { getObjectStore } from '#commons/composition-root';
 import { GalleryService } from '#core/gallery-service';
 import { ConflictError } from '#core/errors';
@@ -27,7 +29,9 @@ import { anyNumber, anyString, matching } from '#test/helpers/matchers';
 const PUBLIC_HEADERS = { ...securityHeaders, 'cache-control': PUBLIC_CACHE_CONTROL };
 const PRESIGNED = (key: string) =>
   matching(
-    new RegExp(`^${process.env.S3_ENDPOINT}/${process.env.BUCKET_NAME}/${key}\\?.*X-Amz-Expires=3600`),
+    new RegExp(
+      `^${process.env.S3_ENDPOINT}/${process.env.BUCKET_NAME}/${key}\\?.*X-Amz-Expires=${PUBLIC_MEDIA_URL_TTL_SECONDS + DOWNLOAD_SIGNING_WINDOW_SECONDS}`,
+    ),
   );
 
 function newCaller(prefix = 'pilot'): Caller {

@@ -4,9 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { buffer } from 'node:stream/consumers';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { contentDisposition } from '#adapters/s3/object-store';
+import {
+  contentDisposition,
+  DOWNLOAD_SIGNING_WINDOW_SECONDS,
+  S3ObjectStore,
+} from '#adapters/s3/object-store';
+import { s3Client } from '#commons/clients';
+import { storageConfig } from '#commons/config';
 import { ObjectChangedError } from '#core/processing-errors';
 import { getObjectStore } from '#commons/composition-root';
+import { FixedClock } from '#test/unit/fakes/fixed-clock';
 
 describe('S3ObjectStore', () => {
   const store = getObjectStore();
@@ -122,21 +129,61 @@ describe('S3ObjectStore', () => {
     expect(await store.stat(key)).toBeNull();
   });
 
-  it('presigns a GET that expires and names the download', async () => {
+  it('presigns a GET that stays valid as long as asked, names the download and works', async () => {
+    // Prepare: a real object, and a store whose clock sits 150 s into a signing window
+    const key = `processed/${randomUUID()}/video.mp4`;
+    await writeFile(join(directory, 'named'), 'edit');
+    await store.putFile({ key, path: join(directory, 'named'), contentType: 'video/mp4' });
+    const windowMs = DOWNLOAD_SIGNING_WINDOW_SECONDS * 1000;
+    const windowStart = Math.floor(Date.now() / windowMs) * windowMs;
+    const clock = new FixedClock(new Date(windowStart + 150_000));
+    const windowed = new S3ObjectStore(s3Client(), storageConfig().bucket, clock);
+
     // Act
     const url = new URL(
-      await store.presignDownload({
-        key: 'processed/1/video.mp4',
-        expiresInSeconds: 300,
-        downloadFileName: 'final "lap".mp4',
-      }),
+      await windowed.presignDownload({ key, expiresInSeconds: 300, downloadFileName: 'final "lap".mp4' }),
     );
 
-    // Assess
-    expect(url.searchParams.get('X-Amz-Expires')).toBe('300');
+    // Assess: signed at the window's start, for the request's 300 s plus the window, so it outlives
+    // now + 300 s wherever in the window it was asked for
+    expect(url.searchParams.get('X-Amz-Date')).toBe(amzDate(windowStart));
+    expect(url.searchParams.get('X-Amz-Expires')).toBe(String(300 + DOWNLOAD_SIGNING_WINDOW_SECONDS));
     expect(url.searchParams.get('response-content-disposition')).toBe(contentDisposition('final "lap".mp4'));
+    const response = await fetch(url);
+    expect([response.status, response.headers.get('content-disposition'), await response.text()]).toEqual([
+      200,
+      contentDisposition('final "lap".mp4'),
+      'edit',
+    ]);
+  });
+
+  it('hands out one URL per key and window, and new ones in the next window', async () => {
+    // Prepare
+    const clock = new FixedClock(new Date('2026-03-01T12:02:00.000Z'));
+    const windowed = new S3ObjectStore(s3Client(), storageConfig().bucket, clock);
+    const sign = (key: string) => windowed.presignDownload({ key, expiresInSeconds: 3600 });
+
+    // Act
+    const first = await sign('processed/1/video.mp4');
+    clock.advance(2 * 60_000 + 59_000); // 12:04:59, the window's last second
+    const sameWindow = await sign('processed/1/video.mp4');
+    const otherKey = await sign('processed/2/video.mp4');
+    clock.advance(1000); // 12:05:00, the next window
+    const nextWindow = await sign('processed/1/video.mp4');
+
+    // Assess
+    expect(sameWindow).toBe(first);
+    expect(new URL(otherKey).pathname).toMatch(/\/processed\/2\/video\.mp4$/);
+    expect(new URL(first).searchParams.get('X-Amz-Date')).toBe('20260301T120000Z');
+    expect(new URL(nextWindow).searchParams.get('X-Amz-Date')).toBe('20260301T120500Z');
+    expect(new URL(nextWindow).pathname).toBe(new URL(first).pathname);
   });
 });
+
+/** SigV4's X-Amz-Date form of an instant: 20260301T120000Z. */
+function amzDate(ms: number): string {
+  return new Date(ms).toISOString().replace(/[-:]|\.\d{3}/g, '');
+}
 
 describe('contentDisposition', () => {
   it.each([
