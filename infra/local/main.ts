@@ -6,8 +6,13 @@
  * Ctrl-C (SIGINT) or SIGTERM stops everything; a second Ctrl-C stops at once.
  */
 import { resolve } from 'node:path';
+import { fromRoot } from '../paths';
 import { type LocalStack, startLocalStack } from './stack';
 import { LocalStackConfigError } from './errors';
+
+/** The line above the walkthrough (test/e2e/walkthrough.test.ts finds the steps under it). */
+const WALKTHROUGH_HEADING =
+  'Try it (bash): paste these lines in one go; it signs up pilot1, makes and uploads a 5 s clip, waits for the edit and deletes it.';
 
 function port(name: string, fallback: number): number {
   const raw = process.env[name]?.trim();
@@ -26,9 +31,38 @@ function seconds(name: string, fallback: number): number {
   return Number(raw);
 }
 
+/**
+ * The curl walkthrough is pasted into a shell in one go, so every line must work when the next ones are
+ * already waiting on stdin: ffmpeg never reads stdin (-nostdin) nor asks before overwriting (-y), every
+ * output ends with a newline, and the delete waits for the edit (polling only while the task is pending, so
+ * an error ends the loop). Pasting it again works too (the signup
+ * answers 409, the rest repeats). test/e2e/walkthrough.test.ts runs it exactly as printed, twice.
+ */
+function walkthrough(api: string, ffmpeg: string, logo: string): string[] {
+  const json = `-H 'content-type: application/json'`;
+  const auth = `-H "authorization: Bearer $TOKEN"`;
+  const field = (name: string) => `node -p 'JSON.parse(require("fs").readFileSync(0)).${name}'`;
+  return [
+    `API=${api}`,
+    `curl -s -w '\\n' $API/auth/signup ${json} -d '{"username":"pilot1","email":"pilot1@example.com","password1":"Secret123","password2":"Secret123"}'`,
+    `TOKEN=$(curl -s $API/auth/login ${json} -d '{"username":"pilot1","password":"Secret123"}' | ${field('access_token')})`,
+    // The platform's own minimal ffmpeg has no test sources (lavfi): the clip is the league logo, turning.
+    `${ffmpeg} -nostdin -y -v error -i ${logo} -filter_complex '[0:v]scale=640:360,loop=loop=-1:size=1,fps=30,rotate=a=t:c=black,trim=duration=5,format=yuv420p[v];anullsrc=r=48000:cl=stereo,atrim=duration=5[a]' -map '[v]' -map '[a]' -c:v libx264 -c:a aac race.mp4`,
+    `curl -s $API/tasks ${auth} ${json} -d "{\\"fileName\\":\\"race.mp4\\",\\"contentType\\":\\"video/mp4\\",\\"size\\":$(stat -c%s race.mp4)}" > task.json`,
+    `ID=$(${field('id')} < task.json)`,
+    `eval "curl -s -w '%{http_code}\\n' $(node -p 'const t=require("./task.json"); Object.entries(t.upload.fields).map(([k,v])=>"-F "+k+"="+JSON.stringify(v)).join(" ")+" -F file=@race.mp4 "+t.upload.url')"`,
+    `while S=$(curl -s $API/tasks/$ID ${auth} | ${field('status')}); echo "$S"; case "$S" in awaiting_upload|uploaded|processing) ;; *) false ;; esac; do sleep 2; done`,
+    `curl -s -X DELETE $API/tasks/$ID ${auth} -o /dev/null -w '%{http_code}\\n'`,
+  ];
+}
+
 function banner(stack: LocalStack, stateDir: string, startedIn: number): string {
   const api = stack.urls.api;
-  const json = "-H 'content-type: application/json'";
+  const steps = walkthrough(
+    api,
+    stack.env.FFMPEG_PATH ?? 'ffmpeg',
+    fromRoot('assets/logo/idrl-logo.png'),
+  ).map((line) => `  ${line}`);
   return `
 IDRL video platform, local stack — up in ${(startedIn / 1000).toFixed(1)} s
   Console       ${stack.urls.console}
@@ -38,15 +72,8 @@ IDRL video platform, local stack — up in ${(startedIn / 1000).toFixed(1)} s
   PostgreSQL    ${stack.urls.database}
   State         ${stateDir}   (delete it to start from scratch)
 
-Try it (bash):
-  API=${api}
-  curl -s $API/auth/signup ${json} -d '{"username":"pilot1","email":"pilot1@example.com","password1":"Secret123","password2":"Secret123"}'
-  TOKEN=$(curl -s $API/auth/login ${json} -d '{"username":"pilot1","password":"Secret123"}' | node -p 'JSON.parse(require("fs").readFileSync(0)).access_token')
-  ${stack.env.FFMPEG_PATH ?? 'ffmpeg'} -v error -f lavfi -i testsrc=duration=5:size=640x360:rate=30 -f lavfi -i sine=duration=5 -shortest -pix_fmt yuv420p race.mp4
-  curl -s $API/tasks -H "authorization: Bearer $TOKEN" ${json} -d "{\\"fileName\\":\\"race.mp4\\",\\"contentType\\":\\"video/mp4\\",\\"size\\":$(stat -c%s race.mp4)}" > task.json
-  eval "curl -s $(node -p 'const t=require("./task.json"); Object.entries(t.upload.fields).map(([k,v])=>"-F "+k+"="+JSON.stringify(v)).join(" ")+" -F file=@race.mp4 "+t.upload.url')"
-  curl -s $API/tasks/$(node -p 'require("./task.json").id') -H "authorization: Bearer $TOKEN"    # again until "processed"
-  curl -s -X DELETE $API/tasks/$(node -p 'require("./task.json").id') -H "authorization: Bearer $TOKEN" -o /dev/null -w '%{http_code}\\n'
+${WALKTHROUGH_HEADING}
+${steps.join('\n')}
 
 Dead-letter queue (runbook: docs/operations.md):
   AWS_ENDPOINT_URL_SQS=${stack.urls.console.replace(/\/$/, '')} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local DLQ_ARN=${stack.deadLetterQueueArn} npm run redrive -- status

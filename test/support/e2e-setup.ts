@@ -17,6 +17,8 @@ export interface ProvidedStack {
   console: string;
   s3Endpoint: string;
   logFile: string;
+  /** The banner `npm start` printed. */
+  banner: string;
   /** Generates test videos (test/support/media-tools.ts). */
   mediaFfmpegPath: string;
   /** The worker's own ffprobe, to inspect what it produced. */
@@ -39,6 +41,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     console: stack.consoleUrl,
     s3Endpoint: stack.s3Endpoint,
     logFile: stack.logFile,
+    banner: stack.banner,
     mediaFfmpegPath: MEDIA_FFMPEG_PATH,
     ffprobePath: ffprobe,
   });

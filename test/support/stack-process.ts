@@ -21,8 +21,12 @@ export interface StackProcess {
   consoleUrl: string;
   s3Endpoint: string;
   logFile: string;
+  /** What `npm start` printed on stdout up to its ready line (the banner with the walkthrough). */
+  banner: string;
   /** SIGTERM, then the exit code once everything has stopped. */
   stop(): Promise<number | null>;
+  /** Ctrl-C in a terminal: SIGINT to the whole process group; then the exit code. */
+  interrupt(): Promise<number | null>;
 }
 
 const REPO_ROOT = resolve(import.meta.dirname, '../..');
@@ -67,11 +71,13 @@ export async function startStackProcess(stateDir: string, ports: StackPorts): Pr
       LOG_LEVEL: 'WARN',
     },
     stdio: ['ignore', 'pipe', 'pipe'],
+    // A process group of its own, as a terminal gives `npm start`, so interrupt() can signal all of it.
+    detached: true,
   });
   child.stderr.pipe(log, { end: false });
 
+  let output = '';
   await new Promise<void>((ready, fail) => {
-    let output = '';
     const timer = setTimeout(() => {
       child.kill('SIGTERM');
       fail(new Error(`The local stack did not start within ${START_TIMEOUT_MS / 1000} s; see ${logFile}`));
@@ -90,6 +96,15 @@ export async function startStackProcess(stateDir: string, ports: StackPorts): Pr
     });
   });
 
+  const stopWith = async (signal: () => void): Promise<number | null> => {
+    const exit = exited(child);
+    signal();
+    const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
+    const code = await exit;
+    clearTimeout(timer);
+    log.end();
+    return code;
+  };
   const gateway = `http://localhost:${ports.gateway}`;
   return {
     ports,
@@ -97,14 +112,11 @@ export async function startStackProcess(stateDir: string, ports: StackPorts): Pr
     consoleUrl: `${gateway}/`,
     s3Endpoint: `http://127.0.0.1:${ports.s3}`,
     logFile,
-    stop: async () => {
-      const exit = exited(child);
-      child.kill('SIGTERM');
-      const timer = setTimeout(() => child.kill('SIGKILL'), STOP_TIMEOUT_MS);
-      const code = await exit;
-      clearTimeout(timer);
-      log.end();
-      return code;
-    },
+    banner: output,
+    stop: () => stopWith(() => child.kill('SIGTERM')),
+    interrupt: () =>
+      stopWith(() => {
+        if (child.pid !== undefined) process.kill(-child.pid, 'SIGINT');
+      }),
   };
 }
