@@ -165,6 +165,9 @@ async function scheduleSweeper(boss: PgBoss, cron: string, onError: (error: unkn
   });
 }
 
+/** PostgreSQL's admin_shutdown: the server is stopping and ends the session. */
+const ADMIN_SHUTDOWN = '57P01';
+
 function describeError(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
@@ -196,8 +199,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   const stops: (() => Promise<void>)[] = [];
   let stopped: Promise<void> | undefined;
   // In reverse order of start (gateway, queue, the functions' pool, services); a second call waits for the first.
+  let stopping = false;
   const stopAll = (): Promise<void> =>
     (stopped ??= (async () => {
+      stopping = true;
       for (const stop of [...stops].reverse()) {
         await stop().catch((error: unknown) => {
           options.log(`stop: ${String(error)}`);
@@ -237,6 +242,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     stops.push(() => clients.databasePool().end());
 
     const logError = (error: unknown): void => {
+      // pg-boss's pool resolves its end() before its sockets close, so the server stopping next may
+      // still tell an idle one it is going away (SQLSTATE 57P01): expected while stopping, not an error.
+      if (stopping && (error as { code?: unknown }).code === ADMIN_SHUTDOWN) return;
       options.log(`error: ${describeError(error)}`);
     };
     const boss = await startBoss(services.postgres.url, logError);

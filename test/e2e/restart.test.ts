@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, readFile, rm, stat } from 'node:fs/promises';
+import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
@@ -76,5 +76,56 @@ describe('the local stack across a restart', () => {
       1280,
       720,
     ]);
+  });
+  it('stops on Ctrl-C without an error, letting the video being processed finish first', async () => {
+    // Prepare: a stack of its own (on its own state), and an upload it has started processing
+    await running?.stop();
+    const ownState = join(stateDir, 'interrupted');
+    await mkdir(ownState);
+    const ports = await freeStackPorts();
+    const stack = await startStackProcess(ownState, ports);
+    running = stack;
+    const username = `pilot_${randomUUID().slice(0, 8)}`;
+    await callApi(stack.apiUrl, 'POST', '/auth/signup', {
+      body: { username, email: `${username}@example.com`, password1: 'Secret123', password2: 'Secret123' },
+    });
+    const login = await callApi<TokenResponse>(stack.apiUrl, 'POST', '/auth/login', {
+      body: { username, password: 'Secret123' },
+    });
+    const token = login.body.access_token;
+    const video = join(stateDir, 'interrupted.mp4');
+    await generateVideo(mediaFfmpegPath, video, { seconds: 4, width: 640, height: 360 });
+    const created = await callApi<CreatedTaskResponse>(stack.apiUrl, 'POST', '/tasks', {
+      token,
+      body: { fileName: 'interrupted.mp4', contentType: 'video/mp4', size: (await stat(video)).size },
+    });
+    expect((await postUpload(created.body.upload, video, 'video/mp4')).status).toBe(204);
+    await pollUntil(
+      () => callApi<TaskResponse>(stack.apiUrl, 'GET', `/tasks/${created.body.id}`, { token }),
+      (response) => response.body.status !== 'awaiting_upload' && response.body.status !== 'uploaded',
+      120_000,
+    );
+
+    // Act: Ctrl-C, as a terminal sends it: SIGINT to every process of the group, PostgreSQL's included
+    const code = await stack.interrupt();
+    running = undefined;
+    const log = await readFile(stack.logFile, 'utf8');
+    running = await startStackProcess(ownState, ports);
+    const after = await callApi<TaskResponse>(running.apiUrl, 'GET', `/tasks/${created.body.id}`, { token });
+
+    // Assess: a clean exit, no error or stack trace on the way out, and the edit finished before it
+    // The functions' metrics (CloudWatch EMF lines on stdout) may come before or after the signal.
+    const stopping = log
+      .slice(log.indexOf('[local] SIGINT: stopping'))
+      .split('\n')
+      .filter((line) => line.trim() !== '' && !line.startsWith('{"_aws"'));
+    expect([code, stopping]).toEqual([
+      0,
+      [
+        '[local] SIGINT: stopping (a video being processed gets time to finish; Ctrl-C again to force)...',
+        '[local] stopped.',
+      ],
+    ]);
+    expect([after.status, after.body.status]).toEqual([200, 'processed']);
   });
 });

