@@ -33,6 +33,9 @@ export interface RouteDefinition {
   throttle?: RouteThrottle;
 }
 
+/** Voting and withdrawing, each: a flood of one ends at the edge instead of in the database's connections. */
+const VOTE_THROTTLE: RouteThrottle = { rateLimit: 25, burstLimit: 50 };
+
 export const routes = [
   {
     name: 'signup',
@@ -60,6 +63,16 @@ export const routes = [
     database: false,
     summary: 'Exchange a refresh token for a new access token',
     throttle: { rateLimit: 20, burstLimit: 40 },
+  },
+  {
+    name: 'delete-account',
+    method: 'DELETE',
+    path: '/api/auth/me',
+    auth: true,
+    // Cognito is outside the VPC; the data is purged by an in-VPC function this one invokes (docs/api.md).
+    database: false,
+    summary: "Delete the caller's account and everything it owns (password required)",
+    throttle: { rateLimit: 5, burstLimit: 10 },
   },
   {
     name: 'create-task',
@@ -124,6 +137,7 @@ export const routes = [
     auth: true,
     database: true,
     summary: "Cast the caller's vote for a published video",
+    throttle: VOTE_THROTTLE,
   },
   {
     name: 'withdraw-vote',
@@ -132,6 +146,7 @@ export const routes = [
     auth: true,
     database: true,
     summary: "Withdraw the caller's vote",
+    throttle: VOTE_THROTTLE,
   },
   {
     name: 'rankings',

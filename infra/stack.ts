@@ -12,6 +12,7 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import type { Construct } from 'constructs';
 import { type RouteDefinition, routes } from '#functions/routes';
 import type { TaskQuotas } from '#core/task-service';
+import { AccountPurge, PURGE_ACCOUNT_CONCURRENCY } from './constructs/accounts';
 import { Alarms } from './constructs/alarms';
 import { Api, routeReservation } from './constructs/api';
 import { Cdn } from './constructs/cdn';
@@ -28,8 +29,8 @@ import { ProviderLogGroups } from './provider-log-groups';
 const DATABASE_CONNECTION_HEADROOM = 10;
 
 /**
- * Reserved concurrency of each database route by default: with 11 such routes, 11 × 5 + worker 5 + sweeper 1 = 61
- * connections stay within a t4g.micro's 80 minus headroom.
+ * Reserved concurrency of each database route by default: with 11 such routes and the retry route's 2,
+ * 11 × 5 + 2 + worker 5 + sweeper 1 + account purge 2 = 65 connections stay within a t4g.micro's 80 minus headroom.
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
@@ -92,6 +93,7 @@ export class IdrlStack extends Stack {
   readonly cdn: Cdn;
   readonly sweeper: Sweeper;
   readonly alarms: Alarms;
+  readonly accountPurge: AccountPurge;
   /** Present with `processor: 'mediaconvert'`. */
   readonly mediaConvert?: MediaConvertBackend;
 
@@ -126,7 +128,7 @@ export class IdrlStack extends Stack {
       removalPolicy,
     });
     this.network.restrictS3To(this.storage.bucket);
-    this.identity = new Identity(this, 'Identity', { removalPolicy });
+    this.identity = new Identity(this, 'Identity', { removalPolicy, logRetention });
     this.worker = new Worker(this, 'Worker', {
       network: this.network,
       database: this.database,
@@ -136,11 +138,19 @@ export class IdrlStack extends Stack {
       maxConcurrency: workerMaxConcurrency,
       logRetention,
     });
+    this.accountPurge = new AccountPurge(this, 'AccountPurge', {
+      network: this.network,
+      database: this.database,
+      storage: this.storage,
+      reserveConcurrency: routeReserved > 0,
+      logRetention,
+    });
     this.api = new Api(this, 'Api', {
       network: this.network,
       database: this.database,
       storage: this.storage,
       identity: this.identity,
+      accountPurge: this.accountPurge,
       allowedOrigins: props.allowedOrigins ?? [],
       databaseRouteReservedConcurrency: routeReserved > 0 ? routeReserved : undefined,
       taskQuotas: props.taskQuotas,
@@ -227,7 +237,7 @@ export class IdrlStack extends Stack {
 }
 
 /**
- * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper + MediaConvert completions) × pool size 1 must stay below
+ * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper + the account purge + MediaConvert completions) × pool size 1 must stay below
  * max_connections minus headroom; otherwise a burst could be refused connections by PostgreSQL.
  */
 export function assertConnectionBudget(input: {
@@ -244,12 +254,13 @@ export function assertConnectionBudget(input: {
     .map((route) => routeReservation(route, input.routeReserved) ?? 0);
   const routesTotal = reservations.reduce((sum, reserved) => sum + reserved, 0);
   const sweeper = 1;
+  const purge = PURGE_ACCOUNT_CONCURRENCY;
   const completion = input.completionConcurrency ?? 0;
-  const used = input.workerMaxConcurrency + routesTotal + sweeper + completion;
+  const used = input.workerMaxConcurrency + routesTotal + sweeper + purge + completion;
   const available = input.maxConnections - DATABASE_CONNECTION_HEADROOM;
   if (used > available) {
     throw new Error(
-      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
+      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
     );
   }
 }

@@ -5,17 +5,20 @@
  * database settings.
  */
 import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-provider';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { S3Client } from '@aws-sdk/client-s3';
 import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
 import {
+  accountDeletionConfig,
   DATABASE_CONNECT_TIMEOUT_MS,
   databaseConfig,
   POOL_IDLE_TIMEOUT_MS,
   identityConfig,
   mediaConvertConfig,
   storageConfig,
+  type AccountDeletionConfig,
   type DatabaseConfig,
   type IdentityConfig,
   type MediaConvertConfig,
@@ -119,6 +122,12 @@ export function createCognitoClient(config: IdentityConfig): CognitoIdentityProv
   return new CognitoIdentityProviderClient({ region: config.region, endpoint: config.endpoint });
 }
 
+export function createLambdaClient(
+  config: Pick<AccountDeletionConfig, 'region' | 'lambdaEndpoint'>,
+): LambdaClient {
+  return new LambdaClient({ region: config.region, endpoint: config.lambdaEndpoint });
+}
+
 /**
  * MediaConvert's regional endpoint (mediaconvert.<region>.amazonaws.com), which the SDK resolves by
  * default: no DescribeEndpoints call, whose low rate limit AWS warns about.
@@ -148,4 +157,5 @@ export const databasePool = /* @__PURE__ */ once(() => {
 
 export const s3Client = /* @__PURE__ */ once(() => createS3Client(storageConfig()));
 export const cognitoClient = /* @__PURE__ */ once(() => createCognitoClient(identityConfig()));
+export const lambdaClient = /* @__PURE__ */ once(() => createLambdaClient(accountDeletionConfig()));
 export const mediaConvertClient = /* @__PURE__ */ once(() => createMediaConvertClient(mediaConvertConfig()));

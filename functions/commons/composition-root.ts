@@ -5,15 +5,25 @@
  * that function needs.
  */
 import { CognitoIdentityProvider } from '#adapters/cognito/identity-provider';
+import { LambdaAccountPurger } from '#adapters/lambda/account-purger';
+import { PgAccountRepository } from '#adapters/pg/account-repository';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { S3ObjectStore } from '#adapters/s3/object-store';
+import { AccountPurge, AccountService } from '#core/account-deletion';
 import { AuthService } from '#core/auth-service';
 import { GalleryService } from '#core/gallery-service';
 import { systemClock } from '#core/ports';
 import { TaskService } from '#core/task-service';
-import { cognitoClient, databasePool, databaseSettings, once, s3Client } from '#commons/clients';
-import { identityConfig, storageConfig, taskLimits } from '#commons/config';
+import {
+  cognitoClient,
+  databasePool,
+  databaseSettings,
+  lambdaClient,
+  once,
+  s3Client,
+} from '#commons/clients';
+import { accountDeletionConfig, identityConfig, storageConfig, taskLimits } from '#commons/config';
 
 /** How every repository's statements treat a pausing database (the same settings for all of them). */
 const queryOptions = /* @__PURE__ */ once(() => {
@@ -47,7 +57,27 @@ export const getGalleryService = /* @__PURE__ */ once(
     }),
 );
 
-export const getAuthService = /* @__PURE__ */ once(() => {
+const getIdentityProvider = /* @__PURE__ */ once(() => {
   const { userPoolId, clientId } = identityConfig();
-  return new AuthService(new CognitoIdentityProvider(cognitoClient(), userPoolId, clientId));
+  return new CognitoIdentityProvider(cognitoClient(), userPoolId, clientId);
 });
+
+export const getAuthService = /* @__PURE__ */ once(() => new AuthService(getIdentityProvider()));
+
+/** Outside the VPC: Cognito directly, the database through the purge function. */
+export const getAccountService = /* @__PURE__ */ once(
+  () =>
+    new AccountService(
+      getIdentityProvider(),
+      new LambdaAccountPurger(lambdaClient(), accountDeletionConfig().purgeFunctionName),
+    ),
+);
+
+/** Inside the VPC: the purge function's own service. */
+export const getAccountPurge = /* @__PURE__ */ once(
+  () =>
+    new AccountPurge({
+      repository: new PgAccountRepository(databasePool(), queryOptions()),
+      store: getObjectStore(),
+    }),
+);

@@ -187,6 +187,22 @@ export function identityConfig(env: Env = process.env): IdentityConfig {
   };
 }
 
+/** The account deletion outside the VPC: which in-VPC function purges the data, and where Lambda answers. */
+export interface AccountDeletionConfig {
+  purgeFunctionName: string;
+  region: string;
+  /** The local stack's gateway (infra/local/gateway.ts); on AWS unset: Lambda's regional endpoint. */
+  lambdaEndpoint?: string;
+}
+
+export function accountDeletionConfig(env: Env = process.env): AccountDeletionConfig {
+  return {
+    purgeFunctionName: required(env, 'PURGE_ACCOUNT_FUNCTION'),
+    region: region(env),
+    lambdaEndpoint: optionalUrl(env, 'LAMBDA_ENDPOINT'),
+  };
+}
+
 export interface AuthorizerConfig {
   issuer: string;
   jwksUri: string;

@@ -6,6 +6,7 @@ import * as z from '#core/zod';
 import {
   createdTaskResponse,
   createTaskRequest,
+  deleteAccountRequest,
   errorResponse,
   healthResponse,
   listTasksQuery,
@@ -51,6 +52,11 @@ const routeSchemas = {
   signup: { body: signupRequest, responses: { 201: signupResponse }, errors: [400, 409, 413] },
   login: { body: loginRequest, responses: { 200: tokenResponse }, errors: [400, 401, 413] },
   refresh: { body: refreshRequest, responses: { 200: tokenResponse }, errors: [400, 401, 413] },
+  'delete-account': {
+    body: deleteAccountRequest,
+    responses: { 204: undefined },
+    errors: [400, ...AUTH_ERRORS, 403, 413, 503],
+  },
   'create-task': {
     body: createTaskRequest,
     responses: { 201: createdTaskResponse },
@@ -110,12 +116,13 @@ const routeSchemas = {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Validation failed (malformed JSON, unknown or invalid fields)',
   401: 'Missing or invalid credentials',
-  403: 'Not allowed for this caller (e.g. a vote for their own video)',
+  403: 'Not allowed for this caller (e.g. a vote for their own video, a wrong password)',
   404: 'Not found (or owned by someone else, or not published)',
   409: 'Already exists (e.g. a second vote)',
   413: 'Request body or declared upload too large',
   429: 'Too many requests (the API stage throttles every route)',
   500: 'Internal server error',
+  503: 'Temporarily unavailable (a dependency throttles or wakes up): retry after Retry-After seconds',
 };
 
 type JsonSchema = Record<string, unknown>;

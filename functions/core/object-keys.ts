@@ -84,3 +84,8 @@ export function taskOutputKeys(taskId: number): string[] {
     jobRequestKey(taskId),
   ];
 }
+
+/** Every object a task can own: its upload and whatever processing may have written (a delete removes all). */
+export function taskObjectKeys(task: { id: number; originalKey: string }): string[] {
+  return [task.originalKey, ...taskOutputKeys(task.id)];
+}

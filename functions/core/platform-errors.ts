@@ -6,3 +6,6 @@ export class ConfigurationError extends IdrlError {}
 
 /** The schema cannot be brought to the code's version (out of order, or ahead of the code). */
 export class MigrationError extends IdrlError {}
+
+/** A function invoked across the VPC boundary failed; the message names it and its error, never its input. */
+export class InvokedFunctionError extends IdrlError {}

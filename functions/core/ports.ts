@@ -43,7 +43,10 @@ export interface ListTasksQuery {
 }
 
 export interface TaskRepository {
-  /** Creates the users row for a Cognito identity if it does not exist yet. */
+  /**
+   * Creates the users row for a Cognito identity if it does not exist yet. Throws UnauthorizedError
+   * when that identity's account was deleted: its access tokens outlive it (docs/api.md, "Deleting an account").
+   */
   ensureUser(caller: Caller): Promise<void>;
   /**
    * Creates the task unless the owner's quota refuses it. Checking and creating are one atomic step
@@ -219,6 +222,37 @@ export interface ObjectStore {
   ): Promise<ObjectRange>;
 }
 
+/** A pilot's data in the database, as account deletion removes it (docs/api.md, "Deleting an account"). */
+export interface AccountRepository {
+  /**
+   * Records that the identity is deleted, for good: from then on ensureUser refuses it, so a token that
+   * outlives the account creates nothing new. Idempotent.
+   */
+  markDeleted(sub: string): Promise<void>;
+  /** The tasks the pilot owns now. */
+  listTasks(ownerId: string): Promise<DeletingTask[]>;
+  /**
+   * Deletes, in one transaction, the pilot's users row and with it their tasks, the votes on those tasks,
+   * the votes they cast (every count kept right by the triggers) and their quota usage; returns the tasks
+   * deleted. A task creation in flight is waited for and included. Nothing to delete is not an error.
+   */
+  deleteData(ownerId: string): Promise<DeletingTask[]>;
+}
+
+/** What one purge removed. */
+export interface PurgeResult {
+  tasks: number;
+}
+
+/**
+ * Removes every trace of a pilot but the Cognito user. The database is reachable only inside the VPC and
+ * Cognito only outside it: the function that deletes an account calls this across the boundary
+ * (functions/adapters/lambda/account-purger.ts). Idempotent.
+ */
+export interface AccountPurger {
+  purge(sub: string): Promise<PurgeResult>;
+}
+
 export interface IdentityTokens {
   accessToken: string;
   refreshToken?: string;
@@ -234,6 +268,12 @@ export interface IdentityProvider {
   /** `username` is the username or the email, in any case. Throws UnauthorizedError for unknown users and wrong passwords alike. */
   login(input: { username: string; password: string }): Promise<IdentityTokens>;
   refresh(refreshToken: string): Promise<IdentityTokens>;
+  /** The user with this username (in any case), or null when there is none. */
+  findUser(username: string): Promise<{ sub: string } | null>;
+  /** Whether the password is the user's: a wrong one and an unknown user are both false. */
+  checkPassword(input: { username: string; password: string }): Promise<boolean>;
+  /** Idempotent: a user that is already gone is not an error. */
+  deleteUser(username: string): Promise<void>;
 }
 
 export interface Clock {

@@ -50,6 +50,18 @@ export const loginRequest = z.strictObject({
 });
 export type LoginRequest = z.infer<typeof loginRequest>;
 
+export const deleteAccountRequest = z.strictObject({
+  password: z
+    .string()
+    .check(z.minLength(1), z.maxLength(MAX_PASSWORD))
+    .register(z.globalRegistry, { description: "The account's password, entered again" }),
+});
+export type DeleteAccountRequest = z.infer<typeof deleteAccountRequest>;
+
+/** The in-VPC purge's event (functions/ops/purge-account.ts): whose data to remove. */
+export const purgeAccountEvent = z.strictObject({ sub: z.string().check(z.minLength(1), z.maxLength(128)) });
+export type PurgeAccountEvent = z.infer<typeof purgeAccountEvent>;
+
 export const refreshRequest = z.strictObject({
   refresh_token: z.string().check(z.minLength(1), z.maxLength(8192)),
 });

@@ -9,7 +9,7 @@ import type {
   UpdateTaskRequest,
 } from './schemas';
 import { type Caller, MAX_MANUAL_RETRIES, type Task } from './task';
-import { taskOutputKeys } from './object-keys';
+import { taskObjectKeys } from './object-keys';
 import { requeueTask } from './requeue';
 
 /** Limits of docs/spec.md §2–3 and the per-pilot quotas (see functions/commons/config.ts for their environment variables). */
@@ -86,7 +86,7 @@ export async function purgeDeletingTask(
   deps: { repository: TaskRepository; store: ObjectStore },
   task: DeletingTask,
 ): Promise<void> {
-  await deps.store.deleteMany([task.originalKey, ...taskOutputKeys(task.id)]);
+  await deps.store.deleteMany(taskObjectKeys(task));
   await deps.repository.purgeDeleting(task.id);
 }
 

@@ -1,7 +1,8 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
+import { invokeSynchronously, type InvocationAnswer } from '#adapters/lambda/invoke';
 import type { MigrationResult } from '#adapters/pg/migrator';
 import { migrationLauncherConfig, type MigrationLauncherConfig } from '#commons/config';
 import { ConfigurationError } from '#core/platform-errors';
@@ -13,7 +14,7 @@ export interface LauncherPorts {
   /** The SecretString of the secret. */
   readSecret: (secretArn: string) => Promise<string>;
   /** Invokes the function synchronously; `functionError` is set when it threw. */
-  invoke: (functionName: string, payload: string) => Promise<{ functionError?: string; payload: string }>;
+  invoke: (functionName: string, payload: string) => Promise<InvocationAnswer>;
 }
 
 export class MigrationFailedError extends Error {
@@ -66,18 +67,7 @@ function awsPorts(region: string): LauncherPorts {
       const { SecretString } = await secrets.send(new GetSecretValueCommand({ SecretId: secretArn }));
       return SecretString ?? '';
     },
-    invoke: async (functionName, payload) => {
-      const answer = await lambda.send(
-        new InvokeCommand({
-          FunctionName: functionName,
-          InvocationType: 'RequestResponse',
-          // No log tail in the answer: nothing of the migrator's output travels back through the trigger.
-          LogType: 'None',
-          Payload: new TextEncoder().encode(payload),
-        }),
-      );
-      return { functionError: answer.FunctionError, payload: new TextDecoder().decode(answer.Payload) };
-    },
+    invoke: (functionName, payload) => invokeSynchronously(lambda, functionName, payload),
   };
 }
 

@@ -13,6 +13,7 @@ import {
   type RouteDefinition,
   type RouteName,
 } from '#functions/routes';
+import type { AccountPurge } from './accounts';
 import type { Database } from './database';
 import type { Identity, IdentityAdminAction } from './identity';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
@@ -25,6 +26,8 @@ export interface RouteAccess {
   readonly objects?: ObjectAccess;
   /** Cognito admin actions; present (even empty) when the function calls Cognito at all. */
   readonly identity?: readonly IdentityAdminAction[];
+  /** Invokes the in-VPC account purge (and waits for it). */
+  readonly purgesAccounts?: true;
 }
 
 const READ_TASK_OBJECTS: ObjectAccess = {
@@ -46,6 +49,11 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   },
   // The email alias is resolved by Cognito itself: login needs no admin action.
   login: { identity: [] },
+  // The password is checked with the public InitiateAuth; the sub is compared before anything is deleted.
+  'delete-account': {
+    identity: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'],
+    purgesAccounts: true,
+  },
   refresh: { identity: [] },
   // The presigned POST is signed with this function's credentials: this is all an upload can ever do.
   'create-task': { objects: { [UPLOADS_PREFIX]: ['s3:PutObject'] } },
@@ -74,6 +82,8 @@ export interface ApiProps {
   readonly database: Database;
   readonly storage: Storage;
   readonly identity: Identity;
+  /** The in-VPC half of DELETE /api/auth/me. */
+  readonly accountPurge: AccountPurge;
   /** Origins other than the API's own allowed by CORS (e.g. a console dev server). Empty: no CORS. */
   readonly allowedOrigins: readonly string[];
   /**
@@ -216,10 +226,12 @@ export class Api extends Construct {
             timeout: props.database.routeTimeout,
           }
         : {}),
+      ...(access.purgesAccounts ? { timeout: props.accountPurge.callerTimeout } : {}),
     });
     if (route.database) grantWithEnvironment(fn, props.database.appUse());
     if (access.objects) grantWithEnvironment(fn, props.storage.objectUse(access.objects));
     if (access.identity) grantWithEnvironment(fn, props.identity.clientUse(access.identity));
+    if (access.purgesAccounts) grantWithEnvironment(fn, props.accountPurge.invokerUse());
     return fn;
   }
 }

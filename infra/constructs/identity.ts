@@ -1,12 +1,16 @@
 import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
 import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
+import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import type { ResourceUse } from './lambda-defaults';
+import { FunctionWithLogGroup, type ResourceUse } from './lambda-defaults';
 
 /** Cognito actions that need IAM. InitiateAuth (password and refresh) is a public client API. */
 export type IdentityAdminAction =
-  'cognito-idp:AdminCreateUser' | 'cognito-idp:AdminSetUserPassword' | 'cognito-idp:AdminDeleteUser';
+  | 'cognito-idp:AdminCreateUser'
+  | 'cognito-idp:AdminSetUserPassword'
+  | 'cognito-idp:AdminDeleteUser'
+  | 'cognito-idp:AdminGetUser';
 
 export interface IdentityProps {
   /**
@@ -18,18 +22,22 @@ export interface IdentityProps {
   readonly accessTokenValidity?: Duration;
   /** @default Duration.days(30) */
   readonly refreshTokenValidity?: Duration;
+  /** @default RetentionDays.ONE_MONTH */
+  readonly logRetention?: logs.RetentionDays;
 }
 
 /**
  * The Cognito user pool and its public app client. The client id is in every token, so the pool
  * offers nothing through it but password login and refresh: accounts are created only by the
  * signup function's admin calls (AdminCreateUser, AdminSetUserPassword), the email is a verified
- * sign-in alias (unique in the pool) that users cannot change, and OAuth is off (docs/api.md,
+ * sign-in alias (unique in the pool) that users cannot change, access tokens cannot call the
+ * self-service API (no DeleteUser behind the API's back), and OAuth is off (docs/api.md,
  * "Accounts: no side door, uniqueness by Cognito").
  */
 export class Identity extends Construct {
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
+  readonly preTokenGeneration: FunctionWithLogGroup;
 
   constructor(scope: Construct, id: string, props: IdentityProps = {}) {
     super(scope, id);
@@ -55,7 +63,8 @@ export class Identity extends Construct {
       accountRecovery: cognito.AccountRecovery.NONE,
       autoVerify: {},
       mfa: cognito.Mfa.OFF,
-      featurePlan: cognito.FeaturePlan.LITE,
+      // Essentials, for access-token customization (the trigger below): billed per monthly active user, nothing at idle.
+      featurePlan: cognito.FeaturePlan.ESSENTIALS,
       removalPolicy,
       // The pilots' accounts: kept from any delete (console, API, a replaced resource) unless the stack is disposable.
       deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
@@ -75,8 +84,25 @@ export class Identity extends Construct {
       {
         id: 'AwsSolutions-COG8',
         reason:
-          'The Plus feature plan is billed per monthly active user; the Lite plan covers the password and refresh-token flows used here.',
+          "The Plus plan's threat protection is billed per monthly active user; Essentials covers the flows used here and the access-token customization that closes the self-service side door.",
       },
+    );
+
+    // Access tokens without the self-service scope: nobody deletes their Cognito user (or changes a password or an
+    // attribute) behind the API's back (docs/api.md, "No self-service side door").
+    this.preTokenGeneration = new FunctionWithLogGroup(this, 'PreTokenGeneration', {
+      entry: 'functions/identity/pre-token-generation.ts',
+      serviceName: 'idrl-identity',
+      description: 'Suppresses the self-service scope in every access token of the user pool',
+      // Cognito waits 5 s for a trigger.
+      timeout: Duration.seconds(5),
+      memorySize: 128,
+      logRetention: props.logRetention,
+    });
+    this.userPool.addTrigger(
+      cognito.UserPoolOperation.PRE_TOKEN_GENERATION_CONFIG,
+      this.preTokenGeneration,
+      cognito.LambdaVersion.V2_0,
     );
 
     this.userPoolClient = this.userPool.addClient('ApiClient', {

@@ -19,6 +19,7 @@ import type {
 import type { RouteDefinition } from '#functions/routes';
 import { FunctionTimeoutError } from './errors';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
+import { type InvocableHandler, answerInvocation, invocationTarget } from './lambda-api';
 import { LOOPBACK, closeServer } from './services/preflight';
 import { TokenBucket } from './throttle';
 
@@ -48,6 +49,11 @@ export interface GatewayOptions {
   region: string;
   routes: GatewayRoute[];
   authorizer: AuthorizerHandler;
+  /**
+   * Functions that other functions invoke through the Lambda API (lambda-api.ts), by name: the gateway is
+   * also their LAMBDA_ENDPOINT. @default none
+   */
+  functions?: ReadonlyMap<string, InvocableHandler>;
   /** Origins other than the gateway's own allowed by CORS (the HttpApi's allowOrigins). */
   corsOrigins: string[];
   /** Lambda timeout of the route functions and the authorizer. */
@@ -371,7 +377,22 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     const target = request.headers['x-amz-target'];
     if (method === 'POST' && typeof target === 'string' && options.awsApi)
       return awsApiResponse(target, request);
-    const matched = match(method, new URL(url, 'http://gateway').pathname);
+    const path = new URL(url, 'http://gateway').pathname;
+    const invoked = invocationTarget(method, path);
+    if (invoked !== undefined) {
+      const body = await readBody(request);
+      if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
+      const invocationType = request.headers['x-amz-invocation-type'];
+      const answer = await answerInvocation({
+        name: invoked,
+        functions: options.functions ?? new Map(),
+        invocationType: Array.isArray(invocationType) ? invocationType[0] : invocationType,
+        body,
+        fn,
+      });
+      return { ...answer, cookies: [] };
+    }
+    const matched = match(method, path);
     if (!matched) return gatewayMessage(404, 'Not Found');
     if (throttles.get(matched.route.definition)?.take() === false) {
       // API Gateway's own answer; the request is drained so the connection can be reused.

@@ -25,6 +25,7 @@ import {
   startGateway,
 } from './gateway';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
+import type { InvocableHandler } from './lambda-api';
 import { type SqsBatchHandler, type SqsQueue, createSqsQueue, startBoss } from './queue';
 import { sqsApi } from './sqs-endpoint';
 import { type BackingServices, LOCAL_BUCKET, LOCAL_REGION, startBackingServices } from './services/backing';
@@ -68,6 +69,8 @@ export interface LocalStack {
 const QUEUE_NAME = 'idrl-uploads';
 const SWEEPER_QUEUE = 'idrl-expire-uploads';
 const API_TIMEOUT_SECONDS = 29;
+/** The in-VPC purge of account deletion, as the delete-account function names it (PURGE_ACCOUNT_FUNCTION). */
+const PURGE_ACCOUNT_FUNCTION = 'purge-account';
 
 async function loadHandler<T>(specifier: string): Promise<T> {
   const module = (await import(specifier)) as { handler?: unknown };
@@ -224,6 +227,9 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.POWERTOOLS_SERVICE_NAME ??= 'idrl-local';
     process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'IDRL';
     Object.assign(process.env, services.env);
+    // Functions outside the VPC on AWS invoke the in-VPC ones through the Lambda API: here the gateway answers it.
+    process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${options.ports.gateway}`;
+    process.env.PURGE_ACCOUNT_FUNCTION = PURGE_ACCOUNT_FUNCTION;
     const maxReceiveCount = options.maxReceiveCount ?? MAX_RECEIVE_COUNT;
     const retryDelaySeconds = options.retryDelaySeconds ?? 10;
     const queueVisibilitySeconds = visibilityTimeoutSeconds(workerTimeoutSeconds);
@@ -263,9 +269,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     queueReady.resolve(queue);
 
-    const [worker, authorizer, gatewayRoutes, servicesModule] = await Promise.all([
+    const [worker, authorizer, purgeAccount, gatewayRoutes, servicesModule] = await Promise.all([
       loadHandler<SqsBatchHandler>('#functions/worker/process-upload'),
       loadHandler<AuthorizerHandler>('#functions/api/authorizer'),
+      loadHandler<InvocableHandler>('#functions/ops/purge-account'),
       loadGatewayRoutes(),
       import('#commons/composition-root'),
     ]);
@@ -287,6 +294,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region: LOCAL_REGION,
       routes: gatewayRoutes,
       authorizer,
+      functions: new Map([[PURGE_ACCOUNT_FUNCTION, purgeAccount]]),
       corsOrigins: extraOrigins,
       functionTimeoutSeconds: API_TIMEOUT_SECONDS,
       authorizerCacheTtlSeconds: AUTHORIZER_CACHE_TTL_SECONDS,

@@ -182,21 +182,23 @@ describe('stage', () => {
     template.hasResourceProperties('AWS::Logs::LogGroup', { RetentionInDays: 30 });
   });
 
-  it('throttles signup, login and refresh per route with the route table numbers, after the routes exist', () => {
+  it('throttles the account and voting routes per route with the route table numbers, after the routes exist', () => {
     const [stageId, stage] = Object.entries(template.findResources('AWS::ApiGatewayV2::Stage'))[0] ?? [];
-    expect((stage?.Properties as { RouteSettings: unknown }).RouteSettings).toEqual({
+    const settings = {
       'POST /api/auth/signup': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'POST /api/auth/login': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
       'POST /api/auth/refresh': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
-    });
+      'DELETE /api/auth/me': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /api/public/videos/{id}/vote': { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
+      'DELETE /api/public/videos/{id}/vote': { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
+    };
+    expect((stage?.Properties as { RouteSettings: unknown }).RouteSettings).toEqual(settings);
     const throttledRouteIds = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'))
       .filter(([, resource]) =>
-        ['POST /api/auth/signup', 'POST /api/auth/login', 'POST /api/auth/refresh'].includes(
-          (resource.Properties as { RouteKey: string }).RouteKey,
-        ),
+        Object.keys(settings).includes((resource.Properties as { RouteKey: string }).RouteKey),
       )
       .map(([id]) => id);
-    expect(throttledRouteIds).toHaveLength(3);
+    expect(throttledRouteIds).toHaveLength(6);
     expect(stage?.DependsOn).toEqual(expect.arrayContaining(throttledRouteIds));
     expect(stageId).toMatch(/^ApiDefaultStage/);
   });
@@ -310,7 +312,9 @@ describe('least-privilege IAM per function', () => {
   it('gives health only the database, and the public pages nothing', () => {
     expect(policyStatementsOf(template, functionId('health'))).toEqual([rdsConnect]);
     for (const name of routes
-      .filter((route) => !route.database && !['signup', 'login', 'refresh'].includes(route.name))
+      .filter(
+        (route) => !route.database && !['signup', 'login', 'refresh', 'delete-account'].includes(route.name),
+      )
       .map((route) => route.name)) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({
         name,
@@ -325,6 +329,63 @@ describe('least-privilege IAM per function', () => {
         },
       ]);
     }
+  });
+
+  it('lets delete-account read and delete users of the pool and invoke exactly the purge function, from outside the VPC', () => {
+    const purgeId = logicalId(synthesized.stack, synthesized.stack.accountPurge.function);
+    const id = functionId('delete-account');
+    expect(policyStatementsOf(template, id)).toEqual([
+      {
+        Action: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'],
+        Effect: 'Allow',
+        Resource: userPoolArn,
+      },
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [purgeId, 'Arn'] } },
+    ]);
+    expect(environmentOf(id)).toMatchObject({
+      PURGE_ACCOUNT_FUNCTION: { Ref: purgeId },
+      USER_POOL_ID: expect.anything() as unknown,
+    });
+    expect(environmentOf(id)).not.toHaveProperty('DB_HOST');
+    const properties = propertiesOf(template, id);
+    expect('VpcConfig' in properties).toBe(false);
+    // The purge's own timeout (a database route's, 10 s on RDS) plus the Cognito calls.
+    expect(properties.Timeout).toBe(15);
+  });
+
+  it('gives the purge and its caller room for a resuming database on the serverless option', () => {
+    // Prepare + Act
+    const { stack, template: serverless } = synthesize({ database: 'serverless' });
+
+    // Assess
+    const caller = stack.api.routeFunctions.get('delete-account');
+    if (!caller) throw new Error('No delete-account function');
+    expect(propertiesOf(serverless, logicalId(stack, stack.accountPurge.function)).Timeout).toBe(28);
+    // 28 + 5 s would pass API Gateway's 29 s: the caller stops at 28 s (a repeat finishes an interrupted purge).
+    expect(propertiesOf(serverless, logicalId(stack, caller)).Timeout).toBe(28);
+  });
+
+  it('runs the account purge in the VPC with the database, deletes under uploads/ and processed/, 2 at a time', () => {
+    const purgeId = logicalId(synthesized.stack, synthesized.stack.accountPurge.function);
+    const properties = propertiesOf(template, purgeId);
+    expect('VpcConfig' in properties).toBe(true);
+    expect(properties.ReservedConcurrentExecutions).toBe(2);
+    expect(properties.Timeout).toBe(10);
+    expect(policyStatementsOf(template, purgeId)).toEqual([
+      rdsConnect,
+      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+    ]);
+    expect(environmentOf(purgeId)).toMatchObject({
+      DB_IAM_AUTH: 'true',
+      BUCKET_NAME: expect.anything() as unknown,
+    });
+    // Nothing but delete-account may invoke it: no resource policy (no Lambda permission) opens it to a service.
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (permission) =>
+        JSON.stringify((permission.Properties as { FunctionName: unknown }).FunctionName).includes(purgeId),
+    );
+    expect(permissions).toEqual([]);
   });
 
   it('tells database functions where PostgreSQL is and to use IAM authentication', () => {

@@ -1,12 +1,14 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { synthesize } from '#test/infra/synth';
+import { logicalId, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
+let synthesized: Synthesized;
 let template: Template;
 beforeAll(() => {
-  template = synthesize().template;
+  synthesized = synthesize();
+  template = synthesized.template;
 });
 
 function userPool(): Record<string, unknown> {
@@ -89,5 +91,29 @@ describe('app client', () => {
 
   it('lets users write no attribute the product relies on: only locale (an empty list would mean all)', () => {
     expect(client().WriteAttributes).toEqual(['locale']);
+  });
+});
+
+describe('no self-service side door', () => {
+  it('runs a V2 pre-token-generation trigger (Essentials plan) that takes the self-service scope out of access tokens', () => {
+    const triggerId = logicalId(synthesized.stack, synthesized.stack.identity.preTokenGeneration);
+    expect(userPool()).toMatchObject({
+      UserPoolTier: 'ESSENTIALS',
+      LambdaConfig: {
+        PreTokenGenerationConfig: {
+          LambdaArn: { 'Fn::GetAtt': [triggerId, 'Arn'] },
+          LambdaVersion: 'V2_0',
+        },
+      },
+    });
+    // Outside the VPC, with no permission of its own: it only rewrites the event it is given.
+    const properties = propertiesOf(template, triggerId);
+    expect('VpcConfig' in properties).toBe(false);
+    expect(policyStatementsOf(template, triggerId)).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'cognito-idp.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [triggerId, 'Arn'] },
+    });
   });
 });

@@ -212,10 +212,10 @@ describe('MediaConvert backend', () => {
   });
 
   it('counts the completion function in the database connection budget', () => {
-    // 74 − 10 = 64 connections fit everything but the completion function's 2 (63 without it).
-    expect(() => synthesize({ processor: 'mediaconvert', databaseMaxConnections: 74 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 12 routes (5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 2 + 5) + sweeper 1 + completion 2 = 65 > 64 (max_connections 74 − headroom 10)',
+    // 76 − 10 = 66 connections fit everything but the completion function's 2 (65 without it).
+    expect(() => synthesize({ processor: 'mediaconvert', databaseMaxConnections: 76 })).toThrow(
+      'Database connection budget exceeded: worker 5 + 12 routes (5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 2 + 5) + sweeper 1 + account purge 2 + completion 2 = 67 > 66 (max_connections 76 − headroom 10)',
     );
-    expect(() => synthesize({ processor: 'ffmpeg', databaseMaxConnections: 74 })).not.toThrow();
+    expect(() => synthesize({ processor: 'ffmpeg', databaseMaxConnections: 76 })).not.toThrow();
   });
 });

@@ -1,30 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { AuthService } from '#core/auth-service';
 import { UnauthorizedError } from '#core/errors';
-import type { IdentityProvider, IdentityTokens } from '#core/ports';
-
-/** An identity provider with one account; records what the service asked. */
-class OneAccountIdentity implements IdentityProvider {
-  readonly calls: string[] = [];
-  refreshResult: IdentityTokens = { accessToken: 'access-2', expiresIn: 3600 };
-
-  signUp(input: { username: string; email: string; password: string }): Promise<{ sub: string }> {
-    this.calls.push(`signUp ${input.username} ${input.email} ${input.password}`);
-    return Promise.resolve({ sub: 'sub-1' });
-  }
-
-  login(input: { username: string; password: string }): Promise<IdentityTokens> {
-    this.calls.push(`login ${input.username}`);
-    if (input.username !== 'ace' || input.password !== 'Secret123')
-      return Promise.reject(new UnauthorizedError('Invalid username or password'));
-    return Promise.resolve({ accessToken: 'access-1', refreshToken: 'refresh-1', expiresIn: 3600 });
-  }
-
-  refresh(refreshToken: string): Promise<IdentityTokens> {
-    this.calls.push(`refresh ${refreshToken}`);
-    return Promise.resolve(this.refreshResult);
-  }
-}
+import { OneAccountIdentity } from '#test/unit/fakes/one-account-identity';
 
 describe('AuthService', () => {
   it('signs up with password1 and answers username and email', async () => {

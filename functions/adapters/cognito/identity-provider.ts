@@ -1,6 +1,7 @@
 import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
+  AdminGetUserCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderServiceException,
   InitiateAuthCommand,
@@ -136,11 +137,36 @@ export class CognitoIdentityProvider implements IdentityProvider {
   }
 
   /** Idempotent: a user that is already gone is not an error. */
-  private async deleteUser(username: string): Promise<void> {
+  async deleteUser(username: string): Promise<void> {
     try {
       await this.client.send(new AdminDeleteUserCommand({ UserPoolId: this.userPoolId, Username: username }));
     } catch (error) {
       if (exceptionName(error) !== 'UserNotFoundException') throw unlessThrottled(error);
+    }
+  }
+
+  async findUser(username: string): Promise<{ sub: string } | null> {
+    try {
+      const output = await this.client.send(
+        new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }),
+      );
+      const sub = output.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
+      if (sub === undefined) throw new Error('AdminGetUser returned no sub');
+      return { sub };
+    } catch (error) {
+      if (exceptionName(error) === 'UserNotFoundException') return null;
+      throw unlessThrottled(error);
+    }
+  }
+
+  /** A password login whose tokens are dropped: Cognito's own check, lockout after repeated failures included. */
+  async checkPassword(input: { username: string; password: string }): Promise<boolean> {
+    try {
+      await this.login(input);
+      return true;
+    } catch (error) {
+      if (error instanceof UnauthorizedError) return false;
+      throw error;
     }
   }
 

@@ -3,9 +3,16 @@ import { migration as initial } from '#adapters/pg/migrations/0001-initial';
 import { migration as uploadQuota } from '#adapters/pg/migrations/0002-upload-quota';
 import { migration as recovery } from '#adapters/pg/migrations/0003-recovery';
 import { migration as publicGallery } from '#adapters/pg/migrations/0004-public-gallery';
+import { migration as accountDeletion } from '#adapters/pg/migrations/0005-account-deletion';
 
 /**
  * Every migration, in order. They are TypeScript modules rather than .sql files so esbuild embeds
  * them in the function bundle: nothing to copy next to the code, nothing to find at runtime.
  */
-export const migrations: readonly Migration[] = [initial, uploadQuota, recovery, publicGallery];
+export const migrations: readonly Migration[] = [
+  initial,
+  uploadQuota,
+  recovery,
+  publicGallery,
+  accountDeletion,
+];

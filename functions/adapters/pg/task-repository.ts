@@ -1,6 +1,5 @@
 import type pg from 'pg';
-import { ALWAYS_ON, ensureUser, queryRows, type PgQueryOptions } from '#adapters/pg/query';
-import { translatePgError } from '#adapters/pg/errors';
+import { ALWAYS_ON, ensureUser, inTransaction, queryRows, type PgQueryOptions } from '#adapters/pg/query';
 import type {
   DeletingTask,
   ListTasksQuery,
@@ -198,27 +197,11 @@ export class PgTaskRepository implements TaskRepository {
   }
 
   /** One transaction on a client of its own; `keep` decides from the result whether it commits. */
-  private async transaction<T>(
+  private transaction<T>(
     work: (client: pg.PoolClient) => Promise<T>,
     keep: (result: T) => boolean,
   ): Promise<T> {
-    let client: pg.PoolClient;
-    try {
-      client = await this.pool.connect();
-    } catch (error) {
-      return translatePgError(error, this.options);
-    }
-    try {
-      await client.query('BEGIN');
-      const result = await work(client);
-      await client.query(keep(result) ? 'COMMIT' : 'ROLLBACK');
-      return result;
-    } catch (error) {
-      await client.query('ROLLBACK').catch(() => undefined);
-      return translatePgError(error, this.options);
-    } finally {
-      client.release();
-    }
+    return inTransaction(this.pool, this.options, work, keep);
   }
 
   /**

@@ -8,7 +8,9 @@
  * - both checked and the user written under one lock per pool, so simultaneous AdminCreateUser calls
  *   cannot both succeed (cognito-local's own check-then-write can interleave);
  * - `AdminCreateUserConfig.AllowAdminCreateUserOnly`: the public `SignUp` is refused;
- * - the app client's `WriteAttributes`: `UpdateUserAttributes` may change nothing else.
+ * - the access tokens' missing `aws.cognito.signin.user.admin` scope (the pool's pre-token-generation
+ *   trigger suppresses it): every call authorized by an access token alone (`DeleteUser`,
+ *   `UpdateUserAttributes`...) is refused. cognito-local runs no V2 trigger, so the refusal is emulated.
  */
 import type { Context } from 'cognito-local/lib/services/context.js';
 import type { Route, Router } from 'cognito-local/lib/server/Router.js';
@@ -114,21 +116,12 @@ export function rulesUserPoolServiceFactory(
   };
 }
 
-function decodedClientId(accessToken: unknown): string | undefined {
-  if (typeof accessToken !== 'string') return undefined;
-  try {
-    const payload = JSON.parse(
-      Buffer.from(accessToken.split('.')[1] ?? '', 'base64url').toString('utf8'),
-    ) as {
-      client_id?: unknown;
-    };
-    return typeof payload.client_id === 'string' ? payload.client_id : undefined;
-  } catch {
-    return undefined;
-  }
-}
-
-/** cognito-local's router with SignUp and UpdateUserAttributes held to the pool's and the client's settings. */
+/**
+ * cognito-local's router held to the pool's settings: SignUp refused (admin-only sign-up), and every call
+ * authorized by an access token alone (DeleteUser, UpdateUserAttributes, ChangePassword...) refused as
+ * Cognito refuses it once the pre-token-generation trigger has suppressed the tokens'
+ * aws.cognito.signin.user.admin scope (infra/constructs/identity.ts): the pool has no self-service side door.
+ */
 export function rulesRouter(parts: CognitoLocalParts, cognito: CognitoService, router: Router): Router {
   const { CognitoError } = parts;
   const notAuthorized = (message: string) => new CognitoError('NotAuthorizedException', message);
@@ -142,16 +135,9 @@ export function rulesRouter(parts: CognitoLocalParts, cognito: CognitoService, r
         return (await route(ctx, req)) as unknown;
       };
     }
-    if (target === 'UpdateUserAttributes') {
-      return async (ctx, req: { AccessToken?: string; UserAttributes?: { Name: string }[] }) => {
-        const client = await cognito.getAppClient(ctx, decodedClientId(req.AccessToken) ?? '');
-        // As in Cognito, no list (or an empty one) means every standard attribute is writable.
-        const writable = client?.WriteAttributes ?? [];
-        if (writable.length > 0 && (req.UserAttributes ?? []).some(({ Name }) => !writable.includes(Name)))
-          throw notAuthorized('A client attempted to write unauthorized attribute');
-        return (await route(ctx, req)) as unknown;
-      };
-    }
-    return route;
+    return async (ctx, req: { AccessToken?: unknown }) => {
+      if (req.AccessToken !== undefined) throw notAuthorized('Access Token does not have required scopes');
+      return (await route(ctx, req)) as unknown;
+    };
   };
 }

@@ -1,0 +1,54 @@
+import type pg from 'pg';
+import { ALWAYS_ON, inTransaction, queryRows, type PgQueryOptions } from '#adapters/pg/query';
+import type { AccountRepository, DeletingTask } from '#core/ports';
+
+interface OwnedTaskRow {
+  id: string;
+  original_key: string;
+}
+
+function toDeletingTask(row: OwnedTaskRow): DeletingTask {
+  return { id: Number(row.id), originalKey: row.original_key };
+}
+
+const OWNED_TASKS = 'SELECT id, original_key FROM tasks WHERE owner_id = $1 ORDER BY id';
+
+/**
+ * A pilot's rows for account deletion. Every table of the pilot's references users with ON DELETE CASCADE
+ * (tasks, votes, quota usage), so deleting the users row deletes them all in one statement, and the
+ * triggers of migration 4 keep every vote count and standing right as the votes go.
+ */
+export class PgAccountRepository implements AccountRepository {
+  constructor(
+    private readonly pool: Pick<pg.Pool, 'query' | 'connect'>,
+    private readonly options: PgQueryOptions = ALWAYS_ON,
+  ) {}
+
+  async markDeleted(sub: string): Promise<void> {
+    await queryRows(
+      this.pool,
+      'INSERT INTO deleted_users (id) VALUES ($1) ON CONFLICT (id) DO NOTHING',
+      [sub],
+      this.options,
+    );
+  }
+
+  async listTasks(ownerId: string): Promise<DeletingTask[]> {
+    const rows = await queryRows<OwnedTaskRow>(this.pool, OWNED_TASKS, [ownerId], this.options);
+    return rows.map(toDeletingTask);
+  }
+
+  /**
+   * The users row is locked first: a task creation holds that lock while it checks the quota and inserts
+   * (task-repository.ts), so one in flight finishes before the tasks are read, and one that starts later finds
+   * no users row and creates nothing.
+   */
+  deleteData(ownerId: string): Promise<DeletingTask[]> {
+    return inTransaction(this.pool, this.options, async (client) => {
+      await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [ownerId]);
+      const tasks = await client.query<OwnedTaskRow>(OWNED_TASKS, [ownerId]);
+      await client.query('DELETE FROM users WHERE id = $1', [ownerId]);
+      return tasks.rows.map(toDeletingTask);
+    });
+  }
+}

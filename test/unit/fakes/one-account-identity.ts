@@ -1,0 +1,43 @@
+import { UnauthorizedError } from '#core/errors';
+import type { IdentityProvider, IdentityTokens } from '#core/ports';
+
+/** An identity provider with one account, `ace` (sub-1, password Secret123); records what was asked of it. */
+export class OneAccountIdentity implements IdentityProvider {
+  readonly calls: string[] = [];
+  refreshResult: IdentityTokens = { accessToken: 'access-2', expiresIn: 3600 };
+  /** The account's sub; null once the account is deleted. */
+  sub: string | null = 'sub-1';
+
+  signUp(input: { username: string; email: string; password: string }): Promise<{ sub: string }> {
+    this.calls.push(`signUp ${input.username} ${input.email} ${input.password}`);
+    return Promise.resolve({ sub: 'sub-1' });
+  }
+
+  login(input: { username: string; password: string }): Promise<IdentityTokens> {
+    this.calls.push(`login ${input.username}`);
+    if (this.sub === null || input.username !== 'ace' || input.password !== 'Secret123')
+      return Promise.reject(new UnauthorizedError('Invalid username or password'));
+    return Promise.resolve({ accessToken: 'access-1', refreshToken: 'refresh-1', expiresIn: 3600 });
+  }
+
+  refresh(refreshToken: string): Promise<IdentityTokens> {
+    this.calls.push(`refresh ${refreshToken}`);
+    return Promise.resolve(this.refreshResult);
+  }
+
+  findUser(username: string): Promise<{ sub: string } | null> {
+    this.calls.push(`findUser ${username}`);
+    return Promise.resolve(username === 'ace' && this.sub !== null ? { sub: this.sub } : null);
+  }
+
+  checkPassword(input: { username: string; password: string }): Promise<boolean> {
+    this.calls.push(`checkPassword ${input.username}`);
+    return Promise.resolve(this.sub !== null && input.username === 'ace' && input.password === 'Secret123');
+  }
+
+  deleteUser(username: string): Promise<void> {
+    this.calls.push(`deleteUser ${username}`);
+    if (username === 'ace') this.sub = null;
+    return Promise.resolve();
+  }
+}
