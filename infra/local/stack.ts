@@ -28,7 +28,13 @@ import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import type { InvocableHandler } from './lambda-api';
 import { type SqsBatchHandler, type SqsQueue, createSqsQueue, startBoss } from './queue';
 import { sqsApi } from './sqs-endpoint';
-import { type BackingServices, LOCAL_BUCKET, LOCAL_REGION, startBackingServices } from './services/backing';
+import {
+  type BackingServices,
+  LOCAL_BUCKET,
+  LOCAL_PURGE_ACCOUNT_FUNCTION,
+  LOCAL_REGION,
+  startBackingServices,
+} from './services/backing';
 import { LocalStackConfigError } from './errors';
 import { assertPortFree, ensureStateDir } from './services/preflight';
 import { storedObjectNotification } from './services/s3';
@@ -69,8 +75,6 @@ export interface LocalStack {
 const QUEUE_NAME = 'idrl-uploads';
 const SWEEPER_QUEUE = 'idrl-expire-uploads';
 const API_TIMEOUT_SECONDS = 29;
-/** The in-VPC purge of account deletion, as the delete-account function names it (PURGE_ACCOUNT_FUNCTION). */
-const PURGE_ACCOUNT_FUNCTION = 'purge-account';
 
 async function loadHandler<T>(specifier: string): Promise<T> {
   const module = (await import(specifier)) as { handler?: unknown };
@@ -229,7 +233,6 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     Object.assign(process.env, services.env);
     // Functions outside the VPC on AWS invoke the in-VPC ones through the Lambda API: here the gateway answers it.
     process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${options.ports.gateway}`;
-    process.env.PURGE_ACCOUNT_FUNCTION = PURGE_ACCOUNT_FUNCTION;
     const maxReceiveCount = options.maxReceiveCount ?? MAX_RECEIVE_COUNT;
     const retryDelaySeconds = options.retryDelaySeconds ?? 10;
     const queueVisibilitySeconds = visibilityTimeoutSeconds(workerTimeoutSeconds);
@@ -294,7 +297,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region: LOCAL_REGION,
       routes: gatewayRoutes,
       authorizer,
-      functions: new Map([[PURGE_ACCOUNT_FUNCTION, purgeAccount]]),
+      functions: new Map([[LOCAL_PURGE_ACCOUNT_FUNCTION, purgeAccount]]),
       corsOrigins: extraOrigins,
       functionTimeoutSeconds: API_TIMEOUT_SECONDS,
       authorizerCacheTtlSeconds: AUTHORIZER_CACHE_TTL_SECONDS,

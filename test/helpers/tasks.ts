@@ -1,5 +1,7 @@
+import { randomUUID } from 'node:crypto';
+import { outputKeys } from '#core/object-keys';
 import type { NewTask, TaskQuota, TaskRepository } from '#core/ports';
-import type { Task } from '#core/task';
+import type { Caller, Task } from '#core/task';
 
 /** A quota no test setup reaches, for tests about something else than quotas. */
 export const UNLIMITED_QUOTA: TaskQuota = {
@@ -13,4 +15,39 @@ export async function createdTask(repository: TaskRepository, task: NewTask): Pr
   const creation = await repository.create(task, UNLIMITED_QUOTA);
   if (!('created' in creation)) throw new Error(`The quota refused a test task: ${creation.refused}`);
   return creation.created;
+}
+
+/** A task taken through the worker's transitions to `processed` (so published, unless `public` is false). */
+export async function publishedTask(
+  repository: TaskRepository,
+  owner: Caller,
+  options: { public?: boolean } = {},
+): Promise<Task> {
+  await repository.ensureUser(owner);
+  const created = await createdTask(repository, {
+    ownerId: owner.sub,
+    fileName: 'secret-name.mov',
+    contentType: 'video/quicktime',
+    declaredBytes: 100,
+    uploadExpiresAt: new Date(Date.now() + 3_600_000),
+    keyNonce: randomUUID(),
+    public: options.public,
+  });
+  await repository.markUploaded(created.originalKey, 100);
+  await repository.markProcessing(created.id);
+  const { processedKey, thumbnailKey } = outputKeys(created.id);
+  const processed = await repository.markProcessed(created.id, {
+    processedKey,
+    thumbnailKey,
+    metadata: {
+      durationSeconds: 12.5,
+      width: 1280,
+      height: 720,
+      sizeBytes: 4242,
+      processingMs: 1,
+      sourceBytesRead: 100,
+    },
+  });
+  if (processed === null) throw new Error('the task did not reach processed');
+  return processed;
 }

@@ -320,10 +320,11 @@ describe('the user pool has no side door', () => {
       }),
     );
 
-    // Assess
+    // Assess: the access token cannot call the self-service API at all (its scope is suppressed); the client's
+    // WriteAttributes would refuse the email even without that (test/infra/identity.test.ts).
     await expect(updating).rejects.toMatchObject({
       name: 'NotAuthorizedException',
-      message: 'A client attempted to write unauthorized attribute',
+      message: 'Access Token does not have required scopes',
     });
     const byEmail = await invoke(login, {
       method: 'POST',

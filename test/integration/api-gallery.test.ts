@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createdTask } from '#test/helpers/tasks';
+import { createdTask, publishedTask } from '#test/helpers/tasks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as deleteTask } from '#functions/api/delete-task';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
@@ -22,7 +22,6 @@ import { PUBLIC_CACHE_CONTROL, securityHeaders } from '#commons/http';
 import { getTaskRepository } from '#commons/composition-root';
 import type { PublicVideoListResponse, RankingsResponse, TaskResponse } from '#core/schemas';
 import type { Caller, Task } from '#core/task';
-import { outputKeys } from '#core/object-keys';
 import { invoke } from '#test/helpers/api-gateway';
 import { anyNumber, anyString, matching } from '#test/helpers/matchers';
 
@@ -38,37 +37,8 @@ function newCaller(prefix = 'pilot'): Caller {
   return { sub: randomUUID(), username: `${prefix}_${randomUUID().slice(0, 8)}` };
 }
 
-/** A task taken through the worker's transitions to `processed` (public unless said otherwise). */
-async function processedTask(owner: Caller, options: { public?: boolean } = {}): Promise<Task> {
-  const repository = getTaskRepository();
-  await repository.ensureUser(owner);
-  const created = await createdTask(repository, {
-    ownerId: owner.sub,
-    fileName: 'secret-name.mov',
-    contentType: 'video/quicktime',
-    declaredBytes: 100,
-    uploadExpiresAt: new Date(Date.now() + 3_600_000),
-    keyNonce: randomUUID(),
-    public: options.public,
-  });
-  await repository.markUploaded(created.originalKey, 100);
-  await repository.markProcessing(created.id);
-  const { processedKey, thumbnailKey } = outputKeys(created.id);
-  const processed = await repository.markProcessed(created.id, {
-    processedKey,
-    thumbnailKey,
-    metadata: {
-      durationSeconds: 12.5,
-      width: 1280,
-      height: 720,
-      sizeBytes: 4242,
-      processingMs: 1,
-      sourceBytesRead: 100,
-    },
-  });
-  if (processed === null) throw new Error('the task did not reach processed');
-  return processed;
-}
+const processedTask = (owner: Caller, options: { public?: boolean } = {}): Promise<Task> =>
+  publishedTask(getTaskRepository(), owner, options);
 
 const castVote = (caller: Caller | undefined, id: string | number) =>
   invoke(vote, {

@@ -43,6 +43,8 @@ export interface BackingServices {
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_BUCKET = 'idrl-videos';
+/** The in-VPC purge of account deletion, as the delete-account function names it (PURGE_ACCOUNT_FUNCTION). */
+export const LOCAL_PURGE_ACCOUNT_FUNCTION = 'purge-account';
 
 export function handlerEnvironment(services: {
   postgres: PostgresService;
@@ -67,6 +69,8 @@ export function handlerEnvironment(services: {
     JWKS_URI: services.cognito.jwksUri,
     FFMPEG_PATH: ffmpeg.ffmpeg,
     FFPROBE_PATH: ffmpeg.ffprobe,
+    // Where Lambda answers (LAMBDA_ENDPOINT) is the gateway's address, which the local stack sets.
+    PURGE_ACCOUNT_FUNCTION: LOCAL_PURGE_ACCOUNT_FUNCTION,
   };
 }
 

@@ -1,3 +1,4 @@
+import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import {
@@ -8,7 +9,10 @@ import {
   startGateway,
 } from '#infra/local/gateway';
 import { freePort } from '#infra/local/services/preflight';
-import type { RouteDefinition } from '#functions/routes';
+import type { InvocableHandler } from '#infra/local/lambda-api';
+import { routes, type RouteDefinition } from '#functions/routes';
+import { invokeSynchronously } from '#adapters/lambda/invoke';
+import { ConflictError } from '#core/errors';
 
 const received: GatewayEvent[] = [];
 const authorizations: APIGatewayRequestAuthorizerEventV2[] = [];
@@ -308,6 +312,114 @@ describe('local API gateway throttling', () => {
       expect(refilled).toEqual([201, 429]);
     } finally {
       await throttled.stop();
+    }
+  });
+});
+
+describe('local API gateway throttling of the route table', () => {
+  it('throttles voting and withdrawing with the numbers of functions/routes.ts, each route on its own', async () => {
+    // Prepare: the real definitions with stand-in functions; a clock the test moves.
+    let now = 1_000_000;
+    const voting = routes.filter(
+      (definition) => definition.name === 'vote' || definition.name === 'withdraw-vote',
+    );
+    const throttled = await startGateway({
+      port: await freePort(),
+      region: 'us-east-1',
+      authorizer,
+      corsOrigins: [],
+      functionTimeoutSeconds: 1,
+      now: () => now,
+      onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
+      routes: voting.map((definition) => ({
+        definition,
+        handler: () => Promise.resolve({ statusCode: 204 }),
+      })),
+    });
+    const send = async (method: 'POST' | 'DELETE') =>
+      (
+        await fetch(`${throttled.url}/api/public/videos/7/vote`, {
+          method,
+          headers: { authorization: 'Bearer good' },
+        })
+      ).status;
+    const burst = async (method: 'POST' | 'DELETE', count: number) => {
+      const statuses: number[] = [];
+      for (let index = 0; index < count; index += 1) statuses.push(await send(method));
+      return statuses;
+    };
+
+    try {
+      // Act
+      const votes = await burst('POST', 51);
+      const withdrawals = await burst('DELETE', 51);
+      now += 1000; // 25 tokens at 25 per second
+      const refilled = await burst('POST', 26);
+
+      // Assess
+      expect(voting.map((definition) => definition.throttle)).toEqual([
+        { rateLimit: 25, burstLimit: 50 },
+        { rateLimit: 25, burstLimit: 50 },
+      ]);
+      expect(votes).toEqual([...Array<number>(50).fill(204), 429]);
+      expect(withdrawals).toEqual([...Array<number>(50).fill(204), 429]);
+      expect(refilled).toEqual([...Array<number>(25).fill(204), 429]);
+    } finally {
+      await throttled.stop();
+    }
+  });
+});
+
+describe('local Lambda Invoke API', () => {
+  it('answers @aws-sdk/client-lambda like Lambda: the result, a function error payload, an unknown function', async () => {
+    // Prepare
+    const invocable = await startGateway({
+      port: await freePort(),
+      region: 'us-east-1',
+      authorizer,
+      corsOrigins: [],
+      functionTimeoutSeconds: 1,
+      onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
+      routes: [],
+      functions: new Map<string, InvocableHandler>([
+        ['doubler', (event: unknown) => Promise.resolve({ doubled: 2 * (event as { n: number }).n })],
+        ['failing', () => Promise.reject(new ConflictError('Nope'))],
+      ]),
+    });
+    const client = new LambdaClient({
+      region: 'us-east-1',
+      endpoint: invocable.url,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+
+    try {
+      // Act
+      const doubled = await invokeSynchronously(client, 'doubler', '{"n":21}');
+      const byArn = await invokeSynchronously(
+        client,
+        'arn:aws:lambda:us-east-1:000000000000:function:doubler',
+        '{"n":1}',
+      );
+      const failed = await invokeSynchronously(client, 'failing', '{}');
+      const unknown = invokeSynchronously(client, 'missing', '{}');
+
+      // Assess
+      expect(doubled).toEqual({ functionError: undefined, payload: '{"doubled":42}' });
+      expect(byArn).toEqual({ functionError: undefined, payload: '{"doubled":2}' });
+      expect(failed.functionError).toBe('Unhandled');
+      expect(JSON.parse(failed.payload)).toEqual({
+        errorType: 'ConflictError',
+        errorMessage: 'Nope',
+        trace: expect.arrayContaining([expect.stringContaining('ConflictError: Nope')]) as unknown,
+      });
+      await expect(unknown).rejects.toMatchObject({
+        name: 'ResourceNotFoundException',
+        message: 'Function not found: missing',
+        $metadata: { httpStatusCode: 404 },
+      });
+    } finally {
+      client.destroy();
+      await invocable.stop();
     }
   });
 });

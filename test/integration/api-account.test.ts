@@ -1,0 +1,307 @@
+import { randomUUID } from 'node:crypto';
+import { AdminGetUserCommand, DeleteUserCommand } from '@aws-sdk/client-cognito-identity-provider';
+import { PutObjectCommand } from '@aws-sdk/client-s3';
+import type { Context } from 'aws-lambda';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { handler as createTask } from '#functions/api/create-task';
+import { handler as login } from '#functions/api/login';
+import { handler as signup } from '#functions/api/signup';
+import { handler as vote } from '#functions/api/vote';
+import { cognitoClient, databasePool, s3Client } from '#commons/clients';
+import { getObjectStore, getTaskRepository } from '#commons/composition-root';
+import { securityHeaders, type ApiHandler } from '#commons/http';
+import { taskObjectKeys } from '#core/object-keys';
+import type { Caller, Task } from '#core/task';
+import { type Gateway, startGateway } from '#infra/local/gateway';
+import type { InvocableHandler } from '#infra/local/lambda-api';
+import { LOCAL_PURGE_ACCOUNT_FUNCTION } from '#infra/local/services/backing';
+import { freePort } from '#infra/local/services/preflight';
+import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
+import { publishedTask } from '#test/helpers/tasks';
+import { decodeJwtPayload } from '#test/helpers/tokens';
+
+const PASSWORD = 'Secret123';
+
+// The delete-account function reaches the purge through the Lambda API, as on AWS: a local gateway answers it.
+let gateway: Gateway;
+let deleteAccount: ApiHandler;
+let purgeAccount: InvocableHandler;
+
+beforeAll(async () => {
+  const port = await freePort();
+  process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${port}`;
+  ({ handler: deleteAccount } = await import('#functions/api/delete-account'));
+  ({ handler: purgeAccount } = (await import('#functions/ops/purge-account')) as {
+    handler: InvocableHandler;
+  });
+  gateway = await startGateway({
+    port,
+    region: 'us-east-1',
+    routes: [],
+    authorizer: () => Promise.resolve({ isAuthorized: false }),
+    functions: new Map([[LOCAL_PURGE_ACCOUNT_FUNCTION, purgeAccount]]),
+    corsOrigins: [],
+    functionTimeoutSeconds: 30,
+    onError: () => undefined,
+  });
+});
+
+afterAll(async () => {
+  await gateway.stop();
+});
+
+/** A pilot signed up through the API: the caller as the authorizer would pass it on. */
+async function pilot(prefix: string): Promise<Caller> {
+  const username = `${prefix}_${randomUUID().slice(0, 8)}`;
+  const created = await invoke(signup, {
+    method: 'POST',
+    route: '/api/auth/signup',
+    body: { username, email: `${username}@idrl.example`, password1: PASSWORD, password2: PASSWORD },
+  });
+  expect(created.statusCode).toBe(201);
+  const tokens = await invoke(login, {
+    method: 'POST',
+    route: '/api/auth/login',
+    body: { username, password: PASSWORD },
+  });
+  const { access_token: accessToken } = tokens.body as { access_token: string };
+  return { sub: String(decodeJwtPayload(accessToken).sub), username };
+}
+
+/** A published video of `owner` with every object a task can own stored. */
+async function videoWithObjects(owner: Caller): Promise<Task> {
+  const task = await publishedTask(getTaskRepository(), owner);
+  for (const key of taskObjectKeys(task))
+    await s3Client().send(new PutObjectCommand({ Bucket: process.env.BUCKET_NAME, Key: key, Body: 'x' }));
+  return task;
+}
+
+const deleteMe = (caller: Caller, body: unknown) =>
+  invoke(deleteAccount, { method: 'DELETE', route: '/api/auth/me', body, caller });
+
+const castVote = (caller: Caller, id: number) =>
+  invoke(vote, {
+    method: 'POST',
+    route: '/api/public/videos/{id}/vote',
+    pathParameters: { id: String(id) },
+    caller,
+  });
+
+async function cognitoUser(username: string): Promise<string | null> {
+  try {
+    const user = await cognitoClient().send(
+      new AdminGetUserCommand({ UserPoolId: process.env.USER_POOL_ID, Username: username }),
+    );
+    return user.Username ?? null;
+  } catch (error) {
+    if (error instanceof Error && error.name === 'UserNotFoundException') return null;
+    throw error;
+  }
+}
+
+/** What the database still holds of a pilot, and the counts their votes moved. */
+async function traces(sub: string) {
+  const [row] = (
+    await databasePool().query<{
+      users: string;
+      tasks: string;
+      votes: string;
+      quota: string;
+      deleted: string;
+    }>(
+      `SELECT (SELECT count(*) FROM users WHERE id = $1) AS users,
+              (SELECT count(*) FROM tasks WHERE owner_id = $1) AS tasks,
+              (SELECT count(*) FROM votes WHERE user_sub = $1) AS votes,
+              (SELECT count(*) FROM upload_quota_usage WHERE owner_id = $1) AS quota,
+              (SELECT count(*) FROM deleted_users WHERE id = $1) AS deleted`,
+      [sub],
+    )
+  ).rows;
+  return row;
+}
+
+async function standing(sub: string, taskId: number) {
+  const { rows } = await databasePool().query<{ votes: number; published_votes: string }>(
+    `SELECT t.vote_count AS votes, u.published_votes FROM tasks t JOIN users u ON u.id = t.owner_id
+     WHERE t.id = $1 AND u.id = $2`,
+    [taskId, sub],
+  );
+  return rows[0];
+}
+
+async function storedObjects(task: Task): Promise<(number | null)[]> {
+  return Promise.all(taskObjectKeys(task).map((key) => getObjectStore().head(key)));
+}
+
+describe('DELETE /api/auth/me', () => {
+  it('refuses a wrong password with 403 and the JSON error, and leaves everything as it was', async () => {
+    // Prepare
+    const ace = await pilot('ace');
+    const video = await videoWithObjects(ace);
+
+    // Act
+    const response = await deleteMe(ace, { password: 'Wrong1234' });
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 403,
+      headers: securityHeaders,
+      body: { message: 'The password is incorrect' },
+    });
+    expect(await cognitoUser(ace.username)).toBe(ace.username);
+    expect(await traces(ace.sub)).toEqual({ users: '1', tasks: '1', votes: '0', quota: '1', deleted: '0' });
+    expect(await storedObjects(video)).toEqual(taskObjectKeys(video).map(() => 1));
+  });
+
+  it('requires the password and nothing else in the body', async () => {
+    const ace = await pilot('ace');
+    expect(await deleteMe(ace, {})).toEqual({
+      statusCode: 400,
+      headers: securityHeaders,
+      body: {
+        message: 'Invalid request',
+        errors: [{ field: 'password', message: expect.any(String) as unknown }],
+      },
+    });
+    expect((await deleteMe(ace, { password: PASSWORD, force: true })).statusCode).toBe(400);
+    expect(await cognitoUser(ace.username)).toBe(ace.username);
+  });
+
+  it('deletes every task, object, vote and row of the pilot and then the Cognito user, keeping every count right', async () => {
+    // Prepare: ace has two videos and votes for bea's; bea and cy vote for ace's first video.
+    const [ace, bea, cy] = [await pilot('ace'), await pilot('bea'), await pilot('cy')];
+    const aceVideos = [await videoWithObjects(ace), await videoWithObjects(ace)];
+    const beaVideo = await videoWithObjects(bea);
+    for (const [voter, id] of [
+      [ace, beaVideo.id],
+      [bea, aceVideos[0]?.id ?? 0],
+      [cy, aceVideos[0]?.id ?? 0],
+      [cy, beaVideo.id],
+    ] as const)
+      expect((await castVote(voter, id)).statusCode).toBe(201);
+    expect(await standing(bea.sub, beaVideo.id)).toEqual({ votes: 2, published_votes: '2' });
+
+    // Act
+    const response = await deleteMe(ace, { password: PASSWORD });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 204, headers: securityHeaders, body: undefined });
+    expect(await traces(ace.sub)).toEqual({ users: '0', tasks: '0', votes: '0', quota: '0', deleted: '1' });
+    // bea's video lost ace's vote and kept cy's; bea's own vote on ace's video went with the video.
+    expect(await standing(bea.sub, beaVideo.id)).toEqual({ votes: 1, published_votes: '1' });
+    expect(await traces(bea.sub)).toEqual({ users: '1', tasks: '1', votes: '0', quota: '1', deleted: '0' });
+    expect(await traces(cy.sub)).toMatchObject({ votes: '1' });
+    for (const video of aceVideos)
+      expect(await storedObjects(video)).toEqual(taskObjectKeys(video).map(() => null));
+    expect(await storedObjects(beaVideo)).toEqual(taskObjectKeys(beaVideo).map(() => 1));
+    expect(await cognitoUser(ace.username)).toBeNull();
+    const loggingIn = await invoke(login, {
+      method: 'POST',
+      route: '/api/auth/login',
+      body: { username: ace.username, password: PASSWORD },
+    });
+    expect(loggingIn.statusCode).toBe(401);
+  });
+
+  it('answers a repeat 204 while the token lasts, and the token creates nothing any more', async () => {
+    // Prepare
+    const ace = await pilot('ace');
+    await videoWithObjects(ace);
+    expect((await deleteMe(ace, { password: PASSWORD })).statusCode).toBe(204);
+
+    // Act: the user is gone, so there is no password to check (any will do) and nothing left to delete.
+    const repeat = await deleteMe(ace, { password: 'anything' });
+    const creating = await invoke(createTask, {
+      method: 'POST',
+      route: '/api/tasks',
+      body: { fileName: 'again.mov', contentType: 'video/quicktime', size: 1000 },
+      caller: ace,
+    });
+
+    // Assess
+    expect(repeat).toEqual({ statusCode: 204, headers: securityHeaders, body: undefined });
+    expect(creating).toEqual({
+      statusCode: 401,
+      headers: securityHeaders,
+      body: { message: 'This account has been deleted' },
+    });
+    expect(await traces(ace.sub)).toEqual({ users: '0', tasks: '0', votes: '0', quota: '0', deleted: '1' });
+  });
+
+  it('finishes a deletion that stopped after the purge: the user is still there, the password still checked', async () => {
+    // Prepare: the purge ran (the Cognito deletion then failed, say).
+    const ace = await pilot('ace');
+    const video = await videoWithObjects(ace);
+    expect(await purgeAccount({ sub: ace.sub }, testContext('purge-account') as Context)).toEqual({
+      tasks: 1,
+    });
+    expect(await cognitoUser(ace.username)).toBe(ace.username);
+
+    // Act
+    const wrong = await deleteMe(ace, { password: 'Wrong1234' });
+    const right = await deleteMe(ace, { password: PASSWORD });
+
+    // Assess
+    expect(wrong.statusCode).toBe(403);
+    expect(right.statusCode).toBe(204);
+    expect(await cognitoUser(ace.username)).toBeNull();
+    expect(await storedObjects(video)).toEqual(taskObjectKeys(video).map(() => null));
+  });
+
+  it('deletes only the caller: a new account holding the old username stays', async () => {
+    // Prepare: ace deletes the account; someone signs up as ace again.
+    const ace = await pilot('ace');
+    expect((await deleteMe(ace, { password: PASSWORD })).statusCode).toBe(204);
+    const created = await invoke(signup, {
+      method: 'POST',
+      route: '/api/auth/signup',
+      body: {
+        username: ace.username,
+        email: `new-${ace.username}@idrl.example`,
+        password1: PASSWORD,
+        password2: PASSWORD,
+      },
+    });
+    expect(created.statusCode).toBe(201);
+
+    // Act: the old token (its sub) asks again, with the new account's password.
+    const repeat = await deleteMe(ace, { password: PASSWORD });
+
+    // Assess
+    expect(repeat.statusCode).toBe(204);
+    expect(await cognitoUser(ace.username)).toBe(ace.username);
+  });
+});
+
+describe("Cognito's self-service API", () => {
+  it('refuses DeleteUser with the access token (the scope is suppressed), so no account goes behind the API', async () => {
+    // Prepare
+    const ace = await pilot('ace');
+    const tokens = await invoke(login, {
+      method: 'POST',
+      route: '/api/auth/login',
+      body: { username: ace.username, password: PASSWORD },
+    });
+    const { access_token: accessToken } = tokens.body as { access_token: string };
+
+    // Act
+    const deleting = cognitoClient().send(new DeleteUserCommand({ AccessToken: accessToken }));
+
+    // Assess
+    await expect(deleting).rejects.toMatchObject({
+      name: 'NotAuthorizedException',
+      message: 'Access Token does not have required scopes',
+    });
+    expect(await cognitoUser(ace.username)).toBe(ace.username);
+  });
+});
+
+describe('the route behind the authorizer', () => {
+  it('answers 401 without a caller', async () => {
+    const response = await deleteAccount(
+      apiEvent({ method: 'DELETE', route: '/api/auth/me', body: { password: PASSWORD } }),
+      testContext(),
+    );
+    expect(response.statusCode).toBe(401);
+  });
+});
