@@ -159,6 +159,12 @@ export class ApiClient {
     this.session.clear();
   }
 
+  /** Deletes the account and everything it owns; the session ends with it. */
+  async deleteAccount(password: string): Promise<void> {
+    await this.authorized('DELETE', '/api/auth/me', { password });
+    this.session.clear();
+  }
+
   createTask(file: { fileName: string; contentType: string; size: number }): Promise<CreatedTask> {
     return this.authorized('POST', '/api/tasks', file) as Promise<CreatedTask>;
   }

@@ -10,6 +10,7 @@ import { WAKING_NOW } from './messages';
 import { Session } from './session';
 import { VoteMemory } from './votes';
 import { authView } from './views/auth';
+import { deleteAccountControl } from './views/delete-account';
 import { galleryView } from './views/gallery';
 import { rankingsView } from './views/rankings';
 import { taskDetailView } from './views/task-detail';
@@ -117,10 +118,15 @@ function renderAccount(): void {
     authNotice = 'You are logged out.';
     context.navigate('#/');
   });
+  const deleteAccount = deleteAccountControl(context, () => {
+    authNotice = 'Your account and everything it held have been deleted.';
+    context.navigate('#/');
+  });
   replaceChildren(
     account,
     h('span', { class: 'who' }, 'Signed in as ', h('strong', {}, tokens.login)),
     logOut,
+    deleteAccount,
   );
 }
 

@@ -61,6 +61,38 @@ function loggedIn(answers: (Response | Error)[]) {
 }
 
 describe('ApiClient', () => {
+  it('deletes the account with the password re-entered and ends the session; a wrong password keeps it', async () => {
+    // Prepare
+    const { session, calls, api } = loggedIn([
+      json(403, { message: 'The password is incorrect' }),
+      new Response(null, { status: 204 }),
+    ]);
+
+    // Act
+    const wrong = api.deleteAccount('Wrong1234');
+    await expect(wrong).rejects.toThrow(new ApiError(403, 'The password is incorrect'));
+    const kept = session.get();
+    await api.deleteAccount('Secret123');
+
+    // Assess
+    expect(calls).toEqual([
+      {
+        method: 'DELETE',
+        path: '/api/auth/me',
+        authorization: 'Bearer access-1',
+        body: { password: 'Wrong1234' },
+      },
+      {
+        method: 'DELETE',
+        path: '/api/auth/me',
+        authorization: 'Bearer access-1',
+        body: { password: 'Secret123' },
+      },
+    ]);
+    expect(kept).toEqual({ accessToken: 'access-1', refreshToken: 'refresh-1', login: 'pilot' });
+    expect(session.get()).toBeNull();
+  });
+
   it('logs in with a username or email and keeps both tokens in the session', async () => {
     // Prepare
     const session = new Session(new MemoryStorage());
