@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { AdminGetUserCommand, DeleteUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
-import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as createTask } from '#functions/api/create-task';
 import { handler as login } from '#functions/api/login';
@@ -31,9 +30,7 @@ beforeAll(async () => {
   const port = await freePort();
   process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${port}`;
   ({ handler: deleteAccount } = await import('#functions/api/delete-account'));
-  ({ handler: purgeAccount } = (await import('#functions/ops/purge-account')) as {
-    handler: InvocableHandler;
-  });
+  ({ handler: purgeAccount } = await import('#functions/ops/purge-account'));
   gateway = await startGateway({
     port,
     region: 'us-east-1',
@@ -232,7 +229,7 @@ describe('DELETE /api/auth/me', () => {
     // Prepare: the purge ran (the Cognito deletion then failed, say).
     const ace = await pilot('ace');
     const video = await videoWithObjects(ace);
-    expect(await purgeAccount({ sub: ace.sub }, testContext('purge-account') as Context)).toEqual({
+    expect(await purgeAccount({ sub: ace.sub }, testContext('purge-account'))).toEqual({
       tasks: 1,
     });
     expect(await cognitoUser(ace.username)).toBe(ace.username);
