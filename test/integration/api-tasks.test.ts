@@ -870,6 +870,7 @@ describe('GET /api/openapi.json', () => {
       Object.entries(methods).map(([method, operation]) => `${method} ${path} ${operation.operationId}`),
     );
     expect(operations.sort()).toEqual([
+      'delete /api/auth/me delete-account',
       'delete /api/public/videos/{id}/vote withdraw-vote',
       'delete /api/tasks/{id} delete-task',
       'get /api/health health',
