@@ -126,8 +126,11 @@ async function standing(sub: string, taskId: number) {
   return rows[0];
 }
 
+/** The size of each object the task can own, null where there is none. */
 async function storedObjects(task: Task): Promise<(number | null)[]> {
-  return Promise.all(taskObjectKeys(task).map((key) => getObjectStore().head(key)));
+  return Promise.all(
+    taskObjectKeys(task).map(async (key) => (await getObjectStore().stat(key))?.sizeBytes ?? null),
+  );
 }
 
 describe('DELETE /api/auth/me', () => {

@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { AccountPurge, AccountService } from '#core/account-deletion';
 import { ForbiddenError } from '#core/errors';
 import { taskObjectKeys } from '#core/object-keys';
-import type { AccountPurger, AccountRepository, PurgeResult, TaskObjects } from '#core/ports';
+import type { AccountPurger, AccountRepository, PurgeResult, DeletingTask } from '#core/ports';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { OneAccountIdentity } from '#test/unit/fakes/one-account-identity';
 
@@ -92,9 +92,9 @@ class InMemoryAccounts implements AccountRepository {
   readonly deleted = new Set<string>();
 
   constructor(
-    private tasks: TaskObjects[],
+    private tasks: DeletingTask[],
     /** Tasks that appear between the listing and the deletion (a creation in flight). */
-    private readonly arriving: TaskObjects[] = [],
+    private readonly arriving: DeletingTask[] = [],
   ) {}
 
   markDeleted(sub: string): Promise<void> {
@@ -103,12 +103,12 @@ class InMemoryAccounts implements AccountRepository {
     return Promise.resolve();
   }
 
-  listTasks(ownerId: string): Promise<TaskObjects[]> {
+  listTasks(ownerId: string): Promise<DeletingTask[]> {
     this.calls.push(`listTasks ${ownerId}`);
     return Promise.resolve([...this.tasks]);
   }
 
-  deleteData(ownerId: string): Promise<TaskObjects[]> {
+  deleteData(ownerId: string): Promise<DeletingTask[]> {
     this.calls.push(`deleteData ${ownerId}`);
     const removed = [...this.tasks, ...this.arriving];
     this.tasks = [];
@@ -116,7 +116,7 @@ class InMemoryAccounts implements AccountRepository {
   }
 }
 
-function task(id: number): TaskObjects {
+function task(id: number): DeletingTask {
   return { id, originalKey: `uploads/${id}/nonce` };
 }
 
