@@ -386,6 +386,7 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
       const answer = await answerInvocation({
         name: invoked,
         functions: options.functions ?? new Map(),
+        authorization: request.headers.authorization,
         invocationType: Array.isArray(invocationType) ? invocationType[0] : invocationType,
         body,
         fn,

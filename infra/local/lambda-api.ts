@@ -3,7 +3,9 @@
  * `Invoke` (POST /2015-03-31/functions/{name}/invocations), answered for the local stack's invocable
  * functions with Lambda's own status codes, headers and error payloads, so @aws-sdk/client-lambda and
  * functions/adapters/lambda/ run unchanged against it (LAMBDA_ENDPOINT). Not emulated: IAM (the gateway
- * listens on loopback only), asynchronous invocation, qualifiers, reserved concurrency.
+ * listens on loopback only; a request must still carry a SigV4 Authorization header, which a web page
+ * cannot add without a CORS preflight the gateway refuses, so a page open in the developer's browser
+ * cannot invoke anything), asynchronous invocation, qualifiers, reserved concurrency.
  */
 import type { Context } from 'aws-lambda';
 import { type LocalFunction, invoke } from './lambda-context';
@@ -55,10 +57,13 @@ export function invocationTarget(method: string, path: string): string | undefin
 export async function answerInvocation(input: {
   name: string;
   functions: ReadonlyMap<string, InvocableHandler>;
+  authorization: string | undefined;
   invocationType: string | undefined;
   body: Buffer;
   fn: (name: string) => LocalFunction;
 }): Promise<LambdaApiResponse> {
+  if (!input.authorization?.startsWith('AWS4-HMAC-SHA256 '))
+    return serviceError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
   const handler = input.functions.get(input.name);
   if (handler === undefined)
     return serviceError(404, 'ResourceNotFoundException', `Function not found: ${input.name}`);

@@ -371,7 +371,7 @@ describe('local API gateway throttling of the route table', () => {
 });
 
 describe('local Lambda Invoke API', () => {
-  it('answers @aws-sdk/client-lambda like Lambda: the result, a function error payload, an unknown function', async () => {
+  it('answers @aws-sdk/client-lambda like Lambda: the result, a function error payload, an unknown function, no signature', async () => {
     // Prepare
     const invocable = await startGateway({
       port: await freePort(),
@@ -401,6 +401,12 @@ describe('local Lambda Invoke API', () => {
         '{"n":1}',
       );
       const failed = await invokeSynchronously(client, 'failing', '{}');
+      // What a web page could send cross-site without a preflight: no signature.
+      const unsigned = await fetch(`${invocable.url}/2015-03-31/functions/failing/invocations`, {
+        method: 'POST',
+        headers: { 'content-type': 'text/plain' },
+        body: '{}',
+      });
       const unknown = invokeSynchronously(client, 'missing', '{}');
 
       // Assess
@@ -416,6 +422,15 @@ describe('local Lambda Invoke API', () => {
         name: 'ResourceNotFoundException',
         message: 'Function not found: missing',
         $metadata: { httpStatusCode: 404 },
+      });
+      expect({
+        status: unsigned.status,
+        type: unsigned.headers.get('x-amzn-errortype'),
+        body: await unsigned.text(),
+      }).toEqual({
+        status: 403,
+        type: 'MissingAuthenticationTokenException',
+        body: '{"Type":"User","message":"Missing Authentication Token"}',
       });
     } finally {
       client.destroy();
