@@ -115,6 +115,46 @@ export const routes = [
     summary: 'Delete a task and every object it owns',
   },
   {
+    name: 'start-multipart-upload',
+    method: 'POST',
+    path: '/api/tasks/{id}/multipart',
+    auth: true,
+    database: true,
+    summary: 'Start a resumable (multipart) upload into a task awaiting its upload',
+    // Once per upload (and per resume after a lost session): about 100 ms of S3 calls.
+    reservedConcurrency: 1,
+  },
+  {
+    name: 'sign-upload-parts',
+    method: 'POST',
+    path: '/api/tasks/{id}/multipart/{uploadId}/parts',
+    auth: true,
+    database: true,
+    summary: 'Presign part uploads, each bound to its exact size',
+    // A batch of part URLs per call, signed without an S3 request.
+    reservedConcurrency: 2,
+  },
+  {
+    name: 'list-upload-parts',
+    method: 'GET',
+    path: '/api/tasks/{id}/multipart/{uploadId}/parts',
+    auth: true,
+    database: true,
+    summary: 'List the parts stored so far (to resume)',
+    // Only when an upload resumes.
+    reservedConcurrency: 1,
+  },
+  {
+    name: 'complete-multipart-upload',
+    method: 'POST',
+    path: '/api/tasks/{id}/multipart/{uploadId}/complete',
+    auth: true,
+    database: true,
+    summary: 'Check the stored parts against the declared size and complete the upload',
+    // Once per upload, but S3 may take seconds to assemble a large object.
+    reservedConcurrency: 2,
+  },
+  {
     name: 'list-public-videos',
     method: 'GET',
     path: '/api/public/videos',
@@ -173,6 +213,8 @@ export const routes = [
     auth: false,
     database: true,
     summary: 'Service and database health',
+    // Probes and the console waiting for a waking database: one short query each.
+    reservedConcurrency: 1,
   },
   {
     name: 'openapi',

@@ -29,8 +29,9 @@ import { ProviderLogGroups } from './provider-log-groups';
 const DATABASE_CONNECTION_HEADROOM = 10;
 
 /**
- * Reserved concurrency of each database route by default: with 11 such routes and the retry route's 2,
- * 11 × 5 + 2 + worker 5 + sweeper 1 + account purge 2 = 65 connections stay within a t4g.micro's 80 minus headroom.
+ * Reserved concurrency of each database route by default: the 10 routes at the default × 5 + the 6 routes with
+ * their own reservation (9: retry, the multipart steps, health) + worker 5 + sweeper 1 + account purge 2
+ * (+ MediaConvert completion 2) = 67 (69) connections stay within a t4g.micro's 80 minus headroom.
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 

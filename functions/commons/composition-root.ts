@@ -9,6 +9,7 @@ import { LambdaAccountPurger } from '#adapters/lambda/account-purger';
 import { PgAccountRepository } from '#adapters/pg/account-repository';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
+import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
 import { S3ObjectStore } from '#adapters/s3/object-store';
 import { AccountPurge, AccountService } from '#core/account-deletion';
 import { AuthService } from '#core/auth-service';
@@ -39,11 +40,16 @@ export const getObjectStore = /* @__PURE__ */ once(
   () => new S3ObjectStore(s3Client(), storageConfig().bucket),
 );
 
+export const getMultipartUploads = /* @__PURE__ */ once(
+  () => new S3MultipartUploads(s3Client(), storageConfig().bucket),
+);
+
 export const getTaskService = /* @__PURE__ */ once(
   () =>
     new TaskService({
       repository: getTaskRepository(),
       store: getObjectStore(),
+      uploads: getMultipartUploads(),
       clock: systemClock,
       limits: taskLimits(),
     }),

@@ -12,6 +12,7 @@ import {
   type LeagueFormat,
   type SourceLimits,
 } from '#core/league-format';
+import { DEFAULT_PART_BYTES, MAX_PARTS } from '#core/multipart';
 import {
   DEFAULT_WORKER_TIMEOUT_SECONDS,
   MAX_RECEIVE_COUNT,
@@ -228,8 +229,15 @@ export function taskLimits(env: Env = process.env): TaskLimits {
       `UPLOAD_URL_TTL_SECONDS must be at most ${MAX_UPLOAD_URL_TTL_SECONDS}, got ${uploadUrlTtlSeconds}`,
     );
   }
+  const maxUploadBytes = positiveInteger(env, 'MAX_UPLOAD_BYTES', 524_288_000);
+  const partBytes = positiveInteger(env, 'MULTIPART_PART_BYTES', DEFAULT_PART_BYTES);
+  if (Math.ceil(maxUploadBytes / partBytes) > MAX_PARTS) {
+    throw new ConfigurationError(
+      `MULTIPART_PART_BYTES must cut MAX_UPLOAD_BYTES into at most ${MAX_PARTS} parts, got ${partBytes}`,
+    );
+  }
   return {
-    maxUploadBytes: positiveInteger(env, 'MAX_UPLOAD_BYTES', 524_288_000),
+    maxUploadBytes,
     uploadUrlTtlSeconds,
     downloadUrlTtlSeconds: positiveInteger(env, 'DOWNLOAD_URL_TTL_SECONDS', 300),
     uploadWindowHours: positiveInteger(env, 'UPLOAD_WINDOW_HOURS', 24),
@@ -239,6 +247,7 @@ export function taskLimits(env: Env = process.env): TaskLimits {
       'MAX_DAILY_UPLOAD_BYTES',
       DEFAULT_TASK_QUOTAS.maxDailyUploadBytes,
     ),
+    partBytes,
   };
 }
 

@@ -16,8 +16,11 @@ import {
   publicVideosQuery,
   rankingsQuery,
   rankingsResponse,
+  multipartUploadResponse,
   refreshRequest,
   signupRequest,
+  signedPartsResponse,
+  signPartsRequest,
   signupResponse,
   taskIdParameters,
   taskListResponse,
@@ -25,6 +28,8 @@ import {
   tokenResponse,
   updateTaskRequest,
   voteResponse,
+  uploadedPartsResponse,
+  uploadParameters,
 } from '#core/schemas';
 import { routes } from '#functions/routes';
 
@@ -109,6 +114,27 @@ const routeSchemas = {
     responses: { 202: taskResponse },
     errors: [400, ...AUTH_ERRORS, 404, 409, 429],
   },
+  'start-multipart-upload': {
+    params: taskIdParameters,
+    responses: { 201: multipartUploadResponse },
+    errors: [400, ...AUTH_ERRORS, 404, 409],
+  },
+  'sign-upload-parts': {
+    params: uploadParameters,
+    body: signPartsRequest,
+    responses: { 200: signedPartsResponse },
+    errors: [400, ...AUTH_ERRORS, 404, 409, 413],
+  },
+  'list-upload-parts': {
+    params: uploadParameters,
+    responses: { 200: uploadedPartsResponse },
+    errors: [400, ...AUTH_ERRORS, 404, 409],
+  },
+  'complete-multipart-upload': {
+    params: uploadParameters,
+    responses: { 200: taskResponse },
+    errors: [400, ...AUTH_ERRORS, 404, 409, 413],
+  },
   health: { responses: { 200: healthResponse, 503: healthResponse }, errors: [] },
   openapi: { responses: { 200: z.looseObject({ openapi: z.string() }) }, errors: [] },
 } satisfies Record<ApiRoute['name'], RouteSchemas>;
@@ -118,8 +144,8 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   401: 'Missing or invalid credentials',
   403: 'Not allowed for this caller (e.g. a vote for their own video, a wrong password)',
   404: 'Not found (or owned by someone else, or not published)',
-  409: 'Already exists (e.g. a second vote)',
-  413: 'Request body or declared upload too large',
+  409: 'Already exists (e.g. a second vote), or the task is not in a state that allows this',
+  413: 'Request body, declared upload or stored upload too large',
   429: 'Too many requests (the API stage throttles every route)',
   500: 'Internal server error',
   503: 'Temporarily unavailable (a dependency throttles or wakes up): retry after Retry-After seconds',

@@ -192,6 +192,20 @@ export interface ObjectRange {
   totalBytes: number;
 }
 
+/** One stored part of an unfinished multipart upload, as the store lists it. */
+export interface StoredPart {
+  partNumber: number;
+  sizeBytes: number;
+  etag: string;
+}
+
+/** One unfinished multipart upload, as the store lists it. */
+export interface PendingMultipartUpload {
+  key: string;
+  uploadId: string;
+  initiatedAt: Date;
+}
+
 export interface ObjectStore {
   presignUpload(input: {
     key: string;
@@ -251,6 +265,34 @@ export interface PurgeResult {
  */
 export interface AccountPurger {
   purge(sub: string): Promise<PurgeResult>;
+}
+
+/**
+ * Unfinished multipart uploads (docs/api.md, "Resumable upload"): a port of its own, so functions
+ * that only read and write whole objects (the worker) carry none of it.
+ */
+export interface MultipartUploads {
+  /** Starts a multipart upload whose object will have exactly this content type; returns its id. */
+  createMultipartUpload(input: { key: string; contentType: string }): Promise<string>;
+  /** A presigned UploadPart URL whose signature binds the part's Content-Length. */
+  presignUploadPart(input: {
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    contentLength: number;
+    expiresInSeconds: number;
+  }): Promise<string>;
+  /** Every stored part in part-number order; null when no such upload exists for this key. */
+  listParts(input: { key: string; uploadId: string }): Promise<StoredPart[] | null>;
+  completeMultipartUpload(input: {
+    key: string;
+    uploadId: string;
+    parts: readonly StoredPart[];
+  }): Promise<void>;
+  /** Aborting an upload that is already gone succeeds. */
+  abortMultipartUpload(input: { key: string; uploadId: string }): Promise<void>;
+  /** Every unfinished multipart upload whose key starts with `prefix`. */
+  listMultipartUploads(prefix: string): Promise<PendingMultipartUpload[]>;
 }
 
 export interface IdentityTokens {

@@ -5,6 +5,7 @@
  */
 import * as z from './zod';
 import { TASK_STATUSES } from './task';
+import { MAX_PARTS_PER_SIGNING } from './multipart';
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
 // Cognito accepts passwords of at most 256 characters.
@@ -134,8 +135,17 @@ export const listTasksQuery = z.strictObject({
 });
 export type ListTasksQueryInput = z.infer<typeof listTasksQuery>;
 
-export const taskIdParameters = z.strictObject({
-  id: z.pipe(decimal('Must be a positive integer'), z.int().check(z.positive('Must be a positive integer'))),
+const taskId = z.pipe(
+  decimal('Must be a positive integer'),
+  z.int().check(z.positive('Must be a positive integer')),
+);
+
+export const taskIdParameters = z.strictObject({ id: taskId });
+
+export const uploadParameters = z.strictObject({
+  id: taskId,
+  // S3 upload ids are opaque URL-safe strings; the bound keeps a path parameter from being a payload.
+  uploadId: z.string().check(z.regex(/^[A-Za-z0-9._~-]{1,1024}$/, 'Must be an upload id from this API')),
 });
 
 const GALLERY_CURSOR = /^([0-9]{1,15})-([0-9]{1,15})$/;
@@ -162,6 +172,44 @@ export const rankingsQuery = z.strictObject({
   limit: pageSize,
   offset: z.optional(decimal('Must be an integer of at least 0')),
 });
+export const multipartUploadResponse = z.object({
+  uploadId: z.string(),
+  partBytes: z.int().register(z.globalRegistry, {
+    description: 'Every part but the last has exactly this size; part n covers bytes (n-1)·partBytes …',
+  }),
+  partCount: z.int(),
+  maxBytes: z.int(),
+});
+export type MultipartUploadResponse = z.infer<typeof multipartUploadResponse>;
+
+export const signPartsRequest = z.strictObject({
+  partNumbers: z
+    .array(z.int().check(z.positive('Must be positive part numbers')))
+    .check(
+      z.minLength(1, 'Must list at least one part'),
+      z.maxLength(MAX_PARTS_PER_SIGNING, `Must list at most ${MAX_PARTS_PER_SIGNING} parts`),
+    ),
+});
+export type SignPartsRequest = z.infer<typeof signPartsRequest>;
+
+export const signedPartsResponse = z.object({
+  parts: z.array(
+    z.object({
+      partNumber: z.int(),
+      url: z.url(),
+      sizeBytes: z.int().register(z.globalRegistry, {
+        description: 'The Content-Length the URL is signed for; any other size is refused',
+      }),
+    }),
+  ),
+  expiresAt: z.iso.datetime(),
+});
+export type SignedPartsResponse = z.infer<typeof signedPartsResponse>;
+
+export const uploadedPartsResponse = z.object({
+  parts: z.array(z.object({ partNumber: z.int(), sizeBytes: z.int(), etag: z.string() })),
+});
+export type UploadedPartsResponse = z.infer<typeof uploadedPartsResponse>;
 
 const url = z.object({ url: z.url() });
 
@@ -177,7 +225,8 @@ export const taskResponse = z.object({
   original: z.optional(url),
   processed: z.optional(
     z.object({
-      url: z.url(),
+      url: z.url().register(z.globalRegistry, { description: 'Downloads as an attachment' }),
+      playbackUrl: z.url().register(z.globalRegistry, { description: 'Plays inline (video element)' }),
       durationSeconds: z.number(),
       width: z.int(),
       height: z.int(),

@@ -1,16 +1,35 @@
 import { randomUUID } from 'node:crypto';
-import { ConflictError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from './errors';
-import type { Clock, DeletingTask, ObjectStore, TaskCreation, TaskRepository, TaskRetry } from './ports';
+import {
+  ConflictError,
+  NotFoundError,
+  PayloadTooLargeError,
+  TooManyRequestsError,
+  ValidationError,
+} from './errors';
+import type {
+  Clock,
+  DeletingTask,
+  MultipartUploads,
+  ObjectStore,
+  StoredPart,
+  TaskCreation,
+  TaskRepository,
+  TaskRetry,
+} from './ports';
 import type {
   CreatedTaskResponse,
   CreateTaskRequest,
+  MultipartUploadResponse,
+  SignedPartsResponse,
   TaskListResponse,
   TaskResponse,
   UpdateTaskRequest,
+  UploadedPartsResponse,
 } from './schemas';
 import { type Caller, MAX_MANUAL_RETRIES, type Task } from './task';
 import { taskObjectKeys } from './object-keys';
 import { requeueTask } from './requeue';
+import { partPlan, partSize, type PartPlan } from './multipart';
 
 /** Limits of docs/spec.md §2–3 and the per-pilot quotas (see functions/commons/config.ts for their environment variables). */
 export interface TaskLimits {
@@ -22,6 +41,8 @@ export interface TaskLimits {
   maxUnfinishedTasks: number;
   /** Declared upload bytes one pilot may create tasks for in any rolling 24 h. */
   maxDailyUploadBytes: number;
+  /** Size of every multipart part but the last (#core/multipart). */
+  partBytes: number;
 }
 
 const QUOTA_WINDOW_SECONDS = 24 * 3600;
@@ -40,6 +61,7 @@ function bytesText(bytes: number): string {
 export interface TaskServiceDependencies {
   repository: TaskRepository;
   store: ObjectStore;
+  uploads: MultipartUploads;
   clock: Clock;
   limits: TaskLimits;
   /** Random part of the upload key; unguessable so one task's key reveals nothing about another's. */
@@ -54,6 +76,14 @@ export interface ListOptions {
 
 export const DEFAULT_PAGE_SIZE = 50;
 const HOUR_MS = 3_600_000;
+
+/** "500 MB" (binary megabytes, as phones and file managers show sizes); "1000 bytes" below one. */
+export function formatSize(bytes: number): string {
+  const megabytes = bytes / (1024 * 1024);
+  return megabytes < 1 ? `${bytes} bytes` : `${Number(megabytes.toFixed(1))} MB`;
+}
+
+const VIDEO_NOT_FOUND = 'Video not found';
 
 /** "clip.mov" → "clip-idrl.mp4": the edited video downloads under a name the pilot recognizes. */
 export function processedFileName(fileName: string): string {
@@ -83,11 +113,21 @@ function quotaError(refusal: TaskQuotaRefusal, limits: TaskLimits): TooManyReque
  * recording them yet), then the row. Deleting a missing object succeeds, so this may run again.
  */
 export async function purgeDeletingTask(
-  deps: { repository: TaskRepository; store: ObjectStore },
+  deps: { repository: TaskRepository; store: ObjectStore; uploads: MultipartUploads },
   task: DeletingTask,
 ): Promise<void> {
+  // An unfinished upload's parts are invisible but billed: a cancel aborts them with the objects.
+  await abortPendingUploads(deps.uploads, task.originalKey);
   await deps.store.deleteMany(taskObjectKeys(task));
   await deps.repository.purgeDeleting(task.id);
+}
+
+/** Aborts every unfinished multipart upload into `key` (a cancel, a delete, a fresh start). */
+async function abortPendingUploads(uploads: MultipartUploads, key: string): Promise<void> {
+  const pending = await uploads.listMultipartUploads(key);
+  await Promise.all(
+    pending.filter((upload) => upload.key === key).map((upload) => uploads.abortMultipartUpload(upload)),
+  );
 }
 
 /** Why a failed task cannot go through the pipeline again, or undefined when it can. */
@@ -112,7 +152,9 @@ export class TaskService {
   async create(caller: Caller, request: CreateTaskRequest): Promise<CreatedTaskResponse> {
     const { limits } = this.deps;
     if (request.size > limits.maxUploadBytes) {
-      throw new PayloadTooLargeError(`The video is larger than the ${limits.maxUploadBytes}-byte limit`);
+      throw new PayloadTooLargeError(
+        `The video is larger than the ${formatSize(limits.maxUploadBytes)} limit`,
+      );
     }
     await this.deps.repository.ensureUser(caller);
     const creation = await this.deps.repository.create(
@@ -166,14 +208,14 @@ export class TaskService {
 
   async get(caller: Caller, id: number): Promise<TaskResponse> {
     const task = await this.deps.repository.findForOwner(id, caller.sub);
-    if (task === null) throw new NotFoundError('Task not found');
+    if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
     return this.view(task);
   }
 
   /** The owner's publish switch (docs/spec.md §5): the gallery and the rankings follow in the same statement. */
   async update(caller: Caller, id: number, request: UpdateTaskRequest): Promise<TaskResponse> {
     const task = await this.deps.repository.setPublic(id, caller.sub, request.public);
-    if (task === null) throw new NotFoundError('Task not found');
+    if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
     return this.view(task);
   }
 
@@ -185,7 +227,7 @@ export class TaskService {
    */
   async delete(caller: Caller, id: number): Promise<void> {
     const task = await this.deps.repository.markDeleting(id, caller.sub);
-    if (task === null) throw new NotFoundError('Task not found');
+    if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
     await purgeDeletingTask(this.deps, task);
   }
 
@@ -197,7 +239,7 @@ export class TaskService {
    */
   async retry(caller: Caller, id: number): Promise<TaskResponse> {
     const task = await this.deps.repository.findForOwner(id, caller.sub);
-    if (task === null) throw new NotFoundError('Task not found');
+    if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
     const refusal = retryRefusal(task);
     if (refusal !== undefined) throw new ConflictError(refusal);
     const retry = await this.deps.repository.markRetried(id, caller.sub, {
@@ -222,6 +264,109 @@ export class TaskService {
     return this.view(retried);
   }
 
+  /**
+   * A fresh multipart upload into a task still awaiting its upload (a first upload or a re-upload).
+   * Any unfinished upload of the task is aborted first: its parts would be billed until the lifecycle rule.
+   */
+  async startMultipartUpload(caller: Caller, id: number): Promise<MultipartUploadResponse> {
+    const task = await this.awaitingUpload(caller, id);
+    await abortPendingUploads(this.deps.uploads, task.originalKey);
+    const uploadId = await this.deps.uploads.createMultipartUpload({
+      key: task.originalKey,
+      contentType: task.contentType,
+    });
+    const plan = this.plan(task);
+    return { uploadId, partBytes: plan.partBytes, partCount: plan.partCount, maxBytes: this.maxBytes(task) };
+  }
+
+  /** Presigned part URLs, each bound to its part's exact size (signing needs no S3 call). */
+  async signUploadParts(
+    caller: Caller,
+    id: number,
+    uploadId: string,
+    partNumbers: readonly number[],
+  ): Promise<SignedPartsResponse> {
+    const task = await this.awaitingUpload(caller, id);
+    const plan = this.plan(task);
+    const beyond = partNumbers.filter((partNumber) => partNumber > plan.partCount);
+    if (beyond.length > 0) {
+      throw new ValidationError('Invalid request', [
+        { field: 'partNumbers', message: `This upload has parts 1 to ${plan.partCount}` },
+      ]);
+    }
+    const { uploadUrlTtlSeconds } = this.deps.limits;
+    const expiresAt = new Date(this.deps.clock.now().getTime() + uploadUrlTtlSeconds * 1000);
+    const parts = await Promise.all(
+      [...new Set(partNumbers)].map(async (partNumber) => {
+        const sizeBytes = partSize(task.declaredBytes, plan, partNumber);
+        const url = await this.deps.uploads.presignUploadPart({
+          key: task.originalKey,
+          uploadId,
+          partNumber,
+          contentLength: sizeBytes,
+          expiresInSeconds: uploadUrlTtlSeconds,
+        });
+        return { partNumber, url, sizeBytes };
+      }),
+    );
+    return { parts, expiresAt: expiresAt.toISOString() };
+  }
+
+  /** The parts S3 holds: what a resumed upload still has to send. */
+  async listUploadParts(caller: Caller, id: number, uploadId: string): Promise<UploadedPartsResponse> {
+    const task = await this.awaitingUpload(caller, id);
+    const parts = await this.storedParts(task, uploadId);
+    return { parts: parts.map(({ partNumber, sizeBytes, etag }) => ({ partNumber, sizeBytes, etag })) };
+  }
+
+  /**
+   * Completes the upload from the parts S3 lists (the client sends nothing but the id), only when they
+   * are exactly the plan. More bytes than declared or allowed abort the upload: nothing the client
+   * sent can exceed the cap.
+   */
+  async completeMultipartUpload(caller: Caller, id: number, uploadId: string): Promise<TaskResponse> {
+    const task = await this.awaitingUpload(caller, id);
+    const parts = await this.storedParts(task, uploadId);
+    const plan = this.plan(task);
+    const maxBytes = this.maxBytes(task);
+    const total = parts.reduce((sum, part) => sum + part.sizeBytes, 0);
+    if (total > maxBytes || parts.some((part) => part.partNumber > plan.partCount)) {
+      await this.deps.uploads.abortMultipartUpload({ key: task.originalKey, uploadId });
+      throw new PayloadTooLargeError(
+        `The upload held more than the ${task.declaredBytes} bytes declared; it was cancelled, please upload again`,
+      );
+    }
+    const missing = missingParts(parts, plan, task.declaredBytes);
+    if (missing.length > 0) {
+      throw new ConflictError('The upload is not complete', [
+        { field: 'parts', message: `Parts still to upload: ${missing.join(', ')}` },
+      ]);
+    }
+    await this.deps.uploads.completeMultipartUpload({ key: task.originalKey, uploadId, parts });
+    return this.get(caller, id);
+  }
+
+  private async awaitingUpload(caller: Caller, id: number): Promise<Task> {
+    const task = await this.deps.repository.findForOwner(id, caller.sub);
+    if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
+    if (task.status !== 'awaiting_upload') throw new ConflictError('This video has already been uploaded');
+    return task;
+  }
+
+  private async storedParts(task: Task, uploadId: string): Promise<StoredPart[]> {
+    const parts = await this.deps.uploads.listParts({ key: task.originalKey, uploadId });
+    if (parts === null) throw new NotFoundError('Upload not found; it was cancelled or has expired');
+    return parts;
+  }
+
+  private plan(task: Task): PartPlan {
+    return partPlan(task.declaredBytes, this.deps.limits.partBytes);
+  }
+
+  private maxBytes(task: Task): number {
+    return Math.min(task.declaredBytes, this.deps.limits.maxUploadBytes);
+  }
+
   private async view(task: Task): Promise<TaskResponse> {
     const expiresInSeconds = this.deps.limits.downloadUrlTtlSeconds;
     const presign = (key: string, downloadFileName?: string) =>
@@ -243,6 +388,7 @@ export class TaskService {
       const { durationSeconds, width, height, sizeBytes } = task.processed;
       response.processed = {
         url: await presign(task.processedKey, processedFileName(task.fileName)),
+        playbackUrl: await presign(task.processedKey),
         durationSeconds,
         width,
         height,
@@ -253,4 +399,14 @@ export class TaskService {
       response.thumbnail = { url: await presign(task.thumbnailKey) };
     return response;
   }
+}
+
+/** Part numbers of the plan not stored at their exact size. */
+function missingParts(parts: readonly StoredPart[], plan: PartPlan, sizeBytes: number): number[] {
+  const stored = new Map(parts.map((part) => [part.partNumber, part.sizeBytes]));
+  const missing: number[] = [];
+  for (let partNumber = 1; partNumber <= plan.partCount; partNumber++) {
+    if (stored.get(partNumber) !== partSize(sizeBytes, plan, partNumber)) missing.push(partNumber);
+  }
+  return missing;
 }

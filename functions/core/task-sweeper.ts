@@ -4,8 +4,8 @@
  * the message can still finish end as failed with a readable reason, and deletes interrupted half
  * way are finished. The scheduled entry is functions/ops/sweep-tasks.ts.
  */
-import { taskOutputKeys } from './object-keys';
-import type { Clock, ObjectStore, TaskRepository } from './ports';
+import { taskOutputKeys, UPLOADS_PREFIX } from './object-keys';
+import type { Clock, MultipartUploads, ObjectStore, TaskRepository } from './ports';
 import { requeueTask } from './requeue';
 import { purgeDeletingTask } from './task-service';
 
@@ -87,9 +87,28 @@ export async function failStalledTasks(deps: {
 export async function finishDeletes(deps: {
   repository: TaskRepository;
   store: ObjectStore;
+  uploads: MultipartUploads;
   olderThanSeconds: number;
 }): Promise<number[]> {
   const stale = await deps.repository.listStaleDeletes(deps.olderThanSeconds, SWEEP_BATCH);
   for (const task of stale) await purgeDeletingTask(deps, task);
   return stale.map((task) => task.id);
+}
+
+/**
+ * Unfinished multipart uploads older than the upload window (their task has expired or was never
+ * resumed) are aborted: their parts are invisible but billed. The bucket lifecycle rule does the
+ * same a day later on AWS; the sweeper keeps the local stack and the window honest. Returns how many.
+ */
+export async function abortAbandonedMultipartUploads(deps: {
+  uploads: MultipartUploads;
+  clock: Clock;
+  uploadWindowHours: number;
+}): Promise<number> {
+  const cutoff = deps.clock.now().getTime() - deps.uploadWindowHours * 3_600_000;
+  const abandoned = (await deps.uploads.listMultipartUploads(UPLOADS_PREFIX)).filter(
+    (upload) => upload.initiatedAt.getTime() < cutoff,
+  );
+  for (const upload of abandoned) await deps.uploads.abortMultipartUpload(upload);
+  return abandoned.length;
 }

@@ -28,6 +28,8 @@ export interface RouteAccess {
   readonly identity?: readonly IdentityAdminAction[];
   /** Invokes the in-VPC account purge (and waits for it). */
   readonly purgesAccounts?: true;
+  /** Lists unfinished multipart uploads under uploads/ (to abort them). */
+  readonly listsMultipartUploads?: true;
 }
 
 const READ_TASK_OBJECTS: ObjectAccess = {
@@ -65,7 +67,31 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   'list-public-videos': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
   'get-public-video': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
   'delete-task': {
-    objects: { [UPLOADS_PREFIX]: ['s3:DeleteObject'], [PROCESSED_PREFIX]: ['s3:DeleteObject'] },
+    objects: {
+      [UPLOADS_PREFIX]: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+      [PROCESSED_PREFIX]: ['s3:DeleteObject'],
+    },
+    listsMultipartUploads: true,
+  },
+  // A fresh upload aborts the task's unfinished one before creating its own.
+  'start-multipart-upload': {
+    objects: { [UPLOADS_PREFIX]: ['s3:PutObject', 's3:AbortMultipartUpload'] },
+    listsMultipartUploads: true,
+  },
+  // Part URLs are signed with this function's credentials: PutObject covers UploadPart, nothing more.
+  'sign-upload-parts': { objects: { [UPLOADS_PREFIX]: ['s3:PutObject'] } },
+  'list-upload-parts': { objects: { [UPLOADS_PREFIX]: ['s3:ListMultipartUploadParts'] } },
+  // Completes (PutObject) or aborts after listing the parts, then answers the task with its download URLs.
+  'complete-multipart-upload': {
+    objects: {
+      [UPLOADS_PREFIX]: [
+        's3:PutObject',
+        's3:AbortMultipartUpload',
+        's3:ListMultipartUploadParts',
+        's3:GetObject',
+      ],
+      [PROCESSED_PREFIX]: ['s3:GetObject'],
+    },
   },
   // The requeue marker (S3 is what this in-VPC function can reach; its notification feeds the queue),
   // and the original's download URL in the answer.
@@ -232,6 +258,7 @@ export class Api extends Construct {
     if (access.objects) grantWithEnvironment(fn, props.storage.objectUse(access.objects));
     if (access.identity) grantWithEnvironment(fn, props.identity.clientUse(access.identity));
     if (access.purgesAccounts) grantWithEnvironment(fn, props.accountPurge.invokerUse());
+    if (access.listsMultipartUploads) grantWithEnvironment(fn, props.storage.multipartListingUse());
     return fn;
   }
 }

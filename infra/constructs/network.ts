@@ -66,5 +66,13 @@ export class Network extends Construct {
         resources: [bucket.arnForObjects('*')],
       }),
     );
+    // The one bucket-level action: a cancel, a fresh upload and the sweeper find unfinished multipart uploads.
+    this.s3Endpoint.addToPolicy(
+      new iam.PolicyStatement({
+        principals: [new iam.AnyPrincipal()],
+        actions: ['s3:ListBucketMultipartUploads'],
+        resources: [bucket.bucketArn],
+      }),
+    );
   }
 }

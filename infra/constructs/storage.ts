@@ -9,7 +9,13 @@ import { MAX_RECEIVE_COUNT, visibilityTimeoutSeconds } from '#core/delivery';
 import type { ResourceUse } from './lambda-defaults';
 
 /** Every S3 action the platform's functions take (HeadObject is covered by GetObject). */
-export const OBJECT_ACTIONS = ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'] as const;
+export const OBJECT_ACTIONS = [
+  's3:GetObject',
+  's3:PutObject',
+  's3:DeleteObject',
+  's3:AbortMultipartUpload',
+  's3:ListMultipartUploadParts',
+] as const;
 export type ObjectAction = (typeof OBJECT_ACTIONS)[number];
 export type ObjectPrefix = typeof UPLOADS_PREFIX | typeof PROCESSED_PREFIX | typeof REQUEUE_PREFIX;
 /** Which object actions a function may take under which key prefixes. */
@@ -133,6 +139,24 @@ export class Storage extends Construct {
       exposedHeaders: ['ETag'],
       maxAge: 3000,
     });
+  }
+
+  /**
+   * Listing the unfinished multipart uploads under `uploads/` (a bucket-level action, bounded to the
+   * prefix by condition): how a cancel, a fresh upload and the sweeper find the uploads to abort.
+   */
+  multipartListingUse(): ResourceUse {
+    return {
+      environment: { BUCKET_NAME: this.bucket.bucketName },
+      grant: (fn) => {
+        iam.Grant.addToPrincipal({
+          grantee: fn,
+          actions: ['s3:ListBucketMultipartUploads'],
+          resourceArns: [this.bucket.bucketArn],
+          conditions: { StringLike: { 's3:prefix': [`${UPLOADS_PREFIX}*`] } },
+        });
+      },
+    };
   }
 
   /**

@@ -55,8 +55,9 @@ export class Sweeper extends Construct {
     grantWithEnvironment(
       this.function,
       props.storage.objectUse({
-        // Recovery reads whether an upload arrived; interrupted deletes are finished.
-        [UPLOADS_PREFIX]: ['s3:GetObject', 's3:DeleteObject'],
+        // Recovery reads whether an upload arrived; interrupted deletes are finished, and multipart
+        // uploads abandoned for longer than the upload window (or of a task being deleted) aborted.
+        [UPLOADS_PREFIX]: ['s3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
         // A failed task owns no outputs: the sweeper removes what a dead attempt may have stored.
         [PROCESSED_PREFIX]: ['s3:DeleteObject'],
         // A recovered upload goes back on the queue through a marker (no SQS endpoint in the VPC).
@@ -65,6 +66,7 @@ export class Sweeper extends Construct {
     );
     // "Not uploaded" must be a 404, not the 403 S3 answers for a missing key without it.
     grantWithEnvironment(this.function, props.storage.listUse());
+    grantWithEnvironment(this.function, props.storage.multipartListingUse());
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Fail abandoned uploads and stalled tasks',

@@ -83,6 +83,7 @@ describe('a pilot’s journey through the API of the local stack', () => {
       original: { url: expect.stringContaining(stack.s3Endpoint) as string },
       processed: {
         url: expect.stringContaining(stack.s3Endpoint) as string,
+        playbackUrl: expect.stringContaining(stack.s3Endpoint) as string,
         durationSeconds: expect.closeTo(SOURCE_SECONDS + 2 * LOGO_SECONDS, 0) as number,
         width: 1280,
         height: 720,

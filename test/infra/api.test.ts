@@ -35,6 +35,13 @@ const bucketArn = (prefix: string): unknown => ({
     [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] }, `/${prefix}*`],
   ],
 });
+/** Listing unfinished multipart uploads: the bucket itself, bounded to uploads/ by condition. */
+const listUploads = {
+  Action: 's3:ListBucketMultipartUploads',
+  Condition: { StringLike: { 's3:prefix': ['uploads/*'] } },
+  Effect: 'Allow',
+  Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] },
+};
 const rdsConnect = {
   Action: 'rds-db:connect',
   Effect: 'Allow',
@@ -57,6 +64,16 @@ const rdsConnect = {
 };
 const userPoolArn = { 'Fn::GetAtt': [expect.stringMatching(/^IdentityUserPool/) as unknown, 'Arn'] };
 
+/** The routes whose reserved concurrency is their own (functions/routes.ts), below the stack's per-route 5. */
+const OWN_RESERVATIONS: Partial<Record<RouteName, number>> = {
+  'retry-task': 2,
+  'start-multipart-upload': 1,
+  'sign-upload-parts': 2,
+  'list-upload-parts': 1,
+  'complete-multipart-upload': 2,
+  health: 1,
+};
+
 describe('routes', () => {
   it('declares every route of the route table, each with its own function, and no other', () => {
     const declared = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map((route) => {
@@ -71,7 +88,7 @@ describe('routes', () => {
     );
   });
 
-  it('puts exactly the database routes in the VPC, each with reserved concurrency (the rare retry route fewer)', () => {
+  it('puts exactly the database routes in the VPC, each with reserved concurrency (the rare and light routes fewer)', () => {
     for (const route of routes) {
       const properties = propertiesOf(template, functionId(route.name));
       expect({
@@ -82,9 +99,7 @@ describe('routes', () => {
         route: route.name,
         vpc: route.database,
         reserved: route.database
-          ? route.name === 'retry-task'
-            ? 2
-            : DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY
+          ? (OWN_RESERVATIONS[route.name] ?? DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY)
           : undefined,
       });
     }
@@ -273,11 +288,45 @@ describe('least-privilege IAM per function', () => {
     }
   });
 
-  it('lets delete-task only delete objects under uploads/ and processed/', () => {
+  it('lets delete-task only delete objects and abort unfinished uploads of uploads/ and processed/', () => {
     expect(policyStatementsOf(template, functionId('delete-task'))).toEqual([
       rdsConnect,
-      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+      {
+        Action: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+        Effect: 'Allow',
+        Resource: bucketArn('uploads/'),
+      },
       { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+      listUploads,
+    ]);
+  });
+
+  it('gives each multipart route only the upload actions it takes, under uploads/ only', () => {
+    expect(policyStatementsOf(template, functionId('start-multipart-upload'))).toEqual([
+      rdsConnect,
+      {
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload'],
+        Effect: 'Allow',
+        Resource: bucketArn('uploads/'),
+      },
+      listUploads,
+    ]);
+    expect(policyStatementsOf(template, functionId('sign-upload-parts'))).toEqual([
+      rdsConnect,
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+    ]);
+    expect(policyStatementsOf(template, functionId('list-upload-parts'))).toEqual([
+      rdsConnect,
+      { Action: 's3:ListMultipartUploadParts', Effect: 'Allow', Resource: bucketArn('uploads/') },
+    ]);
+    expect(policyStatementsOf(template, functionId('complete-multipart-upload'))).toEqual([
+      rdsConnect,
+      {
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:GetObject'],
+        Effect: 'Allow',
+        Resource: bucketArn('uploads/'),
+      },
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('processed/') },
     ]);
   });
 

@@ -212,10 +212,10 @@ describe('MediaConvert backend', () => {
   });
 
   it('counts the completion function in the database connection budget', () => {
-    // 76 − 10 = 66 connections fit everything but the completion function's 2 (65 without it).
-    expect(() => synthesize({ processor: 'mediaconvert', databaseMaxConnections: 76 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 12 routes (5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 2 + 5) + sweeper 1 + account purge 2 + completion 2 = 67 > 66 (max_connections 76 − headroom 10)',
+    // 78 − 10 = 68 connections fit everything but the completion function's 2 (67 without it).
+    expect(() => synthesize({ processor: 'mediaconvert', databaseMaxConnections: 78 })).toThrow(
+      'Database connection budget exceeded: worker 5 + 16 routes (5 + 5 + 5 + 5 + 5 + 1 + 2 + 1 + 2 + 5 + 5 + 5 + 5 + 5 + 2 + 1) + sweeper 1 + account purge 2 + completion 2 = 69 > 68 (max_connections 78 − headroom 10)',
     );
-    expect(() => synthesize({ processor: 'ffmpeg', databaseMaxConnections: 76 })).not.toThrow();
+    expect(() => synthesize({ processor: 'ffmpeg', databaseMaxConnections: 78 })).not.toThrow();
   });
 });

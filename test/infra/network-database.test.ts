@@ -67,10 +67,22 @@ describe('network', () => {
         {
           Effect: 'Allow',
           Principal: { AWS: '*' },
-          Action: ['s3:GetObject', 's3:PutObject', 's3:DeleteObject'],
+          Action: [
+            's3:GetObject',
+            's3:PutObject',
+            's3:DeleteObject',
+            's3:AbortMultipartUpload',
+            's3:ListMultipartUploadParts',
+          ],
           Resource: {
             'Fn::Join': ['', [{ 'Fn::GetAtt': [id(synthesized.stack.storage.bucket), 'Arn'] }, '/*']],
           },
+        },
+        {
+          Effect: 'Allow',
+          Principal: { AWS: '*' },
+          Action: 's3:ListBucketMultipartUploads',
+          Resource: { 'Fn::GetAtt': [id(synthesized.stack.storage.bucket), 'Arn'] },
         },
       ],
     });

@@ -120,7 +120,7 @@ describe('stack', () => {
 });
 
 describe('database connection budget', () => {
-  it('accepts worker 5 + 11 routes × 5 + the retry route 2 + sweeper 1 + account purge 2 against 80 connections', () => {
+  it('accepts worker 5 + 10 routes × 5 + retry 2 + the multipart steps 6 + health 1 + sweeper 1 + account purge 2 against 80 connections', () => {
     expect(() => {
       assertConnectionBudget({
         workerMaxConcurrency: 5,
@@ -132,19 +132,19 @@ describe('database connection budget', () => {
 
   it('refuses a configuration that could exceed max_connections minus headroom, at synth time', () => {
     expect(() => synthesize({ databaseRouteReservedConcurrency: 20 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 12 routes (20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 20 + 2 + 20) + sweeper 1 + account purge 2 + completion 0 = 230 > 70 (max_connections 80 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 16 routes (20 + 20 + 20 + 20 + 20 + 1 + 2 + 1 + 2 + 20 + 20 + 20 + 20 + 20 + 2 + 1) + sweeper 1 + account purge 2 + completion 0 = 217 > 70 (max_connections 80 − headroom 10)',
     );
   });
 
   it('counts the account purge, at a max_connections where only it tips the budget', () => {
-    // 74 − 10 = 64 connections fit everything but the purge's 2 (63 without it).
+    // 76 − 10 = 66 connections fit everything but the purge's 2 (65 without it).
     expect(() => {
-      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 74 });
+      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 76 });
     }).toThrow(
-      'Database connection budget exceeded: worker 5 + 12 routes (5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 5 + 2 + 5) + sweeper 1 + account purge 2 + completion 0 = 65 > 64 (max_connections 74 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 16 routes (5 + 5 + 5 + 5 + 5 + 1 + 2 + 1 + 2 + 5 + 5 + 5 + 5 + 5 + 2 + 1) + sweeper 1 + account purge 2 + completion 0 = 67 > 66 (max_connections 76 − headroom 10)',
     );
     expect(() => {
-      assertConnectionBudget({ workerMaxConcurrency: 3, routeReserved: 5, maxConnections: 74 });
+      assertConnectionBudget({ workerMaxConcurrency: 3, routeReserved: 5, maxConnections: 76 });
     }).not.toThrow();
   });
 });

@@ -143,11 +143,21 @@ describe('sweeper', () => {
     // No SQS at all: from inside the VPC the requeue goes through a marker object (docs/worker.md).
     expect(policyStatementsOf(template, sweeperId)).toEqual([
       expect.objectContaining({ Action: 'rds-db:connect' }),
-      { Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('uploads/') },
+      {
+        Action: ['s3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        Effect: 'Allow',
+        Resource: bucketArn('uploads/'),
+      },
       { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
       { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('requeue/') },
       {
         Action: 's3:ListBucket',
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] },
+      },
+      {
+        Action: 's3:ListBucketMultipartUploads',
+        Condition: { StringLike: { 's3:prefix': ['uploads/*'] } },
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] },
       },

@@ -460,7 +460,14 @@ describe('PATCH /api/tasks/{id}', () => {
         public: false,
         votes: 0,
         original: { url: anyString },
-        processed: { url: anyString, durationSeconds: 12.5, width: 1280, height: 720, sizeBytes: 4242 },
+        processed: {
+          url: anyString,
+          playbackUrl: anyString,
+          durationSeconds: 12.5,
+          width: 1280,
+          height: 720,
+          sizeBytes: 4242,
+        },
         thumbnail: { url: anyString },
       },
     });
@@ -490,7 +497,7 @@ describe('PATCH /api/tasks/{id}', () => {
     expect(foreign).toEqual({
       statusCode: 404,
       headers: securityHeaders,
-      body: { message: 'Task not found' },
+      body: { message: 'Video not found' },
     });
     expect(bad.map((response) => [response.statusCode, response.body])).toEqual([
       [400, { message: 'Invalid request', errors: [{ field: 'public', message: 'Must be true or false' }] }],

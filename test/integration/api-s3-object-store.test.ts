@@ -187,14 +187,14 @@ function amzDate(ms: number): string {
 
 describe('contentDisposition', () => {
   it.each([
-    ['race.mp4', `inline; filename="race.mp4"; filename*=UTF-8''race.mp4`],
+    ['race.mp4', `attachment; filename="race.mp4"; filename*=UTF-8''race.mp4`],
     [
       'vuelo ñ 😀.mp4',
-      `inline; filename="vuelo _ __.mp4"; filename*=UTF-8''vuelo%20%C3%B1%20%F0%9F%98%80.mp4`,
+      `attachment; filename="vuelo _ __.mp4"; filename*=UTF-8''vuelo%20%C3%B1%20%F0%9F%98%80.mp4`,
     ],
     [
       `it's "quoted" (1).mp4`,
-      `inline; filename="it's _quoted_ (1).mp4"; filename*=UTF-8''it%27s%20%22quoted%22%20%281%29.mp4`,
+      `attachment; filename="it's _quoted_ (1).mp4"; filename*=UTF-8''it%27s%20%22quoted%22%20%281%29.mp4`,
     ],
   ])('encodes %j for every browser', (name, expected) => {
     expect(contentDisposition(name)).toBe(expected);

@@ -21,7 +21,7 @@ import { TooManyRequestsError } from '#core/errors';
 import { systemClock } from '#core/ports';
 import { TaskService } from '#core/task-service';
 import { securityHeaders, type ApiHandler } from '#commons/http';
-import { getObjectStore, getTaskRepository } from '#commons/composition-root';
+import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
 import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
 import { type Caller } from '#core/task';
 import { processedVideoKey, REQUEUE_PREFIX, thumbnailKey } from '#core/object-keys';
@@ -177,7 +177,7 @@ describe('POST /api/tasks', () => {
     expect(overLimit).toEqual({
       statusCode: 413,
       headers: securityHeaders,
-      body: { message: `The video is larger than the ${MAX_UPLOAD_BYTES}-byte limit` },
+      body: { message: 'The video is larger than the 500 MB limit' },
     });
     expect(await taskCount(caller)).toBe(1);
   });
@@ -360,7 +360,7 @@ describe('GET /api/tasks/{id}', () => {
     const download = await fetch(task.original?.url ?? '');
     expect(Buffer.from(await download.arrayBuffer())).toEqual(VIDEO);
     expect(download.headers.get('content-disposition')).toBe(
-      `inline; filename="carrera _.mp4"; filename*=UTF-8''carrera%20%C3%B1.mp4`,
+      `attachment; filename="carrera _.mp4"; filename*=UTF-8''carrera%20%C3%B1.mp4`,
     );
   });
 
@@ -412,14 +412,24 @@ describe('GET /api/tasks/{id}', () => {
       public: true,
       votes: 0,
       original: { url: anyString },
-      processed: { url: anyString, durationSeconds: 20, width: 1280, height: 720, sizeBytes: 6 },
+      processed: {
+        url: anyString,
+        playbackUrl: anyString,
+        durationSeconds: 20,
+        width: 1280,
+        height: 720,
+        sizeBytes: 6,
+      },
       thumbnail: { url: anyString },
     });
     const video = await fetch(task.processed?.url ?? '');
     expect(await video.text()).toBe('edited');
     expect(video.headers.get('content-disposition')).toBe(
-      `inline; filename="lap-idrl.mp4"; filename*=UTF-8''lap-idrl.mp4`,
+      `attachment; filename="lap-idrl.mp4"; filename*=UTF-8''lap-idrl.mp4`,
     );
+    const playback = await fetch(task.processed?.playbackUrl ?? '');
+    expect(await playback.text()).toBe('edited');
+    expect(playback.headers.get('content-disposition')).toBeNull();
     expect(await (await fetch(task.thumbnail?.url ?? '')).text()).toBe('poster');
   });
 
@@ -436,7 +446,7 @@ describe('GET /api/tasks/{id}', () => {
     expect(foreign).toEqual({
       statusCode: 404,
       headers: securityHeaders,
-      body: { message: 'Task not found' },
+      body: { message: 'Video not found' },
     });
     expect(unknown).toEqual(foreign);
   });
@@ -545,6 +555,7 @@ describe('per-pilot quotas on POST /api/tasks', () => {
         new TaskService({
           repository: new PgTaskRepository(pool),
           store: getObjectStore(),
+          uploads: getMultipartUploads(),
           clock: systemClock,
           limits: taskLimits(),
         }),
@@ -660,7 +671,7 @@ describe('DELETE /api/tasks/{id}', () => {
     expect(repeat).toEqual({
       statusCode: 404,
       headers: securityHeaders,
-      body: { message: 'Task not found' },
+      body: { message: 'Video not found' },
     });
     expect(await getObjectStore().stat(created.upload.fields.key ?? '')).toBeNull();
     expect(await getObjectStore().stat(processedVideoKey(created.id))).toBeNull();
@@ -680,7 +691,7 @@ describe('DELETE /api/tasks/{id}', () => {
     expect(response).toEqual({
       statusCode: 404,
       headers: securityHeaders,
-      body: { message: 'Task not found' },
+      body: { message: 'Video not found' },
     });
     expect(await taskCount(owner)).toBe(1);
     expect((await getObjectStore().stat(created.upload.fields.key ?? ''))?.sizeBytes).toBe(VIDEO.length);
@@ -808,7 +819,7 @@ describe('POST /api/tasks/{id}/retry', () => {
     expect(stranger).toEqual({
       statusCode: 404,
       headers: securityHeaders,
-      body: { message: 'Task not found' },
+      body: { message: 'Video not found' },
     });
     expect(notFailed).toEqual({
       statusCode: 409,
@@ -880,12 +891,16 @@ describe('GET /api/openapi.json', () => {
       'get /api/public/videos/{id} get-public-video',
       'get /api/tasks list-tasks',
       'get /api/tasks/{id} get-task',
+      'get /api/tasks/{id}/multipart/{uploadId}/parts list-upload-parts',
       'patch /api/tasks/{id} update-task',
       'post /api/auth/login login',
       'post /api/auth/refresh refresh',
       'post /api/auth/signup signup',
       'post /api/public/videos/{id}/vote vote',
       'post /api/tasks create-task',
+      'post /api/tasks/{id}/multipart start-multipart-upload',
+      'post /api/tasks/{id}/multipart/{uploadId}/complete complete-multipart-upload',
+      'post /api/tasks/{id}/multipart/{uploadId}/parts sign-upload-parts',
       'post /api/tasks/{id}/retry retry-task',
     ]);
   });
@@ -944,8 +959,10 @@ describe('operations', () => {
     // failed carries its reason, and so the counts must match the rows that gained a reason exactly.
     const after = await sweptCounts();
     // (recovered and purged are asserted by the tests that arrange them.)
-    expect({ expired: result.expired, stalled: result.stalled }).toEqual({
+    expect({ expired: result.expired, aborted: result.aborted, stalled: result.stalled }).toEqual({
       expired: after.expired - before.expired,
+      // Multipart uploads left by other test files are far younger than the 24 h window.
+      aborted: 0,
       stalled: after.stalled - before.stalled,
     });
     expect(await repository.findForOwner(abandoned.id, caller.sub)).toMatchObject({

@@ -1,5 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError, NotFoundError, PayloadTooLargeError, TooManyRequestsError } from '#core/errors';
+import {
+  ConflictError,
+  NotFoundError,
+  PayloadTooLargeError,
+  TooManyRequestsError,
+  ValidationError,
+} from '#core/errors';
 import { processedFileName, TaskService } from '#core/task-service';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
@@ -26,7 +32,7 @@ describe('TaskService', () => {
     clock = new FixedClock();
     repository = new InMemoryTaskRepository(() => clock.now());
     store = new InMemoryObjectStore(() => clock.now());
-    service = new TaskService({ repository, store, clock, limits, nonce: () => 'nonce-1' });
+    service = new TaskService({ repository, store, uploads: store, clock, limits, nonce: () => 'nonce-1' });
   });
 
   describe('create', () => {
@@ -67,7 +73,7 @@ describe('TaskService', () => {
 
       // Assess
       await expect(attempt).rejects.toThrow(
-        new PayloadTooLargeError('The video is larger than the 1000-byte limit'),
+        new PayloadTooLargeError('The video is larger than the 1000 bytes limit'),
       );
       expect(repository.tasks.size).toBe(0);
       expect(repository.users.size).toBe(0);
@@ -208,6 +214,7 @@ describe('TaskService', () => {
         original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mov' },
         processed: {
           url: 'https://bucket.example/processed/1/video.mp4?ttl=300&name=race-idrl.mp4',
+          playbackUrl: 'https://bucket.example/processed/1/video.mp4?ttl=300',
           durationSeconds: 20,
           width: 1280,
           height: 720,
@@ -249,7 +256,7 @@ describe('TaskService', () => {
       const attempt = service.get(rival, 1);
 
       // Assess
-      await expect(attempt).rejects.toThrow(new NotFoundError('Task not found'));
+      await expect(attempt).rejects.toThrow(new NotFoundError('Video not found'));
     });
   });
 
@@ -288,6 +295,188 @@ describe('TaskService', () => {
       // Assess
       expect(page.data.map((task) => task.id)).toEqual([3, 2, 1]);
       expect(page).not.toHaveProperty('nextCursor');
+    });
+  });
+
+  describe('multipart upload', () => {
+    // limits: 1000-byte cap, 300-byte parts; a 700-byte video is parts of 300, 300 and 100 bytes.
+    async function started(size = 700) {
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size });
+      return service.startMultipartUpload(pilot, 1);
+    }
+
+    function storeParts(uploadId: string, sizes: number[]): void {
+      const parts = store.multipart.get(uploadId)?.parts;
+      sizes.forEach((size, index) => parts?.set(index + 1, size));
+    }
+
+    it('starts an upload with the exact content type and a plan of fixed-size parts', async () => {
+      // Act
+      const upload = await started();
+
+      // Assess
+      expect(upload).toEqual({ uploadId: 'upload-1', partBytes: 300, partCount: 3, maxBytes: 700 });
+      expect([...store.multipart.values()]).toEqual([
+        { key: 'uploads/1/nonce-1', contentType: 'video/mp4', initiatedAt: clock.now(), parts: new Map() },
+      ]);
+    });
+
+    it('aborts the unfinished upload of the task when a fresh one starts', async () => {
+      // Prepare
+      await started();
+
+      // Act
+      const fresh = await service.startMultipartUpload(pilot, 1);
+
+      // Assess
+      expect(fresh.uploadId).toBe('upload-2');
+      expect([...store.multipart.keys()]).toEqual(['upload-2']);
+    });
+
+    it('signs each part for its exact size, the last one for the remainder', async () => {
+      // Prepare
+      const { uploadId } = await started();
+
+      // Act
+      const signed = await service.signUploadParts(pilot, 1, uploadId, [3, 1]);
+
+      // Assess
+      expect(signed).toEqual({
+        parts: [
+          {
+            partNumber: 3,
+            url: 'https://bucket.example/uploads/1/nonce-1?uploadId=upload-1&partNumber=3&length=100&ttl=900',
+            sizeBytes: 100,
+          },
+          {
+            partNumber: 1,
+            url: 'https://bucket.example/uploads/1/nonce-1?uploadId=upload-1&partNumber=1&length=300&ttl=900',
+            sizeBytes: 300,
+          },
+        ],
+        expiresAt: '2026-03-01T12:15:00.000Z',
+      });
+    });
+
+    it('refuses to sign a part beyond the plan, and any part of another pilot task', async () => {
+      // Prepare
+      const { uploadId } = await started();
+
+      // Act
+      const beyond = service.signUploadParts(pilot, 1, uploadId, [4]);
+      const foreign = service.signUploadParts(rival, 1, uploadId, [1]);
+
+      // Assess
+      await expect(beyond).rejects.toThrow(
+        new ValidationError('Invalid request', [
+          { field: 'partNumbers', message: 'This upload has parts 1 to 3' },
+        ]),
+      );
+      await expect(foreign).rejects.toThrow(new NotFoundError('Video not found'));
+    });
+
+    it('lists the stored parts so a resumed upload sends only the rest', async () => {
+      // Prepare
+      const { uploadId } = await started();
+      storeParts(uploadId, [300]);
+
+      // Act
+      const listed = await service.listUploadParts(pilot, 1, uploadId);
+
+      // Assess
+      expect(listed).toEqual({ parts: [{ partNumber: 1, sizeBytes: 300, etag: '"etag-1"' }] });
+    });
+
+    it('refuses to complete while parts are missing, and keeps the upload to resume', async () => {
+      // Prepare
+      const { uploadId } = await started();
+      storeParts(uploadId, [300]);
+
+      // Act
+      const attempt = service.completeMultipartUpload(pilot, 1, uploadId);
+
+      // Assess
+      await expect(attempt).rejects.toThrow(
+        new ConflictError('The upload is not complete', [
+          { field: 'parts', message: 'Parts still to upload: 2, 3' },
+        ]),
+      );
+      expect(store.multipart.has(uploadId)).toBe(true);
+    });
+
+    it('completes from the stored parts when they are exactly the plan', async () => {
+      // Prepare
+      const { uploadId } = await started();
+      storeParts(uploadId, [300, 300, 100]);
+
+      // Act
+      const task = await service.completeMultipartUpload(pilot, 1, uploadId);
+
+      // Assess
+      expect(task).toMatchObject({ id: 1, status: 'awaiting_upload' });
+      expect(store.objects.get('uploads/1/nonce-1')).toBe(700);
+      expect(store.multipart.size).toBe(0);
+    });
+
+    it('aborts an upload holding more bytes than declared instead of completing it', async () => {
+      // Prepare
+      const { uploadId } = await started();
+      storeParts(uploadId, [300, 300, 101]);
+
+      // Act
+      const attempt = service.completeMultipartUpload(pilot, 1, uploadId);
+
+      // Assess
+      await expect(attempt).rejects.toThrow(
+        new PayloadTooLargeError(
+          'The upload held more than the 700 bytes declared; it was cancelled, please upload again',
+        ),
+      );
+      expect(store.multipart.size).toBe(0);
+      expect(store.objects.size).toBe(0);
+    });
+
+    it('refuses every multipart step once the video has been uploaded', async () => {
+      // Prepare
+      const { uploadId } = await started();
+      await repository.markUploaded('uploads/1/nonce-1', 700);
+
+      // Act
+      const attempts = [
+        service.startMultipartUpload(pilot, 1),
+        service.signUploadParts(pilot, 1, uploadId, [1]),
+        service.completeMultipartUpload(pilot, 1, uploadId),
+      ];
+
+      // Assess
+      for (const attempt of attempts)
+        await expect(attempt).rejects.toThrow(new ConflictError('This video has already been uploaded'));
+    });
+
+    it('answers NotFoundError for an upload id that is not this task', async () => {
+      // Prepare
+      await started();
+
+      // Act
+      const attempt = service.listUploadParts(pilot, 1, 'upload-999');
+
+      // Assess
+      await expect(attempt).rejects.toThrow(
+        new NotFoundError('Upload not found; it was cancelled or has expired'),
+      );
+    });
+
+    it('aborts the unfinished upload when the task is deleted (cancel)', async () => {
+      // Prepare
+      const { uploadId } = await started();
+      storeParts(uploadId, [300]);
+
+      // Act
+      await service.delete(pilot, 1);
+
+      // Assess
+      expect(store.multipart.size).toBe(0);
+      expect(repository.tasks.size).toBe(0);
     });
   });
 
@@ -339,7 +528,7 @@ describe('TaskService', () => {
       const attempt = service.delete(rival, 1);
 
       // Assess
-      await expect(attempt).rejects.toThrow(new NotFoundError('Task not found'));
+      await expect(attempt).rejects.toThrow(new NotFoundError('Video not found'));
       expect(repository.tasks.size).toBe(1);
       expect(store.objects.size).toBe(1);
     });
@@ -353,7 +542,7 @@ describe('TaskService', () => {
       const attempt = service.delete(pilot, 1);
 
       // Assess
-      await expect(attempt).rejects.toThrow(new NotFoundError('Task not found'));
+      await expect(attempt).rejects.toThrow(new NotFoundError('Video not found'));
     });
   });
 });
@@ -368,7 +557,7 @@ describe('TaskService.retry', () => {
     clock = new FixedClock();
     repository = new InMemoryTaskRepository(() => clock.now());
     store = new InMemoryObjectStore(() => clock.now());
-    service = new TaskService({ repository, store, clock, limits, nonce: () => 'nonce-1' });
+    service = new TaskService({ repository, store, uploads: store, clock, limits, nonce: () => 'nonce-1' });
     await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
     await repository.markUploaded('uploads/1/nonce-1', 10);
     store.objects.set('uploads/1/nonce-1', 10);

@@ -1,6 +1,11 @@
 import { beforeEach, describe, expect, it } from 'vitest';
 import { TaskService } from '#core/task-service';
-import { failStalledTasks, finishDeletes, recoverOrExpireUploads } from '#core/task-sweeper';
+import {
+  abortAbandonedMultipartUploads,
+  failStalledTasks,
+  finishDeletes,
+  recoverOrExpireUploads,
+} from '#core/task-sweeper';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
@@ -15,7 +20,7 @@ describe('recoverOrExpireUploads', () => {
     clock = new FixedClock();
     repository = new InMemoryTaskRepository(() => clock.now());
     store = new InMemoryObjectStore(() => clock.now());
-    const service = new TaskService({ repository, store, clock, limits, nonce: () => 'n' });
+    const service = new TaskService({ repository, store, uploads: store, clock, limits, nonce: () => 'n' });
     // 1 and 2 are old (1 was uploaded but never recorded); 3 was uploaded a moment ago.
     for (const fileName of ['a.mp4', 'b.mp4'])
       await service.create(pilot, { fileName, contentType: 'video/mp4', size: 10 });
@@ -73,7 +78,7 @@ describe('finishDeletes', () => {
     const clock = new FixedClock();
     const repository = new InMemoryTaskRepository(() => clock.now());
     const store = new InMemoryObjectStore(() => clock.now());
-    const service = new TaskService({ repository, store, clock, limits, nonce: () => 'n' });
+    const service = new TaskService({ repository, store, uploads: store, clock, limits, nonce: () => 'n' });
     for (const fileName of ['a.mp4', 'b.mp4'])
       await service.create(pilot, { fileName, contentType: 'video/mp4', size: 10 });
     for (const key of ['uploads/1/n', 'processed/1/video.mp4', 'uploads/2/n']) store.objects.set(key, 1);
@@ -83,7 +88,7 @@ describe('finishDeletes', () => {
     await repository.markDeleting(2, pilot.sub);
 
     // Act
-    const purged = await finishDeletes({ repository, store, olderThanSeconds: 600 });
+    const purged = await finishDeletes({ repository, store, uploads: store, olderThanSeconds: 600 });
 
     // Assess: 2 entered 'deleting' just now, so its own request still finishes it.
     expect(purged).toEqual([1]);
@@ -102,7 +107,7 @@ describe('failStalledTasks', () => {
     clock = new FixedClock();
     repository = new InMemoryTaskRepository(() => clock.now());
     store = new InMemoryObjectStore(() => clock.now());
-    const service = new TaskService({ repository, store, clock, limits, nonce: () => 'n' });
+    const service = new TaskService({ repository, store, uploads: store, clock, limits, nonce: () => 'n' });
     for (const fileName of ['a.mp4', 'b.mp4', 'c.mp4', 'd.mp4'])
       await service.create(pilot, { fileName, contentType: 'video/mp4', size: 10 });
   });
@@ -156,5 +161,43 @@ describe('failStalledTasks', () => {
     // Assess
     expect(failed).toEqual([]);
     expect(repository.tasks.get(1)).toMatchObject({ status: 'uploaded', failureReason: null });
+  });
+});
+
+describe('abortAbandonedMultipartUploads', () => {
+  it('aborts only the unfinished multipart uploads started longer ago than the upload window', async () => {
+    // Prepare
+    const clock = new FixedClock();
+    const store = new InMemoryObjectStore(() => clock.now());
+    await store.createMultipartUpload({ key: 'uploads/1/old', contentType: 'video/mp4' });
+    clock.advance(60_000);
+    await store.createMultipartUpload({ key: 'uploads/2/new', contentType: 'video/mp4' });
+    clock.advance(24 * 3_600_000 - 30_000);
+
+    // Act
+    const aborted = await abortAbandonedMultipartUploads({ uploads: store, clock, uploadWindowHours: 24 });
+
+    // Assess
+    expect(aborted).toBe(1);
+    expect([...store.multipart.values()].map((upload) => upload.key)).toEqual(['uploads/2/new']);
+  });
+});
+
+describe('abortAbandonedMultipartUploads', () => {
+  it('aborts only the unfinished multipart uploads started longer ago than the upload window', async () => {
+    // Prepare
+    const clock = new FixedClock();
+    const store = new InMemoryObjectStore(() => clock.now());
+    await store.createMultipartUpload({ key: 'uploads/1/old', contentType: 'video/mp4' });
+    clock.advance(60_000);
+    await store.createMultipartUpload({ key: 'uploads/2/new', contentType: 'video/mp4' });
+    clock.advance(24 * 3_600_000 - 30_000);
+
+    // Act
+    const aborted = await abortAbandonedMultipartUploads({ uploads: store, clock, uploadWindowHours: 24 });
+
+    // Assess
+    expect(aborted).toBe(1);
+    expect([...store.multipart.values()].map((upload) => upload.key)).toEqual(['uploads/2/new']);
   });
 });

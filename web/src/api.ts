@@ -21,7 +21,14 @@ export interface Task {
   /** On failed tasks: whether retryTask can put it through processing again. */
   retryable?: boolean;
   original?: { url: string };
-  processed?: { url: string; durationSeconds: number; width: number; height: number; sizeBytes: number };
+  processed?: {
+    url: string;
+    playbackUrl: string;
+    durationSeconds: number;
+    width: number;
+    height: number;
+    sizeBytes: number;
+  };
   thumbnail?: { url: string };
   public: boolean;
   votes: number;

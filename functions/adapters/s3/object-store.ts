@@ -23,7 +23,7 @@ import {
 import { ObjectChangedError } from '#core/processing-errors';
 
 /** S3 signs presigned requests for at most 7 days; the upload TTL is capped far lower in config. */
-const MAX_PRESIGN_SECONDS = 604_800;
+export const MAX_PRESIGN_SECONDS = 604_800;
 
 /**
  * RFC 6266 Content-Disposition with an ASCII fallback and the exact UTF-8 name: the browser saves
@@ -31,7 +31,7 @@ const MAX_PRESIGN_SECONDS = 604_800;
  */
 export function contentDisposition(fileName: string): string {
   const fallback = fileName.replace(/[^\x20-\x7e]|["\\%]/g, '_');
-  return `inline; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
+  return `attachment; filename="${fallback}"; filename*=UTF-8''${encodeURIComponent(fileName).replace(/['()*]/g, (c) => `%${c.charCodeAt(0).toString(16).toUpperCase()}`)}`;
 }
 
 /** The policy's own expiration (whole seconds) is the one S3 enforces, so clients are told exactly that. */

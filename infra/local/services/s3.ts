@@ -9,6 +9,7 @@ import { Readable } from 'node:stream';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from 's3rver';
 import { LOOPBACK, assertPortFree } from './preflight';
+import { multipartBridge } from './s3rver-multipart';
 
 /** s3rver's fixed credentials: it checks SigV4 signatures against these. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -136,12 +137,20 @@ export async function startS3(options: S3Options): Promise<S3Service> {
 
   // s3rver emits its event synchronously while handling the request; this per-request store
   // lets the outermost middleware wait for the notification before the response goes out.
-  const deliveries = new AsyncLocalStorage<Promise<void>[]>();
-  server.middleware.unshift(async function awaitNotifications(_ctx, next) {
-    const pending: Promise<void>[] = [];
-    await deliveries.run(pending, next);
-    await Promise.all(pending);
-  });
+  const deliveries = new AsyncLocalStorage<{ pending: Promise<void>[]; completesMultipart: boolean }>();
+  server.middleware.unshift(
+    async function awaitNotifications(ctx, next) {
+      const { method, query } = ctx;
+      // s3rver names a completed multipart upload's event ObjectCreated:Post; S3 names it as below.
+      const request = {
+        pending: [] as Promise<void>[],
+        completesMultipart: method === 'POST' && 'uploadId' in query,
+      };
+      await deliveries.run(request, next);
+      await Promise.all(request.pending);
+    },
+    multipartBridge((bucket) => server.store.getResourcePath(bucket, undefined, 'uploads')),
+  );
   server.on('event', (event) => {
     for (const record of event.Records) {
       if (
@@ -149,10 +158,15 @@ export async function startS3(options: S3Options): Promise<S3Service> {
         !options.notificationPrefixes.some((prefix) => record.s3.object.key.startsWith(prefix))
       )
         continue;
-      const pending = deliveries.getStore();
+      const request = deliveries.getStore();
       // Always set: s3rver emits inside the request that stored the object.
-      if (!pending) throw new Error('s3rver emitted an event outside a request');
-      pending.push(options.onObjectCreated(toS3Notification(record, options.region)));
+      if (!request) throw new Error('s3rver emitted an event outside a request');
+      const eventName = request.completesMultipart
+        ? 'ObjectCreated:CompleteMultipartUpload'
+        : record.eventName;
+      request.pending.push(
+        options.onObjectCreated(toS3Notification({ ...record, eventName }, options.region)),
+      );
     }
   });
 

@@ -16,6 +16,8 @@ declare module 's3rver' {
   /** The part of Koa's context the local stack's middleware touches. */
   interface KoaContext {
     method: string;
+    path: string;
+    query: Record<string, string | string[] | undefined>;
     status: number;
     type: string;
     body: unknown;
@@ -29,6 +31,8 @@ declare module 's3rver' {
     constructor(options?: S3rverOptions);
     /** Koa's middleware stack: composed when the server starts listening. */
     middleware: KoaMiddleware[];
+    /** The filesystem store; `getResourcePath(bucket, undefined, 'uploads')` holds unfinished multipart uploads. */
+    store: { getResourcePath(bucket: string, key: string | undefined, resource: string): string };
     httpServer?: Server;
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;

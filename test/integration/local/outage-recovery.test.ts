@@ -323,7 +323,7 @@ describe('a database outage while uploads arrive', () => {
     const recovered = await tasks();
 
     // Assess 2: the sweeper queued both again (requeue markers), and both were processed.
-    expect(swept).toEqual({ recovered: UPLOADS, expired: 0, stalled: 0, purged: 0 });
+    expect(swept).toEqual({ recovered: UPLOADS, expired: 0, aborted: 0, stalled: 0, purged: 0 });
     expect(recovered.map((task) => ({ id: task.id, status: task.status }))).toEqual(
       ids.map((id) => ({ id, status: 'processed' })),
     );

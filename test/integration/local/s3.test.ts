@@ -1,7 +1,16 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import {
+  AbortMultipartUploadCommand,
+  CompleteMultipartUploadCommand,
+  CreateMultipartUploadCommand,
+  HeadObjectCommand,
+  ListMultipartUploadsCommand,
+  ListPartsCommand,
+  S3Client,
+  UploadPartCommand,
+} from '@aws-sdk/client-s3';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -151,5 +160,69 @@ describe('s3rver with in-process notifications', () => {
       allowed.headers.get('access-control-allow-methods'),
     ]).toEqual([200, '*', 'POST, PUT, GET']);
     expect(refused.status).toBe(403);
+  });
+
+  it('bridges ListParts, ListMultipartUploads and Abort, and names a completion as S3 does', async () => {
+    // Prepare
+    const notifications: S3Event[] = [];
+    deliver = (notification) => {
+      notifications.push(notification);
+      return Promise.resolve();
+    };
+    const Key = 'uploads/9/multi';
+    const { UploadId } = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key, ContentType: 'video/mp4' }),
+    );
+    const part = await client.send(
+      new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 1, Body: 'first part' }),
+    );
+    const other = await client.send(
+      new CreateMultipartUploadCommand({ Bucket: bucket, Key: 'uploads/10/x' }),
+    );
+
+    // Act
+    const listed = await client.send(new ListPartsCommand({ Bucket: bucket, Key, UploadId }));
+    const pending = await client.send(
+      new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'uploads/' }),
+    );
+    // Settled at once: an unobserved rejection would fail the run before the assertion sees it.
+    const wrongKey = await client
+      .send(new ListPartsCommand({ Bucket: bucket, Key: 'uploads/10/x', UploadId }))
+      .then(
+        () => 'listed',
+        (error: unknown) => error,
+      );
+    await client.send(
+      new AbortMultipartUploadCommand({ Bucket: bucket, Key: 'uploads/10/x', UploadId: other.UploadId }),
+    );
+    const afterAbort = await client.send(
+      new ListMultipartUploadsCommand({ Bucket: bucket, Prefix: 'uploads/' }),
+    );
+    await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+
+    // Assess
+    expect(listed.Parts?.map(({ PartNumber, Size, ETag }) => ({ PartNumber, Size, ETag }))).toEqual([
+      { PartNumber: 1, Size: 10, ETag: part.ETag },
+    ]);
+    expect(
+      pending.Uploads?.map((upload) => [upload.Key, upload.UploadId, upload.Initiated instanceof Date]),
+    ).toEqual([
+      ['uploads/10/x', other.UploadId, true],
+      [Key, UploadId, true],
+    ]);
+    expect(wrongKey).toMatchObject({ name: 'NoSuchUpload' });
+    expect(afterAbort.Uploads?.map((upload) => upload.UploadId)).toEqual([UploadId]);
+    expect(notifications.map((notification) => notification.Records[0]?.eventName)).toEqual([
+      'ObjectCreated:CompleteMultipartUpload',
+    ]);
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+    expect({ size: head.ContentLength, type: head.ContentType }).toEqual({ size: 10, type: 'video/mp4' });
   });
 });

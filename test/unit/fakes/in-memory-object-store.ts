@@ -1,5 +1,14 @@
 import { Readable } from 'node:stream';
-import type { ByteRange, ObjectRange, ObjectStore, ObjectVersion, PresignedUpload } from '#core/ports';
+import type {
+  ByteRange,
+  MultipartUploads,
+  ObjectRange,
+  ObjectStore,
+  ObjectVersion,
+  PendingMultipartUpload,
+  PresignedUpload,
+  StoredPart,
+} from '#core/ports';
 import { ObjectChangedError } from '#core/processing-errors';
 
 /** Byte `offset` of every fake object: a position-dependent pattern, so a wrong range shows. */
@@ -18,7 +27,7 @@ export function fakeObjectBytes(start: number, end: number): Buffer {
  * The ObjectStore port in memory: objects are sizes (their bytes follow fakeObjectByte), presigned
  * URLs are readable fakes that record their inputs.
  */
-export class InMemoryObjectStore implements ObjectStore {
+export class InMemoryObjectStore implements ObjectStore, MultipartUploads {
   readonly objects = new Map<string, number>();
   /** Entity tags of objects replaced with `overwrite`; any other object's is "1". */
   readonly eTags = new Map<string, string>();
@@ -26,7 +35,68 @@ export class InMemoryObjectStore implements ObjectStore {
   readonly failNextDelete = new Set<string>();
   readonly uploads: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }[] = [];
 
+  /** Unfinished multipart uploads by id: the key, content type and stored parts (the test stores them). */
+  readonly multipart = new Map<
+    string,
+    { key: string; contentType: string; initiatedAt: Date; parts: Map<number, number> }
+  >();
+  private nextUploadId = 1;
+
   constructor(private readonly now: () => Date = () => new Date()) {}
+
+  createMultipartUpload(input: { key: string; contentType: string }): Promise<string> {
+    const uploadId = `upload-${this.nextUploadId++}`;
+    this.multipart.set(uploadId, { ...input, initiatedAt: this.now(), parts: new Map() });
+    return Promise.resolve(uploadId);
+  }
+
+  presignUploadPart(input: {
+    key: string;
+    uploadId: string;
+    partNumber: number;
+    contentLength: number;
+    expiresInSeconds: number;
+  }): Promise<string> {
+    const query = `uploadId=${input.uploadId}&partNumber=${input.partNumber}&length=${input.contentLength}`;
+    return Promise.resolve(`https://bucket.example/${input.key}?${query}&ttl=${input.expiresInSeconds}`);
+  }
+
+  listParts(input: { key: string; uploadId: string }): Promise<StoredPart[] | null> {
+    const upload = this.multipart.get(input.uploadId);
+    if (upload?.key !== input.key) return Promise.resolve(null);
+    const parts = [...upload.parts].map(([partNumber, sizeBytes]) => ({
+      partNumber,
+      sizeBytes,
+      etag: `"etag-${partNumber}"`,
+    }));
+    return Promise.resolve(parts.sort((a, b) => a.partNumber - b.partNumber));
+  }
+
+  completeMultipartUpload(input: {
+    key: string;
+    uploadId: string;
+    parts: readonly StoredPart[];
+  }): Promise<void> {
+    this.multipart.delete(input.uploadId);
+    this.objects.set(
+      input.key,
+      input.parts.reduce((sum, part) => sum + part.sizeBytes, 0),
+    );
+    return Promise.resolve();
+  }
+
+  abortMultipartUpload(input: { key: string; uploadId: string }): Promise<void> {
+    if (this.multipart.get(input.uploadId)?.key === input.key) this.multipart.delete(input.uploadId);
+    return Promise.resolve();
+  }
+
+  listMultipartUploads(prefix: string): Promise<PendingMultipartUpload[]> {
+    return Promise.resolve(
+      [...this.multipart]
+        .filter(([, upload]) => upload.key.startsWith(prefix))
+        .map(([uploadId, upload]) => ({ key: upload.key, uploadId, initiatedAt: upload.initiatedAt })),
+    );
+  }
 
   presignUpload(input: {
     key: string;

@@ -9,6 +9,7 @@ export const limits: TaskLimits = {
   uploadWindowHours: 24,
   maxUnfinishedTasks: 5,
   maxDailyUploadBytes: 3_000,
+  partBytes: 300,
 };
 export const pilot: Caller = { sub: 'sub-pilot', username: 'pilot' };
 export const rival: Caller = { sub: 'sub-rival', username: 'rival' };

@@ -83,7 +83,7 @@ function renewUrls(body: HTMLElement, task: Task): void {
   if (processed !== null && task.processed !== undefined) processed.href = task.processed.url;
   const player = body.querySelector<HTMLVideoElement>('video');
   if (player !== null && task.processed !== undefined) {
-    player.dataset.freshSrc = task.processed.url;
+    player.dataset.freshSrc = task.processed.playbackUrl;
     if (task.thumbnail !== undefined) player.poster = task.thumbnail.url;
   }
 }
@@ -116,7 +116,7 @@ function details(task: Task): Node[] {
       controls: true,
       preload: 'metadata',
       playsinline: true,
-      src: processed.url,
+      src: processed.playbackUrl,
       poster: task.thumbnail?.url,
       width: processed.width,
       height: processed.height,
@@ -144,14 +144,10 @@ function details(task: Task): Node[] {
       ),
     );
   }
-  // Storage is another origin, where browsers ignore `download`: a new tab keeps the console open, and
-  // the URL's Content-Disposition names the file for Save.
+  // Storage is another origin, where browsers ignore `download`: the URL's Content-Disposition
+  // (attachment, the pilot's file name) makes the click a download that leaves the console in place.
   const downloadLink = (which: string, href: string, label: string): HTMLElement =>
-    h(
-      'li',
-      {},
-      h('a', { href, class: 'button', target: '_blank', rel: 'noopener', 'data-url': which }, label),
-    );
+    h('li', {}, h('a', { href, class: 'button', rel: 'noopener', 'data-url': which }, label));
   const downloads = [
     task.original === undefined ? null : downloadLink('original', task.original.url, 'Download original'),
     task.processed === undefined
