@@ -17,6 +17,19 @@ export async function createdTask(repository: TaskRepository, task: NewTask): Pr
   return creation.created;
 }
 
+/** A task of `owner` awaiting its 1-byte upload (the owner's user row created first). */
+export async function awaitingTask(repository: TaskRepository, owner: Caller): Promise<Task> {
+  await repository.ensureUser(owner);
+  return createdTask(repository, {
+    ownerId: owner.sub,
+    fileName: 'a.mp4',
+    contentType: 'video/mp4',
+    declaredBytes: 1,
+    uploadExpiresAt: new Date(Date.now() + 60_000),
+    keyNonce: randomUUID(),
+  });
+}
+
 /** A task taken through the worker's transitions to `processed` (so published, unless `public` is false). */
 export async function publishedTask(
   repository: TaskRepository,

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { createdTask, publishedTask } from '#test/helpers/tasks';
+import { awaitingTask, publishedTask } from '#test/helpers/tasks';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as deleteTask } from '#functions/api/delete-task';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
@@ -185,15 +185,7 @@ describe('GET /api/public/videos/{id}', () => {
       'unfinished',
       async (owner: Caller) => {
         const repository = getTaskRepository();
-        await repository.ensureUser(owner);
-        const task = await createdTask(repository, {
-          ownerId: owner.sub,
-          fileName: 'a.mp4',
-          contentType: 'video/mp4',
-          declaredBytes: 1,
-          uploadExpiresAt: new Date(Date.now() + 60_000),
-          keyNonce: randomUUID(),
-        });
+        const task = await awaitingTask(repository, owner);
         return task.id;
       },
     ],
@@ -201,15 +193,7 @@ describe('GET /api/public/videos/{id}', () => {
       'failed',
       async (owner: Caller) => {
         const repository = getTaskRepository();
-        await repository.ensureUser(owner);
-        const task = await createdTask(repository, {
-          ownerId: owner.sub,
-          fileName: 'a.mp4',
-          contentType: 'video/mp4',
-          declaredBytes: 1,
-          uploadExpiresAt: new Date(Date.now() + 60_000),
-          keyNonce: randomUUID(),
-        });
+        const task = await awaitingTask(repository, owner);
         await repository.markFailed(task.id, 'not a video', 'content');
         return task.id;
       },

@@ -1,4 +1,4 @@
-import { createdTask } from '#test/helpers/tasks';
+import { awaitingTask, createdTask } from '#test/helpers/tasks';
 import { randomUUID } from 'node:crypto';
 import { afterAll, describe, expect, it } from 'vitest';
 import { translatePgError } from '#adapters/pg/errors';
@@ -513,15 +513,7 @@ describe('runMigrations', () => {
       expect(rows.map((row) => row.column_name)).toEqual(['failure_kind', 'manual_retries', 'published_at']);
       const repository = new PgTaskRepository(pool);
       const owner = { sub: randomUUID(), username: `gap-${randomUUID().slice(0, 8)}` };
-      await repository.ensureUser(owner);
-      const task = await createdTask(repository, {
-        ownerId: owner.sub,
-        fileName: 'a.mp4',
-        contentType: 'video/mp4',
-        declaredBytes: 1,
-        uploadExpiresAt: new Date(Date.now() + 60_000),
-        keyNonce: randomUUID(),
-      });
+      const task = await awaitingTask(repository, owner);
       expect(await repository.markDeleting(task.id, owner.sub)).toEqual({
         id: task.id,
         originalKey: task.originalKey,

@@ -24,12 +24,12 @@ import { runMigrations } from '#adapters/pg/migrator';
 import { MAX_RECEIVE_COUNT } from '#core/delivery';
 import { NOTIFYING_PREFIXES } from '#core/object-keys';
 import { runRedrive } from '#functions/ops/redrive';
-import { type Gateway, startGateway } from '#infra/local/gateway';
+import type { Gateway } from '#infra/local/gateway';
 import { lambdaContext } from '#infra/local/lambda-context';
 import { createSqsQueue, type SqsQueue, startBoss } from '#infra/local/queue';
 import { freePort } from '#infra/local/services/preflight';
 import { type S3Service, startS3 } from '#infra/local/services/s3';
-import { sqsApi } from '#infra/local/sqs-endpoint';
+import { startSqsEndpoint } from '#test/helpers/sqs-endpoint';
 import { generateVideo, postUpload } from '#test/support/http-client';
 import { MEDIA_FFMPEG_PATH } from '#test/support/media-tools';
 
@@ -245,21 +245,7 @@ beforeAll(async () => {
       }
     },
   );
-  const port = await freePort();
-  gateway = await startGateway({
-    port,
-    region: REGION,
-    routes: [],
-    authorizer: () => Promise.resolve({ isAuthorized: false }),
-    corsOrigins: [],
-    functionTimeoutSeconds: 5,
-    awsApi: sqsApi({ deadLetters: queue.deadLetters, endpoint: () => `http://localhost:${port}` }),
-    onError: (error) => {
-      throw error;
-    },
-  });
-  // The redrive command's SDK client reads it, as it would on an admin's shell.
-  process.env.AWS_ENDPOINT_URL_SQS = gateway.url;
+  gateway = await startSqsEndpoint(queue, REGION);
 });
 
 afterAll(async () => {

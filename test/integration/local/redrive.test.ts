@@ -3,11 +3,10 @@ import type { SQSEvent } from 'aws-lambda';
 import type PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRedrive } from '#functions/ops/redrive';
-import { type Gateway, startGateway } from '#infra/local/gateway';
+import type { Gateway } from '#infra/local/gateway';
 import { createSqsQueue, type SqsQueue, startBoss } from '#infra/local/queue';
-import { freePort } from '#infra/local/services/preflight';
 import { storedObjectNotification } from '#infra/local/services/s3';
-import { sqsApi } from '#infra/local/sqs-endpoint';
+import { startSqsEndpoint } from '#test/helpers/sqs-endpoint';
 
 const schema = `pgboss_redrive_${process.pid}`;
 let boss: PgBoss;
@@ -59,21 +58,7 @@ beforeAll(async () => {
       );
     },
   );
-  const port = await freePort();
-  gateway = await startGateway({
-    port,
-    region: 'us-east-1',
-    routes: [],
-    authorizer: () => Promise.resolve({ isAuthorized: false }),
-    corsOrigins: [],
-    functionTimeoutSeconds: 5,
-    awsApi: sqsApi({ deadLetters: queue.deadLetters, endpoint: () => `http://localhost:${port}` }),
-    onError: (error) => {
-      throw error;
-    },
-  });
-  // The redrive command's SDK client reads it, as it would on an admin's shell.
-  process.env.AWS_ENDPOINT_URL_SQS = gateway.url;
+  gateway = await startSqsEndpoint(queue, 'us-east-1');
 });
 
 afterAll(async () => {
