@@ -45,9 +45,9 @@ export type SignupResponse = z.infer<typeof signupResponse>;
 export const loginRequest = z.strictObject({
   username: z
     .string()
-    .check(z.minLength(1), z.maxLength(254))
+    .check(z.minLength(1, 'Enter your username or email'), z.maxLength(254))
     .register(z.globalRegistry, { description: 'Username or email address' }),
-  password: z.string().check(z.minLength(1), z.maxLength(MAX_PASSWORD)),
+  password: z.string().check(z.minLength(1, 'Enter your password'), z.maxLength(MAX_PASSWORD)),
 });
 export type LoginRequest = z.infer<typeof loginRequest>;
 

@@ -173,7 +173,15 @@ describe('the public gallery in the web console', () => {
     await publish.waitFor();
     expect(await own.locator('.publication .vote-count').textContent()).toBe('1 vote');
     expect(await publish.isChecked()).toBe(true);
+    const publicLink = (await own.locator('.public-link a').getAttribute('href')) ?? '';
+    expect(publicLink).toBe(`${stack.console}#/gallery/${taskId}`);
     await own.screenshot({ path: path.join(ARTIFACTS_DIR, 'task-publication-390.png'), fullPage: true });
+    // The lasting link works in a browser that has never seen the console, with fresh media URLs.
+    const visitor = await (await browser.newContext()).newPage();
+    await visitor.goto(publicLink);
+    await visitor.getByRole('heading', { level: 1, name: `Race by ${pilot}` }).waitFor();
+    const media = (await visitor.locator('.video-card video').getAttribute('src')) ?? '';
+    expect((await visitor.request.get(media)).status()).toBe(200);
 
     // Act
     await publish.click();
@@ -188,6 +196,12 @@ describe('the public gallery in the web console', () => {
     await fresh.getByRole('heading', { level: 1, name: 'Race gallery' }).waitFor();
     await expect.poll(() => fresh.locator('.gallery').getAttribute('aria-busy')).toBe('false');
     expect(await fresh.locator(`.video-card[data-video-id="${taskId}"]`).count()).toBe(0);
+    // A new browser: public answers may be cached for 30 s where they were read (docs/api.md, "Caching").
+    const later = await (await browser.newContext()).newPage();
+    await later.goto(publicLink);
+    await expect
+      .poll(() => later.locator('#gallery-alert').textContent())
+      .toBe('This video is not in the gallery (any more): its pilot may have unpublished it.');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -413,6 +413,28 @@ describe('POST /api/auth/login and /api/auth/refresh', () => {
     });
   });
 
+  it('answers 400 with a field error on each field of an empty login form', async () => {
+    // Act
+    const response = await invoke(login, {
+      method: 'POST',
+      route: '/api/auth/login',
+      body: { username: '', password: '' },
+    });
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 400,
+      headers: securityHeaders,
+      body: {
+        message: 'Invalid request',
+        errors: [
+          { field: 'username', message: 'Enter your username or email' },
+          { field: 'password', message: 'Enter your password' },
+        ],
+      },
+    });
+  });
+
   it('exchanges a refresh token for a new access token the authorizer accepts', async () => {
     // Prepare
     const tokens = (

@@ -69,6 +69,8 @@ export async function startStackProcess(stateDir: string, ports: StackPorts): Pr
       COGNITO_PORT: String(ports.cognito),
       LOCAL_STATE_DIR: stateDir,
       LOG_LEVEL: 'WARN',
+      // Small parts so browser tests cut a few-MB video into many (S3's 5 MiB minimum: docs/local-stack.md).
+      MULTIPART_PART_BYTES: String(256 * 1024),
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // A process group of its own, as a terminal gives `npm start`, so interrupt() can signal all of it.

@@ -73,6 +73,25 @@ export interface CreatedTask extends Task {
   upload: UploadTicket;
 }
 
+/** The part plan of a multipart upload (docs/api.md, "Resumable upload"). */
+export interface MultipartUpload {
+  uploadId: string;
+  partBytes: number;
+  partCount: number;
+  maxBytes: number;
+}
+
+export interface SignedPart {
+  partNumber: number;
+  url: string;
+  sizeBytes: number;
+}
+
+export interface StoredPart {
+  partNumber: number;
+  sizeBytes: number;
+}
+
 export interface TaskPage {
   data: Task[];
   nextCursor?: string;
@@ -159,7 +178,11 @@ export class ApiClient {
       username: login,
       password,
     })) as LoginResponse;
-    this.session.set({ accessToken: tokens.access_token, refreshToken: tokens.refresh_token ?? '', login });
+    this.session.set({
+      accessToken: tokens.access_token,
+      refreshToken: tokens.refresh_token ?? '',
+      login: usernameOf(tokens.access_token) ?? login,
+    });
   }
 
   logOut(): void {
@@ -201,6 +224,11 @@ export class ApiClient {
     return this.send('GET', `/api/public/videos?${query.toString()}`) as Promise<PublicVideoPage>;
   }
 
+  /** One published video with fresh media URLs: what its lasting link (#/gallery/{id}) shows. */
+  getPublicVideo(id: number): Promise<PublicVideo> {
+    return this.send('GET', `/api/public/videos/${id}`) as Promise<PublicVideo>;
+  }
+
   rankings(offset: number): Promise<RankingsPage> {
     const query = new URLSearchParams({ limit: String(RANKINGS_PAGE_SIZE), offset: String(offset) });
     return this.send('GET', `/api/public/rankings?${query.toString()}`) as Promise<RankingsPage>;
@@ -217,6 +245,28 @@ export class ApiClient {
   /** 202 with the task back in 'uploaded'; 409 (ApiError) says why a task cannot be retried. */
   retryTask(id: number): Promise<Task> {
     return this.authorized('POST', `/api/tasks/${id}/retry`) as Promise<Task>;
+  }
+
+  startMultipartUpload(taskId: number): Promise<MultipartUpload> {
+    return this.authorized('POST', `/api/tasks/${taskId}/multipart`) as Promise<MultipartUpload>;
+  }
+
+  async signParts(taskId: number, uploadId: string, partNumbers: number[]): Promise<SignedPart[]> {
+    const signed = (await this.authorized('POST', `${multipartPath(taskId, uploadId)}/parts`, {
+      partNumbers,
+    })) as { parts: SignedPart[] };
+    return signed.parts;
+  }
+
+  async listParts(taskId: number, uploadId: string): Promise<StoredPart[]> {
+    const listed = (await this.authorized('GET', `${multipartPath(taskId, uploadId)}/parts`)) as {
+      parts: StoredPart[];
+    };
+    return listed.parts;
+  }
+
+  completeMultipartUpload(taskId: number, uploadId: string): Promise<Task> {
+    return this.authorized('POST', `${multipartPath(taskId, uploadId)}/complete`) as Promise<Task>;
   }
 
   /** Sends with the access token; on 401 refreshes once and retries, else ends the session. */
@@ -317,6 +367,25 @@ function retryAfterSeconds(response: Response): number | null {
   const value = response.headers.get('retry-after');
   if (response.status !== 503 || value === null || !/^\d{1,3}$/.test(value)) return null;
   return Number(value);
+}
+
+/**
+ * The `username` claim of a Cognito access token: the header shows the account's name, not what was
+ * typed (an email, in its typed case). Display only; the API verifies tokens, the console never does.
+ */
+export function usernameOf(accessToken: string): string | undefined {
+  try {
+    const payload = accessToken.split('.')[1] ?? '';
+    const json = atob(payload.replace(/-/g, '+').replace(/_/g, '/'));
+    const claims = JSON.parse(json) as { username?: unknown };
+    return typeof claims.username === 'string' ? claims.username : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function multipartPath(taskId: number, uploadId: string): string {
+  return `/api/tasks/${taskId}/multipart/${encodeURIComponent(uploadId)}`;
 }
 
 function parseJson(text: string): Record<string, unknown> | null {

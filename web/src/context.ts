@@ -2,9 +2,12 @@
 import { SessionExpiredError, type ApiClient } from './api';
 import { h } from './dom';
 import { describeError } from './messages';
+import type { UploadTracker } from './uploads';
 
 export interface ViewContext {
   api: ApiClient;
+  /** This browser's uploads, running and interrupted. */
+  uploads: UploadTracker;
   /** Reads a message to screen-reader users without moving focus. */
   announce(message: string): void;
   /** Shows a message at the top of the next view (e.g. "Deleted race.mp4"). */

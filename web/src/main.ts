@@ -1,6 +1,6 @@
 /**
  * The console shell: picks the view from the session and the URL hash (#/, #/tasks/{id}, and the
- * public #/gallery and #/rankings, which need no login), swaps
+ * public #/gallery, #/gallery/{id} and #/rankings, which need no login), swaps
  * it into <main>, and owns the page-wide feedback (header, flash message, screen-reader announcer).
  */
 import { ApiClient } from './api';
@@ -8,10 +8,11 @@ import type { View, ViewContext } from './context';
 import { h, replaceChildren } from './dom';
 import { WAKING_NOW } from './messages';
 import { Session } from './session';
+import { UploadTracker } from './uploads';
 import { VoteMemory } from './votes';
 import { authView } from './views/auth';
 import { deleteAccountControl } from './views/delete-account';
-import { galleryView } from './views/gallery';
+import { galleryView, publicVideoView, type GalleryOptions } from './views/gallery';
 import { rankingsView } from './views/rankings';
 import { taskDetailView } from './views/task-detail';
 import { taskListView } from './views/task-list';
@@ -20,7 +21,7 @@ const main = document.getElementById('main') as HTMLElement;
 // While the database resumes, every request waits; the pilot sees why instead of an error.
 const waking = h('p', { class: 'waking', role: 'status', hidden: true }, WAKING_NOW);
 main.before(h('div', { class: 'wrap' }, waking));
-const session = new Session(sessionStorage);
+const session = new Session(localStorage);
 const api = new ApiClient(session, undefined, {
   onWaking(isWaking) {
     waking.hidden = !isWaking;
@@ -29,8 +30,9 @@ const api = new ApiClient(session, undefined, {
 const account = document.getElementById('account') as HTMLElement;
 const announcer = document.getElementById('announcer') as HTMLElement;
 const votes = new VoteMemory(localStorage);
-/** Where the login form sends the pilot once logged in (the gallery, when they logged in to vote). */
-let returnTo = '#/';
+const uploads = new UploadTracker(localStorage);
+/** Where the login form sends the pilot once logged in when not the page asked for (the gallery, to vote). */
+let returnTo: string | null = null;
 
 let current: View | null = null;
 let pendingFlash: string | null = null;
@@ -38,6 +40,7 @@ let authNotice: string | null = null;
 
 const context: ViewContext = {
   api,
+  uploads,
   announce(message) {
     // Clearing first makes a repeated message be read again.
     announcer.textContent = '';
@@ -60,23 +63,25 @@ const context: ViewContext = {
 };
 
 function route(): View {
-  if (location.hash === '#/gallery') {
-    return galleryView(context, {
-      login: session.get()?.login ?? null,
-      votes,
-      logIn() {
-        returnTo = '#/gallery';
-        context.navigate('#/login');
-      },
-    });
-  }
+  const gallery: GalleryOptions = {
+    login: session.get()?.login ?? null,
+    votes,
+    logIn() {
+      returnTo = location.hash;
+      context.navigate('#/login');
+    },
+  };
+  if (location.hash === '#/gallery') return galleryView(context, gallery);
+  const published = /^#\/gallery\/(\d+)$/.exec(location.hash);
+  if (published?.[1] !== undefined) return publicVideoView(context, gallery, Number(published[1]));
   if (location.hash === '#/rankings') return rankingsView(context);
   if (session.get() === null) {
     const notice = authNotice;
     authNotice = null;
+    // Logging in shows the page that was asked for (a deep link, or the page the session expired on).
     return authView(context, notice, () => {
-      const target = returnTo;
-      returnTo = '#/';
+      const target = returnTo ?? (location.hash === '#/login' ? '#/' : location.hash);
+      returnTo = null;
       context.navigate(target);
     });
   }
@@ -99,7 +104,11 @@ function show(moveFocus: boolean): void {
 
 /** aria-current on the main navigation's link to the page shown. */
 function markCurrentPage(): void {
-  const page = location.hash === '#/gallery' || location.hash === '#/rankings' ? location.hash : '#/';
+  const page = location.hash.startsWith('#/gallery')
+    ? '#/gallery'
+    : location.hash === '#/rankings'
+      ? location.hash
+      : '#/';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('#site-nav a')) {
     if (link.getAttribute('href') === page) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');
@@ -129,6 +138,11 @@ function renderAccount(): void {
     deleteAccount,
   );
 }
+
+// Leaving mid-upload stops it: the browser asks first (the upload can be resumed, but only by hand).
+window.addEventListener('beforeunload', (event) => {
+  if (uploads.busy()) event.preventDefault();
+});
 
 window.addEventListener('hashchange', () => {
   // Other fragments (the skip link's #main) are in-page jumps, not routes.

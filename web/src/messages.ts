@@ -39,7 +39,7 @@ function describeApiError(error: ApiError): string {
     case 401:
       return 'Please log in.';
     case 404:
-      return 'This video task does not exist any more.';
+      return 'This video does not exist any more.';
     case 409:
       return 'That conflicts with something that already exists.';
     case 413:
@@ -49,13 +49,14 @@ function describeApiError(error: ApiError): string {
   }
 }
 
+/** Binary units named KB/MB/GB, as phones and the API word sizes: the 524,288,000-byte limit is "500 MB". */
 export function formatBytes(bytes: number): string {
   const units = ['bytes', 'KB', 'MB', 'GB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1000 && unit < units.length - 1) {
-    value /= 1000;
+  while (value >= 1024 && unit < units.length - 1) {
+    value /= 1024;
     unit += 1;
   }
-  return unit === 0 ? `${value} ${units[0]}` : `${value.toFixed(1)} ${units[unit]}`;
+  return unit === 0 ? `${value} ${units[0]}` : `${Number(value.toFixed(1))} ${units[unit]}`;
 }

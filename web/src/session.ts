@@ -1,11 +1,11 @@
 /**
- * Tokens live in sessionStorage: they survive a reload but not the tab, and are never shared with
- * other tabs. Anything readable by script is exposed to XSS, which is why the CSP is strict.
+ * Tokens live in localStorage: one login per browser, shared by its tabs and kept across restarts
+ * until "Log out" (docs/console.md, "Session in localStorage", weighs this against XSS exposure).
  */
 export interface Tokens {
   accessToken: string;
   refreshToken: string;
-  /** What the pilot typed to log in (username or email), shown in the header. */
+  /** The username (from the access token), shown in the header. */
   login: string;
 }
 

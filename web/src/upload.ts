@@ -1,14 +1,4 @@
-/**
- * Browser → S3 upload with the presigned POST the API returned. XMLHttpRequest rather than fetch,
- * because only XHR reports upload progress. The policy's fields go first and the file last: S3
- * ignores every form field after the file.
- */
-import type { UploadTicket } from './api';
-
-export interface UploadProgress {
-  loaded: number;
-  total: number;
-}
+/** What can go wrong between the browser and storage (the parts themselves: multipart.ts). */
 
 /** Storage refused the upload (`status` and S3's error `code`), or could not be reached (status 0). */
 export class StorageUploadError extends Error {
@@ -28,50 +18,6 @@ export class FileRejectedError extends Error {
     super(message);
     this.name = 'FileRejectedError';
   }
-}
-
-export function buildUploadForm(ticket: UploadTicket, file: Blob, fileName: string): FormData {
-  const form = new FormData();
-  for (const [name, value] of Object.entries(ticket.fields)) form.append(name, value);
-  form.append('file', file, fileName);
-  return form;
-}
-
-export function uploadToStorage(
-  ticket: UploadTicket,
-  file: File,
-  onProgress: (progress: UploadProgress) => void,
-  createRequest: () => XMLHttpRequest = () => new XMLHttpRequest(),
-): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const request = createRequest();
-    request.open('POST', ticket.url);
-    request.upload.addEventListener('progress', (event) => {
-      if (event.lengthComputable) onProgress({ loaded: event.loaded, total: event.total });
-    });
-    request.addEventListener('load', () => {
-      if (request.status >= 200 && request.status < 300) {
-        onProgress({ loaded: file.size, total: file.size });
-        resolve();
-        return;
-      }
-      const code = s3ErrorCode(request.responseText);
-      reject(
-        new StorageUploadError(
-          request.status,
-          code,
-          `Storage refused the upload (${code ?? `HTTP ${request.status}`}).`,
-        ),
-      );
-    });
-    const unreachable = () => {
-      reject(new StorageUploadError(0, null, 'The upload could not reach storage.'));
-    };
-    request.addEventListener('error', unreachable);
-    request.addEventListener('timeout', unreachable);
-    request.addEventListener('abort', unreachable);
-    request.send(buildUploadForm(ticket, file, file.name));
-  });
 }
 
 /** S3 answers errors as XML: `<Error><Code>EntityTooLarge</Code>…`. */

@@ -59,9 +59,12 @@ async function uploadFor(uploadsDir: string, key: string, uploadId: string): Pro
 }
 
 async function listParts(ctx: KoaContext, dir: string, bucket: string, key: string, uploadId: string) {
-  const names = (await readdir(dir)).filter((name) => /^\d+$/.test(name));
+  // s3rver writes a part's MD5 once the part is whole: a part whose request broke off has none and,
+  // as on S3, is not a part.
+  const names = new Set(await readdir(dir));
+  const stored = [...names].filter((name) => /^\d+$/.test(name) && names.has(`${name}.md5`));
   const parts = await Promise.all(
-    names.map(async (name) => {
+    stored.map(async (name) => {
       const path = join(dir, name);
       const [{ size, mtime }, md5] = await Promise.all([stat(path), readFile(`${path}.md5`, 'utf8')]);
       return { number: Number(name), size, mtime, md5 };

@@ -2,28 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { ApiClient, ApiError, NetworkError, SessionExpiredError } from '#web/src/api';
 import { describeError, WAKING_UP } from '#web/src/messages';
 import { Session } from '#web/src/session';
-
-class MemoryStorage implements Storage {
-  private readonly items = new Map<string, string>();
-  get length(): number {
-    return this.items.size;
-  }
-  clear(): void {
-    this.items.clear();
-  }
-  getItem(key: string): string | null {
-    return this.items.get(key) ?? null;
-  }
-  key(index: number): string | null {
-    return [...this.items.keys()][index] ?? null;
-  }
-  removeItem(key: string): void {
-    this.items.delete(key);
-  }
-  setItem(key: string, value: string): void {
-    this.items.set(key, value);
-  }
-}
+import { MemoryStorage } from './memory-storage';
 
 interface Call {
   method: string;

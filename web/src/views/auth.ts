@@ -5,6 +5,15 @@ import { h } from '../dom';
 import { describeError } from '../messages';
 import { field, showFieldErrors, type Field } from './form';
 
+/** The form's summary over its field errors, and the errors no field shows (same for both forms). */
+function formSummary(fields: Field[], error: unknown): string {
+  const errors = error instanceof ApiError ? error.errors : [];
+  const unmatched = showFieldErrors(fields, errors);
+  const summary =
+    errors.length > unmatched.length ? 'Please correct the highlighted fields.' : describeError(error);
+  return [summary, ...unmatched.map((each) => each.message)].join('\n');
+}
+
 export function authView(context: ViewContext, notice: string | null, onLoggedIn: () => void): View {
   const login = loginForm(context, onLoggedIn);
   const signup = signupForm(context, (username) => {
@@ -53,13 +62,15 @@ function loginForm(
   form.addEventListener('submit', (event) => {
     event.preventDefault();
     showAlert(alert, null);
+    showFieldErrors([username, password], []);
     status.hidden = true;
     submit.disabled = true;
     context.api
       .logIn(username.input.value.trim(), password.input.value)
       .then(onLoggedIn, (error: unknown) => {
-        showAlert(alert, describeError(error));
-        password.input.select();
+        showAlert(alert, formSummary([username, password], error));
+        if (password.input.getAttribute('aria-invalid') !== 'true' && username.input.value !== '')
+          password.input.select();
       })
       .finally(() => {
         submit.disabled = false;
@@ -134,13 +145,7 @@ function signupForm(context: ViewContext, onSignedUp: (username: string) => void
           onSignedUp(username?.trim() ?? '');
         },
         (error: unknown) => {
-          const errors = error instanceof ApiError ? error.errors : [];
-          const unmatched = showFieldErrors(fields, errors);
-          const summary =
-            errors.length > unmatched.length
-              ? 'Please correct the highlighted fields.'
-              : describeError(error);
-          showAlert(alert, [summary, ...unmatched.map((each) => each.message)].join(' '));
+          showAlert(alert, formSummary(fields, error));
         },
       )
       .finally(() => {

@@ -41,8 +41,8 @@ export function field(
 }
 
 /**
- * Puts each API field error next to its input and focuses the first invalid one; returns the errors
- * that match no input so the caller can show them with the form's message.
+ * Puts each API field error next to its input, one line per rule, and focuses the first invalid one;
+ * returns the errors that match no input so the caller can show them with the form's message.
  */
 export function showFieldErrors(fields: Field[], errors: FieldError[]): FieldError[] {
   for (const each of fields)
@@ -50,7 +50,7 @@ export function showFieldErrors(fields: Field[], errors: FieldError[]): FieldErr
       errors
         .filter((error) => error.field === each.name)
         .map((error) => error.message)
-        .join(' ') || null,
+        .join('\n') || null,
     );
   fields.find((each) => each.input.getAttribute('aria-invalid') === 'true')?.input.focus();
   return errors.filter((error) => !fields.some((each) => each.name === error.field));

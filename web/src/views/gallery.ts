@@ -79,6 +79,50 @@ export function galleryView(context: ViewContext, options: GalleryOptions): View
   };
 }
 
+/**
+ * The lasting public link of one published video: the page asks the API for fresh media URLs each
+ * time it opens, so the link outlives the presigned URLs (docs/console.md, "Public links").
+ */
+export function publicVideoView(context: ViewContext, options: GalleryOptions, id: number): View {
+  const alert = alertBox('gallery-alert');
+  const heading = h('h1', { id: 'gallery-heading', tabindex: -1 }, 'Race video');
+  const holder = h('ul', { class: 'gallery-grid single', 'aria-labelledby': 'gallery-heading' });
+  const section = h('section', { class: 'gallery', 'aria-busy': 'true' }, alert, holder);
+  let disposed = false;
+  context.api
+    .getPublicVideo(id)
+    .then(
+      (video) => {
+        if (disposed) return;
+        heading.textContent = `Race by ${video.pilot.username}`;
+        document.title = `Race by ${video.pilot.username} — IDRL Video Console`;
+        holder.append(videoCard(context, options, video, alert));
+      },
+      (error: unknown) => {
+        if (error instanceof ApiError && error.status === 404)
+          showAlert(alert, 'This video is not in the gallery (any more): its pilot may have unpublished it.');
+        else reportFailure(context, alert, error);
+      },
+    )
+    .finally(() => {
+      section.setAttribute('aria-busy', 'false');
+    });
+  const element = h(
+    'div',
+    { class: 'gallery-page' },
+    h('nav', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/gallery' }, '← Race gallery')),
+    heading,
+    section,
+  );
+  return {
+    title: 'Race video',
+    element,
+    dispose: () => {
+      disposed = true;
+    },
+  };
+}
+
 function loginButton(options: GalleryOptions): HTMLButtonElement {
   const button = h('button', { type: 'button', class: 'link' }, 'Log in');
   button.addEventListener('click', () => {
@@ -118,7 +162,12 @@ function videoCard(
     h(
       'div',
       { class: 'card-body' },
-      h('h2', { id: titleId, class: 'card-title' }, `Race by ${pilot}`),
+      h(
+        'h2',
+        { id: titleId, class: 'card-title' },
+        // The lasting link to share: the card's own page, not the media URL (which expires).
+        h('a', { href: `#/gallery/${video.id}` }, `Race by ${pilot}`),
+      ),
       h(
         'p',
         { class: 'task-meta' },

@@ -14,6 +14,12 @@ export function publicationControl(context: ViewContext, task: Task, alert: HTML
   });
   toggle.checked = task.public;
   const hint = h('span', { id: `public-${task.id}-hint`, class: 'hint' }, hintText(task));
+  const link = h(
+    'p',
+    { class: 'public-link', hidden: !isPublished(task) },
+    'Public link: ',
+    publicLink(task.id),
+  );
   toggle.addEventListener('change', () => {
     const wanted = toggle.checked;
     toggle.disabled = true;
@@ -24,6 +30,7 @@ export function publicationControl(context: ViewContext, task: Task, alert: HTML
           toggle.checked = updated.public;
           votes.textContent = voteText(updated.votes);
           hint.textContent = hintText(updated);
+          link.hidden = !isPublished(updated);
           showAlert(alert, null);
           context.announce(updated.public ? 'Published in the gallery.' : 'Removed from the gallery.');
         },
@@ -41,8 +48,19 @@ export function publicationControl(context: ViewContext, task: Task, alert: HTML
     { class: 'publication' },
     h('label', { for: `public-${task.id}`, class: 'switch-label' }, toggle, 'Show in the public gallery'),
     hint,
+    link,
     h('p', { class: 'task-meta' }, votes),
   );
+}
+
+function isPublished(task: Task): boolean {
+  return task.public && task.status === 'processed';
+}
+
+/** The video's page in the gallery, as a full URL to copy: it lasts while the video stays published. */
+function publicLink(id: number): HTMLAnchorElement {
+  const href = `${location.origin}${location.pathname}#/gallery/${id}`;
+  return h('a', { href, class: 'share' }, href);
 }
 
 function voteText(votes: number): string {

@@ -5,7 +5,17 @@ import { h, replaceChildren } from '../dom';
 import { formatBytes } from '../messages';
 import { poller } from './poller';
 import { publicationControl } from './publication';
-import { formatDate, isPending, statusBadge, statusLabel } from './status';
+import { percentOf, sameFile } from '../uploads';
+import {
+  elapsedTime,
+  formatDate,
+  isMoving,
+  isPending,
+  statusBadge,
+  statusLabel,
+  tickElapsed,
+  uploadLabel,
+} from './status';
 
 export function taskDetailView(context: ViewContext, id: number): View {
   const heading = h('h1', { tabindex: -1 }, `Video ${id}`);
@@ -25,14 +35,15 @@ export function taskDetailView(context: ViewContext, id: number): View {
         const retry = task.retryable === true ? [retryControl(context, task, alert, refresh.run)] : [];
         replaceChildren(
           body,
-          ...details(task),
+          ...details(context, task),
           ...retry,
+          uploadControl(context, task, alert),
           publicationControl(context, task, alert),
           deleteControl(context, task, alert),
         );
       }
       showAlert(alert, null);
-      return isPending(task.status);
+      return isMoving(task, context.uploads);
     } catch (error) {
       reportFailure(context, alert, error);
       return false;
@@ -55,9 +66,18 @@ export function taskDetailView(context: ViewContext, id: number): View {
       },
     );
   }, URL_RENEW_MS);
+  // The badge and the upload block follow this browser's upload as it runs, stops or completes.
+  const unsubscribe = context.uploads.subscribe(() => {
+    if (shown === null) return;
+    body.querySelector('.task-meta .badge')?.replaceWith(statusBadge(shown, context.uploads));
+    body.querySelector('.upload-control')?.replaceWith(uploadControl(context, shown, alert));
+  });
+  const stopElapsed = tickElapsed(body);
   const dispose = (): void => {
     refresh.dispose();
     clearInterval(renewal);
+    unsubscribe();
+    stopElapsed();
   };
 
   const element = h(
@@ -88,24 +108,26 @@ function renewUrls(body: HTMLElement, task: Task): void {
   }
 }
 
-function details(task: Task): Node[] {
+function details(context: ViewContext, task: Task): Node[] {
   const nodes: Node[] = [
     h(
       'p',
       { class: 'task-meta' },
-      statusBadge(task),
+      statusBadge(task, context.uploads),
       ' ',
       h('span', {}, `Created ${formatDate(task.createdAt)}`),
     ),
   ];
   if (task.status === 'failed')
     nodes.push(h('p', { class: 'failure' }, task.failureReason ?? 'Processing failed.'));
-  if (isPending(task.status))
+  if (task.status === 'uploaded' || task.status === 'processing')
     nodes.push(
       h(
         'p',
         { class: 'hint' },
-        'The edited video appears here when processing is done. This page updates by itself.',
+        task.status === 'processing' ? 'Processing for ' : 'Uploaded; waiting to be processed for ',
+        elapsedTime(task.updatedAt),
+        '. The edited video appears here when it is done; this page updates by itself.',
       ),
     );
   if (task.processed !== undefined) {
@@ -192,7 +214,7 @@ function deleteControl(context: ViewContext, task: Task, alert: HTMLElement): HT
     'dialog',
     { 'aria-labelledby': 'delete-heading', 'aria-describedby': 'delete-text' },
     h('h2', { id: 'delete-heading' }, `Delete ${task.fileName}?`),
-    h('p', { id: 'delete-text' }, 'This removes the original and the edited video. It cannot be undone.'),
+    h('p', { id: 'delete-text' }, `This removes ${whatExists(task)}. It cannot be undone.`),
     h('div', { class: 'actions' }, cancel, confirm),
   );
   const open = h('button', { type: 'button', class: 'danger' }, 'Delete video…');
@@ -210,6 +232,7 @@ function deleteControl(context: ViewContext, task: Task, alert: HTMLElement): HT
       .then(
         () => {
           dialog.close();
+          context.uploads.forget(task.id);
           context.flash(`Deleted ${task.fileName}.`);
           context.navigate('#/');
         },
@@ -223,4 +246,83 @@ function deleteControl(context: ViewContext, task: Task, alert: HTMLElement): HT
       });
   });
   return h('div', { class: 'danger-zone' }, open, dialog);
+}
+
+/**
+ * For a task still awaiting its upload: the progress of this browser's upload, or — once it stopped —
+ * resume (choose the same file again: storage keeps the parts already sent) or cancel. A task with no
+ * upload remembered here can be given a fresh one the same way.
+ */
+function uploadControl(context: ViewContext, task: Task, alert: HTMLElement): HTMLElement {
+  const section = h('div', { class: 'upload-control' });
+  if (task.status !== 'awaiting_upload') return section;
+  const state = context.uploads.state(task.id);
+  if (state?.kind === 'sent') {
+    section.append(h('p', { class: 'hint' }, 'Upload complete. Processing starts in a moment.'));
+    return section;
+  }
+  const cancel = h('button', { type: 'button', class: 'danger' }, 'Cancel upload');
+  cancel.addEventListener('click', () => {
+    cancel.disabled = true;
+    context.uploads.forget(task.id);
+    context.api.deleteTask(task.id).then(
+      () => {
+        context.flash(`Cancelled the upload of ${task.fileName}.`);
+        context.navigate('#/');
+      },
+      (error: unknown) => {
+        cancel.disabled = false;
+        reportFailure(context, alert, error);
+      },
+    );
+  });
+  if (state?.kind === 'uploading') {
+    const percent = percentOf(state);
+    section.append(
+      h('label', { for: 'task-upload-progress' }, uploadLabel(state)),
+      h('progress', { id: 'task-upload-progress', max: 100, value: percent }),
+      h('p', { class: 'hint' }, `${formatBytes(state.loaded)} of ${formatBytes(state.total)}`),
+      cancel,
+    );
+    return section;
+  }
+  const saved = context.uploads.saved(task.id);
+  const input = h('input', { id: 'resume-file', type: 'file', accept: 'video/*' });
+  section.append(
+    h(
+      'p',
+      { class: 'hint' },
+      saved === undefined
+        ? 'This video has not been uploaded yet. Choose the file to upload it.'
+        : `Upload interrupted — resume or cancel. To resume, choose ${saved.fileName} again: the parts already sent are kept.`,
+    ),
+    h('label', { for: 'resume-file' }, saved === undefined ? 'Upload the video' : 'Resume the upload'),
+    input,
+    cancel,
+  );
+  input.addEventListener('change', () => {
+    const file = input.files?.[0];
+    if (file === undefined) return;
+    showAlert(alert, null);
+    if (saved !== undefined && !sameFile(saved, file)) {
+      showAlert(alert, `That is not the file this upload was sending. Choose ${saved.fileName} again.`);
+      return;
+    }
+    void (async () => {
+      const plan = saved?.plan ?? (await context.api.startMultipartUpload(task.id));
+      await context.uploads.run(context.api, task.id, file, plan);
+      context.announce(`${file.name} uploaded. Processing starts now.`);
+      context.navigate(`#/tasks/${task.id}`);
+    })().catch((error: unknown) => {
+      reportFailure(context, alert, error);
+    });
+  });
+  return section;
+}
+
+/** What a delete removes, as it is: a failed or waiting task may have no edit, or no upload at all. */
+function whatExists(task: Task): string {
+  if (task.processed !== undefined) return 'the original and the edited video';
+  if (task.original !== undefined) return 'the uploaded original';
+  return 'this video and anything uploaded for it';
 }

@@ -3,7 +3,8 @@ import type { Task, TaskPage } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
 import { h, replaceChildren } from '../dom';
 import { poller } from './poller';
-import { formatDate, isPending, statusBadge, statusLabel } from './status';
+import type { UploadTracker } from '../uploads';
+import { elapsedTime, formatDate, isMoving, statusBadge, statusLabel, tickElapsed } from './status';
 import { uploadPanel } from './upload-panel';
 
 export function taskListView(context: ViewContext): View {
@@ -24,11 +25,14 @@ export function taskListView(context: ViewContext): View {
   );
 
   const render = () => {
-    replaceChildren(list, ...tasks.map(taskItem));
+    replaceChildren(list, ...tasks.map((task) => taskItem(task, context.uploads)));
     empty.hidden = tasks.length > 0;
     more.hidden = nextCursor === undefined;
   };
 
+  const panel = uploadPanel(context, () => {
+    refresh.run();
+  });
   const refresh = poller(async () => {
     try {
       const page = await context.api.listTasks();
@@ -37,12 +41,13 @@ export function taskListView(context: ViewContext): View {
       if (tasks.length === page.data.length) nextCursor = page.nextCursor;
       showAlert(alert, null);
       render();
+      panel.follow(tasks);
     } catch (error) {
       reportFailure(context, alert, error);
     } finally {
       section.setAttribute('aria-busy', 'false');
     }
-    return tasks.some((task) => isPending(task.status));
+    return tasks.some((task) => isMoving(task, context.uploads));
   });
 
   more.addEventListener('click', () => {
@@ -66,14 +71,31 @@ export function taskListView(context: ViewContext): View {
   });
 
   refresh.run();
+  // Upload progress is this browser's own: each badge follows it without a round trip.
+  const unsubscribe = context.uploads.subscribe(() => {
+    for (const item of list.querySelectorAll<HTMLElement>('li[data-task-id]')) {
+      const task = tasks.find((candidate) => String(candidate.id) === item.dataset.taskId);
+      const badge = item.querySelector('.badge');
+      if (task !== undefined && badge !== null) badge.replaceWith(statusBadge(task, context.uploads));
+    }
+  });
+  const stopElapsed = tickElapsed(list);
   const element = h(
     'div',
     { class: 'task-page' },
     h('h1', { tabindex: -1 }, 'Your race videos'),
-    uploadPanel(context, refresh.run),
+    panel.element,
     section,
   );
-  return { title: 'Your videos', element, dispose: refresh.dispose };
+  return {
+    title: 'Your videos',
+    element,
+    dispose: () => {
+      refresh.dispose();
+      unsubscribe();
+      stopElapsed();
+    },
+  };
 }
 
 /** A poll re-reads the newest page; older pages loaded with "Show older videos" stay below it. */
@@ -92,7 +114,7 @@ function announceChanges(context: ViewContext, before: Task[], after: Task[]): v
   }
 }
 
-function taskItem(task: Task): HTMLLIElement {
+function taskItem(task: Task, uploads: UploadTracker): HTMLLIElement {
   return h(
     'li',
     { class: 'task-item', 'data-task-id': task.id },
@@ -113,8 +135,10 @@ function taskItem(task: Task): HTMLLIElement {
       h(
         'p',
         { class: 'task-meta' },
-        statusBadge(task),
+        statusBadge(task, uploads),
         ' ',
+        task.status === 'processing' ? elapsedTime(task.updatedAt) : null,
+        task.status === 'processing' ? ' · ' : null,
         h('time', { datetime: task.createdAt }, formatDate(task.createdAt)),
       ),
       task.status === 'failed' && task.failureReason

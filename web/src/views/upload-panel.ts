@@ -1,12 +1,13 @@
 /**
- * Pick a video, create its task, upload it straight to storage with a progress bar. The checks here
- * only spare the pilot a round trip; the API and the presigned policy are the authority.
+ * Pick or drop videos, create a task for each, upload them one after another straight to storage in
+ * resumable parts with a progress bar. The checks here only spare the pilot a round trip; the API and
+ * the part signatures are the authority.
  */
-import type { UploadTicket } from '../api';
+import type { Task, UploadTicket } from '../api';
 import { alertBox, reportFailure, showAlert, type ViewContext } from '../context';
 import { h } from '../dom';
-import { formatBytes } from '../messages';
-import { FileRejectedError, uploadToStorage } from '../upload';
+import { describeError, formatBytes } from '../messages';
+import { FileRejectedError } from '../upload';
 
 /** Browsers leave File.type empty for some containers (often .mkv and .avi); the extension then helps. */
 const TYPES_BY_EXTENSION: Record<string, string> = {
@@ -42,12 +43,21 @@ export function rejectFile(
   return null;
 }
 
-export function uploadPanel(context: ViewContext, onTasksChanged: () => void): HTMLElement {
+export interface UploadPanel {
+  element: HTMLElement;
+  /** The list's latest tasks: the panel tells how the last upload's processing ended. */
+  follow(tasks: readonly Task[]): void;
+}
+
+export function uploadPanel(context: ViewContext, onTasksChanged: () => void): UploadPanel {
+  /** The last task this panel uploaded, until its processing ends. */
+  let uploadedId: number | null = null;
   const input = h('input', {
     id: 'video-file',
     name: 'video',
     type: 'file',
     accept: 'video/*',
+    multiple: true,
     required: true,
     'aria-describedby': 'video-file-hint',
   });
@@ -76,11 +86,11 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): H
     h(
       'div',
       { class: 'field' },
-      h('label', { for: 'video-file' }, 'Video file'),
+      h('label', { for: 'video-file' }, 'Video files'),
       h(
         'p',
         { id: 'video-file-hint', class: 'hint' },
-        'MP4, MOV, MKV, WebM or AVI. The league edit keeps the first 16 seconds.',
+        'MP4, MOV, MKV, WebM or AVI, up to 500 MB each; choose several or drop them here. The league edit is a 2 s logo card, the first 16 seconds of your video, and a 2 s logo card.',
       ),
       input,
     ),
@@ -93,63 +103,103 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): H
     progressText.textContent = `${percent}% — ${formatBytes(loaded)} of ${formatBytes(total)}`;
   };
 
-  form.addEventListener('submit', (event) => {
-    event.preventDefault();
+  const uploadAll = (files: File[]) => {
     showAlert(alert, null);
-    const file = input.files?.[0];
-    if (file === undefined) {
+    if (files.length === 0) {
       showAlert(alert, 'Choose a video file first.');
       input.focus();
       return;
     }
-    const contentType = videoContentType(file);
-    const rejection = rejectFile(file);
-    if (contentType === null || rejection !== null) {
-      showAlert(alert, rejection);
+    const rejections = files.map((file) => rejectFile(file)).filter((rejection) => rejection !== null);
+    if (rejections.length > 0) {
+      showAlert(alert, rejections.join('\n'));
       return;
     }
     submit.disabled = true;
     input.disabled = true;
+    void (async () => {
+      const failures: string[] = [];
+      for (const file of files) {
+        try {
+          await upload(file);
+        } catch (error) {
+          failures.push(`${file.name}: ${describeError(error)}`);
+          reportFailure(context, alert, error);
+        }
+      }
+      if (failures.length > 0) {
+        progressBlock.hidden = true;
+        showAlert(
+          alert,
+          `${failures.join('\n')}\nAn interrupted upload is kept: open it in the list to resume or cancel it.`,
+        );
+      }
+      form.reset();
+    })().finally(() => {
+      submit.disabled = false;
+      input.disabled = false;
+      onTasksChanged();
+    });
+  };
+
+  form.addEventListener('submit', (event) => {
+    event.preventDefault();
+    uploadAll([...(input.files ?? [])]);
+  });
+  // The whole card is a drop target: a pilot on a laptop drags clips from the SD card's folder.
+  const card = h('section', { class: 'card upload', 'aria-labelledby': 'upload-heading' });
+  card.addEventListener('dragover', (event) => {
+    event.preventDefault();
+    card.classList.add('dragging');
+  });
+  card.addEventListener('dragleave', () => {
+    card.classList.remove('dragging');
+  });
+  card.addEventListener('drop', (event) => {
+    event.preventDefault();
+    card.classList.remove('dragging');
+    if (!submit.disabled) uploadAll([...(event.dataTransfer?.files ?? [])]);
+  });
+
+  async function upload(file: File): Promise<void> {
+    const contentType = videoContentType(file) ?? 'application/octet-stream';
     progressBlock.hidden = false;
     progressLabel.textContent = `Uploading ${file.name}`;
     setProgress(0, file.size);
     context.announce(`Uploading ${file.name}.`);
-    void upload(file, contentType)
-      .then(
-        () => {
-          progressLabel.textContent = `Uploaded ${file.name}`;
-          progressText.textContent = `Upload complete — ${formatBytes(file.size)}. Processing starts now.`;
-          context.announce(`${file.name} uploaded. Processing starts now.`);
-          form.reset();
-        },
-        (error: unknown) => {
-          progressBlock.hidden = true;
-          reportFailure(context, alert, error);
-        },
-      )
-      .finally(() => {
-        submit.disabled = false;
-        input.disabled = false;
-      });
-  });
-
-  async function upload(file: File, contentType: string): Promise<void> {
     const task = await context.api.createTask({ fileName: file.name, contentType, size: file.size });
     onTasksChanged();
     const tooLarge = rejectFile(file, task.upload);
     if (tooLarge !== null) throw new FileRejectedError(tooLarge);
-    await uploadToStorage(task.upload, file, ({ loaded, total }) => {
-      setProgress(loaded, total);
+    const plan = await context.api.startMultipartUpload(task.id);
+    const unsubscribe = context.uploads.subscribe(() => {
+      const state = context.uploads.state(task.id);
+      if (state?.kind === 'uploading') setProgress(state.loaded, state.total);
     });
-    onTasksChanged();
+    try {
+      await context.uploads.run(context.api, task.id, file, plan);
+    } finally {
+      unsubscribe();
+    }
+    uploadedId = task.id;
+    progressLabel.textContent = `Uploaded ${file.name}`;
+    progressText.textContent = `Upload complete — ${formatBytes(file.size)}. Processing starts now.`;
+    context.announce(`${file.name} uploaded. Processing starts now.`);
   }
 
-  return h(
-    'section',
-    { class: 'card upload', 'aria-labelledby': 'upload-heading' },
-    h('h2', { id: 'upload-heading' }, 'Upload a race video'),
-    form,
-    progressBlock,
-    alert,
-  );
+  card.append(h('h2', { id: 'upload-heading' }, 'Upload race videos'), form, progressBlock, alert);
+  const follow = (tasks: readonly Task[]) => {
+    const task = tasks.find((candidate) => candidate.id === uploadedId);
+    if (task === undefined || (task.status !== 'processed' && task.status !== 'failed')) return;
+    uploadedId = null;
+    if (task.status === 'failed') {
+      progressLabel.textContent = `Processing ${task.fileName} failed`;
+      progressText.textContent = task.failureReason ?? 'The video could not be processed.';
+    } else {
+      progressLabel.textContent = `${task.fileName} is ready`;
+      progressText.textContent =
+        'The league edit is processed: open it in the list below to play or download it.';
+    }
+  };
+  return { element: card, follow };
 }

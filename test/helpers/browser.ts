@@ -1,0 +1,46 @@
+/** What the browser tests share: Chromium as installed, and a generated race video. */
+import { execFile } from 'node:child_process';
+import { promisify } from 'node:util';
+
+export const CHROMIUM_PATH = '/usr/bin/chromium';
+export const CHROMIUM_ARGS = [
+  '--headless',
+  '--no-sandbox',
+  '--disable-gpu',
+  '--disable-background-networking',
+  '--disable-component-update',
+  '--no-first-run',
+];
+export const SOURCE_SECONDS = 3;
+
+/**
+ * A few seconds of test pattern with a tone: H.264 + AAC in MP4, like a phone or goggles recording.
+ * `lossless` makes it a few MB instead of a few hundred KB: many parts at the tests' part size.
+ */
+export async function generateRaceVideo(ffmpegPath: string, file: string, lossless = false): Promise<string> {
+  await promisify(execFile)(ffmpegPath, [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-nostdin',
+    '-y',
+    '-f',
+    'lavfi',
+    '-i',
+    `testsrc2=size=640x360:rate=30:duration=${SOURCE_SECONDS}`,
+    '-f',
+    'lavfi',
+    '-i',
+    `sine=frequency=440:sample_rate=44100:duration=${SOURCE_SECONDS}`,
+    '-c:v',
+    'libx264',
+    ...(lossless ? ['-preset', 'ultrafast', '-qp', '0'] : []),
+    '-pix_fmt',
+    'yuv420p',
+    '-c:a',
+    'aac',
+    '-shortest',
+    file,
+  ]);
+  return file;
+}
