@@ -7,13 +7,13 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import pg from 'pg';
 import { routes } from '#functions/routes';
 import { callApi } from '#test/support/http-client';
 import { freeStackPorts, startStackProcess } from '#test/support/stack-process';
 import { loadAverage } from './cpu';
-import { percentile, round } from './stats';
+import { type LoadRow, measureLoad } from './load';
+import { round } from './stats';
 
 export const GALLERY_SEED = { pilots: 5_000, videos: 10_000, votes: 100_000 } as const;
 const CONNECTION_LEVELS = [1, 10];
@@ -22,25 +22,12 @@ const voteThrottle = (() => {
   if (throttle === undefined) throw new Error('The vote route has no throttle in functions/routes.ts');
   return throttle;
 })();
-const LOAD_SECONDS = 5;
 // infra/local/services/postgres.ts: the embedded cluster's superuser and the stack's database.
 const DATABASE_URL = (port: number) => `postgres://postgres:idrl-local@127.0.0.1:${port}/idrl`;
 
-export interface GalleryLoadRow {
-  endpoint: string;
-  connections: number;
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-}
-
 export interface GalleryBenchResult {
   seed: typeof GALLERY_SEED & { seedSeconds: number };
-  load: GalleryLoadRow[];
+  load: LoadRow[];
   /** 1/5/15-minute load averages around the load runs: figures taken on a busy machine say so. */
   loadAverage: { before: [number, number, number]; after: [number, number, number] };
   plans: Record<string, string>;
@@ -100,60 +87,6 @@ async function seed(client: pg.Client): Promise<void> {
   await client.query('ANALYZE users, tasks, votes');
 }
 
-function load(
-  url: string,
-  options: {
-    method: 'GET' | 'POST';
-    token?: string;
-    connections: number;
-    path?: () => string;
-    /** Requests per second for all connections together (autocannon's overallRate); unbounded if absent. */
-    overallRate?: number;
-  },
-): Promise<{ result: autocannon.Result; latencies: number[] }> {
-  const latencies: number[] = [];
-  const nextPath = options.path;
-  return new Promise((done, fail) => {
-    const instance = autocannon(
-      {
-        url,
-        method: options.method,
-        headers: options.token === undefined ? {} : { authorization: `Bearer ${options.token}` },
-        connections: options.connections,
-        duration: LOAD_SECONDS,
-        ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
-        ...(nextPath === undefined
-          ? {}
-          : { requests: [{ setupRequest: (request) => ({ ...request, path: nextPath() }) }] }),
-      },
-      (error, result) => {
-        if (error) fail(error instanceof Error ? error : new Error(String(error)));
-        else done({ result, latencies });
-      },
-    );
-    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  });
-}
-
-function row(
-  endpoint: string,
-  connections: number,
-  run: { result: autocannon.Result; latencies: number[] },
-): GalleryLoadRow {
-  const { result, latencies } = run;
-  return {
-    endpoint,
-    connections,
-    requests: result.requests.total,
-    requestsPerSecond: round(result.requests.total / result.duration, 0),
-    p50Ms: round(percentile(latencies, 50), 1),
-    p95Ms: round(percentile(latencies, 95), 1),
-    p99Ms: round(percentile(latencies, 99), 1),
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  };
-}
-
 /** The statements of functions/adapters/pg/gallery-repository.ts, as they run for these pages. */
 const PLANS: Record<string, [string, unknown[]]> = {
   'list (first page)': [
@@ -210,7 +143,7 @@ export async function benchGallery(log: (line: string) => void): Promise<Gallery
     // Every vote request is a new vote (a video this voter has not voted for yet): 201s, not 409s.
     const votePath = () => `/api/public/videos/${ids[next++ % ids.length]?.id ?? '0'}/vote`;
 
-    const rows: GalleryLoadRow[] = [];
+    const rows: LoadRow[] = [];
     const loadBefore = loadAverage();
     const gateway = api.replace(/\/api$/, '');
     for (const [endpoint, path] of [
@@ -219,11 +152,7 @@ export async function benchGallery(log: (line: string) => void): Promise<Gallery
       ['rankings (offset 4900)', '/api/public/rankings?limit=20&offset=4900'],
     ] as const) {
       for (const connections of CONNECTION_LEVELS) {
-        const measured = row(
-          endpoint,
-          connections,
-          await load(`${gateway}${path}`, { method: 'GET', connections }),
-        );
+        const measured = await measureLoad(endpoint, `${gateway}${path}`, { method: 'GET', connections });
         rows.push(measured);
         log(`  ${endpoint} ×${connections}: ${measured.requestsPerSecond} req/s, p95 ${measured.p95Ms} ms`);
       }
@@ -232,11 +161,13 @@ export async function benchGallery(log: (line: string) => void): Promise<Gallery
     // would time the gateway's 429s. It votes at 80 % of the route's rate instead, so every answer is a vote.
     const voteRate = Math.floor((voteThrottle.rateLimit * 4) / 5);
     for (const connections of CONNECTION_LEVELS) {
-      const measured = row(
-        `vote (${voteRate} req/s)`,
+      const measured = await measureLoad(`vote (${voteRate} req/s)`, gateway, {
+        method: 'POST',
+        token,
         connections,
-        await load(gateway, { method: 'POST', token, connections, path: votePath, overallRate: voteRate }),
-      );
+        path: votePath,
+        overallRate: voteRate,
+      });
       rows.push(measured);
       log(`  vote ×${connections}: ${measured.requestsPerSecond} req/s, p95 ${measured.p95Ms} ms`);
     }

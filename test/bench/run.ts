@@ -14,7 +14,8 @@ import { costReport } from './cost';
 import { benchGallery, type GalleryBenchResult } from './gallery';
 import { benchFunctionsColdInit } from './functions';
 import { benchSource } from './source';
-import { benchThroughStack, type LoadRow } from './stack';
+import type { LoadRow } from './load';
+import { benchThroughStack } from './stack';
 import { round } from './stats';
 import { benchWorkerVsBare, withBackingServices } from './worker-vs-bare';
 
@@ -50,10 +51,7 @@ function table(rows: (string | number)[][]): string {
 }
 
 /** Load results per endpoint and concurrency; with the goal, the 1-connection rows say whether they meet it. */
-function loadTable(
-  rows: readonly (Omit<LoadRow, 'endpoint'> & { endpoint: string })[],
-  { withGoal }: { withGoal: boolean },
-): string {
+function loadTable(rows: readonly LoadRow[], { withGoal }: { withGoal: boolean }): string {
   const header = [
     'endpoint',
     'connections',

@@ -6,28 +6,18 @@
 import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import autocannon from 'autocannon';
 import { callApi, postUpload } from '#test/support/http-client';
 import { freeStackPorts, startStackProcess } from '#test/support/stack-process';
-import { percentile, round, summarize, type Summary } from './stats';
+import { type LoadRow, measureLoad } from './load';
+import { summarize, type Summary } from './stats';
 
-export interface LoadRow {
-  endpoint: 'create-task' | 'list-tasks' | 'get-task';
-  connections: number;
-  requests: number;
-  requestsPerSecond: number;
-  p50Ms: number;
-  p95Ms: number;
-  p99Ms: number;
-  non2xx: number;
-  errors: number;
-}
+export type StackEndpoint = 'create-task' | 'list-tasks' | 'get-task';
 
 export interface StackBenchResult {
   /** Seconds from the presigned POST's response (its last byte stored) to `processed`, per upload. */
   uploadToProcessedSeconds: Summary;
   tasksInDatabase: number;
-  load: LoadRow[];
+  load: LoadRow<StackEndpoint>[];
 }
 
 interface CreatedTask {
@@ -37,7 +27,6 @@ interface CreatedTask {
 
 const POLL_MS = 100;
 const CONNECTION_LEVELS = [1, 10, 50];
-const LOAD_SECONDS = 5;
 /** The create-task runs double as the seeding: together they leave at least this many tasks. */
 const TASKS_IN_DATABASE = 10_000;
 
@@ -65,50 +54,6 @@ async function waitForProcessed(api: string, token: string, id: number, timeoutM
     await new Promise((done) => setTimeout(done, POLL_MS));
   }
   throw new Error(`task ${id} was not processed within ${timeoutMs / 1000} s`);
-}
-
-function load(
-  url: string,
-  options: { method: 'GET' | 'POST'; token: string; body?: string; connections: number; amount?: number },
-): Promise<{ result: autocannon.Result; latencies: number[] }> {
-  const latencies: number[] = [];
-  return new Promise((done, fail) => {
-    const instance = autocannon(
-      {
-        url,
-        method: options.method,
-        headers: { authorization: `Bearer ${options.token}`, 'content-type': 'application/json' },
-        body: options.body,
-        connections: options.connections,
-        ...(options.amount === undefined ? { duration: LOAD_SECONDS } : { amount: options.amount }),
-      },
-      (error, result) => {
-        if (error) fail(error instanceof Error ? error : new Error(String(error)));
-        else done({ result, latencies });
-      },
-    );
-    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
-  });
-}
-
-function loadRow(
-  endpoint: LoadRow['endpoint'],
-  connections: number,
-  run: { result: autocannon.Result; latencies: number[] },
-): LoadRow {
-  const { result, latencies } = run;
-  const seconds = result.duration;
-  return {
-    endpoint,
-    connections,
-    requests: result.requests.total,
-    requestsPerSecond: round(result.requests.total / seconds, 0),
-    p50Ms: round(percentile(latencies, 50), 1),
-    p95Ms: round(percentile(latencies, 95), 1),
-    p99Ms: round(percentile(latencies, 99), 1),
-    non2xx: result.non2xx,
-    errors: result.errors + result.timeouts,
-  };
 }
 
 export async function benchThroughStack(
@@ -155,22 +100,18 @@ export async function benchThroughStack(
       log(`  upload ${upload}/${uploads}: last byte → processed in ${seconds.toFixed(2)} s`);
     }
 
-    const rows: LoadRow[] = [];
+    const rows: LoadRow<StackEndpoint>[] = [];
     const createBody = JSON.stringify({ fileName: 'load.mp4', contentType: 'video/mp4', size: 1_000_000 });
     // Seeding through the API itself: the create-task runs leave TASKS_IN_DATABASE tasks behind.
     const perLevel = Math.ceil(TASKS_IN_DATABASE / CONNECTION_LEVELS.length);
     for (const connections of CONNECTION_LEVELS) {
-      const row = loadRow(
-        'create-task',
+      const row = await measureLoad('create-task', `${api}/tasks`, {
+        method: 'POST',
+        token,
+        body: createBody,
         connections,
-        await load(`${api}/tasks`, {
-          method: 'POST',
-          token,
-          body: createBody,
-          connections,
-          amount: perLevel,
-        }),
-      );
+        amount: perLevel,
+      });
       rows.push(row);
       log(`  create-task ×${connections}: ${row.requestsPerSecond} req/s, p95 ${row.p95Ms} ms`);
     }
@@ -186,7 +127,7 @@ export async function benchThroughStack(
       ['get-task', `${api}/tasks/${someId}`],
     ] as const) {
       for (const connections of CONNECTION_LEVELS) {
-        const row = loadRow(endpoint, connections, await load(url, { method: 'GET', token, connections }));
+        const row = await measureLoad(endpoint, url, { method: 'GET', token, connections });
         rows.push(row);
         log(`  ${endpoint} ×${connections}: ${row.requestsPerSecond} req/s, p95 ${row.p95Ms} ms`);
       }

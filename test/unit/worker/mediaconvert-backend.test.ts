@@ -10,9 +10,9 @@ import { buildCreateJobInput } from '#adapters/mediaconvert/job-settings';
 import { MediaConvertVideoProcessor, type SourceProber } from '#adapters/mediaconvert/processor';
 import { PermanentProcessingError } from '#core/processing-errors';
 import type { FinishedJob } from '#core/ports';
-import type { Task } from '#core/task';
 import { completeJob, UploadProcessingService, type ProcessingAttempt } from '#core/upload-processing';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
+import { storedUpload } from '#test/unit/fakes/task-fixtures';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
 import { completeEvent, errorEvent } from '#test/unit/mediaconvert/sample-events';
@@ -58,7 +58,6 @@ describe('MediaConvert backend', () => {
   let prober: FakeProber;
   let service: UploadProcessingService;
   let workDir: string;
-  let task: Task;
 
   function attempt(receiveCount = 1): ProcessingAttempt {
     return {
@@ -80,16 +79,7 @@ describe('MediaConvert backend', () => {
       { maxReceiveCount: 3 },
     );
     workDir = await mkdtemp(join(tmpdir(), 'worker-mediaconvert-'));
-    await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
-    task = await createdTask(tasks, {
-      ownerId: 'sub-pilot',
-      fileName: 'race.mp4',
-      contentType: 'video/mp4',
-      declaredBytes: 2_000,
-      uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'),
-      keyNonce: 'nonce',
-    });
-    objects.objects.set(task.originalKey, 2_000);
+    await storedUpload(tasks, objects);
   });
 
   afterEach(async () => {

@@ -8,6 +8,7 @@ import { UploadProcessingService } from '#core/upload-processing';
 import { createProcessUploadHandler } from '#functions/worker/process-upload-handler';
 import { lambdaContext } from '#infra/local/lambda-context';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
+import { storedUpload } from '#test/unit/fakes/task-fixtures';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { sqsEvent as sqsEventOf } from '#test/helpers/sqs';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
@@ -45,16 +46,7 @@ describe('process-upload handler', () => {
     );
     logger = new Logger({ logLevel: 'SILENT' });
     handler = createProcessUploadHandler({ service, logger, metrics });
-    await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
-    await createdTask(tasks, {
-      ownerId: 'sub-pilot',
-      fileName: 'race.mp4',
-      contentType: 'video/mp4',
-      declaredBytes: 2_000,
-      uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'),
-      keyNonce: 'nonce',
-    });
-    objects.objects.set('uploads/1/nonce', 2_000);
+    await storedUpload(tasks, objects);
   });
 
   afterEach(() => {

@@ -1,4 +1,3 @@
-import { createdTask } from '#test/helpers/tasks';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -10,9 +9,9 @@ import {
   ProcessingTimeoutError,
   ResourceExhaustedError,
 } from '#core/processing-errors';
-import type { Task } from '#core/task';
 import { UploadProcessingService, type ProcessingAttempt } from '#core/upload-processing';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
+import { storedUpload } from '#test/unit/fakes/task-fixtures';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
 import { FakeSourceServer } from './fake-source-server';
@@ -28,7 +27,6 @@ describe('UploadProcessingService', () => {
   let videos: FakeVideoProcessor;
   let service: UploadProcessingService;
   let workDir: string;
-  let task: Task;
 
   function attempt(overrides: Partial<ProcessingAttempt> = {}): ProcessingAttempt {
     return {
@@ -48,16 +46,7 @@ describe('UploadProcessingService', () => {
     videos = new FakeVideoProcessor();
     service = new UploadProcessingService({ tasks, objects, sources, videos, clock }, { maxReceiveCount: 3 });
     workDir = await mkdtemp(join(tmpdir(), 'worker-unit-'));
-    await tasks.ensureUser({ sub: 'sub-pilot', username: 'pilot' });
-    task = await createdTask(tasks, {
-      ownerId: 'sub-pilot',
-      fileName: 'race.mp4',
-      contentType: 'video/mp4',
-      declaredBytes: 2_000,
-      uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'),
-      keyNonce: 'nonce',
-    });
-    objects.objects.set(task.originalKey, 2_000);
+    await storedUpload(tasks, objects);
   });
 
   afterEach(async () => {
