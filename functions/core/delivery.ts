@@ -2,7 +2,7 @@
  * The delivery contract between the upload queue and the worker, in one module: the CDK stack, the
  * local stack and the worker's configuration all read it, so the number of receives the queue
  * allows, the visibility timeout and the sweeper's "stalled" bound cannot drift apart.
- * docs/worker.md ("Retries" and "Stalled tasks") explains the numbers.
+ * docs/worker.md ("Failure classes and retries without a DLQ consumer" and "Stalled tasks") explains the numbers.
  */
 
 /** Receives after which a message goes to the DLQ; the worker's last attempt is the one that reaches it. */

@@ -1,5 +1,5 @@
 /**
- * The multipart upload contract (docs/api.md, "Resumable uploads"): the server cuts the declared
+ * The multipart upload contract (docs/api.md, "Resumable upload (multipart)"): the server cuts the declared
  * size into fixed-size parts, signs each part for exactly its size and completes the upload only
  * when the stored parts are exactly that plan. The console slices the file by the same rule, from
  * the `partBytes` the API returns.

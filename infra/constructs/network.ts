@@ -15,9 +15,9 @@ export interface NetworkProps {
 
 /**
  * A VPC with private isolated subnets only: no NAT gateway, no internet gateway (docs/infra.md, "The VPC").
- * S3 is reached through a free gateway endpoint. There is no interface endpoint: no function in the VPC calls an
- * AWS API (the migration launcher reads the master secret from outside; docs/infra.md, "Migrations without an
- * interface endpoint").
+ * S3 is reached through a free gateway endpoint. There is no interface endpoint: functions in the VPC call S3
+ * through the gateway endpoint and no other AWS API (the migration launcher reads the master secret from outside;
+ * docs/infra.md, "Migrations without an interface endpoint").
  */
 export class Network extends Construct {
   readonly vpc: ec2.Vpc;

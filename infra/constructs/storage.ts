@@ -38,7 +38,7 @@ export interface StorageProps {
 }
 
 /**
- * The private video bucket, the upload queue and its DLQ. Only `uploads/` notifies the queue, with
+ * The private video bucket, the upload queue and its DLQ. Only `uploads/` and `requeue/` notify the queue, with
  * `s3:ObjectCreated:*` because multipart uploads emit CompleteMultipartUpload, not Put.
  */
 export class Storage extends Construct {
@@ -161,8 +161,9 @@ export class Storage extends Construct {
 
   /**
    * BUCKET_NAME plus exactly the object actions under exactly the prefixes given. Reads cover HeadObject;
-   * without s3:ListBucket a missing object answers 403 rather than 404. The only reader that asks is the
-   * worker's source server, and it handles both alike: the attempt fails and the message is retried.
+   * without s3:ListBucket a missing object answers 403 rather than 404. Two readers ask about a missing object:
+   * the sweeper, which gets its 404 through {@link listUse}, and the worker's source server, which handles
+   * both alike (the attempt fails and the message is retried).
    */
   objectUse(access: ObjectAccess): ResourceUse {
     return {

@@ -42,8 +42,7 @@ if ! apt-get source --download-only "ffmpeg=$FFMPEG_DEBIAN_VERSION" >apt-source.
 fi
 
 orig="ffmpeg_${FFMPEG_UPSTREAM_VERSION}.orig.tar.xz"
-# The pinned hash: the same bytes on every machine, whatever the mirror serves. dpkg-source below
-# then checks every file against the checksums in the .dsc (which apt verified against the signed index).
+# The pinned hash: the same bytes on every machine, whatever the mirror serves.
 echo "$FFMPEG_ORIG_SHA256  $orig" | sha256sum --check --strict --quiet
 dsc=(ffmpeg_*.dsc)
 # dpkg-source checks every file against the checksums in the .dsc (whose own hash apt verified against
