@@ -178,18 +178,9 @@ export class IdrlStack extends Stack {
         logRetention,
       });
     }
-    // New code must meet the new schema: the migrations run before any function that uses the database is
-    // created or updated, and before the queue starts feeding the worker (migrations stay compatible with
-    // the previous code, which keeps running until then).
-    this.database.migrationTrigger.executeBefore(
-      this.worker.function,
-      this.worker.eventSourceMapping,
-      this.sweeper.function,
-      ...(this.mediaConvert === undefined ? [] : [this.mediaConvert.completion]),
-      ...[...this.api.routeFunctions.entries()]
-        .filter(([name]) => routes.find((route) => route.name === name)?.database === true)
-        .map(([, fn]) => fn),
-    );
+    // Every database client already waits for the migrations (Database.appUse); the queue must not feed the
+    // worker before them either (migrations stay compatible with the previous code, which runs until then).
+    this.database.migrationTrigger.executeBefore(this.worker.eventSourceMapping);
     this.alarms = new Alarms(this, 'Alarms', {
       deadLetterQueue: this.storage.deadLetterQueue,
       queue: this.storage.queue,

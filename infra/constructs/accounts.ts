@@ -42,6 +42,12 @@ export class AccountPurge extends Construct {
 
   constructor(scope: Construct, id: string, props: AccountPurgeProps) {
     super(scope, id);
+    const purgeTimeout = Duration.seconds(
+      Math.min(
+        props.database.routeTimeout.toSeconds(),
+        MAX_CALLER_TIMEOUT.toSeconds() - CALLER_OVERHEAD.toSeconds(),
+      ),
+    );
     this.function = new FunctionWithLogGroup(this, 'Function', {
       entry: 'functions/ops/purge-account.ts',
       serviceName: 'idrl-accounts',
@@ -50,8 +56,9 @@ export class AccountPurge extends Construct {
       securityGroups: [props.network.databaseClientSecurityGroup],
       reservedConcurrentExecutions:
         (props.reserveConcurrency ?? true) ? PURGE_ACCOUNT_CONCURRENCY : undefined,
-      // A database route's timeout: room for a serverless database's resume.
-      timeout: props.database.routeTimeout,
+      // A database route's timeout (room for a serverless database's resume), less the caller's own work, so
+      // the caller outlives the purge and can still report its outcome within the API's limit.
+      timeout: purgeTimeout,
       logRetention: props.logRetention,
     });
     grantWithEnvironment(this.function, props.database.appUse());
@@ -62,12 +69,7 @@ export class AccountPurge extends Construct {
         [PROCESSED_PREFIX]: ['s3:DeleteObject'],
       }),
     );
-    this.callerTimeout = Duration.seconds(
-      Math.min(
-        props.database.routeTimeout.toSeconds() + CALLER_OVERHEAD.toSeconds(),
-        MAX_CALLER_TIMEOUT.toSeconds(),
-      ),
-    );
+    this.callerTimeout = Duration.seconds(purgeTimeout.toSeconds() + CALLER_OVERHEAD.toSeconds());
   }
 
   /** PURGE_ACCOUNT_FUNCTION and lambda:InvokeFunction on this one function (no version or alias wildcard). */

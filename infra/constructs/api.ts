@@ -131,6 +131,9 @@ export interface ApiProps {
 }
 
 /** The HTTP API: one Lambda per entry of the route table, behind the Lambda authorizer where `auth` is set. */
+/** The routes whose use case counts a pilot's unfinished tasks and declared bytes. */
+const QUOTA_ROUTES: readonly RouteName[] = ['create-task', 'retry-task'];
+
 export class Api extends Construct {
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
@@ -219,17 +222,20 @@ export class Api extends Construct {
     this.routeFunctions = functions;
     cfnStage.routeSettings = routeSettings;
 
-    // Explicit even at their defaults, so the deployed quotas can be read off the function's configuration.
+    // Explicit even at their defaults, so the deployed quotas can be read off the function's configuration;
+    // on every route whose use case checks them (TaskService.create and .retry), or they would disagree.
     const quotas = props.taskQuotas ?? {};
-    const createTask = functions.get('create-task');
-    createTask?.addEnvironment(
-      'MAX_UNFINISHED_TASKS',
-      String(quotas.maxUnfinishedTasks ?? DEFAULT_TASK_QUOTAS.maxUnfinishedTasks),
-    );
-    createTask?.addEnvironment(
-      'MAX_DAILY_UPLOAD_BYTES',
-      String(quotas.maxDailyUploadBytes ?? DEFAULT_TASK_QUOTAS.maxDailyUploadBytes),
-    );
+    for (const name of QUOTA_ROUTES) {
+      const fn = functions.get(name);
+      fn?.addEnvironment(
+        'MAX_UNFINISHED_TASKS',
+        String(quotas.maxUnfinishedTasks ?? DEFAULT_TASK_QUOTAS.maxUnfinishedTasks),
+      );
+      fn?.addEnvironment(
+        'MAX_DAILY_UPLOAD_BYTES',
+        String(quotas.maxDailyUploadBytes ?? DEFAULT_TASK_QUOTAS.maxDailyUploadBytes),
+      );
+    }
   }
 
   /** The API's own origin (scheme and host), where the web console is served. */

@@ -210,13 +210,15 @@ export class Database extends Construct {
 
   /**
    * What an application function needs: where PostgreSQL is, as which role, and `rds-db:connect` for that one
-   * role (the token is signed locally with the function's credentials, so no endpoint is needed).
+   * role (the token is signed locally with the function's credentials, so no endpoint is needed). Every such
+   * function is created or updated only after the migrations ran: new code meets the new schema.
    */
   appUse(): ResourceUse {
     return {
       environment: { ...this.connectionEnvironment(), DB_IAM_AUTH: 'true' },
       grant: (fn) => {
         this.engine.grantConnect(fn, APP_DB_USER);
+        this.migrationTrigger.executeBefore(fn);
       },
     };
   }

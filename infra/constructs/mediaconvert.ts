@@ -146,7 +146,7 @@ export class MediaConvertBackend extends Construct {
       logRetention: props.logRetention,
     });
     grantWithEnvironment(this.completion, props.database.appUse());
-    // Reads check the outputs exist (HeadObject); deletes drop the logo's frame capture and a deleted task's outputs.
+    // Reads check the outputs exist (HeadObject); deletes drop the logo's frame capture, the job request and a deleted task's outputs.
     grantWithEnvironment(
       this.completion,
       props.storage.objectUse({ [PROCESSED_PREFIX]: ['s3:GetObject', 's3:DeleteObject'] }),

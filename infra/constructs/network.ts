@@ -66,11 +66,13 @@ export class Network extends Construct {
         resources: [bucket.arnForObjects('*')],
       }),
     );
-    // The one bucket-level action: a cancel, a fresh upload and the sweeper find unfinished multipart uploads.
+    // The bucket-level actions: ListBucket so a HeadObject of a missing upload answers 404, not 403 (the
+    // sweeper and the worker, Storage.listUse), and the listing of unfinished multipart uploads (cancel, a
+    // fresh upload, the sweeper). An endpoint policy that lacks one refuses it whatever the role allows.
     this.s3Endpoint.addToPolicy(
       new iam.PolicyStatement({
         principals: [new iam.AnyPrincipal()],
-        actions: ['s3:ListBucketMultipartUploads'],
+        actions: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
         resources: [bucket.bucketArn],
       }),
     );

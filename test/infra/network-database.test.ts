@@ -81,7 +81,7 @@ describe('network', () => {
         {
           Effect: 'Allow',
           Principal: { AWS: '*' },
-          Action: 's3:ListBucketMultipartUploads',
+          Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
           Resource: { 'Fn::GetAtt': [id(synthesized.stack.storage.bucket), 'Arn'] },
         },
       ],

@@ -193,6 +193,7 @@ describe('migration trigger', () => {
       stack.worker.function,
       stack.worker.eventSourceMapping,
       stack.sweeper.function,
+      stack.accountPurge.function,
       ...['create-task', 'list-tasks', 'get-task', 'delete-task', 'retry-task', 'health'].map((name) => {
         const fn = stack.api.routeFunctions.get(name as never);
         if (fn === undefined) throw new Error(`No function for ${name}`);
