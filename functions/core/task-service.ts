@@ -53,11 +53,6 @@ export type TaskQuotas = Pick<TaskLimits, 'maxUnfinishedTasks' | 'maxDailyUpload
 /** The quotas unless configured (MAX_UNFINISHED_TASKS, MAX_DAILY_UPLOAD_BYTES; CDK context of the same names). */
 export const DEFAULT_TASK_QUOTAS: TaskQuotas = { maxUnfinishedTasks: 5, maxDailyUploadBytes: 5 * GIB };
 
-/** "5 GiB", or the exact bytes when the limit is not whole GiB. */
-function bytesText(bytes: number): string {
-  return bytes % GIB === 0 ? `${bytes / GIB} GiB` : `${bytes} bytes`;
-}
-
 export interface TaskServiceDependencies {
   repository: TaskRepository;
   store: ObjectStore;
@@ -77,8 +72,12 @@ export interface ListOptions {
 export const DEFAULT_PAGE_SIZE = 50;
 const HOUR_MS = 3_600_000;
 
-/** "500 MB" (binary megabytes, as phones and file managers show sizes); "1000 bytes" below one. */
-export function formatSize(bytes: number): string {
+/**
+ * A size as a pilot reads it, in binary units as phones and file managers show them: "5 GiB" for whole
+ * GiB, "500 MB" from one megabyte, "1000 bytes" below.
+ */
+function formatSize(bytes: number): string {
+  if (bytes >= GIB && bytes % GIB === 0) return `${bytes / GIB} GiB`;
   const megabytes = bytes / (1024 * 1024);
   return megabytes < 1 ? `${bytes} bytes` : `${Number(megabytes.toFixed(1))} MB`;
 }
@@ -103,7 +102,7 @@ function quotaError(refusal: TaskQuotaRefusal, limits: TaskLimits): TooManyReque
       `You already have ${limits.maxUnfinishedTasks} unfinished tasks: wait until one is processed or failed, or delete one`,
     );
   return new TooManyRequestsError(
-    `This upload would take your uploads of the last 24 hours past ${bytesText(limits.maxDailyUploadBytes)}`,
+    `This upload would take your uploads of the last 24 hours past ${formatSize(limits.maxDailyUploadBytes)}`,
     { retryAfterSeconds: refusal.retryAfterSeconds },
   );
 }

@@ -8,6 +8,7 @@ import { Metrics, MetricUnit } from '@aws-lambda-powertools/metrics';
 import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import { parseJobStateChange } from '#adapters/mediaconvert/job-event';
+import { invocationEnd } from '#commons/invocation-end';
 import { logger } from '#commons/logger';
 import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import { completeJob } from '#core/upload-processing';
@@ -18,6 +19,8 @@ const metrics = new Metrics();
 export const handler = middy()
   .use(injectLambdaContext(logger, { resetKeys: true }))
   .use(logMetrics(metrics))
+  // It uses the database: a pausing one must see its connection closed when the invocation ends.
+  .use(invocationEnd())
   .handler(async (event) => {
     const job = parseJobStateChange(event);
     if (job === null) return;

@@ -3,7 +3,7 @@
  * Field names follow AWS's documented sample events (docs/worker.md, "MediaConvert").
  */
 import type { FinishedJob } from '#core/ports';
-import { capturedFrameBase, capturedFrameKey, processedVideoKey } from '#core/object-keys';
+import { capturedFrameBase, capturedFrameKey, jobRequestKey, processedVideoKey } from '#core/object-keys';
 import * as z from '#core/zod';
 import { JOB_METADATA } from './job-settings';
 
@@ -94,7 +94,11 @@ export function parseJobStateChange(event: unknown): FinishedJob | null {
     sourceKey,
     videoKey,
     thumbnailKey: capturedFrameKey(taskId, thumbnailIndex),
-    discardKeys: thumbnailIndex > 0 ? [capturedFrameKey(taskId, thumbnailIndex - 1)] : [],
+    // The job request has served its purpose, and so has the logo frame the capture took first.
+    discardKeys: [
+      jobRequestKey(taskId),
+      ...(thumbnailIndex > 0 ? [capturedFrameKey(taskId, thumbnailIndex - 1)] : []),
+    ],
     durationSeconds: video.durationInMs / 1000,
     width: video.videoDetails.widthInPx,
     height: video.videoDetails.heightInPx,

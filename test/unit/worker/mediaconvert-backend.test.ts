@@ -163,7 +163,7 @@ describe('MediaConvert backend', () => {
   });
 
   describe('completion (AWS sample events)', () => {
-    it('COMPLETE: checks the outputs, records duration and frame size from the event and the size from storage, drops the logo capture', async () => {
+    it('COMPLETE: checks the outputs, records duration and frame size from the event and the size from storage, drops the logo capture and the job request', async () => {
       // Prepare
       await submit();
       writeOutputs(objects);
@@ -188,7 +188,6 @@ describe('MediaConvert backend', () => {
         processed: metadata,
       });
       expect([...objects.objects.keys()].sort()).toEqual([
-        'processed/1/mediaconvert-job.json',
         'processed/1/thumbnail.0000001.jpg',
         'processed/1/video.mp4',
         'uploads/1/nonce',
