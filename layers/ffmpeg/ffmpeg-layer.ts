@@ -1,11 +1,12 @@
-import { chmodSync, copyFileSync, mkdirSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { chmodSync, copyFileSync, mkdirSync, readFileSync } from 'node:fs';
 import path from 'node:path';
-import { DockerImage } from 'aws-cdk-lib';
+import { AssetHashType, DockerImage } from 'aws-cdk-lib';
 import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { Construct } from 'constructs';
 import { FUNCTION_ARCHITECTURE, FUNCTION_RUNTIME } from '#infra/constructs/lambda-defaults';
 import { fromRoot } from '#infra/paths';
-import { ensureFfmpegBuild, FFMPEG_SOURCE } from './ffmpeg-build';
+import { ensureFfmpegBuild, FFMPEG_SOURCE, ffmpegBuildKey } from './ffmpeg-build';
 
 /** The layer's bin/: the pinned static build (ffmpeg-build.ts), the same binaries `npm start` and the tests run. */
 export const FFMPEG_LAYER_BINARIES = ['ffmpeg', 'ffprobe'] as const;
@@ -50,6 +51,13 @@ export class FfmpegLayer extends lambda.LayerVersion {
       compatibleRuntimes: [FUNCTION_RUNTIME],
       compatibleArchitectures: [FUNCTION_ARCHITECTURE],
       code: lambda.Code.fromAsset(fromRoot('layers/ffmpeg'), {
+        // What the layer holds is the build (pinned source + configure flags, some defined outside this
+        // folder) and the logo: hashing this folder alone would reuse a stale layer when either changes.
+        assetHashType: AssetHashType.CUSTOM,
+        assetHash: createHash('sha256')
+          .update(ffmpegBuildKey())
+          .update(readFileSync(fromRoot(LAYER_LOGO.source)))
+          .digest('hex'),
         bundling: {
           // Required by the type; never pulled, because local bundling always succeeds or throws.
           image: DockerImage.fromRegistry('public.ecr.aws/docker/library/busybox'),
