@@ -143,9 +143,12 @@ describe('the public gallery in the web console', () => {
 
     // Assess
     await expect.poll(() => card().locator('.vote-count').textContent()).toBe('1 vote');
-    const voted = card().getByRole('button', { name: `Withdraw your vote for ${pilot}` });
+    // One name in both states (WCAG 2.5.3); aria-pressed carries the state, and focus stays on the button.
+    const voted = card().getByRole('button', { name: `Vote for ${pilot}`, pressed: true });
     expect(await voted.getAttribute('aria-pressed')).toBe('true');
+    expect(await voted.evaluate((button) => button === document.activeElement)).toBe(true);
     await expect.poll(() => page.locator('#announcer').textContent()).toBe('Vote counted. 1 vote.');
+    await card().screenshot({ path: path.join(ARTIFACTS_DIR, 'gallery-voted-1280.png') });
   });
 
   it('finds the pilot in the rankings with that vote', async () => {

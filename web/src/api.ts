@@ -357,7 +357,8 @@ export class ApiClient {
   }
 }
 
-const defaultSleep = (ms: number): Promise<void> =>
+/** Waits `ms` between attempts (the API client's wake-up waits, the multipart upload's retries). */
+export const defaultSleep = (ms: number): Promise<void> =>
   new Promise((resolve) => {
     setTimeout(resolve, ms);
   });

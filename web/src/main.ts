@@ -71,6 +71,8 @@ function route(): View {
       context.navigate('#/login');
     },
   };
+  // The login page remembers where to go back to; any other page means the pilot went elsewhere.
+  if (location.hash !== '#/login') returnTo = null;
   if (location.hash === '#/gallery') return galleryView(context, gallery);
   const published = /^#\/gallery\/(\d+)$/.exec(location.hash);
   if (published?.[1] !== undefined) return publicVideoView(context, gallery, Number(published[1]));
@@ -141,7 +143,11 @@ function renderAccount(): void {
 
 // Leaving mid-upload stops it: the browser asks first (the upload can be resumed, but only by hand).
 window.addEventListener('beforeunload', (event) => {
-  if (uploads.busy()) event.preventDefault();
+  if (!uploads.busy()) return;
+  event.preventDefault();
+  // Older browsers (Chrome before 119, Safari) ask only when returnValue is set.
+  // eslint-disable-next-line @typescript-eslint/no-deprecated -- the standard way is preventDefault, above
+  event.returnValue = '';
 });
 
 window.addEventListener('hashchange', () => {

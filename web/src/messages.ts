@@ -60,3 +60,8 @@ export function formatBytes(bytes: number): string {
   }
   return unit === 0 ? `${value} ${units[0]}` : `${Number(value.toFixed(1))} ${units[unit]}`;
 }
+
+/** A video's vote count, as the gallery and the pilot's task page show it: "1 vote", "3 votes". */
+export function votesLabel(votes: number): string {
+  return votes === 1 ? '1 vote' : `${votes} votes`;
+}

@@ -1,7 +1,7 @@
 /** Logged out: log in with username or email, or create an account. */
 import { ApiError } from '../api';
 import { alertBox, showAlert, type View, type ViewContext } from '../context';
-import { h } from '../dom';
+import { h, isDisabled, setDisabled } from '../dom';
 import { describeError } from '../messages';
 import { field, showFieldErrors, type Field } from './form';
 
@@ -61,10 +61,11 @@ function loginForm(
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    if (isDisabled(submit)) return;
     showAlert(alert, null);
     showFieldErrors([username, password], []);
     status.hidden = true;
-    submit.disabled = true;
+    setDisabled(submit, true);
     context.api
       .logIn(username.input.value.trim(), password.input.value)
       .then(onLoggedIn, (error: unknown) => {
@@ -73,7 +74,7 @@ function loginForm(
           password.input.select();
       })
       .finally(() => {
-        submit.disabled = false;
+        setDisabled(submit, false);
       });
   });
   return {
@@ -128,10 +129,11 @@ function signupForm(context: ViewContext, onSignedUp: (username: string) => void
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    if (isDisabled(submit)) return;
     showAlert(alert, null);
     showFieldErrors(fields, []);
     const [username, email, password1, password2] = fields.map((each) => each.input.value);
-    submit.disabled = true;
+    setDisabled(submit, true);
     context.api
       .signUp({
         username: username?.trim() ?? '',
@@ -149,7 +151,7 @@ function signupForm(context: ViewContext, onSignedUp: (username: string) => void
         },
       )
       .finally(() => {
-        submit.disabled = false;
+        setDisabled(submit, false);
       });
   });
   return h(

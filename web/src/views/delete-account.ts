@@ -4,7 +4,7 @@
  */
 import { ApiError } from '../api';
 import { alertBox, reportFailure, showAlert, type ViewContext } from '../context';
-import { h } from '../dom';
+import { h, isDisabled, setDisabled } from '../dom';
 import { field } from './form';
 
 export function deleteAccountControl(context: ViewContext, onDeleted: () => void): HTMLElement {
@@ -18,7 +18,7 @@ export function deleteAccountControl(context: ViewContext, onDeleted: () => void
   const cancel = h('button', { type: 'button' }, 'Cancel');
   const form = h(
     'form',
-    { method: 'dialog', novalidate: true },
+    { novalidate: true },
     h('h2', { id: 'delete-account-heading' }, 'Delete your account?'),
     h(
       'p',
@@ -47,12 +47,13 @@ export function deleteAccountControl(context: ViewContext, onDeleted: () => void
   });
   form.addEventListener('submit', (event) => {
     event.preventDefault();
+    if (isDisabled(confirm)) return;
     if (password.input.value === '') {
       password.setError('Enter your password to confirm.');
       password.input.focus();
       return;
     }
-    confirm.disabled = true;
+    setDisabled(confirm, true);
     context.api
       .deleteAccount(password.input.value)
       .then(
@@ -70,7 +71,7 @@ export function deleteAccountControl(context: ViewContext, onDeleted: () => void
         },
       )
       .finally(() => {
-        confirm.disabled = false;
+        setDisabled(confirm, false);
       });
   });
   return h('span', {}, open, dialog);

@@ -1,7 +1,8 @@
 /** The public gallery (docs/spec.md §5): published edits, newest first; anyone plays them, logged-in pilots vote. */
 import { ApiError, type PublicVideo } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
-import { h } from '../dom';
+import { h, isDisabled, keepFocus, setDisabled } from '../dom';
+import { votesLabel } from '../messages';
 import type { VoteMemory } from '../votes';
 import { formatDate } from './status';
 
@@ -19,19 +20,28 @@ export function galleryView(context: ViewContext, options: GalleryOptions): View
   const empty = h('p', { class: 'empty', hidden: true }, 'No published videos yet.');
   const more = h('button', { type: 'button', hidden: true }, 'Show older videos');
   const section = h('section', { class: 'gallery', 'aria-busy': 'true' }, alert, grid, empty, more);
+  const heading = h('h1', { id: 'gallery-heading', tabindex: -1 }, 'Race gallery');
   let nextCursor: string | undefined;
   let disposed = false;
 
   const load = (cursor?: string): void => {
-    more.disabled = true;
+    setDisabled(more, true);
     context.api
       .listPublicVideos(cursor)
       .then(
         (page) => {
           if (disposed) return;
-          grid.append(...page.data.map((video) => videoCard(context, options, video, alert)));
+          const cards = page.data.map((video) => videoCard(context, options, video, alert));
+          grid.append(...cards);
           nextCursor = page.nextCursor;
-          more.hidden = nextCursor === undefined;
+          // The last page hides the button: focus goes on to the first video it brought.
+          keepFocus(
+            section,
+            () => {
+              more.hidden = nextCursor === undefined;
+            },
+            () => cards[0]?.querySelector('a') ?? heading,
+          );
           empty.hidden = grid.childElementCount > 0;
           showAlert(alert, null);
         },
@@ -40,7 +50,7 @@ export function galleryView(context: ViewContext, options: GalleryOptions): View
         },
       )
       .finally(() => {
-        more.disabled = false;
+        setDisabled(more, false);
         section.setAttribute('aria-busy', 'false');
       });
   };
@@ -55,7 +65,7 @@ export function galleryView(context: ViewContext, options: GalleryOptions): View
           'p',
           { class: 'lead' },
           'The latest league edits from the FPV Enthusiast Tour. ',
-          loginButton(options),
+          loginButton(options, 'Log in', 'link'),
           ' to vote for the best pilots.',
         )
       : h(
@@ -63,13 +73,7 @@ export function galleryView(context: ViewContext, options: GalleryOptions): View
           { class: 'lead' },
           'The latest league edits from the FPV Enthusiast Tour. One vote per video.',
         );
-  const element = h(
-    'div',
-    { class: 'gallery-page' },
-    h('h1', { id: 'gallery-heading', tabindex: -1 }, 'Race gallery'),
-    intro,
-    section,
-  );
+  const element = h('div', { class: 'gallery-page' }, heading, intro, section);
   return {
     title: 'Race gallery',
     element,
@@ -123,16 +127,13 @@ export function publicVideoView(context: ViewContext, options: GalleryOptions, i
   };
 }
 
-function loginButton(options: GalleryOptions): HTMLButtonElement {
-  const button = h('button', { type: 'button', class: 'link' }, 'Log in');
+/** A button that opens the login form (the pilot comes back to this page once logged in). */
+function loginButton(options: GalleryOptions, label: string, className: string): HTMLButtonElement {
+  const button = h('button', { type: 'button', class: className }, label);
   button.addEventListener('click', () => {
     options.logIn();
   });
   return button;
-}
-
-function votesLabel(votes: number): string {
-  return votes === 1 ? '1 vote' : `${votes} votes`;
 }
 
 function videoCard(
@@ -188,27 +189,27 @@ function voteControl(
   alert: HTMLElement,
 ): HTMLElement {
   const { login } = options;
-  if (login === null) {
-    const button = h('button', { type: 'button', class: 'vote' }, 'Log in to vote');
-    button.addEventListener('click', () => {
-      options.logIn();
-    });
-    return button;
-  }
+  if (login === null) return loginButton(options, 'Log in to vote', 'vote');
   const pilot = video.pilot.username;
-  const button = h('button', { type: 'button', class: 'vote' });
+  // One accessible name that holds the visible text (WCAG 2.5.3); aria-pressed says whether it is cast.
+  const button = h(
+    'button',
+    { type: 'button', class: 'vote' },
+    h('span', { class: 'vote-check', 'aria-hidden': 'true' }, '✓ '),
+    'Vote',
+    h('span', { class: 'visually-hidden' }, ` for ${pilot}`),
+  );
   let votes = video.votes;
   const render = (voted: boolean): void => {
     button.setAttribute('aria-pressed', String(voted));
-    button.textContent = voted ? 'Voted ✓' : 'Vote';
-    button.setAttribute('aria-label', voted ? `Withdraw your vote for ${pilot}` : `Vote for ${pilot}`);
     count.textContent = votesLabel(votes);
     count.dataset.votes = String(votes);
   };
   render(options.votes.has(login, video.id));
   button.addEventListener('click', () => {
+    if (isDisabled(button)) return;
     const voted = button.getAttribute('aria-pressed') === 'true';
-    button.disabled = true;
+    setDisabled(button, true);
     const request = voted
       ? context.api.withdrawVote(video.id).then(() => votes - 1)
       : context.api.vote(video.id).then((answer) => answer.votes);
@@ -237,7 +238,7 @@ function voteControl(
         },
       )
       .finally(() => {
-        button.disabled = false;
+        setDisabled(button, false);
       });
   });
   return button;

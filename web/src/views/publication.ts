@@ -1,10 +1,11 @@
 /** On the pilot's own task page: the votes on it and the switch that (un)publishes it in the gallery. */
 import type { Task } from '../api';
 import { reportFailure, showAlert, type ViewContext } from '../context';
-import { h } from '../dom';
+import { h, isDisabled, setDisabled } from '../dom';
+import { votesLabel } from '../messages';
 
 export function publicationControl(context: ViewContext, task: Task, alert: HTMLElement): HTMLElement {
-  const votes = h('span', { class: 'vote-count', 'data-votes': task.votes }, voteText(task.votes));
+  const votes = h('span', { class: 'vote-count', 'data-votes': task.votes }, votesLabel(task.votes));
   const toggle = h('input', {
     type: 'checkbox',
     role: 'switch',
@@ -21,14 +22,15 @@ export function publicationControl(context: ViewContext, task: Task, alert: HTML
     publicLink(task.id),
   );
   toggle.addEventListener('change', () => {
+    if (isDisabled(toggle)) return;
     const wanted = toggle.checked;
-    toggle.disabled = true;
+    setDisabled(toggle, true);
     context.api
       .setPublic(task.id, wanted)
       .then(
         (updated) => {
           toggle.checked = updated.public;
-          votes.textContent = voteText(updated.votes);
+          votes.textContent = votesLabel(updated.votes);
           hint.textContent = hintText(updated);
           link.hidden = !isPublished(updated);
           showAlert(alert, null);
@@ -40,7 +42,7 @@ export function publicationControl(context: ViewContext, task: Task, alert: HTML
         },
       )
       .finally(() => {
-        toggle.disabled = false;
+        setDisabled(toggle, false);
       });
   });
   return h(
@@ -61,10 +63,6 @@ function isPublished(task: Task): boolean {
 function publicLink(id: number): HTMLAnchorElement {
   const href = `${location.origin}${location.pathname}#/gallery/${id}`;
   return h('a', { href, class: 'share' }, href);
-}
-
-function voteText(votes: number): string {
-  return votes === 1 ? '1 vote' : `${votes} votes`;
 }
 
 function hintText(task: Task): string {

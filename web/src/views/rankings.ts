@@ -1,7 +1,7 @@
 /** The pilots' rankings (docs/spec.md §5): a table, 20 pilots a page, ties sharing a rank. */
 import { RANKINGS_PAGE_SIZE, type Standing } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
-import { h, replaceChildren } from '../dom';
+import { h, replaceChildren, setDisabled } from '../dom';
 
 export function rankingsView(context: ViewContext): View {
   const alert = alertBox('rankings-alert');
@@ -30,11 +30,19 @@ export function rankingsView(context: ViewContext): View {
   const pager = h('nav', { class: 'pager', 'aria-label': 'Rankings pages' }, previous, status, next);
   const section = h('section', { 'aria-busy': 'true' }, alert, table, pager);
   let offset = 0;
+  /** The end of the page shown and the pilots in all: what the pager offers from here. */
+  let shownEnd = 0;
+  let total = 0;
   let disposed = false;
+  const updatePager = (): void => {
+    setDisabled(previous, offset === 0);
+    setDisabled(next, shownEnd >= total);
+  };
 
   const load = (at: number): void => {
-    previous.disabled = true;
-    next.disabled = true;
+    // aria-disabled, not disabled: the pressed button keeps focus while its page loads.
+    setDisabled(previous, true);
+    setDisabled(next, true);
     context.api
       .rankings(at)
       .then(
@@ -44,10 +52,9 @@ export function rankingsView(context: ViewContext): View {
           replaceChildren(rows, ...page.data.map(row));
           if (page.data.length === 0)
             rows.append(h('tr', {}, h('td', { colspan: 4 }, 'No ranked pilots yet.')));
-          const last = offset + page.data.length;
-          status.textContent = page.total === 0 ? '' : `Pilots ${offset + 1}–${last} of ${page.total}`;
-          previous.disabled = offset === 0;
-          next.disabled = last >= page.total;
+          shownEnd = offset + page.data.length;
+          total = page.total;
+          status.textContent = page.total === 0 ? '' : `Pilots ${offset + 1}–${shownEnd} of ${page.total}`;
           pager.hidden = page.total <= RANKINGS_PAGE_SIZE;
           showAlert(alert, null);
         },
@@ -56,6 +63,8 @@ export function rankingsView(context: ViewContext): View {
         },
       )
       .finally(() => {
+        // After a failure too: the pager offers the page still shown again, so the pilot can retry.
+        updatePager();
         section.setAttribute('aria-busy', 'false');
       });
   };

@@ -1,7 +1,7 @@
 /** One task: status, the edited video, downloads, retry, delete. */
 import type { Task } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
-import { h, replaceChildren } from '../dom';
+import { h, isDisabled, keepFocus, replaceChildren, setDisabled } from '../dom';
 import { formatBytes } from '../messages';
 import { poller } from './poller';
 import { publicationControl } from './publication';
@@ -33,13 +33,20 @@ export function taskDetailView(context: ViewContext, id: number): View {
         heading.textContent = task.fileName;
         document.title = `${task.fileName} — IDRL Video Console`;
         const retry = task.retryable === true ? [retryControl(context, task, alert, refresh.run)] : [];
-        replaceChildren(
+        // A control the new status takes away (Retry, once queued) hands focus to the page's heading.
+        keepFocus(
           body,
-          ...details(context, task),
-          ...retry,
-          uploadControl(context, task, alert),
-          publicationControl(context, task, alert),
-          deleteControl(context, task, alert),
+          () => {
+            replaceChildren(
+              body,
+              ...details(context, task),
+              ...retry,
+              uploadControl(context, task, alert),
+              publicationControl(context, task, alert),
+              deleteControl(context, task, alert),
+            );
+          },
+          () => heading,
         );
       }
       showAlert(alert, null);
@@ -70,7 +77,17 @@ export function taskDetailView(context: ViewContext, id: number): View {
   const unsubscribe = context.uploads.subscribe(() => {
     if (shown === null) return;
     body.querySelector('.task-meta .badge')?.replaceWith(statusBadge(shown, context.uploads));
-    body.querySelector('.upload-control')?.replaceWith(uploadControl(context, shown, alert));
+    const control = body.querySelector('.upload-control');
+    if (control === null) return;
+    const fresh = uploadControl(context, shown, alert);
+    // Progress re-renders this block often: a focused "Cancel upload" stays focused in the new one.
+    keepFocus(
+      control,
+      () => {
+        control.replaceWith(fresh);
+      },
+      () => fresh.querySelector('button') ?? fresh.querySelector('input') ?? heading,
+    );
   });
   const stopElapsed = tickElapsed(body);
   const dispose = (): void => {
@@ -190,7 +207,8 @@ function retryControl(
 ): HTMLElement {
   const retry = h('button', { type: 'button', class: 'primary' }, 'Retry processing');
   retry.addEventListener('click', () => {
-    retry.disabled = true;
+    if (isDisabled(retry)) return;
+    setDisabled(retry, true);
     context.api.retryTask(task.id).then(
       () => {
         context.announce(`${task.fileName}: queued for processing again.`);
@@ -198,7 +216,7 @@ function retryControl(
         refresh();
       },
       (error: unknown) => {
-        retry.disabled = false;
+        setDisabled(retry, false);
         reportFailure(context, alert, error);
       },
     );
@@ -226,7 +244,8 @@ function deleteControl(context: ViewContext, task: Task, alert: HTMLElement): HT
     dialog.close();
   });
   confirm.addEventListener('click', () => {
-    confirm.disabled = true;
+    if (isDisabled(confirm)) return;
+    setDisabled(confirm, true);
     context.api
       .deleteTask(task.id)
       .then(
@@ -242,7 +261,7 @@ function deleteControl(context: ViewContext, task: Task, alert: HTMLElement): HT
         },
       )
       .finally(() => {
-        confirm.disabled = false;
+        setDisabled(confirm, false);
       });
   });
   return h('div', { class: 'danger-zone' }, open, dialog);
@@ -263,7 +282,8 @@ function uploadControl(context: ViewContext, task: Task, alert: HTMLElement): HT
   }
   const cancel = h('button', { type: 'button', class: 'danger' }, 'Cancel upload');
   cancel.addEventListener('click', () => {
-    cancel.disabled = true;
+    if (isDisabled(cancel)) return;
+    setDisabled(cancel, true);
     context.uploads.forget(task.id);
     context.api.deleteTask(task.id).then(
       () => {
@@ -271,7 +291,7 @@ function uploadControl(context: ViewContext, task: Task, alert: HTMLElement): HT
         context.navigate('#/');
       },
       (error: unknown) => {
-        cancel.disabled = false;
+        setDisabled(cancel, false);
         reportFailure(context, alert, error);
       },
     );

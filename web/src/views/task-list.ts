@@ -1,7 +1,7 @@
 /** The pilot's tasks, newest first, refreshed while any of them is still on its way. */
 import type { Task, TaskPage } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
-import { h, replaceChildren } from '../dom';
+import { h, isDisabled, keepFocus, replaceChildren, setDisabled } from '../dom';
 import { poller } from './poller';
 import type { UploadTracker } from '../uploads';
 import { elapsedTime, formatDate, isMoving, statusBadge, statusLabel, tickElapsed } from './status';
@@ -25,7 +25,15 @@ export function taskListView(context: ViewContext): View {
   );
 
   const render = () => {
-    replaceChildren(list, ...tasks.map((task) => taskItem(task, context.uploads)));
+    // A poll re-renders the list: a focused video link stays focused in the new one.
+    const focusedId = document.activeElement?.closest<HTMLElement>('li[data-task-id]')?.dataset.taskId;
+    keepFocus(
+      list,
+      () => {
+        replaceChildren(list, ...tasks.map((task) => taskItem(task, context.uploads)));
+      },
+      () => list.querySelector<HTMLElement>(`li[data-task-id="${focusedId}"] a`),
+    );
     empty.hidden = tasks.length > 0;
     more.hidden = nextCursor === undefined;
   };
@@ -51,22 +59,25 @@ export function taskListView(context: ViewContext): View {
   });
 
   more.addEventListener('click', () => {
-    if (nextCursor === undefined) return;
-    more.disabled = true;
+    if (nextCursor === undefined || isDisabled(more)) return;
+    setDisabled(more, true);
     context.api
       .listTasks(nextCursor)
       .then(
         (page) => {
           tasks = [...tasks, ...page.data];
           nextCursor = page.nextCursor;
-          render();
+          // The last page hides the button: focus goes on to the first video it brought.
+          keepFocus(section, render, () =>
+            list.querySelector<HTMLElement>(`li[data-task-id="${page.data[0]?.id}"] a`),
+          );
         },
         (error: unknown) => {
           reportFailure(context, alert, error);
         },
       )
       .finally(() => {
-        more.disabled = false;
+        setDisabled(more, false);
       });
   });
 

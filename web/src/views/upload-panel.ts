@@ -5,7 +5,7 @@
  */
 import type { Task, UploadTicket } from '../api';
 import { alertBox, reportFailure, showAlert, type ViewContext } from '../context';
-import { h } from '../dom';
+import { h, isDisabled, setDisabled } from '../dom';
 import { describeError, formatBytes } from '../messages';
 import { FileRejectedError } from '../upload';
 
@@ -104,6 +104,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
   };
 
   const uploadAll = (files: File[]) => {
+    if (isDisabled(submit)) return;
     showAlert(alert, null);
     if (files.length === 0) {
       showAlert(alert, 'Choose a video file first.');
@@ -115,8 +116,8 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       showAlert(alert, rejections.join('\n'));
       return;
     }
-    submit.disabled = true;
-    input.disabled = true;
+    setDisabled(submit, true);
+    setDisabled(input, true);
     void (async () => {
       const failures: string[] = [];
       for (const file of files) {
@@ -136,8 +137,8 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       }
       form.reset();
     })().finally(() => {
-      submit.disabled = false;
-      input.disabled = false;
+      setDisabled(submit, false);
+      setDisabled(input, false);
       onTasksChanged();
     });
   };
@@ -158,7 +159,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
   card.addEventListener('drop', (event) => {
     event.preventDefault();
     card.classList.remove('dragging');
-    if (!submit.disabled) uploadAll([...(event.dataTransfer?.files ?? [])]);
+    uploadAll([...(event.dataTransfer?.files ?? [])]);
   });
 
   async function upload(file: File): Promise<void> {
