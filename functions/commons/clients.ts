@@ -97,7 +97,7 @@ function passwordPool(login: PasswordLogin, common: pg.PoolConfig): pg.Pool {
  * (Aurora Serverless v2 at 0 ACU) needs it closed before the function returns. With `max: 1` and one request at a
  * time, every connection is idle here.
  */
-export async function closeIdleConnections(pool: pg.Pool): Promise<void> {
+async function closeIdleConnections(pool: pg.Pool): Promise<void> {
   while (pool.idleCount > 0) {
     const client = await pool.connect();
     // end() first and await it, so the server has seen the goodbye before the environment freezes; the
@@ -122,9 +122,7 @@ export function createCognitoClient(config: IdentityConfig): CognitoIdentityProv
   return new CognitoIdentityProviderClient({ region: config.region, endpoint: config.endpoint });
 }
 
-export function createLambdaClient(
-  config: Pick<AccountDeletionConfig, 'region' | 'lambdaEndpoint'>,
-): LambdaClient {
+function createLambdaClient(config: Pick<AccountDeletionConfig, 'region' | 'lambdaEndpoint'>): LambdaClient {
   return new LambdaClient({ region: config.region, endpoint: config.lambdaEndpoint });
 }
 

@@ -79,7 +79,7 @@ export const DATABASE_CONNECT_TIMEOUT_MS = 5_000;
  * case functions close their connection after every invocation and a connection attempt that times out means
  * "resuming"; and how long a statement waits for a resuming database (DB_RESUME_WAIT_SECONDS, unset: no wait).
  */
-export interface DatabasePause {
+interface DatabasePause {
   autoPause: boolean;
   resumeWaitMs: number;
 }
@@ -318,7 +318,7 @@ export function mediaConvertConfig(env: Env = process.env): MediaConvertConfig {
  * Which backend edits uploads (PROCESSOR): the ffmpeg worker (default, and the local stack's), or
  * MediaConvert, which also needs the logo card in S3 (LOGO_URI, s3://…).
  */
-export type ProcessorConfig =
+type ProcessorConfig =
   { kind: 'ffmpeg' } | ({ kind: 'mediaconvert'; logoUri: string } & Omit<MediaConvertConfig, 'region'>);
 
 export function processorConfig(env: Env = process.env): ProcessorConfig {

@@ -50,7 +50,7 @@ export class ConflictError extends FieldErrorsError {}
 export class PayloadTooLargeError extends IdrlError {}
 
 /** Options of the errors a caller may retry after a while: when, if known. */
-export interface RetryableErrorOptions extends ErrorOptions {
+interface RetryableErrorOptions extends ErrorOptions {
   /** Whole seconds after which a retry can succeed (the response's Retry-After). */
   retryAfterSeconds?: number;
 }

@@ -10,7 +10,7 @@ import {
 } from './schemas';
 import type { Caller } from './task';
 
-export interface GalleryServiceDependencies {
+interface GalleryServiceDependencies {
   repository: GalleryRepository;
   store: ObjectStore;
 }

@@ -190,7 +190,6 @@ export const signPartsRequest = z.strictObject({
       z.maxLength(MAX_PARTS_PER_SIGNING, `Must list at most ${MAX_PARTS_PER_SIGNING} parts`),
     ),
 });
-export type SignPartsRequest = z.infer<typeof signPartsRequest>;
 
 export const signedPartsResponse = z.object({
   parts: z.array(

@@ -10,7 +10,7 @@ import { requeueTask } from './requeue';
 import { purgeDeletingTask } from './task-service';
 
 /** Tasks looked at per run and use case: bounds one run's duration whatever the backlog. */
-export const SWEEP_BATCH = 200;
+const SWEEP_BATCH = 200;
 
 function abandonedUploadReason(windowHours: number): string {
   return `upload not received within ${windowHours} h`;

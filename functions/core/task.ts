@@ -12,8 +12,7 @@ export const UNFINISHED_STATUSES: readonly TaskStatus[] = ['awaiting_upload', 'u
  * - no-upload: nothing was uploaded within the upload window.
  * Null on tasks failed before the kind was recorded (migration 3).
  */
-export const FAILURE_KINDS = ['content', 'transient', 'no-upload'] as const;
-export type FailureKind = (typeof FAILURE_KINDS)[number];
+export type FailureKind = 'content' | 'transient' | 'no-upload';
 
 /** Manual retries a pilot may ask for per task: enough for an outage, too few to loop on a broken upload. */
 export const MAX_MANUAL_RETRIES = 3;

@@ -19,7 +19,7 @@ export interface MasterCredentials {
 }
 
 /** Checks the event's shape without ever echoing it: it carries a password. */
-export function masterCredentialsOf(event: unknown): MasterCredentials {
+function masterCredentialsOf(event: unknown): MasterCredentials {
   const { username, password } = (typeof event === 'object' && event !== null ? event : {}) as Record<
     string,
     unknown

@@ -14,7 +14,7 @@ const USAGE =
   'usage: DLQ_ARN=arn:aws:sqs:<region>:<account>:<dlq> npm run redrive -- [status|peek [n]|start]';
 
 /** What a dead-lettered body is about, in one line: the object keys of its notification. */
-export function describeBody(body: string): string {
+function describeBody(body: string): string {
   try {
     const notification = parseUploadNotification(body);
     return notification.kind === 'test'

@@ -13,7 +13,7 @@ import { type LocalFunction, invoke } from './lambda-context';
 /** A function invoked directly (not through a route): any JSON event in, any JSON result out. */
 export type InvocableHandler = (event: unknown, context: Context) => Promise<unknown>;
 
-export interface LambdaApiResponse {
+interface LambdaApiResponse {
   statusCode: number;
   headers: Record<string, string>;
   body: Buffer;

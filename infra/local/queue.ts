@@ -68,7 +68,7 @@ export interface DeadLetterQueue {
 }
 
 /** pg-boss's schema in the platform database. */
-export const BOSS_SCHEMA = 'pgboss';
+const BOSS_SCHEMA = 'pgboss';
 
 /** The sender of S3 notifications as SQS reports it. */
 const S3_SENDER_ID = 'AIDAJHIPRHEMV73VRJEBU';

@@ -31,7 +31,7 @@ export const FFMPEG_SOURCE = {
 } as const;
 
 /** What the league's inputs need (docs/spec.md §4) and nothing else: every other component is compiled out. */
-export const FFMPEG_COMPONENTS = {
+const FFMPEG_COMPONENTS = {
   // No hls, concat, image2 or data demuxer: nothing that opens another URL or file.
   demuxers: [...VIDEO_DEMUXERS, ...IMAGE_DEMUXERS].map((demuxer) => demuxer.configure),
   decoders: [
@@ -114,7 +114,7 @@ export const FFMPEG_COMPONENTS = {
   bsfs: ['null'],
 };
 
-export const FFMPEG_CONFIGURE_FLAGS: readonly string[] = [
+const FFMPEG_CONFIGURE_FLAGS: readonly string[] = [
   '--enable-gpl', // libx264 is GPL, so the binaries are (docs/worker.md, "Licence")
   '--enable-libx264',
   '--enable-zlib', // the PNG decoder (the logo card) is silently dropped without it
@@ -145,7 +145,7 @@ export function ffmpegBuildKey(): string {
 }
 
 /** IDRL_FFMPEG_CACHE overrides the cache root (default: $XDG_CACHE_HOME or ~/.cache, then idrl-ffmpeg). */
-export function ffmpegCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
+function ffmpegCacheRoot(env: NodeJS.ProcessEnv = process.env): string {
   return (
     env.IDRL_FFMPEG_CACHE ?? path.join(env.XDG_CACHE_HOME ?? path.join(homedir(), '.cache'), 'idrl-ffmpeg')
   );

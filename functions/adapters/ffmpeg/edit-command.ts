@@ -85,7 +85,7 @@ export function buildFilterGraph(plan: EditPlan): string {
 }
 
 /** Input options that fix how an input is opened: this demuxer, these protocols. */
-export function pinnedInput(demuxer: string, protocols: readonly string[]): string[] {
+function pinnedInput(demuxer: string, protocols: readonly string[]): string[] {
   return ['-f', demuxer, '-format_whitelist', demuxer, '-protocol_whitelist', protocols.join(',')];
 }
 

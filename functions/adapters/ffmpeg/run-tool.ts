@@ -18,7 +18,7 @@ export interface ToolResult {
 }
 
 const MAX_STDERR_CHARS = 256 * 1024;
-export const MAX_STDOUT_BYTES = 1024 * 1024;
+const MAX_STDOUT_BYTES = 1024 * 1024;
 
 /** Resolves with whatever the tool did, non-zero exits included; rejects only if it cannot start. */
 export function runTool(path: string, args: readonly string[], deadline: Date): Promise<ToolResult> {

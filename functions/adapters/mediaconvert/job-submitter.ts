@@ -20,7 +20,7 @@ export class InvalidJobRequestError extends Error {
   }
 }
 
-export interface SubmitterOptions {
+interface SubmitterOptions {
   roleArn: string;
   queueArn: string;
 }

@@ -18,7 +18,7 @@ export interface SourceProber {
   describe(source: string, deadline: Date): Promise<SourceDescription>;
 }
 
-export interface MediaConvertVideoProcessorOptions {
+interface MediaConvertVideoProcessorOptions {
   bucket: string;
   roleArn: string;
   queueArn: string;
