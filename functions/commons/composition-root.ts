@@ -85,5 +85,6 @@ export const getAccountPurge = /* @__PURE__ */ once(
     new AccountPurge({
       repository: new PgAccountRepository(databasePool(), queryOptions()),
       store: getObjectStore(),
+      uploads: getMultipartUploads(),
     }),
 );

@@ -1,9 +1,11 @@
 import { ForbiddenError } from './errors';
+import { abortPendingUploads } from './multipart';
 import { taskObjectKeys } from './object-keys';
 import type {
   AccountPurger,
   AccountRepository,
   IdentityProvider,
+  MultipartUploads,
   ObjectStore,
   PurgeResult,
   DeletingTask,
@@ -11,7 +13,10 @@ import type {
 import type { DeleteAccountRequest } from './schemas';
 import type { Caller } from './task';
 
-/** Tasks whose objects are deleted at once: a pilot with many videos does not open thousands of requests. */
+/**
+ * Tasks whose uploads are aborted and objects deleted at once: a pilot with many videos does not open thousands
+ * of requests.
+ */
 const TASKS_PER_DELETE = 20;
 
 /**
@@ -46,14 +51,16 @@ export class AccountService {
 
 /**
  * The purge itself, inside the VPC. The identity is marked deleted first, so nothing new can be created for
- * it; objects go before the rows that name them, so a failure leaves rows a repeat finds again; and the
- * objects of the rows deleted go once more, for outputs a worker wrote in between (deterministic keys).
+ * it; unfinished multipart uploads and objects go before the rows that name them, so a failure leaves rows a
+ * repeat finds again; and the uploads and objects of the rows deleted go once more, for outputs a worker wrote
+ * in between (deterministic keys) and an upload started in between.
  */
 export class AccountPurge implements AccountPurger {
   constructor(
     private readonly deps: {
       repository: AccountRepository;
       store: ObjectStore;
+      uploads: MultipartUploads;
     },
   ) {}
 
@@ -67,8 +74,13 @@ export class AccountPurge implements AccountPurger {
   }
 
   private async deleteObjects(tasks: DeletingTask[]): Promise<void> {
+    const { store, uploads } = this.deps;
     for (let start = 0; start < tasks.length; start += TASKS_PER_DELETE) {
-      await this.deps.store.deleteMany(tasks.slice(start, start + TASKS_PER_DELETE).flatMap(taskObjectKeys));
+      const batch = tasks.slice(start, start + TASKS_PER_DELETE);
+      // Aborted before the objects go, as a single task's delete does: no part stays billed until the bucket's
+      // lifecycle rule, and no upload completes into a deleted key afterwards.
+      await Promise.all(batch.map((task) => abortPendingUploads(uploads, task.originalKey)));
+      await store.deleteMany(batch.flatMap(taskObjectKeys));
     }
   }
 }

@@ -4,6 +4,7 @@
  * when the stored parts are exactly that plan. The console slices the file by the same rule, from
  * the `partBytes` the API returns.
  */
+import type { MultipartUploads } from './ports';
 
 /** S3 accepts part numbers 1 to 10,000. */
 export const MAX_PARTS = 10_000;
@@ -26,4 +27,15 @@ export function partPlan(sizeBytes: number, partBytes: number): PartPlan {
 /** Size of part `partNumber` (1-based) of a `sizeBytes` upload: full parts, then the remainder. */
 export function partSize(sizeBytes: number, plan: PartPlan, partNumber: number): number {
   return partNumber < plan.partCount ? plan.partBytes : sizeBytes - (plan.partCount - 1) * plan.partBytes;
+}
+
+/**
+ * Aborts every unfinished multipart upload into exactly `key` (a prefix listing, then the exact key): their
+ * parts are invisible but billed until aborted.
+ */
+export async function abortPendingUploads(uploads: MultipartUploads, key: string): Promise<void> {
+  const pending = await uploads.listMultipartUploads(key);
+  await Promise.all(
+    pending.filter((upload) => upload.key === key).map((upload) => uploads.abortMultipartUpload(upload)),
+  );
 }

@@ -65,10 +65,12 @@ export class AccountPurge extends Construct {
     grantWithEnvironment(
       this.function,
       props.storage.objectUse({
-        [UPLOADS_PREFIX]: ['s3:DeleteObject'],
+        // The pilot's unfinished multipart uploads are aborted with their tasks' objects.
+        [UPLOADS_PREFIX]: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
         [PROCESSED_PREFIX]: ['s3:DeleteObject'],
       }),
     );
+    grantWithEnvironment(this.function, props.storage.multipartListingUse());
     this.callerTimeout = Duration.seconds(purgeTimeout.toSeconds() + CALLER_OVERHEAD.toSeconds());
   }
 

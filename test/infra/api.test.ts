@@ -418,7 +418,7 @@ describe('least-privilege IAM per function', () => {
     expect(propertiesOf(serverless, logicalId(stack, caller)).Timeout).toBe(28);
   });
 
-  it('runs the account purge in the VPC with the database, deletes under uploads/ and processed/, 2 at a time', () => {
+  it('runs the account purge in the VPC with the database, deletes under uploads/ and processed/ and aborts uploads under uploads/, 2 at a time', () => {
     const purgeId = logicalId(synthesized.stack, synthesized.stack.accountPurge.function);
     const properties = propertiesOf(template, purgeId);
     expect('VpcConfig' in properties).toBe(true);
@@ -426,8 +426,13 @@ describe('least-privilege IAM per function', () => {
     expect(properties.Timeout).toBe(10);
     expect(policyStatementsOf(template, purgeId)).toEqual([
       rdsConnect,
-      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+      {
+        Action: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+        Effect: 'Allow',
+        Resource: bucketArn('uploads/'),
+      },
       { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+      listUploads,
     ]);
     expect(environmentOf(purgeId)).toMatchObject({
       DB_IAM_AUTH: 'true',

@@ -3,13 +3,15 @@ import { AdminGetUserCommand, DeleteUserCommand } from '@aws-sdk/client-cognito-
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as createTask } from '#functions/api/create-task';
+import { handler as startUpload } from '#functions/api/start-multipart-upload';
 import { handler as login } from '#functions/api/login';
 import { handler as signup } from '#functions/api/signup';
 import { handler as vote } from '#functions/api/vote';
 import { cognitoClient, databasePool, s3Client } from '#commons/clients';
-import { getObjectStore, getTaskRepository } from '#commons/composition-root';
+import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
 import { securityHeaders, type ApiHandler } from '#commons/http';
 import { taskObjectKeys } from '#core/object-keys';
+import type { CreatedTaskResponse, MultipartUploadResponse } from '#core/schemas';
 import type { Caller, Task } from '#core/task';
 import { type Gateway, startGateway } from '#infra/local/gateway';
 import type { InvocableHandler } from '#infra/local/lambda-api';
@@ -201,6 +203,46 @@ describe('DELETE /api/auth/me', () => {
       body: { username: ace.username, password: PASSWORD },
     });
     expect(loggingIn.statusCode).toBe(401);
+  });
+
+  it("aborts the pilot's unfinished multipart upload, so none of its parts stays billed", async () => {
+    // Prepare: a task whose resumable upload stored one part and was never completed.
+    const ace = await pilot('ace');
+    const created = await invoke(createTask, {
+      method: 'POST',
+      route: '/api/tasks',
+      body: { fileName: 'long-race.mp4', contentType: 'video/mp4', size: 1000 },
+      caller: ace,
+    });
+    const task = created.body as CreatedTaskResponse;
+    const started = await invoke(startUpload, {
+      method: 'POST',
+      route: '/api/tasks/{id}/multipart',
+      pathParameters: { id: String(task.id) },
+      caller: ace,
+    });
+    const { uploadId } = started.body as MultipartUploadResponse;
+    const key = task.upload.fields.key ?? '';
+    const partUrl = await getMultipartUploads().presignUploadPart({
+      key,
+      uploadId,
+      partNumber: 1,
+      contentLength: 1000,
+      expiresInSeconds: 60,
+    });
+    expect((await fetch(partUrl, { method: 'PUT', body: new Uint8Array(1000) })).status).toBe(200);
+    expect((await getMultipartUploads().listMultipartUploads(key)).map((upload) => upload.uploadId)).toEqual([
+      uploadId,
+    ]);
+
+    // Act
+    const response = await deleteMe(ace, { password: PASSWORD });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 204, headers: securityHeaders, body: undefined });
+    expect(await getMultipartUploads().listMultipartUploads(key)).toEqual([]);
+    expect(await getMultipartUploads().listParts({ key, uploadId })).toBeNull();
+    expect(await traces(ace.sub)).toEqual({ users: '0', tasks: '0', votes: '0', quota: '0', deleted: '1' });
   });
 
   it('answers a repeat 204 while the token lasts, and the token creates nothing any more', async () => {

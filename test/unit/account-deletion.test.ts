@@ -131,7 +131,7 @@ describe('AccountPurge.purge', () => {
       for (const key of taskObjectKeys(owned)) store.objects.set(key, 1);
 
     // Act
-    const result = await new AccountPurge({ repository, store }).purge('sub-1');
+    const result = await new AccountPurge({ repository, store, uploads: store }).purge('sub-1');
 
     // Assess
     expect(result).toEqual({ tasks: 46 });
@@ -139,11 +139,34 @@ describe('AccountPurge.purge', () => {
     expect([...store.objects.keys()]).toEqual(taskObjectKeys(task(500)));
   });
 
+  it("aborts the unfinished multipart uploads into the pilot's upload keys, also of a task created meanwhile", async () => {
+    // Prepare: an upload into a listed task, one into the task created while the purge runs, and another
+    // pilot's upload whose key shares the listed task's as a prefix.
+    const listed = task(7);
+    const late = task(99);
+    const repository = new InMemoryAccounts([listed], [late]);
+    const store = new InMemoryObjectStore();
+    await store.createMultipartUpload({ key: listed.originalKey, contentType: 'video/mp4' });
+    await store.createMultipartUpload({ key: late.originalKey, contentType: 'video/mp4' });
+    const kept = await store.createMultipartUpload({
+      key: `${listed.originalKey}x`,
+      contentType: 'video/mp4',
+    });
+
+    // Act
+    await new AccountPurge({ repository, store, uploads: store }).purge('sub-1');
+
+    // Assess
+    expect([...store.multipart.keys()]).toEqual([kept]);
+  });
+
   it('is a no-op for a pilot with nothing left', async () => {
     const repository = new InMemoryAccounts([]);
     const store = new InMemoryObjectStore();
 
-    expect(await new AccountPurge({ repository, store }).purge('sub-1')).toEqual({ tasks: 0 });
+    expect(await new AccountPurge({ repository, store, uploads: store }).purge('sub-1')).toEqual({
+      tasks: 0,
+    });
     expect(repository.deleted).toEqual(new Set(['sub-1']));
   });
 });
