@@ -1,5 +1,5 @@
 import type pg from 'pg';
-import { ALWAYS_ON, inTransaction, queryRows, type PgQueryOptions } from '#adapters/pg/query';
+import { ALWAYS_ON, inTransaction, lockOwner, queryRows, type PgQueryOptions } from '#adapters/pg/query';
 import type { AccountRepository, DeletingTask } from '#core/ports';
 
 interface OwnedTaskRow {
@@ -39,13 +39,13 @@ export class PgAccountRepository implements AccountRepository {
   }
 
   /**
-   * The users row is locked first: a task creation holds that lock while it checks the quota and inserts
-   * (task-repository.ts), so one in flight finishes before the tasks are read, and one that starts later finds
-   * no users row and creates nothing.
+   * The pilot's lock first (lockOwner): a task creation holds it while it checks the quota and inserts, so one
+   * in flight finishes before the tasks are read, and one that starts later finds no users row and creates
+   * nothing. Without a users row there is nothing to delete.
    */
   deleteData(ownerId: string): Promise<DeletingTask[]> {
     return inTransaction(this.pool, this.options, async (client) => {
-      await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [ownerId]);
+      await lockOwner(client, ownerId);
       const tasks = await client.query<OwnedTaskRow>(OWNED_TASKS, [ownerId]);
       await client.query('DELETE FROM users WHERE id = $1', [ownerId]);
       return tasks.rows.map(toDeletingTask);

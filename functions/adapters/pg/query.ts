@@ -57,6 +57,17 @@ export async function ensureUser(
 }
 
 /**
+ * The pilot's lock: their users row, locked until the transaction ends. A task creation or retry holds it while
+ * it counts and writes, and account deletion takes it before it reads the tasks to delete, so each waits for the
+ * other and then sees what it committed (READ COMMITTED takes a new snapshot per statement). False when there
+ * is no users row.
+ */
+export async function lockOwner(client: pg.PoolClient, ownerId: string): Promise<boolean> {
+  const locked = await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [ownerId]);
+  return locked.rowCount === 1;
+}
+
+/**
  * Runs `work` in one transaction on a client of its own: committed when `keep` accepts the result, rolled
  * back otherwise and on any error (which is translated like a statement's).
  */

@@ -1,5 +1,12 @@
 import type pg from 'pg';
-import { ALWAYS_ON, ensureUser, inTransaction, queryRows, type PgQueryOptions } from '#adapters/pg/query';
+import {
+  ALWAYS_ON,
+  ensureUser,
+  inTransaction,
+  lockOwner,
+  queryRows,
+  type PgQueryOptions,
+} from '#adapters/pg/query';
 import type {
   DeletingTask,
   ListTasksQuery,
@@ -74,14 +81,8 @@ function toTask(row: TaskRow): Task {
   };
 }
 
-/**
- * The owner's users row, locked until the transaction ends: a second create or retry of the same pilot
- * waits, then counts what the first one committed (READ COMMITTED takes a new snapshot per statement).
- */
-async function lockOwner(client: pg.PoolClient, owner: string): Promise<boolean> {
-  const locked = await client.query('SELECT 1 FROM users WHERE id = $1 FOR UPDATE', [owner]);
-  return locked.rowCount === 1;
-}
+/** The owner's unfinished tasks (`$1` the owner, `$2` UNFINISHED_STATUSES): what the unfinished-tasks quota counts. */
+const UNFINISHED_COUNT = 'SELECT count(*) FROM tasks WHERE owner_id = $1 AND status = ANY ($2)';
 
 async function createWithinQuota(
   client: pg.PoolClient,
@@ -97,7 +98,7 @@ async function createWithinQuota(
     [owner, window],
   );
   const usage = await client.query<{ unfinished: string; declared: string }>(
-    `SELECT (SELECT count(*) FROM tasks WHERE owner_id = $1 AND status = ANY ($2)) AS unfinished,
+    `SELECT (${UNFINISHED_COUNT}) AS unfinished,
             (SELECT coalesce(sum(declared_bytes), 0) FROM upload_quota_usage WHERE owner_id = $1) AS declared`,
     [owner, UNFINISHED_STATUSES],
   );
@@ -164,10 +165,10 @@ async function retryWithinQuota(
   );
   const [row] = retried.rows;
   if (row === undefined) return null;
-  const usage = await client.query<{ unfinished: string }>(
-    'SELECT count(*) AS unfinished FROM tasks WHERE owner_id = $1 AND status = ANY ($2)',
-    [ownerId, UNFINISHED_STATUSES],
-  );
+  const usage = await client.query<{ unfinished: string }>(`SELECT (${UNFINISHED_COUNT}) AS unfinished`, [
+    ownerId,
+    UNFINISHED_STATUSES,
+  ]);
   if (Number(usage.rows[0]?.unfinished) > limits.maxUnfinishedTasks) return { refused: 'unfinished-tasks' };
   return { retried: toTask(row) };
 }
