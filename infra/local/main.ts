@@ -3,9 +3,11 @@
  *   PORT (3000) console + API · PG_PORT (5433) · S3_PORT (4569) · COGNITO_PORT (9229)
  *   LOCAL_STATE_DIR (.local) · DATABASE_URL (use that PostgreSQL instead of the embedded one)
  *   CORS_ORIGINS (comma-separated extra browser origins) · LOCAL_RETRY_DELAY_SECONDS (10)
+ *   WORKER_TIMEOUT_SECONDS (180, the worker's timeout as the CDK stack's workerTimeout)
  * Ctrl-C (SIGINT) or SIGTERM stops everything; a second Ctrl-C stops at once.
  */
 import { resolve } from 'node:path';
+import { DEFAULT_WORKER_TIMEOUT_SECONDS } from '#core/delivery';
 import { fromRoot } from '../paths';
 import { type LocalStack, startLocalStack } from './stack';
 import { LocalStackConfigError } from './errors';
@@ -98,6 +100,7 @@ async function main(): Promise<void> {
     },
     externalDatabaseUrl: process.env.DATABASE_URL?.trim() || undefined,
     retryDelaySeconds: seconds('LOCAL_RETRY_DELAY_SECONDS', 10),
+    workerTimeoutSeconds: seconds('WORKER_TIMEOUT_SECONDS', DEFAULT_WORKER_TIMEOUT_SECONDS),
     corsOrigins: (process.env.CORS_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim())

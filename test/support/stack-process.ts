@@ -53,7 +53,12 @@ function exited(child: ChildProcess): Promise<number | null> {
   });
 }
 
-export async function startStackProcess(stateDir: string, ports: StackPorts): Promise<StackProcess> {
+/** `settings`: more of `npm start`'s environment (infra/local/main.ts), e.g. WORKER_TIMEOUT_SECONDS. */
+export async function startStackProcess(
+  stateDir: string,
+  ports: StackPorts,
+  settings: Record<string, string> = {},
+): Promise<StackProcess> {
   const logFile = join(stateDir, `stack-${Date.now()}.log`);
   const log = createWriteStream(logFile);
   // The embedded PostgreSQL, never a DATABASE_URL the developer may have set for `npm start`.
@@ -71,6 +76,7 @@ export async function startStackProcess(stateDir: string, ports: StackPorts): Pr
       LOG_LEVEL: 'WARN',
       // Small parts so browser tests cut a few-MB video into many (S3's 5 MiB minimum: docs/local-stack.md).
       MULTIPART_PART_BYTES: String(256 * 1024),
+      ...settings,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
     // A process group of its own, as a terminal gives `npm start`, so interrupt() can signal all of it.
