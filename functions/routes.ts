@@ -201,9 +201,8 @@ export const routes = [
     method: 'POST',
     path: '/api/tasks/{id}/retry',
     auth: true,
-    database: true,
-    // A pilot's button after a failure: two at a time is plenty, and leaves the connections to the others.
-    reservedConcurrency: 2,
+    // SQS is outside the VPC; the transition is done by an in-VPC function this one invokes (docs/api.md).
+    database: false,
     summary: 'Put a task that failed for a transient reason through processing again',
   },
   {

@@ -14,7 +14,7 @@ import { type RouteDefinition, routes } from '#functions/routes';
 import type { TaskQuotas } from '#core/task-service';
 import { AccountPurge, PURGE_ACCOUNT_CONCURRENCY } from './constructs/accounts';
 import { Alarms } from './constructs/alarms';
-import { Api, routeReservation } from './constructs/api';
+import { Api, RETRY_TRANSITION_CONCURRENCY, routeReservation } from './constructs/api';
 import { Cdn } from './constructs/cdn';
 import { Database, type DatabaseOption } from './constructs/database';
 import { Identity } from './constructs/identity';
@@ -29,9 +29,9 @@ import { ProviderLogGroups } from './provider-log-groups';
 const DATABASE_CONNECTION_HEADROOM = 10;
 
 /**
- * Reserved concurrency of each database route by default: the 10 routes at the default × 5 + the 6 routes with
- * their own reservation (9: retry, the multipart steps, health) + worker 5 + sweeper 1 + account purge 2
- * (+ MediaConvert completion 2) = 67 (69) connections stay within a t4g.micro's 80 minus headroom.
+ * Reserved concurrency of each database route by default: the 10 routes at the default × 5 + the 5 routes with
+ * their own reservation (7: the multipart steps, health) + worker 5 + sweeper 1 + account purge 2 + retry
+ * transition 2 (+ MediaConvert completion 2) = 67 (69) connections stay within a t4g.micro's 80 minus headroom.
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
@@ -229,7 +229,8 @@ export class IdrlStack extends Stack {
 }
 
 /**
- * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper + the account purge + MediaConvert completions) × pool size 1 must stay below
+ * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper + the account purge + the retry
+ * transition + MediaConvert completions) × pool size 1 must stay below
  * max_connections minus headroom; otherwise a burst could be refused connections by PostgreSQL.
  */
 export function assertConnectionBudget(input: {
@@ -247,12 +248,13 @@ export function assertConnectionBudget(input: {
   const routesTotal = reservations.reduce((sum, reserved) => sum + reserved, 0);
   const sweeper = 1;
   const purge = PURGE_ACCOUNT_CONCURRENCY;
+  const retry = Math.min(RETRY_TRANSITION_CONCURRENCY, input.routeReserved);
   const completion = input.completionConcurrency ?? 0;
-  const used = input.workerMaxConcurrency + routesTotal + sweeper + purge + completion;
+  const used = input.workerMaxConcurrency + routesTotal + sweeper + purge + retry + completion;
   const available = input.maxConnections - DATABASE_CONNECTION_HEADROOM;
   if (used > available) {
     throw new Error(
-      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
+      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + retry ${retry} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
     );
   }
 }

@@ -8,19 +8,21 @@ import { CognitoIdentityProviderClient } from '@aws-sdk/client-cognito-identity-
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import { MediaConvertClient } from '@aws-sdk/client-mediaconvert';
 import { S3Client } from '@aws-sdk/client-s3';
+import { SQSClient } from '@aws-sdk/client-sqs';
 import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
 import {
-  accountDeletionConfig,
   DATABASE_CONNECT_TIMEOUT_MS,
   databaseConfig,
   POOL_IDLE_TIMEOUT_MS,
   identityConfig,
+  lambdaConfig,
   mediaConvertConfig,
+  uploadQueueConfig,
   storageConfig,
-  type AccountDeletionConfig,
   type DatabaseConfig,
   type IdentityConfig,
+  type LambdaConfig,
   type MediaConvertConfig,
   type StorageConfig,
 } from '#commons/config';
@@ -122,8 +124,8 @@ export function createCognitoClient(config: IdentityConfig): CognitoIdentityProv
   return new CognitoIdentityProviderClient({ region: config.region, endpoint: config.endpoint });
 }
 
-function createLambdaClient(config: Pick<AccountDeletionConfig, 'region' | 'lambdaEndpoint'>): LambdaClient {
-  return new LambdaClient({ region: config.region, endpoint: config.lambdaEndpoint });
+function createLambdaClient(config: LambdaConfig): LambdaClient {
+  return new LambdaClient({ region: config.region, endpoint: config.endpoint });
 }
 
 /**
@@ -155,5 +157,6 @@ export const databasePool = /* @__PURE__ */ once(() => {
 
 export const s3Client = /* @__PURE__ */ once(() => createS3Client(storageConfig()));
 export const cognitoClient = /* @__PURE__ */ once(() => createCognitoClient(identityConfig()));
-export const lambdaClient = /* @__PURE__ */ once(() => createLambdaClient(accountDeletionConfig()));
+export const lambdaClient = /* @__PURE__ */ once(() => createLambdaClient(lambdaConfig()));
+export const sqsClient = /* @__PURE__ */ once(() => new SQSClient({ region: uploadQueueConfig().region }));
 export const mediaConvertClient = /* @__PURE__ */ once(() => createMediaConvertClient(mediaConvertConfig()));

@@ -6,15 +6,18 @@
  */
 import { CognitoIdentityProvider } from '#adapters/cognito/identity-provider';
 import { LambdaAccountPurger } from '#adapters/lambda/account-purger';
+import { LambdaRetryTransitions, LambdaTaskSweep } from '#adapters/lambda/task-functions';
 import { PgAccountRepository } from '#adapters/pg/account-repository';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
 import { S3ObjectStore } from '#adapters/s3/object-store';
+import { SqsUploadQueue } from '#adapters/sqs/upload-queue';
 import { AccountPurge, AccountService } from '#core/account-deletion';
 import { AuthService } from '#core/auth-service';
 import { GalleryService } from '#core/gallery-service';
 import { systemClock } from '#core/ports';
+import { TaskRetryService } from '#core/task-retry';
 import { TaskService } from '#core/task-service';
 import {
   cognitoClient,
@@ -23,8 +26,15 @@ import {
   lambdaClient,
   once,
   s3Client,
+  sqsClient,
 } from '#commons/clients';
-import { accountDeletionConfig, identityConfig, storageConfig, taskLimits } from '#commons/config';
+import {
+  identityConfig,
+  invokedFunctionName,
+  storageConfig,
+  taskLimits,
+  uploadQueueConfig,
+} from '#commons/config';
 
 /** How every repository's statements treat a pausing database (the same settings for all of them). */
 const queryOptions = /* @__PURE__ */ once(() => {
@@ -75,7 +85,7 @@ export const getAccountService = /* @__PURE__ */ once(
   () =>
     new AccountService(
       getIdentityProvider(),
-      new LambdaAccountPurger(lambdaClient(), accountDeletionConfig().purgeFunctionName),
+      new LambdaAccountPurger(lambdaClient(), invokedFunctionName('PURGE_ACCOUNT_FUNCTION')),
     ),
 );
 
@@ -88,3 +98,27 @@ export const getAccountPurge = /* @__PURE__ */ once(
       uploads: getMultipartUploads(),
     }),
 );
+
+/** Outside the VPC: the upload queue, which SQS SendMessage reaches only from there. */
+const getUploadQueue = /* @__PURE__ */ once(() => {
+  const { queueUrl, bucket } = uploadQueueConfig();
+  return new SqsUploadQueue(sqsClient(), { queueUrl, bucket, clock: systemClock });
+});
+
+/** Outside the VPC: the retry route, with the transition inside it. */
+export const getTaskRetryService = /* @__PURE__ */ once(
+  () =>
+    new TaskRetryService({
+      transitions: new LambdaRetryTransitions(
+        lambdaClient(),
+        invokedFunctionName('RETRY_TRANSITION_FUNCTION'),
+      ),
+      queue: getUploadQueue(),
+    }),
+);
+
+/** Outside the VPC: the scheduled sweep's two halves, the sweep inside the VPC and the queue. */
+export const getSweepRun = /* @__PURE__ */ once(() => ({
+  sweep: new LambdaTaskSweep(lambdaClient(), invokedFunctionName('SWEEP_FUNCTION')),
+  queue: getUploadQueue(),
+}));

@@ -188,19 +188,40 @@ export function identityConfig(env: Env = process.env): IdentityConfig {
   };
 }
 
-/** The account deletion outside the VPC: which in-VPC function purges the data, and where Lambda answers. */
-export interface AccountDeletionConfig {
-  purgeFunctionName: string;
+/** Where Lambda answers the functions outside the VPC that invoke one inside it (docs/architecture.md). */
+export interface LambdaConfig {
   region: string;
   /** The local stack's gateway (infra/local/gateway.ts); on AWS unset: Lambda's regional endpoint. */
-  lambdaEndpoint?: string;
+  endpoint?: string;
 }
 
-export function accountDeletionConfig(env: Env = process.env): AccountDeletionConfig {
+export function lambdaConfig(env: Env = process.env): LambdaConfig {
+  return { region: region(env), endpoint: optionalUrl(env, 'LAMBDA_ENDPOINT') };
+}
+
+/** The variables naming the functions inside the VPC that a function outside it invokes. */
+export type InvokedFunctionVariable =
+  'PURGE_ACCOUNT_FUNCTION' | 'RETRY_TRANSITION_FUNCTION' | 'SWEEP_FUNCTION';
+
+export function invokedFunctionName(variable: InvokedFunctionVariable, env: Env = process.env): string {
+  return required(env, variable);
+}
+
+/**
+ * The upload queue as the functions outside the VPC write it (docs/worker.md, "Re-enqueueing"): its URL, and
+ * the bucket its messages name. The local stack points the SDK at its own SQS surface with AWS_ENDPOINT_URL_SQS.
+ */
+export interface UploadQueueConfig {
+  queueUrl: string;
+  bucket: string;
+  region: string;
+}
+
+export function uploadQueueConfig(env: Env = process.env): UploadQueueConfig {
   return {
-    purgeFunctionName: required(env, 'PURGE_ACCOUNT_FUNCTION'),
+    queueUrl: requiredUrl(env, 'UPLOAD_QUEUE_URL'),
+    bucket: required(env, 'BUCKET_NAME'),
     region: region(env),
-    lambdaEndpoint: optionalUrl(env, 'LAMBDA_ENDPOINT'),
   };
 }
 

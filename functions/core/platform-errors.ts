@@ -9,3 +9,13 @@ export class MigrationError extends IdrlError {}
 
 /** A function invoked across the VPC boundary failed; the message names it and its error, never its input. */
 export class InvokedFunctionError extends IdrlError {}
+
+/** SQS did not accept the messages of these tasks' uploads (the others were queued). */
+export class UploadsNotQueuedError extends IdrlError {
+  constructor(
+    readonly taskIds: readonly number[],
+    options?: ErrorOptions,
+  ) {
+    super(`The uploads of tasks ${taskIds.join(', ')} could not be queued`, options);
+  }
+}

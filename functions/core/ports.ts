@@ -4,6 +4,7 @@
  * AWS and the local stack differ only in how adapters are configured, never in which run.
  */
 import type { Readable } from 'node:stream';
+import type { TaskResponse } from './schemas';
 import type { Caller, FailureKind, ProcessedVideoMetadata, Task } from './task';
 
 export interface NewTask {
@@ -110,6 +111,11 @@ export interface TaskRepository {
     ownerId: string,
     limits: { maxRetries: number; maxUnfinishedTasks: number },
   ): Promise<TaskRetry | null>;
+  /**
+   * Undoes markRetried for a retry whose upload could not be queued: 'uploaded' back to 'failed' with
+   * `reason` (transient), the retry not counted. Null when the owner has no such task in 'uploaded'.
+   */
+  revertRetry(id: number, ownerId: string, reason: string): Promise<Task | null>;
   /**
    * Fails every task still 'uploaded' or 'processing' whose last change is more than
    * `stalledAfterSeconds` old (by the repository's clock, which stamped that change), with `reason`;
@@ -265,6 +271,53 @@ export interface PurgeResult {
  */
 export interface AccountPurger {
   purge(sub: string): Promise<PurgeResult>;
+}
+
+/** An upload to put (back) on the upload queue: the object the message names, and whose task it is. */
+export interface QueuedUpload {
+  taskId: number;
+  key: string;
+  sizeBytes: number;
+}
+
+/**
+ * The worker's queue, written with SQS SendMessage from functions outside the VPC (docs/worker.md,
+ * "Re-enqueueing"). Every upload is tried; when SQS refused some, it rejects with UploadsNotQueuedError
+ * naming their tasks (the others are queued).
+ */
+export interface UploadQueue {
+  send(uploads: readonly QueuedUpload[]): Promise<void>;
+}
+
+/** What one run of the sweep inside the VPC did; `recovered` is for its caller to queue. */
+export interface SweepReport {
+  /** Uploads in the bucket whose task still awaits them: the worker never recorded them. */
+  recovered: QueuedUpload[];
+  expired: number[];
+  aborted: number;
+  stalled: number[];
+  purged: number[];
+}
+
+/** The sweep of the database and the bucket (inside the VPC), as the scheduled function outside it runs it. */
+export interface TaskSweep {
+  run(): Promise<SweepReport>;
+}
+
+/** A retry's transition done: the task as its owner now sees it, and the upload to queue. */
+export interface RetryStart {
+  task: TaskResponse;
+  upload: QueuedUpload;
+}
+
+/**
+ * The database half of `POST /api/tasks/{id}/retry`, inside the VPC (TaskService.beginRetry, .revertRetry);
+ * the route outside it queues the upload in between.
+ */
+export interface RetryTransitions {
+  begin(caller: Caller, id: number): Promise<RetryStart>;
+  /** Undoes a begun retry whose upload could not be queued. */
+  revert(caller: Caller, id: number): Promise<void>;
 }
 
 /**

@@ -59,9 +59,14 @@ export const deleteAccountRequest = z.strictObject({
 });
 export type DeleteAccountRequest = z.infer<typeof deleteAccountRequest>;
 
+const sub = z.string().check(z.minLength(1), z.maxLength(128));
+
 /** The in-VPC purge's event (functions/ops/purge-account.ts): whose data to remove. */
-export const purgeAccountEvent = z.strictObject({ sub: z.string().check(z.minLength(1), z.maxLength(128)) });
+export const purgeAccountEvent = z.strictObject({ sub });
 export type PurgeAccountEvent = z.infer<typeof purgeAccountEvent>;
+
+/** The in-VPC purge's result. */
+export const purgeResult = z.object({ tasks: z.int().check(z.nonnegative()) });
 
 export const refreshRequest = z.strictObject({
   refresh_token: z.string().check(z.minLength(1), z.maxLength(8192)),
@@ -295,4 +300,36 @@ export type HealthResponse = z.infer<typeof healthResponse>;
 export const errorResponse = z.object({
   message: z.string(),
   errors: z.optional(z.array(z.object({ field: z.string(), message: z.string() }))),
+});
+
+/* The functions inside the VPC that the retry route and the scheduled sweep invoke (docs/architecture.md, "The
+   VPC boundary"): their events, and their results as the callers check them. */
+
+const invokedTaskId = z.int().check(z.positive());
+
+/** functions/ops/retry-transition.ts: begin a retry, or revert one whose upload could not be queued. */
+export const retryTransitionEvent = z.strictObject({
+  action: z.enum(['begin', 'revert']),
+  caller: z.strictObject({ sub, username: z.string().check(z.minLength(1), z.maxLength(128)) }),
+  id: invokedTaskId,
+});
+export type RetryTransitionEvent = z.infer<typeof retryTransitionEvent>;
+
+const queuedUpload = z.object({
+  taskId: invokedTaskId,
+  key: z.string().check(z.minLength(1)),
+  sizeBytes: z.int().check(z.nonnegative()),
+});
+
+export const retryStartResult = z.object({ task: taskResponse, upload: queuedUpload });
+
+/** functions/ops/sweep-tasks.ts takes no input: the schedule's own event stays with the function outside. */
+export const sweepEvent = z.strictObject({});
+
+export const sweepReportResult = z.object({
+  recovered: z.array(queuedUpload),
+  expired: z.array(invokedTaskId),
+  aborted: z.int().check(z.nonnegative()),
+  stalled: z.array(invokedTaskId),
+  purged: z.array(invokedTaskId),
 });

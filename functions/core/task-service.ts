@@ -13,6 +13,7 @@ import type {
   ObjectStore,
   StoredPart,
   TaskCreation,
+  RetryStart,
   TaskRepository,
   TaskRetry,
 } from './ports';
@@ -28,7 +29,6 @@ import type {
 } from './schemas';
 import { type Caller, MAX_MANUAL_RETRIES, type Task } from './task';
 import { taskObjectKeys } from './object-keys';
-import { requeueTask } from './requeue';
 import { partPlan, partSize, type PartPlan } from './multipart';
 
 /** Limits of docs/spec.md §2–3 and the per-pilot quotas (see functions/commons/config.ts for their environment variables). */
@@ -46,6 +46,9 @@ export interface TaskLimits {
 }
 
 const QUOTA_WINDOW_SECONDS = 24 * 3600;
+
+/** Stored on a task whose retry was accepted but could not be queued: the pilot may simply retry again. */
+export const RETRY_NOT_QUEUED_REASON = 'The retry could not be started; try again.';
 const GIB = 1024 ** 3;
 
 export type TaskQuotas = Pick<TaskLimits, 'maxUnfinishedTasks' | 'maxDailyUploadBytes'>;
@@ -231,12 +234,12 @@ export class TaskService {
   }
 
   /**
-   * A failed task whose failure was the platform's goes back through the pipeline: one conditional
-   * transition (failed → uploaded, counting the retry), then a requeue marker. A content failure,
-   * a task with nothing uploaded or with no retry left is a ConflictError saying why; a retry past
-   * the unfinished-tasks quota is refused like a create (429).
+   * The database half of a retry (docs/api.md, "Retry"): a failed task whose failure was the platform's goes
+   * back to 'uploaded' in one conditional transition, counting the retry; the caller then queues the upload
+   * (TaskRetryService, outside the VPC). A content failure, a task with nothing uploaded or with no retry left is a
+   * ConflictError saying why; a retry past the unfinished-tasks quota is refused like a create (429).
    */
-  async retry(caller: Caller, id: number): Promise<TaskResponse> {
+  async beginRetry(caller: Caller, id: number): Promise<RetryStart> {
     const task = await this.deps.repository.findForOwner(id, caller.sub);
     if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
     const refusal = retryRefusal(task);
@@ -249,18 +252,21 @@ export class TaskService {
     if (retry === null) throw new ConflictError('Only a failed task can be retried.');
     if ('refused' in retry) throw quotaError(retry, this.deps.limits);
     const { retried } = retry;
-    try {
-      await requeueTask(this.deps.store, retried.id);
-    } catch (error) {
-      // Without its message the task would sit in 'uploaded' until the sweeper fails it: undo now.
-      await this.deps.repository.markFailed(
-        retried.id,
-        task.failureReason ?? '',
-        task.failureKind ?? 'transient',
-      );
-      throw error;
-    }
-    return this.view(retried);
+    return {
+      task: await this.view(retried),
+      // The declared size: the upload's own notification recorded the real one, and a task past
+      // awaiting_upload takes no size from a message (the worker's markUploaded is then a no-op).
+      upload: { taskId: retried.id, key: retried.originalKey, sizeBytes: retried.declaredBytes },
+    };
+  }
+
+  /**
+   * A begun retry whose upload could not be queued: without a message the task would sit in 'uploaded' until the
+   * sweeper failed it, so it fails now, retryable, and the retry does not count. Nothing to undo is not an error
+   * (the task was deleted, or the message did reach the queue and the worker took it).
+   */
+  async revertRetry(caller: Caller, id: number): Promise<void> {
+    await this.deps.repository.revertRetry(id, caller.sub, RETRY_NOT_QUEUED_REASON);
   }
 
   /**

@@ -2,11 +2,20 @@
  * The sweeper's use cases (docs/spec.md §3, docs/operations.md): uploads whose notification
  * was never recorded are recovered, uploads that never arrived and processing that no delivery of
  * the message can still finish end as failed with a readable reason, and deletes interrupted half
- * way are finished. The scheduled entry is functions/ops/sweep-tasks.ts.
+ * way are finished. The schedule runs functions/ops/run-sweep.ts outside the VPC, which invokes
+ * functions/ops/sweep-tasks.ts inside it and queues what it recovered.
  */
 import { taskOutputKeys, UPLOADS_PREFIX } from './object-keys';
-import type { Clock, MultipartUploads, ObjectStore, TaskRepository } from './ports';
-import { requeueTask } from './requeue';
+import type {
+  Clock,
+  MultipartUploads,
+  ObjectStore,
+  QueuedUpload,
+  SweepReport,
+  TaskRepository,
+  TaskSweep,
+  UploadQueue,
+} from './ports';
 import { purgeDeletingTask } from './task-service';
 
 /** Tasks looked at per run and use case: bounds one run's duration whatever the backlog. */
@@ -20,8 +29,9 @@ function abandonedUploadReason(windowHours: number): string {
  * `awaiting_upload` tasks created more than `recoverAfterSeconds` ago (past the upload URL's life and
  * every delivery of its notification) or whose upload window closed, and whose upload is in the
  * bucket: the worker never recorded it (database outage, broken deploy, a dead-lettered message).
- * Each goes back on the queue; those whose window closed with nothing uploaded fail. Returns the ids
- * of both.
+ * Each is returned to be queued again (the task stays as it is: the worker records the upload when
+ * the message arrives, and until then every sweep finds it again, so a send that failed is repeated);
+ * those whose window closed with nothing uploaded fail.
  */
 export async function recoverOrExpireUploads(deps: {
   repository: TaskRepository;
@@ -29,22 +39,19 @@ export async function recoverOrExpireUploads(deps: {
   clock: Clock;
   uploadWindowHours: number;
   recoverAfterSeconds: number;
-}): Promise<{ recovered: number[]; expired: number[] }> {
+}): Promise<{ recovered: QueuedUpload[]; expired: number[] }> {
   const now = deps.clock.now();
   const candidates = await deps.repository.listAwaitingUpload({
     createdBefore: new Date(now.getTime() - deps.recoverAfterSeconds * 1000),
     expiredBy: now,
     limit: SWEEP_BATCH,
   });
-  const recovered: number[] = [];
+  const recovered: QueuedUpload[] = [];
   const expired: number[] = [];
   for (const task of candidates) {
     const upload = await deps.store.stat(task.originalKey);
     if (upload !== null) {
-      // The marker first: if recording the upload then fails, the worker records it itself.
-      await requeueTask(deps.store, task.id);
-      await deps.repository.markUploaded(task.originalKey, upload.sizeBytes);
-      recovered.push(task.id);
+      recovered.push({ taskId: task.id, key: task.originalKey, sizeBytes: upload.sizeBytes });
     } else if (task.uploadExpiresAt <= now) {
       const failed = await deps.repository.markFailed(
         task.id,
@@ -55,6 +62,21 @@ export async function recoverOrExpireUploads(deps: {
     }
   }
   return { recovered, expired };
+}
+
+/**
+ * The scheduled sweep (functions/ops/run-sweep.ts, outside the VPC): the sweep inside the VPC, then the
+ * uploads it recovered back on the queue with SQS SendMessage. Returns the report with the recovered
+ * tasks' ids; rejects (after queueing what SQS accepted) when some could not be queued, which the next
+ * sweep repeats.
+ */
+export async function runSweep(deps: {
+  sweep: TaskSweep;
+  queue: UploadQueue;
+}): Promise<Omit<SweepReport, 'recovered'> & { recovered: number[] }> {
+  const report = await deps.sweep.run();
+  await deps.queue.send(report.recovered);
+  return { ...report, recovered: report.recovered.map((upload) => upload.taskId) };
 }
 
 /** Stored on tasks the sweeper fails; a retry (or a new upload) is the pilot's remedy. */

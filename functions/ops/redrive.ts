@@ -8,7 +8,7 @@
 import { SQSClient } from '@aws-sdk/client-sqs';
 import { SqsDeadLetterQueue } from '#adapters/sqs/dead-letter-queue';
 import { MalformedNotificationError } from '#core/processing-errors';
-import { parseUploadNotification } from '#functions/worker/s3-notification';
+import { parseUploadNotification } from '#core/upload-notification';
 
 const USAGE =
   'usage: DLQ_ARN=arn:aws:sqs:<region>:<account>:<dlq> npm run redrive -- [status|peek [n]|start]';

@@ -1,10 +1,9 @@
-import middy from '@middy/core';
-import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { stalledTaskSeconds, taskLimits } from '#commons/config';
-import { invocationEnd } from '#commons/invocation-end';
+import { invocableHandler } from '#commons/invocable';
 import { logger } from '#commons/logger';
 import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
-import { systemClock } from '#core/ports';
+import { type SweepReport, systemClock } from '#core/ports';
+import { sweepEvent } from '#core/schemas';
 import {
   abortAbandonedMultipartUploads,
   failStalledTasks,
@@ -23,45 +22,26 @@ const recoverAfterSeconds = stalledAfterSeconds + uploadUrlTtlSeconds;
 const STALE_DELETE_SECONDS = 600;
 
 /**
- * Scheduled sweeper (docs/operations.md): recovers uploads whose notification was never recorded,
- * fails uploads that never arrived (and aborts their unfinished multipart parts) and processing that
- * no delivery can still finish, and finishes interrupted deletes.
+ * The sweep inside the VPC (docs/operations.md), invoked by functions/ops/run-sweep.ts on its schedule: finds
+ * uploads whose notification was never recorded (and answers them, for its caller to queue), fails uploads that
+ * never arrived (and aborts their unfinished multipart parts) and processing that no delivery can still finish,
+ * and finishes interrupted deletes.
  */
-export const handler = middy<
-  unknown,
-  { recovered: number; expired: number; aborted: number; stalled: number; purged: number }
->()
-  .use(injectLambdaContext(logger))
-  .use(invocationEnd())
-  .handler(async () => {
-    const { recovered, expired } = await recoverOrExpireUploads({
-      repository,
-      store,
-      clock: systemClock,
-      uploadWindowHours,
-      recoverAfterSeconds,
-    });
-    // A recovered upload is one the worker never recorded: an outage or a broken deploy came first.
-    if (recovered.length > 0) logger.warn('Unrecorded uploads queued again', { taskIds: recovered });
-    logger.info('Abandoned uploads expired', { expired: expired.length });
-    const aborted = await abortAbandonedMultipartUploads({ uploads, clock: systemClock, uploadWindowHours });
-    logger.info('Abandoned multipart uploads aborted', { aborted });
-    const stalledIds = await failStalledTasks({ repository, store, stalledAfterSeconds });
-    // Each one is a delivery that died without a trace in the task: worth a look at the worker's logs and the DLQ.
-    if (stalledIds.length > 0)
-      logger.warn('Stalled tasks failed', { taskIds: stalledIds, stalledAfterSeconds });
-    const purged = await finishDeletes({
-      repository,
-      store,
-      uploads,
-      olderThanSeconds: STALE_DELETE_SECONDS,
-    });
-    if (purged.length > 0) logger.warn('Interrupted deletes finished', { taskIds: purged });
-    return {
-      recovered: recovered.length,
-      expired: expired.length,
-      aborted,
-      stalled: stalledIds.length,
-      purged: purged.length,
-    };
+export const handler = invocableHandler(sweepEvent, async (): Promise<SweepReport> => {
+  const { recovered, expired } = await recoverOrExpireUploads({
+    repository,
+    store,
+    clock: systemClock,
+    uploadWindowHours,
+    recoverAfterSeconds,
   });
+  logger.info('Abandoned uploads expired', { expired: expired.length });
+  const aborted = await abortAbandonedMultipartUploads({ uploads, clock: systemClock, uploadWindowHours });
+  logger.info('Abandoned multipart uploads aborted', { aborted });
+  const stalled = await failStalledTasks({ repository, store, stalledAfterSeconds });
+  // Each one is a delivery that died without a trace in the task: worth a look at the worker's logs and the DLQ.
+  if (stalled.length > 0) logger.warn('Stalled tasks failed', { taskIds: stalled, stalledAfterSeconds });
+  const purged = await finishDeletes({ repository, store, uploads, olderThanSeconds: STALE_DELETE_SECONDS });
+  if (purged.length > 0) logger.warn('Interrupted deletes finished', { taskIds: purged });
+  return { recovered, expired, aborted, stalled, purged };
+});

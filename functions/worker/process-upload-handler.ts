@@ -15,7 +15,7 @@ import { invocationEnd } from '#commons/invocation-end';
 import type { UploadedObject, UploadOutcome, UploadProcessingService } from '#core/upload-processing';
 import { MalformedNotificationError } from '#core/processing-errors';
 import { taskIdFromKey } from '#core/object-keys';
-import { parseUploadNotification } from './s3-notification';
+import { parseUploadNotification } from '#core/upload-notification';
 
 export interface ProcessUploadHandlerDependencies {
   service: UploadProcessingService;

@@ -11,7 +11,7 @@ import { mediaConvertClient } from '#commons/clients';
 import { mediaConvertConfig } from '#commons/config';
 import { logger } from '#commons/logger';
 import { getObjectStore } from '#commons/composition-root';
-import { decodeNotificationKey } from './s3-notification';
+import { decodeNotificationKey } from '#core/upload-notification';
 
 const submitter = new MediaConvertJobSubmitter(getObjectStore(), mediaConvertClient(), mediaConvertConfig());
 

@@ -5,7 +5,7 @@ import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-ap
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import { DEFAULT_TASK_QUOTAS, type TaskQuotas } from '#core/task-service';
 import {
   AUTHORIZER_CACHE_TTL_SECONDS,
@@ -16,6 +16,7 @@ import {
 import type { AccountPurge } from './accounts';
 import type { Database } from './database';
 import type { Identity, IdentityAdminAction } from './identity';
+import { InvokedFunction } from './invoked-function';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
 import type { Network } from './network';
 import type { ObjectAccess, Storage } from './storage';
@@ -30,7 +31,18 @@ export interface RouteAccess {
   readonly purgesAccounts?: true;
   /** Lists unfinished multipart uploads under uploads/ (to abort them). */
   readonly listsMultipartUploads?: true;
+  /** Invokes the in-VPC retry transition (and waits for it), then queues the upload with SQS SendMessage. */
+  readonly retriesTasks?: true;
 }
+
+/**
+ * The retry transition's reserved concurrency, below the stack's per-route reservation: a pilot's button after a
+ * failure, two at a time is plenty and leaves the connections to the others.
+ */
+export const RETRY_TRANSITION_CONCURRENCY = 2;
+
+/** What the retry route does besides waiting for its transition: one SendMessage, and maybe the revert. */
+const RETRY_CALLER_OVERHEAD = Duration.seconds(5);
 
 const READ_TASK_OBJECTS: ObjectAccess = {
   [UPLOADS_PREFIX]: ['s3:GetObject'],
@@ -93,9 +105,8 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
       [PROCESSED_PREFIX]: ['s3:GetObject'],
     },
   },
-  // The requeue marker (S3 is what this in-VPC function can reach; its notification feeds the queue),
-  // and the original's download URL in the answer.
-  'retry-task': { objects: { [UPLOADS_PREFIX]: ['s3:GetObject'], [REQUEUE_PREFIX]: ['s3:PutObject'] } },
+  // Its transition (inside the VPC) signs the original's download URL of the answer.
+  'retry-task': { retriesTasks: true },
 };
 
 /** The reserved concurrency of one database route under the stack's per-route reservation (undefined: none). */
@@ -131,17 +142,35 @@ export interface ApiProps {
 }
 
 /** The HTTP API: one Lambda per entry of the route table, behind the Lambda authorizer where `auth` is set. */
-/** The routes whose use case counts a pilot's unfinished tasks and declared bytes. */
-const QUOTA_ROUTES: readonly RouteName[] = ['create-task', 'retry-task'];
-
 export class Api extends Construct {
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
   readonly authorizerFunction: FunctionWithLogGroup;
   readonly routeFunctions: ReadonlyMap<RouteName, FunctionWithLogGroup>;
+  /** The database half of POST /api/tasks/{id}/retry, inside the VPC (functions/ops/retry-transition.ts). */
+  readonly retryTransition: InvokedFunction;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
+
+    this.retryTransition = new InvokedFunction(this, 'RetryTransition', {
+      network: props.network,
+      database: props.database,
+      entry: 'functions/ops/retry-transition.ts',
+      serviceName: 'idrl-api',
+      description:
+        'Puts a failed task back to uploaded, or reverts that (invoked by POST /api/tasks/{id}/retry)',
+      reservedConcurrency:
+        props.databaseRouteReservedConcurrency === undefined
+          ? undefined
+          : Math.min(RETRY_TRANSITION_CONCURRENCY, props.databaseRouteReservedConcurrency),
+      callerOverhead: RETRY_CALLER_OVERHEAD,
+      logRetention: props.logRetention,
+    });
+    grantWithEnvironment(
+      this.retryTransition.function,
+      props.storage.objectUse({ [UPLOADS_PREFIX]: ['s3:GetObject'] }),
+    );
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'IDRL video platform API',
@@ -223,10 +252,9 @@ export class Api extends Construct {
     cfnStage.routeSettings = routeSettings;
 
     // Explicit even at their defaults, so the deployed quotas can be read off the function's configuration;
-    // on every route whose use case checks them (TaskService.create and .retry), or they would disagree.
+    // on every function whose use case checks them (TaskService.create and .beginRetry), or they would disagree.
     const quotas = props.taskQuotas ?? {};
-    for (const name of QUOTA_ROUTES) {
-      const fn = functions.get(name);
+    for (const fn of [functions.get('create-task'), this.retryTransition.function]) {
       fn?.addEnvironment(
         'MAX_UNFINISHED_TASKS',
         String(quotas.maxUnfinishedTasks ?? DEFAULT_TASK_QUOTAS.maxUnfinishedTasks),
@@ -259,12 +287,17 @@ export class Api extends Construct {
           }
         : {}),
       ...(access.purgesAccounts ? { timeout: props.accountPurge.callerTimeout } : {}),
+      ...(access.retriesTasks ? { timeout: this.retryTransition.callerTimeout } : {}),
     });
     if (route.database) grantWithEnvironment(fn, props.database.appUse());
     if (access.objects) grantWithEnvironment(fn, props.storage.objectUse(access.objects));
     if (access.identity) grantWithEnvironment(fn, props.identity.clientUse(access.identity));
     if (access.purgesAccounts) grantWithEnvironment(fn, props.accountPurge.invokerUse());
     if (access.listsMultipartUploads) grantWithEnvironment(fn, props.storage.multipartListingUse());
+    if (access.retriesTasks) {
+      grantWithEnvironment(fn, this.retryTransition.invokerUse('RETRY_TRANSITION_FUNCTION'));
+      grantWithEnvironment(fn, props.storage.queueSendUse());
+    }
     return fn;
   }
 }

@@ -129,6 +129,24 @@ export class Storage extends Construct {
     };
   }
 
+  /**
+   * UPLOAD_QUEUE_URL (and the bucket its messages name) and sqs:SendMessage on the upload queue only, which also
+   * authorizes SendMessageBatch: for the functions outside the VPC that put an upload back on the queue
+   * (docs/worker.md, "Re-enqueueing"). Nothing to read, delete or configure.
+   */
+  queueSendUse(): ResourceUse {
+    return {
+      environment: { UPLOAD_QUEUE_URL: this.queue.queueUrl, BUCKET_NAME: this.bucket.bucketName },
+      grant: (fn) => {
+        iam.Grant.addToPrincipal({
+          grantee: fn,
+          actions: ['sqs:SendMessage'],
+          resourceArns: [this.queue.queueArn],
+        });
+      },
+    };
+  }
+
   /** Lets pages from these origins post uploads and fetch downloads (presigned) straight from the bucket. */
   allowBrowserOrigins(origins: readonly string[]): void {
     this.bucket.addCorsRule({

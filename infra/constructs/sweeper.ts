@@ -3,12 +3,19 @@ import * as events from 'aws-cdk-lib/aws-events';
 import * as targets from 'aws-cdk-lib/aws-events-targets';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import type { Database } from './database';
+import { InvokedFunction } from './invoked-function';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
 import type { Network } from './network';
 import { MAX_RECEIVE_COUNT, stalledAfterSeconds } from '#core/delivery';
 import type { Storage } from './storage';
+
+/** The sweep's own limit inside the VPC: a batch of 200 tasks per use case, each a query and an S3 call or two. */
+const SWEEP_TIMEOUT = Duration.seconds(60);
+
+/** What the schedule's target does besides waiting for the sweep: up to 20 SendMessageBatch calls. */
+const QUEUEING_OVERHEAD = Duration.seconds(20);
 
 export interface SweeperProps {
   readonly network: Network;
@@ -22,36 +29,44 @@ export interface SweeperProps {
 }
 
 /**
- * Hourly: tasks whose upload never arrived within the upload window, and tasks whose message's last
- * delivery died without recording an outcome, become `failed` (docs/spec.md §3, §4; docs/worker.md).
+ * Hourly (docs/operations.md, "The sweeper"): uploads the worker never recorded go back on the queue, tasks
+ * whose upload never arrived within the upload window and tasks whose message's last delivery died without
+ * recording an outcome become `failed` (docs/spec.md §3, §4; docs/worker.md), interrupted deletes are finished.
+ * Two halves across the VPC boundary: the schedule's target outside the VPC invokes the sweep inside it and
+ * sends the uploads it recovered with SQS SendMessage, which nothing inside the VPC can reach.
  */
 export class Sweeper extends Construct {
+  /** The sweep, inside the VPC: the database and the bucket. */
   readonly function: FunctionWithLogGroup;
+  /** The schedule's target, outside the VPC: invokes {@link function} and queues what it recovered. */
+  readonly runner: FunctionWithLogGroup;
   readonly rule: events.Rule;
 
   constructor(scope: Construct, id: string, props: SweeperProps) {
     super(scope, id);
-    this.function = new FunctionWithLogGroup(this, 'ExpireUploads', {
+    const sweep = new InvokedFunction(this, 'Sweep', {
+      network: props.network,
+      database: props.database,
       entry: 'functions/ops/sweep-tasks.ts',
       serviceName: 'idrl-ops',
       description:
-        'Requeues unrecorded uploads, fails tasks whose upload never arrived or whose processing never finished, finishes interrupted deletes',
-      timeout: Duration.seconds(60),
-      vpc: props.network.vpc,
-      securityGroups: [props.network.databaseClientSecurityGroup],
+        'Finds unrecorded uploads, fails tasks whose upload never arrived or whose processing never finished, finishes interrupted deletes',
       // One run at a time, one database connection at most.
-      reservedConcurrentExecutions: 1,
+      reservedConcurrency: 1,
+      timeout: SWEEP_TIMEOUT,
+      callerOverhead: QUEUEING_OVERHEAD,
       logRetention: props.logRetention,
-      environment: {
-        STALLED_TASK_SECONDS: String(
-          stalledAfterSeconds({
-            redeliverySeconds: props.storage.visibilityTimeout.toSeconds(),
-            maxReceiveCount: MAX_RECEIVE_COUNT,
-          }),
-        ),
-      },
     });
-    grantWithEnvironment(this.function, props.database.appUse());
+    this.function = sweep.function;
+    this.function.addEnvironment(
+      'STALLED_TASK_SECONDS',
+      String(
+        stalledAfterSeconds({
+          redeliverySeconds: props.storage.visibilityTimeout.toSeconds(),
+          maxReceiveCount: MAX_RECEIVE_COUNT,
+        }),
+      ),
+    );
     grantWithEnvironment(
       this.function,
       props.storage.objectUse({
@@ -60,18 +75,27 @@ export class Sweeper extends Construct {
         [UPLOADS_PREFIX]: ['s3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
         // A failed task owns no outputs: the sweeper removes what a dead attempt may have stored.
         [PROCESSED_PREFIX]: ['s3:DeleteObject'],
-        // A recovered upload goes back on the queue through a marker (no SQS endpoint in the VPC).
-        [REQUEUE_PREFIX]: ['s3:PutObject'],
       }),
     );
     // "Not uploaded" must be a 404, not the 403 S3 answers for a missing key without it.
     grantWithEnvironment(this.function, props.storage.listUse());
     grantWithEnvironment(this.function, props.storage.multipartListingUse());
 
+    this.runner = new FunctionWithLogGroup(this, 'RunSweep', {
+      entry: 'functions/ops/run-sweep.ts',
+      serviceName: 'idrl-ops',
+      description: 'Runs the sweep inside the VPC and puts the uploads it recovered back on the upload queue',
+      // No reservation: the sweep it invokes has one, so two runs at once cannot both sweep.
+      timeout: sweep.callerTimeout,
+      logRetention: props.logRetention,
+    });
+    grantWithEnvironment(this.runner, sweep.invokerUse('SWEEP_FUNCTION'));
+    grantWithEnvironment(this.runner, props.storage.queueSendUse());
+
     this.rule = new events.Rule(this, 'Schedule', {
-      description: 'Fail abandoned uploads and stalled tasks',
+      description: 'Requeue unrecorded uploads, fail abandoned uploads and stalled tasks, finish deletes',
       schedule: events.Schedule.rate(props.interval ?? Duration.hours(1)),
-      targets: [new targets.LambdaFunction(this.function, { retryAttempts: 2 })],
+      targets: [new targets.LambdaFunction(this.runner, { retryAttempts: 2 })],
     });
   }
 }

@@ -61,8 +61,9 @@ export interface GatewayOptions {
   /** Reuse the authorizer's answer for the same Authorization header this long, as API Gateway does. @default 0 (no cache) */
   authorizerCacheTtlSeconds?: number;
   /**
-   * AWS APIs the local stack answers besides the routes (the SQS calls of `npm run redrive`), for
-   * requests carrying X-Amz-Target (the AWS JSON protocol); undefined: no such API here.
+   * AWS APIs the local stack answers besides the routes (the SQS calls of `npm run redrive` and of the
+   * functions that queue uploads), for SigV4-signed requests carrying X-Amz-Target (the AWS JSON protocol);
+   * undefined: no such API here.
    */
   awsApi?: (target: string, body: Buffer) => Promise<AwsApiAnswer | undefined>;
   onError: (error: unknown, routeKey: string) => void;
@@ -359,7 +360,14 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function awsApiResponse(target: string, request: IncomingMessage): Promise<HttpResponse> {
     const body = await readBody(request);
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
-    const answer = await options.awsApi?.(target, body);
+    // As for Invoke (lambda-api.ts): an unsigned request is no SDK's, and a web page cannot sign without a
+    // CORS preflight the gateway refuses.
+    const answer = request.headers.authorization?.startsWith('AWS4-HMAC-SHA256 ')
+      ? await options.awsApi?.(target, body)
+      : {
+          statusCode: 403,
+          body: { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
+        };
     if (answer === undefined) return gatewayMessage(404, 'Not Found');
     return {
       statusCode: answer.statusCode,

@@ -1,14 +1,15 @@
 /**
- * The SQS calls of the redrive command (functions/adapters/sqs/dead-letter-queue.ts), answered by
- * the local gateway over the pg-boss queue, in the AWS JSON 1.0 protocol the SDK speaks: with
- * AWS_ENDPOINT_URL_SQS set to the gateway, `npm run redrive` works against the local stack
- * unchanged. Local differences (docs/local-stack.md): ReceiveMessage is always a peek (the command
- * only peeks), and a move task completes before StartMessageMoveTask answers.
+ * The SQS calls the platform makes, answered by the local gateway over the pg-boss queue, in the AWS JSON 1.0
+ * protocol the SDK speaks: the redrive command's (functions/adapters/sqs/dead-letter-queue.ts) on the DLQ, and
+ * the sends of the functions that queue an upload again (functions/adapters/sqs/upload-queue.ts) on the upload
+ * queue. With AWS_ENDPOINT_URL_SQS set to the gateway, both run unchanged against the local stack. Local
+ * differences (docs/local-stack.md): ReceiveMessage is always a peek (the command only peeks), and a move task
+ * completes before StartMessageMoveTask answers.
  */
 import { createHash, randomUUID } from 'node:crypto';
 import type { AwsApiAnswer } from './gateway';
 import { LOCAL_ACCOUNT_ID } from './lambda-context';
-import type { DeadLetterQueue } from './queue';
+import type { DeadLetterQueue, SqsQueue } from './queue';
 
 interface MoveTask {
   TaskHandle: string;
@@ -17,6 +18,9 @@ interface MoveTask {
   ApproximateNumberOfMessagesMoved: number;
   StartedTimestamp: number;
 }
+
+/** SQS's limit of entries per SendMessageBatch. */
+const MAX_BATCH_ENTRIES = 10;
 
 function error(type: string, message: string): AwsApiAnswer {
   return { statusCode: 400, body: { __type: `com.amazonaws.sqs#${type}`, message } };
@@ -27,25 +31,73 @@ function lastSegment(value: unknown, separator: string): string {
   return typeof value === 'string' ? (value.split(separator).at(-1) ?? '') : '';
 }
 
+function md5(text: string): string {
+  return createHash('md5').update(text).digest('hex');
+}
+
+/** A SendMessageBatch's entries, or the error SQS answers a malformed batch with. */
+function batchEntries(input: Record<string, unknown>): { Id: string; MessageBody: string }[] | AwsApiAnswer {
+  const entries = Array.isArray(input.Entries) ? (input.Entries as Record<string, unknown>[]) : [];
+  if (entries.length === 0)
+    return error('EmptyBatchRequest', 'The batch request does not contain any entries.');
+  if (entries.length > MAX_BATCH_ENTRIES)
+    return error(
+      'TooManyEntriesInBatchRequest',
+      `Maximum number of entries per request are ${MAX_BATCH_ENTRIES}.`,
+    );
+  const ids = entries.map((entry) => entry.Id);
+  if (new Set(ids).size !== ids.length)
+    return error('BatchEntryIdsNotDistinct', 'Two or more batch entries in the request have the same Id.');
+  if (entries.some((entry) => typeof entry.Id !== 'string' || typeof entry.MessageBody !== 'string'))
+    return error('InvalidParameterValue', 'Every entry needs an Id and a MessageBody.');
+  return entries as { Id: string; MessageBody: string }[];
+}
+
 export function sqsApi(options: {
+  /** The upload queue, which functions send to. */
+  uploads: Pick<SqsQueue, 'arn' | 'send'>;
   deadLetters: DeadLetterQueue;
   /** The gateway's address, for the queue URLs it hands out. */
   endpoint: () => string;
 }): (target: string, body: Buffer) => Promise<AwsApiAnswer | undefined> {
-  const { deadLetters } = options;
-  const name = lastSegment(deadLetters.arn, ':');
+  const { deadLetters, uploads } = options;
+  const deadLetterName = lastSegment(deadLetters.arn, ':');
+  const uploadsName = lastSegment(uploads.arn, ':');
   const moves: MoveTask[] = [];
 
   return async (target, raw) => {
     if (!target.startsWith('AmazonSQS.')) return undefined;
     const input = JSON.parse(raw.toString('utf8') || '{}') as Record<string, unknown>;
     const queueMissing = error('QueueDoesNotExist', 'The specified queue does not exist.');
+    const addressed = lastSegment(input.QueueUrl, '/');
     switch (target.slice('AmazonSQS.'.length)) {
       case 'GetQueueUrl':
-        if (input.QueueName !== name) return queueMissing;
-        return { statusCode: 200, body: { QueueUrl: `${options.endpoint()}/${LOCAL_ACCOUNT_ID}/${name}` } };
+        if (input.QueueName !== deadLetterName && input.QueueName !== uploadsName) return queueMissing;
+        return {
+          statusCode: 200,
+          body: { QueueUrl: `${options.endpoint()}/${LOCAL_ACCOUNT_ID}/${input.QueueName}` },
+        };
+      case 'SendMessage': {
+        if (addressed !== uploadsName) return queueMissing;
+        if (typeof input.MessageBody !== 'string')
+          return error('MissingParameter', 'The request must contain the parameter MessageBody.');
+        const messageId = await uploads.send(input.MessageBody);
+        return { statusCode: 200, body: { MessageId: messageId, MD5OfMessageBody: md5(input.MessageBody) } };
+      }
+      case 'SendMessageBatch': {
+        if (addressed !== uploadsName) return queueMissing;
+        const entries = batchEntries(input);
+        if (!Array.isArray(entries)) return entries;
+        const successful = [];
+        // One at a time, in order, as each is durable once send resolves.
+        for (const entry of entries) {
+          const messageId = await uploads.send(entry.MessageBody);
+          successful.push({ Id: entry.Id, MessageId: messageId, MD5OfMessageBody: md5(entry.MessageBody) });
+        }
+        return { statusCode: 200, body: { Successful: successful, Failed: [] } };
+      }
       case 'GetQueueAttributes':
-        if (lastSegment(input.QueueUrl, '/') !== name) return queueMissing;
+        if (addressed !== deadLetterName) return queueMissing;
         return {
           statusCode: 200,
           body: {
@@ -56,7 +108,7 @@ export function sqsApi(options: {
           },
         };
       case 'ReceiveMessage': {
-        if (lastSegment(input.QueueUrl, '/') !== name) return queueMissing;
+        if (addressed !== deadLetterName) return queueMissing;
         const max = typeof input.MaxNumberOfMessages === 'number' ? input.MaxNumberOfMessages : 1;
         const messages = await deadLetters.peek(max);
         return {
@@ -67,7 +119,7 @@ export function sqsApi(options: {
               ReceiptHandle: Buffer.from(message.id).toString('base64'),
               Body: message.body,
               // The SDK checks it, as SQS sends it.
-              MD5OfBody: createHash('md5').update(message.body).digest('hex'),
+              MD5OfBody: md5(message.body),
               Attributes: { SentTimestamp: String(message.sentAt.getTime()), ApproximateReceiveCount: '1' },
             })),
           },

@@ -31,7 +31,7 @@ import { sqsApi } from './sqs-endpoint';
 import {
   type BackingServices,
   LOCAL_BUCKET,
-  LOCAL_PURGE_ACCOUNT_FUNCTION,
+  LOCAL_INVOKED_FUNCTIONS,
   LOCAL_REGION,
   startBackingServices,
 } from './services/backing';
@@ -155,11 +155,13 @@ function scheduledEvent(cronRule: string): ScheduledEvent {
 }
 
 async function scheduleSweeper(boss: PgBoss, cron: string, onError: (error: unknown) => void): Promise<void> {
-  const sweeper = await loadHandler<(event: ScheduledEvent, context: Context) => Promise<unknown>>(
-    '#functions/ops/sweep-tasks',
-  );
+  // The schedule's target, which invokes the sweep (functions/ops/sweep-tasks.ts) through the gateway, as on AWS.
+  const sweeper =
+    await loadHandler<(event: ScheduledEvent, context: Context) => Promise<unknown>>(
+      '#functions/ops/run-sweep',
+    );
   const fn: LocalFunction = {
-    name: 'sweep-tasks',
+    name: 'run-sweep',
     region: LOCAL_REGION,
     timeoutSeconds: 60,
     memoryMb: 256,
@@ -177,6 +179,17 @@ const ADMIN_SHUTDOWN = '57P01';
 
 function describeError(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
+}
+
+/** The in-VPC functions of AWS that other functions invoke, by name (LOCAL_INVOKED_FUNCTIONS). */
+async function loadInvokedFunctions(): Promise<Map<string, InvocableHandler>> {
+  return new Map(
+    await Promise.all(
+      Object.values(LOCAL_INVOKED_FUNCTIONS).map(
+        async (name) => [name, await loadHandler<InvocableHandler>(`#functions/ops/${name}`)] as const,
+      ),
+    ),
+  );
 }
 
 async function loadGatewayRoutes(): Promise<GatewayRoute[]> {
@@ -231,8 +244,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     process.env.POWERTOOLS_SERVICE_NAME ??= 'idrl-local';
     process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'IDRL';
     Object.assign(process.env, services.env);
-    // Functions outside the VPC on AWS invoke the in-VPC ones through the Lambda API: here the gateway answers it.
+    // Functions outside the VPC on AWS invoke the in-VPC ones through the Lambda API and queue uploads with
+    // SQS SendMessage: here the gateway answers both.
     process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${options.ports.gateway}`;
+    process.env.AWS_ENDPOINT_URL_SQS = consoleOrigin;
+    process.env.UPLOAD_QUEUE_URL = `${consoleOrigin}/${LOCAL_ACCOUNT_ID}/${QUEUE_NAME}`;
     const maxReceiveCount = options.maxReceiveCount ?? MAX_RECEIVE_COUNT;
     const retryDelaySeconds = options.retryDelaySeconds ?? 10;
     const queueVisibilitySeconds = visibilityTimeoutSeconds(workerTimeoutSeconds);
@@ -272,10 +288,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     queueReady.resolve(queue);
 
-    const [worker, authorizer, purgeAccount, gatewayRoutes, servicesModule] = await Promise.all([
+    const [worker, authorizer, invokedFunctions, gatewayRoutes, servicesModule] = await Promise.all([
       loadHandler<SqsBatchHandler>('#functions/worker/process-upload'),
       loadHandler<AuthorizerHandler>('#functions/api/authorizer'),
-      loadHandler<InvocableHandler>('#functions/ops/purge-account'),
+      loadInvokedFunctions(),
       loadGatewayRoutes(),
       import('#commons/composition-root'),
     ]);
@@ -297,11 +313,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       region: LOCAL_REGION,
       routes: gatewayRoutes,
       authorizer,
-      functions: new Map([[LOCAL_PURGE_ACCOUNT_FUNCTION, purgeAccount]]),
+      functions: invokedFunctions,
       corsOrigins: extraOrigins,
       functionTimeoutSeconds: API_TIMEOUT_SECONDS,
       authorizerCacheTtlSeconds: AUTHORIZER_CACHE_TTL_SECONDS,
-      awsApi: sqsApi({ deadLetters: queue.deadLetters, endpoint: () => consoleOrigin }),
+      awsApi: sqsApi({ uploads: queue, deadLetters: queue.deadLetters, endpoint: () => consoleOrigin }),
       onError: (error, routeKey) => {
         options.log(`${routeKey}: ${describeError(error)}`);
       },

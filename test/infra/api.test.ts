@@ -66,7 +66,6 @@ const userPoolArn = { 'Fn::GetAtt': [expect.stringMatching(/^IdentityUserPool/) 
 
 /** The routes whose reserved concurrency is their own (functions/routes.ts), below the stack's per-route 5. */
 const OWN_RESERVATIONS: Partial<Record<RouteName, number>> = {
-  'retry-task': 2,
   'start-multipart-upload': 1,
   'sign-upload-parts': 2,
   'list-upload-parts': 1,
@@ -116,7 +115,7 @@ describe('routes', () => {
         undefined,
     );
     expect(reserved.map((fn) => (fn.Properties as { Description: string }).Description)).toEqual([
-      'Requeues unrecorded uploads, fails tasks whose upload never arrived or whose processing never finished, finishes interrupted deletes',
+      'Finds unrecorded uploads, fails tasks whose upload never arrived or whose processing never finished, finishes interrupted deletes',
     ]);
   });
 });
@@ -241,10 +240,16 @@ describe('stage', () => {
 });
 
 describe('per-pilot quotas', () => {
-  it.each(['create-task', 'retry-task'] as const)(
+  it.each([
+    ['create-task', () => functionId('create-task')],
+    [
+      'the retry transition',
+      () => logicalId(synthesized.stack, synthesized.stack.api.retryTransition.function),
+    ],
+  ] as const)(
     'gives %s the default quotas explicitly: 5 unfinished tasks, 5 GiB of declared uploads a day',
-    (name) => {
-      expect(environmentOf(functionId(name))).toMatchObject({
+    (_name, id) => {
+      expect(environmentOf(id())).toMatchObject({
         MAX_UNFINISHED_TASKS: '5',
         MAX_DAILY_UPLOAD_BYTES: String(5 * 1024 ** 3),
       });
@@ -333,12 +338,37 @@ describe('least-privilege IAM per function', () => {
     ]);
   });
 
-  it('lets retry-task only write requeue markers (no SQS from inside the VPC) and read uploads for the answer', () => {
-    expect(policyStatementsOf(template, functionId('retry-task'))).toEqual([
+  it('lets retry-task invoke exactly its transition and send to the upload queue only, from outside the VPC', () => {
+    const { stack } = synthesized;
+    const transitionId = logicalId(stack, stack.api.retryTransition.function);
+    const queueId = logicalId(stack, stack.storage.queue);
+    const id = functionId('retry-task');
+    expect(policyStatementsOf(template, id)).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [transitionId, 'Arn'] } },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    ]);
+    expect(environmentOf(id)).toMatchObject({
+      RETRY_TRANSITION_FUNCTION: { Ref: transitionId },
+      UPLOAD_QUEUE_URL: { Ref: queueId },
+      BUCKET_NAME: expect.anything() as unknown,
+    });
+    expect(environmentOf(id)).not.toHaveProperty('DB_HOST');
+    expect('VpcConfig' in propertiesOf(template, id)).toBe(false);
+    // The transition's own timeout (a database route's, 10 s on RDS) plus the send (and a revert).
+    expect(propertiesOf(template, id).Timeout).toBe(15);
+  });
+
+  it('runs the retry transition in the VPC with the database and reads of uploads/ for the answer, 2 at a time', () => {
+    const id = logicalId(synthesized.stack, synthesized.stack.api.retryTransition.function);
+    expect(policyStatementsOf(template, id)).toEqual([
       rdsConnect,
       { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
-      { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('requeue/') },
     ]);
+    expect(propertiesOf(template, id)).toMatchObject({
+      ReservedConcurrentExecutions: 2,
+      Timeout: 10,
+      VpcConfig: expect.anything() as unknown,
+    });
   });
 
   it('gives signup only the Cognito admin actions it calls, on the pool only, and login and refresh none', () => {
@@ -365,7 +395,9 @@ describe('least-privilege IAM per function', () => {
     expect(policyStatementsOf(template, functionId('health'))).toEqual([rdsConnect]);
     for (const name of routes
       .filter(
-        (route) => !route.database && !['signup', 'login', 'refresh', 'delete-account'].includes(route.name),
+        (route) =>
+          !route.database &&
+          !['signup', 'login', 'refresh', 'delete-account', 'retry-task'].includes(route.name),
       )
       .map((route) => route.name)) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({
@@ -405,7 +437,7 @@ describe('least-privilege IAM per function', () => {
     expect(properties.Timeout).toBe(15);
   });
 
-  it('gives the purge and its caller room for a resuming database on the serverless option', () => {
+  it('gives the purge, the retry transition and their callers room for a resuming database on the serverless option', () => {
     // Prepare + Act
     const { stack, template: serverless } = synthesize({ database: 'serverless' });
 
@@ -416,6 +448,10 @@ describe('least-privilege IAM per function', () => {
     // caller (28 s) always outlives it and still deletes the Cognito user or reports the failure.
     expect(propertiesOf(serverless, logicalId(stack, stack.accountPurge.function)).Timeout).toBe(23);
     expect(propertiesOf(serverless, logicalId(stack, caller)).Timeout).toBe(28);
+    const retry = stack.api.routeFunctions.get('retry-task');
+    if (!retry) throw new Error('No retry-task function');
+    expect(propertiesOf(serverless, logicalId(stack, stack.api.retryTransition.function)).Timeout).toBe(23);
+    expect(propertiesOf(serverless, logicalId(stack, retry)).Timeout).toBe(28);
   });
 
   it('runs the account purge in the VPC with the database, deletes under uploads/ and processed/ and aborts uploads under uploads/, 2 at a time', () => {

@@ -120,7 +120,7 @@ describe('stack', () => {
 });
 
 describe('database connection budget', () => {
-  it('accepts worker 5 + 10 routes × 5 + retry 2 + the multipart steps 6 + health 1 + sweeper 1 + account purge 2 against 80 connections', () => {
+  it('accepts worker 5 + 10 routes × 5 + the multipart steps 6 + health 1 + sweeper 1 + account purge 2 + retry transition 2 against 80 connections', () => {
     expect(() => {
       assertConnectionBudget({
         workerMaxConcurrency: 5,
@@ -132,7 +132,7 @@ describe('database connection budget', () => {
 
   it('refuses a configuration that could exceed max_connections minus headroom, at synth time', () => {
     expect(() => synthesize({ databaseRouteReservedConcurrency: 20 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 16 routes (20 + 20 + 20 + 20 + 20 + 1 + 2 + 1 + 2 + 20 + 20 + 20 + 20 + 20 + 2 + 1) + sweeper 1 + account purge 2 + completion 0 = 217 > 70 (max_connections 80 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 15 routes (20 + 20 + 20 + 20 + 20 + 1 + 2 + 1 + 2 + 20 + 20 + 20 + 20 + 20 + 1) + sweeper 1 + account purge 2 + retry 2 + completion 0 = 217 > 70 (max_connections 80 − headroom 10)',
     );
   });
 
@@ -141,7 +141,7 @@ describe('database connection budget', () => {
     expect(() => {
       assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 76 });
     }).toThrow(
-      'Database connection budget exceeded: worker 5 + 16 routes (5 + 5 + 5 + 5 + 5 + 1 + 2 + 1 + 2 + 5 + 5 + 5 + 5 + 5 + 2 + 1) + sweeper 1 + account purge 2 + completion 0 = 67 > 66 (max_connections 76 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 15 routes (5 + 5 + 5 + 5 + 5 + 1 + 2 + 1 + 2 + 5 + 5 + 5 + 5 + 5 + 1) + sweeper 1 + account purge 2 + retry 2 + completion 0 = 67 > 66 (max_connections 76 − headroom 10)',
     );
     expect(() => {
       assertConnectionBudget({ workerMaxConcurrency: 3, routeReserved: 5, maxConnections: 76 });

@@ -124,24 +124,46 @@ describe('worker function', () => {
 describe('sweeper', () => {
   const sweeperIdOf = (of: Synthesized): string => logicalId(of.stack, of.stack.sweeper.function);
 
-  it('runs every hour in the VPC with one reserved instance, and only the database and object access its use cases need', () => {
-    const sweeperId = sweeperIdOf(synthesized);
+  it('runs every hour outside the VPC, allowed only to invoke the sweep and send to the upload queue', () => {
+    const { stack } = synthesized;
+    const runnerId = logicalId(stack, stack.sweeper.runner);
+    const sweepId = sweeperIdOf(synthesized);
+    const queueId = logicalId(stack, stack.storage.queue);
     template.hasResourceProperties('AWS::Events::Rule', {
       ScheduleExpression: 'rate(1 hour)',
       State: 'ENABLED',
       Targets: [
         Match.objectLike({
-          Arn: { 'Fn::GetAtt': [sweeperId, 'Arn'] },
+          Arn: { 'Fn::GetAtt': [runnerId, 'Arn'] },
           RetryPolicy: { MaximumRetryAttempts: 2 },
         }),
       ],
     });
-    expect(propertiesOf(template, sweeperId)).toMatchObject({
+    const runner = propertiesOf(template, runnerId);
+    expect('VpcConfig' in runner).toBe(false);
+    // The sweep's 60 s and up to 20 batches of messages.
+    expect(runner.Timeout).toBe(80);
+    expect(policyStatementsOf(template, runnerId)).toEqual([
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [sweepId, 'Arn'] } },
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    ]);
+    expect(runner.Environment).toEqual({
+      Variables: expect.objectContaining({
+        SWEEP_FUNCTION: { Ref: sweepId },
+        UPLOAD_QUEUE_URL: { Ref: queueId },
+      }) as unknown,
+    });
+  });
+
+  it('sweeps in the VPC with one reserved instance, and only the database and object access its use cases need', () => {
+    const sweepId = sweeperIdOf(synthesized);
+    expect(propertiesOf(template, sweepId)).toMatchObject({
       ReservedConcurrentExecutions: 1,
+      Timeout: 60,
       VpcConfig: expect.anything() as unknown,
     });
-    // No SQS at all: from inside the VPC the requeue goes through a marker object (docs/worker.md).
-    expect(policyStatementsOf(template, sweeperId)).toEqual([
+    // No SQS, no requeue marker: the runner outside the VPC queues what the sweep recovered.
+    expect(policyStatementsOf(template, sweepId)).toEqual([
       expect.objectContaining({ Action: 'rds-db:connect' }),
       {
         Action: ['s3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
@@ -149,7 +171,6 @@ describe('sweeper', () => {
         Resource: bucketArn('uploads/'),
       },
       { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
-      { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('requeue/') },
       {
         Action: 's3:ListBucket',
         Effect: 'Allow',
@@ -194,7 +215,8 @@ describe('migration trigger', () => {
       stack.worker.eventSourceMapping,
       stack.sweeper.function,
       stack.accountPurge.function,
-      ...['create-task', 'list-tasks', 'get-task', 'delete-task', 'retry-task', 'health'].map((name) => {
+      stack.api.retryTransition.function,
+      ...['create-task', 'list-tasks', 'get-task', 'delete-task', 'health'].map((name) => {
         const fn = stack.api.routeFunctions.get(name as never);
         if (fn === undefined) throw new Error(`No function for ${name}`);
         return fn;

@@ -15,7 +15,7 @@ import type { CreatedTaskResponse, MultipartUploadResponse } from '#core/schemas
 import type { Caller, Task } from '#core/task';
 import { type Gateway, startGateway } from '#infra/local/gateway';
 import type { InvocableHandler } from '#infra/local/lambda-api';
-import { LOCAL_PURGE_ACCOUNT_FUNCTION } from '#infra/local/services/backing';
+import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
 import { freePort } from '#infra/local/services/preflight';
 import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
 import { publishedTask } from '#test/helpers/tasks';
@@ -38,7 +38,7 @@ beforeAll(async () => {
     region: 'us-east-1',
     routes: [],
     authorizer: () => Promise.resolve({ isAuthorized: false }),
-    functions: new Map([[LOCAL_PURGE_ACCOUNT_FUNCTION, purgeAccount]]),
+    functions: new Map([[LOCAL_INVOKED_FUNCTIONS.PURGE_ACCOUNT_FUNCTION, purgeAccount]]),
     corsOrigins: [],
     functionTimeoutSeconds: 30,
     onError: () => undefined,
@@ -275,7 +275,7 @@ describe('DELETE /api/auth/me', () => {
     const ace = await pilot('ace');
     const video = await videoWithObjects(ace);
     expect(await purgeAccount({ sub: ace.sub }, testContext('purge-account'))).toEqual({
-      tasks: 1,
+      value: { tasks: 1 },
     });
     expect(await cognitoUser(ace.username)).toBe(ace.username);
 

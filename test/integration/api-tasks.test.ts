@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import type { Context } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { handler as createTask } from '#functions/api/create-task';
 import { handler as deleteTask } from '#functions/api/delete-task';
@@ -10,8 +11,6 @@ import { handler as getTask } from '#functions/api/get-task';
 import { handler as health } from '#functions/api/health';
 import { handler as listTasks } from '#functions/api/list-tasks';
 import { handler as openapi } from '#functions/api/openapi';
-import { handler as retryTask } from '#functions/api/retry-task';
-import { handler as expireUploads } from '#functions/ops/sweep-tasks';
 import { handler as migrate } from '#functions/ops/migrate';
 import { migrations } from '#adapters/pg/migrations';
 import { createPool, databasePool } from '#commons/clients';
@@ -24,15 +23,53 @@ import { securityHeaders, type ApiHandler } from '#commons/http';
 import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
 import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
 import { type Caller } from '#core/task';
-import { processedVideoKey, REQUEUE_PREFIX, thumbnailKey } from '#core/object-keys';
-import { ListObjectsV2Command } from '@aws-sdk/client-s3';
-import { s3Client } from '#commons/clients';
-import { storageConfig } from '#commons/config';
+import { processedVideoKey, thumbnailKey } from '#core/object-keys';
+import { parseUploadNotification } from '#core/upload-notification';
 import { STALLED_TASK_REASON } from '#core/task-sweeper';
+import { RETRY_NOT_QUEUED_REASON } from '#core/task-service';
+import type { InvocableHandler } from '#infra/local/lambda-api';
+import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
+import { type AwsEndpoint, recordingQueue, startAwsEndpoint } from '#test/helpers/aws-endpoint';
 import { invoke, testContext } from '#test/helpers/api-gateway';
 import { anyNumber, anyObject, anyString, containing } from '#test/helpers/matchers';
 
 const MAX_UPLOAD_BYTES = 524_288_000;
+
+// The retry route and the scheduled sweep run outside the VPC: they invoke their halves inside it through the
+// Lambda API and queue uploads with SQS SendMessage, both answered by a local gateway as on AWS.
+const queue = recordingQueue(`uploads-api-tasks-${process.pid}`, 'us-east-1');
+let endpoint: AwsEndpoint;
+let retryTask: ApiHandler;
+let runSweep: (event: unknown, context: Context) => Promise<Record<string, number[] | number>>;
+
+beforeAll(async () => {
+  const [retryTransition, sweepTasks] = await Promise.all([
+    import('#functions/ops/retry-transition'),
+    import('#functions/ops/sweep-tasks'),
+  ]);
+  endpoint = await startAwsEndpoint({
+    queue,
+    region: 'us-east-1',
+    functions: new Map<string, InvocableHandler>([
+      [LOCAL_INVOKED_FUNCTIONS.RETRY_TRANSITION_FUNCTION, retryTransition.handler],
+      [LOCAL_INVOKED_FUNCTIONS.SWEEP_FUNCTION, sweepTasks.handler],
+    ]),
+  });
+  ({ handler: retryTask } = await import('#functions/api/retry-task'));
+  ({ handler: runSweep } = await import('#functions/ops/run-sweep'));
+});
+
+afterAll(async () => {
+  await endpoint.stop();
+});
+
+/** The objects named by the messages sent to the upload queue since `from`. */
+function queuedKeys(from = 0): string[] {
+  return queue.bodies.slice(from).flatMap((body) => {
+    const notification = parseUploadNotification(body);
+    return notification.kind === 'objects' ? notification.objects.map((object) => object.key) : [];
+  });
+}
 const VIDEO = Buffer.from('not really a video, but S3 does not care');
 
 function newCaller(): Caller {
@@ -732,13 +769,6 @@ describe('DELETE /api/tasks/{id}', () => {
   });
 });
 
-async function requeueMarkers(taskId: number): Promise<string[]> {
-  const page = await s3Client().send(
-    new ListObjectsV2Command({ Bucket: storageConfig().bucket, Prefix: `${REQUEUE_PREFIX}${taskId}/` }),
-  );
-  return (page.Contents ?? []).map((object) => object.Key ?? '');
-}
-
 describe('POST /api/tasks/{id}/retry', () => {
   async function retry(caller: Caller, id: number) {
     return invoke(retryTask, {
@@ -758,11 +788,12 @@ describe('POST /api/tasks/{id}/retry', () => {
     return created;
   }
 
-  it('answers 202 for a transient failure and queues the task again through a requeue marker', async () => {
+  it('answers 202 for a transient failure and queues the upload again with SQS SendMessage', async () => {
     // Prepare
     const caller = newCaller();
     const created = await failedTask(caller, 'Processing failed after 3 attempts', 'transient');
     const before = await byId(getTask, caller, String(created.id));
+    const sent = queue.bodies.length;
 
     // Act
     const response = await retry(caller, created.id);
@@ -783,15 +814,46 @@ describe('POST /api/tasks/{id}/retry', () => {
         original: { url: anyString },
       },
     });
-    expect(await requeueMarkers(created.id)).toEqual([
-      expect.stringMatching(new RegExp(`^requeue/${created.id}/[0-9a-f-]{36}$`)),
-    ]);
+    expect(queuedKeys(sent)).toEqual([created.upload.fields.key]);
+    expect(endpoint.errors).toEqual([]);
+  });
+
+  it('answers 500 and leaves the task failed and retryable, the retry not counted, when SQS refuses', async () => {
+    // Prepare
+    const caller = newCaller();
+    const created = await failedTask(caller, 'Processing failed after 3 attempts', 'transient');
+    queue.failing = true;
+
+    // Act
+    let response;
+    try {
+      response = await retry(caller, created.id);
+    } finally {
+      queue.failing = false;
+    }
+
+    // Assess
+    expect(response).toEqual({
+      statusCode: 500,
+      headers: securityHeaders,
+      body: { message: 'Internal server error' },
+    });
+    expect(await getTaskRepository().findForOwner(created.id, caller.sub)).toMatchObject({
+      status: 'failed',
+      failureReason: RETRY_NOT_QUEUED_REASON,
+      failureKind: 'transient',
+      manualRetries: 0,
+    });
+    expect(endpoint.errors.splice(0).map(String)).toContain('Error: Injected queue failure');
+    // And the pilot's next retry goes through.
+    expect((await retry(caller, created.id)).statusCode).toBe(202);
   });
 
   it('answers 409 with the reason for a content failure and queues nothing', async () => {
     // Prepare
     const caller = newCaller();
     const created = await failedTask(caller, 'The file contains no video stream.', 'content');
+    const sent = queue.bodies.length;
 
     // Act
     const response = await retry(caller, created.id);
@@ -802,7 +864,7 @@ describe('POST /api/tasks/{id}/retry', () => {
       headers: securityHeaders,
       body: { message: 'The upload cannot be processed: The file contains no video stream.' },
     });
-    expect(await requeueMarkers(created.id)).toEqual([]);
+    expect(queuedKeys(sent)).toEqual([]);
   });
 
   it('answers 404 for another user task and 409 for a task that has not failed', async () => {
@@ -924,16 +986,18 @@ describe('operations', () => {
       [created.id],
     );
 
-    // Act
-    const result = await expireUploads({}, testContext('sweep-tasks'));
+    const sent = queue.bodies.length;
 
-    // Assess
-    expect(result.recovered).toBeGreaterThanOrEqual(1);
+    // Act
+    const result = await runSweep({}, testContext('run-sweep'));
+
+    // Assess: the worker records the upload when the message arrives; until then the task waits as it was.
+    expect(result.recovered).toContain(created.id);
+    expect(queuedKeys(sent)).toContain(created.upload.fields.key);
     expect(await getTaskRepository().findForOwner(created.id, caller.sub)).toMatchObject({
-      status: 'uploaded',
+      status: 'awaiting_upload',
       failureReason: null,
     });
-    expect(await requeueMarkers(created.id)).toHaveLength(1);
   });
 
   it('expire-uploads fails tasks whose upload window closed, with a readable reason', async () => {
@@ -953,18 +1017,22 @@ describe('operations', () => {
     const before = await sweptCounts();
 
     // Act
-    const result = await expireUploads({}, testContext('sweep-tasks'));
+    const result = await runSweep({}, testContext('run-sweep'));
 
     // Assess: other test files share the database, so the sweep may fail their tasks too; each one it
     // failed carries its reason, and so the counts must match the rows that gained a reason exactly.
     const after = await sweptCounts();
     // (recovered and purged are asserted by the tests that arrange them.)
     expect({ expired: result.expired, aborted: result.aborted, stalled: result.stalled }).toEqual({
-      expired: after.expired - before.expired,
+      expired: expect.arrayContaining([abandoned.id]) as unknown,
       // Multipart uploads left by other test files are far younger than the 24 h window.
       aborted: 0,
-      stalled: after.stalled - before.stalled,
+      stalled: expect.any(Array) as unknown,
     });
+    expect({
+      expired: (result.expired as number[]).length,
+      stalled: (result.stalled as number[]).length,
+    }).toEqual({ expired: after.expired - before.expired, stalled: after.stalled - before.stalled });
     expect(await repository.findForOwner(abandoned.id, caller.sub)).toMatchObject({
       status: 'failed',
       failureReason: 'upload not received within 24 h',

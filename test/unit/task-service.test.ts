@@ -6,7 +6,7 @@ import {
   TooManyRequestsError,
   ValidationError,
 } from '#core/errors';
-import { processedFileName, TaskService } from '#core/task-service';
+import { processedFileName, RETRY_NOT_QUEUED_REASON, TaskService } from '#core/task-service';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
@@ -547,7 +547,7 @@ describe('TaskService', () => {
   });
 });
 
-describe('TaskService.retry', () => {
+describe('TaskService.beginRetry and .revertRetry', () => {
   let clock: FixedClock;
   let repository: InMemoryTaskRepository;
   let store: InMemoryObjectStore;
@@ -563,19 +563,16 @@ describe('TaskService.retry', () => {
     store.objects.set('uploads/1/nonce-1', 10);
   });
 
-  function markers(): string[] {
-    return [...store.objects.keys()].filter((key) => key.startsWith('requeue/'));
-  }
-
-  it('puts a transient failure back through the pipeline with one requeue marker', async () => {
+  it('puts a transient failure back to uploaded and answers the upload to queue', async () => {
     // Prepare
     await repository.markFailed(1, 'Processing failed after 3 attempts', 'transient');
 
     // Act
-    const retried = await service.retry(pilot, 1);
+    const started = await service.beginRetry(pilot, 1);
 
     // Assess
-    expect(retried).toEqual({
+    expect(started.upload).toEqual({ taskId: 1, key: 'uploads/1/nonce-1', sizeBytes: 10 });
+    expect(started.task).toEqual({
       id: 1,
       fileName: 'race.mp4',
       status: 'uploaded',
@@ -590,7 +587,34 @@ describe('TaskService.retry', () => {
       manualRetries: 1,
       failureKind: null,
     });
-    expect(markers()).toEqual([expect.stringMatching(/^requeue\/1\/[0-9a-f-]{36}$/)]);
+  });
+
+  it('reverts a begun retry: failed again, retryable, the retry not counted; then nothing is left to revert', async () => {
+    // Prepare
+    await repository.markFailed(1, 'Processing failed after 3 attempts', 'transient');
+    await service.beginRetry(pilot, 1);
+    clock.advance(1000);
+
+    // Act
+    await service.revertRetry(rival, 1);
+    const byStranger = repository.tasks.get(1)?.status;
+    await service.revertRetry(pilot, 1);
+    const reverted = await service.get(pilot, 1);
+    await service.revertRetry(pilot, 1);
+
+    // Assess
+    expect(byStranger).toBe('uploaded');
+    expect(reverted).toMatchObject({
+      status: 'failed',
+      failureReason: RETRY_NOT_QUEUED_REASON,
+      retryable: true,
+    });
+    expect(repository.tasks.get(1)).toMatchObject({
+      status: 'failed',
+      failureKind: 'transient',
+      manualRetries: 0,
+      failedAt: clock.now(),
+    });
   });
 
   it.each([
@@ -609,24 +633,23 @@ describe('TaskService.retry', () => {
     const id = kind === 'no-upload' ? 2 : 1;
 
     // Act
-    const attempt = service.retry(pilot, id);
+    const attempt = service.beginRetry(pilot, id);
 
     // Assess
     await expect(attempt).rejects.toThrow(new ConflictError(message));
     expect(repository.tasks.get(id)).toMatchObject({ status: 'failed', manualRetries: 0 });
-    expect(markers()).toEqual([]);
   });
 
   it('refuses a task that is not failed, one of another user, and a fourth retry', async () => {
     // Act
-    const notFailed = service.retry(pilot, 1);
-    const stranger = service.retry(rival, 1);
+    const notFailed = service.beginRetry(pilot, 1);
+    const stranger = service.beginRetry(rival, 1);
     for (let retry = 0; retry < 3; retry++) {
       await repository.markFailed(1, 'Processing did not finish', 'transient');
-      await service.retry(pilot, 1);
+      await service.beginRetry(pilot, 1);
     }
     await repository.markFailed(1, 'Processing did not finish', 'transient');
-    const fourth = service.retry(pilot, 1);
+    const fourth = service.beginRetry(pilot, 1);
 
     // Assess
     await expect(notFailed).rejects.toThrow(new ConflictError('Only a failed task can be retried.'));
@@ -635,7 +658,7 @@ describe('TaskService.retry', () => {
       new ConflictError('This task was already retried 3 times; upload the video again.'),
     );
     expect((await service.get(pilot, 1)).retryable).toBe(false);
-    expect(markers()).toHaveLength(3);
+    expect(repository.tasks.get(1)?.manualRetries).toBe(3);
   });
 
   it('refuses a retry past the unfinished-tasks quota like a create, and changes nothing', async () => {
@@ -645,7 +668,7 @@ describe('TaskService.retry', () => {
       await service.create(pilot, { fileName: `heat-${other}.mp4`, contentType: 'video/mp4', size: 10 });
 
     // Act
-    const attempt = service.retry(pilot, 1);
+    const attempt = service.beginRetry(pilot, 1);
 
     // Assess
     await expect(attempt).rejects.toThrow(
@@ -654,7 +677,6 @@ describe('TaskService.retry', () => {
       ),
     );
     expect(repository.tasks.get(1)).toMatchObject({ status: 'failed', manualRetries: 0 });
-    expect(markers()).toEqual([]);
   });
 });
 

@@ -5,7 +5,10 @@ import {
   failStalledTasks,
   finishDeletes,
   recoverOrExpireUploads,
+  runSweep,
 } from '#core/task-sweeper';
+import { UploadsNotQueuedError } from '#core/platform-errors';
+import type { QueuedUpload, SweepReport } from '#core/ports';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
@@ -43,17 +46,33 @@ describe('recoverOrExpireUploads', () => {
       recoverAfterSeconds: 5_220,
     });
 
-    // Assess
-    expect(result).toEqual({ recovered: [1], expired: [2] });
-    expect(repository.tasks.get(1)).toMatchObject({ status: 'uploaded', failureReason: null });
+    // Assess: 1 waits for the worker to record it when the message comes; nothing is queued from here.
+    expect(result).toEqual({ recovered: [{ taskId: 1, key: 'uploads/1/n', sizeBytes: 10 }], expired: [2] });
+    expect(repository.tasks.get(1)).toMatchObject({ status: 'awaiting_upload', failureReason: null });
     expect(repository.tasks.get(2)).toMatchObject({
       status: 'failed',
       failureReason: 'upload not received within 24 h',
       failureKind: 'no-upload',
     });
     expect(repository.tasks.get(3)).toMatchObject({ status: 'awaiting_upload' });
-    const markers = [...store.objects.keys()].filter((key) => key.startsWith('requeue/'));
-    expect(markers).toEqual([expect.stringMatching(/^requeue\/1\/[0-9a-f-]{36}$/)]);
+    expect([...store.objects.keys()].sort()).toEqual(['uploads/1/n', 'uploads/3/n']);
+  });
+
+  it('finds an unrecorded upload again at the next run until the worker records it', async () => {
+    // Prepare: a first run recovered task 1, whose message has not been processed yet (or was never sent).
+    clock.advance(60_000);
+    const options = { repository, store, clock, uploadWindowHours: 24, recoverAfterSeconds: 5_220 };
+    await recoverOrExpireUploads(options);
+    clock.advance(3_600_000);
+
+    // Act
+    const again = await recoverOrExpireUploads(options);
+    await repository.markUploaded('uploads/1/n', 10);
+    const recorded = await recoverOrExpireUploads(options);
+
+    // Assess: 3 is still younger than the recovery wait.
+    expect(again.recovered.map((upload) => upload.taskId)).toEqual([1]);
+    expect(recorded.recovered).toEqual([]);
   });
 
   it('leaves a task whose window is still open and whose upload is missing for a later run', async () => {
@@ -180,5 +199,49 @@ describe('abortAbandonedMultipartUploads', () => {
     // Assess
     expect(aborted).toBe(1);
     expect([...store.multipart.values()].map((upload) => upload.key)).toEqual(['uploads/2/new']);
+  });
+});
+
+describe('runSweep', () => {
+  const report: SweepReport = {
+    recovered: [
+      { taskId: 4, key: 'uploads/4/n', sizeBytes: 10 },
+      { taskId: 9, key: 'uploads/9/n', sizeBytes: 20 },
+    ],
+    expired: [5],
+    aborted: 1,
+    stalled: [6],
+    purged: [7],
+  };
+
+  it('queues the uploads the sweep recovered and reports every use case by task id', async () => {
+    // Prepare
+    const sent: QueuedUpload[][] = [];
+
+    // Act
+    const result = await runSweep({
+      sweep: { run: () => Promise.resolve(report) },
+      queue: {
+        send: (uploads) => {
+          sent.push([...uploads]);
+          return Promise.resolve();
+        },
+      },
+    });
+
+    // Assess
+    expect(sent).toEqual([report.recovered]);
+    expect(result).toEqual({ recovered: [4, 9], expired: [5], aborted: 1, stalled: [6], purged: [7] });
+  });
+
+  it('fails when the queue refused some uploads, for the next run to find them again', async () => {
+    // Act
+    const run = runSweep({
+      sweep: { run: () => Promise.resolve(report) },
+      queue: { send: () => Promise.reject(new UploadsNotQueuedError([9])) },
+    });
+
+    // Assess
+    await expect(run).rejects.toThrow(new UploadsNotQueuedError([9]));
   });
 });

@@ -345,6 +345,15 @@ export class PgTaskRepository implements TaskRepository {
     );
   }
 
+  revertRetry(id: number, ownerId: string, reason: string): Promise<Task | null> {
+    return this.one(
+      `UPDATE tasks SET status = 'failed', failure_reason = $3, failure_kind = 'transient', failed_at = now(),
+         manual_retries = manual_retries - 1, updated_at = now()
+       WHERE id = $1 AND owner_id = $2 AND status = 'uploaded' AND manual_retries > 0 RETURNING *`,
+      [id, ownerId, reason],
+    );
+  }
+
   async failStalledTasks(stalledAfterSeconds: number, reason: string): Promise<Task[]> {
     // now() is the clock that stamped updated_at, so Lambda/database clock skew cannot shorten the wait.
     const rows = await this.rows(

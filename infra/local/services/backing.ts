@@ -7,6 +7,7 @@ import type { S3Event } from 'aws-lambda';
 import pg from 'pg';
 import { migrations } from '#adapters/pg/migrations';
 import { runMigrations } from '#adapters/pg/migrator';
+import type { InvokedFunctionVariable } from '#commons/config';
 import { NOTIFYING_PREFIXES } from '#core/object-keys';
 import { ensureFfmpegBuild } from '#layers/ffmpeg/ffmpeg-build';
 import { type CognitoService, startCognito } from './cognito';
@@ -43,8 +44,15 @@ export interface BackingServices {
 
 export const LOCAL_REGION = 'us-east-1';
 export const LOCAL_BUCKET = 'idrl-videos';
-/** The in-VPC purge of account deletion, as the delete-account function names it (PURGE_ACCOUNT_FUNCTION). */
-export const LOCAL_PURGE_ACCOUNT_FUNCTION = 'purge-account';
+/**
+ * The functions inside the VPC on AWS that functions outside it invoke, by the variable that names them to their
+ * caller: locally each is functions/ops/<name>.ts, and the gateway answers the Invoke calls for them.
+ */
+export const LOCAL_INVOKED_FUNCTIONS = {
+  PURGE_ACCOUNT_FUNCTION: 'purge-account',
+  RETRY_TRANSITION_FUNCTION: 'retry-transition',
+  SWEEP_FUNCTION: 'sweep-tasks',
+} as const satisfies Record<InvokedFunctionVariable, string>;
 
 export function handlerEnvironment(services: {
   postgres: PostgresService;
@@ -69,8 +77,9 @@ export function handlerEnvironment(services: {
     JWKS_URI: services.cognito.jwksUri,
     FFMPEG_PATH: ffmpeg.ffmpeg,
     FFPROBE_PATH: ffmpeg.ffprobe,
-    // Where Lambda answers (LAMBDA_ENDPOINT) is the gateway's address, which the local stack sets.
-    PURGE_ACCOUNT_FUNCTION: LOCAL_PURGE_ACCOUNT_FUNCTION,
+    // Where Lambda answers (LAMBDA_ENDPOINT) is the gateway's address, which the local stack sets, as it
+    // does the upload queue's URL and SQS endpoint (the same gateway).
+    ...LOCAL_INVOKED_FUNCTIONS,
   };
 }
 

@@ -11,8 +11,11 @@ import {
 import { freePort } from '#infra/local/services/preflight';
 import type { InvocableHandler } from '#infra/local/lambda-api';
 import { routes, type RouteDefinition } from '#functions/routes';
-import { invokeSynchronously } from '#adapters/lambda/invoke';
-import { ConflictError } from '#core/errors';
+import { invokeAcross, invokeSynchronously } from '#adapters/lambda/invoke';
+import { invocableHandler } from '#commons/invocable';
+import { ConflictError, DatabaseResumingError, TooManyRequestsError } from '#core/errors';
+import { InvokedFunctionError } from '#core/platform-errors';
+import * as z from '#core/zod';
 
 const received: GatewayEvent[] = [];
 const authorizations: APIGatewayRequestAuthorizerEventV2[] = [];
@@ -432,6 +435,69 @@ describe('local Lambda Invoke API', () => {
         type: 'MissingAuthenticationTokenException',
         body: '{"Type":"User","message":"Missing Authentication Token"}',
       });
+    } finally {
+      client.destroy();
+      await invocable.stop();
+    }
+  });
+});
+
+describe('invokeAcross and invocableHandler', () => {
+  it("bring back the result, a refusal as its request error, and a failure as the caller's own", async () => {
+    // Prepare: one function inside the VPC as the platform writes them, refusing or failing by its input.
+    const answering = invocableHandler(
+      z.strictObject({ n: z.int(), outcome: z.enum(['double', 'conflict', 'quota', 'resuming', 'crash']) }),
+      ({ n, outcome }) => {
+        if (outcome === 'conflict')
+          return Promise.reject(new ConflictError('Only a failed task can be retried.'));
+        if (outcome === 'quota')
+          return Promise.reject(new TooManyRequestsError('Too many', { retryAfterSeconds: 60 }));
+        if (outcome === 'resuming') return Promise.reject(new DatabaseResumingError());
+        if (outcome === 'crash') return Promise.reject(new Error('connect ECONNREFUSED 10.0.0.9:5432'));
+        return Promise.resolve({ doubled: 2 * n });
+      },
+    );
+    const invocable = await startGateway({
+      port: await freePort(),
+      region: 'us-east-1',
+      authorizer,
+      corsOrigins: [],
+      functionTimeoutSeconds: 5,
+      onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
+      routes: [],
+      functions: new Map<string, InvocableHandler>([['inside', answering]]),
+    });
+    const client = new LambdaClient({
+      region: 'us-east-1',
+      endpoint: invocable.url,
+      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+    });
+    const doubled = z.object({ doubled: z.int() });
+    const call = (event: unknown, result: z.ZodMiniType = doubled) =>
+      invokeAcross(client, 'inside', event, result);
+
+    try {
+      // Act + Assess
+      expect(await call({ n: 21, outcome: 'double' })).toEqual({ doubled: 42 });
+      await expect(call({ n: 1, outcome: 'conflict' })).rejects.toThrow(
+        new ConflictError('Only a failed task can be retried.'),
+      );
+      await expect(call({ n: 1, outcome: 'quota' })).rejects.toMatchObject({
+        name: 'TooManyRequestsError',
+        message: 'Too many',
+        retryAfterSeconds: 60,
+      });
+      await expect(call({ n: 1, outcome: 'resuming' })).rejects.toBeInstanceOf(DatabaseResumingError);
+      await expect(call({ n: 1, outcome: 'crash' })).rejects.toThrow(
+        new InvokedFunctionError('inside failed (Unhandled): Error: connect ECONNREFUSED 10.0.0.9:5432'),
+      );
+      // An event the function does not accept is a failure of the caller, not a 400 for its client.
+      await expect(call({ n: 'x', outcome: 'double' })).rejects.toThrow(
+        new InvokedFunctionError('inside failed (Unhandled): ValidationError: Invalid invocation event'),
+      );
+      await expect(call({ n: 1, outcome: 'double' }, z.object({ tasks: z.int() }))).rejects.toThrow(
+        InvokedFunctionError,
+      );
     } finally {
       client.destroy();
       await invocable.stop();

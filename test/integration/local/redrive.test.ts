@@ -1,21 +1,19 @@
-import { randomUUID } from 'node:crypto';
 import type { SQSEvent } from 'aws-lambda';
 import type PgBoss from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRedrive } from '#functions/ops/redrive';
-import type { Gateway } from '#infra/local/gateway';
-import { createSqsQueue, type SqsQueue, startBoss } from '#infra/local/queue';
+import type { SqsQueue } from '#infra/local/queue';
 import { storedObjectNotification } from '#infra/local/services/s3';
-import { startSqsEndpoint } from '#test/helpers/sqs-endpoint';
+import { type AwsEndpoint, startAwsEndpoint } from '#test/helpers/aws-endpoint';
+import { startTestQueue } from '#test/helpers/local-queue';
 
 const schema = `pgboss_redrive_${process.pid}`;
 let boss: PgBoss;
 let queue: SqsQueue;
-let gateway: Gateway;
+let endpoint: AwsEndpoint;
 const batches: SQSEvent[] = [];
 /** The worker fails every message while this is set, as during a database outage. */
 let outage = true;
-const previousEndpoint = process.env.AWS_ENDPOINT_URL_SQS;
 
 async function eventually(predicate: () => Promise<boolean> | boolean): Promise<void> {
   while (!(await predicate())) await new Promise((resolve) => setTimeout(resolve, 200));
@@ -28,25 +26,12 @@ async function redrive(...args: string[]): Promise<string[]> {
 }
 
 beforeAll(async () => {
-  boss = await startBoss(
-    process.env.DATABASE_URL ?? '',
-    (error) => {
-      throw error;
-    },
+  ({ boss, queue } = await startTestQueue({
+    databaseUrl: process.env.DATABASE_URL ?? '',
     schema,
-  );
-  const name = `uploads-${randomUUID()}`;
-  queue = await createSqsQueue(boss, {
-    name,
-    deadLetterName: `${name}-dlq`,
     region: 'us-east-1',
-    visibilityTimeoutSeconds: 30,
-    maxReceiveCount: 2,
-    retryDelaySeconds: 0,
-    batchSize: 1,
-    pollingIntervalSeconds: 0.5,
-    schema,
-  });
+    queue: { visibilityTimeoutSeconds: 30, maxReceiveCount: 2, batchSize: 1 },
+  }));
   await queue.consume(
     { name: 'process-upload', region: 'us-east-1', timeoutSeconds: 5, memoryMb: 128 },
     (event) => {
@@ -58,13 +43,11 @@ beforeAll(async () => {
       );
     },
   );
-  gateway = await startSqsEndpoint(queue, 'us-east-1');
+  endpoint = await startAwsEndpoint({ queue, region: 'us-east-1' });
 });
 
 afterAll(async () => {
-  process.env.AWS_ENDPOINT_URL_SQS = previousEndpoint;
-  if (previousEndpoint === undefined) delete process.env.AWS_ENDPOINT_URL_SQS;
-  await gateway.stop();
+  await endpoint.stop();
   await boss.stop({ graceful: false, wait: true });
 });
 

@@ -246,6 +246,18 @@ export class InMemoryTaskRepository implements TaskRepository {
     return retried === null ? null : { retried };
   }
 
+  async revertRetry(id: number, ownerId: string, reason: string): Promise<Task | null> {
+    const task = this.tasks.get(id);
+    if (task?.ownerId !== ownerId || task.manualRetries === 0) return null;
+    return this.transition(task, ['uploaded'], {
+      status: 'failed',
+      failureReason: reason,
+      failureKind: 'transient',
+      failedAt: this.now(),
+      manualRetries: task.manualRetries - 1,
+    });
+  }
+
   failStalledTasks(stalledAfterSeconds: number, reason: string): Promise<Task[]> {
     const now = this.now();
     const stalled = [...this.tasks.values()].filter(

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { MalformedNotificationError } from '#core/processing-errors';
-import { parseUploadNotification } from '#functions/worker/s3-notification';
+import { parseUploadNotification, uploadNotificationBody } from '#core/upload-notification';
 
 function s3Event(records: { eventName: string; key: string; size?: number }[]): string {
   return JSON.stringify({
@@ -80,5 +80,36 @@ describe('parseUploadNotification', () => {
     // Assess
     expect(parse).toThrow(MalformedNotificationError);
     expect(parse).toThrow(message);
+  });
+});
+
+describe('uploadNotificationBody', () => {
+  it('is an S3 ObjectCreated notification the worker reads back as the same object', () => {
+    // Prepare
+    const upload = { key: 'uploads/7/a+b c%é', sizeBytes: 1234 };
+
+    // Act
+    const body = uploadNotificationBody(upload, {
+      bucket: 'idrl-videos',
+      at: new Date('2026-03-01T12:00:00Z'),
+    });
+
+    // Assess
+    expect(JSON.parse(body)).toEqual({
+      Records: [
+        {
+          eventVersion: '2.1',
+          eventSource: 'idrl:requeue',
+          eventTime: '2026-03-01T12:00:00.000Z',
+          eventName: 'ObjectCreated:Put',
+          s3: {
+            s3SchemaVersion: '1.0',
+            bucket: { name: 'idrl-videos' },
+            object: { key: 'uploads/7/a%2Bb+c%25%C3%A9', size: 1234 },
+          },
+        },
+      ],
+    });
+    expect(parseUploadNotification(body)).toEqual({ kind: 'objects', objects: [upload] });
   });
 });

@@ -1,9 +1,11 @@
 /**
- * The body of an SQS message from an S3 bucket notification, parsed. Pure.
+ * The upload queue's message: an S3 ObjectCreated notification, parsed by the worker, and built by the
+ * functions that put an upload back on the queue with SQS SendMessage (the sweeper, the retry route), so
+ * the worker has one message shape to accept (docs/worker.md, "Re-enqueueing"). Pure.
  */
-import * as z from '#core/zod';
-import type { UploadedObject } from '#core/upload-processing';
-import { MalformedNotificationError } from '#core/processing-errors';
+import * as z from './zod';
+import type { UploadedObject } from './upload-processing';
+import { MalformedNotificationError } from './processing-errors';
 
 const testEventSchema = z.object({ Event: z.literal('s3:TestEvent') });
 
@@ -23,6 +25,33 @@ export type UploadNotification = { kind: 'test' } | { kind: 'objects'; objects: 
 /** S3 URL-encodes keys in notifications, with '+' for a space. */
 export function decodeNotificationKey(key: string): string {
   return decodeURIComponent(key.replace(/\+/g, ' '));
+}
+
+/** The inverse of {@link decodeNotificationKey}, as S3 encodes: '/' kept, a space as '+'. */
+function encodeNotificationKey(key: string): string {
+  return encodeURIComponent(key).replaceAll('%2F', '/').replaceAll('%20', '+');
+}
+
+/**
+ * The message that queues an upload again: one ObjectCreated record, as S3 would send for the object, marked
+ * as ours by its event source so a reader of the queue (or the DLQ) can tell it from S3's own.
+ */
+export function uploadNotificationBody(upload: UploadedObject, input: { bucket: string; at: Date }): string {
+  return JSON.stringify({
+    Records: [
+      {
+        eventVersion: '2.1',
+        eventSource: 'idrl:requeue',
+        eventTime: input.at.toISOString(),
+        eventName: 'ObjectCreated:Put',
+        s3: {
+          s3SchemaVersion: '1.0',
+          bucket: { name: input.bucket },
+          object: { key: encodeNotificationKey(upload.key), size: upload.sizeBytes },
+        },
+      },
+    ],
+  });
 }
 
 export function parseUploadNotification(body: string): UploadNotification {
