@@ -186,6 +186,8 @@ export class IdrlStack extends Stack {
       queue: this.storage.queue,
       httpApi: this.api.httpApi,
       databaseInstance: this.database.instance,
+      sweepRunner: this.sweeper.runner,
+      sweepInterval: this.sweeper.interval,
       alarmEmail: props.alarmEmail,
     });
 

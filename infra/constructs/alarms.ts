@@ -2,6 +2,7 @@ import { Annotations, Duration, Validations } from 'aws-cdk-lib';
 import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudwatch from 'aws-cdk-lib/aws-cloudwatch';
 import * as cloudwatchActions from 'aws-cdk-lib/aws-cloudwatch-actions';
+import type * as lambda from 'aws-cdk-lib/aws-lambda';
 import type * as rds from 'aws-cdk-lib/aws-rds';
 import * as sns from 'aws-cdk-lib/aws-sns';
 import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
@@ -25,6 +26,10 @@ export interface AlarmsProps {
   readonly httpApi: apigwv2.IHttpApi;
   /** The RDS instance (default option); absent on the serverless option, whose storage grows by itself. */
   readonly databaseInstance: rds.IDatabaseInstance | undefined;
+  /** The sweeper's schedule target (functions/ops/run-sweep.ts): recovery depends on it running. */
+  readonly sweepRunner: lambda.IFunction;
+  /** How often the sweeper runs: one failed run in one such period alarms. */
+  readonly sweepInterval: Duration;
   /** Where alarm notifications are mailed (the subscription must be confirmed once). @default - no subscription, and a synth warning */
   readonly alarmEmail?: string;
 }
@@ -37,6 +42,7 @@ export class Alarms extends Construct {
   readonly freeStorageAlarm: cloudwatch.Alarm | undefined;
   readonly serverErrorAlarm: cloudwatch.Alarm;
   readonly oldestMessageAlarm: cloudwatch.Alarm;
+  readonly sweepFailedAlarm: cloudwatch.Alarm;
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -56,7 +62,7 @@ export class Alarms extends Construct {
       // Alarms nobody receives protect nothing: say so at every synth and deploy.
       Annotations.of(this).addWarningV2(
         'idrl:alarms-not-mailed',
-        'No alarmEmail given: the alarms (DLQ, database free storage, API 5xx rate, oldest upload) notify an SNS topic nobody is subscribed to. Deploy with -c alarmEmail=you@example.com.',
+        'No alarmEmail given: the alarms (DLQ, database free storage, API 5xx rate, oldest upload, failed sweep) notify an SNS topic nobody is subscribed to. Deploy with -c alarmEmail=you@example.com.',
       );
     }
     const notify = new cloudwatchActions.SnsAction(this.topic);
@@ -120,11 +126,23 @@ export class Alarms extends Construct {
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
 
+    // A failed sweep recovers nothing (and expires nothing): its next run repeats the work, but an outage's
+    // unrecorded uploads wait until the cause is fixed.
+    this.sweepFailedAlarm = new cloudwatch.Alarm(this, 'SweepFailed', {
+      alarmDescription:
+        'A run of the sweeper failed: unrecorded uploads are not queued again and stalled tasks not failed until it succeeds',
+      metric: props.sweepRunner.metricErrors({ period: props.sweepInterval, statistic: 'Sum' }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
     for (const alarm of [
       this.deadLetterAlarm,
       this.freeStorageAlarm,
       this.serverErrorAlarm,
       this.oldestMessageAlarm,
+      this.sweepFailedAlarm,
     ])
       alarm?.addAlarmAction(notify);
   }

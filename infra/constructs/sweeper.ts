@@ -41,9 +41,11 @@ export class Sweeper extends Construct {
   /** The schedule's target, outside the VPC: invokes {@link function} and queues what it recovered. */
   readonly runner: FunctionWithLogGroup;
   readonly rule: events.Rule;
+  readonly interval: Duration;
 
   constructor(scope: Construct, id: string, props: SweeperProps) {
     super(scope, id);
+    this.interval = props.interval ?? Duration.hours(1);
     const sweep = new InvokedFunction(this, 'Sweep', {
       network: props.network,
       database: props.database,
@@ -94,7 +96,7 @@ export class Sweeper extends Construct {
 
     this.rule = new events.Rule(this, 'Schedule', {
       description: 'Requeue unrecorded uploads, fail abandoned uploads and stalled tasks, finish deletes',
-      schedule: events.Schedule.rate(props.interval ?? Duration.hours(1)),
+      schedule: events.Schedule.rate(this.interval),
       targets: [new targets.LambdaFunction(this.runner, { retryAttempts: 2 })],
     });
   }

@@ -88,6 +88,35 @@ describe('capacity guards', () => {
     });
   });
 
+  it('alarms when a run of the sweeper fails, over its own interval (an hour; a day on serverless)', () => {
+    const runnerId = logicalId(synthesized.stack, synthesized.stack.sweeper.runner);
+    const alarm = {
+      Namespace: 'AWS/Lambda',
+      MetricName: 'Errors',
+      Dimensions: [{ Name: 'FunctionName', Value: { Ref: runnerId } }],
+      Statistic: 'Sum',
+      Period: 3600,
+      Threshold: 0,
+      EvaluationPeriods: 1,
+      ComparisonOperator: 'GreaterThanThreshold',
+      TreatMissingData: 'notBreaching',
+      AlarmActions: [topicRef()],
+    };
+    template.hasResourceProperties('AWS::CloudWatch::Alarm', alarm);
+    const serverless = synthesize({ database: 'serverless', alarmEmail: 'ops@example.com' });
+    serverless.template.hasResourceProperties('AWS::CloudWatch::Alarm', {
+      ...alarm,
+      Dimensions: [
+        {
+          Name: 'FunctionName',
+          Value: { Ref: logicalId(serverless.stack, serverless.stack.sweeper.runner) },
+        },
+      ],
+      Period: 86_400,
+      AlarmActions: [{ Ref: logicalId(serverless.stack, serverless.stack.alarms.topic) }],
+    });
+  });
+
   it('mails the alarm topic when alarmEmail is given, with no warning', () => {
     template.hasResourceProperties('AWS::SNS::Subscription', {
       Protocol: 'email',
