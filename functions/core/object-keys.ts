@@ -7,8 +7,8 @@
 export const UPLOADS_PREFIX = 'uploads/';
 export const PROCESSED_PREFIX = 'processed/';
 /**
- * Empty marker objects that put a task back on the upload queue from inside the VPC, where SQS is
- * unreachable: this prefix notifies the same queue as uploads/ (docs/worker.md, "Re-enqueueing").
+ * Empty marker objects by which the worker, inside the VPC where SQS is unreachable, puts a task back
+ * on the upload queue: this prefix notifies the same queue as uploads/ (docs/worker.md, "Re-enqueueing").
  */
 export const REQUEUE_PREFIX = 'requeue/';
 
