@@ -48,6 +48,9 @@ process.stdout.write(JSON.stringify({ importMs: imported - started, invokeMs: in
 process.exit(0);
 `;
 
+/** A queue URL on a port nothing listens on. */
+const UNUSED_QUEUE_URL = 'http://127.0.0.1:9/000000000000/idrl-uploads';
+
 export interface BenchFunction {
   name: string;
   entry: string;
@@ -72,6 +75,8 @@ async function coldInit(
     env: {
       ...process.env,
       ...env,
+      // retry-task's configuration; its first event is unauthenticated (401), so nothing is sent there.
+      UPLOAD_QUEUE_URL: UNUSED_QUEUE_URL,
       LOGO_PATH: resolve('assets/logo/idrl-logo.png'),
       BENCH_EVENT: JSON.stringify(event),
       LOG_LEVEL: 'ERROR',
@@ -194,7 +199,15 @@ export function benchFunctions(): BenchFunction[] {
         ),
     },
     {
-      // The in-VPC sweep, as functions/ops/run-sweep.ts invokes it.
+      // The retry route's half in the VPC, as it is invoked; the task was deleted by now, so this is the
+      // refusal path (404 as a value) after a real lookup.
+      name: 'retry-transition',
+      entry: 'functions/ops/retry-transition.ts',
+      event: (previous) => ({ action: 'begin', caller, id: Number(body(previous.get('create-task')).id) }),
+    },
+    {
+      // The in-VPC sweep, as functions/ops/run-sweep.ts invokes it (run-sweep itself needs a Lambda endpoint
+      // to invoke: its cold init is the SDK clients', measured with the other functions outside the VPC).
       name: 'sweep-tasks',
       entry: 'functions/ops/sweep-tasks.ts',
       event: () => ({}),
