@@ -29,7 +29,7 @@ import type {
 } from './schemas';
 import { type Caller, MAX_MANUAL_RETRIES, type Task } from './task';
 import { taskObjectKeys } from './object-keys';
-import { partPlan, partSize, type PartPlan } from './multipart';
+import { abortPendingUploads, partPlan, partSize, type PartPlan } from './multipart';
 
 /** Limits of docs/spec.md §2–3 and the per-pilot quotas (see functions/commons/config.ts for their environment variables). */
 export interface TaskLimits {
@@ -122,14 +122,6 @@ export async function purgeDeletingTask(
   await abortPendingUploads(deps.uploads, task.originalKey);
   await deps.store.deleteMany(taskObjectKeys(task));
   await deps.repository.purgeDeleting(task.id);
-}
-
-/** Aborts every unfinished multipart upload into `key` (a cancel, a delete, a fresh start). */
-async function abortPendingUploads(uploads: MultipartUploads, key: string): Promise<void> {
-  const pending = await uploads.listMultipartUploads(key);
-  await Promise.all(
-    pending.filter((upload) => upload.key === key).map((upload) => uploads.abortMultipartUpload(upload)),
-  );
 }
 
 /** Why a failed task cannot go through the pipeline again, or undefined when it can. */

@@ -31,7 +31,12 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // Integration tests drive the worker with SQS events they build; nothing listens here.
     onObjectCreated: () => Promise.resolve(),
   });
-  project.provide('localEnv', services.env);
+  project.provide('localEnv', {
+    ...services.env,
+    // Nothing answers SQS here (a closed port): a test that sends starts its own SQS surface, which points this
+    // at itself (test/helpers/aws-endpoint.ts). Set so that every handler finds its configuration at import.
+    UPLOAD_QUEUE_URL: 'http://127.0.0.1:9/000000000000/idrl-uploads',
+  });
   return async function teardown() {
     await services.stop();
     await rm(stateDir, { recursive: true, force: true });

@@ -258,6 +258,16 @@ afterAll(async () => {
   await outage.close();
   await s3.stop();
   await direct.end();
+  // pg-boss's stop() resolves before its sockets close: a drop that terminated one would surface as an error
+  // of that socket (57P01) wherever pg-boss last used it. Wait (bounded) until the server saw them all go.
+  for (let wait = 0; wait < 150; wait += 1) {
+    const { rows } = await admin.query<{ sessions: string }>(
+      'SELECT count(*) AS sessions FROM pg_stat_activity WHERE datname = $1',
+      [database],
+    );
+    if (Number(rows[0]?.sessions) === 0) break;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
   await admin.query(`DROP DATABASE IF EXISTS ${database} WITH (FORCE)`);
   await admin.end();
   await rm(stateDir, { recursive: true, force: true });
