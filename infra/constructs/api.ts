@@ -292,7 +292,8 @@ export class Api extends Construct {
     if (route.database) grantWithEnvironment(fn, props.database.appUse());
     if (access.objects) grantWithEnvironment(fn, props.storage.objectUse(access.objects));
     if (access.identity) grantWithEnvironment(fn, props.identity.clientUse(access.identity));
-    if (access.purgesAccounts) grantWithEnvironment(fn, props.accountPurge.invokerUse());
+    if (access.purgesAccounts)
+      grantWithEnvironment(fn, props.accountPurge.invokerUse('PURGE_ACCOUNT_FUNCTION'));
     if (access.listsMultipartUploads) grantWithEnvironment(fn, props.storage.multipartListingUse());
     if (access.retriesTasks) {
       grantWithEnvironment(fn, this.retryTransition.invokerUse('RETRY_TRANSITION_FUNCTION'));
