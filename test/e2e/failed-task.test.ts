@@ -169,6 +169,9 @@ describe("a task's page while processing and after a failure", () => {
     expect([task.failureReason, task.retryable]).toEqual([NOT_A_VIDEO_REASON, false]);
     expect(await page.locator('.task-detail .failure').textContent()).toBe(NOT_A_VIDEO_REASON);
     expect(await page.getByRole('button', { name: 'Retry processing' }).count()).toBe(0);
+    expect(await page.locator('.publication .hint').textContent()).toBe(
+      'It cannot appear in the gallery: this upload cannot be processed.',
+    );
     expect(await page.getByRole('button', { name: 'Delete video…' }).isVisible()).toBe(true);
     await screenshots(page, 'content');
     await page.close();
@@ -191,6 +194,9 @@ describe("a task's page while processing and after a failure", () => {
     await retry.waitFor();
     expect([failed.failureReason, failed.retryable]).toEqual([TOO_LONG_REASON, true]);
     expect(await page.locator('.task-detail .failure').textContent()).toBe(TOO_LONG_REASON);
+    expect(await page.locator('.publication .hint').textContent()).toBe(
+      'It appears in the gallery once a retry has processed it.',
+    );
     await screenshots(page, 'platform');
 
     // Every announcement the page makes from here on (the screen reader's live region).

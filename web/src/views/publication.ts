@@ -67,7 +67,11 @@ function publicLink(id: number): HTMLAnchorElement {
 
 function hintText(task: Task): string {
   if (!task.public) return 'Only you can see this video.';
-  return task.status === 'processed'
-    ? 'Everyone can watch it and vote (the gallery updates within 30 s).'
-    : 'It appears in the gallery once it is processed.';
+  if (task.status === 'processed') return 'Everyone can watch it and vote (the gallery updates within 30 s).';
+  // A failure that no retry can change never reaches the gallery: saying "once it is processed" would mislead.
+  if (task.status === 'failed')
+    return task.retryable === true
+      ? 'It appears in the gallery once a retry has processed it.'
+      : 'It cannot appear in the gallery: this upload cannot be processed.';
+  return 'It appears in the gallery once it is processed.';
 }
