@@ -76,10 +76,18 @@ export interface TaskRepository {
   findById(id: number): Promise<Task | null>;
   /**
    * Tasks still 'awaiting_upload' created before `createdBefore` or whose upload window closed by
-   * `expiredBy`, oldest first: candidates for recovery (their upload may sit in the bucket although
-   * its notification was never recorded) or for expiry.
+   * `expiredBy`, and not queued again since `requeuedBefore` (markRequeued), oldest first: candidates
+   * for recovery (their upload may sit in the bucket although its notification was never recorded)
+   * or for expiry.
    */
-  listAwaitingUpload(query: { createdBefore: Date; expiredBy: Date; limit: number }): Promise<Task[]>;
+  listAwaitingUpload(query: {
+    createdBefore: Date;
+    expiredBy: Date;
+    requeuedBefore: Date;
+    limit: number;
+  }): Promise<Task[]>;
+  /** Records that these tasks' uploads are being queued again (those still 'awaiting_upload'). */
+  markRequeued(ids: readonly number[]): Promise<void>;
   /**
    * Conditional transitions: each succeeds only from the expected state and returns the updated
    * task, or null when the task is gone or already past that state (duplicate delivery).

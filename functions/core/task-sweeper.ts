@@ -29,9 +29,11 @@ function abandonedUploadReason(windowHours: number): string {
  * `awaiting_upload` tasks created more than `recoverAfterSeconds` ago (past the upload URL's life and
  * every delivery of its notification) or whose upload window closed, and whose upload is in the
  * bucket: the worker never recorded it (database outage, broken deploy, a dead-lettered message).
- * Each is returned to be queued again (the task stays as it is: the worker records the upload when
- * the message arrives, and until then every sweep finds it again, so a send that failed is repeated);
- * those whose window closed with nothing uploaded fail.
+ * Each is recorded as requeued and returned to be queued again; the task otherwise stays as it is (the
+ * worker records the upload when the message arrives). One not recorded by then is found again once
+ * `recoverAfterSeconds` have passed since, when every delivery of that message has ended: the next
+ * message is then no duplicate of a live one, and a send that failed is repeated. Those whose window
+ * closed with nothing uploaded fail.
  */
 export async function recoverOrExpireUploads(deps: {
   repository: TaskRepository;
@@ -41,9 +43,11 @@ export async function recoverOrExpireUploads(deps: {
   recoverAfterSeconds: number;
 }): Promise<{ recovered: QueuedUpload[]; expired: number[] }> {
   const now = deps.clock.now();
+  const recoverBefore = new Date(now.getTime() - deps.recoverAfterSeconds * 1000);
   const candidates = await deps.repository.listAwaitingUpload({
-    createdBefore: new Date(now.getTime() - deps.recoverAfterSeconds * 1000),
+    createdBefore: recoverBefore,
     expiredBy: now,
+    requeuedBefore: recoverBefore,
     limit: SWEEP_BATCH,
   });
   const recovered: QueuedUpload[] = [];
@@ -61,6 +65,7 @@ export async function recoverOrExpireUploads(deps: {
       if (failed !== null) expired.push(task.id);
     }
   }
+  await deps.repository.markRequeued(recovered.map((upload) => upload.taskId));
   return { recovered, expired };
 }
 

@@ -271,16 +271,19 @@ describe('PgTaskRepository', () => {
     const listed = await repository.listAwaitingUpload({
       createdBefore: new Date(Date.now() + 60_000),
       expiredBy: new Date(0),
+      requeuedBefore: new Date(0),
       limit: 100_000,
     });
     const none = await repository.listAwaitingUpload({
       createdBefore: older.createdAt,
       expiredBy: new Date(0),
+      requeuedBefore: new Date(0),
       limit: 100_000,
     });
     const expired = await repository.listAwaitingUpload({
       createdBefore: older.createdAt,
       expiredBy: older.uploadExpiresAt,
+      requeuedBefore: new Date(0),
       limit: 100_000,
     });
 
@@ -291,6 +294,39 @@ describe('PgTaskRepository', () => {
     expect(ids).not.toContain(uploaded.id);
     expect(none.map((task) => task.id)).not.toContain(older.id);
     expect(expired.map((task) => task.id)).toContain(older.id);
+  });
+
+  it('leaves out a task queued again since the bound, by the database clock, until the bound passes it', async () => {
+    // Prepare: two awaiting tasks, one of them requeued (and an uploaded one, which markRequeued leaves alone).
+    const requeued = await newTask();
+    const other = await newTask();
+    const uploaded = await newTask();
+    await repository.markUploaded(uploaded.originalKey, 1);
+    const before = new Date(Date.now() - 60_000);
+    await repository.markRequeued([requeued.id, uploaded.id]);
+    const query = { createdBefore: new Date(Date.now() + 60_000), expiredBy: new Date(0), limit: 100_000 };
+
+    // Act
+    const since = await repository.listAwaitingUpload({ ...query, requeuedBefore: before });
+    const later = await repository.listAwaitingUpload({
+      ...query,
+      requeuedBefore: new Date(Date.now() + 60_000),
+    });
+
+    // Assess
+    // Other test files share the database: only these three tasks are looked at.
+    const mine = [requeued.id, other.id, uploaded.id];
+    const ids = (tasks: Task[]) => tasks.map((task) => task.id).filter((id) => mine.includes(id));
+    expect(ids(since)).toEqual([other.id]);
+    expect(ids(later)).toEqual([requeued.id, other.id]);
+    const { rows } = await databasePool().query<{ id: string; requeued_at: Date | null }>(
+      'SELECT id, requeued_at FROM tasks WHERE id = ANY ($1::bigint[]) ORDER BY id',
+      [[requeued.id, uploaded.id]],
+    );
+    expect(rows.map((row) => [Number(row.id), row.requeued_at !== null])).toEqual([
+      [requeued.id, true],
+      [uploaded.id, false],
+    ]);
   });
 
   it('fails uploaded and processing tasks whose last change is older than the bound, and nothing else', async () => {

@@ -58,21 +58,26 @@ describe('recoverOrExpireUploads', () => {
     expect([...store.objects.keys()].sort()).toEqual(['uploads/1/n', 'uploads/3/n']);
   });
 
-  it('finds an unrecorded upload again at the next run until the worker records it', async () => {
-    // Prepare: a first run recovered task 1, whose message has not been processed yet (or was never sent).
+  it('finds an unrecorded upload again only once every delivery of its last message has ended', async () => {
+    // Prepare: a first run recovered task 1, whose message has not been processed (or was never sent).
     clock.advance(60_000);
     const options = { repository, store, clock, uploadWindowHours: 24, recoverAfterSeconds: 5_220 };
     await recoverOrExpireUploads(options);
-    clock.advance(3_600_000);
 
     // Act
-    const again = await recoverOrExpireUploads(options);
+    clock.advance(3_600_000);
+    const withinDeliveries = await recoverOrExpireUploads(options);
+    clock.advance(1_621_000);
+    const after = await recoverOrExpireUploads(options);
     await repository.markUploaded('uploads/1/n', 10);
+    clock.advance(5_221_000);
     const recorded = await recoverOrExpireUploads(options);
 
-    // Assess: 3 is still younger than the recovery wait.
-    expect(again.recovered.map((upload) => upload.taskId)).toEqual([1]);
-    expect(recorded.recovered).toEqual([]);
+    // Assess: 3 becomes old enough on the way (it was created 30 s before the end of the first day), and is
+    // sent again once its own message's deliveries are over; 1, recorded by then, is not.
+    expect(withinDeliveries.recovered).toEqual([]);
+    expect(after.recovered.map((upload) => upload.taskId)).toEqual([1, 3]);
+    expect(recorded.recovered.map((upload) => upload.taskId)).toEqual([3]);
   });
 
   it('leaves a task whose window is still open and whose upload is missing for a later run', async () => {

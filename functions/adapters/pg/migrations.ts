@@ -4,6 +4,7 @@ import { migration as uploadQuota } from '#adapters/pg/migrations/0002-upload-qu
 import { migration as recovery } from '#adapters/pg/migrations/0003-recovery';
 import { migration as publicGallery } from '#adapters/pg/migrations/0004-public-gallery';
 import { migration as accountDeletion } from '#adapters/pg/migrations/0005-account-deletion';
+import { migration as requeuedAt } from '#adapters/pg/migrations/0006-requeued-at';
 
 /**
  * Every migration, in order. They are TypeScript modules rather than .sql files so esbuild embeds
@@ -15,4 +16,5 @@ export const migrations: readonly Migration[] = [
   recovery,
   publicGallery,
   accountDeletion,
+  requeuedAt,
 ];

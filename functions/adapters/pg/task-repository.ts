@@ -276,13 +276,27 @@ export class PgTaskRepository implements TaskRepository {
     return this.one(`SELECT * FROM tasks WHERE id = $1 AND status <> 'deleting'`, [id]);
   }
 
-  async listAwaitingUpload(query: { createdBefore: Date; expiredBy: Date; limit: number }): Promise<Task[]> {
+  async listAwaitingUpload(query: {
+    createdBefore: Date;
+    expiredBy: Date;
+    requeuedBefore: Date;
+    limit: number;
+  }): Promise<Task[]> {
     const rows = await this.rows(
       `SELECT * FROM tasks WHERE status = 'awaiting_upload' AND (created_at < $1 OR upload_expires_at <= $2)
-       ORDER BY created_at LIMIT $3`,
-      [query.createdBefore, query.expiredBy, query.limit],
+         AND (requeued_at IS NULL OR requeued_at < $3)
+       ORDER BY created_at LIMIT $4`,
+      [query.createdBefore, query.expiredBy, query.requeuedBefore, query.limit],
     );
     return rows.map(toTask);
+  }
+
+  async markRequeued(ids: readonly number[]): Promise<void> {
+    if (ids.length === 0) return;
+    await this.rows(
+      `UPDATE tasks SET requeued_at = now() WHERE id = ANY ($1::bigint[]) AND status = 'awaiting_upload' RETURNING *`,
+      [ids],
+    );
   }
 
   markUploaded(key: string, sourceBytes: number): Promise<Task | null> {

@@ -25,6 +25,8 @@ export class InMemoryTaskRepository implements TaskRepository {
   readonly quotaUsage: { ownerId: string; declaredBytes: number; at: Date }[] = [];
   /** Tasks in 'deleting', with when they entered it: gone for every read, as in PostgreSQL. */
   readonly deleting = new Map<number, { task: Task; since: Date }>();
+  /** When the sweeper last queued a task's upload again (the requeued_at column). */
+  readonly requeued = new Map<number, Date>();
   private nextId = 1;
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -154,17 +156,31 @@ export class InMemoryTaskRepository implements TaskRepository {
     return Promise.resolve(task === undefined ? null : { ...task });
   }
 
-  listAwaitingUpload(query: { createdBefore: Date; expiredBy: Date; limit: number }): Promise<Task[]> {
+  listAwaitingUpload(query: {
+    createdBefore: Date;
+    expiredBy: Date;
+    requeuedBefore: Date;
+    limit: number;
+  }): Promise<Task[]> {
     return Promise.resolve(
       [...this.tasks.values()]
-        .filter(
-          (task) =>
+        .filter((task) => {
+          const requeuedAt = this.requeued.get(task.id);
+          return (
             task.status === 'awaiting_upload' &&
-            (task.createdAt < query.createdBefore || task.uploadExpiresAt <= query.expiredBy),
-        )
+            (task.createdAt < query.createdBefore || task.uploadExpiresAt <= query.expiredBy) &&
+            (requeuedAt === undefined || requeuedAt < query.requeuedBefore)
+          );
+        })
         .slice(0, query.limit)
         .map((task) => ({ ...task })),
     );
+  }
+
+  markRequeued(ids: readonly number[]): Promise<void> {
+    for (const id of ids)
+      if (this.tasks.get(id)?.status === 'awaiting_upload') this.requeued.set(id, this.now());
+    return Promise.resolve();
   }
 
   private transition(
