@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     externalDatabaseUrl: process.env.DATABASE_URL?.trim() || undefined,
     retryDelaySeconds: seconds('LOCAL_RETRY_DELAY_SECONDS', 10),
     workerTimeoutSeconds: seconds('WORKER_TIMEOUT_SECONDS', DEFAULT_WORKER_TIMEOUT_SECONDS),
+    sweepCron: process.env.LOCAL_SWEEP_CRON?.trim() || undefined,
     corsOrigins: (process.env.CORS_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim())

@@ -35,7 +35,8 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Before the stack starts: on a new machine the first build takes minutes, longer than a start may.
   const { ffprobe } = workerBinaries();
   const stateDir = await mkdtemp(join(tmpdir(), 'idrl-e2e-'));
-  const stack = await startStackProcess(stateDir, await freeStackPorts());
+  // The sweeper every minute (the schedule's finest step), so a test can see a recovery through it.
+  const stack = await startStackProcess(stateDir, await freeStackPorts(), { LOCAL_SWEEP_CRON: '* * * * *' });
   project.provide('stack', {
     api: stack.apiUrl,
     console: stack.consoleUrl,
