@@ -112,9 +112,10 @@ export class UploadProcessingService {
   }
 
   /**
-   * A marker from the sweeper (recovery) or the retry route: the same processing as the upload's
-   * own notification. The marker is removed once the attempt has an outcome; a redelivered attempt
-   * still finds it.
+   * A marker from this worker after a superseded read (or, written before the deploy that moved them to
+   * SQS SendMessage, from the sweeper or the retry route): the same processing as the upload's own
+   * notification. The marker is removed once the attempt has an outcome; a redelivered attempt still
+   * finds it.
    */
   private async handleRequeue(markerKey: string, attempt: ProcessingAttempt): Promise<UploadOutcome> {
     const taskId = taskIdFromRequeueKey(markerKey);

@@ -362,7 +362,8 @@ describe('UploadProcessingService', () => {
   }
 
   it('processes a requeue marker as the upload of its task and removes the marker', async () => {
-    // Prepare: the sweeper found the upload of a task the worker never recorded (an outage).
+    // Prepare: a marker the sweeper wrote before it queued with SQS SendMessage, for an upload the worker never
+    // recorded (an outage), still in the queue when the new worker takes over.
     objects.objects.set('requeue/1/m', 0);
 
     // Act
