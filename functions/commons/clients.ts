@@ -158,5 +158,20 @@ export const databasePool = /* @__PURE__ */ once(() => {
 export const s3Client = /* @__PURE__ */ once(() => createS3Client(storageConfig()));
 export const cognitoClient = /* @__PURE__ */ once(() => createCognitoClient(identityConfig()));
 export const lambdaClient = /* @__PURE__ */ once(() => createLambdaClient(lambdaConfig()));
-export const sqsClient = /* @__PURE__ */ once(() => new SQSClient({ region: uploadQueueConfig().region }));
+/** Bounded, so a send that SQS does not answer still leaves the retry route time to undo its transition. */
+const SQS_REQUEST_TIMEOUT_MS = 2_000;
+const SQS_CONNECTION_TIMEOUT_MS = 1_000;
+const SQS_MAX_ATTEMPTS = 2;
+
+export const sqsClient = /* @__PURE__ */ once(
+  () =>
+    new SQSClient({
+      region: uploadQueueConfig().region,
+      maxAttempts: SQS_MAX_ATTEMPTS,
+      requestHandler: {
+        requestTimeout: SQS_REQUEST_TIMEOUT_MS,
+        connectionTimeout: SQS_CONNECTION_TIMEOUT_MS,
+      },
+    }),
+);
 export const mediaConvertClient = /* @__PURE__ */ once(() => createMediaConvertClient(mediaConvertConfig()));

@@ -6,6 +6,7 @@
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
 import { type BoundaryAnswer, refusalOf } from '#core/boundary';
+import { ServiceUnavailableError } from '#core/errors';
 import { parseInput } from '#core/validation';
 import type * as z from '#core/zod';
 import { invocationEnd } from './invocation-end';
@@ -26,6 +27,8 @@ export function invocableHandler<Schema extends z.ZodMiniType, Result>(
       } catch (error) {
         const refusal = refusalOf(error);
         if (refusal === undefined) throw error;
+        // The refusal crosses without its cause: a dependency's error (the database's) is logged here, where it is.
+        if (error instanceof ServiceUnavailableError) logger.warn('Dependency unavailable', { error });
         return { refusal };
       }
     });

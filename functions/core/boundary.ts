@@ -36,7 +36,7 @@ const refusal = z.object({
 export type Refusal = z.infer<typeof refusal>;
 
 /** The payload of a successful invocation: `{ value }` or `{ refusal }`. */
-// The refusal first: `{ value: unknown }` also accepts an object without `value`.
+// The refusal first, so that an answer that is one is read as one whatever else it holds.
 export const boundaryAnswer = z.union([z.object({ refusal }), z.object({ value: z.unknown() })]);
 export type BoundaryAnswer<T> = { value: T } | { refusal: Refusal };
 

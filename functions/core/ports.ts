@@ -86,8 +86,16 @@ export interface TaskRepository {
     requeuedBefore: Date;
     limit: number;
   }): Promise<Task[]>;
-  /** Records that these tasks' uploads are being queued again (those still 'awaiting_upload'). */
+  /** Records that these tasks' uploads were queued again (those still 'awaiting_upload'), and counts it. */
   markRequeued(ids: readonly number[]): Promise<void>;
+  /**
+   * From 'awaiting_upload', once its upload was queued again `maxRequeues` times and never recorded: 'failed'
+   * (transient) with `reason`, the upload recorded as arrived (so its owner may retry). Null otherwise.
+   */
+  failUnrecordedUpload(
+    id: number,
+    upload: { sizeBytes: number; reason: string; maxRequeues: number },
+  ): Promise<Task | null>;
   /**
    * Conditional transitions: each succeeds only from the expected state and returns the updated
    * task, or null when the task is gone or already past that state (duplicate delivery).
@@ -301,6 +309,8 @@ export interface UploadQueue {
 export interface SweepReport {
   /** Uploads in the bucket whose task still awaits them: the worker never recorded them. */
   recovered: QueuedUpload[];
+  /** Tasks whose upload was queued again as often as allowed and never recorded: failed. */
+  unrecorded: number[];
   expired: number[];
   aborted: number;
   stalled: number[];
@@ -310,6 +320,8 @@ export interface SweepReport {
 /** The sweep of the database and the bucket (inside the VPC), as the scheduled function outside it runs it. */
 export interface TaskSweep {
   run(): Promise<SweepReport>;
+  /** Records that these recovered uploads were queued (TaskRepository.markRequeued). */
+  markRequeued(taskIds: readonly number[]): Promise<void>;
 }
 
 /** A retry's transition done: the task as its owner now sees it, and the upload to queue. */

@@ -323,11 +323,19 @@ const queuedUpload = z.object({
 
 export const retryStartResult = z.object({ task: taskResponse, upload: queuedUpload });
 
-/** functions/ops/sweep-tasks.ts takes no input: the schedule's own event stays with the function outside. */
-export const sweepEvent = z.strictObject({});
+/**
+ * functions/ops/sweep-tasks.ts: `{}` runs the sweep (the schedule's own event stays with the function outside);
+ * `{ requeued }` records the sends of the recovered uploads SQS accepted.
+ */
+export const sweepEvent = z.union([
+  z.strictObject({}),
+  z.strictObject({ requeued: z.array(invokedTaskId).check(z.maxLength(1000)) }),
+]);
+export type SweepEvent = z.infer<typeof sweepEvent>;
 
 export const sweepReportResult = z.object({
   recovered: z.array(queuedUpload),
+  unrecorded: z.array(invokedTaskId),
   expired: z.array(invokedTaskId),
   aborted: z.int().check(z.nonnegative()),
   stalled: z.array(invokedTaskId),

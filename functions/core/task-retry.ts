@@ -1,11 +1,16 @@
 /**
  * `POST /api/tasks/{id}/retry` (docs/api.md, "Retry"), outside the VPC: the transition inside it, then the
  * upload back on the queue with SQS SendMessage, which only a function outside the VPC reaches. A message that
- * cannot be sent reverts the transition, so no task waits in 'uploaded' for a message that never comes.
+ * cannot be sent reverts the transition, so no task waits in 'uploaded' for a message that never comes, and the
+ * pilot hears 503 with Retry-After.
  */
+import { ServiceUnavailableError } from './errors';
 import type { QueuedUpload, RetryTransitions, UploadQueue } from './ports';
 import type { TaskResponse } from './schemas';
 import type { Caller } from './task';
+
+/** Seconds before a pilot retries a retry that SQS refused: its refusals are brief (throttling, a blip). */
+const QUEUE_RETRY_AFTER_SECONDS = 5;
 
 export class TaskRetryService {
   constructor(
@@ -33,7 +38,11 @@ export class TaskRetryService {
           cause: revertError,
         });
       }
-      throw error;
+      // Undone cleanly: the task is failed and retryable again, so the pilot may simply try again shortly.
+      throw new ServiceUnavailableError('The retry could not be queued', {
+        cause: error,
+        retryAfterSeconds: QUEUE_RETRY_AFTER_SECONDS,
+      });
     }
   }
 }

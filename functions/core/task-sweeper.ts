@@ -6,6 +6,7 @@
  * functions/ops/sweep-tasks.ts inside it and queues what it recovered.
  */
 import { taskOutputKeys, UPLOADS_PREFIX } from './object-keys';
+import { UploadsNotQueuedError } from './platform-errors';
 import type {
   Clock,
   MultipartUploads,
@@ -25,15 +26,21 @@ function abandonedUploadReason(windowHours: number): string {
   return `upload not received within ${windowHours} h`;
 }
 
+/** Sends of one unrecorded upload before its task fails: an outage's worth of patience, not a loop forever. */
+export const MAX_RECOVERY_REQUEUES = 3;
+
+/** Stored on a task whose upload was queued again that often and never recorded; its owner may retry. */
+export const UNRECORDED_UPLOAD_REASON = 'Processing did not start; retry it or upload the video again.';
+
 /**
  * `awaiting_upload` tasks created more than `recoverAfterSeconds` ago (past the upload URL's life and
  * every delivery of its notification) or whose upload window closed, and whose upload is in the
  * bucket: the worker never recorded it (database outage, broken deploy, a dead-lettered message).
- * Each is recorded as requeued and returned to be queued again; the task otherwise stays as it is (the
- * worker records the upload when the message arrives). One not recorded by then is found again once
- * `recoverAfterSeconds` have passed since, when every delivery of that message has ended: the next
- * message is then no duplicate of a live one, and a send that failed is repeated. Those whose window
- * closed with nothing uploaded fail.
+ * Each is returned to be queued again; the task stays as it is (the worker records the upload when
+ * the message arrives, and runSweep records the send). One sent before is found again only once
+ * `recoverAfterSeconds` have passed since that send, when every delivery of it has ended, and after
+ * MAX_RECOVERY_REQUEUES sends it fails instead (retryable), so an upload in the bucket always ends
+ * processed or failed. Those whose window closed with nothing uploaded fail too.
  */
 export async function recoverOrExpireUploads(deps: {
   repository: TaskRepository;
@@ -41,7 +48,7 @@ export async function recoverOrExpireUploads(deps: {
   clock: Clock;
   uploadWindowHours: number;
   recoverAfterSeconds: number;
-}): Promise<{ recovered: QueuedUpload[]; expired: number[] }> {
+}): Promise<{ recovered: QueuedUpload[]; unrecorded: number[]; expired: number[] }> {
   const now = deps.clock.now();
   const recoverBefore = new Date(now.getTime() - deps.recoverAfterSeconds * 1000);
   const candidates = await deps.repository.listAwaitingUpload({
@@ -51,11 +58,18 @@ export async function recoverOrExpireUploads(deps: {
     limit: SWEEP_BATCH,
   });
   const recovered: QueuedUpload[] = [];
+  const unrecorded: number[] = [];
   const expired: number[] = [];
   for (const task of candidates) {
     const upload = await deps.store.stat(task.originalKey);
     if (upload !== null) {
-      recovered.push({ taskId: task.id, key: task.originalKey, sizeBytes: upload.sizeBytes });
+      const failed = await deps.repository.failUnrecordedUpload(task.id, {
+        sizeBytes: upload.sizeBytes,
+        reason: UNRECORDED_UPLOAD_REASON,
+        maxRequeues: MAX_RECOVERY_REQUEUES,
+      });
+      if (failed !== null) unrecorded.push(task.id);
+      else recovered.push({ taskId: task.id, key: task.originalKey, sizeBytes: upload.sizeBytes });
     } else if (task.uploadExpiresAt <= now) {
       const failed = await deps.repository.markFailed(
         task.id,
@@ -65,23 +79,32 @@ export async function recoverOrExpireUploads(deps: {
       if (failed !== null) expired.push(task.id);
     }
   }
-  await deps.repository.markRequeued(recovered.map((upload) => upload.taskId));
-  return { recovered, expired };
+  return { recovered, unrecorded, expired };
 }
 
 /**
  * The scheduled sweep (functions/ops/run-sweep.ts, outside the VPC): the sweep inside the VPC, then the
- * uploads it recovered back on the queue with SQS SendMessage. Returns the report with the recovered
- * tasks' ids; rejects (after queueing what SQS accepted) when some could not be queued, which the next
- * sweep repeats.
+ * uploads it recovered back on the queue with SQS SendMessage, then the sends recorded inside the VPC again
+ * (only those SQS accepted: one it refused is found again by the next run). Returns the report with the
+ * recovered tasks' ids; rejects when some could not be queued.
  */
 export async function runSweep(deps: {
   sweep: TaskSweep;
   queue: UploadQueue;
 }): Promise<Omit<SweepReport, 'recovered'> & { recovered: number[] }> {
   const report = await deps.sweep.run();
-  await deps.queue.send(report.recovered);
-  return { ...report, recovered: report.recovered.map((upload) => upload.taskId) };
+  const recovered = report.recovered.map((upload) => upload.taskId);
+  let refused: UploadsNotQueuedError | undefined;
+  try {
+    await deps.queue.send(report.recovered);
+  } catch (error) {
+    if (!(error instanceof UploadsNotQueuedError)) throw error;
+    refused = error;
+  }
+  const queued = recovered.filter((id) => refused?.taskIds.includes(id) !== true);
+  if (queued.length > 0) await deps.sweep.markRequeued(queued);
+  if (refused !== undefined) throw refused;
+  return { ...report, recovered };
 }
 
 /** Stored on tasks the sweeper fails; a retry (or a new upload) is the pilot's remedy. */

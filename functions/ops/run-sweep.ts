@@ -7,9 +7,10 @@ import { runSweep } from '#core/task-sweeper';
 const deps = getSweepRun();
 
 /**
- * The sweeper's schedule target, outside the VPC (docs/operations.md, "The sweeper"): runs the sweep inside
- * it (functions/ops/sweep-tasks.ts) and puts the uploads it recovered back on the queue with SQS SendMessage.
- * A failure is logged and the next run repeats it; the schedule also retries the run twice.
+ * The sweeper's schedule target, outside the VPC (docs/operations.md, "SweepFailed"): runs the sweep inside
+ * it (functions/ops/sweep-tasks.ts), puts the uploads it recovered back on the queue with SQS SendMessage, and
+ * has the sends recorded inside the VPC. Lambda retries a failed run twice; what a run could not do, the next
+ * one finds again.
  */
 export const handler = middy<unknown, Awaited<ReturnType<typeof runSweep>>>()
   .use(injectLambdaContext(logger))

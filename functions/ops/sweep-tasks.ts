@@ -23,18 +23,23 @@ const STALE_DELETE_SECONDS = 600;
 
 /**
  * The sweep inside the VPC (docs/operations.md), invoked by functions/ops/run-sweep.ts on its schedule: finds
- * uploads whose notification was never recorded (and answers them, for its caller to queue), fails uploads that
- * never arrived (and aborts their unfinished multipart parts) and processing that no delivery can still finish,
- * and finishes interrupted deletes.
+ * uploads whose notification was never recorded (and answers them, for its caller to queue; the caller then
+ * invokes it again with the ones it queued), fails uploads that never arrived (and aborts their unfinished
+ * multipart parts) and processing that no delivery can still finish, and finishes interrupted deletes.
  */
-export const handler = invocableHandler(sweepEvent, async (): Promise<SweepReport> => {
-  const { recovered, expired } = await recoverOrExpireUploads({
+async function sweep(): Promise<SweepReport> {
+  const { recovered, unrecorded, expired } = await recoverOrExpireUploads({
     repository,
     store,
     clock: systemClock,
     uploadWindowHours,
     recoverAfterSeconds,
   });
+  // Logged here too: if the send outside fails, these ids are what the runbook works with.
+  if (recovered.length > 0)
+    logger.warn('Unrecorded uploads found', { taskIds: recovered.map((upload) => upload.taskId) });
+  // Sent MAX_RECOVERY_REQUEUES times and never recorded: the worker is broken, or the message always fails.
+  if (unrecorded.length > 0) logger.warn('Unrecorded uploads failed', { taskIds: unrecorded });
   logger.info('Abandoned uploads expired', { expired: expired.length });
   const aborted = await abortAbandonedMultipartUploads({ uploads, clock: systemClock, uploadWindowHours });
   logger.info('Abandoned multipart uploads aborted', { aborted });
@@ -43,5 +48,11 @@ export const handler = invocableHandler(sweepEvent, async (): Promise<SweepRepor
   if (stalled.length > 0) logger.warn('Stalled tasks failed', { taskIds: stalled, stalledAfterSeconds });
   const purged = await finishDeletes({ repository, store, uploads, olderThanSeconds: STALE_DELETE_SECONDS });
   if (purged.length > 0) logger.warn('Interrupted deletes finished', { taskIds: purged });
-  return { recovered, expired, aborted, stalled, purged };
+  return { recovered, unrecorded, expired, aborted, stalled, purged };
+}
+
+export const handler = invocableHandler(sweepEvent, async (event): Promise<SweepReport | null> => {
+  if (!('requeued' in event)) return sweep();
+  await repository.markRequeued(event.requeued);
+  return null;
 });

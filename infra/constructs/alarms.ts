@@ -9,6 +9,9 @@ import * as snsSubscriptions from 'aws-cdk-lib/aws-sns-subscriptions';
 import type * as sqs from 'aws-cdk-lib/aws-sqs';
 import { Construct } from 'constructs';
 
+/** A scheduled run and Lambda's two retries of an asynchronous invocation. */
+const SWEEP_ATTEMPTS = 3;
+
 /** Alarm thresholds, here so the tests and docs/infra.md name the same numbers. */
 export const ALARM_THRESHOLDS = {
   /** Free database storage below this (storage autoscaling grows it only up to its maximum). */
@@ -127,12 +130,13 @@ export class Alarms extends Construct {
     });
 
     // A failed sweep recovers nothing (and expires nothing): its next run repeats the work, but an outage's
-    // unrecorded uploads wait until the cause is fixed.
+    // unrecorded uploads wait until the cause is fixed. Lambda retries a failed scheduled run twice: only the
+    // run and both retries failing is worth a page (one slow database resume is not).
     this.sweepFailedAlarm = new cloudwatch.Alarm(this, 'SweepFailed', {
       alarmDescription:
-        'A run of the sweeper failed: unrecorded uploads are not queued again and stalled tasks not failed until it succeeds',
+        'A run of the sweeper and both its retries failed: unrecorded uploads are not queued again and stalled tasks not failed until one succeeds',
       metric: props.sweepRunner.metricErrors({ period: props.sweepInterval, statistic: 'Sum' }),
-      threshold: 0,
+      threshold: SWEEP_ATTEMPTS - 1,
       comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,

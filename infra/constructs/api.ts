@@ -41,8 +41,11 @@ export interface RouteAccess {
  */
 export const RETRY_TRANSITION_CONCURRENCY = 2;
 
-/** What the retry route does besides waiting for its transition: one SendMessage, and maybe the revert. */
-const RETRY_CALLER_OVERHEAD = Duration.seconds(5);
+/**
+ * What the retry route does besides waiting for its transition: one SendMessage (at most 2 attempts of 1 s to
+ * connect and 2 s to answer, functions/commons/clients.ts) and, when that fails, the revert's invocation.
+ */
+const RETRY_CALLER_OVERHEAD = Duration.seconds(8);
 
 const READ_TASK_OBJECTS: ObjectAccess = {
   [UPLOADS_PREFIX]: ['s3:GetObject'],

@@ -14,6 +14,9 @@ import type { Storage } from './storage';
 /** The sweep's own limit inside the VPC: a batch of 200 tasks per use case, each a query and an S3 call or two. */
 const SWEEP_TIMEOUT = Duration.seconds(60);
 
+/** How long the sweep waits for a paused database to resume, within its 60 s. */
+const SWEEP_RESUME_WAIT = Duration.seconds(45);
+
 /** What the schedule's target does besides waiting for the sweep: up to 20 SendMessageBatch calls. */
 const QUEUEING_OVERHEAD = Duration.seconds(20);
 
@@ -79,6 +82,10 @@ export class Sweeper extends Construct {
         [PROCESSED_PREFIX]: ['s3:DeleteObject'],
       }),
     );
+    // The sweep usually meets a paused database (serverless, daily): it may wait most of its own timeout for the
+    // resume, not the API's 15 s.
+    if (props.database.option === 'serverless')
+      this.function.addEnvironment('DB_RESUME_WAIT_SECONDS', String(SWEEP_RESUME_WAIT.toSeconds()));
     // "Not uploaded" must be a 404, not the 403 S3 answers for a missing key without it.
     grantWithEnvironment(this.function, props.storage.listUse());
     grantWithEnvironment(this.function, props.storage.multipartListingUse());

@@ -89,12 +89,17 @@ export function sqsApi(options: {
         const entries = batchEntries(input);
         if (!Array.isArray(entries)) return entries;
         const successful = [];
-        // One at a time, in order, as each is durable once send resolves.
+        const failed = [];
+        // One at a time, in order, as each is durable once send resolves; as SQS, a failure is the entry's own.
         for (const entry of entries) {
-          const messageId = await uploads.send(entry.MessageBody);
-          successful.push({ Id: entry.Id, MessageId: messageId, MD5OfMessageBody: md5(entry.MessageBody) });
+          try {
+            const messageId = await uploads.send(entry.MessageBody);
+            successful.push({ Id: entry.Id, MessageId: messageId, MD5OfMessageBody: md5(entry.MessageBody) });
+          } catch (cause) {
+            failed.push({ Id: entry.Id, Code: 'InternalError', SenderFault: false, Message: String(cause) });
+          }
         }
-        return { statusCode: 200, body: { Successful: successful, Failed: [] } };
+        return { statusCode: 200, body: { Successful: successful, Failed: failed } };
       }
       case 'GetQueueAttributes':
         if (addressed !== deadLetterName) return queueMissing;

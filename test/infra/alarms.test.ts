@@ -88,7 +88,7 @@ describe('capacity guards', () => {
     });
   });
 
-  it('alarms when a run of the sweeper fails, over its own interval (an hour; a day on serverless)', () => {
+  it('alarms when a run of the sweeper and both its retries fail, over its own interval (an hour; a day on serverless)', () => {
     const runnerId = logicalId(synthesized.stack, synthesized.stack.sweeper.runner);
     const alarm = {
       Namespace: 'AWS/Lambda',
@@ -96,7 +96,7 @@ describe('capacity guards', () => {
       Dimensions: [{ Name: 'FunctionName', Value: { Ref: runnerId } }],
       Statistic: 'Sum',
       Period: 3600,
-      Threshold: 0,
+      Threshold: 2,
       EvaluationPeriods: 1,
       ComparisonOperator: 'GreaterThanThreshold',
       TreatMissingData: 'notBreaching',

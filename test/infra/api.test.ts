@@ -354,8 +354,8 @@ describe('least-privilege IAM per function', () => {
     });
     expect(environmentOf(id)).not.toHaveProperty('DB_HOST');
     expect('VpcConfig' in propertiesOf(template, id)).toBe(false);
-    // The transition's own timeout (a database route's, 10 s on RDS) plus the send (and a revert).
-    expect(propertiesOf(template, id).Timeout).toBe(15);
+    // The transition's own timeout (a database route's, 10 s on RDS) plus the send and a revert.
+    expect(propertiesOf(template, id).Timeout).toBe(18);
   });
 
   it('runs the retry transition in the VPC with the database and reads of uploads/ for the answer, 2 at a time', () => {
@@ -450,7 +450,7 @@ describe('least-privilege IAM per function', () => {
     expect(propertiesOf(serverless, logicalId(stack, caller)).Timeout).toBe(28);
     const retry = stack.api.routeFunctions.get('retry-task');
     if (!retry) throw new Error('No retry-task function');
-    expect(propertiesOf(serverless, logicalId(stack, stack.api.retryTransition.function)).Timeout).toBe(23);
+    expect(propertiesOf(serverless, logicalId(stack, stack.api.retryTransition.function)).Timeout).toBe(20);
     expect(propertiesOf(serverless, logicalId(stack, retry)).Timeout).toBe(28);
   });
 

@@ -329,6 +329,43 @@ describe('PgTaskRepository', () => {
     ]);
   });
 
+  it('fails an awaiting task whose upload was requeued as often as allowed, recording the upload, and no other', async () => {
+    // Prepare: one requeued twice, one once, one uploaded meanwhile (the worker got it).
+    const twice = await newTask();
+    const once = await newTask();
+    const recorded = await newTask();
+    await repository.markRequeued([twice.id, once.id, recorded.id]);
+    await repository.markRequeued([twice.id]);
+    await repository.markUploaded(recorded.originalKey, 5);
+    const upload = { sizeBytes: 77, reason: 'Processing did not start', maxRequeues: 2 };
+
+    // Act
+    const failed = await Promise.all(
+      [twice, once, recorded].map((task) => repository.failUnrecordedUpload(task.id, upload)),
+    );
+
+    // Assess
+    expect(failed.map((task) => task?.id ?? null)).toEqual([twice.id, null, null]);
+    expect(failed[0]).toMatchObject({
+      status: 'failed',
+      failureReason: 'Processing did not start',
+      failureKind: 'transient',
+      uploadedAt: anyDate,
+    });
+    const { rows } = await databasePool().query<{
+      id: string;
+      requeue_count: number;
+      source_bytes: string | null;
+    }>('SELECT id, requeue_count, source_bytes FROM tasks WHERE id = ANY ($1::bigint[]) ORDER BY id', [
+      [twice.id, once.id, recorded.id],
+    ]);
+    expect(rows.map((row) => [Number(row.id), row.requeue_count, row.source_bytes])).toEqual([
+      [twice.id, 2, '77'],
+      [once.id, 1, null],
+      [recorded.id, 1, '5'],
+    ]);
+  });
+
   it('fails uploaded and processing tasks whose last change is older than the bound, and nothing else', async () => {
     // Prepare: four tasks aged 71 min (uploaded, processing, processed, awaiting upload) and one fresh processing task.
     // Test files share the database and api-tasks runs the sweeper (bound 72 min): rows younger than that stay ours.

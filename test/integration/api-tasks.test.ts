@@ -818,7 +818,7 @@ describe('POST /api/tasks/{id}/retry', () => {
     expect(endpoint.errors).toEqual([]);
   });
 
-  it('answers 500 and leaves the task failed and retryable, the retry not counted, when SQS refuses', async () => {
+  it('answers 503 and leaves the task failed and retryable, the retry not counted, when SQS refuses', async () => {
     // Prepare
     const caller = newCaller();
     const created = await failedTask(caller, 'Processing failed after 3 attempts', 'transient');
@@ -834,9 +834,9 @@ describe('POST /api/tasks/{id}/retry', () => {
 
     // Assess
     expect(response).toEqual({
-      statusCode: 500,
-      headers: securityHeaders,
-      body: { message: 'Internal server error' },
+      statusCode: 503,
+      headers: { ...securityHeaders, 'retry-after': '5' },
+      body: { message: 'The service is temporarily unavailable. Please try again shortly.' },
     });
     expect(await getTaskRepository().findForOwner(created.id, caller.sub)).toMatchObject({
       status: 'failed',
@@ -844,7 +844,8 @@ describe('POST /api/tasks/{id}/retry', () => {
       failureKind: 'transient',
       manualRetries: 0,
     });
-    expect(endpoint.errors.splice(0).map(String)).toContain('Error: Injected queue failure');
+    // SQS's answer was the entry's failure, as SQS reports it, not an error of the endpoint.
+    expect(endpoint.errors).toEqual([]);
     // And the pilot's next retry goes through.
     expect((await retry(caller, created.id)).statusCode).toBe(202);
   });
@@ -998,6 +999,15 @@ describe('operations', () => {
       status: 'awaiting_upload',
       failureReason: null,
     });
+    // The send was recorded inside the VPC afterwards: the next runs leave the task alone while it is delivered.
+    const { rows } = await databasePool().query<{ requeue_count: number }>(
+      'SELECT requeue_count FROM tasks WHERE id = $1',
+      [created.id],
+    );
+    expect(rows).toEqual([{ requeue_count: 1 }]);
+    const sentBefore = queue.bodies.length;
+    expect((await runSweep({}, testContext('run-sweep'))).recovered).not.toContain(created.id);
+    expect(queuedKeys(sentBefore)).not.toContain(created.upload.fields.key);
   });
 
   it('expire-uploads fails tasks whose upload window closed, with a readable reason', async () => {

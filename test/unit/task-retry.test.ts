@@ -1,5 +1,5 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { ConflictError } from '#core/errors';
+import { ConflictError, ServiceUnavailableError } from '#core/errors';
 import { UploadsNotQueuedError } from '#core/platform-errors';
 import type { QueuedUpload, RetryTransitions } from '#core/ports';
 import { TaskRetryService } from '#core/task-retry';
@@ -69,7 +69,7 @@ describe('TaskRetryService', () => {
     expect(sent).toEqual([]);
   });
 
-  it('reverts the transition when the upload cannot be queued, and fails with the queue error', async () => {
+  it('reverts the transition when the upload cannot be queued, and asks to come back in a few seconds', async () => {
     // Prepare
     const refused = new UploadsNotQueuedError([1]);
     const retries = new TaskRetryService({ transitions, queue: { send: () => Promise.reject(refused) } });
@@ -78,7 +78,10 @@ describe('TaskRetryService', () => {
     const attempt = retries.retry(pilot, 1);
 
     // Assess
-    await expect(attempt).rejects.toBe(refused);
+    await expect(attempt).rejects.toThrow(
+      new ServiceUnavailableError('The retry could not be queued', { retryAfterSeconds: 5 }),
+    );
+    await expect(attempt).rejects.toMatchObject({ cause: refused });
     expect(repository.tasks.get(1)).toMatchObject({
       status: 'failed',
       failureReason: RETRY_NOT_QUEUED_REASON,

@@ -1,12 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
-import { TaskService } from '#core/task-service';
 import {
   abortAbandonedMultipartUploads,
   failStalledTasks,
   finishDeletes,
+  MAX_RECOVERY_REQUEUES,
   recoverOrExpireUploads,
   runSweep,
+  UNRECORDED_UPLOAD_REASON,
 } from '#core/task-sweeper';
+import { retryRefusal, TaskService } from '#core/task-service';
+import type { Task } from '#core/task';
 import { UploadsNotQueuedError } from '#core/platform-errors';
 import type { QueuedUpload, SweepReport } from '#core/ports';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
@@ -47,7 +50,11 @@ describe('recoverOrExpireUploads', () => {
     });
 
     // Assess: 1 waits for the worker to record it when the message comes; nothing is queued from here.
-    expect(result).toEqual({ recovered: [{ taskId: 1, key: 'uploads/1/n', sizeBytes: 10 }], expired: [2] });
+    expect(result).toEqual({
+      recovered: [{ taskId: 1, key: 'uploads/1/n', sizeBytes: 10 }],
+      unrecorded: [],
+      expired: [2],
+    });
     expect(repository.tasks.get(1)).toMatchObject({ status: 'awaiting_upload', failureReason: null });
     expect(repository.tasks.get(2)).toMatchObject({
       status: 'failed',
@@ -58,26 +65,58 @@ describe('recoverOrExpireUploads', () => {
     expect([...store.objects.keys()].sort()).toEqual(['uploads/1/n', 'uploads/3/n']);
   });
 
-  it('finds an unrecorded upload again only once every delivery of its last message has ended', async () => {
-    // Prepare: a first run recovered task 1, whose message has not been processed (or was never sent).
+  it('finds a queued upload again only once every delivery of its message has ended, until recorded', async () => {
+    // Prepare: a first run recovered task 1, and its message was sent (or the send failed: nothing recorded).
     clock.advance(60_000);
     const options = { repository, store, clock, uploadWindowHours: 24, recoverAfterSeconds: 5_220 };
-    await recoverOrExpireUploads(options);
+    const unsent = await recoverOrExpireUploads(options);
+    const first = await recoverOrExpireUploads(options);
+    await repository.markRequeued([1]);
 
     // Act
     clock.advance(3_600_000);
     const withinDeliveries = await recoverOrExpireUploads(options);
     clock.advance(1_621_000);
     const after = await recoverOrExpireUploads(options);
+    await repository.markRequeued([1, 3]);
     await repository.markUploaded('uploads/1/n', 10);
     clock.advance(5_221_000);
     const recorded = await recoverOrExpireUploads(options);
 
-    // Assess: 3 becomes old enough on the way (it was created 30 s before the end of the first day), and is
-    // sent again once its own message's deliveries are over; 1, recorded by then, is not.
+    // Assess: a send that was never recorded is found again at once; 3 becomes old enough on the way (created 30 s
+    // before the end of the first day) and is found again after its own message's deliveries; 1, recorded, is not.
+    expect([unsent, first].map((run) => run.recovered.map((upload) => upload.taskId))).toEqual([[1], [1]]);
     expect(withinDeliveries.recovered).toEqual([]);
     expect(after.recovered.map((upload) => upload.taskId)).toEqual([1, 3]);
     expect(recorded.recovered.map((upload) => upload.taskId)).toEqual([3]);
+  });
+
+  it('fails a task, retryable, whose upload was queued MAX_RECOVERY_REQUEUES times and never recorded', async () => {
+    // Prepare: the worker cannot record anything (a broken deploy): every send of task 1 ends in the DLQ.
+    clock.advance(60_000);
+    const options = { repository, store, clock, uploadWindowHours: 24, recoverAfterSeconds: 5_220 };
+    const runs = [];
+    for (let send = 0; send < MAX_RECOVERY_REQUEUES; send++) {
+      const run = await recoverOrExpireUploads(options);
+      runs.push(run.recovered.map((upload) => upload.taskId).filter((id) => id === 1));
+      await repository.markRequeued([1]);
+      clock.advance(5_221_000);
+    }
+
+    // Act
+    const last = await recoverOrExpireUploads(options);
+
+    // Assess
+    expect(runs).toEqual(Array.from({ length: MAX_RECOVERY_REQUEUES }, () => [1]));
+    expect(last.unrecorded).toEqual([1]);
+    expect(last.recovered.map((upload) => upload.taskId)).not.toContain(1);
+    expect(repository.tasks.get(1)).toMatchObject({
+      status: 'failed',
+      failureReason: UNRECORDED_UPLOAD_REASON,
+      failureKind: 'transient',
+      uploadedAt: clock.now(),
+    });
+    expect(retryRefusal(repository.tasks.get(1) as Task)).toBeUndefined();
   });
 
   it('leaves a task whose window is still open and whose upload is missing for a later run', async () => {
@@ -213,40 +252,74 @@ describe('runSweep', () => {
       { taskId: 4, key: 'uploads/4/n', sizeBytes: 10 },
       { taskId: 9, key: 'uploads/9/n', sizeBytes: 20 },
     ],
+    unrecorded: [8],
     expired: [5],
     aborted: 1,
     stalled: [6],
     purged: [7],
   };
 
-  it('queues the uploads the sweep recovered and reports every use case by task id', async () => {
+  /** The sweep as the function inside the VPC answers it, with the sends it was told of. */
+  function sweep(): {
+    run: () => Promise<SweepReport>;
+    markRequeued: (ids: readonly number[]) => Promise<void>;
+    marked: number[][];
+  } {
+    const marked: number[][] = [];
+    return {
+      marked,
+      run: () => Promise.resolve(report),
+      markRequeued: (ids) => Promise.resolve(void marked.push([...ids])),
+    };
+  }
+
+  it('queues the uploads the sweep recovered, records the sends, and reports every use case by task id', async () => {
     // Prepare
     const sent: QueuedUpload[][] = [];
+    const inside = sweep();
 
     // Act
     const result = await runSweep({
-      sweep: { run: () => Promise.resolve(report) },
-      queue: {
-        send: (uploads) => {
-          sent.push([...uploads]);
-          return Promise.resolve();
-        },
-      },
+      sweep: inside,
+      queue: { send: (uploads) => Promise.resolve(void sent.push([...uploads])) },
     });
 
     // Assess
     expect(sent).toEqual([report.recovered]);
-    expect(result).toEqual({ recovered: [4, 9], expired: [5], aborted: 1, stalled: [6], purged: [7] });
+    expect(inside.marked).toEqual([[4, 9]]);
+    expect(result).toEqual({
+      recovered: [4, 9],
+      unrecorded: [8],
+      expired: [5],
+      aborted: 1,
+      stalled: [6],
+      purged: [7],
+    });
   });
 
-  it('fails when the queue refused some uploads, for the next run to find them again', async () => {
+  it('records only the sends SQS accepted and fails, for the next run to find the others at once', async () => {
+    // Prepare
+    const inside = sweep();
+
     // Act
     const run = runSweep({
-      sweep: { run: () => Promise.resolve(report) },
+      sweep: inside,
       queue: { send: () => Promise.reject(new UploadsNotQueuedError([9])) },
     });
 
     // Assess
     await expect(run).rejects.toThrow(new UploadsNotQueuedError([9]));
+    expect(inside.marked).toEqual([[4]]);
+  });
+
+  it('records nothing when nothing was recovered', async () => {
+    // Prepare
+    const inside = { ...sweep(), run: () => Promise.resolve({ ...report, recovered: [] }) };
+
+    // Act
+    await runSweep({ sweep: inside, queue: { send: () => Promise.resolve() } });
+
+    // Assess
+    expect(inside.marked).toEqual([]);
   });
 });

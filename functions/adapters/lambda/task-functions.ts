@@ -8,8 +8,8 @@ import type { RetryStart, RetryTransitions, SweepReport, TaskSweep } from '#core
 import {
   type RetryTransitionEvent,
   retryStartResult,
+  type SweepEvent,
   sweepReportResult,
-  type sweepEvent,
 } from '#core/schemas';
 import type { Caller } from '#core/task';
 import * as z from '#core/zod';
@@ -44,7 +44,12 @@ export class LambdaTaskSweep implements TaskSweep {
   ) {}
 
   run(): Promise<SweepReport> {
-    const event: z.output<typeof sweepEvent> = {};
+    const event: SweepEvent = {};
     return invokeAcross(this.client, this.functionName, event, sweepReportResult);
+  }
+
+  async markRequeued(taskIds: readonly number[]): Promise<void> {
+    const event: SweepEvent = { requeued: [...taskIds] };
+    await invokeAcross(this.client, this.functionName, event, z.null());
   }
 }

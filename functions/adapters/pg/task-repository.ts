@@ -294,8 +294,21 @@ export class PgTaskRepository implements TaskRepository {
   async markRequeued(ids: readonly number[]): Promise<void> {
     if (ids.length === 0) return;
     await this.rows(
-      `UPDATE tasks SET requeued_at = now() WHERE id = ANY ($1::bigint[]) AND status = 'awaiting_upload' RETURNING *`,
+      `UPDATE tasks SET requeued_at = now(), requeue_count = requeue_count + 1
+       WHERE id = ANY ($1::bigint[]) AND status = 'awaiting_upload' RETURNING *`,
       [ids],
+    );
+  }
+
+  failUnrecordedUpload(
+    id: number,
+    upload: { sizeBytes: number; reason: string; maxRequeues: number },
+  ): Promise<Task | null> {
+    return this.one(
+      `UPDATE tasks SET status = 'failed', failure_reason = $2, failure_kind = 'transient', failed_at = now(),
+         source_bytes = $3, uploaded_at = now(), updated_at = now()
+       WHERE id = $1 AND status = 'awaiting_upload' AND requeue_count >= $4 RETURNING *`,
+      [id, upload.reason, upload.sizeBytes, upload.maxRequeues],
     );
   }
 

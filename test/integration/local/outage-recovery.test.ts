@@ -326,7 +326,14 @@ describe('a database outage while uploads arrive', () => {
     const recovered = await tasks();
 
     // Assess 2: the sweeper queued both again (SQS SendMessage), and both were processed.
-    expect(swept).toEqual({ recovered: ids, expired: [], aborted: 0, stalled: [], purged: [] });
+    expect(swept).toEqual({
+      recovered: ids,
+      unrecorded: [],
+      expired: [],
+      aborted: 0,
+      stalled: [],
+      purged: [],
+    });
     expect(recovered.map((task) => ({ id: task.id, status: task.status }))).toEqual(
       ids.map((id) => ({ id, status: 'processed' })),
     );

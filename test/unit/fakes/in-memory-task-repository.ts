@@ -27,6 +27,8 @@ export class InMemoryTaskRepository implements TaskRepository {
   readonly deleting = new Map<number, { task: Task; since: Date }>();
   /** When the sweeper last queued a task's upload again (the requeued_at column). */
   readonly requeued = new Map<number, Date>();
+  /** How many times it did (the requeue_count column). */
+  readonly requeueCounts = new Map<number, number>();
   private nextId = 1;
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -179,8 +181,25 @@ export class InMemoryTaskRepository implements TaskRepository {
 
   markRequeued(ids: readonly number[]): Promise<void> {
     for (const id of ids)
-      if (this.tasks.get(id)?.status === 'awaiting_upload') this.requeued.set(id, this.now());
+      if (this.tasks.get(id)?.status === 'awaiting_upload') {
+        this.requeued.set(id, this.now());
+        this.requeueCounts.set(id, (this.requeueCounts.get(id) ?? 0) + 1);
+      }
     return Promise.resolve();
+  }
+
+  failUnrecordedUpload(
+    id: number,
+    upload: { sizeBytes: number; reason: string; maxRequeues: number },
+  ): Promise<Task | null> {
+    if ((this.requeueCounts.get(id) ?? 0) < upload.maxRequeues) return Promise.resolve(null);
+    return this.transition(this.tasks.get(id), ['awaiting_upload'], {
+      status: 'failed',
+      failureReason: upload.reason,
+      failureKind: 'transient',
+      failedAt: this.now(),
+      uploadedAt: this.now(),
+    });
   }
 
   private transition(
