@@ -332,12 +332,17 @@ describe('database (-c database=serverless: Aurora Serverless v2)', () => {
     const { stack, template: cluster } = serverless;
     const clusterId = logicalId(stack, present(stack.database.cluster));
     const listTasks = present(stack.api.routeFunctions.get('list-tasks'));
-    for (const fn of [listTasks, stack.worker.function, stack.sweeper.function]) {
+    // The sweep usually meets a paused cluster and has 60 s: it waits longer for the resume than a route may.
+    for (const [fn, resumeWait] of [
+      [listTasks, '15'],
+      [stack.worker.function, '15'],
+      [stack.sweeper.function, '45'],
+    ] as const) {
       expect(propertiesOf(cluster, logicalId(stack, fn)).Environment).toEqual({
         Variables: expect.objectContaining({
           DB_HOST: { 'Fn::GetAtt': [clusterId, 'Endpoint.Address'] },
           DB_AUTO_PAUSE: 'true',
-          DB_RESUME_WAIT_SECONDS: '15',
+          DB_RESUME_WAIT_SECONDS: resumeWait,
           DB_IAM_AUTH: 'true',
         }) as unknown,
       });
