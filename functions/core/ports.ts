@@ -340,6 +340,15 @@ export interface RetryTransitions {
   revert(caller: Caller, id: number): Promise<void>;
 }
 
+/** One part URL to sign: which upload and part, the exact size it must have, and how long it lasts. */
+export interface PartSigning {
+  key: string;
+  uploadId: string;
+  partNumber: number;
+  contentLength: number;
+  expiresInSeconds: number;
+}
+
 /**
  * Unfinished multipart uploads (docs/api.md, "Resumable upload"): a port of its own, so functions
  * that only read and write whole objects (the worker) carry none of it.
@@ -348,13 +357,7 @@ export interface MultipartUploads {
   /** Starts a multipart upload whose object will have exactly this content type; returns its id. */
   createMultipartUpload(input: { key: string; contentType: string }): Promise<string>;
   /** A presigned UploadPart URL whose signature binds the part's Content-Length. */
-  presignUploadPart(input: {
-    key: string;
-    uploadId: string;
-    partNumber: number;
-    contentLength: number;
-    expiresInSeconds: number;
-  }): Promise<string>;
+  presignUploadPart(input: PartSigning): Promise<string>;
   /** Every stored part in part-number order; null when no such upload exists for this key. */
   listParts(input: { key: string; uploadId: string }): Promise<StoredPart[] | null>;
   completeMultipartUpload(input: {

@@ -13,7 +13,7 @@ import {
   type S3Client,
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
-import type { MultipartUploads, PendingMultipartUpload, StoredPart } from '#core/ports';
+import type { MultipartUploads, PartSigning, PendingMultipartUpload, StoredPart } from '#core/ports';
 import { MAX_PRESIGN_SECONDS } from './object-store';
 
 function isNoSuchUpload(error: unknown): boolean {
@@ -42,13 +42,7 @@ export class S3MultipartUploads implements MultipartUploads {
     return output.UploadId;
   }
 
-  presignUploadPart(input: {
-    key: string;
-    uploadId: string;
-    partNumber: number;
-    contentLength: number;
-    expiresInSeconds: number;
-  }): Promise<string> {
+  presignUploadPart(input: PartSigning): Promise<string> {
     const command = new UploadPartCommand({
       Bucket: this.bucket,
       Key: input.key,

@@ -5,6 +5,7 @@ import type {
   ObjectRange,
   ObjectStore,
   ObjectVersion,
+  PartSigning,
   PendingMultipartUpload,
   PresignedUpload,
   StoredPart,
@@ -50,13 +51,7 @@ export class InMemoryObjectStore implements ObjectStore, MultipartUploads {
     return Promise.resolve(uploadId);
   }
 
-  presignUploadPart(input: {
-    key: string;
-    uploadId: string;
-    partNumber: number;
-    contentLength: number;
-    expiresInSeconds: number;
-  }): Promise<string> {
+  presignUploadPart(input: PartSigning): Promise<string> {
     const query = `uploadId=${input.uploadId}&partNumber=${input.partNumber}&length=${input.contentLength}`;
     return Promise.resolve(`https://bucket.example/${input.key}?${query}&ttl=${input.expiresInSeconds}`);
   }
