@@ -3,8 +3,8 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CreatedTaskResponse, TaskListResponse, TaskResponse, TokenResponse } from '#core/schemas';
-import { callApi, pollUntil, postUpload } from '#test/support/http-client';
+import type { CreatedTaskResponse, TaskListResponse, TaskResponse } from '#core/schemas';
+import { callApi, pollUntil, postUpload, signUpAndLogIn } from '#test/support/http-client';
 
 const stack = inject('stack');
 const api = stack.api;
@@ -24,12 +24,7 @@ describe('deleting an account through the local stack', () => {
     // Prepare: a pilot with an upload the platform has recorded (not a video: it fails, and stays stored).
     const username = `leaver_${randomUUID().slice(0, 8)}`;
     const password = 'Secret123';
-    const signup = await callApi(api, 'POST', '/auth/signup', {
-      body: { username, email: `${username}@example.com`, password1: password, password2: password },
-    });
-    expect(signup.status).toBe(201);
-    const login = await callApi<TokenResponse>(api, 'POST', '/auth/login', { body: { username, password } });
-    const token = login.body.access_token;
+    const token = await signUpAndLogIn(api, username, password);
     const file = join(workDir, 'notes.mp4');
     await writeFile(file, 'not a video at all');
     const created = await callApi<CreatedTaskResponse>(api, 'POST', '/tasks', {

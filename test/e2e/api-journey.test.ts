@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CreatedTaskResponse, TaskListResponse, TaskResponse, TokenResponse } from '#core/schemas';
-import { callApi, generateVideo, pollUntil, postUpload, probeVideo } from '#test/support/http-client';
+import { callApi, generateVideo, pollUntil, postUpload, probeVideo, signUp } from '#test/support/http-client';
 
 const stack = inject('stack');
 const api = stack.api;
@@ -33,9 +33,7 @@ describe('a pilot’s journey through the API of the local stack', () => {
     // Prepare: a new pilot
     const username = `pilot_${randomUUID().slice(0, 8)}`;
     const password = 'Secret123';
-    const signup = await callApi(api, 'POST', '/auth/signup', {
-      body: { username, email: `${username}@example.com`, password1: password, password2: password },
-    });
+    const signup = await signUp(api, username, password);
     expect(signup).toEqual({ status: 201, body: { username, email: `${username}@example.com` } });
     const login = await callApi<TokenResponse>(api, 'POST', '/auth/login', { body: { username, password } });
     expect(login).toEqual({

@@ -11,7 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CreatedTaskResponse, TaskResponse, TokenResponse } from '#core/schemas';
-import { callApi, generateVideo, pollUntil, postUpload } from '#test/support/http-client';
+import { callApi, generateVideo, pollUntil, postUpload, signUp } from '#test/support/http-client';
 
 const CHROMIUM_PATH = '/usr/bin/chromium';
 const CHROMIUM_ARGS = [
@@ -24,13 +24,6 @@ const CHROMIUM_ARGS = [
 ];
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const PASSWORD = 'Gates4Life';
-
-async function signUp(api: string, username: string): Promise<void> {
-  const response = await callApi(api, 'POST', '/auth/signup', {
-    body: { username, email: `${username}@example.com`, password1: PASSWORD, password2: PASSWORD },
-  });
-  expect(response.status).toBe(201);
-}
 
 async function logInApi(api: string, username: string): Promise<string> {
   const response = await callApi<TokenResponse>(api, 'POST', '/auth/login', {
@@ -62,8 +55,8 @@ describe('the public gallery in the web console', () => {
     workDir = await mkdtemp(path.join(tmpdir(), 'idrl-gallery-'));
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     // The pilot's published edit, made through the API as any client would.
-    await signUp(stack.api, pilot);
-    await signUp(stack.api, voter);
+    await signUp(stack.api, pilot, PASSWORD);
+    await signUp(stack.api, voter, PASSWORD);
     const token = await logInApi(stack.api, pilot);
     const source = path.join(workDir, 'heat.mp4');
     await generateVideo(stack.mediaFfmpegPath, source, { seconds: 2, width: 640, height: 360 });

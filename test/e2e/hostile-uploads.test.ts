@@ -10,9 +10,9 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CreatedTaskResponse, TaskResponse, TokenResponse } from '#core/schemas';
+import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
 import { HOSTILE_FIXTURES } from '#test/integration/worker-media';
-import { callApi, pollUntil, postUpload } from '#test/support/http-client';
+import { callApi, pollUntil, postUpload, signUpAndLogIn } from '#test/support/http-client';
 
 const stack = inject('stack');
 const requests: string[] = [];
@@ -29,13 +29,7 @@ beforeAll(async () => {
   await new Promise<void>((resolve) => bait.listen(0, '127.0.0.1', resolve));
   baitUrl = `http://127.0.0.1:${(bait.address() as AddressInfo).port}`;
   const username = `pilot_${randomUUID().slice(0, 8)}`;
-  await callApi(stack.api, 'POST', '/auth/signup', {
-    body: { username, email: `${username}@example.com`, password1: 'Secret123', password2: 'Secret123' },
-  });
-  const login = await callApi<TokenResponse>(stack.api, 'POST', '/auth/login', {
-    body: { username, password: 'Secret123' },
-  });
-  token = login.body.access_token;
+  token = await signUpAndLogIn(stack.api, username, 'Secret123');
 });
 
 afterAll(async () => {

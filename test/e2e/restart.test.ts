@@ -3,10 +3,10 @@ import { mkdir, mkdtemp, readFile, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CreatedTaskResponse, TaskResponse, TokenResponse } from '#core/schemas';
+import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
 import { LOCAL_BUCKET, LOCAL_REGION } from '#infra/local/services/backing';
 import { startS3 } from '#infra/local/services/s3';
-import { callApi, generateVideo, pollUntil, postUpload } from '#test/support/http-client';
+import { callApi, generateVideo, pollUntil, postUpload, signUpAndLogIn } from '#test/support/http-client';
 import { type StackProcess, freeStackPorts, startStackProcess } from '#test/support/stack-process';
 
 const { mediaFfmpegPath } = inject('stack');
@@ -29,13 +29,7 @@ describe('the local stack across a restart', () => {
     running = await startStackProcess(stateDir, ports);
     const api = running.apiUrl;
     const username = `pilot_${randomUUID().slice(0, 8)}`;
-    await callApi(api, 'POST', '/auth/signup', {
-      body: { username, email: `${username}@example.com`, password1: 'Secret123', password2: 'Secret123' },
-    });
-    const login = await callApi<TokenResponse>(api, 'POST', '/auth/login', {
-      body: { username, password: 'Secret123' },
-    });
-    const token = login.body.access_token;
+    const token = await signUpAndLogIn(api, username, 'Secret123');
     const video = join(stateDir, 'race.mp4');
     await generateVideo(mediaFfmpegPath, video, { seconds: 2, width: 320, height: 240 });
     const created = await callApi<CreatedTaskResponse>(api, 'POST', '/tasks', {
@@ -86,13 +80,7 @@ describe('the local stack across a restart', () => {
     const stack = await startStackProcess(ownState, ports);
     running = stack;
     const username = `pilot_${randomUUID().slice(0, 8)}`;
-    await callApi(stack.apiUrl, 'POST', '/auth/signup', {
-      body: { username, email: `${username}@example.com`, password1: 'Secret123', password2: 'Secret123' },
-    });
-    const login = await callApi<TokenResponse>(stack.apiUrl, 'POST', '/auth/login', {
-      body: { username, password: 'Secret123' },
-    });
-    const token = login.body.access_token;
+    const token = await signUpAndLogIn(stack.apiUrl, username, 'Secret123');
     const video = join(stateDir, 'interrupted.mp4');
     await generateVideo(mediaFfmpegPath, video, { seconds: 4, width: 640, height: 360 });
     const created = await callApi<CreatedTaskResponse>(stack.apiUrl, 'POST', '/tasks', {

@@ -15,6 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LOCAL_BUCKET, LOCAL_REGION } from '#infra/local/services/backing';
 import { S3RVER_CREDENTIALS } from '#infra/local/services/s3';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, generateRaceVideo } from '#test/helpers/browser';
+import { signUp } from '#test/support/http-client';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const PROCESSING_TIMEOUT_MS = 150_000;
@@ -50,17 +51,7 @@ describe('resumable uploads in the web console', () => {
       credentials: S3RVER_CREDENTIALS,
     });
     for (const username of Object.values(pilots)) {
-      const signup = await fetch(`${stack.api}/auth/signup`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json' },
-        body: JSON.stringify({
-          username,
-          email: `${username}@example.com`,
-          password1: PASSWORD,
-          password2: PASSWORD,
-        }),
-      });
-      expect(signup.status).toBe(201);
+      await signUp(stack.api, username, PASSWORD);
     }
   });
 

@@ -11,8 +11,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CreatedTaskResponse, TaskResponse, TokenResponse } from '#core/schemas';
-import { callApi, generateVideo, pollUntil, postUpload } from '#test/support/http-client';
+import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
+import { callApi, generateVideo, pollUntil, postUpload, signUpAndLogIn } from '#test/support/http-client';
 
 const stack = inject('stack');
 const api = stack.api;
@@ -32,12 +32,7 @@ afterAll(async () => {
 });
 
 async function pilotToken(): Promise<string> {
-  const username = `retry_${randomUUID().slice(0, 8)}`;
-  const password = 'Secret123';
-  const body = { username, email: `${username}@example.com`, password1: password, password2: password };
-  expect((await callApi(api, 'POST', '/auth/signup', { body })).status).toBe(201);
-  const login = await callApi<TokenResponse>(api, 'POST', '/auth/login', { body: { username, password } });
-  return login.body.access_token;
+  return signUpAndLogIn(api, `retry_${randomUUID().slice(0, 8)}`, 'Secret123');
 }
 
 /** A video uploaded by a new pilot and processed by the stack. */

@@ -31,6 +31,24 @@ export async function callApi<T = unknown>(
   return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
 }
 
+/** Signs a new pilot up through the API, with an email of its own; throws unless the API answers 201. */
+export async function signUp(apiUrl: string, username: string, password: string): Promise<JsonResponse> {
+  const body = { username, email: `${username}@example.com`, password1: password, password2: password };
+  const response = await callApi(apiUrl, 'POST', '/auth/signup', { body });
+  if (response.status !== 201) throw new Error(`signup of ${username} answered ${response.status}`);
+  return response;
+}
+
+/** A new pilot signed up and logged in through the API: its access token. */
+export async function signUpAndLogIn(apiUrl: string, username: string, password: string): Promise<string> {
+  await signUp(apiUrl, username, password);
+  const login = await callApi<{ access_token: string }>(apiUrl, 'POST', '/auth/login', {
+    body: { username, password },
+  });
+  if (login.status !== 200) throw new Error(`login of ${username} answered ${login.status}`);
+  return login.body.access_token;
+}
+
 export interface PresignedUpload {
   url: string;
   fields: Record<string, string>;
