@@ -13,6 +13,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TaskResponse } from '#core/schemas';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, generateRaceVideo } from '#test/helpers/browser';
+import { signUp } from '#test/support/http-client';
 import { type StackProcess, freeStackPorts, startStackProcess } from '#test/support/stack-process';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -51,17 +52,7 @@ afterAll(async () => {
 /** A new pilot, signed up through the API and logged in through the console, on its task list. */
 async function pilotPage(stack: Console, prefix: string): Promise<Page> {
   const username = `${prefix}${Date.now().toString(36)}`;
-  const signup = await fetch(`${stack.api}/auth/signup`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json' },
-    body: JSON.stringify({
-      username,
-      email: `${username}@example.com`,
-      password1: PASSWORD,
-      password2: PASSWORD,
-    }),
-  });
-  expect(signup.status).toBe(201);
+  await signUp(stack.api, username, PASSWORD);
   const page = await browser.newPage({ viewport: { width: 1280, height: 900 } });
   await page.clock.install();
   await page.goto(stack.console);
@@ -211,8 +202,11 @@ describe("a task's page while processing and after a failure", () => {
     const announcements = () =>
       page.evaluate(() => (window as unknown as { announcements: string[] }).announcements);
 
-    // Act
-    await retry.click();
+    // Act: with the keyboard alone, as a pilot without a mouse: Tab until Retry has the focus, then Enter.
+    const focused = () => retry.evaluate((button) => button === document.activeElement);
+    for (let tab = 0; tab < 40 && !(await focused()); tab++) await page.keyboard.press('Tab');
+    expect(await focused()).toBe(true);
+    await page.keyboard.press('Enter');
 
     // Assess: queued again, then through the worker once more (whose time runs out again); the statuses the
     // page's polls happened to see in between are announced too.
