@@ -6,6 +6,7 @@ import {
   type AuthorizerHandler,
   type Gateway,
   type GatewayEvent,
+  type GatewayOptions,
   startGateway,
 } from '#infra/local/gateway';
 import { freePort } from '#infra/local/services/preflight';
@@ -43,6 +44,21 @@ const authorizer: AuthorizerHandler = (event) => {
       : { isAuthorized: false },
   );
 };
+
+/** A gateway of a test's own, on a free port, with this file's authorizer and error log unless overridden. */
+async function ownGateway(
+  options: Partial<GatewayOptions> & Pick<GatewayOptions, 'routes'>,
+): Promise<Gateway> {
+  return startGateway({
+    port: await freePort(),
+    region: 'us-east-1',
+    authorizer,
+    corsOrigins: [],
+    functionTimeoutSeconds: 1,
+    onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
+    ...options,
+  });
+}
 
 beforeAll(async () => {
   const port = await freePort();
@@ -217,14 +233,10 @@ describe('local API gateway with an authorizer cache', () => {
       calls += 1;
       return authorizer(event, context);
     };
-    const cached = await startGateway({
-      port: await freePort(),
-      region: 'us-east-1',
+    const cached = await ownGateway({
       authorizer: counting,
-      corsOrigins: [],
       functionTimeoutSeconds: 30,
       authorizerCacheTtlSeconds: 1,
-      onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
       routes: [
         route({ name: 'list-tasks', method: 'GET', path: '/api/tasks', auth: true }, () => ({
           statusCode: 200,
@@ -263,14 +275,8 @@ describe('local API gateway throttling', () => {
   it("answers a throttled route's excess 429 with API Gateway's JSON error, refilling at the route's rate", async () => {
     // Prepare: a clock the test moves, so no timing of the machine matters.
     let now = 1_000_000;
-    const throttled = await startGateway({
-      port: await freePort(),
-      region: 'us-east-1',
-      authorizer,
-      corsOrigins: [],
-      functionTimeoutSeconds: 1,
+    const throttled = await ownGateway({
       now: () => now,
-      onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
       routes: [
         route(
           {
@@ -326,14 +332,8 @@ describe('local API gateway throttling of the route table', () => {
     const voting = routes.filter(
       (definition) => definition.name === 'vote' || definition.name === 'withdraw-vote',
     );
-    const throttled = await startGateway({
-      port: await freePort(),
-      region: 'us-east-1',
-      authorizer,
-      corsOrigins: [],
-      functionTimeoutSeconds: 1,
+    const throttled = await ownGateway({
       now: () => now,
-      onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
       routes: voting.map((definition) => ({
         definition,
         handler: () => Promise.resolve({ statusCode: 204 }),
@@ -376,13 +376,7 @@ describe('local API gateway throttling of the route table', () => {
 describe('local Lambda Invoke API', () => {
   it('answers @aws-sdk/client-lambda like Lambda: the result, a function error payload, an unknown function, no signature', async () => {
     // Prepare
-    const invocable = await startGateway({
-      port: await freePort(),
-      region: 'us-east-1',
-      authorizer,
-      corsOrigins: [],
-      functionTimeoutSeconds: 1,
-      onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
+    const invocable = await ownGateway({
       routes: [],
       functions: new Map<string, InvocableHandler>([
         ['doubler', (event: unknown) => Promise.resolve({ doubled: 2 * (event as { n: number }).n })],
@@ -457,13 +451,8 @@ describe('invokeAcross and invocableHandler', () => {
         return Promise.resolve({ doubled: 2 * n });
       },
     );
-    const invocable = await startGateway({
-      port: await freePort(),
-      region: 'us-east-1',
-      authorizer,
-      corsOrigins: [],
+    const invocable = await ownGateway({
       functionTimeoutSeconds: 5,
-      onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
       routes: [],
       functions: new Map<string, InvocableHandler>([['inside', answering]]),
     });
