@@ -11,17 +11,9 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CreatedTaskResponse, TaskResponse, TokenResponse } from '#core/schemas';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '#test/helpers/browser';
 import { callApi, generateVideo, pollUntil, postUpload, signUp } from '#test/support/http-client';
 
-const CHROMIUM_PATH = '/usr/bin/chromium';
-const CHROMIUM_ARGS = [
-  '--headless',
-  '--no-sandbox',
-  '--disable-gpu',
-  '--disable-background-networking',
-  '--disable-component-update',
-  '--no-first-run',
-];
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const PASSWORD = 'Gates4Life';
 

@@ -62,6 +62,17 @@ const rdsConnect = {
     ],
   },
 };
+/** A task's delete and an account's purge alike: its objects, and its unfinished multipart uploads. */
+const DELETES_TASK_OBJECTS = [
+  rdsConnect,
+  {
+    Action: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+    Effect: 'Allow',
+    Resource: bucketArn('uploads/'),
+  },
+  { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+  listUploads,
+];
 const userPoolArn = { 'Fn::GetAtt': [expect.stringMatching(/^IdentityUserPool/) as unknown, 'Arn'] };
 
 /** The routes whose reserved concurrency is their own (functions/routes.ts), below the stack's per-route 5. */
@@ -297,16 +308,7 @@ describe('least-privilege IAM per function', () => {
   });
 
   it('lets delete-task only delete objects and abort unfinished uploads of uploads/ and processed/', () => {
-    expect(policyStatementsOf(template, functionId('delete-task'))).toEqual([
-      rdsConnect,
-      {
-        Action: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
-        Effect: 'Allow',
-        Resource: bucketArn('uploads/'),
-      },
-      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
-      listUploads,
-    ]);
+    expect(policyStatementsOf(template, functionId('delete-task'))).toEqual(DELETES_TASK_OBJECTS);
   });
 
   it('gives each multipart route only the upload actions it takes, under uploads/ only', () => {
@@ -460,16 +462,7 @@ describe('least-privilege IAM per function', () => {
     expect('VpcConfig' in properties).toBe(true);
     expect(properties.ReservedConcurrentExecutions).toBe(2);
     expect(properties.Timeout).toBe(10);
-    expect(policyStatementsOf(template, purgeId)).toEqual([
-      rdsConnect,
-      {
-        Action: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
-        Effect: 'Allow',
-        Resource: bucketArn('uploads/'),
-      },
-      { Action: 's3:DeleteObject', Effect: 'Allow', Resource: bucketArn('processed/') },
-      listUploads,
-    ]);
+    expect(policyStatementsOf(template, purgeId)).toEqual(DELETES_TASK_OBJECTS);
     expect(environmentOf(purgeId)).toMatchObject({
       DB_IAM_AUTH: 'true',
       BUCKET_NAME: expect.anything() as unknown,
