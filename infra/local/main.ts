@@ -8,6 +8,9 @@
  */
 import { resolve } from 'node:path';
 import { DEFAULT_WORKER_TIMEOUT_SECONDS } from '#core/delivery';
+import { ensureOsPackages, FFMPEG_BUILD_PACKAGES, OsSetupError } from '#infra/setup/os-packages';
+import { ensureFfmpegBuild } from '#layers/ffmpeg/ffmpeg-build';
+import { FfmpegSourceRefusedError } from '#layers/ffmpeg/ffmpeg-source';
 import { fromRoot } from '../paths';
 import { type LocalStack, startLocalStack } from './stack';
 import { LocalStackConfigError } from './errors';
@@ -60,6 +63,7 @@ function walkthrough(api: string, ffmpeg: string, logo: string): string[] {
 
 function banner(stack: LocalStack, stateDir: string, startedIn: number): string {
   const api = stack.urls.api;
+  const { source } = ensureFfmpegBuild();
   const steps = walkthrough(
     api,
     stack.env.FFMPEG_PATH ?? 'ffmpeg',
@@ -72,6 +76,7 @@ IDRL video platform, local stack — up in ${(startedIn / 1000).toFixed(1)} s
   S3 (s3rver)   ${stack.urls.s3}   bucket ${stack.env.BUCKET_NAME ?? ''}, keys S3RVER / S3RVER
   Cognito       ${stack.urls.cognito}   pool ${stack.env.USER_POOL_ID ?? ''}, client ${stack.env.USER_POOL_CLIENT_ID ?? ''}
   PostgreSQL    ${stack.urls.database}
+  ffmpeg        ${source.upstreamVersion} (Debian ${source.debianVersion}, built here from bookworm-security)
   State         ${stateDir}   (delete it to start from scratch)
 
 ${WALKTHROUGH_HEADING}
@@ -86,6 +91,8 @@ Ctrl-C stops everything.
 
 async function main(): Promise<void> {
   const startedAt = Date.now();
+  // Before any service starts: a fresh machine gets the ffmpeg build's OS packages here, or one line saying how.
+  ensureOsPackages('npm start', FFMPEG_BUILD_PACKAGES);
   const stateDir = resolve(process.env.LOCAL_STATE_DIR?.trim() || '.local');
   const log = (message: string): void => {
     console.error(`[local] ${message}`);
@@ -136,7 +143,9 @@ async function main(): Promise<void> {
 }
 
 main().catch((error: unknown) => {
-  if (error instanceof LocalStackConfigError) {
+  if (error instanceof OsSetupError || error instanceof FfmpegSourceRefusedError) {
+    console.error(error.message); // one line that already names the command and what to run
+  } else if (error instanceof LocalStackConfigError) {
     console.error(`npm start: ${error.message}`);
   } else {
     console.error('npm start: the local stack failed to start.', error);

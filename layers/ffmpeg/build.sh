@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
-# Builds the pinned static ffmpeg/ffprobe into $FFMPEG_OUT_DIR. Called by ffmpeg-build.ts (which holds
-# the pins and the configure flags, and runs this under flock so concurrent callers build once); not
-# meant to be run by hand: `npx tsx layers/ffmpeg/ffmpeg-build.ts` is.
+# Builds the static ffmpeg/ffprobe into $FFMPEG_OUT_DIR. Called by ffmpeg-build.ts (which chooses the
+# Debian source version, holds the configure flags, and runs this under flock so concurrent callers build
+# once); not meant to be run by hand: `npx tsx layers/ffmpeg/ffmpeg-build.ts` is.
 #
-# Inputs (environment): FFMPEG_DEBIAN_VERSION, FFMPEG_UPSTREAM_VERSION, FFMPEG_ORIG_SHA256,
+# Inputs (environment): FFMPEG_DEBIAN_VERSION (the newest revision apt's lists offer, the one expected),
 # FFMPEG_CONFIGURE_FLAGS (one flag per line), FFMPEG_OUT_DIR, FFMPEG_WORK_DIR.
 set -euo pipefail
 
@@ -13,15 +13,15 @@ fi
 
 say() { echo "[ffmpeg build] $*" >&2; }
 missing=()
-for tool in apt-get dpkg-source gcc make nasm pkg-config xz sha256sum; do
+for tool in apt-get dpkg-source gcc make nasm pkg-config xz; do
   command -v "$tool" >/dev/null 2>&1 || missing+=("$tool")
 done
 for lib in /usr/lib/x86_64-linux-gnu/libx264.a /usr/lib/x86_64-linux-gnu/libz.a; do
   [[ -f "$lib" ]] || missing+=("$lib")
 done
 if ((${#missing[@]} > 0)); then
-  say "missing: ${missing[*]}. Install the OS packages listed in the README (Quick start):"
-  say "  apt-get install -y build-essential nasm pkg-config libx264-dev zlib1g-dev dpkg-dev xz-utils"
+  # npm start and npm test install these on apt systems (infra/setup/os-packages.ts); elsewhere, by hand.
+  say "missing: ${missing[*]}. See docs/local-stack.md (\"Setup\", \"Other systems\")."
   exit 1
 fi
 
@@ -31,22 +31,25 @@ mkdir -p "$FFMPEG_WORK_DIR"
 chmod 755 "$FFMPEG_WORK_DIR"
 cd "$FFMPEG_WORK_DIR"
 
-say "fetching Debian source ffmpeg=$FFMPEG_DEBIAN_VERSION (about 10 MB)"
-if ! apt-get source --download-only "ffmpeg=$FFMPEG_DEBIAN_VERSION" >apt-source.log 2>&1; then
+say "fetching Debian source ffmpeg (expected: $FFMPEG_DEBIAN_VERSION, about 10 MB)"
+# No version: apt takes the newest revision its lists offer. It checks each file against the hashes in
+# the Sources index, whose own hash is in the Release file that apt verified against Debian's archive key
+# (Signed-By of the deb-src entry) at apt-get update: apt-secure(8).
+if ! apt-get source --download-only ffmpeg >apt-source.log 2>&1; then
   cat apt-source.log >&2
-  say "apt-get source failed. It needs a deb-src entry for bookworm-security (README, Quick start):"
-  say "  /etc/apt/sources.list.d/idrl-ffmpeg-src.sources, then apt-get update."
-  say "If the entry exists, Debian has replaced $FFMPEG_DEBIAN_VERSION with a newer security release:"
-  say "bump the pins in layers/ffmpeg/ffmpeg-build.ts (docs/worker.md, \"Bumping ffmpeg\")."
+  say "apt-get source failed: it needs the deb-src entry /etc/apt/sources.list.d/idrl-ffmpeg-src.sources"
+  say "(npm start and npm test install it) and reachable Debian mirrors."
   exit 1
 fi
-
-orig="ffmpeg_${FFMPEG_UPSTREAM_VERSION}.orig.tar.xz"
-# The pinned hash: the same bytes on every machine, whatever the mirror serves.
-echo "$FFMPEG_ORIG_SHA256  $orig" | sha256sum --check --strict --quiet
 dsc=(ffmpeg_*.dsc)
-# dpkg-source checks every file against the checksums in the .dsc (whose own hash apt verified against
-# the signed Sources index) and applies Debian's patches.
+# The lists may have changed since ffmpeg-build.ts read them (an apt-get update in between): the version
+# fetched must be the one the cache key, the layer and the banner name.
+fetched=$(sed -n 's/^Version: //p' "${dsc[0]}")
+if [[ "$fetched" != "$FFMPEG_DEBIAN_VERSION" ]]; then
+  say "apt fetched ffmpeg $fetched, not $FFMPEG_DEBIAN_VERSION: the apt lists changed during the build; run it again."
+  exit 1
+fi
+# dpkg-source checks every file against the checksums in the .dsc and applies Debian's patches.
 if ! dpkg-source -x "${dsc[0]}" source >dpkg-source.log 2>&1; then
   cat dpkg-source.log >&2
   exit 1

@@ -2,7 +2,7 @@
  * `npm run bench`: measures this machine, prints a table and writes test/bench/results/latest.json
  * (ignored by git). Never part of `npm test`: goals are reported against, never gated on.
  *   BENCH_PAIRS (5) worker/bare pairs · BENCH_UPLOADS (3) uploads timed through the stack
- *   BENCH_BUILD_ROUNDS (3) alternating edits with the pinned ffmpeg and the 2018 build it replaced
+ *   BENCH_BUILD_ROUNDS (3) alternating edits with the worker's ffmpeg and Debian's packaged one
  *   BENCH_ONLY=gallery: only the public gallery's load and plans (test/bench/results/gallery.json)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -124,7 +124,9 @@ async function main(): Promise<void> {
   );
 
   const source = await benchSource(log);
-  log(`ffmpeg builds: ${buildRounds} alternating rounds of the bare edit, pinned vs 2018`);
+  log(
+    `ffmpeg builds: ${buildRounds} alternating rounds of the bare edit, worker's static build vs Debian's package`,
+  );
   const builds = await benchBuilds(source, buildRounds, log);
   log('Functions: bundle size and cold init (fresh process: import + first invocation)');
   log(`Worker vs bare single-pass ffmpeg: ${pairs} alternating pairs on a 60 s 1080p30 source`);
@@ -243,7 +245,7 @@ async function main(): Promise<void> {
   log(
     table([
       ['build', 'CPU s', 'wall s', 'peak MiB', 'output bytes', 'SSIM (middle segment)'],
-      ...(['pinned', 'previous'] as const).map((name) => [
+      ...(['pinned', 'packaged'] as const).map((name) => [
         builds[name].version,
         builds[name].cpuSeconds.median,
         builds[name].wallSeconds.median,

@@ -4,8 +4,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { FFMPEG_SOURCE } from '#layers/ffmpeg/ffmpeg-build';
-import { FFMPEG_LAYER_BINARIES, LAYER_LOGO } from '#layers/ffmpeg/ffmpeg-layer';
+import { resolveFfmpegSource } from '#layers/ffmpeg/ffmpeg-build';
+import { FFMPEG_LAYER_BINARIES, LAYER_LOGO, LAYER_VERSION_FILE } from '#layers/ffmpeg/ffmpeg-layer';
 import { fromRoot } from '#infra/paths';
 
 /** Lambda's limit on a function's unzipped code plus all its layers. */
@@ -116,9 +116,13 @@ describe('cdk synth (cdk.json)', () => {
     }
   });
 
-  it('assembles the layer with the pinned ffmpeg and ffprobe, executable, under bin/', async () => {
+  it('assembles the layer with the built ffmpeg and ffprobe, executable, under bin/, and their Debian version', async () => {
     const layer = Object.values(resources).find((resource) => resource.Type === 'AWS::Lambda::LayerVersion');
     if (!layer) throw new Error('No layer in the template');
+    const source = resolveFfmpegSource();
+    expect(readFileSync(path.join(assetDir(layer), LAYER_VERSION_FILE), 'utf8')).toBe(
+      `${source.debianVersion}\n`,
+    );
     const bin = path.join(assetDir(layer), 'bin');
     expect(readdirSync(bin).sort()).toEqual([...FFMPEG_LAYER_BINARIES].sort());
     for (const name of FFMPEG_LAYER_BINARIES) {
@@ -127,7 +131,7 @@ describe('cdk synth (cdk.json)', () => {
         name,
         mode: (statSync(path.join(bin, name)).mode & 0o777).toString(8),
         version: stdout.split(' ').slice(0, 3).join(' '),
-      }).toEqual({ name, mode: '755', version: `${name} version ${FFMPEG_SOURCE.upstreamVersion}` });
+      }).toEqual({ name, mode: '755', version: `${name} version ${source.upstreamVersion}` });
     }
   });
 
