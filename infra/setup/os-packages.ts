@@ -52,15 +52,24 @@ const LOCK_FILE = '/run/idrl-os-setup.lock';
 /** apt waits for another apt or unattended-upgrades (its own dpkg lock) instead of failing at once. */
 const APT_WAIT = '-o DPkg::Lock::Timeout=600';
 
+/** The entry's Signed-By (layers/ffmpeg/idrl-ffmpeg-src.sources). */
+const DEBIAN_KEYRING = '/usr/share/keyrings/debian-archive-keyring.gpg';
+
 /**
- * The privileged half, run as root under the lock. Arguments: the entry file to install ('' when the
- * installed one is current), its target, then the packages to install. One update, always: the entry's
- * lists and a fresh machine's install both need it.
+ * The privileged half, run as root under the lock. Arguments: the entry's keyring, the entry file to
+ * install ('' when the installed one is current), its target, then the packages to install. One update,
+ * always: the entry's lists and a fresh machine's install both need it. Only where the entry's keyring is
+ * not yet there (Ubuntu) does the keyring come first, with an update of its own: an entry whose key is
+ * missing fails the update.
  */
-const PRIVILEGED_SCRIPT = `set -eu
+export const PRIVILEGED_SCRIPT = `set -eu
 export DEBIAN_FRONTEND=noninteractive
-entry=$1 target=$2
-shift 2
+keyring=$1 entry=$2 target=$3
+shift 3
+if [ -n "$entry" ] && [ ! -e "$keyring" ]; then
+  apt-get -q ${APT_WAIT} update
+  apt-get -q -y ${APT_WAIT} install --no-install-recommends debian-archive-keyring
+fi
 if [ -n "$entry" ]; then install -m 644 "$entry" "$target"; fi
 apt-get -q ${APT_WAIT} update
 if [ "$#" -gt 0 ]; then apt-get -q -y ${APT_WAIT} install --no-install-recommends "$@"; fi`;
@@ -140,6 +149,7 @@ export function planOsSetup(purpose: string, facts: OsFacts): OsSetupPlan {
       '-c',
       PRIVILEGED_SCRIPT,
       'idrl-os-setup',
+      DEBIAN_KEYRING,
       facts.sourcesEntryCurrent ? '' : FFMPEG_SOURCES_ENTRY.file,
       FFMPEG_SOURCES_ENTRY.target,
       ...facts.missingPackages,

@@ -1,10 +1,15 @@
-import { describe, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
 import type { CommandResult, CommandRunner } from '#infra/setup/command-runner';
 import {
   ensureOsPackages,
   FFMPEG_SOURCES_ENTRY,
   OsSetupError,
   type OsSystem,
+  PRIVILEGED_SCRIPT,
 } from '#infra/setup/os-packages';
 
 const ENTRY_TEXT = 'Types: deb-src\n';
@@ -37,8 +42,8 @@ function fakeMachine(options: MachineOptions = {}) {
   const privileged = (argv: string[]): CommandResult => {
     const exit = options.installExit ?? 0;
     if (exit !== 0) return { status: exit, stdout: '' };
-    // argv: flock LOCK sh -c SCRIPT NAME ENTRY TARGET PACKAGES...
-    const [entryFile = '', , ...packages] = argv.slice(argv.indexOf('sh') + 4);
+    // argv: flock LOCK sh -c SCRIPT NAME KEYRING ENTRY TARGET PACKAGES...
+    const [, entryFile = '', , ...packages] = argv.slice(argv.indexOf('sh') + 4);
     if (entryFile !== '') state.entry = 'current';
     for (const name of packages) state.packages[name] = 'ii';
     state.sourceListed = true;
@@ -110,25 +115,18 @@ describe('first-use OS setup', () => {
     expect(machine.installs()).toHaveLength(1);
     const argv = machine.installs()[0]?.argv ?? [];
     expect(argv.slice(0, 4)).toEqual(['flock', '/run/idrl-os-setup.lock', 'sh', '-c']);
-    expect(argv.slice(5)).toEqual(['idrl-os-setup', '', FFMPEG_SOURCES_ENTRY.target, 'libx264-dev', 'curl']);
+    expect(argv.slice(5)).toEqual([
+      'idrl-os-setup',
+      '/usr/share/keyrings/debian-archive-keyring.gpg',
+      '',
+      FFMPEG_SOURCES_ENTRY.target,
+      'libx264-dev',
+      'curl',
+    ]);
     expect(machine.lines).toEqual([
       '[setup] npm test: installing with apt as root, once for this machine (IDRL_NO_OS_INSTALL=1 opts out): libx264-dev, curl',
       '[setup] npm test: OS packages installed.',
     ]);
-  });
-
-  it('runs apt non-interactively, with one update before the install', () => {
-    // Prepare
-    const machine = fakeMachine({ root: true, packages: { nasm: 'ii', curl: 'ii' } });
-
-    // Act
-    ensureOsPackages('npm start', PACKAGES, machine.system);
-
-    // Assess
-    const script = machine.installs()[0]?.argv[4] ?? '';
-    expect(script).toContain('export DEBIAN_FRONTEND=noninteractive');
-    expect(script.match(/apt-get [^\n]*update/g)).toHaveLength(1);
-    expect(script.indexOf(' update')).toBeLessThan(script.indexOf(' install --no-install-recommends'));
   });
 
   it('as a user with passwordless sudo, runs the same install through sudo -n', () => {
@@ -158,7 +156,7 @@ describe('first-use OS setup', () => {
 
     // Assess
     const argv = machine.installs()[0]?.argv ?? [];
-    expect(argv.slice(5)).toEqual(['idrl-os-setup', FFMPEG_SOURCES_ENTRY.file, FFMPEG_SOURCES_ENTRY.target]);
+    expect(argv.slice(7)).toEqual([FFMPEG_SOURCES_ENTRY.file, FFMPEG_SOURCES_ENTRY.target]);
   });
 
   it('replaces an entry that differs from the project one', () => {
@@ -169,7 +167,7 @@ describe('first-use OS setup', () => {
     ensureOsPackages('npm start', PACKAGES, machine.system);
 
     // Assess
-    expect(machine.installs()[0]?.argv.slice(6, 7)).toEqual([FFMPEG_SOURCES_ENTRY.file]);
+    expect(machine.installs()[0]?.argv.slice(7, 8)).toEqual([FFMPEG_SOURCES_ENTRY.file]);
   });
 
   it('fetches the lists when the entry is there but apt knows no ffmpeg source yet', () => {
@@ -180,7 +178,7 @@ describe('first-use OS setup', () => {
     ensureOsPackages('npm start', PACKAGES, machine.system);
 
     // Assess
-    expect(machine.installs()[0]?.argv.slice(5)).toEqual(['idrl-os-setup', '', FFMPEG_SOURCES_ENTRY.target]);
+    expect(machine.installs()[0]?.argv.slice(7)).toEqual(['', FFMPEG_SOURCES_ENTRY.target]);
     expect(machine.lines[0]).toMatch(/: apt lists with the ffmpeg source$/);
   });
 
@@ -252,5 +250,96 @@ describe('first-use OS setup', () => {
     }).toThrow(
       'npm start: installing the OS packages failed (exit 100, output above): run as root `apt-get update && apt-get install -y --no-install-recommends libx264-dev`, then try again.',
     );
+  });
+});
+
+describe('the privileged command (run by sh, with apt-get replaced by a recorder)', () => {
+  let dir = '';
+  afterEach(() => {
+    rmSync(dir, { recursive: true, force: true });
+  });
+
+  /** Runs the script as the plan would; the recorder logs each apt-get call and whether the entry was in place. */
+  function runScript(options: {
+    keyring: boolean;
+    entry: boolean;
+    packages: string[];
+    failUpdate?: boolean;
+  }) {
+    dir = mkdtempSync(join(tmpdir(), 'idrl-setup-'));
+    const log = join(dir, 'apt.log');
+    const target = join(dir, 'installed.sources');
+    writeFileSync(
+      join(dir, 'apt-get'),
+      [
+        '#!/bin/sh',
+        `echo "$([ -e '${target}' ] && echo '(entry in place) ')$DEBIAN_FRONTEND $*" >> '${log}'`,
+        options.failUpdate ? 'case "$*" in *update*) exit 100 ;; esac' : '',
+      ].join('\n'),
+      { mode: 0o755 },
+    );
+    const keyring = join(dir, 'keyring.gpg');
+    if (options.keyring) writeFileSync(keyring, '');
+    const entry = join(dir, 'entry.sources');
+    writeFileSync(entry, ENTRY_TEXT);
+    const result = spawnSync(
+      'sh',
+      [
+        '-c',
+        PRIVILEGED_SCRIPT,
+        'idrl-os-setup',
+        keyring,
+        options.entry ? entry : '',
+        target,
+        ...options.packages,
+      ],
+      { env: { PATH: `${dir}:/usr/bin:/bin` }, encoding: 'utf8' },
+    );
+    return {
+      status: result.status,
+      apt: readFileSync(log, 'utf8').trimEnd().split('\n'),
+      entry: existsSync(target) ? readFileSync(target, 'utf8') : undefined,
+    };
+  }
+
+  const update = 'noninteractive -q -o DPkg::Lock::Timeout=600 update';
+  const install = (names: string) =>
+    `noninteractive -q -y -o DPkg::Lock::Timeout=600 install --no-install-recommends ${names}`;
+
+  it('makes one update, then installs exactly the packages given, non-interactively', () => {
+    // Act
+    const run = runScript({ keyring: true, entry: false, packages: ['nasm', 'curl'] });
+
+    // Assess
+    expect(run).toEqual({ status: 0, apt: [update, install('nasm curl')], entry: undefined });
+  });
+
+  it('puts the entry in place before its one update', () => {
+    // Act
+    const run = runScript({ keyring: true, entry: true, packages: [] });
+
+    // Assess
+    expect(run).toEqual({ status: 0, apt: [`(entry in place) ${update}`], entry: ENTRY_TEXT });
+  });
+
+  it("where the entry's keyring is missing (Ubuntu), installs it first, then the entry with its own update", () => {
+    // Act
+    const run = runScript({ keyring: false, entry: true, packages: ['nasm'] });
+
+    // Assess
+    expect(run.apt).toEqual([
+      update,
+      install('debian-archive-keyring'),
+      `(entry in place) ${update}`,
+      `(entry in place) ${install('nasm')}`,
+    ]);
+  });
+
+  it('stops at the first failing apt call', () => {
+    // Act
+    const run = runScript({ keyring: true, entry: false, packages: ['nasm'], failUpdate: true });
+
+    // Assess
+    expect({ status: run.status, apt: run.apt }).toEqual({ status: 100, apt: [update] });
   });
 });
