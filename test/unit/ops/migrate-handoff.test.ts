@@ -132,7 +132,12 @@ describe('migration function (inside the VPC)', () => {
       awsRequestId: 'req-1',
     } as Context).catch((error: unknown) => error);
 
+    // The capture sees what the function's logger writes (else the assertion below could not fail).
+    const { logger } = await import('#commons/logger');
+    logger.debug('capture check');
+
     // Assess
+    expect(written.join('')).toContain('capture check');
     expect(failure).toEqual(new ServiceUnavailableError('The database is unavailable'));
     expect((failure as Error).cause).toMatchObject({ code: 'ECONNREFUSED' });
     // Everything the runtime could log about the failure: message, stack and causes, all the way down.
