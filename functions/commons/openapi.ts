@@ -215,6 +215,7 @@ export function openApiDocument(serverUrl = '/'): JsonSchema {
       title: 'IDRL Video Platform API',
       version: '1.0.0',
       description: 'See docs/api.md for the rules behind each endpoint.',
+      license: { name: 'Apache-2.0', identifier: 'Apache-2.0' },
     },
     servers: [{ url: serverUrl }],
     components: {

@@ -7,7 +7,7 @@ import { Construct } from 'constructs';
 import { fromRoot } from '../paths';
 
 /** Lambda's runtime and architecture for every function (docs/spec.md §7.8: the ffmpeg build is x86_64). */
-export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_22_X;
+export const FUNCTION_RUNTIME = lambda.Runtime.NODEJS_24_X;
 export const FUNCTION_ARCHITECTURE = lambda.Architecture.X86_64;
 
 /**
@@ -34,7 +34,7 @@ export const LAMBDA_MODULE_ALIASES: Record<string, string> = {
  * binding is never used.
  */
 export const LAMBDA_BUNDLING = {
-  target: 'node22',
+  target: 'node24',
   mainFields: ['module', 'main'],
   banner: ESM_REQUIRE_BANNER,
   minify: true,
@@ -83,7 +83,7 @@ export interface FunctionWithLogGroupProps {
 
 /**
  * A NodejsFunction with this project's defaults set once (Powertools' FunctionWithLogGroup shape):
- * Node.js 22 on x86_64, an explicit log group with retention (no implicit never-expiring group), source maps,
+ * Node.js 24 on x86_64, an explicit log group with retention (no implicit never-expiring group), source maps,
  * and a minified ESM bundle built by the local esbuild (never Docker).
  *
  * The AWS SDK v3 is bundled rather than taken from the runtime: what runs in Lambda is then exactly the version
@@ -130,7 +130,7 @@ export class FunctionWithLogGroup extends NodejsFunction {
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',
       reason:
-        'Node.js 22 is fixed by the product spec (docs/spec.md §7.8): tests and the local stack run the same Node major as Lambda.',
+        'Node.js 24 (Lambda support until 2028-04-30) is fixed by the product spec (docs/spec.md §7.8): tests and the local stack run the same Node major as Lambda; nodejs26.x is the next move (docs/dependencies.md).',
     });
   }
 }

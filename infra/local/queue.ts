@@ -11,7 +11,7 @@
  */
 import { createHash } from 'node:crypto';
 import type { Context, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
-import PgBoss from 'pg-boss';
+import { type JobWithMetadata, PgBoss } from 'pg-boss';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 
 export type SqsBatchHandler = (event: SQSEvent, context: Context) => Promise<SQSBatchResponse | undefined>;
@@ -30,18 +30,12 @@ export interface SqsQueueOptions {
   retryDelaySeconds: number;
   batchSize: number;
   pollingIntervalSeconds: number;
-  /** pg-boss's schema (where peek reads the DLQ). @default BOSS_SCHEMA */
+  /** pg-boss's schema (where count reads the DLQ). @default BOSS_SCHEMA */
   schema?: string;
 }
 
 interface MessageData {
   body: string;
-}
-
-interface DeadLetterRow {
-  id: string;
-  data: MessageData;
-  created_on: Date;
 }
 
 export interface SqsQueue {
@@ -77,11 +71,7 @@ function md5(text: string): string {
   return createHash('md5').update(text).digest('hex');
 }
 
-export function toSqsRecord(
-  job: PgBoss.JobWithMetadata<MessageData>,
-  queueArn: string,
-  region: string,
-): SQSRecord {
+export function toSqsRecord(job: JobWithMetadata<MessageData>, queueArn: string, region: string): SQSRecord {
   const receiveCount = job.retryCount + 1;
   return {
     messageId: job.id,
@@ -118,14 +108,13 @@ export function failedMessageIds(
 
 export async function createSqsQueue(boss: PgBoss, options: SqsQueueOptions): Promise<SqsQueue> {
   const settings = {
-    name: options.name,
     retryLimit: options.maxReceiveCount - 1,
     retryDelay: options.retryDelaySeconds,
     retryBackoff: false,
     expireInSeconds: options.visibilityTimeoutSeconds,
     deadLetter: options.deadLetterName,
   };
-  await boss.createQueue(options.deadLetterName, { name: options.deadLetterName });
+  await boss.createQueue(options.deadLetterName);
   // createQueue keeps an existing queue as it is; updateQueue applies changed settings on restart.
   await boss.createQueue(options.name, settings);
   await boss.updateQueue(options.name, settings);
@@ -137,19 +126,20 @@ export async function createSqsQueue(boss: PgBoss, options: SqsQueueOptions): Pr
   };
   const deadLetters: DeadLetterQueue = {
     arn: `arn:aws:sqs:${options.region}:${LOCAL_ACCOUNT_ID}:${options.deadLetterName}`,
-    count: () => boss.getQueueSize(options.deadLetterName),
-    peek: async (max) => {
+    // A live count: pg-boss's own queue counts (getQueue, getQueueStats) are the monitor's cached
+    // figures, which lag a message that was just dead-lettered or redriven.
+    count: async () => {
       const { rows } = await boss
         .getDb()
         .executeSql(
-          `SELECT id, data, created_on FROM ${options.schema ?? BOSS_SCHEMA}.job WHERE name = $1 AND state = 'created' ORDER BY created_on LIMIT $2`,
-          [options.deadLetterName, max],
+          `SELECT count(*)::int AS waiting FROM ${options.schema ?? BOSS_SCHEMA}.job WHERE name = $1 AND state < 'active'`,
+          [options.deadLetterName],
         );
-      return (rows as DeadLetterRow[]).map((row) => ({
-        id: row.id,
-        body: row.data.body,
-        sentAt: row.created_on,
-      }));
+      return (rows as { waiting: number }[])[0]?.waiting ?? 0;
+    },
+    peek: async (max) => {
+      const jobs = await boss.findJobs<MessageData>(options.deadLetterName, { queued: true, limit: max });
+      return jobs.map((job) => ({ id: job.id, body: job.data.body, sentAt: job.createdOn }));
     },
     redrive: async () => {
       let moved = 0;
@@ -173,14 +163,14 @@ export async function createSqsQueue(boss: PgBoss, options: SqsQueueOptions): Pr
     send,
     deadLetters,
     consume: async (fn, handler) => {
-      await boss.work<MessageData>(
+      await boss.work(
         options.name,
         {
           batchSize: options.batchSize,
           includeMetadata: true,
           pollingIntervalSeconds: options.pollingIntervalSeconds,
         },
-        async function deliverBatch(jobs) {
+        async function deliverBatch(jobs: JobWithMetadata<MessageData>[]) {
           const records = jobs.map((job) => toSqsRecord(job, arn, options.region));
           // A rejection here makes pg-boss fail the whole batch, as a Lambda error does on SQS.
           const response = await invoke(fn, (context) => handler({ Records: records }, context));

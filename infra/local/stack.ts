@@ -7,7 +7,7 @@
 import { randomUUID } from 'node:crypto';
 import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
 import type { Context, S3Event, ScheduledEvent } from 'aws-lambda';
-import type PgBoss from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import type { TaskRepository } from '#core/ports';
 import { UPLOADS_PREFIX } from '#core/object-keys';
 import {
@@ -166,7 +166,7 @@ async function scheduleSweeper(boss: PgBoss, cron: string, onError: (error: unkn
     timeoutSeconds: 60,
     memoryMb: 256,
   };
-  await boss.createQueue(SWEEPER_QUEUE, { name: SWEEPER_QUEUE, retryLimit: 0 });
+  await boss.createQueue(SWEEPER_QUEUE, { retryLimit: 0 });
   await boss.schedule(SWEEPER_QUEUE, cron);
   await boss.work(SWEEPER_QUEUE, async function sweep() {
     // A failed sweep is logged and simply runs again at the next tick, like a scheduled Lambda.
@@ -275,7 +275,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const boss = await startBoss(services.postgres.url, logError);
     // On stop, running invocations get up to the worker timeout to finish; then they are failed
     // (delivered again later, like an SQS message whose consumer vanished).
-    stops.push(() => boss.stop({ graceful: true, wait: true, timeout: workerTimeoutSeconds * 1000 }));
+    stops.push(() => boss.stop({ graceful: true, timeout: workerTimeoutSeconds * 1000 }));
     const queue = await createSqsQueue(boss, {
       name: QUEUE_NAME,
       deadLetterName: `${QUEUE_NAME}-dlq`,

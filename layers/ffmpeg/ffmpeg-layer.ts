@@ -48,7 +48,7 @@ export function assembleFfmpegLayer(outputDir: string): true {
   return true;
 }
 
-/** The ffmpeg/ffprobe Lambda layer, for Node.js 22 on x86_64. */
+/** The ffmpeg/ffprobe Lambda layer, for Node.js 24 on x86_64. */
 export class FfmpegLayer extends lambda.LayerVersion {
   constructor(scope: Construct, id: string) {
     // The version apt offers now (first-use setup included): the description and the asset hash name it.

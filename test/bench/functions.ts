@@ -1,6 +1,6 @@
 /**
  * Each Lambda bundle as CDK builds it (the same esbuild options), its minified size, and its cold
- * init: a fresh Node 22 process that imports the bundle and runs a first invocation, timed inside the
+ * init: a fresh Node 24 process that imports the bundle and runs a first invocation, timed inside the
  * process (Lambda's INIT + first INVOKE, without the runtime's own bootstrap).
  */
 import { execFile } from 'node:child_process';

@@ -3,7 +3,7 @@
  * its own: a fresh queue name per call, redelivery at once (no retry delay) and the quickest polling pg-boss allows.
  */
 import { randomUUID } from 'node:crypto';
-import type PgBoss from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { createSqsQueue, type SqsQueue, type SqsQueueOptions, startBoss } from '#infra/local/queue';
 
 export async function startTestQueue(options: {

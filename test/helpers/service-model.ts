@@ -2,15 +2,15 @@
  * A small validator for AWS service models (the JSON the SDKs are generated from): required members,
  * unknown members, types, enums, numeric and length ranges, patterns, and structure/list/map shapes.
  * Two registry packages carry MediaConvert's model, each with half of what a check needs:
- * - npm `aws-sdk` v2 (`apis/mediaconvert-2017-08-29.min.json`): current member names, types and
- *   required members, but minified without enums, ranges and patterns;
+ * - the SDK v3 client `@aws-sdk/client-mediaconvert` (its static schemas, the ones it serializes with):
+ *   current member names, types and required members, but no enums, ranges or patterns, and one type
+ *   for every number;
  * - Debian `python3-botocore` (`botocore/data/mediaconvert/2017-08-29/service-2.json`, 2022): the full
  *   constraints, but without the members MediaConvert added since.
  * validateOperationInput walks the current structure and applies the full model's constraints wherever
  * it knows the member too.
  */
 import { existsSync, readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { gunzipSync } from 'node:zlib';
 
 export interface Shape {
@@ -32,13 +32,84 @@ export interface ServiceModel {
   shapes: Record<string, Shape>;
 }
 
-const require = createRequire(import.meta.url);
+/** Smithy's scalar schema ids in the SDK v3 clients' static schemas (@smithy/types, schema/sentinels). */
+const SCALAR_TYPES: Record<number, string> = {
+  0: 'string',
+  1: 'double',
+  2: 'boolean',
+  4: 'timestamp',
+  5: 'timestamp',
+  6: 'timestamp',
+  7: 'timestamp',
+  15: 'document',
+  17: 'integer',
+  19: 'double',
+  21: 'blob',
+  42: 'blob',
+};
+/** Bits of a scalar id that make it a list or a map of that scalar. */
+const LIST_MODIFIER = 64;
+const MAP_MODIFIER = 128;
+/** The kinds of static schema (@smithy/types, StaticSchema's first element). */
+const SIMPLE = 0;
+const LIST = 1;
+const MAP = 2;
+const STRUCTURE = 3;
+const UNION = 4;
 
-/** npm aws-sdk v2's minified model of the current API. */
-export function loadSdkV2Model(service = 'mediaconvert-2017-08-29'): ServiceModel {
-  return JSON.parse(
-    readFileSync(require.resolve(`aws-sdk/apis/${service}.min.json`), 'utf8'),
-  ) as ServiceModel;
+/**
+ * A reference to a shape, from a reference in the SDK v3 static schemas: a scalar id, a `[ref, traits]`
+ * member, a lazy `() => schema`, or a schema (`[kind, namespace, name, traits, …]`), registered in
+ * `model.shapes` under its name.
+ */
+function fromSchema(model: ServiceModel, ref: unknown): Shape {
+  const schema: unknown = typeof ref === 'function' ? (ref as () => unknown)() : ref;
+  if (typeof schema === 'number') {
+    if (schema & LIST_MODIFIER) return { type: 'list', member: fromSchema(model, schema & ~LIST_MODIFIER) };
+    if (schema & MAP_MODIFIER)
+      return { type: 'map', key: { type: 'string' }, value: fromSchema(model, schema & ~MAP_MODIFIER) };
+    const type = SCALAR_TYPES[schema];
+    if (type === undefined) throw new Error(`Unknown scalar schema id ${schema}`);
+    return { type };
+  }
+  if (!Array.isArray(schema)) throw new Error(`Not a schema: ${String(schema)}`);
+  if (schema.length === 2) return fromSchema(model, schema[0]);
+  const [kind, , name] = schema as [number, string, string];
+  if (kind === SIMPLE) return fromSchema(model, schema[4]);
+  if (model.shapes[name] === undefined) {
+    // Registered before its members are read: a shape may contain itself.
+    const shape: Shape = {};
+    model.shapes[name] = shape;
+    if (kind === LIST) Object.assign(shape, { type: 'list', member: fromSchema(model, schema[4]) });
+    else if (kind === MAP)
+      Object.assign(shape, {
+        type: 'map',
+        key: fromSchema(model, schema[4]),
+        value: fromSchema(model, schema[5]),
+      });
+    else if (kind === STRUCTURE || kind === UNION) {
+      const [names, refs, requiredCount] = schema.slice(4) as [string[], unknown[], number | undefined];
+      // Smithy lists a structure's required members first and records how many there are.
+      Object.assign(shape, {
+        type: 'structure',
+        members: Object.fromEntries(names.map((member, index) => [member, fromSchema(model, refs[index])])),
+        required: names.slice(0, kind === STRUCTURE ? (requiredCount ?? 0) : 0),
+      });
+    } else throw new Error(`Schema ${name} is of a kind (${kind}) the validator does not read`);
+  }
+  return { shape: name };
+}
+
+/**
+ * The model of one operation's input from an SDK v3 client's static operation schema, e.g.
+ * `CreateJob$` of `@aws-sdk/client-mediaconvert`: `[9, namespace, name, traits, input, output]`.
+ */
+export function loadSdkV3Model(operationSchema: unknown): ServiceModel {
+  const [kind, , operation, , input] = operationSchema as [number, string, string, unknown, unknown];
+  if (kind !== 9) throw new Error('Not an operation schema');
+  const model: ServiceModel = { operations: {}, shapes: {} };
+  model.operations[operation] = { input: fromSchema(model, input) };
+  return model;
 }
 
 /** Where Debian's python3-botocore installs its models. */
@@ -132,7 +203,11 @@ function validate(
       ? undefined
       : resolve(walk.constraints, constraintRef);
   const shapes = full === undefined ? [shape] : [shape, full];
-  const type = shape.type ?? 'string';
+  // The v3 schemas have one type for every number; the full model tells integers apart where it knows them.
+  const type =
+    shape.type === 'double' && (full?.type === 'integer' || full?.type === 'long')
+      ? full.type
+      : (shape.type ?? 'string');
   switch (type) {
     case 'structure': {
       if (!isRecord(value)) {

@@ -7,6 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFfmpegSource } from '#layers/ffmpeg/ffmpeg-build';
 import { FFMPEG_LAYER_BINARIES, LAYER_LOGO, LAYER_VERSION_FILE } from '#layers/ffmpeg/ffmpeg-layer';
 import { fromRoot } from '#infra/paths';
+import { isCopyleft, licencesOf, packagesOfSourceMap } from '#test/helpers/licences';
 
 /** Lambda's limit on a function's unzipped code plus all its layers. */
 const LAMBDA_UNZIPPED_LIMIT_BYTES = 262_144_000;
@@ -114,6 +115,17 @@ describe('cdk synth (cdk.json)', () => {
         withinGoal: true,
       });
     }
+  });
+
+  it('deploys no package under a copyleft licence in any function bundle', () => {
+    const functions = ourFunctions();
+    const packageDirs = new Set(
+      functions.flatMap(([, fn]) => packagesOfSourceMap(path.join(assetDir(fn), 'index.mjs.map'))),
+    );
+    const licences = licencesOf(fromRoot(), [...packageDirs]);
+    // The bundles do draw on npm packages (the SDK, pg, Powertools, middy…): the check has something to check.
+    expect(licences.map((entry) => entry.package)).toEqual(expect.arrayContaining(['pg', '@middy/core']));
+    expect(licences.filter((entry) => isCopyleft(entry.licence))).toEqual([]);
   });
 
   it('assembles the layer with the built ffmpeg and ffprobe, executable, under bin/, and their Debian version', async () => {

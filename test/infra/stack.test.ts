@@ -88,7 +88,7 @@ describe('stack', () => {
     template.resourceCountIs('Custom::LogRetention', 0);
   });
 
-  it('runs every function of the project on Node.js 22, x86_64, from a minified ESM bundle with source maps', () => {
+  it('runs every function of the project on Node.js 24, x86_64, from a minified ESM bundle with source maps', () => {
     const ours = Object.values(template.findResources('AWS::Lambda::Function')).filter(
       (fn) =>
         (fn.Properties as { Environment?: { Variables?: Record<string, string> } }).Environment?.Variables
@@ -97,7 +97,7 @@ describe('stack', () => {
     expect(ours.length).toBeGreaterThanOrEqual(15);
     for (const fn of ours) {
       expect(fn.Properties).toMatchObject({
-        Runtime: 'nodejs22.x',
+        Runtime: 'nodejs24.x',
         Architectures: ['x86_64'],
         Handler: 'index.handler',
         Environment: {

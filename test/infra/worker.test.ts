@@ -25,10 +25,10 @@ const bucketArn = (prefix: string): unknown => ({
 });
 
 describe('worker function', () => {
-  it('runs Node.js 22 on x86_64 with 3008 MB, 180 s and 512 MB of /tmp, the ffmpeg layer and its paths', () => {
+  it('runs Node.js 24 on x86_64 with 3008 MB, 180 s and 512 MB of /tmp, the ffmpeg layer and its paths', () => {
     const layerId = logicalId(synthesized.stack, synthesized.stack.worker.layer);
     expect(workerProperties()).toMatchObject({
-      Runtime: 'nodejs22.x',
+      Runtime: 'nodejs24.x',
       Architectures: ['x86_64'],
       Handler: 'index.handler',
       MemorySize: 3008,
@@ -66,9 +66,9 @@ describe('worker function', () => {
     });
   });
 
-  it('declares a layer for Node.js 22 on x86_64', () => {
+  it('declares a layer for Node.js 24 on x86_64', () => {
     template.hasResourceProperties('AWS::Lambda::LayerVersion', {
-      CompatibleRuntimes: ['nodejs22.x'],
+      CompatibleRuntimes: ['nodejs24.x'],
       CompatibleArchitectures: ['x86_64'],
     });
   });

@@ -10,7 +10,6 @@
 import { createWriteStream } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import type { Server } from 'node:http';
-import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import {
   CognitoIdentityProviderClient,
@@ -22,7 +21,6 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import pino from 'pino';
 import type { Config } from 'cognito-local/lib/server/config.js';
-import type { Lambda as LambdaClient } from 'aws-sdk';
 import { LOOPBACK, assertPortFree, closeServer } from './preflight';
 import { rulesRouter, rulesUserPoolServiceFactory } from './cognito-rules';
 
@@ -68,9 +66,6 @@ const PASSWORD_POLICY = {
   RequireSymbols: false,
 };
 
-// cognito-local depends on the v2 SDK for its Lambda triggers (none here); load it as cognito-local does.
-const requireFromCognito = createRequire(createRequire(import.meta.url).resolve('cognito-local'));
-
 /**
  * Loaded on first use, after silencing the v2 SDK's end-of-support notice that cognito-local's
  * modules would otherwise print at every start.
@@ -104,9 +99,6 @@ async function loadCognitoLocal() {
     import('cognito-local/lib/services/userPoolService.js'),
     import('cognito-local/lib/errors.js'),
   ]);
-  const { Lambda } = requireFromCognito('aws-sdk') as {
-    Lambda: new (config: Config['LambdaClient']) => LambdaClient;
-  };
   return {
     ...server,
     ...router,
@@ -120,7 +112,6 @@ async function loadCognitoLocal() {
     ...tokens,
     ...userPools,
     CognitoError: errors.CognitoError,
-    Lambda,
   };
 }
 
@@ -140,20 +131,24 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
     MessageDeliveryService,
     otp,
     JwtTokenGenerator,
-    Lambda,
     ...parts
   } = await loadCognitoLocal();
   const logger = pino({ level: 'info' }, createWriteStream(join(directory, 'server.log'), { flags: 'a' }));
   const config: Config = {
-    // cognito-local types this as the v2 SDK's options class; a plain object is what it hands to `new Lambda()`.
+    // Typed as the v2 SDK's options class; only cognito-local's own entry point makes a client from it, and
+    // none is made here (below).
     // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-    LambdaClient: { credentials: { accessKeyId: 'local', secretAccessKey: 'local' }, region: options.region },
+    LambdaClient: {},
     TriggerFunctions: {},
     // Plain usernames: the default makes the email the username.
     UserPoolDefaults: { UsernameAttributes: [] },
     TokenConfig: { IssuerDomain: `http://localhost:${options.port}` },
     ServerConfig: { port: options.port, hostname: LOOPBACK, development: false, https: false },
   };
+  // No trigger is configured (TriggerFunctions is empty): LambdaService refuses an unconfigured trigger
+  // before it touches its client, so cognito-local's v2 SDK Lambda client is never needed and none is made.
+  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
+  const noTriggerClient = {} as ConstructorParameters<typeof LambdaService>[1];
   const ctx = { logger };
   const clock = new DateClock();
   const dataStores = new StormDBDataStoreFactory(join(directory, 'db'));
@@ -165,7 +160,7 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
   const triggers = new TriggersService(
     clock,
     cognito,
-    new LambdaService(config.TriggerFunctions, new Lambda(config.LambdaClient)),
+    new LambdaService(config.TriggerFunctions, noTriggerClient),
     new CryptoService(),
   );
   const services = {

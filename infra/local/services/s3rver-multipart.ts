@@ -1,12 +1,12 @@
 /**
- * What s3rver 3.7 lacks of S3's multipart API, answered from its own on-disk layout: ListParts,
+ * What s3rver (3.7 and the fork 5.0) lacks of S3's multipart API, answered from its own on-disk layout: ListParts,
  * AbortMultipartUpload and ListMultipartUploads (it has Create, UploadPart and Complete). s3rver keeps
  * an unfinished upload in `<bucket>/._S3rver_uploads/<uploadId>/` as a `key` file, a `metadata` file
  * and one file per part with its MD5 beside it (`<n>` and `<n>.md5`). docs/local-stack.md lists the gaps.
  */
 import { readdir, readFile, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import type { KoaContext } from 's3rver';
+import type { KoaContext } from '@20minutes/s3rver';
 
 interface StoredUpload {
   uploadId: string;

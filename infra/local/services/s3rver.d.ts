@@ -1,5 +1,5 @@
 // s3rver ships no types; this declares the part of its API the local stack uses.
-declare module 's3rver' {
+declare module '@20minutes/s3rver' {
   import type { Server } from 'node:http';
   import type { S3Event } from 'aws-lambda';
 

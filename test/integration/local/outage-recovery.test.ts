@@ -17,7 +17,7 @@ import { join } from 'node:path';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import type { Context, SQSBatchResponse, SQSEvent } from 'aws-lambda';
 import pg from 'pg';
-import type PgBoss from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { migrations } from '#adapters/pg/migrations';
 import { runMigrations } from '#adapters/pg/migrator';
@@ -253,7 +253,7 @@ beforeAll(async () => {
 afterAll(async () => {
   tearingDown = true;
   await endpoint.stop();
-  await boss.stop({ graceful: false, wait: true });
+  await boss.stop({ graceful: false });
   await functionsPool().end();
   await outage.close();
   await s3.stop();

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import type PgBoss from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { afterEach, describe, expect, it } from 'vitest';
 import type { LocalFunction } from '#infra/local/lambda-context';
 import {
@@ -29,6 +29,7 @@ function queueOptions(overrides: Partial<SqsQueueOptions> = {}): SqsQueueOptions
     retryDelaySeconds: 0,
     batchSize: 1,
     pollingIntervalSeconds: 0.5,
+    schema,
     ...overrides,
   };
 }
@@ -66,7 +67,7 @@ async function boss(schema: string): Promise<PgBoss> {
 const schema = `pgboss_test_${process.pid}`;
 
 afterEach(async () => {
-  await Promise.all(bosses.splice(0).map((started) => started.stop({ graceful: false, wait: true })));
+  await Promise.all(bosses.splice(0).map((started) => started.stop({ graceful: false })));
 });
 
 /**
@@ -75,7 +76,16 @@ afterEach(async () => {
  */
 async function settle(started: PgBoss, queueName: string): Promise<void> {
   const deadline = Date.now() + 60_000;
-  while ((await started.getQueueSize(queueName, { before: 'completed' })) > 0) {
+  // A live count of created, retry and active jobs: pg-boss's own queue counts are the monitor's cache.
+  const unsettled = async () => {
+    const { rows } = await started
+      .getDb()
+      .executeSql(`SELECT count(*)::int AS n FROM ${schema}.job WHERE name = $1 AND state < 'completed'`, [
+        queueName,
+      ]);
+    return (rows as { n: number }[])[0]?.n ?? 0;
+  };
+  while ((await unsettled()) > 0) {
     if (Date.now() > deadline) throw new Error(`jobs of ${queueName} still unsettled after 60 s`);
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
@@ -208,7 +218,7 @@ describe('local SQS queue on pg-boss', () => {
     const options = queueOptions();
     const first = await createSqsQueue(await boss(schema), options);
     const messageId = await first.send('survives');
-    await Promise.all(bosses.splice(0).map((started) => started.stop({ graceful: false, wait: true })));
+    await Promise.all(bosses.splice(0).map((started) => started.stop({ graceful: false })));
 
     // Act
     const second = await createSqsQueue(await boss(schema), options);

@@ -1,5 +1,5 @@
 import type { SQSEvent } from 'aws-lambda';
-import type PgBoss from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { runRedrive } from '#functions/ops/redrive';
 import type { SqsQueue } from '#infra/local/queue';
@@ -48,7 +48,7 @@ beforeAll(async () => {
 
 afterAll(async () => {
   await endpoint.stop();
-  await boss.stop({ graceful: false, wait: true });
+  await boss.stop({ graceful: false });
 });
 
 describe('npm run redrive against the local stack', () => {

@@ -10,7 +10,7 @@ import {
   type SQSServiceException,
 } from '@aws-sdk/client-sqs';
 import type { SQSEvent } from 'aws-lambda';
-import type PgBoss from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SqsUploadQueue } from '#adapters/sqs/upload-queue';
 import { UploadsNotQueuedError } from '#core/platform-errors';
@@ -68,7 +68,7 @@ beforeAll(async () => {
 afterAll(async () => {
   client.destroy();
   await endpoint.stop();
-  await boss.stop({ graceful: false, wait: true });
+  await boss.stop({ graceful: false });
 });
 
 describe('SqsUploadQueue', () => {

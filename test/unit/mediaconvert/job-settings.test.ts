@@ -1,18 +1,19 @@
 import type { CreateJobCommandInput } from '@aws-sdk/client-mediaconvert';
+import { CreateJob$ } from '@aws-sdk/client-mediaconvert';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 import { buildCreateJobInput, timecode, type MediaConvertJobPlan } from '#adapters/mediaconvert/job-settings';
 import { VALID_FIXTURES } from '#test/integration/worker-media';
 import {
   loadBotocoreModel,
-  loadSdkV2Model,
+  loadSdkV3Model,
   validateOperationInput,
   type ServiceModel,
 } from '#test/helpers/service-model';
 
 let models: { structure: ServiceModel; constraints: ServiceModel };
 beforeAll(() => {
-  models = { structure: loadSdkV2Model(), constraints: loadBotocoreModel() };
+  models = { structure: loadSdkV3Model(CreateJob$), constraints: loadBotocoreModel() };
 });
 
 const ROLE = 'arn:aws:iam::111122223333:role/IdrlMediaConvert';

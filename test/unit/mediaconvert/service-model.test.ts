@@ -1,14 +1,15 @@
+import { CreateJob$ } from '@aws-sdk/client-mediaconvert';
 import { beforeAll, describe, expect, it } from 'vitest';
 import {
   loadBotocoreModel,
-  loadSdkV2Model,
+  loadSdkV3Model,
   validateOperationInput,
   type ServiceModel,
 } from '#test/helpers/service-model';
 
 let models: { structure: ServiceModel; constraints: ServiceModel };
 beforeAll(() => {
-  models = { structure: loadSdkV2Model(), constraints: loadBotocoreModel() };
+  models = { structure: loadSdkV3Model(CreateJob$), constraints: loadBotocoreModel() };
 });
 
 const ROLE = 'arn:aws:iam::111122223333:role/MediaConvert';
