@@ -171,12 +171,13 @@ describe('evaluate: explicit deny and policy kinds', () => {
       document: { Statement: [{ Effect: 'Allow', Principal: principal, Action: 'sqs:*', Resource: '*' }] },
     });
     const send = request('sqs:SendMessage', 'arn:aws:sqs:us-east-1:000000000000:q');
-    for (const principal of [
+    const others: Statement['Principal'][] = [
       { AWS: 'arn:aws:iam::000000000000:root' },
       { AWS: '000000000000' },
       { Service: 's3.amazonaws.com' },
       { AWS: 'arn:aws:iam::000000000000:role/Other' },
-    ])
+    ];
+    for (const principal of others)
       expect(evaluate(send, { identity: [], resource: resource(principal) }, caller).decision).toBe(
         'implicit-deny',
       );
