@@ -60,7 +60,7 @@ const MAX_SKEW_MS = 15 * 60 * 1000;
 const MAX_PRESIGNED_SECONDS = 604_800;
 
 /** node:crypto behind the hash interface the SDK's signer takes (what @smithy/hash-node does). */
-class NodeSha256 implements Checksum {
+export class NodeSha256 implements Checksum {
   private hash;
   constructor(private readonly secret?: SourceData) {
     this.hash = this.fresh();
