@@ -13,10 +13,10 @@
  * uploads without verifying them (s3rver does; a server that verifies them would need the form rewritten).
  * CORS preflights (OPTIONS) pass through untouched: S3 answers them from the bucket's CORS rules, unsigned.
  */
-import { type IncomingMessage, type ServerResponse, createServer, request as httpRequest } from 'node:http';
 import { once } from 'node:events';
-import type { AddressInfo } from 'node:net';
+import { type IncomingMessage, type ServerResponse, request as httpRequest } from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
+import { type Endpoint, readBody, sendAnswer, serve } from './endpoint';
 import type { IamEnforcer, LocalPrincipal } from './enforcer';
 import {
   type MappedCall,
@@ -48,11 +48,8 @@ export interface S3ProxyOptions {
   secureTransport: boolean;
 }
 
-export interface S3Proxy {
-  /** The endpoint to give functions (S3_ENDPOINT) and to presign against. */
-  url: string;
-  stop(): Promise<void>;
-}
+/** `url`: the endpoint to give functions (S3_ENDPOINT) and to presign against. */
+export type S3Proxy = Endpoint;
 
 /** S3 limits the form fields before the file of a POST upload; beyond this the request is refused. */
 const MAX_POST_PREAMBLE_BYTES = 64 * 1024;
@@ -70,30 +67,11 @@ const PRESIGN_PARAMETERS = new Set([
   'x-amz-content-sha256',
 ]);
 
-function send(response: ServerResponse, answer: ServiceAnswer, head = false): void {
-  response.writeHead(answer.statusCode, {
-    ...answer.headers,
-    'content-length': String(head ? 0 : answer.body.length),
-  });
-  response.end(head ? undefined : answer.body);
-}
-
 function headerMap(request: IncomingMessage): Record<string, string> {
   const headers: Record<string, string> = {};
   for (const [name, value] of Object.entries(request.headers))
     if (value !== undefined) headers[name] = Array.isArray(value) ? value.join(',') : value;
   return headers;
-}
-
-async function readLimited(request: IncomingMessage, limit: number): Promise<Buffer | null> {
-  const chunks: Buffer[] = [];
-  let size = 0;
-  for await (const chunk of request as AsyncIterable<Buffer>) {
-    size += chunk.length;
-    if (size > limit) return null;
-    chunks.push(chunk);
-  }
-  return Buffer.concat(chunks);
 }
 
 interface FormPreamble {
@@ -214,7 +192,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
       const replaced = onAnswer?.(answer.statusCode ?? 500);
       if (replaced !== undefined) {
         answer.resume();
-        send(response, replaced, upstreamRequest.method === 'HEAD');
+        sendAnswer(response, replaced, upstreamRequest.method === 'HEAD');
         return;
       }
       response.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -222,7 +200,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     });
     upstreamRequest.on('error', (error) => {
       if (response.headersSent) response.destroy(error);
-      else send(response, s3Error('AccessDenied', `The local S3 server failed: ${error.message}`));
+      else sendAnswer(response, s3Error('AccessDenied', `The local S3 server failed: ${error.message}`));
     });
   }
 
@@ -235,7 +213,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     const source = (request as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     const preamble = boundary === undefined ? undefined : await readPreamble(source, boundary);
     if (boundary === undefined || preamble === undefined) {
-      send(response, s3Error('AccessDenied', 'POST requires exactly one file upload per request.'));
+      sendAnswer(response, s3Error('AccessDenied', 'POST requires exactly one file upload per request.'));
       request.resume();
       return;
     }
@@ -249,7 +227,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
         ? { code: 'InvalidAccessKeyId' as const, message: 'unknown key' }
         : verified;
       iam.logRefusal(`S3 POST upload to ${bucket}`, refusal.message);
-      send(response, s3Error(refusal.code, refusal.message));
+      sendAnswer(response, s3Error(refusal.code, refusal.message));
       request.resume();
       return;
     }
@@ -257,7 +235,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     const key = (preamble.fields.get('key') ?? '').replaceAll('${filename}', preamble.fileName);
     const denied = deny(principal, s3PostObjectCall(bucket, key, postRequest(request)));
     if (denied !== undefined) {
-      send(response, denied);
+      sendAnswer(response, denied);
       request.resume();
       return;
     }
@@ -272,7 +250,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     const refuse = (answer: ServiceAnswer): void => {
       toUpstream.destroy();
       response.setHeader('connection', 'close');
-      send(response, answer);
+      sendAnswer(response, answer);
       request.destroy();
     };
     // The file streams through; only the last few bytes are held back, so that the closing boundary (which
@@ -362,7 +340,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
         ? { code: 'InvalidAccessKeyId' as const, message: 'unknown key' }
         : verified;
       iam.logRefusal(`S3 ${method} ${path}`, refusal.message);
-      send(
+      sendAnswer(
         response,
         s3Error(
           refusal.code,
@@ -381,7 +359,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     let body: Buffer | undefined;
     try {
       if (isBatchDelete(received)) {
-        const read = await readLimited(request, MAX_DELETE_BODY_BYTES);
+        const read = await readBody(request, MAX_DELETE_BODY_BYTES);
         if (read === null) throw new UnmappedRequestError('DeleteObjects body too large');
         body = read;
         call = s3DeleteObjectsCall(received, body.toString('utf8'));
@@ -391,7 +369,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     } catch (error) {
       if (!(error instanceof UnmappedRequestError)) throw error;
       iam.logRefusal(`${principal.functionName} S3 ${method} ${path}`, error.message);
-      send(
+      sendAnswer(
         response,
         s3Error('Unmapped', `The local IAM enforcement has no mapping for this request: ${error.message}`),
         method === 'HEAD',
@@ -401,7 +379,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     }
     const denied = deny(principal, call);
     if (denied !== undefined) {
-      send(response, denied, method === 'HEAD');
+      sendAnswer(response, denied, method === 'HEAD');
       request.resume();
       return;
     }
@@ -425,28 +403,9 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     else toUpstream.end(body);
   }
 
-  const server = createServer((request, response) => {
-    handle(request, response).catch((error: unknown) => {
-      if (!response.headersSent)
-        send(response, s3Error('AccessDenied', `The local IAM proxy failed: ${String(error)}`));
-      else response.destroy();
-    });
-  });
-  await new Promise<void>((resolve, reject) => {
-    server.once('error', reject);
-    server.listen(options.port, options.host ?? '127.0.0.1', () => {
-      resolve();
-    });
-  });
-  const { port } = server.address() as AddressInfo;
-  return {
-    url: `http://${options.host ?? '127.0.0.1'}:${port}`,
-    stop: () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => {
-          resolve();
-        });
-      }),
-  };
+  return serve(
+    handle,
+    (error) => s3Error('AccessDenied', `The local IAM proxy failed: ${String(error)}`),
+    options,
+  );
 }
