@@ -118,9 +118,10 @@ async function readPreamble(
       let offset = delimiter.length;
       for (const part of parts) {
         const [head = '', ...rest] = part.split('\r\n\r\n');
-        const name = /name="([^"]*)"/.exec(head)?.[1];
+        // `;\s*name=` so that a part's `filename="…"` is never read as its name.
+        const name = /;\s*name="([^"]*)"/.exec(head)?.[1];
         if (name === 'file') {
-          fileName = Buffer.from(/filename="([^"]*)"/.exec(head)?.[1] ?? '', 'latin1').toString('utf8');
+          fileName = Buffer.from(/;\s*filename="([^"]*)"/.exec(head)?.[1] ?? '', 'latin1').toString('utf8');
           fileStart = offset + part.length;
           break;
         }
