@@ -34,14 +34,16 @@ const S3_CODES: Record<Refusal, { code: string; status: number }> = {
 
 /** S3's error document; `extra` adds S3's detail elements (AWSAccessKeyId, …). */
 export function s3Error(
-  refusal: Refusal | 'EntityTooLarge' | 'EntityTooSmall',
+  refusal: Refusal | 'EntityTooLarge' | 'EntityTooSmall' | 'InternalError',
   message: string,
   extra: Record<string, string> = {},
 ): ServiceAnswer {
   const { code, status } =
     refusal === 'EntityTooLarge' || refusal === 'EntityTooSmall'
       ? { code: refusal, status: 400 }
-      : S3_CODES[refusal];
+      : refusal === 'InternalError'
+        ? { code: refusal, status: 500 }
+        : S3_CODES[refusal];
   const details = Object.entries(extra)
     .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
     .join('');
