@@ -64,7 +64,8 @@ interface JsonCode {
   status: number;
 }
 
-function jsonCode(service: JsonService, refusal: Refusal): JsonCode {
+function jsonCode(service: JsonService, refusal: Refusal | 'InternalError'): JsonCode {
+  if (refusal === 'InternalError') return { type: 'InternalErrorException', status: 500 };
   // IAM denials: AccessDeniedException everywhere (SQS's SDK reads `AccessDenied` from x-amzn-query-error).
   if (refusal === 'AccessDenied' || refusal === 'Unmapped')
     return {
@@ -91,7 +92,11 @@ function jsonCode(service: JsonService, refusal: Refusal): JsonCode {
 }
 
 /** The SDK's error for the JSON protocols (AWS JSON 1.0/1.1 and REST JSON). */
-export function jsonServiceError(service: JsonService, refusal: Refusal, message: string): ServiceAnswer {
+export function jsonServiceError(
+  service: JsonService,
+  refusal: Refusal | 'InternalError',
+  message: string,
+): ServiceAnswer {
   const { type, status } = jsonCode(service, refusal);
   const headers: Record<string, string> = {
     'content-type':
