@@ -18,6 +18,8 @@ import type {
 } from 'aws-lambda';
 import type { RouteDefinition } from '#functions/routes';
 import { FunctionTimeoutError } from './errors';
+import { authorizeAwsCall } from './iam/aws-call';
+import type { IamEnforcer } from './iam/enforcer';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { type InvocableHandler, answerInvocation, invocationTarget } from './lambda-api';
 import { LOOPBACK, closeServer } from './services/preflight';
@@ -66,6 +68,12 @@ export interface GatewayOptions {
    * undefined: no such API here.
    */
   awsApi?: (target: string, body: Buffer) => Promise<AwsApiAnswer | undefined>;
+  /**
+   * IAM enforcement of the AWS calls answered here (SQS, Lambda Invoke; infra/local/iam/aws-call.ts): each is
+   * verified and authorized against the calling function's role before it is answered. Undefined: a SigV4
+   * Authorization header only has to be present.
+   */
+  iam?: IamEnforcer;
   onError: (error: unknown, routeKey: string) => void;
   /** The clock of the routes' throttles (milliseconds). @default Date.now */
   now?: () => number;
@@ -357,9 +365,25 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }
 
+  /** The IAM refusal of an AWS call, in its service's error shape; undefined when it may be answered. */
+  async function iamRefusal(request: IncomingMessage, body: Buffer): Promise<HttpResponse | undefined> {
+    if (options.iam === undefined) return undefined;
+    // On AWS the SDK reaches SQS and Lambda over HTTPS: aws:SecureTransport is what it would be there.
+    const decision = await authorizeAwsCall(options.iam, {
+      method: request.method ?? 'POST',
+      url: request.url ?? '/',
+      headers: request.headers,
+      body,
+      secure: true,
+    });
+    return decision.allowed ? undefined : { ...decision.answer, cookies: [] };
+  }
+
   async function awsApiResponse(target: string, request: IncomingMessage): Promise<HttpResponse> {
     const body = await readBody(request);
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
+    const refused = await iamRefusal(request, body);
+    if (refused !== undefined) return refused;
     // As for Invoke (lambda-api.ts): an unsigned request is no SDK's, and a web page cannot sign without a
     // CORS preflight the gateway refuses.
     const answer = request.headers.authorization?.startsWith('AWS4-HMAC-SHA256 ')
@@ -390,6 +414,8 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (invoked !== undefined) {
       const body = await readBody(request);
       if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
+      const refused = await iamRefusal(request, body);
+      if (refused !== undefined) return refused;
       const invocationType = request.headers['x-amz-invocation-type'];
       const answer = await answerInvocation({
         name: invoked,
