@@ -974,6 +974,7 @@ describe('operations', () => {
     expect(await migrate({}, testContext('migrate'))).toEqual({
       applied: [],
       current: migrations.at(-1)?.version,
+      ahead: [],
     });
   });
 

@@ -4,6 +4,8 @@
  * prefix delivered in-process in the exact shape S3 sends to SQS.
  */
 import { AsyncLocalStorage } from 'node:async_hooks';
+import { randomUUID } from 'node:crypto';
+import { rename, rm } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Readable } from 'node:stream';
 import type { S3Event, S3EventRecord } from 'aws-lambda';
@@ -118,6 +120,29 @@ export function storedObjectNotification(input: {
   );
 }
 
+/**
+ * S3 stores an object whole or not at all. s3rver streams an upload straight into the object's file, so a request
+ * cut short (a client gone mid-upload, or the IAM proxy refusing a POST beyond its policy's content-length-range)
+ * leaves a truncated object that HEAD and GET then serve. A streamed body is written to a sibling file (which
+ * s3rver's listings skip: it does not end in its object suffix) and renamed into place only once complete. A
+ * Buffer body is whole already.
+ */
+export function storeWholeObjectsOnly(store: S3rver['store']): void {
+  const putContent = store.putContent.bind(store);
+  store.putContent = async function putWholeContent(objectPath, content) {
+    if (Buffer.isBuffer(content)) return putContent(objectPath, content);
+    const partial = `${objectPath}.partial-${randomUUID()}`;
+    try {
+      const written = await putContent(partial, content);
+      await rename(partial, objectPath);
+      return written;
+    } catch (error) {
+      await rm(partial, { force: true });
+      throw error;
+    }
+  };
+}
+
 export async function startS3(options: S3Options): Promise<S3Service> {
   await assertPortFree(options.port, 'S3 (s3rver)', 'Set S3_PORT to another port.');
   const server = new S3rver({
@@ -138,6 +163,8 @@ export async function startS3(options: S3Options): Promise<S3Service> {
       },
     ],
   });
+
+  storeWholeObjectsOnly(server.store);
 
   // s3rver emits its event synchronously while handling the request; this per-request store
   // lets the outermost middleware wait for the notification before the response goes out.

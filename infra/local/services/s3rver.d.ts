@@ -32,7 +32,11 @@ declare module '@20minutes/s3rver' {
     /** Koa's middleware stack: composed when the server starts listening. */
     middleware: KoaMiddleware[];
     /** The filesystem store; `getResourcePath(bucket, undefined, 'uploads')` holds unfinished multipart uploads. */
-    store: { getResourcePath(bucket: string, key: string | undefined, resource: string): string };
+    store: {
+      getResourcePath(bucket: string, key: string | undefined, resource: string): string;
+      /** Writes an object's bytes to `objectPath`; resolves with their size and MD5 (hex). */
+      putContent(objectPath: string, content: Buffer | NodeJS.ReadableStream): Promise<[number, string]>;
+    };
     httpServer?: Server;
     run(): Promise<{ address: string; port: number }>;
     close(): Promise<void>;

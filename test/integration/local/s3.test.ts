@@ -1,4 +1,7 @@
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, readdir, rm } from 'node:fs/promises';
+import { dirname } from 'node:path';
+import { Readable } from 'node:stream';
+import S3rver from '@20minutes/s3rver';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
@@ -15,7 +18,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import type { S3Event } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { freePort } from '#infra/local/services/preflight';
-import { S3RVER_CREDENTIALS, type S3Service, startS3 } from '#infra/local/services/s3';
+import { S3RVER_CREDENTIALS, type S3Service, startS3, storeWholeObjectsOnly } from '#infra/local/services/s3';
 
 const bucket = 'notify-test';
 let stateDir: string;
@@ -224,5 +227,31 @@ describe('s3rver with in-process notifications', () => {
     ]);
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
     expect({ size: head.ContentLength, type: head.ContentType }).toEqual({ size: 10, type: 'video/mp4' });
+  });
+});
+
+describe('the store under s3rver', () => {
+  it('keeps no object, whole or partial, from an upload whose body breaks off', async () => {
+    // Prepare: s3rver's own filesystem store, as startS3 wraps it.
+    const directory = await mkdtemp(join(tmpdir(), 'idrl-s3-store-'));
+    const { store } = new S3rver({ directory, silent: true });
+    storeWholeObjectsOnly(store);
+    const objectPath = store.getResourcePath(bucket, 'uploads/1/race.mp4', 'object');
+    // s3rver's putObject makes the key's folder before it writes the content.
+    await mkdir(dirname(objectPath), { recursive: true });
+    const brokenOff = new Readable({
+      read() {
+        this.push(Buffer.alloc(64 * 1024, 1));
+        this.destroy(new Error('client went away'));
+      },
+    });
+
+    // Act
+    const stored = store.putContent(objectPath, brokenOff);
+
+    // Assess
+    await expect(stored).rejects.toThrow('client went away');
+    expect(await readdir(dirname(objectPath))).toEqual([]);
+    await rm(directory, { recursive: true, force: true });
   });
 });
