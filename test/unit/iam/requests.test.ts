@@ -68,6 +68,7 @@ import {
   rdsConnectCall,
 } from '#infra/local/iam/service-requests';
 import { parseQuery } from '#infra/local/iam/sigv4';
+import { type SignedSdkRequest, captured, capturingConfig } from '#test/helpers/iam';
 
 const location: AwsLocation = { region: 'us-east-1', accountId: '000000000000' };
 const ENDPOINT = 'http://127.0.0.1:4569';
@@ -81,45 +82,14 @@ const QUEUE_URL = 'http://localhost:3000/000000000000/idrl-uploads';
 const QUEUE = 'arn:aws:sqs:us-east-1:000000000000:idrl-uploads';
 const DLQ = 'arn:aws:sqs:us-east-1:000000000000:idrl-uploads-dlq';
 
-interface Captured {
-  method: string;
-  path: string;
-  query: Record<string, string | string[] | null | undefined>;
-  headers: Record<string, string>;
-  body?: unknown;
-}
-
-class CapturedRequest extends Error {
-  constructor(readonly request: Captured) {
-    super('captured');
-  }
-}
-
 /** A client option that hands the signed request back instead of sending it. */
-const capturing = {
-  region: location.region,
-  credentials,
-  maxAttempts: 1,
-  requestHandler: {
-    handle: (request: Captured) => Promise.reject(new CapturedRequest(request)),
-  },
-};
-
-async function captured(send: () => Promise<unknown>): Promise<Captured> {
-  const error = await send().then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof CapturedRequest))
-    throw new Error(`The SDK did not reach the handler: ${String(error)}`);
-  return error.request;
-}
+const capturing = capturingConfig(credentials, location.region);
 
 function lowerHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
-function s3Request(request: Captured): S3HttpRequest {
+function s3Request(request: SignedSdkRequest): S3HttpRequest {
   const query: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(request.query))
     if (value !== undefined) query[name] = value ?? '';
@@ -144,11 +114,11 @@ function presignedRequest(method: string, url: string): S3HttpRequest {
   };
 }
 
-function jsonBody(request: Captured): Record<string, unknown> {
+function jsonBody(request: SignedSdkRequest): Record<string, unknown> {
   return JSON.parse(bodyText(request)) as Record<string, unknown>;
 }
 
-function bodyText(request: Captured): string {
+function bodyText(request: SignedSdkRequest): string {
   const { body } = request;
   if (typeof body === 'string') return body;
   if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');

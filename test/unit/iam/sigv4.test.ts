@@ -5,6 +5,7 @@ import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
 import { type ReceivedRequest, parseQuery, verifyPostPolicy, verifyRequest } from '#infra/local/iam/sigv4';
+import { captured, capturingConfig } from '#test/helpers/iam';
 
 const credentials = { accessKeyId: 'AKIDWORKER', secretAccessKey: 'worker-secret' };
 const secretOf = (accessKeyId: string) =>
@@ -12,35 +13,11 @@ const secretOf = (accessKeyId: string) =>
 const wrongSecret = () => 'not-the-secret';
 const HOUR = 3_600_000;
 
-interface Captured {
-  method: string;
-  path: string;
-  query: Record<string, string | string[] | null | undefined>;
-  headers: Record<string, string>;
-  body?: unknown;
-}
-
-class CapturedRequest extends Error {
-  constructor(readonly request: Captured) {
-    super('captured');
-  }
-}
-
-const capturing = {
-  region: 'us-east-1',
-  credentials,
-  maxAttempts: 1,
-  requestHandler: { handle: (request: Captured) => Promise.reject(new CapturedRequest(request)) },
-};
+const capturing = capturingConfig(credentials);
 
 /** The request the SDK signed, as an enforcement point receives it. */
 async function signedBySdk(send: () => Promise<unknown>): Promise<ReceivedRequest> {
-  const error = await send().then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof CapturedRequest)) throw new Error(`not captured: ${String(error)}`);
-  const { method, path, query, headers, body } = error.request;
+  const { method, path, query, headers, body } = await captured(send);
   const received: ReceivedRequest = {
     method,
     path,
