@@ -1,7 +1,30 @@
 /**
- * The pieces the local IAM tests share: an SDK client option that captures the request the real SDK signed,
- * instead of sending it, so that a test can hand it to an enforcement point as that point would receive it.
+ * The pieces the local IAM tests share: the principals a test enforcer knows, and an SDK client option that
+ * captures the request the real SDK signed, instead of sending it, so that a test can hand it to an enforcement
+ * point as that point would receive it.
  */
+import type { LocalPrincipal } from '#infra/local/iam/enforcer';
+import type { PolicyDocument } from '#infra/local/iam/policy';
+import { LOCAL_ACCOUNT_ID } from '#infra/local/lambda-context';
+
+/**
+ * A function's execution role as the enforcer knows it: access key, secret and role named after the function
+ * (so a test's denial lines name it), its statements as one identity policy, in the local account.
+ */
+export function testPrincipal(
+  name: string,
+  statements: PolicyDocument['Statement'],
+  { inVpc = false }: { inVpc?: boolean } = {},
+): LocalPrincipal {
+  return {
+    accessKeyId: `AKID${name.toUpperCase().replace(/-/g, '')}`,
+    secretAccessKey: `${name}-secret`,
+    roleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${name}-role`,
+    functionName: name,
+    policies: { DefaultPolicy: { Version: '2012-10-17', Statement: statements } },
+    inVpc,
+  };
+}
 
 /** The parts of the SDK's signed HTTP request that an enforcement point reads. */
 export interface SignedSdkRequest {

@@ -15,30 +15,32 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
 import type { Endpoint } from '#infra/local/iam/endpoint';
 import { startJsonServiceProxy } from '#infra/local/iam/json-service-proxy';
+import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
+import { testPrincipal } from '#test/helpers/iam';
 
-const ACCOUNT = '000000000000';
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
 const POOL_ID = process.env.USER_POOL_ID ?? '';
 const POOL_ARN = `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${POOL_ID}`;
 
-function principal(name: string, actions: string[]): LocalPrincipal {
-  return {
-    accessKeyId: `AKID${name.toUpperCase()}`,
-    secretAccessKey: `${name}-secret`,
-    roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-role`,
-    functionName: name,
-    policies: { DefaultPolicy: { Statement: [{ Effect: 'Allow', Action: actions, Resource: POOL_ARN }] } },
-    inVpc: false,
-  };
-}
-
 // The template's sign-up and delete-account statements.
-const signup = principal('signup', [
-  'cognito-idp:AdminCreateUser',
-  'cognito-idp:AdminSetUserPassword',
-  'cognito-idp:AdminDeleteUser',
+const signup = testPrincipal('signup', [
+  {
+    Effect: 'Allow',
+    Action: [
+      'cognito-idp:AdminCreateUser',
+      'cognito-idp:AdminSetUserPassword',
+      'cognito-idp:AdminDeleteUser',
+    ],
+    Resource: POOL_ARN,
+  },
 ]);
-const deleteAccount = principal('deleteaccount', ['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser']);
+const deleteAccount = testPrincipal('deleteaccount', [
+  {
+    Effect: 'Allow',
+    Action: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'],
+    Resource: POOL_ARN,
+  },
+]);
 const logged: string[] = [];
 let proxy: Endpoint;
 

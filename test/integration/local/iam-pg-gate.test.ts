@@ -16,31 +16,25 @@ import {
   ensureGateCertificate,
   startPgGate,
 } from '#infra/local/iam/pg-gate';
+import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
+import { testPrincipal } from '#test/helpers/iam';
 
-const ACCOUNT = '000000000000';
 const RESOURCE_ID = 'db-LOCALGATE';
 
-function principal(name: string, statements: object[]): LocalPrincipal {
-  return {
-    accessKeyId: `AKID${name.toUpperCase().replace(/-/g, '')}`,
-    secretAccessKey: `${name}-secret`,
-    roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-role`,
-    functionName: name,
-    policies: { DefaultPolicy: { Statement: statements as never } },
-    inVpc: true,
-  };
-}
-
 // The template's statement of every database function; the sign-up function has none.
-const listTasks = principal('list-tasks', [
-  {
-    Effect: 'Allow',
-    Action: 'rds-db:connect',
-    Resource: `arn:aws:rds-db:us-east-1:${ACCOUNT}:dbuser:${RESOURCE_ID}/idrl_app`,
-  },
-]);
-const signup = principal('signup', []);
+const listTasks = testPrincipal(
+  'list-tasks',
+  [
+    {
+      Effect: 'Allow',
+      Action: 'rds-db:connect',
+      Resource: `arn:aws:rds-db:us-east-1:${ACCOUNT}:dbuser:${RESOURCE_ID}/idrl_app`,
+    },
+  ],
+  { inVpc: true },
+);
+const signup = testPrincipal('signup', [], { inVpc: true });
 
 let dir: string;
 let certificate: GateCertificate;
