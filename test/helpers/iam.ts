@@ -69,3 +69,34 @@ export async function captured(send: () => Promise<unknown>): Promise<SignedSdkR
     throw new Error(`The SDK did not reach the handler: ${String(error)}`);
   return error.request;
 }
+
+/**
+ * The S3 gateway endpoint's policy as the template holds it (infra/constructs/network.ts, restrictS3To), spelled
+ * out here once: the infra test asserts the template against it with the ARNs as intrinsics, and the S3 proxy
+ * test hands it to the enforcer with the ARNs resolved.
+ */
+export function s3GatewayEndpointPolicy<BucketArn, ObjectsArn>(bucketArn: BucketArn, objectsArn: ObjectsArn) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow' as const,
+        Principal: { AWS: '*' },
+        Action: [
+          's3:GetObject',
+          's3:PutObject',
+          's3:DeleteObject',
+          's3:AbortMultipartUpload',
+          's3:ListMultipartUploadParts',
+        ],
+        Resource: objectsArn,
+      },
+      {
+        Effect: 'Allow' as const,
+        Principal: { AWS: '*' },
+        Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
+        Resource: bucketArn,
+      },
+    ],
+  };
+}

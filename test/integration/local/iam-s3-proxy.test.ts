@@ -28,7 +28,7 @@ import { type S3Proxy, startS3Proxy } from '#infra/local/iam/s3-proxy';
 import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
 import { S3RVER_CREDENTIALS, type S3Service, startS3 } from '#infra/local/services/s3';
-import { testPrincipal } from '#test/helpers/iam';
+import { s3GatewayEndpointPolicy, testPrincipal } from '#test/helpers/iam';
 
 const BUCKET = 'idrl-videos';
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
@@ -89,29 +89,7 @@ const bucketPolicy: PolicyDocument = {
     },
   ],
 };
-const gatewayEndpointPolicy: PolicyDocument = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: [
-        's3:GetObject',
-        's3:PutObject',
-        's3:DeleteObject',
-        's3:AbortMultipartUpload',
-        's3:ListMultipartUploadParts',
-      ],
-      Resource: `${BUCKET_ARN}/*`,
-    },
-    {
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
-      Resource: BUCKET_ARN,
-    },
-  ],
-};
+const gatewayEndpointPolicy: PolicyDocument = s3GatewayEndpointPolicy(BUCKET_ARN, `${BUCKET_ARN}/*`);
 
 let stateDir: string;
 let storage: S3Service;
