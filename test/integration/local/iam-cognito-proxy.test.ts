@@ -22,25 +22,16 @@ const REGION = process.env.AWS_REGION ?? 'us-east-1';
 const POOL_ID = process.env.USER_POOL_ID ?? '';
 const POOL_ARN = `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${POOL_ID}`;
 
-// The template's sign-up and delete-account statements.
-const signup = testPrincipal('signup', [
-  {
-    Effect: 'Allow',
-    Action: [
-      'cognito-idp:AdminCreateUser',
-      'cognito-idp:AdminSetUserPassword',
-      'cognito-idp:AdminDeleteUser',
-    ],
-    Resource: POOL_ARN,
-  },
-]);
-const deleteAccount = testPrincipal('deleteaccount', [
-  {
-    Effect: 'Allow',
-    Action: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser'],
-    Resource: POOL_ARN,
-  },
-]);
+// The template's sign-up and delete-account statements: these actions on this pool only.
+const onPool = (actions: string[]) => [{ Effect: 'Allow' as const, Action: actions, Resource: POOL_ARN }];
+const signup = testPrincipal(
+  'signup',
+  onPool(['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser']),
+);
+const deleteAccount = testPrincipal(
+  'deleteaccount',
+  onPool(['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser']),
+);
 const logged: string[] = [];
 let proxy: Endpoint;
 
