@@ -34,7 +34,6 @@ import {
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -50,6 +49,7 @@ import { Signer } from '@aws-sdk/rds-signer';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
+import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
 import type { IamRequest } from '#infra/local/iam/policy';
 import {
   type MappedCall,
@@ -194,17 +194,14 @@ const COMMANDS: Record<string, () => Promise<void>> = {
     expect(only(call)).toMatchObject({ action: 's3:PutObject', resource: OBJECT });
     expectValidAgainstReference(call);
   },
+  // The part URL as the API presigns it (S3MultipartUploads.presignUploadPart).
   async UploadPartCommand() {
-    const command = new UploadPartCommand({
-      Bucket: BUCKET,
-      Key: KEY,
-      UploadId: 'u1',
-      PartNumber: 2,
-      ContentLength: 5,
-    });
-    const url = await getSignedUrl(s3, command, {
-      expiresIn: 60,
-      signableHeaders: new Set(['content-length']),
+    const url = await new S3MultipartUploads(s3, BUCKET).presignUploadPart({
+      key: KEY,
+      uploadId: 'u1',
+      partNumber: 2,
+      contentLength: 5,
+      expiresInSeconds: 60,
     });
     const call = s3Call(presignedRequest('PUT', url));
     expect(call.operation).toBe('UploadPart');
