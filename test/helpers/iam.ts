@@ -1,8 +1,9 @@
 /**
- * The pieces the local IAM tests share: the principals a test enforcer knows, and an SDK client option that
- * captures the request the real SDK signed, instead of sending it, so that a test can hand it to an enforcement
- * point as that point would receive it.
+ * The pieces the local IAM tests share: the principals a test enforcer knows, the RDS signer of their database
+ * tokens, the S3 gateway endpoint's policy, and an SDK client option that captures the request the real SDK
+ * signed, instead of sending it, so that a test can hand it to an enforcement point as that point receives it.
  */
+import { Signer } from '@aws-sdk/rds-signer';
 import type { LocalPrincipal } from '#infra/local/iam/enforcer';
 import type { PolicyDocument } from '#infra/local/iam/policy';
 import { LOCAL_ACCOUNT_ID } from '#infra/local/lambda-context';
@@ -24,6 +25,23 @@ export function testPrincipal(
     policies: { DefaultPolicy: { Version: '2012-10-17', Statement: statements } },
     inVpc,
   };
+}
+
+/**
+ * The RDS signer as the functions' IAM pool builds it (functions/commons/clients.ts), with a test's keys, for a
+ * database on this machine: its `getAuthToken()` is the password the pool sends.
+ */
+export function localRdsSigner(
+  { accessKeyId, secretAccessKey }: { accessKeyId: string; secretAccessKey: string },
+  { port = 5433, username = 'idrl_app' }: { port?: number; username?: string } = {},
+): Signer {
+  return new Signer({
+    hostname: 'localhost',
+    port,
+    username,
+    region: 'us-east-1',
+    credentials: { accessKeyId, secretAccessKey },
+  });
 }
 
 /** The parts of the SDK's signed HTTP request that an enforcement point reads. */

@@ -6,7 +6,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
@@ -18,7 +17,7 @@ import {
 } from '#infra/local/iam/pg-gate';
 import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
-import { testPrincipal } from '#test/helpers/iam';
+import { localRdsSigner, testPrincipal } from '#test/helpers/iam';
 
 const RESOURCE_ID = 'db-LOCALGATE';
 
@@ -42,13 +41,7 @@ let gate: PgGate;
 const logged: string[] = [];
 
 function poolOf(caller: LocalPrincipal, user = 'idrl_app'): pg.Pool {
-  const signer = new Signer({
-    hostname: 'localhost',
-    port: gate.port,
-    username: user,
-    region: 'us-east-1',
-    credentials: { accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey },
-  });
+  const signer = localRdsSigner(caller, { port: gate.port, username: user });
   return new pg.Pool({
     host: 'localhost',
     port: gate.port,

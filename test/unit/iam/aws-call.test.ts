@@ -12,13 +12,12 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { Signer } from '@aws-sdk/rds-signer';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type AwsCallDecision, authorizeAwsCall } from '#infra/local/iam/aws-call';
 import { type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
 import { verifyRdsAuthToken } from '#infra/local/iam/rds-token';
 import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
-import { testPrincipal } from '#test/helpers/iam';
+import { localRdsSigner, testPrincipal } from '#test/helpers/iam';
 
 const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:idrl-uploads`;
 const POOL_ID = 'us-east-1_pool';
@@ -231,13 +230,7 @@ describe('Cognito (the proxy in front of cognito-local)', () => {
 describe('rds-db:connect with the RDS auth token', () => {
   const database = { hostname: 'localhost', port: 5433, resourceId: 'db-LOCAL' };
   const token = (caller: LocalPrincipal, user = 'idrl_app') =>
-    new Signer({
-      hostname: 'localhost',
-      port: 5433,
-      username: user,
-      region: 'us-east-1',
-      credentials: { accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey },
-    }).getAuthToken();
+    localRdsSigner(caller, { username: user }).getAuthToken();
 
   it("accepts the signer's token of a role allowed to connect as that user", async () => {
     expect(await verifyRdsAuthToken(iam, await token(worker), 'idrl_app', database)).toEqual({

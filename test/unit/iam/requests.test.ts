@@ -45,7 +45,6 @@ import {
   SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { Signer } from '@aws-sdk/rds-signer';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
@@ -68,7 +67,7 @@ import {
   rdsConnectCall,
 } from '#infra/local/iam/service-requests';
 import { parseQuery } from '#infra/local/iam/sigv4';
-import { type SignedSdkRequest, captured, capturingConfig } from '#test/helpers/iam';
+import { type SignedSdkRequest, captured, capturingConfig, localRdsSigner } from '#test/helpers/iam';
 
 const location: AwsLocation = { region: 'us-east-1', accountId: '000000000000' };
 const ENDPOINT = 'http://127.0.0.1:4569';
@@ -492,13 +491,7 @@ const COMMANDS: Record<string, () => Promise<void>> = {
   },
   // RDS IAM authentication: the pool's password is a connect token.
   async Signer() {
-    const token = await new Signer({
-      hostname: 'localhost',
-      port: 5433,
-      username: 'idrl_app',
-      region: 'us-east-1',
-      credentials,
-    }).getAuthToken();
+    const token = await localRdsSigner(credentials).getAuthToken();
     const query = parseQuery(token.slice(token.indexOf('/?') + 2));
     expect(query).toMatchObject({ Action: 'connect', DBUser: 'idrl_app' });
     const call = rdsConnectCall('db-ABCDEFGHIJKL', 'idrl_app', location);

@@ -1,12 +1,11 @@
 import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { Signer } from '@aws-sdk/rds-signer';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
 import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
 import { type ReceivedRequest, parseQuery, verifyPostPolicy, verifyRequest } from '#infra/local/iam/sigv4';
-import { captured, capturingConfig } from '#test/helpers/iam';
+import { captured, capturingConfig, localRdsSigner } from '#test/helpers/iam';
 
 const credentials = { accessKeyId: 'AKIDWORKER', secretAccessKey: 'worker-secret' };
 const secretOf = (accessKeyId: string) =>
@@ -166,13 +165,7 @@ describe('verifyRequest: presigned URLs', () => {
   });
 
   it("verifies the RDS signer's connect token (a presigned rds-db request)", async () => {
-    const token = await new Signer({
-      hostname: 'localhost',
-      port: 5433,
-      username: 'idrl_app',
-      region: 'us-east-1',
-      credentials,
-    }).getAuthToken();
+    const token = await localRdsSigner(credentials).getAuthToken();
     const request = fromUrl('GET', `https://${token}`);
     expect(await verifyRequest(request, { service: 'rds-db', secretOf })).toMatchObject({ ok: true });
     expect(await verifyRequest(request, { service: 'rds-db', secretOf: wrongSecret })).toMatchObject({
