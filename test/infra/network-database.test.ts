@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { s3GatewayEndpointPolicy } from '#test/helpers/iam';
 import { logicalId, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
@@ -61,31 +62,10 @@ describe('network', () => {
 
   it("lets the S3 gateway endpoint carry only the functions' object actions on the project's bucket", () => {
     const endpoint = propertiesOf(template, id(synthesized.stack.network.s3Endpoint));
-    expect(endpoint.PolicyDocument).toEqual({
-      Version: '2012-10-17',
-      Statement: [
-        {
-          Effect: 'Allow',
-          Principal: { AWS: '*' },
-          Action: [
-            's3:GetObject',
-            's3:PutObject',
-            's3:DeleteObject',
-            's3:AbortMultipartUpload',
-            's3:ListMultipartUploadParts',
-          ],
-          Resource: {
-            'Fn::Join': ['', [{ 'Fn::GetAtt': [id(synthesized.stack.storage.bucket), 'Arn'] }, '/*']],
-          },
-        },
-        {
-          Effect: 'Allow',
-          Principal: { AWS: '*' },
-          Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
-          Resource: { 'Fn::GetAtt': [id(synthesized.stack.storage.bucket), 'Arn'] },
-        },
-      ],
-    });
+    const bucketArn = { 'Fn::GetAtt': [id(synthesized.stack.storage.bucket), 'Arn'] };
+    expect(endpoint.PolicyDocument).toEqual(
+      s3GatewayEndpointPolicy(bucketArn, { 'Fn::Join': ['', [bucketArn, '/*']] }),
+    );
   });
 
   it('has no interface endpoint: no function in the VPC calls an AWS API', () => {

@@ -34,6 +34,32 @@ async function newTask(caller: Caller = { sub: randomUUID(), username: 'pilot' }
   });
 }
 
+/**
+ * An empty database of its own on the test server, for a test that migrates from nothing without touching the
+ * shared one; `drop` ends its pool and removes it, whatever connections are still open.
+ */
+async function scratchDatabase(name: string) {
+  const admin = databasePool();
+  await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+  await admin.query(`CREATE DATABASE ${name}`);
+  const url = new URL(process.env.DATABASE_URL ?? '');
+  url.pathname = `/${name}`;
+  const pool = createPool({
+    kind: 'url',
+    connectionString: url.toString(),
+    autoPause: false,
+    resumeWaitMs: 0,
+  });
+  return {
+    url: url.toString(),
+    pool,
+    async drop() {
+      await pool.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    },
+  };
+}
+
 describe('PgTaskRepository', () => {
   it('creates a task awaiting upload under a key that embeds its id', async () => {
     // Act
@@ -540,18 +566,8 @@ describe('runMigrations', () => {
 
   it('the migration function succeeds on a database ahead of it (a rollback) and warns naming the unknown versions', async () => {
     // Prepare: a database that a newer release migrated one version further.
-    const name = `idrl_ahead_${process.pid}`;
-    const admin = databasePool();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(process.env.DATABASE_URL ?? '');
-    url.pathname = `/${name}`;
-    const pool = createPool({
-      kind: 'url',
-      connectionString: url.toString(),
-      autoPause: false,
-      resumeWaitMs: 0,
-    });
+    const database = await scratchDatabase(`idrl_ahead_${process.pid}`);
+    const { pool } = database;
     const newer = (LATEST_VERSION ?? 0) + 1;
     try {
       await runMigrations(pool, [
@@ -560,7 +576,7 @@ describe('runMigrations', () => {
       ]);
       // The function reads its configuration at import; its logger is this fresh module's.
       vi.resetModules();
-      vi.stubEnv('DATABASE_URL', url.toString());
+      vi.stubEnv('DATABASE_URL', database.url);
       const { logger } = await import('#commons/logger');
       const warn = vi.spyOn(logger, 'warn');
       const { handler } = await import('#functions/ops/migrate');
@@ -579,8 +595,7 @@ describe('runMigrations', () => {
     } finally {
       vi.restoreAllMocks();
       vi.unstubAllEnvs();
-      await pool.end();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await database.drop();
     }
   });
 
@@ -597,18 +612,8 @@ describe('runMigrations', () => {
 
   it('applies migration 3 to a database that already has 4 (they were written in parallel), and nothing applied before', async () => {
     // Prepare: a database migrated by code that knew 1, 2 and 4.
-    const name = `idrl_gap_${process.pid}`;
-    const admin = databasePool();
-    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
-    await admin.query(`CREATE DATABASE ${name}`);
-    const url = new URL(process.env.DATABASE_URL ?? '');
-    url.pathname = `/${name}`;
-    const pool = createPool({
-      kind: 'url',
-      connectionString: url.toString(),
-      autoPause: false,
-      resumeWaitMs: 0,
-    });
+    const database = await scratchDatabase(`idrl_gap_${process.pid}`);
+    const { pool } = database;
     try {
       const before = await runMigrations(
         pool,
@@ -642,8 +647,7 @@ describe('runMigrations', () => {
         originalKey: task.originalKey,
       });
     } finally {
-      await pool.end();
-      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+      await database.drop();
     }
   });
 });

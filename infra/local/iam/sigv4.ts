@@ -184,8 +184,36 @@ function signable(
   };
 }
 
-function failure(code: AuthFailureCode, message: string, accessKeyId?: string): Authentication {
+type AuthFailure = Extract<Authentication, { ok: false }>;
+
+function failure(code: AuthFailureCode, message: string, accessKeyId?: string): AuthFailure {
   return { ok: false, code, message, ...(accessKeyId === undefined ? {} : { accessKeyId }) };
+}
+
+/**
+ * The scope of a credential and the signer that recomputes signatures with its key's secret; or AWS's refusal
+ * of a malformed credential or an unknown key, which both signed requests and POST policies answer alike.
+ */
+function recomputerFor(
+  credential: string,
+  longDate: string,
+  secretOf: VerifyOptions['secretOf'],
+): { ok: true; scope: CredentialScope; recomputer: Recomputer } | AuthFailure {
+  const scope = parseScope(credential, longDate);
+  if (typeof scope === 'string') return failure('IncompleteSignature', scope);
+  const secret = secretOf(scope.accessKeyId);
+  if (secret === undefined)
+    return failure(
+      'InvalidAccessKeyId',
+      'The AWS Access Key Id you provided does not exist in our records.',
+      scope.accessKeyId,
+    );
+  const recomputer = new Recomputer(
+    { accessKeyId: scope.accessKeyId, secretAccessKey: secret },
+    scope.region,
+    scope.service,
+  );
+  return { ok: true, scope, recomputer };
 }
 
 /** Splits a raw query string into decoded parameters (`+` is a literal plus in SigV4 queries, not a space). */
@@ -261,15 +289,9 @@ export async function verifyRequest(
       NodeSha256,
     );
   }
-  const scope = parseScope(credential, longDate);
-  if (typeof scope === 'string') return failure('IncompleteSignature', scope);
-  const secret = options.secretOf(scope.accessKeyId);
-  if (secret === undefined)
-    return failure(
-      'InvalidAccessKeyId',
-      'The AWS Access Key Id you provided does not exist in our records.',
-      scope.accessKeyId,
-    );
+  const known = recomputerFor(credential, longDate, options.secretOf);
+  if (!known.ok) return known;
+  const { scope, recomputer } = known;
   if (scope.service !== options.service)
     return failure(
       'SignatureDoesNotMatch',
@@ -292,11 +314,6 @@ export async function verifyRequest(
   for (const required of ['host', ...(presigned ? [] : ['x-amz-date'])])
     if (!signedHeaders.includes(required))
       return failure('SignatureDoesNotMatch', `'${required}' must be a signed header`, scope.accessKeyId);
-  const recomputer = new Recomputer(
-    { accessKeyId: scope.accessKeyId, secretAccessKey: secret },
-    scope.region,
-    scope.service,
-  );
   const expected = await recomputer.requestSignature(
     signable(request, request.headers, undefined),
     signedHeaders,
@@ -340,20 +357,9 @@ export async function verifyPostPolicy(
     );
   if (algorithm !== ALGORITHM_IDENTIFIER)
     return failure('IncompleteSignature', 'X-Amz-Algorithm only supports "AWS4-HMAC-SHA256"');
-  const scope = parseScope(field('x-amz-credential') ?? '', field('x-amz-date') ?? '');
-  if (typeof scope === 'string') return failure('IncompleteSignature', scope);
-  const secret = options.secretOf(scope.accessKeyId);
-  if (secret === undefined)
-    return failure(
-      'InvalidAccessKeyId',
-      'The AWS Access Key Id you provided does not exist in our records.',
-      scope.accessKeyId,
-    );
-  const recomputer = new Recomputer(
-    { accessKeyId: scope.accessKeyId, secretAccessKey: secret },
-    scope.region,
-    's3',
-  );
+  const known = recomputerFor(field('x-amz-credential') ?? '', field('x-amz-date') ?? '', options.secretOf);
+  if (!known.ok) return known;
+  const { scope, recomputer } = known;
   if (
     scope.service !== 's3' ||
     !same(await recomputer.stringSignature(policy, scope), field('x-amz-signature') ?? '')

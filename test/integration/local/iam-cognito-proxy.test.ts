@@ -15,30 +15,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
 import type { Endpoint } from '#infra/local/iam/endpoint';
 import { startJsonServiceProxy } from '#infra/local/iam/json-service-proxy';
+import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
+import { testPrincipal } from '#test/helpers/iam';
 
-const ACCOUNT = '000000000000';
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
 const POOL_ID = process.env.USER_POOL_ID ?? '';
 const POOL_ARN = `arn:aws:cognito-idp:${REGION}:${ACCOUNT}:userpool/${POOL_ID}`;
 
-function principal(name: string, actions: string[]): LocalPrincipal {
-  return {
-    accessKeyId: `AKID${name.toUpperCase()}`,
-    secretAccessKey: `${name}-secret`,
-    roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-role`,
-    functionName: name,
-    policies: { DefaultPolicy: { Statement: [{ Effect: 'Allow', Action: actions, Resource: POOL_ARN }] } },
-    inVpc: false,
-  };
-}
-
-// The template's sign-up and delete-account statements.
-const signup = principal('signup', [
-  'cognito-idp:AdminCreateUser',
-  'cognito-idp:AdminSetUserPassword',
-  'cognito-idp:AdminDeleteUser',
-]);
-const deleteAccount = principal('deleteaccount', ['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser']);
+// The template's sign-up and delete-account statements: these actions on this pool only.
+const onPool = (actions: string[]) => [{ Effect: 'Allow' as const, Action: actions, Resource: POOL_ARN }];
+const signup = testPrincipal(
+  'signup',
+  onPool(['cognito-idp:AdminCreateUser', 'cognito-idp:AdminSetUserPassword', 'cognito-idp:AdminDeleteUser']),
+);
+const deleteAccount = testPrincipal(
+  'deleteaccount',
+  onPool(['cognito-idp:AdminGetUser', 'cognito-idp:AdminDeleteUser']),
+);
 const logged: string[] = [];
 let proxy: Endpoint;
 

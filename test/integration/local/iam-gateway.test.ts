@@ -8,38 +8,23 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type Gateway, startGateway } from '#infra/local/gateway';
 import { type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
 import type { InvocableHandler } from '#infra/local/lambda-api';
+import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
+import { testPrincipal } from '#test/helpers/iam';
 
-const ACCOUNT = '000000000000';
 const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:idrl-uploads`;
 
 // The template's statements of the sweeper's scheduled function.
-const runSweep: LocalPrincipal = {
-  accessKeyId: 'AKIDRUNSWEEP',
-  secretAccessKey: 'run-sweep-secret',
-  roleArn: `arn:aws:iam::${ACCOUNT}:role/run-sweep-role`,
-  functionName: 'run-sweep',
-  policies: {
-    DefaultPolicy: {
-      Statement: [
-        {
-          Effect: 'Allow',
-          Action: 'lambda:InvokeFunction',
-          Resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:sweep-tasks`,
-        },
-        { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: QUEUE_ARN },
-      ],
-    },
+const runSweep = testPrincipal('run-sweep', [
+  {
+    Effect: 'Allow',
+    Action: 'lambda:InvokeFunction',
+    Resource: `arn:aws:lambda:us-east-1:${ACCOUNT}:function:sweep-tasks`,
   },
-  inVpc: false,
-};
-const health: LocalPrincipal = {
-  ...runSweep,
-  accessKeyId: 'AKIDHEALTH',
-  functionName: 'health',
-  roleArn: `arn:aws:iam::${ACCOUNT}:role/health-role`,
-  policies: {},
-};
+  { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: QUEUE_ARN },
+]);
+// The health check's role: no policy at all.
+const health: LocalPrincipal = { ...testPrincipal('health', []), policies: {} };
 
 const logged: string[] = [];
 const sent: string[] = [];

@@ -6,7 +6,6 @@
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Signer } from '@aws-sdk/rds-signer';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
@@ -16,31 +15,25 @@ import {
   ensureGateCertificate,
   startPgGate,
 } from '#infra/local/iam/pg-gate';
+import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
+import { localRdsSigner, testPrincipal } from '#test/helpers/iam';
 
-const ACCOUNT = '000000000000';
 const RESOURCE_ID = 'db-LOCALGATE';
 
-function principal(name: string, statements: object[]): LocalPrincipal {
-  return {
-    accessKeyId: `AKID${name.toUpperCase().replace(/-/g, '')}`,
-    secretAccessKey: `${name}-secret`,
-    roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-role`,
-    functionName: name,
-    policies: { DefaultPolicy: { Statement: statements as never } },
-    inVpc: true,
-  };
-}
-
 // The template's statement of every database function; the sign-up function has none.
-const listTasks = principal('list-tasks', [
-  {
-    Effect: 'Allow',
-    Action: 'rds-db:connect',
-    Resource: `arn:aws:rds-db:us-east-1:${ACCOUNT}:dbuser:${RESOURCE_ID}/idrl_app`,
-  },
-]);
-const signup = principal('signup', []);
+const listTasks = testPrincipal(
+  'list-tasks',
+  [
+    {
+      Effect: 'Allow',
+      Action: 'rds-db:connect',
+      Resource: `arn:aws:rds-db:us-east-1:${ACCOUNT}:dbuser:${RESOURCE_ID}/idrl_app`,
+    },
+  ],
+  { inVpc: true },
+);
+const signup = testPrincipal('signup', [], { inVpc: true });
 
 let dir: string;
 let certificate: GateCertificate;
@@ -48,13 +41,7 @@ let gate: PgGate;
 const logged: string[] = [];
 
 function poolOf(caller: LocalPrincipal, user = 'idrl_app'): pg.Pool {
-  const signer = new Signer({
-    hostname: 'localhost',
-    port: gate.port,
-    username: user,
-    region: 'us-east-1',
-    credentials: { accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey },
-  });
+  const signer = localRdsSigner(caller, { port: gate.port, username: user });
   return new pg.Pool({
     host: 'localhost',
     port: gate.port,

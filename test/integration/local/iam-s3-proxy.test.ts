@@ -25,34 +25,24 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { type IamEnforcer, type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
 import type { PolicyDocument } from '#infra/local/iam/policy';
 import { type S3Proxy, startS3Proxy } from '#infra/local/iam/s3-proxy';
+import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
 import { S3RVER_CREDENTIALS, type S3Service, startS3 } from '#infra/local/services/s3';
+import { s3GatewayEndpointPolicy, testPrincipal } from '#test/helpers/iam';
 
 const BUCKET = 'idrl-videos';
 const BUCKET_ARN = `arn:aws:s3:::${BUCKET}`;
 const REGION = 'us-east-1';
-const ACCOUNT = '000000000000';
-
-function role(name: string, statements: PolicyDocument['Statement'], inVpc = false): LocalPrincipal {
-  return {
-    accessKeyId: `AKID${name.toUpperCase().replace(/-/g, '')}`,
-    secretAccessKey: `${name}-secret`,
-    roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-role`,
-    functionName: name,
-    policies: { DefaultPolicy: { Version: '2012-10-17', Statement: statements } },
-    inVpc,
-  };
-}
 
 // The template's statements (test/infra/synth.ts, default configuration), intrinsics resolved.
-const createTask = role('create-task', [
+const createTask = testPrincipal('create-task', [
   { Effect: 'Allow', Action: 's3:PutObject', Resource: `${BUCKET_ARN}/uploads/*` },
 ]);
-const getTask = role('get-task', [
+const getTask = testPrincipal('get-task', [
   { Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET_ARN}/uploads/*` },
   { Effect: 'Allow', Action: 's3:GetObject', Resource: `${BUCKET_ARN}/processed/*` },
 ]);
-const deleteTask = role(
+const deleteTask = testPrincipal(
   'delete-task',
   [
     {
@@ -67,9 +57,9 @@ const deleteTask = role(
       Condition: { StringLike: { 's3:prefix': ['uploads/*'] } },
     },
   ],
-  true,
+  { inVpc: true },
 );
-const completeUpload = role('complete-multipart-upload', [
+const completeUpload = testPrincipal('complete-multipart-upload', [
   {
     Effect: 'Allow',
     Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:GetObject'],
@@ -78,13 +68,13 @@ const completeUpload = role('complete-multipart-upload', [
   // What the template would need for ListMultipartUploads: no s3:prefix condition.
   { Effect: 'Allow', Action: 's3:ListBucketMultipartUploads', Resource: BUCKET_ARN },
 ]);
-const sweep = role(
+const sweep = testPrincipal(
   'sweep-tasks',
   [
     { Effect: 'Allow', Action: ['s3:GetObject', 's3:DeleteObject'], Resource: `${BUCKET_ARN}/uploads/*` },
     { Effect: 'Allow', Action: ['s3:ListBucket', 's3:ListBucketVersions'], Resource: BUCKET_ARN },
   ],
-  true,
+  { inVpc: true },
 );
 
 const bucketPolicy: PolicyDocument = {
@@ -99,29 +89,7 @@ const bucketPolicy: PolicyDocument = {
     },
   ],
 };
-const gatewayEndpointPolicy: PolicyDocument = {
-  Version: '2012-10-17',
-  Statement: [
-    {
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: [
-        's3:GetObject',
-        's3:PutObject',
-        's3:DeleteObject',
-        's3:AbortMultipartUpload',
-        's3:ListMultipartUploadParts',
-      ],
-      Resource: `${BUCKET_ARN}/*`,
-    },
-    {
-      Effect: 'Allow',
-      Principal: { AWS: '*' },
-      Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
-      Resource: BUCKET_ARN,
-    },
-  ],
-};
+const gatewayEndpointPolicy: PolicyDocument = s3GatewayEndpointPolicy(BUCKET_ARN, `${BUCKET_ARN}/*`);
 
 let stateDir: string;
 let storage: S3Service;

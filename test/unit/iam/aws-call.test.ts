@@ -12,29 +12,18 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { Signer } from '@aws-sdk/rds-signer';
 import { beforeEach, describe, expect, it } from 'vitest';
 import { type AwsCallDecision, authorizeAwsCall } from '#infra/local/iam/aws-call';
 import { type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
 import { verifyRdsAuthToken } from '#infra/local/iam/rds-token';
+import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
+import { localRdsSigner, testPrincipal } from '#test/helpers/iam';
 
-const ACCOUNT = '000000000000';
 const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:idrl-uploads`;
 const POOL_ID = 'us-east-1_pool';
 
-function principal(name: string, statements: object[]): LocalPrincipal {
-  return {
-    accessKeyId: `AKID${name.toUpperCase().replace(/-/g, '')}`,
-    secretAccessKey: `${name}-secret`,
-    roleArn: `arn:aws:iam::${ACCOUNT}:role/${name}-role`,
-    functionName: name,
-    policies: { DefaultPolicy: { Version: '2012-10-17', Statement: statements as never } },
-    inVpc: false,
-  };
-}
-
 // The template's statements for these functions (default configuration).
-const runSweep = principal('run-sweep', [
+const runSweep = testPrincipal('run-sweep', [
   {
     Effect: 'Allow',
     Action: 'lambda:InvokeFunction',
@@ -42,7 +31,7 @@ const runSweep = principal('run-sweep', [
   },
   { Effect: 'Allow', Action: 'sqs:SendMessage', Resource: QUEUE_ARN },
 ]);
-const signup = principal('signup', [
+const signup = testPrincipal('signup', [
   {
     Effect: 'Allow',
     Action: [
@@ -53,7 +42,7 @@ const signup = principal('signup', [
     Resource: `arn:aws:cognito-idp:us-east-1:${ACCOUNT}:userpool/${POOL_ID}`,
   },
 ]);
-const worker = principal('process-upload', [
+const worker = testPrincipal('process-upload', [
   {
     Effect: 'Allow',
     Action: 'rds-db:connect',
@@ -241,13 +230,7 @@ describe('Cognito (the proxy in front of cognito-local)', () => {
 describe('rds-db:connect with the RDS auth token', () => {
   const database = { hostname: 'localhost', port: 5433, resourceId: 'db-LOCAL' };
   const token = (caller: LocalPrincipal, user = 'idrl_app') =>
-    new Signer({
-      hostname: 'localhost',
-      port: 5433,
-      username: user,
-      region: 'us-east-1',
-      credentials: { accessKeyId: caller.accessKeyId, secretAccessKey: caller.secretAccessKey },
-    }).getAuthToken();
+    localRdsSigner(caller, { username: user }).getAuthToken();
 
   it("accepts the signer's token of a role allowed to connect as that user", async () => {
     expect(await verifyRdsAuthToken(iam, await token(worker), 'idrl_app', database)).toEqual({

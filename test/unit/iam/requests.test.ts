@@ -34,7 +34,6 @@ import {
   ListPartsCommand,
   PutObjectCommand,
   S3Client,
-  UploadPartCommand,
 } from '@aws-sdk/client-s3';
 import { GetSecretValueCommand, SecretsManagerClient } from '@aws-sdk/client-secrets-manager';
 import {
@@ -46,10 +45,10 @@ import {
   SendMessageBatchCommand,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
-import { Signer } from '@aws-sdk/rds-signer';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
+import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
 import type { IamRequest } from '#infra/local/iam/policy';
 import {
   type MappedCall,
@@ -68,6 +67,7 @@ import {
   rdsConnectCall,
 } from '#infra/local/iam/service-requests';
 import { parseQuery } from '#infra/local/iam/sigv4';
+import { type SignedSdkRequest, captured, capturingConfig, localRdsSigner } from '#test/helpers/iam';
 
 const location: AwsLocation = { region: 'us-east-1', accountId: '000000000000' };
 const ENDPOINT = 'http://127.0.0.1:4569';
@@ -81,45 +81,14 @@ const QUEUE_URL = 'http://localhost:3000/000000000000/idrl-uploads';
 const QUEUE = 'arn:aws:sqs:us-east-1:000000000000:idrl-uploads';
 const DLQ = 'arn:aws:sqs:us-east-1:000000000000:idrl-uploads-dlq';
 
-interface Captured {
-  method: string;
-  path: string;
-  query: Record<string, string | string[] | null | undefined>;
-  headers: Record<string, string>;
-  body?: unknown;
-}
-
-class CapturedRequest extends Error {
-  constructor(readonly request: Captured) {
-    super('captured');
-  }
-}
-
 /** A client option that hands the signed request back instead of sending it. */
-const capturing = {
-  region: location.region,
-  credentials,
-  maxAttempts: 1,
-  requestHandler: {
-    handle: (request: Captured) => Promise.reject(new CapturedRequest(request)),
-  },
-};
-
-async function captured(send: () => Promise<unknown>): Promise<Captured> {
-  const error = await send().then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof CapturedRequest))
-    throw new Error(`The SDK did not reach the handler: ${String(error)}`);
-  return error.request;
-}
+const capturing = capturingConfig(credentials, location.region);
 
 function lowerHeaders(headers: Record<string, string>): Record<string, string> {
   return Object.fromEntries(Object.entries(headers).map(([name, value]) => [name.toLowerCase(), value]));
 }
 
-function s3Request(request: Captured): S3HttpRequest {
+function s3Request(request: SignedSdkRequest): S3HttpRequest {
   const query: Record<string, string | string[]> = {};
   for (const [name, value] of Object.entries(request.query))
     if (value !== undefined) query[name] = value ?? '';
@@ -144,11 +113,11 @@ function presignedRequest(method: string, url: string): S3HttpRequest {
   };
 }
 
-function jsonBody(request: Captured): Record<string, unknown> {
+function jsonBody(request: SignedSdkRequest): Record<string, unknown> {
   return JSON.parse(bodyText(request)) as Record<string, unknown>;
 }
 
-function bodyText(request: Captured): string {
+function bodyText(request: SignedSdkRequest): string {
   const { body } = request;
   if (typeof body === 'string') return body;
   if (body instanceof Uint8Array) return Buffer.from(body).toString('utf8');
@@ -224,17 +193,14 @@ const COMMANDS: Record<string, () => Promise<void>> = {
     expect(only(call)).toMatchObject({ action: 's3:PutObject', resource: OBJECT });
     expectValidAgainstReference(call);
   },
+  // The part URL as the API presigns it (S3MultipartUploads.presignUploadPart).
   async UploadPartCommand() {
-    const command = new UploadPartCommand({
-      Bucket: BUCKET,
-      Key: KEY,
-      UploadId: 'u1',
-      PartNumber: 2,
-      ContentLength: 5,
-    });
-    const url = await getSignedUrl(s3, command, {
-      expiresIn: 60,
-      signableHeaders: new Set(['content-length']),
+    const url = await new S3MultipartUploads(s3, BUCKET).presignUploadPart({
+      key: KEY,
+      uploadId: 'u1',
+      partNumber: 2,
+      contentLength: 5,
+      expiresInSeconds: 60,
     });
     const call = s3Call(presignedRequest('PUT', url));
     expect(call.operation).toBe('UploadPart');
@@ -525,13 +491,7 @@ const COMMANDS: Record<string, () => Promise<void>> = {
   },
   // RDS IAM authentication: the pool's password is a connect token.
   async Signer() {
-    const token = await new Signer({
-      hostname: 'localhost',
-      port: 5433,
-      username: 'idrl_app',
-      region: 'us-east-1',
-      credentials,
-    }).getAuthToken();
+    const token = await localRdsSigner(credentials).getAuthToken();
     const query = parseQuery(token.slice(token.indexOf('/?') + 2));
     expect(query).toMatchObject({ Action: 'connect', DBUser: 'idrl_app' });
     const call = rdsConnectCall('db-ABCDEFGHIJKL', 'idrl_app', location);

@@ -1,10 +1,11 @@
-import { GetObjectCommand, PutObjectCommand, S3Client, UploadPartCommand } from '@aws-sdk/client-s3';
+import { GetObjectCommand, PutObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { SQSClient, SendMessageBatchCommand } from '@aws-sdk/client-sqs';
-import { Signer } from '@aws-sdk/rds-signer';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { describe, expect, it } from 'vitest';
+import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
 import { type ReceivedRequest, parseQuery, verifyPostPolicy, verifyRequest } from '#infra/local/iam/sigv4';
+import { captured, capturingConfig, localRdsSigner } from '#test/helpers/iam';
 
 const credentials = { accessKeyId: 'AKIDWORKER', secretAccessKey: 'worker-secret' };
 const secretOf = (accessKeyId: string) =>
@@ -12,35 +13,11 @@ const secretOf = (accessKeyId: string) =>
 const wrongSecret = () => 'not-the-secret';
 const HOUR = 3_600_000;
 
-interface Captured {
-  method: string;
-  path: string;
-  query: Record<string, string | string[] | null | undefined>;
-  headers: Record<string, string>;
-  body?: unknown;
-}
-
-class CapturedRequest extends Error {
-  constructor(readonly request: Captured) {
-    super('captured');
-  }
-}
-
-const capturing = {
-  region: 'us-east-1',
-  credentials,
-  maxAttempts: 1,
-  requestHandler: { handle: (request: Captured) => Promise.reject(new CapturedRequest(request)) },
-};
+const capturing = capturingConfig(credentials);
 
 /** The request the SDK signed, as an enforcement point receives it. */
 async function signedBySdk(send: () => Promise<unknown>): Promise<ReceivedRequest> {
-  const error = await send().then(
-    () => undefined,
-    (reason: unknown) => reason,
-  );
-  if (!(error instanceof CapturedRequest)) throw new Error(`not captured: ${String(error)}`);
-  const { method, path, query, headers, body } = error.request;
+  const { method, path, query, headers, body } = await captured(send);
   const received: ReceivedRequest = {
     method,
     path,
@@ -167,17 +144,13 @@ describe('verifyRequest: presigned URLs', () => {
     });
   });
 
-  it('a presigned part URL binds its signed Content-Length', async () => {
-    const command = new UploadPartCommand({
-      Bucket: 'b',
-      Key: 'uploads/k',
-      UploadId: 'u',
-      PartNumber: 1,
-      ContentLength: 5,
-    });
-    const url = await getSignedUrl(s3, command, {
-      expiresIn: 60,
-      signableHeaders: new Set(['content-length']),
+  it("the API's presigned part URL binds its signed Content-Length", async () => {
+    const url = await new S3MultipartUploads(s3, 'b').presignUploadPart({
+      key: 'uploads/k',
+      uploadId: 'u',
+      partNumber: 1,
+      contentLength: 5,
+      expiresInSeconds: 60,
     });
     expect(
       await verifyRequest(fromUrl('PUT', url, { 'content-length': '5' }), { service: 's3', secretOf }),
@@ -192,13 +165,7 @@ describe('verifyRequest: presigned URLs', () => {
   });
 
   it("verifies the RDS signer's connect token (a presigned rds-db request)", async () => {
-    const token = await new Signer({
-      hostname: 'localhost',
-      port: 5433,
-      username: 'idrl_app',
-      region: 'us-east-1',
-      credentials,
-    }).getAuthToken();
+    const token = await localRdsSigner(credentials).getAuthToken();
     const request = fromUrl('GET', `https://${token}`);
     expect(await verifyRequest(request, { service: 'rds-db', secretOf })).toMatchObject({ ok: true });
     expect(await verifyRequest(request, { service: 'rds-db', secretOf: wrongSecret })).toMatchObject({

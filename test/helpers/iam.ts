@@ -1,0 +1,120 @@
+/**
+ * The pieces the local IAM tests share: the principals a test enforcer knows, the RDS signer of their database
+ * tokens, the S3 gateway endpoint's policy, and an SDK client option that captures the request the real SDK
+ * signed, instead of sending it, so that a test can hand it to an enforcement point as that point receives it.
+ */
+import { Signer } from '@aws-sdk/rds-signer';
+import type { LocalPrincipal } from '#infra/local/iam/enforcer';
+import type { PolicyDocument } from '#infra/local/iam/policy';
+import { LOCAL_ACCOUNT_ID } from '#infra/local/lambda-context';
+
+/**
+ * A function's execution role as the enforcer knows it: access key, secret and role named after the function
+ * (so a test's denial lines name it), its statements as one identity policy, in the local account.
+ */
+export function testPrincipal(
+  name: string,
+  statements: PolicyDocument['Statement'],
+  { inVpc = false }: { inVpc?: boolean } = {},
+): LocalPrincipal {
+  return {
+    accessKeyId: `AKID${name.toUpperCase().replace(/-/g, '')}`,
+    secretAccessKey: `${name}-secret`,
+    roleArn: `arn:aws:iam::${LOCAL_ACCOUNT_ID}:role/${name}-role`,
+    functionName: name,
+    policies: { DefaultPolicy: { Version: '2012-10-17', Statement: statements } },
+    inVpc,
+  };
+}
+
+/**
+ * The RDS signer as the functions' IAM pool builds it (functions/commons/clients.ts), with a test's keys, for a
+ * database on this machine: its `getAuthToken()` is the password the pool sends.
+ */
+export function localRdsSigner(
+  { accessKeyId, secretAccessKey }: { accessKeyId: string; secretAccessKey: string },
+  { port = 5433, username = 'idrl_app' }: { port?: number; username?: string } = {},
+): Signer {
+  return new Signer({
+    hostname: 'localhost',
+    port,
+    username,
+    region: 'us-east-1',
+    credentials: { accessKeyId, secretAccessKey },
+  });
+}
+
+/** The parts of the SDK's signed HTTP request that an enforcement point reads. */
+export interface SignedSdkRequest {
+  method: string;
+  path: string;
+  query: Record<string, string | string[] | null | undefined>;
+  headers: Record<string, string>;
+  body?: unknown;
+}
+
+class CapturedRequest extends Error {
+  constructor(readonly request: SignedSdkRequest) {
+    super('captured');
+  }
+}
+
+/**
+ * A client option that hands the signed request back instead of sending it: the handler rejects with it, and
+ * `captured` takes it out of the rejection. One attempt, so the SDK's retry never resends it.
+ */
+export function capturingConfig(
+  credentials: { accessKeyId: string; secretAccessKey: string },
+  region = 'us-east-1',
+) {
+  return {
+    region,
+    credentials,
+    maxAttempts: 1,
+    requestHandler: {
+      handle: (request: SignedSdkRequest) => Promise.reject(new CapturedRequest(request)),
+    },
+  };
+}
+
+/** The request that `send`, on a client built with `capturingConfig`, signed. */
+export async function captured(send: () => Promise<unknown>): Promise<SignedSdkRequest> {
+  const error = await send().then(
+    () => undefined,
+    (reason: unknown) => reason,
+  );
+  if (!(error instanceof CapturedRequest))
+    throw new Error(`The SDK did not reach the handler: ${String(error)}`);
+  return error.request;
+}
+
+/**
+ * The S3 gateway endpoint's policy as the template holds it (infra/constructs/network.ts, restrictS3To), spelled
+ * out here once: the infra test asserts the template against it with the ARNs as intrinsics, and the S3 proxy
+ * test hands it to the enforcer with the ARNs resolved.
+ */
+export function s3GatewayEndpointPolicy<BucketArn, ObjectsArn>(bucketArn: BucketArn, objectsArn: ObjectsArn) {
+  return {
+    Version: '2012-10-17',
+    Statement: [
+      {
+        Effect: 'Allow' as const,
+        Principal: { AWS: '*' },
+        Action: [
+          's3:GetObject',
+          's3:PutObject',
+          's3:DeleteObject',
+          's3:AbortMultipartUpload',
+          's3:ListMultipartUploadParts',
+        ],
+        Resource: objectsArn,
+      },
+      {
+        Effect: 'Allow' as const,
+        Principal: { AWS: '*' },
+        Action: ['s3:ListBucket', 's3:ListBucketMultipartUploads'],
+        Resource: bucketArn,
+      },
+    ],
+  };
+}
