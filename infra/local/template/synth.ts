@@ -1,0 +1,224 @@
+/**
+ * The synthesized cloud assembly the local stack is derived from, cached: `cdk synth` (with bundling, so
+ * the assembly's asset folders hold the exact bundles Lambda gets) runs only when its inputs change. The
+ * cache key is a hash of every input of the synth: the sources it bundles or reads (infra/, functions/,
+ * layers/, web/, assets/), the lock file, package.json (its import aliases), tsconfig.json, cdk.json and
+ * the context passed on the command line. `npm start` and every e2e run share one cache, so a test run
+ * synthesizes at most once per configuration.
+ */
+import { execFile } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync } from 'node:fs';
+import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { fromRoot } from '../../paths';
+
+const run = promisify(execFile);
+
+/** The folders and files whose content decides the assembly. */
+const SYNTH_INPUTS = [
+  'infra',
+  'functions',
+  'layers',
+  'web',
+  'assets',
+  'package-lock.json',
+  'package.json',
+  'tsconfig.json',
+  'cdk.json',
+];
+
+/**
+ * What under the inputs never reaches the assembly: generated folders, and the local stack itself
+ * (infra/local/, which the CDK app never imports), so changing it does not cost a synth.
+ */
+const IGNORED = new Set(['node_modules', 'cdk.out', '.local', path.join('infra', 'local')]);
+
+/** Assemblies kept besides the one in use (other configurations, the previous sources). */
+const KEPT_ASSEMBLIES = 4;
+
+/** A synth that has not finished in this long is considered dead (its lock is taken over). */
+const STALE_LOCK_MS = 20 * 60 * 1000;
+
+export const STACK_TEMPLATE = 'IdrlVideoPlatform.template.json';
+
+export interface CachedSynthOptions {
+  /** `-c key=value` pairs (e.g. `{ processor: 'mediaconvert' }`); part of the cache key. @default {} */
+  context?: Readonly<Record<string, string>>;
+  /** @default IDRL_SYNTH_CACHE, else node_modules/.cache/idrl-synth */
+  cacheDir?: string;
+  /** Progress lines (a synth takes minutes). @default silent */
+  log?: (message: string) => void;
+}
+
+export interface CloudAssembly {
+  /** The assembly folder (what `cdk synth --output` wrote). */
+  dir: string;
+  /** Its stack template. */
+  templatePath: string;
+  /** The stack's assets file (asset folders by object key). */
+  assetsPath: string;
+  /** Whether this call ran `cdk synth` (false: served from the cache). */
+  synthesized: boolean;
+}
+
+async function listFiles(root: string, relative: string): Promise<string[]> {
+  const absolute = path.join(root, relative);
+  const info = await stat(absolute).catch(() => undefined);
+  if (info === undefined) return [];
+  if (info.isFile()) return [relative];
+  const entries = await readdir(absolute, { withFileTypes: true });
+  const nested = await Promise.all(
+    entries
+      .filter((entry) => !IGNORED.has(entry.name) && !IGNORED.has(path.join(relative, entry.name)))
+      .map((entry) => listFiles(root, path.join(relative, entry.name))),
+  );
+  return nested.flat();
+}
+
+/** The cache key: every input file's path and content, and the context. */
+export async function synthInputsHash(
+  context: Readonly<Record<string, string>> = {},
+  root = fromRoot(),
+): Promise<string> {
+  const hash = createHash('sha256');
+  hash.update(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))));
+  const files = (await Promise.all(SYNTH_INPUTS.map((input) => listFiles(root, input)))).flat().sort();
+  for (const file of files) {
+    hash.update(`\0${file}\0`);
+    hash.update(await readFile(path.join(root, file)));
+  }
+  return hash.digest('hex').slice(0, 24);
+}
+
+function defaultCacheDir(): string {
+  return process.env.IDRL_SYNTH_CACHE?.trim() || fromRoot('node_modules/.cache/idrl-synth');
+}
+
+function assemblyAt(dir: string, synthesized: boolean): CloudAssembly {
+  return {
+    dir,
+    templatePath: path.join(dir, STACK_TEMPLATE),
+    assetsPath: path.join(dir, STACK_TEMPLATE.replace('.template.json', '.assets.json')),
+    synthesized,
+  };
+}
+
+function isComplete(dir: string): boolean {
+  return existsSync(path.join(dir, 'manifest.json')) && existsSync(path.join(dir, STACK_TEMPLATE));
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * One synth per key at a time across processes (an e2e run beside `npm start`): a lock file made with
+ * O_EXCL holds the synthesizing pid; a waiter takes over a lock whose owner died or overran.
+ */
+async function withLock<T>(
+  lockPath: string,
+  ready: () => boolean,
+  work: () => Promise<T>,
+): Promise<T | undefined> {
+  for (;;) {
+    try {
+      await writeFile(lockPath, `${process.pid} ${Date.now()}`, { flag: 'wx' });
+      break;
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST') throw error;
+      const [pid, since] = (await readFile(lockPath, 'utf8').catch(() => '0 0')).split(' ').map(Number);
+      if (!alive(pid ?? 0) || Date.now() - (since ?? 0) > STALE_LOCK_MS) {
+        await rm(lockPath, { force: true });
+        continue;
+      }
+      await new Promise((resolve) => setTimeout(resolve, 1000));
+      if (ready()) return undefined;
+    }
+  }
+  try {
+    return await work();
+  } finally {
+    await rm(lockPath, { force: true });
+  }
+}
+
+async function pruneOld(cacheDir: string, keep: string): Promise<void> {
+  const entries = await readdir(cacheDir, { withFileTypes: true });
+  const assemblies = await Promise.all(
+    entries
+      .filter((entry) => entry.isDirectory() && /^[0-9a-f]{24}$/.test(entry.name) && entry.name !== keep)
+      .map(async (entry) => ({
+        name: entry.name,
+        used: (await stat(path.join(cacheDir, entry.name))).mtimeMs,
+      })),
+  );
+  const old = assemblies.sort((a, b) => b.used - a.used).slice(KEPT_ASSEMBLIES);
+  await Promise.all(
+    old.map((entry) => rm(path.join(cacheDir, entry.name), { recursive: true, force: true })),
+  );
+}
+
+/** `cdk synth` of cdk.json's app into `outdir`, with the context given. */
+async function synthesize(outdir: string, context: Readonly<Record<string, string>>): Promise<void> {
+  const bin = fromRoot('node_modules/.bin');
+  await run(
+    path.join(bin, 'cdk'),
+    [
+      'synth',
+      '--quiet',
+      '--no-notices',
+      '--output',
+      outdir,
+      ...Object.entries(context).flatMap(([key, value]) => ['-c', `${key}=${value}`]),
+    ],
+    {
+      cwd: fromRoot(),
+      // cdk.json's app is `tsx …`: the project's own binaries first.
+      env: {
+        ...process.env,
+        PATH: `${bin}${path.delimiter}${process.env.PATH ?? ''}`,
+        CDK_DISABLE_VERSION_CHECK: '1',
+      },
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  );
+}
+
+/** The assembly for these sources and context: from the cache, or synthesized into it. */
+export async function cachedSynth(options: CachedSynthOptions = {}): Promise<CloudAssembly> {
+  const context = options.context ?? {};
+  const cacheDir = options.cacheDir ?? defaultCacheDir();
+  const key = await synthInputsHash(context);
+  const dir = path.join(cacheDir, key);
+  if (isComplete(dir)) return assemblyAt(dir, false);
+  await mkdir(cacheDir, { recursive: true });
+  const synthesized = await withLock(
+    path.join(cacheDir, `${key}.lock`),
+    () => isComplete(dir),
+    async () => {
+      if (isComplete(dir)) return false;
+      const staging = `${dir}.${process.pid}.tmp`;
+      await rm(staging, { recursive: true, force: true });
+      options.log?.(`Synthesizing the CDK app (inputs changed; cached in ${dir}) ...`);
+      const startedAt = Date.now();
+      try {
+        await synthesize(staging, context);
+        await rename(staging, dir);
+      } catch (error) {
+        await rm(staging, { recursive: true, force: true });
+        throw error;
+      }
+      options.log?.(`Synthesized in ${((Date.now() - startedAt) / 1000).toFixed(0)} s.`);
+      await pruneOld(cacheDir, key);
+      return true;
+    },
+  );
+  return assemblyAt(dir, synthesized === true);
+}

@@ -1,0 +1,125 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { beforeAll, describe, expect, it } from 'vitest';
+import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '#functions/routes';
+import { MAX_RECEIVE_COUNT } from '#core/delivery';
+import { createResolver, resolveStrings } from '#infra/local/template/intrinsics';
+import {
+  type LocalTemplate,
+  type TemplateFunction,
+  handlerEntry,
+  readTemplate,
+} from '#infra/local/template/reader';
+import { cachedSynth } from '#infra/local/template/synth';
+
+let local: LocalTemplate;
+
+// The real `cdk synth` with bundling, from the cache the local stack and the e2e runs share.
+beforeAll(async () => {
+  local = readTemplate(await cachedSynth());
+}, 900_000);
+
+function byPath(construct: string): TemplateFunction {
+  const found = [...local.functions.values()].find(
+    (fn) => fn.path === `IdrlVideoPlatform/${construct}/Resource`,
+  );
+  if (!found) throw new Error(`No function at ${construct}`);
+  return found;
+}
+
+describe('the template reader on the synthesized stack', () => {
+  it('finds the bundle Lambda gets for every function with packaged code', () => {
+    const packaged = [...local.functions.values()].filter((fn) => fn.assetDir !== undefined);
+    expect(packaged.length).toBeGreaterThanOrEqual(30);
+    expect(packaged.filter((fn) => handlerEntry(fn) === undefined).map((fn) => fn.logicalId)).toEqual([]);
+  });
+
+  it("reads the worker's configuration, its layer and its queue's redrive", () => {
+    const worker = byPath('Worker/ProcessUpload');
+    expect(worker).toMatchObject({
+      handler: 'index.handler',
+      timeoutSeconds: 180,
+      memoryMb: 3008,
+      vpc: true,
+    });
+    expect(existsSync(path.join(worker.layerDirs[0] ?? '', 'bin/ffmpeg'))).toBe(true);
+    const [mapping] = local.eventSourceMappings;
+    expect(mapping).toMatchObject({
+      functionLogicalId: worker.logicalId,
+      batchSize: 1,
+      maximumConcurrency: 5,
+      reportBatchItemFailures: true,
+    });
+    const queue = local.queues.get(mapping?.queueLogicalId ?? '');
+    expect(queue?.visibilityTimeoutSeconds).toBe(6 * 180);
+    expect(queue?.redrive?.maxReceiveCount).toBe(MAX_RECEIVE_COUNT);
+    expect(local.queues.has(queue?.redrive?.deadLetterQueueLogicalId ?? '')).toBe(true);
+  });
+
+  it('reads every route of the route table with its function, authorizer and throttle', () => {
+    const [api] = local.httpApis;
+    if (!api) throw new Error('No HTTP API');
+    const read = api.routes.map((route) => {
+      const integration = api.integrations.get(route.integrationLogicalId ?? '');
+      return {
+        routeKey: route.routeKey,
+        auth: route.authorizationType === 'CUSTOM' && api.authorizers.has(route.authorizerLogicalId ?? ''),
+        throttle: api.routeThrottles.get(route.routeKey),
+        hasFunction: local.functions.has(integration?.functionLogicalId ?? ''),
+      };
+    });
+    expect(read.sort((a, b) => a.routeKey.localeCompare(b.routeKey))).toEqual(
+      routes
+        .map((route) => ({
+          routeKey: `${route.method} ${route.path}`,
+          auth: route.auth,
+          throttle: 'throttle' in route ? route.throttle : undefined,
+          hasFunction: true,
+        }))
+        .sort((a, b) => a.routeKey.localeCompare(b.routeKey)),
+    );
+    const [authorizer] = api.authorizers.values();
+    expect(authorizer).toMatchObject({
+      resultTtlSeconds: AUTHORIZER_CACHE_TTL_SECONDS,
+      identitySource: ['$request.header.Authorization'],
+      simpleResponses: true,
+      functionLogicalId: byPath('Api/Authorizer').logicalId,
+    });
+    expect(api.defaultThrottle).toEqual({ rateLimit: 50, burstLimit: 100 });
+  });
+
+  it("reads the sweeper's schedule and the policies of roles, bucket, queues and the S3 endpoint", () => {
+    const runner = byPath('Sweeper/RunSweep');
+    expect(
+      local.schedules.map((schedule) => schedule.targets.map((target) => target.functionLogicalId)),
+    ).toEqual([[runner.logicalId]]);
+    const workerRole = local.roles.get(byPath('Worker/ProcessUpload').roleLogicalId ?? '');
+    expect(JSON.stringify(workerRole?.policies.map((policy) => policy.document))).toContain('s3:GetObject');
+    expect(workerRole?.managedPolicyArns.length).toBeGreaterThan(0);
+    expect(local.bucketPolicies.size).toBe(1);
+    expect(local.queuePolicies.size).toBe(2);
+    expect(local.vpcEndpoints.filter((endpoint) => endpoint.policy !== undefined)).toHaveLength(1);
+  });
+
+  it("resolves a function's environment against the local world's names, and names what it lacks", () => {
+    const worker = byPath('Worker/ProcessUpload');
+    const bucketId = local.resourcesByType.get('AWS::S3::Bucket')?.[0] ?? '';
+    const databaseId = local.resourcesByType.get('AWS::RDS::DBInstance')?.[0] ?? '';
+    const resolve = createResolver({
+      resources: new Map([
+        [bucketId, { ref: 'idrl-videos' }],
+        [databaseId, { ref: 'db', attributes: { 'Endpoint.Address': '127.0.0.1', 'Endpoint.Port': '5433' } }],
+      ]),
+      pseudo: { region: 'us-east-1', accountId: '000000000000', stackName: 'IdrlVideoPlatform' },
+    });
+    expect(resolveStrings(resolve, worker.environment)).toMatchObject({
+      BUCKET_NAME: 'idrl-videos',
+      DB_HOST: '127.0.0.1',
+      DB_PORT: '5433',
+      DB_IAM_AUTH: 'true',
+      MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+    });
+    const authorizer = byPath('Api/Authorizer');
+    expect(() => resolveStrings(resolve, authorizer.environment)).toThrow(/Ref Identity\w+: no local value/);
+  });
+});
