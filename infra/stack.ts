@@ -78,6 +78,8 @@ export interface IdrlStackProps extends StackProps {
   readonly processor?: 'ffmpeg' | 'mediaconvert';
   /** Per-pilot quotas of task creation. @default 5 unfinished tasks, 5 GiB of declared uploads per 24 h */
   readonly taskQuotas?: Partial<TaskQuotas>;
+  /** Part size of multipart uploads (the local stack's browser tests use small ones). @default - 8 MiB */
+  readonly multipartPartBytes?: number;
 }
 
 /**
@@ -155,6 +157,7 @@ export class IdrlStack extends Stack {
       allowedOrigins: props.allowedOrigins ?? [],
       databaseRouteReservedConcurrency: routeReserved > 0 ? routeReserved : undefined,
       taskQuotas: props.taskQuotas,
+      multipartPartBytes: props.multipartPartBytes,
       logRetention,
     });
     this.cdn = new Cdn(this, 'Cdn', { httpApi: this.api.httpApi });

@@ -16,12 +16,13 @@ import { LOCAL_BUCKET, LOCAL_REGION } from '#infra/local/services/backing';
 import { S3RVER_CREDENTIALS } from '#infra/local/services/s3';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, generateRaceVideo } from '#test/helpers/browser';
 import { signUp } from '#test/support/http-client';
+import { E2E_PART_BYTES } from '#test/support/stack-process';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const PROCESSING_TIMEOUT_MS = 150_000;
 const PASSWORD = 'Throttle9Up';
-/** MULTIPART_PART_BYTES of the stack the e2e setup starts (test/support/stack-process.ts). */
-const PART_BYTES = 256 * 1024;
+/** MULTIPART_PART_BYTES of the stack the e2e setup starts. */
+const PART_BYTES = E2E_PART_BYTES;
 
 interface ApiTask {
   id: number;

@@ -77,6 +77,21 @@ async function listFiles(root: string, relative: string): Promise<string[]> {
   return nested.flat();
 }
 
+/**
+ * The context `npm start` synthesizes with, from its environment: LOCAL_CDK_CONTEXT (`key=value` pairs,
+ * comma-separated, as `cdk synth -c`), and WORKER_TIMEOUT_SECONDS as `workerTimeoutSeconds`.
+ */
+export function contextFromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const pair of (env.LOCAL_CDK_CONTEXT ?? '').split(',')) {
+    const separator = pair.indexOf('=');
+    if (separator > 0) context[pair.slice(0, separator).trim()] = pair.slice(separator + 1).trim();
+  }
+  const workerTimeout = env.WORKER_TIMEOUT_SECONDS?.trim();
+  if (workerTimeout) context.workerTimeoutSeconds = workerTimeout;
+  return context;
+}
+
 /** The cache key: every input file's path and content, and the context. */
 export async function synthInputsHash(
   context: Readonly<Record<string, string>> = {},
