@@ -170,6 +170,7 @@ export class IdrlStack extends Stack {
       // Every sweep wakes a paused database for at least its pause delay: daily keeps the serverless option's
       // idle cost near zero (docs/cost.md), at the price of abandoned uploads failing up to a day later.
       interval: this.database.option === 'serverless' ? Duration.days(1) : undefined,
+      reserveConcurrency: routeReserved > 0,
       logRetention,
     });
     if (processor === 'mediaconvert') {
@@ -178,6 +179,7 @@ export class IdrlStack extends Stack {
         database: this.database,
         storage: this.storage,
         worker: this.worker,
+        reserveConcurrency: routeReserved > 0,
         logRetention,
       });
     }

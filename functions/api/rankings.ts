@@ -1,16 +1,16 @@
 import { apiHandler } from '#commons/http';
-import { getGalleryService } from '#commons/composition-root';
+import { getVotingService } from '#commons/composition-root';
 import { parseInput } from '#core/validation';
 import { rankingsQuery } from '#core/schemas';
 import { DEFAULT_RANKINGS_PAGE_SIZE } from '#core/gallery-service';
 
-const gallery = getGalleryService();
+const voting = getVotingService();
 
 export const handler = apiHandler(async (event) => {
   const query = parseInput(rankingsQuery, event.queryStringParameters ?? {}, 'Invalid query parameters');
   return {
     statusCode: 200,
-    body: await gallery.rankings({
+    body: await voting.rankings({
       limit: query.limit ?? DEFAULT_RANKINGS_PAGE_SIZE,
       offset: query.offset ?? 0,
     }),

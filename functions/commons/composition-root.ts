@@ -15,7 +15,7 @@ import { S3ObjectStore } from '#adapters/s3/object-store';
 import { SqsUploadQueue } from '#adapters/sqs/upload-queue';
 import { AccountPurge, AccountService } from '#core/account-deletion';
 import { AuthService } from '#core/auth-service';
-import { GalleryService } from '#core/gallery-service';
+import { GalleryService, VotingService } from '#core/gallery-service';
 import { systemClock } from '#core/ports';
 import { TaskRetryService } from '#core/task-retry';
 import { TaskService } from '#core/task-service';
@@ -65,12 +65,18 @@ export const getTaskService = /* @__PURE__ */ once(
     }),
 );
 
+const getGalleryRepository = /* @__PURE__ */ once(
+  () => new PgGalleryRepository(databasePool(), queryOptions()),
+);
+
+/** The gallery signs media URLs: the bucket's settings are needed. */
 export const getGalleryService = /* @__PURE__ */ once(
-  () =>
-    new GalleryService({
-      repository: new PgGalleryRepository(databasePool(), queryOptions()),
-      store: getObjectStore(),
-    }),
+  () => new GalleryService({ repository: getGalleryRepository(), store: getObjectStore() }),
+);
+
+/** Votes and rankings sign nothing: the stack gives their functions no bucket, and they never ask for one. */
+export const getVotingService = /* @__PURE__ */ once(
+  () => new VotingService({ repository: getGalleryRepository() }),
 );
 
 const getIdentityProvider = /* @__PURE__ */ once(() => {

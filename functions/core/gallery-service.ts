@@ -15,13 +15,20 @@ interface GalleryServiceDependencies {
   store: ObjectStore;
 }
 
+interface VotingServiceDependencies {
+  repository: GalleryRepository;
+}
+
 export const DEFAULT_GALLERY_PAGE_SIZE = 20;
 export const DEFAULT_RANKINGS_PAGE_SIZE = 20;
 
 /** Anything not published is the same 404 on every public route (docs/spec.md §5). */
 const NOT_PUBLISHED = 'Video not found';
 
-/** The public gallery, votes and rankings of docs/spec.md §5, over ports only. */
+/**
+ * The public gallery of docs/spec.md §5 (the list and one video, with presigned media URLs), over ports only. Votes
+ * and rankings are {@link VotingService}: they sign no URL, so their functions need no storage settings.
+ */
 export class GalleryService {
   constructor(private readonly deps: GalleryServiceDependencies) {}
 
@@ -41,6 +48,30 @@ export class GalleryService {
     if (video === null) throw new NotFoundError(NOT_PUBLISHED);
     return this.view(video);
   }
+
+  /** Only public fields: never the owner's email or sub, the original, the file name or a failure reason. */
+  private async view(video: PublishedVideo): Promise<PublicVideoResponse> {
+    const presign = (key: string) =>
+      this.deps.store.presignDownload({ key, expiresInSeconds: PUBLIC_MEDIA_URL_TTL_SECONDS });
+    const [videoUrl, thumbnailUrl] = await Promise.all([
+      presign(video.processedKey),
+      presign(video.thumbnailKey),
+    ]);
+    return {
+      id: video.id,
+      pilot: { username: video.pilotUsername },
+      votes: video.votes,
+      publishedAt: video.publishedAt.toISOString(),
+      durationSeconds: video.durationSeconds,
+      video: { url: videoUrl },
+      thumbnail: { url: thumbnailUrl },
+    };
+  }
+}
+
+/** Votes and the rankings they make (docs/spec.md §5), over the repository alone. */
+export class VotingService {
+  constructor(private readonly deps: VotingServiceDependencies) {}
 
   async vote(caller: Caller, id: number): Promise<VoteResponse> {
     let outcome;
@@ -71,25 +102,6 @@ export class GalleryService {
         videos: row.videos,
       })),
       total,
-    };
-  }
-
-  /** Only public fields: never the owner's email or sub, the original, the file name or a failure reason. */
-  private async view(video: PublishedVideo): Promise<PublicVideoResponse> {
-    const presign = (key: string) =>
-      this.deps.store.presignDownload({ key, expiresInSeconds: PUBLIC_MEDIA_URL_TTL_SECONDS });
-    const [videoUrl, thumbnailUrl] = await Promise.all([
-      presign(video.processedKey),
-      presign(video.thumbnailKey),
-    ]);
-    return {
-      id: video.id,
-      pilot: { username: video.pilotUsername },
-      votes: video.votes,
-      publishedAt: video.publishedAt.toISOString(),
-      durationSeconds: video.durationSeconds,
-      video: { url: videoUrl },
-      thumbnail: { url: thumbnailUrl },
     };
   }
 }

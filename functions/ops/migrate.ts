@@ -71,7 +71,13 @@ export const handler = middy<unknown, MigrationResult>()
       await untilAwake(pool, config.kind === 'direct' ? config.database.autoPause : config.autoPause);
       const result = await runMigrations(pool, migrations);
       if (config.kind === 'handoff') await grantApplicationRole(pool, config.appUser);
-      logger.info('Migrations done', { ...result });
+      if (result.ahead.length > 0) {
+        // A rollback to this release after a newer one migrated: the newer schema keeps this code working.
+        logger.warn('The database is ahead of this code: its migrations were left alone', {
+          unknownMigrations: result.ahead,
+          current: result.current,
+        });
+      } else logger.info('Migrations done', { ...result });
       return result;
     } finally {
       await pool.end();

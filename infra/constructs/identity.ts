@@ -111,9 +111,13 @@ export class Identity extends Construct {
       generateSecret: false,
       // No hosted UI, no authorization-code or implicit grant, no callback URL: the API's login is the only way in.
       disableOAuth: true,
-      // Users may not rewrite the email (uniqueness, login) or anything else the product relies on. Cognito reads an
-      // empty list as "every standard attribute", so the one writable attribute is one the product never reads.
-      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ locale: true }),
+      // Cognito refuses a client that cannot write a required attribute ("Invalid write attributes specified while
+      // creating a client"), and reads an empty list as "every standard attribute": so exactly the required email.
+      // Users still cannot change it: the calls that write through this list without IAM are SignUp, refused on an
+      // admin-only pool, and UpdateUserAttributes, which needs an access token with the self-service scope that the
+      // pre-token-generation trigger above removes from every access token (docs/api.md, "No self-service side
+      // door"). The signup function writes the email with AdminCreateUser, which IAM governs.
+      writeAttributes: new cognito.ClientAttributes().withStandardAttributes({ email: true }),
       preventUserExistenceErrors: true,
       enableTokenRevocation: true,
       // Refresh-token rotation is not enabled: it refuses REFRESH_TOKEN_AUTH and needs GetTokensFromRefreshToken,

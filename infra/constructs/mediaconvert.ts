@@ -30,6 +30,11 @@ export interface MediaConvertBackendProps {
   readonly storage: Storage;
   /** Validates and claims as with ffmpeg, then stores the job request instead of editing. */
   readonly worker: Worker;
+  /**
+   * Reserve {@link COMPLETION_CONCURRENCY}, as the database routes reserve theirs; false where the account's
+   * concurrency limit leaves nothing to reserve (databaseRouteReservedConcurrency 0). @default true
+   */
+  readonly reserveConcurrency?: boolean;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -142,7 +147,8 @@ export class MediaConvertBackend extends Construct {
       timeout: Duration.seconds(30),
       vpc: props.network.vpc,
       securityGroups: [props.network.databaseClientSecurityGroup],
-      reservedConcurrentExecutions: COMPLETION_CONCURRENCY,
+      // Its share of the connection budget; without reservations the account's own limit bounds it, as the routes.
+      reservedConcurrentExecutions: (props.reserveConcurrency ?? true) ? COMPLETION_CONCURRENCY : undefined,
       logRetention: props.logRetention,
     });
     grantWithEnvironment(this.completion, props.database.appUse());

@@ -160,8 +160,12 @@ export class Storage extends Construct {
   }
 
   /**
-   * Listing the unfinished multipart uploads under `uploads/` (a bucket-level action, bounded to the
-   * prefix by condition): how a cancel, a fresh upload and the sweeper find the uploads to abort.
+   * Listing the unfinished multipart uploads (a bucket-level action): how a cancel, a fresh upload, an account purge
+   * and the sweeper find the uploads to abort; the code lists under `uploads/` only. IAM cannot bound this listing
+   * to a prefix: `s3:prefix` is in the request context of ListBucket and ListBucketVersions only (the Service
+   * Authorization Reference for Amazon S3), so a condition on it is always false here and denies every listing
+   * (test/infra/iam-conditions.test.ts). What the listing reveals elsewhere is keys and upload ids of unfinished
+   * uploads; acting on one (AbortMultipartUpload, ListMultipartUploadParts) stays bounded by {@link objectUse}.
    */
   multipartListingUse(): ResourceUse {
     return {
@@ -171,7 +175,6 @@ export class Storage extends Construct {
           grantee: fn,
           actions: ['s3:ListBucketMultipartUploads'],
           resourceArns: [this.bucket.bucketArn],
-          conditions: { StringLike: { 's3:prefix': [`${UPLOADS_PREFIX}*`] } },
         });
       },
     };

@@ -27,6 +27,11 @@ export interface SweeperProps {
   readonly storage: Storage;
   /** @default Duration.hours(1) */
   readonly interval?: Duration;
+  /**
+   * Reserve one instance, as the database routes reserve theirs; false where the account's concurrency limit leaves
+   * nothing to reserve (databaseRouteReservedConcurrency 0). @default true
+   */
+  readonly reserveConcurrency?: boolean;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -56,8 +61,13 @@ export class Sweeper extends Construct {
       serviceName: 'idrl-ops',
       description:
         'Finds unrecorded uploads, fails tasks whose upload never arrived or whose processing never finished, finishes interrupted deletes',
-      // One run at a time, one database connection at most.
-      reservedConcurrency: 1,
+      // One run at a time, one database connection at most. Without the reservation (low-quota accounts) two runs
+      // overlap only if the hourly schedule's event is delivered twice within a run's 80 s (asynchronous invocations
+      // are at least once): every step is then a conditional update on the task's status, except that an unrecorded
+      // upload found by both is queued twice (the worker's claim turns a duplicate message into one transition,
+      // docs/worker.md) and counted twice
+      // toward its MAX_RECOVERY_REQUEUES sends. Not worth a lock held across a run's many queries.
+      reservedConcurrency: (props.reserveConcurrency ?? true) ? 1 : undefined,
       timeout: SWEEP_TIMEOUT,
       callerOverhead: QUEUEING_OVERHEAD,
       logRetention: props.logRetention,

@@ -35,10 +35,9 @@ const bucketArn = (prefix: string): unknown => ({
     [{ 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] }, `/${prefix}*`],
   ],
 });
-/** Listing unfinished multipart uploads: the bucket itself, bounded to uploads/ by condition. */
+/** Listing unfinished multipart uploads: the bucket itself, with no s3:prefix condition (S3 never supplies it here). */
 const listUploads = {
   Action: 's3:ListBucketMultipartUploads',
-  Condition: { StringLike: { 's3:prefix': ['uploads/*'] } },
   Effect: 'Allow',
   Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] },
 };

@@ -11,6 +11,29 @@ beforeAll(() => {
   template = synthesized.template;
 });
 
+/** Cognito's standard (OpenID Connect) attributes; every other schema attribute is custom (Cognito developer guide). */
+const STANDARD_ATTRIBUTES = [
+  'address',
+  'birthdate',
+  'email',
+  'email_verified',
+  'family_name',
+  'gender',
+  'given_name',
+  'locale',
+  'middle_name',
+  'name',
+  'nickname',
+  'phone_number',
+  'phone_number_verified',
+  'picture',
+  'preferred_username',
+  'profile',
+  'updated_at',
+  'website',
+  'zoneinfo',
+];
+
 function userPool(): Record<string, unknown> {
   return Object.values(template.findResources('AWS::Cognito::UserPool'))[0]?.Properties as Record<
     string,
@@ -89,8 +112,33 @@ describe('app client', () => {
       expect(client()[key]).toBeUndefined();
   });
 
-  it('lets users write no attribute the product relies on: only locale (an empty list would mean all)', () => {
-    expect(client().WriteAttributes).toEqual(['locale']);
+  it('may write only the required email (an empty list would mean every standard attribute)', () => {
+    expect(client().WriteAttributes).toEqual(['email']);
+  });
+});
+
+/** Cognito's own rule, which CDK does not type: "Invalid write attributes specified while creating a client". */
+describe('every app client of every pool', () => {
+  it('can write every required attribute of its pool (standard or custom), or leaves WriteAttributes unset', () => {
+    const pools = template.findResources('AWS::Cognito::UserPool');
+    const clients = Object.values(template.findResources('AWS::Cognito::UserPoolClient')).map(
+      ({ Properties }) => Properties as { UserPoolId: { Ref: string }; WriteAttributes?: string[] },
+    );
+    expect(clients.length).toBeGreaterThan(0);
+    // Unset means every attribute is writable, which satisfies the rule.
+    for (const { UserPoolId, WriteAttributes = [] } of clients.filter(
+      (c) => c.WriteAttributes !== undefined,
+    )) {
+      const pool = pools[UserPoolId.Ref]?.Properties as {
+        Schema?: { Name: string; Required?: boolean; AttributeDataType?: string }[];
+      };
+      // Custom attributes are declared by their bare name and written as custom:<name>.
+      const standard = new Set(STANDARD_ATTRIBUTES);
+      const required = (pool.Schema ?? [])
+        .filter((attribute) => attribute.Required === true)
+        .map((attribute) => (standard.has(attribute.Name) ? attribute.Name : `custom:${attribute.Name}`));
+      expect(WriteAttributes).toEqual(expect.arrayContaining(required));
+    }
   });
 });
 

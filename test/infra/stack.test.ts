@@ -4,7 +4,7 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '#infra/config';
 import { assertConnectionBudget, DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY } from '#infra/stack';
-import { logicalId, synthesize, type Synthesized } from '#test/infra/synth';
+import { CONFIGURATIONS, logicalId, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
 let synthesized: Synthesized;
@@ -146,6 +146,17 @@ describe('database connection budget', () => {
     expect(() => {
       assertConnectionBudget({ workerMaxConcurrency: 3, routeReserved: 5, maxConnections: 76 });
     }).not.toThrow();
+  });
+});
+
+describe('low-quota accounts (-c databaseRouteReservedConcurrency=0, docs/infra.md)', () => {
+  // Reserved concurrency must leave 100 unreserved in the account: with a quota of 10, any reservation fails the deploy.
+  it.each(Object.entries(CONFIGURATIONS))('%s: no function reserves concurrency', (_name, props) => {
+    const { template: lowQuota } = synthesize({ ...props, databaseRouteReservedConcurrency: 0 });
+    const reserving = Object.entries(lowQuota.findResources('AWS::Lambda::Function'))
+      .filter(([, { Properties }]) => 'ReservedConcurrentExecutions' in (Properties as object))
+      .map(([id]) => id);
+    expect(reserving).toEqual([]);
   });
 });
 

@@ -10,6 +10,13 @@ export interface SynthOptions {
   bundle?: boolean;
 }
 
+/** The configurations docs/infra.md deploys: the default, `-c database=serverless` and `-c processor=mediaconvert`. */
+export const CONFIGURATIONS: Readonly<Record<string, Partial<IdrlStackProps>>> = {
+  default: {},
+  'database=serverless': { database: 'serverless' },
+  'processor=mediaconvert': { processor: 'mediaconvert' },
+};
+
 export interface Synthesized {
   stack: IdrlStack;
   template: Template;

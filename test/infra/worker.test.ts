@@ -178,7 +178,6 @@ describe('sweeper', () => {
       },
       {
         Action: 's3:ListBucketMultipartUploads',
-        Condition: { StringLike: { 's3:prefix': ['uploads/*'] } },
         Effect: 'Allow',
         Resource: { 'Fn::GetAtt': [expect.stringMatching(/^StorageBucket/) as unknown, 'Arn'] },
       },

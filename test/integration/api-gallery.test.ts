@@ -15,8 +15,7 @@ import { databaseConfig } from '#commons/config';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
 import { DOWNLOAD_SIGNING_WINDOW_SECONDS } from '#adapters/s3/object-store';
 import { PUBLIC_MEDIA_URL_TTL_SECONDS } from '#core/public-cache';
-import { getObjectStore } from '#commons/composition-root';
-import { GalleryService } from '#core/gallery-service';
+import { VotingService } from '#core/gallery-service';
 import { ConflictError } from '#core/errors';
 import { PUBLIC_CACHE_CONTROL, securityHeaders } from '#commons/http';
 import { getTaskRepository } from '#commons/composition-root';
@@ -109,7 +108,7 @@ async function standingOf(pilot: Caller) {
  */
 const instancePools = Array.from({ length: 20 }, () => createPool(databaseConfig()));
 const instances = instancePools.map(
-  (pool) => new GalleryService({ repository: new PgGalleryRepository(pool), store: getObjectStore() }),
+  (pool) => new VotingService({ repository: new PgGalleryRepository(pool) }),
 );
 afterAll(async () => {
   await Promise.all(instancePools.map((pool) => pool.end()));

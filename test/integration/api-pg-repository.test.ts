@@ -518,21 +518,23 @@ describe('runMigrations', () => {
 
     // Assess
     expect(results).toEqual([
-      { applied: [], current: LATEST_VERSION },
-      { applied: [], current: LATEST_VERSION },
+      { applied: [], current: LATEST_VERSION, ahead: [] },
+      { applied: [], current: LATEST_VERSION, ahead: [] },
     ]);
   });
 
-  it('refuses a database that is ahead of the code', async () => {
+  it('leaves a database that is ahead of the code alone (a rollback) and names the migrations it does not know', async () => {
+    // Prepare: the previous release's code, which knows every migration but the last.
+    const previous = migrations.slice(0, -1);
+    const applied = () => databasePool().query<{ version: number }>('SELECT version FROM schema_migrations');
+    const before = (await applied()).rows;
+
     // Act
-    const attempt = runMigrations(databasePool(), []);
+    const result = await runMigrations(databasePool(), previous);
 
     // Assess
-    await expect(attempt).rejects.toThrow(
-      new MigrationError(
-        `The database has migrations this code does not know: ${migrations.map((m) => m.version).join(', ')}`,
-      ),
-    );
+    expect(result).toEqual({ applied: [], current: previous.at(-1)?.version, ahead: [LATEST_VERSION] });
+    expect((await applied()).rows).toEqual(before);
   });
 
   it('refuses migrations out of order', async () => {
@@ -571,11 +573,12 @@ describe('runMigrations', () => {
 
       // Assess: 3's columns and state next to 4's columns and triggers, which a 'deleting' task passes through.
       expect({ before, after }).toEqual({
-        before: { applied: [1, 2, 4], current: 4 },
+        before: { applied: [1, 2, 4], current: 4, ahead: [] },
         // The gap, and the migrations newer than both: never 1, 2 or 4 again.
         after: {
           applied: [3, ...migrations.filter((m) => m.version > 4).map((m) => m.version)],
           current: migrations.at(-1)?.version,
+          ahead: [],
         },
       });
       const { rows } = await pool.query<{ column_name: string }>(

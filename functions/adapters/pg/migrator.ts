@@ -11,6 +11,8 @@ export interface Migration {
 export interface MigrationResult {
   applied: number[];
   current: number;
+  /** Versions in the database that this code does not know (a rollback): nothing was applied. */
+  ahead: number[];
 }
 
 /** Arbitrary constant shared by every runner of this schema: concurrent deploys/starts queue up on it. */
@@ -18,8 +20,11 @@ const ADVISORY_LOCK_KEY = 7_305_118_202;
 
 /**
  * Applies the pending migrations, each in its own transaction, under a session advisory lock so
- * two runners (a deploy and a local start, two test workers) never race. A database that is
- * ahead of the code is refused rather than silently used.
+ * two runners (a deploy and a local start, two test workers) never race. A database that is ahead
+ * of the code (it has versions this code does not know) is left alone and named in `ahead`: that is
+ * a rollback, which runs this code's migrator again after a newer release migrated, and refusing
+ * would fail the rollback itself (UPDATE_ROLLBACK_FAILED). It is safe because every migration keeps
+ * the previous release working on the newer schema (docs/spec.md, "Schema changes").
  */
 export async function runMigrations(
   pool: pg.Pool,
@@ -41,18 +46,15 @@ export async function runMigrations(
       );
       const known = new Set(migrations.map((migration) => migration.version));
       const unknown = rows.filter((row) => !known.has(row.version)).map((row) => row.version);
-      if (unknown.length > 0) {
-        throw new MigrationError(
-          `The database has migrations this code does not know: ${unknown.join(', ')}`,
-        );
-      }
+      const current = migrations.at(-1)?.version ?? 0;
+      if (unknown.length > 0) return { applied: [], current, ahead: unknown };
       const done = new Set(rows.map((row) => row.version));
       const applied: number[] = [];
       for (const migration of migrations.filter((candidate) => !done.has(candidate.version))) {
         await applyOne(client, migration);
         applied.push(migration.version);
       }
-      return { applied, current: migrations.at(-1)?.version ?? 0 };
+      return { applied, current, ahead: [] };
     } finally {
       await client.query('SELECT pg_advisory_unlock($1)', [ADVISORY_LOCK_KEY]);
     }
