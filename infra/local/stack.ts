@@ -191,6 +191,7 @@ function gatewayRoutes(api: TemplateHttpApi, hosts: ReadonlyMap<string, Function
         `${route.routeKey}: only Lambda proxy integrations (payload 2.0) are served locally`,
       );
     const auth = route.authorizationType === 'CUSTOM';
+    const throttle = api.routeThrottles.get(route.routeKey) ?? api.defaultThrottle;
     if (!auth && route.authorizationType !== 'NONE')
       throw new LocalStackConfigError(
         `${route.routeKey}: authorization ${route.authorizationType} is not served locally`,
@@ -202,7 +203,8 @@ function gatewayRoutes(api: TemplateHttpApi, hosts: ReadonlyMap<string, Function
       auth,
       database: host.spec.env.DB_HOST !== undefined,
       summary: route.routeKey,
-      ...(api.routeThrottles.has(route.routeKey) ? { throttle: api.routeThrottles.get(route.routeKey) } : {}),
+      // The stage's route settings, else its default route settings: each route has its own bucket either way.
+      ...(throttle === undefined ? {} : { throttle }),
     };
     return {
       definition,
