@@ -30,8 +30,8 @@ const DATABASE_CONNECTION_HEADROOM = 10;
 
 /**
  * Reserved concurrency of each database route by default: the 10 routes at the default × 5 + the 5 routes with
- * their own reservation (7: the multipart steps, health) + worker 5 + sweeper 1 + account purge 2 + retry
- * transition 2 (+ MediaConvert completion 2) = 67 (69) connections stay within a t4g.micro's 80 minus headroom.
+ * their own reservation (8: the multipart steps, health) + worker 5 + sweeper 1 + account purge 2 + retry
+ * transition 2 (+ MediaConvert completion 2) = 68 (70) connections stay within a t4g.micro's 80 minus headroom.
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
