@@ -23,6 +23,8 @@ import {
 import type { FunctionSpec } from './runtime/function-host';
 
 export const LOCAL_ACCOUNT = '000000000000';
+/** The local database's resource id in rds-db:connect ARNs. */
+export const LOCAL_DATABASE_RESOURCE_ID = 'db-LOCAL';
 
 /** Where the local services answer, and the names they use. */
 export interface LocalWorld {
@@ -154,11 +156,14 @@ export function localResources(template: LocalTemplate, world: LocalWorld): Map<
     });
   }
   for (const id of [...ids('AWS::RDS::DBInstance'), ...ids('AWS::RDS::DBCluster')]) {
-    const endpoint = {
+    const attributes = {
       'Endpoint.Address': world.database.host,
       'Endpoint.Port': String(world.database.port),
+      // What rds-db:connect's resource ARN names the database by (dbuser:<resource id>/<user>).
+      DbiResourceId: LOCAL_DATABASE_RESOURCE_ID,
+      DBClusterResourceId: LOCAL_DATABASE_RESOURCE_ID,
     };
-    resources.set(id, { ref: world.database.name, attributes: endpoint });
+    resources.set(id, { ref: world.database.name, attributes });
   }
   for (const id of template.functions.keys()) {
     resources.set(id, {

@@ -22,6 +22,7 @@ import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { type InvocableHandler, answerInvocation, invocationTarget } from './lambda-api';
 import { LOOPBACK, closeServer } from './services/preflight';
 import { TokenBucket } from './throttle';
+import type { AwsCallDecision, BufferedAwsCall } from './iam/aws-call';
 
 /** Payload 2.0; `authorizer.lambda` is the authorizer's context on routes with `auth`. */
 export type GatewayEvent = APIGatewayProxyEventV2WithRequestContext<
@@ -68,6 +69,11 @@ export interface GatewayOptions {
    * undefined: no such API here.
    */
   awsApi?: (target: string, body: Buffer) => Promise<AwsApiAnswer | undefined>;
+  /**
+   * IAM for the Lambda Invoke and SQS surfaces (iam/aws-call.ts): the signature is verified and the call
+   * evaluated against the caller's policies before it is answered. @default - only a SigV4 header is required
+   */
+  authorizeCall?: (call: BufferedAwsCall) => Promise<AwsCallDecision>;
   onError: (error: unknown, routeKey: string) => void;
   /** The clock of the routes' throttles (milliseconds). @default Date.now */
   now?: () => number;
@@ -359,9 +365,25 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }
 
+  /** IAM's refusal of a signed call, in the service's own error shape; undefined when allowed or not enforced. */
+  async function refusal(request: IncomingMessage, body: Buffer): Promise<HttpResponse | undefined> {
+    if (options.authorizeCall === undefined) return undefined;
+    const decision = await options.authorizeCall({
+      method: request.method ?? 'POST',
+      url: request.url ?? '/',
+      headers: request.headers,
+      body,
+      // The same calls go to AWS's HTTPS endpoints (the SDK's default): evaluated as AWS would see them.
+      secure: true,
+    });
+    return decision.allowed ? undefined : { ...decision.answer, cookies: [] };
+  }
+
   async function awsApiResponse(target: string, request: IncomingMessage): Promise<HttpResponse> {
     const body = await readBody(request);
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
+    const refused = await refusal(request, body);
+    if (refused !== undefined) return refused;
     // As for Invoke (lambda-api.ts): an unsigned request is no SDK's, and a web page cannot sign without a
     // CORS preflight the gateway refuses.
     const answer = request.headers.authorization?.startsWith('AWS4-HMAC-SHA256 ')
@@ -392,6 +414,8 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (invoked !== undefined) {
       const body = await readBody(request);
       if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
+      const refused = await refusal(request, body);
+      if (refused !== undefined) return refused;
       const invocationType = request.headers['x-amz-invocation-type'];
       const answer = await answerInvocation({
         name: invoked,

@@ -4,7 +4,7 @@
  *   LOCAL_STATE_DIR (.local) · DATABASE_URL (use that PostgreSQL instead of the embedded one)
  *   CORS_ORIGINS (comma-separated extra browser origins) · LOCAL_RETRY_DELAY_SECONDS (10)
  *   LOCAL_CDK_CONTEXT (`key=value,...`: the synth's `-c` context) · WORKER_TIMEOUT_SECONDS (`-c workerTimeoutSeconds`)
- *   LOCAL_SWEEP_CRON (runs the template's schedules on this cron instead)
+ *   LOCAL_SWEEP_CRON (runs the template's schedules on this cron instead) · LOCAL_IAM=off (no IAM: debugging only)
  * Ctrl-C (SIGINT) or SIGTERM stops everything; a second Ctrl-C stops at once.
  */
 import { resolve } from 'node:path';
@@ -68,7 +68,7 @@ function banner(stack: LocalStack, stateDir: string, startedIn: number): string 
 IDRL video platform, local stack — up in ${(startedIn / 1000).toFixed(1)} s
   Console       ${stack.urls.console}
   API           ${api}   (OpenAPI: ${api}/openapi.json)
-  S3 (s3rver)   ${stack.urls.s3}   bucket ${stack.names.bucket}, keys S3RVER / S3RVER
+  S3            ${stack.s3Endpoint}   bucket ${stack.names.bucket} (IAM-enforcing proxy; s3rver itself: ${stack.urls.s3}, keys S3RVER / S3RVER)
   Cognito       ${stack.urls.cognito}   pool ${stack.names.userPoolId}, client ${stack.names.clientId}
   PostgreSQL    ${stack.urls.database}
   State         ${stateDir}   (delete it to start from scratch)
@@ -77,7 +77,7 @@ ${WALKTHROUGH_HEADING}
 ${steps.join('\n')}
 
 Dead-letter queue (runbook: docs/operations.md):
-  AWS_ENDPOINT_URL_SQS=${stack.urls.console.replace(/\/$/, '')} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local DLQ_ARN=${stack.deadLetterQueueArn} npm run redrive -- status
+  AWS_ENDPOINT_URL_SQS=${stack.urls.console.replace(/\/$/, '')} AWS_ACCESS_KEY_ID=${stack.operatorCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY='${stack.operatorCredentials.secretAccessKey}' DLQ_ARN=${stack.deadLetterQueueArn} npm run redrive -- status
 
 Ctrl-C stops everything.
 `;
@@ -101,6 +101,7 @@ async function main(): Promise<void> {
     context: contextFromEnvironment(process.env),
     retryDelaySeconds: seconds('LOCAL_RETRY_DELAY_SECONDS', 10),
     scheduleCronOverride: process.env.LOCAL_SWEEP_CRON?.trim() || undefined,
+    iam: process.env.LOCAL_IAM?.trim() !== 'off',
     corsOrigins: (process.env.CORS_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim())

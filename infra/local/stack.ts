@@ -14,7 +14,13 @@ import type { TaskRepository } from '#core/ports';
 import { UPLOADS_PREFIX } from '#core/object-keys';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
 import type { HttpMethod, RouteDefinition } from '#functions/routes';
-import { type AuthorizerHandler, type Gateway, type GatewayRoute, startGateway } from './gateway';
+import {
+  type AuthorizerHandler,
+  type Gateway,
+  type GatewayOptions,
+  type GatewayRoute,
+  startGateway,
+} from './gateway';
 import { LOCAL_ACCOUNT_ID } from './lambda-context';
 import type { InvocableHandler } from './lambda-api';
 import { type SqsQueue, createSqsQueue, startBoss } from './queue';
@@ -25,7 +31,20 @@ import { assertPortFree, ensureStateDir } from './services/preflight';
 import { S3RVER_CREDENTIALS, storedObjectNotification } from './services/s3';
 import { type CloudAssembly, cachedSynth } from './template/synth';
 import { type LocalTemplate, type TemplateHttpApi, readTemplate } from './template/reader';
-import { type CredentialsFor, type SkippedFunction, deriveFunctions, eventSourceQueues } from './derive';
+import {
+  type CredentialsFor,
+  LOCAL_ACCOUNT,
+  type LocalWorld,
+  type SkippedFunction,
+  deriveFunctions,
+  eventSourceQueues,
+  localResources,
+  runningFunctions,
+} from './derive';
+import { createIamEnforcer } from './iam/enforcer';
+import { authorizeAwsCall } from './iam/aws-call';
+import { startS3Proxy } from './iam/s3-proxy';
+import { localIamSetup, operatorPrincipal } from './principals';
 import { FunctionHost, type InvocationOutcome } from './runtime/function-host';
 
 export interface LocalStackPorts {
@@ -48,6 +67,8 @@ export interface LocalStackOptions {
   scheduleCronOverride?: string;
   /** Origins besides the console's own allowed by the gateway's and the bucket's CORS. @default [] */
   corsOrigins?: string[];
+  /** Enforce IAM (LOCAL_IAM=off turns it off, for debugging only). @default true */
+  iam?: boolean;
   log: (message: string) => void;
 }
 
@@ -57,6 +78,10 @@ export interface LocalStack {
   deadLetterQueueArn: string;
   /** The names the banner shows. */
   names: { bucket: string; userPoolId: string; clientId: string; ffmpeg: string };
+  /** The S3 endpoint the functions and the browser use: the IAM-enforcing proxy, or s3rver without IAM. */
+  s3Endpoint: string;
+  /** The runbook's credentials for the gateway's SQS surface (`npm run redrive`). */
+  operatorCredentials: { accessKeyId: string; secretAccessKey: string };
   /** What the template defines that has no local twin. */
   skipped: SkippedFunction[];
   assembly: CloudAssembly;
@@ -293,35 +318,70 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     });
     stops.push(() => services.stop());
     const databaseUrl = new URL(services.postgres.url);
-    // Until IAM is enforced locally every function signs with s3rver's key (s3rver checks the key id only).
-    const credentialsFor: CredentialsFor = () => S3RVER_CREDENTIALS;
-    const derived = deriveFunctions(
-      template,
-      {
-        region: LOCAL_REGION,
-        stackName: STACK_NAME,
-        bucket: { name: services.s3.bucket, endpoint: services.s3.endpoint },
-        userPool: {
-          id: services.cognito.userPoolId,
-          clientId: services.cognito.clientId,
-          endpoint: services.cognito.endpoint,
-          issuer: services.cognito.issuer,
-          jwksUri: services.cognito.jwksUri,
-        },
-        database: {
-          host: databaseUrl.hostname,
-          port: Number(databaseUrl.port || 5432),
-          name: databaseUrl.pathname.slice(1),
-          url: services.postgres.url,
-        },
-        gateway: consoleOrigin,
-        queueNames: new Map([
-          [source.queue.logicalId, QUEUE_NAME],
-          [source.deadLetter.logicalId, DEAD_LETTER_NAME],
-        ]),
+    const world: LocalWorld = {
+      region: LOCAL_REGION,
+      stackName: STACK_NAME,
+      bucket: { name: services.s3.bucket, endpoint: services.s3.endpoint },
+      userPool: {
+        id: services.cognito.userPoolId,
+        clientId: services.cognito.clientId,
+        endpoint: services.cognito.endpoint,
+        issuer: services.cognito.issuer,
+        jwksUri: services.cognito.jwksUri,
       },
-      credentialsFor,
+      database: {
+        host: databaseUrl.hostname,
+        port: Number(databaseUrl.port || 5432),
+        name: databaseUrl.pathname.slice(1),
+        url: services.postgres.url,
+      },
+      gateway: consoleOrigin,
+      queueNames: new Map([
+        [source.queue.logicalId, QUEUE_NAME],
+        [source.deadLetter.logicalId, DEAD_LETTER_NAME],
+      ]),
+    };
+    const resources = localResources(template, world);
+    const queueArns = [source.queue, source.deadLetter].map(
+      (queue) => resources.get(queue.logicalId)?.attributes?.Arn ?? '',
     );
+    const operator = operatorPrincipal(LOCAL_ACCOUNT, queueArns);
+    // Without IAM every function signs with s3rver's key (s3rver checks the key id only) and reaches it directly.
+    let credentialsFor: CredentialsFor = () => S3RVER_CREDENTIALS;
+    let authorizeCall: GatewayOptions['authorizeCall'];
+    if (options.iam !== false) {
+      const setup = localIamSetup({
+        template,
+        functions: [...runningFunctions(template)].flatMap((id) => template.functions.get(id) ?? []),
+        resources,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT,
+        stackName: STACK_NAME,
+      });
+      const iam = createIamEnforcer({
+        location: { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT },
+        principals: [...setup.principals, operator],
+        resourcePolicies: setup.resourcePolicies,
+        vpcEndpointPolicies: setup.vpcEndpointPolicies,
+        log: options.log,
+      });
+      const proxy = await startS3Proxy({
+        iam,
+        upstream: { endpoint: services.s3.endpoint, credentials: S3RVER_CREDENTIALS, region: LOCAL_REGION },
+        port: 0,
+        secureTransport: true,
+      });
+      stops.push(() => proxy.stop());
+      world.bucket.endpoint = proxy.url;
+      credentialsFor = (fn) => {
+        const principal = setup.byFunction.get(fn.logicalId);
+        if (principal === undefined)
+          throw new LocalStackConfigError(`${fn.logicalId} has no local principal`);
+        return principal;
+      };
+      authorizeCall = (call) => authorizeAwsCall(iam, call);
+    }
+    const derived = deriveFunctions(template, world, credentialsFor);
     const hosts = new Map(
       [...derived.specs].map(([name, spec]) => [
         name,
@@ -440,6 +500,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       invocationTimeoutSeconds: 900,
       authorizerCacheTtlSeconds: authorizer.ttlSeconds,
       awsApi: sqsApi({ uploads: queue, deadLetters: queue.deadLetters, endpoint: () => consoleOrigin }),
+      authorizeCall,
       onError: (error, routeKey) => {
         options.log(`${routeKey}: ${describeError(error)}`);
       },
@@ -461,6 +522,8 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         clientId: services.cognito.clientId,
         ffmpeg: worker.spec.env.FFMPEG_PATH ?? 'ffmpeg',
       },
+      s3Endpoint: world.bucket.endpoint,
+      operatorCredentials: { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey },
       skipped: derived.skipped,
       assembly,
       stop: stopAll,
