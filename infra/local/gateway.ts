@@ -18,11 +18,12 @@ import type {
 } from 'aws-lambda';
 import type { RouteDefinition } from '#functions/routes';
 import { FunctionTimeoutError } from './errors';
+import { authorizeAwsCall } from './iam/aws-call';
+import type { IamEnforcer } from './iam/enforcer';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { type InvocableHandler, answerInvocation, invocationTarget } from './lambda-api';
 import { LOOPBACK, closeServer } from './services/preflight';
 import { TokenBucket } from './throttle';
-import type { AwsCallDecision, BufferedAwsCall } from './iam/aws-call';
 
 /** Payload 2.0; `authorizer.lambda` is the authorizer's context on routes with `auth`. */
 export type GatewayEvent = APIGatewayProxyEventV2WithRequestContext<
@@ -70,10 +71,11 @@ export interface GatewayOptions {
    */
   awsApi?: (target: string, body: Buffer) => Promise<AwsApiAnswer | undefined>;
   /**
-   * IAM for the Lambda Invoke and SQS surfaces (iam/aws-call.ts): the signature is verified and the call
-   * evaluated against the caller's policies before it is answered. @default - only a SigV4 header is required
+   * IAM enforcement of the AWS calls answered here (SQS, Lambda Invoke; infra/local/iam/aws-call.ts): each is
+   * verified and authorized against the calling function's role before it is answered. Undefined: a SigV4
+   * Authorization header only has to be present.
    */
-  authorizeCall?: (call: BufferedAwsCall) => Promise<AwsCallDecision>;
+  iam?: IamEnforcer;
   onError: (error: unknown, routeKey: string) => void;
   /** The clock of the routes' throttles (milliseconds). @default Date.now */
   now?: () => number;
@@ -365,15 +367,15 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }
 
-  /** IAM's refusal of a signed call, in the service's own error shape; undefined when allowed or not enforced. */
-  async function refusal(request: IncomingMessage, body: Buffer): Promise<HttpResponse | undefined> {
-    if (options.authorizeCall === undefined) return undefined;
-    const decision = await options.authorizeCall({
+  /** The IAM refusal of an AWS call, in its service's error shape; undefined when it may be answered. */
+  async function iamRefusal(request: IncomingMessage, body: Buffer): Promise<HttpResponse | undefined> {
+    if (options.iam === undefined) return undefined;
+    // On AWS the SDK reaches SQS and Lambda over HTTPS: aws:SecureTransport is what it would be there.
+    const decision = await authorizeAwsCall(options.iam, {
       method: request.method ?? 'POST',
       url: request.url ?? '/',
       headers: request.headers,
       body,
-      // The same calls go to AWS's HTTPS endpoints (the SDK's default): evaluated as AWS would see them.
       secure: true,
     });
     return decision.allowed ? undefined : { ...decision.answer, cookies: [] };
@@ -382,7 +384,7 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
   async function awsApiResponse(target: string, request: IncomingMessage): Promise<HttpResponse> {
     const body = await readBody(request);
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
-    const refused = await refusal(request, body);
+    const refused = await iamRefusal(request, body);
     if (refused !== undefined) return refused;
     // As for Invoke (lambda-api.ts): an unsigned request is no SDK's, and a web page cannot sign without a
     // CORS preflight the gateway refuses.
@@ -414,7 +416,7 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (invoked !== undefined) {
       const body = await readBody(request);
       if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
-      const refused = await refusal(request, body);
+      const refused = await iamRefusal(request, body);
       if (refused !== undefined) return refused;
       const invocationType = request.headers['x-amz-invocation-type'];
       const answer = await answerInvocation({

@@ -14,13 +14,7 @@ import type { TaskRepository } from '#core/ports';
 import { UPLOADS_PREFIX } from '#core/object-keys';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
 import type { HttpMethod, RouteDefinition } from '#functions/routes';
-import {
-  type AuthorizerHandler,
-  type Gateway,
-  type GatewayOptions,
-  type GatewayRoute,
-  startGateway,
-} from './gateway';
+import { type AuthorizerHandler, type Gateway, type GatewayRoute, startGateway } from './gateway';
 import { LOCAL_ACCOUNT_ID } from './lambda-context';
 import type { InvocableHandler } from './lambda-api';
 import { type SqsQueue, createSqsQueue, startBoss } from './queue';
@@ -41,9 +35,9 @@ import {
   localResources,
   runningFunctions,
 } from './derive';
-import { createIamEnforcer } from './iam/enforcer';
-import { authorizeAwsCall } from './iam/aws-call';
+import { type IamEnforcer, createIamEnforcer } from './iam/enforcer';
 import { startS3Proxy } from './iam/s3-proxy';
+import { startJsonServiceProxy } from './iam/json-service-proxy';
 import { localIamSetup, operatorPrincipal } from './principals';
 import { FunctionHost, type InvocationOutcome } from './runtime/function-host';
 
@@ -348,7 +342,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const operator = operatorPrincipal(LOCAL_ACCOUNT, queueArns);
     // Without IAM every function signs with s3rver's key (s3rver checks the key id only) and reaches it directly.
     let credentialsFor: CredentialsFor = () => S3RVER_CREDENTIALS;
-    let authorizeCall: GatewayOptions['authorizeCall'];
+    let gatewayIam: IamEnforcer | undefined;
     if (options.iam !== false) {
       const setup = localIamSetup({
         template,
@@ -373,13 +367,22 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       stops.push(() => proxy.stop());
       world.bucket.endpoint = proxy.url;
+      // The admin calls of signup and account deletion; sign-in and the JWKS are not IAM-authorized on AWS either.
+      const cognitoProxy = await startJsonServiceProxy({
+        iam,
+        upstream: services.cognito.endpoint,
+        port: 0,
+        secureTransport: true,
+      });
+      stops.push(() => cognitoProxy.stop());
+      world.userPool.endpoint = cognitoProxy.url;
       credentialsFor = (fn) => {
         const principal = setup.byFunction.get(fn.logicalId);
         if (principal === undefined)
           throw new LocalStackConfigError(`${fn.logicalId} has no local principal`);
         return principal;
       };
-      authorizeCall = (call) => authorizeAwsCall(iam, call);
+      gatewayIam = iam;
     }
     const derived = deriveFunctions(template, world, credentialsFor);
     const hosts = new Map(
@@ -500,7 +503,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       invocationTimeoutSeconds: 900,
       authorizerCacheTtlSeconds: authorizer.ttlSeconds,
       awsApi: sqsApi({ uploads: queue, deadLetters: queue.deadLetters, endpoint: () => consoleOrigin }),
-      authorizeCall,
+      iam: gatewayIam,
       onError: (error, routeKey) => {
         options.log(`${routeKey}: ${describeError(error)}`);
       },
