@@ -1,6 +1,7 @@
 /**
  * `npm start`: the whole platform on this machine. Configuration (all optional):
- *   PORT (3000) console + API · PG_PORT (5433) · S3_PORT (4569) · COGNITO_PORT (9229)
+ *   PORT (3000) console + API · PG_PORT (5433) · S3_PORT (4569, s3rver) · S3_IAM_PORT (4570, the S3 endpoint)
+ *   COGNITO_PORT (9229)
  *   LOCAL_STATE_DIR (.local) · DATABASE_URL (use that PostgreSQL instead of the embedded one)
  *   CORS_ORIGINS (comma-separated extra browser origins) · LOCAL_RETRY_DELAY_SECONDS (10)
  *   LOCAL_CDK_CONTEXT (`key=value,...`: the synth's `-c` context) · WORKER_TIMEOUT_SECONDS (`-c workerTimeoutSeconds`)
@@ -95,6 +96,7 @@ async function main(): Promise<void> {
       gateway: port('PORT', 3000),
       postgres: port('PG_PORT', 5433),
       s3: port('S3_PORT', 4569),
+      s3Iam: port('S3_IAM_PORT', 4570),
       cognito: port('COGNITO_PORT', 9229),
     },
     externalDatabaseUrl: process.env.DATABASE_URL?.trim() || undefined,

@@ -44,7 +44,10 @@ import { FunctionHost, type InvocationOutcome } from './runtime/function-host';
 export interface LocalStackPorts {
   gateway: number;
   postgres: number;
+  /** s3rver itself. */
   s3: number;
+  /** The IAM-enforcing S3 proxy in front of it: the S3 endpoint of the functions and of the browser. */
+  s3Iam: number;
   cognito: number;
 }
 
@@ -362,7 +365,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       const proxy = await startS3Proxy({
         iam,
         upstream: { endpoint: services.s3.endpoint, credentials: S3RVER_CREDENTIALS, region: LOCAL_REGION },
-        port: 0,
+        port: options.ports.s3Iam,
         secureTransport: true,
       });
       stops.push(() => proxy.stop());

@@ -46,7 +46,7 @@ describe('resumable uploads in the web console', () => {
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     s3 = new S3Client({
-      endpoint: stack.s3Endpoint,
+      endpoint: stack.s3rverEndpoint,
       forcePathStyle: true,
       region: LOCAL_REGION,
       credentials: S3RVER_CREDENTIALS,

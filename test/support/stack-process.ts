@@ -16,6 +16,7 @@ export interface StackPorts {
   gateway: number;
   postgres: number;
   s3: number;
+  s3Iam: number;
   cognito: number;
 }
 
@@ -23,7 +24,10 @@ export interface StackProcess {
   ports: StackPorts;
   apiUrl: string;
   consoleUrl: string;
+  /** The S3 endpoint the platform hands out (presigned URLs): the IAM-enforcing proxy. */
   s3Endpoint: string;
+  /** s3rver itself, for a test that inspects the bucket with s3rver's own key. */
+  s3rverEndpoint: string;
   logFile: string;
   /** What `npm start` printed on stdout up to its ready line (the banner with the walkthrough). */
   banner: string;
@@ -43,6 +47,7 @@ export async function freeStackPorts(): Promise<StackPorts> {
     gateway: await freePort(),
     postgres: await freePort(),
     s3: await freePort(),
+    s3Iam: await freePort(),
     cognito: await freePort(),
   };
 }
@@ -73,6 +78,7 @@ export async function startStackProcess(
     PORT: String(ports.gateway),
     PG_PORT: String(ports.postgres),
     S3_PORT: String(ports.s3),
+    S3_IAM_PORT: String(ports.s3Iam),
     COGNITO_PORT: String(ports.cognito),
     LOCAL_STATE_DIR: stateDir,
     // Small parts so browser tests cut a few-MB video into many (S3's 5 MiB minimum: docs/local-stack.md).
@@ -125,7 +131,8 @@ export async function startStackProcess(
     ports,
     apiUrl: `${gateway}/api`,
     consoleUrl: `${gateway}/`,
-    s3Endpoint: `http://127.0.0.1:${ports.s3}`,
+    s3Endpoint: `http://127.0.0.1:${ports.s3Iam}`,
+    s3rverEndpoint: `http://127.0.0.1:${ports.s3}`,
     logFile,
     banner: output,
     stop: () => stopWith(() => child.kill('SIGTERM')),
