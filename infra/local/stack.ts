@@ -34,6 +34,7 @@ import {
   eventSourceQueues,
   localResources,
   runningFunctions,
+  scheduleCron,
 } from './derive';
 import { type IamEnforcer, createIamEnforcer } from './iam/enforcer';
 import { startS3Proxy } from './iam/s3-proxy';
@@ -147,27 +148,6 @@ export async function reconcileUploads(deps: {
     continuationToken = page.NextContinuationToken;
   } while (continuationToken !== undefined);
   return queued;
-}
-
-/**
- * A schedule expression as a pg-boss cron (minute resolution): `rate(N minutes|hours|days)` and
- * EventBridge's six-field `cron(min hour day month weekday year)`.
- */
-export function scheduleCron(expression: string): string {
-  const rate = /^rate\((\d+) (minute|minutes|hour|hours|day|days)\)$/.exec(expression);
-  if (rate) {
-    const every = Number(rate[1]);
-    const unit = rate[2] ?? '';
-    if (unit.startsWith('minute')) return every === 1 ? '* * * * *' : `*/${every} * * * *`;
-    if (unit.startsWith('hour')) return every === 1 ? '0 * * * *' : `0 */${every} * * *`;
-    return every === 1 ? '0 0 * * *' : `0 0 */${every} * *`;
-  }
-  const cron = /^cron\((\S+) (\S+) (\S+) (\S+) (\S+) (\S+)\)$/.exec(expression);
-  if (cron) {
-    const [, minute, hour, day, month, weekday] = cron.map((field) => field.replaceAll('?', '*'));
-    return [minute, hour, day, month, weekday].join(' ');
-  }
-  throw new LocalStackConfigError(`Schedule expression ${expression} is not supported locally`);
 }
 
 function scheduledEvent(ruleName: string): ScheduledEvent {
