@@ -48,7 +48,7 @@ describe('the template against the local IAM evaluator', () => {
   it.each(Object.entries(CONFIGURATIONS))(
     '%s: every policy uses only what the evaluator implements, and only actions AWS defines',
     (_name, props) => {
-      const policies = policiesOf(synthesize(props).template.toJSON() as Record<string, unknown>);
+      const policies = policiesOf(synthesize(props).template.toJSON());
       expect(policies.length).toBeGreaterThan(20);
       for (const policy of policies) {
         assertSupportedPolicy(policy);

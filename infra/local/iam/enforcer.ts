@@ -12,11 +12,16 @@
  *     resourcePolicies: { 'arn:aws:s3:::idrl-videos': bucketPolicy, 'arn:aws:sqs:…:idrl-uploads': queuePolicy },
  *     vpcEndpointPolicies: { s3: gatewayEndpointPolicy },
  *   });
- *   // Enforcement points (each answers a denial in that service's own error shape and logs one line):
- *   startS3Proxy({ iam, upstream: { endpoint, credentials }, port })    // ./s3-proxy.ts — functions' S3_ENDPOINT
- *   startJsonServiceProxy({ iam, service: 'cognito-idp', upstream, port }) // ./json-service-proxy.ts — COGNITO_ENDPOINT
- *   authorizeAwsCall(iam, request)        // ./aws-call.ts — the gateway's Lambda Invoke and SQS surfaces
- *   verifyRdsAuthToken(iam, token, db)    // ./rds-token.ts — the database's IAM auth token
+ *   // Enforcement points (each answers a denial in that service's own error shape and logs one line);
+ *   // secureTransport: true evaluates aws:SecureTransport as the HTTPS call on AWS would carry it.
+ *   startS3Proxy({ iam, upstream: { endpoint, credentials, region }, port, secureTransport: true })
+ *     // ./s3-proxy.ts → the functions' S3_ENDPOINT (and the origin of the URLs they presign)
+ *   startJsonServiceProxy({ iam, upstream: cognitoEndpoint, port, secureTransport: true })
+ *     // ./json-service-proxy.ts → COGNITO_ENDPOINT
+ *   startGateway({ …, iam })
+ *     // ../gateway.ts: its Lambda Invoke and SQS surfaces call authorizeAwsCall (./aws-call.ts)
+ *   startPgGate({ iam, certificate: await ensureGateCertificate(dir), database, upstream }, port)
+ *     // ./pg-gate.ts → DB_HOST/DB_PORT, NODE_EXTRA_CA_CERTS = certificate.certPath (rds-db:connect)
  *
  * Each function instance gets its principal's access key id and secret as AWS_ACCESS_KEY_ID /
  * AWS_SECRET_ACCESS_KEY; policies are plain JSON with intrinsics already resolved to local ARNs and names.
@@ -95,7 +100,7 @@ function sessionOf(principal: LocalPrincipal, accountId: string): CallerIdentity
 }
 
 /** AWS's AccessDenied message (the form IAM documents for implicit and explicit denials). */
-export function accessDeniedMessage(
+function accessDeniedMessage(
   caller: CallerIdentity,
   request: IamRequest,
   decision: Decision,

@@ -8,7 +8,7 @@
  * - nothing allows → implicit deny.
  *
  * Statements: Effect, Action/NotAction, Resource/NotResource, Principal (resource and endpoint policies) and
- * Condition with the operators of `CONDITION_OPERATORS`, their `IfExists` forms and the `ForAnyValue:` /
+ * Condition with the operators of `BASE_OPERATORS`, their `IfExists` forms and the `ForAnyValue:` /
  * `ForAllValues:` qualifiers. A policy with anything else (NotPrincipal, policy variables, numeric or date
  * operators…) is refused by `assertSupportedPolicy` when it is loaded, so nothing is silently mis-evaluated.
  */
@@ -89,10 +89,8 @@ const BASE_OPERATORS = [
   'Bool',
   'Null',
 ] as const;
-type BaseOperator = (typeof BASE_OPERATORS)[number];
-
 /** Every operator the evaluator knows (the template uses Bool, ArnLike, StringLike and StringEquals). */
-export const CONDITION_OPERATORS: readonly string[] = BASE_OPERATORS;
+type BaseOperator = (typeof BASE_OPERATORS)[number];
 
 const NEGATED: ReadonlySet<BaseOperator> = new Set([
   'StringNotEquals',

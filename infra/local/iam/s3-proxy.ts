@@ -14,7 +14,12 @@
  * CORS preflights (OPTIONS) pass through untouched: S3 answers them from the bucket's CORS rules, unsigned.
  */
 import { once } from 'node:events';
-import { type IncomingMessage, type ServerResponse, request as httpRequest } from 'node:http';
+import {
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+  request as httpRequest,
+} from 'node:http';
 import { SignatureV4 } from '@smithy/signature-v4';
 import { type Endpoint, readBody, sendAnswer, serve } from './endpoint';
 import type { IamEnforcer, LocalPrincipal } from './enforcer';
@@ -113,9 +118,10 @@ async function readPreamble(
       let offset = delimiter.length;
       for (const part of parts) {
         const [head = '', ...rest] = part.split('\r\n\r\n');
-        const name = /name="([^"]*)"/.exec(head)?.[1];
+        // `;\s*name=` so that a part's `filename="…"` is never read as its name.
+        const name = /;\s*name="([^"]*)"/.exec(head)?.[1];
         if (name === 'file') {
-          fileName = Buffer.from(/filename="([^"]*)"/.exec(head)?.[1] ?? '', 'latin1').toString('utf8');
+          fileName = Buffer.from(/;\s*filename="([^"]*)"/.exec(head)?.[1] ?? '', 'latin1').toString('utf8');
           fileStart = offset + part.length;
           break;
         }
@@ -130,6 +136,21 @@ async function readPreamble(
     if (next.done === true) return undefined;
     buffered = Buffer.concat([buffered, next.value]);
   }
+}
+
+/** The CORS headers of an answer that travel with a response (not the preflight-only ones). */
+function corsOf(headers: IncomingHttpHeaders): Record<string, string> {
+  const kept: Record<string, string> = {};
+  for (const name of [
+    'access-control-allow-origin',
+    'access-control-allow-credentials',
+    'access-control-expose-headers',
+    'vary',
+  ]) {
+    const value = headers[name];
+    if (value !== undefined) kept[name] = Array.isArray(value) ? value.join(', ') : value;
+  }
+  return kept;
 }
 
 export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
@@ -192,7 +213,8 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
       const replaced = onAnswer?.(answer.statusCode ?? 500);
       if (replaced !== undefined) {
         answer.resume();
-        sendAnswer(response, replaced, upstreamRequest.method === 'HEAD');
+        const withCors = { ...replaced, headers: { ...replaced.headers, ...corsOf(answer.headers) } };
+        sendAnswer(response, withCors, upstreamRequest.method === 'HEAD');
         return;
       }
       response.writeHead(answer.statusCode ?? 502, answer.headers);
@@ -204,6 +226,41 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     });
   }
 
+  /**
+   * S3 answers an error to a browser with the bucket's CORS headers, so that the page can read it (the console
+   * shows S3's error code). The bucket's rules live upstream: ask it as a preflight for this origin and method.
+   */
+  async function corsHeaders(request: IncomingMessage): Promise<Record<string, string>> {
+    const origin = request.headers.origin;
+    if (origin === undefined) return {};
+    const preflight = httpRequest({
+      host: upstream.hostname,
+      port: upstream.port,
+      method: 'OPTIONS',
+      path: (request.url ?? '/').split('?')[0],
+      headers: { host: upstream.host, origin, 'access-control-request-method': request.method ?? 'GET' },
+    });
+    preflight.end();
+    const [answer] = (await once(preflight, 'response')) as [IncomingMessage];
+    answer.resume();
+    return corsOf(answer.headers);
+  }
+
+  /** A refusal, with the bucket's CORS headers for a browser's request. */
+  async function refuse(
+    request: IncomingMessage,
+    response: ServerResponse,
+    answer: ServiceAnswer,
+  ): Promise<void> {
+    const head = request.method === 'HEAD';
+    sendAnswer(
+      response,
+      { ...answer, headers: { ...answer.headers, ...(await corsHeaders(request)) } },
+      head,
+    );
+    request.resume();
+  }
+
   async function handlePost(
     request: IncomingMessage,
     response: ServerResponse,
@@ -213,8 +270,11 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     const source = (request as AsyncIterable<Buffer>)[Symbol.asyncIterator]();
     const preamble = boundary === undefined ? undefined : await readPreamble(source, boundary);
     if (boundary === undefined || preamble === undefined) {
-      sendAnswer(response, s3Error('AccessDenied', 'POST requires exactly one file upload per request.'));
-      request.resume();
+      await refuse(
+        request,
+        response,
+        s3Error('AccessDenied', 'POST requires exactly one file upload per request.'),
+      );
       return;
     }
     const verified = await verifyPostPolicy(preamble.fields, bucket, {
@@ -227,16 +287,14 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
         ? { code: 'InvalidAccessKeyId' as const, message: 'unknown key' }
         : verified;
       iam.logRefusal(`S3 POST upload to ${bucket}`, refusal.message);
-      sendAnswer(response, s3Error(refusal.code, refusal.message));
-      request.resume();
+      await refuse(request, response, s3Error(refusal.code, refusal.message));
       return;
     }
     // S3 puts the uploaded file's name where the key says ${filename}.
     const key = (preamble.fields.get('key') ?? '').replaceAll('${filename}', preamble.fileName);
     const denied = deny(principal, s3PostObjectCall(bucket, key, postRequest(request)));
     if (denied !== undefined) {
-      sendAnswer(response, denied);
-      request.resume();
+      await refuse(request, response, denied);
       return;
     }
     const toUpstream = await upstreamRequest(request, false);
@@ -247,10 +305,14 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     const file = { bytes: 0, ended: false };
     relay(toUpstream, response);
     toUpstream.write(preamble.buffered.subarray(0, preamble.fileStart));
-    const refuse = (answer: ServiceAnswer): void => {
+    const stop = async (answer: ServiceAnswer): Promise<void> => {
+      // The upload is abandoned on purpose: its upstream request's end (a reset) is no failure to report.
+      toUpstream.removeAllListeners('response').removeAllListeners('error');
+      toUpstream.on('error', () => undefined);
       toUpstream.destroy();
+      const cors = await corsHeaders(request);
       response.setHeader('connection', 'close');
-      sendAnswer(response, answer);
+      sendAnswer(response, { ...answer, headers: { ...answer.headers, ...cors } });
       request.destroy();
     };
     // The file streams through; only the last few bytes are held back, so that the closing boundary (which
@@ -270,7 +332,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     while (next.done !== true) {
       pending = Buffer.concat([pending, next.value]);
       if (tooLarge()) {
-        refuse(
+        await stop(
           s3Error('EntityTooLarge', 'Your proposed upload exceeds the maximum allowed size', {
             MaxSizeAllowed: String(range.max),
           }),
@@ -282,13 +344,13 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
       next = await source.next();
     }
     if (!file.ended) {
-      refuse(
+      await stop(
         s3Error('AccessDenied', 'The body of your POST request is not well-formed multipart/form-data.'),
       );
       return;
     }
     if (file.bytes < range.min) {
-      refuse(
+      await stop(
         s3Error('EntityTooSmall', 'Your proposed upload is smaller than the minimum allowed size', {
           MinSizeAllowed: String(range.min),
         }),
@@ -340,18 +402,11 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
         ? { code: 'InvalidAccessKeyId' as const, message: 'unknown key' }
         : verified;
       iam.logRefusal(`S3 ${method} ${path}`, refusal.message);
-      sendAnswer(
-        response,
-        s3Error(
-          refusal.code,
-          refusal.message,
-          'accessKeyId' in refusal && refusal.accessKeyId !== undefined
-            ? { AWSAccessKeyId: refusal.accessKeyId }
-            : {},
-        ),
-        method === 'HEAD',
-      );
-      request.resume();
+      const detail: Record<string, string> =
+        'accessKeyId' in refusal && refusal.accessKeyId !== undefined
+          ? { AWSAccessKeyId: refusal.accessKeyId }
+          : {};
+      await refuse(request, response, s3Error(refusal.code, refusal.message, detail));
       return;
     }
     const received: S3HttpRequest = { method, path, query, headers, authType: verified.authType };
@@ -369,18 +424,16 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     } catch (error) {
       if (!(error instanceof UnmappedRequestError)) throw error;
       iam.logRefusal(`${principal.functionName} S3 ${method} ${path}`, error.message);
-      sendAnswer(
+      await refuse(
+        request,
         response,
         s3Error('Unmapped', `The local IAM enforcement has no mapping for this request: ${error.message}`),
-        method === 'HEAD',
       );
-      request.resume();
       return;
     }
     const denied = deny(principal, call);
     if (denied !== undefined) {
-      sendAnswer(response, denied, method === 'HEAD');
-      request.resume();
+      await refuse(request, response, denied);
       return;
     }
     const toUpstream = await upstreamRequest(request, verified.authType === 'REST-QUERY-STRING');

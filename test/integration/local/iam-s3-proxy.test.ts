@@ -335,6 +335,7 @@ describe("the browser's presigned POST through the proxy", () => {
     fileBytes: number,
     contentType = 'video/mp4',
     key = 'uploads/5/post.mp4',
+    headers: Record<string, string> = {},
   ): Promise<Response> {
     const { url, fields } = await createPresignedPost(clientOf(createTask), {
       Bucket: BUCKET,
@@ -349,7 +350,7 @@ describe("the browser's presigned POST through the proxy", () => {
     const form = new FormData();
     for (const [name, value] of Object.entries(fields)) form.append(name, value);
     form.append('file', new Blob([Buffer.alloc(fileBytes, 7)]), 'race.mp4');
-    return fetch(url, { method: 'POST', body: form });
+    return fetch(url, { method: 'POST', body: form, headers });
   }
 
   it('stores an upload within the policy (streamed through, 204)', async () => {
@@ -364,6 +365,24 @@ describe("the browser's presigned POST through the proxy", () => {
     expect(response.status).toBe(400);
     expect(await response.text()).toMatch(/<Code>EntityTooLarge<\/Code>/);
     expect(await stored('uploads/6/big.mp4')).toBe(false);
+  });
+
+  it("a refusal carries the bucket's CORS headers, so the console can read S3's error code", async () => {
+    const origin = { origin: 'http://localhost:3000' };
+    const [tooLarge, badField] = await Promise.all([
+      post(100_001, 'video/mp4', 'uploads/8/big.mp4', origin),
+      post(10, 'text/html', 'uploads/8/page.html', origin),
+    ]);
+    const fromStorage = await fetch(`${storage.endpoint}/${BUCKET}`, {
+      method: 'OPTIONS',
+      headers: { ...origin, 'access-control-request-method': 'POST' },
+    });
+    const allowed = fromStorage.headers.get('access-control-allow-origin');
+    expect(allowed).not.toBeNull();
+    for (const refused of [tooLarge, badField]) {
+      expect(refused.status).toBeGreaterThanOrEqual(400);
+      expect(refused.headers.get('access-control-allow-origin')).toBe(allowed);
+    }
   });
 
   it('refuses a form whose fields break a policy condition', async () => {
