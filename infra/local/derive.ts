@@ -32,7 +32,11 @@ export interface LocalWorld {
   stackName: string;
   bucket: { name: string; endpoint: string };
   userPool: { id: string; clientId: string; endpoint: string; issuer: string; jwksUri: string };
-  database: { host: string; port: number; name: string; url: string };
+  /**
+   * Where functions reach PostgreSQL: with `caCertificate`, the IAM gate (host and port of RDS's endpoint,
+   * TLS trusted through NODE_EXTRA_CA_CERTS, tokens checked for rds-db:connect); without, `url` (a known gap).
+   */
+  database: { host: string; port: number; name: string; url: string; caCertificate?: string };
   /** The gateway: Lambda's Invoke API and SQS's JSON API for the functions. */
   gateway: string;
   /** Local queue names by the template's queue logical id. */
@@ -201,8 +205,12 @@ function endpointVariables(world: LocalWorld, environment: Record<string, string
   // cognito-local issues its tokens under its own issuer and serves its keys itself.
   if ('JWT_ISSUER' in environment) added.JWT_ISSUER = world.userPool.issuer;
   if ('JWKS_URI' in environment) added.JWKS_URI = world.userPool.jwksUri;
-  // Known gap until the IAM-checking database gate lands: the app connects with a URL, not an IAM token.
-  if (environment.DB_IAM_AUTH === 'true') added.DATABASE_URL = world.database.url;
+  if (environment.DB_IAM_AUTH === 'true') {
+    // Through the gate the template's own DB_HOST/DB_PORT/DB_USER and IAM token are used, over TLS trusted as
+    // the runtime's RDS bundle is on AWS; without it (LOCAL_IAM=off, an external server) a URL stands in.
+    if (world.database.caCertificate === undefined) added.DATABASE_URL = world.database.url;
+    else added.NODE_EXTRA_CA_CERTS = world.database.caCertificate;
+  }
   return added;
 }
 
@@ -265,7 +273,7 @@ export function deriveFunctions(
     for (const [name, value] of Object.entries(environment))
       environment[name] = layerPath(value, fn.layerDirs);
     // On Lambda NODE_EXTRA_CA_CERTS names the runtime's RDS bundle (/var/runtime/ca-cert.pem), which does not
-    // exist here; the local database connection is not TLS (see endpointVariables).
+    // exist here: the gate's certificate takes its place (endpointVariables), or, without the gate, nothing.
     if (environment.NODE_EXTRA_CA_CERTS !== undefined && !existsSync(environment.NODE_EXTRA_CA_CERTS))
       delete environment.NODE_EXTRA_CA_CERTS;
     const credentials = credentialsFor(fn);

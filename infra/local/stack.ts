@@ -7,6 +7,7 @@
  * schedules are the template's. PostgreSQL, s3rver and cognito-local stand in for RDS, S3 and Cognito.
  */
 import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event, SQSBatchResponse, ScheduledEvent } from 'aws-lambda';
 import pg from 'pg';
@@ -21,7 +22,7 @@ import { type SqsQueue, createSqsQueue, startBoss } from './queue';
 import { sqsApi } from './sqs-endpoint';
 import { type BackingServices, LOCAL_BUCKET, LOCAL_REGION, startBackingServices } from './services/backing';
 import { LocalStackConfigError } from './errors';
-import { assertPortFree, ensureStateDir } from './services/preflight';
+import { assertPortFree, ensureStateDir, freePort } from './services/preflight';
 import { S3RVER_CREDENTIALS, storedObjectNotification } from './services/s3';
 import { type CloudAssembly, cachedSynth } from './template/synth';
 import { type LocalTemplate, type TemplateHttpApi, readTemplate } from './template/reader';
@@ -33,12 +34,14 @@ import {
   deriveFunctions,
   eventSourceQueues,
   localResources,
+  LOCAL_DATABASE_RESOURCE_ID,
   runningFunctions,
   scheduleCron,
 } from './derive';
 import { type IamEnforcer, createIamEnforcer } from './iam/enforcer';
 import { startS3Proxy } from './iam/s3-proxy';
 import { startJsonServiceProxy } from './iam/json-service-proxy';
+import { ensureGateCertificate, startPgGate } from './iam/pg-gate';
 import { localIamSetup, operatorPrincipal } from './principals';
 import { FunctionHost, type InvocationOutcome } from './runtime/function-host';
 
@@ -90,6 +93,8 @@ export interface LocalStack {
 const QUEUE_NAME = 'idrl-uploads';
 const DEAD_LETTER_NAME = `${QUEUE_NAME}-dlq`;
 const SCHEDULE_QUEUE_PREFIX = 'idrl-schedule-';
+/** Where the database gate listens: the address the functions' tokens sign. */
+const LOOPBACK_IP = '127.0.0.1';
 /** The API Gateway this stack emulates (the CDK app's stack name). */
 const STACK_NAME = 'IdrlVideoPlatform';
 
@@ -359,6 +364,30 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       });
       stops.push(() => cognitoProxy.stop());
       world.userPool.endpoint = cognitoProxy.url;
+      // RDS IAM authentication in front of the embedded server (an external one may ask for SCRAM, which the
+      // gate does not speak: it keeps the URL). The token signs the gate's host and port, the functions' DB_HOST/DB_PORT.
+      if (options.externalDatabaseUrl === undefined) {
+        const gatePort = await freePort();
+        const certificate = await ensureGateCertificate(join(options.stateDir, 'pg-gate'));
+        const gate = await startPgGate(
+          {
+            iam,
+            certificate,
+            database: { hostname: LOOPBACK_IP, port: gatePort, resourceId: LOCAL_DATABASE_RESOURCE_ID },
+            upstream: {
+              host: databaseUrl.hostname,
+              port: Number(databaseUrl.port || 5432),
+              user: decodeURIComponent(databaseUrl.username),
+              password: decodeURIComponent(databaseUrl.password),
+            },
+          },
+          gatePort,
+        );
+        stops.push(() => gate.stop());
+        world.database.host = LOOPBACK_IP;
+        world.database.port = gate.port;
+        world.database.caCertificate = certificate.certPath;
+      }
       credentialsFor = (fn) => {
         const principal = setup.byFunction.get(fn.logicalId);
         if (principal === undefined)
