@@ -110,7 +110,7 @@ describe('the local stack across a restart', () => {
     const stopping = log
       .slice(log.indexOf('[local] SIGINT: stopping'))
       .split('\n')
-      .filter((line) => line.trim() !== '' && !/^\[\w+\] \{"(?:_aws|level":"INFO")"/.test(line));
+      .filter((line) => line.trim() !== '' && !/^\[\w+\] \{"(?:_aws|level":"INFO)"/.test(line));
     expect([code, stopping]).toEqual([
       0,
       [
