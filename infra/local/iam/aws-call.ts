@@ -87,6 +87,7 @@ export async function authorizeAwsCall(iam: IamEnforcer, call: BufferedAwsCall):
   const identified = identify(call, path, query, iam);
   if (identified === undefined) {
     iam.logRefusal(`${call.method} ${path}`, 'no IAM mapping for this call');
+    // The service is unknown: answered in the REST-JSON shape (x-amzn-errortype), which every JSON SDK reads.
     return {
       allowed: false,
       answer: jsonServiceError(

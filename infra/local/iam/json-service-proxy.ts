@@ -47,7 +47,7 @@ export async function startJsonServiceProxy(options: JsonServiceProxyOptions): P
       else
         sendAnswer(
           response,
-          jsonServiceError('cognito-idp', 'Unmapped', `The local service failed: ${error.message}`),
+          jsonServiceError('cognito-idp', 'InternalError', `The local service failed: ${error.message}`),
         );
     });
     if (body === undefined) request.pipe(toUpstream);
@@ -61,7 +61,8 @@ export async function startJsonServiceProxy(options: JsonServiceProxyOptions): P
     }
     const body = await readBody(request, MAX_BODY_BYTES);
     if (body === null) {
-      sendAnswer(response, jsonServiceError('cognito-idp', 'Unmapped', 'Request entity too large'));
+      // The service's front end refuses it before any operation runs.
+      sendAnswer(response, { statusCode: 413, headers: {}, body: Buffer.alloc(0) });
       return;
     }
     const decision = await authorizeAwsCall(options.iam, {
@@ -80,7 +81,8 @@ export async function startJsonServiceProxy(options: JsonServiceProxyOptions): P
 
   return serve(
     handle,
-    (error) => jsonServiceError('cognito-idp', 'Unmapped', `The local IAM proxy failed: ${String(error)}`),
+    (error) =>
+      jsonServiceError('cognito-idp', 'InternalError', `The local IAM proxy failed: ${String(error)}`),
     options,
   );
 }

@@ -222,7 +222,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     });
     upstreamRequest.on('error', (error) => {
       if (response.headersSent) response.destroy(error);
-      else sendAnswer(response, s3Error('AccessDenied', `The local S3 server failed: ${error.message}`));
+      else sendAnswer(response, s3Error('InternalError', `The local S3 server failed: ${error.message}`));
     });
   }
 
@@ -460,7 +460,7 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
 
   return serve(
     handle,
-    (error) => s3Error('AccessDenied', `The local IAM proxy failed: ${String(error)}`),
+    (error) => s3Error('InternalError', `The local IAM proxy failed: ${String(error)}`),
     options,
   );
 }

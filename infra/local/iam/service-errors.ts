@@ -34,14 +34,16 @@ const S3_CODES: Record<Refusal, { code: string; status: number }> = {
 
 /** S3's error document; `extra` adds S3's detail elements (AWSAccessKeyId, …). */
 export function s3Error(
-  refusal: Refusal | 'EntityTooLarge' | 'EntityTooSmall',
+  refusal: Refusal | 'EntityTooLarge' | 'EntityTooSmall' | 'InternalError',
   message: string,
   extra: Record<string, string> = {},
 ): ServiceAnswer {
   const { code, status } =
     refusal === 'EntityTooLarge' || refusal === 'EntityTooSmall'
       ? { code: refusal, status: 400 }
-      : S3_CODES[refusal];
+      : refusal === 'InternalError'
+        ? { code: refusal, status: 500 }
+        : S3_CODES[refusal];
   const details = Object.entries(extra)
     .map(([name, value]) => `<${name}>${escapeXml(value)}</${name}>`)
     .join('');
@@ -62,7 +64,8 @@ interface JsonCode {
   status: number;
 }
 
-function jsonCode(service: JsonService, refusal: Refusal): JsonCode {
+function jsonCode(service: JsonService, refusal: Refusal | 'InternalError'): JsonCode {
+  if (refusal === 'InternalError') return { type: 'InternalErrorException', status: 500 };
   // IAM denials: AccessDeniedException everywhere (SQS's SDK reads `AccessDenied` from x-amzn-query-error).
   if (refusal === 'AccessDenied' || refusal === 'Unmapped')
     return {
@@ -89,7 +92,11 @@ function jsonCode(service: JsonService, refusal: Refusal): JsonCode {
 }
 
 /** The SDK's error for the JSON protocols (AWS JSON 1.0/1.1 and REST JSON). */
-export function jsonServiceError(service: JsonService, refusal: Refusal, message: string): ServiceAnswer {
+export function jsonServiceError(
+  service: JsonService,
+  refusal: Refusal | 'InternalError',
+  message: string,
+): ServiceAnswer {
   const { type, status } = jsonCode(service, refusal);
   const headers: Record<string, string> = {
     'content-type':
