@@ -36,6 +36,14 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
     return value;
   };
 
+  const flag = (key: string): boolean | undefined => {
+    const value = text(key);
+    if (value === undefined) return undefined;
+    if (value !== 'true' && value !== 'false')
+      throw new Error(`Context ${key} must be true or false, got "${value}"`);
+    return value === 'true';
+  };
+
   const removal = text('removalPolicy') ?? 'retain';
   if (removal !== 'retain' && removal !== 'destroy')
     throw new Error(`Context removalPolicy must be retain or destroy, got "${removal}"`);
@@ -65,7 +73,8 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
       .split(',')
       .map((origin) => origin.trim())
       .filter((origin) => origin.length > 0),
-    removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN : RemovalPolicy.DESTROY,
+    removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
+    deletionProtection: flag('deletionProtection'),
     database: option,
     databaseInstanceType: instanceType ? new ec2.InstanceType(instanceType) : undefined,
     databaseMaxConnections: integer('databaseMaxConnections'),

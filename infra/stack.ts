@@ -42,11 +42,18 @@ export interface IdrlStackProps extends StackProps {
    */
   readonly allowedOrigins?: readonly string[];
   /**
-   * Stateful resources on `cdk destroy`: RETAIN keeps the bucket, the user pool and the database with its master
-   * secret (the database with deletion protection on); DESTROY deletes everything, data included.
-   * @default RemovalPolicy.RETAIN
+   * Stateful resources on `cdk destroy`: RETAIN_ON_UPDATE_OR_DELETE keeps the bucket, the user pool and the database
+   * with its master secret (also when replaced), yet deletes them when their own creation rolls back; DESTROY deletes
+   * everything, data included.
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
-  readonly removalPolicy?: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
+  readonly removalPolicy?: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE | RemovalPolicy.DESTROY;
+  /**
+   * Deletion protection on the database and the user pool. Off by default: it also blocks the delete that rolls back
+   * a failed first deploy (docs/infra.md, "Removal policies"); turn it on once the stack exists.
+   * @default false
+   */
+  readonly deletionProtection?: boolean;
   /**
    * `rds`: RDS PostgreSQL on one instance. `serverless`: Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when
    * idle (docs/infra.md, "Two database options"; docs/cost.md).
@@ -102,7 +109,12 @@ export class IdrlStack extends Stack {
 
   constructor(scope: Construct, id: string, props: IdrlStackProps) {
     super(scope, id, props);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
+    const deletionProtection = props.deletionProtection ?? false;
+    if (deletionProtection && removalPolicy === RemovalPolicy.DESTROY)
+      throw new Error(
+        'Deletion protection would keep a destroy stack from deleting its database and user pool',
+      );
     const logRetention = props.logRetention ?? logs.RetentionDays.ONE_MONTH;
     const workerTimeout = props.workerTimeout ?? WORKER_DEFAULTS.timeout;
     const workerMaxConcurrency = props.workerMaxConcurrency ?? WORKER_DEFAULTS.maxConcurrency;
@@ -123,6 +135,7 @@ export class IdrlStack extends Stack {
       autoPauseAfter: props.databaseAutoPauseAfter,
       instanceType: props.databaseInstanceType,
       removalPolicy,
+      deletionProtection,
       logRetention,
     });
     this.storage = new Storage(this, 'Storage', {
@@ -131,7 +144,7 @@ export class IdrlStack extends Stack {
       removalPolicy,
     });
     this.network.restrictS3To(this.storage.bucket);
-    this.identity = new Identity(this, 'Identity', { removalPolicy, logRetention });
+    this.identity = new Identity(this, 'Identity', { removalPolicy, deletionProtection, logRetention });
     this.worker = new Worker(this, 'Worker', {
       network: this.network,
       database: this.database,

@@ -46,11 +46,13 @@ export interface DatabaseProps {
   /** @default 7 */
   readonly backupRetentionDays?: number;
   /**
-   * What `cdk destroy` does to the database. RETAIN keeps it (and its master secret) with deletion protection on;
-   * DESTROY deletes it, data included.
-   * @default RemovalPolicy.RETAIN
+   * What `cdk destroy` does to the database. RETAIN_ON_UPDATE_OR_DELETE keeps it and its master secret (unless their
+   * own creation rolls back); DESTROY deletes it, data included.
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
-  readonly removalPolicy?: RemovalPolicy.RETAIN | RemovalPolicy.DESTROY;
+  readonly removalPolicy?: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE | RemovalPolicy.DESTROY;
+  /** Also blocks the delete that rolls back a failed first deploy (docs/infra.md, "Removal policies"). @default false */
+  readonly deletionProtection?: boolean;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -89,7 +91,7 @@ export class Database extends Construct {
     super(scope, id);
     const { network } = props;
     this.option = props.option ?? 'rds';
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     const securityGroup = new ec2.SecurityGroup(this, 'SecurityGroup', {
       vpc: network.vpc,
@@ -110,8 +112,7 @@ export class Database extends Construct {
       credentials: rds.Credentials.fromGeneratedSecret(MASTER_USER),
       iamAuthentication: true,
       storageEncrypted: true,
-      // A retained database is also protected from deletion by hand; `removalPolicy=destroy` must be able to delete it.
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      deletionProtection: props.deletionProtection ?? false,
       removalPolicy,
     };
     const backupRetention = Duration.days(props.backupRetentionDays ?? 7);
@@ -155,6 +156,11 @@ export class Database extends Construct {
       this.engine = clusterEngine(this.cluster);
       this.routeTimeout = SERVERLESS_ROUTE_TIMEOUT;
     }
+    // CDK gives what a database stands in (its subnet group, a cluster's writer) DESTROY for any policy but RETAIN:
+    // a retained database keeps them, so that it stays usable after the stack is gone.
+    for (const child of this.engine.resource.node.findAll())
+      if (child instanceof rds.CfnDBSubnetGroup || child instanceof rds.CfnDBInstance)
+        child.applyRemovalPolicy(removalPolicy);
     // The master secret outlives a retained database: it is the only way back in as its owner.
     const generated = this.engine.resource.node.tryFindChild('Secret');
     if (!(generated instanceof secretsmanager.Secret)) throw new Error('The generated master secret moved');
@@ -246,7 +252,7 @@ export class Database extends Construct {
     Validations.of(this.engine.resource).acknowledge({
       id: 'AwsSolutions-RDS10',
       reason:
-        'Deletion protection is on with removalPolicy=retain (the default); removalPolicy=destroy asks for the data to go.',
+        'Deletion protection would also block the delete that rolls back a failed first deploy; the removal policy keeps the database on every CloudFormation delete but that one, and -c deletionProtection=true adds it once the stack exists (docs/infra.md, "Removal policies").',
     });
   }
 

@@ -15,9 +15,11 @@ export type IdentityAdminAction =
 export interface IdentityProps {
   /**
    * What `cdk destroy` does to the user pool (and so to every account).
-   * @default RemovalPolicy.RETAIN
+   * @default RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE
    */
   readonly removalPolicy?: RemovalPolicy;
+  /** Also blocks the delete that rolls back a failed first deploy (docs/infra.md, "Removal policies"). @default false */
+  readonly deletionProtection?: boolean;
   /** @default Duration.hours(1) */
   readonly accessTokenValidity?: Duration;
   /** @default Duration.days(30) */
@@ -41,7 +43,7 @@ export class Identity extends Construct {
 
   constructor(scope: Construct, id: string, props: IdentityProps = {}) {
     super(scope, id);
-    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN;
+    const removalPolicy = props.removalPolicy ?? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE;
 
     this.userPool = new cognito.UserPool(this, 'UserPool', {
       // Cognito's public SignUp would skip the API's rules: only the signup function's admin calls create users.
@@ -65,9 +67,10 @@ export class Identity extends Construct {
       mfa: cognito.Mfa.OFF,
       // Essentials, for access-token customization (the trigger below): billed per monthly active user, nothing at idle.
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
+      // The pilots' accounts: kept on a stack delete and a replacement; a console or API delete is what deletion
+      // protection adds, once the stack exists.
       removalPolicy,
-      // The pilots' accounts: kept from any delete (console, API, a replaced resource) unless the stack is disposable.
-      deletionProtection: removalPolicy === RemovalPolicy.RETAIN,
+      deletionProtection: props.deletionProtection ?? false,
     });
 
     Validations.of(this.userPool).acknowledge(

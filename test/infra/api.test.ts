@@ -113,21 +113,6 @@ describe('routes', () => {
       });
     }
   });
-
-  it('reserves no concurrency when configured with 0', () => {
-    // Prepare + Act
-    const { template: unreserved } = synthesize({ databaseRouteReservedConcurrency: 0 });
-
-    // Assess
-    const reserved = Object.values(unreserved.findResources('AWS::Lambda::Function')).filter(
-      (fn) =>
-        (fn.Properties as { ReservedConcurrentExecutions?: number }).ReservedConcurrentExecutions !==
-        undefined,
-    );
-    expect(reserved.map((fn) => (fn.Properties as { Description: string }).Description)).toEqual([
-      'Finds unrecorded uploads, fails tasks whose upload never arrived or whose processing never finished, finishes interrupted deletes',
-    ]);
-  });
 });
 
 describe('authorizer', () => {

@@ -68,11 +68,11 @@ describe('user pool', () => {
     expect(userPool().AutoVerifiedAttributes).toEqual([]);
   });
 
-  it('is retained on stack deletion and protected from deletion by default', () => {
+  it('is kept on stack deletion and replacement, and unprotected until deletionProtection is set (a failed first deploy deletes it)', () => {
     template.hasResource('AWS::Cognito::UserPool', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       UpdateReplacePolicy: 'Retain',
-      Properties: Match.objectLike({ DeletionProtection: 'ACTIVE' }),
+      Properties: Match.objectLike({ DeletionProtection: 'INACTIVE' }),
     });
   });
 

@@ -115,7 +115,7 @@ function instance(): { node: { defaultChild?: unknown } } {
 }
 
 describe('database (default: RDS PostgreSQL)', () => {
-  it('is PostgreSQL 17 on a private, encrypted, backed-up, protected t4g.micro with IAM authentication', () => {
+  it('is PostgreSQL 17 on a private, encrypted, backed-up t4g.micro with IAM authentication', () => {
     template.resourceCountIs('AWS::RDS::DBCluster', 0);
     template.hasResourceProperties('AWS::RDS::DBInstance', {
       Engine: 'postgres',
@@ -129,13 +129,26 @@ describe('database (default: RDS PostgreSQL)', () => {
       EnableIAMDatabaseAuthentication: true,
       MultiAZ: false,
       DBName: 'idrl',
-      DeletionProtection: true,
+      // Off until -c deletionProtection=true: it would block the delete that rolls back a failed first deploy.
+      DeletionProtection: false,
     });
   });
 
+  it('is protected from deletion, with the user pool, once deletionProtection is set', () => {
+    const { template: protectedStack } = synthesize({ deletionProtection: true });
+    protectedStack.hasResourceProperties('AWS::RDS::DBInstance', { DeletionProtection: true });
+    protectedStack.hasResourceProperties('AWS::Cognito::UserPool', { DeletionProtection: 'ACTIVE' });
+    expect(() => synthesize({ deletionProtection: true, removalPolicy: RemovalPolicy.DESTROY })).toThrow(
+      'Deletion protection would keep a destroy stack from deleting its database and user pool',
+    );
+  });
+
   it('is retained with its secret by default, and deleted with removalPolicy destroy', () => {
-    template.hasResource('AWS::RDS::DBInstance', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
-    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    template.hasResource('AWS::RDS::DBInstance', {
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+    });
+    template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'RetainExceptOnCreate' });
 
     // Prepare + Act
     const { template: destroyed } = synthesize({ removalPolicy: RemovalPolicy.DESTROY });
@@ -285,9 +298,9 @@ describe('database (-c database=serverless: Aurora Serverless v2)', () => {
     serverless = synthesize({ database: 'serverless' });
   });
 
-  it('is Aurora PostgreSQL 17 with a minimum of 0 ACU, auto-pause after 5 minutes, IAM auth, encrypted, backed up, protected', () => {
+  it('is Aurora PostgreSQL 17 with a minimum of 0 ACU, auto-pause after 5 minutes, IAM auth, encrypted, backed up', () => {
     serverless.template.hasResource('AWS::RDS::DBCluster', {
-      DeletionPolicy: 'Retain',
+      DeletionPolicy: 'RetainExceptOnCreate',
       Properties: Match.objectLike({
         Engine: 'aurora-postgresql',
         EngineVersion: Match.stringLikeRegexp('^17\\.'),
@@ -295,7 +308,7 @@ describe('database (-c database=serverless: Aurora Serverless v2)', () => {
         EnableIAMDatabaseAuthentication: true,
         StorageEncrypted: true,
         BackupRetentionPeriod: 7,
-        DeletionProtection: true,
+        DeletionProtection: false,
         DatabaseName: 'idrl',
         Port: 5432,
       }),
@@ -306,7 +319,9 @@ describe('database (-c database=serverless: Aurora Serverless v2)', () => {
       DBInstanceClass: 'db.serverless',
       PubliclyAccessible: false,
     });
-    serverless.template.hasResource('AWS::SecretsManager::Secret', { DeletionPolicy: 'Retain' });
+    serverless.template.hasResource('AWS::SecretsManager::Secret', {
+      DeletionPolicy: 'RetainExceptOnCreate',
+    });
     expect(secretReferences(serverless.template)).toEqual({
       'AWS::RDS::DBCluster': {
         'Fn::Join': [

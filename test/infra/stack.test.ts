@@ -149,6 +149,44 @@ describe('database connection budget', () => {
   });
 });
 
+/**
+ * Stateful resources and what CloudFormation does to them when it stops managing them. RetainExceptOnCreate keeps
+ * them on a stack delete, a removal from the template or (with UpdateReplacePolicy Retain) a replacement, but deletes
+ * them when the operation that created them rolls back: a failed first deploy leaves nothing behind.
+ */
+const STATEFUL_POLICIES: Readonly<Record<string, { DeletionPolicy: string; UpdateReplacePolicy: string }>> = {
+  'AWS::RDS::DBInstance': { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' },
+  'AWS::RDS::DBCluster': { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' },
+  // What a retained database stands in.
+  'AWS::RDS::DBSubnetGroup': { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' },
+  'AWS::SecretsManager::Secret': { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' },
+  'AWS::Cognito::UserPool': { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' },
+  'AWS::S3::Bucket': { DeletionPolicy: 'RetainExceptOnCreate', UpdateReplacePolicy: 'Retain' },
+  // Logs go with the stack on purpose (docs/infra.md, "Removal policies"): nothing in them outlives its use.
+  'AWS::Logs::LogGroup': { DeletionPolicy: 'Delete', UpdateReplacePolicy: 'Delete' },
+};
+
+describe('stateful resources (docs/infra.md, "Removal policies")', () => {
+  it.each(Object.entries(CONFIGURATIONS))(
+    '%s: each is kept on delete and replacement, and deleted when its own creation rolls back (logs: deleted)',
+    (_name, props) => {
+      const resources = synthesize(props).template.toJSON().Resources as Record<
+        string,
+        { Type: string; DeletionPolicy?: string; UpdateReplacePolicy?: string }
+      >;
+      const stateful = Object.entries(resources).filter(([, { Type }]) => Type in STATEFUL_POLICIES);
+      expect(stateful.length).toBeGreaterThan(0);
+      expect(
+        stateful.map(([id, { DeletionPolicy, UpdateReplacePolicy }]) => ({
+          id,
+          DeletionPolicy,
+          UpdateReplacePolicy,
+        })),
+      ).toEqual(stateful.map(([id, { Type }]) => ({ id, ...STATEFUL_POLICIES[Type] })));
+    },
+  );
+});
+
 describe('low-quota accounts (-c databaseRouteReservedConcurrency=0, docs/infra.md)', () => {
   // Reserved concurrency must leave 100 unreserved in the account: with a quota of 10, any reservation fails the deploy.
   it.each(Object.entries(CONFIGURATIONS))('%s: no function reserves concurrency', (_name, props) => {
@@ -167,6 +205,7 @@ describe('configuration from CDK context', () => {
       stackName: 'Pilot',
       allowedOrigins: 'https://a.example, https://b.example,',
       removalPolicy: 'destroy',
+      deletionProtection: 'false',
       databaseInstanceType: 't4g.small',
       databaseMaxConnections: '180',
       databaseRouteReservedConcurrency: '20',
@@ -195,6 +234,7 @@ describe('configuration from CDK context', () => {
         'IDRL video platform: HTTP API, S3 uploads, SQS worker with MediaConvert, Aurora PostgreSQL Serverless v2, Cognito',
       allowedOrigins: ['https://a.example', 'https://b.example'],
       removalPolicy: RemovalPolicy.DESTROY,
+      deletionProtection: false,
       database: 'serverless',
       databaseInstanceType: 't4g.small',
       databaseMaxConnections: 180,
@@ -215,7 +255,8 @@ describe('configuration from CDK context', () => {
       description:
         'IDRL video platform: HTTP API, S3 uploads, SQS worker with ffmpeg, RDS PostgreSQL, Cognito',
       allowedOrigins: [],
-      removalPolicy: RemovalPolicy.RETAIN,
+      removalPolicy: RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE,
+      deletionProtection: undefined,
       database: 'rds',
       databaseInstanceType: undefined,
       databaseMaxConnections: undefined,
@@ -233,6 +274,9 @@ describe('configuration from CDK context', () => {
   it('rejects malformed values with the key in the message', () => {
     expect(() => stackPropsFromContext((key) => (key === 'removalPolicy' ? 'snapshot' : undefined))).toThrow(
       'Context removalPolicy must be retain or destroy, got "snapshot"',
+    );
+    expect(() => stackPropsFromContext((key) => (key === 'deletionProtection' ? 'yes' : undefined))).toThrow(
+      'Context deletionProtection must be true or false, got "yes"',
     );
     expect(() => stackPropsFromContext((key) => (key === 'database' ? 'aurora' : undefined))).toThrow(
       'Context database must be one of rds, serverless, got "aurora"',

@@ -97,8 +97,11 @@ describe('video bucket', () => {
     ]);
   });
 
-  it('is retained on stack deletion by default', () => {
-    template.hasResource('AWS::S3::Bucket', { DeletionPolicy: 'Retain', UpdateReplacePolicy: 'Retain' });
+  it('is kept on stack deletion and replacement by default, and deleted if its own creation rolls back', () => {
+    template.hasResource('AWS::S3::Bucket', {
+      DeletionPolicy: 'RetainExceptOnCreate',
+      UpdateReplacePolicy: 'Retain',
+    });
   });
 
   it('is versioned; aborts incomplete multipart uploads, expires replaced and deleted versions after 30 days and stray requeue markers after a day, nothing else', () => {

@@ -320,8 +320,9 @@ describe('the user pool has no side door', () => {
       }),
     );
 
-    // Assess: the access token cannot call the self-service API at all (its scope is suppressed); the client's
-    // WriteAttributes would refuse the email even without that (test/infra/identity.test.ts).
+    // Assess: the access token cannot call the self-service API at all (its scope is suppressed). That is the only
+    // guard: the client's WriteAttributes must include the required email, or Cognito refuses the client
+    // (test/infra/identity.test.ts).
     await expect(updating).rejects.toMatchObject({
       name: 'NotAuthorizedException',
       message: 'Access Token does not have required scopes',

@@ -1,6 +1,7 @@
 import { awaitingTask, createdTask } from '#test/helpers/tasks';
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import type { Context } from 'aws-lambda';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { translatePgError } from '#adapters/pg/errors';
 import { migrations } from '#adapters/pg/migrations';
 import { runMigrations } from '#adapters/pg/migrator';
@@ -535,6 +536,52 @@ describe('runMigrations', () => {
     // Assess
     expect(result).toEqual({ applied: [], current: previous.at(-1)?.version, ahead: [LATEST_VERSION] });
     expect((await applied()).rows).toEqual(before);
+  });
+
+  it('the migration function succeeds on a database ahead of it (a rollback) and warns naming the unknown versions', async () => {
+    // Prepare: a database that a newer release migrated one version further.
+    const name = `idrl_ahead_${process.pid}`;
+    const admin = databasePool();
+    await admin.query(`DROP DATABASE IF EXISTS ${name}`);
+    await admin.query(`CREATE DATABASE ${name}`);
+    const url = new URL(process.env.DATABASE_URL ?? '');
+    url.pathname = `/${name}`;
+    const pool = createPool({
+      kind: 'url',
+      connectionString: url.toString(),
+      autoPause: false,
+      resumeWaitMs: 0,
+    });
+    const newer = (LATEST_VERSION ?? 0) + 1;
+    try {
+      await runMigrations(pool, [
+        ...migrations,
+        { version: newer, name: 'newer-release', sql: 'CREATE TABLE newer_release (id integer)' },
+      ]);
+      // The function reads its configuration at import; its logger is this fresh module's.
+      vi.resetModules();
+      vi.stubEnv('DATABASE_URL', url.toString());
+      const { logger } = await import('#commons/logger');
+      const warn = vi.spyOn(logger, 'warn');
+      const { handler } = await import('#functions/ops/migrate');
+
+      // Act
+      const result = await handler({}, { functionName: 'migrate', awsRequestId: 'req-1' } as Context);
+
+      // Assess
+      expect(result).toEqual({ applied: [], current: LATEST_VERSION, ahead: [newer] });
+      expect(warn.mock.calls).toEqual([
+        [
+          'The database is ahead of this code: its migrations were left alone',
+          { unknownMigrations: [newer], current: LATEST_VERSION },
+        ],
+      ]);
+    } finally {
+      vi.restoreAllMocks();
+      vi.unstubAllEnvs();
+      await pool.end();
+      await admin.query(`DROP DATABASE IF EXISTS ${name} WITH (FORCE)`);
+    }
   });
 
   it('refuses migrations out of order', async () => {
