@@ -131,8 +131,10 @@ export const routes = [
     auth: true,
     database: true,
     summary: 'Presign part uploads, each bound to its exact size',
-    // A batch of part URLs per call, signed without an S3 request.
-    reservedConcurrency: 2,
+    // A batch of part URLs per call, signed without an S3 request. 3: the console uploads three parts at once and
+    // signs each just before its PUT (web/src/multipart.ts, CONCURRENCY); with 2, the third call was throttled and
+    // API Gateway answered it 500, failing the upload (seen on the template-derived local stack).
+    reservedConcurrency: 3,
   },
   {
     name: 'list-upload-parts',

@@ -85,6 +85,7 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
     logRetention,
     alarmEmail: text('alarmEmail'),
     processor,
+    multipartPartBytes: positive('multipartPartBytes'),
     taskQuotas: {
       maxUnfinishedTasks: positive('maxUnfinishedTasks'),
       maxDailyUploadBytes: positive('maxDailyUploadBytes'),

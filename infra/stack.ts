@@ -30,8 +30,8 @@ const DATABASE_CONNECTION_HEADROOM = 10;
 
 /**
  * Reserved concurrency of each database route by default: the 10 routes at the default × 5 + the 5 routes with
- * their own reservation (7: the multipart steps, health) + worker 5 + sweeper 1 + account purge 2 + retry
- * transition 2 (+ MediaConvert completion 2) = 67 (69) connections stay within a t4g.micro's 80 minus headroom.
+ * their own reservation (8: the multipart steps, health) + worker 5 + sweeper 1 + account purge 2 + retry
+ * transition 2 (+ MediaConvert completion 2) = 68 (70) connections stay within a t4g.micro's 80 minus headroom.
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
@@ -85,6 +85,8 @@ export interface IdrlStackProps extends StackProps {
   readonly processor?: 'ffmpeg' | 'mediaconvert';
   /** Per-pilot quotas of task creation. @default 5 unfinished tasks, 5 GiB of declared uploads per 24 h */
   readonly taskQuotas?: Partial<TaskQuotas>;
+  /** Part size of multipart uploads (the local stack's browser tests use small ones). @default - 8 MiB */
+  readonly multipartPartBytes?: number;
 }
 
 /**
@@ -168,6 +170,7 @@ export class IdrlStack extends Stack {
       allowedOrigins: props.allowedOrigins ?? [],
       databaseRouteReservedConcurrency: routeReserved > 0 ? routeReserved : undefined,
       taskQuotas: props.taskQuotas,
+      multipartPartBytes: props.multipartPartBytes,
       logRetention,
     });
     this.cdn = new Cdn(this, 'Cdn', { httpApi: this.api.httpApi });

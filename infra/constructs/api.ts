@@ -134,6 +134,11 @@ export interface ApiProps {
   readonly databaseRouteReservedConcurrency?: number;
   /** Per-pilot quotas of create-task (functions/core/task-service.ts). @default DEFAULT_TASK_QUOTAS: 5 unfinished tasks, 5 GiB a day */
   readonly taskQuotas?: Partial<TaskQuotas>;
+  /**
+   * MULTIPART_PART_BYTES of the functions that plan multipart uploads; small parts let the local stack's browser
+   * tests cut a few-MB video into many (docs/local-stack.md). @default - unset: DEFAULT_PART_BYTES (8 MiB)
+   */
+  readonly multipartPartBytes?: number;
   /** @default 50 requests per second */
   readonly throttlingRateLimit?: number;
   /** @default 100 requests */
@@ -266,6 +271,10 @@ export class Api extends Construct {
         'MAX_DAILY_UPLOAD_BYTES',
         String(quotas.maxDailyUploadBytes ?? DEFAULT_TASK_QUOTAS.maxDailyUploadBytes),
       );
+    }
+    if (props.multipartPartBytes !== undefined) {
+      for (const fn of [...functions.values(), this.retryTransition.function])
+        fn.addEnvironment('MULTIPART_PART_BYTES', String(props.multipartPartBytes));
     }
   }
 

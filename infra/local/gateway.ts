@@ -58,8 +58,10 @@ export interface GatewayOptions {
   functions?: ReadonlyMap<string, InvocableHandler>;
   /** Origins other than the gateway's own allowed by CORS (the HttpApi's allowOrigins). */
   corsOrigins: string[];
-  /** Lambda timeout of the route functions and the authorizer. */
+  /** How long the gateway waits for a route function or the authorizer (API Gateway's integration timeout). */
   functionTimeoutSeconds: number;
+  /** How long an Invoke of `functions` may run. @default functionTimeoutSeconds */
+  invocationTimeoutSeconds?: number;
   /** Reuse the authorizer's answer for the same Authorization header this long, as API Gateway does. @default 0 (no cache) */
   authorizerCacheTtlSeconds?: number;
   /**
@@ -317,10 +319,10 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     ),
   );
   const allowedOrigins = new Set(options.corsOrigins);
-  const fn = (name: string): LocalFunction => ({
+  const fn = (name: string, timeoutSeconds = options.functionTimeoutSeconds): LocalFunction => ({
     name,
     region: options.region,
-    timeoutSeconds: options.functionTimeoutSeconds,
+    timeoutSeconds,
     memoryMb: 512,
   });
 
@@ -423,7 +425,7 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
         authorization: request.headers.authorization,
         invocationType: Array.isArray(invocationType) ? invocationType[0] : invocationType,
         body,
-        fn,
+        fn: (name) => fn(name, options.invocationTimeoutSeconds),
       });
       return { ...answer, cookies: [] };
     }

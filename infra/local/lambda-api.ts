@@ -5,10 +5,12 @@
  * functions/adapters/lambda/ run unchanged against it (LAMBDA_ENDPOINT). Not emulated: IAM (the gateway
  * listens on loopback only; a request must still carry a SigV4 Authorization header, which a web page
  * cannot add without a CORS preflight the gateway refuses, so a page open in the developer's browser
- * cannot invoke anything), asynchronous invocation, qualifiers, reserved concurrency.
+ * cannot invoke anything), asynchronous invocation, qualifiers. A function beyond its reserved concurrency
+ * answers 429 TooManyRequestsException (FunctionThrottledError of runtime/function-host.ts).
  */
 import type { Context } from 'aws-lambda';
 import { type LocalFunction, invoke } from './lambda-context';
+import { FunctionThrottledError } from './runtime/function-host';
 
 /** A function invoked directly (not through a route): any JSON event in, any JSON result out. */
 export type InvocableHandler = (event: unknown, context: Context) => Promise<unknown>;
@@ -84,6 +86,9 @@ export async function answerInvocation(input: {
     const result = await invoke(input.fn(input.name), (context) => handler(event, context));
     return jsonAnswer(200, result ?? null, executed);
   } catch (error) {
+    // Beyond its reserved concurrency Lambda refuses the call itself: no function error, a 429.
+    if (error instanceof FunctionThrottledError)
+      return serviceError(429, 'TooManyRequestsException', error.message);
     const failure = error instanceof Error ? error : new Error(String(error));
     return jsonAnswer(
       200,

@@ -1,19 +1,21 @@
 /**
  * `npm start`: the whole platform on this machine. Configuration (all optional):
- *   PORT (3000) console + API · PG_PORT (5433) · S3_PORT (4569) · COGNITO_PORT (9229)
+ *   PORT (3000) console + API · PG_PORT (5433) · S3_PORT (4569, s3rver) · S3_IAM_PORT (4570, the S3 endpoint)
+ *   COGNITO_PORT (9229)
  *   LOCAL_STATE_DIR (.local) · DATABASE_URL (use that PostgreSQL instead of the embedded one)
  *   CORS_ORIGINS (comma-separated extra browser origins) · LOCAL_RETRY_DELAY_SECONDS (10)
- *   WORKER_TIMEOUT_SECONDS (180, the worker's timeout as the CDK stack's workerTimeout)
+ *   LOCAL_CDK_CONTEXT (`key=value,...`: the synth's `-c` context) · WORKER_TIMEOUT_SECONDS (`-c workerTimeoutSeconds`)
+ *   LOCAL_SWEEP_CRON (runs the template's schedules on this cron instead) · LOCAL_IAM=off (no IAM: debugging only)
  * Ctrl-C (SIGINT) or SIGTERM stops everything; a second Ctrl-C stops at once.
  */
 import { resolve } from 'node:path';
-import { DEFAULT_WORKER_TIMEOUT_SECONDS } from '#core/delivery';
 import { ensureOsPackages, FFMPEG_BUILD_PACKAGES, OsSetupError } from '#infra/setup/os-packages';
 import { ensureFfmpegBuild } from '#layers/ffmpeg/ffmpeg-build';
 import { FfmpegSourceRefusedError } from '#layers/ffmpeg/ffmpeg-source';
 import { fromRoot } from '../paths';
 import { type LocalStack, startLocalStack } from './stack';
 import { LocalStackConfigError } from './errors';
+import { contextFromEnvironment } from './template/synth';
 
 /** The line above the walkthrough (test/e2e/walkthrough.test.ts finds the steps under it). */
 const WALKTHROUGH_HEADING =
@@ -64,17 +66,15 @@ function walkthrough(api: string, ffmpeg: string, logo: string): string[] {
 function banner(stack: LocalStack, stateDir: string, startedIn: number): string {
   const api = stack.urls.api;
   const { source } = ensureFfmpegBuild();
-  const steps = walkthrough(
-    api,
-    stack.env.FFMPEG_PATH ?? 'ffmpeg',
-    fromRoot('assets/logo/idrl-logo.png'),
-  ).map((line) => `  ${line}`);
+  const steps = walkthrough(api, stack.names.ffmpeg, fromRoot('assets/logo/idrl-logo.png')).map(
+    (line) => `  ${line}`,
+  );
   return `
 IDRL video platform, local stack — up in ${(startedIn / 1000).toFixed(1)} s
   Console       ${stack.urls.console}
   API           ${api}   (OpenAPI: ${api}/openapi.json)
-  S3 (s3rver)   ${stack.urls.s3}   bucket ${stack.env.BUCKET_NAME ?? ''}, keys S3RVER / S3RVER
-  Cognito       ${stack.urls.cognito}   pool ${stack.env.USER_POOL_ID ?? ''}, client ${stack.env.USER_POOL_CLIENT_ID ?? ''}
+  S3            ${stack.s3Endpoint}   bucket ${stack.names.bucket} (IAM-enforcing proxy; s3rver itself: ${stack.urls.s3}, keys S3RVER / S3RVER)
+  Cognito       ${stack.urls.cognito}   pool ${stack.names.userPoolId}, client ${stack.names.clientId}
   PostgreSQL    ${stack.urls.database}
   ffmpeg        ${source.upstreamVersion} (Debian ${source.debianVersion}, built here from bookworm-security)
   State         ${stateDir}   (delete it to start from scratch)
@@ -83,7 +83,7 @@ ${WALKTHROUGH_HEADING}
 ${steps.join('\n')}
 
 Dead-letter queue (runbook: docs/operations.md):
-  AWS_ENDPOINT_URL_SQS=${stack.urls.console.replace(/\/$/, '')} AWS_ACCESS_KEY_ID=local AWS_SECRET_ACCESS_KEY=local DLQ_ARN=${stack.deadLetterQueueArn} npm run redrive -- status
+  AWS_ENDPOINT_URL_SQS=${stack.urls.console.replace(/\/$/, '')} AWS_ACCESS_KEY_ID=${stack.operatorCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY='${stack.operatorCredentials.secretAccessKey}' DLQ_ARN=${stack.deadLetterQueueArn} npm run redrive -- status
 
 Ctrl-C stops everything.
 `;
@@ -103,12 +103,14 @@ async function main(): Promise<void> {
       gateway: port('PORT', 3000),
       postgres: port('PG_PORT', 5433),
       s3: port('S3_PORT', 4569),
+      s3Iam: port('S3_IAM_PORT', 4570),
       cognito: port('COGNITO_PORT', 9229),
     },
     externalDatabaseUrl: process.env.DATABASE_URL?.trim() || undefined,
+    context: contextFromEnvironment(process.env),
     retryDelaySeconds: seconds('LOCAL_RETRY_DELAY_SECONDS', 10),
-    workerTimeoutSeconds: seconds('WORKER_TIMEOUT_SECONDS', DEFAULT_WORKER_TIMEOUT_SECONDS),
-    sweepCron: process.env.LOCAL_SWEEP_CRON?.trim() || undefined,
+    scheduleCronOverride: process.env.LOCAL_SWEEP_CRON?.trim() || undefined,
+    iam: process.env.LOCAL_IAM?.trim() !== 'off',
     corsOrigins: (process.env.CORS_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim())

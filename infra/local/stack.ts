@@ -1,48 +1,57 @@
 /**
- * The whole platform on one machine (docs/spec.md §8): PostgreSQL, s3rver and
- * cognito-local, the durable queue feeding the worker, the scheduled sweeper and the gateway in
- * front of the API functions and the console — the same handler modules that run on Lambda,
- * configured only through the environment.
+ * The whole platform on one machine (docs/spec.md §8), derived from the synthesized CDK template
+ * (infra/local/template/, derive.ts): every function the template defines runs its own bundle in
+ * execution environments of its own (runtime/), with its template environment, timeout, memory and
+ * concurrency; the gateway serves the template's routes, authorizer and throttles; the queue has the
+ * template queue's visibility timeout, redrive and the event source's batch size and concurrency; the
+ * schedules are the template's. PostgreSQL, s3rver and cognito-local stand in for RDS, S3 and Cognito.
  */
 import { randomUUID } from 'node:crypto';
-import { ListObjectsV2Command, type S3Client } from '@aws-sdk/client-s3';
-import type { Context, S3Event, ScheduledEvent } from 'aws-lambda';
-import type { PgBoss } from 'pg-boss';
+import { join } from 'node:path';
+import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import type { S3Event, SQSBatchResponse, ScheduledEvent } from 'aws-lambda';
+import pg from 'pg';
 import type { TaskRepository } from '#core/ports';
 import { UPLOADS_PREFIX } from '#core/object-keys';
-import {
-  DEFAULT_WORKER_TIMEOUT_SECONDS,
-  MAX_RECEIVE_COUNT,
-  stalledAfterSeconds,
-  visibilityTimeoutSeconds,
-} from '#core/delivery';
-import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '#functions/routes';
-import {
-  type LambdaProxyHandler,
-  type AuthorizerHandler,
-  type Gateway,
-  type GatewayRoute,
-  startGateway,
-} from './gateway';
-import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
+import { PgTaskRepository } from '#adapters/pg/task-repository';
+import type { HttpMethod, RouteDefinition } from '#functions/routes';
+import { type AuthorizerHandler, type Gateway, type GatewayRoute, startGateway } from './gateway';
+import { LOCAL_ACCOUNT_ID } from './lambda-context';
 import type { InvocableHandler } from './lambda-api';
-import { type SqsBatchHandler, type SqsQueue, createSqsQueue, startBoss } from './queue';
+import { type SqsQueue, createSqsQueue, startBoss } from './queue';
 import { sqsApi } from './sqs-endpoint';
-import {
-  type BackingServices,
-  LOCAL_BUCKET,
-  LOCAL_INVOKED_FUNCTIONS,
-  LOCAL_REGION,
-  startBackingServices,
-} from './services/backing';
+import { type BackingServices, LOCAL_BUCKET, LOCAL_REGION, startBackingServices } from './services/backing';
 import { LocalStackConfigError } from './errors';
-import { assertPortFree, ensureStateDir } from './services/preflight';
-import { storedObjectNotification } from './services/s3';
+import { assertPortFree, ensureStateDir, freePort } from './services/preflight';
+import { S3RVER_CREDENTIALS, storedObjectNotification } from './services/s3';
+import { type CloudAssembly, cachedSynth } from './template/synth';
+import { type LocalTemplate, type TemplateHttpApi, readTemplate } from './template/reader';
+import {
+  type CredentialsFor,
+  LOCAL_ACCOUNT,
+  type LocalWorld,
+  type SkippedFunction,
+  deriveFunctions,
+  eventSourceQueues,
+  localResources,
+  LOCAL_DATABASE_RESOURCE_ID,
+  runningFunctions,
+  scheduleCron,
+} from './derive';
+import { type IamEnforcer, createIamEnforcer } from './iam/enforcer';
+import { startS3Proxy } from './iam/s3-proxy';
+import { startJsonServiceProxy } from './iam/json-service-proxy';
+import { ensureGateCertificate, startPgGate } from './iam/pg-gate';
+import { localIamSetup, operatorPrincipal } from './principals';
+import { FunctionHost, type InvocationOutcome } from './runtime/function-host';
 
 export interface LocalStackPorts {
   gateway: number;
   postgres: number;
+  /** s3rver itself. */
   s3: number;
+  /** The IAM-enforcing S3 proxy in front of it: the S3 endpoint of the functions and of the browser. */
+  s3Iam: number;
   cognito: number;
 }
 
@@ -51,16 +60,16 @@ export interface LocalStackOptions {
   ports: LocalStackPorts;
   /** Use this PostgreSQL server (DATABASE_URL) instead of the embedded one. */
   externalDatabaseUrl?: string;
-  /** The worker function's timeout; the visibility timeout is six times it, as on AWS. @default DEFAULT_WORKER_TIMEOUT_SECONDS (180) */
-  workerTimeoutSeconds?: number;
+  /** CDK context of the synth the stack is derived from (`-c key=value`, e.g. workerTimeoutSeconds). @default {} */
+  context?: Readonly<Record<string, string>>;
   /** Delay before a failed message is delivered again. @default 10 */
   retryDelaySeconds?: number;
-  /** Receives before dead-lettering; the worker gets it as MAX_RECEIVE_COUNT. @default MAX_RECEIVE_COUNT of #core/delivery */
-  maxReceiveCount?: number;
-  /** Sweeper schedule (cron, minute resolution). @default every 5 minutes */
-  sweepCron?: string;
+  /** Runs the template's schedules on this cron instead of their own expression (minute resolution). */
+  scheduleCronOverride?: string;
   /** Origins besides the console's own allowed by the gateway's and the bucket's CORS. @default [] */
   corsOrigins?: string[];
+  /** Enforce IAM (LOCAL_IAM=off turns it off, for debugging only). @default true */
+  iam?: boolean;
   log: (message: string) => void;
 }
 
@@ -68,20 +77,26 @@ export interface LocalStack {
   urls: { console: string; api: string; s3: string; cognito: string; database: string };
   /** The upload queue's DLQ, for `npm run redrive` (DLQ_ARN, with AWS_ENDPOINT_URL_SQS at the gateway). */
   deadLetterQueueArn: string;
-  env: Record<string, string>;
+  /** The names the banner shows. */
+  names: { bucket: string; userPoolId: string; clientId: string; ffmpeg: string };
+  /** The S3 endpoint the functions and the browser use: the IAM-enforcing proxy, or s3rver without IAM. */
+  s3Endpoint: string;
+  /** The runbook's credentials for the gateway's SQS surface (`npm run redrive`). */
+  operatorCredentials: { accessKeyId: string; secretAccessKey: string };
+  /** What the template defines that has no local twin. */
+  skipped: SkippedFunction[];
+  assembly: CloudAssembly;
   stop(): Promise<void>;
 }
 
+/** The local names of the event source's queue and its DLQ (pg-boss queues in PostgreSQL; kept across restarts). */
 const QUEUE_NAME = 'idrl-uploads';
-const SWEEPER_QUEUE = 'idrl-expire-uploads';
-const API_TIMEOUT_SECONDS = 29;
-
-async function loadHandler<T>(specifier: string): Promise<T> {
-  const module = (await import(specifier)) as { handler?: unknown };
-  if (typeof module.handler !== 'function')
-    throw new LocalStackConfigError(`${specifier} does not export a handler function`);
-  return module.handler as T;
-}
+const DEAD_LETTER_NAME = `${QUEUE_NAME}-dlq`;
+const SCHEDULE_QUEUE_PREFIX = 'idrl-schedule-';
+/** Where the database gate listens: the address the functions' tokens sign. */
+const LOOPBACK_IP = '127.0.0.1';
+/** The API Gateway this stack emulates (the CDK app's stack name). */
+const STACK_NAME = 'IdrlVideoPlatform';
 
 /** A promise settled from outside: S3 notifications may arrive before the queue is ready. */
 function deferred<T>(): {
@@ -140,7 +155,7 @@ export async function reconcileUploads(deps: {
   return queued;
 }
 
-function scheduledEvent(cronRule: string): ScheduledEvent {
+function scheduledEvent(ruleName: string): ScheduledEvent {
   return {
     version: '0',
     id: randomUUID(),
@@ -149,29 +164,9 @@ function scheduledEvent(cronRule: string): ScheduledEvent {
     account: LOCAL_ACCOUNT_ID,
     time: new Date().toISOString(),
     region: LOCAL_REGION,
-    resources: [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${cronRule}`],
+    resources: [`arn:aws:events:${LOCAL_REGION}:${LOCAL_ACCOUNT_ID}:rule/${ruleName}`],
     detail: {},
   };
-}
-
-async function scheduleSweeper(boss: PgBoss, cron: string, onError: (error: unknown) => void): Promise<void> {
-  // The schedule's target, which invokes the sweep (functions/ops/sweep-tasks.ts) through the gateway, as on AWS.
-  const sweeper =
-    await loadHandler<(event: ScheduledEvent, context: Context) => Promise<unknown>>(
-      '#functions/ops/run-sweep',
-    );
-  const fn: LocalFunction = {
-    name: 'run-sweep',
-    region: LOCAL_REGION,
-    timeoutSeconds: 60,
-    memoryMb: 256,
-  };
-  await boss.createQueue(SWEEPER_QUEUE, { retryLimit: 0 });
-  await boss.schedule(SWEEPER_QUEUE, cron);
-  await boss.work(SWEEPER_QUEUE, async function sweep() {
-    // A failed sweep is logged and simply runs again at the next tick, like a scheduled Lambda.
-    await invoke(fn, (context) => sweeper(scheduledEvent(SWEEPER_QUEUE), context)).catch(onError);
-  });
 }
 
 /** PostgreSQL's admin_shutdown: the server is stopping and ends the session. */
@@ -181,33 +176,98 @@ function describeError(error: unknown): string {
   return error instanceof Error ? (error.stack ?? error.message) : String(error);
 }
 
-/** The in-VPC functions of AWS that other functions invoke, by name (LOCAL_INVOKED_FUNCTIONS). */
-async function loadInvokedFunctions(): Promise<Map<string, InvocableHandler>> {
-  return new Map(
-    await Promise.all(
-      Object.values(LOCAL_INVOKED_FUNCTIONS).map(
-        async (name) => [name, await loadHandler<InvocableHandler>(`#functions/ops/${name}`)] as const,
-      ),
-    ),
-  );
+/** A function error as the caller of a synchronous Invoke sees it: an Error of the function's errorType. */
+function resultOf(name: string, outcome: InvocationOutcome): unknown {
+  if (outcome.ok) return outcome.payload;
+  const error = new Error(outcome.error.errorMessage);
+  error.name = outcome.error.errorType;
+  error.stack = [
+    `${outcome.error.errorType}: ${outcome.error.errorMessage} (in ${name})`,
+    ...(outcome.error.trace ?? []).slice(1),
+  ].join('\n');
+  throw error;
 }
 
-async function loadGatewayRoutes(): Promise<GatewayRoute[]> {
-  return Promise.all(
-    routes.map(async (definition) => ({
+/** The gateway's routes, from the template's routes, integrations and stage throttles. */
+function gatewayRoutes(api: TemplateHttpApi, hosts: ReadonlyMap<string, FunctionHost>): GatewayRoute[] {
+  return api.routes.map((route) => {
+    const integration = api.integrations.get(route.integrationLogicalId ?? '');
+    const host = hosts.get(integration?.functionLogicalId ?? '');
+    if (integration?.payloadFormatVersion !== '2.0' || host === undefined)
+      throw new LocalStackConfigError(
+        `${route.routeKey}: only Lambda proxy integrations (payload 2.0) are served locally`,
+      );
+    const auth = route.authorizationType === 'CUSTOM';
+    const throttle = api.routeThrottles.get(route.routeKey) ?? api.defaultThrottle;
+    if (!auth && route.authorizationType !== 'NONE')
+      throw new LocalStackConfigError(
+        `${route.routeKey}: authorization ${route.authorizationType} is not served locally`,
+      );
+    const definition: RouteDefinition = {
+      name: host.spec.name,
+      method: route.method as HttpMethod,
+      path: route.path,
+      auth,
+      database: host.spec.env.DB_HOST !== undefined,
+      summary: route.routeKey,
+      // The stage's route settings, else its default route settings: each route has its own bucket either way.
+      ...(throttle === undefined ? {} : { throttle }),
+    };
+    return {
       definition,
-      handler: await loadHandler<LambdaProxyHandler>(`#functions/api/${definition.name}`),
-    })),
-  );
+      handler: async (event) => resultOf(host.spec.name, await host.invoke(event)) as never,
+    };
+  });
+}
+
+/** The HTTP API's one authorizer: a Lambda REQUEST authorizer with simple responses on the Authorization header. */
+function gatewayAuthorizer(
+  api: TemplateHttpApi,
+  hosts: ReadonlyMap<string, FunctionHost>,
+): { handler: AuthorizerHandler; ttlSeconds: number } {
+  const used = new Set(api.routes.map((route) => route.authorizerLogicalId).filter((id) => id !== undefined));
+  if (used.size !== 1) throw new LocalStackConfigError('The local gateway serves exactly one authorizer');
+  const authorizer = api.authorizers.get([...used][0] ?? '');
+  const host = hosts.get(authorizer?.functionLogicalId ?? '');
+  if (
+    authorizer === undefined ||
+    host === undefined ||
+    authorizer.type !== 'REQUEST' ||
+    !authorizer.simpleResponses ||
+    authorizer.identitySource.join(',') !== '$request.header.Authorization'
+  )
+    throw new LocalStackConfigError(
+      'The local gateway serves a Lambda REQUEST authorizer with simple responses on $request.header.Authorization',
+    );
+  return {
+    handler: async (event) => resultOf(host.spec.name, await host.invoke(event)) as never,
+    ttlSeconds: authorizer.resultTtlSeconds,
+  };
+}
+
+async function deriveTemplate(
+  options: LocalStackOptions,
+): Promise<{ assembly: CloudAssembly; template: LocalTemplate }> {
+  const assembly = await cachedSynth({ context: options.context, log: options.log });
+  return { assembly, template: readTemplate(assembly) };
 }
 
 export async function startLocalStack(options: LocalStackOptions): Promise<LocalStack> {
-  const workerTimeoutSeconds = options.workerTimeoutSeconds ?? DEFAULT_WORKER_TIMEOUT_SECONDS;
   const consoleOrigin = `http://localhost:${options.ports.gateway}`;
   const extraOrigins = options.corsOrigins ?? [];
   await ensureStateDir(options.stateDir);
   // Checked first so a taken console port fails before anything starts.
   await assertPortFree(options.ports.gateway, 'the console and API', 'Set PORT to another port.');
+  const { assembly, template } = await deriveTemplate(options);
+  const [source] = eventSourceQueues(template);
+  const [api] = template.httpApis;
+  if (
+    source === undefined ||
+    api === undefined ||
+    template.httpApis.length > 1 ||
+    template.eventSourceMappings.length > 1
+  )
+    throw new LocalStackConfigError('The local stack serves one HTTP API and one SQS event source');
 
   const queueReady = deferred<SqsQueue>();
   // Keeps an early rejection from being reported as unhandled before anyone awaits it.
@@ -218,7 +278,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
 
   const stops: (() => Promise<void>)[] = [];
   let stopped: Promise<void> | undefined;
-  // In reverse order of start (gateway, queue, the functions' pool, services); a second call waits for the first.
+  // In reverse order of start (gateway, queue, the functions, services); a second call waits for the first.
   let stopping = false;
   const stopAll = (): Promise<void> =>
     (stopped ??= (async () => {
@@ -239,32 +299,120 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       onObjectCreated: enqueue,
     });
     stops.push(() => services.stop());
-    // The handlers read their configuration from the environment at import, as on Lambda. One
-    // process hosts every function, so they share one service name (set per function on AWS).
-    process.env.POWERTOOLS_SERVICE_NAME ??= 'idrl-local';
-    process.env.POWERTOOLS_METRICS_NAMESPACE ??= 'IDRL';
-    Object.assign(process.env, services.env);
-    // Functions outside the VPC on AWS invoke the in-VPC ones through the Lambda API and queue uploads with
-    // SQS SendMessage: here the gateway answers both.
-    process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${options.ports.gateway}`;
-    process.env.AWS_ENDPOINT_URL_SQS = consoleOrigin;
-    process.env.UPLOAD_QUEUE_URL = `${consoleOrigin}/${LOCAL_ACCOUNT_ID}/${QUEUE_NAME}`;
-    const maxReceiveCount = options.maxReceiveCount ?? MAX_RECEIVE_COUNT;
-    const retryDelaySeconds = options.retryDelaySeconds ?? 10;
-    const queueVisibilitySeconds = visibilityTimeoutSeconds(workerTimeoutSeconds);
-    // The worker reads its retry budget from the environment, as on AWS: the same number the queue uses.
-    process.env.MAX_RECEIVE_COUNT = String(maxReceiveCount);
-    // Locally a failed message comes back after the retry delay instead of the visibility timeout: the
-    // longer of the two is the furthest apart two receives can be.
-    process.env.STALLED_TASK_SECONDS = String(
-      stalledAfterSeconds({
-        redeliverySeconds: Math.max(queueVisibilitySeconds, retryDelaySeconds),
-        maxReceiveCount,
-      }),
+    const databaseUrl = new URL(services.postgres.url);
+    const world: LocalWorld = {
+      region: LOCAL_REGION,
+      stackName: STACK_NAME,
+      bucket: { name: services.s3.bucket, endpoint: services.s3.endpoint },
+      userPool: {
+        id: services.cognito.userPoolId,
+        clientId: services.cognito.clientId,
+        endpoint: services.cognito.endpoint,
+        issuer: services.cognito.issuer,
+        jwksUri: services.cognito.jwksUri,
+      },
+      database: {
+        host: databaseUrl.hostname,
+        port: Number(databaseUrl.port || 5432),
+        name: databaseUrl.pathname.slice(1),
+        url: services.postgres.url,
+      },
+      gateway: consoleOrigin,
+      queueNames: new Map([
+        [source.queue.logicalId, QUEUE_NAME],
+        [source.deadLetter.logicalId, DEAD_LETTER_NAME],
+      ]),
+    };
+    const resources = localResources(template, world);
+    const queueArns = [source.queue, source.deadLetter].map(
+      (queue) => resources.get(queue.logicalId)?.attributes?.Arn ?? '',
     );
-    const clients = await import('#commons/clients');
-    // The functions' shared pool is closed before PostgreSQL stops, so it does not log the disconnects.
-    stops.push(() => clients.databasePool().end());
+    const operator = operatorPrincipal(LOCAL_ACCOUNT, queueArns);
+    // Without IAM every function signs with s3rver's key (s3rver checks the key id only) and reaches it directly.
+    let credentialsFor: CredentialsFor = () => S3RVER_CREDENTIALS;
+    let gatewayIam: IamEnforcer | undefined;
+    if (options.iam !== false) {
+      const setup = localIamSetup({
+        template,
+        functions: [...runningFunctions(template)].flatMap((id) => template.functions.get(id) ?? []),
+        resources,
+        region: LOCAL_REGION,
+        accountId: LOCAL_ACCOUNT,
+        stackName: STACK_NAME,
+      });
+      const iam = createIamEnforcer({
+        location: { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT },
+        principals: [...setup.principals, operator],
+        resourcePolicies: setup.resourcePolicies,
+        vpcEndpointPolicies: setup.vpcEndpointPolicies,
+        log: options.log,
+      });
+      const proxy = await startS3Proxy({
+        iam,
+        upstream: { endpoint: services.s3.endpoint, credentials: S3RVER_CREDENTIALS, region: LOCAL_REGION },
+        port: options.ports.s3Iam,
+        secureTransport: true,
+      });
+      stops.push(() => proxy.stop());
+      world.bucket.endpoint = proxy.url;
+      // The admin calls of signup and account deletion; sign-in and the JWKS are not IAM-authorized on AWS either.
+      const cognitoProxy = await startJsonServiceProxy({
+        iam,
+        upstream: services.cognito.endpoint,
+        port: 0,
+        secureTransport: true,
+      });
+      stops.push(() => cognitoProxy.stop());
+      world.userPool.endpoint = cognitoProxy.url;
+      // RDS IAM authentication in front of the embedded server (an external one may ask for SCRAM, which the
+      // gate does not speak: it keeps the URL). The token signs the gate's host and port, the functions' DB_HOST/DB_PORT.
+      if (options.externalDatabaseUrl === undefined) {
+        const gatePort = await freePort();
+        const certificate = await ensureGateCertificate(join(options.stateDir, 'pg-gate'));
+        const gate = await startPgGate(
+          {
+            iam,
+            certificate,
+            database: { hostname: LOOPBACK_IP, port: gatePort, resourceId: LOCAL_DATABASE_RESOURCE_ID },
+            upstream: {
+              host: databaseUrl.hostname,
+              port: Number(databaseUrl.port || 5432),
+              user: decodeURIComponent(databaseUrl.username),
+              password: decodeURIComponent(databaseUrl.password),
+            },
+          },
+          gatePort,
+        );
+        stops.push(() => gate.stop());
+        world.database.host = LOOPBACK_IP;
+        world.database.port = gate.port;
+        world.database.caCertificate = certificate.certPath;
+      }
+      credentialsFor = (fn) => {
+        const principal = setup.byFunction.get(fn.logicalId);
+        if (principal === undefined)
+          throw new LocalStackConfigError(`${fn.logicalId} has no local principal`);
+        return principal;
+      };
+      gatewayIam = iam;
+    }
+    const derived = deriveFunctions(template, world, credentialsFor);
+    const hosts = new Map(
+      [...derived.specs].map(([name, spec]) => [
+        name,
+        new FunctionHost(spec, {
+          log: (line) => {
+            console.error(line);
+          },
+        }),
+      ]),
+    );
+    stops.push(() => {
+      for (const host of hosts.values()) host.stop();
+      return Promise.resolve();
+    });
+    for (const skipped of derived.skipped)
+      options.log(`not run locally: ${skipped.path ?? skipped.logicalId}: ${skipped.reason}`);
 
     const logError = (error: unknown): void => {
       // pg-boss's pool resolves its end() before its sockets close, so the server stopping next may
@@ -273,51 +421,101 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       options.log(`error: ${describeError(error)}`);
     };
     const boss = await startBoss(services.postgres.url, logError);
-    // On stop, running invocations get up to the worker timeout to finish; then they are failed
+    const worker = hosts.get(source.mapping.functionLogicalId);
+    if (worker === undefined)
+      throw new LocalStackConfigError(`${source.mapping.functionLogicalId} does not run locally`);
+    // On stop, running invocations get up to the worker's timeout to finish; then they are failed
     // (delivered again later, like an SQS message whose consumer vanished).
-    stops.push(() => boss.stop({ graceful: true, timeout: workerTimeoutSeconds * 1000 }));
+    stops.push(() => boss.stop({ graceful: true, timeout: worker.spec.timeoutSeconds * 1000 }));
+    const maxReceiveCount = source.queue.redrive?.maxReceiveCount ?? 1;
+    const retryDelaySeconds = options.retryDelaySeconds ?? 10;
     const queue = await createSqsQueue(boss, {
       name: QUEUE_NAME,
-      deadLetterName: `${QUEUE_NAME}-dlq`,
+      deadLetterName: DEAD_LETTER_NAME,
       region: LOCAL_REGION,
-      visibilityTimeoutSeconds: queueVisibilitySeconds,
+      visibilityTimeoutSeconds: source.queue.visibilityTimeoutSeconds,
       maxReceiveCount,
       retryDelaySeconds,
-      batchSize: 1,
+      batchSize: source.mapping.batchSize,
       pollingIntervalSeconds: 1,
     });
     queueReady.resolve(queue);
-
-    const [worker, authorizer, invokedFunctions, gatewayRoutes, servicesModule] = await Promise.all([
-      loadHandler<SqsBatchHandler>('#functions/worker/process-upload'),
-      loadHandler<AuthorizerHandler>('#functions/api/authorizer'),
-      loadInvokedFunctions(),
-      loadGatewayRoutes(),
-      import('#commons/composition-root'),
-    ]);
+    const repositoryPool = new pg.Pool({ connectionString: services.postgres.url, max: 1 });
+    stops.push(() => repositoryPool.end());
     const reconciled = await reconcileUploads({
-      s3: clients.s3Client(),
+      s3: new S3Client({
+        region: LOCAL_REGION,
+        endpoint: services.s3.endpoint,
+        forcePathStyle: true,
+        credentials: S3RVER_CREDENTIALS,
+      }),
       bucket: LOCAL_BUCKET,
-      repository: servicesModule.getTaskRepository(),
+      repository: new PgTaskRepository(repositoryPool),
       queue,
     });
     if (reconciled > 0) options.log(`Queued ${reconciled} stored upload(s) that had not reached the queue.`);
-    await queue.consume(
-      { name: 'process-upload', region: LOCAL_REGION, timeoutSeconds: workerTimeoutSeconds, memoryMb: 2048 },
-      worker,
+    // Lambda's SQS poller runs up to MaximumConcurrency batches at once (5 without one, its starting point).
+    const pollers = Math.min(
+      source.mapping.maximumConcurrency ?? 5,
+      worker.spec.reservedConcurrency ?? Number.POSITIVE_INFINITY,
     );
-    await scheduleSweeper(boss, options.sweepCron ?? '*/5 * * * *', logError);
+    for (let poller = 0; poller < pollers; poller += 1) {
+      await queue.consume(
+        // The host enforces the function's own timeout; this bound only guards a host that never answers.
+        {
+          name: worker.spec.name,
+          region: LOCAL_REGION,
+          timeoutSeconds: worker.spec.timeoutSeconds + 5,
+          memoryMb: worker.spec.memoryMb,
+        },
+        // An event source mapping retries a throttled batch: it waits for an environment instead.
+        async (event) =>
+          resultOf(worker.spec.name, await worker.invoke(event, { throttle: false })) as
+            SQSBatchResponse | undefined,
+      );
+    }
 
+    for (const schedule of template.schedules.filter((candidate) => candidate.enabled)) {
+      const name = `${SCHEDULE_QUEUE_PREFIX}${schedule.logicalId}`;
+      const cron = options.scheduleCronOverride ?? scheduleCron(schedule.expression);
+      await boss.createQueue(name, { retryLimit: 0 });
+      await boss.schedule(name, cron);
+      await boss.work(name, async function runSchedule() {
+        for (const target of schedule.targets) {
+          const host = hosts.get(target.functionLogicalId);
+          // EventBridge invokes asynchronously: a failed run is logged and the next tick runs again.
+          await host
+            ?.invoke(scheduledEvent(schedule.logicalId), { throttle: false })
+            .then((outcome) => resultOf(host.spec.name, outcome))
+            .catch(logError);
+        }
+      });
+    }
+
+    const invocable = new Map<string, InvocableHandler>(
+      [...hosts].map(([name, host]) => [
+        name,
+        async (event: unknown) => resultOf(name, await host.invoke(event)),
+      ]),
+    );
+    const authorizer = gatewayAuthorizer(api, hosts);
+    const integrationTimeouts = [...api.integrations.values()].map(
+      (integration) => integration.timeoutMillis / 1000,
+    );
     const gateway: Gateway = await startGateway({
       port: options.ports.gateway,
       region: LOCAL_REGION,
-      routes: gatewayRoutes,
-      authorizer,
-      functions: invokedFunctions,
+      routes: gatewayRoutes(api, hosts),
+      authorizer: authorizer.handler,
+      functions: invocable,
       corsOrigins: extraOrigins,
-      functionTimeoutSeconds: API_TIMEOUT_SECONDS,
-      authorizerCacheTtlSeconds: AUTHORIZER_CACHE_TTL_SECONDS,
+      // API Gateway's own wait for an integration; the functions' timeouts are enforced by their hosts.
+      functionTimeoutSeconds: Math.max(...integrationTimeouts),
+      // A synchronous Invoke waits as long as the function may run (Lambda's maximum, 900 s).
+      invocationTimeoutSeconds: 900,
+      authorizerCacheTtlSeconds: authorizer.ttlSeconds,
       awsApi: sqsApi({ uploads: queue, deadLetters: queue.deadLetters, endpoint: () => consoleOrigin }),
+      iam: gatewayIam,
       onError: (error, routeKey) => {
         options.log(`${routeKey}: ${describeError(error)}`);
       },
@@ -333,7 +531,16 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         database: services.postgres.url,
       },
       deadLetterQueueArn: queue.deadLetters.arn,
-      env: services.env,
+      names: {
+        bucket: services.s3.bucket,
+        userPoolId: services.cognito.userPoolId,
+        clientId: services.cognito.clientId,
+        ffmpeg: worker.spec.env.FFMPEG_PATH ?? 'ffmpeg',
+      },
+      s3Endpoint: world.bucket.endpoint,
+      operatorCredentials: { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey },
+      skipped: derived.skipped,
+      assembly,
       stop: stopAll,
     };
   } catch (error) {

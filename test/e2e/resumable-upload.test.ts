@@ -16,12 +16,13 @@ import { LOCAL_BUCKET, LOCAL_REGION } from '#infra/local/services/backing';
 import { S3RVER_CREDENTIALS } from '#infra/local/services/s3';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, generateRaceVideo } from '#test/helpers/browser';
 import { signUp } from '#test/support/http-client';
+import { E2E_PART_BYTES } from '#test/support/stack-process';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const PROCESSING_TIMEOUT_MS = 150_000;
 const PASSWORD = 'Throttle9Up';
-/** MULTIPART_PART_BYTES of the stack the e2e setup starts (test/support/stack-process.ts). */
-const PART_BYTES = 256 * 1024;
+/** MULTIPART_PART_BYTES of the stack the e2e setup starts. */
+const PART_BYTES = E2E_PART_BYTES;
 
 interface ApiTask {
   id: number;
@@ -45,7 +46,7 @@ describe('resumable uploads in the web console', () => {
     await mkdir(ARTIFACTS_DIR, { recursive: true });
     browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
     s3 = new S3Client({
-      endpoint: stack.s3Endpoint,
+      endpoint: stack.s3rverEndpoint,
       forcePathStyle: true,
       region: LOCAL_REGION,
       credentials: S3RVER_CREDENTIALS,

@@ -77,7 +77,7 @@ const userPoolArn = { 'Fn::GetAtt': [expect.stringMatching(/^IdentityUserPool/) 
 /** The routes whose reserved concurrency is their own (functions/routes.ts), below the stack's per-route 5. */
 const OWN_RESERVATIONS: Partial<Record<RouteName, number>> = {
   'start-multipart-upload': 1,
-  'sign-upload-parts': 2,
+  'sign-upload-parts': 3,
   'list-upload-parts': 1,
   'complete-multipart-upload': 2,
   health: 1,

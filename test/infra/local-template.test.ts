@@ -11,6 +11,9 @@ import {
   readTemplate,
 } from '#infra/local/template/reader';
 import { cachedSynth } from '#infra/local/template/synth';
+import { LOCAL_ACCOUNT, type LocalWorld, localResources, runningFunctions } from '#infra/local/derive';
+import { createIamEnforcer } from '#infra/local/iam/enforcer';
+import { localIamSetup } from '#infra/local/principals';
 
 let local: LocalTemplate;
 
@@ -121,5 +124,84 @@ describe('the template reader on the synthesized stack', () => {
     });
     const authorizer = byPath('Api/Authorizer');
     expect(() => resolveStrings(resolve, authorizer.environment)).toThrow(/Ref Identity\w+: no local value/);
+  });
+});
+
+describe('the local principals built from the template', () => {
+  const world: LocalWorld = {
+    region: 'us-east-1',
+    stackName: 'IdrlVideoPlatform',
+    bucket: { name: 'idrl-videos', endpoint: 'http://127.0.0.1:4569' },
+    userPool: {
+      id: 'local_pool',
+      clientId: 'client',
+      endpoint: 'http://localhost:9229',
+      issuer: 'http://localhost:9229/local_pool',
+      jwksUri: 'http://localhost:9229/local_pool/.well-known/jwks.json',
+    },
+    database: { host: '127.0.0.1', port: 5433, name: 'idrl', url: 'postgres://x@127.0.0.1:5433/idrl' },
+    gateway: 'http://localhost:3000',
+    queueNames: new Map(),
+  };
+
+  function authorize(construct: string, action: string, resource: string): string {
+    const [source] = local.eventSourceMappings;
+    const queue = local.queues.get(source?.queueLogicalId ?? '');
+    const named: LocalWorld = {
+      ...world,
+      queueNames: new Map([
+        [queue?.logicalId ?? '', 'idrl-uploads'],
+        [queue?.redrive?.deadLetterQueueLogicalId ?? '', 'idrl-uploads-dlq'],
+      ]),
+    };
+    const setup = localIamSetup({
+      template: local,
+      functions: [...runningFunctions(local)].flatMap((id) => local.functions.get(id) ?? []),
+      resources: localResources(local, named),
+      region: world.region,
+      accountId: LOCAL_ACCOUNT,
+      stackName: world.stackName,
+    });
+    const iam = createIamEnforcer({
+      location: { region: world.region, accountId: LOCAL_ACCOUNT },
+      principals: setup.principals,
+      resourcePolicies: setup.resourcePolicies,
+      vpcEndpointPolicies: setup.vpcEndpointPolicies,
+      log: () => undefined,
+    });
+    const principal = setup.byFunction.get(byPath(construct).logicalId);
+    if (!principal) throw new Error(`No principal for ${construct}`);
+    const decision = iam.authorize(
+      principal,
+      { operation: action, requests: [{ action, resource, context: {} }] },
+      { secure: true },
+    );
+    return decision.allowed ? 'allowed' : 'denied';
+  }
+
+  it("gives each running function its role's permissions on the local resources, and no other", () => {
+    expect(
+      authorize('Worker/ProcessUpload', 's3:GetObject', 'arn:aws:s3:::idrl-videos/uploads/1/a.mp4'),
+    ).toBe('allowed');
+    expect(authorize('Api/Rankings', 's3:GetObject', 'arn:aws:s3:::idrl-videos/uploads/1/a.mp4')).toBe(
+      'denied',
+    );
+    expect(
+      authorize('Api/RetryTask', 'sqs:SendMessage', `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT}:idrl-uploads`),
+    ).toBe('allowed');
+    expect(
+      authorize(
+        'Api/DeleteAccount',
+        'lambda:InvokeFunction',
+        `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:${byPath('AccountPurge/Function').logicalId}`,
+      ),
+    ).toBe('allowed');
+    expect(
+      authorize(
+        'Api/DeleteAccount',
+        'lambda:InvokeFunction',
+        `arn:aws:lambda:us-east-1:${LOCAL_ACCOUNT}:function:${byPath('Sweeper/Sweep/Function').logicalId}`,
+      ),
+    ).toBe('denied');
   });
 });

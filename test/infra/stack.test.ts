@@ -132,19 +132,19 @@ describe('database connection budget', () => {
 
   it('refuses a configuration that could exceed max_connections minus headroom, at synth time', () => {
     expect(() => synthesize({ databaseRouteReservedConcurrency: 20 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 15 routes (20 + 20 + 20 + 20 + 20 + 1 + 2 + 1 + 2 + 20 + 20 + 20 + 20 + 20 + 1) + sweeper 1 + account purge 2 + retry 2 + completion 0 = 217 > 70 (max_connections 80 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 15 routes (20 + 20 + 20 + 20 + 20 + 1 + 3 + 1 + 2 + 20 + 20 + 20 + 20 + 20 + 1) + sweeper 1 + account purge 2 + retry 2 + completion 0 = 218 > 70 (max_connections 80 − headroom 10)',
     );
   });
 
   it('counts the account purge, at a max_connections where only it tips the budget', () => {
-    // 76 − 10 = 66 connections fit everything but the purge's 2 (65 without it).
+    // 77 − 10 = 67 connections fit everything but the purge's 2 (66 without it).
     expect(() => {
-      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 76 });
+      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 77 });
     }).toThrow(
-      'Database connection budget exceeded: worker 5 + 15 routes (5 + 5 + 5 + 5 + 5 + 1 + 2 + 1 + 2 + 5 + 5 + 5 + 5 + 5 + 1) + sweeper 1 + account purge 2 + retry 2 + completion 0 = 67 > 66 (max_connections 76 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 15 routes (5 + 5 + 5 + 5 + 5 + 1 + 3 + 1 + 2 + 5 + 5 + 5 + 5 + 5 + 1) + sweeper 1 + account purge 2 + retry 2 + completion 0 = 68 > 67 (max_connections 77 − headroom 10)',
     );
     expect(() => {
-      assertConnectionBudget({ workerMaxConcurrency: 3, routeReserved: 5, maxConnections: 76 });
+      assertConnectionBudget({ workerMaxConcurrency: 3, routeReserved: 5, maxConnections: 77 });
     }).not.toThrow();
   });
 });

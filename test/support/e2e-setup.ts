@@ -15,7 +15,10 @@ export interface ProvidedStack {
   api: string;
   /** `http://localhost:<port>/` */
   console: string;
+  /** The S3 endpoint of presigned URLs (the IAM-enforcing proxy). */
   s3Endpoint: string;
+  /** s3rver itself, with its own key (S3RVER_CREDENTIALS), for inspecting the bucket. */
+  s3rverEndpoint: string;
   logFile: string;
   /** The banner `npm start` printed. */
   banner: string;
@@ -41,6 +44,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     api: stack.apiUrl,
     console: stack.consoleUrl,
     s3Endpoint: stack.s3Endpoint,
+    s3rverEndpoint: stack.s3rverEndpoint,
     logFile: stack.logFile,
     banner: stack.banner,
     mediaFfmpegPath: MEDIA_FFMPEG_PATH,

@@ -1,10 +1,14 @@
 /**
  * Small HTTP helpers for the e2e tests: they talk to the platform as any client would — JSON
- * API calls, a browser-style presigned POST upload, and ffmpeg/ffprobe for the videos.
+ * API calls, a browser-style presigned POST upload, and ffmpeg/ffprobe for the videos — and look into
+ * storage behind it (storedObjectStatus).
  */
 import { execFile } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { promisify } from 'node:util';
+import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
+import { LOCAL_REGION } from '#infra/local/services/backing';
+import { S3RVER_CREDENTIALS } from '#infra/local/services/s3';
 
 const run = promisify(execFile);
 
@@ -144,4 +148,27 @@ export async function pollUntil<T>(
     value = await read();
   }
   return value;
+}
+
+/**
+ * What storage holds at the key a presigned URL names, asked of s3rver itself with its own key: 200, or 404 once
+ * the object is gone. (The URL itself answers a missing key with 403 when its signer may not list the bucket,
+ * as S3 does.)
+ */
+export async function storedObjectStatus(s3rverEndpoint: string, url: string): Promise<number> {
+  const client = new S3Client({
+    endpoint: s3rverEndpoint,
+    forcePathStyle: true,
+    region: LOCAL_REGION,
+    credentials: S3RVER_CREDENTIALS,
+  });
+  const [, bucket = '', ...key] = new URL(url).pathname.split('/');
+  try {
+    await client.send(new HeadObjectCommand({ Bucket: bucket, Key: decodeURIComponent(key.join('/')) }));
+    return 200;
+  } catch (error) {
+    return (error as { $metadata?: { httpStatusCode?: number } }).$metadata?.httpStatusCode ?? 0;
+  } finally {
+    client.destroy();
+  }
 }

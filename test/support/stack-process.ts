@@ -7,11 +7,16 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { freePort } from '#infra/local/services/preflight';
+import { cachedSynth, contextFromEnvironment } from '#infra/local/template/synth';
+
+/** MULTIPART_PART_BYTES of the stacks the e2e tests start (`-c multipartPartBytes`). */
+export const E2E_PART_BYTES = 256 * 1024;
 
 export interface StackPorts {
   gateway: number;
   postgres: number;
   s3: number;
+  s3Iam: number;
   cognito: number;
 }
 
@@ -19,7 +24,10 @@ export interface StackProcess {
   ports: StackPorts;
   apiUrl: string;
   consoleUrl: string;
+  /** The S3 endpoint the platform hands out (presigned URLs): the IAM-enforcing proxy. */
   s3Endpoint: string;
+  /** s3rver itself, for a test that inspects the bucket with s3rver's own key. */
+  s3rverEndpoint: string;
   logFile: string;
   /** What `npm start` printed on stdout up to its ready line (the banner with the walkthrough). */
   banner: string;
@@ -39,6 +47,7 @@ export async function freeStackPorts(): Promise<StackPorts> {
     gateway: await freePort(),
     postgres: await freePort(),
     s3: await freePort(),
+    s3Iam: await freePort(),
     cognito: await freePort(),
   };
 }
@@ -64,20 +73,24 @@ export async function startStackProcess(
   // The embedded PostgreSQL, never a DATABASE_URL the developer may have set for `npm start`.
   const env = { ...process.env };
   delete env.DATABASE_URL;
+  const stackEnv = {
+    ...env,
+    PORT: String(ports.gateway),
+    PG_PORT: String(ports.postgres),
+    S3_PORT: String(ports.s3),
+    S3_IAM_PORT: String(ports.s3Iam),
+    COGNITO_PORT: String(ports.cognito),
+    LOCAL_STATE_DIR: stateDir,
+    // Small parts so browser tests cut a few-MB video into many (S3's 5 MiB minimum: docs/local-stack.md).
+    LOCAL_CDK_CONTEXT: `multipartPartBytes=${E2E_PART_BYTES}`,
+    ...settings,
+  };
+  // The template first, outside the start's time limit: a configuration's first synth takes minutes; every
+  // later start (and every e2e run after it) reads it from the shared cache.
+  await cachedSynth({ context: contextFromEnvironment(stackEnv) });
   const child = spawn(process.execPath, ['--import', 'tsx', 'infra/local/main.ts'], {
     cwd: REPO_ROOT,
-    env: {
-      ...env,
-      PORT: String(ports.gateway),
-      PG_PORT: String(ports.postgres),
-      S3_PORT: String(ports.s3),
-      COGNITO_PORT: String(ports.cognito),
-      LOCAL_STATE_DIR: stateDir,
-      LOG_LEVEL: 'WARN',
-      // Small parts so browser tests cut a few-MB video into many (S3's 5 MiB minimum: docs/local-stack.md).
-      MULTIPART_PART_BYTES: String(256 * 1024),
-      ...settings,
-    },
+    env: stackEnv,
     stdio: ['ignore', 'pipe', 'pipe'],
     // A process group of its own, as a terminal gives `npm start`, so interrupt() can signal all of it.
     detached: true,
@@ -118,7 +131,8 @@ export async function startStackProcess(
     ports,
     apiUrl: `${gateway}/api`,
     consoleUrl: `${gateway}/`,
-    s3Endpoint: `http://127.0.0.1:${ports.s3}`,
+    s3Endpoint: `http://127.0.0.1:${ports.s3Iam}`,
+    s3rverEndpoint: `http://127.0.0.1:${ports.s3}`,
     logFile,
     banner: output,
     stop: () => stopWith(() => child.kill('SIGTERM')),

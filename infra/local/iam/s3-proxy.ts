@@ -374,11 +374,13 @@ export async function startS3Proxy(options: S3ProxyOptions): Promise<S3Proxy> {
     const method = request.method ?? 'GET';
     const [path = '/', rawQuery = ''] = (request.url ?? '/').split('?', 2);
     if (method === 'OPTIONS') {
+      // Without the query: S3 answers a preflight from the bucket's CORS rules alone, while s3rver would try the
+      // presigned URL's credentials (a function's key, unknown to it) and refuse the browser's preflight with 403.
       const toUpstream = httpRequest({
         host: upstream.hostname,
         port: upstream.port,
         method,
-        path: request.url,
+        path,
         headers: { ...headerMap(request), host: upstream.host },
       });
       relay(toUpstream, response);

@@ -9,6 +9,7 @@
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { homedir } from 'node:os';
 import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
@@ -46,7 +47,7 @@ export const STACK_TEMPLATE = 'IdrlVideoPlatform.template.json';
 export interface CachedSynthOptions {
   /** `-c key=value` pairs (e.g. `{ processor: 'mediaconvert' }`); part of the cache key. @default {} */
   context?: Readonly<Record<string, string>>;
-  /** @default IDRL_SYNTH_CACHE, else node_modules/.cache/idrl-synth */
+  /** @default IDRL_SYNTH_CACHE, else $XDG_CACHE_HOME/idrl-synth (~/.cache/idrl-synth) */
   cacheDir?: string;
   /** Progress lines (a synth takes minutes). @default silent */
   log?: (message: string) => void;
@@ -77,12 +78,29 @@ async function listFiles(root: string, relative: string): Promise<string[]> {
   return nested.flat();
 }
 
+/**
+ * The context `npm start` synthesizes with, from its environment: LOCAL_CDK_CONTEXT (`key=value` pairs,
+ * comma-separated, as `cdk synth -c`), and WORKER_TIMEOUT_SECONDS as `workerTimeoutSeconds`.
+ */
+export function contextFromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
+  const context: Record<string, string> = {};
+  for (const pair of (env.LOCAL_CDK_CONTEXT ?? '').split(',')) {
+    const separator = pair.indexOf('=');
+    if (separator > 0) context[pair.slice(0, separator).trim()] = pair.slice(separator + 1).trim();
+  }
+  const workerTimeout = env.WORKER_TIMEOUT_SECONDS?.trim();
+  if (workerTimeout) context.workerTimeoutSeconds = workerTimeout;
+  return context;
+}
+
 /** The cache key: every input file's path and content, and the context. */
 export async function synthInputsHash(
   context: Readonly<Record<string, string>> = {},
   root = fromRoot(),
 ): Promise<string> {
   const hash = createHash('sha256');
+  // The clone's own path too: the bundles' source maps point into it, so two clones never share an assembly.
+  hash.update(root);
   hash.update(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))));
   const files = (await Promise.all(SYNTH_INPUTS.map((input) => listFiles(root, input)))).flat().sort();
   for (const file of files) {
@@ -92,8 +110,12 @@ export async function synthInputsHash(
   return hash.digest('hex').slice(0, 24);
 }
 
+/** Outside the clone's node_modules, which `npm ci` empties (as the ffmpeg build's cache, ~/.cache/idrl-ffmpeg). */
 function defaultCacheDir(): string {
-  return process.env.IDRL_SYNTH_CACHE?.trim() || fromRoot('node_modules/.cache/idrl-synth');
+  const explicit = process.env.IDRL_SYNTH_CACHE?.trim();
+  if (explicit) return explicit;
+  const cacheHome = process.env.XDG_CACHE_HOME?.trim() || path.join(homedir(), '.cache');
+  return path.join(cacheHome, 'idrl-synth');
 }
 
 function assemblyAt(dir: string, synthesized: boolean): CloudAssembly {
