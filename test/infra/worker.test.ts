@@ -112,11 +112,11 @@ describe('worker function', () => {
 
   it('uses the configured maximum concurrency', () => {
     // Prepare + Act
-    const { template: wider } = synthesize({ workerMaxConcurrency: 8 });
+    const { template: wider } = synthesize({ workerMaxConcurrency: 7 });
 
     // Assess
     wider.hasResourceProperties('AWS::Lambda::EventSourceMapping', {
-      ScalingConfig: { MaximumConcurrency: 8 },
+      ScalingConfig: { MaximumConcurrency: 7 },
     });
   });
 });
