@@ -2,10 +2,9 @@
  * The part of the Lambda API a function outside the VPC uses to reach one inside it: a synchronous
  * `Invoke` (POST /2015-03-31/functions/{name}/invocations), answered for the local stack's invocable
  * functions with Lambda's own status codes, headers and error payloads, so @aws-sdk/client-lambda and
- * functions/adapters/lambda/ run unchanged against it (LAMBDA_ENDPOINT). Not emulated: IAM (the gateway
- * listens on loopback only; a request must still carry a SigV4 Authorization header, which a web page
- * cannot add without a CORS preflight the gateway refuses, so a page open in the developer's browser
- * cannot invoke anything), asynchronous invocation, qualifiers. A function beyond its reserved concurrency
+ * functions/adapters/lambda/ run unchanged against it (LAMBDA_ENDPOINT). The caller's signature and its role's
+ * `lambda:InvokeFunction` are checked by the gateway's IAM option (infra/local/iam/) before this answers. Not
+ * emulated: asynchronous invocation, qualifiers. A function beyond its reserved concurrency
  * answers 429 TooManyRequestsException (FunctionThrottledError of runtime/function-host.ts).
  */
 import type { Context } from 'aws-lambda';

@@ -1,6 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { CLIENT_WRITE_ATTRIBUTES } from '#infra/local/services/cognito';
 import { logicalId, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
@@ -114,6 +115,10 @@ describe('app client', () => {
 
   it('may write only the required email (an empty list would mean every standard attribute)', () => {
     expect(client().WriteAttributes).toEqual(['email']);
+  });
+
+  it('is the client the local stack creates in cognito-local', () => {
+    expect(CLIENT_WRITE_ATTRIBUTES).toEqual(client().WriteAttributes);
   });
 });
 

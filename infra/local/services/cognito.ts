@@ -54,8 +54,11 @@ const POOL_RULES = {
   AliasAttributes: ['email'],
 } satisfies Partial<CreateUserPoolCommandInput>;
 
-/** The client's only writable attribute, as in infra/constructs/identity.ts. */
-const CLIENT_WRITE_ATTRIBUTES = ['locale'];
+/**
+ * The client's only writable attribute, the pool's required email, as in infra/constructs/identity.ts (Cognito refuses
+ * a client that cannot write a required attribute); test/infra/identity.test.ts holds the two equal.
+ */
+export const CLIENT_WRITE_ATTRIBUTES = ['email'];
 
 /** docs/spec.md §2: at least 8 characters with an upper-case letter, a lower-case letter and a digit. */
 const PASSWORD_POLICY = {
