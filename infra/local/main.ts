@@ -11,7 +11,7 @@
 import { resolve } from 'node:path';
 import { ensureOsPackages, FFMPEG_BUILD_PACKAGES, OsSetupError } from '#infra/setup/os-packages';
 import { ensureFfmpegBuild } from '#layers/ffmpeg/ffmpeg-build';
-import { FfmpegSourceRefusedError } from '#layers/ffmpeg/ffmpeg-source';
+import { type FfmpegSource, FfmpegSourceRefusedError } from '#layers/ffmpeg/ffmpeg-source';
 import { fromRoot } from '../paths';
 import { type LocalStack, startLocalStack } from './stack';
 import { LocalStackConfigError } from './errors';
@@ -63,9 +63,8 @@ function walkthrough(api: string, ffmpeg: string, logo: string): string[] {
   ];
 }
 
-function banner(stack: LocalStack, stateDir: string, startedIn: number): string {
+function banner(stack: LocalStack, ffmpeg: FfmpegSource, stateDir: string, startedIn: number): string {
   const api = stack.urls.api;
-  const { source } = ensureFfmpegBuild();
   const steps = walkthrough(api, stack.names.ffmpeg, fromRoot('assets/logo/idrl-logo.png')).map(
     (line) => `  ${line}`,
   );
@@ -76,7 +75,7 @@ IDRL video platform, local stack — up in ${(startedIn / 1000).toFixed(1)} s
   S3            ${stack.s3Endpoint}   bucket ${stack.names.bucket} (IAM-enforcing proxy; s3rver itself: ${stack.urls.s3}, keys S3RVER / S3RVER)
   Cognito       ${stack.urls.cognito}   pool ${stack.names.userPoolId}, client ${stack.names.clientId}
   PostgreSQL    ${stack.urls.database}
-  ffmpeg        ${source.upstreamVersion} (Debian ${source.debianVersion}, built here from bookworm-security)
+  ffmpeg        ${ffmpeg.upstreamVersion} (Debian ${ffmpeg.debianVersion}, built here from bookworm-security)
   State         ${stateDir}   (delete it to start from scratch)
 
 ${WALKTHROUGH_HEADING}
@@ -93,6 +92,9 @@ async function main(): Promise<void> {
   const startedAt = Date.now();
   // Before any service starts: a fresh machine gets the ffmpeg build's OS packages here, or one line saying how.
   ensureOsPackages('npm start', FFMPEG_BUILD_PACKAGES);
+  // Built here rather than inside the synth (the layer's asset), whose output is not shown: a first start prints the
+  // build's progress.
+  const { source: ffmpeg } = ensureFfmpegBuild();
   const stateDir = resolve(process.env.LOCAL_STATE_DIR?.trim() || '.local');
   const log = (message: string): void => {
     console.error(`[local] ${message}`);
@@ -141,7 +143,7 @@ async function main(): Promise<void> {
   process.on('SIGTERM', shutdown);
   process.on('SIGHUP', shutdown);
 
-  console.log(banner(stack, stateDir, Date.now() - startedAt));
+  console.log(banner(stack, ffmpeg, stateDir, Date.now() - startedAt));
 }
 
 main().catch((error: unknown) => {
