@@ -312,45 +312,29 @@ export function readTemplate(input: { templatePath: string; assetsPath: string }
   const httpApis: TemplateHttpApi[] = ofType('AWS::ApiGatewayV2::Api').map(([apiId, api]) => {
     const belongs = ([, resource]: [string, TemplateResource]): boolean =>
       refTarget(props(resource).ApiId) === apiId;
-    const integrations = new Map(
-      ofType('AWS::ApiGatewayV2::Integration')
-        .filter(belongs)
-        .map(([logicalId, resource]) => {
-          const p = props(resource);
-          return [
-            logicalId,
-            {
-              logicalId,
-              functionLogicalId: functionTarget(p.IntegrationUri, functions),
-              payloadFormatVersion:
-                typeof p.PayloadFormatVersion === 'string' ? p.PayloadFormatVersion : undefined,
-              timeoutMillis: numberOr(p.TimeoutInMillis, 30_000),
-            },
-          ] as const;
-        }),
-    );
-    const authorizers = new Map(
-      ofType('AWS::ApiGatewayV2::Authorizer')
-        .filter(belongs)
-        .map(([logicalId, resource]) => {
-          const p = props(resource);
-          return [
-            logicalId,
-            {
-              logicalId,
-              functionLogicalId: functionTarget(p.AuthorizerUri, functions),
-              type: String(p.AuthorizerType),
-              resultTtlSeconds: numberOr(p.AuthorizerResultTtlInSeconds, 0),
-              identitySource: list(p.IdentitySource).map(String),
-              simpleResponses: p.EnableSimpleResponses === true,
-              payloadFormatVersion:
-                typeof p.AuthorizerPayloadFormatVersion === 'string'
-                  ? p.AuthorizerPayloadFormatVersion
-                  : undefined,
-            },
-          ] as const;
-        }),
-    );
+    /** The API's resources of one type, by logical id, each read from its properties. */
+    const byLogicalId = <T>(type: string, read: (logicalId: string, p: Record<string, unknown>) => T) =>
+      new Map(
+        ofType(type)
+          .filter(belongs)
+          .map(([logicalId, resource]) => [logicalId, read(logicalId, props(resource))] as const),
+      );
+    const integrations = byLogicalId('AWS::ApiGatewayV2::Integration', (logicalId, p) => ({
+      logicalId,
+      functionLogicalId: functionTarget(p.IntegrationUri, functions),
+      payloadFormatVersion: typeof p.PayloadFormatVersion === 'string' ? p.PayloadFormatVersion : undefined,
+      timeoutMillis: numberOr(p.TimeoutInMillis, 30_000),
+    }));
+    const authorizers = byLogicalId('AWS::ApiGatewayV2::Authorizer', (logicalId, p) => ({
+      logicalId,
+      functionLogicalId: functionTarget(p.AuthorizerUri, functions),
+      type: String(p.AuthorizerType),
+      resultTtlSeconds: numberOr(p.AuthorizerResultTtlInSeconds, 0),
+      identitySource: list(p.IdentitySource).map(String),
+      simpleResponses: p.EnableSimpleResponses === true,
+      payloadFormatVersion:
+        typeof p.AuthorizerPayloadFormatVersion === 'string' ? p.AuthorizerPayloadFormatVersion : undefined,
+    }));
     const routes = ofType('AWS::ApiGatewayV2::Route')
       .filter(belongs)
       .map(([logicalId, resource]): TemplateRoute => {
