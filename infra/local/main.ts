@@ -6,7 +6,7 @@
  *   CORS_ORIGINS (comma-separated extra browser origins) · LOCAL_RETRY_DELAY_SECONDS (10)
  *   LOCAL_CDK_CONTEXT (`key=value,...`: the synth's `-c` context) · WORKER_TIMEOUT_SECONDS (`-c workerTimeoutSeconds`)
  *   LOCAL_SWEEP_CRON (runs the template's schedules on this cron instead) · LOCAL_IAM=off (no IAM: debugging only)
- * Ctrl-C (SIGINT) or SIGTERM stops everything; a second Ctrl-C stops at once.
+ * Ctrl-C (SIGINT) or SIGTERM stops everything; a second Ctrl-C (not the copies npm and tsx relay) stops at once.
  */
 import { resolve } from 'node:path';
 import { ensureOsPackages, FFMPEG_BUILD_PACKAGES, OsSetupError } from '#infra/setup/os-packages';
@@ -16,6 +16,7 @@ import { fromRoot } from '../paths';
 import { type LocalStack, startLocalStack } from './stack';
 import { LocalStackConfigError } from './errors';
 import { contextFromEnvironment } from './template/synth';
+import { shutdownHandler } from './shutdown';
 
 /** The line above the walkthrough (test/e2e/walkthrough.test.ts finds the steps under it). */
 const WALKTHROUGH_HEADING =
@@ -120,25 +121,7 @@ async function main(): Promise<void> {
     log,
   });
 
-  let stopping = false;
-  const shutdown = (signal: NodeJS.Signals): void => {
-    if (stopping) {
-      log(`${signal} again: exiting without waiting.`);
-      process.exit(1);
-    }
-    stopping = true;
-    log(`${signal}: stopping (a video being processed gets time to finish; Ctrl-C again to force)...`);
-    stack.stop().then(
-      () => {
-        log('stopped.');
-        process.exit(0);
-      },
-      (error: unknown) => {
-        log(`stopped with errors: ${String(error)}`);
-        process.exit(1);
-      },
-    );
-  };
+  const shutdown = shutdownHandler({ stop: () => stack.stop(), log, exit: (code) => process.exit(code) });
   process.on('SIGINT', shutdown);
   process.on('SIGTERM', shutdown);
   process.on('SIGHUP', shutdown);
