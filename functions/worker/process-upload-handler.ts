@@ -12,6 +12,7 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { invocationEnd } from '#commons/invocation-end';
+import { traceIdOf } from '#commons/tracing';
 import type { UploadedObject, UploadOutcome, UploadProcessingService } from '#core/upload-processing';
 import { MalformedNotificationError } from '#core/processing-errors';
 import { taskIdFromKey } from '#core/object-keys';
@@ -21,6 +22,11 @@ export interface ProcessUploadHandlerDependencies {
   service: UploadProcessingService;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * The trace header stored with an uploaded object (functions/commons/tracing.ts): the task's trace, whose id
+   * every line about the upload carries. @default none
+   */
+  traceHeaderOf?: (key: string) => Promise<string | undefined>;
   /**
    * Kept back from the Lambda timeout: ffmpeg is stopped this long before it, leaving time to
    * record the outcome and clean up. @default 15000
@@ -62,12 +68,22 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
     }
   }
 
+  /** Tracing must never fail an upload: a lookup that fails leaves the lines without the task's trace id. */
+  async function taskTraceId(key: string): Promise<string | undefined> {
+    try {
+      return traceIdOf(await deps.traceHeaderOf?.(key));
+    } catch (error) {
+      logger.warn("The upload's trace could not be read", { error, key });
+      return undefined;
+    }
+  }
+
   async function processObject(
     object: UploadedObject,
     receiveCount: number,
     context: Context,
   ): Promise<void> {
-    logger.appendKeys({ taskId: taskIdFromKey(object.key) });
+    logger.appendKeys({ taskId: taskIdFromKey(object.key), traceId: await taskTraceId(object.key) });
     const budgetMs = context.getRemainingTimeInMillis();
     const workDir = await mkdtemp(join(tmpdir(), 'idrl-worker-'));
     try {
@@ -118,7 +134,7 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
           logger.error('Upload processing failed; the message will be redelivered', { error });
           batchItemFailures.push({ itemIdentifier: sqsRecord.messageId });
         } finally {
-          logger.removeKeys(['messageId', 'taskId']);
+          logger.removeKeys(['messageId', 'taskId', 'traceId']);
         }
       }
       return { batchItemFailures };

@@ -63,4 +63,9 @@ const service = new UploadProcessingService(
   { maxReceiveCount: video.maxReceiveCount },
 );
 
-export const handler = createProcessUploadHandler({ service, logger, metrics: new Metrics() });
+export const handler = createProcessUploadHandler({
+  service,
+  logger,
+  metrics: new Metrics(),
+  traceHeaderOf: async (key) => (await objects.stat(key))?.traceHeader,
+});

@@ -117,6 +117,9 @@ export class FunctionWithLogGroup extends NodejsFunction {
       allowPublicSubnet: false,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       layers: props.layers,
+      // X-Ray records every invocation (docs/operations.md, "Tracing"); the worker adds its processing of an
+      // upload to the trace of the request that created the task.
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
         POWERTOOLS_METRICS_NAMESPACE: 'IDRL',
@@ -126,6 +129,11 @@ export class FunctionWithLogGroup extends NodejsFunction {
         ...props.environment,
       },
       bundling: { ...LAMBDA_BUNDLING, format: OutputFormat.ESM, forceDockerBundling: false },
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (the Service Authorization Reference lists no resource type for them).',
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',

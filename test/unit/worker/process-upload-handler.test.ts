@@ -179,4 +179,79 @@ describe('process-upload handler', () => {
     expect(response).toEqual({ batchItemFailures: [] });
     expect(tasks.tasks.get(task.id)?.status).toBe('processed');
   });
+
+  describe("the task's trace", () => {
+    const TRACE = 'Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
+
+    /** The structured lines a real logger writes while the handler runs. */
+    async function linesOf(traceHeaderOf: (key: string) => Promise<string | undefined>) {
+      const written: string[] = [];
+      const capture = (chunk: unknown): boolean => {
+        written.push(String(chunk));
+        return true;
+      };
+      const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+      const service = new UploadProcessingService(
+        { tasks, objects, sources: new FakeSourceServer(objects), videos, clock: new FixedClock() },
+        { maxReceiveCount: 3 },
+      );
+      const traced = createProcessUploadHandler({
+        service,
+        logger: new Logger({ logLevel: 'INFO', serviceName: 'worker' }),
+        metrics,
+        traceHeaderOf,
+      });
+      const response = await traced(sqsEvent(created('uploads/1/nonce')), context());
+      stdout.mockRestore();
+      stderr.mockRestore();
+      const lines = written
+        .join('')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      return { response, lines };
+    }
+
+    it('logs the trace id stored with the upload on every line about it', async () => {
+      // Prepare
+      const asked: string[] = [];
+
+      // Act
+      const { response, lines } = await linesOf((key) => {
+        asked.push(key);
+        return Promise.resolve(TRACE);
+      });
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(asked).toEqual(['uploads/1/nonce']);
+      expect(lines.map(({ message, taskId, traceId }) => ({ message, taskId, traceId }))).toEqual([
+        { message: 'Video processed', taskId: 1, traceId: '1-6745a1b2-0123456789abcdef01234567' },
+      ]);
+    });
+
+    it('processes the upload without a trace id when the stored one cannot be read', async () => {
+      // Act
+      const { response, lines } = await linesOf(() => Promise.reject(new Error('HeadObject throttled')));
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(tasks.tasks.get(1)?.status).toBe('processed');
+      expect(lines.map(({ message, traceId }) => ({ message, traceId }))).toEqual([
+        { message: "The upload's trace could not be read", traceId: undefined },
+        { message: 'Video processed', traceId: undefined },
+      ]);
+    });
+
+    it('drops a stored value that is not an X-Ray trace header', async () => {
+      // Act
+      const { lines } = await linesOf(() => Promise.resolve('Root=<script>;Sampled=1'));
+
+      // Assess
+      expect(lines.map(({ message, traceId }) => ({ message, traceId }))).toEqual([
+        { message: 'Video processed', traceId: undefined },
+      ]);
+    });
+  });
 });
