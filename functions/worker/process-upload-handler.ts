@@ -46,10 +46,18 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
   const { service, logger, metrics } = deps;
   const safetyMarginMs = deps.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
 
-  function record(outcome: UploadOutcome, object: UploadedObject): void {
+  function record(outcome: UploadOutcome, object: UploadedObject, sentAt: number): void {
     switch (outcome.kind) {
       case 'processed':
         metrics.addMetric('ProcessingSeconds', MetricUnit.Seconds, outcome.metadata.processingMs / 1000);
+        // From the message's send (S3's notification of the upload, or a re-queue) to the recorded edit: what a
+        // pilot waits after the upload, the queue's wait included (the dashboard's "Message sent → processed").
+        if (Number.isFinite(sentAt))
+          metrics.addMetric(
+            'SentToProcessedSeconds',
+            MetricUnit.Seconds,
+            Math.max(0, Date.now() - sentAt) / 1000,
+          );
         metrics.addMetric('SourceBytesRead', MetricUnit.Bytes, outcome.metadata.sourceBytesRead);
         metrics.addMetric('OutputBytes', MetricUnit.Bytes, outcome.metadata.sizeBytes);
         metrics.addMetric('VideosProcessed', MetricUnit.Count, 1);
@@ -82,6 +90,7 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
     object: UploadedObject,
     receiveCount: number,
     context: Context,
+    sentAt: number,
   ): Promise<void> {
     logger.appendKeys({ taskId: taskIdFromKey(object.key), traceId: await taskTraceId(object.key) });
     const budgetMs = context.getRemainingTimeInMillis();
@@ -93,7 +102,7 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
         workDir,
         reclaimAfterSeconds: Math.ceil(budgetMs / 1000) + LEASE_SLACK_SECONDS,
       });
-      record(outcome, object);
+      record(outcome, object, sentAt);
     } finally {
       await rm(workDir, { recursive: true, force: true });
     }
@@ -118,7 +127,8 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
       return;
     }
     const receiveCount = Number(sqsRecord.attributes.ApproximateReceiveCount);
-    for (const object of notification.objects) await processObject(object, receiveCount, context);
+    const sentAt = Number(sqsRecord.attributes.SentTimestamp);
+    for (const object of notification.objects) await processObject(object, receiveCount, context, sentAt);
   }
 
   return middy<SQSEvent, SQSBatchResponse>()

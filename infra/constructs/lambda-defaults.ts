@@ -47,6 +47,9 @@ export const LAMBDA_BUNDLING = {
   },
 };
 
+/** The CloudWatch namespace of the metrics every function publishes with Powertools (EMF). */
+export const METRICS_NAMESPACE = 'IDRL';
+
 /** Memory of every function that does not choose its own (the worker does). */
 export const DEFAULT_FUNCTION_MEMORY_MB = 512;
 
@@ -122,7 +125,7 @@ export class FunctionWithLogGroup extends NodejsFunction {
       tracing: lambda.Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: 'IDRL',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         LOG_LEVEL: props.logLevel ?? 'INFO',
         // Stack traces point at the TypeScript sources instead of minified code.
         NODE_OPTIONS: '--enable-source-maps',

@@ -54,17 +54,21 @@ describe('process-upload handler', () => {
   });
 
   it('processes the upload, records its metrics and acknowledges the message', async () => {
-    // Prepare
+    // Prepare: S3 sent the notification 42 s before the worker got to it
     const addMetric = vi.spyOn(metrics, 'addMetric');
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-03-01T12:00:00.000Z') });
+    const event = sqsEvent(created('uploads/1/nonce'));
+    vi.setSystemTime(new Date('2026-03-01T12:00:42.000Z'));
 
     // Act
-    const response = await handler(sqsEvent(created('uploads/1/nonce')), context());
+    const response = await handler(event, context());
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     expect(tasks.tasks.get(1)?.status).toBe('processed');
     expect(addMetric.mock.calls).toEqual([
       ['ProcessingSeconds', 'Seconds', 0],
+      ['SentToProcessedSeconds', 'Seconds', 42],
       ['SourceBytesRead', 'Bytes', 2_000],
       ['OutputBytes', 'Bytes', 5],
       ['VideosProcessed', 'Count', 1],
