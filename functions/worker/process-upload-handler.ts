@@ -13,6 +13,7 @@ import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { invocationEnd } from '#commons/invocation-end';
 import { traceIdOf } from '#commons/tracing';
+import type { TraceSegment } from '#adapters/xray/udp-segments';
 import type { UploadedObject, UploadOutcome, UploadProcessingService } from '#core/upload-processing';
 import { MalformedNotificationError } from '#core/processing-errors';
 import { taskIdFromKey } from '#core/object-keys';
@@ -27,6 +28,8 @@ export interface ProcessUploadHandlerDependencies {
    * every line about the upload carries. @default none
    */
   traceHeaderOf?: (key: string) => Promise<string | undefined>;
+  /** Records the processing of an upload as a segment of the task's trace (X-Ray, on AWS). @default none */
+  segments?: { record(segment: TraceSegment): Promise<void> };
   /**
    * Kept back from the Lambda timeout: ffmpeg is stopped this long before it, leaving time to
    * record the outcome and clean up. @default 15000
@@ -77,9 +80,10 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
   }
 
   /** Tracing must never fail an upload: a lookup that fails leaves the lines without the task's trace id. */
-  async function taskTraceId(key: string): Promise<string | undefined> {
+  async function taskTraceHeader(key: string): Promise<string | undefined> {
     try {
-      return traceIdOf(await deps.traceHeaderOf?.(key));
+      const header = await deps.traceHeaderOf?.(key);
+      return traceIdOf(header) === undefined ? undefined : header;
     } catch (error) {
       logger.warn("The upload's trace could not be read", { error, key });
       return undefined;
@@ -92,7 +96,11 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
     context: Context,
     sentAt: number,
   ): Promise<void> {
-    logger.appendKeys({ taskId: taskIdFromKey(object.key), traceId: await taskTraceId(object.key) });
+    const taskId = taskIdFromKey(object.key);
+    const traceHeader = await taskTraceHeader(object.key);
+    logger.appendKeys({ taskId, traceId: traceIdOf(traceHeader) });
+    const startedAt = new Date();
+    let outcomeKind = 'redelivered';
     const budgetMs = context.getRemainingTimeInMillis();
     const workDir = await mkdtemp(join(tmpdir(), 'idrl-worker-'));
     try {
@@ -102,9 +110,18 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
         workDir,
         reclaimAfterSeconds: Math.ceil(budgetMs / 1000) + LEASE_SLACK_SECONDS,
       });
+      outcomeKind = outcome.kind;
       record(outcome, object, sentAt);
     } finally {
       await rm(workDir, { recursive: true, force: true });
+      if (traceHeader !== undefined)
+        await deps.segments?.record({
+          traceHeader,
+          startedAt,
+          endedAt: new Date(),
+          annotations: { taskId: taskId ?? object.key, outcome: outcomeKind, receiveCount },
+          fault: outcomeKind === 'redelivered',
+        });
     }
   }
 

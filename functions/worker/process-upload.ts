@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { LoopbackSourceServer } from '#adapters/ffmpeg/loopback-source';
 import { FfmpegVideoProcessor } from '#adapters/ffmpeg/processor';
+import { UdpSegmentEmitter } from '#adapters/xray/udp-segments';
 import { MediaConvertVideoProcessor } from '#adapters/mediaconvert/processor';
 import { processorConfig, storageConfig, videoConfig } from '#commons/config';
 import { ConfigurationError } from '#core/platform-errors';
@@ -68,4 +69,5 @@ export const handler = createProcessUploadHandler({
   logger,
   metrics: new Metrics(),
   traceHeaderOf: async (key) => (await objects.stat(key))?.traceHeader,
+  segments: new UdpSegmentEmitter('idrl-worker: process upload'),
 });

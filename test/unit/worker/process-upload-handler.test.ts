@@ -6,6 +6,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UploadProcessingService } from '#core/upload-processing';
 import { createProcessUploadHandler } from '#functions/worker/process-upload-handler';
+import type { TraceSegment } from '#adapters/xray/udp-segments';
 import { lambdaContext } from '#infra/local/lambda-context';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { storedUpload } from '#test/unit/fakes/task-fixtures';
@@ -190,6 +191,7 @@ describe('process-upload handler', () => {
     /** The structured lines a real logger writes while the handler runs. */
     async function linesOf(traceHeaderOf: (key: string) => Promise<string | undefined>) {
       const written: string[] = [];
+      const segments: TraceSegment[] = [];
       const capture = (chunk: unknown): boolean => {
         written.push(String(chunk));
         return true;
@@ -205,6 +207,12 @@ describe('process-upload handler', () => {
         logger: new Logger({ logLevel: 'INFO', serviceName: 'worker' }),
         metrics,
         traceHeaderOf,
+        segments: {
+          record: (segment) => {
+            segments.push(segment);
+            return Promise.resolve();
+          },
+        },
       });
       const response = await traced(sqsEvent(created('uploads/1/nonce')), context());
       stdout.mockRestore();
@@ -214,7 +222,7 @@ describe('process-upload handler', () => {
         .split('\n')
         .filter((line) => line.startsWith('{'))
         .map((line) => JSON.parse(line) as Record<string, unknown>);
-      return { response, lines };
+      return { response, lines, segments };
     }
 
     it('logs the trace id stored with the upload on every line about it', async () => {
@@ -222,7 +230,7 @@ describe('process-upload handler', () => {
       const asked: string[] = [];
 
       // Act
-      const { response, lines } = await linesOf((key) => {
+      const { response, lines, segments } = await linesOf((key) => {
         asked.push(key);
         return Promise.resolve(TRACE);
       });
@@ -233,11 +241,37 @@ describe('process-upload handler', () => {
       expect(lines.map(({ message, taskId, traceId }) => ({ message, taskId, traceId }))).toEqual([
         { message: 'Video processed', taskId: 1, traceId: '1-6745a1b2-0123456789abcdef01234567' },
       ]);
+      // ... and records the processing as a segment of that trace, under the request that created the task.
+      expect(segments).toEqual([
+        {
+          traceHeader: TRACE,
+          startedAt: expect.any(Date) as Date,
+          endedAt: expect.any(Date) as Date,
+          annotations: { taskId: 1, outcome: 'processed', receiveCount: 1 },
+          fault: false,
+        },
+      ]);
+    });
+
+    it("records a processing the queue will redeliver as a fault in the task's trace", async () => {
+      // Prepare
+      videos.behaviour = () => Promise.reject(new Error('socket hang up'));
+
+      // Act
+      const { response, segments } = await linesOf(() => Promise.resolve(TRACE));
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+      expect(segments.map(({ annotations, fault }) => ({ annotations, fault }))).toEqual([
+        { annotations: { taskId: 1, outcome: 'redelivered', receiveCount: 1 }, fault: true },
+      ]);
     });
 
     it('processes the upload without a trace id when the stored one cannot be read', async () => {
       // Act
-      const { response, lines } = await linesOf(() => Promise.reject(new Error('HeadObject throttled')));
+      const { response, lines, segments } = await linesOf(() =>
+        Promise.reject(new Error('HeadObject throttled')),
+      );
 
       // Assess
       expect(response).toEqual({ batchItemFailures: [] });
@@ -246,16 +280,18 @@ describe('process-upload handler', () => {
         { message: "The upload's trace could not be read", traceId: undefined },
         { message: 'Video processed', traceId: undefined },
       ]);
+      expect(segments).toEqual([]);
     });
 
     it('drops a stored value that is not an X-Ray trace header', async () => {
       // Act
-      const { lines } = await linesOf(() => Promise.resolve('Root=<script>;Sampled=1'));
+      const { lines, segments } = await linesOf(() => Promise.resolve('Root=<script>;Sampled=1'));
 
       // Assess
       expect(lines.map(({ message, traceId }) => ({ message, traceId }))).toEqual([
         { message: 'Video processed', traceId: undefined },
       ]);
+      expect(segments).toEqual([]);
     });
   });
 });
