@@ -1,7 +1,6 @@
 import { authenticatedApiHandler } from '#commons/http';
 import { getTaskService } from '#commons/composition-root';
-import { logger } from '#commons/logger';
-import { currentTraceHeader, traceIdOf } from '#commons/tracing';
+import { logUploadStarted } from '#commons/tracing';
 import { parseInput } from '#core/validation';
 import { createTaskRequest } from '#core/schemas';
 
@@ -9,7 +8,6 @@ const tasks = getTaskService();
 
 export const handler = authenticatedApiHandler(async (event, caller) => {
   const created = await tasks.create(caller, parseInput(createTaskRequest, event.body));
-  // The first line of the task's story: the worker logs the same taskId and traceId (docs/operations.md, "Tracing").
-  logger.info('Task created', { taskId: created.id, traceId: traceIdOf(currentTraceHeader()) });
+  logUploadStarted('Task created', created.id);
   return { statusCode: 201, body: created };
 });

@@ -6,6 +6,7 @@
  * on the object it processes. S3 → SQS notifications carry no attributes of ours, hence the metadata.
  */
 import { getXrayTraceDataFromEnv } from '@aws-lambda-powertools/commons/utils/env';
+import { logger } from '#commons/logger';
 
 /** An X-Ray trace id: version 1, the epoch second in hex, 96 random bits in hex. */
 const TRACE_ID = /^1-[0-9a-f]{8}-[0-9a-f]{24}$/;
@@ -34,4 +35,12 @@ export function traceIdOf(header: string | undefined): string | undefined {
     .map((field) => field.split('='))
     .find(([key]) => key === 'Root')?.[1];
   return root !== undefined && TRACE_ID.test(root) ? root : undefined;
+}
+
+/**
+ * The first line of a task's story, from the request whose trace the upload's object keeps: the worker logs the
+ * same `taskId` and `traceId` (docs/operations.md, "Tracing").
+ */
+export function logUploadStarted(message: string, taskId: number): void {
+  logger.info(message, { taskId, traceId: traceIdOf(currentTraceHeader()) });
 }

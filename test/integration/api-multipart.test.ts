@@ -17,6 +17,7 @@ import { handler as completeUpload } from '#functions/api/complete-multipart-upl
 import { s3Client } from '#commons/clients';
 import { getMultipartUploads, getObjectStore } from '#commons/composition-root';
 import { securityHeaders } from '#commons/http';
+import { logger } from '#commons/logger';
 import { DEFAULT_PART_BYTES } from '#core/multipart';
 import type { CreatedTaskResponse, MultipartUploadResponse, SignedPartsResponse } from '#core/schemas';
 import type { Caller } from '#core/task';
@@ -279,7 +280,14 @@ describe('POST /api/tasks/{id}/multipart/{uploadId}/complete', () => {
     // Prepare: the start request runs in a trace (Lambda's _X_AMZN_TRACE_ID, with the fields Lambda adds)
     const caller = newCaller();
     vi.stubEnv('_X_AMZN_TRACE_ID', `${TRACE};Lineage=a87bd80c:1`);
+    const info = vi.spyOn(logger, 'info');
     const { task, key, upload } = await started(caller).finally(() => vi.unstubAllEnvs());
+    // The start's line opens the task's story with the trace the object keeps.
+    expect(info).toHaveBeenCalledWith('Multipart upload started', {
+      taskId: task.id,
+      traceId: '1-6745a1b2-0123456789abcdef01234567',
+    });
+    info.mockRestore();
     await putParts(caller, task.id, upload.uploadId, [randomBytes(DEFAULT_PART_BYTES), randomBytes(10)]);
 
     // Act
