@@ -14,15 +14,20 @@ import { type RouteDefinition, routes } from '#functions/routes';
 import type { TaskQuotas } from '#core/task-service';
 import { AccountPurge, PURGE_ACCOUNT_CONCURRENCY } from './constructs/accounts';
 import { Alarms } from './constructs/alarms';
+import { Dashboard } from './constructs/dashboard';
 import { Api, RETRY_TRANSITION_CONCURRENCY, routeReservation } from './constructs/api';
 import { Cdn } from './constructs/cdn';
 import { Database, type DatabaseOption } from './constructs/database';
 import { Identity } from './constructs/identity';
-import { COMPLETION_CONCURRENCY, MediaConvertBackend } from './constructs/mediaconvert';
+import {
+  COMPLETION_CONCURRENCY,
+  MEDIACONVERT_SERVICE_NAME,
+  MediaConvertBackend,
+} from './constructs/mediaconvert';
 import { Network } from './constructs/network';
 import { Storage } from './constructs/storage';
 import { Sweeper } from './constructs/sweeper';
-import { WORKER_DEFAULTS, Worker } from './constructs/worker';
+import { WORKER_DEFAULTS, WORKER_SERVICE_NAME, Worker } from './constructs/worker';
 import { ProviderLogGroups } from './provider-log-groups';
 
 /** Connections kept free for PostgreSQL itself (superuser_reserved_connections, rdsadmin), migrations and a psql session. */
@@ -103,6 +108,8 @@ export class IdrlStack extends Stack {
   readonly cdn: Cdn;
   readonly sweeper: Sweeper;
   readonly alarms: Alarms;
+  /** The operator's CloudWatch dashboard (docs/operations.md, "Dashboard"). */
+  readonly dashboard: Dashboard;
   readonly accountPurge: AccountPurge;
   /** Present with `processor: 'mediaconvert'`. */
   readonly mediaConvert?: MediaConvertBackend;
@@ -207,6 +214,22 @@ export class IdrlStack extends Stack {
       sweepRunner: this.sweeper.runner,
       sweepInterval: this.sweeper.interval,
       alarmEmail: props.alarmEmail,
+    });
+
+    this.dashboard = new Dashboard(this, 'Operations', {
+      alarms: this.alarms,
+      queue: this.storage.queue,
+      deadLetterQueue: this.storage.deadLetterQueue,
+      httpApi: this.api.httpApi,
+      accessLogs: this.api.accessLogs,
+      worker: this.worker.function,
+      editServices:
+        processor === 'mediaconvert'
+          ? [WORKER_SERVICE_NAME, MEDIACONVERT_SERVICE_NAME]
+          : [WORKER_SERVICE_NAME],
+      sweepRunner: this.sweeper.runner,
+      sweep: this.sweeper.function,
+      databaseInstance: this.database.instance,
     });
 
     Aspects.of(this).add(new ProviderLogGroups(logRetention));

@@ -35,6 +35,7 @@ import {
   taskLimits,
   uploadQueueConfig,
 } from '#commons/config';
+import { currentTraceHeader } from '#commons/tracing';
 
 /** How every repository's statements treat a pausing database (the same settings for all of them). */
 const queryOptions = /* @__PURE__ */ once(() => {
@@ -47,11 +48,11 @@ export const getTaskRepository = /* @__PURE__ */ once(
 );
 
 export const getObjectStore = /* @__PURE__ */ once(
-  () => new S3ObjectStore(s3Client(), storageConfig().bucket),
+  () => new S3ObjectStore(s3Client(), storageConfig().bucket, systemClock, currentTraceHeader),
 );
 
 export const getMultipartUploads = /* @__PURE__ */ once(
-  () => new S3MultipartUploads(s3Client(), storageConfig().bucket),
+  () => new S3MultipartUploads(s3Client(), storageConfig().bucket, currentTraceHeader),
 );
 
 export const getTaskService = /* @__PURE__ */ once(

@@ -13,6 +13,12 @@ export const PROCESSED_PREFIX = 'processed/';
 export const REQUEUE_PREFIX = 'requeue/';
 
 /** The prefixes whose new objects notify the upload queue (the CDK bucket and the local S3 alike). */
+/**
+ * The user-metadata key (`x-amz-meta-trace-id` on the wire) under which an upload's object keeps the X-Ray
+ * trace header of the request that started it (functions/commons/tracing.ts).
+ */
+export const TRACE_METADATA_KEY = 'trace-id';
+
 export const NOTIFYING_PREFIXES = [UPLOADS_PREFIX, REQUEUE_PREFIX] as const;
 
 /** `uploads/{taskId}/{nonce}`: the nonce makes one task's key reveal nothing about another's. */

@@ -202,6 +202,8 @@ export interface ObjectVersion {
   sizeBytes: number;
   /** The entity tag, quotes included, as the store sends it. */
   eTag: string;
+  /** The X-Ray trace header stored with an upload (object-keys.ts, TRACE_METADATA_KEY), when it has one. */
+  traceHeader?: string;
 }
 
 /** One ranged read of an object, as the store answered it. */

@@ -12,6 +12,8 @@ import { logMetrics } from '@aws-lambda-powertools/metrics/middleware';
 import middy from '@middy/core';
 import type { Context, SQSBatchItemFailure, SQSBatchResponse, SQSEvent, SQSRecord } from 'aws-lambda';
 import { invocationEnd } from '#commons/invocation-end';
+import { traceIdOf } from '#commons/tracing';
+import type { TraceSegment } from '#adapters/xray/udp-segments';
 import type { UploadedObject, UploadOutcome, UploadProcessingService } from '#core/upload-processing';
 import { MalformedNotificationError } from '#core/processing-errors';
 import { taskIdFromKey } from '#core/object-keys';
@@ -21,6 +23,13 @@ export interface ProcessUploadHandlerDependencies {
   service: UploadProcessingService;
   logger: Logger;
   metrics: Metrics;
+  /**
+   * The trace header stored with an uploaded object (functions/commons/tracing.ts): the task's trace, whose id
+   * every line about the upload carries. @default none
+   */
+  traceHeaderOf?: (key: string) => Promise<string | undefined>;
+  /** Records the processing of an upload as a segment of the task's trace (X-Ray, on AWS). @default none */
+  segments?: { record(segment: TraceSegment): Promise<void> };
   /**
    * Kept back from the Lambda timeout: ffmpeg is stopped this long before it, leaving time to
    * record the outcome and clean up. @default 15000
@@ -40,10 +49,18 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
   const { service, logger, metrics } = deps;
   const safetyMarginMs = deps.safetyMarginMs ?? DEFAULT_SAFETY_MARGIN_MS;
 
-  function record(outcome: UploadOutcome, object: UploadedObject): void {
+  function record(outcome: UploadOutcome, object: UploadedObject, sentAt: number): void {
     switch (outcome.kind) {
       case 'processed':
         metrics.addMetric('ProcessingSeconds', MetricUnit.Seconds, outcome.metadata.processingMs / 1000);
+        // From the message's send (S3's notification of the upload, or a re-queue) to the recorded edit: what a
+        // pilot waits after the upload, the queue's wait included (the dashboard's "Message sent → processed").
+        if (Number.isFinite(sentAt))
+          metrics.addMetric(
+            'SentToProcessedSeconds',
+            MetricUnit.Seconds,
+            Math.max(0, Date.now() - sentAt) / 1000,
+          );
         metrics.addMetric('SourceBytesRead', MetricUnit.Bytes, outcome.metadata.sourceBytesRead);
         metrics.addMetric('OutputBytes', MetricUnit.Bytes, outcome.metadata.sizeBytes);
         metrics.addMetric('VideosProcessed', MetricUnit.Count, 1);
@@ -62,12 +79,28 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
     }
   }
 
+  /** Tracing must never fail an upload: a lookup that fails leaves the lines without the task's trace id. */
+  async function taskTraceHeader(key: string): Promise<string | undefined> {
+    try {
+      const header = await deps.traceHeaderOf?.(key);
+      return traceIdOf(header) === undefined ? undefined : header;
+    } catch (error) {
+      logger.warn("The upload's trace could not be read", { error, key });
+      return undefined;
+    }
+  }
+
   async function processObject(
     object: UploadedObject,
     receiveCount: number,
     context: Context,
+    sentAt: number,
   ): Promise<void> {
-    logger.appendKeys({ taskId: taskIdFromKey(object.key) });
+    const taskId = taskIdFromKey(object.key);
+    const traceHeader = await taskTraceHeader(object.key);
+    logger.appendKeys({ taskId, traceId: traceIdOf(traceHeader) });
+    const startedAt = new Date();
+    let outcomeKind = 'redelivered';
     const budgetMs = context.getRemainingTimeInMillis();
     const workDir = await mkdtemp(join(tmpdir(), 'idrl-worker-'));
     try {
@@ -77,9 +110,18 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
         workDir,
         reclaimAfterSeconds: Math.ceil(budgetMs / 1000) + LEASE_SLACK_SECONDS,
       });
-      record(outcome, object);
+      outcomeKind = outcome.kind;
+      record(outcome, object, sentAt);
     } finally {
       await rm(workDir, { recursive: true, force: true });
+      if (traceHeader !== undefined)
+        await deps.segments?.record({
+          traceHeader,
+          startedAt,
+          endedAt: new Date(),
+          annotations: { taskId: taskId ?? object.key, outcome: outcomeKind, receiveCount },
+          fault: outcomeKind === 'redelivered',
+        });
     }
   }
 
@@ -102,7 +144,8 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
       return;
     }
     const receiveCount = Number(sqsRecord.attributes.ApproximateReceiveCount);
-    for (const object of notification.objects) await processObject(object, receiveCount, context);
+    const sentAt = Number(sqsRecord.attributes.SentTimestamp);
+    for (const object of notification.objects) await processObject(object, receiveCount, context, sentAt);
   }
 
   return middy<SQSEvent, SQSBatchResponse>()
@@ -118,7 +161,7 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
           logger.error('Upload processing failed; the message will be redelivered', { error });
           batchItemFailures.push({ itemIdentifier: sqsRecord.messageId });
         } finally {
-          logger.removeKeys(['messageId', 'taskId']);
+          logger.removeKeys(['messageId', 'taskId', 'traceId']);
         }
       }
       return { batchItemFailures };

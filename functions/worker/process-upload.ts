@@ -9,6 +9,7 @@ import { fileURLToPath } from 'node:url';
 import { Metrics } from '@aws-lambda-powertools/metrics';
 import { LoopbackSourceServer } from '#adapters/ffmpeg/loopback-source';
 import { FfmpegVideoProcessor } from '#adapters/ffmpeg/processor';
+import { UdpSegmentEmitter } from '#adapters/xray/udp-segments';
 import { MediaConvertVideoProcessor } from '#adapters/mediaconvert/processor';
 import { processorConfig, storageConfig, videoConfig } from '#commons/config';
 import { ConfigurationError } from '#core/platform-errors';
@@ -63,4 +64,10 @@ const service = new UploadProcessingService(
   { maxReceiveCount: video.maxReceiveCount },
 );
 
-export const handler = createProcessUploadHandler({ service, logger, metrics: new Metrics() });
+export const handler = createProcessUploadHandler({
+  service,
+  logger,
+  metrics: new Metrics(),
+  traceHeaderOf: async (key) => (await objects.stat(key))?.traceHeader,
+  segments: new UdpSegmentEmitter('idrl-worker: process upload'),
+});

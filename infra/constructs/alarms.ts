@@ -46,6 +46,8 @@ export class Alarms extends Construct {
   readonly serverErrorAlarm: cloudwatch.Alarm;
   readonly oldestMessageAlarm: cloudwatch.Alarm;
   readonly sweepFailedAlarm: cloudwatch.Alarm;
+  /** Every alarm of this configuration. */
+  readonly all: cloudwatch.Alarm[];
 
   constructor(scope: Construct, id: string, props: AlarmsProps) {
     super(scope, id);
@@ -141,13 +143,13 @@ export class Alarms extends Construct {
       evaluationPeriods: 1,
       treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
     });
-    for (const alarm of [
+    this.all = [
       this.deadLetterAlarm,
       this.freeStorageAlarm,
       this.serverErrorAlarm,
       this.oldestMessageAlarm,
       this.sweepFailedAlarm,
-    ])
-      alarm?.addAlarmAction(notify);
+    ].filter((alarm) => alarm !== undefined);
+    for (const alarm of this.all) alarm.addAlarmAction(notify);
   }
 }

@@ -154,6 +154,8 @@ export class Api extends Construct {
   readonly httpApi: apigwv2.HttpApi;
   readonly stage: apigwv2.HttpStage;
   readonly authorizerFunction: FunctionWithLogGroup;
+  /** The stage's access log: one JSON object per request (accessLogFormat below). */
+  readonly accessLogs: logs.LogGroup;
   readonly routeFunctions: ReadonlyMap<RouteName, FunctionWithLogGroup>;
   /** The database half of POST /api/tasks/{id}/retry, inside the VPC (functions/ops/retry-transition.ts). */
   readonly retryTransition: InvokedFunction;
@@ -201,7 +203,7 @@ export class Api extends Construct {
           : undefined,
     });
 
-    const accessLogs = new logs.LogGroup(this, 'AccessLogs', {
+    this.accessLogs = new logs.LogGroup(this, 'AccessLogs', {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
@@ -211,7 +213,7 @@ export class Api extends Construct {
       autoDeploy: true,
       throttle: { rateLimit: props.throttlingRateLimit ?? 50, burstLimit: props.throttlingBurstLimit ?? 100 },
       accessLogSettings: {
-        destination: new apigwv2.LogGroupLogDestination(accessLogs),
+        destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
         format: accessLogFormat(),
       },
     });

@@ -47,6 +47,9 @@ export const LAMBDA_BUNDLING = {
   },
 };
 
+/** The CloudWatch namespace of the metrics every function publishes with Powertools (EMF). */
+export const METRICS_NAMESPACE = 'IDRL';
+
 /** Memory of every function that does not choose its own (the worker does). */
 export const DEFAULT_FUNCTION_MEMORY_MB = 512;
 
@@ -117,15 +120,23 @@ export class FunctionWithLogGroup extends NodejsFunction {
       allowPublicSubnet: false,
       reservedConcurrentExecutions: props.reservedConcurrentExecutions,
       layers: props.layers,
+      // X-Ray records every invocation (docs/operations.md, "Tracing"); the worker adds its processing of an
+      // upload to the trace of the request that created the task.
+      tracing: lambda.Tracing.ACTIVE,
       environment: {
         POWERTOOLS_SERVICE_NAME: props.serviceName,
-        POWERTOOLS_METRICS_NAMESPACE: 'IDRL',
+        POWERTOOLS_METRICS_NAMESPACE: METRICS_NAMESPACE,
         LOG_LEVEL: props.logLevel ?? 'INFO',
         // Stack traces point at the TypeScript sources instead of minified code.
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
       bundling: { ...LAMBDA_BUNDLING, format: OutputFormat.ESM, forceDockerBundling: false },
+    });
+    Validations.of(this).acknowledge({
+      id: 'AwsSolutions-IAM5[Resource::*]',
+      reason:
+        'Active tracing grants xray:PutTraceSegments and xray:PutTelemetryRecords, which support no resource-level permissions (the Service Authorization Reference lists no resource type for them).',
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-L1',

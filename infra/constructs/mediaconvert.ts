@@ -39,6 +39,9 @@ export interface MediaConvertBackendProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** POWERTOOLS_SERVICE_NAME of the MediaConvert functions: the completion publishes its edits' metrics under it. */
+export const MEDIACONVERT_SERVICE_NAME = 'idrl-mediaconvert';
+
 /**
  * The MediaConvert backend (`-c processor=mediaconvert`; docs/worker.md, "MediaConvert"): the worker
  * stores each job request under processed/{id}/; a submitter outside the VPC creates the job in this
@@ -106,7 +109,7 @@ export class MediaConvertBackend extends Construct {
     // Outside the VPC: MediaConvert's API has no interface endpoint, and the isolated subnets no route out.
     this.submitter = new FunctionWithLogGroup(this, 'SubmitJob', {
       entry: 'functions/worker/submit-mediaconvert-job.ts',
-      serviceName: 'idrl-mediaconvert',
+      serviceName: MEDIACONVERT_SERVICE_NAME,
       description: 'Creates the MediaConvert job a worker stored for a task',
       timeout: Duration.seconds(30),
       logRetention: props.logRetention,
@@ -142,7 +145,7 @@ export class MediaConvertBackend extends Construct {
 
     this.completion = new FunctionWithLogGroup(this, 'CompleteJob', {
       entry: 'functions/worker/complete-mediaconvert-job.ts',
-      serviceName: 'idrl-mediaconvert',
+      serviceName: MEDIACONVERT_SERVICE_NAME,
       description: 'Records a finished MediaConvert job on its task',
       timeout: Duration.seconds(30),
       vpc: props.network.vpc,

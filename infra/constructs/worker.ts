@@ -38,6 +38,9 @@ export interface WorkerProps {
   readonly logRetention?: logs.RetentionDays;
 }
 
+/** The worker's POWERTOOLS_SERVICE_NAME: the `service` dimension of its metrics (the dashboard reads them). */
+export const WORKER_SERVICE_NAME = 'idrl-worker';
+
 /** The SQS-driven video worker: one message at a time, partial batch failures, ffmpeg from the layer. */
 export class Worker extends Construct {
   readonly function: FunctionWithLogGroup;
@@ -52,7 +55,7 @@ export class Worker extends Construct {
     this.layer = new FfmpegLayer(this, 'FfmpegLayer');
     this.function = new FunctionWithLogGroup(this, 'ProcessUpload', {
       entry: 'functions/worker/process-upload.ts',
-      serviceName: 'idrl-worker',
+      serviceName: WORKER_SERVICE_NAME,
       description: 'Edits an uploaded video into the league format with ffmpeg',
       memorySize: props.memorySize ?? WORKER_DEFAULTS.memorySize,
       timeout: props.timeout ?? WORKER_DEFAULTS.timeout,

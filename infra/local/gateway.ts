@@ -24,6 +24,7 @@ import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { type InvocableHandler, answerInvocation, invocationTarget } from './lambda-api';
 import { LOOPBACK, closeServer } from './services/preflight';
 import { TokenBucket } from './throttle';
+import { requestTraceHeader } from './trace';
 
 /** Payload 2.0; `authorizer.lambda` is the authorizer's context on routes with `auth`. */
 export type GatewayEvent = APIGatewayProxyEventV2WithRequestContext<
@@ -179,6 +180,8 @@ export interface RawRequest {
 export function toApiEvent(raw: RawRequest, matched: MatchedRoute): APIGatewayProxyEventV2 {
   const url = new URL(raw.url, 'http://gateway');
   const { headers, cookies } = eventHeaders(raw.request);
+  // API Gateway sets its own trace header on what it forwards (a caller's value does not choose the trace).
+  headers['x-amzn-trace-id'] = requestTraceHeader();
   const routeKey = `${matched.route.definition.method} ${matched.route.definition.path}`;
   const now = new Date();
   const rawQueryString = url.search.slice(1);

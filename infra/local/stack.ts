@@ -215,7 +215,11 @@ function gatewayRoutes(api: TemplateHttpApi, hosts: ReadonlyMap<string, Function
     };
     return {
       definition,
-      handler: async (event) => resultOf(host.spec.name, await host.invoke(event)) as never,
+      handler: async (event) =>
+        resultOf(
+          host.spec.name,
+          await host.invoke(event, { throttle: true, traceHeader: event.headers['x-amzn-trace-id'] }),
+        ) as never,
     };
   });
 }
@@ -240,7 +244,11 @@ function gatewayAuthorizer(
       'The local gateway serves a Lambda REQUEST authorizer with simple responses on $request.header.Authorization',
     );
   return {
-    handler: async (event) => resultOf(host.spec.name, await host.invoke(event)) as never,
+    handler: async (event) =>
+      resultOf(
+        host.spec.name,
+        await host.invoke(event, { throttle: true, traceHeader: event.headers?.['x-amzn-trace-id'] }),
+      ) as never,
     ttlSeconds: authorizer.resultTtlSeconds,
   };
 }

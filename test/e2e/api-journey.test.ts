@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
-import { mkdtemp, rm, stat, writeFile } from 'node:fs/promises';
+import { mkdtemp, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import { traceIdOf } from '#commons/tracing';
 import type { CreatedTaskResponse, TaskListResponse, TaskResponse, TokenResponse } from '#core/schemas';
 import {
   callApi,
@@ -15,6 +16,21 @@ import {
 } from '#test/support/http-client';
 
 const stack = inject('stack');
+
+/** The structured lines of the stack's log (`[function] {json}`) about one task, in order. */
+function taskLines(log: string, taskId: number): Record<string, unknown>[] {
+  return log.split('\n').flatMap((line) => {
+    const match = /^\[(\w+)\] (\{.*\})$/.exec(line);
+    if (match === null) return [];
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = JSON.parse(match[2] ?? '{}') as Record<string, unknown>;
+    } catch {
+      return []; // a function's own unstructured output that happens to start with a brace
+    }
+    return parsed.taskId === taskId ? [{ fn: match[1], ...parsed }] : [];
+  });
+}
 const api = stack.api;
 const SOURCE_SECONDS = 4;
 const LOGO_SECONDS = 2;
@@ -67,6 +83,9 @@ describe('a pilot’s journey through the API of the local stack', () => {
       status: 'awaiting_upload',
       upload: { maxBytes: size },
     });
+    // The upload carries the trace of the request that created the task, pinned by the POST policy.
+    const traceId = traceIdOf(created.body.upload.fields['x-amz-meta-trace-id']);
+    expect(traceId).toMatch(/^1-[0-9a-f]{8}-[0-9a-f]{24}$/);
     const upload = await postUpload(created.body.upload, sourceVideo, 'video/mp4');
     expect(upload.status).toBe(204);
     const taskPath = `/tasks/${created.body.id}`;
@@ -97,6 +116,19 @@ describe('a pilot’s journey through the API of the local stack', () => {
       },
       thumbnail: { url: expect.stringContaining(stack.s3Endpoint) as string },
     });
+    // One video's story in the stack's log: every line about the task carries its id and its trace id, from
+    // the request that created it to the worker's edit (docs/operations.md, "Tracing").
+    const story = await pollUntil(
+      async () => taskLines(await readFile(stack.logFile, 'utf8'), created.body.id),
+      (lines) => lines.some((line) => line.message === 'Video processed'),
+      10_000,
+    );
+    expect(story.map(({ fn, message, traceId: id }) => ({ fn, message, traceId: id }))).toEqual([
+      { fn: expect.stringMatching(/^ApiCreateTask/) as string, message: 'Task created', traceId },
+      { fn: expect.stringMatching(/^WorkerProcessUpload/) as string, message: 'Video processed', traceId },
+    ]);
+    // The request's own lines carry it as Powertools' trace id too: the function ran in that trace.
+    expect(story[0]?.xray_trace_id).toBe(traceId);
     const processed = task.body.processed;
     if (!processed || !task.body.original || !task.body.thumbnail)
       throw new Error('processed task without its URLs');

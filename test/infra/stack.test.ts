@@ -4,7 +4,13 @@ import { RetentionDays } from 'aws-cdk-lib/aws-logs';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { stackPropsFromContext } from '#infra/config';
 import { assertConnectionBudget, DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY } from '#infra/stack';
-import { CONFIGURATIONS, logicalId, synthesize, type Synthesized } from '#test/infra/synth';
+import {
+  CONFIGURATIONS,
+  logicalId,
+  policyStatementsOf,
+  synthesize,
+  type Synthesized,
+} from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
 let synthesized: Synthesized;
@@ -106,6 +112,33 @@ describe('stack', () => {
       });
     }
   });
+
+  it.each(Object.entries(CONFIGURATIONS))(
+    'traces every function of the project with X-Ray, its role allowed to send the segments (%s)',
+    (_name, props) => {
+      // Prepare + Act
+      const configured = _name === 'default' ? template : synthesize(props).template;
+
+      // Assess
+      const ours = Object.entries(configured.findResources('AWS::Lambda::Function')).filter(
+        ([, fn]) =>
+          (fn.Properties as { Environment?: { Variables?: Record<string, string> } }).Environment?.Variables
+            ?.POWERTOOLS_SERVICE_NAME !== undefined,
+      );
+      expect(ours.length).toBeGreaterThanOrEqual(15);
+      for (const [id, fn] of ours) {
+        expect({ id, tracing: (fn.Properties as { TracingConfig?: unknown }).TracingConfig }).toEqual({
+          id,
+          tracing: { Mode: 'Active' },
+        });
+        expect(policyStatementsOf(configured, id)).toContainEqual({
+          Effect: 'Allow',
+          Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+          Resource: '*',
+        });
+      }
+    },
+  );
 
   it('uses the configured log retention everywhere', () => {
     // Prepare + Act

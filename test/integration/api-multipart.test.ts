@@ -5,7 +5,7 @@
  * on the signature itself, as the POST policy's conditions are in api-tasks.test.ts.
  */
 import { randomBytes, randomUUID } from 'node:crypto';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { HeadObjectCommand, UploadPartCommand } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import { handler as createTask } from '#functions/api/create-task';
@@ -17,6 +17,7 @@ import { handler as completeUpload } from '#functions/api/complete-multipart-upl
 import { s3Client } from '#commons/clients';
 import { getMultipartUploads, getObjectStore } from '#commons/composition-root';
 import { securityHeaders } from '#commons/http';
+import { logger } from '#commons/logger';
 import { DEFAULT_PART_BYTES } from '#core/multipart';
 import type { CreatedTaskResponse, MultipartUploadResponse, SignedPartsResponse } from '#core/schemas';
 import type { Caller } from '#core/task';
@@ -26,6 +27,7 @@ import { anyString } from '#test/helpers/matchers';
 const BUCKET = process.env.BUCKET_NAME ?? '';
 /** Two parts: one full default part and a 10-byte remainder. */
 const SIZE = DEFAULT_PART_BYTES + 10;
+const TRACE = 'Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
 
 function newCaller(): Caller {
   return { sub: randomUUID(), username: `pilot_${randomUUID().slice(0, 8)}` };
@@ -272,6 +274,32 @@ describe('POST /api/tasks/{id}/multipart/{uploadId}/complete', () => {
     const head = await s3Client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     expect({ size: head.ContentLength, type: head.ContentType }).toEqual({ size: SIZE, type: 'video/mp4' });
     expect(await pendingUploadIds(key)).toEqual([]);
+  });
+
+  it('keeps the trace header of the request that started the upload in the object it completes', async () => {
+    // Prepare: the start request runs in a trace (Lambda's _X_AMZN_TRACE_ID, with the fields Lambda adds)
+    const caller = newCaller();
+    vi.stubEnv('_X_AMZN_TRACE_ID', `${TRACE};Lineage=a87bd80c:1`);
+    const info = vi.spyOn(logger, 'info');
+    const { task, key, upload } = await started(caller).finally(() => vi.unstubAllEnvs());
+    // The start's line opens the task's story with the trace the object keeps.
+    expect(info).toHaveBeenCalledWith('Multipart upload started', {
+      taskId: task.id,
+      traceId: '1-6745a1b2-0123456789abcdef01234567',
+    });
+    info.mockRestore();
+    await putParts(caller, task.id, upload.uploadId, [randomBytes(DEFAULT_PART_BYTES), randomBytes(10)]);
+
+    // Act
+    const response = await complete(caller, task.id, upload.uploadId);
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(await getObjectStore().stat(key)).toEqual({
+      sizeBytes: SIZE,
+      eTag: anyString,
+      traceHeader: TRACE,
+    });
   });
 
   it('refuses to complete with a part missing, and keeps the upload to resume', async () => {

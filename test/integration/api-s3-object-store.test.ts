@@ -14,6 +14,7 @@ import { storageConfig } from '#commons/config';
 import { ObjectChangedError } from '#core/processing-errors';
 import { getObjectStore } from '#commons/composition-root';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
+import { postUpload } from '#test/support/http-client';
 
 describe('S3ObjectStore', () => {
   const store = getObjectStore();
@@ -109,6 +110,44 @@ describe('S3ObjectStore', () => {
 
     // Assess
     expect(await store.stat(key)).toEqual({ sizeBytes: 0, eTag: '"d41d8cd98f00b204e9800998ecf8427e"' });
+  });
+
+  it('keeps the trace header of the request that presigned an upload, pinned by the POST policy', async () => {
+    // Prepare: the presigning function's trace (Lambda's _X_AMZN_TRACE_ID)
+    const trace = 'Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
+    const traced = new S3ObjectStore(s3Client(), storageConfig().bucket, new FixedClock(), () => trace);
+    const key = `uploads/${randomUUID()}/n`;
+    await writeFile(join(directory, 'traced.mp4'), 'a video');
+
+    // Act
+    const upload = await traced.presignUpload({
+      key,
+      contentType: 'video/mp4',
+      maxBytes: 100,
+      expiresInSeconds: 60,
+    });
+    const posted = await postUpload(upload, join(directory, 'traced.mp4'), 'video/mp4');
+
+    // Assess: the field is in the form and pinned by the policy; the object keeps it
+    expect(posted.status).toBe(204);
+    expect(upload.fields['x-amz-meta-trace-id']).toBe(trace);
+    const policy = JSON.parse(Buffer.from(upload.fields.Policy ?? '', 'base64').toString('utf8')) as {
+      conditions: unknown[];
+    };
+    expect(policy.conditions).toContainEqual({ 'x-amz-meta-trace-id': trace });
+    expect(await store.stat(key)).toEqual({
+      sizeBytes: 7,
+      eTag: expect.any(String) as string,
+      traceHeader: trace,
+    });
+    // Without a trace (outside a traced invocation) there is no field at all.
+    const untraced = await store.presignUpload({
+      key,
+      contentType: 'video/mp4',
+      maxBytes: 100,
+      expiresInSeconds: 60,
+    });
+    expect(Object.keys(untraced.fields)).not.toContain('x-amz-meta-trace-id');
   });
 
   it('reports a missing object as null', async () => {

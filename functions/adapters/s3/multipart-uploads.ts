@@ -14,6 +14,7 @@ import {
 } from '@aws-sdk/client-s3';
 import { getSignedUrl } from '@aws-sdk/s3-request-presigner';
 import type { MultipartUploads, PartSigning, PendingMultipartUpload, StoredPart } from '#core/ports';
+import { TRACE_METADATA_KEY } from '#core/object-keys';
 import { MAX_PRESIGN_SECONDS } from './object-store';
 
 function isNoSuchUpload(error: unknown): boolean {
@@ -27,14 +28,18 @@ export class S3MultipartUploads implements MultipartUploads {
   constructor(
     private readonly client: S3Client,
     private readonly bucket: string,
+    /** The trace header the upload's object keeps in its metadata (functions/commons/tracing.ts). @default none */
+    private readonly traceHeader: () => string | undefined = () => undefined,
   ) {}
 
   async createMultipartUpload(input: { key: string; contentType: string }): Promise<string> {
+    const trace = this.traceHeader();
     const output = await this.client.send(
       new CreateMultipartUploadCommand({
         Bucket: this.bucket,
         Key: input.key,
         ContentType: input.contentType,
+        ...(trace === undefined ? {} : { Metadata: { [TRACE_METADATA_KEY]: trace } }),
       }),
     );
     if (output.UploadId === undefined)

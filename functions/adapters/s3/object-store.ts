@@ -21,6 +21,7 @@ import {
   type PresignedUpload,
 } from '#core/ports';
 import { ObjectChangedError } from '#core/processing-errors';
+import { TRACE_METADATA_KEY } from '#core/object-keys';
 
 /** S3 signs presigned requests for at most 7 days; the upload TTL is capped far lower in config. */
 export const MAX_PRESIGN_SECONDS = 604_800;
@@ -82,6 +83,8 @@ export class S3ObjectStore implements ObjectStore {
     private readonly client: S3Client,
     private readonly bucket: string,
     private readonly clock: Clock = systemClock,
+    /** The trace header an upload's object keeps in its metadata (functions/commons/tracing.ts). @default none */
+    private readonly traceHeader: () => string | undefined = () => undefined,
   ) {}
 
   async presignUpload(input: {
@@ -90,8 +93,10 @@ export class S3ObjectStore implements ObjectStore {
     maxBytes: number;
     expiresInSeconds: number;
   }): Promise<PresignedUpload> {
-    // createPresignedPost adds the exact bucket and key conditions itself; the policy pins the
-    // content type and caps the size, which a presigned PUT cannot do.
+    // createPresignedPost adds the exact bucket and key conditions itself, and one exact condition per
+    // field; the policy pins the content type and the trace metadata, and caps the size, which a
+    // presigned PUT cannot do.
+    const trace = this.traceHeader();
     const { url, fields } = await createPresignedPost(this.client, {
       Bucket: this.bucket,
       Key: input.key,
@@ -99,7 +104,10 @@ export class S3ObjectStore implements ObjectStore {
         ['eq', '$Content-Type', input.contentType],
         ['content-length-range', 1, input.maxBytes],
       ],
-      Fields: { 'Content-Type': input.contentType },
+      Fields: {
+        'Content-Type': input.contentType,
+        ...(trace === undefined ? {} : { [`x-amz-meta-${TRACE_METADATA_KEY}`]: trace }),
+      },
       Expires: Math.min(input.expiresInSeconds, MAX_PRESIGN_SECONDS),
     });
     return { url, fields, expiresAt: policyExpiration(fields), maxBytes: input.maxBytes };
@@ -139,7 +147,12 @@ export class S3ObjectStore implements ObjectStore {
     try {
       const output = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
       if (output.ETag === undefined) throw new Error(`HeadObject ${key} returned no ETag`);
-      return { sizeBytes: output.ContentLength ?? 0, eTag: output.ETag };
+      const traceHeader = output.Metadata?.[TRACE_METADATA_KEY];
+      return {
+        sizeBytes: output.ContentLength ?? 0,
+        eTag: output.ETag,
+        ...(traceHeader === undefined ? {} : { traceHeader }),
+      };
     } catch (error) {
       if (isNotFound(error)) return null;
       throw error;

@@ -17,6 +17,8 @@ interface InvokeMessage {
   deadline: number;
   requestId: string;
   invokedFunctionArn: string;
+  /** The invocation's X-Ray trace header, which Lambda's runtime puts in `_X_AMZN_TRACE_ID`. */
+  traceHeader: string;
 }
 
 interface ErrorPayload {
@@ -76,6 +78,7 @@ init().then(
     send({ type: 'ready', initMs: performance.now() - initStartedAt });
     process.on('message', (message: InvokeMessage) => {
       const env = process.env;
+      env._X_AMZN_TRACE_ID = message.traceHeader;
       const context = {
         callbackWaitsForEmptyEventLoop: false,
         functionName: env.AWS_LAMBDA_FUNCTION_NAME,

@@ -12,6 +12,7 @@ import { existsSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { IdrlError } from '#core/errors';
 import { fromRoot } from '../../paths';
+import { invocationTraceHeader } from '../trace';
 
 export interface FunctionSpec {
   /** The function's local name (what `Ref` resolves to, and the log prefix). */
@@ -244,7 +245,7 @@ export class FunctionHost {
    */
   async invoke(
     event: unknown,
-    options: { throttle: boolean } = { throttle: true },
+    options: { throttle: boolean; traceHeader?: string } = { throttle: true },
   ): Promise<InvocationOutcome> {
     let instance: Instance | undefined;
     for (;;) {
@@ -278,6 +279,7 @@ export class FunctionHost {
         deadline: Date.now() + timeoutMs,
         requestId: randomUUID(),
         invokedFunctionArn: this.spec.arn,
+        traceHeader: invocationTraceHeader(options.traceHeader),
       });
     });
     // A killed environment already made room for a waiter (forget).

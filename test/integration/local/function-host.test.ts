@@ -22,6 +22,7 @@ export const handler = async (event, context) => {
     invocations,
     pid: process.pid,
     env: Object.keys(process.env).sort(),
+    trace: process.env._X_AMZN_TRACE_ID,
     memory: context.memoryLimitInMB,
     remaining: context.getRemainingTimeInMillis(),
   };
@@ -74,12 +75,36 @@ describe('a local Lambda function', () => {
 
     expect(first).toMatchObject({
       ok: true,
-      payload: { invocations: 1, env: ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'BUCKET_NAME'], memory: '256' },
+      payload: {
+        invocations: 1,
+        env: ['AWS_LAMBDA_FUNCTION_MEMORY_SIZE', 'BUCKET_NAME', '_X_AMZN_TRACE_ID'],
+        memory: '256',
+      },
     });
     expect(second).toMatchObject({ ok: true, payload: { invocations: 2 } });
     expect((second as { payload: { pid: number } }).payload.pid).toBe(
       (first as { payload: { pid: number } }).payload.pid,
     );
+  });
+
+  it("gives every invocation its X-Ray trace header, continuing the caller's trace when it has one", async () => {
+    const fn = host();
+    const caller = 'Root=1-6745a1b2-0123456789abcdef01234567';
+
+    const traceOf = async (traceHeader?: string) =>
+      ((await fn.invoke({}, { throttle: true, traceHeader })) as { payload: { trace: string } }).payload
+        .trace;
+    const [first, second, continued] = [await traceOf(), await traceOf(), await traceOf(caller)];
+
+    const header = /^Root=(1-[0-9a-f]{8}-[0-9a-f]{24});Parent=([0-9a-f]{16});Sampled=1$/;
+    expect([first, second, continued]).toEqual([
+      expect.stringMatching(header),
+      expect.stringMatching(header),
+      expect.stringMatching(header),
+    ]);
+    // A warm environment gets a new header per invocation, as Lambda's runtime sets it per request.
+    expect(first.match(header)?.[1]).not.toBe(second.match(header)?.[1]);
+    expect(continued.match(header)?.[1]).toBe('1-6745a1b2-0123456789abcdef01234567');
   });
 
   it('fails its invocation at INIT when a variable its code requires is not in its environment', async () => {

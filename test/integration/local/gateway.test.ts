@@ -137,6 +137,26 @@ describe('local API gateway', () => {
     });
   });
 
+  it('adds a trace header of its own to every request, as API Gateway does, whatever the caller sent', async () => {
+    // Act
+    const caller = 'Root=1-6745a1b2-0123456789abcdef01234567';
+    await fetch(`${gateway.url}/api/tasks/1`, {
+      headers: { authorization: 'Bearer good', 'x-amzn-trace-id': caller },
+    });
+    const first = received.at(-1)?.headers['x-amzn-trace-id'];
+    await fetch(`${gateway.url}/api/tasks/1`, { headers: { authorization: 'Bearer good' } });
+    const second = received.at(-1)?.headers['x-amzn-trace-id'];
+
+    // Assess
+    expect([first, second]).toEqual([
+      expect.stringMatching(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/),
+      expect.stringMatching(/^Root=1-[0-9a-f]{8}-[0-9a-f]{24}$/),
+    ]);
+    expect(new Set([first, second, caller]).size).toBe(3);
+    // The authorizer sees the request's header too (its invocation continues the same trace).
+    expect(authorizations.at(-1)?.headers?.['x-amzn-trace-id']).toBe(second);
+  });
+
   it('answers 401 without calling the authorizer when the Authorization header is missing, 403 when it denies', async () => {
     // Prepare
     const before = authorizations.length;

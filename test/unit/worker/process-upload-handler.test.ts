@@ -6,6 +6,7 @@ import type { SQSEvent } from 'aws-lambda';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { UploadProcessingService } from '#core/upload-processing';
 import { createProcessUploadHandler } from '#functions/worker/process-upload-handler';
+import type { TraceSegment } from '#adapters/xray/udp-segments';
 import { lambdaContext } from '#infra/local/lambda-context';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { storedUpload } from '#test/unit/fakes/task-fixtures';
@@ -54,17 +55,21 @@ describe('process-upload handler', () => {
   });
 
   it('processes the upload, records its metrics and acknowledges the message', async () => {
-    // Prepare
+    // Prepare: S3 sent the notification 42 s before the worker got to it
     const addMetric = vi.spyOn(metrics, 'addMetric');
+    vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-03-01T12:00:00.000Z') });
+    const event = sqsEvent(created('uploads/1/nonce'));
+    vi.setSystemTime(new Date('2026-03-01T12:00:42.000Z'));
 
     // Act
-    const response = await handler(sqsEvent(created('uploads/1/nonce')), context());
+    const response = await handler(event, context());
 
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     expect(tasks.tasks.get(1)?.status).toBe('processed');
     expect(addMetric.mock.calls).toEqual([
       ['ProcessingSeconds', 'Seconds', 0],
+      ['SentToProcessedSeconds', 'Seconds', 42],
       ['SourceBytesRead', 'Bytes', 2_000],
       ['OutputBytes', 'Bytes', 5],
       ['VideosProcessed', 'Count', 1],
@@ -178,5 +183,115 @@ describe('process-upload handler', () => {
     // Assess
     expect(response).toEqual({ batchItemFailures: [] });
     expect(tasks.tasks.get(task.id)?.status).toBe('processed');
+  });
+
+  describe("the task's trace", () => {
+    const TRACE = 'Root=1-6745a1b2-0123456789abcdef01234567;Parent=53995c3f42cd8ad8;Sampled=1';
+
+    /** The structured lines a real logger writes while the handler runs. */
+    async function linesOf(traceHeaderOf: (key: string) => Promise<string | undefined>) {
+      const written: string[] = [];
+      const segments: TraceSegment[] = [];
+      const capture = (chunk: unknown): boolean => {
+        written.push(String(chunk));
+        return true;
+      };
+      const stdout = vi.spyOn(process.stdout, 'write').mockImplementation(capture);
+      const stderr = vi.spyOn(process.stderr, 'write').mockImplementation(capture);
+      const service = new UploadProcessingService(
+        { tasks, objects, sources: new FakeSourceServer(objects), videos, clock: new FixedClock() },
+        { maxReceiveCount: 3 },
+      );
+      const traced = createProcessUploadHandler({
+        service,
+        logger: new Logger({ logLevel: 'INFO', serviceName: 'worker' }),
+        metrics,
+        traceHeaderOf,
+        segments: {
+          record: (segment) => {
+            segments.push(segment);
+            return Promise.resolve();
+          },
+        },
+      });
+      const response = await traced(sqsEvent(created('uploads/1/nonce')), context());
+      stdout.mockRestore();
+      stderr.mockRestore();
+      const lines = written
+        .join('')
+        .split('\n')
+        .filter((line) => line.startsWith('{'))
+        .map((line) => JSON.parse(line) as Record<string, unknown>);
+      return { response, lines, segments };
+    }
+
+    it('logs the trace id stored with the upload on every line about it', async () => {
+      // Prepare
+      const asked: string[] = [];
+
+      // Act
+      const { response, lines, segments } = await linesOf((key) => {
+        asked.push(key);
+        return Promise.resolve(TRACE);
+      });
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(asked).toEqual(['uploads/1/nonce']);
+      expect(lines.map(({ message, taskId, traceId }) => ({ message, taskId, traceId }))).toEqual([
+        { message: 'Video processed', taskId: 1, traceId: '1-6745a1b2-0123456789abcdef01234567' },
+      ]);
+      // ... and records the processing as a segment of that trace, under the request that created the task.
+      expect(segments).toEqual([
+        {
+          traceHeader: TRACE,
+          startedAt: expect.any(Date) as Date,
+          endedAt: expect.any(Date) as Date,
+          annotations: { taskId: 1, outcome: 'processed', receiveCount: 1 },
+          fault: false,
+        },
+      ]);
+    });
+
+    it("records a processing the queue will redeliver as a fault in the task's trace", async () => {
+      // Prepare
+      videos.behaviour = () => Promise.reject(new Error('socket hang up'));
+
+      // Act
+      const { response, segments } = await linesOf(() => Promise.resolve(TRACE));
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [{ itemIdentifier: 'message-1' }] });
+      expect(segments.map(({ annotations, fault }) => ({ annotations, fault }))).toEqual([
+        { annotations: { taskId: 1, outcome: 'redelivered', receiveCount: 1 }, fault: true },
+      ]);
+    });
+
+    it('processes the upload without a trace id when the stored one cannot be read', async () => {
+      // Act
+      const { response, lines, segments } = await linesOf(() =>
+        Promise.reject(new Error('HeadObject throttled')),
+      );
+
+      // Assess
+      expect(response).toEqual({ batchItemFailures: [] });
+      expect(tasks.tasks.get(1)?.status).toBe('processed');
+      expect(lines.map(({ message, traceId }) => ({ message, traceId }))).toEqual([
+        { message: "The upload's trace could not be read", traceId: undefined },
+        { message: 'Video processed', traceId: undefined },
+      ]);
+      expect(segments).toEqual([]);
+    });
+
+    it('drops a stored value that is not an X-Ray trace header', async () => {
+      // Act
+      const { lines, segments } = await linesOf(() => Promise.resolve('Root=<script>;Sampled=1'));
+
+      // Assess
+      expect(lines.map(({ message, traceId }) => ({ message, traceId }))).toEqual([
+        { message: 'Video processed', traceId: undefined },
+      ]);
+      expect(segments).toEqual([]);
+    });
   });
 });
