@@ -6,7 +6,7 @@
  * template queue's visibility timeout, redrive and the event source's batch size and concurrency; the
  * schedules are the template's. PostgreSQL, s3rver and cognito-local stand in for RDS, S3 and Cognito.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event, SQSBatchResponse, ScheduledEvent } from 'aws-lambda';
@@ -42,7 +42,7 @@ import { type IamEnforcer, createIamEnforcer } from './iam/enforcer';
 import { startS3Proxy } from './iam/s3-proxy';
 import { startJsonServiceProxy } from './iam/json-service-proxy';
 import { ensureGateCertificate, startPgGate } from './iam/pg-gate';
-import { localIamSetup, operatorPrincipal } from './principals';
+import { localIamSetup, operatorPrincipal, unrestrictedPrincipal } from './principals';
 import { FunctionHost, type InvocationOutcome } from './runtime/function-host';
 
 export interface LocalStackPorts {
@@ -328,9 +328,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       (queue) => resources.get(queue.logicalId)?.attributes?.Arn ?? '',
     );
     const operator = operatorPrincipal(LOCAL_ACCOUNT, queueArns);
-    // Without IAM every function signs with s3rver's key (s3rver checks the key id only) and reaches it directly.
-    let credentialsFor: CredentialsFor = () => S3RVER_CREDENTIALS;
-    let gatewayIam: IamEnforcer | undefined;
+    // Without IAM every function signs with s3rver's key id (s3rver checks the key id only) and a secret of this
+    // start, and reaches s3rver directly; the gateway still verifies the signatures made with that secret.
+    const unrestricted = unrestrictedPrincipal(LOCAL_ACCOUNT, {
+      accessKeyId: S3RVER_CREDENTIALS.accessKeyId,
+      secretAccessKey: randomBytes(30).toString('base64'),
+    });
+    let credentialsFor: CredentialsFor = () => unrestricted;
+    let gatewayIam: IamEnforcer = createIamEnforcer({
+      location: { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT },
+      principals: [unrestricted, operator],
+      log: options.log,
+    });
     if (options.iam !== false) {
       const setup = localIamSetup({
         template,
