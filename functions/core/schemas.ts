@@ -173,9 +173,21 @@ export function galleryCursor(video: { publishedAt: Date; id: number }): string 
   return `${video.publishedAt.getTime()}-${video.id}`;
 }
 
+/**
+ * The deepest rankings page: every offset is a query of its own for PostgreSQL (OFFSET n sorts and skips n rows)
+ * and a cache key of its own for the CDN, so an unbounded offset lets one client keep both busy with distinct,
+ * never-cached requests. 10 000 is 100 pages of the largest page, deeper than anyone reads a league table.
+ */
+export const MAX_RANKINGS_OFFSET = 10_000;
+
 export const rankingsQuery = z.strictObject({
   limit: pageSize,
-  offset: z.optional(decimal('Must be an integer of at least 0')),
+  offset: z.optional(
+    z.pipe(
+      decimal(`Must be an integer from 0 to ${MAX_RANKINGS_OFFSET}`),
+      z.int().check(z.maximum(MAX_RANKINGS_OFFSET, `Must be an integer from 0 to ${MAX_RANKINGS_OFFSET}`)),
+    ),
+  ),
 });
 export const multipartUploadResponse = z.object({
   uploadId: z.string(),

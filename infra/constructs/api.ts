@@ -258,6 +258,9 @@ export class Api extends Construct {
     }
     this.routeFunctions = functions;
     cfnStage.routeSettings = routeSettings;
+    // The console's Content-Security-Policy names this bucket's host and no other (functions/api/console.ts):
+    // the name only, no permission on it.
+    functions.get('console')?.addEnvironment('BUCKET_NAME', props.storage.bucket.bucketName);
 
     // Explicit even at their defaults, so the deployed quotas can be read off the function's configuration;
     // on every function whose use case checks them (TaskService.create and .beginRetry), or they would disagree.
