@@ -11,6 +11,7 @@ import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { consoleBundle } from '#web/console-bundle.generated';
 import type { ConsoleAsset } from '#web/console-bundle';
+import { ORIGIN_VERIFY_VARIABLE, cameThroughCdn } from '#core/edge-origin';
 
 /**
  * Where presigned S3 URLs of this deployment's bucket point, and nothing else. On AWS the SDK presigns
@@ -115,17 +116,22 @@ function respond(
   return { ...base, body: asset.body };
 }
 
+function jsonAnswer(statusCode: number, body: object): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { ...COMMON_HEADERS, 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
+
 function serve(event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {
+  // Only through the CDN, as every API route (functions/core/edge-origin.ts).
+  if (!cameThroughCdn(event.headers, process.env[ORIGIN_VERIFY_VARIABLE]))
+    return jsonAnswer(403, { message: 'Forbidden' });
   const file = event.pathParameters?.file;
   if (file === undefined) return respond(event, consoleBundle.html, PAGE_HEADERS);
   const asset = Object.hasOwn(consoleBundle.assets, file) ? consoleBundle.assets[file] : undefined;
-  if (asset === undefined) {
-    return {
-      statusCode: 404,
-      headers: { ...COMMON_HEADERS, 'content-type': 'application/json', 'cache-control': 'no-store' },
-      body: JSON.stringify({ message: 'Not found' }),
-    };
-  }
+  if (asset === undefined) return jsonAnswer(404, { message: 'Not found' });
   return respond(event, asset, ASSET_HEADERS);
 }
 

@@ -60,6 +60,11 @@ export interface GatewayOptions {
   functions?: ReadonlyMap<string, InvocableHandler>;
   /** Origins other than the gateway's own allowed by CORS (the HttpApi's allowOrigins). */
   corsOrigins: string[];
+  /**
+   * Headers set on every route's event, replacing a client's of the same name: the CDN's origin headers (its
+   * origin secret), since the gateway is the local stack's one front, where CloudFront stands on AWS. @default none
+   */
+  originHeaders?: Readonly<Record<string, string>>;
   /** How long the gateway waits for a route function or the authorizer (API Gateway's integration timeout). */
   functionTimeoutSeconds: number;
   /** How long an Invoke of `functions` may run. @default functionTimeoutSeconds */
@@ -463,10 +468,11 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const body = await readBody(request);
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
-    const event = toApiEvent(
+    const viewerEvent = toApiEvent(
       { method, url, sourceIp: request.socket.remoteAddress ?? LOOPBACK, request, body },
       matched,
     );
+    const event = { ...viewerEvent, headers: { ...viewerEvent.headers, ...options.originHeaders } };
     try {
       if (matched.route.definition.auth) {
         const authorization = await authorize(event);

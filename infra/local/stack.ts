@@ -31,6 +31,7 @@ import {
   LOCAL_ACCOUNT,
   type LocalWorld,
   type SkippedFunction,
+  cdnOriginHeaders,
   deriveFunctions,
   eventSourceQueues,
   localResources,
@@ -518,6 +519,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       authorizer: authorizer.handler,
       functions: invocable,
       corsOrigins: extraOrigins,
+      originHeaders: cdnOriginHeaders(template, world),
       // API Gateway's own wait for an integration; the functions' timeouts are enforced by their hosts.
       functionTimeoutSeconds: Math.max(...integrationTimeouts),
       // A synchronous Invoke waits as long as the function may run (Lambda's maximum, 900 s).

@@ -271,6 +271,31 @@ describe('local API gateway and the Host header', () => {
   });
 });
 
+describe("local API gateway in the CDN's place", () => {
+  it("sets the CDN's origin headers on every route's event, replacing a client's own value", async () => {
+    // Prepare
+    const fronting = await ownGateway({
+      routes: [route({ name: 'echo', method: 'GET', path: '/api/echo', auth: false }, () => ({ ok: true }))],
+      originHeaders: { 'x-idrl-origin-verify': 'stack-secret' },
+    });
+    received.length = 0;
+
+    try {
+      // Act
+      await fetch(`${fronting.url}/api/echo`);
+      await fetch(`${fronting.url}/api/echo`, { headers: { 'x-idrl-origin-verify': 'guessed' } });
+
+      // Assess
+      expect(received.map((event) => event.headers['x-idrl-origin-verify'])).toEqual([
+        'stack-secret',
+        'stack-secret',
+      ]);
+    } finally {
+      await fronting.stop();
+    }
+  });
+});
+
 describe('local API gateway with an authorizer cache', () => {
   it('reuses the authorizer answer per Authorization header until the TTL passes, as API Gateway does', async () => {
     // Prepare

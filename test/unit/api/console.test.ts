@@ -2,6 +2,7 @@ import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from '
 import { gunzipSync } from 'node:zlib';
 import { describe, expect, it, vi } from 'vitest';
 import { contentSecurityPolicy, handler, storageSources } from '#functions/api/console';
+import { ORIGIN_VERIFY_HEADER, ORIGIN_VERIFY_VARIABLE } from '#core/edge-origin';
 import { consoleBundle } from '#web/console-bundle.generated';
 
 // The console's module reads its environment at import, as on Lambda: the template gives it these two.
@@ -141,6 +142,25 @@ describe('console handler', () => {
       },
       body: JSON.stringify({ message: 'Not found' }),
     });
+  });
+});
+
+describe('the console behind the CDN', () => {
+  it("answers 403 unless the CDN's origin header carries the secret", async () => {
+    // Prepare
+    vi.stubEnv(ORIGIN_VERIFY_VARIABLE, 'stack-uuid');
+
+    try {
+      // Act
+      const direct = await serve();
+      const throughCdn = await serve({ headers: { [ORIGIN_VERIFY_HEADER]: 'stack-uuid' } });
+
+      // Assess
+      expect([direct.statusCode, direct.body]).toEqual([403, '{"message":"Forbidden"}']);
+      expect(throughCdn.statusCode).toBe(200);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 
