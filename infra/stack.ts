@@ -1,6 +1,7 @@
 import {
   Aspects,
   CfnOutput,
+  Fn,
   Duration,
   RemovalPolicy,
   Stack,
@@ -168,6 +169,9 @@ export class IdrlStack extends Stack {
       reserveConcurrency: routeReserved > 0,
       logRetention,
     });
+    // The CDN's origin secret: the UUID CloudFormation gives this stack at creation (the last part of its id),
+    // unguessable from outside and never in the template itself; free, unlike a Secrets Manager secret.
+    const originSecret = Fn.select(2, Fn.split('/', this.stackId));
     this.api = new Api(this, 'Api', {
       network: this.network,
       database: this.database,
@@ -178,11 +182,12 @@ export class IdrlStack extends Stack {
       databaseRouteReservedConcurrency: routeReserved > 0 ? routeReserved : undefined,
       taskQuotas: props.taskQuotas,
       multipartPartBytes: props.multipartPartBytes,
+      originSecret,
       logRetention,
     });
-    this.cdn = new Cdn(this, 'Cdn', { httpApi: this.api.httpApi });
-    // The console is served by the API, directly or through the CDN: its uploads come from either origin.
-    this.storage.allowBrowserOrigins([this.api.origin, this.cdn.url]);
+    this.cdn = new Cdn(this, 'Cdn', { httpApi: this.api.httpApi, originSecret });
+    // The console is served by the API through the CDN (the execute-api endpoint answers only the CDN).
+    this.storage.allowBrowserOrigins([this.cdn.url]);
     this.sweeper = new Sweeper(this, 'Sweeper', {
       network: this.network,
       database: this.database,
@@ -234,9 +239,10 @@ export class IdrlStack extends Stack {
 
     Aspects.of(this).add(new ProviderLogGroups(logRetention));
 
+    // The execute-api endpoint answers only the CDN (functions/core/edge-origin.ts): clients use the CDN's address.
     new CfnOutput(this, 'ApiUrl', {
-      value: this.api.stage.url,
-      description: 'Base URL of the HTTP API (routes start with /api)',
+      value: `${this.cdn.url}/`,
+      description: 'Base URL of the API, through CloudFront (routes start with /api)',
     });
     new CfnOutput(this, 'ConsoleUrl', {
       value: this.cdn.url,

@@ -4,29 +4,38 @@
  *
  * The page is revalidated on every visit (no-cache + ETag) and names its scripts and styles by
  * content hash, so those are cached for a year as immutable. The Content-Security-Policy allows
- * only this origin for code and styles, and the object storage origin for uploads, playback and
+ * only this origin for code, styles and API calls, and this deployment's bucket for uploads, playback and
  * thumbnails (docs/console.md, "Content-Security-Policy").
  */
 import { gzipSync } from 'node:zlib';
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { consoleBundle } from '#web/console-bundle.generated';
 import type { ConsoleAsset } from '#web/console-bundle';
+import { ORIGIN_VERIFY_VARIABLE, cameThroughCdn } from '#core/edge-origin';
 
 /**
- * Where presigned S3 URLs point. On AWS they are virtual-hosted or path-style URLs under
- * amazonaws.com, whichever region and addressing the SDK picks; with S3_ENDPOINT (local s3rver, or
- * any S3-compatible store) they are on that endpoint, or on bucket subdomains of it.
+ * Where presigned S3 URLs of this deployment's bucket point, and nothing else. On AWS the SDK presigns
+ * virtual-hosted URLs on the regional endpoint (`https://<bucket>.s3.<region>.amazonaws.com`, us-east-1 too);
+ * with S3_ENDPOINT (local s3rver, or any S3-compatible store) they are on that endpoint, or on the bucket's
+ * subdomain of it.
  */
 export function storageSources(env: Record<string, string | undefined>): string[] {
+  const bucket = requiredVariable(env, 'BUCKET_NAME');
   const endpoint = env.S3_ENDPOINT?.trim();
-  if (!endpoint) return ['https://*.amazonaws.com'];
+  if (!endpoint) return [`https://${bucket}.s3.${requiredVariable(env, 'AWS_REGION')}.amazonaws.com`];
   const url = URL.parse(endpoint);
   if (url === null || !['http:', 'https:'].includes(url.protocol))
     throw new Error(`Environment variable S3_ENDPOINT must be an http(s) URL, got "${endpoint}"`);
   const { protocol, host } = url;
   const sources = [`${protocol}//${host}`];
-  if (env.S3_FORCE_PATH_STYLE !== 'true') sources.push(`${protocol}//*.${host}`);
+  if (env.S3_FORCE_PATH_STYLE !== 'true') sources.push(`${protocol}//${bucket}.${host}`);
   return sources;
+}
+
+function requiredVariable(env: Record<string, string | undefined>, name: string): string {
+  const value = env[name]?.trim();
+  if (!value) throw new Error(`Environment variable ${name} is required`);
+  return value;
 }
 
 export function contentSecurityPolicy(storage: string[]): string {
@@ -107,17 +116,22 @@ function respond(
   return { ...base, body: asset.body };
 }
 
+function jsonAnswer(statusCode: number, body: object): APIGatewayProxyStructuredResultV2 {
+  return {
+    statusCode,
+    headers: { ...COMMON_HEADERS, 'content-type': 'application/json', 'cache-control': 'no-store' },
+    body: JSON.stringify(body),
+  };
+}
+
 function serve(event: APIGatewayProxyEventV2): APIGatewayProxyStructuredResultV2 {
+  // Only through the CDN, as every API route (functions/core/edge-origin.ts).
+  if (!cameThroughCdn(event.headers, process.env[ORIGIN_VERIFY_VARIABLE]))
+    return jsonAnswer(403, { message: 'Forbidden' });
   const file = event.pathParameters?.file;
   if (file === undefined) return respond(event, consoleBundle.html, PAGE_HEADERS);
   const asset = Object.hasOwn(consoleBundle.assets, file) ? consoleBundle.assets[file] : undefined;
-  if (asset === undefined) {
-    return {
-      statusCode: 404,
-      headers: { ...COMMON_HEADERS, 'content-type': 'application/json', 'cache-control': 'no-store' },
-      body: JSON.stringify({ message: 'Not found' }),
-    };
-  }
+  if (asset === undefined) return jsonAnswer(404, { message: 'Not found' });
   return respond(event, asset, ASSET_HEADERS);
 }
 

@@ -25,6 +25,7 @@ import {
 } from '#core/errors';
 import type { Caller } from '#core/task';
 import { PUBLIC_MAX_AGE_SECONDS } from '#core/public-cache';
+import { ORIGIN_VERIFY_VARIABLE, cameThroughCdn } from '#core/edge-origin';
 import { invocationEnd } from '#commons/invocation-end';
 import { logger } from '#commons/logger';
 
@@ -182,11 +183,26 @@ function httpJsonApi(options: Partial<HttpJsonApiOptions> = {}): MiddlewareObj<P
 
 export type ApiHandler = MiddyfiedHandler<ParsedApiEvent, JsonResponse>;
 
+/**
+ * Refuses, before anything else runs, a request that did not come through the CDN (functions/core/edge-origin.ts).
+ * Read per request, so a handler run outside the stack (no secret) answers as before.
+ */
+function onlyThroughCdn(): MiddlewareObj<ParsedApiEvent, JsonResponse> {
+  return {
+    before: (request) => {
+      if (cameThroughCdn(request.event.headers, process.env[ORIGIN_VERIFY_VARIABLE])) return undefined;
+      // API Gateway's own words for a refused request: nothing about why.
+      return jsonResponse(403, errorBody('Forbidden'));
+    },
+  };
+}
+
 /** Wraps a route's logic with request logging context and the JSON API middleware. */
 export function apiHandler(handle: (event: ParsedApiEvent) => Promise<ApiResult>): ApiHandler {
   return middy<ParsedApiEvent, JsonResponse>()
     .use(injectLambdaContext(logger))
     .use(invocationEnd())
+    .use(onlyThroughCdn())
     .use(httpJsonApi())
     .handler(async function jsonApiHandler(event) {
       const { statusCode, body, headers, cacheable } = await handle(event);

@@ -16,19 +16,40 @@ const FORBIDDEN_FILE_NAME_CHARS = /[/\\:\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 // video/<RFC 6838 subtype> or the generic binary type (matched after lower-casing).
 const UPLOAD_CONTENT_TYPE = /^(?:video\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}|application\/octet-stream)$/;
 
+/** The characters a password must contain (docs/spec.md §2), each with the message a pilot reads when it is missing. */
+const PASSWORD_CHARACTER_RULES = [
+  { range: 'A-Z', message: 'Must contain an upper-case letter' },
+  { range: 'a-z', message: 'Must contain a lower-case letter' },
+  { range: '0-9', message: 'Must contain a digit' },
+] as const;
+
+/**
+ * The same rules as the OpenAPI document states them: one anchored pattern of lookaheads, which every JSON Schema
+ * validator reads alike. Three patterns in an allOf were read differently: Stoplight Prism merges them into one
+ * pattern no string matches. `[^A-Z]*[A-Z]` rather than `.*[A-Z]`: no backtracking, and no `.` that stops at a
+ * line break.
+ */
+export const PASSWORD_PATTERN = `^${PASSWORD_CHARACTER_RULES.map(({ range }) => `(?=[^${range}]*[${range}])`).join('')}`;
+
+/** A new password: checked rule by rule (each broken rule is its own message), documented as one pattern. */
+const newPassword = z
+  .string()
+  .check(
+    z.minLength(8, 'Must be at least 8 characters'),
+    z.maxLength(MAX_PASSWORD, `Must be at most ${MAX_PASSWORD} characters`),
+    z.superRefine((password, context) => {
+      for (const { range, message } of PASSWORD_CHARACTER_RULES)
+        if (!new RegExp(`[${range}]`).test(password))
+          context.addIssue({ code: 'custom', message, input: password });
+    }),
+  )
+  .register(z.globalRegistry, { pattern: PASSWORD_PATTERN });
+
 export const signupRequest = z
   .strictObject({
     username: z.string().check(z.regex(USERNAME, 'Must be 3–32 characters of letters, digits, _ . -')),
     email: z.email('Must be a valid email address').check(z.maxLength(254), z.toLowerCase()),
-    password1: z
-      .string()
-      .check(
-        z.minLength(8, 'Must be at least 8 characters'),
-        z.maxLength(MAX_PASSWORD, `Must be at most ${MAX_PASSWORD} characters`),
-        z.regex(/[A-Z]/, 'Must contain an upper-case letter'),
-        z.regex(/[a-z]/, 'Must contain a lower-case letter'),
-        z.regex(/[0-9]/, 'Must contain a digit'),
-      ),
+    password1: newPassword,
     password2: z.string().check(z.maxLength(MAX_PASSWORD)),
   })
   .check(
@@ -173,9 +194,21 @@ export function galleryCursor(video: { publishedAt: Date; id: number }): string 
   return `${video.publishedAt.getTime()}-${video.id}`;
 }
 
+/**
+ * The deepest rankings page: every offset is a query of its own for PostgreSQL (OFFSET n sorts and skips n rows)
+ * and a cache key of its own for the CDN, so an unbounded offset lets one client keep both busy with distinct,
+ * never-cached requests. 10 000 is 100 pages of the largest page, deeper than anyone reads a league table.
+ */
+export const MAX_RANKINGS_OFFSET = 10_000;
+
 export const rankingsQuery = z.strictObject({
   limit: pageSize,
-  offset: z.optional(decimal('Must be an integer of at least 0')),
+  offset: z.optional(
+    z.pipe(
+      decimal(`Must be an integer from 0 to ${MAX_RANKINGS_OFFSET}`),
+      z.int().check(z.maximum(MAX_RANKINGS_OFFSET, `Must be an integer from 0 to ${MAX_RANKINGS_OFFSET}`)),
+    ),
+  ),
 });
 export const multipartUploadResponse = z.object({
   uploadId: z.string(),

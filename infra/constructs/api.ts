@@ -1,10 +1,11 @@
-import { Duration, RemovalPolicy, Stack, Validations } from 'aws-cdk-lib';
+import { Duration, RemovalPolicy, Validations } from 'aws-cdk-lib';
 import { AccessLogFormat } from 'aws-cdk-lib/aws-apigateway';
 import * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import { HttpLambdaAuthorizer, HttpLambdaResponseType } from 'aws-cdk-lib/aws-apigatewayv2-authorizers';
 import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ORIGIN_VERIFY_VARIABLE } from '#core/edge-origin';
 import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import { DEFAULT_TASK_QUOTAS, type TaskQuotas } from '#core/task-service';
 import {
@@ -139,6 +140,11 @@ export interface ApiProps {
    * tests cut a few-MB video into many (docs/local-stack.md). @default - unset: DEFAULT_PART_BYTES (8 MiB)
    */
   readonly multipartPartBytes?: number;
+  /**
+   * The value every route function requires in ORIGIN_VERIFY_HEADER (the CDN's origin secret,
+   * functions/core/edge-origin.ts). @default - none: the functions answer any request
+   */
+  readonly originSecret?: string;
   /** @default 50 requests per second */
   readonly throttlingRateLimit?: number;
   /** @default 100 requests */
@@ -260,6 +266,11 @@ export class Api extends Construct {
     }
     this.routeFunctions = functions;
     cfnStage.routeSettings = routeSettings;
+    // The console's Content-Security-Policy names this bucket's host and no other (functions/api/console.ts):
+    // the name only, no permission on it.
+    functions.get('console')?.addEnvironment('BUCKET_NAME', props.storage.bucket.bucketName);
+    if (props.originSecret !== undefined)
+      for (const fn of functions.values()) fn.addEnvironment(ORIGIN_VERIFY_VARIABLE, props.originSecret);
 
     // Explicit even at their defaults, so the deployed quotas can be read off the function's configuration;
     // on every function whose use case checks them (TaskService.create and .beginRetry), or they would disagree.
@@ -278,11 +289,6 @@ export class Api extends Construct {
       for (const fn of [...functions.values(), this.retryTransition.function])
         fn.addEnvironment('MULTIPART_PART_BYTES', String(props.multipartPartBytes));
     }
-  }
-
-  /** The API's own origin (scheme and host), where the web console is served. */
-  get origin(): string {
-    return `https://${this.httpApi.apiId}.execute-api.${Stack.of(this).region}.${Stack.of(this).urlSuffix}`;
   }
 
   private routeFunction(route: RouteDefinition & { name: RouteName }, props: ApiProps): FunctionWithLogGroup {

@@ -3,10 +3,16 @@ import type * as apigwv2 from 'aws-cdk-lib/aws-apigatewayv2';
 import * as cloudfront from 'aws-cdk-lib/aws-cloudfront';
 import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Construct } from 'constructs';
+import { ORIGIN_VERIFY_HEADER } from '#core/edge-origin';
 
 export interface CdnProps {
   /** The HTTP API that serves both the JSON API and the console: the distribution's one origin. */
   readonly httpApi: apigwv2.IHttpApi;
+  /**
+   * The value CloudFront sends in ORIGIN_VERIFY_HEADER with every request to the API, which the API's functions
+   * require (functions/core/edge-origin.ts): the API answers only through the distribution.
+   */
+  readonly originSecret: string;
   /** @default PriceClass.PRICE_CLASS_100 (North America and Europe edges: the cheapest) */
   readonly priceClass?: cloudfront.PriceClass;
 }
@@ -33,6 +39,8 @@ export class Cdn extends Construct {
       {
         protocolPolicy: cloudfront.OriginProtocolPolicy.HTTPS_ONLY,
         originSslProtocols: [cloudfront.OriginSslPolicy.TLS_V1_2],
+        // CloudFront overwrites a viewer's header of the same name: a client cannot supply its own.
+        customHeaders: { [ORIGIN_VERIFY_HEADER]: props.originSecret },
       },
     );
     // Default TTL 0: an answer without Cache-Control (or with no-store) is never cached. The query string is

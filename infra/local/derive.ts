@@ -239,16 +239,37 @@ function runtimeVariables(
   };
 }
 
+/** The template's intrinsics, resolved to the local world's names. */
+function worldResolver(template: LocalTemplate, world: LocalWorld): ReturnType<typeof createResolver> {
+  return createResolver({
+    resources: localResources(template, world),
+    pseudo: { region: world.region, accountId: LOCAL_ACCOUNT, stackName: world.stackName },
+    conditions: template.template.Conditions,
+  });
+}
+
+/**
+ * The headers the CDN adds to every request to the API (the origin secret the API's functions require), resolved:
+ * the gateway adds them, since it stands where CloudFront does. Every origin must agree (the gateway is one).
+ */
+export function cdnOriginHeaders(template: LocalTemplate, world: LocalWorld): Record<string, string> {
+  const resolve = worldResolver(template, world);
+  const headers: Record<string, string> = {};
+  for (const { name, value } of template.cdnOriginHeaders) {
+    const resolved = resolve(value);
+    if (typeof resolved !== 'string' || (headers[name] !== undefined && headers[name] !== resolved))
+      throw new LocalStackConfigError(`The CDN's origin header ${name} has no single local value`);
+    headers[name] = resolved;
+  }
+  return headers;
+}
+
 export function deriveFunctions(
   template: LocalTemplate,
   world: LocalWorld,
   credentialsFor: CredentialsFor,
 ): DerivedFunctions {
-  const resolve = createResolver({
-    resources: localResources(template, world),
-    pseudo: { region: world.region, accountId: LOCAL_ACCOUNT, stackName: world.stackName },
-    conditions: template.template.Conditions,
-  });
+  const resolve = worldResolver(template, world);
   const running = runningFunctions(template);
   const specs: DerivedFunctions['specs'] = new Map();
   const skipped: SkippedFunction[] = [];

@@ -7,6 +7,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type IncomingMessage, type Server, type ServerResponse, createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import type {
   APIGatewayEventRequestContextV2,
   APIGatewayProxyEventV2,
@@ -20,6 +21,7 @@ import type { RouteDefinition } from '#functions/routes';
 import { FunctionTimeoutError } from './errors';
 import { authorizeAwsCall } from './iam/aws-call';
 import type { IamEnforcer } from './iam/enforcer';
+import { jsonServiceError } from './iam/service-errors';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { type InvocableHandler, answerInvocation, invocationTarget } from './lambda-api';
 import { LOOPBACK, closeServer } from './services/preflight';
@@ -59,6 +61,11 @@ export interface GatewayOptions {
   functions?: ReadonlyMap<string, InvocableHandler>;
   /** Origins other than the gateway's own allowed by CORS (the HttpApi's allowOrigins). */
   corsOrigins: string[];
+  /**
+   * Headers set on every route's event, replacing a client's of the same name: the CDN's origin headers (its
+   * origin secret), since the gateway is the local stack's one front, where CloudFront stands on AWS. @default none
+   */
+  originHeaders?: Readonly<Record<string, string>>;
   /** How long the gateway waits for a route function or the authorizer (API Gateway's integration timeout). */
   functionTimeoutSeconds: number;
   /** How long an Invoke of `functions` may run. @default functionTimeoutSeconds */
@@ -73,8 +80,8 @@ export interface GatewayOptions {
   awsApi?: (target: string, body: Buffer) => Promise<AwsApiAnswer | undefined>;
   /**
    * IAM enforcement of the AWS calls answered here (SQS, Lambda Invoke; infra/local/iam/aws-call.ts): each is
-   * verified and authorized against the calling function's role before it is answered. Undefined: a SigV4
-   * Authorization header only has to be present.
+   * verified (SigV4, with the enforcer's keys) and authorized against the calling principal's policies before
+   * it is answered. Undefined: every such call is refused, since nothing could verify its signature.
    */
   iam?: IamEnforcer;
   onError: (error: unknown, routeKey: string) => void;
@@ -92,6 +99,9 @@ export interface Gateway {
   url: string;
   stop(): Promise<void>;
 }
+
+/** The Host names (with the gateway's port) a request may carry: those of the IPv4 loopback it listens on. */
+const LOOPBACK_NAMES = ['localhost', LOOPBACK];
 
 /** API Gateway's own limits and messages (HTTP API quotas: 10 MB payload, 30 s integration). */
 const MAX_PAYLOAD_BYTES = 10 * 1024 * 1024;
@@ -370,9 +380,22 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     );
   }
 
-  /** The IAM refusal of an AWS call, in its service's error shape; undefined when it may be answered. */
+  /**
+   * The refusal of an AWS call, in its service's error shape; undefined when it may be answered. A web page
+   * that reaches the gateway (by DNS rebinding, say: `hostRefusal` is the first guard) can send any header,
+   * so only a signature made with one of the stack's own secrets counts, never the header's mere presence.
+   */
   async function iamRefusal(request: IncomingMessage, body: Buffer): Promise<HttpResponse | undefined> {
-    if (options.iam === undefined) return undefined;
+    // Answered in the REST-JSON shape (x-amzn-errortype), which both SDKs read.
+    if (options.iam === undefined)
+      return {
+        ...jsonServiceError(
+          'lambda',
+          'MissingAuthenticationToken',
+          'No credentials are known to this endpoint',
+        ),
+        cookies: [],
+      };
     // On AWS the SDK reaches SQS and Lambda over HTTPS: aws:SecureTransport is what it would be there.
     const decision = await authorizeAwsCall(options.iam, {
       method: request.method ?? 'POST',
@@ -389,14 +412,7 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
     const refused = await iamRefusal(request, body);
     if (refused !== undefined) return refused;
-    // As for Invoke (lambda-api.ts): an unsigned request is no SDK's, and a web page cannot sign without a
-    // CORS preflight the gateway refuses.
-    const answer = request.headers.authorization?.startsWith('AWS4-HMAC-SHA256 ')
-      ? await options.awsApi?.(target, body)
-      : {
-          statusCode: 403,
-          body: { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
-        };
+    const answer = await options.awsApi?.(target, body);
     if (answer === undefined) return gatewayMessage(404, 'Not Found');
     return {
       statusCode: answer.statusCode,
@@ -406,7 +422,22 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     };
   }
 
+  /**
+   * The names this gateway answers to: its loopback names with its port. A page that rebinds its own host name
+   * to 127.0.0.1 (DNS rebinding) is same-origin with the gateway in the browser, so CORS does not stop it; its
+   * requests still carry that host name, which is refused here before anything else is read.
+   */
+  function hostRefusal(request: IncomingMessage): HttpResponse | undefined {
+    const { port } = server.address() as AddressInfo;
+    const host = request.headers.host?.toLowerCase();
+    if (host !== undefined && LOOPBACK_NAMES.some((name) => host === `${name}:${port}`)) return undefined;
+    request.resume();
+    return gatewayMessage(421, 'Misdirected Request');
+  }
+
   async function respond(request: IncomingMessage): Promise<HttpResponse> {
+    const misdirected = hostRefusal(request);
+    if (misdirected !== undefined) return misdirected;
     const method = request.method ?? 'GET';
     const url = request.url ?? '/';
     if (method === 'OPTIONS' && request.headers['access-control-request-method'])
@@ -425,7 +456,6 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
       const answer = await answerInvocation({
         name: invoked,
         functions: options.functions ?? new Map(),
-        authorization: request.headers.authorization,
         invocationType: Array.isArray(invocationType) ? invocationType[0] : invocationType,
         body,
         fn: (name) => fn(name, options.invocationTimeoutSeconds),
@@ -441,10 +471,11 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const body = await readBody(request);
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
-    const event = toApiEvent(
+    const viewerEvent = toApiEvent(
       { method, url, sourceIp: request.socket.remoteAddress ?? LOOPBACK, request, body },
       matched,
     );
+    const event = { ...viewerEvent, headers: { ...viewerEvent.headers, ...options.originHeaders } };
     try {
       if (matched.route.definition.auth) {
         const authorization = await authorize(event);

@@ -2,8 +2,9 @@
  * The part of the Lambda API a function outside the VPC uses to reach one inside it: a synchronous
  * `Invoke` (POST /2015-03-31/functions/{name}/invocations), answered for the local stack's invocable
  * functions with Lambda's own status codes, headers and error payloads, so @aws-sdk/client-lambda and
- * functions/adapters/lambda/ run unchanged against it (LAMBDA_ENDPOINT). The caller's signature and its role's
- * `lambda:InvokeFunction` are checked by the gateway's IAM option (infra/local/iam/) before this answers. Not
+ * functions/adapters/lambda/ run unchanged against it (LAMBDA_ENDPOINT). The caller's SigV4 signature (with the
+ * stack's own keys) and its role's `lambda:InvokeFunction` are checked by the gateway (its `iam` option,
+ * infra/local/iam/aws-call.ts) before this answers; without that option the gateway refuses every Invoke. Not
  * emulated: asynchronous invocation, qualifiers. A function beyond its reserved concurrency
  * answers 429 TooManyRequestsException (FunctionThrottledError of runtime/function-host.ts).
  */
@@ -58,13 +59,10 @@ export function invocationTarget(method: string, path: string): string | undefin
 export async function answerInvocation(input: {
   name: string;
   functions: ReadonlyMap<string, InvocableHandler>;
-  authorization: string | undefined;
   invocationType: string | undefined;
   body: Buffer;
   fn: (name: string) => LocalFunction;
 }): Promise<LambdaApiResponse> {
-  if (!input.authorization?.startsWith('AWS4-HMAC-SHA256 '))
-    return serviceError(403, 'MissingAuthenticationTokenException', 'Missing Authentication Token');
   const handler = input.functions.get(input.name);
   if (handler === undefined)
     return serviceError(404, 'ResourceNotFoundException', `Function not found: ${input.name}`);

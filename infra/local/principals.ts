@@ -134,3 +134,23 @@ export function operatorPrincipal(accountId: string, queueArns: readonly string[
     inVpc: false,
   };
 }
+
+/**
+ * A principal allowed every action: the one principal of a stack without IAM enforcement (LOCAL_IAM=off,
+ * debugging), whose functions all sign with its key, and of tests that run functions without their roles. Its
+ * signatures are still verified: no request without its secret is answered even then.
+ */
+export function unrestrictedPrincipal(
+  accountId: string,
+  credentials: { accessKeyId: string; secretAccessKey: string },
+): LocalPrincipal {
+  return {
+    ...credentials,
+    roleArn: `arn:aws:iam::${accountId}:role/LocalUnrestricted`,
+    functionName: 'unrestricted',
+    policies: {
+      Unrestricted: { Version: '2012-10-17', Statement: [{ Effect: 'Allow', Action: '*', Resource: '*' }] },
+    },
+    inVpc: false,
+  };
+}

@@ -6,7 +6,7 @@
  * template queue's visibility timeout, redrive and the event source's batch size and concurrency; the
  * schedules are the template's. PostgreSQL, s3rver and cognito-local stand in for RDS, S3 and Cognito.
  */
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
 import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event, SQSBatchResponse, ScheduledEvent } from 'aws-lambda';
@@ -31,6 +31,7 @@ import {
   LOCAL_ACCOUNT,
   type LocalWorld,
   type SkippedFunction,
+  cdnOriginHeaders,
   deriveFunctions,
   eventSourceQueues,
   localResources,
@@ -42,7 +43,7 @@ import { type IamEnforcer, createIamEnforcer } from './iam/enforcer';
 import { startS3Proxy } from './iam/s3-proxy';
 import { startJsonServiceProxy } from './iam/json-service-proxy';
 import { ensureGateCertificate, startPgGate } from './iam/pg-gate';
-import { localIamSetup, operatorPrincipal } from './principals';
+import { localIamSetup, operatorPrincipal, unrestrictedPrincipal } from './principals';
 import { FunctionHost, type InvocationOutcome } from './runtime/function-host';
 
 export interface LocalStackPorts {
@@ -336,9 +337,18 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       (queue) => resources.get(queue.logicalId)?.attributes?.Arn ?? '',
     );
     const operator = operatorPrincipal(LOCAL_ACCOUNT, queueArns);
-    // Without IAM every function signs with s3rver's key (s3rver checks the key id only) and reaches it directly.
-    let credentialsFor: CredentialsFor = () => S3RVER_CREDENTIALS;
-    let gatewayIam: IamEnforcer | undefined;
+    // Without IAM every function signs with s3rver's key id (s3rver checks the key id only) and a secret of this
+    // start, and reaches s3rver directly; the gateway still verifies the signatures made with that secret.
+    const unrestricted = unrestrictedPrincipal(LOCAL_ACCOUNT, {
+      accessKeyId: S3RVER_CREDENTIALS.accessKeyId,
+      secretAccessKey: randomBytes(30).toString('base64'),
+    });
+    let credentialsFor: CredentialsFor = () => unrestricted;
+    let gatewayIam: IamEnforcer = createIamEnforcer({
+      location: { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT },
+      principals: [unrestricted, operator],
+      log: options.log,
+    });
     if (options.iam !== false) {
       const setup = localIamSetup({
         template,
@@ -517,6 +527,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       authorizer: authorizer.handler,
       functions: invocable,
       corsOrigins: extraOrigins,
+      originHeaders: cdnOriginHeaders(template, world),
       // API Gateway's own wait for an integration; the functions' timeouts are enforced by their hosts.
       functionTimeoutSeconds: Math.max(...integrationTimeouts),
       // A synchronous Invoke waits as long as the function may run (Lambda's maximum, 900 s).

@@ -11,6 +11,7 @@ import type { InvocableHandler } from '#infra/local/lambda-api';
 import type { SqsQueue } from '#infra/local/queue';
 import { freePort } from '#infra/local/services/preflight';
 import { sqsApi } from '#infra/local/sqs-endpoint';
+import { signatureOnlyIam } from './iam';
 
 const ENVIRONMENT = ['AWS_ENDPOINT_URL_SQS', 'LAMBDA_ENDPOINT', 'UPLOAD_QUEUE_URL'] as const;
 
@@ -47,6 +48,7 @@ export async function startAwsEndpoint(options: {
     corsOrigins: [],
     functionTimeoutSeconds: 60,
     awsApi: sqsApi({ uploads: options.queue, deadLetters: options.queue.deadLetters, endpoint: () => url }),
+    iam: signatureOnlyIam(),
     onError: (error) => {
       errors.push(error);
     },

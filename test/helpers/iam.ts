@@ -4,9 +4,11 @@
  * signed, instead of sending it, so that a test can hand it to an enforcement point as that point receives it.
  */
 import { Signer } from '@aws-sdk/rds-signer';
-import type { LocalPrincipal } from '#infra/local/iam/enforcer';
+import { type IamEnforcer, type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
+import { unrestrictedPrincipal } from '#infra/local/principals';
 import type { PolicyDocument } from '#infra/local/iam/policy';
 import { LOCAL_ACCOUNT_ID } from '#infra/local/lambda-context';
+import { S3RVER_CREDENTIALS } from '#infra/local/services/s3';
 
 /**
  * A function's execution role as the enforcer knows it: access key, secret and role named after the function
@@ -24,6 +26,37 @@ export function testPrincipal(
     functionName: name,
     policies: { DefaultPolicy: { Version: '2012-10-17', Statement: statements } },
     inVpc,
+  };
+}
+
+/**
+ * An enforcer for a gateway of a test whose functions run without their roles: it verifies signatures made with
+ * these keys (the handler environment's, S3RVER by default) and allows their calls, as a stack with
+ * LOCAL_IAM=off does; a request signed with anything else is refused.
+ */
+export function signatureOnlyIam(
+  credentials: { accessKeyId: string; secretAccessKey: string } = S3RVER_CREDENTIALS,
+): IamEnforcer {
+  return createIamEnforcer({
+    location: { region: 'us-east-1', accountId: LOCAL_ACCOUNT_ID },
+    principals: [unrestrictedPrincipal(LOCAL_ACCOUNT_ID, credentials)],
+    log: () => undefined,
+  });
+}
+
+/**
+ * The headers of a request as a web page could write them (DNS rebinding makes it same-origin with the gateway):
+ * a well-formed SigV4 Authorization for a key the stack knows, dated now, whose signature is all zeros.
+ */
+export function forgedSigV4Headers(accessKeyId: string, service: string): Record<string, string> {
+  const date = new Date()
+    .toISOString()
+    .replace(/[-:]/g, '')
+    .replace(/\.\d{3}/, '');
+  const scope = `${date.slice(0, 8)}/us-east-1/${service}/aws4_request`;
+  return {
+    'x-amz-date': date,
+    authorization: `AWS4-HMAC-SHA256 Credential=${accessKeyId}/${scope}, SignedHeaders=host;x-amz-date, Signature=${'0'.repeat(64)}`,
   };
 }
 

@@ -1,5 +1,6 @@
 import { type Template } from 'aws-cdk-lib/assertions';
-import { beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it, vi } from 'vitest';
+import { contentSecurityPolicy, storageSources } from '#functions/api/console';
 import { routes, type RouteName } from '#functions/routes';
 import { DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY } from '#infra/stack';
 import {
@@ -10,6 +11,12 @@ import {
   synthesize,
   type Synthesized,
 } from '#test/infra/synth';
+
+// The console's module computes its policy at import from the environment the template gives it.
+vi.hoisted(() => {
+  process.env.BUCKET_NAME ??= 'idrl-videos-test';
+  process.env.AWS_REGION ??= 'us-east-1';
+});
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
 let synthesized: Synthesized;
@@ -399,6 +406,24 @@ describe('least-privilege IAM per function', () => {
         },
       ]);
     }
+  });
+
+  it("gives the console its bucket's name (no permission), so its CSP names that bucket's host and no wildcard", () => {
+    // Prepare
+    const environment = environmentOf(functionId('console'));
+    const bucket = synthesized.stack.storage.bucket;
+
+    // Act: the policy the function computes at cold start, for a bucket of that name.
+    const policy = contentSecurityPolicy(
+      storageSources({ ...environment, BUCKET_NAME: 'idrl-test-bucket', AWS_REGION: 'eu-west-1' }),
+    );
+
+    // Assess
+    expect(environment.BUCKET_NAME).toEqual({ Ref: logicalId(synthesized.stack, bucket) });
+    expect(environment).not.toHaveProperty('S3_ENDPOINT');
+    expect(policy).toContain("connect-src 'self' https://idrl-test-bucket.s3.eu-west-1.amazonaws.com;");
+    expect(policy).not.toContain('*');
+    expect(policyStatementsOf(template, functionId('console'))).toEqual([]);
   });
 
   it('lets delete-account read and delete users of the pool and invoke exactly the purge function, from outside the VPC', () => {

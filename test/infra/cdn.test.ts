@@ -1,5 +1,6 @@
 import { type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { ORIGIN_VERIFY_HEADER, ORIGIN_VERIFY_VARIABLE } from '#core/edge-origin';
 import { logicalId, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file.
@@ -26,7 +27,12 @@ interface Behavior {
 }
 
 function distributionConfig(): {
-  Origins: { Id: string; DomainName: unknown; CustomOriginConfig: Record<string, unknown> }[];
+  Origins: {
+    Id: string;
+    DomainName: unknown;
+    CustomOriginConfig: Record<string, unknown>;
+    OriginCustomHeaders?: { HeaderName: string; HeaderValue: unknown }[];
+  }[];
   DefaultCacheBehavior: Behavior;
   CacheBehaviors: Behavior[];
   PriceClass: string;
@@ -36,6 +42,9 @@ function distributionConfig(): {
     typeof distributionConfig
   >;
 }
+
+/** The origin secret: the UUID part of the stack's id, which CloudFormation makes at creation. */
+const STACK_UUID = { 'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }] };
 
 const cachePolicyRef = (): unknown => ({ Ref: expect.stringMatching(/^CdnOriginCacheControl/) as unknown });
 
@@ -58,8 +67,36 @@ describe('CloudFront in front of the HTTP API and the console', () => {
           ],
         },
         CustomOriginConfig: { OriginProtocolPolicy: 'https-only', OriginSSLProtocols: ['TLSv1.2'] },
+        OriginCustomHeaders: [{ HeaderName: ORIGIN_VERIFY_HEADER, HeaderValue: STACK_UUID }],
       },
     ]);
+  });
+
+  it("is the API's only way in: every route function requires the origin secret the distribution sends", () => {
+    // The execute-api endpoint is the distribution's origin (above), so it stays enabled: the functions refuse it.
+    for (const fn of synthesized.stack.api.routeFunctions.values()) {
+      const environment = (
+        propertiesOf(template, logicalId(synthesized.stack, fn)).Environment as {
+          Variables: Record<string, unknown>;
+        }
+      ).Variables;
+      expect({ fn: fn.node.id, secret: environment[ORIGIN_VERIFY_VARIABLE] }).toEqual({
+        fn: fn.node.id,
+        secret: STACK_UUID,
+      });
+    }
+    // Clients get the CDN's address: the API's own would answer 403.
+    const outputs = template.toJSON().Outputs as Record<string, { Value: unknown }>;
+    expect(outputs.ApiUrl?.Value).toEqual({
+      'Fn::Join': [
+        '',
+        [
+          'https://',
+          { 'Fn::GetAtt': [logicalId(synthesized.stack, synthesized.stack.cdn.distribution), 'DomainName'] },
+          '/',
+        ],
+      ],
+    });
   });
 
   it('passes everything by default through uncached, with every viewer header but Host (Authorization too)', () => {

@@ -11,7 +11,14 @@ import {
   readTemplate,
 } from '#infra/local/template/reader';
 import { cachedSynth } from '#infra/local/template/synth';
-import { LOCAL_ACCOUNT, type LocalWorld, localResources, runningFunctions } from '#infra/local/derive';
+import {
+  LOCAL_ACCOUNT,
+  type LocalWorld,
+  cdnOriginHeaders,
+  localResources,
+  runningFunctions,
+} from '#infra/local/derive';
+import { ORIGIN_VERIFY_HEADER, ORIGIN_VERIFY_VARIABLE } from '#core/edge-origin';
 import { createIamEnforcer } from '#infra/local/iam/enforcer';
 import { localIamSetup } from '#infra/local/principals';
 
@@ -179,6 +186,19 @@ describe('the local principals built from the template', () => {
     return decision.allowed ? 'allowed' : 'denied';
   }
 
+  it("resolve the CDN's origin secret to one value for the gateway's header and the route functions, as on AWS", () => {
+    // Act
+    const headers = cdnOriginHeaders(local, world);
+    const resolve = createResolver({
+      resources: localResources(local, world),
+      pseudo: { region: 'us-east-1', accountId: LOCAL_ACCOUNT, stackName: 'IdrlVideoPlatform' },
+    });
+    const health = byPath('Api/Health');
+
+    // Assess
+    expect(Object.keys(headers)).toEqual([ORIGIN_VERIFY_HEADER]);
+    expect(resolve(health.environment[ORIGIN_VERIFY_VARIABLE])).toBe(headers[ORIGIN_VERIFY_HEADER]);
+  });
   it("gives each running function its role's permissions on the local resources, and no other", () => {
     expect(
       authorize('Worker/ProcessUpload', 's3:GetObject', 'arn:aws:s3:::idrl-videos/uploads/1/a.mp4'),

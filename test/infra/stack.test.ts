@@ -26,17 +26,18 @@ describe('stack', () => {
   it('outputs the API URL, bucket, user pool, client, region and the DLQ for the redrive command', () => {
     expect(template.toJSON().Outputs).toEqual({
       ApiUrl: {
-        Description: 'Base URL of the HTTP API (routes start with /api)',
+        Description: 'Base URL of the API, through CloudFront (routes start with /api)',
         Value: {
           'Fn::Join': [
             '',
             [
               'https://',
-              { Ref: logicalId(synthesized.stack, synthesized.stack.api.httpApi) },
-              '.execute-api.',
-              { Ref: 'AWS::Region' },
-              '.',
-              { Ref: 'AWS::URLSuffix' },
+              {
+                'Fn::GetAtt': [
+                  logicalId(synthesized.stack, synthesized.stack.cdn.distribution),
+                  'DomainName',
+                ],
+              },
               '/',
             ],
           ],

@@ -18,6 +18,7 @@ import type { InvocableHandler } from '#infra/local/lambda-api';
 import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
 import { freePort } from '#infra/local/services/preflight';
 import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
+import { signatureOnlyIam } from '#test/helpers/iam';
 import { publishedTask } from '#test/helpers/tasks';
 import { decodeJwtPayload } from '#test/helpers/tokens';
 
@@ -41,6 +42,7 @@ beforeAll(async () => {
     functions: new Map([[LOCAL_INVOKED_FUNCTIONS.PURGE_ACCOUNT_FUNCTION, purgeAccount]]),
     corsOrigins: [],
     functionTimeoutSeconds: 30,
+    iam: signatureOnlyIam(),
     onError: () => undefined,
   });
 });

@@ -19,7 +19,12 @@ import { VotingService } from '#core/gallery-service';
 import { ConflictError } from '#core/errors';
 import { PUBLIC_CACHE_CONTROL, securityHeaders } from '#commons/http';
 import { getTaskRepository } from '#commons/composition-root';
-import type { PublicVideoListResponse, RankingsResponse, TaskResponse } from '#core/schemas';
+import {
+  MAX_RANKINGS_OFFSET,
+  type PublicVideoListResponse,
+  type RankingsResponse,
+  type TaskResponse,
+} from '#core/schemas';
 import type { Caller, Task } from '#core/task';
 import { invoke } from '#test/helpers/api-gateway';
 import { anyNumber, anyString, matching } from '#test/helpers/matchers';
@@ -614,9 +619,9 @@ describe('GET /api/public/rankings', () => {
     expect((firstPage.body as RankingsResponse).data.length).toBe(Math.min(20, whole.total));
   });
 
-  it('answers an empty page with the total past the end', async () => {
+  it('answers an empty page with the total past the end, up to the deepest offset', async () => {
     // Act
-    const response = await ranking({ offset: '100000000' });
+    const response = await ranking({ offset: String(MAX_RANKINGS_OFFSET) });
 
     // Assess
     expect(response.statusCode).toBe(200);
@@ -626,8 +631,11 @@ describe('GET /api/public/rankings', () => {
   it.each([
     [{ limit: '0' }, 'limit', 'Must be an integer from 1 to 100'],
     [{ limit: '101' }, 'limit', 'Must be an integer from 1 to 100'],
-    [{ offset: '-1' }, 'offset', 'Must be an integer of at least 0'],
-    [{ offset: '1.5' }, 'offset', 'Must be an integer of at least 0'],
+    [{ offset: '-1' }, 'offset', 'Must be an integer from 0 to 10000'],
+    [{ offset: '1.5' }, 'offset', 'Must be an integer from 0 to 10000'],
+    // Each offset is a query and a cache key of its own: past the cap they would be unbounded.
+    [{ offset: '10001' }, 'offset', 'Must be an integer from 0 to 10000'],
+    [{ offset: '100000000' }, 'offset', 'Must be an integer from 0 to 10000'],
     [{ page: '2' }, 'page', 'Unknown field'],
   ])('answers 400 for %j', async (query, field, message) => {
     expect(await ranking(query)).toEqual({

@@ -28,6 +28,7 @@ import {
   processorOptions,
   topLevelBoxes,
   VALID_FIXTURES,
+  variableRateWebm,
 } from './worker-media';
 import { samplePeakChildMemory } from '#test/bench/memory';
 
@@ -171,6 +172,26 @@ describe('FfmpegVideoProcessor', () => {
       await expect(edit).rejects.toThrow(PermanentProcessingError);
       await expect(edit).rejects.toThrow(fixture.reason);
     });
+  });
+
+  it('accepts a variable-rate WebM whose r_frame_rate is 1000/1 but which stores about 26 frames a second', async () => {
+    // Prepare
+    const path = join(dir, 'variable-rate.webm');
+    await variableRateWebm(path);
+    const key = `uploads/${randomUUID()}/${randomUUID()}`;
+    await objects.putFile({ key, path, contentType: 'video/webm' });
+    const source = await sources.serve(key);
+
+    try {
+      // Act
+      const description = await processor.describe(source.url, farDeadline());
+
+      // Assess
+      expect((await probeStreams(path)).video?.frameRate).toBe('1000/1');
+      expect(description).toMatchObject({ demuxer: 'matroska', hasAudio: false });
+    } finally {
+      await source.close();
+    }
   });
 
   describe.each([

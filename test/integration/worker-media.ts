@@ -49,6 +49,9 @@ const pattern = (size: string, seconds: number, rate = 30): string[] => [
   `testsrc2=size=${size}:rate=${rate}:duration=${seconds}`,
 ];
 
+/** VP9 at the encoder's fastest: the test media's content does not matter, their time does. */
+const FAST_VP9 = ['-c:v', 'libvpx-vp9', '-deadline', 'realtime', '-cpu-used', '8'] as const;
+
 /** Short on purpose: only the landscape source is longer than 16 s, because that is where the cut matters. */
 export const VALID_FIXTURES: ValidFixture[] = [
   {
@@ -94,17 +97,7 @@ export const VALID_FIXTURES: ValidFixture[] = [
     sourceSeconds: 3,
     hasAudio: false,
     bars: 'pillarbox',
-    ffmpegArgs: [
-      ...pattern('240x240', 3),
-      '-c:v',
-      'libvpx-vp9',
-      '-deadline',
-      'realtime',
-      '-cpu-used',
-      '8',
-      '-b:v',
-      '200k',
-    ],
+    ffmpegArgs: [...pattern('240x240', 3), ...FAST_VP9, '-b:v', '200k'],
   },
   {
     name: 'ultrawide HEVC MKV with Opus audio',
@@ -222,7 +215,39 @@ export const INVALID_FIXTURES: InvalidFixture[] = [
     reason: /^The file is not a video ffmpeg can read \(Invalid data found when processing input\)\.$/,
     generate: (path) => writeFile(path, noise(256 * 1024)),
   },
+  // 1000 fps in every supported container: Matroska and WebM state no average rate (ffprobe's "0/0"),
+  // so only the packets counted in the probe's window show it there.
+  ...(
+    [
+      ['MP4', 'mp4', ['-c:v', 'libx264', '-preset', 'ultrafast']],
+      ['MOV', 'mov', ['-c:v', 'libx264', '-preset', 'ultrafast']],
+      ['MKV', 'mkv', ['-c:v', 'libx264', '-preset', 'ultrafast']],
+      ['WebM', 'webm', FAST_VP9],
+      ['AVI', 'avi', ['-c:v', 'mpeg4']],
+    ] as const
+  ).map(([container, extension, codec]): InvalidFixture => ({
+    name: `1000 fps ${container}`,
+    file: `fps1000.${extension}`,
+    reason: /^The video has 1000 frames per second; at most 240 are accepted\.$/,
+    generate: (path) => ffmpeg([...pattern('64x36', 1, 1000), ...codec, '-pix_fmt', 'yuv420p', path]),
+  })),
 ];
+
+/**
+ * A variable-rate WebM of about 26 frames per second on a millisecond time base, as a browser records: ffprobe
+ * states no average rate and guesses `r_frame_rate` 1000/1, yet it is no high-rate video.
+ */
+export function variableRateWebm(path: string): Promise<void> {
+  return ffmpeg([
+    ...pattern('64x36', 3, 1000),
+    '-vf',
+    "select='lt(random(0),0.03)'",
+    '-fps_mode',
+    'vfr',
+    ...FAST_VP9,
+    path,
+  ]);
+}
 
 /** A playlist whose one segment is `baitUrl`: what a nested open would fetch. */
 export function hlsPlaylist(baitUrl: string): string {

@@ -1,6 +1,7 @@
 import { describe, expect, it, vi } from 'vitest';
 import { apiHandler, authenticatedApiHandler, securityHeaders } from '#commons/http';
 import { logger } from '#commons/logger';
+import { ORIGIN_VERIFY_HEADER, ORIGIN_VERIFY_VARIABLE } from '#core/edge-origin';
 import {
   ConflictError,
   DatabaseResumingError,
@@ -179,6 +180,38 @@ describe('apiHandler', () => {
     });
     expect(log).toHaveBeenCalledWith('Unhandled error', { error: secret });
     log.mockRestore();
+  });
+});
+
+describe('apiHandler behind the CDN (ORIGIN_VERIFY_SECRET set, as the stack sets it on every route)', () => {
+  it("answers 403 without calling the logic unless the CDN's origin header carries the secret", async () => {
+    // Prepare
+    vi.stubEnv(ORIGIN_VERIFY_VARIABLE, 'stack-uuid');
+    const logic = vi.fn(() => Promise.resolve({ statusCode: 200, body: { ok: true } }));
+    const handler = apiHandler(logic);
+    const request = (headers: Record<string, string>) => ({
+      ...apiEvent({ method: 'GET', route: '/api/public/rankings' }),
+      headers,
+    });
+
+    try {
+      // Act: straight to the execute-api endpoint, with a guessed value, then through the CDN.
+      const direct = await invoke(handler, request({}));
+      const guessed = await invoke(handler, request({ [ORIGIN_VERIFY_HEADER]: 'local' }));
+      const throughCdn = await invoke(handler, request({ [ORIGIN_VERIFY_HEADER]: 'stack-uuid' }));
+
+      // Assess
+      for (const refused of [direct, guessed])
+        expect(refused).toEqual({
+          statusCode: 403,
+          headers: securityHeaders,
+          body: { message: 'Forbidden' },
+        });
+      expect(throughCdn).toMatchObject({ statusCode: 200, body: { ok: true } });
+      expect(logic).toHaveBeenCalledTimes(1);
+    } finally {
+      vi.unstubAllEnvs();
+    }
   });
 });
 

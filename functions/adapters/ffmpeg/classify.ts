@@ -45,8 +45,29 @@ export function checkDecodedPictureSize(stderr: string, limits: SourceLimits): v
   }
 }
 
+/**
+ * The highest of the rates a stream shows: the average the container states (`avg_frame_rate`, absent from
+ * Matroska/WebM: ffprobe's "0/0") and the rate measured from the packets stored in the first `windowSeconds`
+ * (the part the edit decodes), over that window or over the whole source when it is shorter. Not
+ * `r_frame_rate`: that is ffprobe's guess from the first timestamps, 1000/1 for a variable-rate WebM on a
+ * millisecond time base (as browsers record), however few frames it holds.
+ */
+function frameRateOf(stream: ProbedStream, probe: ProbeResult, windowSeconds: number): number | null {
+  const duration = stream.durationSeconds ?? probe.durationSeconds;
+  const whole = duration !== null && duration > 0 && duration <= windowSeconds;
+  // A window that cuts the source may hold one packet of its edge.
+  const measured =
+    stream.packetsRead === null
+      ? null
+      : whole
+        ? stream.packetsRead / duration
+        : Math.max(0, stream.packetsRead - 1) / windowSeconds;
+  const rates = [stream.frameRate, measured].filter((rate): rate is number => rate !== null);
+  return rates.length === 0 ? null : Math.max(...rates);
+}
+
 /** Refuses, before any frame is decoded, what would outgrow the worker (docs/worker.md, "Input limits"). */
-function checkLimits(probe: ProbeResult, limits: SourceLimits): void {
+function checkLimits(probe: ProbeResult, limits: SourceLimits, windowSeconds: number): void {
   if (probe.streams.length > limits.maxStreams) {
     throw new PermanentProcessingError(
       `The file has ${probe.streams.length} streams; at most ${limits.maxStreams} are accepted.`,
@@ -56,8 +77,10 @@ function checkLimits(probe: ProbeResult, limits: SourceLimits): void {
     (stream): stream is ProbedStream & { width: number; height: number } =>
       stream.type === 'video' && stream.width !== null && stream.height !== null,
   );
-  for (const { width, height, frameRate } of pictures) {
+  for (const stream of pictures) {
+    const { width, height } = stream;
     if (isTooLarge(width, height, limits)) throw pictureTooLarge(width, height, limits);
+    const frameRate = frameRateOf(stream, probe, windowSeconds);
     if (frameRate !== null && frameRate > limits.maxFps) {
       throw new PermanentProcessingError(
         `The video has ${Math.round(frameRate)} frames per second; at most ${limits.maxFps} are accepted.`,
@@ -72,7 +95,7 @@ export function describeSource(
   format: LeagueFormat,
   limits: SourceLimits,
 ): SourceDescription {
-  checkLimits(probe, limits);
+  checkLimits(probe, limits, format.maxSourceSeconds);
   const video = probe.streams.find((stream) => stream.type === 'video' && !stream.attachedPicture);
   const hasAudio = probe.streams.some((stream) => stream.type === 'audio');
   if (!video) {

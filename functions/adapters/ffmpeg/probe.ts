@@ -18,6 +18,7 @@ const probeStreamSchema = z.object({
   duration: z.optional(numeric),
   nb_frames: z.optional(numeric),
   avg_frame_rate: z.optional(z.string()),
+  nb_read_packets: z.optional(numeric),
   disposition: z.optional(z.object({ attached_pic: z.optional(z.number()) })),
 });
 
@@ -42,6 +43,11 @@ export interface ProbedStream {
   frameCount: number | null;
   /** Average frames per second; null when the container does not say (ffprobe's "0/0"). */
   frameRate: number | null;
+  /**
+   * Packets the probe read of this stream within its read interval (`-count_packets -read_intervals`): the
+   * frames actually stored there, whatever the headers claim; null when the probe did not count.
+   */
+  packetsRead: number | null;
   /** Cover art in audio files: a picture, not a video. */
   attachedPicture: boolean;
 }
@@ -72,7 +78,7 @@ function rational(value: string | undefined): number | null {
  * side data can be megabytes; runTool caps stdout anyway).
  */
 export const PROBE_ENTRIES =
-  'format=format_name,duration:stream=index,codec_type,codec_name,width,height,duration,nb_frames,avg_frame_rate:stream_disposition=attached_pic';
+  'format=format_name,duration:stream=index,codec_type,codec_name,width,height,duration,nb_frames,avg_frame_rate,nb_read_packets:stream_disposition=attached_pic';
 
 /** Parses `ffprobe -print_format json -show_entries PROBE_ENTRIES` output. */
 export function parseProbeOutput(json: string): ProbeResult {
@@ -89,6 +95,7 @@ export function parseProbeOutput(json: string): ProbeResult {
       durationSeconds: finiteOrNull(stream.duration),
       frameCount: finiteOrNull(stream.nb_frames),
       frameRate: rational(stream.avg_frame_rate),
+      packetsRead: finiteOrNull(stream.nb_read_packets),
       attachedPicture: stream.disposition?.attached_pic === 1,
     })),
   };

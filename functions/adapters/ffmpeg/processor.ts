@@ -81,7 +81,12 @@ export class FfmpegVideoProcessor implements VideoProcessor {
       'probe',
       this.options.ffprobePath,
       source,
-      this.probeArgs(source, SOURCE_PROTOCOLS),
+      // The packets of the part the edit decodes are counted: the rate limit holds whatever the headers say.
+      this.probeArgs(source, SOURCE_PROTOCOLS, [
+        '-count_packets',
+        '-read_intervals',
+        `%+${this.options.format.maxSourceSeconds}`,
+      ]),
       deadline,
       startedAt,
     );
@@ -118,7 +123,7 @@ export class FfmpegVideoProcessor implements VideoProcessor {
    * Bounded in what it opens (the whitelists), decodes (ffprobe decodes a few frames to find stream
    * parameters: -max_pixels) and prints (-show_entries).
    */
-  private probeArgs(input: string, protocols: readonly string[]): string[] {
+  private probeArgs(input: string, protocols: readonly string[], counting: readonly string[] = []): string[] {
     return [
       '-hide_banner',
       '-loglevel',
@@ -133,6 +138,7 @@ export class FfmpegVideoProcessor implements VideoProcessor {
       String(this.options.threads),
       '-print_format',
       'json',
+      ...counting,
       '-show_entries',
       PROBE_ENTRIES,
       input,

@@ -148,6 +148,11 @@ export interface LocalTemplate {
   vpcEndpoints: { logicalId: string; serviceName: unknown; policy: TemplatePolicy | undefined }[];
   /** Logical ids of every resource, by type (for the list of what has no local twin). */
   resourcesByType: Map<string, string[]>;
+  /**
+   * The headers the CDN adds to every request it sends to its origins (CloudFront's `OriginCustomHeaders`),
+   * values raw: the local gateway, the one front of the local stack, adds them as CloudFront does.
+   */
+  cdnOriginHeaders: { name: string; value: unknown }[];
 }
 
 interface AssetsFile {
@@ -464,6 +469,17 @@ export function readTemplate(input: { templatePath: string; assetsPath: string }
     };
   });
 
+  const cdnOriginHeaders = ofType('AWS::CloudFront::Distribution').flatMap(([, resource]) => {
+    const origins = record(props(resource).DistributionConfig).Origins;
+    return (Array.isArray(origins) ? origins : []).flatMap((origin) => {
+      const headers = record(origin).OriginCustomHeaders;
+      return (Array.isArray(headers) ? headers : []).map((header) => ({
+        name: String(record(header).HeaderName).toLowerCase(),
+        value: record(header).HeaderValue,
+      }));
+    });
+  });
+
   return {
     template,
     functions,
@@ -476,6 +492,7 @@ export function readTemplate(input: { templatePath: string; assetsPath: string }
     queuePolicies,
     vpcEndpoints,
     resourcesByType,
+    cdnOriginHeaders,
   };
 }
 

@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { LambdaClient } from '@aws-sdk/client-lambda';
 import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -10,6 +11,7 @@ import {
   startGateway,
 } from '#infra/local/gateway';
 import { freePort } from '#infra/local/services/preflight';
+import { forgedSigV4Headers, signatureOnlyIam } from '#test/helpers/iam';
 import type { InvocableHandler } from '#infra/local/lambda-api';
 import { routes, type RouteDefinition } from '#functions/routes';
 import { invokeAcross, invokeSynchronously } from '#adapters/lambda/invoke';
@@ -45,6 +47,9 @@ const authorizer: AuthorizerHandler = (event) => {
   );
 };
 
+/** The key the Invoke tests' SDK clients sign with. */
+const LOCAL_KEY = { accessKeyId: 'local', secretAccessKey: 'local' };
+
 /** A gateway of a test's own, on a free port, with this file's authorizer and error log unless overridden. */
 async function ownGateway(
   options: Partial<GatewayOptions> & Pick<GatewayOptions, 'routes'>,
@@ -55,6 +60,7 @@ async function ownGateway(
     authorizer,
     corsOrigins: [],
     functionTimeoutSeconds: 1,
+    iam: signatureOnlyIam(LOCAL_KEY),
     onError: (error, routeKey) => errors.push(`${routeKey}: ${String(error)}`),
     ...options,
   });
@@ -245,6 +251,71 @@ describe('local API gateway', () => {
   });
 });
 
+/** A GET with the Host header given (fetch sets its own): the status answered. */
+function getWithHost(url: string, host: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { headers: { host } }, (response) => {
+      response.resume();
+      resolve(response.statusCode ?? 0);
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+describe('local API gateway and the Host header', () => {
+  it('answers only its own loopback names and port: another name (DNS rebinding) or port is 421', async () => {
+    // Prepare
+    const { port } = new URL(gateway.url);
+    const asset = `${gateway.url}/assets/app.js`;
+    const invocation = `${gateway.url}/2015-03-31/functions/purge-account/invocations`;
+    received.length = 0;
+
+    // Act
+    const statuses = await Promise.all(
+      [
+        [asset, `localhost:${port}`],
+        [asset, `LocalHost:${port}`],
+        [asset, `127.0.0.1:${port}`],
+        [asset, `attacker.example:${port}`],
+        [asset, 'attacker.example'],
+        [asset, `localhost:${Number(port) + 1}`],
+        [asset, `localhost.attacker.example:${port}`],
+        [invocation, `attacker.example:${port}`],
+      ].map(([url = '', host = '']) => getWithHost(url, host)),
+    );
+
+    // Assess: the refused requests never reached the route.
+    expect(statuses).toEqual([200, 200, 200, 421, 421, 421, 421, 421]);
+    expect(received).toHaveLength(3);
+  });
+});
+
+describe("local API gateway in the CDN's place", () => {
+  it("sets the CDN's origin headers on every route's event, replacing a client's own value", async () => {
+    // Prepare
+    const fronting = await ownGateway({
+      routes: [route({ name: 'echo', method: 'GET', path: '/api/echo', auth: false }, () => ({ ok: true }))],
+      originHeaders: { 'x-idrl-origin-verify': 'stack-secret' },
+    });
+    received.length = 0;
+
+    try {
+      // Act
+      await fetch(`${fronting.url}/api/echo`);
+      await fetch(`${fronting.url}/api/echo`, { headers: { 'x-idrl-origin-verify': 'guessed' } });
+
+      // Assess
+      expect(received.map((event) => event.headers['x-idrl-origin-verify'])).toEqual([
+        'stack-secret',
+        'stack-secret',
+      ]);
+    } finally {
+      await fronting.stop();
+    }
+  });
+});
+
 describe('local API gateway with an authorizer cache', () => {
   it('reuses the authorizer answer per Authorization header until the TTL passes, as API Gateway does', async () => {
     // Prepare
@@ -406,7 +477,7 @@ describe('local Lambda Invoke API', () => {
     const client = new LambdaClient({
       region: 'us-east-1',
       endpoint: invocable.url,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: LOCAL_KEY,
     });
 
     try {
@@ -456,6 +527,49 @@ describe('local Lambda Invoke API', () => {
   });
 });
 
+describe('the local AWS surfaces and their signatures', () => {
+  it('refuse a forged (all-zero) signature, and every call when the gateway knows no credentials', async () => {
+    // Prepare
+    const ran: string[] = [];
+    const functions = new Map<string, InvocableHandler>([
+      [
+        'purge-account',
+        () => {
+          ran.push('purge-account');
+          return Promise.resolve({ purged: true });
+        },
+      ],
+    ]);
+    const verifying = await ownGateway({ routes: [], functions });
+    const keyless = await ownGateway({ routes: [], functions, iam: undefined });
+    const client = new LambdaClient({ region: 'us-east-1', endpoint: keyless.url, credentials: LOCAL_KEY });
+
+    try {
+      // Act
+      const forged = await fetch(`${verifying.url}/2015-03-31/functions/purge-account/invocations`, {
+        method: 'POST',
+        headers: forgedSigV4Headers(LOCAL_KEY.accessKeyId, 'lambda'),
+        body: '{"userId":"anyone"}',
+      });
+      const signed = invokeSynchronously(client, 'purge-account', '{"userId":"anyone"}');
+
+      // Assess
+      expect([forged.status, forged.headers.get('x-amzn-errortype')]).toEqual([
+        403,
+        'InvalidSignatureException',
+      ]);
+      await expect(signed).rejects.toMatchObject({
+        name: 'MissingAuthenticationTokenException',
+        $metadata: { httpStatusCode: 403 },
+      });
+      expect(ran).toEqual([]);
+    } finally {
+      client.destroy();
+      await Promise.all([verifying.stop(), keyless.stop()]);
+    }
+  });
+});
+
 describe('invokeAcross and invocableHandler', () => {
   it("bring back the result, a refusal as its request error, and a failure as the caller's own", async () => {
     // Prepare: one function inside the VPC as the platform writes them, refusing or failing by its input.
@@ -479,7 +593,7 @@ describe('invokeAcross and invocableHandler', () => {
     const client = new LambdaClient({
       region: 'us-east-1',
       endpoint: invocable.url,
-      credentials: { accessKeyId: 'local', secretAccessKey: 'local' },
+      credentials: LOCAL_KEY,
     });
     const doubled = z.object({ doubled: z.int() });
     const call = (event: unknown, result: z.ZodMiniType = doubled) =>

@@ -10,7 +10,7 @@ import { type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforce
 import type { InvocableHandler } from '#infra/local/lambda-api';
 import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
-import { testPrincipal } from '#test/helpers/iam';
+import { forgedSigV4Headers, testPrincipal } from '#test/helpers/iam';
 
 const QUEUE_ARN = `arn:aws:sqs:us-east-1:${ACCOUNT}:idrl-uploads`;
 
@@ -28,6 +28,7 @@ const health: LocalPrincipal = { ...testPrincipal('health', []), policies: {} };
 
 const logged: string[] = [];
 const sent: string[] = [];
+const ran: string[] = [];
 let gateway: Gateway;
 
 function clients(caller: LocalPrincipal) {
@@ -49,7 +50,13 @@ beforeAll(async () => {
     corsOrigins: [],
     functionTimeoutSeconds: 5,
     functions: new Map<string, InvocableHandler>([
-      ['sweep-tasks', () => Promise.resolve({ swept: 2 })],
+      [
+        'sweep-tasks',
+        () => {
+          ran.push('sweep-tasks');
+          return Promise.resolve({ swept: 2 });
+        },
+      ],
       ['purge-account', () => Promise.resolve({ purged: true })],
     ]),
     awsApi: (target, body) => {
@@ -111,5 +118,44 @@ describe('the gateway with IAM enforcement', () => {
     expect(error?.name).toBe('AccessDenied');
     expect(error?.$metadata.httpStatusCode).toBe(403);
     expect(sent).toHaveLength(1);
+  });
+});
+
+/** POSTs with a forged signature of `accessKeyId` (forgedSigV4Headers); the status and error type answered. */
+async function forged(
+  path: string,
+  init: { service: 'lambda' | 'sqs'; accessKeyId: string; headers?: Record<string, string>; body: string },
+): Promise<{ status: number; type: string | null }> {
+  const response = await fetch(`${gateway.url}${path}`, {
+    method: 'POST',
+    headers: { ...forgedSigV4Headers(init.accessKeyId, init.service), ...init.headers },
+    body: init.body,
+  });
+  return { status: response.status, type: response.headers.get('x-amzn-errortype') };
+}
+
+describe('a forged signature (all zeros) for a key the stack knows', () => {
+  it('is refused by the Invoke and SQS surfaces, and nothing runs or is sent', async () => {
+    sent.length = 0;
+    ran.length = 0;
+    const invoked = await forged('/2015-03-31/functions/sweep-tasks/invocations', {
+      service: 'lambda',
+      accessKeyId: runSweep.accessKeyId,
+      body: '{}',
+    });
+    const queued = await forged('/', {
+      service: 'sqs',
+      accessKeyId: runSweep.accessKeyId,
+      headers: { 'x-amz-target': 'AmazonSQS.SendMessageBatch', 'content-type': 'application/x-amz-json-1.0' },
+      body: JSON.stringify({
+        QueueUrl: `${gateway.url}/${ACCOUNT}/idrl-uploads`,
+        Entries: [{ Id: '1', MessageBody: 'forged' }],
+      }),
+    });
+
+    expect(invoked).toEqual({ status: 403, type: 'InvalidSignatureException' });
+    expect(queued).toEqual({ status: 403, type: 'SignatureDoesNotMatch' });
+    expect(sent).toEqual([]);
+    expect(ran).toEqual([]);
   });
 });

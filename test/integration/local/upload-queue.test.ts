@@ -17,6 +17,7 @@ import { UploadsNotQueuedError } from '#core/platform-errors';
 import { systemClock } from '#core/ports';
 import { parseUploadNotification } from '#core/upload-notification';
 import type { SqsQueue } from '#infra/local/queue';
+import { S3RVER_CREDENTIALS } from '#infra/local/services/s3';
 import { type AwsEndpoint, startAwsEndpoint } from '#test/helpers/aws-endpoint';
 import { startTestQueue } from '#test/helpers/local-queue';
 
@@ -62,7 +63,7 @@ beforeAll(async () => {
     },
   );
   endpoint = await startAwsEndpoint({ queue, region: REGION });
-  client = new SQSClient({ region: REGION, credentials: { accessKeyId: 'local', secretAccessKey: 'local' } });
+  client = new SQSClient({ region: REGION, credentials: S3RVER_CREDENTIALS });
 });
 
 afterAll(async () => {
@@ -155,7 +156,11 @@ describe('the local SQS surface', () => {
     expect(await repeated).toEqual({ name: 'BatchEntryIdsNotDistinct', status: 400 });
     expect({ status: unsigned.status, body: (await unsigned.json()) as unknown }).toEqual({
       status: 403,
-      body: { __type: 'MissingAuthenticationTokenException', message: 'Missing Authentication Token' },
+      // SQS's JSON error shape, as the IAM enforcement answers every refusal of the surface.
+      body: {
+        __type: 'com.amazon.coral.service#MissingAuthenticationTokenException',
+        message: 'Missing Authentication Token',
+      },
     });
   });
 

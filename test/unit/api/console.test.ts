@@ -1,8 +1,15 @@
 import type { APIGatewayProxyEventV2, APIGatewayProxyStructuredResultV2 } from 'aws-lambda';
 import { gunzipSync } from 'node:zlib';
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { contentSecurityPolicy, handler, storageSources } from '#functions/api/console';
+import { ORIGIN_VERIFY_HEADER, ORIGIN_VERIFY_VARIABLE } from '#core/edge-origin';
 import { consoleBundle } from '#web/console-bundle.generated';
+
+// The console's module reads its environment at import, as on Lambda: the template gives it these two.
+vi.hoisted(() => {
+  process.env.BUCKET_NAME = 'idrl-videos-test';
+  process.env.AWS_REGION = 'us-east-1';
+});
 
 function event(overrides: { file?: string; headers?: Record<string, string> } = {}): APIGatewayProxyEventV2 {
   return {
@@ -138,28 +145,60 @@ describe('console handler', () => {
   });
 });
 
+describe('the console behind the CDN', () => {
+  it("answers 403 unless the CDN's origin header carries the secret", async () => {
+    // Prepare
+    vi.stubEnv(ORIGIN_VERIFY_VARIABLE, 'stack-uuid');
+
+    try {
+      // Act
+      const direct = await serve();
+      const throughCdn = await serve({ headers: { [ORIGIN_VERIFY_HEADER]: 'stack-uuid' } });
+
+      // Assess
+      expect([direct.statusCode, direct.body]).toEqual([403, '{"message":"Forbidden"}']);
+      expect(throughCdn.statusCode).toBe(200);
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+});
+
 describe('storageSources', () => {
-  it('allows any amazonaws.com subdomain over HTTPS when S3 is AWS itself', () => {
-    expect(storageSources({})).toEqual(['https://*.amazonaws.com']);
+  const bucket = { BUCKET_NAME: 'idrl-videos-abc' };
+
+  it("allows only this deployment's bucket on its regional S3 endpoint when S3 is AWS itself", () => {
+    expect(storageSources({ ...bucket, AWS_REGION: 'us-east-1' })).toEqual([
+      'https://idrl-videos-abc.s3.us-east-1.amazonaws.com',
+    ]);
   });
 
   it('allows exactly the endpoint origin for a path-style S3-compatible endpoint', () => {
-    expect(storageSources({ S3_ENDPOINT: 'http://localhost:4569/', S3_FORCE_PATH_STYLE: 'true' })).toEqual([
-      'http://localhost:4569',
+    expect(
+      storageSources({ ...bucket, S3_ENDPOINT: 'http://localhost:4569/', S3_FORCE_PATH_STYLE: 'true' }),
+    ).toEqual(['http://localhost:4569']);
+  });
+
+  it("also allows the bucket's subdomain of the endpoint with virtual-hosted addressing", () => {
+    expect(storageSources({ ...bucket, S3_ENDPOINT: 'https://storage.example.com' })).toEqual([
+      'https://storage.example.com',
+      'https://idrl-videos-abc.storage.example.com',
     ]);
   });
 
-  it('also allows bucket subdomains of the endpoint with virtual-hosted addressing', () => {
-    expect(storageSources({ S3_ENDPOINT: 'https://storage.example.com' })).toEqual([
-      'https://storage.example.com',
-      'https://*.storage.example.com',
-    ]);
-  });
+  it.each([{}, { BUCKET_NAME: 'idrl-videos-abc' }])(
+    'fails at cold start without the bucket or, on AWS, the region: %j',
+    (env) => {
+      expect(() => storageSources(env)).toThrow(
+        /^Environment variable (BUCKET_NAME|AWS_REGION) is required$/,
+      );
+    },
+  );
 
   it.each(['localhost:4569 ', 'not a url'])(
     'fails at cold start on an S3_ENDPOINT that is not an http(s) URL: %j',
     (endpoint) => {
-      expect(() => storageSources({ S3_ENDPOINT: endpoint })).toThrow(
+      expect(() => storageSources({ ...bucket, S3_ENDPOINT: endpoint })).toThrow(
         new Error(`Environment variable S3_ENDPOINT must be an http(s) URL, got "${endpoint.trim()}"`),
       );
     },

@@ -24,6 +24,8 @@ const videoStream: ProbedStream = {
   durationSeconds: 42,
   frameCount: 1260,
   frameRate: 30,
+  // The first 16 s of 30 fps, as `-read_intervals %+16` counts them.
+  packetsRead: 480,
   attachedPicture: false,
 };
 const SOURCE = '/tmp/idrl-worker-x1/source';
@@ -36,6 +38,7 @@ const audioStream: ProbedStream = {
   height: null,
   frameCount: null,
   frameRate: null,
+  packetsRead: 770,
 };
 
 function probe(overrides: Partial<ProbeResult>): ProbeResult {
@@ -59,6 +62,7 @@ describe('parseProbeOutput', () => {
           width: 240,
           height: 240,
           avg_frame_rate: '30000/1001',
+          nb_read_packets: '90',
           disposition: { attached_pic: 0 },
         },
         { index: 1, codec_type: 'audio', codec_name: 'opus', duration: '3.007000', avg_frame_rate: '0/0' },
@@ -94,6 +98,7 @@ describe('parseProbeOutput', () => {
           durationSeconds: null,
           frameCount: null,
           frameRate: 30000 / 1001,
+          packetsRead: 90,
           attachedPicture: false,
         },
         {
@@ -105,6 +110,7 @@ describe('parseProbeOutput', () => {
           durationSeconds: 3.007,
           frameCount: null,
           frameRate: null,
+          packetsRead: null,
           attachedPicture: false,
         },
         {
@@ -116,6 +122,7 @@ describe('parseProbeOutput', () => {
           durationSeconds: null,
           frameCount: 1,
           frameRate: null,
+          packetsRead: null,
           attachedPicture: true,
         },
         {
@@ -127,6 +134,7 @@ describe('parseProbeOutput', () => {
           durationSeconds: null,
           frameCount: null,
           frameRate: null,
+          packetsRead: null,
           attachedPicture: false,
         },
       ],
@@ -153,6 +161,21 @@ describe('describeSource', () => {
         DEFAULT_SOURCE_LIMITS,
       ),
     ).toEqual({ sourceSeconds: 3.2, hasAudio: false, demuxer: 'mov' });
+  });
+
+  it.each([
+    ['240 fps FPV footage (3 841 packets within the 16 s window, its edge included)', 240, 3841, 20],
+    ['a variable-rate WebM stating no rate, 78 frames in 2.945 s', null, 78, 2.945],
+    ['a stream of unknown rate that was not counted', null, null, 3],
+  ])('accepts %s', (_name, frameRate, packetsRead, durationSeconds) => {
+    // Prepare
+    const stream = { ...videoStream, frameRate, packetsRead, durationSeconds };
+
+    // Act / Assess
+    expect(
+      describeSource(probe({ streams: [stream] }), DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS)
+        .sourceSeconds,
+    ).toBe(Math.min(durationSeconds, 16));
   });
 
   it('falls back to the container duration, and to the maximum when neither declares one', () => {
@@ -235,6 +258,22 @@ describe('describeSource', () => {
     [
       'more than 240 frames per second',
       probe({ streams: [{ ...videoStream, frameRate: 1000 }] }),
+      'The video has 1000 frames per second; at most 240 are accepted.',
+    ],
+    [
+      'a Matroska stream stating no rate ("0/0") that stores 1000 frames in its one second',
+      probe({
+        formatName: 'matroska,webm',
+        durationSeconds: 1,
+        streams: [
+          { ...videoStream, durationSeconds: null, frameCount: null, frameRate: null, packetsRead: 1000 },
+        ],
+      }),
+      'The video has 1000 frames per second; at most 240 are accepted.',
+    ],
+    [
+      'a stream stating 30 fps that stores 16 000 frames in the 16 s the edit decodes',
+      probe({ streams: [{ ...videoStream, packetsRead: 16_001 }] }),
       'The video has 1000 frames per second; at most 240 are accepted.',
     ],
     [
