@@ -65,6 +65,15 @@ export const routes = [
     throttle: { rateLimit: 20, burstLimit: 40 },
   },
   {
+    name: 'me',
+    method: 'GET',
+    path: '/api/auth/me',
+    auth: true,
+    // Cognito holds the account (email, verification, creation time, groups); Cognito is outside the VPC.
+    database: false,
+    summary: 'Who the caller is: username, email and whether it is verified, creation time, admin',
+  },
+  {
     name: 'delete-account',
     method: 'DELETE',
     path: '/api/auth/me',

@@ -11,6 +11,7 @@ import {
   healthResponse,
   listTasksQuery,
   loginRequest,
+  meResponse,
   publicVideoListResponse,
   publicVideoResponse,
   publicVideosQuery,
@@ -57,6 +58,7 @@ const routeSchemas = {
   signup: { body: signupRequest, responses: { 201: signupResponse }, errors: [400, 409, 413] },
   login: { body: loginRequest, responses: { 200: tokenResponse }, errors: [400, 401, 413] },
   refresh: { body: refreshRequest, responses: { 200: tokenResponse }, errors: [400, 401, 413] },
+  me: { responses: { 200: meResponse }, errors: [...AUTH_ERRORS] },
   'delete-account': {
     body: deleteAccountRequest,
     responses: { 204: undefined },

@@ -1,5 +1,13 @@
+import { UnauthorizedError } from './errors';
 import type { IdentityProvider, IdentityTokens } from './ports';
-import type { LoginRequest, SignupRequest, SignupResponse, TokenResponse } from './schemas';
+import type { LoginRequest, MeResponse, SignupRequest, SignupResponse, TokenResponse } from './schemas';
+import type { Caller } from './task';
+
+/**
+ * The user-pool group whose members are the league's admins (docs/spec.md §10). The identity construct creates it
+ * and the local Cognito creates it with the same name.
+ */
+export const LEAGUE_ADMINS_GROUP = 'league-admins';
 
 /** Sign-up, login and refresh over the identity provider port. */
 export class AuthService {
@@ -24,6 +32,23 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<TokenResponse> {
     const tokens = await this.identity.refresh(refreshToken);
     return toTokenResponse(tokens, tokens.refreshToken ?? refreshToken);
+  }
+
+  /**
+   * Read from the identity provider at each call rather than from the token's claims: an email verified or an admin
+   * membership granted (or revoked) a minute ago shows at once, not after the access token's hour.
+   */
+  async me(caller: Caller): Promise<MeResponse> {
+    const account = await this.identity.getAccount(caller.username);
+    // A token that outlived its account (deleted since): the caller is nobody any more.
+    if (account === null) throw new UnauthorizedError('Unauthorized');
+    return {
+      username: account.username,
+      email: account.email,
+      emailVerified: account.emailVerified,
+      createdAt: account.createdAt.toISOString(),
+      admin: account.groups.includes(LEAGUE_ADMINS_GROUP),
+    };
   }
 }
 

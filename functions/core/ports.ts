@@ -392,6 +392,18 @@ export interface IdentityProvider {
   checkPassword(input: { username: string; password: string }): Promise<boolean>;
   /** Idempotent: a user that is already gone is not an error. */
   deleteUser(username: string): Promise<void>;
+  /** The account of this exact username (the token's), or null when it is gone. */
+  getAccount(username: string): Promise<IdentityAccount | null>;
+}
+
+/** What the identity provider holds about one account. */
+export interface IdentityAccount {
+  username: string;
+  email: string;
+  emailVerified: boolean;
+  createdAt: Date;
+  /** The user-pool groups the account is a member of. */
+  groups: string[];
 }
 
 export interface Clock {

@@ -42,6 +42,17 @@ export type SignupRequest = z.infer<typeof signupRequest>;
 export const signupResponse = z.object({ username: z.string(), email: z.string() });
 export type SignupResponse = z.infer<typeof signupResponse>;
 
+export const meResponse = z.object({
+  username: z.string(),
+  email: z.string(),
+  emailVerified: z.boolean(),
+  createdAt: z.iso.datetime(),
+  admin: z
+    .boolean()
+    .register(z.globalRegistry, { description: "Whether the caller is in the stack's league-admins group" }),
+});
+export type MeResponse = z.infer<typeof meResponse>;
+
 export const loginRequest = z.strictObject({
   username: z
     .string()

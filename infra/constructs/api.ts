@@ -72,6 +72,8 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
     purgesAccounts: true,
   },
   refresh: { identity: [] },
+  // The account's attributes and its group memberships (admin), read fresh at each call.
+  me: { identity: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'] },
   // The presigned POST is signed with this function's credentials: this is all an upload can ever do.
   'create-task': { objects: { [UPLOADS_PREFIX]: ['s3:PutObject'] } },
   // Tasks in a list carry the same presigned download URLs as a single task.

@@ -3,6 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LEAGUE_ADMINS_GROUP } from '#core/auth-service';
 import { FunctionWithLogGroup, type ResourceUse } from './lambda-defaults';
 
 /** Cognito actions that need IAM. InitiateAuth (password and refresh) is a public client API. */
@@ -10,7 +11,8 @@ export type IdentityAdminAction =
   | 'cognito-idp:AdminCreateUser'
   | 'cognito-idp:AdminSetUserPassword'
   | 'cognito-idp:AdminDeleteUser'
-  | 'cognito-idp:AdminGetUser';
+  | 'cognito-idp:AdminGetUser'
+  | 'cognito-idp:AdminListGroupsForUser';
 
 export interface IdentityProps {
   /**
@@ -40,6 +42,7 @@ export class Identity extends Construct {
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
   readonly preTokenGeneration: FunctionWithLogGroup;
+  readonly adminsGroup: cognito.CfnUserPoolGroup;
 
   constructor(scope: Construct, id: string, props: IdentityProps = {}) {
     super(scope, id);
@@ -107,6 +110,14 @@ export class Identity extends Construct {
       this.preTokenGeneration,
       cognito.LambdaVersion.V2_0,
     );
+
+    // The league's admins (docs/spec.md §10): membership is what GET /api/auth/me answers as `admin`. Members are
+    // added with AdminAddUserToGroup by whoever administers the stack, never through the API.
+    this.adminsGroup = new cognito.CfnUserPoolGroup(this, 'LeagueAdmins', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: LEAGUE_ADMINS_GROUP,
+      description: 'League admins: moderation of videos, pilots and votes',
+    });
 
     this.userPoolClient = this.userPool.addClient('ApiClient', {
       // Refresh-token auth is always enabled by CDK alongside the flows named here.

@@ -377,13 +377,25 @@ describe('least-privilege IAM per function', () => {
     });
   });
 
+  it('lets me only read the user and its groups, on the pool only, from outside the VPC', () => {
+    const id = functionId('me');
+    expect(policyStatementsOf(template, id)).toEqual([
+      {
+        Action: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'],
+        Effect: 'Allow',
+        Resource: userPoolArn,
+      },
+    ]);
+    expect('VpcConfig' in propertiesOf(template, id)).toBe(false);
+  });
+
   it('gives health only the database, and the public pages nothing', () => {
     expect(policyStatementsOf(template, functionId('health'))).toEqual([rdsConnect]);
     for (const name of routes
       .filter(
         (route) =>
           !route.database &&
-          !['signup', 'login', 'refresh', 'delete-account', 'retry-task'].includes(route.name),
+          !['signup', 'login', 'refresh', 'me', 'delete-account', 'retry-task'].includes(route.name),
       )
       .map((route) => route.name)) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({

@@ -1,7 +1,7 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_WRITE_ATTRIBUTES } from '#infra/local/services/cognito';
+import { CLIENT_WRITE_ATTRIBUTES, POOL_GROUPS } from '#infra/local/services/cognito';
 import { logicalId, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
@@ -144,6 +144,17 @@ describe('every app client of every pool', () => {
         .map((attribute) => (standard.has(attribute.Name) ? attribute.Name : `custom:${attribute.Name}`));
       expect(WriteAttributes).toEqual(expect.arrayContaining(required));
     }
+  });
+});
+
+describe('groups', () => {
+  it('has the league-admins group in the pool, and exactly the groups the local stack creates in cognito-local', () => {
+    const groups = Object.values(template.findResources('AWS::Cognito::UserPoolGroup')).map(
+      ({ Properties }) => Properties as { GroupName: string; UserPoolId: { Ref: string } },
+    );
+    expect(groups.map((group) => group.GroupName)).toEqual(['league-admins']);
+    expect(groups[0]?.UserPoolId.Ref).toMatch(/^IdentityUserPool/);
+    expect(POOL_GROUPS).toEqual(groups.map((group) => group.GroupName));
   });
 });
 

@@ -2,6 +2,7 @@ import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminGetUserCommand,
+  AdminListGroupsForUserCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderServiceException,
   InitiateAuthCommand,
@@ -9,7 +10,7 @@ import {
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConflictError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '#core/errors';
-import type { IdentityProvider, IdentityTokens } from '#core/ports';
+import type { IdentityAccount, IdentityProvider, IdentityTokens } from '#core/ports';
 
 /**
  * Cognito (and cognito-local) reject credentials with different exception names: Cognito says
@@ -153,6 +154,34 @@ export class CognitoIdentityProvider implements IdentityProvider {
       const sub = output.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
       if (sub === undefined) throw new Error('AdminGetUser returned no sub');
       return { sub };
+    } catch (error) {
+      if (exceptionName(error) === 'UserNotFoundException') return null;
+      throw unlessThrottled(error);
+    }
+  }
+
+  async getAccount(username: string): Promise<IdentityAccount | null> {
+    try {
+      const [user, groups] = await Promise.all([
+        this.client.send(new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username })),
+        // The league has one group; a page of 60 (Cognito's maximum) holds every membership there is.
+        this.client.send(
+          new AdminListGroupsForUserCommand({ UserPoolId: this.userPoolId, Username: username, Limit: 60 }),
+        ),
+      ]);
+      const attribute = (name: string) => user.UserAttributes?.find((entry) => entry.Name === name)?.Value;
+      const email = attribute('email');
+      if (user.Username === undefined || email === undefined || user.UserCreateDate === undefined)
+        throw new Error('AdminGetUser returned no username, email or creation date');
+      return {
+        username: user.Username,
+        email,
+        emailVerified: attribute('email_verified') === 'true',
+        createdAt: user.UserCreateDate,
+        groups: (groups.Groups ?? []).flatMap((group) =>
+          group.GroupName === undefined ? [] : [group.GroupName],
+        ),
+      };
     } catch (error) {
       if (exceptionName(error) === 'UserNotFoundException') return null;
       throw unlessThrottled(error);

@@ -13,12 +13,15 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import {
   CognitoIdentityProviderClient,
+  CreateGroupCommand,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
   type CreateUserPoolCommandInput,
+  ListGroupsCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { LEAGUE_ADMINS_GROUP } from '#core/auth-service';
 import pino from 'pino';
 import type { Config } from 'cognito-local/lib/server/config.js';
 import { LOOPBACK, assertPortFree, closeServer } from './preflight';
@@ -183,6 +186,16 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
   ).start();
 }
 
+/** The template's user-pool groups (infra/constructs/identity.ts): the league's admins. */
+export const POOL_GROUPS = [LEAGUE_ADMINS_GROUP];
+
+async function ensureGroups(client: CognitoIdentityProviderClient, userPoolId: string): Promise<void> {
+  const existing = await client.send(new ListGroupsCommand({ UserPoolId: userPoolId, Limit: 60 }));
+  const names = new Set(existing.Groups?.map((group) => group.GroupName));
+  for (const groupName of POOL_GROUPS.filter((name) => !names.has(name)))
+    await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: groupName }));
+}
+
 async function ensurePoolAndClient(
   client: CognitoIdentityProviderClient,
   options: CognitoOptions,
@@ -221,6 +234,7 @@ async function ensurePoolAndClient(
     clientId = created.UserPoolClient?.ClientId;
   }
   if (!clientId) throw new Error('cognito-local did not return an app client id');
+  await ensureGroups(client, userPoolId);
   return { userPoolId, clientId };
 }
 
