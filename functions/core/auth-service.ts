@@ -1,6 +1,14 @@
 import { UnauthorizedError } from './errors';
 import type { IdentityProvider, IdentityTokens } from './ports';
-import type { LoginRequest, MeResponse, SignupRequest, SignupResponse, TokenResponse } from './schemas';
+import type {
+  ForgotPasswordRequest,
+  LoginRequest,
+  MeResponse,
+  ResetPasswordRequest,
+  SignupRequest,
+  SignupResponse,
+  TokenResponse,
+} from './schemas';
 import type { Caller } from './task';
 
 /**
@@ -8,6 +16,22 @@ import type { Caller } from './task';
  * and the local Cognito creates it with the same name.
  */
 export const LEAGUE_ADMINS_GROUP = 'league-admins';
+
+/**
+ * The user pool's message for a code (its VerificationMessageTemplate: Cognito uses it for password-reset codes
+ * too); `{####}` is where Cognito puts the code. The local mailbox words its messages the same.
+ */
+export const CODE_EMAIL = {
+  subject: 'Your IDRL Video Platform code',
+  body: 'Your IDRL Video Platform code is {####}. If you did not ask for it, ignore this email.',
+} as const;
+
+/**
+ * The app client's access-token lifetime (the identity construct's default, and the local app client's). Also the
+ * longest an access token of a logged-out session still acts: the authorizer verifies tokens offline (docs/api.md,
+ * "Logout: how long a session outlives it").
+ */
+export const ACCESS_TOKEN_VALIDITY_MINUTES = 15;
 
 /** Sign-up, login and refresh over the identity provider port. */
 export class AuthService {
@@ -32,6 +56,24 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<TokenResponse> {
     const tokens = await this.identity.refresh(refreshToken);
     return toTokenResponse(tokens, tokens.refreshToken ?? refreshToken);
+  }
+
+  /** Idempotent, like RFC 7009's revocation: a token that is unknown or already revoked ends nothing and is no error. */
+  logout(refreshToken: string): Promise<void> {
+    return this.identity.revoke(refreshToken);
+  }
+
+  /** The answer never says whether the account exists: the caller is told the same for both. */
+  forgotPassword(request: ForgotPasswordRequest): Promise<void> {
+    return this.identity.forgotPassword(request.username);
+  }
+
+  resetPassword(request: ResetPasswordRequest): Promise<void> {
+    return this.identity.resetPassword({
+      username: request.username,
+      code: request.code,
+      password: request.password1,
+    });
   }
 
   /**

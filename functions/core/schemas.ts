@@ -16,28 +16,57 @@ const FORBIDDEN_FILE_NAME_CHARS = /[/\\:\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 // video/<RFC 6838 subtype> or the generic binary type (matched after lower-casing).
 const UPLOAD_CONTENT_TYPE = /^(?:video\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}|application\/octet-stream)$/;
 
+/** docs/spec.md §2's password policy (the user pool's as well). */
+const newPassword = z
+  .string()
+  .check(
+    z.minLength(8, 'Must be at least 8 characters'),
+    z.maxLength(MAX_PASSWORD, `Must be at most ${MAX_PASSWORD} characters`),
+    z.regex(/[A-Z]/, 'Must contain an upper-case letter'),
+    z.regex(/[a-z]/, 'Must contain a lower-case letter'),
+    z.regex(/[0-9]/, 'Must contain a digit'),
+  );
+const repeatedPassword = z.string().check(z.maxLength(MAX_PASSWORD));
+/** password2 repeats password1. */
+function passwordsMatch<T extends { password1: string; password2: string }>() {
+  return z.refine<T>((body) => body.password1 === body.password2, {
+    path: ['password2'],
+    error: 'Passwords do not match',
+  });
+}
+
 export const signupRequest = z
   .strictObject({
     username: z.string().check(z.regex(USERNAME, 'Must be 3–32 characters of letters, digits, _ . -')),
     email: z.email('Must be a valid email address').check(z.maxLength(254), z.toLowerCase()),
-    password1: z
-      .string()
-      .check(
-        z.minLength(8, 'Must be at least 8 characters'),
-        z.maxLength(MAX_PASSWORD, `Must be at most ${MAX_PASSWORD} characters`),
-        z.regex(/[A-Z]/, 'Must contain an upper-case letter'),
-        z.regex(/[a-z]/, 'Must contain a lower-case letter'),
-        z.regex(/[0-9]/, 'Must contain a digit'),
-      ),
-    password2: z.string().check(z.maxLength(MAX_PASSWORD)),
+    password1: newPassword,
+    password2: repeatedPassword,
   })
-  .check(
-    z.refine((body) => body.password1 === body.password2, {
-      path: ['password2'],
-      error: 'Passwords do not match',
-    }),
-  );
+  .check(passwordsMatch());
 export type SignupRequest = z.infer<typeof signupRequest>;
+
+/** A username or an email: what login, and the password reset, accept. */
+const loginName = z
+  .string()
+  .check(z.minLength(1, 'Enter your username or email'), z.maxLength(254))
+  .register(z.globalRegistry, { description: 'Username or email address' });
+
+export const forgotPasswordRequest = z.strictObject({ username: loginName });
+export type ForgotPasswordRequest = z.infer<typeof forgotPasswordRequest>;
+
+export const resetPasswordRequest = z
+  .strictObject({
+    username: loginName,
+    // Cognito's codes are 6 digits; its own limit on the field is 2048 characters of \S.
+    code: z
+      .string()
+      .check(z.regex(/^[0-9]{6}$/, 'Must be the 6-digit code from the email'))
+      .register(z.globalRegistry, { description: 'The code mailed by POST /api/auth/password/forgot' }),
+    password1: newPassword,
+    password2: repeatedPassword,
+  })
+  .check(passwordsMatch());
+export type ResetPasswordRequest = z.infer<typeof resetPasswordRequest>;
 
 export const signupResponse = z.object({ username: z.string(), email: z.string() });
 export type SignupResponse = z.infer<typeof signupResponse>;
@@ -54,10 +83,7 @@ export const meResponse = z.object({
 export type MeResponse = z.infer<typeof meResponse>;
 
 export const loginRequest = z.strictObject({
-  username: z
-    .string()
-    .check(z.minLength(1, 'Enter your username or email'), z.maxLength(254))
-    .register(z.globalRegistry, { description: 'Username or email address' }),
+  username: loginName,
   password: z.string().check(z.minLength(1, 'Enter your password'), z.maxLength(MAX_PASSWORD)),
 });
 export type LoginRequest = z.infer<typeof loginRequest>;

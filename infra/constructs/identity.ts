@@ -3,7 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { LEAGUE_ADMINS_GROUP } from '#core/auth-service';
+import { ACCESS_TOKEN_VALIDITY_MINUTES, CODE_EMAIL, LEAGUE_ADMINS_GROUP } from '#core/auth-service';
 import { FunctionWithLogGroup, type ResourceUse } from './lambda-defaults';
 
 /** Cognito actions that need IAM. InitiateAuth (password and refresh) is a public client API. */
@@ -12,7 +12,10 @@ export type IdentityAdminAction =
   | 'cognito-idp:AdminSetUserPassword'
   | 'cognito-idp:AdminDeleteUser'
   | 'cognito-idp:AdminGetUser'
-  | 'cognito-idp:AdminListGroupsForUser';
+  | 'cognito-idp:AdminListGroupsForUser'
+  | 'cognito-idp:AdminUserGlobalSignOut';
+
+const ACCESS_TOKEN_VALIDITY = Duration.minutes(ACCESS_TOKEN_VALIDITY_MINUTES);
 
 export interface IdentityProps {
   /**
@@ -22,7 +25,10 @@ export interface IdentityProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Also blocks the delete that rolls back a failed first deploy (docs/infra.md, "Removal policies"). @default false */
   readonly deletionProtection?: boolean;
-  /** @default Duration.hours(1) */
+  /**
+   * Also the longest an access token of a logged-out session still acts (the authorizer verifies tokens offline;
+   * docs/api.md, "Logout: how long a session outlives it"). @default Duration.minutes(15)
+   */
   readonly accessTokenValidity?: Duration;
   /** @default Duration.days(30) */
   readonly refreshTokenValidity?: Duration;
@@ -65,8 +71,15 @@ export class Identity extends Construct {
         requireSymbols: false,
         tempPasswordValidity: Duration.days(3),
       },
-      accountRecovery: cognito.AccountRecovery.NONE,
+      // Password reset by a code mailed to the (verified) email: ForgotPassword, ConfirmForgotPassword.
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       autoVerify: {},
+      // The code's message, also used for password-reset codes; the local mailbox words its messages the same.
+      userVerification: {
+        emailStyle: cognito.VerificationEmailStyle.CODE,
+        emailSubject: CODE_EMAIL.subject,
+        emailBody: CODE_EMAIL.body,
+      },
       mfa: cognito.Mfa.OFF,
       // Essentials, for access-token customization (the trigger below): billed per monthly active user, nothing at idle.
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
@@ -136,8 +149,8 @@ export class Identity extends Construct {
       enableTokenRevocation: true,
       // Refresh-token rotation is not enabled: it refuses REFRESH_TOKEN_AUTH and needs GetTokensFromRefreshToken,
       // which cognito-local does not implement (docs/api.md, "Refresh tokens are not rotated").
-      accessTokenValidity: props.accessTokenValidity ?? Duration.hours(1),
-      idTokenValidity: props.accessTokenValidity ?? Duration.hours(1),
+      accessTokenValidity: props.accessTokenValidity ?? ACCESS_TOKEN_VALIDITY,
+      idTokenValidity: props.accessTokenValidity ?? ACCESS_TOKEN_VALIDITY,
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.days(30),
     });
   }

@@ -125,4 +125,15 @@ describe('AuthService', () => {
     // Assess
     await expect(me).rejects.toThrow(UnauthorizedError);
   });
+
+  it('logs out by revoking the refresh token with the identity provider', async () => {
+    // Prepare
+    const identity = new OneAccountIdentity();
+
+    // Act
+    await new AuthService(identity).logout('refresh-1');
+
+    // Assess
+    expect(identity.calls).toEqual(['revoke refresh-1']);
+  });
 });

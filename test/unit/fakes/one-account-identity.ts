@@ -25,6 +25,21 @@ export class OneAccountIdentity implements IdentityProvider {
     return Promise.resolve(this.refreshResult);
   }
 
+  revoke(refreshToken: string): Promise<void> {
+    this.calls.push(`revoke ${refreshToken}`);
+    return Promise.resolve();
+  }
+
+  forgotPassword(username: string): Promise<void> {
+    this.calls.push(`forgotPassword ${username}`);
+    return Promise.resolve();
+  }
+
+  resetPassword(input: { username: string; code: string; password: string }): Promise<void> {
+    this.calls.push(`resetPassword ${input.username} ${input.code} ${input.password}`);
+    return Promise.resolve();
+  }
+
   findUser(username: string): Promise<{ sub: string } | null> {
     this.calls.push(`findUser ${username}`);
     return Promise.resolve(username === 'ace' && this.sub !== null ? { sub: this.sub } : null);
