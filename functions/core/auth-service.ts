@@ -18,12 +18,12 @@ import type { Caller } from './task';
 export const LEAGUE_ADMINS_GROUP = 'league-admins';
 
 /**
- * The user pool's message for a code (its VerificationMessageTemplate: Cognito uses it for password-reset codes
- * too); `{####}` is where Cognito puts the code. The local mailbox words its messages the same.
+ * The user pool's message for a code, its VerificationMessageTemplate (CDK's default: Cognito's default sender takes no
+ * custom wording); `{####}` is where Cognito puts the code. The local mailbox words its messages the same.
  */
 export const CODE_EMAIL = {
-  subject: 'Your IDRL Video Platform code',
-  body: 'Your IDRL Video Platform code is {####}. If you did not ask for it, ignore this email.',
+  subject: 'Verify your new account',
+  body: 'The verification code to your new account is {####}',
 } as const;
 
 /**

@@ -3,7 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
-import { ACCESS_TOKEN_VALIDITY_MINUTES, CODE_EMAIL, LEAGUE_ADMINS_GROUP } from '#core/auth-service';
+import { ACCESS_TOKEN_VALIDITY_MINUTES, LEAGUE_ADMINS_GROUP } from '#core/auth-service';
 import { FunctionWithLogGroup, type ResourceUse } from './lambda-defaults';
 
 /** Cognito actions that need IAM. InitiateAuth (password and refresh) is a public client API. */
@@ -74,12 +74,9 @@ export class Identity extends Construct {
       // Password reset by a code mailed to the (verified) email: ForgotPassword, ConfirmForgotPassword.
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       autoVerify: {},
-      // The code's message, also used for password-reset codes; the local mailbox words its messages the same.
-      userVerification: {
-        emailStyle: cognito.VerificationEmailStyle.CODE,
-        emailSubject: CODE_EMAIL.subject,
-        emailBody: CODE_EMAIL.body,
-      },
+      // The code's message is CDK's default template (Cognito's default sender accepts no custom wording: that needs
+      // SES, docs/infra.md "Email"); the local mailbox words its messages the same (CODE_EMAIL, held equal by
+      // test/infra/identity.test.ts).
       mfa: cognito.Mfa.OFF,
       // Essentials, for access-token customization (the trigger below): billed per monthly active user, nothing at idle.
       featurePlan: cognito.FeaturePlan.ESSENTIALS,

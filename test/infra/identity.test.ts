@@ -70,7 +70,7 @@ describe('user pool', () => {
     expect(userPool().AutoVerifiedAttributes).toEqual([]);
   });
 
-  it('recovers accounts by a code mailed to the verified email, worded as the local mailbox words it', () => {
+  it("recovers accounts by a code mailed to the verified email on Cognito's default sender, worded as the local mailbox words it", () => {
     expect(userPool()).toMatchObject({
       AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
       VerificationMessageTemplate: {

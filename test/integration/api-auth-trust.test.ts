@@ -234,7 +234,7 @@ describe('POST /api/auth/password/forgot', () => {
       {
         to: session.email,
         subject: CODE_EMAIL.subject,
-        text: expect.stringMatching(/^Your IDRL Video Platform code is \d{6}\. /) as unknown,
+        text: expect.stringMatching(/^The verification code to your new account is \d{6}$/) as unknown,
         code: expect.stringMatching(/^\d{6}$/) as unknown,
         sentAt: expect.any(String) as unknown,
       },
