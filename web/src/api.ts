@@ -220,7 +220,12 @@ export class ApiClient {
     this.session.clear();
   }
 
-  createTask(file: { fileName: string; contentType: string; size: number }): Promise<CreatedTask> {
+  createTask(file: {
+    fileName: string;
+    contentType: string;
+    size: number;
+    public: boolean;
+  }): Promise<CreatedTask> {
     return this.authorized('POST', '/api/tasks', file) as Promise<CreatedTask>;
   }
 

@@ -294,10 +294,33 @@ describe('ApiClient', () => {
     const { api } = loggedIn([new TypeError('Failed to fetch')]);
 
     // Act
-    const failure = api.createTask({ fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+    const failure = api.createTask({
+      fileName: 'race.mp4',
+      contentType: 'video/mp4',
+      size: 10,
+      public: true,
+    });
 
     // Assess
     await expect(failure).rejects.toThrow(NetworkError);
+  });
+
+  it("creates a task with the pilot's publication choice", async () => {
+    // Prepare
+    const { api, calls } = loggedIn([json(201, { id: 1 })]);
+
+    // Act
+    await api.createTask({ fileName: 'race.mp4', contentType: 'video/mp4', size: 10, public: false });
+
+    // Assess
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/tasks',
+        authorization: 'Bearer access-1',
+        body: { fileName: 'race.mp4', contentType: 'video/mp4', size: 10, public: false },
+      },
+    ]);
   });
 
   it('asks for the next page with the cursor of the previous one', async () => {
