@@ -65,6 +65,44 @@ export const routes = [
     throttle: { rateLimit: 20, burstLimit: 40 },
   },
   {
+    name: 'logout',
+    method: 'POST',
+    path: '/api/auth/logout',
+    auth: false,
+    database: false,
+    summary: "End a session: revoke its refresh token (and Cognito's access tokens issued with it)",
+    throttle: { rateLimit: 20, burstLimit: 40 },
+  },
+  {
+    name: 'forgot-password',
+    method: 'POST',
+    path: '/api/auth/password/forgot',
+    auth: false,
+    database: false,
+    summary: 'Mail a password-reset code to the account (the same answer whether it exists or not)',
+    // Each call can send an email: Cognito's default sender allows 50 a day for the whole pool (docs/infra.md).
+    throttle: { rateLimit: 5, burstLimit: 10 },
+  },
+  {
+    name: 'reset-password',
+    method: 'POST',
+    path: '/api/auth/password/reset',
+    auth: false,
+    database: false,
+    summary: 'Set a new password with the mailed code; every session of the pilot ends',
+    // Guessing codes: Cognito locks a user out after a few wrong ones, this bounds the attempts on all users.
+    throttle: { rateLimit: 5, burstLimit: 10 },
+  },
+  {
+    name: 'me',
+    method: 'GET',
+    path: '/api/auth/me',
+    auth: true,
+    // Cognito holds the account (email, verification, creation time, groups); Cognito is outside the VPC.
+    database: false,
+    summary: 'Who the caller is: username, email and whether it is verified, creation time, admin',
+  },
+  {
     name: 'delete-account',
     method: 'DELETE',
     path: '/api/auth/me',
@@ -248,5 +286,7 @@ export type RouteName = (typeof routes)[number]['name'];
 /**
  * How long API Gateway reuses the authorizer's answer for one Authorization header. The CDK API
  * construct configures it and the local gateway applies it, so both run the authorizer equally often.
+ * Short: a cached answer can outlive the token's own expiry by this much, and the access token of a
+ * logged-out session acts until it expires (docs/api.md, "Logout: how long a session outlives it").
  */
-export const AUTHORIZER_CACHE_TTL_SECONDS = 300;
+export const AUTHORIZER_CACHE_TTL_SECONDS = 60;

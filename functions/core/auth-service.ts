@@ -1,5 +1,37 @@
+import { UnauthorizedError } from './errors';
 import type { IdentityProvider, IdentityTokens } from './ports';
-import type { LoginRequest, SignupRequest, SignupResponse, TokenResponse } from './schemas';
+import type {
+  ForgotPasswordRequest,
+  LoginRequest,
+  MeResponse,
+  ResetPasswordRequest,
+  SignupRequest,
+  SignupResponse,
+  TokenResponse,
+} from './schemas';
+import type { Caller } from './task';
+
+/**
+ * The user-pool group whose members are the league's admins (docs/spec.md §10). The identity construct creates it
+ * and the local Cognito creates it with the same name.
+ */
+export const LEAGUE_ADMINS_GROUP = 'league-admins';
+
+/**
+ * The user pool's message for a code, its VerificationMessageTemplate (CDK's default: Cognito's default sender takes no
+ * custom wording); `{####}` is where Cognito puts the code. The local mailbox words its messages the same.
+ */
+export const CODE_EMAIL = {
+  subject: 'Verify your new account',
+  body: 'The verification code to your new account is {####}',
+} as const;
+
+/**
+ * The app client's access-token lifetime (the identity construct's default, and the local app client's). Also the
+ * longest an access token of a logged-out session still acts: the authorizer verifies tokens offline (docs/api.md,
+ * "Logout: how long a session outlives it").
+ */
+export const ACCESS_TOKEN_VALIDITY_MINUTES = 15;
 
 /** Sign-up, login and refresh over the identity provider port. */
 export class AuthService {
@@ -24,6 +56,41 @@ export class AuthService {
   async refresh(refreshToken: string): Promise<TokenResponse> {
     const tokens = await this.identity.refresh(refreshToken);
     return toTokenResponse(tokens, tokens.refreshToken ?? refreshToken);
+  }
+
+  /** Idempotent, like RFC 7009's revocation: a token that is unknown or already revoked ends nothing and is no error. */
+  logout(refreshToken: string): Promise<void> {
+    return this.identity.revoke(refreshToken);
+  }
+
+  /** The answer never says whether the account exists: the caller is told the same for both. */
+  forgotPassword(request: ForgotPasswordRequest): Promise<void> {
+    return this.identity.forgotPassword(request.username);
+  }
+
+  resetPassword(request: ResetPasswordRequest): Promise<void> {
+    return this.identity.resetPassword({
+      username: request.username,
+      code: request.code,
+      password: request.password1,
+    });
+  }
+
+  /**
+   * Read from the identity provider at each call rather than from the token's claims: an email verified or an admin
+   * membership granted (or revoked) a minute ago shows at once, not after the access token's hour.
+   */
+  async me(caller: Caller): Promise<MeResponse> {
+    const account = await this.identity.getAccount(caller.username);
+    // A token that outlived its account (deleted since): the caller is nobody any more.
+    if (account === null) throw new UnauthorizedError('Unauthorized');
+    return {
+      username: account.username,
+      email: account.email,
+      emailVerified: account.emailVerified,
+      createdAt: account.createdAt.toISOString(),
+      admin: account.groups.includes(LEAGUE_ADMINS_GROUP),
+    };
   }
 }
 

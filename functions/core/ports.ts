@@ -388,12 +388,33 @@ export interface IdentityProvider {
   /** `username` is the username or the email, in any case. Throws UnauthorizedError for unknown users and wrong passwords alike. */
   login(input: { username: string; password: string }): Promise<IdentityTokens>;
   refresh(refreshToken: string): Promise<IdentityTokens>;
+  /** Revokes a refresh token (and the access tokens issued with it); an unknown or revoked one is not an error. */
+  revoke(refreshToken: string): Promise<void>;
   /** The user with this username (in any case), or null when there is none. */
   findUser(username: string): Promise<{ sub: string } | null>;
   /** Whether the password is the user's: a wrong one and an unknown user are both false. */
   checkPassword(input: { username: string; password: string }): Promise<boolean>;
   /** Idempotent: a user that is already gone is not an error. */
   deleteUser(username: string): Promise<void>;
+  /** Mails a password-reset code to the account's email; an unknown account is no error (nothing is sent). */
+  forgotPassword(username: string): Promise<void>;
+  /**
+   * Sets the new password if the code is the account's, then ends every session of the account (its refresh tokens
+   * are revoked). Throws ValidationError for a wrong or expired code and for an unknown account alike.
+   */
+  resetPassword(input: { username: string; code: string; password: string }): Promise<void>;
+  /** The account of this exact username (the token's), or null when it is gone. */
+  getAccount(username: string): Promise<IdentityAccount | null>;
+}
+
+/** What the identity provider holds about one account. */
+export interface IdentityAccount {
+  username: string;
+  email: string;
+  emailVerified: boolean;
+  createdAt: Date;
+  /** The user-pool groups the account is a member of. */
+  groups: string[];
 }
 
 export interface Clock {

@@ -44,30 +44,64 @@ const newPassword = z
     }),
   )
   .register(z.globalRegistry, { pattern: PASSWORD_PATTERN });
+const repeatedPassword = z.string().check(z.maxLength(MAX_PASSWORD));
+/** password2 repeats password1. */
+function passwordsMatch<T extends { password1: string; password2: string }>() {
+  return z.refine<T>((body) => body.password1 === body.password2, {
+    path: ['password2'],
+    error: 'Passwords do not match',
+  });
+}
 
 export const signupRequest = z
   .strictObject({
     username: z.string().check(z.regex(USERNAME, 'Must be 3–32 characters of letters, digits, _ . -')),
     email: z.email('Must be a valid email address').check(z.maxLength(254), z.toLowerCase()),
     password1: newPassword,
-    password2: z.string().check(z.maxLength(MAX_PASSWORD)),
+    password2: repeatedPassword,
   })
-  .check(
-    z.refine((body) => body.password1 === body.password2, {
-      path: ['password2'],
-      error: 'Passwords do not match',
-    }),
-  );
+  .check(passwordsMatch());
 export type SignupRequest = z.infer<typeof signupRequest>;
+
+/** A username or an email: what login, and the password reset, accept. */
+const loginName = z
+  .string()
+  .check(z.minLength(1, 'Enter your username or email'), z.maxLength(254))
+  .register(z.globalRegistry, { description: 'Username or email address' });
+
+export const forgotPasswordRequest = z.strictObject({ username: loginName });
+export type ForgotPasswordRequest = z.infer<typeof forgotPasswordRequest>;
+
+export const resetPasswordRequest = z
+  .strictObject({
+    username: loginName,
+    // Cognito's codes are 6 digits; its own limit on the field is 2048 characters of \S.
+    code: z
+      .string()
+      .check(z.regex(/^[0-9]{6}$/, 'Must be the 6-digit code from the email'))
+      .register(z.globalRegistry, { description: 'The code mailed by POST /api/auth/password/forgot' }),
+    password1: newPassword,
+    password2: repeatedPassword,
+  })
+  .check(passwordsMatch());
+export type ResetPasswordRequest = z.infer<typeof resetPasswordRequest>;
 
 export const signupResponse = z.object({ username: z.string(), email: z.string() });
 export type SignupResponse = z.infer<typeof signupResponse>;
 
+export const meResponse = z.object({
+  username: z.string(),
+  email: z.string(),
+  emailVerified: z.boolean(),
+  createdAt: z.iso.datetime(),
+  admin: z
+    .boolean()
+    .register(z.globalRegistry, { description: "Whether the caller is in the stack's league-admins group" }),
+});
+export type MeResponse = z.infer<typeof meResponse>;
+
 export const loginRequest = z.strictObject({
-  username: z
-    .string()
-    .check(z.minLength(1, 'Enter your username or email'), z.maxLength(254))
-    .register(z.globalRegistry, { description: 'Username or email address' }),
+  username: loginName,
   password: z.string().check(z.minLength(1, 'Enter your password'), z.maxLength(MAX_PASSWORD)),
 });
 export type LoginRequest = z.infer<typeof loginRequest>;

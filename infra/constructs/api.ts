@@ -73,6 +73,14 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
     purgesAccounts: true,
   },
   refresh: { identity: [] },
+  // RevokeToken is a public client API (the refresh token is the credential): no IAM.
+  logout: { identity: [] },
+  // ForgotPassword and ConfirmForgotPassword are public client APIs (the code is the credential); ending every
+  // session after a reset is the admin call.
+  'forgot-password': { identity: [] },
+  'reset-password': { identity: ['cognito-idp:AdminUserGlobalSignOut'] },
+  // The account's attributes and its group memberships (admin), read fresh at each call.
+  me: { identity: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'] },
   // The presigned POST is signed with this function's credentials: this is all an upload can ever do.
   'create-task': { objects: { [UPLOADS_PREFIX]: ['s3:PutObject'] } },
   // Tasks in a list carry the same presigned download URLs as a single task.

@@ -3,6 +3,7 @@ import * as cognito from 'aws-cdk-lib/aws-cognito';
 import * as iam from 'aws-cdk-lib/aws-iam';
 import type * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { ACCESS_TOKEN_VALIDITY_MINUTES, LEAGUE_ADMINS_GROUP } from '#core/auth-service';
 import { FunctionWithLogGroup, type ResourceUse } from './lambda-defaults';
 
 /** Cognito actions that need IAM. InitiateAuth (password and refresh) is a public client API. */
@@ -10,7 +11,11 @@ export type IdentityAdminAction =
   | 'cognito-idp:AdminCreateUser'
   | 'cognito-idp:AdminSetUserPassword'
   | 'cognito-idp:AdminDeleteUser'
-  | 'cognito-idp:AdminGetUser';
+  | 'cognito-idp:AdminGetUser'
+  | 'cognito-idp:AdminListGroupsForUser'
+  | 'cognito-idp:AdminUserGlobalSignOut';
+
+const ACCESS_TOKEN_VALIDITY = Duration.minutes(ACCESS_TOKEN_VALIDITY_MINUTES);
 
 export interface IdentityProps {
   /**
@@ -20,7 +25,10 @@ export interface IdentityProps {
   readonly removalPolicy?: RemovalPolicy;
   /** Also blocks the delete that rolls back a failed first deploy (docs/infra.md, "Removal policies"). @default false */
   readonly deletionProtection?: boolean;
-  /** @default Duration.hours(1) */
+  /**
+   * Also the longest an access token of a logged-out session still acts (the authorizer verifies tokens offline;
+   * docs/api.md, "Logout: how long a session outlives it"). @default Duration.minutes(15)
+   */
   readonly accessTokenValidity?: Duration;
   /** @default Duration.days(30) */
   readonly refreshTokenValidity?: Duration;
@@ -40,6 +48,7 @@ export class Identity extends Construct {
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
   readonly preTokenGeneration: FunctionWithLogGroup;
+  readonly adminsGroup: cognito.CfnUserPoolGroup;
 
   constructor(scope: Construct, id: string, props: IdentityProps = {}) {
     super(scope, id);
@@ -62,8 +71,12 @@ export class Identity extends Construct {
         requireSymbols: false,
         tempPasswordValidity: Duration.days(3),
       },
-      accountRecovery: cognito.AccountRecovery.NONE,
+      // Password reset by a code mailed to the (verified) email: ForgotPassword, ConfirmForgotPassword.
+      accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
       autoVerify: {},
+      // The code's message is CDK's default template (Cognito's default sender accepts no custom wording: that needs
+      // SES, docs/infra.md "Email"); the local mailbox words its messages the same (CODE_EMAIL, held equal by
+      // test/infra/identity.test.ts).
       mfa: cognito.Mfa.OFF,
       // Essentials, for access-token customization (the trigger below): billed per monthly active user, nothing at idle.
       featurePlan: cognito.FeaturePlan.ESSENTIALS,
@@ -108,6 +121,14 @@ export class Identity extends Construct {
       cognito.LambdaVersion.V2_0,
     );
 
+    // The league's admins (docs/spec.md §10): membership is what GET /api/auth/me answers as `admin`. Members are
+    // added with AdminAddUserToGroup by whoever administers the stack, never through the API.
+    this.adminsGroup = new cognito.CfnUserPoolGroup(this, 'LeagueAdmins', {
+      userPoolId: this.userPool.userPoolId,
+      groupName: LEAGUE_ADMINS_GROUP,
+      description: 'League admins: moderation of videos, pilots and votes',
+    });
+
     this.userPoolClient = this.userPool.addClient('ApiClient', {
       // Refresh-token auth is always enabled by CDK alongside the flows named here.
       authFlows: { userPassword: true },
@@ -125,8 +146,8 @@ export class Identity extends Construct {
       enableTokenRevocation: true,
       // Refresh-token rotation is not enabled: it refuses REFRESH_TOKEN_AUTH and needs GetTokensFromRefreshToken,
       // which cognito-local does not implement (docs/api.md, "Refresh tokens are not rotated").
-      accessTokenValidity: props.accessTokenValidity ?? Duration.hours(1),
-      idTokenValidity: props.accessTokenValidity ?? Duration.hours(1),
+      accessTokenValidity: props.accessTokenValidity ?? ACCESS_TOKEN_VALIDITY,
+      idTokenValidity: props.accessTokenValidity ?? ACCESS_TOKEN_VALIDITY,
       refreshTokenValidity: props.refreshTokenValidity ?? Duration.days(30),
     });
   }

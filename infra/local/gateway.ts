@@ -85,6 +85,11 @@ export interface GatewayOptions {
    */
   iam?: IamEnforcer;
   onError: (error: unknown, routeKey: string) => void;
+  /**
+   * Pages only the local stack has (the mailbox under /_local/): answers a request before the routes, or undefined
+   * to leave it to them. The deployed API has no such path. @default none
+   */
+  localPages?: (method: string, url: URL) => Promise<LocalPageAnswer | undefined>;
   /** The clock of the routes' throttles (milliseconds). @default Date.now */
   now?: () => number;
 }
@@ -93,6 +98,12 @@ export interface GatewayOptions {
 export interface AwsApiAnswer {
   statusCode: number;
   body: object;
+}
+
+export interface LocalPageAnswer {
+  statusCode: number;
+  headers: Record<string, string>;
+  body: Buffer;
 }
 
 export interface Gateway {
@@ -445,7 +456,13 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     const target = request.headers['x-amz-target'];
     if (method === 'POST' && typeof target === 'string' && options.awsApi)
       return awsApiResponse(target, request);
-    const path = new URL(url, 'http://gateway').pathname;
+    const parsed = new URL(url, 'http://gateway');
+    const page = await options.localPages?.(method, parsed);
+    if (page !== undefined) {
+      request.resume();
+      return { ...page, cookies: [] };
+    }
+    const path = parsed.pathname;
     const invoked = invocationTarget(method, path);
     if (invoked !== undefined) {
       const body = await readBody(request);

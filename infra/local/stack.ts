@@ -16,6 +16,7 @@ import { UPLOADS_PREFIX } from '#core/object-keys';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
 import type { HttpMethod, RouteDefinition } from '#functions/routes';
 import { type AuthorizerHandler, type Gateway, type GatewayRoute, startGateway } from './gateway';
+import { mailboxAnswer } from './services/mailbox';
 import { LOCAL_ACCOUNT_ID } from './lambda-context';
 import type { InvocableHandler } from './lambda-api';
 import { type SqsQueue, createSqsQueue, startBoss } from './queue';
@@ -535,6 +536,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       authorizerCacheTtlSeconds: authorizer.ttlSeconds,
       awsApi: sqsApi({ uploads: queue, deadLetters: queue.deadLetters, endpoint: () => consoleOrigin }),
       iam: gatewayIam,
+      localPages: (method, url) => mailboxAnswer(services.cognito.mailbox, method, url),
       onError: (error, routeKey) => {
         options.log(`${routeKey}: ${describeError(error)}`);
       },

@@ -104,6 +104,16 @@ describe('routes', () => {
     );
   });
 
+  it("has no route of the local stack's own pages (the mailbox under /_local/)", () => {
+    const keys = Object.values(template.findResources('AWS::ApiGatewayV2::Route')).map(
+      (route) => (route.Properties as { RouteKey: string }).RouteKey,
+    );
+    expect(keys.length).toBeGreaterThan(0);
+    expect(keys.filter((key) => key.includes('/_local') || key.includes('mailbox'))).toEqual([]);
+    // Nor a catch-all that would reach one: every route is the route table's.
+    expect(keys.filter((key) => key.includes('{proxy+}') || key === '$default')).toEqual([]);
+  });
+
   it('puts exactly the database routes in the VPC, each with reserved concurrency (the rare and light routes fewer)', () => {
     for (const route of routes) {
       const properties = propertiesOf(template, functionId(route.name));
@@ -123,13 +133,13 @@ describe('routes', () => {
 });
 
 describe('authorizer', () => {
-  it('is a Lambda authorizer with simple responses on the Authorization header, cached 5 minutes', () => {
+  it('is a Lambda authorizer with simple responses on the Authorization header, cached 1 minute', () => {
     template.hasResourceProperties('AWS::ApiGatewayV2::Authorizer', {
       AuthorizerType: 'REQUEST',
       AuthorizerPayloadFormatVersion: '2.0',
       EnableSimpleResponses: true,
       IdentitySource: ['$request.header.Authorization'],
-      AuthorizerResultTtlInSeconds: 300,
+      AuthorizerResultTtlInSeconds: 60,
     });
   });
 
@@ -204,6 +214,9 @@ describe('stage', () => {
       'POST /api/auth/signup': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'POST /api/auth/login': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
       'POST /api/auth/refresh': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      'POST /api/auth/logout': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
+      'POST /api/auth/password/forgot': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /api/auth/password/reset': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'DELETE /api/auth/me': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'POST /api/public/videos/{id}/vote': { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
       'DELETE /api/public/videos/{id}/vote': { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
@@ -214,7 +227,7 @@ describe('stage', () => {
         Object.keys(settings).includes((resource.Properties as { RouteKey: string }).RouteKey),
       )
       .map(([id]) => id);
-    expect(throttledRouteIds).toHaveLength(6);
+    expect(throttledRouteIds).toHaveLength(Object.keys(settings).length);
     expect(stage?.DependsOn).toEqual(expect.arrayContaining(throttledRouteIds));
     expect(stageId).toMatch(/^ApiDefaultStage/);
   });
@@ -384,13 +397,34 @@ describe('least-privilege IAM per function', () => {
     });
   });
 
+  it('lets me only read the user and its groups, on the pool only, from outside the VPC', () => {
+    const id = functionId('me');
+    expect(policyStatementsOf(template, id)).toEqual([
+      {
+        Action: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminListGroupsForUser'],
+        Effect: 'Allow',
+        Resource: userPoolArn,
+      },
+    ]);
+    expect('VpcConfig' in propertiesOf(template, id)).toBe(false);
+  });
+
+  it('lets reset-password only end the sessions of a user of the pool (forgot-password needs no IAM)', () => {
+    expect(policyStatementsOf(template, functionId('reset-password'))).toEqual([
+      { Action: 'cognito-idp:AdminUserGlobalSignOut', Effect: 'Allow', Resource: userPoolArn },
+    ]);
+    expect(policyStatementsOf(template, functionId('forgot-password'))).toEqual([]);
+  });
+
   it('gives health only the database, and the public pages nothing', () => {
     expect(policyStatementsOf(template, functionId('health'))).toEqual([rdsConnect]);
     for (const name of routes
       .filter(
         (route) =>
           !route.database &&
-          !['signup', 'login', 'refresh', 'delete-account', 'retry-task'].includes(route.name),
+          !['signup', 'login', 'refresh', 'me', 'reset-password', 'delete-account', 'retry-task'].includes(
+            route.name,
+          ),
       )
       .map((route) => route.name)) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({

@@ -1,7 +1,8 @@
 import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { CLIENT_WRITE_ATTRIBUTES } from '#infra/local/services/cognito';
+import { CODE_EMAIL } from '#core/auth-service';
+import { CLIENT_SETTINGS, CLIENT_WRITE_ATTRIBUTES, POOL_GROUPS } from '#infra/local/services/cognito';
 import { logicalId, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
@@ -69,6 +70,19 @@ describe('user pool', () => {
     expect(userPool().AutoVerifiedAttributes).toEqual([]);
   });
 
+  it("recovers accounts by a code mailed to the verified email on Cognito's default sender, worded as the local mailbox words it", () => {
+    expect(userPool()).toMatchObject({
+      AccountRecoverySetting: { RecoveryMechanisms: [{ Name: 'verified_email', Priority: 1 }] },
+      VerificationMessageTemplate: {
+        DefaultEmailOption: 'CONFIRM_WITH_CODE',
+        EmailSubject: CODE_EMAIL.subject,
+        EmailMessage: CODE_EMAIL.body,
+      },
+    });
+    // Cognito's default sender (no SES): 50 emails a day for the pool (docs/infra.md).
+    expect(userPool().EmailConfiguration).toBeUndefined();
+  });
+
   it('is kept on stack deletion and replacement, and unprotected until deletionProtection is set (a failed first deploy deletes it)', () => {
     template.hasResource('AWS::Cognito::UserPool', {
       DeletionPolicy: 'RetainExceptOnCreate',
@@ -100,8 +114,11 @@ describe('app client', () => {
       ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
       PreventUserExistenceErrors: 'ENABLED',
       EnableTokenRevocation: true,
-      AccessTokenValidity: 60,
+      // 15 minutes: the longest an access token of a logged-out session still acts (docs/api.md).
+      AccessTokenValidity: 15,
+      IdTokenValidity: 15,
       RefreshTokenValidity: 43200,
+      TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
     });
     // Rotation would refuse REFRESH_TOKEN_AUTH (docs/api.md, "Refresh tokens are not rotated").
     expect(client().RefreshTokenRotation).toBeUndefined();
@@ -119,6 +136,15 @@ describe('app client', () => {
 
   it('is the client the local stack creates in cognito-local', () => {
     expect(CLIENT_WRITE_ATTRIBUTES).toEqual(client().WriteAttributes);
+    expect(CLIENT_SETTINGS).toEqual({
+      ExplicitAuthFlows: client().ExplicitAuthFlows,
+      WriteAttributes: client().WriteAttributes,
+      EnableTokenRevocation: client().EnableTokenRevocation,
+      AccessTokenValidity: client().AccessTokenValidity,
+      IdTokenValidity: client().IdTokenValidity,
+      RefreshTokenValidity: client().RefreshTokenValidity,
+      TokenValidityUnits: client().TokenValidityUnits,
+    });
   });
 });
 
@@ -144,6 +170,17 @@ describe('every app client of every pool', () => {
         .map((attribute) => (standard.has(attribute.Name) ? attribute.Name : `custom:${attribute.Name}`));
       expect(WriteAttributes).toEqual(expect.arrayContaining(required));
     }
+  });
+});
+
+describe('groups', () => {
+  it('has the league-admins group in the pool, and exactly the groups the local stack creates in cognito-local', () => {
+    const groups = Object.values(template.findResources('AWS::Cognito::UserPoolGroup')).map(
+      ({ Properties }) => Properties as { GroupName: string; UserPoolId: { Ref: string } },
+    );
+    expect(groups.map((group) => group.GroupName)).toEqual(['league-admins']);
+    expect(groups[0]?.UserPoolId.Ref).toMatch(/^IdentityUserPool/);
+    expect(POOL_GROUPS).toEqual(groups.map((group) => group.GroupName));
   });
 });
 

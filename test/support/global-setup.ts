@@ -15,6 +15,8 @@ declare module 'vitest' {
   export interface ProvidedContext {
     /** The handlers' environment: DATABASE_URL, BUCKET_NAME, S3_ENDPOINT, USER_POOL_ID, ... */
     localEnv: Record<string, string>;
+    /** The local Cognito's mailbox (infra/local/services/mailbox.ts): every code it would have emailed. */
+    mailboxFile: string;
   }
 }
 
@@ -37,6 +39,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
     // at itself (test/helpers/aws-endpoint.ts). Set so that every handler finds its configuration at import.
     UPLOAD_QUEUE_URL: 'http://127.0.0.1:9/000000000000/idrl-uploads',
   });
+  project.provide('mailboxFile', services.cognito.mailbox.file);
   return async function teardown() {
     await services.stop();
     await rm(stateDir, { recursive: true, force: true });

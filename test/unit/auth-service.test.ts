@@ -91,4 +91,49 @@ describe('AuthService', () => {
       expires_in: 60,
     });
   });
+
+  it('answers me from the identity provider, admin from the league-admins membership', async () => {
+    // Prepare
+    const identity = new OneAccountIdentity();
+    const auth = new AuthService(identity);
+    const caller = { sub: 'sub-1', username: 'ace' };
+
+    // Act
+    const pilot = await auth.me(caller);
+    identity.groups = ['league-admins'];
+    const admin = await auth.me(caller);
+
+    // Assess
+    expect(pilot).toEqual({
+      username: 'ace',
+      email: 'ace@idrl.example',
+      emailVerified: true,
+      createdAt: '2026-01-02T03:04:05.000Z',
+      admin: false,
+    });
+    expect(admin.admin).toBe(true);
+  });
+
+  it('answers 401 to me when the account is gone', async () => {
+    // Prepare
+    const identity = new OneAccountIdentity();
+    await identity.deleteUser('ace');
+
+    // Act
+    const me = new AuthService(identity).me({ sub: 'sub-1', username: 'ace' });
+
+    // Assess
+    await expect(me).rejects.toThrow(UnauthorizedError);
+  });
+
+  it('logs out by revoking the refresh token with the identity provider', async () => {
+    // Prepare
+    const identity = new OneAccountIdentity();
+
+    // Act
+    await new AuthService(identity).logout('refresh-1');
+
+    // Assess
+    expect(identity.calls).toEqual(['revoke refresh-1']);
+  });
 });

@@ -185,8 +185,33 @@ export class ApiClient {
     });
   }
 
-  logOut(): void {
-    this.session.clear();
+  /** 202 whether or not the account exists: a code goes to its email if it does. */
+  async forgotPassword(username: string): Promise<void> {
+    await this.send('POST', '/api/auth/password/forgot', { username });
+  }
+
+  /** The pilot's sessions end on the server, this browser's included (it holds none while logged out). */
+  async resetPassword(input: {
+    username: string;
+    code: string;
+    password1: string;
+    password2: string;
+  }): Promise<void> {
+    await this.send('POST', '/api/auth/password/reset', input);
+  }
+
+  /**
+   * Ends the session on the server (its refresh token is revoked), then forgets the tokens here. They are forgotten
+   * even when the revocation fails, which is rethrown so the pilot can be told the session was not ended.
+   */
+  async logOut(): Promise<void> {
+    const tokens = this.session.get();
+    try {
+      if (tokens !== null && tokens.refreshToken !== '')
+        await this.send('POST', '/api/auth/logout', { refresh_token: tokens.refreshToken });
+    } finally {
+      this.session.clear();
+    }
   }
 
   /** Deletes the account and everything it owns; the session ends with it. */
@@ -195,7 +220,12 @@ export class ApiClient {
     this.session.clear();
   }
 
-  createTask(file: { fileName: string; contentType: string; size: number }): Promise<CreatedTask> {
+  createTask(file: {
+    fileName: string;
+    contentType: string;
+    size: number;
+    public: boolean;
+  }): Promise<CreatedTask> {
     return this.authorized('POST', '/api/tasks', file) as Promise<CreatedTask>;
   }
 

@@ -12,6 +12,7 @@ import { UploadTracker } from './uploads';
 import { VoteMemory } from './votes';
 import { authView } from './views/auth';
 import { deleteAccountControl } from './views/delete-account';
+import { passwordResetView } from './views/password-reset';
 import { galleryView, publicVideoView, type GalleryOptions } from './views/gallery';
 import { rankingsView } from './views/rankings';
 import { taskDetailView } from './views/task-detail';
@@ -77,6 +78,12 @@ function route(): View {
   const published = /^#\/gallery\/(\d+)$/.exec(location.hash);
   if (published?.[1] !== undefined) return publicVideoView(context, gallery, Number(published[1]));
   if (location.hash === '#/rankings') return rankingsView(context);
+  if (session.get() === null && location.hash === '#/password')
+    return passwordResetView(context, () => {
+      authNotice =
+        'Your password is changed and every session of your account has ended. Log in with the new password.';
+      context.navigate('#/login');
+    });
   if (session.get() === null) {
     const notice = authNotice;
     authNotice = null;
@@ -125,9 +132,18 @@ function renderAccount(): void {
   }
   const logOut = h('button', { type: 'button', class: 'link' }, 'Log out');
   logOut.addEventListener('click', () => {
-    api.logOut();
-    authNotice = 'You are logged out.';
-    context.navigate('#/');
+    logOut.disabled = true;
+    void api
+      .logOut()
+      .then(
+        () => 'You are logged out.',
+        () =>
+          'You are logged out on this device, but the server could not be reached to end the session: it ends by itself within 30 days.',
+      )
+      .then((notice) => {
+        authNotice = notice;
+        context.navigate('#/');
+      });
   });
   const deleteAccount = deleteAccountControl(context, () => {
     authNotice = 'Your account and everything it held have been deleted.';

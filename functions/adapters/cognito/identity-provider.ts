@@ -2,14 +2,19 @@ import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminGetUserCommand,
+  AdminListGroupsForUserCommand,
+  AdminUserGlobalSignOutCommand,
+  ConfirmForgotPasswordCommand,
+  ForgotPasswordCommand,
   AdminSetUserPasswordCommand,
   CognitoIdentityProviderServiceException,
   InitiateAuthCommand,
+  RevokeTokenCommand,
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConflictError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '#core/errors';
-import type { IdentityProvider, IdentityTokens } from '#core/ports';
+import type { IdentityAccount, IdentityProvider, IdentityTokens } from '#core/ports';
 
 /**
  * Cognito (and cognito-local) reject credentials with different exception names: Cognito says
@@ -31,6 +36,14 @@ const REJECTED_CREDENTIALS = new Set([
 const THROTTLED = new Set(['TooManyRequestsException', 'LimitExceededException']);
 const THROTTLED_RETRY_AFTER_SECONDS = 5;
 
+/** What RevokeToken answers for a token that names no live session (see revoke). */
+const NOTHING_TO_REVOKE = new Set([
+  'NotAuthorizedException',
+  'InvalidParameterException',
+  'UnsupportedTokenTypeException',
+]);
+
+const INVALID_CODE = 'Invalid or expired code';
 const INVALID_CREDENTIALS = 'Invalid username or password';
 const INVALID_REFRESH_TOKEN = 'Invalid or expired refresh token';
 
@@ -57,12 +70,42 @@ function usernameTaken(error: unknown): ConflictError {
   );
 }
 
+/** Cognito's own check of the password policy (the API's schema checks it first). */
+function weakPassword(error: unknown): ValidationError {
+  return new ValidationError(
+    'Password does not meet the policy',
+    [{ field: 'password1', message: 'Password does not meet the policy' }],
+    { cause: error },
+  );
+}
+
 function emailTaken(error: unknown): ConflictError {
   return new ConflictError(
     'Email is already registered',
     [{ field: 'email', message: 'Email is already registered' }],
     { cause: error },
   );
+}
+
+/**
+ * The access token's lifetime in seconds: Cognito's ExpiresIn, or (cognito-local leaves it out) the token's own
+ * `exp - iat`, so clients are told the client's configured lifetime in both worlds.
+ */
+function expiresIn(result: AuthenticationResultType): number {
+  if (result.ExpiresIn !== undefined) return result.ExpiresIn;
+  const payload = result.AccessToken?.split('.')[1];
+  const claims: unknown =
+    payload === undefined ? null : JSON.parse(Buffer.from(payload, 'base64url').toString());
+  if (
+    typeof claims !== 'object' ||
+    claims === null ||
+    !('exp' in claims) ||
+    !('iat' in claims) ||
+    typeof claims.exp !== 'number' ||
+    typeof claims.iat !== 'number'
+  )
+    throw new Error('Cognito returned neither ExpiresIn nor an access token with exp and iat');
+  return claims.exp - claims.iat;
 }
 
 export class CognitoIdentityProvider implements IdentityProvider {
@@ -102,11 +145,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
         case 'AliasExistsException':
           throw emailTaken(error);
         case 'InvalidPasswordException':
-          throw new ValidationError(
-            'Password does not meet the policy',
-            [{ field: 'password1', message: 'Password does not meet the policy' }],
-            { cause: error },
-          );
+          throw weakPassword(error);
         default:
           throw unlessThrottled(error);
       }
@@ -159,6 +198,34 @@ export class CognitoIdentityProvider implements IdentityProvider {
     }
   }
 
+  async getAccount(username: string): Promise<IdentityAccount | null> {
+    try {
+      const [user, groups] = await Promise.all([
+        this.client.send(new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username })),
+        // The league has one group; a page of 60 (Cognito's maximum) holds every membership there is.
+        this.client.send(
+          new AdminListGroupsForUserCommand({ UserPoolId: this.userPoolId, Username: username, Limit: 60 }),
+        ),
+      ]);
+      const attribute = (name: string) => user.UserAttributes?.find((entry) => entry.Name === name)?.Value;
+      const email = attribute('email');
+      if (user.Username === undefined || email === undefined || user.UserCreateDate === undefined)
+        throw new Error('AdminGetUser returned no username, email or creation date');
+      return {
+        username: user.Username,
+        email,
+        emailVerified: attribute('email_verified') === 'true',
+        createdAt: user.UserCreateDate,
+        groups: (groups.Groups ?? []).flatMap((group) =>
+          group.GroupName === undefined ? [] : [group.GroupName],
+        ),
+      };
+    } catch (error) {
+      if (exceptionName(error) === 'UserNotFoundException') return null;
+      throw unlessThrottled(error);
+    }
+  }
+
   /** A password login whose tokens are dropped: Cognito's own check, lockout after repeated failures included. */
   async checkPassword(input: { username: string; password: string }): Promise<boolean> {
     try {
@@ -182,7 +249,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
     return {
       accessToken: this.accessToken(result),
       refreshToken: result.RefreshToken,
-      expiresIn: result.ExpiresIn ?? 3600,
+      expiresIn: expiresIn(result),
     };
   }
 
@@ -194,8 +261,81 @@ export class CognitoIdentityProvider implements IdentityProvider {
     return {
       accessToken: this.accessToken(result),
       refreshToken: result.RefreshToken,
-      expiresIn: result.ExpiresIn ?? 3600,
+      expiresIn: expiresIn(result),
     };
+  }
+
+  /**
+   * RevokeToken answers an unknown or already revoked token with 200 on Cognito (RFC 7009) and NotAuthorizedException
+   * on cognito-local; a malformed one is InvalidParameterException, an access token UnsupportedTokenTypeException.
+   * None of them leaves a session to end: all are success.
+   */
+  async revoke(refreshToken: string): Promise<void> {
+    try {
+      await this.client.send(new RevokeTokenCommand({ ClientId: this.clientId, Token: refreshToken }));
+    } catch (error) {
+      const name = exceptionName(error);
+      if (name !== undefined && NOTHING_TO_REVOKE.has(name)) return;
+      throw unlessThrottled(error);
+    }
+  }
+
+  /**
+   * With PreventUserExistenceErrors, Cognito answers an unknown user as if it had sent a code; cognito-local throws
+   * UserNotFoundException. A user Cognito cannot mail (no verified email: InvalidParameterException) is left alone
+   * just as silently: the API's answer is the same for every account and none (docs/api.md, "Password reset").
+   */
+  async forgotPassword(username: string): Promise<void> {
+    try {
+      await this.client.send(new ForgotPasswordCommand({ ClientId: this.clientId, Username: username }));
+    } catch (error) {
+      const name = exceptionName(error);
+      if (name === 'UserNotFoundException' || name === 'InvalidParameterException') return;
+      throw unlessThrottled(error);
+    }
+  }
+
+  /**
+   * ConfirmForgotPassword, then AdminUserGlobalSignOut: every refresh token of the user is revoked, so the sessions
+   * of whoever knew the old password end. In this order, because ending the sessions on a wrong code would let anyone
+   * log a pilot out by name.
+   */
+  async resetPassword(input: { username: string; code: string; password: string }): Promise<void> {
+    try {
+      await this.client.send(
+        new ConfirmForgotPasswordCommand({
+          ClientId: this.clientId,
+          Username: input.username,
+          ConfirmationCode: input.code,
+          Password: input.password,
+        }),
+      );
+    } catch (error) {
+      // An unknown user reads as a wrong code: the answer never says whether an account exists.
+      switch (exceptionName(error)) {
+        case 'CodeMismatchException':
+        case 'ExpiredCodeException':
+        case 'UserNotFoundException':
+        case 'NotAuthorizedException':
+          throw new ValidationError(INVALID_CODE, [{ field: 'code', message: INVALID_CODE }], {
+            cause: error,
+          });
+        case 'InvalidPasswordException':
+          throw weakPassword(error);
+        default:
+          throw unlessThrottled(error);
+      }
+    }
+    try {
+      await this.client.send(
+        new AdminUserGlobalSignOutCommand({ UserPoolId: this.userPoolId, Username: input.username }),
+      );
+    } catch (error) {
+      // The password is changed but the old sessions live: a 500, logged, so the pilot is not told they ended.
+      throw new Error(`The password of ${input.username} was reset but its sessions could not be ended`, {
+        cause: error,
+      });
+    }
   }
 
   private async initiateAuth(

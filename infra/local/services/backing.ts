@@ -3,6 +3,7 @@
  * platform's handlers read (the shared contract of functions/commons/config.ts). Used by
  * `npm start` and by the integration and e2e global setups.
  */
+import { join } from 'node:path';
 import type { S3Event } from 'aws-lambda';
 import pg from 'pg';
 import { migrations } from '#adapters/pg/migrations';
@@ -11,6 +12,7 @@ import type { InvokedFunctionVariable } from '#commons/config';
 import { NOTIFYING_PREFIXES } from '#core/object-keys';
 import { ensureFfmpegBuild } from '#layers/ffmpeg/ffmpeg-build';
 import { type CognitoService, startCognito } from './cognito';
+import { Mailbox } from './mailbox';
 import { type PostgresService, startPostgres } from './postgres';
 import { S3RVER_CREDENTIALS, type S3Service, startS3 } from './s3';
 
@@ -134,6 +136,7 @@ export async function startBackingServices(options: BackingOptions): Promise<Bac
       region: LOCAL_REGION,
       userPoolName: 'idrl-local',
       clientName: 'idrl-web',
+      mailbox: new Mailbox(join(options.stateDir, 'mailbox.jsonl')),
     }),
   ]);
   const stops = started.flatMap((result) =>

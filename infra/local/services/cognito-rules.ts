@@ -8,6 +8,9 @@
  * - both checked and the user written under one lock per pool, so simultaneous AdminCreateUser calls
  *   cannot both succeed (cognito-local's own check-then-write can interleave);
  * - `AdminCreateUserConfig.AllowAdminCreateUserOnly`: the public `SignUp` is refused;
+ * - `AdminUserGlobalSignOut`, which cognito-local lacks: every refresh token of the user is revoked, as Cognito
+ *   documents ("invalidates the identity, access, and refresh tokens that Amazon Cognito issued to a user"; the
+ *   access tokens are verified offline by the authorizer and expire on their own, as on AWS);
  * - the access tokens' missing `aws.cognito.signin.user.admin` scope (the pool's pre-token-generation
  *   trigger suppresses it): every call authorized by an access token alone (`DeleteUser`,
  *   `UpdateUserAttributes`...) is refused. cognito-local runs no V2 trigger, so the refusal is emulated.
@@ -134,6 +137,7 @@ export function rulesRouter(parts: CognitoLocalParts, cognito: CognitoService, r
   const notAuthorized = (message: string) => new CognitoError('NotAuthorizedException', message);
   return (target: string): Route => {
     const route = router(target);
+    if (target === 'AdminUserGlobalSignOut') return adminUserGlobalSignOut(parts, cognito);
     if (target === 'SignUp') {
       return async (ctx, req: { ClientId?: string }) => {
         const pool = await cognito.getUserPoolForClientId(ctx, req.ClientId ?? '');
@@ -146,5 +150,16 @@ export function rulesRouter(parts: CognitoLocalParts, cognito: CognitoService, r
       if (req.AccessToken !== undefined) throw notAuthorized('Access Token does not have required scopes');
       return (await route(ctx, req)) as unknown;
     };
+  };
+}
+
+/** AdminUserGlobalSignOut (see the module's comment): the user's refresh tokens are dropped, so none refreshes again. */
+function adminUserGlobalSignOut(parts: CognitoLocalParts, cognito: CognitoService): Route {
+  return async (ctx, req: { UserPoolId?: string; Username?: string }) => {
+    const pool = await cognito.getUserPool(ctx, req.UserPoolId ?? '');
+    const user = await pool.getUserByUsername(ctx, req.Username ?? '');
+    if (user === null) throw new parts.CognitoError('UserNotFoundException', 'User does not exist.');
+    await pool.saveUser(ctx, { ...user, RefreshTokens: [] });
+    return {};
   };
 }

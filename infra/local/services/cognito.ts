@@ -13,12 +13,18 @@ import type { Server } from 'node:http';
 import { join } from 'node:path';
 import {
   CognitoIdentityProviderClient,
+  CreateGroupCommand,
   CreateUserPoolClientCommand,
+  type CreateUserPoolClientCommandInput,
   CreateUserPoolCommand,
   type CreateUserPoolCommandInput,
+  ListGroupsCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  UpdateUserPoolClientCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import { ACCESS_TOKEN_VALIDITY_MINUTES, CODE_EMAIL, LEAGUE_ADMINS_GROUP } from '#core/auth-service';
+import type { Mailbox } from './mailbox';
 import pino from 'pino';
 import type { Config } from 'cognito-local/lib/server/config.js';
 import { LOOPBACK, assertPortFree, closeServer } from './preflight';
@@ -32,6 +38,8 @@ export interface CognitoOptions {
   /** The pool is found by name on restart, so its id (and the tokens' issuer) stays stable. */
   userPoolName: string;
   clientName: string;
+  /** Where every message Cognito would send is kept instead (docs/local-stack.md, "The local mailbox"). */
+  mailbox: Mailbox;
 }
 
 export interface CognitoService {
@@ -41,6 +49,7 @@ export interface CognitoService {
   /** `http://localhost:<port>/<poolId>`: what cognito-local writes into the tokens' `iss`. */
   issuer: string;
   jwksUri: string;
+  mailbox: Mailbox;
   stop(): Promise<void>;
 }
 
@@ -59,6 +68,18 @@ const POOL_RULES = {
  * a client that cannot write a required attribute); test/infra/identity.test.ts holds the two equal.
  */
 export const CLIENT_WRITE_ATTRIBUTES = ['email'];
+
+/** The app client's settings of infra/constructs/identity.ts that cognito-local holds (test/infra/identity.test.ts). */
+export const CLIENT_SETTINGS = {
+  ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
+  WriteAttributes: CLIENT_WRITE_ATTRIBUTES,
+  EnableTokenRevocation: true,
+  AccessTokenValidity: ACCESS_TOKEN_VALIDITY_MINUTES,
+  IdTokenValidity: ACCESS_TOKEN_VALIDITY_MINUTES,
+  // 30 days, in the unit the template writes it.
+  RefreshTokenValidity: 30 * 24 * 60,
+  TokenValidityUnits: { AccessToken: 'minutes', IdToken: 'minutes', RefreshToken: 'minutes' },
+} satisfies Partial<CreateUserPoolClientCommandInput>;
 
 /** docs/spec.md §2: at least 8 characters with an upper-case letter, a lower-case letter and a digit. */
 const PASSWORD_POLICY = {
@@ -82,7 +103,6 @@ async function loadCognitoLocal() {
     cognitoService,
     crypto,
     stormDb,
-    consoleSender,
     delivery,
     otp,
     tokens,
@@ -95,7 +115,6 @@ async function loadCognitoLocal() {
     import('cognito-local/lib/services/cognitoService.js'),
     import('cognito-local/lib/services/crypto.js'),
     import('cognito-local/lib/services/dataStore/stormDb.js'),
-    import('cognito-local/lib/services/messageDelivery/consoleMessageSender.js'),
     import('cognito-local/lib/services/messageDelivery/messageDelivery.js'),
     import('cognito-local/lib/services/otp.js'),
     import('cognito-local/lib/services/tokenGenerator.js'),
@@ -109,7 +128,6 @@ async function loadCognitoLocal() {
     ...cognitoService,
     ...crypto,
     ...stormDb,
-    ...consoleSender,
     ...delivery,
     ...otp,
     ...tokens,
@@ -130,7 +148,6 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
     CognitoServiceFactoryImpl,
     CryptoService,
     StormDBDataStoreFactory,
-    ConsoleMessageSender,
     MessageDeliveryService,
     otp,
     JwtTokenGenerator,
@@ -170,7 +187,7 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
     clock,
     cognito,
     config,
-    messages: new MessagesService(triggers, new MessageDeliveryService(new ConsoleMessageSender())),
+    messages: new MessagesService(triggers, new MessageDeliveryService(options.mailbox.sender(CODE_EMAIL))),
     otp,
     tokenGenerator: new JwtTokenGenerator(clock, triggers, config.TokenConfig),
     triggers,
@@ -181,6 +198,16 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
     config.ServerConfig,
     services,
   ).start();
+}
+
+/** The template's user-pool groups (infra/constructs/identity.ts): the league's admins. */
+export const POOL_GROUPS = [LEAGUE_ADMINS_GROUP];
+
+async function ensureGroups(client: CognitoIdentityProviderClient, userPoolId: string): Promise<void> {
+  const existing = await client.send(new ListGroupsCommand({ UserPoolId: userPoolId, Limit: 60 }));
+  const names = new Set(existing.Groups?.map((group) => group.GroupName));
+  for (const groupName of POOL_GROUPS.filter((name) => !names.has(name)))
+    await client.send(new CreateGroupCommand({ UserPoolId: userPoolId, GroupName: groupName }));
 }
 
 async function ensurePoolAndClient(
@@ -213,14 +240,23 @@ async function ensurePoolAndClient(
         UserPoolId: userPoolId,
         ClientName: options.clientName,
         GenerateSecret: false,
-        ExplicitAuthFlows: ['ALLOW_USER_PASSWORD_AUTH', 'ALLOW_REFRESH_TOKEN_AUTH'],
-        WriteAttributes: CLIENT_WRITE_ATTRIBUTES,
-        EnableTokenRevocation: true,
+        ...CLIENT_SETTINGS,
       }),
     );
     clientId = created.UserPoolClient?.ClientId;
+  } else {
+    // A state folder from an earlier version keeps its client: brought to today's settings (token lifetimes).
+    await client.send(
+      new UpdateUserPoolClientCommand({
+        UserPoolId: userPoolId,
+        ClientId: clientId,
+        ClientName: options.clientName,
+        ...CLIENT_SETTINGS,
+      }),
+    );
   }
   if (!clientId) throw new Error('cognito-local did not return an app client id');
+  await ensureGroups(client, userPoolId);
   return { userPoolId, clientId };
 }
 
@@ -242,6 +278,7 @@ export async function startCognito(options: CognitoOptions): Promise<CognitoServ
       clientId,
       issuer,
       jwksUri: `${issuer}/.well-known/jwks.json`,
+      mailbox: options.mailbox,
       stop: () => closeServer(server),
     };
   } finally {

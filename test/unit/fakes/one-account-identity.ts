@@ -1,5 +1,5 @@
 import { UnauthorizedError } from '#core/errors';
-import type { IdentityProvider, IdentityTokens } from '#core/ports';
+import type { IdentityAccount, IdentityProvider, IdentityTokens } from '#core/ports';
 
 /** An identity provider with one account, `ace` (sub-1, password Secret123); records what was asked of it. */
 export class OneAccountIdentity implements IdentityProvider {
@@ -25,6 +25,21 @@ export class OneAccountIdentity implements IdentityProvider {
     return Promise.resolve(this.refreshResult);
   }
 
+  revoke(refreshToken: string): Promise<void> {
+    this.calls.push(`revoke ${refreshToken}`);
+    return Promise.resolve();
+  }
+
+  forgotPassword(username: string): Promise<void> {
+    this.calls.push(`forgotPassword ${username}`);
+    return Promise.resolve();
+  }
+
+  resetPassword(input: { username: string; code: string; password: string }): Promise<void> {
+    this.calls.push(`resetPassword ${input.username} ${input.code} ${input.password}`);
+    return Promise.resolve();
+  }
+
   findUser(username: string): Promise<{ sub: string } | null> {
     this.calls.push(`findUser ${username}`);
     return Promise.resolve(username === 'ace' && this.sub !== null ? { sub: this.sub } : null);
@@ -33,6 +48,21 @@ export class OneAccountIdentity implements IdentityProvider {
   checkPassword(input: { username: string; password: string }): Promise<boolean> {
     this.calls.push(`checkPassword ${input.username}`);
     return Promise.resolve(this.sub !== null && input.username === 'ace' && input.password === 'Secret123');
+  }
+
+  /** ace's groups, as getAccount answers them. */
+  groups: string[] = [];
+
+  getAccount(username: string): Promise<IdentityAccount | null> {
+    this.calls.push(`getAccount ${username}`);
+    if (username !== 'ace' || this.sub === null) return Promise.resolve(null);
+    return Promise.resolve({
+      username: 'ace',
+      email: 'ace@idrl.example',
+      emailVerified: true,
+      createdAt: new Date('2026-01-02T03:04:05.000Z'),
+      groups: this.groups,
+    });
   }
 
   deleteUser(username: string): Promise<void> {

@@ -72,6 +72,37 @@ describe('ApiClient', () => {
     expect(session.get()).toBeNull();
   });
 
+  it('logs out by revoking the refresh token on the server, then forgets the session', async () => {
+    // Prepare
+    const { session, calls, api } = loggedIn([new Response(null, { status: 204 })]);
+
+    // Act
+    await api.logOut();
+
+    // Assess
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/auth/logout',
+        authorization: undefined,
+        body: { refresh_token: 'refresh-1' },
+      },
+    ]);
+    expect(session.get()).toBeNull();
+  });
+
+  it('forgets the session even when the server cannot be reached to revoke it, and says so', async () => {
+    // Prepare
+    const { session, api } = loggedIn([new TypeError('Failed to fetch')]);
+
+    // Act
+    const failure = api.logOut();
+
+    // Assess
+    await expect(failure).rejects.toThrow(NetworkError);
+    expect(session.get()).toBeNull();
+  });
+
   it('logs in with a username or email and keeps both tokens in the session', async () => {
     // Prepare
     const session = new Session(new MemoryStorage());
@@ -263,10 +294,33 @@ describe('ApiClient', () => {
     const { api } = loggedIn([new TypeError('Failed to fetch')]);
 
     // Act
-    const failure = api.createTask({ fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+    const failure = api.createTask({
+      fileName: 'race.mp4',
+      contentType: 'video/mp4',
+      size: 10,
+      public: true,
+    });
 
     // Assess
     await expect(failure).rejects.toThrow(NetworkError);
+  });
+
+  it("creates a task with the pilot's publication choice", async () => {
+    // Prepare
+    const { api, calls } = loggedIn([json(201, { id: 1 })]);
+
+    // Act
+    await api.createTask({ fileName: 'race.mp4', contentType: 'video/mp4', size: 10, public: false });
+
+    // Assess
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/tasks',
+        authorization: 'Bearer access-1',
+        body: { fileName: 'race.mp4', contentType: 'video/mp4', size: 10, public: false },
+      },
+    ]);
   });
 
   it('asks for the next page with the cursor of the previous one', async () => {

@@ -3,10 +3,10 @@ import { ApiError } from '../api';
 import { alertBox, showAlert, type View, type ViewContext } from '../context';
 import { h, isDisabled, setDisabled } from '../dom';
 import { describeError } from '../messages';
-import { field, showFieldErrors, type Field } from './form';
+import { field, newPasswordFields, showFieldErrors, type Field } from './form';
 
-/** The form's summary over its field errors, and the errors no field shows (same for both forms). */
-function formSummary(fields: Field[], error: unknown): string {
+/** The form's summary over its field errors, and the errors no field shows (same for every form). */
+export function formSummary(fields: Field[], error: unknown): string {
   const errors = error instanceof ApiError ? error.errors : [];
   const unmatched = showFieldErrors(fields, errors);
   const summary =
@@ -58,6 +58,7 @@ function loginForm(
     password.element,
     alert,
     submit,
+    h('p', { class: 'forgot' }, h('a', { href: '#/password' }, 'Forgot password?')),
   );
   form.addEventListener('submit', (event) => {
     event.preventDefault();
@@ -104,18 +105,7 @@ function signupForm(context: ViewContext, onSignedUp: (username: string) => void
       '3–32 letters, digits, _ . or -',
     ),
     field('signup', 'email', 'Email', { type: 'email', autocomplete: 'email', required: true }),
-    field(
-      'signup',
-      'password1',
-      'Password',
-      { type: 'password', autocomplete: 'new-password', required: true },
-      'At least 8 characters, with an upper-case letter, a lower-case letter and a digit',
-    ),
-    field('signup', 'password2', 'Repeat password', {
-      type: 'password',
-      autocomplete: 'new-password',
-      required: true,
-    }),
+    ...newPasswordFields('signup', 'Password', 'Repeat password'),
   ];
   const alert = alertBox('signup-alert');
   const submit = h('button', { type: 'submit' }, 'Create account');

@@ -55,3 +55,21 @@ export function showFieldErrors(fields: Field[], errors: FieldError[]): FieldErr
   fields.find((each) => each.input.getAttribute('aria-invalid') === 'true')?.input.focus();
   return errors.filter((error) => !fields.some((each) => each.name === error.field));
 }
+
+/** A new password and its repetition (password1, password2), with the policy as the hint. */
+export function newPasswordFields(formId: string, label: string, repeatLabel: string): [Field, Field] {
+  return [
+    field(
+      formId,
+      'password1',
+      label,
+      { type: 'password', autocomplete: 'new-password', required: true },
+      'At least 8 characters, with an upper-case letter, a lower-case letter and a digit',
+    ),
+    field(formId, 'password2', repeatLabel, {
+      type: 'password',
+      autocomplete: 'new-password',
+      required: true,
+    }),
+  ];
+}

@@ -148,6 +148,12 @@ function taskItem(task: Task, uploads: UploadTracker): HTMLLIElement {
         { class: 'task-meta' },
         statusBadge(task, uploads),
         ' ',
+        h(
+          'span',
+          { class: `visibility visibility-${task.public ? 'public' : 'private'}` },
+          task.public ? 'Public' : 'Private',
+        ),
+        ' ',
         task.status === 'processing' ? elapsedTime(task.updatedAt) : null,
         task.status === 'processing' ? ' · ' : null,
         h('time', { datetime: task.createdAt }, formatDate(task.createdAt)),

@@ -8,6 +8,7 @@ import { alertBox, reportFailure, showAlert, type ViewContext } from '../context
 import { h, isDisabled, setDisabled } from '../dom';
 import { describeError, formatBytes } from '../messages';
 import { FileRejectedError } from '../upload';
+import { publicationChoice } from './publication-choice';
 
 /** Browsers leave File.type empty for some containers (often .mkv and .avi); the extension then helps. */
 const TYPES_BY_EXTENSION: Record<string, string> = {
@@ -61,6 +62,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
     required: true,
     'aria-describedby': 'video-file-hint',
   });
+  const choice = publicationChoice();
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Upload');
   const alert = alertBox('upload-alert');
   const progress = h('progress', {
@@ -94,6 +96,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       ),
       input,
     ),
+    choice.element,
     submit,
   );
 
@@ -168,7 +171,12 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
     progressLabel.textContent = `Uploading ${file.name}`;
     setProgress(0, file.size);
     context.announce(`Uploading ${file.name}.`);
-    const task = await context.api.createTask({ fileName: file.name, contentType, size: file.size });
+    const task = await context.api.createTask({
+      fileName: file.name,
+      contentType,
+      size: file.size,
+      public: choice.isPublic(),
+    });
     onTasksChanged();
     const tooLarge = rejectFile(file, task.upload);
     if (tooLarge !== null) throw new FileRejectedError(tooLarge);

@@ -1,0 +1,159 @@
+/**
+ * Accounts a pilot can trust, in the web console (headless Chromium at phone and desktop width) against the local
+ * stack of test/support/e2e-setup.ts: "Log out" revokes the session's refresh token, and "Forgot password?" mails a
+ * code (read from the local mailbox, /_local/mailbox) that sets a new password and ends every session; the upload
+ * box asks whether the video will be public and the list shows the answer.
+ */
+import { mkdir } from 'node:fs/promises';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { type Browser, type Page, chromium } from 'playwright-core';
+import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { MailboxMessage } from '#infra/local/services/mailbox';
+import { CHROMIUM_ARGS, CHROMIUM_PATH } from '#test/helpers/browser';
+import { callApi, signUp } from '#test/support/http-client';
+
+const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
+const PASSWORD = 'Throttle9Up';
+const NEW_PASSWORD = 'Fresh4Gates';
+
+const stack = inject('stack');
+
+/** A refresh token of a session of this pilot that is not the browser's: what a reset must end too. */
+async function otherSession(username: string, password: string): Promise<string> {
+  const login = await callApi<{ refresh_token: string }>(stack.api, 'POST', '/auth/login', {
+    body: { username, password },
+  });
+  expect(login.status).toBe(200);
+  return login.body.refresh_token;
+}
+
+function refreshStatus(refreshToken: string): Promise<number> {
+  return callApi(stack.api, 'POST', '/auth/refresh', { body: { refresh_token: refreshToken } }).then(
+    (response) => response.status,
+  );
+}
+
+async function mailbox(email: string): Promise<MailboxMessage[]> {
+  const response = await fetch(`${stack.console}_local/mailbox?to=${encodeURIComponent(email)}`);
+  expect(response.status).toBe(200);
+  return ((await response.json()) as { data: MailboxMessage[] }).data;
+}
+
+async function logIn(page: Page, username: string, password: string): Promise<void> {
+  await page.getByRole('textbox', { name: 'Username or email' }).fill(username);
+  await page.getByLabel('Password', { exact: true }).first().fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  await expect.poll(() => page.locator('#account').textContent()).toContain(`Signed in as ${username}`);
+}
+
+describe.each([390, 1280])('accounts in the console at %i px', (width) => {
+  const username = `acct${width}${Date.now().toString(36)}`;
+  const email = `${username}@example.com`;
+  let browser: Browser;
+  let page: Page;
+  const pageErrors: string[] = [];
+
+  beforeAll(async () => {
+    await mkdir(ARTIFACTS_DIR, { recursive: true });
+    await signUp(stack.api, username, PASSWORD);
+    browser = await chromium.launch({ executablePath: CHROMIUM_PATH, args: CHROMIUM_ARGS });
+    page = await browser.newPage({ viewport: { width, height: 900 } });
+    page.on('pageerror', (error) => pageErrors.push(error.message));
+  });
+
+  afterAll(async () => {
+    await browser.close();
+  });
+
+  it("logs out by revoking the session's refresh token: it refreshes nothing afterwards", async () => {
+    // Prepare
+    await page.goto(stack.console);
+    await logIn(page, username, PASSWORD);
+    // The console's session (web/src/session.ts).
+    const stored = await page.evaluate(() => localStorage.getItem('idrl.session'));
+    const refreshToken =
+      stored === null ? null : (JSON.parse(stored) as { refreshToken: string }).refreshToken;
+    expect(refreshToken).toBeTruthy();
+    expect(await refreshStatus(refreshToken ?? '')).toBe(200);
+
+    // Act
+    await page.getByRole('button', { name: 'Log out' }).click();
+
+    // Assess
+    await expect.poll(() => page.getByRole('status').allTextContents()).toContain('You are logged out.');
+    expect(await refreshStatus(refreshToken ?? '')).toBe(401);
+  });
+
+  it('resets a forgotten password with the code from the mailbox, ending every other session', async () => {
+    // Prepare
+    const other = await otherSession(username, PASSWORD);
+    await page.getByRole('link', { name: 'Forgot password?' }).click();
+    await page.getByRole('textbox', { name: 'Username or email' }).fill(email);
+    await page.getByRole('button', { name: 'Email me a code' }).click();
+    await expect
+      .poll(() => page.getByRole('textbox', { name: 'Code from the email' }).isVisible())
+      .toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, `account-reset-${width}.png`), fullPage: true });
+    const [message] = await mailbox(email);
+    expect(message?.code).toMatch(/^\d{6}$/);
+
+    // Act
+    await page.getByRole('textbox', { name: 'Code from the email' }).fill(message?.code ?? '');
+    await page.getByLabel('New password', { exact: true }).fill(NEW_PASSWORD);
+    await page.getByLabel('Repeat new password').fill(NEW_PASSWORD);
+    await page.getByRole('button', { name: 'Set new password' }).click();
+
+    // Assess
+    await expect
+      .poll(() => page.getByRole('status').allTextContents())
+      .toContainEqual(expect.stringContaining('every session of your account has ended'));
+    expect(await refreshStatus(other)).toBe(401);
+    await logIn(page, username, NEW_PASSWORD);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it("uploads with the pilot's choice from the upload box: Private is stored and shown as the list's badge", async () => {
+    // Prepare: the pilot is logged in (the previous step); the box asks before anything is uploaded.
+    const fileName = `private-heat-${width}.mp4`;
+    await expect.poll(() => page.getByRole('radio', { name: 'Public' }).isChecked()).toBe(true);
+
+    // Act
+    await page.getByRole('radio', { name: 'Private' }).check();
+    await page.locator('#video-file').setInputFiles({
+      name: fileName,
+      mimeType: 'video/mp4',
+      buffer: Buffer.alloc(4096, 7),
+    });
+    await page.getByRole('button', { name: 'Upload' }).click();
+
+    // Assess
+    const item = page.locator('.task-item', { hasText: fileName });
+    await expect.poll(() => item.locator('.visibility').textContent()).toBe('Private');
+    const stored = await page.evaluate(() => localStorage.getItem('idrl.session'));
+    const token = stored === null ? '' : (JSON.parse(stored) as { accessToken: string }).accessToken;
+    const tasks = await callApi<{ data: { fileName: string; public: boolean }[] }>(
+      stack.api,
+      'GET',
+      '/tasks',
+      {
+        token,
+      },
+    );
+    expect(tasks.body.data.find((task) => task.fileName === fileName)?.public).toBe(false);
+    await page.screenshot({
+      path: path.join(ARTIFACTS_DIR, `account-upload-choice-${width}.png`),
+      fullPage: true,
+    });
+  });
+
+  it('shows the mailbox page a developer opens', async () => {
+    // Act
+    await page.goto(`${stack.console}_local/mailbox`);
+
+    // Assess
+    await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Local mailbox');
+    expect(await page.locator('article').first().textContent()).toContain(email);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, `account-mailbox-${width}.png`), fullPage: true });
+  });
+});
