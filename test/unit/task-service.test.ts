@@ -53,6 +53,9 @@ describe('TaskService', () => {
         updatedAt: '2026-03-01T12:00:00.000Z',
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         upload: {
           url: 'https://bucket.example/',
           fields: { key: 'uploads/1/nonce-1', 'Content-Type': 'video/mp4' },
@@ -163,6 +166,9 @@ describe('TaskService', () => {
         updatedAt: '2026-03-01T12:00:00.000Z',
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
       });
     });
 
@@ -184,6 +190,9 @@ describe('TaskService', () => {
         updatedAt: '2026-03-01T12:00:01.000Z',
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mp4' },
       });
     });
@@ -211,6 +220,9 @@ describe('TaskService', () => {
         updatedAt: '2026-03-01T12:00:00.000Z',
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mov' },
         processed: {
           url: 'https://bucket.example/processed/1/video.mp4?ttl=300&name=race-idrl.mp4',
@@ -244,6 +256,9 @@ describe('TaskService', () => {
         updatedAt: '2026-03-01T12:00:00.000Z',
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mp4' },
       });
     });
@@ -580,6 +595,9 @@ describe('TaskService.beginRetry and .revertRetry', () => {
       updatedAt: '2026-03-01T12:00:00.000Z',
       public: true,
       votes: 0,
+      clip: { startSeconds: 0 },
+      posterSeconds: 0,
+      revision: 1,
       original: { url: 'https://bucket.example/uploads/1/nonce-1?ttl=300&name=race.mp4' },
     });
     expect(repository.tasks.get(1)).toMatchObject({
