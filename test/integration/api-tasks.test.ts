@@ -160,6 +160,9 @@ describe('POST /api/tasks', () => {
         updatedAt: anyString,
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         upload: {
           url: `${process.env.S3_ENDPOINT}/${process.env.BUCKET_NAME}`,
           fields: anyObject,
@@ -391,6 +394,9 @@ describe('GET /api/tasks/{id}', () => {
         updatedAt: anyString,
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         original: { url: anyString },
       },
     });
@@ -448,6 +454,9 @@ describe('GET /api/tasks/{id}', () => {
       updatedAt: anyString,
       public: true,
       votes: 0,
+      clip: { startSeconds: 0 },
+      posterSeconds: 0,
+      revision: 1,
       original: { url: anyString },
       processed: {
         url: anyString,
@@ -811,6 +820,9 @@ describe('POST /api/tasks/{id}/retry', () => {
         updatedAt: anyString,
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         original: { url: anyString },
       },
     });
