@@ -656,7 +656,9 @@ describe('PATCH /api/tasks/{id} with a new cut (docs/spec.md §8)', () => {
 
     // Act
     const outcomes = await Promise.allSettled(
-      tasks.map((task, index) => services[index]?.update(owner, task.id, { clip: { startSeconds: 5 } })),
+      services.map((service, index) =>
+        service.update(owner, tasks[index]?.id ?? 0, { clip: { startSeconds: 5 } }),
+      ),
     );
 
     // Assess
