@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { awaitingTask, publishedTask } from '#test/helpers/tasks';
+import { instanceTaskService } from '#test/helpers/task-services';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as deleteTask } from '#functions/api/delete-task';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
@@ -12,10 +13,7 @@ import { handler as withdrawVote } from '#functions/api/withdraw-vote';
 import { handler as createTask } from '#functions/api/create-task';
 import { createPool, databasePool, s3Client } from '#commons/clients';
 import { databaseConfig, taskLimits } from '#commons/config';
-import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { outputKeys } from '#core/object-keys';
-import { systemClock } from '#core/ports';
-import { TaskService } from '#core/task-service';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
 import { DOWNLOAD_SIGNING_WINDOW_SECONDS } from '#adapters/s3/object-store';
 import { PUBLIC_MEDIA_URL_TTL_SECONDS } from '#core/public-cache';
@@ -23,7 +21,7 @@ import { VotingService } from '#core/gallery-service';
 import { ConflictError, TooManyRequestsError } from '#core/errors';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PUBLIC_CACHE_CONTROL, securityHeaders } from '#commons/http';
-import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
+import { getTaskRepository } from '#commons/composition-root';
 import type { PublicVideoListResponse, RankingsResponse, TaskResponse } from '#core/schemas';
 import type { Caller, Task } from '#core/task';
 import { invoke } from '#test/helpers/api-gateway';
@@ -643,16 +641,9 @@ describe('PATCH /api/tasks/{id} with a new cut (docs/spec.md §8)', () => {
     // Prepare: a limit of 2, three processed tasks re-cut at the same moment on three instances
     const owner = newCaller();
     const tasks = await Promise.all([processedTask(owner), processedTask(owner), processedTask(owner)]);
-    const services = instancePools.slice(0, 3).map(
-      (pool) =>
-        new TaskService({
-          repository: new PgTaskRepository(pool),
-          store: getObjectStore(),
-          uploads: getMultipartUploads(),
-          clock: systemClock,
-          limits: { ...taskLimits(), maxDailyRecuts: 2 },
-        }),
-    );
+    const services = instancePools
+      .slice(0, 3)
+      .map((pool) => instanceTaskService(pool, { ...taskLimits(), maxDailyRecuts: 2 }));
 
     // Act
     const outcomes = await Promise.allSettled(

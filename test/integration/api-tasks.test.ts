@@ -1,4 +1,5 @@
 import { createdTask } from '#test/helpers/tasks';
+import { instanceTaskService } from '#test/helpers/task-services';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,12 +16,9 @@ import { handler as migrate } from '#functions/ops/migrate';
 import { migrations } from '#adapters/pg/migrations';
 import { createPool, databasePool } from '#commons/clients';
 import { databaseConfig, taskLimits } from '#commons/config';
-import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { TooManyRequestsError } from '#core/errors';
-import { systemClock } from '#core/ports';
-import { TaskService } from '#core/task-service';
 import { securityHeaders, type ApiHandler } from '#commons/http';
-import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
+import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
 import { type Caller } from '#core/task';
 import { processedVideoKey, thumbnailKey } from '#core/object-keys';
@@ -596,16 +594,7 @@ describe('per-pilot quotas on POST /api/tasks', () => {
     const caller = newCaller();
     for (let index = 0; index < 4; index += 1) await createOk(caller, `old-${index}.mp4`);
     const pools = Array.from({ length: 10 }, () => createPool(databaseConfig()));
-    const services = pools.map(
-      (pool) =>
-        new TaskService({
-          repository: new PgTaskRepository(pool),
-          store: getObjectStore(),
-          uploads: getMultipartUploads(),
-          clock: systemClock,
-          limits: taskLimits(),
-        }),
-    );
+    const services = pools.map((pool) => instanceTaskService(pool, taskLimits()));
 
     // Act
     const outcomes = await Promise.allSettled(

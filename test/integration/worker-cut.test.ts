@@ -3,12 +3,10 @@
  * as the worker reads it: a source whose every frame shows its own number decides which frame the edit starts
  * with and which one is the poster; the source server's byte count shows the window was reached by seeking.
  */
-import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LoopbackSourceServer } from '#adapters/ffmpeg/loopback-source';
 import { FfmpegVideoProcessor } from '#adapters/ffmpeg/processor';
@@ -17,13 +15,11 @@ import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 import type { EditedVideo } from '#core/ports';
 import { PermanentProcessingError } from '#core/processing-errors';
 import type { Cut } from '#core/task';
-import { MEDIA_FFMPEG_PATH } from '#test/support/media-tools';
 import { ffmpeg, frameAt, processorOptions, topLevelBoxes } from './worker-media';
 
 const FPS = 30;
 const SOURCE_SECONDS = 60;
 const { width, height, logoSeconds } = DEFAULT_LEAGUE_FORMAT;
-const run = promisify(execFile);
 
 /**
  * 60 s at 30 fps whose frame N is a flat colour spelling N in base 16, one digit per channel in steps of 16
@@ -63,28 +59,6 @@ async function numberedSource(path: string): Promise<void> {
     'aac',
     path,
   ]);
-}
-
-/** A still picture (the JPEG poster) as raw RGB at the league size: frameAt's seek finds no frame in a picture. */
-async function picture(path: string): Promise<Buffer> {
-  const { stdout } = await run(
-    MEDIA_FFMPEG_PATH,
-    [
-      '-v',
-      'error',
-      '-i',
-      path,
-      '-vf',
-      `scale=${width}:${height}`,
-      '-f',
-      'rawvideo',
-      '-pix_fmt',
-      'rgb24',
-      'pipe:1',
-    ],
-    { encoding: 'buffer', maxBuffer: 16 * 1024 * 1024 },
-  );
-  return stdout;
 }
 
 /** The source frame number a frame shows: each channel's mean over a 64×64 block at the centre (noise averages out). */
@@ -161,7 +135,7 @@ describe("the pilot's cut, edited by the static ffmpeg from the bucket", () => {
     // The 12 s left after 48 s, between the cards.
     expect(late.edited.durationSeconds).toBeCloseTo(12 + 2 * logoSeconds, 1);
     // The poster: frame (48 + 5.5) × 30 (± one frame).
-    const poster = frameNumber(await picture(late.edited.thumbnailPath));
+    const poster = frameNumber(await frameAt(late.edited.thumbnailPath, null));
     expect(Math.abs(poster - 53.5 * FPS)).toBeLessThanOrEqual(1);
     // Seeking: the late window costs at most 1.5× the window at the start (the goal of docs/performance.md), and
     // less than the 80 % of the file before it, which any read that decodes up to the window must send (measured:
