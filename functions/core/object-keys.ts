@@ -116,7 +116,7 @@ export function revisionOutputKeys(taskId: number, revision: number): string[] {
  * once a revision has been claimed; the predecessor is listed for a re-cut that has not been claimed yet.
  * What a delete or a failure removes.
  */
-export function taskOutputKeys(taskId: number, revision = 1): string[] {
+export function taskOutputKeys(taskId: number, revision: number): string[] {
   return [
     ...revisionOutputKeys(taskId, revision),
     ...(revision > 1 ? revisionOutputKeys(taskId, revision - 1) : []),
