@@ -89,6 +89,7 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
     taskQuotas: {
       maxUnfinishedTasks: positive('maxUnfinishedTasks'),
       maxDailyUploadBytes: positive('maxDailyUploadBytes'),
+      maxDailyRecuts: positive('maxDailyRecuts'),
     },
   };
 }

@@ -7,5 +7,7 @@ const tasks = getTaskService();
 
 export const handler = authenticatedApiHandler(async (event, caller) => {
   const { id } = parseInput(taskIdParameters, event.pathParameters ?? {}, 'Invalid task id');
-  return { statusCode: 200, body: await tasks.update(caller, id, parseInput(updateTaskRequest, event.body)) };
+  const { task, recut } = await tasks.update(caller, id, parseInput(updateTaskRequest, event.body));
+  // 202: a new cut is edited asynchronously, as after an upload (docs/api.md, "Changing the cut").
+  return { statusCode: recut ? 202 : 200, body: task };
 });

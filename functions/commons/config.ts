@@ -268,6 +268,7 @@ export function taskLimits(env: Env = process.env): TaskLimits {
       'MAX_DAILY_UPLOAD_BYTES',
       DEFAULT_TASK_QUOTAS.maxDailyUploadBytes,
     ),
+    maxDailyRecuts: positiveInteger(env, 'MAX_DAILY_RECUTS', DEFAULT_TASK_QUOTAS.maxDailyRecuts),
     partBytes,
   };
 }

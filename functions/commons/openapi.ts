@@ -87,8 +87,8 @@ const routeSchemas = {
   'update-task': {
     params: taskIdParameters,
     body: updateTaskRequest,
-    responses: { 200: taskResponse },
-    errors: [400, ...AUTH_ERRORS, 404, 413],
+    responses: { 200: taskResponse, 202: taskResponse },
+    errors: [400, ...AUTH_ERRORS, 404, 409, 413, 429],
   },
   'delete-task': {
     params: taskIdParameters,

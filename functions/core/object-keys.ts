@@ -47,17 +47,42 @@ export function taskIdFromRequeueKey(key: string): number | undefined {
 
 const REQUEUE_KEY = new RegExp(`^${REQUEUE_PREFIX}(\\d+)/[^/]+$`);
 
-export function processedVideoKey(taskId: number): string {
-  return `${PROCESSED_PREFIX}${taskId}/video.mp4`;
+/**
+ * A re-cut's marker (`requeue/{taskId}/r{revision}-{token}`): the message carries the revision it was written for,
+ * so the worker can tell a late marker of a replaced revision from the current one.
+ */
+export function recutKey(taskId: number, revision: number, token: string): string {
+  return requeueKey(taskId, `r${revision}-${token}`);
 }
 
-export function thumbnailKey(taskId: number): string {
-  return `${PROCESSED_PREFIX}${taskId}/thumbnail.jpg`;
+/** The revision a re-cut marker was written for, or undefined for any other key. */
+export function revisionFromRequeueKey(key: string): number | undefined {
+  const match = RECUT_KEY.exec(key);
+  return match?.[1] === undefined ? undefined : Number(match[1]);
+}
+
+const RECUT_KEY = new RegExp(`^${REQUEUE_PREFIX}\\d+/r(\\d+)-[^/]+$`);
+
+/**
+ * Where one revision's outputs live: revision 1 (every first edit) keeps the original layout
+ * `processed/{taskId}/`, a re-cut writes under `processed/{taskId}/r{revision}/`. A re-cut's edit therefore
+ * never overwrites the edit it replaces, and a late attempt of an older revision writes only its own keys.
+ */
+function revisionBase(taskId: number, revision: number): string {
+  return `${PROCESSED_PREFIX}${taskId}/${revision > 1 ? `r${revision}/` : ''}`;
+}
+
+export function processedVideoKey(taskId: number, revision = 1): string {
+  return `${revisionBase(taskId, revision)}video.mp4`;
+}
+
+export function thumbnailKey(taskId: number, revision = 1): string {
+  return `${revisionBase(taskId, revision)}thumbnail.jpg`;
 }
 
 /** The keys the ffmpeg worker writes and records on the task ({@link taskOutputKeys}: every key a task can own). */
-export function outputKeys(taskId: number): { processedKey: string; thumbnailKey: string } {
-  return { processedKey: processedVideoKey(taskId), thumbnailKey: thumbnailKey(taskId) };
+export function outputKeys(taskId: number, revision = 1): { processedKey: string; thumbnailKey: string } {
+  return { processedKey: processedVideoKey(taskId, revision), thumbnailKey: thumbnailKey(taskId, revision) };
 }
 
 /**
@@ -65,33 +90,46 @@ export function outputKeys(taskId: number): { processedKey: string; thumbnailKey
  * thumbnail.jpg itself. The job captures two frames, the logo card's and the first of the source
  * content; the last one becomes the task's thumbnail (docs/worker.md, "MediaConvert backend").
  */
-export function capturedFrameKey(taskId: number, index: number): string {
-  return `${capturedFrameBase(taskId)}.${String(index).padStart(7, '0')}.jpg`;
+export function capturedFrameKey(taskId: number, index: number, revision = 1): string {
+  return `${capturedFrameBase(taskId, revision)}.${String(index).padStart(7, '0')}.jpg`;
 }
 
 /** The key of a frame capture up to its index: what a frame-capture output is told to write to. */
-export function capturedFrameBase(taskId: number): string {
-  return `${PROCESSED_PREFIX}${taskId}/thumbnail`;
+export function capturedFrameBase(taskId: number, revision = 1): string {
+  return `${revisionBase(taskId, revision)}thumbnail`;
 }
 
 /** The MediaConvert job request the worker hands to the submitter (outside the VPC) through S3. */
-export function jobRequestKey(taskId: number): string {
-  return `${PROCESSED_PREFIX}${taskId}/mediaconvert-job.json`;
+export function jobRequestKey(taskId: number, revision = 1): string {
+  return `${revisionBase(taskId, revision)}mediaconvert-job.json`;
 }
 
-/** Every object processing may write for a task, whichever backend ran: what a delete or a failure removes. */
-export function taskOutputKeys(taskId: number): string[] {
+/** Every object processing of one revision may write, whichever backend ran. */
+export function revisionOutputKeys(taskId: number, revision: number): string[] {
   return [
-    ...Object.values(outputKeys(taskId)),
+    ...Object.values(outputKeys(taskId, revision)),
     // AWS's documents number captures from 0 in one place and from 1 in another: both are covered.
-    capturedFrameKey(taskId, 0),
-    capturedFrameKey(taskId, 1),
-    capturedFrameKey(taskId, 2),
-    jobRequestKey(taskId),
+    capturedFrameKey(taskId, 0, revision),
+    capturedFrameKey(taskId, 1, revision),
+    capturedFrameKey(taskId, 2, revision),
+    jobRequestKey(taskId, revision),
+  ];
+}
+
+/**
+ * Every object processing may have written for a task at `revision`: that revision's and the one before it. The
+ * worker removes a revision's predecessor before it edits (UploadProcessingService), so no older one can remain
+ * once a revision has been claimed; the predecessor is listed for a re-cut that has not been claimed yet.
+ * What a delete or a failure removes.
+ */
+export function taskOutputKeys(taskId: number, revision: number): string[] {
+  return [
+    ...revisionOutputKeys(taskId, revision),
+    ...(revision > 1 ? revisionOutputKeys(taskId, revision - 1) : []),
   ];
 }
 
 /** Every object a task can own: its upload and whatever processing may have written (a delete removes all). */
-export function taskObjectKeys(task: { id: number; originalKey: string }): string[] {
-  return [task.originalKey, ...taskOutputKeys(task.id)];
+export function taskObjectKeys(task: { id: number; originalKey: string; revision: number }): string[] {
+  return [task.originalKey, ...taskOutputKeys(task.id, task.revision)];
 }

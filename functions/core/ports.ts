@@ -5,7 +5,7 @@
  */
 import type { Readable } from 'node:stream';
 import type { TaskResponse } from './schemas';
-import type { Caller, FailureKind, ProcessedVideoMetadata, Task } from './task';
+import type { Caller, Cut, FailureKind, ProcessedVideoMetadata, Task } from './task';
 
 export interface NewTask {
   ownerId: string;
@@ -17,6 +17,8 @@ export interface NewTask {
   keyNonce: string;
   /** Publish the edit in the gallery once processed. @default true */
   public?: boolean;
+  /** The pilot's cut (docs/spec.md §8). @default the first seconds of the source, poster at 0 */
+  cut?: Cut;
 }
 
 /** What one pilot may have at once and create per window (TaskLimits in task-service.ts). */
@@ -34,6 +36,14 @@ export type TaskCreation =
 
 /** A task retried, or the owner's unfinished-tasks quota refused it. */
 export type TaskRetry = { retried: Task } | { refused: 'unfinished-tasks' };
+
+/** A re-cut (markRecut): accepted, or refused by the per-pilot daily limit (with when one is free again). */
+export type TaskRecut = { recut: Task } | { refused: 'daily-recuts'; retryAfterSeconds: number };
+
+/** The revision a worker transition belongs to: it succeeds only while the task is still at that revision. */
+export interface RevisionCondition {
+  revision?: number;
+}
 
 export interface ListTasksQuery {
   ownerId: string;
@@ -107,15 +117,32 @@ export interface TaskRepository {
    */
   markProcessing(id: number, options?: { reclaimAfterSeconds?: number }): Promise<Task | null>;
   /**
+   * The owner's re-cut (docs/spec.md §8): from 'processed' (or 'failed' with its upload stored) back to 'uploaded'
+   * with the new cut and the next revision, counted against `maxDailyRecuts` in any rolling 24 h (checked and
+   * counted in one step per owner). Null when the owner has no such task.
+   */
+  markRecut(
+    id: number,
+    ownerId: string,
+    cut: Cut,
+    limits: { maxDailyRecuts: number },
+  ): Promise<TaskRecut | null>;
+  /**
    * From 'processing' back to 'uploaded': the attempt holding the task gives it up after a transient
    * failure, so the queue's next delivery can claim it at once instead of waiting out the lease.
    */
-  releaseProcessing(id: number): Promise<Task | null>;
+  releaseProcessing(id: number, condition?: RevisionCondition): Promise<Task | null>;
   markProcessed(
     id: number,
     outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata },
+    condition?: RevisionCondition,
   ): Promise<Task | null>;
-  markFailed(id: number, reason: string, kind: FailureKind): Promise<Task | null>;
+  markFailed(
+    id: number,
+    reason: string,
+    kind: FailureKind,
+    condition?: RevisionCondition,
+  ): Promise<Task | null>;
   /**
    * From 'failed' back to 'uploaded' for the owner, counting one manual retry, while fewer than
    * `maxRetries` were made and the owner has fewer than `maxUnfinishedTasks` unfinished tasks (the
@@ -183,6 +210,8 @@ export interface GalleryRepository {
 export interface DeletingTask {
   id: number;
   originalKey: string;
+  /** The outputs of this revision and its predecessor may exist (taskOutputKeys). */
+  revision: number;
 }
 
 export interface PresignedUpload {
@@ -465,6 +494,10 @@ export interface EditInput {
   sourceKey: string;
   /** The attempt number (the delivery's receive count): with the task id it makes job creation idempotent. */
   attempt: number;
+  /** The pilot's cut: where the clip starts in the source, and the poster's offset inside it. */
+  cut: Cut;
+  /** The revision being edited: where its outputs go, and what a backend's completion reports back. */
+  revision: number;
 }
 
 /**
@@ -495,6 +528,8 @@ export type FinishedJob =
       kind: 'complete';
       taskId: number;
       sourceKey: string;
+      /** The revision the job edited: its outcome is recorded only while the task is still at it. */
+      revision: number;
       videoKey: string;
       thumbnailKey: string;
       /** Outputs the backend had to write that the task does not keep (the logo frame capture). */
@@ -504,4 +539,4 @@ export type FinishedJob =
       height: number;
       processingMs: number;
     }
-  | { kind: 'error'; taskId: number; sourceKey: string; reason: string };
+  | { kind: 'error'; taskId: number; sourceKey: string; revision: number; reason: string };

@@ -5,6 +5,7 @@
  */
 import * as z from './zod';
 import { TASK_STATUSES } from './task';
+import { DEFAULT_LEAGUE_FORMAT } from './league-format';
 import { MAX_PARTS_PER_SIGNING } from './multipart';
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
@@ -136,6 +137,35 @@ export const tokenResponse = z.object({
 });
 export type TokenResponse = z.infer<typeof tokenResponse>;
 
+/**
+ * The latest start a clip may ask for: 24 h of source, far beyond any upload the size limit admits. The real bound
+ * is the source's own duration, which only the worker's probe knows (a start past it fails the edit, saying so).
+ */
+export const MAX_CLIP_START_SECONDS = 86_400;
+const CLIP_SECONDS = DEFAULT_LEAGUE_FORMAT.maxSourceSeconds;
+
+const clip = z.strictObject({
+  startSeconds: z
+    .number('Must be a number of seconds')
+    .check(
+      z.minimum(0, 'Must be at least 0'),
+      z.maximum(MAX_CLIP_START_SECONDS, `Must be at most ${MAX_CLIP_START_SECONDS}`),
+    )
+    .register(z.globalRegistry, {
+      description: `Where the edit's ${CLIP_SECONDS} s of source start, in seconds (default 0)`,
+    }),
+});
+
+const posterSeconds = z
+  .number('Must be a number of seconds')
+  .check(
+    z.minimum(0, 'Must be at least 0'),
+    z.lt(CLIP_SECONDS, `Must be less than ${CLIP_SECONDS} (an offset inside the clip)`),
+  )
+  .register(z.globalRegistry, {
+    description: 'The poster frame, in seconds from the start of the clip (default 0)',
+  });
+
 export const createTaskRequest = z.strictObject({
   fileName: z
     .string()
@@ -161,10 +191,24 @@ export const createTaskRequest = z.strictObject({
       description: 'Show the edited video in the public gallery (default true)',
     }),
   ),
+  clip: z.optional(clip),
+  posterSeconds: z.optional(posterSeconds),
 });
 export type CreateTaskRequest = z.infer<typeof createTaskRequest>;
 
-export const updateTaskRequest = z.strictObject({ public: z.boolean('Must be true or false') });
+/**
+ * Any of: the publish switch (200); a new cut, `clip` and/or `posterSeconds`, which edits a processed task again
+ * from its stored original (202).
+ */
+export const updateTaskRequest = z
+  .strictObject({
+    public: z.optional(z.boolean('Must be true or false')),
+    clip: z.optional(clip),
+    posterSeconds: z.optional(posterSeconds),
+  })
+  .check(
+    z.refine((body) => Object.keys(body).length > 0, 'Send at least one of public, clip, posterSeconds'),
+  );
 export type UpdateTaskRequest = z.infer<typeof updateTaskRequest>;
 
 const decimal = (message: string) =>
@@ -307,6 +351,9 @@ export const taskResponse = z.object({
   thumbnail: z.optional(url),
   public: z.boolean(),
   votes: z.int(),
+  clip: z.object({ startSeconds: z.number() }),
+  posterSeconds: z.number(),
+  revision: z.int().register(z.globalRegistry, { description: '1 for the first edit, +1 per re-cut' }),
 });
 export type TaskResponse = z.infer<typeof taskResponse>;
 

@@ -27,8 +27,8 @@ import type {
   UpdateTaskRequest,
   UploadedPartsResponse,
 } from './schemas';
-import { type Caller, MAX_MANUAL_RETRIES, type Task } from './task';
-import { taskObjectKeys } from './object-keys';
+import { type Caller, type Cut, MAX_MANUAL_RETRIES, type Task } from './task';
+import { recutKey, taskObjectKeys } from './object-keys';
 import { abortPendingUploads, partPlan, partSize, type PartPlan } from './multipart';
 
 /** Limits of docs/spec.md §2–3 and the per-pilot quotas (see functions/commons/config.ts for their environment variables). */
@@ -43,6 +43,8 @@ export interface TaskLimits {
   maxDailyUploadBytes: number;
   /** Size of every multipart part but the last (#core/multipart). */
   partBytes: number;
+  /** Re-cuts (PATCH with a new cut) one pilot may ask for in any rolling 24 h. */
+  maxDailyRecuts: number;
 }
 
 const QUOTA_WINDOW_SECONDS = 24 * 3600;
@@ -51,10 +53,18 @@ const QUOTA_WINDOW_SECONDS = 24 * 3600;
 export const RETRY_NOT_QUEUED_REASON = 'The retry could not be started; try again.';
 const GIB = 1024 ** 3;
 
-export type TaskQuotas = Pick<TaskLimits, 'maxUnfinishedTasks' | 'maxDailyUploadBytes'>;
+export type TaskQuotas = Pick<TaskLimits, 'maxUnfinishedTasks' | 'maxDailyUploadBytes' | 'maxDailyRecuts'>;
 
-/** The quotas unless configured (MAX_UNFINISHED_TASKS, MAX_DAILY_UPLOAD_BYTES; CDK context of the same names). */
-export const DEFAULT_TASK_QUOTAS: TaskQuotas = { maxUnfinishedTasks: 5, maxDailyUploadBytes: 5 * GIB };
+/**
+ * The quotas unless configured (MAX_UNFINISHED_TASKS, MAX_DAILY_UPLOAD_BYTES, MAX_DAILY_RECUTS; CDK context of the
+ * same names). Ten re-cuts a day: a pilot trying a few windows on each of a day's races, while each costs a
+ * worker run.
+ */
+export const DEFAULT_TASK_QUOTAS: TaskQuotas = {
+  maxUnfinishedTasks: 5,
+  maxDailyUploadBytes: 5 * GIB,
+  maxDailyRecuts: 10,
+};
 
 export interface TaskServiceDependencies {
   repository: TaskRepository;
@@ -124,6 +134,22 @@ export async function purgeDeletingTask(
   await deps.repository.purgeDeleting(task.id);
 }
 
+const RECUT_NEEDS_AN_EDIT = 'The cut can be changed once the video is processed (or has failed).';
+
+/**
+ * Why a task's cut cannot be changed now, or undefined when it can: a processed task, or a failed one whose
+ * upload is stored (a start past the source's end is fixed by a new cut, not a new upload). While it is being
+ * edited, the edit in progress keeps the cut it started with: the change is refused, not queued, so the
+ * pilot never waits for an edit that is thrown away.
+ */
+export function recutRefusal(task: Task): string | undefined {
+  if (task.status === 'processed') return undefined;
+  if (task.status === 'failed' && task.uploadedAt !== null) return undefined;
+  if (task.status === 'uploaded' || task.status === 'processing')
+    return 'The video is being edited; change the cut once it is processed.';
+  return RECUT_NEEDS_AN_EDIT;
+}
+
 /** Why a failed task cannot go through the pipeline again, or undefined when it can. */
 export function retryRefusal(task: Task): string | undefined {
   if (task.status !== 'failed') return 'Only a failed task can be retried.';
@@ -160,6 +186,10 @@ export class TaskService {
         uploadExpiresAt: new Date(this.deps.clock.now().getTime() + limits.uploadWindowHours * HOUR_MS),
         keyNonce: this.nonce(),
         public: request.public,
+        cut: {
+          clipStartSeconds: request.clip?.startSeconds ?? 0,
+          posterSeconds: request.posterSeconds ?? 0,
+        },
       },
       {
         maxUnfinishedTasks: limits.maxUnfinishedTasks,
@@ -206,11 +236,66 @@ export class TaskService {
     return this.view(task);
   }
 
-  /** The owner's publish switch (docs/spec.md §5): the gallery and the rankings follow in the same statement. */
-  async update(caller: Caller, id: number, request: UpdateTaskRequest): Promise<TaskResponse> {
-    const task = await this.deps.repository.setPublic(id, caller.sub, request.public);
+  /**
+   * The owner's changes (docs/spec.md §5, §8): a new cut first, which may be refused (then nothing changed), then
+   * the publish switch, which the gallery and the rankings follow in the same statement. `recut` says whether
+   * the task went back through processing (the route's 202).
+   */
+  async update(
+    caller: Caller,
+    id: number,
+    request: UpdateTaskRequest,
+  ): Promise<{ task: TaskResponse; recut: boolean }> {
+    const recut =
+      request.clip !== undefined || request.posterSeconds !== undefined
+        ? await this.recut(caller, id, request)
+        : false;
+    const task =
+      request.public === undefined
+        ? await this.deps.repository.findForOwner(id, caller.sub)
+        : await this.deps.repository.setPublic(id, caller.sub, request.public);
     if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
-    return this.view(task);
+    return { task: await this.view(task), recut };
+  }
+
+  /**
+   * Edits the task again from its stored original with the new cut (docs/api.md, "Changing the cut"): the next
+   * revision goes back to 'uploaded' and a re-cut marker carrying that revision puts it on the upload queue (the
+   * API runs inside the VPC, where only S3 is reachable: #core/requeue). A cut equal to the current one starts
+   * nothing. Refused while the task has no finished edit (409: the edit in progress uses the cut it has) and past
+   * the daily limit (429).
+   */
+  private async recut(
+    caller: Caller,
+    id: number,
+    request: Pick<UpdateTaskRequest, 'clip' | 'posterSeconds'>,
+  ): Promise<boolean> {
+    const task = await this.deps.repository.findForOwner(id, caller.sub);
+    if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
+    const cut: Cut = {
+      clipStartSeconds: request.clip?.startSeconds ?? task.clipStartSeconds,
+      posterSeconds: request.posterSeconds ?? task.posterSeconds,
+    };
+    const refusal = recutRefusal(task);
+    if (refusal !== undefined) throw new ConflictError(refusal);
+    if (
+      task.status === 'processed' &&
+      cut.clipStartSeconds === task.clipStartSeconds &&
+      cut.posterSeconds === task.posterSeconds
+    )
+      return false;
+    const { maxDailyRecuts } = this.deps.limits;
+    const result = await this.deps.repository.markRecut(id, caller.sub, cut, { maxDailyRecuts });
+    // Deleted, or taken through another change, between the read and the transition.
+    if (result === null) throw new ConflictError(RECUT_NEEDS_AN_EDIT);
+    if ('refused' in result) {
+      throw new TooManyRequestsError(
+        `You have changed the cut ${maxDailyRecuts} times in the last 24 hours; try again later`,
+        { retryAfterSeconds: result.retryAfterSeconds },
+      );
+    }
+    await this.deps.store.putEmpty(recutKey(id, result.recut.revision, this.nonce()));
+    return true;
   }
 
   /**
@@ -376,6 +461,9 @@ export class TaskService {
       updatedAt: task.updatedAt.toISOString(),
       public: task.public,
       votes: task.votes,
+      clip: { startSeconds: task.clipStartSeconds },
+      posterSeconds: task.posterSeconds,
+      revision: task.revision,
     };
     if (task.failureReason !== null) response.failureReason = task.failureReason;
     if (task.status === 'failed') response.retryable = retryRefusal(task) === undefined;

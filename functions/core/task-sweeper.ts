@@ -125,7 +125,7 @@ export async function failStalledTasks(deps: {
   const failed = await deps.repository.failStalledTasks(deps.stalledAfterSeconds, STALLED_TASK_REASON);
   // A dead attempt may have stored outputs before it died: a failed task owns none. One task at a
   // time keeps the store's parallel deletes bounded whatever the backlog.
-  for (const task of failed) await deps.store.deleteMany(taskOutputKeys(task.id));
+  for (const task of failed) await deps.store.deleteMany(taskOutputKeys(task.id, task.revision));
   return failed.map((task) => task.id);
 }
 

@@ -54,7 +54,22 @@ export interface Task {
   publishedAt: Date | null;
   /** The number of vote rows on it, published or not. */
   votes: number;
+  /** The pilot's cut (docs/spec.md §8): where in the source the edit's clip starts, in seconds. */
+  clipStartSeconds: number;
+  /** The poster's offset inside the clip, in seconds. */
+  posterSeconds: number;
+  /** 1 for the first edit, +1 per re-cut; the worker records an edit only for the revision it claimed. */
+  revision: number;
 }
+
+/** The pilot's cut as the API and the worker carry it. */
+export interface Cut {
+  clipStartSeconds: number;
+  posterSeconds: number;
+}
+
+/** The cut of a task created without one: the source's first seconds, its first frame as the poster. */
+export const DEFAULT_CUT: Cut = { clipStartSeconds: 0, posterSeconds: 0 };
 
 /** The caller, as the authorizer established it from a verified Cognito access token. */
 export interface Caller {

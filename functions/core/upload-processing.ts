@@ -27,14 +27,16 @@ import { type FailureKind, type ProcessedVideoMetadata, type Task, type TaskStat
 import {
   outputKeys,
   REQUEUE_PREFIX,
+  revisionFromRequeueKey,
+  revisionOutputKeys,
   taskIdFromRequeueKey,
   taskOutputKeys,
   UPLOADS_PREFIX,
 } from './object-keys';
 import { requeueTask } from './requeue';
 
-/** What the transitions after a claim need of a task. */
-type TaskRef = Pick<Task, 'id' | 'originalKey'>;
+/** What the transitions after a claim need of a task: which one, and the revision the attempt claimed. */
+type TaskRef = Pick<Task, 'id' | 'originalKey' | 'revision'>;
 
 /** One object from an S3 ObjectCreated notification. */
 export interface UploadedObject {
@@ -120,14 +122,18 @@ export class UploadProcessingService {
   private async handleRequeue(markerKey: string, attempt: ProcessingAttempt): Promise<UploadOutcome> {
     const taskId = taskIdFromRequeueKey(markerKey);
     const task = taskId === undefined ? null : await this.deps.tasks.findById(taskId);
-    const outcome: UploadOutcome =
-      task === null
-        ? { kind: 'ignored', key: markerKey }
-        : await this.handleTask(
-            task,
-            (await this.deps.objects.stat(task.originalKey))?.sizeBytes ?? 0,
-            attempt,
-          );
+    // A re-cut's marker names its revision: one written for a revision a newer re-cut replaced claims nothing.
+    const revision = revisionFromRequeueKey(markerKey);
+    let outcome: UploadOutcome;
+    if (task === null) outcome = { kind: 'ignored', key: markerKey };
+    else if (revision !== undefined && revision < task.revision)
+      outcome = { kind: 'duplicate', taskId: task.id, status: task.status };
+    else
+      outcome = await this.handleTask(
+        task,
+        (await this.deps.objects.stat(task.originalKey))?.sizeBytes ?? 0,
+        attempt,
+      );
     await this.deps.objects.deleteMany([markerKey]);
     return outcome;
   }
@@ -144,6 +150,10 @@ export class UploadProcessingService {
     const claimed = await tasks.markProcessing(task.id, { reclaimAfterSeconds: attempt.reclaimAfterSeconds });
     if (claimed === null) return { kind: 'duplicate', taskId: task.id, status: task.status };
     try {
+      // A re-cut: the edit it replaces is served no more (the task is not 'processed'), so its objects go
+      // before the new edit is made; a failure here is transient and the next attempt removes them again.
+      if (claimed.revision > 1)
+        await this.deps.objects.deleteMany(revisionOutputKeys(claimed.id, claimed.revision - 1));
       return await this.process(claimed, attempt);
     } catch (error) {
       if (error instanceof PermanentProcessingError)
@@ -162,7 +172,7 @@ export class UploadProcessingService {
         return fail(this.deps, claimed, finalAttemptReason(attempt.receiveCount), 'transient', detail);
       }
       // No row to release: the task was deleted under us (its upload vanishing is then what failed).
-      if ((await tasks.releaseProcessing(claimed.id)) === null) return lost(this.deps, claimed);
+      if ((await tasks.releaseProcessing(claimed.id, claimed)) === null) return lost(this.deps, claimed);
       throw error;
     }
   }
@@ -173,7 +183,7 @@ export class UploadProcessingService {
    * next attempt reads the newest version, whatever the receive count of this message.
    */
   private async supersede(task: Task): Promise<UploadOutcome> {
-    if ((await this.deps.tasks.releaseProcessing(task.id)) === null) return lost(this.deps, task);
+    if ((await this.deps.tasks.releaseProcessing(task.id, task)) === null) return lost(this.deps, task);
     await requeueTask(this.deps.objects, task.id);
     return { kind: 'superseded', taskId: task.id };
   }
@@ -184,7 +194,7 @@ export class UploadProcessingService {
     const { edited, sourceBytesRead } = await this.edit(task, attempt);
     if ('jobRequestKey' in edited)
       return { kind: 'submitted', taskId: task.id, jobRequestKey: edited.jobRequestKey };
-    const outputs = outputKeys(task.id);
+    const outputs = outputKeys(task.id, task.revision);
     await Promise.all([
       objects.putFile({ key: outputs.processedKey, path: edited.videoPath, contentType: 'video/mp4' }),
       objects.putFile({ key: outputs.thumbnailKey, path: edited.thumbnailPath, contentType: 'image/jpeg' }),
@@ -193,7 +203,7 @@ export class UploadProcessingService {
       processingMs: clock.now().getTime() - startedAt.getTime(),
       sourceBytesRead,
     });
-    const processed = await tasks.markProcessed(task.id, { ...outputs, metadata });
+    const processed = await tasks.markProcessed(task.id, { ...outputs, metadata }, task);
     if (processed !== null) return { kind: 'processed', taskId: task.id, metadata };
     return lost(this.deps, task);
   }
@@ -213,6 +223,8 @@ export class UploadProcessingService {
           taskId: task.id,
           sourceKey: task.originalKey,
           attempt: attempt.receiveCount,
+          cut: { clipStartSeconds: task.clipStartSeconds, posterSeconds: task.posterSeconds },
+          revision: task.revision,
         })
         .catch((error: unknown) => {
           // A storage failure mid-read explains whatever ffmpeg then said about the file: retry, don't fail it.
@@ -237,7 +249,7 @@ type RecordingDependencies = Pick<UploadProcessingDependencies, 'tasks' | 'objec
  * `processing` and changes nothing; an event for a deleted task removes what the job wrote.
  */
 export async function completeJob(deps: RecordingDependencies, job: FinishedJob): Promise<UploadOutcome> {
-  const task = { id: job.taskId, originalKey: job.sourceKey };
+  const task = { id: job.taskId, originalKey: job.sourceKey, revision: job.revision };
   // The worker validated the source before submitting it: a job error is MediaConvert's, worth a retry.
   if (job.kind === 'error') return fail(deps, task, job.reason, 'transient');
   const [video, thumbnail] = await Promise.all([
@@ -262,22 +274,29 @@ export async function completeJob(deps: RecordingDependencies, job: FinishedJob)
     // MediaConvert reads the upload itself; what it fetched is not visible to the platform.
     sourceBytesRead: 0,
   };
-  const processed = await deps.tasks.markProcessed(task.id, {
-    processedKey: job.videoKey,
-    thumbnailKey: job.thumbnailKey,
-    metadata,
-  });
+  const processed = await deps.tasks.markProcessed(
+    task.id,
+    { processedKey: job.videoKey, thumbnailKey: job.thumbnailKey, metadata },
+    task,
+  );
   if (processed === null) return lost(deps, task);
   await deps.objects.deleteMany(job.discardKeys);
   return { kind: 'processed', taskId: task.id, metadata };
 }
 
-/** markProcessed/markFailed matched nothing: the task was deleted meanwhile, or another attempt finished it. */
+/**
+ * markProcessed/markFailed matched nothing: the task was deleted meanwhile, another attempt finished it, or a
+ * re-cut replaced the revision this attempt edited (whose objects then belong to nobody).
+ */
 async function lost(deps: RecordingDependencies, task: TaskRef): Promise<UploadOutcome> {
   const current = await deps.tasks.findByOriginalKey(task.originalKey);
-  if (current !== null) return { kind: 'duplicate', taskId: task.id, status: current.status };
+  if (current !== null) {
+    if (current.revision !== task.revision)
+      await deps.objects.deleteMany(revisionOutputKeys(task.id, task.revision));
+    return { kind: 'duplicate', taskId: task.id, status: current.status };
+  }
   // A task deleted while processing stays deleted and leaves no objects behind.
-  await deps.objects.deleteMany(taskOutputKeys(task.id));
+  await deps.objects.deleteMany(taskOutputKeys(task.id, task.revision));
   return { kind: 'deleted-during-processing', taskId: task.id };
 }
 
@@ -288,10 +307,10 @@ async function fail(
   failureKind: FailureKind,
   detail?: string,
 ): Promise<UploadOutcome> {
-  const failed = await deps.tasks.markFailed(task.id, reason, failureKind);
+  const failed = await deps.tasks.markFailed(task.id, reason, failureKind, task);
   if (failed === null) return lost(deps, task);
   // An earlier attempt may have stored outputs before it crashed: a failed task owns none.
-  await deps.objects.deleteMany(taskOutputKeys(task.id));
+  await deps.objects.deleteMany(taskOutputKeys(task.id, task.revision));
   return { kind: 'failed', taskId: task.id, reason, failureKind, detail };
 }
 

@@ -6,7 +6,7 @@ import { HttpLambdaIntegration } from 'aws-cdk-lib/aws-apigatewayv2-integrations
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
 import { ORIGIN_VERIFY_VARIABLE } from '#core/edge-origin';
-import { PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import { PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import { DEFAULT_TASK_QUOTAS, type TaskQuotas } from '#core/task-service';
 import {
   AUTHORIZER_CACHE_TTL_SECONDS,
@@ -86,7 +86,8 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   // Tasks in a list carry the same presigned download URLs as a single task.
   'list-tasks': { objects: READ_TASK_OBJECTS },
   'get-task': { objects: READ_TASK_OBJECTS },
-  'update-task': { objects: READ_TASK_OBJECTS },
+  // A re-cut puts the task back on the upload queue with an empty marker under requeue/ (#core/requeue).
+  'update-task': { objects: { ...READ_TASK_OBJECTS, [REQUEUE_PREFIX]: ['s3:PutObject'] } },
   // Public answers carry presigned URLs of the edited video and its poster only, never the original.
   'list-public-videos': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
   'get-public-video': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
@@ -293,6 +294,12 @@ export class Api extends Construct {
         String(quotas.maxDailyUploadBytes ?? DEFAULT_TASK_QUOTAS.maxDailyUploadBytes),
       );
     }
+    functions
+      .get('update-task')
+      ?.addEnvironment(
+        'MAX_DAILY_RECUTS',
+        String(quotas.maxDailyRecuts ?? DEFAULT_TASK_QUOTAS.maxDailyRecuts),
+      );
     if (props.multipartPartBytes !== undefined) {
       for (const fn of [...functions.values(), this.retryTransition.function])
         fn.addEnvironment('MULTIPART_PART_BYTES', String(props.multipartPartBytes));

@@ -4,6 +4,7 @@
  *   BENCH_PAIRS (5) worker/bare pairs · BENCH_UPLOADS (3) uploads timed through the stack
  *   BENCH_BUILD_ROUNDS (3) alternating edits with the worker's ffmpeg and Debian's packaged one
  *   BENCH_ONLY=gallery: only the public gallery's load and plans (test/bench/results/gallery.json)
+ *   BENCH_ONLY=cut: only the cut's rows (test/bench/results/cut.json) · BENCH_CUT_ROUNDS (2) alternating rounds
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -13,7 +14,8 @@ import { benchBuilds } from './builds';
 import { costReport } from './cost';
 import { benchGallery, type GalleryBenchResult } from './gallery';
 import { benchFunctionsColdInit } from './functions';
-import { benchSource } from './source';
+import { benchSource, LONG_SOURCE } from './source';
+import { benchCut, CUT_GOAL_RATIO, type CutBenchResult } from './cut';
 import type { LoadRow } from './load';
 import { benchThroughStack } from './stack';
 import { round } from './stats';
@@ -101,7 +103,48 @@ async function writeResult(name: string, value: unknown): Promise<string> {
   return out;
 }
 
+/** The cut's rows: bytes and seconds for the window at 0 and at 80 % of the 10-minute source, against the goal. */
+function cutTable(cut: CutBenchResult): string {
+  const ratioRow = (figure: string, ratio: number) => [
+    figure,
+    ratio,
+    `≤ ${CUT_GOAL_RATIO}`,
+    verdict(ratio <= CUT_GOAL_RATIO),
+  ];
+  return [
+    table([
+      ['window', 'bytes sent (median)', 'seconds (median, min–max)'],
+      ...[cut.atStart, cut.atEighty].map((window) => [
+        `${window.startSeconds} s of ${cut.sourceSeconds} s`,
+        window.bytesSent.median,
+        `${round(window.seconds.median)} (${round(window.seconds.min)}–${round(window.seconds.max)})`,
+      ]),
+    ]),
+    table([
+      ['figure', 'measured', 'goal', ''],
+      ratioRow('cut at 80 % / at 0, bytes', cut.bytesRatio),
+      ratioRow('cut at 80 % / at 0, seconds', cut.secondsRatio),
+    ]),
+    `source ${cut.sourceBytes} bytes; load average 1/5/15 min before / after: ${cut.loadAverage.before.join(' ')} / ${cut.loadAverage.after.join(' ')}`,
+  ].join('\n');
+}
+
+async function runCut(log: (line: string) => void): Promise<CutBenchResult> {
+  const source = await benchSource(log, LONG_SOURCE);
+  const rounds = count('BENCH_CUT_ROUNDS', 2);
+  log(
+    `The pilot's cut: ${rounds} alternating rounds of the window at 0 and at 80 % of a 10-minute 1080p source`,
+  );
+  return withBackingServices(() => benchCut(source, rounds, log));
+}
+
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'cut') {
+    const cut = await runCut(log);
+    log(`\n${cutTable(cut)}`);
+    log(`\nWritten to ${await writeResult('cut', cut)}`);
+    return;
+  }
   if (process.env.BENCH_ONLY === 'gallery') {
     log('Public gallery through the local stack');
     const gallery = await benchGallery(log);
@@ -138,6 +181,7 @@ async function main(): Promise<void> {
   const stack = await benchThroughStack(source, uploads, log);
   log('Public gallery through the local stack');
   const gallery = await benchGallery(log);
+  const cut = await runCut(log);
 
   const getP50 =
     stack.load.find((row) => row.endpoint === 'get-task' && row.connections === 1)?.p50Ms ?? Number.NaN;
@@ -162,6 +206,7 @@ async function main(): Promise<void> {
     worker,
     stack,
     gallery,
+    cut,
     functions,
     cost,
   };
@@ -258,6 +303,7 @@ async function main(): Promise<void> {
   log('\nAPI load (tasks in the database: ' + String(stack.tasksInDatabase) + ')');
   log(loadTable(stack.load, { withGoal: false }));
   logGallery(gallery);
+  log(`\nThe pilot's cut\n${cutTable(cut)}`);
   log('\nFunctions');
   log(
     table([

@@ -1,6 +1,8 @@
 /**
- * The benchmark source: 60 s of 1080p30 H.264 + AAC, generated with the tests' media build (never
- * committed; test/support/media-tools.ts) and kept under .local/bench/ so later runs skip the generation.
+ * The benchmark sources: 60 s of 1080p30 H.264 + AAC (8 Mb/s, the worker's rows), and 10 minutes of it for the
+ * cut's rows (5 Mb/s, ultrafast: 375 MB, under the 500 MB upload limit, generated in minutes rather than an hour),
+ * generated with the tests' media build (never committed; test/support/media-tools.ts) and kept under
+ * .local/bench/ so later runs skip the generation.
  */
 import { execFile } from 'node:child_process';
 import { mkdir, rename, stat } from 'node:fs/promises';
@@ -11,9 +13,22 @@ import { MEDIA_FFMPEG_PATH } from '#test/support/media-tools';
 const run = promisify(execFile);
 const SECONDS = 60;
 
-export async function benchSource(log: (line: string) => void): Promise<string> {
+/** How a bench source is encoded: its length, and the speed/size trade-off of its encode. */
+interface SourceShape {
+  seconds: number;
+  preset: string;
+  bitrate: string;
+}
+
+const WORKER_SOURCE: SourceShape = { seconds: SECONDS, preset: 'veryfast', bitrate: '8M' };
+export const LONG_SOURCE: SourceShape = { seconds: 600, preset: 'ultrafast', bitrate: '5M' };
+
+export async function benchSource(
+  log: (line: string) => void,
+  { seconds, preset, bitrate }: SourceShape = WORKER_SOURCE,
+): Promise<string> {
   const dir = resolve('.local/bench');
-  const path = join(dir, `source-${SECONDS}s-1080p30.mp4`);
+  const path = join(dir, `source-${seconds}s-1080p30${seconds === SECONDS ? '' : `-${bitrate}`}.mp4`);
   if (
     await stat(path).then(
       () => true,
@@ -22,7 +37,7 @@ export async function benchSource(log: (line: string) => void): Promise<string> 
   )
     return path;
   await mkdir(dir, { recursive: true });
-  log(`generating the ${SECONDS} s 1080p30 H.264/AAC source (once; kept in .local/bench)`);
+  log(`generating the ${seconds} s 1080p30 H.264/AAC source (once; kept in .local/bench)`);
   const partial = `${path}.partial.mp4`;
   await run(MEDIA_FFMPEG_PATH, [
     '-nostdin',
@@ -33,18 +48,18 @@ export async function benchSource(log: (line: string) => void): Promise<string> 
     '-f',
     'lavfi',
     '-i',
-    `testsrc2=size=1920x1080:rate=30:duration=${SECONDS}`,
+    `testsrc2=size=1920x1080:rate=30:duration=${seconds}`,
     '-f',
     'lavfi',
     '-i',
-    `sine=frequency=440:sample_rate=48000:duration=${SECONDS}`,
-    // A camera-like stream: High profile, ~8 Mb/s, 2 s GOP.
+    `sine=frequency=440:sample_rate=48000:duration=${seconds}`,
+    // A camera-like stream: 2 s GOP at a phone's bitrate.
     '-c:v',
     'libx264',
     '-preset',
-    'veryfast',
+    preset,
     '-b:v',
-    '8M',
+    bitrate,
     '-g',
     '60',
     '-pix_fmt',

@@ -105,6 +105,9 @@ describe('a pilot’s journey through the API of the local stack', () => {
       updatedAt: expect.any(String) as string,
       public: true,
       votes: 0,
+      clip: { startSeconds: 0 },
+      posterSeconds: 0,
+      revision: 1,
       original: { url: expect.stringContaining(stack.s3Endpoint) as string },
       processed: {
         url: expect.stringContaining(stack.s3Endpoint) as string,

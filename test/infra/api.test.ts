@@ -280,14 +280,24 @@ describe('least-privilege IAM per function', () => {
     ]);
   });
 
-  it('lets get-task, list-tasks and update-task only read objects under uploads/ and processed/', () => {
-    for (const name of ['get-task', 'list-tasks', 'update-task'] as const) {
+  it('lets get-task and list-tasks only read objects under uploads/ and processed/', () => {
+    for (const name of ['get-task', 'list-tasks'] as const) {
       expect(policyStatementsOf(template, functionId(name))).toEqual([
         rdsConnect,
         { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
         { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('processed/') },
       ]);
     }
+  });
+
+  it('lets update-task read the same and put only re-cut markers under requeue/, with the daily re-cut limit', () => {
+    expect(policyStatementsOf(template, functionId('update-task'))).toEqual([
+      rdsConnect,
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('processed/') },
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('requeue/') },
+    ]);
+    expect(environmentOf(functionId('update-task'))).toMatchObject({ MAX_DAILY_RECUTS: '10' });
   });
 
   it('lets the public gallery read only edited videos and posters (processed/), never an original', () => {

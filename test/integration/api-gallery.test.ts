@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { awaitingTask, publishedTask } from '#test/helpers/tasks';
+import { instanceTaskService } from '#test/helpers/task-services';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as deleteTask } from '#functions/api/delete-task';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
@@ -10,13 +11,15 @@ import { handler as updateTask } from '#functions/api/update-task';
 import { handler as vote } from '#functions/api/vote';
 import { handler as withdrawVote } from '#functions/api/withdraw-vote';
 import { handler as createTask } from '#functions/api/create-task';
-import { createPool, databasePool } from '#commons/clients';
-import { databaseConfig } from '#commons/config';
+import { createPool, databasePool, s3Client } from '#commons/clients';
+import { databaseConfig, taskLimits } from '#commons/config';
+import { outputKeys } from '#core/object-keys';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
 import { DOWNLOAD_SIGNING_WINDOW_SECONDS } from '#adapters/s3/object-store';
 import { PUBLIC_MEDIA_URL_TTL_SECONDS } from '#core/public-cache';
 import { VotingService } from '#core/gallery-service';
-import { ConflictError } from '#core/errors';
+import { ConflictError, TooManyRequestsError } from '#core/errors';
+import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PUBLIC_CACHE_CONTROL, securityHeaders } from '#commons/http';
 import { getTaskRepository } from '#commons/composition-root';
 import {
@@ -447,6 +450,9 @@ describe('PATCH /api/tasks/{id}', () => {
         updatedAt: anyString,
         public: false,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         original: { url: anyString },
         processed: {
           url: anyString,
@@ -489,7 +495,13 @@ describe('PATCH /api/tasks/{id}', () => {
     });
     expect(bad.map((response) => [response.statusCode, response.body])).toEqual([
       [400, { message: 'Invalid request', errors: [{ field: 'public', message: 'Must be true or false' }] }],
-      [400, { message: 'Invalid request', errors: [{ field: 'public', message: 'Must be true or false' }] }],
+      [
+        400,
+        {
+          message: 'Invalid request',
+          errors: [{ field: '(root)', message: 'Send at least one of public, clip, posterSeconds' }],
+        },
+      ],
       [400, { message: 'Invalid request', errors: [{ field: 'status', message: 'Unknown field' }] }],
       [400, { message: 'The request body is not valid JSON' }],
     ]);
@@ -530,6 +542,128 @@ describe('PATCH /api/tasks/{id}', () => {
       caller: owner,
     });
     expect(fetched.body).toMatchObject({ public: false, votes: 0 });
+  });
+});
+
+const METADATA = {
+  durationSeconds: 20,
+  width: 1280,
+  height: 720,
+  sizeBytes: 4242,
+  processingMs: 1,
+  sourceBytesRead: 100,
+};
+
+describe('PATCH /api/tasks/{id} with a new cut (docs/spec.md §8)', () => {
+  /** The re-cut markers of a task in the bucket: what puts it back on the upload queue. */
+  async function markers(taskId: number): Promise<string[]> {
+    const listed = await s3Client().send(
+      new ListObjectsV2Command({ Bucket: process.env.BUCKET_NAME, Prefix: `requeue/${taskId}/` }),
+    );
+    return (listed.Contents ?? []).map((object) => object.Key ?? '');
+  }
+
+  it('re-cuts a published video as revision 2 (202): out of the gallery while it is edited, back with its votes', async () => {
+    // Prepare
+    const owner = newCaller();
+    const task = await processedTask(owner);
+    const fan = newCaller('fan');
+    expect((await castVote(fan, task.id)).statusCode).toBe(201);
+
+    // Act
+    const response = await setPublic(owner, task.id, { clip: { startSeconds: 95.5 }, posterSeconds: 3 });
+    const listedWhileEditing = (await wholeGallery()).some((video) => video.id === task.id);
+
+    // Assess
+    expect(response.statusCode).toBe(202);
+    expect(response.body).toMatchObject({
+      id: task.id,
+      status: 'uploaded',
+      clip: { startSeconds: 95.5 },
+      posterSeconds: 3,
+      revision: 2,
+      votes: 1,
+    });
+    expect((response.body as TaskResponse).processed).toBeUndefined();
+    expect(listedWhileEditing).toBe(false);
+    expect(await markers(task.id)).toEqual([expect.stringMatching(new RegExp(`^requeue/${task.id}/r2-`))]);
+    expect(await countsOf(task.id, owner)).toMatchObject({ voteCount: 1, voteRows: 1, pilotVotes: 0 });
+
+    // Act: the worker records revision 2 (a late revision-1 outcome first, which records nothing)
+    const repository = getTaskRepository();
+    await repository.markProcessing(task.id);
+    const outputs = { ...outputKeys(task.id, 2), metadata: { ...METADATA } };
+    const stale = await repository.markProcessed(
+      task.id,
+      { ...outputKeys(task.id), metadata: METADATA },
+      { revision: 1 },
+    );
+    const recorded = await repository.markProcessed(task.id, outputs, { revision: 2 });
+    const listed = (await wholeGallery()).find((video) => video.id === task.id);
+
+    // Assess
+    expect(stale).toBeNull();
+    expect(recorded).toMatchObject({
+      status: 'processed',
+      revision: 2,
+      processedKey: `processed/${task.id}/r2/video.mp4`,
+    });
+    expect(listed?.votes).toBe(1);
+    expect(await countsOf(task.id, owner)).toMatchObject({
+      voteCount: 1,
+      pilotVotes: 1,
+      pilotVotesExpected: 1,
+    });
+  });
+
+  it('refuses a re-cut while the video is being edited (409), before anything was uploaded (409), and for someone else (404)', async () => {
+    // Prepare
+    const owner = newCaller();
+    const editing = await processedTask(owner);
+    expect((await setPublic(owner, editing.id, { clip: { startSeconds: 10 } })).statusCode).toBe(202);
+    const waiting = await awaitingTask(getTaskRepository(), owner);
+
+    // Act
+    const responses = await Promise.all([
+      setPublic(owner, editing.id, { clip: { startSeconds: 20 } }),
+      setPublic(owner, waiting.id, { posterSeconds: 1 }),
+      setPublic(newCaller(), editing.id, { clip: { startSeconds: 20 } }),
+    ]);
+
+    // Assess
+    expect(responses.map((response) => [response.statusCode, response.body])).toEqual([
+      [409, { message: 'The video is being edited; change the cut once it is processed.' }],
+      [409, { message: 'The cut can be changed once the video is processed (or has failed).' }],
+      [404, { message: 'Video not found' }],
+    ]);
+    expect(await getTaskRepository().findById(editing.id)).toMatchObject({
+      revision: 2,
+      clipStartSeconds: 10,
+    });
+  });
+
+  it('limits re-cuts per pilot per rolling day in one step: of simultaneous re-cuts past the limit, only the allowed ones pass', async () => {
+    // Prepare: a limit of 2, three processed tasks re-cut at the same moment on three instances
+    const owner = newCaller();
+    const tasks = await Promise.all([processedTask(owner), processedTask(owner), processedTask(owner)]);
+    const services = instancePools
+      .slice(0, 3)
+      .map((pool) => instanceTaskService(pool, { ...taskLimits(), maxDailyRecuts: 2 }));
+
+    // Act
+    const outcomes = await Promise.allSettled(
+      services.map((service, index) =>
+        service.update(owner, tasks[index]?.id ?? 0, { clip: { startSeconds: 5 } }),
+      ),
+    );
+
+    // Assess
+    const refused = outcomes.filter((outcome) => outcome.status === 'rejected');
+    expect(outcomes.filter((outcome) => outcome.status === 'fulfilled')).toHaveLength(2);
+    expect(refused).toHaveLength(1);
+    expect(refused[0]).toMatchObject({ reason: expect.any(TooManyRequestsError) as unknown });
+    const revisions = await Promise.all(tasks.map((task) => getTaskRepository().findById(task.id)));
+    expect(revisions.map((task) => task?.revision).sort()).toEqual([1, 2, 2]);
   });
 });
 

@@ -269,6 +269,9 @@ describe('POST /api/tasks/{id}/multipart/{uploadId}/complete', () => {
         updatedAt: task.updatedAt,
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
       },
     });
     const head = await s3Client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));

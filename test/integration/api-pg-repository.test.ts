@@ -90,6 +90,9 @@ describe('PgTaskRepository', () => {
       public: true,
       publishedAt: null,
       votes: 0,
+      clipStartSeconds: 0,
+      posterSeconds: 0,
+      revision: 1,
     });
   });
 
@@ -212,7 +215,7 @@ describe('PgTaskRepository', () => {
     await repository.purgeDeleting(kept.id);
 
     // Assess
-    const expected = { id: deleting.id, originalKey: deleting.originalKey };
+    const expected = { id: deleting.id, originalKey: deleting.originalKey, revision: 1 };
     expect([first, second]).toEqual([expected, expected]);
     expect(stale).toContainEqual(expected);
     expect(stale.map((task) => task.id)).not.toContain(kept.id);
@@ -645,6 +648,7 @@ describe('runMigrations', () => {
       expect(await repository.markDeleting(task.id, owner.sub)).toEqual({
         id: task.id,
         originalKey: task.originalKey,
+        revision: 1,
       });
     } finally {
       await database.drop();

@@ -1,4 +1,5 @@
 import { createdTask } from '#test/helpers/tasks';
+import { instanceTaskService } from '#test/helpers/task-services';
 import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -15,12 +16,9 @@ import { handler as migrate } from '#functions/ops/migrate';
 import { migrations } from '#adapters/pg/migrations';
 import { createPool, databasePool } from '#commons/clients';
 import { databaseConfig, taskLimits } from '#commons/config';
-import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { TooManyRequestsError } from '#core/errors';
-import { systemClock } from '#core/ports';
-import { TaskService } from '#core/task-service';
 import { securityHeaders, type ApiHandler } from '#commons/http';
-import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
+import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import type { CreatedTaskResponse, TaskResponse } from '#core/schemas';
 import { type Caller } from '#core/task';
 import { processedVideoKey, thumbnailKey } from '#core/object-keys';
@@ -160,6 +158,9 @@ describe('POST /api/tasks', () => {
         updatedAt: anyString,
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         upload: {
           url: `${process.env.S3_ENDPOINT}/${process.env.BUCKET_NAME}`,
           fields: anyObject,
@@ -391,6 +392,9 @@ describe('GET /api/tasks/{id}', () => {
         updatedAt: anyString,
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         original: { url: anyString },
       },
     });
@@ -448,6 +452,9 @@ describe('GET /api/tasks/{id}', () => {
       updatedAt: anyString,
       public: true,
       votes: 0,
+      clip: { startSeconds: 0 },
+      posterSeconds: 0,
+      revision: 1,
       original: { url: anyString },
       processed: {
         url: anyString,
@@ -587,16 +594,7 @@ describe('per-pilot quotas on POST /api/tasks', () => {
     const caller = newCaller();
     for (let index = 0; index < 4; index += 1) await createOk(caller, `old-${index}.mp4`);
     const pools = Array.from({ length: 10 }, () => createPool(databaseConfig()));
-    const services = pools.map(
-      (pool) =>
-        new TaskService({
-          repository: new PgTaskRepository(pool),
-          store: getObjectStore(),
-          uploads: getMultipartUploads(),
-          clock: systemClock,
-          limits: taskLimits(),
-        }),
-    );
+    const services = pools.map((pool) => instanceTaskService(pool, taskLimits()));
 
     // Act
     const outcomes = await Promise.allSettled(
@@ -811,6 +809,9 @@ describe('POST /api/tasks/{id}/retry', () => {
         updatedAt: anyString,
         public: true,
         votes: 0,
+        clip: { startSeconds: 0 },
+        posterSeconds: 0,
+        revision: 1,
         original: { url: anyString },
       },
     });

@@ -456,10 +456,13 @@ export async function topLevelBoxes(path: string): Promise<string[]> {
   }
 }
 
-/** The frame at `seconds` as raw RGB, scaled to the league size (logo and frames compare 1:1). */
+/**
+ * The frame at `seconds` as raw RGB, scaled to the league size (logo and frames compare 1:1); `null` reads a still
+ * picture (a JPEG poster), in which a seek finds no frame.
+ */
 export async function frameAt(
   path: string,
-  seconds: number,
+  seconds: number | null,
   format: LeagueFormat = DEFAULT_LEAGUE_FORMAT,
 ): Promise<Buffer> {
   const { stdout } = await run(
@@ -467,8 +470,7 @@ export async function frameAt(
     [
       '-v',
       'error',
-      '-ss',
-      seconds.toFixed(3),
+      ...(seconds === null ? [] : ['-ss', seconds.toFixed(3)]),
       '-i',
       path,
       '-frames:v',

@@ -151,6 +151,59 @@ describe('process-upload worker', () => {
     expect(await keysUnder(`processed/${task.id}/`)).toHaveLength(2);
   });
 
+  it('edits re-cuts exactly once across revisions: duplicate and late messages of older revisions change nothing', async () => {
+    // Prepare: revision 1 processed
+    const { task, event } = await uploaded('clip.mov');
+    expect(await deliver(event())).toEqual({ batchItemFailures: [] });
+    const tasks = getTaskService();
+    const markerOf = async (revision: number): Promise<SQSEvent> => {
+      const [marker] = (await keysUnder(`requeue/${task.id}/r${revision}-`)).slice(-1);
+      if (marker === undefined) throw new Error(`no marker of revision ${revision}`);
+      return sqsEvent(marker, 0);
+    };
+
+    // Act: re-cut from 1 s (revision 2); its marker delivered twice at once, then the original's message late
+    expect((await tasks.update(pilot, task.id, { clip: { startSeconds: 1 } })).recut).toBe(true);
+    const second = await markerOf(2);
+    const twice = await Promise.all([deliver(second), deliver(second)]);
+    const lateOriginal = await deliver(event());
+    const afterSecond = await taskRow(task);
+    // Then revision 3 from 2 s, with revision 2's marker redelivered before revision 3's own
+    expect(
+      (await tasks.update(pilot, task.id, { clip: { startSeconds: 2 }, posterSeconds: 0.5 })).recut,
+    ).toBe(true);
+    const third = await markerOf(3);
+    const lateSecond = await deliver(second);
+    const whileWaiting = await taskRow(task);
+    await deliver(third);
+
+    // Assess
+    for (const response of [...twice, lateOriginal, lateSecond])
+      expect(response).toEqual({ batchItemFailures: [] });
+    expect(afterSecond).toMatchObject({
+      status: 'processed',
+      revision: 2,
+      processedKey: `processed/${task.id}/r2/video.mp4`,
+      processed: { durationSeconds: expect.closeTo(6, 1) as unknown },
+    });
+    expect(whileWaiting).toMatchObject({ status: 'uploaded', revision: 3 });
+    expect(await taskRow(task)).toMatchObject({
+      status: 'processed',
+      revision: 3,
+      clipStartSeconds: 2,
+      posterSeconds: 0.5,
+      processedKey: `processed/${task.id}/r3/video.mp4`,
+      thumbnailKey: `processed/${task.id}/r3/thumbnail.jpg`,
+      processed: { durationSeconds: expect.closeTo(5, 1) as unknown },
+    });
+    // Only the newest edit's objects remain, and every marker was consumed.
+    expect(await keysUnder(`processed/${task.id}/`)).toEqual([
+      `processed/${task.id}/r3/thumbnail.jpg`,
+      `processed/${task.id}/r3/video.mp4`,
+    ]);
+    expect(await keysUnder(`requeue/${task.id}/`)).toEqual([]);
+  });
+
   it('completes a task whose previous attempt crashed mid-processing when the message is redelivered', async () => {
     // Prepare: the crashed attempt claimed the task ten minutes ago and never came back.
     const { task, event } = await uploaded('clip.mov');

@@ -117,7 +117,7 @@ class InMemoryAccounts implements AccountRepository {
 }
 
 function task(id: number): DeletingTask {
-  return { id, originalKey: `uploads/${id}/nonce` };
+  return { id, originalKey: `uploads/${id}/nonce`, revision: 1 };
 }
 
 describe('AccountPurge.purge', () => {

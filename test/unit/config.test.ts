@@ -161,6 +161,7 @@ describe('configuration', () => {
       uploadWindowHours: 24,
       maxUnfinishedTasks: 5,
       maxDailyUploadBytes: 5 * 1024 ** 3,
+      maxDailyRecuts: 10,
       partBytes: 8_388_608,
     });
     expect(taskLimits({ MAX_UNFINISHED_TASKS: '2', MAX_DAILY_UPLOAD_BYTES: '1048576' })).toMatchObject({

@@ -2,6 +2,9 @@ import { describe, expect, it } from 'vitest';
 import {
   outputKeys,
   processedVideoKey,
+  recutKey,
+  revisionFromRequeueKey,
+  taskIdFromRequeueKey,
   taskIdFromKey,
   taskOutputKeys,
   thumbnailKey,
@@ -34,7 +37,7 @@ describe('object keys', () => {
 
   it('lists every key either backend writes for a task: what a delete or a failure removes', () => {
     // Act / Assess
-    expect(taskOutputKeys(7)).toEqual([
+    expect(taskOutputKeys(7, 1)).toEqual([
       'processed/7/video.mp4',
       'processed/7/thumbnail.jpg',
       'processed/7/thumbnail.0000000.jpg',
@@ -42,5 +45,26 @@ describe('object keys', () => {
       'processed/7/thumbnail.0000002.jpg',
       'processed/7/mediaconvert-job.json',
     ]);
+  });
+
+  it("keeps a re-cut's outputs under r{revision}/, and names the revision it replaces among a task's keys", () => {
+    // Act / Assess
+    expect(outputKeys(7, 3)).toEqual({
+      processedKey: 'processed/7/r3/video.mp4',
+      thumbnailKey: 'processed/7/r3/thumbnail.jpg',
+    });
+    expect(taskOutputKeys(7, 2)).toEqual([
+      'processed/7/r2/video.mp4',
+      'processed/7/r2/thumbnail.jpg',
+      'processed/7/r2/thumbnail.0000000.jpg',
+      'processed/7/r2/thumbnail.0000001.jpg',
+      'processed/7/r2/thumbnail.0000002.jpg',
+      'processed/7/r2/mediaconvert-job.json',
+      ...taskOutputKeys(7, 1),
+    ]);
+    expect(recutKey(7, 2, 'token')).toBe('requeue/7/r2-token');
+    expect(revisionFromRequeueKey('requeue/7/r2-token')).toBe(2);
+    expect(revisionFromRequeueKey('requeue/7/token')).toBeUndefined();
+    expect(taskIdFromRequeueKey('requeue/7/r2-token')).toBe(7);
   });
 });

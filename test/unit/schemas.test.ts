@@ -1,6 +1,12 @@
 import { describe, expect, it } from 'vitest';
 import { ValidationError } from '#core/errors';
-import { createTaskRequest, listTasksQuery, signupRequest, taskIdParameters } from '#core/schemas';
+import {
+  createTaskRequest,
+  listTasksQuery,
+  signupRequest,
+  taskIdParameters,
+  updateTaskRequest,
+} from '#core/schemas';
 import { parseInput } from '#core/validation';
 
 function errorsOf(run: () => unknown): unknown {
@@ -179,5 +185,50 @@ describe('taskIdParameters', () => {
 
   it('accepts a positive integer id', () => {
     expect(parseInput(taskIdParameters, { id: '42' })).toEqual({ id: 42 });
+  });
+});
+
+describe("the pilot's cut on createTaskRequest and updateTaskRequest", () => {
+  const valid = { fileName: 'race.mp4', contentType: 'video/mp4', size: 1 };
+
+  it('accepts a start and a poster offset inside the clip', () => {
+    expect(
+      parseInput(createTaskRequest, { ...valid, clip: { startSeconds: 95.5 }, posterSeconds: 15.9 }),
+    ).toEqual({
+      ...valid,
+      clip: { startSeconds: 95.5 },
+      posterSeconds: 15.9,
+    });
+    expect(parseInput(updateTaskRequest, { clip: { startSeconds: 0 } })).toEqual({
+      clip: { startSeconds: 0 },
+    });
+  });
+
+  it.each([
+    ['a negative start', { clip: { startSeconds: -1 } }, 'clip.startSeconds', 'Must be at least 0'],
+    ['a start past 24 h', { clip: { startSeconds: 86_401 } }, 'clip.startSeconds', 'Must be at most 86400'],
+    ['a start as text', { clip: { startSeconds: '10' } }, 'clip.startSeconds', 'Must be a number of seconds'],
+    [
+      'an unknown clip field',
+      { clip: { startSeconds: 1, endSeconds: 17 } },
+      'clip.endSeconds',
+      'Unknown field',
+    ],
+    [
+      'a poster at the clip end',
+      { posterSeconds: 16 },
+      'posterSeconds',
+      'Must be less than 16 (an offset inside the clip)',
+    ],
+    ['a negative poster', { posterSeconds: -0.5 }, 'posterSeconds', 'Must be at least 0'],
+  ])('rejects %s', (_case, body, field, message) => {
+    expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, ...body }))).toEqual([
+      { field, message },
+    ]);
+    expect(errorsOf(() => parseInput(updateTaskRequest, body))).toEqual([{ field, message }]);
+  });
+
+  it('rejects an empty update', () => {
+    expect(errorsOf(() => parseInput(updateTaskRequest, {}))).toHaveLength(1);
   });
 });

@@ -213,6 +213,46 @@ describe('failStalledTasks', () => {
     expect([...store.objects.keys()]).toEqual(['uploads/2/n', 'processed/3/video.mp4']);
   });
 
+  it("deletes a stalled re-cut's outputs of its own revision and of the one it replaced", async () => {
+    // Prepare: task 1 processed at revision 1, re-cut to revision 2, whose attempt died after storing its outputs
+    await repository.markUploaded('uploads/1/n', 10);
+    await repository.markProcessing(1);
+    await repository.markProcessed(1, {
+      processedKey: 'processed/1/video.mp4',
+      thumbnailKey: 'processed/1/thumbnail.jpg',
+      metadata: {
+        durationSeconds: 20,
+        width: 1280,
+        height: 720,
+        sizeBytes: 1,
+        processingMs: 1,
+        sourceBytesRead: 1,
+      },
+    });
+    await repository.markRecut(
+      1,
+      pilot.sub,
+      { clipStartSeconds: 30, posterSeconds: 0 },
+      { maxDailyRecuts: 5 },
+    );
+    await repository.markProcessing(1);
+    for (const key of [
+      'uploads/1/n',
+      'processed/1/video.mp4',
+      'processed/1/r2/video.mp4',
+      'processed/1/r2/thumbnail.jpg',
+    ])
+      store.objects.set(key, 1);
+    clock.advance(4_400_000);
+
+    // Act
+    const failed = await failStalledTasks({ repository, store, stalledAfterSeconds: 4_320 });
+
+    // Assess
+    expect(failed).toEqual([1]);
+    expect([...store.objects.keys()]).toEqual(['uploads/1/n']);
+  });
+
   it('leaves a task alone until its last change is older than the bound', async () => {
     // Prepare: a transient failure released the task 4320 s ago to the millisecond; its redelivery may still come.
     await repository.markUploaded('uploads/1/n', 10);

@@ -9,11 +9,27 @@ import { VIDEO_DEMUXERS } from './components';
 import type { ProbedStream, ProbeResult } from './probe';
 
 export interface SourceDescription {
-  /** Seconds of source the edit uses: min(duration, maxSourceSeconds). */
+  /** Where the clip starts in the source, in seconds (the pilot's cut). */
+  startSeconds: number;
+  /** Seconds of source the edit uses from startSeconds: min(duration - startSeconds, maxSourceSeconds). */
   sourceSeconds: number;
   hasAudio: boolean;
   /** The demuxer ffprobe detected: the edit opens the source with it and no other (`-f`). */
   demuxer: string;
+  /** The video stream's average frame rate, when the container states one (MediaConvert's input timecodes count in it). */
+  frameRate: number | null;
+}
+
+/** Seconds as a pilot reads them in a reason: "95 s", "12.5 s". */
+function readableSeconds(seconds: number): string {
+  return `${Number(seconds.toFixed(2))} s`;
+}
+
+/** The failure reason of a clip that starts at or past the end of its source (docs/spec.md §8). */
+export function clipPastEndReason(startSeconds: number, durationSeconds?: number): string {
+  return durationSeconds === undefined
+    ? `The cut starts at ${readableSeconds(startSeconds)}, at or past the end of the video; choose an earlier start.`
+    : `The cut starts at ${readableSeconds(startSeconds)}, but the video is only ${readableSeconds(durationSeconds)} long; choose an earlier start.`;
 }
 
 /** image2, image2pipe and the per-codec still-image demuxers (png_pipe, jpeg_pipe, webp_pipe…). */
@@ -94,6 +110,7 @@ export function describeSource(
   probe: ProbeResult,
   format: LeagueFormat,
   limits: SourceLimits,
+  startSeconds = 0,
 ): SourceDescription {
   checkLimits(probe, limits, format.maxSourceSeconds);
   const video = probe.streams.find((stream) => stream.type === 'video' && !stream.attachedPicture);
@@ -117,11 +134,19 @@ export function describeSource(
   if (!VIDEO_DEMUXERS.some((known) => known.name === demuxer)) {
     throw new PermanentProcessingError(`The file's container (${probe.formatName}) is not supported.`);
   }
+  // Checked before any frame is decoded: the probe's duration says whether the clip starts inside the video.
+  if (duration !== null && startSeconds >= duration)
+    throw new PermanentProcessingError(clipPastEndReason(startSeconds, duration));
   // Browser-recorded WebM often declares no duration: use the maximum and let -t / trim stop the read.
   return {
-    sourceSeconds: Math.min(duration ?? format.maxSourceSeconds, format.maxSourceSeconds),
+    startSeconds,
+    sourceSeconds: Math.min(
+      duration === null ? format.maxSourceSeconds : duration - startSeconds,
+      format.maxSourceSeconds,
+    ),
     hasAudio,
     demuxer,
+    frameRate: video.frameRate,
   };
 }
 

@@ -17,8 +17,12 @@ export interface EditPlan {
   /** Decoder and encoder threads: the function's vCPUs. */
   threads: number;
   logoPath: string;
-  /** Seconds of source to use: min(source duration, format.maxSourceSeconds). */
+  /** Where the clip starts in the source (the pilot's cut); 0 for the first seconds. */
+  startSeconds: number;
+  /** Seconds of source to use from startSeconds: min(source duration - startSeconds, format.maxSourceSeconds). */
   sourceSeconds: number;
+  /** The poster's offset inside the clip. */
+  posterSeconds: number;
   hasAudio: boolean;
   videoOutput: string;
   thumbnailOutput: string;
@@ -57,8 +61,17 @@ function silence(format: LeagueFormat, label: string): string {
  * default), input 1 the logo image. The logo is decoded once and looped into two cards; the source's
  * first video and audio streams become the middle segment; concat joins the three.
  */
+/**
+ * The poster's offset inside the clip, kept on a frame of it: a source shorter than the clip's 16 s ends
+ * before an offset the pilot chose in good faith, and then its last frame is the poster.
+ */
+export function posterOffset(plan: Pick<EditPlan, 'posterSeconds' | 'sourceSeconds' | 'format'>): number {
+  return Math.max(0, Math.min(plan.posterSeconds, plan.sourceSeconds - 1 / plan.format.fps));
+}
+
 export function buildFilterGraph(plan: EditPlan): string {
   const { format, sourceSeconds, hasAudio } = plan;
+  const poster = posterOffset(plan);
   const logoFrames = Math.round(format.logoSeconds * format.fps);
   const logoCard = (label: string): string =>
     `[${label}]loop=loop=${logoFrames - 1}:size=1:start=0,settb=1/${format.fps},setpts=N[${label}card]`;
@@ -67,8 +80,9 @@ export function buildFilterGraph(plan: EditPlan): string {
     logoCard('intro'),
     logoCard('outro'),
     `[0:v:0]trim=duration=${seconds(sourceSeconds)},setpts=PTS-STARTPTS,fps=${format.fps},${fitAndPad(format)},split=2[main][poster]`,
-    // The thumbnail is the first frame of the source content, already fitted, at poster size.
-    `[poster]trim=end_frame=1,scale=${format.thumbnailWidth}:${format.thumbnailHeight},setsar=1[thumb]`,
+    // The thumbnail is the clip's frame at the poster offset (its first frame by default), already fitted, at
+    // poster size: the first frame at or after the offset on the 30 fps timeline.
+    `[poster]${poster > 0 ? `trim=start=${seconds(poster)},` : ''}trim=end_frame=1,scale=${format.thumbnailWidth}:${format.thumbnailHeight},setsar=1[thumb]`,
   ];
   if (hasAudio) {
     graph.push(
@@ -99,6 +113,11 @@ export function buildEditArgs(plan: EditPlan): string[] {
     '-loglevel',
     'error',
     '-y',
+    // -ss on the input seeks: the demuxer jumps through the container's index to the key frame before the
+    // start and ffmpeg decodes (and drops) only from there, so the read starts near the window, not at the
+    // file's beginning; the first frame kept is the one at the start (accurate seek, on by default when
+    // transcoding). docs/worker.md, "The pilot's cut".
+    ...(plan.startSeconds > 0 ? ['-ss', seconds(plan.startSeconds)] : []),
     // -t on the input: ffmpeg stops reading the source after the seconds it needs.
     '-t',
     seconds(plan.sourceSeconds),

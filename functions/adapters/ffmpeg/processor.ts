@@ -6,11 +6,13 @@
 import { stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { LeagueFormat, SourceLimits } from '#core/league-format';
-import type { EditedVideo, VideoProcessor } from '#core/ports';
+import type { EditedVideo, EditInput, VideoProcessor } from '#core/ports';
+import { DEFAULT_CUT } from '#core/task';
 import { PermanentProcessingError, ProcessingTimeoutError } from '#core/processing-errors';
 import {
   checkDecodedPictureSize,
   classifyToolFailure,
+  clipPastEndReason,
   describeSource,
   type SourceDescription,
 } from './classify';
@@ -42,14 +44,12 @@ export class FfmpegVideoProcessor implements VideoProcessor {
     source,
     workDir,
     deadline,
-  }: {
-    source: string;
-    workDir: string;
-    deadline: Date;
-  }): Promise<EditedVideo> {
+    cut = DEFAULT_CUT,
+  }: Pick<EditInput, 'source' | 'workDir' | 'deadline'> &
+    Partial<Pick<EditInput, 'cut'>>): Promise<EditedVideo> {
     const startedAt = new Date();
     const { format, limits, threads } = this.options;
-    const description = await this.describe(source, deadline, startedAt);
+    const description = await this.describe(source, deadline, cut.clipStartSeconds, startedAt);
     const videoPath = join(workDir, 'video.mp4');
     const thumbnailPath = join(workDir, 'thumbnail.jpg');
     await this.run(
@@ -64,19 +64,29 @@ export class FfmpegVideoProcessor implements VideoProcessor {
         format,
         maxPixels: limits.maxPixels,
         threads,
+        posterSeconds: cut.posterSeconds,
         ...description,
       }),
       deadline,
       startedAt,
     );
-    return { videoPath, thumbnailPath, ...(await this.probeOutput(videoPath, deadline, startedAt)) };
+    return {
+      videoPath,
+      thumbnailPath,
+      ...(await this.probeOutput(videoPath, deadline, startedAt, cut.clipStartSeconds)),
+    };
   }
 
   /**
    * Probes and classifies a source without editing it: what every backend validates with, so content
    * decides the same way whether ffmpeg or MediaConvert edits it.
    */
-  async describe(source: string, deadline: Date, startedAt = new Date()): Promise<SourceDescription> {
+  async describe(
+    source: string,
+    deadline: Date,
+    startSeconds = 0,
+    startedAt = new Date(),
+  ): Promise<SourceDescription> {
     const probed = await this.run(
       'probe',
       this.options.ffprobePath,
@@ -90,7 +100,12 @@ export class FfmpegVideoProcessor implements VideoProcessor {
       deadline,
       startedAt,
     );
-    return describeSource(this.parseProbe(probed.stdout), this.options.format, this.options.limits);
+    return describeSource(
+      this.parseProbe(probed.stdout),
+      this.options.format,
+      this.options.limits,
+      startSeconds,
+    );
   }
 
   /** Reads the finished output back: the metadata recorded on the task is what was produced. */
@@ -98,6 +113,7 @@ export class FfmpegVideoProcessor implements VideoProcessor {
     videoPath: string,
     deadline: Date,
     startedAt: Date,
+    startSeconds: number,
   ): Promise<Pick<EditedVideo, 'durationSeconds' | 'width' | 'height' | 'sizeBytes'>> {
     const result = await this.run(
       'probe',
@@ -113,7 +129,13 @@ export class FfmpegVideoProcessor implements VideoProcessor {
     const { logoSeconds, fps } = this.options.format;
     // Two logo cards and not one source frame between them: every source frame failed to decode.
     if (!video?.width || !video.height || durationSeconds < 2 * logoSeconds + 0.5 / fps) {
-      throw new PermanentProcessingError('The video could not be decoded: no frame of it could be read.');
+      // A source that states no duration (browser WebM) passes the probe's check whatever the start: a
+      // clip past its end has no frame either.
+      throw new PermanentProcessingError(
+        startSeconds > 0
+          ? clipPastEndReason(startSeconds)
+          : 'The video could not be decoded: no frame of it could be read.',
+      );
     }
     const { size } = await stat(videoPath);
     return { durationSeconds, width: video.width, height: video.height, sizeBytes: size };

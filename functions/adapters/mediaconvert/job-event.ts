@@ -62,11 +62,16 @@ export function parseJobStateChange(event: unknown): FinishedJob | null {
   const taskId = Number(detail.userMetadata[JOB_METADATA.taskId]);
   const sourceKey = detail.userMetadata[JOB_METADATA.sourceKey];
   const submittedAt = Number(detail.userMetadata[JOB_METADATA.submittedAt]);
+  // Jobs submitted before re-cuts existed carry no revision: they edited the first one.
+  const revision = Number(detail.userMetadata[JOB_METADATA.revision] ?? 1);
   if (!Number.isSafeInteger(taskId) || taskId <= 0 || sourceKey === undefined) {
     throw new UnexpectedJobEventError(`Job ${detail.jobId} carries no task of this platform`);
   }
+  if (!Number.isSafeInteger(revision) || revision <= 0)
+    throw new UnexpectedJobEventError(`Job ${detail.jobId} carries no valid revision`);
   if (detail.status === 'ERROR') {
-    return { kind: 'error', taskId, sourceKey, reason: readableError(detail.errorCode, detail.errorMessage) };
+    const reason = readableError(detail.errorCode, detail.errorMessage);
+    return { kind: 'error', taskId, sourceKey, revision, reason };
   }
   if (detail.status !== 'COMPLETE') return null;
   // Both outputs report a duration and a frame size (AWS's sample for a file group with a frame
@@ -76,11 +81,14 @@ export function parseJobStateChange(event: unknown): FinishedJob | null {
     .flatMap((output) =>
       output.outputFilePaths.map((path) => ({ ...output, key: path.replace(/^s3:\/\/[^/]+\//, '') })),
     );
-  const videoKey = processedVideoKey(taskId);
+  const videoKey = processedVideoKey(taskId, revision);
   const video = outputs.find((output) => output.key === videoKey);
   // A frame capture reports its last file; the one before it is the logo card's frame.
   const lastCapture = outputs
-    .map((output) => new RegExp(`^${capturedFrameBase(taskId)}\\.(\\d{7})\\.jpg$`).exec(output.key)?.[1])
+    .map(
+      (output) =>
+        new RegExp(`^${capturedFrameBase(taskId, revision)}\\.(\\d{7})\\.jpg$`).exec(output.key)?.[1],
+    )
     .find((index) => index !== undefined);
   if (video?.durationInMs === undefined || video.videoDetails === undefined || lastCapture === undefined) {
     throw new UnexpectedJobEventError(
@@ -92,12 +100,13 @@ export function parseJobStateChange(event: unknown): FinishedJob | null {
     kind: 'complete',
     taskId,
     sourceKey,
+    revision,
     videoKey,
-    thumbnailKey: capturedFrameKey(taskId, thumbnailIndex),
+    thumbnailKey: capturedFrameKey(taskId, thumbnailIndex, revision),
     // The job request has served its purpose, and so has the logo frame the capture took first.
     discardKeys: [
-      jobRequestKey(taskId),
-      ...(thumbnailIndex > 0 ? [capturedFrameKey(taskId, thumbnailIndex - 1)] : []),
+      jobRequestKey(taskId, revision),
+      ...(thumbnailIndex > 0 ? [capturedFrameKey(taskId, thumbnailIndex - 1, revision)] : []),
     ],
     durationSeconds: video.durationInMs / 1000,
     width: video.videoDetails.widthInPx,

@@ -7,15 +7,24 @@ import type { CreateJobCommandInput, Input, InsertableImage, Output } from '@aws
 import { capturedFrameBase, processedVideoKey } from '#core/object-keys';
 import type { LeagueFormat } from '#core/league-format';
 import { ENCODER } from '../ffmpeg/encoder-settings';
+import { posterOffset } from '../ffmpeg/edit-command';
 
 export interface MediaConvertJobPlan {
   taskId: number;
+  /** The revision edited: its own output keys, its own request token, and reported back on completion. */
+  revision: number;
   /** Delivery number of the worker attempt: one job per (task, attempt), whatever the retries of the submit. */
   attempt: number;
   bucket: string;
   sourceKey: string;
-  /** Seconds of source the edit uses: min(probed duration, format.maxSourceSeconds). */
+  /** Where the clip starts in the source (the pilot's cut). */
+  startSeconds: number;
+  /** Seconds of source the edit uses from startSeconds: min(probed duration - startSeconds, format.maxSourceSeconds). */
   sourceSeconds: number;
+  /** The source's average frame rate, when known: input timecodes count frames in it. */
+  frameRate: number | null;
+  /** The poster's offset inside the clip. */
+  posterSeconds: number;
   hasAudio: boolean;
   format: LeagueFormat;
   /** s3:// URI of the logo card PNG (format width × height), readable by the service role. */
@@ -31,6 +40,7 @@ export const JOB_METADATA = {
   taskId: 'idrlTaskId',
   sourceKey: 'idrlSourceKey',
   submittedAt: 'idrlSubmittedAt',
+  revision: 'idrlRevision',
 } as const;
 
 /** The audio selector the main input defines and the output maps. */
@@ -42,6 +52,36 @@ export function timecode(seconds: number, fps: number): string {
   const whole = Math.floor(frames / fps);
   const pad = (value: number): string => String(value).padStart(2, '0');
   return `${pad(Math.floor(whole / 3600))}:${pad(Math.floor(whole / 60) % 60)}:${pad(whole % 60)}:${pad(frames % fps)}`;
+}
+
+/**
+ * A position in the source as an input timecode (TimecodeSource ZEROBASED): its frames count at the source's own
+ * rate, so the position is rounded to a source frame and written with the rate's nominal frames per timecode
+ * second (non-drop, as ZEROBASED counts). Without a known rate (or beyond two-digit frame numbers) the position
+ * falls to the nearest whole second: up to half a second off, the most MediaConvert's timecodes allow then.
+ */
+export function inputTimecode(seconds: number, frameRate: number | null): string {
+  const nominal = frameRate === null ? 0 : Math.round(frameRate);
+  if (frameRate === null || nominal < 1 || nominal > 100) return timecode(seconds, 1);
+  const frames = Math.round(seconds * frameRate);
+  return timecode(frames / nominal, nominal);
+}
+
+/**
+ * The clip of the source: from the pilot's start for the clip's length. Omitted for a short source
+ * used whole from its beginning. The frame at the End timecode is included (one frame more than 16 s).
+ */
+function inputClippings(plan: MediaConvertJobPlan): Pick<Input, 'InputClippings'> {
+  const { startSeconds, frameRate, format } = plan;
+  if (startSeconds === 0 && plan.sourceSeconds < format.maxSourceSeconds) return {};
+  return {
+    InputClippings: [
+      {
+        StartTimecode: inputTimecode(startSeconds, frameRate),
+        EndTimecode: inputTimecode(startSeconds + plan.sourceSeconds, frameRate),
+      },
+    ],
+  };
 }
 
 /** The logo over the whole frame from `startSeconds` on, for one card's length. */
@@ -133,8 +173,12 @@ function videoOutput(plan: MediaConvertJobPlan): Output {
   };
 }
 
-/** One JPEG every card length from the start: capture 0 is the first card, capture 1 the first frame of the source. */
+/**
+ * Capture 0 is the first card's frame, capture 1 the poster: one capture every card length plus the poster
+ * offset, in milliseconds (a capture rate of 1000 per that many ms) so a fractional offset stays exact.
+ */
 function thumbnailOutput(plan: MediaConvertJobPlan): Output {
+  const intervalMs = Math.round((plan.format.logoSeconds + posterOffset(plan)) * 1000);
   return {
     ContainerSettings: { Container: 'RAW' },
     VideoDescription: {
@@ -144,8 +188,8 @@ function thumbnailOutput(plan: MediaConvertJobPlan): Output {
       CodecSettings: {
         Codec: 'FRAME_CAPTURE',
         FrameCaptureSettings: {
-          FramerateNumerator: 1,
-          FramerateDenominator: plan.format.logoSeconds,
+          FramerateNumerator: 1000,
+          FramerateDenominator: intervalMs,
           MaxCaptures: 2,
           Quality: 80,
         },
@@ -160,16 +204,17 @@ function destination(plan: MediaConvertJobPlan, keyBase: string): string {
 }
 
 export function buildCreateJobInput(plan: MediaConvertJobPlan): CreateJobCommandInput {
-  const { format } = plan;
   return {
     Role: plan.roleArn,
     Queue: plan.queueArn,
     // A retried submit of the same attempt returns the job already created (within MediaConvert's window).
-    ClientRequestToken: `idrl-task-${plan.taskId}-attempt-${plan.attempt}`,
+    // A re-cut is a new job even within the token's window: the revision is part of the token.
+    ClientRequestToken: `idrl-task-${plan.taskId}${plan.revision > 1 ? `-r${plan.revision}` : ''}-attempt-${plan.attempt}`,
     UserMetadata: {
       [JOB_METADATA.taskId]: String(plan.taskId),
       [JOB_METADATA.sourceKey]: plan.sourceKey,
       [JOB_METADATA.submittedAt]: String(plan.submittedAt.getTime()),
+      [JOB_METADATA.revision]: String(plan.revision),
     },
     Settings: {
       TimecodeConfig: { Source: 'ZEROBASED' },
@@ -178,15 +223,7 @@ export function buildCreateJobInput(plan: MediaConvertJobPlan): CreateJobCommand
         {
           FileInput: `s3://${plan.bucket}/${plan.sourceKey}`,
           TimecodeSource: 'ZEROBASED',
-          // The first maxSourceSeconds only. Whole seconds: the frames of an input timecode count at the
-          // input's own rate, which the probe does not report; the end frame is included (one frame more).
-          ...(plan.sourceSeconds >= format.maxSourceSeconds
-            ? {
-                InputClippings: [
-                  { StartTimecode: '00:00:00:00', EndTimecode: timecode(format.maxSourceSeconds, 1) },
-                ],
-              }
-            : {}),
+          ...inputClippings(plan),
           // Phone videos carry a rotation tag: AUTO turns them upright before scaling.
           VideoSelector: { Rotate: 'AUTO' },
           ...(plan.hasAudio
@@ -205,7 +242,10 @@ export function buildCreateJobInput(plan: MediaConvertJobPlan): CreateJobCommand
           OutputGroupSettings: {
             Type: 'FILE_GROUP_SETTINGS',
             FileGroupSettings: {
-              Destination: destination(plan, processedVideoKey(plan.taskId).replace(/\.mp4$/, '')),
+              Destination: destination(
+                plan,
+                processedVideoKey(plan.taskId, plan.revision).replace(/\.mp4$/, ''),
+              ),
             },
           },
           Outputs: [videoOutput(plan)],
@@ -214,7 +254,9 @@ export function buildCreateJobInput(plan: MediaConvertJobPlan): CreateJobCommand
           Name: 'Thumbnail',
           OutputGroupSettings: {
             Type: 'FILE_GROUP_SETTINGS',
-            FileGroupSettings: { Destination: destination(plan, capturedFrameBase(plan.taskId)) },
+            FileGroupSettings: {
+              Destination: destination(plan, capturedFrameBase(plan.taskId, plan.revision)),
+            },
           },
           Outputs: [thumbnailOutput(plan)],
         },

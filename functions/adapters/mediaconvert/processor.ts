@@ -15,7 +15,7 @@ import { buildCreateJobInput } from './job-settings';
 
 /** Probes and classifies a source (FfmpegVideoProcessor.describe). */
 export interface SourceProber {
-  describe(source: string, deadline: Date): Promise<SourceDescription>;
+  describe(source: string, deadline: Date, startSeconds: number): Promise<SourceDescription>;
 }
 
 interface MediaConvertVideoProcessorOptions {
@@ -36,19 +36,27 @@ export class MediaConvertVideoProcessor implements VideoProcessor {
   ) {}
 
   async edit(input: EditInput): Promise<SubmittedEdit> {
-    const { sourceSeconds, hasAudio } = await this.prober.describe(input.source, input.deadline);
+    const { startSeconds, sourceSeconds, hasAudio, frameRate } = await this.prober.describe(
+      input.source,
+      input.deadline,
+      input.cut.clipStartSeconds,
+    );
     const request = buildCreateJobInput({
       ...this.options,
+      startSeconds,
       sourceSeconds,
+      frameRate,
+      posterSeconds: input.cut.posterSeconds,
       hasAudio,
       taskId: input.taskId,
+      revision: input.revision,
       attempt: input.attempt,
       sourceKey: input.sourceKey,
       submittedAt: this.clock.now(),
     });
     const path = join(input.workDir, 'mediaconvert-job.json');
     await writeFile(path, JSON.stringify(request));
-    const key = jobRequestKey(input.taskId);
+    const key = jobRequestKey(input.taskId, input.revision);
     await this.objects.putFile({ key, path, contentType: 'application/json' });
     return { jobRequestKey: key };
   }

@@ -5,13 +5,15 @@ import type { AccountRepository, DeletingTask } from '#core/ports';
 interface OwnedTaskRow {
   id: string;
   original_key: string;
+  revision: number;
 }
 
-function toDeletingTask(row: OwnedTaskRow): DeletingTask {
-  return { id: Number(row.id), originalKey: row.original_key };
+/** What removing a task's objects needs of its row (also the task repository's deletes). */
+export function toDeletingTask(row: OwnedTaskRow): DeletingTask {
+  return { id: Number(row.id), originalKey: row.original_key, revision: row.revision };
 }
 
-const OWNED_TASKS = 'SELECT id, original_key FROM tasks WHERE owner_id = $1 ORDER BY id';
+const OWNED_TASKS = 'SELECT id, original_key, revision FROM tasks WHERE owner_id = $1 ORDER BY id';
 
 /**
  * A pilot's rows for account deletion. Every table of the pilot's references users with ON DELETE CASCADE

@@ -7,6 +7,7 @@ import {
   queryRows,
   type PgQueryOptions,
 } from '#adapters/pg/query';
+import { toDeletingTask } from '#adapters/pg/account-repository';
 import type {
   DeletingTask,
   ListTasksQuery,
@@ -14,10 +15,13 @@ import type {
   TaskCreation,
   TaskQuota,
   TaskRepository,
+  TaskRecut,
   TaskRetry,
+  RevisionCondition,
 } from '#core/ports';
 import {
   type Caller,
+  type Cut,
   type FailureKind,
   type ProcessedVideoMetadata,
   type Task,
@@ -50,6 +54,9 @@ interface TaskRow {
   public: boolean;
   published_at: Date | null;
   vote_count: number;
+  clip_start_seconds: number;
+  poster_seconds: number;
+  revision: number;
 }
 
 // bigint columns arrive as strings; ids and sizes stay far below 2^53 (checked on input).
@@ -78,8 +85,15 @@ function toTask(row: TaskRow): Task {
     public: row.public,
     publishedAt: row.published_at,
     votes: row.vote_count,
+    clipStartSeconds: row.clip_start_seconds,
+    posterSeconds: row.poster_seconds,
+    revision: row.revision,
   };
 }
+
+/** `revision` equals the parameter, or the parameter is null (a transition not tied to one revision). */
+const SAME_REVISION = (parameter: string): string =>
+  `(${parameter}::integer IS NULL OR revision = ${parameter})`;
 
 /** The owner's unfinished tasks (`$1` the owner, `$2` UNFINISHED_STATUSES): what the unfinished-tasks quota counts. */
 const UNFINISHED_COUNT = 'SELECT count(*) FROM tasks WHERE owner_id = $1 AND status = ANY ($2)';
@@ -125,8 +139,9 @@ async function createWithinQuota(
   );
   const id = Number(sequence.rows[0]?.id);
   const created = await client.query<TaskRow>(
-    `INSERT INTO tasks (id, owner_id, file_name, content_type, declared_bytes, original_key, upload_expires_at, public)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, true)) RETURNING *`,
+    `INSERT INTO tasks (id, owner_id, file_name, content_type, declared_bytes, original_key, upload_expires_at, public,
+       clip_start_seconds, poster_seconds)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, true), $9, $10) RETURNING *`,
     [
       id,
       owner,
@@ -136,6 +151,8 @@ async function createWithinQuota(
       uploadKey(id, task.keyNonce),
       task.uploadExpiresAt,
       task.public ?? null,
+      task.cut?.clipStartSeconds ?? 0,
+      task.cut?.posterSeconds ?? 0,
     ],
   );
   await client.query('INSERT INTO upload_quota_usage (owner_id, declared_bytes) VALUES ($1, $2)', [
@@ -171,6 +188,45 @@ async function retryWithinQuota(
   ]);
   if (Number(usage.rows[0]?.unfinished) > limits.maxUnfinishedTasks) return { refused: 'unfinished-tasks' };
   return { retried: toTask(row) };
+}
+
+const DAY_SECONDS = 24 * 3600;
+
+/** The re-cut transition, under the owner's lock: the daily count and the change are one step per owner. */
+async function recutWithinLimit(
+  client: pg.PoolClient,
+  id: number,
+  ownerId: string,
+  cut: Cut,
+  limits: { maxDailyRecuts: number },
+): Promise<TaskRecut | null> {
+  if (!(await lockOwner(client, ownerId))) return null;
+  await client.query(
+    'DELETE FROM recuts WHERE owner_id = $1 AND created_at <= now() - make_interval(secs => $2)',
+    [ownerId, DAY_SECONDS],
+  );
+  const usage = await client.query<{ count: string; seconds: string | null }>(
+    `SELECT count(*)::text AS count,
+            ceil(extract(epoch FROM min(created_at) + make_interval(secs => $2) - now()))::text AS seconds
+     FROM recuts WHERE owner_id = $1`,
+    [ownerId, DAY_SECONDS],
+  );
+  const { count, seconds } = usage.rows[0] ?? { count: '0', seconds: null };
+  if (Number(count) >= limits.maxDailyRecuts)
+    return { refused: 'daily-recuts', retryAfterSeconds: Math.max(1, Number(seconds ?? DAY_SECONDS)) };
+  // The previous revision's keys stay recorded until the new edit replaces them; a task that is not
+  // 'processed' shows no output, so nothing of the old edit is served meanwhile.
+  const recut = await client.query<TaskRow>(
+    `UPDATE tasks SET status = 'uploaded', clip_start_seconds = $3, poster_seconds = $4, revision = revision + 1,
+       failure_reason = NULL, failure_kind = NULL, failed_at = NULL, processing_started_at = NULL, updated_at = now()
+     WHERE id = $1 AND owner_id = $2
+       AND (status = 'processed' OR (status = 'failed' AND uploaded_at IS NOT NULL)) RETURNING *`,
+    [id, ownerId, cut.clipStartSeconds, cut.posterSeconds],
+  );
+  const [row] = recut.rows;
+  if (row === undefined) return null;
+  await client.query('INSERT INTO recuts (owner_id) VALUES ($1)', [ownerId]);
+  return { recut: toTask(row) };
 }
 
 /**
@@ -248,10 +304,10 @@ export class PgTaskRepository implements TaskRepository {
     // publication trigger (migration 4) takes a published task out of the gallery and the rankings.
     const [row] = await this.rows(
       `UPDATE tasks SET status = 'deleting', failure_reason = NULL, updated_at = now()
-       WHERE id = $1 AND owner_id = $2 RETURNING id, original_key`,
+       WHERE id = $1 AND owner_id = $2 RETURNING id, original_key, revision`,
       [id, ownerId],
     );
-    return row === undefined ? null : { id: Number(row.id), originalKey: row.original_key };
+    return row === undefined ? null : toDeletingTask(row);
   }
 
   async purgeDeleting(id: number): Promise<void> {
@@ -260,12 +316,12 @@ export class PgTaskRepository implements TaskRepository {
 
   async listStaleDeletes(olderThanSeconds: number, limit: number): Promise<DeletingTask[]> {
     const rows = await this.rows(
-      `SELECT id, original_key FROM tasks
+      `SELECT id, original_key, revision FROM tasks
        WHERE status = 'deleting' AND updated_at < now() - make_interval(secs => $1)
        ORDER BY updated_at LIMIT $2`,
       [olderThanSeconds, limit],
     );
-    return rows.map((row) => ({ id: Number(row.id), originalKey: row.original_key }));
+    return rows.map(toDeletingTask);
   }
 
   findByOriginalKey(key: string): Promise<Task | null> {
@@ -332,32 +388,53 @@ export class PgTaskRepository implements TaskRepository {
     );
   }
 
-  releaseProcessing(id: number): Promise<Task | null> {
+  markRecut(
+    id: number,
+    ownerId: string,
+    cut: Cut,
+    limits: { maxDailyRecuts: number },
+  ): Promise<TaskRecut | null> {
+    return this.transaction(
+      (client) => recutWithinLimit(client, id, ownerId, cut, limits),
+      (recut) => recut !== null && 'recut' in recut,
+    );
+  }
+
+  // Each worker transition below matches only the revision its attempt claimed, when one is given: an attempt of
+  // a revision that a re-cut replaced records nothing (docs/worker.md, "Exactly once across revisions").
+
+  releaseProcessing(id: number, { revision }: RevisionCondition = {}): Promise<Task | null> {
     // No lease check needed: while the releasing attempt runs, nobody else can have reclaimed the task.
     return this.one(
       `UPDATE tasks SET status = 'uploaded', updated_at = now()
-       WHERE id = $1 AND status = 'processing' RETURNING *`,
-      [id],
+       WHERE id = $1 AND status = 'processing' AND ${SAME_REVISION('$2')} RETURNING *`,
+      [id, revision ?? null],
     );
   }
 
   markProcessed(
     id: number,
     outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata },
+    { revision }: RevisionCondition = {},
   ): Promise<Task | null> {
     return this.one(
       `UPDATE tasks SET status = 'processed', processed_key = $2, thumbnail_key = $3, processed = $4,
          processed_at = now(), updated_at = now()
-       WHERE id = $1 AND status = 'processing' RETURNING *`,
-      [id, outputs.processedKey, outputs.thumbnailKey, JSON.stringify(outputs.metadata)],
+       WHERE id = $1 AND status = 'processing' AND ${SAME_REVISION('$5')} RETURNING *`,
+      [id, outputs.processedKey, outputs.thumbnailKey, JSON.stringify(outputs.metadata), revision ?? null],
     );
   }
 
-  markFailed(id: number, reason: string, kind: FailureKind): Promise<Task | null> {
+  markFailed(
+    id: number,
+    reason: string,
+    kind: FailureKind,
+    { revision }: RevisionCondition = {},
+  ): Promise<Task | null> {
     return this.one(
       `UPDATE tasks SET status = 'failed', failure_reason = $2, failure_kind = $3, failed_at = now(), updated_at = now()
-       WHERE id = $1 AND status IN ('awaiting_upload', 'uploaded', 'processing') RETURNING *`,
-      [id, reason, kind],
+       WHERE id = $1 AND status IN ('awaiting_upload', 'uploaded', 'processing') AND ${SAME_REVISION('$4')} RETURNING *`,
+      [id, reason, kind, revision ?? null],
     );
   }
 

@@ -5,10 +5,13 @@ import type {
   TaskCreation,
   TaskQuota,
   TaskRepository,
+  TaskRecut,
   TaskRetry,
+  RevisionCondition,
 } from '#core/ports';
 import {
   type Caller,
+  type Cut,
   type FailureKind,
   type ProcessedVideoMetadata,
   type Task,
@@ -90,6 +93,9 @@ export class InMemoryTaskRepository implements TaskRepository {
       public: task.public ?? true,
       publishedAt: null,
       votes: 0,
+      clipStartSeconds: task.cut?.clipStartSeconds ?? 0,
+      posterSeconds: task.cut?.posterSeconds ?? 0,
+      revision: 1,
     };
     this.tasks.set(id, created);
     return Promise.resolve({ created: { ...created } });
@@ -130,7 +136,7 @@ export class InMemoryTaskRepository implements TaskRepository {
     if (task?.ownerId !== ownerId) return Promise.resolve(null);
     this.tasks.delete(id);
     this.deleting.set(id, { task, since: this.now() });
-    return Promise.resolve({ id, originalKey: task.originalKey });
+    return Promise.resolve({ id, originalKey: task.originalKey, revision: task.revision });
   }
 
   purgeDeleting(id: number): Promise<void> {
@@ -144,7 +150,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       [...this.deleting.values()]
         .filter((entry) => entry.since.getTime() < bound)
         .slice(0, limit)
-        .map(({ task }) => ({ id: task.id, originalKey: task.originalKey })),
+        .map(({ task }) => ({ id: task.id, originalKey: task.originalKey, revision: task.revision })),
     );
   }
 
@@ -206,8 +212,10 @@ export class InMemoryTaskRepository implements TaskRepository {
     task: Task | undefined,
     from: readonly TaskStatus[],
     change: Partial<Task>,
+    { revision }: RevisionCondition = {},
   ): Promise<Task | null> {
     if (task === undefined || !from.includes(task.status)) return Promise.resolve(null);
+    if (revision !== undefined && task.revision !== revision) return Promise.resolve(null);
     Object.assign(task, change, { updatedAt: this.now() });
     return Promise.resolve({ ...task });
   }
@@ -230,32 +238,79 @@ export class InMemoryTaskRepository implements TaskRepository {
     });
   }
 
-  releaseProcessing(id: number): Promise<Task | null> {
-    return this.transition(this.tasks.get(id), ['processing'], { status: 'uploaded' });
+  /** Re-cuts per owner (the recuts table): when each was accepted. */
+  readonly recuts: { ownerId: string; at: Date }[] = [];
+
+  markRecut(
+    id: number,
+    ownerId: string,
+    cut: Cut,
+    limits: { maxDailyRecuts: number },
+  ): Promise<TaskRecut | null> {
+    const task = this.tasks.get(id);
+    const recuttable =
+      task?.status === 'processed' || (task?.status === 'failed' && task.uploadedAt !== null);
+    if (task?.ownerId !== ownerId || !recuttable) return Promise.resolve(null);
+    const windowStart = this.now().getTime() - 24 * 3600 * 1000;
+    const recent = this.recuts.filter(
+      (recut) => recut.ownerId === ownerId && recut.at.getTime() > windowStart,
+    );
+    const [oldest] = recent;
+    if (oldest !== undefined && recent.length >= limits.maxDailyRecuts)
+      return Promise.resolve({
+        refused: 'daily-recuts',
+        retryAfterSeconds: Math.max(1, Math.ceil((oldest.at.getTime() - windowStart) / 1000)),
+      });
+    this.recuts.push({ ownerId, at: this.now() });
+    return this.transition(task, ['processed', 'failed'], {
+      status: 'uploaded',
+      ...cut,
+      failureReason: null,
+      failureKind: null,
+      failedAt: null,
+      revision: task.revision + 1,
+      processingStartedAt: null,
+      publishedAt: null,
+    }).then((recut) => (recut === null ? null : { recut }));
+  }
+
+  releaseProcessing(id: number, condition?: RevisionCondition): Promise<Task | null> {
+    return this.transition(this.tasks.get(id), ['processing'], { status: 'uploaded' }, condition);
   }
 
   markProcessed(
     id: number,
     outputs: { processedKey: string; thumbnailKey: string; metadata: ProcessedVideoMetadata },
+    condition?: RevisionCondition,
   ): Promise<Task | null> {
     const task = this.tasks.get(id);
-    return this.transition(task, ['processing'], {
-      status: 'processed',
-      processedKey: outputs.processedKey,
-      thumbnailKey: outputs.thumbnailKey,
-      processed: outputs.metadata,
-      processedAt: this.now(),
-      publishedAt: task?.public === true ? this.now() : null,
-    });
+    return this.transition(
+      task,
+      ['processing'],
+      {
+        status: 'processed',
+        processedKey: outputs.processedKey,
+        thumbnailKey: outputs.thumbnailKey,
+        processed: outputs.metadata,
+        processedAt: this.now(),
+        publishedAt: task?.public === true ? this.now() : null,
+      },
+      condition,
+    );
   }
 
-  markFailed(id: number, reason: string, kind: FailureKind): Promise<Task | null> {
-    return this.transition(this.tasks.get(id), ['awaiting_upload', 'uploaded', 'processing'], {
-      status: 'failed',
-      failureReason: reason,
-      failureKind: kind,
-      failedAt: this.now(),
-    });
+  markFailed(
+    id: number,
+    reason: string,
+    kind: FailureKind,
+    condition?: RevisionCondition,
+  ): Promise<Task | null> {
+    return this.transition(
+      this.tasks.get(id),
+      ['awaiting_upload', 'uploaded', 'processing'],
+      { status: 'failed', failureReason: reason, failureKind: kind, failedAt: this.now() },
+      condition,
+    );
   }
 
   async markRetried(

@@ -12,6 +12,7 @@ export const limits: TaskLimits = {
   uploadWindowHours: 24,
   maxUnfinishedTasks: 5,
   maxDailyUploadBytes: 3_000,
+  maxDailyRecuts: 2,
   partBytes: 300,
 };
 export const pilot: Caller = { sub: 'sub-pilot', username: 'pilot' };

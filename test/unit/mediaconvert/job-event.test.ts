@@ -6,6 +6,7 @@ describe('parseJobStateChange', () => {
   it('reads a COMPLETE event: the MP4 by its path (not the frame capture listed first), the last capture as thumbnail', () => {
     expect(parseJobStateChange(completeEvent(7))).toEqual({
       kind: 'complete',
+      revision: 1,
       taskId: 7,
       sourceKey: 'uploads/7/nonce',
       videoKey: 'processed/7/video.mp4',
@@ -21,6 +22,7 @@ describe('parseJobStateChange', () => {
   it('reads an ERROR event as a readable failure reason', () => {
     expect(parseJobStateChange(errorEvent(7))).toEqual({
       kind: 'error',
+      revision: 1,
       taskId: 7,
       sourceKey: 'uploads/7/nonce',
       reason: 'MediaConvert could not edit the video (error 1040: Example error message).',

@@ -29,10 +29,14 @@ function present<T>(value: T | undefined): T {
 function plan(overrides: Partial<MediaConvertJobPlan>): MediaConvertJobPlan {
   return {
     taskId: 42,
+    revision: 1,
     attempt: 1,
     bucket: 'idrl-videos',
     sourceKey: 'uploads/42/nonce',
+    startSeconds: 0,
     sourceSeconds: 16,
+    frameRate: null,
+    posterSeconds: 0,
     hasAudio: true,
     format: DEFAULT_LEAGUE_FORMAT,
     logoUri: LOGO,
@@ -76,6 +80,7 @@ describe('buildCreateJobInput', () => {
           idrlTaskId: '42',
           idrlSourceKey: 'uploads/42/nonce',
           idrlSubmittedAt: String(Date.parse('2026-03-01T12:00:00.000Z')),
+          idrlRevision: '1',
         },
       });
     });
@@ -182,8 +187,8 @@ describe('buildCreateJobInput', () => {
               CodecSettings: {
                 Codec: 'FRAME_CAPTURE',
                 FrameCaptureSettings: {
-                  FramerateNumerator: 1,
-                  FramerateDenominator: 2,
+                  FramerateNumerator: 1000,
+                  FramerateDenominator: 2000,
                   MaxCaptures: 2,
                   Quality: 80,
                 },
@@ -207,5 +212,51 @@ describe('buildCreateJobInput', () => {
 
   it('makes another attempt another job', () => {
     expect(buildCreateJobInput(plan({ attempt: 2 })).ClientRequestToken).toBe('idrl-task-42-attempt-2');
+  });
+
+  describe("the pilot's cut and a re-cut (revision 3)", () => {
+    const request = buildCreateJobInput(
+      plan({ startSeconds: 95.5, sourceSeconds: 16, frameRate: 29.97, posterSeconds: 4.25, revision: 3 }),
+    );
+    const settings = present(request.Settings);
+    const source = present(settings.Inputs)[1];
+    const [videoGroup, thumbnailGroup] = present(settings.OutputGroups);
+
+    it('validates against the MediaConvert service model', () => {
+      expect(validateOperationInput(models, 'CreateJob', request)).toEqual([]);
+    });
+
+    it("clips 16 s from the start, counted in the source's own frames", () => {
+      // 95.5 s at 29.97 fps is frame 2862 = 95 timecode seconds (30 frames each) + 12; 111.5 s is frame 3342.
+      expect(source?.InputClippings).toEqual([{ StartTimecode: '00:01:35:12', EndTimecode: '00:01:51:12' }]);
+    });
+
+    it('captures the poster at the card length plus its offset, and writes under the revision', () => {
+      expect(
+        thumbnailGroup?.Outputs?.[0]?.VideoDescription?.CodecSettings?.FrameCaptureSettings,
+      ).toMatchObject({
+        FramerateNumerator: 1000,
+        FramerateDenominator: 6250,
+        MaxCaptures: 2,
+      });
+      expect(videoGroup?.OutputGroupSettings?.FileGroupSettings?.Destination).toBe(
+        's3://idrl-videos/processed/42/r3/video',
+      );
+      expect(thumbnailGroup?.OutputGroupSettings?.FileGroupSettings?.Destination).toBe(
+        's3://idrl-videos/processed/42/r3/thumbnail',
+      );
+    });
+
+    it('is another job than the same attempt of an earlier revision, and says which revision it edits', () => {
+      expect(request.ClientRequestToken).toBe('idrl-task-42-r3-attempt-1');
+      expect(request.UserMetadata).toMatchObject({ idrlRevision: '3' });
+    });
+
+    it('clips a short source from the start to its end, and falls back to whole seconds without a frame rate', () => {
+      const short = buildCreateJobInput(plan({ startSeconds: 7.4, sourceSeconds: 5, frameRate: null }));
+      expect(present(short.Settings?.Inputs)[1]?.InputClippings).toEqual([
+        { StartTimecode: '00:00:07:00', EndTimecode: '00:00:12:00' },
+      ]);
+    });
   });
 });

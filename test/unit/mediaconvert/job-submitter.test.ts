@@ -15,10 +15,14 @@ const ROLE = 'arn:aws:iam::111122223333:role/IdrlMediaConvert';
 const QUEUE = 'arn:aws:mediaconvert:us-west-2:111122223333:queues/Idrl';
 const request = buildCreateJobInput({
   taskId: 3,
+  revision: 1,
   attempt: 1,
   bucket: 'idrl-videos',
   sourceKey: 'uploads/3/nonce',
+  startSeconds: 0,
   sourceSeconds: 5,
+  frameRate: null,
+  posterSeconds: 0,
   hasAudio: false,
   format: DEFAULT_LEAGUE_FORMAT,
   logoUri: 's3://assets/idrl-logo.png',

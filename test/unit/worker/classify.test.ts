@@ -146,10 +146,33 @@ describe('describeSource', () => {
   it('uses the first 16 s of a longer video and keeps its audio', () => {
     // Act / Assess
     expect(describeSource(probe({}), DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS)).toEqual({
+      startSeconds: 0,
       sourceSeconds: 16,
       hasAudio: true,
       demuxer: 'mov',
+      frameRate: 30,
     });
+  });
+
+  it("uses 16 s from the pilot's start, and what is left when the source ends sooner", () => {
+    // Act / Assess: the 42 s source
+    expect(describeSource(probe({}), DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS, 20)).toMatchObject({
+      startSeconds: 20,
+      sourceSeconds: 16,
+    });
+    expect(
+      describeSource(probe({}), DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS, 33.5).sourceSeconds,
+    ).toBeCloseTo(8.5, 9);
+  });
+
+  it.each([
+    [42, 'The cut starts at 42 s, but the video is only 42 s long; choose an earlier start.'],
+    [600.125, 'The cut starts at 600.13 s, but the video is only 42 s long; choose an earlier start.'],
+  ])('refuses a start at or past the end (%s s) before decoding, saying so', (start, reason) => {
+    // Act / Assess
+    expect(() => describeSource(probe({}), DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS, start)).toThrow(
+      new PermanentProcessingError(reason),
+    );
   });
 
   it('uses a shorter silent video whole', () => {
@@ -160,7 +183,7 @@ describe('describeSource', () => {
         DEFAULT_LEAGUE_FORMAT,
         DEFAULT_SOURCE_LIMITS,
       ),
-    ).toEqual({ sourceSeconds: 3.2, hasAudio: false, demuxer: 'mov' });
+    ).toEqual({ startSeconds: 0, sourceSeconds: 3.2, hasAudio: false, demuxer: 'mov', frameRate: 30 });
   });
 
   it.each([

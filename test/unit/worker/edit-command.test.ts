@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { buildEditArgs, buildFilterGraph, type EditPlan } from '#adapters/ffmpeg/edit-command';
+import { buildEditArgs, buildFilterGraph, posterOffset, type EditPlan } from '#adapters/ffmpeg/edit-command';
 import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 
 const plan: EditPlan = {
@@ -8,7 +8,9 @@ const plan: EditPlan = {
   maxPixels: 8_900_000,
   threads: 2,
   logoPath: '/opt/assets/idrl-logo.png',
+  startSeconds: 0,
   sourceSeconds: 16,
+  posterSeconds: 0,
   hasAudio: true,
   videoOutput: '/tmp/work/video.mp4',
   thumbnailOutput: '/tmp/work/thumbnail.jpg',
@@ -155,5 +157,34 @@ describe('buildEditArgs', () => {
     // Assess
     expect(args).not.toContain('[a]');
     expect(args).not.toContain('-c:a');
+  });
+});
+
+describe("the pilot's cut", () => {
+  const cut: EditPlan = { ...plan, startSeconds: 95.5, posterSeconds: 4.25 };
+
+  it('seeks on the input (before -i), so the read starts at the window, not at the file start', () => {
+    // Act
+    const args = buildEditArgs(cut);
+
+    // Assess
+    const seek = args.indexOf('-ss');
+    expect(args.slice(seek, seek + 4)).toEqual(['-ss', '95.500', '-t', '16.000']);
+    expect(seek).toBeLessThan(args.indexOf('-i'));
+    expect(args.filter((arg) => arg === '-ss')).toHaveLength(1);
+  });
+
+  it('takes the poster at its offset inside the clip, in the same graph', () => {
+    expect(buildFilterGraph(cut)).toContain(
+      '[poster]trim=start=4.250,trim=end_frame=1,scale=640:360,setsar=1[thumb]',
+    );
+  });
+
+  it("keeps the poster on the clip's last frame when the source ends before the offset", () => {
+    expect(posterOffset({ posterSeconds: 12, sourceSeconds: 3, format: DEFAULT_LEAGUE_FORMAT })).toBeCloseTo(
+      3 - 1 / 30,
+      9,
+    );
+    expect(posterOffset({ posterSeconds: 2, sourceSeconds: 3, format: DEFAULT_LEAGUE_FORMAT })).toBe(2);
   });
 });

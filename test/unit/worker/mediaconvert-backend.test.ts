@@ -29,7 +29,13 @@ const OPTIONS = {
 /** A SourceProber answering `description`, or throwing `failure`, recording the URLs it probed. */
 class FakeProber implements SourceProber {
   readonly probed: string[] = [];
-  description: SourceDescription = { sourceSeconds: 16, hasAudio: true, demuxer: 'mov,mp4,m4a,3gp,3g2,mj2' };
+  description: SourceDescription = {
+    startSeconds: 0,
+    sourceSeconds: 16,
+    hasAudio: true,
+    demuxer: 'mov,mp4,m4a,3gp,3g2,mj2',
+    frameRate: 30,
+  };
   failure: Error | undefined;
 
   describe(source: string): Promise<SourceDescription> {
@@ -115,9 +121,13 @@ describe('MediaConvert backend', () => {
             buildCreateJobInput({
               ...OPTIONS,
               taskId: 1,
+              revision: 1,
               attempt: 2,
               sourceKey: 'uploads/1/nonce',
+              startSeconds: 0,
               sourceSeconds: 16,
+              frameRate: 30,
+              posterSeconds: 0,
               hasAudio: true,
               submittedAt: clock.now(),
             }),

@@ -89,6 +89,8 @@ describe('UploadProcessingService', () => {
         taskId: 1,
         sourceKey: 'uploads/1/nonce',
         attempt: 1,
+        cut: { clipStartSeconds: 0, posterSeconds: 0 },
+        revision: 1,
       },
     ]);
     expect({ served: sources.served, open: sources.open }).toEqual({ served: ['uploads/1/nonce'], open: 0 });
