@@ -36,6 +36,12 @@ export interface RouteDefinition {
 /** Voting and withdrawing, each: a flood of one ends at the edge instead of in the database's connections. */
 const VOTE_THROTTLE: RouteThrottle = { rateLimit: 25, burstLimit: 50 };
 
+/**
+ * Reserved concurrency of the public GETs: their answers are cached by the CDN (functions/core/public-cache.ts), so
+ * the origin sees about one request per distinct URL per max-age, each a single indexed query of a few ms.
+ */
+const PUBLIC_READ_CONCURRENCY = 2;
+
 export const routes = [
   {
     name: 'signup',
@@ -105,6 +111,8 @@ export const routes = [
     auth: true,
     database: true,
     summary: 'Publish or unpublish a task in the public gallery',
+    // The owner's switch and title edits: a few per pilot per day (docs/infra.md, "The connection budget").
+    reservedConcurrency: 2,
   },
   {
     name: 'delete-task',
@@ -113,6 +121,8 @@ export const routes = [
     auth: true,
     database: true,
     summary: 'Delete a task and every object it owns',
+    // One click per task, and the console deletes one at a time.
+    reservedConcurrency: 2,
   },
   {
     name: 'start-multipart-upload',
@@ -163,6 +173,8 @@ export const routes = [
     auth: false,
     database: true,
     summary: 'Published videos, newest first',
+    // Served through the CDN (Cache-Control: public): the origin sees one miss per page per max-age.
+    reservedConcurrency: PUBLIC_READ_CONCURRENCY,
   },
   {
     name: 'get-public-video',
@@ -171,6 +183,7 @@ export const routes = [
     auth: false,
     database: true,
     summary: 'One published video',
+    reservedConcurrency: PUBLIC_READ_CONCURRENCY,
   },
   {
     name: 'vote',
@@ -188,6 +201,8 @@ export const routes = [
     auth: true,
     database: true,
     summary: "Withdraw the caller's vote",
+    // Withdrawing is rarer than voting; the throttle above bounds both.
+    reservedConcurrency: 3,
     throttle: VOTE_THROTTLE,
   },
   {
@@ -197,6 +212,7 @@ export const routes = [
     auth: false,
     database: true,
     summary: 'Pilots ranked by the votes on their published videos',
+    reservedConcurrency: PUBLIC_READ_CONCURRENCY,
   },
   {
     name: 'retry-task',

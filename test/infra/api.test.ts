@@ -76,6 +76,12 @@ const userPoolArn = { 'Fn::GetAtt': [expect.stringMatching(/^IdentityUserPool/) 
 
 /** The routes whose reserved concurrency is their own (functions/routes.ts), below the stack's per-route 5. */
 const OWN_RESERVATIONS: Partial<Record<RouteName, number>> = {
+  'update-task': 2,
+  'delete-task': 2,
+  'list-public-videos': 2,
+  'get-public-video': 2,
+  'withdraw-vote': 3,
+  rankings: 2,
   'start-multipart-upload': 1,
   'sign-upload-parts': 3,
   'list-upload-parts': 1,
