@@ -59,6 +59,7 @@ export class GalleryService {
     ]);
     return {
       id: video.id,
+      title: video.title,
       pilot: { username: video.pilotUsername },
       votes: video.votes,
       publishedAt: video.publishedAt.toISOString(),

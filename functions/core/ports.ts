@@ -10,6 +10,8 @@ import type { Caller, FailureKind, ProcessedVideoMetadata, Task } from './task';
 export interface NewTask {
   ownerId: string;
   fileName: string;
+  /** @default defaultTitle(fileName) (functions/core/task.ts; in PostgreSQL, migration 8's trigger) */
+  title?: string;
   contentType: string;
   declaredBytes: number;
   uploadExpiresAt: Date;
@@ -17,6 +19,12 @@ export interface NewTask {
   keyNonce: string;
   /** Publish the edit in the gallery once processed. @default true */
   public?: boolean;
+}
+
+/** What the owner may change on a task with PATCH /api/tasks/{id}; an absent field stays as it is. */
+export interface TaskDetailsChange {
+  public?: boolean;
+  title?: string;
 }
 
 /** What one pilot may have at once and create per window (TaskLimits in task-service.ts). */
@@ -60,8 +68,11 @@ export interface TaskRepository {
    */
   findForOwner(id: number, ownerId: string): Promise<Task | null>;
   list(query: ListTasksQuery): Promise<Task[]>;
-  /** The owner's publish switch; returns the updated task, or null when missing or someone else's. */
-  setPublic(id: number, ownerId: string, isPublic: boolean): Promise<Task | null>;
+  /**
+   * The owner's changes (publish switch, title): each one given is applied in one statement; returns the updated
+   * task, or null when missing or someone else's.
+   */
+  updateDetails(id: number, ownerId: string, changes: TaskDetailsChange): Promise<Task | null>;
   /**
    * First step of a delete: the task enters 'deleting', in which every read below and every worker
    * transition ignores it, so nothing new is recorded. Succeeds again on a task already deleting
@@ -144,6 +155,7 @@ export interface TaskRepository {
 /** A published video (processed and public) as the public gallery shows it. */
 export interface PublishedVideo {
   id: number;
+  title: string;
   pilotUsername: string;
   votes: number;
   publishedAt: Date;

@@ -4,7 +4,7 @@
  * validation cannot drift apart.
  */
 import * as z from './zod';
-import { TASK_STATUSES } from './task';
+import { MAX_TITLE_LENGTH, TASK_STATUSES } from './task';
 import { MAX_PARTS_PER_SIGNING } from './multipart';
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
@@ -15,6 +15,33 @@ const MAX_PASSWORD = 256;
 const FORBIDDEN_FILE_NAME_CHARS = /[/\\:\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
 // video/<RFC 6838 subtype> or the generic binary type (matched after lower-casing).
 const UPLOAD_CONTENT_TYPE = /^(?:video\/[a-z0-9][a-z0-9!#$&^_.+-]{0,126}|application\/octet-stream)$/;
+
+// Control characters and bidi overrides (a title is shown to everyone: no line breaks, no reordered text).
+const FORBIDDEN_TITLE_CHARS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+const TITLE_LENGTH_MESSAGE = `Must be 1–${MAX_TITLE_LENGTH} characters`;
+
+/**
+ * A video's title (docs/spec.md §9): refused with a control character anywhere, then trimmed, then 1–80 characters
+ * counted as code points (as PostgreSQL's char_length and JSON Schema's maxLength count them, not UTF-16 units).
+ */
+const title = z
+  .string('Must be text')
+  .check(
+    z.refine((value) => !FORBIDDEN_TITLE_CHARS.test(value), {
+      error: 'Must not contain control characters',
+      abort: true,
+    }),
+    z.trim(),
+    z.refine(
+      (value) => value.length > 0 && Array.from(value).length <= MAX_TITLE_LENGTH,
+      TITLE_LENGTH_MESSAGE,
+    ),
+  )
+  .register(z.globalRegistry, {
+    description: 'Shown in the gallery, on pilot pages and in shared links; no control characters',
+    minLength: 1,
+    maxLength: MAX_TITLE_LENGTH,
+  });
 
 export const signupRequest = z
   .strictObject({
@@ -106,10 +133,21 @@ export const createTaskRequest = z.strictObject({
       description: 'Show the edited video in the public gallery (default true)',
     }),
   ),
+  title: z.optional(title),
 });
 export type CreateTaskRequest = z.infer<typeof createTaskRequest>;
 
-export const updateTaskRequest = z.strictObject({ public: z.boolean('Must be true or false') });
+/** The owner's changes: at least one field; each one present is applied, the others stay. */
+export const updateTaskRequest = z
+  .strictObject({
+    public: z.optional(z.boolean('Must be true or false')),
+    title: z.optional(title),
+  })
+  .check(
+    z.refine((body) => body.public !== undefined || body.title !== undefined, {
+      error: 'Send at least one of: public, title',
+    }),
+  );
 export type UpdateTaskRequest = z.infer<typeof updateTaskRequest>;
 
 const decimal = (message: string) =>
@@ -220,6 +258,7 @@ const url = z.object({ url: z.url() });
 export const taskResponse = z.object({
   id: z.int(),
   fileName: z.string(),
+  title: z.string(),
   status: z.enum(TASK_STATUSES),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -260,6 +299,7 @@ const pilot = z.object({ username: z.string() });
 
 export const publicVideoResponse = z.object({
   id: z.int(),
+  title: z.string(),
   pilot,
   votes: z.int(),
   publishedAt: z.iso.datetime(),

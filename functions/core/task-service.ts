@@ -27,7 +27,7 @@ import type {
   UpdateTaskRequest,
   UploadedPartsResponse,
 } from './schemas';
-import { type Caller, MAX_MANUAL_RETRIES, type Task } from './task';
+import { type Caller, defaultTitle, MAX_MANUAL_RETRIES, type Task } from './task';
 import { taskObjectKeys } from './object-keys';
 import { abortPendingUploads, partPlan, partSize, type PartPlan } from './multipart';
 
@@ -155,6 +155,7 @@ export class TaskService {
       {
         ownerId: caller.sub,
         fileName: request.fileName,
+        title: request.title ?? defaultTitle(request.fileName),
         contentType: request.contentType,
         declaredBytes: request.size,
         uploadExpiresAt: new Date(this.deps.clock.now().getTime() + limits.uploadWindowHours * HOUR_MS),
@@ -206,9 +207,15 @@ export class TaskService {
     return this.view(task);
   }
 
-  /** The owner's publish switch (docs/spec.md §5): the gallery and the rankings follow in the same statement. */
+  /**
+   * The owner's publish switch (docs/spec.md §5) and title (§9): the gallery and the rankings follow in the same
+   * statement.
+   */
   async update(caller: Caller, id: number, request: UpdateTaskRequest): Promise<TaskResponse> {
-    const task = await this.deps.repository.setPublic(id, caller.sub, request.public);
+    const task = await this.deps.repository.updateDetails(id, caller.sub, {
+      public: request.public,
+      title: request.title,
+    });
     if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
     return this.view(task);
   }
@@ -371,6 +378,7 @@ export class TaskService {
     const response: TaskResponse = {
       id: task.id,
       fileName: task.fileName,
+      title: task.title,
       status: task.status,
       createdAt: task.createdAt.toISOString(),
       updatedAt: task.updatedAt.toISOString(),

@@ -155,6 +155,7 @@ describe('POST /api/tasks', () => {
       body: {
         id: anyNumber,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'awaiting_upload',
         createdAt: anyString,
         updatedAt: anyString,
@@ -386,6 +387,7 @@ describe('GET /api/tasks/{id}', () => {
       body: {
         id: created.id,
         fileName: 'carrera ñ.mp4',
+        title: 'carrera ñ',
         status: 'uploaded',
         createdAt: created.createdAt,
         updatedAt: anyString,
@@ -443,6 +445,7 @@ describe('GET /api/tasks/{id}', () => {
     expect(task).toEqual({
       id: created.id,
       fileName: 'lap.mov',
+      title: 'lap',
       status: 'processed',
       createdAt: created.createdAt,
       updatedAt: anyString,
@@ -806,6 +809,7 @@ describe('POST /api/tasks/{id}/retry', () => {
       body: {
         id: created.id,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'uploaded',
         createdAt: anyString,
         updatedAt: anyString,

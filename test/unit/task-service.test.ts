@@ -48,6 +48,7 @@ describe('TaskService', () => {
       expect(created).toEqual({
         id: 1,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'awaiting_upload',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
@@ -158,6 +159,7 @@ describe('TaskService', () => {
       expect(task).toEqual({
         id: 1,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'awaiting_upload',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
@@ -179,6 +181,7 @@ describe('TaskService', () => {
       expect(task).toEqual({
         id: 1,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'uploaded',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:01.000Z',
@@ -206,6 +209,7 @@ describe('TaskService', () => {
       expect(task).toEqual({
         id: 1,
         fileName: 'race.mov',
+        title: 'race',
         status: 'processed',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
@@ -237,6 +241,7 @@ describe('TaskService', () => {
       expect(task).toEqual({
         id: 1,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'failed',
         failureReason: 'not a video',
         retryable: false,
@@ -575,6 +580,7 @@ describe('TaskService.beginRetry and .revertRetry', () => {
     expect(started.task).toEqual({
       id: 1,
       fileName: 'race.mp4',
+      title: 'race',
       status: 'uploaded',
       createdAt: '2026-03-01T12:00:00.000Z',
       updatedAt: '2026-03-01T12:00:00.000Z',

@@ -11,6 +11,7 @@ import type { Caller } from '#core/task';
 
 interface PublishedRow {
   id: string;
+  title: string;
   username: string;
   vote_count: number;
   published_at: Date;
@@ -22,6 +23,7 @@ interface PublishedRow {
 function toPublishedVideo(row: PublishedRow): PublishedVideo {
   return {
     id: Number(row.id),
+    title: row.title,
     pilotUsername: row.username,
     votes: row.vote_count,
     publishedAt: row.published_at,
@@ -33,7 +35,7 @@ function toPublishedVideo(row: PublishedRow): PublishedVideo {
 
 // published_at is set exactly while a task is processed and public (migration 4's trigger), so
 // "published" is one indexed predicate; processed_key and thumbnail_key exist for every processed task.
-const PUBLISHED_COLUMNS = `t.id, u.username, t.vote_count, t.published_at,
+const PUBLISHED_COLUMNS = `t.id, t.title, u.username, t.vote_count, t.published_at,
   (t.processed->>'durationSeconds')::float8 AS duration_seconds, t.processed_key, t.thumbnail_key`;
 
 /**

@@ -5,6 +5,7 @@ import { migration as recovery } from '#adapters/pg/migrations/0003-recovery';
 import { migration as publicGallery } from '#adapters/pg/migrations/0004-public-gallery';
 import { migration as accountDeletion } from '#adapters/pg/migrations/0005-account-deletion';
 import { migration as requeuedAt } from '#adapters/pg/migrations/0006-requeued-at';
+import { migration as publicSide } from '#adapters/pg/migrations/0008-public-side';
 
 /**
  * Every migration, in order. They are TypeScript modules rather than .sql files so esbuild embeds
@@ -17,4 +18,5 @@ export const migrations: readonly Migration[] = [
   publicGallery,
   accountDeletion,
   requeuedAt,
+  publicSide,
 ];

@@ -1,0 +1,229 @@
+/**
+ * The league's public side (docs/spec.md §9) through the handlers and PostgreSQL: titles and republishing.
+ * The gallery's own rules (§5) are in api-gallery.test.ts.
+ */
+import { randomUUID } from 'node:crypto';
+import { describe, expect, it } from 'vitest';
+import { handler as createTask } from '#functions/api/create-task';
+import { handler as getPublicVideo } from '#functions/api/get-public-video';
+import { handler as listPublicVideos } from '#functions/api/list-public-videos';
+import { handler as updateTask } from '#functions/api/update-task';
+import { databasePool } from '#commons/clients';
+import { getTaskRepository } from '#commons/composition-root';
+import type { PublicVideoListResponse, PublicVideoResponse, TaskResponse } from '#core/schemas';
+import type { Caller } from '#core/task';
+import { invoke } from '#test/helpers/api-gateway';
+import { publishedTask } from '#test/helpers/tasks';
+
+function newCaller(): Caller {
+  return { sub: randomUUID(), username: `pilot_${randomUUID().slice(0, 8)}` };
+}
+
+const patch = (caller: Caller, id: number, body: unknown) =>
+  invoke(updateTask, {
+    method: 'PATCH',
+    route: '/api/tasks/{id}',
+    pathParameters: { id: String(id) },
+    body,
+    caller,
+  });
+const create = (caller: Caller, body: Record<string, unknown>) =>
+  invoke(createTask, {
+    method: 'POST',
+    route: '/api/tasks',
+    body: { contentType: 'video/mp4', size: 10, ...body },
+    caller,
+  });
+const publicVideo = async (id: number) =>
+  (
+    await invoke(getPublicVideo, {
+      method: 'GET',
+      route: '/api/public/videos/{id}',
+      pathParameters: { id: String(id) },
+    })
+  ).body as PublicVideoResponse;
+
+/** The gallery from its first page down to (and including) the given videos. */
+async function galleryOrder(ids: readonly number[]): Promise<number[]> {
+  const seen: number[] = [];
+  let cursor: string | undefined;
+  do {
+    const response = await invoke(listPublicVideos, {
+      method: 'GET',
+      route: '/api/public/videos',
+      query: { max: '100', ...(cursor === undefined ? {} : { cursor }) },
+    });
+    const page = response.body as PublicVideoListResponse;
+    seen.push(...page.data.map((video) => video.id));
+    cursor = page.nextCursor;
+  } while (cursor !== undefined && !ids.every((id) => seen.includes(id)));
+  return seen.filter((id) => ids.includes(id));
+}
+
+describe('titles (docs/spec.md §9)', () => {
+  it('defaults to the file name without its extension, or takes the one sent, trimmed', async () => {
+    // Prepare
+    const pilot = newCaller();
+
+    // Act
+    const defaulted = await create(pilot, { fileName: 'Heat 3 final.MOV' });
+    const given = await create(pilot, { fileName: 'DJI_0042.mp4', title: '  Night race — qualifier 😀 ' });
+
+    // Assess
+    expect(defaulted.statusCode).toBe(201);
+    expect(defaulted.body).toMatchObject({ fileName: 'Heat 3 final.MOV', title: 'Heat 3 final' });
+    expect(given.statusCode).toBe(201);
+    expect(given.body).toMatchObject({ fileName: 'DJI_0042.mp4', title: 'Night race — qualifier 😀' });
+    const stored = await getTaskRepository().findForOwner((given.body as TaskResponse).id, pilot.sub);
+    expect(stored?.title).toBe('Night race — qualifier 😀');
+  });
+
+  it('is changed by its owner with PATCH, and the public video carries the new one', async () => {
+    // Prepare
+    const owner = newCaller();
+    const task = await publishedTask(getTaskRepository(), owner);
+
+    // Act
+    const renamed = await patch(owner, task.id, { title: 'Gate 4 dive' });
+
+    // Assess
+    expect(renamed.statusCode).toBe(200);
+    expect(renamed.body).toMatchObject({ id: task.id, title: 'Gate 4 dive', public: true });
+    expect((await publicVideo(task.id)).title).toBe('Gate 4 dive');
+  });
+
+  it('changes title and publication together or each alone, leaving the other as it was', async () => {
+    // Prepare
+    const owner = newCaller();
+    const task = await publishedTask(getTaskRepository(), owner);
+
+    // Act
+    const both = await patch(owner, task.id, { public: false, title: 'Hidden lap' });
+    const titleOnly = await patch(owner, task.id, { title: 'Still hidden' });
+    const publicOnly = await patch(owner, task.id, { public: true });
+
+    // Assess
+    expect(both.body).toMatchObject({ public: false, title: 'Hidden lap' });
+    expect(titleOnly.body).toMatchObject({ public: false, title: 'Still hidden' });
+    expect(publicOnly.body).toMatchObject({ public: true, title: 'Still hidden' });
+  });
+
+  it('refuses an invalid title with 400 at creation and in a PATCH, and another pilot’s task with 404', async () => {
+    // Prepare
+    const owner = newCaller();
+    const task = await publishedTask(getTaskRepository(), owner);
+
+    // Act
+    const responses = await Promise.all([
+      create(owner, { fileName: 'a.mp4', title: '' }),
+      create(owner, { fileName: 'a.mp4', title: 'x'.repeat(81) }),
+      patch(owner, task.id, { title: 'line\nbreak' }),
+      patch(owner, task.id, { title: '   ' }),
+      patch(owner, task.id, { title: null }),
+    ]);
+    const foreign = await patch(newCaller(), task.id, { title: 'Mine now' });
+
+    // Assess
+    expect(responses.map((response) => [response.statusCode, response.body])).toEqual([
+      [400, { message: 'Invalid request', errors: [{ field: 'title', message: 'Must be 1–80 characters' }] }],
+      [400, { message: 'Invalid request', errors: [{ field: 'title', message: 'Must be 1–80 characters' }] }],
+      [
+        400,
+        {
+          message: 'Invalid request',
+          errors: [{ field: 'title', message: 'Must not contain control characters' }],
+        },
+      ],
+      [400, { message: 'Invalid request', errors: [{ field: 'title', message: 'Must be 1–80 characters' }] }],
+      [400, { message: 'Invalid request', errors: [{ field: 'title', message: 'Must be text' }] }],
+    ]);
+    expect(foreign.statusCode).toBe(404);
+    expect((await publicVideo(task.id)).title).toBe('secret-name');
+  });
+
+  it('is refused by the database outside 1–80 characters, whoever writes it', async () => {
+    // Prepare
+    const task = await publishedTask(getTaskRepository(), newCaller());
+
+    // Act + Assess
+    await expect(
+      databasePool().query('UPDATE tasks SET title = $2 WHERE id = $1', [task.id, 'x'.repeat(81)]),
+    ).rejects.toThrow(/tasks_title_length/);
+    await expect(
+      databasePool().query("UPDATE tasks SET title = '' WHERE id = $1", [task.id]),
+    ).rejects.toThrow(/tasks_title_length/);
+  });
+
+  it('is given to rows inserted without one (the previous release) by the same default rule', async () => {
+    // Prepare
+    const owner = newCaller();
+    await getTaskRepository().ensureUser(owner);
+
+    // Act: the previous release's INSERT, which knows no title column.
+    const { rows } = await databasePool().query<{ title: string }>(
+      `INSERT INTO tasks (owner_id, file_name, content_type, declared_bytes, original_key, upload_expires_at)
+       VALUES ($1, $2, 'video/mp4', 1, $3, now() + interval '1 hour') RETURNING title`,
+      [owner.sub, '  Heat 3 final.cut.MOV', `uploads/legacy/${randomUUID()}`],
+    );
+
+    // Assess
+    expect(rows).toEqual([{ title: 'Heat 3 final.cut' }]);
+  });
+});
+
+describe('republishing keeps the first publication time (docs/spec.md §9)', () => {
+  it('returns a republished video to its first place in the gallery instead of the top', async () => {
+    // Prepare: `first` was published a day before `later`.
+    const owner = newCaller();
+    const repository = getTaskRepository();
+    const first = await publishedTask(repository, owner);
+    await databasePool().query(
+      `UPDATE tasks SET published_at = published_at - interval '1 day',
+         first_published_at = first_published_at - interval '1 day' WHERE id = $1`,
+      [first.id],
+    );
+    const firstPublishedAt = (await publicVideo(first.id)).publishedAt;
+    const later = await publishedTask(repository, owner);
+
+    // Act
+    await patch(owner, first.id, { public: false });
+    await patch(owner, first.id, { public: true });
+
+    // Assess
+    expect((await publicVideo(first.id)).publishedAt).toBe(firstPublishedAt);
+    expect(Date.parse(firstPublishedAt)).toBeLessThan(later.publishedAt?.getTime() ?? 0);
+    expect(await galleryOrder([first.id, later.id])).toEqual([later.id, first.id]);
+  });
+
+  it('keeps it through processing again (a re-cut) as through the owner’s switch', async () => {
+    // Prepare
+    const owner = newCaller();
+    const task = await publishedTask(getTaskRepository(), owner);
+
+    // Act: the worker's statements take it out of processed and back (what a re-cut does).
+    await databasePool().query("UPDATE tasks SET status = 'processing' WHERE id = $1", [task.id]);
+    const whileProcessing = await databasePool().query<{ published_at: Date | null }>(
+      'SELECT published_at FROM tasks WHERE id = $1',
+      [task.id],
+    );
+    await databasePool().query("UPDATE tasks SET status = 'processed' WHERE id = $1", [task.id]);
+
+    // Assess
+    expect(whileProcessing.rows).toEqual([{ published_at: null }]);
+    expect((await publicVideo(task.id)).publishedAt).toBe(task.publishedAt?.toISOString());
+  });
+
+  it('sets the first publication of a task created private when it is first made public', async () => {
+    // Prepare
+    const owner = newCaller();
+    const task = await publishedTask(getTaskRepository(), owner, { public: false });
+
+    // Act
+    const before = Date.now();
+    await patch(owner, task.id, { public: true });
+
+    // Assess
+    expect(task.publishedAt).toBeNull();
+    expect(Date.parse((await publicVideo(task.id)).publishedAt)).toBeGreaterThanOrEqual(before - 1000);
+  });
+});
