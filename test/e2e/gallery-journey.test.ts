@@ -36,6 +36,7 @@ describe('the public gallery in the web console', () => {
   const tag = Date.now().toString(36);
   const pilot = `ace${tag}`;
   const voter = `fan${tag}`;
+  const title = 'Heat 3 — <final> & "gate 4"';
   let workDir: string;
   let browser: Browser;
   let visitor: BrowserContext;
@@ -54,7 +55,7 @@ describe('the public gallery in the web console', () => {
     await generateVideo(stack.mediaFfmpegPath, source, { seconds: 2, width: 640, height: 360 });
     const created = await callApi<CreatedTaskResponse>(stack.api, 'POST', '/tasks', {
       token,
-      body: { fileName: 'heat.mp4', contentType: 'video/mp4', size: 5_000_000 },
+      body: { fileName: 'heat.mp4', contentType: 'video/mp4', size: 5_000_000, title },
     });
     expect(created.status).toBe(201);
     taskId = created.body.id;
@@ -87,7 +88,9 @@ describe('the public gallery in the web console', () => {
     // Assess
     await page.getByRole('heading', { level: 1, name: 'Race gallery' }).waitFor();
     await card().waitFor();
-    expect(await card().getByRole('heading', { level: 2 }).textContent()).toBe(`Race by ${pilot}`);
+    // The title as text (never markup), with its pilot.
+    expect(await card().getByRole('heading', { level: 2 }).textContent()).toBe(title);
+    expect(await card().locator('.pilot-name').textContent()).toBe(pilot);
     expect(await card().locator('.vote-count').textContent()).toBe('0 votes');
     expect(await card().getByRole('button').textContent()).toBe('Log in to vote');
     expect(await page.locator('#site-nav a[aria-current="page"]').textContent()).toBe('Gallery');
@@ -167,7 +170,7 @@ describe('the public gallery in the web console', () => {
     // The lasting link works in a browser that has never seen the console, with fresh media URLs.
     const visitor = await (await browser.newContext()).newPage();
     await visitor.goto(publicLink);
-    await visitor.getByRole('heading', { level: 1, name: `Race by ${pilot}` }).waitFor();
+    await visitor.getByRole('heading', { level: 1, name: title }).waitFor();
     const media = (await visitor.locator('.video-card video').getAttribute('src')) ?? '';
     expect((await visitor.request.get(media)).status()).toBe(200);
 

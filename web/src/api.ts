@@ -14,6 +14,7 @@ export interface FieldError {
 export interface Task {
   id: number;
   fileName: string;
+  title: string;
   status: TaskStatus;
   createdAt: string;
   updatedAt: string;
@@ -37,6 +38,7 @@ export interface Task {
 /** A published video as everyone sees it (docs/spec.md §5): no private field. */
 export interface PublicVideo {
   id: number;
+  title: string;
   pilot: { username: string };
   votes: number;
   publishedAt: string;
@@ -195,7 +197,12 @@ export class ApiClient {
     this.session.clear();
   }
 
-  createTask(file: { fileName: string; contentType: string; size: number }): Promise<CreatedTask> {
+  createTask(file: {
+    fileName: string;
+    contentType: string;
+    size: number;
+    title?: string;
+  }): Promise<CreatedTask> {
     return this.authorized('POST', '/api/tasks', file) as Promise<CreatedTask>;
   }
 
@@ -215,6 +222,10 @@ export class ApiClient {
 
   setPublic(id: number, isPublic: boolean): Promise<Task> {
     return this.authorized('PATCH', `/api/tasks/${id}`, { public: isPublic }) as Promise<Task>;
+  }
+
+  renameTask(id: number, title: string): Promise<Task> {
+    return this.authorized('PATCH', `/api/tasks/${id}`, { title }) as Promise<Task>;
   }
 
   /** Public: sent without a token, so the answer is the shared, cacheable one. */

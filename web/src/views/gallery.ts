@@ -98,8 +98,8 @@ export function publicVideoView(context: ViewContext, options: GalleryOptions, i
     .then(
       (video) => {
         if (disposed) return;
-        heading.textContent = `Race by ${video.pilot.username}`;
-        document.title = `Race by ${video.pilot.username} — IDRL Video Console`;
+        heading.textContent = video.title;
+        document.title = `${video.title} by ${video.pilot.username} — IDRL Video Console`;
         holder.append(videoCard(context, options, video, alert));
       },
       (error: unknown) => {
@@ -167,11 +167,14 @@ function videoCard(
         'h2',
         { id: titleId, class: 'card-title' },
         // The lasting link to share: the card's own page, not the media URL (which expires).
-        h('a', { href: `#/gallery/${video.id}` }, `Race by ${pilot}`),
+        h('a', { href: `#/gallery/${video.id}` }, video.title),
       ),
       h(
         'p',
         { class: 'task-meta' },
+        'by ',
+        h('span', { class: 'pilot-name' }, pilot),
+        ' · ',
         h('time', { datetime: video.publishedAt }, formatDate(video.publishedAt)),
         ` · ${video.durationSeconds.toFixed(0)} s`,
       ),

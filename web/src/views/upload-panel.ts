@@ -8,6 +8,7 @@ import { alertBox, reportFailure, showAlert, type ViewContext } from '../context
 import { h, isDisabled, setDisabled } from '../dom';
 import { describeError, formatBytes } from '../messages';
 import { FileRejectedError } from '../upload';
+import { uploadTitleField } from './title-field';
 
 /** Browsers leave File.type empty for some containers (often .mkv and .avi); the extension then helps. */
 const TYPES_BY_EXTENSION: Record<string, string> = {
@@ -62,6 +63,10 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
     'aria-describedby': 'video-file-hint',
   });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Upload');
+  const title = uploadTitleField();
+  input.addEventListener('change', () => {
+    title.chosen([...(input.files ?? [])]);
+  });
   const alert = alertBox('upload-alert');
   const progress = h('progress', {
     id: 'upload-progress',
@@ -94,6 +99,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       ),
       input,
     ),
+    title.element,
     submit,
   );
 
@@ -124,6 +130,11 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
         try {
           await upload(file);
         } catch (error) {
+          // A refused title is shown at its field, and the form keeps the choice to correct it.
+          if (title.showError(error)) {
+            progressBlock.hidden = true;
+            return;
+          }
           failures.push(`${file.name}: ${describeError(error)}`);
           reportFailure(context, alert, error);
         }
@@ -136,6 +147,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
         );
       }
       form.reset();
+      title.reset();
     })().finally(() => {
       setDisabled(submit, false);
       setDisabled(input, false);
@@ -168,7 +180,12 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
     progressLabel.textContent = `Uploading ${file.name}`;
     setProgress(0, file.size);
     context.announce(`Uploading ${file.name}.`);
-    const task = await context.api.createTask({ fileName: file.name, contentType, size: file.size });
+    const task = await context.api.createTask({
+      fileName: file.name,
+      contentType,
+      size: file.size,
+      title: title.titleFor(file),
+    });
     onTasksChanged();
     const tooLarge = rejectFile(file, task.upload);
     if (tooLarge !== null) throw new FileRejectedError(tooLarge);
@@ -194,10 +211,10 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
     if (task === undefined || (task.status !== 'processed' && task.status !== 'failed')) return;
     uploadedId = null;
     if (task.status === 'failed') {
-      progressLabel.textContent = `Processing ${task.fileName} failed`;
+      progressLabel.textContent = `Processing ${task.title} failed`;
       progressText.textContent = task.failureReason ?? 'The video could not be processed.';
     } else {
-      progressLabel.textContent = `${task.fileName} is ready`;
+      progressLabel.textContent = `${task.title} is ready`;
       progressText.textContent =
         'The league edit is processed: open it in the list below to play or download it.';
     }
