@@ -206,6 +206,16 @@ export const routes = [
     throttle: VOTE_THROTTLE,
   },
   {
+    name: 'my-votes',
+    method: 'GET',
+    path: '/api/me/votes',
+    auth: true,
+    database: true,
+    summary: 'Which of the given published videos the caller has voted for',
+    // Once per gallery or pilot page a logged-in pilot opens: one primary-key lookup per id.
+    reservedConcurrency: 3,
+  },
+  {
     name: 'rankings',
     method: 'GET',
     path: '/api/public/rankings',

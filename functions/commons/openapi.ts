@@ -10,6 +10,8 @@ import {
   errorResponse,
   healthResponse,
   listTasksQuery,
+  myVotesQuery,
+  myVotesResponse,
   loginRequest,
   publicVideoListResponse,
   publicVideoResponse,
@@ -108,6 +110,7 @@ const routeSchemas = {
     responses: { 204: undefined },
     errors: [400, ...AUTH_ERRORS, 404],
   },
+  'my-votes': { query: myVotesQuery, responses: { 200: myVotesResponse }, errors: [400, ...AUTH_ERRORS] },
   rankings: { query: rankingsQuery, responses: { 200: rankingsResponse }, errors: [400] },
   'retry-task': {
     params: taskIdParameters,

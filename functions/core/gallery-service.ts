@@ -3,6 +3,7 @@ import type { GalleryCursor, GalleryRepository, ObjectStore, PublishedVideo } fr
 import { PUBLIC_MEDIA_URL_TTL_SECONDS } from './public-cache';
 import {
   galleryCursor,
+  type MyVotesResponse,
   type PublicVideoListResponse,
   type PublicVideoResponse,
   type RankingsResponse,
@@ -91,6 +92,11 @@ export class VotingService {
   async withdraw(caller: Caller, id: number): Promise<void> {
     if (!(await this.deps.repository.withdrawVote(id, caller.sub)))
       throw new NotFoundError('You have no vote on this video');
+  }
+
+  /** The caller's own votes among the given videos (docs/spec.md §9): public answers stay the same for everyone. */
+  async myVotes(caller: Caller, ids: readonly number[]): Promise<MyVotesResponse> {
+    return { data: await this.deps.repository.votedAmong(caller.sub, ids) };
   }
 
   async rankings(options: { limit: number; offset: number }): Promise<RankingsResponse> {

@@ -186,6 +186,8 @@ export interface GalleryRepository {
   findPublished(id: number): Promise<PublishedVideo | null>;
   /** Records the voter's one vote; throws ConflictError when they already voted for that video. */
   vote(taskId: number, voter: Caller): Promise<VoteOutcome>;
+  /** Of the given ids, the published videos the voter has a vote on, ascending. */
+  votedAmong(voterSub: string, taskIds: readonly number[]): Promise<number[]>;
   /** Removes the voter's vote from a published video; false when there was none to remove. */
   withdrawVote(taskId: number, voterSub: string): Promise<boolean>;
   rankings(query: { limit: number; offset: number }): Promise<{ rows: PilotStanding[]; total: number }>;

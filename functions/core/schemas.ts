@@ -211,6 +211,36 @@ export function galleryCursor(video: { publishedAt: Date; id: number }): string 
   return `${video.publishedAt.getTime()}-${video.id}`;
 }
 
+/** At most this many ids per GET /api/me/votes: a gallery page holds fewer (docs/spec.md §9). */
+export const MAX_VOTE_STATE_IDS = 100;
+const VOTE_STATE_IDS = /^[0-9]{1,15}(,[0-9]{1,15})*$/;
+const VOTE_STATE_IDS_MESSAGE = `Must be 1–${MAX_VOTE_STATE_IDS} video ids, separated by commas`;
+
+export const myVotesQuery = z.strictObject({
+  ids: z.pipe(
+    z
+      .string(VOTE_STATE_IDS_MESSAGE)
+      .check(z.regex(VOTE_STATE_IDS, VOTE_STATE_IDS_MESSAGE))
+      .register(z.globalRegistry, {
+        description: 'Comma-separated video ids, at most 100',
+        example: '12,7,3',
+      }),
+    z.transform((ids, context) => {
+      const unique = [...new Set(ids.split(',').map(Number))];
+      if (unique.length > MAX_VOTE_STATE_IDS || unique.includes(0))
+        context.issues.push({ code: 'custom', message: VOTE_STATE_IDS_MESSAGE, input: ids });
+      return unique;
+    }),
+  ),
+});
+
+export const myVotesResponse = z.object({
+  data: z.array(z.int()).register(z.globalRegistry, {
+    description: 'The given ids of published videos the caller has voted for, ascending',
+  }),
+});
+export type MyVotesResponse = z.infer<typeof myVotesResponse>;
+
 export const rankingsQuery = z.strictObject({
   limit: pageSize,
   offset: z.optional(decimal('Must be an integer of at least 0')),

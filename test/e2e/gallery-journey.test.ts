@@ -123,20 +123,45 @@ describe('the public gallery in the web console', () => {
     // Assess
     await page.getByRole('heading', { level: 1, name: 'Race gallery' }).waitFor();
     const vote = card().getByRole('button', { name: `Vote for ${pilot}` });
-    expect(await vote.getAttribute('aria-pressed')).toBe('false');
+    // Enabled once the API said whether this pilot voted (GET /api/me/votes).
+    await expect.poll(() => vote.getAttribute('aria-disabled')).toBeNull();
 
     // Act
     await vote.focus();
     await page.keyboard.press('Enter');
 
-    // Assess
+    // Assess: the visible text is part of the name (WCAG 2.5.3), and focus stays on the button.
     await expect.poll(() => card().locator('.vote-count').textContent()).toBe('1 vote');
-    // One name in both states (WCAG 2.5.3); aria-pressed carries the state, and focus stays on the button.
-    const voted = card().getByRole('button', { name: `Vote for ${pilot}`, pressed: true });
-    expect(await voted.getAttribute('aria-pressed')).toBe('true');
+    const voted = card().getByRole('button', { name: `Voted — withdraw your vote for ${pilot}` });
     expect(await voted.evaluate((button) => button === document.activeElement)).toBe(true);
     await expect.poll(() => page.locator('#announcer').textContent()).toBe('Vote counted. 1 vote.');
     await card().screenshot({ path: path.join(ARTIFACTS_DIR, 'gallery-voted-1280.png') });
+  });
+
+  it('shows the vote as cast in a second browser (from the server, not this browser), and no Vote on one’s own video', async () => {
+    // Prepare
+    const second = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await second.goto(`${stack.console}#/login`);
+    await logInForm(second, voter);
+    await second.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
+    const own = await (await browser.newContext()).newPage();
+    await own.goto(`${stack.console}#/login`);
+    await logInForm(own, pilot);
+    await own.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
+
+    // Act
+    await second.goto(`${stack.console}#/gallery`);
+    await own.goto(`${stack.console}#/gallery`);
+
+    // Assess
+    const secondCard = second.locator(`.video-card[data-video-id="${taskId}"]`);
+    await secondCard.getByRole('button', { name: `Voted — withdraw your vote for ${pilot}` }).waitFor();
+    const ownCard = own.locator(`.video-card[data-video-id="${taskId}"]`);
+    await ownCard.waitFor();
+    expect(await ownCard.locator('.own-video').textContent()).toBe('Your video');
+    expect(await ownCard.getByRole('button').count()).toBe(0);
+    await second.context().close();
+    await own.context().close();
   });
 
   it('finds the pilot in the rankings with that vote', async () => {

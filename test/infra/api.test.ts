@@ -81,6 +81,7 @@ const OWN_RESERVATIONS: Partial<Record<RouteName, number>> = {
   'list-public-videos': 2,
   'get-public-video': 2,
   'withdraw-vote': 3,
+  'my-votes': 3,
   rankings: 2,
   'start-multipart-upload': 1,
   'sign-upload-parts': 3,

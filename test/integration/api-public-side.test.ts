@@ -7,7 +7,10 @@ import { describe, expect, it } from 'vitest';
 import { handler as createTask } from '#functions/api/create-task';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
 import { handler as listPublicVideos } from '#functions/api/list-public-videos';
+import { handler as myVotes } from '#functions/api/my-votes';
 import { handler as updateTask } from '#functions/api/update-task';
+import { handler as vote } from '#functions/api/vote';
+import { PUBLIC_CACHE_CONTROL, securityHeaders } from '#commons/http';
 import { databasePool } from '#commons/clients';
 import { getTaskRepository } from '#commons/composition-root';
 import type { PublicVideoListResponse, PublicVideoResponse, TaskResponse } from '#core/schemas';
@@ -225,5 +228,82 @@ describe('republishing keeps the first publication time (docs/spec.md §9)', () 
     // Assess
     expect(task.publishedAt).toBeNull();
     expect(Date.parse((await publicVideo(task.id)).publishedAt)).toBeGreaterThanOrEqual(before - 1000);
+  });
+});
+
+const castVote = (caller: Caller, id: number) =>
+  invoke(vote, {
+    method: 'POST',
+    route: '/api/public/videos/{id}/vote',
+    pathParameters: { id: String(id) },
+    caller,
+  });
+const votesOf = (caller: Caller | undefined, query: Record<string, string> | undefined) =>
+  invoke(myVotes, { method: 'GET', route: '/api/me/votes', query, caller });
+
+describe('GET /api/me/votes (docs/spec.md §9)', () => {
+  it("answers the caller's own votes among the ids, published videos only, never cacheable", async () => {
+    // Prepare
+    const repository = getTaskRepository();
+    const owner = newCaller();
+    const [voted, alsoVoted, notVoted, unpublished] = [
+      await publishedTask(repository, owner),
+      await publishedTask(repository, owner),
+      await publishedTask(repository, owner),
+      await publishedTask(repository, owner),
+    ];
+    const fan = newCaller();
+    const otherFan = newCaller();
+    for (const task of [voted, alsoVoted, unpublished])
+      expect((await castVote(fan, task.id)).statusCode).toBe(201);
+    expect((await castVote(otherFan, notVoted.id)).statusCode).toBe(201);
+    await patch(owner, unpublished.id, { public: false });
+    const ids = [notVoted, alsoVoted, unpublished, voted, alsoVoted].map((task) => task.id).join(',');
+
+    // Act
+    const mine = await votesOf(fan, { ids });
+    const theirs = await votesOf(otherFan, { ids });
+    const none = await votesOf(newCaller(), { ids });
+
+    // Assess
+    expect(mine).toEqual({
+      statusCode: 200,
+      headers: securityHeaders,
+      body: { data: [voted.id, alsoVoted.id].sort((a, b) => a - b) },
+    });
+    expect(mine.headers['cache-control']).not.toBe(PUBLIC_CACHE_CONTROL);
+    expect(theirs.body).toEqual({ data: [notVoted.id] });
+    expect(none.body).toEqual({ data: [] });
+  });
+
+  it('takes 1 to 100 distinct positive ids and refuses anything else with 400; no token is 401', async () => {
+    // Prepare
+    const fan = newCaller();
+    const ids = (count: number) => Array.from({ length: count }, (_, index) => index + 1).join(',');
+    const refused = {
+      message: 'Invalid query parameters',
+      errors: [{ field: 'ids', message: 'Must be 1–100 video ids, separated by commas' }],
+    };
+
+    // Act
+    const hundred = await votesOf(fan, { ids: ids(100) });
+    const repeated = await votesOf(fan, { ids: `${ids(100)},1,2` });
+    const bad = await Promise.all(
+      [ids(101), '', '0', '1,,2', '1,x', '-1', '1.5', ' 1', '1234567890123456'].map((value) =>
+        votesOf(fan, { ids: value }),
+      ),
+    );
+    const missing = await votesOf(fan, undefined);
+    const unknown = await votesOf(fan, { ids: '1', user: 'someone' });
+    const anonymous = await votesOf(undefined, { ids: '1' });
+
+    // Assess
+    expect([hundred.statusCode, repeated.statusCode]).toEqual([200, 200]);
+    expect(bad.map((response) => [response.statusCode, response.body])).toEqual(
+      bad.map(() => [400, refused]),
+    );
+    expect([missing.statusCode, missing.body]).toEqual([400, refused]);
+    expect(unknown.statusCode).toBe(400);
+    expect(anonymous.statusCode).toBe(401);
   });
 });

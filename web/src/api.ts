@@ -245,6 +245,12 @@ export class ApiClient {
     return this.send('GET', `/api/public/rankings?${query.toString()}`) as Promise<RankingsPage>;
   }
 
+  /** Which of these published videos the logged-in pilot has voted for (at most 100 ids). */
+  async myVotes(ids: readonly number[]): Promise<number[]> {
+    const query = new URLSearchParams({ ids: ids.join(',') });
+    return ((await this.authorized('GET', `/api/me/votes?${query.toString()}`)) as { data: number[] }).data;
+  }
+
   vote(id: number): Promise<{ id: number; votes: number }> {
     return this.authorized('POST', `/api/public/videos/${id}/vote`) as Promise<{ id: number; votes: number }>;
   }

@@ -9,7 +9,6 @@ import { h, replaceChildren } from './dom';
 import { WAKING_NOW } from './messages';
 import { Session } from './session';
 import { UploadTracker } from './uploads';
-import { VoteMemory } from './votes';
 import { authView } from './views/auth';
 import { deleteAccountControl } from './views/delete-account';
 import { galleryView, publicVideoView, type GalleryOptions } from './views/gallery';
@@ -29,7 +28,6 @@ const api = new ApiClient(session, undefined, {
 });
 const account = document.getElementById('account') as HTMLElement;
 const announcer = document.getElementById('announcer') as HTMLElement;
-const votes = new VoteMemory(localStorage);
 const uploads = new UploadTracker(localStorage);
 /** Where the login form sends the pilot once logged in when not the page asked for (the gallery, to vote). */
 let returnTo: string | null = null;
@@ -65,7 +63,6 @@ const context: ViewContext = {
 function route(): View {
   const gallery: GalleryOptions = {
     login: session.get()?.login ?? null,
-    votes,
     logIn() {
       returnTo = location.hash;
       context.navigate('#/login');

@@ -99,6 +99,19 @@ export class PgGalleryRepository implements GalleryRepository {
     return { kind: 'voted', votes: count?.vote_count ?? 0 };
   }
 
+  async votedAmong(voterSub: string, taskIds: readonly number[]): Promise<number[]> {
+    // One primary-key probe (task_id, user_sub) per id, and the task's own row for "published".
+    const rows = await queryRows<{ task_id: string }>(
+      this.pool,
+      `SELECT v.task_id FROM votes v JOIN tasks t ON t.id = v.task_id
+       WHERE v.task_id = ANY ($1::bigint[]) AND v.user_sub = $2 AND t.published_at IS NOT NULL
+       ORDER BY v.task_id`,
+      [taskIds, voterSub],
+      this.options,
+    );
+    return rows.map((row) => Number(row.task_id));
+  }
+
   async withdrawVote(taskId: number, voterSub: string): Promise<boolean> {
     const rows = await queryRows(
       this.pool,
