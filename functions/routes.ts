@@ -186,6 +186,15 @@ export const routes = [
     reservedConcurrency: PUBLIC_READ_CONCURRENCY,
   },
   {
+    name: 'get-pilot',
+    method: 'GET',
+    path: '/api/public/pilots/{username}',
+    auth: false,
+    database: true,
+    summary: "A pilot's page: standing and published videos, newest first",
+    reservedConcurrency: PUBLIC_READ_CONCURRENCY,
+  },
+  {
     name: 'vote',
     method: 'POST',
     path: '/api/public/videos/{id}/vote',

@@ -12,6 +12,8 @@ import {
   listTasksQuery,
   myVotesQuery,
   myVotesResponse,
+  pilotPageResponse,
+  pilotParameters,
   loginRequest,
   publicVideoListResponse,
   publicVideoResponse,
@@ -98,6 +100,12 @@ const routeSchemas = {
   'get-public-video': {
     params: taskIdParameters,
     responses: { 200: publicVideoResponse },
+    errors: [400, 404],
+  },
+  'get-pilot': {
+    params: pilotParameters,
+    query: publicVideosQuery,
+    responses: { 200: pilotPageResponse },
     errors: [400, 404],
   },
   vote: {

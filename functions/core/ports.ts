@@ -170,6 +170,14 @@ export interface GalleryCursor {
   id: number;
 }
 
+/** A ranked pilot as their page shows them: `id` (the users row) finds their videos. */
+export interface PilotPage {
+  id: string;
+  username: string;
+  rank: number;
+  votes: number;
+}
+
 export interface PilotStanding {
   rank: number;
   username: string;
@@ -182,7 +190,10 @@ export type VoteOutcome =
 
 /** The public side of docs/spec.md §5. Every count is kept exact by the store itself, not by its callers. */
 export interface GalleryRepository {
-  listPublished(query: { limit: number; after?: GalleryCursor }): Promise<PublishedVideo[]>;
+  /** Published videos newest first; with `ownerId`, that pilot's only. */
+  listPublished(query: { limit: number; after?: GalleryCursor; ownerId?: string }): Promise<PublishedVideo[]>;
+  /** A pilot with at least one published video, by username compared case-insensitively; null otherwise. */
+  findPilot(username: string): Promise<PilotPage | null>;
   findPublished(id: number): Promise<PublishedVideo | null>;
   /** Records the voter's one vote; throws ConflictError when they already voted for that video. */
   vote(taskId: number, voter: Caller): Promise<VoteOutcome>;

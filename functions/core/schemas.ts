@@ -193,17 +193,21 @@ export const uploadParameters = z.strictObject({
 
 const GALLERY_CURSOR = /^([0-9]{1,15})-([0-9]{1,15})$/;
 
-export const publicVideosQuery = z.strictObject({
-  max: pageSize,
-  cursor: z.optional(
-    z.pipe(
-      z.string().check(z.regex(GALLERY_CURSOR, 'Must be the nextCursor of a previous page')),
-      z.transform((cursor) => {
-        const [, publishedAt, id] = GALLERY_CURSOR.exec(cursor) ?? [];
-        return { publishedAt: new Date(Number(publishedAt)), id: Number(id) };
-      }),
-    ),
+const galleryCursorParameter = z.optional(
+  z.pipe(
+    z.string().check(z.regex(GALLERY_CURSOR, 'Must be the nextCursor of a previous page')),
+    z.transform((cursor) => {
+      const [, publishedAt, id] = GALLERY_CURSOR.exec(cursor) ?? [];
+      return { publishedAt: new Date(Number(publishedAt)), id: Number(id) };
+    }),
   ),
+);
+
+export const publicVideosQuery = z.strictObject({ max: pageSize, cursor: galleryCursorParameter });
+
+/** A pilot's page: usernames as signup allows them (compared case-insensitively). */
+export const pilotParameters = z.strictObject({
+  username: z.string().check(z.regex(USERNAME, 'Must be 3–32 characters of letters, digits, _ . -')),
 });
 
 /** The gallery's opaque cursor: the last video's publish time (ms) and id, parsed by publicVideosQuery. */
@@ -344,6 +348,14 @@ export const publicVideoListResponse = z.object({
   nextCursor: z.optional(z.string()),
 });
 export type PublicVideoListResponse = z.infer<typeof publicVideoListResponse>;
+
+export const pilotPageResponse = z.object({
+  pilot,
+  rank: z.int().register(z.globalRegistry, { description: '1 + the number of pilots with more votes' }),
+  votes: z.int(),
+  videos: publicVideoListResponse,
+});
+export type PilotPageResponse = z.infer<typeof pilotPageResponse>;
 
 export const voteResponse = z.object({ id: z.int(), votes: z.int() });
 export type VoteResponse = z.infer<typeof voteResponse>;

@@ -80,6 +80,7 @@ const OWN_RESERVATIONS: Partial<Record<RouteName, number>> = {
   'delete-task': 2,
   'list-public-videos': 2,
   'get-public-video': 2,
+  'get-pilot': 2,
   'withdraw-vote': 3,
   'my-votes': 3,
   rankings: 2,
@@ -278,7 +279,7 @@ describe('least-privilege IAM per function', () => {
   });
 
   it('lets the public gallery read only edited videos and posters (processed/), never an original', () => {
-    for (const name of ['list-public-videos', 'get-public-video'] as const) {
+    for (const name of ['list-public-videos', 'get-public-video', 'get-pilot'] as const) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({
         name,
         statements: [
@@ -290,7 +291,7 @@ describe('least-privilege IAM per function', () => {
   });
 
   it('gives voting and the rankings only the database', () => {
-    for (const name of ['vote', 'withdraw-vote', 'rankings'] as const) {
+    for (const name of ['vote', 'withdraw-vote', 'my-votes', 'rankings'] as const) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({
         name,
         statements: [rdsConnect],

@@ -7,14 +7,22 @@ import { describe, expect, it } from 'vitest';
 import { handler as createTask } from '#functions/api/create-task';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
 import { handler as listPublicVideos } from '#functions/api/list-public-videos';
+import { handler as getPilot } from '#functions/api/get-pilot';
 import { handler as myVotes } from '#functions/api/my-votes';
 import { handler as updateTask } from '#functions/api/update-task';
 import { handler as vote } from '#functions/api/vote';
 import { PUBLIC_CACHE_CONTROL, securityHeaders } from '#commons/http';
 import { databasePool } from '#commons/clients';
 import { getTaskRepository } from '#commons/composition-root';
-import type { PublicVideoListResponse, PublicVideoResponse, TaskResponse } from '#core/schemas';
-import type { Caller } from '#core/task';
+import type {
+  PilotPageResponse,
+  PublicVideoListResponse,
+  PublicVideoResponse,
+  RankingsResponse,
+  TaskResponse,
+} from '#core/schemas';
+import { handler as rankings } from '#functions/api/rankings';
+import type { Caller, Task } from '#core/task';
 import { invoke } from '#test/helpers/api-gateway';
 import { publishedTask } from '#test/helpers/tasks';
 
@@ -305,5 +313,132 @@ describe('GET /api/me/votes (docs/spec.md §9)', () => {
     expect([missing.statusCode, missing.body]).toEqual([400, refused]);
     expect(unknown.statusCode).toBe(400);
     expect(anonymous.statusCode).toBe(401);
+  });
+});
+
+const pilotPage = (username: string, query?: Record<string, string>) =>
+  invoke(getPilot, {
+    method: 'GET',
+    route: '/api/public/pilots/{username}',
+    pathParameters: { username },
+    query,
+  });
+
+/** The rank the rankings give this pilot: the page must agree with them. */
+async function rankingsRankOf(username: string): Promise<number | undefined> {
+  for (let offset = 0; ; offset += 100) {
+    const page = (
+      await invoke(rankings, {
+        method: 'GET',
+        route: '/api/public/rankings',
+        query: { limit: '100', offset: String(offset) },
+      })
+    ).body as RankingsResponse;
+    const row = page.data.find((standing) => standing.pilot.username === username);
+    if (row !== undefined) return row.rank;
+    if (page.data.length < 100) return undefined;
+  }
+}
+
+describe('GET /api/public/pilots/{username} (docs/spec.md §9)', () => {
+  it("answers the pilot's standing and published videos, newest first, cacheable, whatever the name's case", async () => {
+    // Prepare: three videos, one private; two votes on the first.
+    const repository = getTaskRepository();
+    const owner = { sub: randomUUID(), username: `Ace_${randomUUID().slice(0, 8)}` };
+    const first = await publishedTask(repository, owner);
+    const second = await publishedTask(repository, owner);
+    const hidden = await publishedTask(repository, owner, { public: false });
+    await castVote(newCaller(), first.id);
+    await castVote(newCaller(), first.id);
+
+    // Act
+    const response = await pilotPage(owner.username.toLowerCase());
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toEqual({ ...securityHeaders, 'cache-control': PUBLIC_CACHE_CONTROL });
+    const page = response.body as PilotPageResponse;
+    expect(page).toMatchObject({ pilot: { username: owner.username }, votes: 2 });
+    expect(page.rank).toBe(await rankingsRankOf(owner.username));
+    expect(page.videos.data.map((video) => [video.id, video.title, video.votes])).toEqual([
+      [second.id, 'secret-name', 0],
+      [first.id, 'secret-name', 2],
+    ]);
+    expect(page.videos.data.some((video) => video.id === hidden.id)).toBe(false);
+    expect(page.videos.nextCursor).toBeUndefined();
+  });
+
+  it('pages its videos with the gallery’s cursor', async () => {
+    // Prepare
+    const owner = newCaller();
+    const tasks: Task[] = [];
+    for (let index = 0; index < 3; index++) tasks.push(await publishedTask(getTaskRepository(), owner));
+
+    // Act
+    const first = (await pilotPage(owner.username, { max: '2' })).body as PilotPageResponse;
+    const second = (await pilotPage(owner.username, { max: '2', cursor: first.videos.nextCursor ?? '' }))
+      .body as PilotPageResponse;
+
+    // Assess
+    expect([...first.videos.data, ...second.videos.data].map((video) => video.id)).toEqual(
+      tasks.map((task) => task.id).reverse(),
+    );
+    expect(second.videos.nextCursor).toBeUndefined();
+  });
+
+  it('shares a rank between tied pilots, as the rankings do', async () => {
+    // Prepare: two pilots with the same (unusual) number of votes.
+    const [alpha, bravo] = [newCaller(), newCaller()];
+    for (const pilot of [alpha, bravo]) {
+      const task = await publishedTask(getTaskRepository(), pilot);
+      for (let index = 0; index < 7; index++) await castVote(newCaller(), task.id);
+    }
+
+    // Act
+    const pages = await Promise.all([alpha, bravo].map((pilot) => pilotPage(pilot.username)));
+
+    // Assess
+    const [alphaRank, bravoRank] = pages.map((page) => (page.body as PilotPageResponse).rank);
+    expect(alphaRank).toBe(bravoRank);
+    expect(alphaRank).toBe(await rankingsRankOf(alpha.username));
+  });
+
+  it('is 404 for an unknown pilot, one without a published video, and one whose videos were unpublished', async () => {
+    // Prepare
+    const repository = getTaskRepository();
+    const privateOnly = newCaller();
+    await publishedTask(repository, privateOnly, { public: false });
+    const unpublished = newCaller();
+    const task = await publishedTask(repository, unpublished);
+    await patch(unpublished, task.id, { public: false });
+    const accountOnly = newCaller();
+    await repository.ensureUser(accountOnly);
+
+    // Act
+    const responses = await Promise.all(
+      ['nobody_here', privateOnly.username, unpublished.username, accountOnly.username].map((name) =>
+        pilotPage(name),
+      ),
+    );
+
+    // Assess
+    expect(responses.map((response) => [response.statusCode, response.body])).toEqual(
+      responses.map(() => [404, { message: 'Pilot not found' }]),
+    );
+  });
+
+  it('is 400 for a name no pilot can have and for unknown or malformed parameters', async () => {
+    // Act
+    const responses = await Promise.all([
+      pilotPage('ab'),
+      pilotPage('a'.repeat(33)),
+      pilotPage('bad name'),
+      pilotPage('ace', { max: '0' }),
+      pilotPage('ace', { cursor: 'x' }),
+      pilotPage('ace', { sort: 'votes' }),
+    ]);
+
+    // Assess
+    expect(responses.map((response) => response.statusCode)).toEqual([400, 400, 400, 400, 400, 400]);
   });
 });

@@ -3,6 +3,7 @@ import { ALWAYS_ON, ensureUser, queryRows, type PgQueryOptions } from '#adapters
 import type {
   GalleryCursor,
   GalleryRepository,
+  PilotPage,
   PilotStanding,
   PublishedVideo,
   VoteOutcome,
@@ -49,17 +50,46 @@ export class PgGalleryRepository implements GalleryRepository {
     private readonly options: PgQueryOptions = ALWAYS_ON,
   ) {}
 
-  async listPublished(query: { limit: number; after?: GalleryCursor }): Promise<PublishedVideo[]> {
+  async listPublished(query: {
+    limit: number;
+    after?: GalleryCursor;
+    ownerId?: string;
+  }): Promise<PublishedVideo[]> {
+    // Two statements, not one with "$4 IS NULL OR owner_id = $4": each gets the plan of its own index
+    // (tasks_published_idx for the gallery, tasks_owner_published_idx for a pilot's page).
+    const owner = query.ownerId === undefined ? '' : 'AND t.owner_id = $4';
     const rows = await queryRows<PublishedRow>(
       this.pool,
       `SELECT ${PUBLISHED_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id
-       WHERE t.published_at IS NOT NULL
+       WHERE t.published_at IS NOT NULL ${owner}
          AND ($1::timestamptz IS NULL OR (t.published_at, t.id) < ($1, $2::bigint))
        ORDER BY t.published_at DESC, t.id DESC LIMIT $3`,
-      [query.after?.publishedAt ?? null, query.after?.id ?? null, query.limit],
+      [
+        query.after?.publishedAt ?? null,
+        query.after?.id ?? null,
+        query.limit,
+        ...(query.ownerId === undefined ? [] : [query.ownerId]),
+      ],
       this.options,
     );
     return rows.map(toPublishedVideo);
+  }
+
+  async findPilot(username: string): Promise<PilotPage | null> {
+    // rank = 1 + the pilots with more votes: a count over the ranking index's leading column.
+    const [row] = await queryRows<{ id: string; username: string; votes: string; rank: string }>(
+      this.pool,
+      `SELECT u.id, u.username, u.published_votes AS votes,
+         1 + (SELECT count(*) FROM users o WHERE o.published_videos > 0 AND o.published_votes > u.published_votes)
+           AS rank
+       FROM users u WHERE lower(u.username) = lower($1) AND u.published_videos > 0
+       ORDER BY u.id LIMIT 1`,
+      [username],
+      this.options,
+    );
+    return row === undefined
+      ? null
+      : { id: row.id, username: row.username, votes: Number(row.votes), rank: Number(row.rank) };
   }
 
   async findPublished(id: number): Promise<PublishedVideo | null> {

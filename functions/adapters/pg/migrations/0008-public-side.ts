@@ -3,6 +3,8 @@ import type { Migration } from '#adapters/pg/migrator';
 /**
  * The league's public side (docs/spec.md §9).
  *
+ * Pilot pages: two indexes, the pilot by lower(username) and their published videos by (owner, published_at, id).
+ *
  * Titles: every task has one (1–80 characters; the API also refuses control characters). Tasks from before, and
  * tasks the previous release inserts, get the default a new task gets: the file name without its extension.
  *
@@ -35,6 +37,12 @@ export const migration: Migration = {
       EXECUTE FUNCTION tasks_default_title();
     UPDATE tasks SET title = file_title(file_name) WHERE title IS NULL;
     UPDATE tasks SET first_published_at = published_at WHERE published_at IS NOT NULL;
+
+    -- Pilot pages: the pilot by name, case-insensitively (not unique here: Cognito owns uniqueness, and a
+    -- deleted account's row may outlive it), and their published videos newest first as a keyset.
+    CREATE INDEX users_lower_username_idx ON users (lower(username));
+    CREATE INDEX tasks_owner_published_idx ON tasks (owner_id, published_at DESC, id DESC)
+      WHERE published_at IS NOT NULL;
 
     CREATE OR REPLACE FUNCTION tasks_publication() RETURNS trigger LANGUAGE plpgsql AS $$
     BEGIN
