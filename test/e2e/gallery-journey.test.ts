@@ -164,6 +164,23 @@ describe('the public gallery in the web console', () => {
     await own.context().close();
   });
 
+  it("opens the pilot's page from the card: their standing and the titled video", async () => {
+    // Act
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await card().getByRole('link', { name: pilot }).click();
+
+    // Assess
+    await page.getByRole('heading', { level: 1, name: pilot }).waitFor();
+    await expect
+      .poll(() => page.locator('.pilot-standing').textContent())
+      .toMatch(/^Rank \d+ · 1 vote on their/);
+    expect(await page.locator(`.video-card[data-video-id="${taskId}"] h2`).textContent()).toBe(title);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'pilot-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'pilot-390.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   it('finds the pilot in the rankings with that vote', async () => {
     // Act
     await page.getByRole('link', { name: 'Rankings' }).click();
@@ -176,6 +193,9 @@ describe('the public gallery in the web console', () => {
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'rankings-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'rankings-390.png'), fullPage: true });
+    // Every pilot name links to the pilot's page.
+    await row.getByRole('link', { name: pilot }).click();
+    await page.getByRole('heading', { level: 1, name: pilot }).waitFor();
   });
 
   it('lets the pilot see the vote and unpublish; the video leaves the gallery', async () => {

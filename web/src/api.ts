@@ -52,6 +52,13 @@ export interface PublicVideoPage {
   nextCursor?: string;
 }
 
+export interface PilotPage {
+  pilot: { username: string };
+  rank: number;
+  votes: number;
+  videos: PublicVideoPage;
+}
+
 export interface Standing {
   rank: number;
   pilot: { username: string };
@@ -238,6 +245,14 @@ export class ApiClient {
   /** One published video with fresh media URLs: what its lasting link (#/gallery/{id}) shows. */
   getPublicVideo(id: number): Promise<PublicVideo> {
     return this.send('GET', `/api/public/videos/${id}`) as Promise<PublicVideo>;
+  }
+
+  /** Public, cacheable: a pilot's standing and a page of their published videos. */
+  pilot(username: string, cursor?: string): Promise<PilotPage> {
+    const query = new URLSearchParams({ max: String(GALLERY_PAGE_SIZE) });
+    if (cursor !== undefined) query.set('cursor', cursor);
+    const path = `/api/public/pilots/${encodeURIComponent(username)}?${query.toString()}`;
+    return this.send('GET', path) as Promise<PilotPage>;
   }
 
   rankings(offset: number): Promise<RankingsPage> {

@@ -1,6 +1,6 @@
 /**
  * The console shell: picks the view from the session and the URL hash (#/, #/tasks/{id}, and the
- * public #/gallery, #/gallery/{id} and #/rankings, which need no login), swaps
+ * public #/gallery, #/gallery/{id}, #/rankings and #/pilots/{username}, which need no login), swaps
  * it into <main>, and owns the page-wide feedback (header, flash message, screen-reader announcer).
  */
 import { ApiClient } from './api';
@@ -11,7 +11,7 @@ import { Session } from './session';
 import { UploadTracker } from './uploads';
 import { authView } from './views/auth';
 import { deleteAccountControl } from './views/delete-account';
-import { galleryView, publicVideoView, type GalleryOptions } from './views/gallery';
+import { galleryView, pilotView, publicVideoView, type GalleryOptions } from './views/gallery';
 import { rankingsView } from './views/rankings';
 import { taskDetailView } from './views/task-detail';
 import { taskListView } from './views/task-list';
@@ -74,6 +74,8 @@ function route(): View {
   const published = /^#\/gallery\/(\d+)$/.exec(location.hash);
   if (published?.[1] !== undefined) return publicVideoView(context, gallery, Number(published[1]));
   if (location.hash === '#/rankings') return rankingsView(context);
+  const pilot = /^#\/pilots\/([^/]+)$/.exec(location.hash);
+  if (pilot?.[1] !== undefined) return pilotView(context, gallery, decodedName(pilot[1]));
   if (session.get() === null) {
     const notice = authNotice;
     authNotice = null;
@@ -86,6 +88,15 @@ function route(): View {
   }
   const detail = /^#\/tasks\/(\d+)$/.exec(location.hash);
   return detail?.[1] === undefined ? taskListView(context) : taskDetailView(context, Number(detail[1]));
+}
+
+/** A pilot name from the address; a malformed escape is kept as typed (the API answers it with a 400). */
+function decodedName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function show(moveFocus: boolean): void {
@@ -105,8 +116,8 @@ function show(moveFocus: boolean): void {
 function markCurrentPage(): void {
   const page = location.hash.startsWith('#/gallery')
     ? '#/gallery'
-    : location.hash === '#/rankings'
-      ? location.hash
+    : location.hash === '#/rankings' || location.hash.startsWith('#/pilots/')
+      ? '#/rankings'
       : '#/';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('#site-nav a')) {
     if (link.getAttribute('href') === page) link.setAttribute('aria-current', 'page');

@@ -1,5 +1,5 @@
 /** The public gallery (docs/spec.md §5): published edits, newest first; anyone plays them, logged-in pilots vote. */
-import { ApiError, SessionExpiredError, type PublicVideo } from '../api';
+import { ApiError, SessionExpiredError, type PublicVideo, type PublicVideoPage } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
 import { h, isDisabled, keepFocus, setDisabled } from '../dom';
 import { votesLabel } from '../messages';
@@ -13,22 +13,55 @@ export interface GalleryOptions {
 }
 
 export function galleryView(context: ViewContext, options: GalleryOptions): View {
+  const heading = h('h1', { id: 'gallery-heading', tabindex: -1 }, 'Race gallery');
+  const list = videoList(context, options, heading, 'No published videos yet.', (cursor) =>
+    context.api.listPublicVideos(cursor),
+  );
+  const intro =
+    options.login === null
+      ? h(
+          'p',
+          { class: 'lead' },
+          'The latest league edits from the FPV Enthusiast Tour. ',
+          loginButton(options, 'Log in', 'link'),
+          ' to vote for the best pilots.',
+        )
+      : h(
+          'p',
+          { class: 'lead' },
+          'The latest league edits from the FPV Enthusiast Tour. One vote per video.',
+        );
+  const element = h('div', { class: 'gallery-page' }, heading, intro, list.element);
+  return { title: 'Race gallery', element, dispose: list.dispose };
+}
+
+/**
+ * Pages of video cards with "Show older videos" (the gallery, a pilot's page): `fetch` gives the page after a
+ * cursor; `first` sees each answer before its cards are shown (a pilot page's header).
+ */
+function videoList<Page extends PublicVideoPage>(
+  context: ViewContext,
+  options: GalleryOptions,
+  heading: HTMLElement,
+  emptyText: string,
+  fetch: (cursor?: string) => Promise<Page>,
+  first?: (page: Page) => void,
+): { element: HTMLElement; dispose: () => void } {
   const alert = alertBox('gallery-alert');
-  const grid = h('ul', { class: 'gallery-grid', 'aria-labelledby': 'gallery-heading' });
-  const empty = h('p', { class: 'empty', hidden: true }, 'No published videos yet.');
+  const grid = h('ul', { class: 'gallery-grid', 'aria-labelledby': heading.id });
+  const empty = h('p', { class: 'empty', hidden: true }, emptyText);
   const more = h('button', { type: 'button', hidden: true }, 'Show older videos');
   const section = h('section', { class: 'gallery', 'aria-busy': 'true' }, alert, grid, empty, more);
-  const heading = h('h1', { id: 'gallery-heading', tabindex: -1 }, 'Race gallery');
   let nextCursor: string | undefined;
   let disposed = false;
 
   const load = (cursor?: string): void => {
     setDisabled(more, true);
-    context.api
-      .listPublicVideos(cursor)
+    fetch(cursor)
       .then(
         (page) => {
           if (disposed) return;
+          if (cursor === undefined) first?.(page);
           const shown = page.data.map((video) => videoCard(context, options, video));
           const cards = shown.map((card) => card.element);
           grid.append(...cards);
@@ -46,7 +79,8 @@ export function galleryView(context: ViewContext, options: GalleryOptions): View
           showAlert(alert, null);
         },
         (error: unknown) => {
-          reportFailure(context, alert, error);
+          if (error instanceof ApiError && error.status === 404) showAlert(alert, emptyText);
+          else reportFailure(context, alert, error);
         },
       )
       .finally(() => {
@@ -58,29 +92,47 @@ export function galleryView(context: ViewContext, options: GalleryOptions): View
     load(nextCursor);
   });
   load();
-
-  const intro =
-    options.login === null
-      ? h(
-          'p',
-          { class: 'lead' },
-          'The latest league edits from the FPV Enthusiast Tour. ',
-          loginButton(options, 'Log in', 'link'),
-          ' to vote for the best pilots.',
-        )
-      : h(
-          'p',
-          { class: 'lead' },
-          'The latest league edits from the FPV Enthusiast Tour. One vote per video.',
-        );
-  const element = h('div', { class: 'gallery-page' }, heading, intro, section);
   return {
-    title: 'Race gallery',
-    element,
+    element: section,
     dispose: () => {
       disposed = true;
     },
   };
+}
+
+/** A pilot's page (docs/spec.md §9): their standing and published videos, newest first. */
+export function pilotView(context: ViewContext, options: GalleryOptions, username: string): View {
+  const heading = h('h1', { id: 'gallery-heading', tabindex: -1 }, username);
+  const standing = h('p', { class: 'lead pilot-standing' });
+  const list = videoList(
+    context,
+    options,
+    heading,
+    'This pilot has no published video (any more).',
+    async (cursor) => {
+      const page = await context.api.pilot(username, cursor);
+      return { ...page.videos, page };
+    },
+    ({ page }) => {
+      heading.textContent = page.pilot.username;
+      document.title = `${page.pilot.username} — IDRL Video Console`;
+      standing.textContent = `Rank ${page.rank} · ${votesLabel(page.votes)} on their published videos`;
+    },
+  );
+  const element = h(
+    'div',
+    { class: 'gallery-page' },
+    h('nav', { 'aria-label': 'Breadcrumb' }, h('a', { href: '#/rankings' }, '← Pilot rankings')),
+    heading,
+    standing,
+    list.element,
+  );
+  return { title: username, element, dispose: list.dispose };
+}
+
+/** The address of a pilot's page in the console. */
+export function pilotHref(username: string): string {
+  return `#/pilots/${encodeURIComponent(username)}`;
 }
 
 /**
@@ -196,7 +248,7 @@ function videoCard(context: ViewContext, options: GalleryOptions, video: PublicV
         'p',
         { class: 'task-meta' },
         'by ',
-        h('span', { class: 'pilot-name' }, pilot),
+        h('a', { class: 'pilot-name', href: pilotHref(pilot) }, pilot),
         ' · ',
         h('time', { datetime: video.publishedAt }, formatDate(video.publishedAt)),
         ` · ${video.durationSeconds.toFixed(0)} s`,
