@@ -183,7 +183,7 @@ describe('the public gallery in the web console', () => {
 
   it('finds the pilot in the rankings with that vote', async () => {
     // Act
-    await page.getByRole('link', { name: 'Rankings' }).click();
+    await page.getByRole('link', { name: 'Rankings', exact: true }).click();
 
     // Assess
     await page.getByRole('heading', { level: 1, name: 'Pilot rankings' }).waitFor();

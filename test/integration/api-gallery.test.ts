@@ -1,13 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { awaitingTask, publishedTask } from '#test/helpers/tasks';
+import { castVote, patchTask } from '#test/helpers/gallery-requests';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as deleteTask } from '#functions/api/delete-task';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
 import { handler as getTask } from '#functions/api/get-task';
 import { handler as listPublicVideos } from '#functions/api/list-public-videos';
 import { handler as rankings } from '#functions/api/rankings';
-import { handler as updateTask } from '#functions/api/update-task';
-import { handler as vote } from '#functions/api/vote';
 import { handler as withdrawVote } from '#functions/api/withdraw-vote';
 import { handler as createTask } from '#functions/api/create-task';
 import { createPool, databasePool } from '#commons/clients';
@@ -39,13 +38,6 @@ function newCaller(prefix = 'pilot'): Caller {
 const processedTask = (owner: Caller, options: { public?: boolean } = {}): Promise<Task> =>
   publishedTask(getTaskRepository(), owner, options);
 
-const castVote = (caller: Caller | undefined, id: string | number) =>
-  invoke(vote, {
-    method: 'POST',
-    route: '/api/public/videos/{id}/vote',
-    pathParameters: { id: String(id) },
-    caller,
-  });
 const withdraw = (caller: Caller, id: number) =>
   invoke(withdrawVote, {
     method: 'DELETE',
@@ -58,14 +50,6 @@ const publicVideo = (id: string | number) =>
     method: 'GET',
     route: '/api/public/videos/{id}',
     pathParameters: { id: String(id) },
-  });
-const setPublic = (caller: Caller, id: number, body: unknown) =>
-  invoke(updateTask, {
-    method: 'PATCH',
-    route: '/api/tasks/{id}',
-    pathParameters: { id: String(id) },
-    body,
-    caller,
   });
 const gallery = (query?: Record<string, string>) =>
   invoke(listPublicVideos, { method: 'GET', route: '/api/public/videos', query });
@@ -371,7 +355,7 @@ describe('POST and DELETE /api/public/videos/{id}/vote', () => {
       videos: 2,
     });
 
-    const unpublished = await setPublic(owner, first.id, { public: false });
+    const unpublished = await patchTask(owner, first.id, { public: false });
     expect(unpublished.body).toMatchObject({ id: first.id, public: false, votes: 3 });
     expect(await countsOf(first.id, owner)).toEqual({
       voteCount: 3,
@@ -384,7 +368,7 @@ describe('POST and DELETE /api/public/videos/{id}/vote', () => {
     expect((await castVote(newCaller('voter'), first.id)).statusCode).toBe(404);
     expect((await withdraw(voters[0] ?? owner, first.id)).statusCode).toBe(404);
 
-    await setPublic(owner, first.id, { public: true });
+    await patchTask(owner, first.id, { public: true });
     expect(await countsOf(first.id, owner)).toEqual({
       voteCount: 3,
       voteRows: 3,
@@ -427,9 +411,9 @@ describe('PATCH /api/tasks/{id}', () => {
     const task = await processedTask(owner);
 
     // Act
-    const hidden = await setPublic(owner, task.id, { public: false });
+    const hidden = await patchTask(owner, task.id, { public: false });
     const listedWhileHidden = (await wholeGallery()).some((video) => video.id === task.id);
-    const shown = await setPublic(owner, task.id, { public: true });
+    const shown = await patchTask(owner, task.id, { public: true });
     const listedAgain = (await wholeGallery()).find((video) => video.id === task.id);
 
     // Assess
@@ -469,12 +453,12 @@ describe('PATCH /api/tasks/{id}', () => {
     const task = await processedTask(owner);
 
     // Act
-    const foreign = await setPublic(newCaller(), task.id, { public: false });
+    const foreign = await patchTask(newCaller(), task.id, { public: false });
     const bad = await Promise.all([
-      setPublic(owner, task.id, { public: 'no' }),
-      setPublic(owner, task.id, {}),
-      setPublic(owner, task.id, { public: false, status: 'processed' }),
-      setPublic(owner, task.id, '{not json'),
+      patchTask(owner, task.id, { public: 'no' }),
+      patchTask(owner, task.id, {}),
+      patchTask(owner, task.id, { public: false, status: 'processed' }),
+      patchTask(owner, task.id, '{not json'),
     ]);
 
     // Assess
@@ -597,7 +581,7 @@ describe('GET /api/public/rankings', () => {
     }
     await castVote(voters[0] ?? alpha, videos.charlie.id);
     for (const voter of voters) await castVote(voter, videos.charliePrivate.id);
-    await setPublic(charlie, videos.charliePrivate.id, { public: false });
+    await patchTask(charlie, videos.charliePrivate.id, { public: false });
 
     // Act
     const whole = await wholeRanking();

@@ -9,8 +9,6 @@ import { handler as getPublicVideo } from '#functions/api/get-public-video';
 import { handler as listPublicVideos } from '#functions/api/list-public-videos';
 import { handler as getPilot } from '#functions/api/get-pilot';
 import { handler as myVotes } from '#functions/api/my-votes';
-import { handler as updateTask } from '#functions/api/update-task';
-import { handler as vote } from '#functions/api/vote';
 import { PUBLIC_CACHE_CONTROL, securityHeaders } from '#commons/http';
 import { databasePool } from '#commons/clients';
 import { getTaskRepository } from '#commons/composition-root';
@@ -24,20 +22,13 @@ import type {
 import { handler as rankings } from '#functions/api/rankings';
 import type { Caller, Task } from '#core/task';
 import { invoke } from '#test/helpers/api-gateway';
+import { castVote, patchTask } from '#test/helpers/gallery-requests';
 import { publishedTask } from '#test/helpers/tasks';
 
 function newCaller(): Caller {
   return { sub: randomUUID(), username: `pilot_${randomUUID().slice(0, 8)}` };
 }
 
-const patch = (caller: Caller, id: number, body: unknown) =>
-  invoke(updateTask, {
-    method: 'PATCH',
-    route: '/api/tasks/{id}',
-    pathParameters: { id: String(id) },
-    body,
-    caller,
-  });
 const create = (caller: Caller, body: Record<string, unknown>) =>
   invoke(createTask, {
     method: 'POST',
@@ -95,7 +86,7 @@ describe('titles (docs/spec.md §9)', () => {
     const task = await publishedTask(getTaskRepository(), owner);
 
     // Act
-    const renamed = await patch(owner, task.id, { title: 'Gate 4 dive' });
+    const renamed = await patchTask(owner, task.id, { title: 'Gate 4 dive' });
 
     // Assess
     expect(renamed.statusCode).toBe(200);
@@ -109,9 +100,9 @@ describe('titles (docs/spec.md §9)', () => {
     const task = await publishedTask(getTaskRepository(), owner);
 
     // Act
-    const both = await patch(owner, task.id, { public: false, title: 'Hidden lap' });
-    const titleOnly = await patch(owner, task.id, { title: 'Still hidden' });
-    const publicOnly = await patch(owner, task.id, { public: true });
+    const both = await patchTask(owner, task.id, { public: false, title: 'Hidden lap' });
+    const titleOnly = await patchTask(owner, task.id, { title: 'Still hidden' });
+    const publicOnly = await patchTask(owner, task.id, { public: true });
 
     // Assess
     expect(both.body).toMatchObject({ public: false, title: 'Hidden lap' });
@@ -128,11 +119,11 @@ describe('titles (docs/spec.md §9)', () => {
     const responses = await Promise.all([
       create(owner, { fileName: 'a.mp4', title: '' }),
       create(owner, { fileName: 'a.mp4', title: 'x'.repeat(81) }),
-      patch(owner, task.id, { title: 'line\nbreak' }),
-      patch(owner, task.id, { title: '   ' }),
-      patch(owner, task.id, { title: null }),
+      patchTask(owner, task.id, { title: 'line\nbreak' }),
+      patchTask(owner, task.id, { title: '   ' }),
+      patchTask(owner, task.id, { title: null }),
     ]);
-    const foreign = await patch(newCaller(), task.id, { title: 'Mine now' });
+    const foreign = await patchTask(newCaller(), task.id, { title: 'Mine now' });
 
     // Assess
     expect(responses.map((response) => [response.statusCode, response.body])).toEqual([
@@ -197,8 +188,8 @@ describe('republishing keeps the first publication time (docs/spec.md §9)', () 
     const later = await publishedTask(repository, owner);
 
     // Act
-    await patch(owner, first.id, { public: false });
-    await patch(owner, first.id, { public: true });
+    await patchTask(owner, first.id, { public: false });
+    await patchTask(owner, first.id, { public: true });
 
     // Assess
     expect((await publicVideo(first.id)).publishedAt).toBe(firstPublishedAt);
@@ -231,7 +222,7 @@ describe('republishing keeps the first publication time (docs/spec.md §9)', () 
 
     // Act
     const before = Date.now();
-    await patch(owner, task.id, { public: true });
+    await patchTask(owner, task.id, { public: true });
 
     // Assess
     expect(task.publishedAt).toBeNull();
@@ -239,13 +230,6 @@ describe('republishing keeps the first publication time (docs/spec.md §9)', () 
   });
 });
 
-const castVote = (caller: Caller, id: number) =>
-  invoke(vote, {
-    method: 'POST',
-    route: '/api/public/videos/{id}/vote',
-    pathParameters: { id: String(id) },
-    caller,
-  });
 const votesOf = (caller: Caller | undefined, query: Record<string, string> | undefined) =>
   invoke(myVotes, { method: 'GET', route: '/api/me/votes', query, caller });
 
@@ -265,7 +249,7 @@ describe('GET /api/me/votes (docs/spec.md §9)', () => {
     for (const task of [voted, alsoVoted, unpublished])
       expect((await castVote(fan, task.id)).statusCode).toBe(201);
     expect((await castVote(otherFan, notVoted.id)).statusCode).toBe(201);
-    await patch(owner, unpublished.id, { public: false });
+    await patchTask(owner, unpublished.id, { public: false });
     const ids = [notVoted, alsoVoted, unpublished, voted, alsoVoted].map((task) => task.id).join(',');
 
     // Act
@@ -410,7 +394,7 @@ describe('GET /api/public/pilots/{username} (docs/spec.md §9)', () => {
     await publishedTask(repository, privateOnly, { public: false });
     const unpublished = newCaller();
     const task = await publishedTask(repository, unpublished);
-    await patch(unpublished, task.id, { public: false });
+    await patchTask(unpublished, task.id, { public: false });
     const accountOnly = newCaller();
     await repository.ensureUser(accountOnly);
 

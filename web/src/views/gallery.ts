@@ -244,12 +244,10 @@ function videoCard(context: ViewContext, options: GalleryOptions, video: PublicV
         // The lasting link to share: the card's own page, not the media URL (which expires).
         h('a', { href: `#/gallery/${video.id}` }, video.title),
       ),
+      h('p', { class: 'card-pilot' }, 'by ', h('a', { class: 'pilot-name', href: pilotHref(pilot) }, pilot)),
       h(
         'p',
         { class: 'task-meta' },
-        'by ',
-        h('a', { class: 'pilot-name', href: pilotHref(pilot) }, pilot),
-        ' · ',
         h('time', { datetime: video.publishedAt }, formatDate(video.publishedAt)),
         ` · ${video.durationSeconds.toFixed(0)} s`,
       ),
