@@ -261,6 +261,16 @@ export const routes = [
     summary: 'This API as an OpenAPI 3.1 document',
   },
   {
+    name: 'share-page',
+    method: 'GET',
+    path: '/v/{id}',
+    auth: false,
+    database: true,
+    summary: "A published video's lasting address: link-preview tags, then the console on the video",
+    // Cached by the CDN like the public JSON answers (infra/constructs/cdn.ts).
+    reservedConcurrency: PUBLIC_READ_CONCURRENCY,
+  },
+  {
     name: 'console',
     method: 'GET',
     path: '/',

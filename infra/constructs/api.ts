@@ -82,6 +82,8 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   'list-public-videos': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
   'get-public-video': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
   'get-pilot': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
+  // Its tags carry the poster's and the edit's presigned URLs.
+  'share-page': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
   'delete-task': {
     objects: {
       [UPLOADS_PREFIX]: ['s3:DeleteObject', 's3:AbortMultipartUpload'],

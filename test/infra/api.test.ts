@@ -81,6 +81,7 @@ const OWN_RESERVATIONS: Partial<Record<RouteName, number>> = {
   'list-public-videos': 2,
   'get-public-video': 2,
   'get-pilot': 2,
+  'share-page': 2,
   'withdraw-vote': 3,
   'my-votes': 3,
   rankings: 2,
@@ -279,7 +280,7 @@ describe('least-privilege IAM per function', () => {
   });
 
   it('lets the public gallery read only edited videos and posters (processed/), never an original', () => {
-    for (const name of ['list-public-videos', 'get-public-video', 'get-pilot'] as const) {
+    for (const name of ['list-public-videos', 'get-public-video', 'get-pilot', 'share-page'] as const) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({
         name,
         statements: [

@@ -98,6 +98,7 @@ describe('CloudFront in front of the HTTP API and the console', () => {
       },
       cached('/api/public/*'),
       cached('/assets/*'),
+      cached('/v/*'),
     ]);
   });
 

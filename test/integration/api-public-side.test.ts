@@ -8,6 +8,7 @@ import { handler as createTask } from '#functions/api/create-task';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
 import { handler as listPublicVideos } from '#functions/api/list-public-videos';
 import { handler as getPilot } from '#functions/api/get-pilot';
+import { handler as sharePage } from '#functions/api/share-page';
 import { handler as myVotes } from '#functions/api/my-votes';
 import { PUBLIC_CACHE_CONTROL, securityHeaders } from '#commons/http';
 import { databasePool } from '#commons/clients';
@@ -21,7 +22,7 @@ import type {
 } from '#core/schemas';
 import { handler as rankings } from '#functions/api/rankings';
 import type { Caller, Task } from '#core/task';
-import { invoke } from '#test/helpers/api-gateway';
+import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
 import { castVote, patchTask } from '#test/helpers/gallery-requests';
 import { publishedTask } from '#test/helpers/tasks';
 
@@ -424,5 +425,66 @@ describe('GET /api/public/pilots/{username} (docs/spec.md §9)', () => {
 
     // Assess
     expect(responses.map((response) => response.statusCode)).toEqual([400, 400, 400, 400, 400, 400]);
+  });
+});
+
+describe('GET /v/{id}: the shared address (docs/spec.md §9)', () => {
+  // The page is HTML: the handler's raw answer, not invoke()'s JSON parsing.
+  const share = async (id: string) => {
+    const result = await sharePage(
+      apiEvent({ method: 'GET', route: '/v/{id}', pathParameters: { id } }),
+      testContext(),
+    );
+    return { statusCode: result.statusCode, headers: result.headers ?? {}, body: String(result.body) };
+  };
+
+  it('carries Open Graph and Twitter card tags, escaped, and opens the console on the video; cacheable', async () => {
+    // Prepare: a title and nothing else that could break out of an attribute or inject markup.
+    const owner = newCaller();
+    const task = await publishedTask(getTaskRepository(), owner);
+    const title = `"><script>alert(1)</script> Heat & 'gate' 3`;
+    await patchTask(owner, task.id, { title });
+
+    // Act
+    const response = await share(String(task.id));
+
+    // Assess
+    expect(response.statusCode).toBe(200);
+    expect(response.headers).toMatchObject({
+      'content-type': 'text/html; charset=utf-8',
+      'cache-control': PUBLIC_CACHE_CONTROL,
+      'content-security-policy': expect.stringContaining("default-src 'none'") as string,
+    });
+    const html = response.body;
+    const escaped = '&quot;&gt;&lt;script&gt;alert(1)&lt;/script&gt; Heat &amp; &#39;gate&#39; 3';
+    expect(html).not.toContain('<script');
+    expect(html).toContain(`<meta property="og:title" content="${escaped}">`);
+    expect(html).toContain(`<meta name="twitter:title" content="${escaped}">`);
+    expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
+    expect(html).toMatch(
+      new RegExp(`<meta property="og:image" content="[^"]*processed/${task.id}/thumbnail\\.jpg[^"]*">`),
+    );
+    expect(html).toMatch(
+      new RegExp(`<meta property="og:video" content="[^"]*processed/${task.id}/video\\.mp4[^"]*">`),
+    );
+    expect(html).toContain(`by ${owner.username}`);
+    expect(html).toContain(`<meta http-equiv="refresh" content="0; url=/#/gallery/${task.id}">`);
+    expect(html).not.toMatch(/secret-name\.mov|uploads\//);
+  });
+
+  it('is a 404 page, never cached, for an unpublished, unknown or malformed id', async () => {
+    // Prepare
+    const owner = newCaller();
+    const task = await publishedTask(getTaskRepository(), owner, { public: false });
+
+    // Act
+    const responses = await Promise.all([String(task.id), '999999999', 'abc'].map((id) => share(id)));
+
+    // Assess
+    for (const response of responses) {
+      expect(response.statusCode).toBe(404);
+      expect(response.headers['cache-control']).toBe('no-store');
+      expect(response.body).toContain('This video is not in the gallery (any more).');
+    }
   });
 });

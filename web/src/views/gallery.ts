@@ -3,6 +3,7 @@ import { ApiError, SessionExpiredError, type PublicVideo, type PublicVideoPage }
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
 import { h, isDisabled, keepFocus, setDisabled } from '../dom';
 import { votesLabel } from '../messages';
+import { shareButton } from './share';
 import { formatDate } from './status';
 
 export interface GalleryOptions {
@@ -143,7 +144,8 @@ export function publicVideoView(context: ViewContext, options: GalleryOptions, i
   const alert = alertBox('gallery-alert');
   const heading = h('h1', { id: 'gallery-heading', tabindex: -1 }, 'Race video');
   const holder = h('ul', { class: 'gallery-grid single', 'aria-labelledby': 'gallery-heading' });
-  const section = h('section', { class: 'gallery', 'aria-busy': 'true' }, alert, holder);
+  const shareRow = h('p', { class: 'share-row' });
+  const section = h('section', { class: 'gallery', 'aria-busy': 'true' }, alert, holder, shareRow);
   let disposed = false;
   context.api
     .getPublicVideo(id)
@@ -154,6 +156,7 @@ export function publicVideoView(context: ViewContext, options: GalleryOptions, i
         document.title = `${video.title} by ${video.pilot.username} — IDRL Video Console`;
         const card = videoCard(context, options, video);
         holder.append(card.element);
+        shareRow.append(shareButton(context, video.id, video.title));
         loadVoteState(context, options, [card]);
       },
       (error: unknown) => {
