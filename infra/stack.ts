@@ -30,10 +30,10 @@ const DATABASE_CONNECTION_HEADROOM = 10;
 
 /**
  * Reserved concurrency of each database route by default; a route's own `reservedConcurrency` in the route table may
- * only lower it. The 4 routes at the default × 5 + the 13 with their own (the CDN-cached public reads 2 each, the rare
- * writes 2 or 3, the caller's votes 3, the multipart steps, health: 26) + worker 5 + sweeper 1 + account purge 2 +
- * retry transition 2 (+ MediaConvert completion 2) = 56 (58) of a t4g.micro's 80 minus headroom 10: 14 (12) left for
- * new in-VPC functions (docs/infra.md, "The connection budget").
+ * only lower it. The 4 routes at the default × 5 + the 14 with their own (the CDN-cached public reads and the share
+ * page 2 each, the rare writes 2 or 3, the caller's votes 3, the multipart steps, health: 28) + worker 5 + sweeper 1 +
+ * account purge 2 + retry transition 2 (+ MediaConvert completion 2) = 58 (60) of a t4g.micro's 80 minus headroom 10:
+ * 12 (10) left for new in-VPC functions (docs/infra.md, "The connection budget").
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
