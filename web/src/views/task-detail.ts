@@ -216,7 +216,7 @@ function retryControl(
     setDisabled(retry, true);
     context.api.retryTask(task.id).then(
       () => {
-        context.announce(`${task.fileName}: queued for processing again.`);
+        context.announce(`${task.title}: queued for processing again.`);
         // Polls again: the new status re-renders the page (this button goes with it).
         refresh();
       },
