@@ -70,8 +70,9 @@ async function upload(page: Page, file: string | { name: string; mimeType: strin
   await expect
     .poll(() => page.locator('#upload-progress-text').textContent(), { timeout: 60_000 })
     .toMatch(/^Upload complete/);
-  const name = typeof file === 'string' ? path.basename(file) : file.name;
-  const href = await page.getByRole('link', { name }).getAttribute('href');
+  // The list names the task by its title: by default the file name without its extension.
+  const title = path.parse(typeof file === 'string' ? file : file.name).name;
+  const href = await page.getByRole('link', { name: title, exact: true }).getAttribute('href');
   return Number(href?.split('/').pop());
 }
 
