@@ -36,6 +36,12 @@ export interface RouteDefinition {
 /** Voting and withdrawing, each: a flood of one ends at the edge instead of in the database's connections. */
 const VOTE_THROTTLE: RouteThrottle = { rateLimit: 25, burstLimit: 50 };
 
+/**
+ * Reserved concurrency of the public GETs: their answers are cached by the CDN (functions/core/public-cache.ts), so
+ * the origin sees about one request per distinct URL per max-age, each a single indexed query of a few ms.
+ */
+const PUBLIC_READ_CONCURRENCY = 2;
+
 export const routes = [
   {
     name: 'signup',
@@ -143,6 +149,8 @@ export const routes = [
     auth: true,
     database: true,
     summary: 'Publish or unpublish a task in the public gallery',
+    // The owner's switch and title edits: a few per pilot per day (docs/infra.md, "The connection budget").
+    reservedConcurrency: 2,
   },
   {
     name: 'delete-task',
@@ -151,6 +159,8 @@ export const routes = [
     auth: true,
     database: true,
     summary: 'Delete a task and every object it owns',
+    // One click per task, and the console deletes one at a time.
+    reservedConcurrency: 2,
   },
   {
     name: 'start-multipart-upload',
@@ -201,6 +211,8 @@ export const routes = [
     auth: false,
     database: true,
     summary: 'Published videos, newest first',
+    // Served through the CDN (Cache-Control: public): the origin sees one miss per page per max-age.
+    reservedConcurrency: PUBLIC_READ_CONCURRENCY,
   },
   {
     name: 'get-public-video',
@@ -209,6 +221,16 @@ export const routes = [
     auth: false,
     database: true,
     summary: 'One published video',
+    reservedConcurrency: PUBLIC_READ_CONCURRENCY,
+  },
+  {
+    name: 'get-pilot',
+    method: 'GET',
+    path: '/api/public/pilots/{username}',
+    auth: false,
+    database: true,
+    summary: "A pilot's page: standing and published videos, newest first",
+    reservedConcurrency: PUBLIC_READ_CONCURRENCY,
   },
   {
     name: 'vote',
@@ -226,7 +248,19 @@ export const routes = [
     auth: true,
     database: true,
     summary: "Withdraw the caller's vote",
+    // Withdrawing is rarer than voting; the throttle above bounds both.
+    reservedConcurrency: 3,
     throttle: VOTE_THROTTLE,
+  },
+  {
+    name: 'my-votes',
+    method: 'GET',
+    path: '/api/me/votes',
+    auth: true,
+    database: true,
+    summary: 'Which of the given published videos the caller has voted for',
+    // Once per gallery or pilot page a logged-in pilot opens: one primary-key lookup per id.
+    reservedConcurrency: 3,
   },
   {
     name: 'rankings',
@@ -235,6 +269,7 @@ export const routes = [
     auth: false,
     database: true,
     summary: 'Pilots ranked by the votes on their published videos',
+    reservedConcurrency: PUBLIC_READ_CONCURRENCY,
   },
   {
     name: 'retry-task',
@@ -262,6 +297,16 @@ export const routes = [
     auth: false,
     database: false,
     summary: 'This API as an OpenAPI 3.1 document',
+  },
+  {
+    name: 'share-page',
+    method: 'GET',
+    path: '/v/{id}',
+    auth: false,
+    database: true,
+    summary: "A published video's lasting address: link-preview tags, then the console on the video",
+    // Cached by the CDN like the public JSON answers (infra/constructs/cdn.ts).
+    reservedConcurrency: PUBLIC_READ_CONCURRENCY,
   },
   {
     name: 'console',

@@ -35,9 +35,11 @@ import { ProviderLogGroups } from './provider-log-groups';
 const DATABASE_CONNECTION_HEADROOM = 10;
 
 /**
- * Reserved concurrency of each database route by default: the 10 routes at the default × 5 + the 5 routes with
- * their own reservation (8: the multipart steps, health) + worker 5 + sweeper 1 + account purge 2 + retry
- * transition 2 (+ MediaConvert completion 2) = 68 (70) connections stay within a t4g.micro's 80 minus headroom.
+ * Reserved concurrency of each database route by default; a route's own `reservedConcurrency` in the route table may
+ * only lower it. The 4 routes at the default × 5 + the 14 with their own (the CDN-cached public reads and the share
+ * page 2 each, the rare writes 2 or 3, the caller's votes 3, the multipart steps, health: 28) + worker 5 + sweeper 1 +
+ * account purge 2 + retry transition 2 (+ MediaConvert completion 2) = 58 (60) of a t4g.micro's 80 minus headroom 10:
+ * 12 (10) left for new in-VPC functions (docs/infra.md, "The connection budget").
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
@@ -288,9 +290,9 @@ export function assertConnectionBudget(input: {
   maxConnections: number;
   /** Reserved concurrency of the MediaConvert completion function; 0 without that backend. @default 0 */
   completionConcurrency?: number;
-}): void {
+}): { used: number; available: number } | undefined {
   // Without reservations only the account's concurrency limit bounds the routes: nothing to check here.
-  if (input.routeReserved <= 0) return;
+  if (input.routeReserved <= 0) return undefined;
   const reservations = (routes as readonly RouteDefinition[])
     .filter((route) => route.database)
     .map((route) => routeReservation(route, input.routeReserved) ?? 0);
@@ -306,4 +308,5 @@ export function assertConnectionBudget(input: {
       `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + retry ${retry} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
     );
   }
+  return { used, available };
 }

@@ -11,6 +11,10 @@ import {
   healthResponse,
   listTasksQuery,
   forgotPasswordRequest,
+  myVotesQuery,
+  myVotesResponse,
+  pilotPageResponse,
+  pilotParameters,
   loginRequest,
   resetPasswordRequest,
   meResponse,
@@ -105,6 +109,12 @@ const routeSchemas = {
     responses: { 200: publicVideoResponse },
     errors: [400, 404],
   },
+  'get-pilot': {
+    params: pilotParameters,
+    query: publicVideosQuery,
+    responses: { 200: pilotPageResponse },
+    errors: [400, 404],
+  },
   vote: {
     params: taskIdParameters,
     responses: { 201: voteResponse },
@@ -115,6 +125,7 @@ const routeSchemas = {
     responses: { 204: undefined },
     errors: [400, ...AUTH_ERRORS, 404],
   },
+  'my-votes': { query: myVotesQuery, responses: { 200: myVotesResponse }, errors: [400, ...AUTH_ERRORS] },
   rankings: { query: rankingsQuery, responses: { 200: rankingsResponse }, errors: [400] },
   'retry-task': {
     params: taskIdParameters,

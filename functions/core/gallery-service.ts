@@ -3,6 +3,8 @@ import type { GalleryCursor, GalleryRepository, ObjectStore, PublishedVideo } fr
 import { PUBLIC_MEDIA_URL_TTL_SECONDS } from './public-cache';
 import {
   galleryCursor,
+  type MyVotesResponse,
+  type PilotPageResponse,
   type PublicVideoListResponse,
   type PublicVideoResponse,
   type RankingsResponse,
@@ -33,14 +35,41 @@ export class GalleryService {
   constructor(private readonly deps: GalleryServiceDependencies) {}
 
   /** Keyset pagination, newest published first: one extra row tells whether another page exists. */
-  async list(options: { max: number; cursor?: GalleryCursor }): Promise<PublicVideoListResponse> {
-    const rows = await this.deps.repository.listPublished({ limit: options.max + 1, after: options.cursor });
+  list(options: { max: number; cursor?: GalleryCursor }): Promise<PublicVideoListResponse> {
+    return this.page(options);
+  }
+
+  private async page(options: {
+    max: number;
+    cursor?: GalleryCursor;
+    ownerId?: string;
+  }): Promise<PublicVideoListResponse> {
+    const rows = await this.deps.repository.listPublished({
+      limit: options.max + 1,
+      after: options.cursor,
+      ownerId: options.ownerId,
+    });
     const page = rows.slice(0, options.max);
     const last = page.at(-1);
     const data = await Promise.all(page.map((video) => this.view(video)));
     return rows.length > options.max && last !== undefined
       ? { data, nextCursor: galleryCursor(last) }
       : { data };
+  }
+
+  /** A pilot's page (docs/spec.md §9): 404 unless they have a published video; their videos as the gallery's. */
+  async pilot(
+    username: string,
+    options: { max: number; cursor?: GalleryCursor },
+  ): Promise<PilotPageResponse> {
+    const pilot = await this.deps.repository.findPilot(username);
+    if (pilot === null) throw new NotFoundError('Pilot not found');
+    return {
+      pilot: { username: pilot.username },
+      rank: pilot.rank,
+      votes: pilot.votes,
+      videos: await this.page({ ...options, ownerId: pilot.id }),
+    };
   }
 
   async get(id: number): Promise<PublicVideoResponse> {
@@ -59,6 +88,7 @@ export class GalleryService {
     ]);
     return {
       id: video.id,
+      title: video.title,
       pilot: { username: video.pilotUsername },
       votes: video.votes,
       publishedAt: video.publishedAt.toISOString(),
@@ -90,6 +120,11 @@ export class VotingService {
   async withdraw(caller: Caller, id: number): Promise<void> {
     if (!(await this.deps.repository.withdrawVote(id, caller.sub)))
       throw new NotFoundError('You have no vote on this video');
+  }
+
+  /** The caller's own votes among the given videos (docs/spec.md §9): public answers stay the same for everyone. */
+  async myVotes(caller: Caller, ids: readonly number[]): Promise<MyVotesResponse> {
+    return { data: await this.deps.repository.votedAmong(caller.sub, ids) };
   }
 
   async rankings(options: { limit: number; offset: number }): Promise<RankingsResponse> {

@@ -10,6 +10,8 @@ import type { Caller, Cut, FailureKind, ProcessedVideoMetadata, Task } from './t
 export interface NewTask {
   ownerId: string;
   fileName: string;
+  /** @default defaultTitle(fileName) (functions/core/task.ts; in PostgreSQL, migration 8's trigger) */
+  title?: string;
   contentType: string;
   declaredBytes: number;
   uploadExpiresAt: Date;
@@ -19,6 +21,12 @@ export interface NewTask {
   public?: boolean;
   /** The pilot's cut (docs/spec.md §8). @default the first seconds of the source, poster at 0 */
   cut?: Cut;
+}
+
+/** What the owner may change on a task with PATCH /api/tasks/{id}; an absent field stays as it is. */
+export interface TaskDetailsChange {
+  public?: boolean;
+  title?: string;
 }
 
 /** What one pilot may have at once and create per window (TaskLimits in task-service.ts). */
@@ -70,8 +78,11 @@ export interface TaskRepository {
    */
   findForOwner(id: number, ownerId: string): Promise<Task | null>;
   list(query: ListTasksQuery): Promise<Task[]>;
-  /** The owner's publish switch; returns the updated task, or null when missing or someone else's. */
-  setPublic(id: number, ownerId: string, isPublic: boolean): Promise<Task | null>;
+  /**
+   * The owner's changes (publish switch, title): each one given is applied in one statement; returns the updated
+   * task, or null when missing or someone else's.
+   */
+  updateDetails(id: number, ownerId: string, changes: TaskDetailsChange): Promise<Task | null>;
   /**
    * First step of a delete: the task enters 'deleting', in which every read below and every worker
    * transition ignores it, so nothing new is recorded. Succeeds again on a task already deleting
@@ -171,6 +182,7 @@ export interface TaskRepository {
 /** A published video (processed and public) as the public gallery shows it. */
 export interface PublishedVideo {
   id: number;
+  title: string;
   pilotUsername: string;
   votes: number;
   publishedAt: Date;
@@ -185,6 +197,14 @@ export interface GalleryCursor {
   id: number;
 }
 
+/** A ranked pilot as their page shows them: `id` (the users row) finds their videos. */
+export interface PilotPage {
+  id: string;
+  username: string;
+  rank: number;
+  votes: number;
+}
+
 export interface PilotStanding {
   rank: number;
   username: string;
@@ -197,10 +217,15 @@ export type VoteOutcome =
 
 /** The public side of docs/spec.md §5. Every count is kept exact by the store itself, not by its callers. */
 export interface GalleryRepository {
-  listPublished(query: { limit: number; after?: GalleryCursor }): Promise<PublishedVideo[]>;
+  /** Published videos newest first; with `ownerId`, that pilot's only. */
+  listPublished(query: { limit: number; after?: GalleryCursor; ownerId?: string }): Promise<PublishedVideo[]>;
+  /** A pilot with at least one published video, by username compared case-insensitively; null otherwise. */
+  findPilot(username: string): Promise<PilotPage | null>;
   findPublished(id: number): Promise<PublishedVideo | null>;
   /** Records the voter's one vote; throws ConflictError when they already voted for that video. */
   vote(taskId: number, voter: Caller): Promise<VoteOutcome>;
+  /** Of the given ids, the published videos the voter has a vote on, ascending. */
+  votedAmong(voterSub: string, taskIds: readonly number[]): Promise<number[]>;
   /** Removes the voter's vote from a published video; false when there was none to remove. */
   withdrawVote(taskId: number, voterSub: string): Promise<boolean>;
   rankings(query: { limit: number; offset: number }): Promise<{ rows: PilotStanding[]; total: number }>;

@@ -4,7 +4,7 @@
  * validation cannot drift apart.
  */
 import * as z from './zod';
-import { TASK_STATUSES } from './task';
+import { MAX_TITLE_LENGTH, TASK_STATUSES } from './task';
 import { DEFAULT_LEAGUE_FORMAT } from './league-format';
 import { MAX_PARTS_PER_SIGNING } from './multipart';
 
@@ -53,6 +53,32 @@ function passwordsMatch<T extends { password1: string; password2: string }>() {
     error: 'Passwords do not match',
   });
 }
+// Control characters and bidi overrides (a title is shown to everyone: no line breaks, no reordered text).
+const FORBIDDEN_TITLE_CHARS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+const TITLE_LENGTH_MESSAGE = `Must be 1–${MAX_TITLE_LENGTH} characters`;
+
+/**
+ * A video's title (docs/spec.md §9): refused with a control character anywhere, then trimmed, then 1–80 characters
+ * counted as code points (as PostgreSQL's char_length and JSON Schema's maxLength count them, not UTF-16 units).
+ */
+const title = z
+  .string('Must be text')
+  .check(
+    z.refine((value) => !FORBIDDEN_TITLE_CHARS.test(value), {
+      error: 'Must not contain control characters',
+      abort: true,
+    }),
+    z.trim(),
+    z.refine(
+      (value) => value.length > 0 && Array.from(value).length <= MAX_TITLE_LENGTH,
+      TITLE_LENGTH_MESSAGE,
+    ),
+  )
+  .register(z.globalRegistry, {
+    description: 'Shown in the gallery, on pilot pages and in shared links; no control characters',
+    minLength: 1,
+    maxLength: MAX_TITLE_LENGTH,
+  });
 
 export const signupRequest = z
   .strictObject({
@@ -193,21 +219,27 @@ export const createTaskRequest = z.strictObject({
   ),
   clip: z.optional(clip),
   posterSeconds: z.optional(posterSeconds),
+  title: z.optional(title),
 });
 export type CreateTaskRequest = z.infer<typeof createTaskRequest>;
 
 /**
- * Any of: the publish switch (200); a new cut, `clip` and/or `posterSeconds`, which edits a processed task again
- * from its stored original (202).
+ * The owner's changes, at least one field; each one present is applied, the others stay. The publish switch and
+ * the title answer 200; a new cut, `clip` and/or `posterSeconds`, edits a processed task again from its stored
+ * original (202).
  */
 export const updateTaskRequest = z
   .strictObject({
     public: z.optional(z.boolean('Must be true or false')),
+    title: z.optional(title),
     clip: z.optional(clip),
     posterSeconds: z.optional(posterSeconds),
   })
   .check(
-    z.refine((body) => Object.keys(body).length > 0, 'Send at least one of public, clip, posterSeconds'),
+    z.refine(
+      (body) => Object.keys(body).length > 0,
+      'Send at least one of public, title, clip, posterSeconds',
+    ),
   );
 export type UpdateTaskRequest = z.infer<typeof updateTaskRequest>;
 
@@ -254,17 +286,21 @@ export const uploadParameters = z.strictObject({
 
 const GALLERY_CURSOR = /^([0-9]{1,15})-([0-9]{1,15})$/;
 
-export const publicVideosQuery = z.strictObject({
-  max: pageSize,
-  cursor: z.optional(
-    z.pipe(
-      z.string().check(z.regex(GALLERY_CURSOR, 'Must be the nextCursor of a previous page')),
-      z.transform((cursor) => {
-        const [, publishedAt, id] = GALLERY_CURSOR.exec(cursor) ?? [];
-        return { publishedAt: new Date(Number(publishedAt)), id: Number(id) };
-      }),
-    ),
+const galleryCursorParameter = z.optional(
+  z.pipe(
+    z.string().check(z.regex(GALLERY_CURSOR, 'Must be the nextCursor of a previous page')),
+    z.transform((cursor) => {
+      const [, publishedAt, id] = GALLERY_CURSOR.exec(cursor) ?? [];
+      return { publishedAt: new Date(Number(publishedAt)), id: Number(id) };
+    }),
   ),
+);
+
+export const publicVideosQuery = z.strictObject({ max: pageSize, cursor: galleryCursorParameter });
+
+/** A pilot's page: usernames as signup allows them (compared case-insensitively). */
+export const pilotParameters = z.strictObject({
+  username: z.string().check(z.regex(USERNAME, 'Must be 3–32 characters of letters, digits, _ . -')),
 });
 
 /** The gallery's opaque cursor: the last video's publish time (ms) and id, parsed by publicVideosQuery. */
@@ -278,6 +314,35 @@ export function galleryCursor(video: { publishedAt: Date; id: number }): string 
  * never-cached requests. 10 000 is 100 pages of the largest page, deeper than anyone reads a league table.
  */
 export const MAX_RANKINGS_OFFSET = 10_000;
+/** At most this many ids per GET /api/me/votes: a gallery page holds fewer (docs/spec.md §9). */
+export const MAX_VOTE_STATE_IDS = 100;
+const VOTE_STATE_IDS = /^[0-9]{1,15}(,[0-9]{1,15})*$/;
+const VOTE_STATE_IDS_MESSAGE = `Must be 1–${MAX_VOTE_STATE_IDS} video ids, separated by commas`;
+
+export const myVotesQuery = z.strictObject({
+  ids: z.pipe(
+    z
+      .string(VOTE_STATE_IDS_MESSAGE)
+      .check(z.regex(VOTE_STATE_IDS, VOTE_STATE_IDS_MESSAGE))
+      .register(z.globalRegistry, {
+        description: 'Comma-separated video ids, at most 100',
+        example: '12,7,3',
+      }),
+    z.transform((ids, context) => {
+      const unique = [...new Set(ids.split(',').map(Number))];
+      if (unique.length > MAX_VOTE_STATE_IDS || unique.includes(0))
+        context.issues.push({ code: 'custom', message: VOTE_STATE_IDS_MESSAGE, input: ids });
+      return unique;
+    }),
+  ),
+});
+
+export const myVotesResponse = z.object({
+  data: z.array(z.int()).register(z.globalRegistry, {
+    description: 'The given ids of published videos the caller has voted for, ascending',
+  }),
+});
+export type MyVotesResponse = z.infer<typeof myVotesResponse>;
 
 export const rankingsQuery = z.strictObject({
   limit: pageSize,
@@ -331,6 +396,7 @@ const url = z.object({ url: z.url() });
 export const taskResponse = z.object({
   id: z.int(),
   fileName: z.string(),
+  title: z.string(),
   status: z.enum(TASK_STATUSES),
   createdAt: z.iso.datetime(),
   updatedAt: z.iso.datetime(),
@@ -374,6 +440,7 @@ const pilot = z.object({ username: z.string() });
 
 export const publicVideoResponse = z.object({
   id: z.int(),
+  title: z.string(),
   pilot,
   votes: z.int(),
   publishedAt: z.iso.datetime(),
@@ -388,6 +455,14 @@ export const publicVideoListResponse = z.object({
   nextCursor: z.optional(z.string()),
 });
 export type PublicVideoListResponse = z.infer<typeof publicVideoListResponse>;
+
+export const pilotPageResponse = z.object({
+  pilot,
+  rank: z.int().register(z.globalRegistry, { description: '1 + the number of pilots with more votes' }),
+  votes: z.int(),
+  videos: publicVideoListResponse,
+});
+export type PilotPageResponse = z.infer<typeof pilotPageResponse>;
 
 export const voteResponse = z.object({ id: z.int(), votes: z.int() });
 export type VoteResponse = z.infer<typeof voteResponse>;

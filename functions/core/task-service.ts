@@ -27,7 +27,7 @@ import type {
   UpdateTaskRequest,
   UploadedPartsResponse,
 } from './schemas';
-import { type Caller, type Cut, MAX_MANUAL_RETRIES, type Task } from './task';
+import { type Caller, type Cut, defaultTitle, MAX_MANUAL_RETRIES, type Task } from './task';
 import { recutKey, taskObjectKeys } from './object-keys';
 import { abortPendingUploads, partPlan, partSize, type PartPlan } from './multipart';
 
@@ -181,6 +181,7 @@ export class TaskService {
       {
         ownerId: caller.sub,
         fileName: request.fileName,
+        title: request.title ?? defaultTitle(request.fileName),
         contentType: request.contentType,
         declaredBytes: request.size,
         uploadExpiresAt: new Date(this.deps.clock.now().getTime() + limits.uploadWindowHours * HOUR_MS),
@@ -237,9 +238,9 @@ export class TaskService {
   }
 
   /**
-   * The owner's changes (docs/spec.md §5, §8): a new cut first, which may be refused (then nothing changed), then
-   * the publish switch, which the gallery and the rankings follow in the same statement. `recut` says whether
-   * the task went back through processing (the route's 202).
+   * The owner's changes (docs/spec.md §5, §8, §9): a new cut first, which may be refused (then nothing changed),
+   * then the publish switch and the title, which the gallery and the rankings follow in the same statement. `recut`
+   * says whether the task went back through processing (the route's 202).
    */
   async update(
     caller: Caller,
@@ -251,9 +252,12 @@ export class TaskService {
         ? await this.recut(caller, id, request)
         : false;
     const task =
-      request.public === undefined
+      request.public === undefined && request.title === undefined
         ? await this.deps.repository.findForOwner(id, caller.sub)
-        : await this.deps.repository.setPublic(id, caller.sub, request.public);
+        : await this.deps.repository.updateDetails(id, caller.sub, {
+            public: request.public,
+            title: request.title,
+          });
     if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
     return { task: await this.view(task), recut };
   }
@@ -456,6 +460,7 @@ export class TaskService {
     const response: TaskResponse = {
       id: task.id,
       fileName: task.fileName,
+      title: task.title,
       status: task.status,
       createdAt: task.createdAt.toISOString(),
       updatedAt: task.updatedAt.toISOString(),

@@ -26,10 +26,28 @@ export interface ProcessedVideoMetadata {
   sourceBytesRead: number;
 }
 
+/** The longest title, in characters (code points): docs/spec.md §9. */
+export const MAX_TITLE_LENGTH = 80;
+
+/**
+ * A new task's title when the pilot gives none (docs/spec.md §9): the file name without its extension (a leading dot
+ * is no extension), trimmed and cut to MAX_TITLE_LENGTH. File names are validated to hold no control character and
+ * not to be blank, so the result is always a valid title. Migration 8's file_title() is the same rule in SQL.
+ */
+export function defaultTitle(fileName: string): string {
+  const dot = fileName.lastIndexOf('.');
+  const stem = (dot > 0 ? fileName.slice(0, dot) : fileName).trim();
+  // Code points, as PostgreSQL's char_length counts them: a cut never splits a surrogate pair.
+  return Array.from(stem === '' ? fileName.trim() : stem)
+    .slice(0, MAX_TITLE_LENGTH)
+    .join('');
+}
+
 export interface Task {
   id: number;
   ownerId: string;
   fileName: string;
+  title: string;
   contentType: string;
   declaredBytes: number;
   status: TaskStatus;
@@ -50,7 +68,7 @@ export interface Task {
   failedAt: Date | null;
   /** The owner's switch; the task is published (docs/spec.md §5) while it is also processed. */
   public: boolean;
-  /** When it was last published; null while it is not. */
+  /** While published: when it was first published (republishing keeps it, migration 8); null while it is not. */
   publishedAt: Date | null;
   /** The number of vote rows on it, published or not. */
   votes: number;

@@ -91,6 +91,9 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   // Public answers carry presigned URLs of the edited video and its poster only, never the original.
   'list-public-videos': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
   'get-public-video': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
+  'get-pilot': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
+  // Its tags carry the poster's and the edit's presigned URLs.
+  'share-page': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
   'delete-task': {
     objects: {
       [UPLOADS_PREFIX]: ['s3:DeleteObject', 's3:AbortMultipartUpload'],

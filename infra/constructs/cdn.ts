@@ -18,7 +18,7 @@ export interface CdnProps {
 }
 
 /** Paths whose answers are the same for everyone and say so with Cache-Control (functions/commons/http.ts). */
-export const CACHED_PATH_PATTERNS = ['/api/public/*', '/assets/*'] as const;
+export const CACHED_PATH_PATTERNS = ['/api/public/*', '/assets/*', '/v/*'] as const;
 /** Under a cached pattern but per caller: voting carries a Bearer token and must reach the API every time. */
 export const PASS_THROUGH_PATH_PATTERNS = ['/api/public/videos/*/vote'] as const;
 

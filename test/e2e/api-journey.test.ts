@@ -100,6 +100,7 @@ describe('a pilot’s journey through the API of the local stack', () => {
     expect(task.body).toEqual({
       id: created.body.id,
       fileName: 'race.mp4',
+      title: 'race',
       status: 'processed',
       createdAt: expect.any(String) as string,
       updatedAt: expect.any(String) as string,

@@ -164,7 +164,7 @@ describe('browser journey through the web console', () => {
 
   it('shows the task as processed in the list without a reload', async () => {
     // Prepare
-    const item = page.locator('.task-item', { hasText: 'race-heat-1.mp4' });
+    const item = page.locator('.task-item', { hasText: 'race-heat-1' });
 
     // Act: the list polls while the task is pending.
     await item.locator('.badge[data-status="processed"]').waitFor({ timeout: PROCESSING_TIMEOUT_MS });
@@ -185,8 +185,8 @@ describe('browser journey through the web console', () => {
     );
 
     // Act
-    await page.getByRole('link', { name: 'race-heat-1.mp4' }).click();
-    await page.getByRole('heading', { level: 1, name: 'race-heat-1.mp4' }).waitFor();
+    await page.getByRole('link', { name: 'race-heat-1', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'race-heat-1', exact: true }).waitFor();
     await expect
       .poll(async () => (await videoState(page)).readyState, { timeout: 30_000 })
       .toBeGreaterThanOrEqual(1);

@@ -70,8 +70,9 @@ async function upload(page: Page, file: string | { name: string; mimeType: strin
   await expect
     .poll(() => page.locator('#upload-progress-text').textContent(), { timeout: 60_000 })
     .toMatch(/^Upload complete/);
-  const name = typeof file === 'string' ? path.basename(file) : file.name;
-  const href = await page.getByRole('link', { name }).getAttribute('href');
+  // The list names the task by its title: by default the file name without its extension.
+  const title = path.parse(typeof file === 'string' ? file : file.name).name;
+  const href = await page.getByRole('link', { name: title, exact: true }).getAttribute('href');
   return Number(href?.split('/').pop());
 }
 
@@ -119,7 +120,7 @@ describe("a task's page while processing and after a failure", () => {
       })
       .toBe('processing');
     const { updatedAt } = await apiTask(stack, page, id);
-    await page.getByRole('link', { name: 'heat-7.mp4' }).click();
+    await page.getByRole('link', { name: 'heat-7', exact: true }).click();
     const badge = page.locator('.task-meta .badge');
     await expect.poll(() => badge.getAttribute('data-status')).toBe('processing');
     const hint = page.locator('.task-detail p.hint');
@@ -152,8 +153,8 @@ describe("a task's page while processing and after a failure", () => {
     const task = await failedTask(stack, page, id);
 
     // Act
-    await page.getByRole('link', { name: 'heat-8.mp4' }).click();
-    await page.getByRole('heading', { level: 1, name: 'heat-8.mp4' }).waitFor();
+    await page.getByRole('link', { name: 'heat-8', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'heat-8', exact: true }).waitFor();
     await expect.poll(() => page.locator('.task-meta .badge').textContent()).toBe('Failed');
 
     // Assess
@@ -179,8 +180,8 @@ describe("a task's page while processing and after a failure", () => {
     const page = await pilotPage(own, 'platform');
     const id = await upload(page, video);
     const failed = await failedTask(own, page, id);
-    await page.getByRole('link', { name: 'heat-7.mp4' }).click();
-    await page.getByRole('heading', { level: 1, name: 'heat-7.mp4' }).waitFor();
+    await page.getByRole('link', { name: 'heat-7', exact: true }).click();
+    await page.getByRole('heading', { level: 1, name: 'heat-7', exact: true }).waitFor();
     const retry = page.getByRole('button', { name: 'Retry processing' });
     await retry.waitFor();
     expect([failed.failureReason, failed.retryable]).toEqual([TOO_LONG_REASON, true]);
@@ -210,8 +211,8 @@ describe("a task's page while processing and after a failure", () => {
 
     // Assess: queued again, then through the worker once more (whose time runs out again); the statuses the
     // page's polls happened to see in between are announced too.
-    await expect.poll(async () => (await announcements()).at(-1)).toBe('heat-7.mp4: Failed.');
-    expect((await announcements())[0]).toBe('heat-7.mp4: queued for processing again.');
+    await expect.poll(async () => (await announcements()).at(-1)).toBe('heat-7: Failed.');
+    expect((await announcements())[0]).toBe('heat-7: queued for processing again.');
     await expect
       .poll(
         async () => {

@@ -36,6 +36,7 @@ describe('the public gallery in the web console', () => {
   const tag = Date.now().toString(36);
   const pilot = `ace${tag}`;
   const voter = `fan${tag}`;
+  const title = 'Heat 3 — <final> & "gate 4"';
   let workDir: string;
   let browser: Browser;
   let visitor: BrowserContext;
@@ -54,7 +55,7 @@ describe('the public gallery in the web console', () => {
     await generateVideo(stack.mediaFfmpegPath, source, { seconds: 2, width: 640, height: 360 });
     const created = await callApi<CreatedTaskResponse>(stack.api, 'POST', '/tasks', {
       token,
-      body: { fileName: 'heat.mp4', contentType: 'video/mp4', size: 5_000_000 },
+      body: { fileName: 'heat.mp4', contentType: 'video/mp4', size: 5_000_000, title },
     });
     expect(created.status).toBe(201);
     taskId = created.body.id;
@@ -87,7 +88,9 @@ describe('the public gallery in the web console', () => {
     // Assess
     await page.getByRole('heading', { level: 1, name: 'Race gallery' }).waitFor();
     await card().waitFor();
-    expect(await card().getByRole('heading', { level: 2 }).textContent()).toBe(`Race by ${pilot}`);
+    // The title as text (never markup), with its pilot.
+    expect(await card().getByRole('heading', { level: 2 }).textContent()).toBe(title);
+    expect(await card().locator('.pilot-name').textContent()).toBe(pilot);
     expect(await card().locator('.vote-count').textContent()).toBe('0 votes');
     expect(await card().getByRole('button').textContent()).toBe('Log in to vote');
     expect(await page.locator('#site-nav a[aria-current="page"]').textContent()).toBe('Gallery');
@@ -120,25 +123,67 @@ describe('the public gallery in the web console', () => {
     // Assess
     await page.getByRole('heading', { level: 1, name: 'Race gallery' }).waitFor();
     const vote = card().getByRole('button', { name: `Vote for ${pilot}` });
-    expect(await vote.getAttribute('aria-pressed')).toBe('false');
+    // Enabled once the API said whether this pilot voted (GET /api/me/votes).
+    await expect.poll(() => vote.getAttribute('aria-disabled')).toBeNull();
 
     // Act
     await vote.focus();
     await page.keyboard.press('Enter');
 
-    // Assess
+    // Assess: the visible text is part of the name (WCAG 2.5.3), and focus stays on the button.
     await expect.poll(() => card().locator('.vote-count').textContent()).toBe('1 vote');
-    // One name in both states (WCAG 2.5.3); aria-pressed carries the state, and focus stays on the button.
-    const voted = card().getByRole('button', { name: `Vote for ${pilot}`, pressed: true });
-    expect(await voted.getAttribute('aria-pressed')).toBe('true');
+    const voted = card().getByRole('button', { name: `Voted — withdraw your vote for ${pilot}` });
     expect(await voted.evaluate((button) => button === document.activeElement)).toBe(true);
     await expect.poll(() => page.locator('#announcer').textContent()).toBe('Vote counted. 1 vote.');
     await card().screenshot({ path: path.join(ARTIFACTS_DIR, 'gallery-voted-1280.png') });
   });
 
+  it('shows the vote as cast in a second browser (from the server, not this browser), and no Vote on one’s own video', async () => {
+    // Prepare
+    const second = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await second.goto(`${stack.console}#/login`);
+    await logInForm(second, voter);
+    await second.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
+    const own = await (await browser.newContext()).newPage();
+    await own.goto(`${stack.console}#/login`);
+    await logInForm(own, pilot);
+    await own.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
+
+    // Act
+    await second.goto(`${stack.console}#/gallery`);
+    await own.goto(`${stack.console}#/gallery`);
+
+    // Assess
+    const secondCard = second.locator(`.video-card[data-video-id="${taskId}"]`);
+    await secondCard.getByRole('button', { name: `Voted — withdraw your vote for ${pilot}` }).waitFor();
+    const ownCard = own.locator(`.video-card[data-video-id="${taskId}"]`);
+    await ownCard.waitFor();
+    expect(await ownCard.locator('.own-video').textContent()).toBe('Your video');
+    expect(await ownCard.getByRole('button').count()).toBe(0);
+    await second.context().close();
+    await own.context().close();
+  });
+
+  it("opens the pilot's page from the card: their standing and the titled video", async () => {
+    // Act
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await card().getByRole('link', { name: pilot }).click();
+
+    // Assess
+    await page.getByRole('heading', { level: 1, name: pilot }).waitFor();
+    await expect
+      .poll(() => page.locator('.pilot-standing').textContent())
+      .toMatch(/^Rank \d+ · 1 vote on their/);
+    expect(await page.locator(`.video-card[data-video-id="${taskId}"] h2`).textContent()).toBe(title);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'pilot-1280.png'), fullPage: true });
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'pilot-390.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+  });
+
   it('finds the pilot in the rankings with that vote', async () => {
     // Act
-    await page.getByRole('link', { name: 'Rankings' }).click();
+    await page.getByRole('link', { name: 'Rankings', exact: true }).click();
 
     // Assess
     await page.getByRole('heading', { level: 1, name: 'Pilot rankings' }).waitFor();
@@ -148,6 +193,9 @@ describe('the public gallery in the web console', () => {
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'rankings-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'rankings-390.png'), fullPage: true });
+    // Every pilot name links to the pilot's page.
+    await row.getByRole('link', { name: pilot }).click();
+    await page.getByRole('heading', { level: 1, name: pilot }).waitFor();
   });
 
   it('lets the pilot see the vote and unpublish; the video leaves the gallery', async () => {
@@ -162,12 +210,21 @@ describe('the public gallery in the web console', () => {
     expect(await own.locator('.publication .vote-count').textContent()).toBe('1 vote');
     expect(await publish.isChecked()).toBe(true);
     const publicLink = (await own.locator('.public-link a').getAttribute('href')) ?? '';
-    expect(publicLink).toBe(`${stack.console}#/gallery/${taskId}`);
+    expect(publicLink).toBe(new URL(`/v/${taskId}`, stack.console).href);
+    // The shared address carries link-preview tags, escaped (docs/spec.md §9).
+    const shared = await own.request.get(publicLink);
+    expect(shared.headers()['content-type']).toBe('text/html; charset=utf-8');
+    const html = await shared.text();
+    expect(html).toContain(
+      '<meta property="og:title" content="Heat 3 — &lt;final&gt; &amp; &quot;gate 4&quot;">',
+    );
+    expect(html).toMatch(/<meta property="og:image" content="http[^"]+thumbnail\.jpg[^"]*">/);
+    expect(html).toContain('<meta name="twitter:card" content="summary_large_image">');
     await own.screenshot({ path: path.join(ARTIFACTS_DIR, 'task-publication-390.png'), fullPage: true });
-    // The lasting link works in a browser that has never seen the console, with fresh media URLs.
+    // The lasting link opens the console on the video in a browser that has never seen it, with fresh media URLs.
     const visitor = await (await browser.newContext()).newPage();
     await visitor.goto(publicLink);
-    await visitor.getByRole('heading', { level: 1, name: `Race by ${pilot}` }).waitFor();
+    await visitor.getByRole('heading', { level: 1, name: title }).waitFor();
     const media = (await visitor.locator('.video-card video').getAttribute('src')) ?? '';
     expect((await visitor.request.get(media)).status()).toBe(200);
 
@@ -188,8 +245,8 @@ describe('the public gallery in the web console', () => {
     const later = await (await browser.newContext()).newPage();
     await later.goto(publicLink);
     await expect
-      .poll(() => later.locator('#gallery-alert').textContent())
-      .toBe('This video is not in the gallery (any more): its pilot may have unpublished it.');
+      .poll(() => later.locator('body').textContent())
+      .toContain('This video is not in the gallery (any more).');
     expect(pageErrors).toEqual([]);
   });
 });

@@ -245,7 +245,7 @@ describe('resumable uploads in the web console', () => {
     const page = await loggedInPage(pilots[1280], 1280, `#/tasks/${task?.id}`);
 
     // Assess
-    await page.getByRole('heading', { level: 1, name: 'long-heat.mp4' }).waitFor();
+    await page.getByRole('heading', { level: 1, name: 'long-heat', exact: true }).waitFor();
     expect(new URL(page.url()).hash).toBe(`#/tasks/${task?.id}`);
     expect(await page.locator('#account').textContent()).toContain(`Signed in as ${pilots[1280]}`);
     await page.close();

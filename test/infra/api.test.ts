@@ -83,6 +83,15 @@ const userPoolArn = { 'Fn::GetAtt': [expect.stringMatching(/^IdentityUserPool/) 
 
 /** The routes whose reserved concurrency is their own (functions/routes.ts), below the stack's per-route 5. */
 const OWN_RESERVATIONS: Partial<Record<RouteName, number>> = {
+  'update-task': 2,
+  'delete-task': 2,
+  'list-public-videos': 2,
+  'get-public-video': 2,
+  'get-pilot': 2,
+  'share-page': 2,
+  'withdraw-vote': 3,
+  'my-votes': 3,
+  rankings: 2,
   'start-multipart-upload': 1,
   'sign-upload-parts': 3,
   'list-upload-parts': 1,
@@ -301,7 +310,7 @@ describe('least-privilege IAM per function', () => {
   });
 
   it('lets the public gallery read only edited videos and posters (processed/), never an original', () => {
-    for (const name of ['list-public-videos', 'get-public-video'] as const) {
+    for (const name of ['list-public-videos', 'get-public-video', 'get-pilot', 'share-page'] as const) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({
         name,
         statements: [
@@ -313,7 +322,7 @@ describe('least-privilege IAM per function', () => {
   });
 
   it('gives voting and the rankings only the database', () => {
-    for (const name of ['vote', 'withdraw-vote', 'rankings'] as const) {
+    for (const name of ['vote', 'withdraw-vote', 'my-votes', 'rankings'] as const) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({
         name,
         statements: [rdsConnect],

@@ -135,6 +135,7 @@ describe('CloudFront in front of the HTTP API and the console', () => {
       },
       cached('/api/public/*'),
       cached('/assets/*'),
+      cached('/v/*'),
     ]);
   });
 

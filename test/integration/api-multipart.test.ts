@@ -264,6 +264,7 @@ describe('POST /api/tasks/{id}/multipart/{uploadId}/complete', () => {
       body: {
         id: task.id,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'awaiting_upload',
         createdAt: task.createdAt,
         updatedAt: task.updatedAt,

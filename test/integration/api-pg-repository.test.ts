@@ -70,6 +70,7 @@ describe('PgTaskRepository', () => {
       id: anyNumber,
       ownerId: task.ownerId,
       fileName: 'race.mp4',
+      title: 'race',
       contentType: 'video/mp4',
       declaredBytes: 5_000_000,
       status: 'awaiting_upload',

@@ -153,6 +153,7 @@ describe('POST /api/tasks', () => {
       body: {
         id: anyNumber,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'awaiting_upload',
         createdAt: anyString,
         updatedAt: anyString,
@@ -387,6 +388,7 @@ describe('GET /api/tasks/{id}', () => {
       body: {
         id: created.id,
         fileName: 'carrera ñ.mp4',
+        title: 'carrera ñ',
         status: 'uploaded',
         createdAt: created.createdAt,
         updatedAt: anyString,
@@ -447,6 +449,7 @@ describe('GET /api/tasks/{id}', () => {
     expect(task).toEqual({
       id: created.id,
       fileName: 'lap.mov',
+      title: 'lap',
       status: 'processed',
       createdAt: created.createdAt,
       updatedAt: anyString,
@@ -804,6 +807,7 @@ describe('POST /api/tasks/{id}/retry', () => {
       body: {
         id: created.id,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'uploaded',
         createdAt: anyString,
         updatedAt: anyString,
@@ -948,8 +952,11 @@ describe('GET /api/openapi.json', () => {
       'delete /api/auth/me delete-account',
       'delete /api/public/videos/{id}/vote withdraw-vote',
       'delete /api/tasks/{id} delete-task',
+      'get /api/auth/me me',
       'get /api/health health',
+      'get /api/me/votes my-votes',
       'get /api/openapi.json openapi',
+      'get /api/public/pilots/{username} get-pilot',
       'get /api/public/rankings rankings',
       'get /api/public/videos list-public-videos',
       'get /api/public/videos/{id} get-public-video',
@@ -958,6 +965,9 @@ describe('GET /api/openapi.json', () => {
       'get /api/tasks/{id}/multipart/{uploadId}/parts list-upload-parts',
       'patch /api/tasks/{id} update-task',
       'post /api/auth/login login',
+      'post /api/auth/logout logout',
+      'post /api/auth/password/forgot forgot-password',
+      'post /api/auth/password/reset reset-password',
       'post /api/auth/refresh refresh',
       'post /api/auth/signup signup',
       'post /api/public/videos/{id}/vote vote',

@@ -7,6 +7,7 @@ import {
   taskIdParameters,
   updateTaskRequest,
 } from '#core/schemas';
+import { defaultTitle } from '#core/task';
 import { parseInput } from '#core/validation';
 
 function errorsOf(run: () => unknown): unknown {
@@ -147,6 +148,62 @@ describe('createTaskRequest', () => {
     expect(errorsOf(() => parseInput(createTaskRequest, { ...valid, size }))).toEqual([
       { field: 'size', message: 'Must be a positive integer' },
     ]);
+  });
+});
+
+describe('titles (docs/spec.md §9)', () => {
+  const create = { fileName: 'race.mp4', contentType: 'video/mp4', size: 1 };
+
+  it.each([
+    ['one character', 'a', 'a'],
+    ['80 characters', 'a'.repeat(80), 'a'.repeat(80)],
+    ['80 characters outside the BMP (code points, not UTF-16 units)', '😀'.repeat(80), '😀'.repeat(80)],
+    ['surrounding spaces, trimmed', '  Heat 3 — final  ', 'Heat 3 — final'],
+    ['markup, kept as text', '<b>"Fast" & loud</b>', '<b>"Fast" & loud</b>'],
+  ])('accepts %s, at creation and in a PATCH', (_case, title, stored) => {
+    expect(parseInput(createTaskRequest, { ...create, title }).title).toBe(stored);
+    expect(parseInput(updateTaskRequest, { title })).toEqual({ title: stored });
+  });
+
+  it.each([
+    ['an empty title', '', 'Must be 1–80 characters'],
+    ['a blank title', '   ', 'Must be 1–80 characters'],
+    ['81 characters', 'a'.repeat(81), 'Must be 1–80 characters'],
+    ['81 characters outside the BMP', '😀'.repeat(81), 'Must be 1–80 characters'],
+    ['a line break', 'Heat\n3', 'Must not contain control characters'],
+    ['a trailing tab', 'Heat 3\t', 'Must not contain control characters'],
+    ['a C1 control', 'Heat\u00853', 'Must not contain control characters'],
+    ['a bidi override', 'evil\u202Egpj', 'Must not contain control characters'],
+    ['a number', 42, 'Must be text'],
+  ])('refuses %s, at creation and in a PATCH', (_case, title, message) => {
+    expect(errorsOf(() => parseInput(createTaskRequest, { ...create, title }))).toEqual([
+      { field: 'title', message },
+    ]);
+    expect(errorsOf(() => parseInput(updateTaskRequest, { title }))).toEqual([{ field: 'title', message }]);
+  });
+
+  it('takes a PATCH of public, title or both, and refuses one of neither or of an unknown field', () => {
+    expect(parseInput(updateTaskRequest, { public: false })).toEqual({ public: false });
+    expect(parseInput(updateTaskRequest, { public: true, title: 'x' })).toEqual({ public: true, title: 'x' });
+    expect(errorsOf(() => parseInput(updateTaskRequest, {}))).toEqual([
+      { field: '(root)', message: 'Send at least one of public, title, clip, posterSeconds' },
+    ]);
+    expect(errorsOf(() => parseInput(updateTaskRequest, { title: 'x', fileName: 'y' }))).toEqual([
+      { field: 'fileName', message: 'Unknown field' },
+    ]);
+  });
+
+  it.each([
+    ['race.mp4', 'race'],
+    ['Heat 3 final.cut.MOV', 'Heat 3 final.cut'],
+    ['no-extension', 'no-extension'],
+    ['.hidden', '.hidden'],
+    ['  spaced  .mp4', 'spaced'],
+    [' .mp4', '.mp4'],
+    [`${'😀'.repeat(100)}.mp4`, '😀'.repeat(80)],
+  ])('defaults the title of %j to %j (the file name without its extension)', (fileName, title) => {
+    expect(defaultTitle(fileName)).toBe(title);
+    expect(parseInput(updateTaskRequest, { title }).title).toBe(title);
   });
 });
 

@@ -215,6 +215,7 @@ describe('TaskService', () => {
       expect(created).toEqual({
         id: 1,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'awaiting_upload',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
@@ -328,6 +329,7 @@ describe('TaskService', () => {
       expect(task).toEqual({
         id: 1,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'awaiting_upload',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
@@ -352,6 +354,7 @@ describe('TaskService', () => {
       expect(task).toEqual({
         id: 1,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'uploaded',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:01.000Z',
@@ -382,6 +385,7 @@ describe('TaskService', () => {
       expect(task).toEqual({
         id: 1,
         fileName: 'race.mov',
+        title: 'race',
         status: 'processed',
         createdAt: '2026-03-01T12:00:00.000Z',
         updatedAt: '2026-03-01T12:00:00.000Z',
@@ -416,6 +420,7 @@ describe('TaskService', () => {
       expect(task).toEqual({
         id: 1,
         fileName: 'race.mp4',
+        title: 'race',
         status: 'failed',
         failureReason: 'not a video',
         retryable: false,
@@ -757,6 +762,7 @@ describe('TaskService.beginRetry and .revertRetry', () => {
     expect(started.task).toEqual({
       id: 1,
       fileName: 'race.mp4',
+      title: 'race',
       status: 'uploaded',
       createdAt: '2026-03-01T12:00:00.000Z',
       updatedAt: '2026-03-01T12:00:00.000Z',

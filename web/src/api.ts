@@ -14,6 +14,7 @@ export interface FieldError {
 export interface Task {
   id: number;
   fileName: string;
+  title: string;
   status: TaskStatus;
   createdAt: string;
   updatedAt: string;
@@ -37,6 +38,7 @@ export interface Task {
 /** A published video as everyone sees it (docs/spec.md §5): no private field. */
 export interface PublicVideo {
   id: number;
+  title: string;
   pilot: { username: string };
   votes: number;
   publishedAt: string;
@@ -48,6 +50,13 @@ export interface PublicVideo {
 export interface PublicVideoPage {
   data: PublicVideo[];
   nextCursor?: string;
+}
+
+export interface PilotPage {
+  pilot: { username: string };
+  rank: number;
+  votes: number;
+  videos: PublicVideoPage;
 }
 
 export interface Standing {
@@ -225,6 +234,7 @@ export class ApiClient {
     contentType: string;
     size: number;
     public: boolean;
+    title?: string;
   }): Promise<CreatedTask> {
     return this.authorized('POST', '/api/tasks', file) as Promise<CreatedTask>;
   }
@@ -247,6 +257,10 @@ export class ApiClient {
     return this.authorized('PATCH', `/api/tasks/${id}`, { public: isPublic }) as Promise<Task>;
   }
 
+  renameTask(id: number, title: string): Promise<Task> {
+    return this.authorized('PATCH', `/api/tasks/${id}`, { title }) as Promise<Task>;
+  }
+
   /** Public: sent without a token, so the answer is the shared, cacheable one. */
   listPublicVideos(cursor?: string): Promise<PublicVideoPage> {
     const query = new URLSearchParams({ max: String(GALLERY_PAGE_SIZE) });
@@ -259,9 +273,23 @@ export class ApiClient {
     return this.send('GET', `/api/public/videos/${id}`) as Promise<PublicVideo>;
   }
 
+  /** Public, cacheable: a pilot's standing and a page of their published videos. */
+  pilot(username: string, cursor?: string): Promise<PilotPage> {
+    const query = new URLSearchParams({ max: String(GALLERY_PAGE_SIZE) });
+    if (cursor !== undefined) query.set('cursor', cursor);
+    const path = `/api/public/pilots/${encodeURIComponent(username)}?${query.toString()}`;
+    return this.send('GET', path) as Promise<PilotPage>;
+  }
+
   rankings(offset: number): Promise<RankingsPage> {
     const query = new URLSearchParams({ limit: String(RANKINGS_PAGE_SIZE), offset: String(offset) });
     return this.send('GET', `/api/public/rankings?${query.toString()}`) as Promise<RankingsPage>;
+  }
+
+  /** Which of these published videos the logged-in pilot has voted for (at most 100 ids). */
+  async myVotes(ids: readonly number[]): Promise<number[]> {
+    const query = new URLSearchParams({ ids: ids.join(',') });
+    return ((await this.authorized('GET', `/api/me/votes?${query.toString()}`)) as { data: number[] }).data;
   }
 
   vote(id: number): Promise<{ id: number; votes: number }> {

@@ -1,6 +1,6 @@
 /**
  * The console shell: picks the view from the session and the URL hash (#/, #/tasks/{id}, and the
- * public #/gallery, #/gallery/{id} and #/rankings, which need no login), swaps
+ * public #/gallery, #/gallery/{id}, #/rankings and #/pilots/{username}, which need no login), swaps
  * it into <main>, and owns the page-wide feedback (header, flash message, screen-reader announcer).
  */
 import { ApiClient } from './api';
@@ -9,11 +9,10 @@ import { h, replaceChildren } from './dom';
 import { WAKING_NOW } from './messages';
 import { Session } from './session';
 import { UploadTracker } from './uploads';
-import { VoteMemory } from './votes';
 import { authView } from './views/auth';
 import { deleteAccountControl } from './views/delete-account';
 import { passwordResetView } from './views/password-reset';
-import { galleryView, publicVideoView, type GalleryOptions } from './views/gallery';
+import { galleryView, pilotView, publicVideoView, type GalleryOptions } from './views/gallery';
 import { rankingsView } from './views/rankings';
 import { taskDetailView } from './views/task-detail';
 import { taskListView } from './views/task-list';
@@ -30,7 +29,6 @@ const api = new ApiClient(session, undefined, {
 });
 const account = document.getElementById('account') as HTMLElement;
 const announcer = document.getElementById('announcer') as HTMLElement;
-const votes = new VoteMemory(localStorage);
 const uploads = new UploadTracker(localStorage);
 /** Where the login form sends the pilot once logged in when not the page asked for (the gallery, to vote). */
 let returnTo: string | null = null;
@@ -66,7 +64,6 @@ const context: ViewContext = {
 function route(): View {
   const gallery: GalleryOptions = {
     login: session.get()?.login ?? null,
-    votes,
     logIn() {
       returnTo = location.hash;
       context.navigate('#/login');
@@ -84,6 +81,8 @@ function route(): View {
         'Your password is changed and every session of your account has ended. Log in with the new password.';
       context.navigate('#/login');
     });
+  const pilot = /^#\/pilots\/([^/]+)$/.exec(location.hash);
+  if (pilot?.[1] !== undefined) return pilotView(context, gallery, decodedName(pilot[1]));
   if (session.get() === null) {
     const notice = authNotice;
     authNotice = null;
@@ -96,6 +95,15 @@ function route(): View {
   }
   const detail = /^#\/tasks\/(\d+)$/.exec(location.hash);
   return detail?.[1] === undefined ? taskListView(context) : taskDetailView(context, Number(detail[1]));
+}
+
+/** A pilot name from the address; a malformed escape is kept as typed (the API answers it with a 400). */
+function decodedName(segment: string): string {
+  try {
+    return decodeURIComponent(segment);
+  } catch {
+    return segment;
+  }
 }
 
 function show(moveFocus: boolean): void {
@@ -115,8 +123,8 @@ function show(moveFocus: boolean): void {
 function markCurrentPage(): void {
   const page = location.hash.startsWith('#/gallery')
     ? '#/gallery'
-    : location.hash === '#/rankings'
-      ? location.hash
+    : location.hash === '#/rankings' || location.hash.startsWith('#/pilots/')
+      ? '#/rankings'
       : '#/';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('#site-nav a')) {
     if (link.getAttribute('href') === page) link.setAttribute('aria-current', 'page');

@@ -3,6 +3,7 @@ import { ALWAYS_ON, ensureUser, queryRows, type PgQueryOptions } from '#adapters
 import type {
   GalleryCursor,
   GalleryRepository,
+  PilotPage,
   PilotStanding,
   PublishedVideo,
   VoteOutcome,
@@ -11,6 +12,7 @@ import type { Caller } from '#core/task';
 
 interface PublishedRow {
   id: string;
+  title: string;
   username: string;
   vote_count: number;
   published_at: Date;
@@ -22,6 +24,7 @@ interface PublishedRow {
 function toPublishedVideo(row: PublishedRow): PublishedVideo {
   return {
     id: Number(row.id),
+    title: row.title,
     pilotUsername: row.username,
     votes: row.vote_count,
     publishedAt: row.published_at,
@@ -33,7 +36,7 @@ function toPublishedVideo(row: PublishedRow): PublishedVideo {
 
 // published_at is set exactly while a task is processed and public (migration 4's trigger), so
 // "published" is one indexed predicate; processed_key and thumbnail_key exist for every processed task.
-const PUBLISHED_COLUMNS = `t.id, u.username, t.vote_count, t.published_at,
+const PUBLISHED_COLUMNS = `t.id, t.title, u.username, t.vote_count, t.published_at,
   (t.processed->>'durationSeconds')::float8 AS duration_seconds, t.processed_key, t.thumbnail_key`;
 
 /**
@@ -47,17 +50,46 @@ export class PgGalleryRepository implements GalleryRepository {
     private readonly options: PgQueryOptions = ALWAYS_ON,
   ) {}
 
-  async listPublished(query: { limit: number; after?: GalleryCursor }): Promise<PublishedVideo[]> {
+  async listPublished(query: {
+    limit: number;
+    after?: GalleryCursor;
+    ownerId?: string;
+  }): Promise<PublishedVideo[]> {
+    // Two statements, not one with "$4 IS NULL OR owner_id = $4": each gets the plan of its own index
+    // (tasks_published_idx for the gallery, tasks_owner_published_idx for a pilot's page).
+    const owner = query.ownerId === undefined ? '' : 'AND t.owner_id = $4';
     const rows = await queryRows<PublishedRow>(
       this.pool,
       `SELECT ${PUBLISHED_COLUMNS} FROM tasks t JOIN users u ON u.id = t.owner_id
-       WHERE t.published_at IS NOT NULL
+       WHERE t.published_at IS NOT NULL ${owner}
          AND ($1::timestamptz IS NULL OR (t.published_at, t.id) < ($1, $2::bigint))
        ORDER BY t.published_at DESC, t.id DESC LIMIT $3`,
-      [query.after?.publishedAt ?? null, query.after?.id ?? null, query.limit],
+      [
+        query.after?.publishedAt ?? null,
+        query.after?.id ?? null,
+        query.limit,
+        ...(query.ownerId === undefined ? [] : [query.ownerId]),
+      ],
       this.options,
     );
     return rows.map(toPublishedVideo);
+  }
+
+  async findPilot(username: string): Promise<PilotPage | null> {
+    // rank = 1 + the pilots with more votes: a count over the ranking index's leading column.
+    const [row] = await queryRows<{ id: string; username: string; votes: string; rank: string }>(
+      this.pool,
+      `SELECT u.id, u.username, u.published_votes AS votes,
+         1 + (SELECT count(*) FROM users o WHERE o.published_videos > 0 AND o.published_votes > u.published_votes)
+           AS rank
+       FROM users u WHERE lower(u.username) = lower($1) AND u.published_videos > 0
+       ORDER BY u.id LIMIT 1`,
+      [username],
+      this.options,
+    );
+    return row === undefined
+      ? null
+      : { id: row.id, username: row.username, votes: Number(row.votes), rank: Number(row.rank) };
   }
 
   async findPublished(id: number): Promise<PublishedVideo | null> {
@@ -95,6 +127,19 @@ export class PgGalleryRepository implements GalleryRepository {
       this.options,
     );
     return { kind: 'voted', votes: count?.vote_count ?? 0 };
+  }
+
+  async votedAmong(voterSub: string, taskIds: readonly number[]): Promise<number[]> {
+    // One primary-key probe (task_id, user_sub) per id, and the task's own row for "published".
+    const rows = await queryRows<{ task_id: string }>(
+      this.pool,
+      `SELECT v.task_id FROM votes v JOIN tasks t ON t.id = v.task_id
+       WHERE v.task_id = ANY ($1::bigint[]) AND v.user_sub = $2 AND t.published_at IS NOT NULL
+       ORDER BY v.task_id`,
+      [taskIds, voterSub],
+      this.options,
+    );
+    return rows.map((row) => Number(row.task_id));
   }
 
   async withdrawVote(taskId: number, voterSub: string): Promise<boolean> {

@@ -5,6 +5,7 @@ import { migration as recovery } from '#adapters/pg/migrations/0003-recovery';
 import { migration as publicGallery } from '#adapters/pg/migrations/0004-public-gallery';
 import { migration as accountDeletion } from '#adapters/pg/migrations/0005-account-deletion';
 import { migration as requeuedAt } from '#adapters/pg/migrations/0006-requeued-at';
+import { migration as publicSide } from '#adapters/pg/migrations/0008-public-side';
 import { migration as pilotCut } from '#adapters/pg/migrations/0009-pilot-cut';
 
 /**
@@ -18,5 +19,6 @@ export const migrations: readonly Migration[] = [
   publicGallery,
   accountDeletion,
   requeuedAt,
+  publicSide,
   pilotCut,
 ];

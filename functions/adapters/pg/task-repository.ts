@@ -18,6 +18,7 @@ import type {
   TaskRecut,
   TaskRetry,
   RevisionCondition,
+  TaskDetailsChange,
 } from '#core/ports';
 import {
   type Caller,
@@ -34,6 +35,8 @@ interface TaskRow {
   id: string;
   owner_id: string;
   file_name: string;
+  /** Never null in a row: migration 8's trigger fills it on every insert that gives none. */
+  title: string;
   content_type: string;
   declared_bytes: string;
   status: TaskStatus;
@@ -65,6 +68,7 @@ function toTask(row: TaskRow): Task {
     id: Number(row.id),
     ownerId: row.owner_id,
     fileName: row.file_name,
+    title: row.title,
     contentType: row.content_type,
     declaredBytes: Number(row.declared_bytes),
     status: row.status,
@@ -140,8 +144,8 @@ async function createWithinQuota(
   const id = Number(sequence.rows[0]?.id);
   const created = await client.query<TaskRow>(
     `INSERT INTO tasks (id, owner_id, file_name, content_type, declared_bytes, original_key, upload_expires_at, public,
-       clip_start_seconds, poster_seconds)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, true), $9, $10) RETURNING *`,
+       clip_start_seconds, poster_seconds, title)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, COALESCE($8, true), $9, $10, $11) RETURNING *`,
     [
       id,
       owner,
@@ -153,6 +157,7 @@ async function createWithinQuota(
       task.public ?? null,
       task.cut?.clipStartSeconds ?? 0,
       task.cut?.posterSeconds ?? 0,
+      task.title ?? null,
     ],
   );
   await client.query('INSERT INTO upload_quota_usage (owner_id, declared_bytes) VALUES ($1, $2)', [
@@ -290,12 +295,12 @@ export class PgTaskRepository implements TaskRepository {
     return rows.map(toTask);
   }
 
-  setPublic(id: number, ownerId: string, isPublic: boolean): Promise<Task | null> {
-    // The publication trigger (migration 4) sets published_at and moves the owner's standing.
+  updateDetails(id: number, ownerId: string, changes: TaskDetailsChange): Promise<Task | null> {
+    // The publication trigger (migrations 4 and 8) sets published_at and moves the owner's standing.
     return this.one(
-      `UPDATE tasks SET public = $3, updated_at = now()
+      `UPDATE tasks SET public = COALESCE($3, public), title = COALESCE($4, title), updated_at = now()
        WHERE id = $1 AND owner_id = $2 AND status <> 'deleting' RETURNING *`,
-      [id, ownerId, isPublic],
+      [id, ownerId, changes.public ?? null, changes.title ?? null],
     );
   }
 

@@ -8,10 +8,12 @@ import type {
   TaskRecut,
   TaskRetry,
   RevisionCondition,
+  TaskDetailsChange,
 } from '#core/ports';
 import {
   type Caller,
   type Cut,
+  defaultTitle,
   type FailureKind,
   type ProcessedVideoMetadata,
   type Task,
@@ -32,6 +34,8 @@ export class InMemoryTaskRepository implements TaskRepository {
   readonly requeued = new Map<number, Date>();
   /** How many times it did (the requeue_count column). */
   readonly requeueCounts = new Map<number, number>();
+  /** When each task was first published (the first_published_at column, migration 8). */
+  private readonly firstPublished = new Map<number, Date>();
   private nextId = 1;
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -73,6 +77,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       id,
       ownerId: task.ownerId,
       fileName: task.fileName,
+      title: task.title ?? defaultTitle(task.fileName),
       contentType: task.contentType,
       declaredBytes: task.declaredBytes,
       status: 'awaiting_upload',
@@ -118,17 +123,30 @@ export class InMemoryTaskRepository implements TaskRepository {
     return Promise.resolve(rows.map((task) => ({ ...task })));
   }
 
-  setPublic(id: number, ownerId: string, isPublic: boolean): Promise<Task | null> {
+  updateDetails(id: number, ownerId: string, changes: TaskDetailsChange): Promise<Task | null> {
     const task = this.tasks.get(id);
     if (task?.ownerId !== ownerId) return Promise.resolve(null);
-    Object.assign(task, { public: isPublic, updatedAt: this.now() }, this.publication(task, isPublic));
+    const isPublic = changes.public ?? task.public;
+    Object.assign(
+      task,
+      { public: isPublic, title: changes.title ?? task.title, updatedAt: this.now() },
+      this.publication(task.id, task.status === 'processed' && isPublic),
+    );
+    this.rememberPublication(task);
     return Promise.resolve({ ...task });
   }
 
-  /** published_at as migration 4's trigger keeps it: set on becoming processed and public, cleared otherwise. */
-  private publication(task: Task, isPublic: boolean): Pick<Task, 'publishedAt'> {
-    if (task.status !== 'processed' || !isPublic) return { publishedAt: null };
-    return { publishedAt: task.publishedAt ?? this.now() };
+  /**
+   * published_at as migrations 4 and 8 keep it: while published, the first time the task was published (a
+   * republished task keeps it); null otherwise.
+   */
+  private publication(id: number, published: boolean): Pick<Task, 'publishedAt'> {
+    return { publishedAt: published ? (this.firstPublished.get(id) ?? this.now()) : null };
+  }
+
+  private rememberPublication(task: Task): void {
+    if (task.publishedAt !== null && !this.firstPublished.has(task.id))
+      this.firstPublished.set(task.id, task.publishedAt);
   }
 
   markDeleting(id: number, ownerId: string): Promise<DeletingTask | null> {
@@ -217,6 +235,7 @@ export class InMemoryTaskRepository implements TaskRepository {
     if (task === undefined || !from.includes(task.status)) return Promise.resolve(null);
     if (revision !== undefined && task.revision !== revision) return Promise.resolve(null);
     Object.assign(task, change, { updatedAt: this.now() });
+    this.rememberPublication(task);
     return Promise.resolve({ ...task });
   }
 
@@ -293,7 +312,7 @@ export class InMemoryTaskRepository implements TaskRepository {
         thumbnailKey: outputs.thumbnailKey,
         processed: outputs.metadata,
         processedAt: this.now(),
-        publishedAt: task?.public === true ? this.now() : null,
+        ...this.publication(id, task?.public === true),
       },
       condition,
     );

@@ -9,7 +9,15 @@ import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminGetUserCommand,
+  AdminListGroupsForUserCommand,
   AdminSetUserPasswordCommand,
+  AdminUserGlobalSignOutCommand,
+  ConfirmForgotPasswordCommand,
+  CreateGroupCommand,
+  ForgotPasswordCommand,
+  ListGroupsCommand,
+  RevokeTokenCommand,
+  UpdateUserPoolClientCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
@@ -362,6 +370,40 @@ const COMMANDS: Record<string, () => Promise<void>> = {
     expect(only(call)).toMatchObject({ action: 'cognito-idp:AdminGetUser', resource: POOL });
     expectValidAgainstReference(call);
   },
+  async AdminListGroupsForUserCommand() {
+    const call = await sendCognito(
+      new AdminListGroupsForUserCommand({ UserPoolId: POOL_ID, Username: 'pilot' }),
+    );
+    expect(only(call)).toMatchObject({ action: 'cognito-idp:AdminListGroupsForUser', resource: POOL });
+    expectValidAgainstReference(call);
+  },
+  async AdminUserGlobalSignOutCommand() {
+    const call = await sendCognito(
+      new AdminUserGlobalSignOutCommand({ UserPoolId: POOL_ID, Username: 'pilot' }),
+    );
+    expect(only(call)).toMatchObject({ action: 'cognito-idp:AdminUserGlobalSignOut', resource: POOL });
+    expectValidAgainstReference(call);
+  },
+  // Public, like InitiateAuth: the password reset and the logout are not authorized with IAM.
+  async ForgotPasswordCommand() {
+    const call = await sendCognito(new ForgotPasswordCommand({ ClientId: 'c', Username: 'pilot' }));
+    expect(call).toEqual({ operation: 'ForgotPassword', requests: [] });
+  },
+  async ConfirmForgotPasswordCommand() {
+    const call = await sendCognito(
+      new ConfirmForgotPasswordCommand({
+        ClientId: 'c',
+        Username: 'pilot',
+        ConfirmationCode: '123456',
+        Password: 'p',
+      }),
+    );
+    expect(call).toEqual({ operation: 'ConfirmForgotPassword', requests: [] });
+  },
+  async RevokeTokenCommand() {
+    const call = await sendCognito(new RevokeTokenCommand({ ClientId: 'c', Token: 't' }));
+    expect(call).toEqual({ operation: 'RevokeToken', requests: [] });
+  },
   async InitiateAuthCommand() {
     // Public: Cognito evaluates no IAM policy for it.
     const call = await sendCognito(
@@ -388,6 +430,23 @@ const COMMANDS: Record<string, () => Promise<void>> = {
       new CreateUserPoolClientCommand({ UserPoolId: POOL_ID, ClientName: 'idrl-web' }),
     );
     expect(only(call)).toMatchObject({ action: 'cognito-idp:CreateUserPoolClient', resource: POOL });
+    expectValidAgainstReference(call);
+  },
+  async UpdateUserPoolClientCommand() {
+    const call = await sendCognito(new UpdateUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: 'c' }));
+    expect(only(call)).toMatchObject({ action: 'cognito-idp:UpdateUserPoolClient', resource: POOL });
+    expectValidAgainstReference(call);
+  },
+  async CreateGroupCommand() {
+    const call = await sendCognito(
+      new CreateGroupCommand({ UserPoolId: POOL_ID, GroupName: 'league-admins' }),
+    );
+    expect(only(call)).toMatchObject({ action: 'cognito-idp:CreateGroup', resource: POOL });
+    expectValidAgainstReference(call);
+  },
+  async ListGroupsCommand() {
+    const call = await sendCognito(new ListGroupsCommand({ UserPoolId: POOL_ID }));
+    expect(only(call)).toMatchObject({ action: 'cognito-idp:ListGroups', resource: POOL });
     expectValidAgainstReference(call);
   },
   async ListUserPoolClientsCommand() {

@@ -3,6 +3,7 @@ import type { Task } from '../api';
 import { reportFailure, showAlert, type ViewContext } from '../context';
 import { h, isDisabled, setDisabled } from '../dom';
 import { votesLabel } from '../messages';
+import { shareButton, shareUrl } from './share';
 
 export function publicationControl(context: ViewContext, task: Task, alert: HTMLElement): HTMLElement {
   const votes = h('span', { class: 'vote-count', 'data-votes': task.votes }, votesLabel(task.votes));
@@ -20,6 +21,8 @@ export function publicationControl(context: ViewContext, task: Task, alert: HTML
     { class: 'public-link', hidden: !isPublished(task) },
     'Public link: ',
     publicLink(task.id),
+    ' ',
+    shareButton(context, task.id, task.title),
   );
   toggle.addEventListener('change', () => {
     if (isDisabled(toggle)) return;
@@ -59,9 +62,9 @@ function isPublished(task: Task): boolean {
   return task.public && task.status === 'processed';
 }
 
-/** The video's page in the gallery, as a full URL to copy: it lasts while the video stays published. */
+/** The video's lasting address (link previews, then the console): it lasts while the video stays published. */
 function publicLink(id: number): HTMLAnchorElement {
-  const href = `${location.origin}${location.pathname}#/gallery/${id}`;
+  const href = shareUrl(id);
   return h('a', { href, class: 'share' }, href);
 }
 

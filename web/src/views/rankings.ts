@@ -1,4 +1,5 @@
 /** The pilots' rankings (docs/spec.md §5): a table, 20 pilots a page, ties sharing a rank. */
+import { pilotHref } from './gallery';
 import { RANKINGS_PAGE_SIZE, type Standing } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
 import { h, replaceChildren, setDisabled } from '../dom';
@@ -101,7 +102,7 @@ function row(standing: Standing): HTMLTableRowElement {
     'tr',
     { 'data-pilot': standing.pilot.username },
     h('td', { class: 'rank' }, String(standing.rank)),
-    h('th', { scope: 'row' }, standing.pilot.username),
+    h('th', { scope: 'row' }, h('a', { href: pilotHref(standing.pilot.username) }, standing.pilot.username)),
     h('td', { class: 'number' }, String(standing.votes)),
     h('td', { class: 'number' }, String(standing.videos)),
   );

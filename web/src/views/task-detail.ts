@@ -5,6 +5,7 @@ import { h, isDisabled, keepFocus, replaceChildren, setDisabled } from '../dom';
 import { formatBytes } from '../messages';
 import { poller } from './poller';
 import { publicationControl } from './publication';
+import { titleEditor } from './title-field';
 import { percentOf, sameFile } from '../uploads';
 import {
   elapsedTime,
@@ -22,16 +23,19 @@ export function taskDetailView(context: ViewContext, id: number): View {
   const alert = alertBox('task-alert');
   const body = h('div', { class: 'task-detail', 'aria-busy': 'true' });
   let shown: Task | null = null;
+  const showTitle = (task: Task) => {
+    heading.textContent = task.title;
+    document.title = `${task.title} — IDRL Video Console`;
+  };
 
   const refresh = poller(async () => {
     try {
       const task = await context.api.getTask(id);
       // Re-rendering would reload the playing video with new presigned URLs; only a new status does.
       if (shown?.status !== task.status) {
-        if (shown !== null) context.announce(`${task.fileName}: ${statusLabel(task.status)}.`);
+        if (shown !== null) context.announce(`${task.title}: ${statusLabel(task.status)}.`);
         shown = task;
-        heading.textContent = task.fileName;
-        document.title = `${task.fileName} — IDRL Video Console`;
+        showTitle(task);
         const retry = task.retryable === true ? [retryControl(context, task, alert, refresh.run)] : [];
         // A control the new status takes away (Retry, once queued) hands focus to the page's heading.
         keepFocus(
@@ -42,6 +46,7 @@ export function taskDetailView(context: ViewContext, id: number): View {
               ...details(context, task),
               ...retry,
               uploadControl(context, task, alert),
+              titleEditor(context, task, alert, showTitle),
               publicationControl(context, task, alert),
               deleteControl(context, task, alert),
             );
@@ -211,7 +216,7 @@ function retryControl(
     setDisabled(retry, true);
     context.api.retryTask(task.id).then(
       () => {
-        context.announce(`${task.fileName}: queued for processing again.`);
+        context.announce(`${task.title}: queued for processing again.`);
         // Polls again: the new status re-renders the page (this button goes with it).
         refresh();
       },

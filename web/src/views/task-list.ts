@@ -121,7 +121,7 @@ function announceChanges(context: ViewContext, before: Task[], after: Task[]): v
   for (const task of after) {
     const was = previous.get(task.id);
     if (was !== undefined && was !== task.status)
-      context.announce(`${task.fileName}: ${statusLabel(task.status)}.`);
+      context.announce(`${task.title}: ${statusLabel(task.status)}.`);
   }
 }
 
@@ -142,7 +142,7 @@ function taskItem(task: Task, uploads: UploadTracker): HTMLLIElement {
     h(
       'div',
       { class: 'task-body' },
-      h('a', { class: 'task-link', href: `#/tasks/${task.id}` }, task.fileName),
+      h('a', { class: 'task-link', href: `#/tasks/${task.id}` }, task.title),
       h(
         'p',
         { class: 'task-meta' },

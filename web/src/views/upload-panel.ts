@@ -9,6 +9,7 @@ import { h, isDisabled, setDisabled } from '../dom';
 import { describeError, formatBytes } from '../messages';
 import { FileRejectedError } from '../upload';
 import { publicationChoice } from './publication-choice';
+import { uploadTitleField } from './title-field';
 
 /** Browsers leave File.type empty for some containers (often .mkv and .avi); the extension then helps. */
 const TYPES_BY_EXTENSION: Record<string, string> = {
@@ -64,6 +65,10 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
   });
   const choice = publicationChoice();
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Upload');
+  const title = uploadTitleField();
+  input.addEventListener('change', () => {
+    title.chosen([...(input.files ?? [])]);
+  });
   const alert = alertBox('upload-alert');
   const progress = h('progress', {
     id: 'upload-progress',
@@ -96,6 +101,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       ),
       input,
     ),
+    title.element,
     choice.element,
     submit,
   );
@@ -127,6 +133,11 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
         try {
           await upload(file);
         } catch (error) {
+          // A refused title is shown at its field, and the form keeps the choice to correct it.
+          if (title.showError(error)) {
+            progressBlock.hidden = true;
+            return;
+          }
           failures.push(`${file.name}: ${describeError(error)}`);
           reportFailure(context, alert, error);
         }
@@ -139,6 +150,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
         );
       }
       form.reset();
+      title.reset();
     })().finally(() => {
       setDisabled(submit, false);
       setDisabled(input, false);
@@ -176,6 +188,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       contentType,
       size: file.size,
       public: choice.isPublic(),
+      title: title.titleFor(file),
     });
     onTasksChanged();
     const tooLarge = rejectFile(file, task.upload);
@@ -202,10 +215,10 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
     if (task === undefined || (task.status !== 'processed' && task.status !== 'failed')) return;
     uploadedId = null;
     if (task.status === 'failed') {
-      progressLabel.textContent = `Processing ${task.fileName} failed`;
+      progressLabel.textContent = `Processing ${task.title} failed`;
       progressText.textContent = task.failureReason ?? 'The video could not be processed.';
     } else {
-      progressLabel.textContent = `${task.fileName} is ready`;
+      progressLabel.textContent = `${task.title} is ready`;
       progressText.textContent =
         'The league edit is processed: open it in the list below to play or download it.';
     }
