@@ -279,8 +279,9 @@ export class Api extends Construct {
     this.routeFunctions = functions;
     cfnStage.routeSettings = routeSettings;
     // The console's Content-Security-Policy names this bucket's host and no other (functions/api/console.ts):
-    // the name only, no permission on it.
-    functions.get('console')?.addEnvironment('BUCKET_NAME', props.storage.bucket.bucketName);
+    // the name only, no permission on it. The page and its assets are one handler, which reads it at INIT.
+    for (const name of ['console', 'console-asset'] as const)
+      functions.get(name)?.addEnvironment('BUCKET_NAME', props.storage.bucket.bucketName);
     if (props.originSecret !== undefined)
       for (const fn of functions.values()) fn.addEnvironment(ORIGIN_VERIFY_VARIABLE, props.originSecret);
 

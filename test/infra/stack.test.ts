@@ -8,6 +8,7 @@ import {
   CONFIGURATIONS,
   logicalId,
   policyStatementsOf,
+  TRACING_STATEMENT,
   synthesize,
   type Synthesized,
 } from '#test/infra/synth';
@@ -132,11 +133,7 @@ describe('stack', () => {
           id,
           tracing: { Mode: 'Active' },
         });
-        expect(policyStatementsOf(configured, id)).toContainEqual({
-          Effect: 'Allow',
-          Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
-          Resource: '*',
-        });
+        expect(policyStatementsOf(configured, id, { withTracing: true })).toContainEqual(TRACING_STATEMENT);
       }
     },
   );

@@ -1,3 +1,4 @@
+import { isDeepStrictEqual } from 'node:util';
 import { App, type Stack } from 'aws-cdk-lib';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IdrlStack, type IdrlStackProps } from '#infra/stack';
@@ -50,14 +51,30 @@ interface CfnPolicy {
 }
 
 /** Every statement of every inline policy attached to the role of the function with this logical id. */
-export function policyStatementsOf(template: Template, functionLogicalId: string): unknown[] {
+/** The statement active tracing gives every function's role (test/infra/stack.test.ts holds every function to it). */
+export const TRACING_STATEMENT = {
+  Effect: 'Allow',
+  Action: ['xray:PutTraceSegments', 'xray:PutTelemetryRecords'],
+  Resource: '*',
+};
+
+/**
+ * The statements of the role of the function with this logical id: what it may do beyond sending its trace segments,
+ * unless `withTracing` asks for that statement too.
+ */
+export function policyStatementsOf(
+  template: Template,
+  functionLogicalId: string,
+  { withTracing = false }: { withTracing?: boolean } = {},
+): unknown[] {
   const roleId = (propertiesOf(template, functionLogicalId).Role as { 'Fn::GetAtt': [string, string] })[
     'Fn::GetAtt'
   ][0];
   return Object.values(template.findResources('AWS::IAM::Policy'))
     .map((policy) => policy as CfnPolicy)
     .filter((policy) => policy.Properties.Roles.some((role) => role.Ref === roleId))
-    .flatMap((policy) => policy.Properties.PolicyDocument.Statement);
+    .flatMap((policy) => policy.Properties.PolicyDocument.Statement)
+    .filter((statement) => withTracing || !isDeepStrictEqual(statement, TRACING_STATEMENT));
 }
 
 /** The managed policies of the role of the function with this logical id. */
