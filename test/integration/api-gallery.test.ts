@@ -30,6 +30,7 @@ import {
 } from '#core/schemas';
 import type { Caller, Task } from '#core/task';
 import { invoke } from '#test/helpers/api-gateway';
+import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { anyNumber, anyString, matching } from '#test/helpers/matchers';
 
 const PUBLIC_HEADERS = { ...securityHeaders, 'cache-control': PUBLIC_CACHE_CONTROL };
@@ -47,13 +48,12 @@ function newCaller(prefix = 'pilot'): Caller {
 const processedTask = (owner: Caller, options: { public?: boolean } = {}): Promise<Task> =>
   publishedTask(getTaskRepository(), owner, options);
 
-const castVote = (caller: Caller | undefined, id: string | number) =>
-  invoke(vote, {
-    method: 'POST',
-    route: '/api/public/videos/{id}/vote',
-    pathParameters: { id: String(id) },
-    caller,
-  });
+const castVote = (caller: Caller | undefined, id: string | number, options?: CheckOptions) =>
+  invoke(
+    vote,
+    { method: 'POST', route: '/api/public/videos/{id}/vote', pathParameters: { id: String(id) }, caller },
+    options,
+  );
 const withdraw = (caller: Caller, id: number) =>
   invoke(withdrawVote, {
     method: 'DELETE',
@@ -61,24 +61,22 @@ const withdraw = (caller: Caller, id: number) =>
     pathParameters: { id: String(id) },
     caller,
   });
-const publicVideo = (id: string | number) =>
-  invoke(getPublicVideo, {
-    method: 'GET',
-    route: '/api/public/videos/{id}',
-    pathParameters: { id: String(id) },
-  });
-const setPublic = (caller: Caller, id: number, body: unknown) =>
-  invoke(updateTask, {
-    method: 'PATCH',
-    route: '/api/tasks/{id}',
-    pathParameters: { id: String(id) },
-    body,
-    caller,
-  });
-const gallery = (query?: Record<string, string>) =>
-  invoke(listPublicVideos, { method: 'GET', route: '/api/public/videos', query });
-const ranking = (query?: Record<string, string>) =>
-  invoke(rankings, { method: 'GET', route: '/api/public/rankings', query });
+const publicVideo = (id: string | number, options?: CheckOptions) =>
+  invoke(
+    getPublicVideo,
+    { method: 'GET', route: '/api/public/videos/{id}', pathParameters: { id: String(id) } },
+    options,
+  );
+const setPublic = (caller: Caller, id: number, body: unknown, options?: CheckOptions) =>
+  invoke(
+    updateTask,
+    { method: 'PATCH', route: '/api/tasks/{id}', pathParameters: { id: String(id) }, body, caller },
+    options,
+  );
+const gallery = (query?: Record<string, string>, options?: CheckOptions) =>
+  invoke(listPublicVideos, { method: 'GET', route: '/api/public/videos', query }, options);
+const ranking = (query?: Record<string, string>, options?: CheckOptions) =>
+  invoke(rankings, { method: 'GET', route: '/api/public/rankings', query }, options);
 
 /** Every published video, page by page (other test files publish videos too). */
 async function wholeGallery(): Promise<PublicVideoListResponse['data']> {
@@ -249,8 +247,8 @@ describe('GET /api/public/videos/{id}', () => {
       headers: securityHeaders,
       body: { message: 'Invalid video id', errors: [{ field: 'id', message: 'Must be a positive integer' }] },
     };
-    expect(await publicVideo(id)).toEqual(expected);
-    expect(await castVote(newCaller(), id)).toEqual(expected);
+    expect(await publicVideo(id, INVALID_REQUEST)).toEqual(expected);
+    expect(await castVote(newCaller(), id, INVALID_REQUEST)).toEqual(expected);
   });
 });
 
@@ -481,10 +479,10 @@ describe('PATCH /api/tasks/{id}', () => {
     // Act
     const foreign = await setPublic(newCaller(), task.id, { public: false });
     const bad = await Promise.all([
-      setPublic(owner, task.id, { public: 'no' }),
-      setPublic(owner, task.id, {}),
-      setPublic(owner, task.id, { public: false, status: 'processed' }),
-      setPublic(owner, task.id, '{not json'),
+      setPublic(owner, task.id, { public: 'no' }, INVALID_REQUEST),
+      setPublic(owner, task.id, {}, INVALID_REQUEST),
+      setPublic(owner, task.id, { public: false, status: 'processed' }, INVALID_REQUEST),
+      setPublic(owner, task.id, '{not json', INVALID_REQUEST),
     ]);
 
     // Assess
@@ -519,12 +517,16 @@ describe('PATCH /api/tasks/{id}', () => {
       body: { fileName: 'a.mp4', contentType: 'video/mp4', size: 10, public: false },
       caller: owner,
     });
-    const invalid = await invoke(createTask, {
-      method: 'POST',
-      route: '/api/tasks',
-      body: { fileName: 'a.mp4', contentType: 'video/mp4', size: 10, public: 1 },
-      caller: owner,
-    });
+    const invalid = await invoke(
+      createTask,
+      {
+        method: 'POST',
+        route: '/api/tasks',
+        body: { fileName: 'a.mp4', contentType: 'video/mp4', size: 10, public: 1 },
+        caller: owner,
+      },
+      INVALID_REQUEST,
+    );
 
     // Assess
     expect(response.body).toMatchObject({ public: false, votes: 0 });
@@ -700,7 +702,7 @@ describe('GET /api/public/videos', () => {
     [{ cursor: 'abc-1' }, 'cursor', 'Must be the nextCursor of a previous page'],
     [{ order: '1' }, 'order', 'Unknown field'],
   ])('answers 400 for %j', async (query, field, message) => {
-    expect(await gallery(query)).toEqual({
+    expect(await gallery(query, INVALID_REQUEST)).toEqual({
       statusCode: 400,
       headers: securityHeaders,
       body: { message: 'Invalid query parameters', errors: [{ field, message }] },
@@ -772,7 +774,7 @@ describe('GET /api/public/rankings', () => {
     [{ offset: '100000000' }, 'offset', 'Must be an integer from 0 to 10000'],
     [{ page: '2' }, 'page', 'Unknown field'],
   ])('answers 400 for %j', async (query, field, message) => {
-    expect(await ranking(query)).toEqual({
+    expect(await ranking(query, INVALID_REQUEST)).toEqual({
       statusCode: 400,
       headers: securityHeaders,
       body: { message: 'Invalid query parameters', errors: [{ field, message }] },

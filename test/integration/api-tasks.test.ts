@@ -29,6 +29,7 @@ import type { InvocableHandler } from '#infra/local/lambda-api';
 import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
 import { type AwsEndpoint, recordingQueue, startAwsEndpoint } from '#test/helpers/aws-endpoint';
 import { invoke, testContext } from '#test/helpers/api-gateway';
+import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { anyNumber, anyObject, anyString, containing } from '#test/helpers/matchers';
 
 const MAX_UPLOAD_BYTES = 524_288_000;
@@ -74,8 +75,8 @@ function newCaller(): Caller {
   return { sub: randomUUID(), username: `pilot_${randomUUID().slice(0, 8)}` };
 }
 
-async function create(caller: Caller, body: unknown) {
-  return invoke(createTask, { method: 'POST', route: '/api/tasks', body, caller });
+async function create(caller: Caller, body: unknown, options?: CheckOptions) {
+  return invoke(createTask, { method: 'POST', route: '/api/tasks', body, caller }, options);
 }
 
 async function createOk(
@@ -88,13 +89,17 @@ async function createOk(
   return response.body as CreatedTaskResponse;
 }
 
-async function byId(handler: ApiHandler, caller: Caller, id: string) {
-  return invoke(handler, {
-    method: handler === deleteTask ? 'DELETE' : 'GET',
-    route: '/api/tasks/{id}',
-    pathParameters: { id },
-    caller,
-  });
+async function byId(handler: ApiHandler, caller: Caller, id: string, options?: CheckOptions) {
+  return invoke(
+    handler,
+    {
+      method: handler === deleteTask ? 'DELETE' : 'GET',
+      route: '/api/tasks/{id}',
+      pathParameters: { id },
+      caller,
+    },
+    options,
+  );
 }
 
 /** How many tasks the sweeper failed so far, by its two reasons. */
@@ -319,7 +324,7 @@ describe('POST /api/tasks', () => {
     const caller = newCaller();
 
     // Act
-    const response = await create(caller, body);
+    const response = await create(caller, body, INVALID_REQUEST);
 
     // Assess
     expect(response).toEqual({
@@ -335,12 +340,11 @@ describe('POST /api/tasks', () => {
     const caller = newCaller();
 
     // Act
-    const response = await create(caller, {
-      fileName: 'a.mp4',
-      contentType: 'video/mp4',
-      size: 1,
-      padding: 'x'.repeat(65_536),
-    });
+    const response = await create(
+      caller,
+      { fileName: 'a.mp4', contentType: 'video/mp4', size: 1, padding: 'x'.repeat(65_536) },
+      INVALID_REQUEST,
+    );
 
     // Assess
     expect(response).toEqual({
@@ -499,7 +503,7 @@ describe('GET /api/tasks/{id}', () => {
     'answers 400 for the id %j',
     async (id) => {
       // Act
-      const response = await byId(getTask, newCaller(), id);
+      const response = await byId(getTask, newCaller(), id, INVALID_REQUEST);
 
       // Assess
       expect(response).toEqual({
@@ -523,8 +527,8 @@ describe('GET /api/tasks', () => {
     await createOk(newCaller());
   });
 
-  async function list(query?: Record<string, string>, who = caller) {
-    return invoke(listTasks, { method: 'GET', route: '/api/tasks', query, caller: who });
+  async function list(query?: Record<string, string>, who = caller, options?: CheckOptions) {
+    return invoke(listTasks, { method: 'GET', route: '/api/tasks', query, caller: who }, options);
   }
 
   it('lists only the caller tasks in ascending id order by default', async () => {
@@ -571,7 +575,7 @@ describe('GET /api/tasks', () => {
     [{ sort: 'id' }, 'sort'],
   ])('answers 400 for %j', async (query, field) => {
     // Act
-    const response = await list(query);
+    const response = await list(query, caller, INVALID_REQUEST);
 
     // Assess
     expect(response.statusCode).toBe(400);
@@ -733,7 +737,7 @@ describe('DELETE /api/tasks/{id}', () => {
   });
 
   it('answers 400 for a non-numeric id', async () => {
-    expect((await byId(deleteTask, newCaller(), 'abc')).statusCode).toBe(400);
+    expect((await byId(deleteTask, newCaller(), 'abc', INVALID_REQUEST)).statusCode).toBe(400);
   });
 
   it('leaves nothing behind when the object store fails once: the repeated delete finishes', async () => {
@@ -948,6 +952,7 @@ describe('GET /api/openapi.json', () => {
       'delete /api/auth/me delete-account',
       'delete /api/public/videos/{id}/vote withdraw-vote',
       'delete /api/tasks/{id} delete-task',
+      'get /api/auth/me me',
       'get /api/health health',
       'get /api/openapi.json openapi',
       'get /api/public/rankings rankings',
@@ -958,6 +963,9 @@ describe('GET /api/openapi.json', () => {
       'get /api/tasks/{id}/multipart/{uploadId}/parts list-upload-parts',
       'patch /api/tasks/{id} update-task',
       'post /api/auth/login login',
+      'post /api/auth/logout logout',
+      'post /api/auth/password/forgot forgot-password',
+      'post /api/auth/password/reset reset-password',
       'post /api/auth/refresh refresh',
       'post /api/auth/signup signup',
       'post /api/public/videos/{id}/vote vote',
