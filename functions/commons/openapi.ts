@@ -59,6 +59,13 @@ function isApiRoute(route: (typeof routes)[number]): route is ApiRoute {
 
 const AUTH_ERRORS = [401];
 
+/**
+ * The routes that reach no dependency. Every other one reaches the database, Cognito or another AWS service and
+ * answers 503 when that throttles or the database is waking up (functions/commons/http.ts, STATUS_BY_ERROR);
+ * health documents its own 503.
+ */
+const WITHOUT_DEPENDENCIES: readonly ApiRoute['name'][] = ['health', 'openapi'];
+
 /** Every API route must be described: the `satisfies` makes a new route without schemas a compile error. */
 const routeSchemas = {
   signup: { body: signupRequest, responses: { 201: signupResponse }, errors: [400, 409, 413] },
@@ -71,7 +78,7 @@ const routeSchemas = {
   'delete-account': {
     body: deleteAccountRequest,
     responses: { 204: undefined },
-    errors: [400, ...AUTH_ERRORS, 403, 413, 503],
+    errors: [400, ...AUTH_ERRORS, 403, 413],
   },
   'create-task': {
     body: createTaskRequest,
@@ -207,8 +214,10 @@ export function openApiDocument(serverUrl = '/'): JsonSchema {
           ? { description: 'No content' }
           : { description: 'Success', content: json(jsonSchema(schema, 'output')) };
     }
-    // Every route can be throttled by API Gateway or fail; those two need no per-route entry.
-    for (const status of [...schemas.errors, 429, 500]) {
+    // Every route can be throttled by API Gateway or fail, and almost every one can find a dependency unavailable;
+    // those need no per-route entry.
+    const unavailable = WITHOUT_DEPENDENCIES.includes(route.name) ? [] : [503];
+    for (const status of [...schemas.errors, 429, 500, ...unavailable]) {
       responses[String(status)] = {
         description: ERROR_DESCRIPTIONS[status],
         content: json({ $ref: '#/components/schemas/Error' }),

@@ -13,7 +13,7 @@ import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { TaskResponse } from '#core/schemas';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, generateRaceVideo } from '#test/helpers/browser';
-import { signUp } from '#test/support/http-client';
+import { callApi, signUp } from '#test/support/http-client';
 import { type StackProcess, freeStackPorts, startStackProcess } from '#test/support/stack-process';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -81,9 +81,9 @@ async function apiTask(stack: Console, page: Page, id: number): Promise<TaskResp
   const token = await page.evaluate(
     () => (JSON.parse(localStorage.getItem('idrl.session') ?? '{}') as { accessToken: string }).accessToken,
   );
-  const response = await fetch(`${stack.api}/tasks/${id}`, { headers: { authorization: `Bearer ${token}` } });
+  const response = await callApi<TaskResponse>(stack.api, 'GET', `/tasks/${id}`, { token });
   expect(response.status).toBe(200);
-  return (await response.json()) as TaskResponse;
+  return response.body;
 }
 
 async function failedTask(stack: Console, page: Page, id: number): Promise<TaskResponse> {

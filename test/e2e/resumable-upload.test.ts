@@ -15,7 +15,7 @@ import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LOCAL_BUCKET, LOCAL_REGION } from '#infra/local/services/backing';
 import { S3RVER_CREDENTIALS } from '#infra/local/services/s3';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, generateRaceVideo } from '#test/helpers/browser';
-import { signUp } from '#test/support/http-client';
+import { callApi, signUp } from '#test/support/http-client';
 import { E2E_PART_BYTES } from '#test/support/stack-process';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -75,8 +75,7 @@ describe('resumable uploads in the web console', () => {
     const token = await page.evaluate(
       () => (JSON.parse(localStorage.getItem('idrl.session') ?? '{}') as { accessToken: string }).accessToken,
     );
-    const response = await fetch(`${stack.api}/tasks`, { headers: { authorization: `Bearer ${token}` } });
-    return ((await response.json()) as { data: ApiTask[] }).data;
+    return (await callApi<{ data: ApiTask[] }>(stack.api, 'GET', '/tasks', { token })).body.data;
   }
 
   /** Unfinished multipart uploads into the task's key (other test files upload at the same time). */

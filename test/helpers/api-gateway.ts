@@ -7,6 +7,7 @@ import type { ApiEvent, ApiHandler } from '#commons/http';
 import type { Caller } from '#core/task';
 import type { HttpMethod } from '#functions/routes';
 import { lambdaContext } from '#infra/local/lambda-context';
+import { checkExchange, type CheckOptions } from '#test/helpers/contract';
 
 export interface EventInput {
   method: HttpMethod;
@@ -78,7 +79,57 @@ export interface InvokeResult {
   body: unknown;
 }
 
-export async function invoke(handler: ApiHandler, input: EventInput | ApiEvent): Promise<InvokeResult> {
+/**
+ * Invokes a handler of the JSON API as API Gateway would, and fails unless the request and the response are
+ * within the published OpenAPI document (test/helpers/contract.ts). A test that sends a request outside the
+ * contract on purpose says so with `{ invalidRequest: true }`; its response is still checked.
+ */
+export async function invoke(
+  handler: ApiHandler,
+  input: EventInput | ApiEvent,
+  options: CheckOptions = {},
+): Promise<InvokeResult> {
+  const event = 'version' in input ? input : apiEvent(input);
+  // Read before the call: the handler's middleware replaces the event's body with the parsed one.
+  const request = {
+    method: event.requestContext.http.method,
+    path: event.rawPath,
+    route: { template: event.routeKey.replace(/^\S+ /, ''), pathParameters: { ...event.pathParameters } },
+    query: { ...event.queryStringParameters },
+    body: options.invalidRequest ? undefined : requestBody(event),
+  };
+  const result = await invokeOutsideContract(handler, event);
+  checkExchange(
+    {
+      ...request,
+      response: { status: result.statusCode, contentType: result.headers['content-type'], body: result.body },
+    },
+    options,
+  );
+  return result;
+}
+
+/** The JSON the event carries; a body that is not JSON can only be a deliberately invalid request. */
+function requestBody(event: ApiEvent): unknown {
+  if (event.body === undefined || event.body === '') return undefined;
+  const text = event.isBase64Encoded ? Buffer.from(event.body, 'base64').toString('utf8') : event.body;
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(
+      `${event.routeKey}: the request body is not JSON; a test that means it passes { invalidRequest: true }`,
+    );
+  }
+}
+
+/**
+ * Invokes a handler without the contract check: for the middleware's own tests, whose stub handlers stand on
+ * made-up routes that are not part of the API.
+ */
+export async function invokeOutsideContract(
+  handler: ApiHandler,
+  input: EventInput | ApiEvent,
+): Promise<InvokeResult> {
   const event = 'version' in input ? input : apiEvent(input);
   const result = await handler(event, testContext());
   return {

@@ -3,22 +3,20 @@ import { handler as updateTask } from '#functions/api/update-task';
 import { handler as vote } from '#functions/api/vote';
 import type { Caller } from '#core/task';
 import { invoke } from '#test/helpers/api-gateway';
+import type { CheckOptions } from '#test/helpers/contract';
 
 /** POST /api/public/videos/{id}/vote; without a caller, as the gateway passes an unauthorized request. */
-export const castVote = (caller: Caller | undefined, id: string | number) =>
-  invoke(vote, {
-    method: 'POST',
-    route: '/api/public/videos/{id}/vote',
-    pathParameters: { id: String(id) },
-    caller,
-  });
+export const castVote = (caller: Caller | undefined, id: string | number, options?: CheckOptions) =>
+  invoke(
+    vote,
+    { method: 'POST', route: '/api/public/videos/{id}/vote', pathParameters: { id: String(id) }, caller },
+    options,
+  );
 
-/** PATCH /api/tasks/{id} with any body (a string is sent verbatim). */
-export const patchTask = (caller: Caller, id: number, body: unknown) =>
-  invoke(updateTask, {
-    method: 'PATCH',
-    route: '/api/tasks/{id}',
-    pathParameters: { id: String(id) },
-    body,
-    caller,
-  });
+/** PATCH /api/tasks/{id} with any body (a string is sent verbatim; mark a deliberately bad one INVALID_REQUEST). */
+export const patchTask = (caller: Caller, id: number, body: unknown, options?: CheckOptions) =>
+  invoke(
+    updateTask,
+    { method: 'PATCH', route: '/api/tasks/{id}', pathParameters: { id: String(id) }, body, caller },
+    options,
+  );

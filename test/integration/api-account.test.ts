@@ -18,6 +18,7 @@ import type { InvocableHandler } from '#infra/local/lambda-api';
 import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
 import { freePort } from '#infra/local/services/preflight';
 import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
+import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { signatureOnlyIam } from '#test/helpers/iam';
 import { publishedTask } from '#test/helpers/tasks';
 import { decodeJwtPayload } from '#test/helpers/tokens';
@@ -77,8 +78,8 @@ async function videoWithObjects(owner: Caller): Promise<Task> {
   return task;
 }
 
-const deleteMe = (caller: Caller, body: unknown) =>
-  invoke(deleteAccount, { method: 'DELETE', route: '/api/auth/me', body, caller });
+const deleteMe = (caller: Caller, body: unknown, options?: CheckOptions) =>
+  invoke(deleteAccount, { method: 'DELETE', route: '/api/auth/me', body, caller }, options);
 
 const castVote = (caller: Caller, id: number) =>
   invoke(vote, {
@@ -159,7 +160,7 @@ describe('DELETE /api/auth/me', () => {
 
   it('requires the password and nothing else in the body', async () => {
     const ace = await pilot('ace');
-    expect(await deleteMe(ace, {})).toEqual({
+    expect(await deleteMe(ace, {}, INVALID_REQUEST)).toEqual({
       statusCode: 400,
       headers: securityHeaders,
       body: {
@@ -167,7 +168,7 @@ describe('DELETE /api/auth/me', () => {
         errors: [{ field: 'password', message: expect.any(String) as unknown }],
       },
     });
-    expect((await deleteMe(ace, { password: PASSWORD, force: true })).statusCode).toBe(400);
+    expect((await deleteMe(ace, { password: PASSWORD, force: true }, INVALID_REQUEST)).statusCode).toBe(400);
     expect(await cognitoUser(ace.username)).toBe(ace.username);
   });
 

@@ -10,6 +10,7 @@ import { cognitoClient } from '#commons/clients';
 import { CODE_EMAIL, LEAGUE_ADMINS_GROUP } from '#core/auth-service';
 import type { Caller } from '#core/task';
 import { invoke } from '#test/helpers/api-gateway';
+import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { decodeJwtPayload } from '#test/helpers/tokens';
 import { handler as login } from '#functions/api/login';
 import { handler as logout } from '#functions/api/logout';
@@ -54,8 +55,8 @@ function postRefresh(refreshToken: string) {
   });
 }
 
-function postLogout(body: unknown) {
-  return invoke(logout, { method: 'POST', route: '/api/auth/logout', body });
+function postLogout(body: unknown, options?: CheckOptions) {
+  return invoke(logout, { method: 'POST', route: '/api/auth/logout', body }, options);
 }
 
 describe('GET /api/auth/me', () => {
@@ -175,7 +176,7 @@ describe('POST /api/auth/logout', () => {
 
   it('answers 400 without a refresh token', async () => {
     // Act
-    const response = await postLogout({});
+    const response = await postLogout({}, INVALID_REQUEST);
 
     // Assess
     expect(response.statusCode).toBe(400);
@@ -199,12 +200,15 @@ function postForgot(username: string) {
   return invoke(forgotPassword, { method: 'POST', route: '/api/auth/password/forgot', body: { username } });
 }
 
-function postReset(body: { username: string; code: string; password1: string; password2?: string }) {
-  return invoke(resetPassword, {
-    method: 'POST',
-    route: '/api/auth/password/reset',
-    body: { password2: body.password1, ...body },
-  });
+function postReset(
+  body: { username: string; code: string; password1: string; password2?: string },
+  options?: CheckOptions,
+) {
+  return invoke(
+    resetPassword,
+    { method: 'POST', route: '/api/auth/password/reset', body: { password2: body.password1, ...body } },
+    options,
+  );
 }
 
 function postLogin(username: string, password: string) {
@@ -327,14 +331,18 @@ describe('POST /api/auth/password/reset', () => {
     const session = await pilot('policy');
 
     // Act
-    const weak = await postReset({ username: session.username, code: '123456', password1: 'Weakpasss' });
-    const mismatch = await postReset({
-      username: session.username,
-      code: '123456',
-      password1: NEW_PASSWORD,
-      password2: 'Different1',
-    });
-    const badCode = await postReset({ username: session.username, code: '12ab', password1: NEW_PASSWORD });
+    const weak = await postReset(
+      { username: session.username, code: '123456', password1: 'Weakpasss' },
+      INVALID_REQUEST,
+    );
+    const mismatch = await postReset(
+      { username: session.username, code: '123456', password1: NEW_PASSWORD, password2: 'Different1' },
+      INVALID_REQUEST,
+    );
+    const badCode = await postReset(
+      { username: session.username, code: '12ab', password1: NEW_PASSWORD },
+      INVALID_REQUEST,
+    );
 
     // Assess
     expect(weak).toMatchObject({ statusCode: 400, body: { errors: [{ field: 'password1' }] } });

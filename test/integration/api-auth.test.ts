@@ -14,6 +14,7 @@ import { handler as signup } from '#functions/api/signup';
 import { cognitoClient } from '#commons/clients';
 import { securityHeaders } from '#commons/http';
 import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
+import { INVALID_REQUEST } from '#test/helpers/contract';
 import { cognitoLocalKey, decodeJwtPayload, foreignKey, signJwt, unsignedJwt } from '#test/helpers/tokens';
 import { anyNumber, anyString } from '#test/helpers/matchers';
 
@@ -177,7 +178,11 @@ describe('POST /api/auth/signup', () => {
     };
 
     // Act
-    const response = await invoke(signup, { method: 'POST', route: '/api/auth/signup', body });
+    const response = await invoke(
+      signup,
+      { method: 'POST', route: '/api/auth/signup', body },
+      INVALID_REQUEST,
+    );
 
     // Assess
     expect(response).toEqual({
@@ -194,7 +199,11 @@ describe('POST /api/auth/signup', () => {
     ['a JSON array', '[]', 'The request body must be a JSON object'],
   ])('answers 400 for %s', async (_case, body, message) => {
     // Act
-    const response = await invoke(signup, { method: 'POST', route: '/api/auth/signup', body });
+    const response = await invoke(
+      signup,
+      { method: 'POST', route: '/api/auth/signup', body },
+      INVALID_REQUEST,
+    );
 
     // Assess
     expect(response.statusCode).toBe(400);
@@ -203,11 +212,11 @@ describe('POST /api/auth/signup', () => {
 
   it('answers 413 for an oversized body', async () => {
     // Act
-    const response = await invoke(signup, {
-      method: 'POST',
-      route: '/api/auth/signup',
-      body: { username: 'x'.repeat(70_000) },
-    });
+    const response = await invoke(
+      signup,
+      { method: 'POST', route: '/api/auth/signup', body: { username: 'x'.repeat(70_000) } },
+      INVALID_REQUEST,
+    );
 
     // Assess
     expect(response).toEqual({
@@ -401,7 +410,11 @@ describe('POST /api/auth/login and /api/auth/refresh', () => {
 
   it('answers 400 for a login without password', async () => {
     // Act
-    const response = await invoke(login, { method: 'POST', route: '/api/auth/login', body: { username } });
+    const response = await invoke(
+      login,
+      { method: 'POST', route: '/api/auth/login', body: { username } },
+      INVALID_REQUEST,
+    );
 
     // Assess
     expect(response).toEqual({
@@ -416,11 +429,11 @@ describe('POST /api/auth/login and /api/auth/refresh', () => {
 
   it('answers 400 with a field error on each field of an empty login form', async () => {
     // Act
-    const response = await invoke(login, {
-      method: 'POST',
-      route: '/api/auth/login',
-      body: { username: '', password: '' },
-    });
+    const response = await invoke(
+      login,
+      { method: 'POST', route: '/api/auth/login', body: { username: '', password: '' } },
+      INVALID_REQUEST,
+    );
 
     // Assess
     expect(response).toEqual({

@@ -29,6 +29,7 @@ import {
 } from '#core/schemas';
 import type { Caller, Task } from '#core/task';
 import { invoke } from '#test/helpers/api-gateway';
+import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { anyNumber, anyString, matching } from '#test/helpers/matchers';
 
 const PUBLIC_HEADERS = { ...securityHeaders, 'cache-control': PUBLIC_CACHE_CONTROL };
@@ -53,16 +54,16 @@ const withdraw = (caller: Caller, id: number) =>
     pathParameters: { id: String(id) },
     caller,
   });
-const publicVideo = (id: string | number) =>
-  invoke(getPublicVideo, {
-    method: 'GET',
-    route: '/api/public/videos/{id}',
-    pathParameters: { id: String(id) },
-  });
-const gallery = (query?: Record<string, string>) =>
-  invoke(listPublicVideos, { method: 'GET', route: '/api/public/videos', query });
-const ranking = (query?: Record<string, string>) =>
-  invoke(rankings, { method: 'GET', route: '/api/public/rankings', query });
+const publicVideo = (id: string | number, options?: CheckOptions) =>
+  invoke(
+    getPublicVideo,
+    { method: 'GET', route: '/api/public/videos/{id}', pathParameters: { id: String(id) } },
+    options,
+  );
+const gallery = (query?: Record<string, string>, options?: CheckOptions) =>
+  invoke(listPublicVideos, { method: 'GET', route: '/api/public/videos', query }, options);
+const ranking = (query?: Record<string, string>, options?: CheckOptions) =>
+  invoke(rankings, { method: 'GET', route: '/api/public/rankings', query }, options);
 
 /** Every published video, page by page (other test files publish videos too). */
 async function wholeGallery(): Promise<PublicVideoListResponse['data']> {
@@ -235,8 +236,8 @@ describe('GET /api/public/videos/{id}', () => {
       headers: securityHeaders,
       body: { message: 'Invalid video id', errors: [{ field: 'id', message: 'Must be a positive integer' }] },
     };
-    expect(await publicVideo(id)).toEqual(expected);
-    expect(await castVote(newCaller(), id)).toEqual(expected);
+    expect(await publicVideo(id, INVALID_REQUEST)).toEqual(expected);
+    expect(await castVote(newCaller(), id, INVALID_REQUEST)).toEqual(expected);
   });
 });
 
@@ -466,10 +467,10 @@ describe('PATCH /api/tasks/{id}', () => {
     // Act
     const foreign = await patchTask(newCaller(), task.id, { public: false });
     const bad = await Promise.all([
-      patchTask(owner, task.id, { public: 'no' }),
-      patchTask(owner, task.id, {}),
-      patchTask(owner, task.id, { public: false, status: 'processed' }),
-      patchTask(owner, task.id, '{not json'),
+      patchTask(owner, task.id, { public: 'no' }, INVALID_REQUEST),
+      patchTask(owner, task.id, {}, INVALID_REQUEST),
+      patchTask(owner, task.id, { public: false, status: 'processed' }, INVALID_REQUEST),
+      patchTask(owner, task.id, '{not json', INVALID_REQUEST),
     ]);
 
     // Assess
@@ -504,12 +505,16 @@ describe('PATCH /api/tasks/{id}', () => {
       body: { fileName: 'a.mp4', contentType: 'video/mp4', size: 10, public: false },
       caller: owner,
     });
-    const invalid = await invoke(createTask, {
-      method: 'POST',
-      route: '/api/tasks',
-      body: { fileName: 'a.mp4', contentType: 'video/mp4', size: 10, public: 1 },
-      caller: owner,
-    });
+    const invalid = await invoke(
+      createTask,
+      {
+        method: 'POST',
+        route: '/api/tasks',
+        body: { fileName: 'a.mp4', contentType: 'video/mp4', size: 10, public: 1 },
+        caller: owner,
+      },
+      INVALID_REQUEST,
+    );
 
     // Assess
     expect(response.body).toMatchObject({ public: false, votes: 0 });
@@ -685,7 +690,7 @@ describe('GET /api/public/videos', () => {
     [{ cursor: 'abc-1' }, 'cursor', 'Must be the nextCursor of a previous page'],
     [{ order: '1' }, 'order', 'Unknown field'],
   ])('answers 400 for %j', async (query, field, message) => {
-    expect(await gallery(query)).toEqual({
+    expect(await gallery(query, INVALID_REQUEST)).toEqual({
       statusCode: 400,
       headers: securityHeaders,
       body: { message: 'Invalid query parameters', errors: [{ field, message }] },
@@ -757,7 +762,7 @@ describe('GET /api/public/rankings', () => {
     [{ offset: '100000000' }, 'offset', 'Must be an integer from 0 to 10000'],
     [{ page: '2' }, 'page', 'Unknown field'],
   ])('answers 400 for %j', async (query, field, message) => {
-    expect(await ranking(query)).toEqual({
+    expect(await ranking(query, INVALID_REQUEST)).toEqual({
       statusCode: 400,
       headers: securityHeaders,
       body: { message: 'Invalid query parameters', errors: [{ field, message }] },

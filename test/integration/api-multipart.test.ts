@@ -22,6 +22,7 @@ import { DEFAULT_PART_BYTES } from '#core/multipart';
 import type { CreatedTaskResponse, MultipartUploadResponse, SignedPartsResponse } from '#core/schemas';
 import type { Caller } from '#core/task';
 import { invoke } from '#test/helpers/api-gateway';
+import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { anyString } from '#test/helpers/matchers';
 
 const BUCKET = process.env.BUCKET_NAME ?? '';
@@ -60,23 +61,31 @@ async function started(caller: Caller, size = SIZE) {
   return { task, key: task.upload.fields.key ?? '', upload: response.body as MultipartUploadResponse };
 }
 
-function sign(caller: Caller, id: number, uploadId: string, partNumbers: unknown) {
-  return invoke(signParts, {
-    method: 'POST',
-    route: '/api/tasks/{id}/multipart/{uploadId}/parts',
-    pathParameters: { id: String(id), uploadId },
-    body: { partNumbers },
-    caller,
-  });
+function sign(caller: Caller, id: number, uploadId: string, partNumbers: unknown, options?: CheckOptions) {
+  return invoke(
+    signParts,
+    {
+      method: 'POST',
+      route: '/api/tasks/{id}/multipart/{uploadId}/parts',
+      pathParameters: { id: String(id), uploadId },
+      body: { partNumbers },
+      caller,
+    },
+    options,
+  );
 }
 
-function list(caller: Caller, id: number, uploadId: string) {
-  return invoke(listParts, {
-    method: 'GET',
-    route: '/api/tasks/{id}/multipart/{uploadId}/parts',
-    pathParameters: { id: String(id), uploadId },
-    caller,
-  });
+function list(caller: Caller, id: number, uploadId: string, options?: CheckOptions) {
+  return invoke(
+    listParts,
+    {
+      method: 'GET',
+      route: '/api/tasks/{id}/multipart/{uploadId}/parts',
+      pathParameters: { id: String(id), uploadId },
+      caller,
+    },
+    options,
+  );
 }
 
 function complete(caller: Caller, id: number, uploadId: string) {
@@ -202,14 +211,16 @@ describe('POST /api/tasks/{id}/multipart/{uploadId}/parts', () => {
 
     // Act
     const beyond = await sign(caller, task.id, upload.uploadId, [3]);
-    const none = await sign(caller, task.id, upload.uploadId, []);
+    // Only a part beyond this upload's plan is within the document; the others break its rules on purpose.
+    const none = await sign(caller, task.id, upload.uploadId, [], INVALID_REQUEST);
     const many = await sign(
       caller,
       task.id,
       upload.uploadId,
       Array.from({ length: 101 }, (_v, i) => i + 1),
+      INVALID_REQUEST,
     );
-    const fraction = await sign(caller, task.id, upload.uploadId, [1.5]);
+    const fraction = await sign(caller, task.id, upload.uploadId, [1.5], INVALID_REQUEST);
 
     // Assess
     expect(beyond).toEqual({
@@ -401,7 +412,7 @@ describe('ownership and cancel', () => {
     const { task } = await started(caller);
 
     // Act
-    const response = await list(caller, task.id, '../../etc');
+    const response = await list(caller, task.id, '../../etc', INVALID_REQUEST);
 
     // Assess
     expect(response).toEqual({

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import pg from 'pg';
 import { afterAll, afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { invoke } from '#test/helpers/api-gateway';
+import { invokeOutsideContract } from '#test/helpers/api-gateway';
 
 // Sees the server's side: which sessions are open, by the application_name each test gives its pool.
 const observer = new pg.Pool({ connectionString: process.env.DATABASE_URL, max: 1 });
@@ -45,9 +45,9 @@ describe('connections on a database that pauses when idle', () => {
     const { handler, applicationName } = await databaseRoute(true);
 
     // Act
-    const first = await invoke(handler, { method: 'GET', route: '/api/x' });
+    const first = await invokeOutsideContract(handler, { method: 'GET', route: '/api/x' });
     const afterFirst = await openSessions(applicationName);
-    const second = await invoke(handler, { method: 'GET', route: '/api/x' });
+    const second = await invokeOutsideContract(handler, { method: 'GET', route: '/api/x' });
 
     // Assess
     expect({
@@ -68,7 +68,7 @@ describe('connections on a database that pauses when idle', () => {
     const { handler, applicationName, pool } = await databaseRoute(false);
 
     // Act
-    await invoke(handler, { method: 'GET', route: '/api/x' });
+    await invokeOutsideContract(handler, { method: 'GET', route: '/api/x' });
 
     // Assess
     expect(await openSessions(applicationName)).toBe(1);

@@ -23,6 +23,7 @@ import type {
 import { handler as rankings } from '#functions/api/rankings';
 import type { Caller, Task } from '#core/task';
 import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
+import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { castVote, patchTask } from '#test/helpers/gallery-requests';
 import { publishedTask } from '#test/helpers/tasks';
 
@@ -30,13 +31,12 @@ function newCaller(): Caller {
   return { sub: randomUUID(), username: `pilot_${randomUUID().slice(0, 8)}` };
 }
 
-const create = (caller: Caller, body: Record<string, unknown>) =>
-  invoke(createTask, {
-    method: 'POST',
-    route: '/api/tasks',
-    body: { contentType: 'video/mp4', size: 10, ...body },
-    caller,
-  });
+const create = (caller: Caller, body: Record<string, unknown>, options?: CheckOptions) =>
+  invoke(
+    createTask,
+    { method: 'POST', route: '/api/tasks', body: { contentType: 'video/mp4', size: 10, ...body }, caller },
+    options,
+  );
 const publicVideo = async (id: number) =>
   (
     await invoke(getPublicVideo, {
@@ -118,11 +118,11 @@ describe('titles (docs/spec.md §9)', () => {
 
     // Act
     const responses = await Promise.all([
-      create(owner, { fileName: 'a.mp4', title: '' }),
-      create(owner, { fileName: 'a.mp4', title: 'x'.repeat(81) }),
-      patchTask(owner, task.id, { title: 'line\nbreak' }),
-      patchTask(owner, task.id, { title: '   ' }),
-      patchTask(owner, task.id, { title: null }),
+      create(owner, { fileName: 'a.mp4', title: '' }, INVALID_REQUEST),
+      create(owner, { fileName: 'a.mp4', title: 'x'.repeat(81) }, INVALID_REQUEST),
+      patchTask(owner, task.id, { title: 'line\nbreak' }, INVALID_REQUEST),
+      patchTask(owner, task.id, { title: '   ' }, INVALID_REQUEST),
+      patchTask(owner, task.id, { title: null }, INVALID_REQUEST),
     ]);
     const foreign = await patchTask(newCaller(), task.id, { title: 'Mine now' });
 
@@ -231,8 +231,11 @@ describe('republishing keeps the first publication time (docs/spec.md §9)', () 
   });
 });
 
-const votesOf = (caller: Caller | undefined, query: Record<string, string> | undefined) =>
-  invoke(myVotes, { method: 'GET', route: '/api/me/votes', query, caller });
+const votesOf = (
+  caller: Caller | undefined,
+  query: Record<string, string> | undefined,
+  options?: CheckOptions,
+) => invoke(myVotes, { method: 'GET', route: '/api/me/votes', query, caller }, options);
 
 describe('GET /api/me/votes (docs/spec.md §9)', () => {
   it("answers the caller's own votes among the ids, published videos only, never cacheable", async () => {
@@ -283,11 +286,11 @@ describe('GET /api/me/votes (docs/spec.md §9)', () => {
     const repeated = await votesOf(fan, { ids: `${ids(100)},1,2` });
     const bad = await Promise.all(
       [ids(101), '', '0', '1,,2', '1,x', '-1', '1.5', ' 1', '1234567890123456'].map((value) =>
-        votesOf(fan, { ids: value }),
+        votesOf(fan, { ids: value }, INVALID_REQUEST),
       ),
     );
-    const missing = await votesOf(fan, undefined);
-    const unknown = await votesOf(fan, { ids: '1', user: 'someone' });
+    const missing = await votesOf(fan, undefined, INVALID_REQUEST);
+    const unknown = await votesOf(fan, { ids: '1', user: 'someone' }, INVALID_REQUEST);
     const anonymous = await votesOf(undefined, { ids: '1' });
 
     // Assess
@@ -301,13 +304,12 @@ describe('GET /api/me/votes (docs/spec.md §9)', () => {
   });
 });
 
-const pilotPage = (username: string, query?: Record<string, string>) =>
-  invoke(getPilot, {
-    method: 'GET',
-    route: '/api/public/pilots/{username}',
-    pathParameters: { username },
-    query,
-  });
+const pilotPage = (username: string, query?: Record<string, string>, options?: CheckOptions) =>
+  invoke(
+    getPilot,
+    { method: 'GET', route: '/api/public/pilots/{username}', pathParameters: { username }, query },
+    options,
+  );
 
 /** The rank the rankings give this pilot: the page must agree with them. */
 async function rankingsRankOf(username: string): Promise<number | undefined> {
@@ -415,12 +417,12 @@ describe('GET /api/public/pilots/{username} (docs/spec.md §9)', () => {
   it('is 400 for a name no pilot can have and for unknown or malformed parameters', async () => {
     // Act
     const responses = await Promise.all([
-      pilotPage('ab'),
-      pilotPage('a'.repeat(33)),
-      pilotPage('bad name'),
-      pilotPage('ace', { max: '0' }),
-      pilotPage('ace', { cursor: 'x' }),
-      pilotPage('ace', { sort: 'votes' }),
+      pilotPage('ab', undefined, INVALID_REQUEST),
+      pilotPage('a'.repeat(33), undefined, INVALID_REQUEST),
+      pilotPage('bad name', undefined, INVALID_REQUEST),
+      pilotPage('ace', { max: '0' }, INVALID_REQUEST),
+      pilotPage('ace', { cursor: 'x' }, INVALID_REQUEST),
+      pilotPage('ace', { sort: 'votes' }, INVALID_REQUEST),
     ]);
 
     // Assess

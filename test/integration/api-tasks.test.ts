@@ -29,6 +29,7 @@ import type { InvocableHandler } from '#infra/local/lambda-api';
 import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
 import { type AwsEndpoint, recordingQueue, startAwsEndpoint } from '#test/helpers/aws-endpoint';
 import { invoke, testContext } from '#test/helpers/api-gateway';
+import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { anyNumber, anyObject, anyString, containing } from '#test/helpers/matchers';
 
 const MAX_UPLOAD_BYTES = 524_288_000;
@@ -74,8 +75,8 @@ function newCaller(): Caller {
   return { sub: randomUUID(), username: `pilot_${randomUUID().slice(0, 8)}` };
 }
 
-async function create(caller: Caller, body: unknown) {
-  return invoke(createTask, { method: 'POST', route: '/api/tasks', body, caller });
+async function create(caller: Caller, body: unknown, options?: CheckOptions) {
+  return invoke(createTask, { method: 'POST', route: '/api/tasks', body, caller }, options);
 }
 
 async function createOk(
@@ -88,13 +89,17 @@ async function createOk(
   return response.body as CreatedTaskResponse;
 }
 
-async function byId(handler: ApiHandler, caller: Caller, id: string) {
-  return invoke(handler, {
-    method: handler === deleteTask ? 'DELETE' : 'GET',
-    route: '/api/tasks/{id}',
-    pathParameters: { id },
-    caller,
-  });
+async function byId(handler: ApiHandler, caller: Caller, id: string, options?: CheckOptions) {
+  return invoke(
+    handler,
+    {
+      method: handler === deleteTask ? 'DELETE' : 'GET',
+      route: '/api/tasks/{id}',
+      pathParameters: { id },
+      caller,
+    },
+    options,
+  );
 }
 
 /** How many tasks the sweeper failed so far, by its two reasons. */
@@ -320,7 +325,7 @@ describe('POST /api/tasks', () => {
     const caller = newCaller();
 
     // Act
-    const response = await create(caller, body);
+    const response = await create(caller, body, INVALID_REQUEST);
 
     // Assess
     expect(response).toEqual({
@@ -336,12 +341,11 @@ describe('POST /api/tasks', () => {
     const caller = newCaller();
 
     // Act
-    const response = await create(caller, {
-      fileName: 'a.mp4',
-      contentType: 'video/mp4',
-      size: 1,
-      padding: 'x'.repeat(65_536),
-    });
+    const response = await create(
+      caller,
+      { fileName: 'a.mp4', contentType: 'video/mp4', size: 1, padding: 'x'.repeat(65_536) },
+      INVALID_REQUEST,
+    );
 
     // Assess
     expect(response).toEqual({
@@ -502,7 +506,7 @@ describe('GET /api/tasks/{id}', () => {
     'answers 400 for the id %j',
     async (id) => {
       // Act
-      const response = await byId(getTask, newCaller(), id);
+      const response = await byId(getTask, newCaller(), id, INVALID_REQUEST);
 
       // Assess
       expect(response).toEqual({
@@ -526,8 +530,8 @@ describe('GET /api/tasks', () => {
     await createOk(newCaller());
   });
 
-  async function list(query?: Record<string, string>, who = caller) {
-    return invoke(listTasks, { method: 'GET', route: '/api/tasks', query, caller: who });
+  async function list(query?: Record<string, string>, who = caller, options?: CheckOptions) {
+    return invoke(listTasks, { method: 'GET', route: '/api/tasks', query, caller: who }, options);
   }
 
   it('lists only the caller tasks in ascending id order by default', async () => {
@@ -574,7 +578,7 @@ describe('GET /api/tasks', () => {
     [{ sort: 'id' }, 'sort'],
   ])('answers 400 for %j', async (query, field) => {
     // Act
-    const response = await list(query);
+    const response = await list(query, caller, INVALID_REQUEST);
 
     // Assess
     expect(response.statusCode).toBe(400);
@@ -736,7 +740,7 @@ describe('DELETE /api/tasks/{id}', () => {
   });
 
   it('answers 400 for a non-numeric id', async () => {
-    expect((await byId(deleteTask, newCaller(), 'abc')).statusCode).toBe(400);
+    expect((await byId(deleteTask, newCaller(), 'abc', INVALID_REQUEST)).statusCode).toBe(400);
   });
 
   it('leaves nothing behind when the object store fails once: the repeated delete finishes', async () => {

@@ -9,6 +9,7 @@ import { promisify } from 'node:util';
 import { HeadObjectCommand, S3Client } from '@aws-sdk/client-s3';
 import { LOCAL_REGION } from '#infra/local/services/backing';
 import { S3RVER_CREDENTIALS } from '#infra/local/services/s3';
+import { checkExchange, type CheckOptions } from '#test/helpers/contract';
 
 const run = promisify(execFile);
 
@@ -17,22 +18,43 @@ export interface JsonResponse<T = unknown> {
   body: T;
 }
 
+/**
+ * One JSON API call as a client makes it. It fails unless the request and the response are within the published
+ * OpenAPI document (test/helpers/contract.ts); a test that sends a request outside it on purpose passes
+ * `invalidRequest: true`, and its response is still checked.
+ */
 export async function callApi<T = unknown>(
   apiUrl: string,
   method: string,
   path: string,
-  options: { token?: string; body?: unknown } = {},
+  options: { token?: string; body?: unknown } & CheckOptions = {},
 ): Promise<JsonResponse<T>> {
   const headers: Record<string, string> = {};
   if (options.token) headers.authorization = `Bearer ${options.token}`;
   if (options.body !== undefined) headers['content-type'] = 'application/json';
-  const response = await fetch(`${apiUrl}${path}`, {
+  const url = new URL(`${apiUrl}${path}`);
+  const response = await fetch(url, {
     method,
     headers,
     body: options.body === undefined ? undefined : JSON.stringify(options.body),
   });
   const text = await response.text();
-  return { status: response.status, body: (text ? JSON.parse(text) : undefined) as T };
+  const body = (text ? JSON.parse(text) : undefined) as T;
+  checkExchange(
+    {
+      method,
+      path: url.pathname,
+      query: Object.fromEntries(url.searchParams),
+      body: options.body,
+      response: {
+        status: response.status,
+        contentType: response.headers.get('content-type') ?? undefined,
+        body,
+      },
+    },
+    options,
+  );
+  return { status: response.status, body };
 }
 
 /** Signs a new pilot up through the API, with an email of its own; throws unless the API answers 201. */

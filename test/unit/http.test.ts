@@ -12,7 +12,7 @@ import {
   UnauthorizedError,
   ValidationError,
 } from '#core/errors';
-import { apiEvent, invoke } from '#test/helpers/api-gateway';
+import { apiEvent, invokeOutsideContract as invoke } from '#test/helpers/api-gateway';
 
 const echo = apiHandler((event) =>
   Promise.resolve({ statusCode: 200, body: { received: event.body ?? null } }),
