@@ -229,28 +229,29 @@ export function cutEditor(options: CutEditorOptions): CutEditor {
     moveTo(wanted);
   });
 
-  // A drag on the window moves it by the pointer's travel; a press elsewhere on the track centres it there.
+  // A drag on the window moves it by the pointer's travel; a press elsewhere on the track centres it there. The
+  // drag is followed on the document, so it goes on when the pointer leaves the track (past either end).
   track.addEventListener('pointerdown', (event) => {
-    if (duration === null) return;
+    if (duration === null || !event.isPrimary) return;
     event.preventDefault();
     const bounds = track.getBoundingClientRect();
     const secondsAt = (x: number): number => ((x - bounds.left) / bounds.width) * (duration ?? 0);
     const grab = event.target === windowHandle ? secondsAt(event.clientX) - start : CLIP_SECONDS / 2;
-    track.setPointerCapture(event.pointerId);
     windowHandle.focus();
     moveTo(secondsAt(event.clientX) - grab);
     const move = (next: PointerEvent): void => {
-      moveTo(secondsAt(next.clientX) - grab);
+      if (next.pointerId === event.pointerId) moveTo(secondsAt(next.clientX) - grab);
     };
-    const release = (): void => {
-      track.removeEventListener('pointermove', move);
-      track.removeEventListener('pointerup', release);
-      track.removeEventListener('pointercancel', release);
+    const release = (next: PointerEvent): void => {
+      if (next.pointerId !== event.pointerId) return;
+      document.removeEventListener('pointermove', move);
+      document.removeEventListener('pointerup', release);
+      document.removeEventListener('pointercancel', release);
       announce(`Clip ${windowHandle.getAttribute('aria-valuetext') ?? ''}.`);
     };
-    track.addEventListener('pointermove', move);
-    track.addEventListener('pointerup', release);
-    track.addEventListener('pointercancel', release);
+    document.addEventListener('pointermove', move);
+    document.addEventListener('pointerup', release);
+    document.addEventListener('pointercancel', release);
   });
 
   posterInput.addEventListener('input', () => {

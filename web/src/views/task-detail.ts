@@ -266,7 +266,11 @@ function cutControl(context: ViewContext, task: Task, refresh: () => void): HTML
     open.focus();
   };
   open.addEventListener('click', () => {
-    if (isDisabled(open) || editor !== null) return;
+    if (isDisabled(open)) return;
+    if (editor !== null) {
+      close();
+      return;
+    }
     setDisabled(open, true);
     showAlert(alert, null);
     // The page's URLs may be minutes old: the original's is asked for now, valid for the next 5 minutes.
