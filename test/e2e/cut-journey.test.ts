@@ -1,6 +1,7 @@
 /**
- * The pilot's cut in headless Chromium against the local stack: at 390 px the pilot picks a window on the local
- * file's timeline before uploading (arrow keys), and the edit starts there; at 1280 px the pilot re-cuts the
+ * The pilot's cut in headless Chromium against the local stack: at 390 px a file the browser cannot play gets a
+ * start-time field instead of the timeline, and the pilot picks a window on a playable local file's timeline before
+ * uploading (arrow keys), and the edit starts there; at 1280 px the pilot re-cuts the
  * processed video (a pointer drag), a refused re-cut is shown at the editor, and the new revision keeps its vote.
  * The source is four flat colours of 6 s each, so a frame of the edit says which second of the source it is.
  * Screenshots of the editor go to test/artifacts/ (git-ignored).
@@ -108,6 +109,29 @@ describe('the pilot’s cut in the web console', () => {
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'cut-journey-final.png'), fullPage: true });
     await browser.close();
     await rm(workDir, { recursive: true, force: true });
+  });
+
+  it('at 390 px: offers a start-time field for a file the browser cannot play, and checks it before any request', async () => {
+    // Prepare: named and typed as MP4, but no video inside.
+    await page
+      .locator('#video-file')
+      .setInputFiles({ name: 'goggles.mp4', mimeType: 'video/mp4', buffer: Buffer.alloc(4096, 7) });
+    await page.getByRole('button', { name: 'Choose the 16 s and the poster…' }).click();
+    const start = page.getByRole('spinbutton', { name: 'Start of the clip, in seconds' });
+    await start.waitFor();
+
+    // Act
+    await start.fill('');
+    await page.getByRole('button', { name: 'Upload', exact: true }).click();
+
+    // Assess: the field says why and has focus; no timeline; no task was created.
+    expect(await page.locator('#upload-cut-start-error').textContent()).toBe(
+      'Type a start from 0 to 86400 seconds.',
+    );
+    expect(await start.getAttribute('aria-invalid')).toBe('true');
+    expect(await start.evaluate((field) => field === document.activeElement)).toBe(true);
+    expect(await page.getByRole('slider', { name: '16-second window' }).count()).toBe(0);
+    expect(await page.locator('.task-item').count()).toBe(0);
   });
 
   it('at 390 px: picks the window on the local file with the arrow keys, and the edit starts there', async () => {
