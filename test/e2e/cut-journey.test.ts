@@ -226,8 +226,35 @@ describe('the pilot’s cut in the web console', () => {
       .toBe('You have changed the cut 10 times in the last 24 hours; try again later (in about 1 h).');
     expect(await window.getAttribute('aria-valuenow')).toBe('8');
 
-    // Act: the real re-cut.
+    // Act: the original's URL fails once (as when its 5 minutes are over) while the editor is open. (The API signs
+    // per time window, so the fresh URL it hands out now is the same string; the route lets it through.)
     await page.unroute(`**/api/tasks/${taskId}`);
+    const player = page.locator('#cut-player');
+    const original = await player.evaluate((video: HTMLVideoElement) => video.currentSrc);
+    let refused = 0;
+    await page.route(
+      (url) => url.href === original,
+      (route) => {
+        refused += 1;
+        return route.fulfill({ status: 403 });
+      },
+      { times: 1 },
+    );
+    await player.evaluate((video: HTMLVideoElement) => {
+      video.load();
+    });
+
+    // Assess: the editor asks for the original again and plays on; the timeline and the chosen cut stay.
+    await expect
+      .poll(() => player.evaluate((video: HTMLVideoElement) => video.readyState))
+      .toBeGreaterThan(0);
+    expect(refused).toBe(1);
+    expect(await window.getAttribute('aria-valuenow')).toBe('8');
+    expect(await page.getByRole('spinbutton', { name: 'Start of the clip, in seconds' }).isVisible()).toBe(
+      false,
+    );
+
+    // Act: the real re-cut.
     await page.getByRole('button', { name: 'Re-cut the video' }).click();
     const task = await processedTask(2);
 

@@ -84,6 +84,8 @@ export interface CutEditorOptions {
   fileName: string;
   initial?: Cut;
   announce: (message: string) => void;
+  /** A fresh URL once `source` has expired (the stored original's is presigned for 5 minutes); none for a local file. */
+  renewSource?: () => Promise<string | undefined>;
 }
 
 export function cutEditor(options: CutEditorOptions): CutEditor {
@@ -201,12 +203,25 @@ export function cutEditor(options: CutEditorOptions): CutEditor {
       return;
     }
     duration = player.duration;
+    renewing = false;
     timeline.hidden = false;
     start = clampStart(start, duration);
     showPoster();
     seek(start + poster);
   });
-  player.addEventListener('error', useField);
+  let renewing = false;
+  player.addEventListener('error', () => {
+    // A source that played and then fails has expired: a fresh URL, once per failure, keeps the timeline and the cut.
+    if (duration !== null && options.renewSource !== undefined && !renewing) {
+      renewing = true;
+      options.renewSource().then((fresh) => {
+        if (fresh === undefined) useField();
+        else player.src = fresh;
+      }, useField);
+      return;
+    }
+    useField();
+  });
   function useField(): void {
     if (!startField.hidden) return;
     duration = null;

@@ -290,6 +290,7 @@ function cutControl(context: ViewContext, task: Task, refresh: () => void): HTML
             announce: (message) => {
               context.announce(message);
             },
+            renewSource: async () => (await context.api.getTask(task.id)).original?.url,
           });
           replaceChildren(panel, editor.element, h('div', { class: 'actions' }, cancel, save), status);
           panel.hidden = false;
