@@ -45,7 +45,8 @@ export function contentSecurityPolicy(storage: string[]): string {
     "script-src 'self'",
     "style-src 'self'",
     `img-src 'self' ${sources}`,
-    `media-src ${sources}`,
+    // blob: is the pilot's own file, played from an object URL to choose the cut before uploading it.
+    `media-src blob: ${sources}`,
     `connect-src 'self' ${sources}`,
     "form-action 'none'",
     "base-uri 'none'",

@@ -279,7 +279,8 @@ export class Api extends Construct {
     this.routeFunctions = functions;
     cfnStage.routeSettings = routeSettings;
     // The console's Content-Security-Policy names this bucket's host and no other (functions/api/console.ts):
-    // the name only, no permission on it. The page and its assets are one handler, which reads it at INIT.
+    // the name only, no permission on it. console-asset runs the same module, which computes the policy at cold
+    // start, so it needs the name too (without it every script, style and icon answered 500).
     for (const name of ['console', 'console-asset'] as const)
       functions.get(name)?.addEnvironment('BUCKET_NAME', props.storage.bucket.bucketName);
     if (props.originSecret !== undefined)

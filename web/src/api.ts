@@ -33,6 +33,17 @@ export interface Task {
   thumbnail?: { url: string };
   public: boolean;
   votes: number;
+  /** The pilot's cut (docs/api.md, "The pilot's cut"): where the 16 s start, and the poster's offset in them. */
+  clip: { startSeconds: number };
+  posterSeconds: number;
+  /** 1 for the first edit, +1 per re-cut. */
+  revision: number;
+}
+
+/** What a cut sends: the clip's start in the source and the poster's offset inside the clip, in seconds. */
+export interface Cut {
+  clip: { startSeconds: number };
+  posterSeconds: number;
 }
 
 /** A published video as everyone sees it (docs/spec.md §5): no private field. */
@@ -115,7 +126,7 @@ export interface SignUpInput {
 
 /**
  * The API answered with an error status; `errors` carries per-field messages for 400 and 409, and
- * `retryAfterSeconds` the Retry-After of a 503 while the database wakes up.
+ * `retryAfterSeconds` the Retry-After of a 503 while the database wakes up or of a 429 past a daily limit.
  */
 export class ApiError extends Error {
   constructor(
@@ -229,13 +240,15 @@ export class ApiClient {
     this.session.clear();
   }
 
-  createTask(file: {
-    fileName: string;
-    contentType: string;
-    size: number;
-    public: boolean;
-    title?: string;
-  }): Promise<CreatedTask> {
+  createTask(
+    file: {
+      fileName: string;
+      contentType: string;
+      size: number;
+      public: boolean;
+      title?: string;
+    } & Partial<Cut>,
+  ): Promise<CreatedTask> {
     return this.authorized('POST', '/api/tasks', file) as Promise<CreatedTask>;
   }
 
@@ -259,6 +272,15 @@ export class ApiClient {
 
   renameTask(id: number, title: string): Promise<Task> {
     return this.authorized('PATCH', `/api/tasks/${id}`, { title }) as Promise<Task>;
+  }
+
+  /**
+   * Re-cuts a processed (or failed) task from its stored original. 202: the task is back in 'uploaded' at its next
+   * revision; 200 with the same revision: that was already the cut, nothing starts. 409 while it is edited, 429
+   * (with Retry-After) past the daily re-cuts: ApiError.
+   */
+  changeCut(id: number, cut: Cut): Promise<Task> {
+    return this.authorized('PATCH', `/api/tasks/${id}`, cut) as Promise<Task>;
   }
 
   /** Public: sent without a token, so the answer is the shared, cacheable one. */
@@ -385,7 +407,7 @@ export class ApiClient {
       const response = await this.fetchOnce(path, request);
       const retryAfter = retryAfterSeconds(response);
       // The API refused before touching any data (the database was not up), so sending again is safe.
-      if (retryAfter !== null && waits < maxWaits) {
+      if (response.status === 503 && retryAfter !== null && waits < maxWaits) {
         onWaking?.(true);
         await sleep(retryAfter * 1000);
         continue;
@@ -421,10 +443,13 @@ export const defaultSleep = (ms: number): Promise<void> =>
     setTimeout(resolve, ms);
   });
 
-/** Retry-After of a 503, in seconds (the API sends it only while the database wakes up). */
+/**
+ * Retry-After in seconds: on a 503 the database is waking up (the client waits and sends again); on a 429 a daily
+ * limit frees up then (up to a day: the view says when).
+ */
 function retryAfterSeconds(response: Response): number | null {
   const value = response.headers.get('retry-after');
-  if (response.status !== 503 || value === null || !/^\d{1,3}$/.test(value)) return null;
+  if (![429, 503].includes(response.status) || value === null || !/^\d{1,6}$/.test(value)) return null;
   return Number(value);
 }
 

@@ -32,6 +32,9 @@ function describeApiError(error: ApiError): string {
   if (error.wakingUp) return WAKING_UP;
   // The API's own messages are written for users; 5xx messages are generic by design, so a fixed text is clearer.
   if (error.status >= 500) return 'The service had a problem. Try again in a moment.';
+  // A daily limit says when it frees up: the wait turns "later" into a time the pilot can plan with.
+  if (error.status === 429 && error.retryAfterSeconds !== null && error.message !== '')
+    return `${error.message.replace(/\.$/, '')} (in about ${formatWait(error.retryAfterSeconds)}).`;
   if (error.message !== '') return error.message;
   switch (error.status) {
     case 400:
@@ -47,6 +50,15 @@ function describeApiError(error: ApiError): string {
     default:
       return `The service answered with an unexpected status (${error.status}).`;
   }
+}
+
+/** A wait, rounded up to what a person plans with: "40 s", "12 min", "3 h 5 min". */
+export function formatWait(seconds: number): string {
+  if (seconds < 60) return `${Math.max(1, Math.ceil(seconds))} s`;
+  const minutes = Math.ceil(seconds / 60);
+  if (minutes < 60) return `${minutes} min`;
+  const rest = minutes % 60;
+  return rest === 0 ? `${minutes / 60} h` : `${Math.floor(minutes / 60)} h ${rest} min`;
 }
 
 /** Binary units named KB/MB/GB, as phones and the API word sizes: the 524,288,000-byte limit is "500 MB". */

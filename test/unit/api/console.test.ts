@@ -206,9 +206,9 @@ describe('storageSources', () => {
 });
 
 describe('contentSecurityPolicy', () => {
-  it('allows code only from the console origin and media, images and uploads from storage', () => {
+  it("allows code only from the console origin, media from storage and the pilot's own files, images and uploads from storage", () => {
     expect(contentSecurityPolicy(['http://localhost:4569'])).toBe(
-      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' http://localhost:4569; media-src http://localhost:4569; " +
+      "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' http://localhost:4569; media-src blob: http://localhost:4569; " +
         "connect-src 'self' http://localhost:4569; form-action 'none'; base-uri 'none'; frame-ancestors 'none'; " +
         "require-trusted-types-for 'script'; trusted-types 'none'",
     );

@@ -289,6 +289,34 @@ describe('ApiClient', () => {
     );
   });
 
+  it('sends a re-cut as PATCH with its clip and poster, and says when a refused one is possible again', async () => {
+    // Prepare
+    const { api, calls } = loggedIn([
+      new Response(
+        JSON.stringify({
+          message: 'You have changed the cut 10 times in the last 24 hours; try again later',
+        }),
+        { status: 429, headers: { 'content-type': 'application/json', 'retry-after': '7440' } },
+      ),
+    ]);
+
+    // Act
+    const failure: unknown = await api
+      .changeCut(7, { clip: { startSeconds: 12.5 }, posterSeconds: 3 })
+      .catch((error: unknown) => error);
+
+    // Assess: one request (a 429 is not waited out like a waking database), its wait in the sentence.
+    expect(calls.map(({ method, path, body }) => ({ method, path, body }))).toEqual([
+      { method: 'PATCH', path: '/api/tasks/7', body: { clip: { startSeconds: 12.5 }, posterSeconds: 3 } },
+    ]);
+    expect(failure).toEqual(
+      new ApiError(429, 'You have changed the cut 10 times in the last 24 hours; try again later', [], 7440),
+    );
+    expect(describeError(failure)).toBe(
+      'You have changed the cut 10 times in the last 24 hours; try again later (in about 2 h 4 min).',
+    );
+  });
+
   it('reports a request that never got an answer as NetworkError', async () => {
     // Prepare
     const { api } = loggedIn([new TypeError('Failed to fetch')]);

@@ -3,6 +3,7 @@ import type { Task } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
 import { h, isDisabled, keepFocus, replaceChildren, setDisabled } from '../dom';
 import { formatBytes } from '../messages';
+import { cutEditor, formatTime, type CutEditor } from './cut-editor';
 import { poller } from './poller';
 import { publicationControl } from './publication';
 import { titleEditor } from './title-field';
@@ -31,8 +32,9 @@ export function taskDetailView(context: ViewContext, id: number): View {
   const refresh = poller(async () => {
     try {
       const task = await context.api.getTask(id);
-      // Re-rendering would reload the playing video with new presigned URLs; only a new status does.
-      if (shown?.status !== task.status) {
+      // Re-rendering would reload the playing video with new presigned URLs; only a new status (or a new edit,
+      // when a re-cut went through processing between two polls) does.
+      if (shown?.status !== task.status || shown.revision !== task.revision) {
         if (shown !== null) context.announce(`${task.title}: ${statusLabel(task.status)}.`);
         shown = task;
         showTitle(task);
@@ -45,6 +47,7 @@ export function taskDetailView(context: ViewContext, id: number): View {
               body,
               ...details(context, task),
               ...retry,
+              cutControl(context, task, refresh.run),
               uploadControl(context, task, alert),
               titleEditor(context, task, alert, showTitle),
               publicationControl(context, task, alert),
@@ -123,7 +126,7 @@ function renewUrls(body: HTMLElement, task: Task): void {
   if (original !== null && task.original !== undefined) original.href = task.original.url;
   const processed = link('processed');
   if (processed !== null && task.processed !== undefined) processed.href = task.processed.url;
-  const player = body.querySelector<HTMLVideoElement>('video');
+  const player = body.querySelector<HTMLVideoElement>('#edited-video');
   if (player !== null && task.processed !== undefined) {
     player.dataset.freshSrc = task.processed.playbackUrl;
     if (task.thumbnail !== undefined) player.poster = task.thumbnail.url;
@@ -185,6 +188,8 @@ function details(context: ViewContext, task: Task): Node[] {
         h('dd', {}, `${processed.width} × ${processed.height}`),
         h('dt', {}, 'Size'),
         h('dd', {}, formatBytes(processed.sizeBytes)),
+        h('dt', {}, 'Cut'),
+        h('dd', { id: 'task-cut' }, cutLabel(task)),
       ),
     );
   }
@@ -227,6 +232,123 @@ function retryControl(
     );
   });
   return h('div', { class: 'retry' }, retry);
+}
+
+function cutLabel(task: Task): string {
+  const start = task.clip.startSeconds;
+  const edit = task.revision === 1 ? 'first edit' : `edit ${task.revision}`;
+  return `From ${formatTime(start)}, poster at ${formatTime(start + task.posterSeconds)} (${edit})`;
+}
+
+/**
+ * "Change the cut": the editor against the stored original (a fresh presigned URL, asked for when it opens), then
+ * PATCH with the new cut. On 202 the poll follows the task through processing to its next revision; a refusal
+ * (409 while it is edited, 429 past the daily re-cuts) is shown at the editor, which stays open.
+ */
+function cutControl(context: ViewContext, task: Task, refresh: () => void): HTMLElement {
+  const section = h('section', { class: 'cut-control', 'aria-labelledby': 'cut-heading' });
+  // The API re-cuts a processed task, and a failed one whose upload is stored (a start past the end is fixed so).
+  if (task.status !== 'processed' && !(task.status === 'failed' && task.original !== undefined))
+    return section;
+  const open = h(
+    'button',
+    { type: 'button', 'aria-expanded': 'false', 'aria-controls': 'cut-panel' },
+    'Change the cut…',
+  );
+  const panel = h('div', { id: 'cut-panel', hidden: true });
+  const alert = alertBox('cut-alert');
+  const status = h('p', { id: 'cut-status', class: 'hint', role: 'status' });
+  const save = h('button', { type: 'button', class: 'primary' }, 'Re-cut the video');
+  const cancel = h('button', { type: 'button' }, 'Cancel');
+  let editor: CutEditor | null = null;
+
+  const close = (): void => {
+    editor?.dispose();
+    editor = null;
+    replaceChildren(panel);
+    panel.hidden = true;
+    open.setAttribute('aria-expanded', 'false');
+    open.focus();
+  };
+  open.addEventListener('click', () => {
+    if (isDisabled(open)) return;
+    if (editor !== null) {
+      close();
+      return;
+    }
+    setDisabled(open, true);
+    showAlert(alert, null);
+    // The page's URLs may be minutes old: the original's is asked for now, valid for the next 5 minutes.
+    context.api
+      .getTask(task.id)
+      .then(
+        (fresh) => {
+          if (fresh.original === undefined) {
+            showAlert(alert, 'The original of this video is not stored any more.');
+            return;
+          }
+          editor = cutEditor({
+            id: 'cut',
+            source: fresh.original.url,
+            fileName: task.fileName,
+            initial: { clip: fresh.clip, posterSeconds: fresh.posterSeconds },
+            announce: (message) => {
+              context.announce(message);
+            },
+            renewSource: async () => (await context.api.getTask(task.id)).original?.url,
+          });
+          replaceChildren(panel, editor.element, h('div', { class: 'actions' }, cancel, save), status);
+          panel.hidden = false;
+          open.setAttribute('aria-expanded', 'true');
+          panel.querySelector<HTMLElement>('video')?.focus();
+        },
+        (error: unknown) => {
+          reportFailure(context, alert, error);
+        },
+      )
+      .finally(() => {
+        setDisabled(open, false);
+      });
+  });
+  cancel.addEventListener('click', close);
+  save.addEventListener('click', () => {
+    const cut = editor?.cut();
+    if (isDisabled(save) || cut === undefined || cut === null) return;
+    setDisabled(save, true);
+    showAlert(alert, null);
+    status.textContent = '';
+    context.api
+      .changeCut(task.id, cut)
+      .then(
+        (updated) => {
+          if (updated.revision === task.revision) {
+            status.textContent = 'That is the cut this edit already has: nothing to change.';
+            return;
+          }
+          context.announce(`${task.fileName}: re-cutting from ${formatTime(cut.clip.startSeconds)}.`);
+          // The poll sees the task back in 'uploaded' and re-renders the page (this editor goes with it).
+          refresh();
+        },
+        (error: unknown) => {
+          reportFailure(context, alert, error);
+        },
+      )
+      .finally(() => {
+        setDisabled(save, false);
+      });
+  });
+  section.append(
+    h('h2', { id: 'cut-heading' }, 'The cut'),
+    h(
+      'p',
+      { class: 'hint' },
+      'Choose which 16 s of the original become the edit, and its poster frame. The video is edited again from the stored original; its votes stay with it.',
+    ),
+    open,
+    alert,
+    panel,
+  );
+  return section;
 }
 
 /** A modal <dialog>: it traps focus, closes on Escape and returns focus to the button that opened it. */

@@ -3,13 +3,14 @@
  * resumable parts with a progress bar. The checks here only spare the pilot a round trip; the API and
  * the part signatures are the authority.
  */
-import type { Task, UploadTicket } from '../api';
+import type { Cut, Task, UploadTicket } from '../api';
 import { alertBox, reportFailure, showAlert, type ViewContext } from '../context';
 import { h, isDisabled, setDisabled } from '../dom';
 import { describeError, formatBytes } from '../messages';
 import { FileRejectedError } from '../upload';
 import { publicationChoice } from './publication-choice';
 import { uploadTitleField } from './title-field';
+import { uploadCut } from './upload-cut';
 
 /** Browsers leave File.type empty for some containers (often .mkv and .avi); the extension then helps. */
 const TYPES_BY_EXTENSION: Record<string, string> = {
@@ -64,6 +65,12 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
     'aria-describedby': 'video-file-hint',
   });
   const choice = publicationChoice();
+  const cut = uploadCut((message) => {
+    context.announce(message);
+  });
+  input.addEventListener('change', () => {
+    cut.choose([...(input.files ?? [])]);
+  });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Upload');
   const title = uploadTitleField();
   input.addEventListener('change', () => {
@@ -97,11 +104,12 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       h(
         'p',
         { id: 'video-file-hint', class: 'hint' },
-        'MP4, MOV, MKV, WebM or AVI, up to 500 MB each; choose several or drop them here. The league edit is a 2 s logo card, the first 16 seconds of your video, and a 2 s logo card.',
+        'MP4, MOV, MKV, WebM or AVI, up to 500 MB each; choose several or drop them here. The league edit is a 2 s logo card, 16 seconds of your video (the first 16, or for a single file the ones you choose), and a 2 s logo card.',
       ),
       input,
     ),
     title.element,
+    cut.element,
     choice.element,
     submit,
   );
@@ -125,13 +133,15 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       showAlert(alert, rejections.join('\n'));
       return;
     }
+    const cuts = files.map((file) => cut.cutFor(file));
+    if (cuts.includes(null)) return;
     setDisabled(submit, true);
     setDisabled(input, true);
     void (async () => {
       const failures: string[] = [];
-      for (const file of files) {
+      for (const [index, file] of files.entries()) {
         try {
-          await upload(file);
+          await upload(file, cuts[index] ?? {});
         } catch (error) {
           // A refused title is shown at its field, and the form keeps the choice to correct it.
           if (title.showError(error)) {
@@ -151,6 +161,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       }
       form.reset();
       title.reset();
+      cut.reset();
     })().finally(() => {
       setDisabled(submit, false);
       setDisabled(input, false);
@@ -177,7 +188,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
     uploadAll([...(event.dataTransfer?.files ?? [])]);
   });
 
-  async function upload(file: File): Promise<void> {
+  async function upload(file: File, chosenCut: Partial<Cut>): Promise<void> {
     const contentType = videoContentType(file) ?? 'application/octet-stream';
     progressBlock.hidden = false;
     progressLabel.textContent = `Uploading ${file.name}`;
@@ -189,6 +200,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       size: file.size,
       public: choice.isPublic(),
       title: title.titleFor(file),
+      ...chosenCut,
     });
     onTasksChanged();
     const tooLarge = rejectFile(file, task.upload);
