@@ -7,6 +7,7 @@ const NOW = '2026-12-07T18:00:00.000Z';
 const task = {
   id: 42,
   fileName: 'race.mp4',
+  title: 'race',
   status: 'processed',
   createdAt: NOW,
   updatedAt: NOW,
