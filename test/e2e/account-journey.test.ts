@@ -115,7 +115,9 @@ describe.each([390, 1280])('accounts in the console at %i px', (width) => {
 
   it("uploads with the pilot's choice from the upload box: Private is stored and shown as the list's badge", async () => {
     // Prepare: the pilot is logged in (the previous step); the box asks before anything is uploaded.
-    const fileName = `private-heat-${width}.mp4`;
+    // The list names a task by its title: by default the file name without its extension.
+    const title = `private-heat-${width}`;
+    const fileName = `${title}.mp4`;
     await expect.poll(() => page.getByRole('radio', { name: 'Public' }).isChecked()).toBe(true);
 
     // Act
@@ -128,7 +130,7 @@ describe.each([390, 1280])('accounts in the console at %i px', (width) => {
     await page.getByRole('button', { name: 'Upload' }).click();
 
     // Assess
-    const item = page.locator('.task-item', { hasText: fileName });
+    const item = page.locator('.task-item', { hasText: title });
     await expect.poll(() => item.locator('.visibility').textContent()).toBe('Private');
     const stored = await page.evaluate(() => localStorage.getItem('idrl.session'));
     const token = stored === null ? '' : (JSON.parse(stored) as { accessToken: string }).accessToken;
