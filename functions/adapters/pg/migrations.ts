@@ -6,6 +6,7 @@ import { migration as publicGallery } from '#adapters/pg/migrations/0004-public-
 import { migration as accountDeletion } from '#adapters/pg/migrations/0005-account-deletion';
 import { migration as requeuedAt } from '#adapters/pg/migrations/0006-requeued-at';
 import { migration as pilotCut } from '#adapters/pg/migrations/0009-pilot-cut';
+import { migration as fairWorker } from '#adapters/pg/migrations/0010-fair-worker';
 
 /**
  * Every migration, in order. They are TypeScript modules rather than .sql files so esbuild embeds
@@ -19,4 +20,5 @@ export const migrations: readonly Migration[] = [
   accountDeletion,
   requeuedAt,
   pilotCut,
+  fairWorker,
 ];
