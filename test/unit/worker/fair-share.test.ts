@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -13,11 +14,10 @@ import {
   type ProcessingAttempt,
   type UploadOutcome,
 } from '#core/upload-processing';
-import { createdTask } from '#test/helpers/tasks';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
-import { pilot, rival } from '#test/unit/fakes/task-fixtures';
+import { firstAttempt, pilot, rival, storedUpload } from '#test/unit/fakes/task-fixtures';
 import { FakeSourceServer } from './fake-source-server';
 import { FakeVideoProcessor } from './fake-video-processor';
 
@@ -56,41 +56,25 @@ function gate(): { wait: Promise<void>; open: () => void } {
 }
 
 describe('UploadProcessingService under the per-pilot cap', () => {
+  /** The gate each task's edit waits at. */
+  const gates = new Map<number, ReturnType<typeof gate>>();
+  let workDir: string;
   let clock: FixedClock;
   let tasks: InMemoryTaskRepository;
   let objects: InMemoryObjectStore;
   let videos: FakeVideoProcessor;
   let service: UploadProcessingService;
-  let workDir: string;
-  /** The gate each task's edit waits at. */
-  const gates = new Map<number, ReturnType<typeof gate>>();
 
-  function attempt(): ProcessingAttempt {
-    return {
-      receiveCount: 1,
-      deadline: new Date(clock.now().getTime() + 165_000),
-      workDir,
-      reclaimAfterSeconds: 210,
-    };
-  }
+  const attempt = (): ProcessingAttempt => firstAttempt(clock, workDir);
 
   async function upload(owner = pilot): Promise<Task> {
-    await tasks.ensureUser(owner);
-    const task = await createdTask(tasks, {
-      ownerId: owner.sub,
-      fileName: 'race.mp4',
-      contentType: 'video/mp4',
-      declaredBytes: 100,
-      uploadExpiresAt: new Date('2026-03-02T12:00:00.000Z'),
-      keyNonce: `n${String(Math.random()).slice(2)}`,
-    });
-    objects.objects.set(task.originalKey, 100);
+    const task = await storedUpload(tasks, objects, { owner, keyNonce: randomUUID() });
     gates.set(task.id, gate());
     return task;
   }
 
   function deliver(task: Task): Promise<UploadOutcome> {
-    return service.handle({ key: task.originalKey, sizeBytes: 100 }, attempt());
+    return service.handle({ key: task.originalKey, sizeBytes: 2_000 }, attempt());
   }
 
   function markers(): string[] {
@@ -241,7 +225,7 @@ describe('UploadProcessingService under the per-pilot cap', () => {
     // Prepare: two claimed tasks stand for two submitted jobs; the third is parked.
     const [first, second, third] = [await upload(), await upload(), await upload()];
     for (const task of [first, second]) {
-      await tasks.markUploaded(task.originalKey, 100);
+      await tasks.markUploaded(task.originalKey, 2_000);
       await tasks.markProcessing(task.id);
     }
     expect(await deliver(third)).toEqual({ kind: 'parked', taskId: third.id });
@@ -262,7 +246,7 @@ describe('UploadProcessingService under the per-pilot cap', () => {
     // Prepare: the pilot's two tasks are 'processing' (their attempts died), the third parked.
     const [first, second, third] = [await upload(), await upload(), await upload()];
     for (const task of [first, second]) {
-      await tasks.markUploaded(task.originalKey, 100);
+      await tasks.markUploaded(task.originalKey, 2_000);
       await tasks.markProcessing(task.id);
     }
     await deliver(third);
@@ -275,7 +259,7 @@ describe('UploadProcessingService under the per-pilot cap', () => {
     // Assess
     expect(stalled).toEqual([first.id, second.id]);
     expect(tasks.tasks.get(third.id)?.status).toBe('uploaded');
-    expect(unparked).toEqual([{ taskId: third.id, key: third.originalKey, sizeBytes: 100 }]);
+    expect(unparked).toEqual([{ taskId: third.id, key: third.originalKey, sizeBytes: 2_000 }]);
     // Its delivery now claims it: the pilot has nothing in progress.
     gates.get(third.id)?.open();
     expect(await deliver(third)).toMatchObject({ kind: 'processed', taskId: third.id });
