@@ -80,6 +80,7 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
     databaseMaxConnections: integer('databaseMaxConnections'),
     databaseRouteReservedConcurrency: integer('databaseRouteReservedConcurrency'),
     workerMaxConcurrency: integer('workerMaxConcurrency'),
+    maxConcurrentEditsPerPilot: positive('maxConcurrentEditsPerPilot'),
     workerMemorySize: integer('workerMemorySize'),
     workerTimeout: workerTimeoutSeconds === undefined ? undefined : Duration.seconds(workerTimeoutSeconds),
     logRetention,

@@ -78,6 +78,11 @@ export interface IdrlStackProps extends StackProps {
   readonly databaseRouteReservedConcurrency?: number;
   /** @default 5 */
   readonly workerMaxConcurrency?: number;
+  /**
+   * Edits one pilot may have in progress at once, of the worker's `workerMaxConcurrency` (docs/worker.md, "A fair
+   * worker"). @default DEFAULT_MAX_CONCURRENT_EDITS_PER_PILOT (2)
+   */
+  readonly maxConcurrentEditsPerPilot?: number;
   /** @default 3008 */
   readonly workerMemorySize?: number;
   /** @default Duration.seconds(180) */
@@ -162,6 +167,7 @@ export class IdrlStack extends Stack {
       memorySize: props.workerMemorySize,
       timeout: workerTimeout,
       maxConcurrency: workerMaxConcurrency,
+      maxConcurrentEditsPerPilot: props.maxConcurrentEditsPerPilot,
       logRetention,
     });
     this.accountPurge = new AccountPurge(this, 'AccountPurge', {

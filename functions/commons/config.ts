@@ -13,6 +13,7 @@ import {
   type SourceLimits,
 } from '#core/league-format';
 import { DEFAULT_PART_BYTES, MAX_PARTS } from '#core/multipart';
+import { DEFAULT_MAX_CONCURRENT_EDITS_PER_PILOT } from '#core/fair-share';
 import {
   DEFAULT_WORKER_TIMEOUT_SECONDS,
   MAX_RECEIVE_COUNT,
@@ -318,6 +319,21 @@ export function videoConfig(env: Env = process.env): VideoConfig {
       maxStreams: positiveInteger(env, 'VIDEO_MAX_SOURCE_STREAMS', DEFAULT_SOURCE_LIMITS.maxStreams),
     },
     maxReceiveCount: positiveInteger(env, 'MAX_RECEIVE_COUNT', MAX_RECEIVE_COUNT),
+  };
+}
+
+/** The per-pilot cap on concurrent edits (docs/worker.md, "A fair worker"): the worker's and the completion's. */
+export interface FairShareConfig {
+  maxConcurrentEditsPerPilot: number;
+}
+
+export function fairShareConfig(env: Env = process.env): FairShareConfig {
+  return {
+    maxConcurrentEditsPerPilot: positiveInteger(
+      env,
+      'MAX_CONCURRENT_EDITS_PER_PILOT',
+      DEFAULT_MAX_CONCURRENT_EDITS_PER_PILOT,
+    ),
   };
 }
 

@@ -48,6 +48,12 @@ export type TaskRetry = { retried: Task } | { refused: 'unfinished-tasks' };
 /** A re-cut (markRecut): accepted, or refused by the per-pilot daily limit (with when one is free again). */
 export type TaskRecut = { recut: Task } | { refused: 'daily-recuts'; retryAfterSeconds: number };
 
+/**
+ * A delivery's claim under the per-pilot cap (TaskRepository.claimEdit): the task claimed for this attempt, or
+ * parked because its pilot already has the allowed number of edits in progress.
+ */
+export type EditClaim = { claimed: Task } | { parked: Task };
+
 /** The revision a worker transition belongs to: it succeeds only while the task is still at that revision. */
 export interface RevisionCondition {
   revision?: number;
@@ -128,6 +134,26 @@ export interface TaskRepository {
    */
   markProcessing(id: number, options?: { reclaimAfterSeconds?: number }): Promise<Task | null>;
   /**
+   * markProcessing under the per-pilot cap (#core/fair-share, claimDecision), decided and done in one step under
+   * the pilot's lock: claimed, or parked (left 'uploaded', `parked_at` set the first time) when the pilot's edits
+   * in progress and its parked tasks ahead leave no slot. Null when the task can be neither (gone, past
+   * 'uploaded', or held by a live attempt): a duplicate.
+   */
+  claimEdit(
+    id: number,
+    options: { reclaimAfterSeconds: number; maxConcurrentEdits: number },
+  ): Promise<EditClaim | null>;
+  /**
+   * The pilot's oldest parked tasks, one per free slot (#core/fair-share, freeSlots), read under the pilot's lock
+   * so that a park committed just before is seen: the worker queues them again when one of the pilot's edits ends.
+   * They stay parked until a delivery claims them.
+   */
+  parkedToWake(ownerId: string, maxConcurrentEdits: number): Promise<Task[]>;
+  /**
+   * Parked tasks no delivery has looked at for `idleSeconds` (a lost wake-up): the sweeper queues them again.
+   */
+  listParked(idleSeconds: number, limit: number): Promise<Task[]>;
+  /**
    * The owner's re-cut (docs/spec.md §8): from 'processed' (or 'failed' with its upload stored) back to 'uploaded'
    * with the new cut and the next revision, counted against `maxDailyRecuts` in any rolling 24 h (checked and
    * counted in one step per owner). Null when the owner has no such task.
@@ -171,7 +197,8 @@ export interface TaskRepository {
    */
   revertRetry(id: number, ownerId: string, reason: string): Promise<Task | null>;
   /**
-   * Fails every task still 'uploaded' or 'processing' whose last change is more than
+   * Fails every task still 'uploaded' (but not parked: a parked task waits for a slot with no message in flight,
+   * listParked) or 'processing' whose last change is more than
    * `stalledAfterSeconds` old (by the repository's clock, which stamped that change), with `reason`;
    * returns the failed tasks (for their output keys).
    */
@@ -371,6 +398,8 @@ export interface SweepReport {
   aborted: number;
   stalled: number[];
   purged: number[];
+  /** Parked tasks whose wake-up was lost (listParked): queued again by the sweep's caller like `recovered`. */
+  unparked: QueuedUpload[];
 }
 
 /** The sweep of the database and the bucket (inside the VPC), as the scheduled function outside it runs it. */

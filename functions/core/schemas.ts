@@ -529,4 +529,6 @@ export const sweepReportResult = z.object({
   aborted: z.int().check(z.nonnegative()),
   stalled: z.array(invokedTaskId),
   purged: z.array(invokedTaskId),
+  // Absent from a sweep of the release before the fair worker (a deploy replaces the two halves one at a time).
+  unparked: z._default(z.array(queuedUpload), []),
 });

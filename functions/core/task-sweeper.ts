@@ -91,12 +91,13 @@ export async function recoverOrExpireUploads(deps: {
 export async function runSweep(deps: {
   sweep: TaskSweep;
   queue: UploadQueue;
-}): Promise<Omit<SweepReport, 'recovered'> & { recovered: number[] }> {
+}): Promise<Omit<SweepReport, 'recovered' | 'unparked'> & { recovered: number[]; unparked: number[] }> {
   const report = await deps.sweep.run();
   const recovered = report.recovered.map((upload) => upload.taskId);
   let refused: UploadsNotQueuedError | undefined;
   try {
-    await deps.queue.send(report.recovered);
+    // A parked task's send needs no record: it stays parked until a delivery claims it, and is found again if lost.
+    await deps.queue.send([...report.recovered, ...report.unparked]);
   } catch (error) {
     if (!(error instanceof UploadsNotQueuedError)) throw error;
     refused = error;
@@ -104,7 +105,28 @@ export async function runSweep(deps: {
   const queued = recovered.filter((id) => refused?.taskIds.includes(id) !== true);
   if (queued.length > 0) await deps.sweep.markRequeued(queued);
   if (refused !== undefined) throw refused;
-  return { ...report, recovered };
+  return { ...report, recovered, unparked: report.unparked.map((upload) => upload.taskId) };
+}
+
+/**
+ * Parked tasks (docs/worker.md, "A fair worker") that no delivery has looked at for `idleSeconds`: their pilot's
+ * ended edit queued them, but the marker or its message was lost, or their pilot's last edit died and was failed
+ * by the stall rule. Returned to be queued again; a delivery then claims the task or parks it once more (the
+ * message acknowledged either way), so a send is never a step towards the DLQ or a failure.
+ */
+export async function findIdleParkedTasks(deps: {
+  repository: TaskRepository;
+  store: ObjectStore;
+  idleSeconds: number;
+}): Promise<QueuedUpload[]> {
+  const parked = await deps.repository.listParked(deps.idleSeconds, SWEEP_BATCH);
+  const uploads: QueuedUpload[] = [];
+  for (const task of parked) {
+    // A vanished upload is still sent: the worker then fails the task as it fails any missing upload.
+    const upload = await deps.store.stat(task.originalKey);
+    uploads.push({ taskId: task.id, key: task.originalKey, sizeBytes: upload?.sizeBytes ?? 0 });
+  }
+  return uploads;
 }
 
 /** Stored on tasks the sweeper fails; a retry (or a new upload) is the pilot's remedy. */

@@ -15,6 +15,7 @@ import {
 } from './processing-errors';
 import type {
   Clock,
+  EditClaim,
   EditedVideo,
   FinishedJob,
   ObjectStore,
@@ -58,6 +59,12 @@ export interface ProcessingAttempt {
 export interface UploadProcessingOptions {
   /** The attempt with this receive count is the last: a transient failure then fails the task. */
   maxReceiveCount: number;
+  /**
+   * The per-pilot cap on concurrent edits (docs/worker.md, "A fair worker"): a delivery beyond it parks its task
+   * instead of claiming it, and every edit that ends queues the pilot's oldest parked tasks again. Without it,
+   * every delivery claims (the behaviour before the cap).
+   */
+  maxConcurrentEditsPerPilot?: number;
 }
 
 export interface UploadProcessingDependencies {
@@ -88,7 +95,12 @@ export type UploadOutcome =
   | { kind: 'failed'; taskId: number; reason: string; failureKind: FailureKind; detail?: string }
   | { kind: 'deleted-during-processing'; taskId: number }
   /** The upload was replaced mid-read: the task went back on the queue for its newest version. */
-  | { kind: 'superseded'; taskId: number };
+  | { kind: 'superseded'; taskId: number }
+  /**
+   * Its pilot already had the allowed edits in progress: the task waits, parked, and the message is acknowledged
+   * (a deferral must not spend a receive); the pilot's next ended edit queues it again.
+   */
+  | { kind: 'parked'; taskId: number };
 
 export class UploadProcessingService {
   constructor(
@@ -147,8 +159,42 @@ export class UploadProcessingService {
     // null when already past awaiting_upload: a duplicate, or the redelivery of a crashed attempt,
     // which the lease-aware claim below tells apart.
     await tasks.markUploaded(task.originalKey, sizeBytes);
-    const claimed = await tasks.markProcessing(task.id, { reclaimAfterSeconds: attempt.reclaimAfterSeconds });
-    if (claimed === null) return { kind: 'duplicate', taskId: task.id, status: task.status };
+    const claim = await this.claim(task.id, attempt);
+    if (claim === null) return { kind: 'duplicate', taskId: task.id, status: task.status };
+    if ('parked' in claim) return { kind: 'parked', taskId: task.id };
+    const { claimed } = claim;
+    let outcome: UploadOutcome;
+    try {
+      outcome = await this.attempt(claimed, attempt);
+    } catch (error) {
+      // Released for a redelivery: its slot is free until then. The redelivery is about this error, so a failed
+      // wake-up must not replace it (the sweeper queues a parked task whose wake-up was lost).
+      await this.wakeParked(claimed.ownerId).catch(() => undefined);
+      throw error;
+    }
+    // A MediaConvert job holds its slot until its completion (completeJob) wakes the pilot's parked tasks.
+    if (outcome.kind !== 'submitted') await this.wakeParked(claimed.ownerId);
+    return outcome;
+  }
+
+  /** The claim, under the per-pilot cap when one is configured. */
+  private async claim(id: number, attempt: ProcessingAttempt): Promise<EditClaim | null> {
+    const { reclaimAfterSeconds } = attempt;
+    const maxConcurrentEdits = this.options.maxConcurrentEditsPerPilot;
+    if (maxConcurrentEdits !== undefined)
+      return this.deps.tasks.claimEdit(id, { reclaimAfterSeconds, maxConcurrentEdits });
+    const claimed = await this.deps.tasks.markProcessing(id, { reclaimAfterSeconds });
+    return claimed === null ? null : { claimed };
+  }
+
+  private async wakeParked(ownerId: string): Promise<void> {
+    const maxConcurrentEdits = this.options.maxConcurrentEditsPerPilot;
+    if (maxConcurrentEdits !== undefined) await wakeParked(this.deps, ownerId, maxConcurrentEdits);
+  }
+
+  /** One claimed attempt: edit, store and record; a transient error is rethrown once the task is released. */
+  private async attempt(claimed: Task, attempt: ProcessingAttempt): Promise<UploadOutcome> {
+    const { tasks } = this.deps;
     try {
       // A re-cut: the edit it replaces is served no more (the task is not 'processed'), so its objects go
       // before the new edit is made; a failure here is transient and the next attempt removes them again.
@@ -244,11 +290,42 @@ export class UploadProcessingService {
 type RecordingDependencies = Pick<UploadProcessingDependencies, 'tasks' | 'objects'>;
 
 /**
+ * One of the pilot's edits ended (or its slot was freed): its oldest parked tasks, one per free slot, go back on
+ * the queue through the worker's requeue marker (the VPC has no SQS). A marker that is lost leaves its task
+ * parked, which the sweeper queues again (listParked).
+ */
+async function wakeParked(
+  deps: RecordingDependencies,
+  ownerId: string,
+  maxConcurrentEdits: number,
+): Promise<void> {
+  for (const parked of await deps.tasks.parkedToWake(ownerId, maxConcurrentEdits))
+    await requeueTask(deps.objects, parked.id);
+}
+
+/**
  * Records the final state an asynchronous backend reported (MediaConvert's completion event) with the
  * same conditional transitions as an edit in the worker: a repeated or late event finds the task past
  * `processing` and changes nothing; an event for a deleted task removes what the job wrote.
  */
-export async function completeJob(deps: RecordingDependencies, job: FinishedJob): Promise<UploadOutcome> {
+export async function completeJob(
+  deps: RecordingDependencies,
+  job: FinishedJob,
+  maxConcurrentEditsPerPilot?: number,
+): Promise<UploadOutcome> {
+  const outcome = await recordJob(deps, job);
+  // The job was the pilot's edit in progress (the MediaConvert backend's slot): its end frees the slot.
+  if (
+    maxConcurrentEditsPerPilot !== undefined &&
+    (outcome.kind === 'processed' || outcome.kind === 'failed')
+  ) {
+    const task = await deps.tasks.findById(job.taskId);
+    if (task !== null) await wakeParked(deps, task.ownerId, maxConcurrentEditsPerPilot);
+  }
+  return outcome;
+}
+
+async function recordJob(deps: RecordingDependencies, job: FinishedJob): Promise<UploadOutcome> {
   const task = { id: job.taskId, originalKey: job.sourceKey, revision: job.revision };
   // The worker validated the source before submitting it: a job error is MediaConvert's, worth a retry.
   if (job.kind === 'error') return fail(deps, task, job.reason, 'transient');

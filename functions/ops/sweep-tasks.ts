@@ -7,9 +7,11 @@ import { sweepEvent } from '#core/schemas';
 import {
   abortAbandonedMultipartUploads,
   failStalledTasks,
+  findIdleParkedTasks,
   finishDeletes,
   recoverOrExpireUploads,
 } from '#core/task-sweeper';
+import { MAX_RECEIVE_COUNT } from '#core/delivery';
 
 const repository = getTaskRepository();
 const store = getObjectStore();
@@ -18,6 +20,11 @@ const { uploadWindowHours, uploadUrlTtlSeconds } = taskLimits();
 const stalledAfterSeconds = stalledTaskSeconds();
 /** Past the upload URL's life and every delivery of the upload's notification: nothing else will record it. */
 const recoverAfterSeconds = stalledAfterSeconds + uploadUrlTtlSeconds;
+/**
+ * A parked task no delivery looked at for this long lost its wake-up: the longest two receives of one message are
+ * apart (the stall bound's redelivery interval), far longer than the pilot's edits take to end and wake it.
+ */
+const parkedIdleSeconds = Math.ceil(stalledAfterSeconds / (MAX_RECEIVE_COUNT + 1));
 /** Far beyond any API request (29 s): a delete still 'deleting' after this failed half way. */
 const STALE_DELETE_SECONDS = 600;
 
@@ -48,7 +55,11 @@ async function sweep(): Promise<SweepReport> {
   if (stalled.length > 0) logger.warn('Stalled tasks failed', { taskIds: stalled, stalledAfterSeconds });
   const purged = await finishDeletes({ repository, store, uploads, olderThanSeconds: STALE_DELETE_SECONDS });
   if (purged.length > 0) logger.warn('Interrupted deletes finished', { taskIds: purged });
-  return { recovered, unrecorded, expired, aborted, stalled, purged };
+  // After the stall rule: a pilot whose last edit it just failed has its parked tasks queued in this same run.
+  const unparked = await findIdleParkedTasks({ repository, store, idleSeconds: parkedIdleSeconds });
+  if (unparked.length > 0)
+    logger.warn('Parked tasks queued again', { taskIds: unparked.map((upload) => upload.taskId) });
+  return { recovered, unrecorded, expired, aborted, stalled, purged, unparked };
 }
 
 export const handler = invocableHandler(sweepEvent, async (event): Promise<SweepReport | null> => {

@@ -12,8 +12,10 @@ import { invocationEnd } from '#commons/invocation-end';
 import { logger } from '#commons/logger';
 import { getObjectStore, getTaskRepository } from '#commons/composition-root';
 import { completeJob } from '#core/upload-processing';
+import { fairShareConfig } from '#commons/config';
 
 const deps = { tasks: getTaskRepository(), objects: getObjectStore() };
+const { maxConcurrentEditsPerPilot } = fairShareConfig();
 const metrics = new Metrics();
 
 export const handler = middy()
@@ -25,7 +27,7 @@ export const handler = middy()
     const job = parseJobStateChange(event);
     if (job === null) return;
     logger.appendKeys({ taskId: job.taskId });
-    const outcome = await completeJob(deps, job);
+    const outcome = await completeJob(deps, job, maxConcurrentEditsPerPilot);
     if (outcome.kind === 'processed') metrics.addMetric('VideosProcessed', MetricUnit.Count, 1);
     if (outcome.kind === 'failed') metrics.addMetric('VideosFailed', MetricUnit.Count, 1);
     logger.info('MediaConvert job recorded', { outcome });

@@ -70,6 +70,11 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
         metrics.addMetric('VideosFailed', MetricUnit.Count, 1);
         logger.warn('Video failed', { outcome });
         return;
+      case 'parked':
+        // Not a failure: the pilot's own edits fill their share of the fleet (docs/worker.md, "A fair worker").
+        metrics.addMetric('EditsParked', MetricUnit.Count, 1);
+        logger.info('Edit parked: its pilot has the allowed edits in progress', { outcome });
+        return;
       case 'submitted':
         metrics.addMetric('VideosSubmitted', MetricUnit.Count, 1);
         logger.info('Video validated and submitted to MediaConvert', { outcome });

@@ -11,7 +11,7 @@ import { LoopbackSourceServer } from '#adapters/ffmpeg/loopback-source';
 import { FfmpegVideoProcessor } from '#adapters/ffmpeg/processor';
 import { UdpSegmentEmitter } from '#adapters/xray/udp-segments';
 import { MediaConvertVideoProcessor } from '#adapters/mediaconvert/processor';
-import { processorConfig, storageConfig, videoConfig } from '#commons/config';
+import { fairShareConfig, processorConfig, storageConfig, videoConfig } from '#commons/config';
 import { ConfigurationError } from '#core/platform-errors';
 import { logger } from '#commons/logger';
 import { getObjectStore, getTaskRepository } from '#commons/composition-root';
@@ -61,7 +61,7 @@ const service = new UploadProcessingService(
     videos: videoProcessor(),
     clock: systemClock,
   },
-  { maxReceiveCount: video.maxReceiveCount },
+  { maxReceiveCount: video.maxReceiveCount, ...fairShareConfig() },
 );
 
 export const handler = createProcessUploadHandler({

@@ -8,7 +8,7 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
-import { jobRequestKey, PROCESSED_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import { jobRequestKey, PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
 import { fromRoot } from '../paths';
 import type { Database } from './database';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
@@ -153,12 +153,18 @@ export class MediaConvertBackend extends Construct {
       // Its share of the connection budget; without reservations the account's own limit bounds it, as the routes.
       reservedConcurrentExecutions: (props.reserveConcurrency ?? true) ? COMPLETION_CONCURRENCY : undefined,
       logRetention: props.logRetention,
+      // A job is its pilot's edit in progress: its end queues the pilot's parked tasks (docs/worker.md, "A fair worker").
+      environment: { MAX_CONCURRENT_EDITS_PER_PILOT: String(props.worker.maxConcurrentEditsPerPilot) },
     });
     grantWithEnvironment(this.completion, props.database.appUse());
     // Reads check the outputs exist (HeadObject); deletes drop the logo's frame capture, the job request and a deleted task's outputs.
     grantWithEnvironment(
       this.completion,
-      props.storage.objectUse({ [PROCESSED_PREFIX]: ['s3:GetObject', 's3:DeleteObject'] }),
+      props.storage.objectUse({
+        [PROCESSED_PREFIX]: ['s3:GetObject', 's3:DeleteObject'],
+        // The wake-up of a parked task: a requeue marker, as the worker writes it.
+        [REQUEUE_PREFIX]: ['s3:PutObject'],
+      }),
     );
 
     this.rule = new events.Rule(this, 'JobStateChange', {

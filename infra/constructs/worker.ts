@@ -9,6 +9,7 @@ import type { Database } from './database';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
 import type { Network } from './network';
 import { DEFAULT_WORKER_TIMEOUT_SECONDS, MAX_RECEIVE_COUNT } from '#core/delivery';
+import { DEFAULT_MAX_CONCURRENT_EDITS_PER_PILOT } from '#core/fair-share';
 import type { Storage } from './storage';
 
 /** Worker sizing (docs/infra.md, "Worker sizing"). The queue's visibility timeout is derived from the timeout. */
@@ -34,6 +35,11 @@ export interface WorkerProps {
   readonly ephemeralStorage?: Size;
   /** SQS event source maxConcurrency: bounds worker database connections (pool size 1). @default 5 */
   readonly maxConcurrency?: number;
+  /**
+   * Of those, how many one pilot's edits may hold at once: the rest of the pilot's uploads wait, parked
+   * (docs/worker.md, "A fair worker"). @default DEFAULT_MAX_CONCURRENT_EDITS_PER_PILOT (2)
+   */
+  readonly maxConcurrentEditsPerPilot?: number;
   /** @default RetentionDays.ONE_MONTH */
   readonly logRetention?: logs.RetentionDays;
 }
@@ -47,10 +53,14 @@ export class Worker extends Construct {
   readonly layer: FfmpegLayer;
   /** The queue → worker mapping: the stack runs the migrations before it (new code meets the new schema). */
   readonly eventSourceMapping: lambda.EventSourceMapping;
+  /** The per-pilot cap, which the MediaConvert completion applies too (a job is an edit in progress). */
+  readonly maxConcurrentEditsPerPilot: number;
 
   constructor(scope: Construct, id: string, props: WorkerProps) {
     super(scope, id);
     const { network, database, storage } = props;
+    this.maxConcurrentEditsPerPilot =
+      props.maxConcurrentEditsPerPilot ?? DEFAULT_MAX_CONCURRENT_EDITS_PER_PILOT;
 
     this.layer = new FfmpegLayer(this, 'FfmpegLayer');
     this.function = new FunctionWithLogGroup(this, 'ProcessUpload', {
@@ -64,7 +74,13 @@ export class Worker extends Construct {
       vpc: network.vpc,
       securityGroups: [network.databaseClientSecurityGroup],
       logRetention: props.logRetention,
-      environment: { FFMPEG_PATH, FFPROBE_PATH, LOGO_PATH, MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT) },
+      environment: {
+        FFMPEG_PATH,
+        FFPROBE_PATH,
+        LOGO_PATH,
+        MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+        MAX_CONCURRENT_EDITS_PER_PILOT: String(this.maxConcurrentEditsPerPilot),
+      },
     });
     grantWithEnvironment(this.function, database.appUse());
     grantWithEnvironment(
@@ -72,7 +88,8 @@ export class Worker extends Construct {
       storage.objectUse({
         [UPLOADS_PREFIX]: ['s3:GetObject', 's3:DeleteObject'],
         [PROCESSED_PREFIX]: ['s3:PutObject', 's3:DeleteObject'],
-        // A marker is removed once handled; a task whose upload was replaced mid-read is queued again.
+        // A marker is removed once handled; a task whose upload was replaced mid-read, or a parked task whose
+        // pilot's edit ended, is queued again.
         [REQUEUE_PREFIX]: ['s3:PutObject', 's3:DeleteObject'],
       }),
     );

@@ -3,6 +3,7 @@ import path from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { AUTHORIZER_CACHE_TTL_SECONDS, routes } from '#functions/routes';
 import { MAX_RECEIVE_COUNT } from '#core/delivery';
+import { DEFAULT_MAX_CONCURRENT_EDITS_PER_PILOT } from '#core/fair-share';
 import { createResolver, resolveStrings } from '#infra/local/template/intrinsics';
 import {
   type LocalTemplate,
@@ -128,6 +129,8 @@ describe('the template reader on the synthesized stack', () => {
       DB_PORT: '5433',
       DB_IAM_AUTH: 'true',
       MAX_RECEIVE_COUNT: String(MAX_RECEIVE_COUNT),
+      // The per-pilot cap reaches the local worker from the template: the same rule locally and on AWS.
+      MAX_CONCURRENT_EDITS_PER_PILOT: String(DEFAULT_MAX_CONCURRENT_EDITS_PER_PILOT),
     });
     const authorizer = byPath('Api/Authorizer');
     expect(() => resolveStrings(resolve, authorizer.environment)).toThrow(/Ref Identity\w+: no local value/);

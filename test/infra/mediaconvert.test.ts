@@ -193,7 +193,7 @@ describe('MediaConvert backend', () => {
     });
   });
 
-  it('runs the completion function in the VPC with 2 reserved instances, database access, output reads and deletes', () => {
+  it('runs the completion function in the VPC with 2 reserved instances, database access, output reads and deletes, requeue markers and the per-pilot cap', () => {
     const completionId = id(backend.completion);
     expect(propertiesOf(template, completionId)).toMatchObject({
       ReservedConcurrentExecutions: 2,
@@ -202,12 +202,14 @@ describe('MediaConvert backend', () => {
         Variables: expect.objectContaining({
           DB_IAM_AUTH: 'true',
           BUCKET_NAME: expect.anything() as unknown,
+          MAX_CONCURRENT_EDITS_PER_PILOT: '2',
         }) as unknown,
       },
     });
     expect(policyStatementsOf(template, completionId)).toEqual([
       expect.objectContaining({ Action: 'rds-db:connect', Effect: 'Allow' }),
       { Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('processed/*') },
+      { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('requeue/*') },
     ]);
   });
 

@@ -244,6 +244,7 @@ describe('configuration from CDK context', () => {
       databaseMaxConnections: '180',
       databaseRouteReservedConcurrency: '20',
       workerMaxConcurrency: '8',
+      maxConcurrentEditsPerPilot: '3',
       workerMemorySize: '4096',
       workerTimeoutSeconds: '240',
       logRetentionDays: '14',
@@ -274,6 +275,7 @@ describe('configuration from CDK context', () => {
       databaseMaxConnections: 180,
       databaseRouteReservedConcurrency: 20,
       workerMaxConcurrency: 8,
+      maxConcurrentEditsPerPilot: 3,
       workerMemorySize: 4096,
       workerTimeout: Duration.seconds(240).toSeconds(),
       logRetention: 14,
@@ -321,6 +323,9 @@ describe('configuration from CDK context', () => {
     expect(() => stackPropsFromContext((key) => (key === 'maxUnfinishedTasks' ? '0' : undefined))).toThrow(
       'Context maxUnfinishedTasks must be a positive integer, got 0',
     );
+    expect(() =>
+      stackPropsFromContext((key) => (key === 'maxConcurrentEditsPerPilot' ? '0' : undefined)),
+    ).toThrow('Context maxConcurrentEditsPerPilot must be a positive integer, got 0');
     expect(() => stackPropsFromContext((key) => (key === 'logRetentionDays' ? '10' : undefined))).toThrow(
       "Context logRetentionDays must be one of CloudWatch's retention periods (1, 3, 5, 7, 14, 30, ...), got 10",
     );

@@ -41,6 +41,7 @@ describe('worker function', () => {
           FFPROBE_PATH: '/opt/bin/ffprobe',
           LOGO_PATH: '/opt/share/idrl/idrl-logo.png',
           MAX_RECEIVE_COUNT: '3',
+          MAX_CONCURRENT_EDITS_PER_PILOT: '2',
           POWERTOOLS_SERVICE_NAME: 'idrl-worker',
           DB_IAM_AUTH: 'true',
           BUCKET_NAME: { Ref: expect.stringMatching(/^StorageBucket/) as unknown },

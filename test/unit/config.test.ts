@@ -3,6 +3,7 @@ import { ConfigurationError } from '#core/platform-errors';
 import {
   authorizerConfig,
   databaseConfig,
+  fairShareConfig,
   migrationConfig,
   migrationLauncherConfig,
   stalledTaskSeconds,
@@ -212,6 +213,18 @@ describe('configuration', () => {
     expect(stalledTaskSeconds({})).toBe(4_320);
     expect(() => stalledTaskSeconds({ STALLED_TASK_SECONDS: '0' })).toThrow(
       new ConfigurationError('Environment variable STALLED_TASK_SECONDS must be a positive integer, got "0"'),
+    );
+  });
+
+  it('reads the per-pilot cap on concurrent edits, 2 by default, as a positive integer', () => {
+    expect(fairShareConfig({})).toEqual({ maxConcurrentEditsPerPilot: 2 });
+    expect(fairShareConfig({ MAX_CONCURRENT_EDITS_PER_PILOT: '3' })).toEqual({
+      maxConcurrentEditsPerPilot: 3,
+    });
+    expect(() => fairShareConfig({ MAX_CONCURRENT_EDITS_PER_PILOT: '0' })).toThrow(
+      new ConfigurationError(
+        'Environment variable MAX_CONCURRENT_EDITS_PER_PILOT must be a positive integer, got "0"',
+      ),
     );
   });
 });

@@ -297,6 +297,7 @@ describe('runSweep', () => {
     aborted: 1,
     stalled: [6],
     purged: [7],
+    unparked: [{ taskId: 11, key: 'uploads/11/n', sizeBytes: 30 }],
   };
 
   /** The sweep as the function inside the VPC answers it, with the sends it was told of. */
@@ -313,7 +314,7 @@ describe('runSweep', () => {
     };
   }
 
-  it('queues the uploads the sweep recovered, records the sends, and reports every use case by task id', async () => {
+  it('queues the uploads the sweep recovered and the parked tasks it found, records the recovered sends only, and reports every use case by task id', async () => {
     // Prepare
     const sent: QueuedUpload[][] = [];
     const inside = sweep();
@@ -325,7 +326,7 @@ describe('runSweep', () => {
     });
 
     // Assess
-    expect(sent).toEqual([report.recovered]);
+    expect(sent).toEqual([[...report.recovered, ...report.unparked]]);
     expect(inside.marked).toEqual([[4, 9]]);
     expect(result).toEqual({
       recovered: [4, 9],
@@ -334,6 +335,7 @@ describe('runSweep', () => {
       aborted: 1,
       stalled: [6],
       purged: [7],
+      unparked: [11],
     });
   });
 

@@ -7,6 +7,7 @@ import { migration as accountDeletion } from '#adapters/pg/migrations/0005-accou
 import { migration as requeuedAt } from '#adapters/pg/migrations/0006-requeued-at';
 import { migration as publicSide } from '#adapters/pg/migrations/0008-public-side';
 import { migration as pilotCut } from '#adapters/pg/migrations/0009-pilot-cut';
+import { migration as fairWorker } from '#adapters/pg/migrations/0010-fair-worker';
 
 /**
  * Every migration, in order. They are TypeScript modules rather than .sql files so esbuild embeds
@@ -21,4 +22,5 @@ export const migrations: readonly Migration[] = [
   requeuedAt,
   publicSide,
   pilotCut,
+  fairWorker,
 ];

@@ -10,6 +10,7 @@ import {
 import { toDeletingTask } from '#adapters/pg/account-repository';
 import type {
   DeletingTask,
+  EditClaim,
   ListTasksQuery,
   NewTask,
   TaskCreation,
@@ -30,6 +31,7 @@ import {
   UNFINISHED_STATUSES,
 } from '#core/task';
 import { uploadKey } from '#core/object-keys';
+import { claimDecision, freeSlots } from '#core/fair-share';
 
 interface TaskRow {
   id: string;
@@ -235,6 +237,82 @@ async function recutWithinLimit(
 }
 
 /**
+ * 'uploaded' → 'processing' (or a dead attempt's 'processing' taken over once its lease, `$2` seconds, is over),
+ * and no longer parked.
+ */
+const CLAIM = `UPDATE tasks SET status = 'processing', processing_started_at = now(), parked_at = NULL, updated_at = now()
+  WHERE id = $1 AND (status = 'uploaded'
+    OR (status = 'processing' AND $2::integer IS NOT NULL AND processing_started_at < now() - make_interval(secs => $2)))
+  RETURNING *`;
+
+/**
+ * The claim under the per-pilot cap: the pilot's row lock serializes every claim and wake-up of one pilot, so the
+ * counts cannot change between this decision and its UPDATE (an edit may only end meanwhile: its wake-up, which
+ * takes the same lock after it, then finds this task parked).
+ */
+async function claimWithinCap(
+  client: pg.PoolClient,
+  id: number,
+  options: { reclaimAfterSeconds: number; maxConcurrentEdits: number },
+): Promise<EditClaim | null> {
+  const owner = await client.query<{ owner_id: string }>(
+    `SELECT owner_id FROM tasks WHERE id = $1 AND status <> 'deleting'`,
+    [id],
+  );
+  const ownerId = owner.rows[0]?.owner_id;
+  if (ownerId === undefined || !(await lockOwner(client, ownerId))) return null;
+  const counted = await client.query<{ editing: string; waiting_ahead: string; already_editing: boolean }>(
+    `SELECT (SELECT count(*) FROM tasks other WHERE other.owner_id = task.owner_id AND other.id <> task.id
+               AND other.status = 'processing') AS editing,
+            (SELECT count(*) FROM tasks other WHERE other.owner_id = task.owner_id AND other.id <> task.id
+               AND other.status = 'uploaded' AND other.parked_at IS NOT NULL
+               AND (task.parked_at IS NULL OR (other.parked_at, other.id) < (task.parked_at, task.id))) AS waiting_ahead,
+            task.status = 'processing' AS already_editing
+     FROM tasks task WHERE task.id = $1`,
+    [id],
+  );
+  const [counts] = counted.rows;
+  if (counts === undefined) return null;
+  const decision = claimDecision(
+    { editing: Number(counts.editing), waitingAhead: Number(counts.waiting_ahead) },
+    options.maxConcurrentEdits,
+    counts.already_editing,
+  );
+  if (decision === 'claim') {
+    const [claimed] = (await client.query<TaskRow>(CLAIM, [id, options.reclaimAfterSeconds])).rows;
+    return claimed === undefined ? null : { claimed: toTask(claimed) };
+  }
+  // The first park's time is kept: it orders the pilot's parked tasks (first parked, first woken).
+  const [parked] = (
+    await client.query<TaskRow>(
+      `UPDATE tasks SET parked_at = coalesce(parked_at, now()), updated_at = now()
+       WHERE id = $1 AND status = 'uploaded' RETURNING *`,
+      [id],
+    )
+  ).rows;
+  return parked === undefined ? null : { parked: toTask(parked) };
+}
+
+/** Under the pilot's lock, after an edit ended: its oldest parked tasks, one per free slot. */
+async function oldestParked(
+  client: pg.PoolClient,
+  ownerId: string,
+  maxConcurrentEdits: number,
+): Promise<Task[]> {
+  if (!(await lockOwner(client, ownerId))) return [];
+  const editing = await client.query<{ count: string }>(
+    `SELECT count(*) FROM tasks WHERE owner_id = $1 AND status = 'processing'`,
+    [ownerId],
+  );
+  const parked = await client.query<TaskRow>(
+    `SELECT * FROM tasks WHERE owner_id = $1 AND status = 'uploaded' AND parked_at IS NOT NULL
+     ORDER BY parked_at, id LIMIT $2`,
+    [ownerId, freeSlots(Number(editing.rows[0]?.count), maxConcurrentEdits)],
+  );
+  return parked.rows.map(toTask);
+}
+
+/**
  * Tasks in PostgreSQL. Ownership is part of every lookup (WHERE owner_id), and every lifecycle
  * transition is one conditional UPDATE ... WHERE status = <expected> RETURNING: a duplicate or late
  * delivery matches no row and is a no-op, and a deleted task can never be resurrected.
@@ -384,13 +462,34 @@ export class PgTaskRepository implements TaskRepository {
   markProcessing(id: number, options: { reclaimAfterSeconds?: number } = {}): Promise<Task | null> {
     // A redelivery after a crashed attempt finds the task still 'processing'; it may take it over
     // only once the previous attempt's lease is older than reclaimAfterSeconds.
-    return this.one(
-      `UPDATE tasks SET status = 'processing', processing_started_at = now(), updated_at = now()
-       WHERE id = $1 AND (status = 'uploaded'
-         OR (status = 'processing' AND $2::integer IS NOT NULL AND processing_started_at < now() - make_interval(secs => $2)))
-       RETURNING *`,
-      [id, options.reclaimAfterSeconds ?? null],
+    return this.one(CLAIM, [id, options.reclaimAfterSeconds ?? null]);
+  }
+
+  claimEdit(
+    id: number,
+    options: { reclaimAfterSeconds: number; maxConcurrentEdits: number },
+  ): Promise<EditClaim | null> {
+    return this.transaction(
+      (client) => claimWithinCap(client, id, options),
+      () => true,
     );
+  }
+
+  parkedToWake(ownerId: string, maxConcurrentEdits: number): Promise<Task[]> {
+    return this.transaction(
+      (client) => oldestParked(client, ownerId, maxConcurrentEdits),
+      () => true,
+    );
+  }
+
+  async listParked(idleSeconds: number, limit: number): Promise<Task[]> {
+    const rows = await this.rows(
+      `SELECT * FROM tasks WHERE status = 'uploaded' AND parked_at IS NOT NULL
+         AND updated_at < now() - make_interval(secs => $1)
+       ORDER BY parked_at, id LIMIT $2`,
+      [idleSeconds, limit],
+    );
+    return rows.map(toTask);
   }
 
   markRecut(
@@ -437,7 +536,8 @@ export class PgTaskRepository implements TaskRepository {
     { revision }: RevisionCondition = {},
   ): Promise<Task | null> {
     return this.one(
-      `UPDATE tasks SET status = 'failed', failure_reason = $2, failure_kind = $3, failed_at = now(), updated_at = now()
+      `UPDATE tasks SET status = 'failed', failure_reason = $2, failure_kind = $3, failed_at = now(), parked_at = NULL,
+         updated_at = now()
        WHERE id = $1 AND status IN ('awaiting_upload', 'uploaded', 'processing') AND ${SAME_REVISION('$4')} RETURNING *`,
       [id, reason, kind, revision ?? null],
     );
@@ -467,7 +567,8 @@ export class PgTaskRepository implements TaskRepository {
     // now() is the clock that stamped updated_at, so Lambda/database clock skew cannot shorten the wait.
     const rows = await this.rows(
       `UPDATE tasks SET status = 'failed', failure_reason = $2, failure_kind = 'transient', failed_at = now(), updated_at = now()
-       WHERE status IN ('uploaded', 'processing') AND updated_at < now() - make_interval(secs => $1) RETURNING *`,
+       WHERE (status = 'processing' OR (status = 'uploaded' AND parked_at IS NULL))
+         AND updated_at < now() - make_interval(secs => $1) RETURNING *`,
       [stalledAfterSeconds, reason],
     );
     return rows.map(toTask);

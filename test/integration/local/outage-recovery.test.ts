@@ -333,6 +333,7 @@ describe('a database outage while uploads arrive', () => {
       aborted: 0,
       stalled: [],
       purged: [],
+      unparked: [],
     });
     expect(recovered.map((task) => ({ id: task.id, status: task.status }))).toEqual(
       ids.map((id) => ({ id, status: 'processed' })),

@@ -1,5 +1,6 @@
 import type {
   DeletingTask,
+  EditClaim,
   ListTasksQuery,
   NewTask,
   TaskCreation,
@@ -21,6 +22,7 @@ import {
   UNFINISHED_STATUSES,
 } from '#core/task';
 import { uploadKey } from '#core/object-keys';
+import { claimDecision, freeSlots } from '#core/fair-share';
 
 /** The TaskRepository port in memory, with the same conditional-transition semantics as PostgreSQL. */
 export class InMemoryTaskRepository implements TaskRepository {
@@ -36,6 +38,8 @@ export class InMemoryTaskRepository implements TaskRepository {
   readonly requeueCounts = new Map<number, number>();
   /** When each task was first published (the first_published_at column, migration 8). */
   private readonly firstPublished = new Map<number, Date>();
+  /** When a delivery first parked each parked task (the parked_at column). */
+  readonly parked = new Map<number, Date>();
   private nextId = 1;
 
   constructor(private readonly now: () => Date = () => new Date()) {}
@@ -251,10 +255,75 @@ export class InMemoryTaskRepository implements TaskRepository {
       task?.processingStartedAt != null &&
       reclaimAfterSeconds !== undefined &&
       this.now().getTime() - task.processingStartedAt.getTime() > reclaimAfterSeconds * 1000;
-    return this.transition(task, stale ? ['uploaded', 'processing'] : ['uploaded'], {
+    const claimed = this.transition(task, stale ? ['uploaded', 'processing'] : ['uploaded'], {
       status: 'processing',
       processingStartedAt: this.now(),
     });
+    this.parked.delete(id);
+    return claimed;
+  }
+
+  /** Parked before `than` in the pilot's order: first parked first, then by id (ORDER BY parked_at, id). */
+  private parkedBefore(id: number, than: { id: number; at: Date } | undefined): boolean {
+    const at = this.parked.get(id);
+    if (at === undefined || this.tasks.get(id)?.status !== 'uploaded') return false;
+    return than === undefined || at < than.at || (at.getTime() === than.at.getTime() && id < than.id);
+  }
+
+  private editingOf(ownerId: string, except?: number): number {
+    return [...this.tasks.values()].filter(
+      (other) => other.ownerId === ownerId && other.id !== except && other.status === 'processing',
+    ).length;
+  }
+
+  async claimEdit(
+    id: number,
+    options: { reclaimAfterSeconds: number; maxConcurrentEdits: number },
+  ): Promise<EditClaim | null> {
+    const task = this.tasks.get(id);
+    if (task === undefined) return null;
+    const at = this.parked.get(id);
+    const self = at === undefined ? undefined : { id, at };
+    const waitingAhead = [...this.tasks.values()].filter(
+      (other) => other.ownerId === task.ownerId && other.id !== id && this.parkedBefore(other.id, self),
+    ).length;
+    const decision = claimDecision(
+      { editing: this.editingOf(task.ownerId, id), waitingAhead },
+      options.maxConcurrentEdits,
+      task.status === 'processing',
+    );
+    if (decision === 'claim') {
+      const claimed = await this.markProcessing(id, options);
+      return claimed === null ? null : { claimed };
+    }
+    const parked = await this.transition(task, ['uploaded'], {});
+    if (parked === null) return null;
+    if (at === undefined) this.parked.set(id, this.now());
+    return { parked };
+  }
+
+  parkedToWake(ownerId: string, maxConcurrentEdits: number): Promise<Task[]> {
+    return Promise.resolve(
+      this.parkedInOrder((task) => task.ownerId === ownerId).slice(
+        0,
+        freeSlots(this.editingOf(ownerId), maxConcurrentEdits),
+      ),
+    );
+  }
+
+  listParked(idleSeconds: number, limit: number): Promise<Task[]> {
+    const bound = this.now().getTime() - idleSeconds * 1000;
+    return Promise.resolve(this.parkedInOrder((task) => task.updatedAt.getTime() < bound).slice(0, limit));
+  }
+
+  private parkedInOrder(filter: (task: Task) => boolean): Task[] {
+    return [...this.tasks.values()]
+      .filter((task) => this.parkedBefore(task.id, undefined) && filter(task))
+      .sort(
+        (a, b) =>
+          (this.parked.get(a.id)?.getTime() ?? 0) - (this.parked.get(b.id)?.getTime() ?? 0) || a.id - b.id,
+      )
+      .map((task) => ({ ...task }));
   }
 
   /** Re-cuts per owner (the recuts table): when each was accepted. */
@@ -318,18 +387,20 @@ export class InMemoryTaskRepository implements TaskRepository {
     );
   }
 
-  markFailed(
+  async markFailed(
     id: number,
     reason: string,
     kind: FailureKind,
     condition?: RevisionCondition,
   ): Promise<Task | null> {
-    return this.transition(
+    const failed = await this.transition(
       this.tasks.get(id),
       ['awaiting_upload', 'uploaded', 'processing'],
       { status: 'failed', failureReason: reason, failureKind: kind, failedAt: this.now() },
       condition,
     );
+    if (failed !== null) this.parked.delete(id);
+    return failed;
   }
 
   async markRetried(
@@ -371,7 +442,7 @@ export class InMemoryTaskRepository implements TaskRepository {
     const now = this.now();
     const stalled = [...this.tasks.values()].filter(
       (task) =>
-        (task.status === 'uploaded' || task.status === 'processing') &&
+        (task.status === 'processing' || (task.status === 'uploaded' && !this.parked.has(task.id))) &&
         now.getTime() - task.updatedAt.getTime() > stalledAfterSeconds * 1000,
     );
     for (const task of stalled)

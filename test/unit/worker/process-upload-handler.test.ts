@@ -76,6 +76,31 @@ describe('process-upload handler', () => {
     ]);
   });
 
+  it("acknowledges a delivery its pilot's cap parks, as a parked edit, not a failure", async () => {
+    // Prepare: the pilot's other upload is being edited, and the cap is one edit
+    const addMetric = vi.spyOn(metrics, 'addMetric');
+    const editing = await storedUpload(tasks, objects, { keyNonce: 'other' });
+    await tasks.markUploaded(editing.originalKey, 2_000);
+    await tasks.markProcessing(editing.id);
+    const capped = createProcessUploadHandler({
+      service: new UploadProcessingService(
+        { tasks, objects, sources: new FakeSourceServer(objects), videos, clock: new FixedClock() },
+        { maxReceiveCount: 3, maxConcurrentEditsPerPilot: 1 },
+      ),
+      logger,
+      metrics,
+    });
+
+    // Act
+    const response = await capped(sqsEvent(created('uploads/1/nonce')), context());
+
+    // Assess
+    expect(response).toEqual({ batchItemFailures: [] });
+    expect(tasks.tasks.get(1)?.status).toBe('uploaded');
+    expect(videos.calls).toEqual([]);
+    expect(addMetric.mock.calls).toEqual([['EditsParked', 'Count', 1]]);
+  });
+
   it('stops ffmpeg 15 s before the Lambda timeout and leases the task for the whole invocation', async () => {
     // Prepare
     vi.useFakeTimers({ toFake: ['Date'], now: new Date('2026-03-01T12:00:00.000Z') });

@@ -6,7 +6,7 @@ import { outputKeys, recutKey } from '#core/object-keys';
 import { PermanentProcessingError } from '#core/processing-errors';
 import { completeJob, UploadProcessingService, type ProcessingAttempt } from '#core/upload-processing';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
-import { pilot, storedUpload } from '#test/unit/fakes/task-fixtures';
+import { firstAttempt, pilot, storedUpload } from '#test/unit/fakes/task-fixtures';
 import { InMemoryObjectStore } from '#test/unit/fakes/in-memory-object-store';
 import { InMemoryTaskRepository } from '#test/unit/fakes/in-memory-task-repository';
 import { FakeSourceServer } from './fake-source-server';
@@ -21,14 +21,7 @@ describe('UploadProcessingService across revisions', () => {
   let service: UploadProcessingService;
   let workDir: string;
 
-  function attempt(): ProcessingAttempt {
-    return {
-      receiveCount: 1,
-      deadline: new Date(clock.now().getTime() + 165_000),
-      workDir,
-      reclaimAfterSeconds: 210,
-    };
-  }
+  const attempt = (): ProcessingAttempt => firstAttempt(clock, workDir);
 
   /** The pilot's re-cut as the API makes it: the transition, then the marker naming the new revision. */
   async function recut(startSeconds: number): Promise<string> {
