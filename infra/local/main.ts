@@ -43,7 +43,8 @@ function seconds(name: string, fallback: number): number {
  * The curl walkthrough is pasted into a shell in one go, so every line must work when the next ones are
  * already waiting on stdin: ffmpeg never reads stdin (-nostdin) nor asks before overwriting (-y), every
  * output ends with a newline, and the delete waits for the edit (polling only while the task is pending, so
- * an error ends the loop). Pasting it again works too (the signup
+ * an error ends the loop). The upload's fields go as --form-string, taken literally: -F reads a `;` in a value (the
+ * trace header's) as a parameter of its own. Pasting it again works too (the signup
  * answers 409, the rest repeats). test/e2e/walkthrough.test.ts runs it exactly as printed, twice.
  */
 function walkthrough(api: string, ffmpeg: string, logo: string): string[] {
@@ -58,7 +59,7 @@ function walkthrough(api: string, ffmpeg: string, logo: string): string[] {
     `${ffmpeg} -nostdin -y -v error -i ${logo} -filter_complex '[0:v]scale=640:360,loop=loop=-1:size=1,fps=30,rotate=a=t:c=black,trim=duration=5,format=yuv420p[v];anullsrc=r=48000:cl=stereo,atrim=duration=5[a]' -map '[v]' -map '[a]' -c:v libx264 -c:a aac race.mp4`,
     `curl -s $API/tasks ${auth} ${json} -d "{\\"fileName\\":\\"race.mp4\\",\\"contentType\\":\\"video/mp4\\",\\"size\\":$(stat -c%s race.mp4)}" > task.json`,
     `ID=$(${field('id')} < task.json)`,
-    `eval "curl -s -w '%{http_code}\\n' $(node -p 'const t=require("./task.json"); Object.entries(t.upload.fields).map(([k,v])=>"-F "+k+"="+JSON.stringify(v)).join(" ")+" -F file=@race.mp4 "+t.upload.url')"`,
+    `eval "curl -s -w '%{http_code}\\n' $(node -p 'const t=require("./task.json"); Object.entries(t.upload.fields).map(([k,v])=>"--form-string "+k+"="+JSON.stringify(v)).join(" ")+" -F file=@race.mp4 "+t.upload.url')"`,
     `while S=$(curl -s $API/tasks/$ID ${auth} | ${field('status')}); echo "$S"; case "$S" in awaiting_upload|uploaded|processing) ;; *) false ;; esac; do sleep 2; done`,
     `curl -s -X DELETE $API/tasks/$ID ${auth} -o /dev/null -w '%{http_code}\\n'`,
   ];
