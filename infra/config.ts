@@ -75,6 +75,7 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
       .filter((origin) => origin.length > 0),
     removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     deletionProtection: flag('deletionProtection'),
+    dashboard: flag('dashboard'),
     database: option,
     databaseInstanceType: instanceType ? new ec2.InstanceType(instanceType) : undefined,
     databaseMaxConnections: integer('databaseMaxConnections'),

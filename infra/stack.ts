@@ -63,6 +63,11 @@ export interface IdrlStackProps extends StackProps {
    */
   readonly deletionProtection?: boolean;
   /**
+   * The operator's CloudWatch dashboard: $3 a month at list price unless the account's dashboards fit in CloudWatch's
+   * always-free three (docs/cost.md). @default true
+   */
+  readonly dashboard?: boolean;
+  /**
    * `rds`: RDS PostgreSQL on one instance. `serverless`: Aurora PostgreSQL Serverless v2 that pauses at 0 ACU when
    * idle (docs/infra.md, "Two database options"; docs/cost.md).
    * @default 'rds'
@@ -116,8 +121,8 @@ export class IdrlStack extends Stack {
   readonly cdn: Cdn;
   readonly sweeper: Sweeper;
   readonly alarms: Alarms;
-  /** The operator's CloudWatch dashboard (docs/operations.md, "Dashboard"). */
-  readonly dashboard: Dashboard;
+  /** The operator's CloudWatch dashboard (docs/operations.md, "Dashboard"); undefined with `dashboard: false`. */
+  readonly dashboard: Dashboard | undefined;
   readonly accountPurge: AccountPurge;
   /** Present with `processor: 'mediaconvert'`. */
   readonly mediaConvert?: MediaConvertBackend;
@@ -229,21 +234,24 @@ export class IdrlStack extends Stack {
       alarmEmail: props.alarmEmail,
     });
 
-    this.dashboard = new Dashboard(this, 'Operations', {
-      alarms: this.alarms,
-      queue: this.storage.queue,
-      deadLetterQueue: this.storage.deadLetterQueue,
-      httpApi: this.api.httpApi,
-      accessLogs: this.api.accessLogs,
-      worker: this.worker.function,
-      editServices:
-        processor === 'mediaconvert'
-          ? [WORKER_SERVICE_NAME, MEDIACONVERT_SERVICE_NAME]
-          : [WORKER_SERVICE_NAME],
-      sweepRunner: this.sweeper.runner,
-      sweep: this.sweeper.function,
-      databaseInstance: this.database.instance,
-    });
+    this.dashboard =
+      props.dashboard === false
+        ? undefined
+        : new Dashboard(this, 'Operations', {
+            alarms: this.alarms,
+            queue: this.storage.queue,
+            deadLetterQueue: this.storage.deadLetterQueue,
+            httpApi: this.api.httpApi,
+            accessLogs: this.api.accessLogs,
+            worker: this.worker.function,
+            editServices:
+              processor === 'mediaconvert'
+                ? [WORKER_SERVICE_NAME, MEDIACONVERT_SERVICE_NAME]
+                : [WORKER_SERVICE_NAME],
+            sweepRunner: this.sweeper.runner,
+            sweep: this.sweeper.function,
+            databaseInstance: this.database.instance,
+          });
 
     Aspects.of(this).add(new ProviderLogGroups(logRetention));
 

@@ -39,6 +39,13 @@ beforeAll(() => {
 });
 
 describe('the operations dashboard', () => {
+  it('is left out with -c dashboard=false, the idle cost back within its targets (docs/cost.md)', () => {
+    const { template: without } = synthesize({ dashboard: false });
+    expect(without.findResources('AWS::CloudWatch::Dashboard')).toEqual({});
+    const withDashboard = synthesized.default?.template.findResources('AWS::CloudWatch::Dashboard') ?? {};
+    expect(Object.keys(withDashboard)).toHaveLength(1);
+  });
+
   it('shows every widget the runbook names, the database one only where there is an RDS instance', () => {
     const titles = (name: string) =>
       widgetsOf(synthesized[name] as Synthesized).map((w) => w.properties.title);
