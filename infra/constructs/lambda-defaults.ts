@@ -4,6 +4,7 @@ import * as lambda from 'aws-cdk-lib/aws-lambda';
 import { NodejsFunction, OutputFormat } from 'aws-cdk-lib/aws-lambda-nodejs';
 import * as logs from 'aws-cdk-lib/aws-logs';
 import { Construct } from 'constructs';
+import { LOCAL_BUNDLE_INPUTS_CONTEXT } from '../bundle-context';
 import { fromRoot } from '../paths';
 
 /** Lambda's runtime and architecture for every function (docs/spec.md §7.8: the ffmpeg build is x86_64). */
@@ -100,6 +101,7 @@ export class FunctionWithLogGroup extends NodejsFunction {
       retention: props.logRetention ?? logs.RetentionDays.ONE_MONTH,
       removalPolicy: RemovalPolicy.DESTROY,
     });
+    const bundleInputs: unknown = scope.node.tryGetContext(LOCAL_BUNDLE_INPUTS_CONTEXT);
     super(scope, id, {
       entry: fromRoot(props.entry),
       handler: 'handler',
@@ -131,7 +133,12 @@ export class FunctionWithLogGroup extends NodejsFunction {
         NODE_OPTIONS: '--enable-source-maps',
         ...props.environment,
       },
-      bundling: { ...LAMBDA_BUNDLING, format: OutputFormat.ESM, forceDockerBundling: false },
+      bundling: {
+        ...LAMBDA_BUNDLING,
+        format: OutputFormat.ESM,
+        forceDockerBundling: false,
+        ...(typeof bundleInputs === 'string' ? { assetHash: `${bundleInputs}:${props.entry}` } : {}),
+      },
     });
     Validations.of(this).acknowledge({
       id: 'AwsSolutions-IAM5[Resource::*]',

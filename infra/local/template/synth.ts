@@ -10,9 +10,10 @@ import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
+import { cp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import { promisify } from 'node:util';
+import { LOCAL_BUNDLE_INPUTS_CONTEXT } from '../../bundle-context';
 import { fromRoot } from '../../paths';
 
 const run = promisify(execFile);
@@ -93,21 +94,68 @@ export function contextFromEnvironment(env: NodeJS.ProcessEnv): Record<string, s
   return context;
 }
 
-/** The cache key: every input file's path and content, and the context. */
-export async function synthInputsHash(
-  context: Readonly<Record<string, string>> = {},
-  root = fromRoot(),
-): Promise<string> {
+/** Every input file's path and content: what the bundles of every configuration are built from. */
+export async function sourcesHash(root = fromRoot()): Promise<string> {
   const hash = createHash('sha256');
   // The clone's own path too: the bundles' source maps point into it, so two clones never share an assembly.
   hash.update(root);
-  hash.update(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))));
   const files = (await Promise.all(SYNTH_INPUTS.map((input) => listFiles(root, input)))).flat().sort();
   for (const file of files) {
     hash.update(`\0${file}\0`);
     hash.update(await readFile(path.join(root, file)));
   }
   return hash.digest('hex').slice(0, 24);
+}
+
+/** The cache key: the sources and the context. */
+function synthKey(sources: string, context: Readonly<Record<string, string>>): string {
+  return createHash('sha256')
+    .update(sources)
+    .update(JSON.stringify(Object.entries(context).sort(([a], [b]) => a.localeCompare(b))))
+    .digest('hex')
+    .slice(0, 24);
+}
+
+/** The cache key of these sources and context (the assembly folder's name). */
+export async function synthInputsHash(
+  context: Readonly<Record<string, string>> = {},
+  root = fromRoot(),
+): Promise<string> {
+  return synthKey(await sourcesHash(root), context);
+}
+
+/** Beside each cached assembly: the sources hash its bundles were built from (their asset hashes derive from it). */
+const SOURCES_MARKER = 'bundle-sources';
+
+/**
+ * Stages into `outdir`, before a synth, the asset folders of cached assemblies of the same sources (other
+ * configurations): with LOCAL_BUNDLE_INPUTS_CONTEXT their bundles' asset hashes are known before bundling, so CDK
+ * finds each one staged and runs no esbuild for it (infra/constructs/lambda-defaults.ts). Returns how many it staged.
+ */
+export async function stageSiblingAssets(cacheDir: string, outdir: string, sources: string): Promise<number> {
+  const staged = new Set<string>();
+  for (const entry of await readdir(cacheDir, { withFileTypes: true })) {
+    const sibling = path.join(cacheDir, entry.name);
+    if (!entry.isDirectory() || !isComplete(sibling)) continue;
+    const marker = await readFile(path.join(sibling, SOURCES_MARKER), 'utf8').catch(() => undefined);
+    if (marker !== sources) continue;
+    for (const asset of await readdir(sibling)) {
+      if (!asset.startsWith('asset.') || staged.has(asset)) continue;
+      await cp(path.join(sibling, asset), path.join(outdir, asset), { recursive: true });
+      staged.add(asset);
+    }
+  }
+  return staged.size;
+}
+
+/** Removes the staged asset folders the synthesized stack does not use (another configuration's functions). */
+export async function pruneUnusedAssets(outdir: string): Promise<void> {
+  const manifest = JSON.parse(
+    await readFile(path.join(outdir, STACK_TEMPLATE.replace('.template.json', '.assets.json')), 'utf8'),
+  ) as { files?: Record<string, { source: { path: string } }> };
+  const used = new Set(Object.values(manifest.files ?? {}).map((file) => file.source.path));
+  const unused = (await readdir(outdir)).filter((name) => name.startsWith('asset.') && !used.has(name));
+  await Promise.all(unused.map((name) => rm(path.join(outdir, name), { recursive: true, force: true })));
 }
 
 /** Outside the clone's node_modules, which `npm ci` empties (as the ffmpeg build's cache, ~/.cache/idrl-ffmpeg). */
@@ -217,7 +265,8 @@ async function synthesize(outdir: string, context: Readonly<Record<string, strin
 export async function cachedSynth(options: CachedSynthOptions = {}): Promise<CloudAssembly> {
   const context = options.context ?? {};
   const cacheDir = options.cacheDir ?? defaultCacheDir();
-  const key = await synthInputsHash(context);
+  const sources = await sourcesHash();
+  const key = synthKey(sources, context);
   const dir = path.join(cacheDir, key);
   if (isComplete(dir)) return assemblyAt(dir, false);
   await mkdir(cacheDir, { recursive: true });
@@ -231,7 +280,13 @@ export async function cachedSynth(options: CachedSynthOptions = {}): Promise<Clo
       options.log?.(`Synthesizing the CDK app (inputs changed; cached in ${dir}) ...`);
       const startedAt = Date.now();
       try {
-        await synthesize(staging, context);
+        await mkdir(staging, { recursive: true });
+        const reused = await stageSiblingAssets(cacheDir, staging, sources);
+        if (reused > 0)
+          options.log?.(`Reusing the ${reused} asset folders of this source's other configurations.`);
+        await synthesize(staging, { ...context, [LOCAL_BUNDLE_INPUTS_CONTEXT]: sources });
+        await pruneUnusedAssets(staging);
+        await writeFile(path.join(staging, SOURCES_MARKER), sources);
         await rename(staging, dir);
       } catch (error) {
         await rm(staging, { recursive: true, force: true });

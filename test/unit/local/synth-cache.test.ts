@@ -1,0 +1,74 @@
+import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { STACK_TEMPLATE, pruneUnusedAssets, stageSiblingAssets } from '#infra/local/template/synth';
+
+const ASSETS_FILE = STACK_TEMPLATE.replace('.template.json', '.assets.json');
+let cacheDir: string;
+
+beforeEach(async () => {
+  cacheDir = await mkdtemp(path.join(tmpdir(), 'idrl-synth-cache-'));
+});
+
+afterEach(async () => {
+  await rm(cacheDir, { recursive: true, force: true });
+});
+
+/** A complete cached assembly built from `sources`, holding these asset folders (each with one file). */
+async function assembly(name: string, sources: string | undefined, assets: string[]): Promise<void> {
+  const dir = path.join(cacheDir, name);
+  await mkdir(dir, { recursive: true });
+  await writeFile(path.join(dir, 'manifest.json'), '{}');
+  await writeFile(path.join(dir, STACK_TEMPLATE), '{}');
+  if (sources !== undefined) await writeFile(path.join(dir, 'bundle-sources'), sources);
+  for (const asset of assets) {
+    await mkdir(path.join(dir, asset));
+    await writeFile(path.join(dir, asset, 'index.mjs'), `// ${name} ${asset}`);
+  }
+}
+
+describe('the synth cache reusing the bundles of other configurations', () => {
+  it('stages the asset folders of complete assemblies of the same sources only, each once', async () => {
+    // Prepare: two configurations of the sources "s1", one of "s2", one unmarked (older cache), one incomplete.
+    await assembly('default', 's1', ['asset.a', 'asset.b']);
+    await assembly('serverless', 's1', ['asset.b', 'asset.c']);
+    await assembly('other-sources', 's2', ['asset.z']);
+    await assembly('unmarked', undefined, ['asset.y']);
+    await mkdir(path.join(cacheDir, 'incomplete', 'asset.x'), { recursive: true });
+    await writeFile(path.join(cacheDir, 'incomplete', 'bundle-sources'), 's1');
+    const outdir = path.join(cacheDir, 'staging.tmp');
+    await mkdir(outdir);
+
+    // Act
+    const staged = await stageSiblingAssets(cacheDir, outdir, 's1');
+
+    // Assess
+    expect(staged).toBe(3);
+    expect((await readdir(outdir)).sort()).toEqual(['asset.a', 'asset.b', 'asset.c']);
+    expect(await readFile(path.join(outdir, 'asset.a', 'index.mjs'), 'utf8')).toBe('// default asset.a');
+  });
+
+  it('removes the staged folders the synthesized stack does not use, and keeps the ones it does', async () => {
+    // Prepare: an assembly whose assets manifest uses asset.a (a bundle) and the template; asset.c came from a
+    // configuration with a function this one lacks.
+    const outdir = path.join(cacheDir, 'staging.tmp');
+    await mkdir(path.join(outdir, 'asset.a'), { recursive: true });
+    await mkdir(path.join(outdir, 'asset.c'));
+    await writeFile(
+      path.join(outdir, ASSETS_FILE),
+      JSON.stringify({
+        files: {
+          a: { source: { path: 'asset.a', packaging: 'zip' } },
+          t: { source: { path: STACK_TEMPLATE, packaging: 'file' } },
+        },
+      }),
+    );
+
+    // Act
+    await pruneUnusedAssets(outdir);
+
+    // Assess
+    expect((await readdir(outdir)).sort()).toEqual(['IdrlVideoPlatform.assets.json', 'asset.a']);
+  });
+});
