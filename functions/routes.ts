@@ -354,7 +354,7 @@ export interface PerClientRule {
 
 /**
  * Shared addresses (a venue's Wi-Fi, a carrier's NAT) share one budget, so each limit leaves room for a club's
- * evening; each window is WAF's longest that still lets a locked-out pilot retry within minutes.
+ * evening; the windows are WAF's longer ones (5 or 10 minutes), the longest a refused pilot ever waits.
  */
 export const perClientRules = [
   // Accounts are what a script needs to vote more than once: 10 per 10 minutes from one address.
@@ -386,11 +386,6 @@ export const perClientRules = [
 
 /** The body of a per-client refusal (a 429 whose `Retry-After` says when to try again), alike in both worlds. */
 export const PER_CLIENT_REFUSAL_MESSAGE = 'Too many requests from your address. Please wait and try again.';
-
-/** The per-client rule that counts a route (`METHOD /path`), if any. */
-export function perClientRuleOf(routeKey: string): PerClientRule | undefined {
-  return (perClientRules as readonly PerClientRule[]).find((rule) => rule.routes.includes(routeKey));
-}
 
 /**
  * How long API Gateway reuses the authorizer's answer for one Authorization header. The CDK API
