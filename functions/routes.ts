@@ -28,7 +28,8 @@ export interface RouteDefinition {
   summary: string;
   /**
    * Limits of this route for all callers together (HTTP APIs have no per-client throttling), below
-   * Cognito's own quotas so floods end at the edge; without it the stage's default applies.
+   * Cognito's own quotas so floods end at the edge; without it the stage's default applies. Limits per client
+   * address are `perClientRules` below.
    */
   throttle?: RouteThrottle;
 }
@@ -327,6 +328,64 @@ export const routes = [
 ] as const satisfies readonly RouteDefinition[];
 
 export type RouteName = (typeof routes)[number]['name'];
+
+/** The evaluation windows AWS WAF's rate-based rules allow (seconds): a client's requests are counted over one of these. */
+export const PER_CLIENT_WINDOWS_SECONDS = [60, 120, 300, 600] as const;
+/** AWS WAF's lowest rate limit: a rule may not allow fewer requests than this per window. */
+export const MIN_PER_CLIENT_LIMIT = 10;
+
+/**
+ * A limit per client address (SPEC §7: more accounts do not buy more attempts): at most `limit` requests in any
+ * `windowSeconds` from one IP address to the rule's routes together; beyond it a 429 with `Retry-After`. Enforced by
+ * the opt-in WAF web ACL on AWS (infra/constructs/waf.ts) and by the local gateway (infra/local/throttle.ts), both
+ * from this one table (docs/api.md, "Per-client limits").
+ */
+export interface PerClientRule {
+  /** Letters, digits and dashes: the WAF rule's name and metric, and the local gateway's counter. */
+  name: string;
+  limit: number;
+  windowSeconds: (typeof PER_CLIENT_WINDOWS_SECONDS)[number];
+  /**
+   * Route keys (`METHOD /path`, API Gateway's syntax, `{name}` a path parameter) counted together. By path, not by
+   * route name: a rule may name a route another branch adds, and it applies once that route exists.
+   */
+  routes: readonly string[];
+}
+
+/**
+ * Shared addresses (a venue's Wi-Fi, a carrier's NAT) share one budget, so each limit leaves room for a club's
+ * evening; the windows are WAF's longer ones (5 or 10 minutes), the longest a refused pilot ever waits.
+ */
+export const perClientRules = [
+  // Accounts are what a script needs to vote more than once: 10 per 10 minutes from one address.
+  { name: 'signup', limit: 10, windowSeconds: 600, routes: ['POST /api/auth/signup'] },
+  // Password guessing across many accounts; a pilot's own typos stay far below it.
+  { name: 'login', limit: 30, windowSeconds: 300, routes: ['POST /api/auth/login'] },
+  // Each forgot mails a code (Cognito's default sender: 50 a day for the pool) and each reset guesses one.
+  {
+    name: 'password-reset',
+    limit: 10,
+    windowSeconds: 600,
+    routes: ['POST /api/auth/password/forgot', 'POST /api/auth/password/reset'],
+  },
+  // The same for e-mail verification: a resend mails a code, a verify guesses one.
+  {
+    name: 'email-verification',
+    limit: 10,
+    windowSeconds: 600,
+    routes: ['POST /api/auth/verify-email', 'POST /api/auth/verify-email/resend'],
+  },
+  // Voting through a whole gallery page stays far below; a farm of accounts on one address does not.
+  {
+    name: 'voting',
+    limit: 100,
+    windowSeconds: 300,
+    routes: ['POST /api/public/videos/{id}/vote', 'DELETE /api/public/videos/{id}/vote'],
+  },
+] as const satisfies readonly PerClientRule[];
+
+/** The body of a per-client refusal (a 429 whose `Retry-After` says when to try again), alike in both worlds. */
+export const PER_CLIENT_REFUSAL_MESSAGE = 'Too many requests from your address. Please wait and try again.';
 
 /**
  * How long API Gateway reuses the authorizer's answer for one Authorization header. The CDK API

@@ -13,7 +13,9 @@ export const DEFAULT_STACK_NAME = 'IdrlVideoPlatform';
  * Parses CDK context (`npx cdk deploy -c allowedOrigins=https://a.example,https://b.example`) into typed stack
  * props, rejecting malformed values at synth time. docs/infra.md lists every key.
  */
-export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { stackName: string } {
+export function stackPropsFromContext(
+  read: ContextReader,
+): IdrlStackProps & { stackName: string; waf: boolean } {
   const text = (key: string): string | undefined => {
     const value = read(key);
     if (value === undefined || value === '') return undefined;
@@ -76,6 +78,7 @@ export function stackPropsFromContext(read: ContextReader): IdrlStackProps & { s
     removalPolicy: removal === 'retain' ? RemovalPolicy.RETAIN_ON_UPDATE_OR_DELETE : RemovalPolicy.DESTROY,
     deletionProtection: flag('deletionProtection'),
     dashboard: flag('dashboard'),
+    waf: flag('waf') ?? false,
     database: option,
     databaseInstanceType: instanceType ? new ec2.InstanceType(instanceType) : undefined,
     databaseMaxConnections: integer('databaseMaxConnections'),

@@ -105,6 +105,11 @@ export interface IdrlStackProps extends StackProps {
   readonly taskQuotas?: Partial<TaskQuotas>;
   /** Part size of multipart uploads (the local stack's browser tests use small ones). @default - 8 MiB */
   readonly multipartPartBytes?: number;
+  /**
+   * The CDN's web ACL (`-c waf=true`: infra/platform.ts makes it in us-east-1 and passes its ARN).
+   * @default - no web ACL
+   */
+  readonly webAclArn?: string;
 }
 
 /**
@@ -198,7 +203,7 @@ export class IdrlStack extends Stack {
       originSecret,
       logRetention,
     });
-    this.cdn = new Cdn(this, 'Cdn', { httpApi: this.api.httpApi, originSecret });
+    this.cdn = new Cdn(this, 'Cdn', { httpApi: this.api.httpApi, originSecret, webAclArn: props.webAclArn });
     // The console is served by the API through the CDN (the execute-api endpoint answers only the CDN).
     this.storage.allowBrowserOrigins([this.cdn.url]);
     this.sweeper = new Sweeper(this, 'Sweeper', {

@@ -171,7 +171,7 @@ const ERROR_DESCRIPTIONS: Record<number, string> = {
   404: 'Not found (or owned by someone else, or not published)',
   409: 'Already exists (e.g. a second vote), or the task is not in a state that allows this',
   413: 'Request body, declared upload or stored upload too large',
-  429: 'Too many requests (the API stage throttles every route)',
+  429: 'Too many requests: the API stage throttles every route, and signup, login, password reset, e-mail verification and voting are limited per client address (with Retry-After)',
   500: 'Internal server error',
   503: 'Temporarily unavailable (a dependency throttles or wakes up): retry after Retry-After seconds',
 };

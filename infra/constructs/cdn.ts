@@ -15,6 +15,8 @@ export interface CdnProps {
   readonly originSecret: string;
   /** @default PriceClass.PRICE_CLASS_100 (North America and Europe edges: the cheapest) */
   readonly priceClass?: cloudfront.PriceClass;
+  /** A CLOUDFRONT-scope WAF web ACL (the per-client limits, infra/constructs/waf.ts). @default - none */
+  readonly webAclArn?: string;
 }
 
 /** Paths whose answers are the same for everyone and say so with Cache-Control (functions/commons/http.ts). */
@@ -82,16 +84,18 @@ export class Cdn extends Construct {
       additionalBehaviors,
       priceClass: props.priceClass ?? cloudfront.PriceClass.PRICE_CLASS_100,
       httpVersion: cloudfront.HttpVersion.HTTP2_AND_3,
+      webAclId: props.webAclArn,
     });
+    if (props.webAclArn === undefined)
+      Validations.of(this.distribution).acknowledge({
+        id: 'AwsSolutions-CFR2',
+        reason:
+          'No WAF web ACL by default: $5/month plus $1 per rule with no traffic, against the idle-cost goal (docs/cost.md). The API stage throttles every route; -c waf=true adds the per-client limits as a web ACL.',
+      });
     Validations.of(this.distribution).acknowledge(
       {
         id: 'AwsSolutions-CFR1',
         reason: 'The league gallery is public worldwide by design: no country is restricted.',
-      },
-      {
-        id: 'AwsSolutions-CFR2',
-        reason:
-          'No WAF web ACL: it costs about $5/month plus $1 per rule with no traffic, against the idle-cost goal (docs/cost.md). The API stage throttles every route; attach a web ACL when abuse appears.',
       },
       {
         id: 'AwsSolutions-CFR3',

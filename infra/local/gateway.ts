@@ -17,7 +17,7 @@ import type {
   APIGatewaySimpleAuthorizerResult,
   Context,
 } from 'aws-lambda';
-import type { RouteDefinition } from '#functions/routes';
+import { PER_CLIENT_REFUSAL_MESSAGE, type PerClientRule, type RouteDefinition } from '#functions/routes';
 import { FunctionTimeoutError } from './errors';
 import { authorizeAwsCall } from './iam/aws-call';
 import type { IamEnforcer } from './iam/enforcer';
@@ -25,7 +25,7 @@ import { jsonServiceError } from './iam/service-errors';
 import { LOCAL_ACCOUNT_ID, type LocalFunction, invoke } from './lambda-context';
 import { type InvocableHandler, answerInvocation, invocationTarget } from './lambda-api';
 import { LOOPBACK, closeServer } from './services/preflight';
-import { TokenBucket } from './throttle';
+import { PerClientWindow, TokenBucket } from './throttle';
 import { requestTraceHeader } from './trace';
 
 /** Payload 2.0; `authorizer.lambda` is the authorizer's context on routes with `auth`. */
@@ -90,7 +90,13 @@ export interface GatewayOptions {
    * to leave it to them. The deployed API has no such path. @default none
    */
   localPages?: (method: string, url: URL) => Promise<LocalPageAnswer | undefined>;
-  /** The clock of the routes' throttles (milliseconds). @default Date.now */
+  /**
+   * Limits per client address (functions/routes.ts `perClientRules`), where WAF applies them on AWS: a rule counts
+   * the requests of the routes it names, by the connection's remote address (never a header a client could set).
+   * @default none
+   */
+  perClientRules?: readonly PerClientRule[];
+  /** The clock of the routes' throttles and the per-client rules (milliseconds). @default Date.now */
   now?: () => number;
 }
 
@@ -342,6 +348,13 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
       definition.throttle ? [[definition, new TokenBucket(definition.throttle, options.now)] as const] : [],
     ),
   );
+  // One sliding window per rule, found by the route key of each route the rule names.
+  const perClient = new Map(
+    (options.perClientRules ?? []).flatMap((rule) => {
+      const window = new PerClientWindow(rule, options.now);
+      return rule.routes.map((routeKey) => [routeKey, window] as const);
+    }),
+  );
   const allowedOrigins = new Set(options.corsOrigins);
   const fn = (name: string, timeoutSeconds = options.functionTimeoutSeconds): LocalFunction => ({
     name,
@@ -481,6 +494,16 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const matched = match(method, path);
     if (!matched) return gatewayMessage(404, 'Not Found');
+    const sourceIp = request.socket.remoteAddress ?? LOOPBACK;
+    // WAF answers at the CDN, before API Gateway's own throttles see the request.
+    const retryAfter = perClient
+      .get(`${matched.route.definition.method} ${matched.route.definition.path}`)
+      ?.take(sourceIp);
+    if (retryAfter !== undefined) {
+      request.resume();
+      const refused = gatewayMessage(429, PER_CLIENT_REFUSAL_MESSAGE);
+      return { ...refused, headers: { ...refused.headers, 'retry-after': String(retryAfter) } };
+    }
     if (throttles.get(matched.route.definition)?.take() === false) {
       // API Gateway's own answer; the request is drained so the connection can be reused.
       request.resume();
@@ -488,10 +511,7 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     }
     const body = await readBody(request);
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
-    const viewerEvent = toApiEvent(
-      { method, url, sourceIp: request.socket.remoteAddress ?? LOOPBACK, request, body },
-      matched,
-    );
+    const viewerEvent = toApiEvent({ method, url, sourceIp, request, body }, matched);
     const event = { ...viewerEvent, headers: { ...viewerEvent.headers, ...options.originHeaders } };
     try {
       if (matched.route.definition.auth) {

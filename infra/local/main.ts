@@ -6,6 +6,7 @@
  *   CORS_ORIGINS (comma-separated extra browser origins) · LOCAL_RETRY_DELAY_SECONDS (10)
  *   LOCAL_CDK_CONTEXT (`key=value,...`: the synth's `-c` context) · WORKER_TIMEOUT_SECONDS (`-c workerTimeoutSeconds`)
  *   LOCAL_SWEEP_CRON (runs the template's schedules on this cron instead) · LOCAL_IAM=off (no IAM: debugging only)
+ *   LOCAL_PER_CLIENT_LIMITS=off (no per-client limits at the gateway: test suites that act from one address)
  * Ctrl-C (SIGINT) or SIGTERM stops everything; a second Ctrl-C (not the copies npm and tsx relay) stops at once.
  */
 import { resolve } from 'node:path';
@@ -115,6 +116,7 @@ async function main(): Promise<void> {
     retryDelaySeconds: seconds('LOCAL_RETRY_DELAY_SECONDS', 10),
     scheduleCronOverride: process.env.LOCAL_SWEEP_CRON?.trim() || undefined,
     iam: process.env.LOCAL_IAM?.trim() !== 'off',
+    perClientLimits: process.env.LOCAL_PER_CLIENT_LIMITS?.trim() !== 'off',
     corsOrigins: (process.env.CORS_ORIGINS ?? '')
       .split(',')
       .map((origin) => origin.trim())

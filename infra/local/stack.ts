@@ -14,7 +14,7 @@ import pg from 'pg';
 import type { TaskRepository } from '#core/ports';
 import { UPLOADS_PREFIX } from '#core/object-keys';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
-import type { HttpMethod, RouteDefinition } from '#functions/routes';
+import { type HttpMethod, type RouteDefinition, perClientRules } from '#functions/routes';
 import { type AuthorizerHandler, type Gateway, type GatewayRoute, startGateway } from './gateway';
 import { mailboxAnswer } from './services/mailbox';
 import { LOCAL_ACCOUNT_ID } from './lambda-context';
@@ -72,6 +72,11 @@ export interface LocalStackOptions {
   corsOrigins?: string[];
   /** Enforce IAM (LOCAL_IAM=off turns it off, for debugging only). @default true */
   iam?: boolean;
+  /**
+   * Apply the per-client limits of functions/routes.ts at the gateway, WAF's stand-in (LOCAL_PER_CLIENT_LIMITS=off
+   * turns them off: the e2e suite signs up and votes far beyond them from one address). @default true
+   */
+  perClientLimits?: boolean;
   log: (message: string) => void;
 }
 
@@ -534,6 +539,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       // A synchronous Invoke waits as long as the function may run (Lambda's maximum, 900 s).
       invocationTimeoutSeconds: 900,
       authorizerCacheTtlSeconds: authorizer.ttlSeconds,
+      perClientRules: options.perClientLimits === false ? [] : perClientRules,
       awsApi: sqsApi({ uploads: queue, deadLetters: queue.deadLetters, endpoint: () => consoleOrigin }),
       iam: gatewayIam,
       localPages: (method, url) => mailboxAnswer(services.cognito.mailbox, method, url),

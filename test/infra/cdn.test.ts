@@ -176,4 +176,9 @@ describe('CloudFront in front of the HTTP API and the console', () => {
       'Fn::Join': ['', ['https://', domain]],
     });
   });
+
+  it('has no WAF web ACL by default (-c waf=true adds one: test/infra/waf.test.ts)', () => {
+    template.resourceCountIs('AWS::WAFv2::WebACL', 0);
+    expect(distributionConfig()).not.toHaveProperty('WebACLId');
+  });
 });

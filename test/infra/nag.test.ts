@@ -1,48 +1,22 @@
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { App, Stack, Validations } from 'aws-cdk-lib';
+import { type App, Stack, Validations } from 'aws-cdk-lib';
 import * as s3 from 'aws-cdk-lib/aws-s3';
-import { AwsSolutionsChecks } from 'cdk-nag';
 import { afterAll, describe, expect, it } from 'vitest';
 import { IdrlStack } from '#infra/stack';
-
-interface ValidationReport {
-  pluginReports: {
-    pluginName: string;
-    violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[];
-  }[];
-}
+import { type NagResult, nagFindingsIn } from '#test/infra/synth';
 
 const outdirs: string[] = [];
 afterAll(() => {
   for (const dir of outdirs) rmSync(dir, { recursive: true, force: true });
 });
 
-/** Synthesizes what `build` adds to an app checked by cdk-nag; returns every finding, errors and warnings alike. */
-function nagFindings(build: (app: App) => void): { synthError: string | undefined; findings: string[] } {
+/** nagFindings in a folder of its own, removed after the file. */
+function nagFindings(build: (app: App) => void): NagResult {
   const outdir = mkdtempSync(path.join(tmpdir(), 'idrl-nag-'));
   outdirs.push(outdir);
-  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
-  build(app);
-  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
-  let synthError: string | undefined;
-  try {
-    app.synth();
-  } catch (error) {
-    synthError = (error as Error).message;
-  }
-  const report = JSON.parse(
-    readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'),
-  ) as ValidationReport;
-  const findings = report.pluginReports.flatMap((plugin) =>
-    plugin.violations.flatMap((violation) =>
-      violation.violatingConstructs.map(
-        (construct) => `${violation.severity} ${violation.ruleName} ${construct.constructPath}`,
-      ),
-    ),
-  );
-  return { synthError, findings };
+  return nagFindingsIn(outdir, build);
 }
 
 describe('cdk-nag AwsSolutions checks', () => {

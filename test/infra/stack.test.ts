@@ -254,6 +254,7 @@ describe('configuration from CDK context', () => {
       database: 'serverless',
       maxUnfinishedTasks: '3',
       maxDailyUploadBytes: '1073741824',
+      waf: 'true',
     };
 
     // Act
@@ -284,6 +285,7 @@ describe('configuration from CDK context', () => {
       alarmEmail: 'ops@example.com',
       processor: 'mediaconvert',
       taskQuotas: { maxUnfinishedTasks: 3, maxDailyUploadBytes: 1_073_741_824 },
+      waf: true,
     });
   });
 
@@ -306,6 +308,7 @@ describe('configuration from CDK context', () => {
       alarmEmail: undefined,
       processor: 'ffmpeg',
       taskQuotas: { maxUnfinishedTasks: undefined, maxDailyUploadBytes: undefined },
+      waf: false,
     });
   });
 
@@ -315,6 +318,9 @@ describe('configuration from CDK context', () => {
     );
     expect(() => stackPropsFromContext((key) => (key === 'deletionProtection' ? 'yes' : undefined))).toThrow(
       'Context deletionProtection must be true or false, got "yes"',
+    );
+    expect(() => stackPropsFromContext((key) => (key === 'waf' ? 'on' : undefined))).toThrow(
+      'Context waf must be true or false, got "on"',
     );
     expect(() => stackPropsFromContext((key) => (key === 'database' ? 'aurora' : undefined))).toThrow(
       'Context database must be one of rds, serverless, got "aurora"',

@@ -1,5 +1,8 @@
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
-import { App, type Stack } from 'aws-cdk-lib';
+import { App, type Stack, Validations } from 'aws-cdk-lib';
+import { AwsSolutionsChecks } from 'cdk-nag';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IdrlStack, type IdrlStackProps } from '#infra/stack';
 
@@ -81,4 +84,44 @@ export function policyStatementsOf(
 export function managedPoliciesOf(template: Template, functionLogicalId: string): unknown {
   const role = propertiesOf(template, functionLogicalId).Role as { 'Fn::GetAtt': [string, string] };
   return propertiesOf(template, role['Fn::GetAtt'][0]).ManagedPolicyArns;
+}
+
+interface ValidationReport {
+  pluginReports: {
+    pluginName: string;
+    violations: { ruleName: string; severity: string; violatingConstructs: { constructPath: string }[] }[];
+  }[];
+}
+
+/** What cdk-nag reports: every finding, errors and warnings alike, and the synth's error if it failed. */
+export interface NagResult {
+  synthError: string | undefined;
+  findings: string[];
+}
+
+/**
+ * Synthesizes, into `outdir`, what `build` adds to an app checked by cdk-nag. The app's assembly stays cached:
+ * `Template.fromStack` on its stacks afterwards costs no second synth.
+ */
+export function nagFindingsIn(outdir: string, build: (app: App) => void): NagResult {
+  const app = new App({ outdir, context: { 'aws:cdk:bundling-stacks': [] } });
+  build(app);
+  Validations.of(app).addPlugins(new AwsSolutionsChecks(app, { verbose: true }));
+  let synthError: string | undefined;
+  try {
+    app.synth();
+  } catch (error) {
+    synthError = (error as Error).message;
+  }
+  const report = JSON.parse(
+    readFileSync(path.join(outdir, 'validation-report.json'), 'utf8'),
+  ) as ValidationReport;
+  const findings = report.pluginReports.flatMap((plugin) =>
+    plugin.violations.flatMap((violation) =>
+      violation.violatingConstructs.map(
+        (construct) => `${violation.severity} ${violation.ruleName} ${construct.constructPath}`,
+      ),
+    ),
+  );
+  return { synthError, findings };
 }

@@ -83,6 +83,9 @@ export async function startStackProcess(
     LOCAL_STATE_DIR: stateDir,
     // Small parts so browser tests cut a few-MB video into many (S3's 5 MiB minimum: docs/local-stack.md).
     LOCAL_CDK_CONTEXT: `multipartPartBytes=${E2E_PART_BYTES}`,
+    // Every test client is 127.0.0.1: the suite's signups and votes would pass the per-client limits, which
+    // test/integration/local/per-client-limits.test.ts proves at the gateway with clients of their own.
+    LOCAL_PER_CLIENT_LIMITS: 'off',
     ...settings,
   };
   // The template first, outside the start's time limit: a configuration's first synth takes minutes; every
