@@ -104,7 +104,7 @@ export function uploadPanel(context: ViewContext, onTasksChanged: () => void): U
       h(
         'p',
         { id: 'video-file-hint', class: 'hint' },
-        'MP4, MOV, MKV, WebM or AVI, up to 500 MB each; choose several or drop them here. The league edit is a 2 s logo card, 16 seconds of your video (the first 16, or for a single file the ones you choose), and a 2 s logo card.',
+        'MP4, MOV, MKV, WebM or AVI, up to 500 MiB each; choose several or drop them here. The league edit is a 2 s logo card, 16 seconds of your video (the first 16, or for a single file the ones you choose), and a 2 s logo card.',
       ),
       input,
     ),
