@@ -4,7 +4,7 @@
  * others upload. The checks here only spare the pilot a round trip; the API and the part signatures are the
  * authority.
  */
-import { SessionExpiredError, type Task } from '../api';
+import { ApiError, SessionExpiredError, type Task } from '../api';
 import { alertBox, showAlert, type ViewContext } from '../context';
 import { h } from '../dom';
 import { describeError, formatBytes } from '../messages';
@@ -399,7 +399,12 @@ function queueView(
 /** Why an item failed, and what is left of it: an interrupted upload stays resumable from the box or the list. */
 function failureText(context: ViewContext, item: QueueItem): string {
   if (item.state.kind !== 'failed') return '';
-  const reason = describeError(item.state.error);
+  const { error } = item.state;
+  // A refused field (a title the API will not take) says which rule, not only that the request failed.
+  const fields =
+    error instanceof ApiError ? error.errors.map((each) => `${each.field}: ${each.message}`) : [];
+  const reason =
+    fields.length === 0 ? describeError(error) : `${describeError(error)} (${fields.join('; ')}).`;
   return item.taskId !== null && context.uploads.state(item.taskId)?.kind === 'interrupted'
     ? `${reason} The upload is kept: choose the file again to resume it, or cancel it in the list.`
     : reason;
