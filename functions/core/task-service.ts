@@ -86,13 +86,13 @@ export const DEFAULT_PAGE_SIZE = 50;
 const HOUR_MS = 3_600_000;
 
 /**
- * A size as a pilot reads it, in binary units as phones and file managers show them: "5 GiB" for whole
- * GiB, "500 MB" from one megabyte, "1000 bytes" below.
+ * A size as a pilot reads it, in binary units with their IEC names as the console shows sizes (docs/console.md,
+ * "Sizes"): "5 GiB" for whole GiB, "500 MiB" from one MiB, "1000 bytes" below.
  */
 function formatSize(bytes: number): string {
   if (bytes >= GIB && bytes % GIB === 0) return `${bytes / GIB} GiB`;
   const megabytes = bytes / (1024 * 1024);
-  return megabytes < 1 ? `${bytes} bytes` : `${Number(megabytes.toFixed(1))} MB`;
+  return megabytes < 1 ? `${bytes} bytes` : `${Number(megabytes.toFixed(1))} MiB`;
 }
 
 const VIDEO_NOT_FOUND = 'Video not found';

@@ -132,15 +132,16 @@ describe('browser journey through the web console', () => {
   });
 
   it('uploads the video straight to storage with the progress bar reaching 100%', async () => {
-    // Prepare: record every value the progress bar takes (value is a reflected attribute).
+    // Prepare: record every value the file's progress bar takes (value is a reflected attribute); its row is
+    // drawn once the file is queued.
     await page.evaluate(() => {
-      const progress = document.getElementById('upload-progress') as HTMLProgressElement;
+      const queue = document.getElementById('upload-queue') as HTMLElement;
       const values: number[] = [];
       Object.assign(window, { progressValues: values });
-      new MutationObserver(() => values.push(progress.value)).observe(progress, {
-        attributes: true,
-        attributeFilter: ['value'],
-      });
+      new MutationObserver((records) => {
+        for (const record of records)
+          if (record.target instanceof HTMLProgressElement) values.push(record.target.value);
+      }).observe(queue, { subtree: true, attributes: true, attributeFilter: ['value'] });
     });
 
     // Act
@@ -149,15 +150,17 @@ describe('browser journey through the web console', () => {
 
     // Assess
     await expect
-      .poll(() => page.locator('#upload-progress-text').textContent(), { timeout: 60_000 })
+      .poll(() => page.locator('.upload-item .upload-text').textContent(), { timeout: 60_000 })
       .toMatch(/^Upload complete/);
     const values = await page.evaluate(
       () => (window as unknown as { progressValues: number[] }).progressValues,
     );
     expect(values.at(-1)).toBe(100);
     expect(values).toEqual([...values].sort((a, b) => a - b));
-    expect(await page.locator('#upload-progress').getAttribute('aria-labelledby')).toBe(
-      'upload-progress-label',
+    const progress = page.getByRole('progressbar', { name: 'race-heat-1.mp4 (1 of 1)' });
+    expect(await progress.getAttribute('aria-describedby')).toMatch(/^upload-item-\d+-text$/);
+    expect(await page.locator('#upload-notices').textContent()).toBe(
+      'race-heat-1.mp4 (1 of 1) uploaded. Processing starts now.',
     );
     expect(await page.locator('#upload-alert').isHidden()).toBe(true);
   });

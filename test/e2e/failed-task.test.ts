@@ -68,7 +68,7 @@ async function upload(page: Page, file: string | { name: string; mimeType: strin
   await page.locator('#video-file').setInputFiles(file);
   await page.getByRole('button', { name: 'Upload', exact: true }).click();
   await expect
-    .poll(() => page.locator('#upload-progress-text').textContent(), { timeout: 60_000 })
+    .poll(() => page.locator('.upload-item .upload-text').textContent(), { timeout: 60_000 })
     .toMatch(/^Upload complete/);
   // The list names the task by its title: by default the file name without its extension.
   const title = path.parse(typeof file === 'string' ? file : file.name).name;

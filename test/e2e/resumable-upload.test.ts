@@ -2,10 +2,11 @@
  * Resumable uploads in Chromium against the whole local stack, at phone and desktop widths: an
  * upload interrupted by a reload resumes from the parts storage holds and ends processed (one task,
  * one output); a dropped part is retried; the list shows progress; cancel leaves no task, object or
- * unfinished multipart upload; a deep link survives login. Storage is slowed down with Playwright's
+ * unfinished multipart upload; the upload box's queue resumes an interrupted file chosen in it, takes
+ * files while others upload and cancels one after a confirmation; a deep link survives login. Storage is slowed down with Playwright's
  * route interception, never by timing.
  */
-import { mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -16,6 +17,7 @@ import { LOCAL_BUCKET, LOCAL_REGION } from '#infra/local/services/backing';
 import { S3RVER_CREDENTIALS } from '#infra/local/services/s3';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, generateRaceVideo } from '#test/helpers/browser';
 import { callApi, signUp } from '#test/support/http-client';
+import { formatBytes } from '#web/src/messages';
 import { E2E_PART_BYTES } from '#test/support/stack-process';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -26,6 +28,7 @@ const PART_BYTES = E2E_PART_BYTES;
 
 interface ApiTask {
   id: number;
+  fileName: string;
   status: string;
   processed?: { url: string };
 }
@@ -34,7 +37,13 @@ describe('resumable uploads in the web console', () => {
   const stack = inject('stack');
   const run = Date.now().toString(36);
   /** One pilot per case, so each case sees only its own tasks. */
-  const pilots = { 390: `resume390${run}`, 1280: `resume1280${run}`, cancel: `cancel${run}` } as const;
+  const pilots = {
+    390: `resume390${run}`,
+    1280: `resume1280${run}`,
+    cancel: `cancel${run}`,
+    queue390: `queue390${run}`,
+    queue1280: `queue1280${run}`,
+  } as const;
   let workDir: string;
   let video: string;
   let browser: Browser;
@@ -231,6 +240,161 @@ describe('resumable uploads in the web console', () => {
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'resumable-cancelled-1280.png'), fullPage: true });
     await page.unrouteAll({ behavior: 'ignoreErrors' });
     await page.close();
+  });
+
+  describe.each([390, 1280] as const)('the upload box’s queue (%i px)', (width) => {
+    it('resumes an interrupted file chosen in the box into its task, takes files while it uploads, cancels one after a confirmation and notes each', async () => {
+      // Prepare: an upload interrupted by a reload after parts 1–3
+      const page = await loggedInPage(pilots[`queue${width}`], width);
+      await page.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
+      const first = await watchParts(page, (partNumber) => partNumber > 3);
+      await page.locator('#video-file').setInputFiles(video);
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      await expect.poll(() => first.held.length, { timeout: 30_000 }).toBeGreaterThan(0);
+      await first.cut();
+      await page.reload();
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      await expect
+        .poll(() => page.locator('.task-item .badge').textContent(), { timeout: 30_000 })
+        .toBe('Upload interrupted — resume or cancel');
+      const interruptedId = (await apiTasks(page))[0]?.id ?? 0;
+      const copy = path.join(workDir, `c-heat-${width}.mp4`);
+      await copyFile(video, copy);
+      // Storage takes part 1 of every upload and holds the later ones until the test lets them go.
+      const held: Route[] = [];
+      const sent: string[] = [];
+      let holding = true;
+      await page.route(
+        (url) => url.searchParams.has('partNumber'),
+        async (route) => {
+          const url = new URL(route.request().url());
+          sent.push(`${url.pathname} ${url.searchParams.get('partNumber')}`);
+          if (holding && Number(url.searchParams.get('partNumber')) >= 2) held.push(route);
+          else await route.continue();
+        },
+      );
+
+      // Act: the pilot chooses the same file in the main box, and uploads from the keyboard
+      await page.locator('#video-file').setInputFiles(video);
+
+      // Assess: told before anything is sent; no title or cut is offered for a task that has them
+      expect(await page.locator('#video-file-resumes').textContent()).toBe(
+        'long-heat.mp4 resumes its interrupted upload: the parts already sent are kept, and it keeps the title, visibility and cut it was given.',
+      );
+      expect(await page.locator('#upload-title').isHidden()).toBe(true);
+      expect(await page.locator('.upload-cut').isHidden()).toBe(true);
+
+      // Act
+      await page.getByRole('button', { name: 'Upload', exact: true }).focus();
+      await page.keyboard.press('Enter');
+      const row = (name: string) => page.locator('.upload-item', { hasText: name });
+      await expect.poll(() => held.length, { timeout: 30_000 }).toBeGreaterThan(0);
+      await page.locator('#video-file').setInputFiles({
+        name: `b-heat-${width}.mp4`,
+        mimeType: 'video/mp4',
+        buffer: Buffer.alloc(4096, 7),
+      });
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+      await expect.poll(() => row('b-heat').getAttribute('data-state'), { timeout: 30_000 }).toBe('uploaded');
+      await page.locator('#video-file').setInputFiles(copy);
+      await page.getByRole('button', { name: 'Upload', exact: true }).click();
+
+      // Assess: each file its progress and place; the resumed one is still uploading, in the task it had
+      const copySize = (await stat(copy)).size;
+      await expect
+        .poll(() => row('c-heat').locator('.upload-text').textContent(), { timeout: 30_000 })
+        .toMatch(new RegExp(`^\\d+% — 256 KiB of ${formatBytes(copySize)}$`));
+      expect(await page.locator('#upload-summary').textContent()).toBe('1 of 3 uploaded');
+      expect(await page.locator('.upload-name').allTextContents()).toEqual([
+        'long-heat.mp4 (1 of 3)',
+        `b-heat-${width}.mp4 (2 of 3)`,
+        `c-heat-${width}.mp4 (3 of 3)`,
+      ]);
+      expect(await row('long-heat').getAttribute('data-state')).toBe('uploading');
+      expect(await row('long-heat').textContent()).toContain('Resumes its interrupted upload');
+      expect(
+        await page
+          .getByRole('progressbar', { name: 'long-heat.mp4 (1 of 3)' })
+          .evaluate((bar: HTMLProgressElement) => bar.value),
+      ).toBeGreaterThan(0);
+      const tasks = await apiTasks(page);
+      expect(tasks).toHaveLength(3);
+      const copyId = tasks.find((task) => task.fileName === `c-heat-${width}.mp4`)?.id;
+      expect(await pendingMultipartUploads(copyId ?? 0)).toBe(1);
+      await page.screenshot({ path: path.join(ARTIFACTS_DIR, `upload-queue-${width}.png`), fullPage: true });
+
+      // Act: Cancel… from the keyboard; Escape keeps the upload
+      const cancel = page.getByRole('button', { name: `Cancel the upload of c-heat-${width}.mp4…` });
+      const dialog = page.getByRole('dialog', { name: `Cancel the upload of c-heat-${width}.mp4?` });
+      await cancel.focus();
+      await page.keyboard.press('Enter');
+      await dialog.waitFor();
+      const focused = await page.evaluate(() => document.activeElement?.textContent);
+      await page.keyboard.press('Escape');
+      await dialog.waitFor({ state: 'hidden' });
+
+      // Assess
+      expect(focused).toBe('Keep uploading');
+      expect(await row('c-heat').getAttribute('data-state')).toBe('uploading');
+
+      // Act: confirm this time
+      await cancel.click();
+      await dialog.waitFor();
+      await page.screenshot({
+        path: path.join(ARTIFACTS_DIR, `upload-queue-cancel-${width}.png`),
+        fullPage: true,
+      });
+      await page.keyboard.press('Tab');
+      await page.keyboard.press('Enter');
+
+      // Assess: that file's task, parts and upload are gone; the others go on
+      await expect
+        .poll(() => row('c-heat').getAttribute('data-state'), { timeout: 30_000 })
+        .toBe('cancelled');
+      expect((await apiTasks(page)).map((task) => task.id)).not.toContain(copyId);
+      expect(await pendingMultipartUploads(copyId ?? 0)).toBe(0);
+      expect(await storedKeys(`uploads/${copyId}/`)).toEqual([]);
+      expect(await row('long-heat').getAttribute('data-state')).toBe('uploading');
+
+      // Act: storage answers again
+      holding = false;
+      for (const route of held.splice(0)) {
+        if (route.request().url().includes(`/uploads/${interruptedId}/`))
+          await route.continue().catch(() => undefined);
+        else await route.abort('connectionreset').catch(() => undefined);
+      }
+
+      // Assess: the resumed upload completed into its own task, sending only the parts storage lacked
+      await expect
+        .poll(() => row('long-heat').getAttribute('data-state'), { timeout: 60_000 })
+        .toBe('uploaded');
+      expect(await page.locator('#upload-summary').textContent()).toBe('2 of 3 uploaded');
+      expect(await page.locator('#upload-notices p').allTextContents()).toEqual([
+        'long-heat.mp4 (1 of 1) resumes its interrupted upload: the parts already sent are kept.',
+        `b-heat-${width}.mp4 (2 of 2) uploaded. Processing starts now.`,
+        `Cancelled the upload of c-heat-${width}.mp4 (3 of 3).`,
+        'long-heat.mp4 (1 of 3) uploaded. Processing starts now.',
+      ]);
+      expect(await page.locator('#upload-notices').getAttribute('role')).toBe('log');
+      expect(await apiTasks(page)).toHaveLength(2);
+      // Storage's notification moves the task on a moment after the upload completes.
+      await expect
+        .poll(async () => (await apiTasks(page)).find((task) => task.id === interruptedId)?.status, {
+          timeout: 30_000,
+        })
+        .not.toBe('awaiting_upload');
+      const resumedParts = sent
+        .filter((line) => line.includes(`/uploads/${interruptedId}/`))
+        .map((line) => Number(line.split(' ')[1]));
+      expect(Math.min(...resumedParts)).toBe(4);
+      expect(await pendingMultipartUploads(interruptedId)).toBe(0);
+      await page.screenshot({
+        path: path.join(ARTIFACTS_DIR, `upload-queue-done-${width}.png`),
+        fullPage: true,
+      });
+      await page.unrouteAll({ behavior: 'ignoreErrors' });
+      await page.close();
+    });
   });
 
   it('keeps a deep link through login, in a browser with no session yet', async () => {

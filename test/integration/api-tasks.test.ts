@@ -221,7 +221,7 @@ describe('POST /api/tasks', () => {
     expect(overLimit).toEqual({
       statusCode: 413,
       headers: securityHeaders,
-      body: { message: 'The video is larger than the 500 MB limit' },
+      body: { message: 'The video is larger than the 500 MiB limit' },
     });
     expect(await taskCount(caller)).toBe(1);
   });

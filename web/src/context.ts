@@ -2,12 +2,15 @@
 import { SessionExpiredError, type ApiClient } from './api';
 import { h } from './dom';
 import { describeError } from './messages';
+import type { UploadQueue } from './upload-queue';
 import type { UploadTracker } from './uploads';
 
 export interface ViewContext {
   api: ApiClient;
   /** This browser's uploads, running and interrupted. */
   uploads: UploadTracker;
+  /** The upload box's queue: it outlives the view, so uploads go on while the pilot looks at a video. */
+  queue: UploadQueue;
   /** Reads a message to screen-reader users without moving focus. */
   announce(message: string): void;
   /** Shows a message at the top of the next view (e.g. "Deleted race.mp4"). */

@@ -8,6 +8,7 @@ import type { View, ViewContext } from './context';
 import { h, replaceChildren } from './dom';
 import { WAKING_NOW } from './messages';
 import { Session } from './session';
+import { UploadQueue, sendWith } from './upload-queue';
 import { UploadTracker } from './uploads';
 import { authView } from './views/auth';
 import { deleteAccountControl } from './views/delete-account';
@@ -30,6 +31,7 @@ const api = new ApiClient(session, undefined, {
 const account = document.getElementById('account') as HTMLElement;
 const announcer = document.getElementById('announcer') as HTMLElement;
 const uploads = new UploadTracker(localStorage);
+const queue = new UploadQueue(uploads, sendWith(api, uploads));
 /** Where the login form sends the pilot once logged in when not the page asked for (the gallery, to vote). */
 let returnTo: string | null = null;
 
@@ -40,6 +42,7 @@ let authNotice: string | null = null;
 const context: ViewContext = {
   api,
   uploads,
+  queue,
   announce(message) {
     // Clearing first makes a repeated message be read again.
     announcer.textContent = '';
@@ -167,7 +170,7 @@ function renderAccount(): void {
 
 // Leaving mid-upload stops it: the browser asks first (the upload can be resumed, but only by hand).
 window.addEventListener('beforeunload', (event) => {
-  if (!uploads.busy()) return;
+  if (!uploads.busy() && !queue.busy()) return;
   event.preventDefault();
   // Older browsers (Chrome before 119, Safari) ask only when returnValue is set.
   // eslint-disable-next-line @typescript-eslint/no-deprecated -- the standard way is preventDefault, above

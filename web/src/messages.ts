@@ -61,16 +61,21 @@ export function formatWait(seconds: number): string {
   return rest === 0 ? `${minutes / 60} h` : `${Math.floor(minutes / 60)} h ${rest} min`;
 }
 
-/** Binary units named KB/MB/GB, as phones and the API word sizes: the 524,288,000-byte limit is "500 MB". */
+/**
+ * Binary units with their IEC names, as Windows counts and GNOME/KDE can show them (docs/console.md, "Sizes"):
+ * 150,000,000 bytes is "143.1 MiB" and the 524,288,000-byte limit "500 MiB", never a binary number labelled "MB".
+ * The step up is decided on the rounded value, so 1,048,575 bytes reads "1 MiB", not "1024 KiB".
+ */
 export function formatBytes(bytes: number): string {
-  const units = ['bytes', 'KB', 'MB', 'GB'];
+  const units = ['bytes', 'KiB', 'MiB', 'GiB', 'TiB'];
   let value = bytes;
   let unit = 0;
-  while (value >= 1024 && unit < units.length - 1) {
+  while (Number(value.toFixed(1)) >= 1024 && unit < units.length - 1) {
     value /= 1024;
     unit += 1;
   }
-  return unit === 0 ? `${value} ${units[0]}` : `${Number(value.toFixed(1))} ${units[unit]}`;
+  if (unit === 0) return value === 1 ? '1 byte' : `${value} bytes`;
+  return `${Number(value.toFixed(1))} ${units[unit]}`;
 }
 
 /** A video's vote count, as the gallery and the pilot's task page show it: "1 vote", "3 votes". */

@@ -56,6 +56,16 @@ export class UploadTracker {
     return readSaved(this.storage)[String(taskId)];
   }
 
+  /**
+   * The upload this browser saved for the same file (sameFile), the newest if the pilot started it twice: choosing
+   * that file again resumes it (docs/console.md, "The upload queue").
+   */
+  savedFor(file: File): SavedUpload | undefined {
+    return Object.values(readSaved(this.storage))
+      .filter((saved) => sameFile(saved, file))
+      .sort((a, b) => b.taskId - a.taskId)[0];
+  }
+
   /** Whether leaving the page now would interrupt an upload. */
   busy(): boolean {
     return this.live.size > 0;

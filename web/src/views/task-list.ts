@@ -103,6 +103,7 @@ export function taskListView(context: ViewContext): View {
     element,
     dispose: () => {
       refresh.dispose();
+      panel.dispose();
       unsubscribe();
       stopElapsed();
     },

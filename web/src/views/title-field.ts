@@ -21,8 +21,8 @@ export interface UploadTitleField {
   chosen(files: readonly File[]): void;
   /** The title to send for this file, or undefined for the API's default. */
   titleFor(file: File): string | undefined;
-  /** Shows the API's refusal of a title next to the field; false when the error was not about the title. */
-  showError(error: unknown): boolean;
+  /** False, with the reason at the field, when the one file's title is blank (the API needs 1–80 characters). */
+  check(): boolean;
   reset(): void;
 }
 
@@ -50,12 +50,14 @@ export function uploadTitleField(): UploadTitleField {
       title.input.value = single === null ? '' : titleFromFileName(single.name);
       title.setError(null);
     },
+    check() {
+      const blank = single !== null && title.input.value.trim() === '';
+      title.setError(blank ? 'Enter a title.' : null);
+      if (blank) title.input.focus();
+      return !blank;
+    },
     titleFor(file) {
       return file === single ? title.input.value : undefined;
-    },
-    showError(error) {
-      if (!(error instanceof ApiError)) return false;
-      return showFieldErrors([title], error.errors).length < error.errors.length;
     },
     reset() {
       single = null;
