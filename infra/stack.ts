@@ -105,6 +105,12 @@ export interface IdrlStackProps extends StackProps {
   readonly taskQuotas?: Partial<TaskQuotas>;
   /** Part size of multipart uploads (the local stack's browser tests use small ones). @default - 8 MiB */
   readonly multipartPartBytes?: number;
+  /**
+   * The league's season start dates, `YYYY-MM-DD` (UTC), increasing: the rankings' `period=season` counts the
+   * votes cast since the latest one that has come (docs/api.md, "Rankings by period").
+   * @default - none: `period=season` counts every vote
+   */
+  readonly seasonStarts?: readonly string[];
 }
 
 /**
@@ -195,6 +201,7 @@ export class IdrlStack extends Stack {
       databaseRouteReservedConcurrency: routeReserved > 0 ? routeReserved : undefined,
       taskQuotas: props.taskQuotas,
       multipartPartBytes: props.multipartPartBytes,
+      seasonStarts: props.seasonStarts,
       originSecret,
       logRetention,
     });
