@@ -2,7 +2,7 @@
  * The rankings' periods (docs/spec.md §9, "Seasons"): which votes each one counts. One module for the API, the
  * function's configuration and the synth's validation of the season start dates, so they cannot disagree.
  *
- * Periods are whole UTC days ending today (docs/spec.md §11): `week` counts votes cast since 00:00 UTC six days
+ * Periods are whole UTC days ending today (docs/spec.md §10): `week` counts votes cast since 00:00 UTC six days
  * ago, `month` since 00:00 UTC 29 days ago, `season` since the start date of the current league season, `all`
  * every vote. A day-aligned window gives every answer of a day the same boundaries (what a cached page shows
  * agrees with the page next to it) and lets the database keep each period's counts ready.
