@@ -196,6 +196,28 @@ describe('GET /api/public/rankings?period=', () => {
     expect(await votesInEveryPeriod([owner])).toEqual({ week: [1], month: [1], season: [1], all: [1] });
   });
 
+  it("takes the votes out of every period when a published video's row or a voter's account is deleted outright", async () => {
+    // Prepare: deletes as an account purge makes them (the task row itself; the user row, cascading to their votes)
+    const owner = newCaller('purged');
+    const kept = await video(owner);
+    const gone = await video(owner);
+    const voter = newCaller('voter');
+    await getTaskRepository().ensureUser(voter);
+    await votesAt(gone.id, [NOW.toISOString(), startOf(daysAgo(20))]);
+    await databasePool().query('INSERT INTO votes (task_id, user_sub) VALUES ($1, $2), ($3, $2)', [
+      kept.id,
+      voter.sub,
+      gone.id,
+    ]);
+    expect(await votesInEveryPeriod([owner])).toEqual({ week: [3], month: [4], season: [4], all: [4] });
+
+    // Act / Assess
+    await databasePool().query('DELETE FROM tasks WHERE id = $1', [gone.id]);
+    expect(await votesInEveryPeriod([owner])).toEqual({ week: [1], month: [1], season: [1], all: [1] });
+    await databasePool().query('DELETE FROM users WHERE id = $1', [voter.sub]);
+    expect(await votesInEveryPeriod([owner])).toEqual({ week: [0], month: [0], season: [0], all: [0] });
+  });
+
   it('takes a withdrawn vote out of every period, and keeps a pilot without votes in the period at 0', async () => {
     // Prepare
     const owner = newCaller('withdrawn');
