@@ -1,6 +1,7 @@
 import { Duration, RemovalPolicy } from 'aws-cdk-lib';
 import * as ec2 from 'aws-cdk-lib/aws-ec2';
 import * as logs from 'aws-cdk-lib/aws-logs';
+import { parseSeasonStarts } from '#core/seasons';
 import { DATABASE_OPTIONS } from './constructs/database';
 import type { IdrlStackProps } from './stack';
 
@@ -68,6 +69,14 @@ export function stackPropsFromContext(
     );
   }
 
+  const seasons = text('seasons');
+  let seasonStarts: string[] | undefined;
+  try {
+    seasonStarts = seasons === undefined ? undefined : parseSeasonStarts(seasons);
+  } catch (error) {
+    throw new Error(`Context seasons: ${(error as Error).message}`, { cause: error });
+  }
+
   return {
     stackName: text('stackName') ?? DEFAULT_STACK_NAME,
     description: `IDRL video platform: HTTP API, S3 uploads, SQS worker with ${processor === 'mediaconvert' ? 'MediaConvert' : 'ffmpeg'}, ${option === 'serverless' ? 'Aurora PostgreSQL Serverless v2' : 'RDS PostgreSQL'}, Cognito`,
@@ -91,6 +100,7 @@ export function stackPropsFromContext(
     alarmEmail: text('alarmEmail'),
     processor,
     multipartPartBytes: positive('multipartPartBytes'),
+    seasonStarts,
     taskQuotas: {
       maxUnfinishedTasks: positive('maxUnfinishedTasks'),
       maxDailyUploadBytes: positive('maxDailyUploadBytes'),

@@ -110,6 +110,12 @@ export interface IdrlStackProps extends StackProps {
    * @default - no web ACL
    */
   readonly webAclArn?: string;
+  /**
+   * The league's season start dates, `YYYY-MM-DD` (UTC), increasing: the rankings' `period=season` counts the
+   * votes cast since the latest one that has come (docs/api.md, "Rankings by period").
+   * @default - none: `period=season` counts every vote
+   */
+  readonly seasonStarts?: readonly string[];
 }
 
 /**
@@ -200,6 +206,7 @@ export class IdrlStack extends Stack {
       databaseRouteReservedConcurrency: routeReserved > 0 ? routeReserved : undefined,
       taskQuotas: props.taskQuotas,
       multipartPartBytes: props.multipartPartBytes,
+      seasonStarts: props.seasonStarts,
       originSecret,
       logRetention,
     });

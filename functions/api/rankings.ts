@@ -13,6 +13,7 @@ export const handler = apiHandler(async (event) => {
     body: await voting.rankings({
       limit: query.limit ?? DEFAULT_RANKINGS_PAGE_SIZE,
       offset: query.offset ?? 0,
+      period: query.period ?? 'all',
     }),
     cacheable: true,
   };

@@ -31,6 +31,7 @@ import {
 import {
   identityConfig,
   invokedFunctionName,
+  leagueSeasonStarts,
   storageConfig,
   taskLimits,
   uploadQueueConfig,
@@ -77,7 +78,12 @@ export const getGalleryService = /* @__PURE__ */ once(
 
 /** Votes and rankings sign nothing: the stack gives their functions no bucket, and they never ask for one. */
 export const getVotingService = /* @__PURE__ */ once(
-  () => new VotingService({ repository: getGalleryRepository() }),
+  () =>
+    new VotingService({
+      repository: getGalleryRepository(),
+      clock: systemClock,
+      seasonStarts: leagueSeasonStarts(),
+    }),
 );
 
 const getIdentityProvider = /* @__PURE__ */ once(() => {

@@ -14,6 +14,7 @@ import {
 } from '#core/league-format';
 import { DEFAULT_PART_BYTES, MAX_PARTS } from '#core/multipart';
 import { DEFAULT_MAX_CONCURRENT_EDITS_PER_PILOT } from '#core/fair-share';
+import { parseSeasonStarts } from '#core/seasons';
 import {
   DEFAULT_WORKER_TIMEOUT_SECONDS,
   MAX_RECEIVE_COUNT,
@@ -272,6 +273,20 @@ export function taskLimits(env: Env = process.env): TaskLimits {
     maxDailyRecuts: positiveInteger(env, 'MAX_DAILY_RECUTS', DEFAULT_TASK_QUOTAS.maxDailyRecuts),
     partBytes,
   };
+}
+
+/**
+ * The league's season start dates (LEAGUE_SEASON_STARTS, `2026-03-01,2026-09-01`; the stack sets it from the CDK
+ * context `seasons`, which the synth validates with the same parser). Unset: no seasons configured.
+ */
+export function leagueSeasonStarts(env: Env = process.env): string[] {
+  try {
+    return parseSeasonStarts(optional(env, 'LEAGUE_SEASON_STARTS') ?? '');
+  } catch (error) {
+    throw new ConfigurationError(`Environment variable LEAGUE_SEASON_STARTS: ${(error as Error).message}`, {
+      cause: error,
+    });
+  }
 }
 
 /**

@@ -1,5 +1,5 @@
 import { ConflictError, ForbiddenError, NotFoundError } from './errors';
-import type { GalleryCursor, GalleryRepository, ObjectStore, PublishedVideo } from './ports';
+import type { Clock, GalleryCursor, GalleryRepository, ObjectStore, PublishedVideo } from './ports';
 import { PUBLIC_MEDIA_URL_TTL_SECONDS } from './public-cache';
 import {
   galleryCursor,
@@ -10,6 +10,7 @@ import {
   type RankingsResponse,
   type VoteResponse,
 } from './schemas';
+import { periodStart, type RankingPeriod } from './seasons';
 import type { Caller } from './task';
 
 interface GalleryServiceDependencies {
@@ -19,6 +20,9 @@ interface GalleryServiceDependencies {
 
 interface VotingServiceDependencies {
   repository: GalleryRepository;
+  clock: Clock;
+  /** The league's season start dates, `YYYY-MM-DD`, increasing (#core/seasons). */
+  seasonStarts: readonly string[];
 }
 
 export const DEFAULT_GALLERY_PAGE_SIZE = 20;
@@ -127,8 +131,18 @@ export class VotingService {
     return { data: await this.deps.repository.votedAmong(caller.sub, ids) };
   }
 
-  async rankings(options: { limit: number; offset: number }): Promise<RankingsResponse> {
-    const { rows, total } = await this.deps.repository.rankings(options);
+  /** The rankings of one period (docs/spec.md §9): its first day is decided here, once, from the clock. */
+  async rankings(options: {
+    limit: number;
+    offset: number;
+    period: RankingPeriod;
+  }): Promise<RankingsResponse> {
+    const since = periodStart(options.period, this.deps.clock.now(), this.deps.seasonStarts);
+    const { rows, total } = await this.deps.repository.rankings({
+      limit: options.limit,
+      offset: options.offset,
+      ...(since === undefined ? {} : { since }),
+    });
     return {
       data: rows.map((row) => ({
         rank: row.rank,
@@ -137,6 +151,8 @@ export class VotingService {
         videos: row.videos,
       })),
       total,
+      period: options.period,
+      ...(since === undefined ? {} : { since }),
     };
   }
 }

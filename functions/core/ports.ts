@@ -255,7 +255,15 @@ export interface GalleryRepository {
   votedAmong(voterSub: string, taskIds: readonly number[]): Promise<number[]>;
   /** Removes the voter's vote from a published video; false when there was none to remove. */
   withdrawVote(taskId: number, voterSub: string): Promise<boolean>;
-  rankings(query: { limit: number; offset: number }): Promise<{ rows: PilotStanding[]; total: number }>;
+  /**
+   * Pilots with a published video by their votes; with `since` (`YYYY-MM-DD`), only the votes cast from 00:00 UTC
+   * that day on count (docs/spec.md §9, "Seasons").
+   */
+  rankings(query: {
+    limit: number;
+    offset: number;
+    since?: string;
+  }): Promise<{ rows: PilotStanding[]; total: number }>;
 }
 
 /** A task on its way out: what remains to delete. */

@@ -7,6 +7,7 @@ import * as z from './zod';
 import { MAX_TITLE_LENGTH, TASK_STATUSES } from './task';
 import { DEFAULT_LEAGUE_FORMAT } from './league-format';
 import { MAX_PARTS_PER_SIGNING } from './multipart';
+import { RANKING_PERIODS } from './seasons';
 
 const USERNAME = /^[A-Za-z0-9_.-]{3,32}$/;
 // Cognito accepts passwords of at most 256 characters.
@@ -352,6 +353,12 @@ export const rankingsQuery = z.strictObject({
       z.int().check(z.maximum(MAX_RANKINGS_OFFSET, `Must be an integer from 0 to ${MAX_RANKINGS_OFFSET}`)),
     ),
   ),
+  period: z.optional(
+    z.enum(RANKING_PERIODS, `Must be one of ${RANKING_PERIODS.join(', ')}`).register(z.globalRegistry, {
+      description:
+        'Which votes count: cast in the last 7 or 30 UTC days (today included), in the current season, or ever (the default)',
+    }),
+  ),
 });
 export const multipartUploadResponse = z.object({
   uploadId: z.string(),
@@ -477,6 +484,12 @@ export const rankingsResponse = z.object({
     }),
   ),
   total: z.int().register(z.globalRegistry, { description: 'Pilots with at least one published video' }),
+  period: z.enum(RANKING_PERIODS),
+  since: z.optional(
+    z.iso.date().register(z.globalRegistry, {
+      description: 'The first day (from 00:00 UTC) whose votes count; absent when every vote counts',
+    }),
+  ),
 });
 export type RankingsResponse = z.infer<typeof rankingsResponse>;
 

@@ -152,6 +152,8 @@ export interface ApiProps {
    * tests cut a few-MB video into many (docs/local-stack.md). @default - unset: DEFAULT_PART_BYTES (8 MiB)
    */
   readonly multipartPartBytes?: number;
+  /** LEAGUE_SEASON_STARTS of the rankings (#core/seasons), validated at synth. @default - none */
+  readonly seasonStarts?: readonly string[];
   /**
    * The value every route function requires in ORIGIN_VERIFY_HEADER (the CDN's origin secret,
    * functions/core/edge-origin.ts). @default - none: the functions answer any request
@@ -305,6 +307,8 @@ export class Api extends Construct {
         'MAX_DAILY_RECUTS',
         String(quotas.maxDailyRecuts ?? DEFAULT_TASK_QUOTAS.maxDailyRecuts),
       );
+    if (props.seasonStarts !== undefined && props.seasonStarts.length > 0)
+      functions.get('rankings')?.addEnvironment('LEAGUE_SEASON_STARTS', props.seasonStarts.join(','));
     if (props.multipartPartBytes !== undefined) {
       for (const fn of [...functions.values(), this.retryTransition.function])
         fn.addEnvironment('MULTIPART_PART_BYTES', String(props.multipartPartBytes));

@@ -23,7 +23,7 @@ const voteThrottle = (() => {
   return throttle;
 })();
 // infra/local/services/postgres.ts: the embedded cluster's superuser and the stack's database.
-const DATABASE_URL = (port: number) => `postgres://postgres:idrl-local@127.0.0.1:${port}/idrl`;
+export const DATABASE_URL = (port: number) => `postgres://postgres:idrl-local@127.0.0.1:${port}/idrl`;
 
 export interface GalleryBenchResult {
   seed: typeof GALLERY_SEED & { seedSeconds: number };
@@ -36,17 +36,11 @@ export interface GalleryBenchResult {
 /**
  * Seeds with triggers off (session_replication_role = replica), then computes what the triggers keep
  * (vote_count, published_votes, published_videos) in bulk: the same values, without 100 000 trigger runs.
- * Votes are skewed (square of a uniform draw) so the rankings have leaders, ties and a long tail.
+ * Votes are skewed so the rankings have leaders, ties and a long tail.
  */
 async function seed(client: pg.Client): Promise<void> {
-  const { pilots, videos, votes } = GALLERY_SEED;
-  await client.query('BEGIN');
-  await client.query('SET LOCAL session_replication_role = replica');
-  await client.query(
-    `INSERT INTO users (id, username) SELECT 'seed-' || n, 'pilot_' || lpad(n::text, 5, '0')
-     FROM generate_series(1, $1) n`,
-    [pilots],
-  );
+  const { pilots, videos } = GALLERY_SEED;
+  await beginSeed(client, pilots);
   await client.query(
     `INSERT INTO tasks (owner_id, file_name, content_type, declared_bytes, status, original_key, processed_key,
        thumbnail_key, processed, upload_expires_at, uploaded_at, processed_at, public, published_at)
@@ -57,18 +51,44 @@ async function seed(client: pg.Client): Promise<void> {
      FROM generate_series(1, $1) n`,
     [videos, pilots],
   );
-  // Random (video, voter) pairs, own votes dropped, until there are exactly `votes` distinct ones.
+  await seedVotes(client, GALLERY_SEED);
+  await client.query('COMMIT');
+  await client.query('ANALYZE users, tasks, votes');
+}
+
+/** Opens the seeding transaction with triggers off (session_replication_role = replica) and adds the pilots. */
+export async function beginSeed(client: pg.Client, pilots: number): Promise<void> {
+  await client.query('BEGIN');
+  await client.query('SET LOCAL session_replication_role = replica');
+  await client.query(
+    `INSERT INTO users (id, username) SELECT 'seed-' || n, 'pilot_' || lpad(n::text, 5, '0')
+     FROM generate_series(1, $1) n`,
+    [pilots],
+  );
+}
+
+/**
+ * Inside the seeding transaction (triggers off): random (video, voter) pairs, skewed towards some videos (square of
+ * a uniform draw), own votes dropped, until there are exactly `votes` distinct ones; cast now, or uniformly from
+ * `castFrom` to now. Then what migration 4's triggers keep, computed in bulk: vote_count and the pilots' totals.
+ */
+export async function seedVotes(
+  client: pg.Client,
+  seed: { pilots: number; videos: number; votes: number },
+  castFrom?: string,
+): Promise<void> {
   for (;;) {
     const { rows } = await client.query<{ count: string }>('SELECT count(*) FROM votes');
-    const missing = votes - Number(rows[0]?.count ?? 0);
+    const missing = seed.votes - Number(rows[0]?.count ?? 0);
     if (missing <= 0) break;
     await client.query(
-      `INSERT INTO votes (task_id, user_sub)
-       SELECT t.id, 'seed-' || (1 + floor(random() * $3)::int)
+      `INSERT INTO votes (task_id, user_sub, created_at)
+       SELECT t.id, 'seed-' || (1 + floor(random() * $3)::int),
+         coalesce($4::timestamptz + random() * (now() - $4::timestamptz), now())
        FROM (SELECT (SELECT min(id) FROM tasks) + floor(random() ^ 2 * $2)::int AS id FROM generate_series(1, $1)) pick
        JOIN tasks t ON t.id = pick.id
        ON CONFLICT DO NOTHING`,
-      [missing, videos, pilots],
+      [missing, seed.videos, seed.pilots, castFrom ?? null],
     );
     await client.query(`DELETE FROM votes WHERE ctid IN (SELECT v.ctid FROM votes v JOIN tasks t ON t.id = v.task_id
       WHERE t.owner_id = v.user_sub)`);
@@ -83,8 +103,6 @@ async function seed(client: pg.Client): Promise<void> {
         GROUP BY owner_id) s
      WHERE s.owner_id = u.id`,
   );
-  await client.query('COMMIT');
-  await client.query('ANALYZE users, tasks, votes');
 }
 
 /** The statements of functions/adapters/pg/gallery-repository.ts, as they run for these pages. */

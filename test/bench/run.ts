@@ -4,6 +4,7 @@
  *   BENCH_PAIRS (5) worker/bare pairs · BENCH_UPLOADS (3) uploads timed through the stack
  *   BENCH_BUILD_ROUNDS (3) alternating edits with the worker's ffmpeg and Debian's packaged one
  *   BENCH_ONLY=gallery: only the public gallery's load and plans (test/bench/results/gallery.json)
+ *   BENCH_ONLY=periods: only the rankings by period and the pilot page, 1M votes (test/bench/results/periods.json)
  *   BENCH_ONLY=cut: only the cut's rows (test/bench/results/cut.json) · BENCH_CUT_ROUNDS (2) alternating rounds
  */
 import { mkdir, writeFile } from 'node:fs/promises';
@@ -13,6 +14,7 @@ import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 import { benchBuilds } from './builds';
 import { costReport } from './cost';
 import { benchGallery, type GalleryBenchResult } from './gallery';
+import { benchPeriods, PERIODS_GOAL_P95_MS, type PeriodsBenchResult } from './periods';
 import { benchFunctionsColdInit } from './functions';
 import { benchSource, LONG_SOURCE } from './source';
 import { benchCut, CUT_GOAL_RATIO, type CutBenchResult } from './cut';
@@ -96,6 +98,38 @@ function logGallery(gallery: GalleryBenchResult): void {
   for (const [name, plan] of Object.entries(gallery.plans)) log(`\nEXPLAIN ANALYZE ${name}\n${plan}`);
 }
 
+function logPeriods(periods: PeriodsBenchResult): void {
+  const { seed } = periods;
+  log(
+    `\nRankings by period and the pilot page (${seed.videos} published videos, ${seed.votes} votes over the seasons ${seed.seasons.join(', ')}, ${seed.pilots} pilots; votes per period ${JSON.stringify(seed.votesPerPeriod)})`,
+  );
+  log(
+    table([
+      ['endpoint', 'connections', 'requests', 'p50 ms', 'p95 ms', 'p99 ms', 'non-2xx', 'errors', ''],
+      ...periods.load.map((row) => [
+        row.endpoint,
+        row.connections,
+        row.requests,
+        row.p50Ms,
+        row.p95Ms,
+        row.p99Ms,
+        row.non2xx,
+        row.errors,
+        `${verdict(row.p95Ms <= PERIODS_GOAL_P95_MS)} (p95 ≤ ${PERIODS_GOAL_P95_MS} ms)`,
+      ]),
+    ]),
+  );
+  log(`first ranking of the day per period, ms: ${JSON.stringify(periods.firstRankingOfTheDayMs)}`);
+  log(
+    `sequential scans over votes in the plans: ${periods.votesSeqScans.length === 0 ? 'none (within goal)' : `${periods.votesSeqScans.join(', ')} (OVER goal)`}`,
+  );
+  log(
+    `load average 1/5/15 min before / after (${cpus().length} cores): ${periods.loadAverage.before.join(' ')} / ${periods.loadAverage.after.join(' ')}`,
+  );
+  for (const [name, plan] of Object.entries(periods.plans))
+    log(`\nEXPLAIN (ANALYZE, BUFFERS) ${name}\n${plan}`);
+}
+
 async function writeResult(name: string, value: unknown): Promise<string> {
   const out = resolve(`test/bench/results/${name}.json`);
   await mkdir(resolve('test/bench/results'), { recursive: true });
@@ -145,6 +179,13 @@ async function main(): Promise<void> {
     log(`\nWritten to ${await writeResult('cut', cut)}`);
     return;
   }
+  if (process.env.BENCH_ONLY === 'periods') {
+    log('Rankings by period and the pilot page through the local stack');
+    const periods = await benchPeriods(log);
+    logPeriods(periods);
+    log(`\nWritten to ${await writeResult('periods', periods)}`);
+    return;
+  }
   if (process.env.BENCH_ONLY === 'gallery') {
     log('Public gallery through the local stack');
     const gallery = await benchGallery(log);
@@ -181,6 +222,8 @@ async function main(): Promise<void> {
   const stack = await benchThroughStack(source, uploads, log);
   log('Public gallery through the local stack');
   const gallery = await benchGallery(log);
+  log('Rankings by period and the pilot page through the local stack');
+  const periods = await benchPeriods(log);
   const cut = await runCut(log);
 
   const getP50 =
@@ -206,6 +249,7 @@ async function main(): Promise<void> {
     worker,
     stack,
     gallery,
+    periods,
     cut,
     functions,
     cost,
@@ -303,6 +347,7 @@ async function main(): Promise<void> {
   log('\nAPI load (tasks in the database: ' + String(stack.tasksInDatabase) + ')');
   log(loadTable(stack.load, { withGoal: false }));
   logGallery(gallery);
+  logPeriods(periods);
   log(`\nThe pilot's cut\n${cutTable(cut)}`);
   log('\nFunctions');
   log(

@@ -1,7 +1,8 @@
 /**
  * The public side in headless Chromium against the local stack: an anonymous visitor opens the
  * gallery and plays a pilot's edit, logs in from there (and comes back), votes and sees the count
- * change, finds the pilot in the rankings; then the pilot unpublishes the video and it leaves the
+ * change, finds the pilot in the rankings (all time, then the last 7 days by the period switch, then a shared
+ * season address); then the pilot unpublishes the video and it leaves the
  * gallery. Screenshots at phone and desktop widths go to test/artifacts/.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
@@ -190,9 +191,40 @@ describe('the public gallery in the web console', () => {
     const row = page.locator(`tr[data-pilot="${pilot}"]`);
     await row.waitFor();
     expect(await row.locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d+$/), '1', '1']);
+    expect(await page.locator('.period-description').textContent()).toBe(
+      'Every vote on their published videos.',
+    );
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'rankings-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'rankings-390.png'), fullPage: true });
+
+    // Act: the last 7 days, chosen with the keyboard; the address names the period
+    const periods = page.getByRole('navigation', { name: 'Rankings period' });
+    const week = periods.getByRole('link', { name: '7 days' });
+    await week.focus();
+    await page.keyboard.press('Enter');
+
+    // Assess: today's vote counts in the week, and the page says from when
+    await page.waitForURL(/#\/rankings\/week$/);
+    await page
+      .locator('.period-description', {
+        hasText: /^Votes cast in the last 7 days, since \d{1,2} \w{3} \d{4} \(UTC\)\.$/,
+      })
+      .waitFor();
+    expect(await row.locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d+$/), '1', '1']);
+    expect(await week.getAttribute('aria-current')).toBe('page');
+    expect(await periods.getByRole('link', { name: 'All time' }).getAttribute('aria-current')).toBeNull();
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'rankings-week-390.png'), fullPage: true });
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'rankings-week-1280.png'), fullPage: true });
+
+    // Act: a shared address opens its period (this stack configures no season: the season is all time so far)
+    await page.goto(`${stack.console}#/rankings/season`);
+
+    // Assess
+    await page.locator('.period-description', { hasText: 'no season has started yet' }).waitFor();
+    expect(await periods.getByRole('link', { name: 'Season' }).getAttribute('aria-current')).toBe('page');
+    expect(await row.locator('td').allTextContents()).toEqual([expect.stringMatching(/^\d+$/), '1', '1']);
     // Every pilot name links to the pilot's page.
     await row.getByRole('link', { name: pilot }).click();
     await page.getByRole('heading', { level: 1, name: pilot }).waitFor();

@@ -321,6 +321,20 @@ describe('least-privilege IAM per function', () => {
     }
   });
 
+  it("sets the rankings' season start dates from the stack's, and none unless configured", () => {
+    // Prepare + Act
+    const { stack, template: withSeasons } = synthesize({ seasonStarts: ['2026-03-01', '2026-09-01'] });
+    const rankings = stack.api.routeFunctions.get('rankings');
+    if (!rankings) throw new Error('No rankings function');
+    const { Environment } = propertiesOf(withSeasons, logicalId(stack, rankings)) as {
+      Environment: { Variables: Record<string, unknown> };
+    };
+
+    // Assess
+    expect(Environment.Variables).toMatchObject({ LEAGUE_SEASON_STARTS: '2026-03-01,2026-09-01' });
+    expect(environmentOf(functionId('rankings'))).not.toHaveProperty('LEAGUE_SEASON_STARTS');
+  });
+
   it('gives voting and the rankings only the database', () => {
     for (const name of ['vote', 'withdraw-vote', 'my-votes', 'rankings'] as const) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({

@@ -255,6 +255,7 @@ describe('configuration from CDK context', () => {
       maxUnfinishedTasks: '3',
       maxDailyUploadBytes: '1073741824',
       waf: 'true',
+      seasons: '2026-03-01, 2026-09-01',
     };
 
     // Act
@@ -286,6 +287,7 @@ describe('configuration from CDK context', () => {
       processor: 'mediaconvert',
       taskQuotas: { maxUnfinishedTasks: 3, maxDailyUploadBytes: 1_073_741_824 },
       waf: true,
+      seasonStarts: ['2026-03-01', '2026-09-01'],
     });
   });
 
@@ -340,5 +342,13 @@ describe('configuration from CDK context', () => {
     expect(() =>
       stackPropsFromContext((key) => (key === 'processor' ? 'elastic-transcoder' : undefined)),
     ).toThrow('Context processor must be ffmpeg or mediaconvert, got "elastic-transcoder"');
+    expect(() =>
+      stackPropsFromContext((key) => (key === 'seasons' ? '2026-09-01,2026-03-01' : undefined)),
+    ).toThrow(
+      'Context seasons: Season starts must be in increasing order: "2026-03-01" comes after "2026-09-01"',
+    );
+    expect(() => stackPropsFromContext((key) => (key === 'seasons' ? '2026-02-29' : undefined))).toThrow(
+      'Context seasons: Season start "2026-02-29" is not a calendar date written YYYY-MM-DD',
+    );
   });
 });

@@ -18,6 +18,7 @@ import { DOWNLOAD_SIGNING_WINDOW_SECONDS } from '#adapters/s3/object-store';
 import { PUBLIC_MEDIA_URL_TTL_SECONDS } from '#core/public-cache';
 import { VotingService } from '#core/gallery-service';
 import { ConflictError, TooManyRequestsError } from '#core/errors';
+import { systemClock } from '#core/ports';
 import { ListObjectsV2Command } from '@aws-sdk/client-s3';
 import { PUBLIC_CACHE_CONTROL, securityHeaders } from '#commons/http';
 import { getTaskRepository } from '#commons/composition-root';
@@ -86,7 +87,7 @@ async function wholeRanking(): Promise<RankingsResponse> {
     expect(response.statusCode).toBe(200);
     const page = response.body as RankingsResponse;
     data.push(...page.data);
-    if (page.data.length < 100) return { data, total: page.total };
+    if (page.data.length < 100) return { data, total: page.total, period: page.period };
   }
 }
 
@@ -101,7 +102,8 @@ async function standingOf(pilot: Caller) {
  */
 const instancePools = Array.from({ length: 20 }, () => createPool(databaseConfig()));
 const instances = instancePools.map(
-  (pool) => new VotingService({ repository: new PgGalleryRepository(pool) }),
+  (pool) =>
+    new VotingService({ repository: new PgGalleryRepository(pool), clock: systemClock, seasonStarts: [] }),
 );
 afterAll(async () => {
   await Promise.all(instancePools.map((pool) => pool.end()));
@@ -749,7 +751,7 @@ describe('GET /api/public/rankings', () => {
 
     // Assess
     expect(response.statusCode).toBe(200);
-    expect(response.body).toEqual({ data: [], total: (await wholeRanking()).total });
+    expect(response.body).toEqual({ data: [], total: (await wholeRanking()).total, period: 'all' });
   });
 
   it.each([

@@ -77,9 +77,16 @@ export interface Standing {
   videos: number;
 }
 
+/** The rankings' periods (docs/api.md, "Rankings by period"): the last 7 or 30 UTC days, the season, all time. */
+export const RANKING_PERIODS = ['week', 'month', 'season', 'all'] as const;
+export type RankingPeriod = (typeof RANKING_PERIODS)[number];
+
 export interface RankingsPage {
   data: Standing[];
   total: number;
+  period: RankingPeriod;
+  /** The first day (UTC) whose votes count; absent when every vote counts. */
+  since?: string;
 }
 
 export interface UploadTicket {
@@ -303,8 +310,10 @@ export class ApiClient {
     return this.send('GET', path) as Promise<PilotPage>;
   }
 
-  rankings(offset: number): Promise<RankingsPage> {
+  rankings(offset: number, period: RankingPeriod = 'all'): Promise<RankingsPage> {
     const query = new URLSearchParams({ limit: String(RANKINGS_PAGE_SIZE), offset: String(offset) });
+    // The default period stays out of the address: the CDN caches one answer per query string.
+    if (period !== 'all') query.set('period', period);
     return this.send('GET', `/api/public/rankings?${query.toString()}`) as Promise<RankingsPage>;
   }
 

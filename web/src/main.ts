@@ -1,6 +1,6 @@
 /**
  * The console shell: picks the view from the session and the URL hash (#/, #/tasks/{id}, and the
- * public #/gallery, #/gallery/{id}, #/rankings and #/pilots/{username}, which need no login), swaps
+ * public #/gallery, #/gallery/{id}, #/rankings[/week|month|season|all] and #/pilots/{username}, which need no login), swaps
  * it into <main>, and owns the page-wide feedback (header, flash message, screen-reader announcer).
  */
 import { ApiClient } from './api';
@@ -14,7 +14,7 @@ import { authView } from './views/auth';
 import { deleteAccountControl } from './views/delete-account';
 import { passwordResetView } from './views/password-reset';
 import { galleryView, pilotView, publicVideoView, type GalleryOptions } from './views/gallery';
-import { rankingsView } from './views/rankings';
+import { rankingsPeriod, rankingsView } from './views/rankings';
 import { taskDetailView } from './views/task-detail';
 import { taskListView } from './views/task-list';
 
@@ -77,7 +77,8 @@ function route(): View {
   if (location.hash === '#/gallery') return galleryView(context, gallery);
   const published = /^#\/gallery\/(\d+)$/.exec(location.hash);
   if (published?.[1] !== undefined) return publicVideoView(context, gallery, Number(published[1]));
-  if (location.hash === '#/rankings') return rankingsView(context);
+  const period = rankingsPeriod(location.hash);
+  if (period !== null) return rankingsView(context, period);
   if (session.get() === null && location.hash === '#/password')
     return passwordResetView(context, () => {
       authNotice =
@@ -126,7 +127,7 @@ function show(moveFocus: boolean): void {
 function markCurrentPage(): void {
   const page = location.hash.startsWith('#/gallery')
     ? '#/gallery'
-    : location.hash === '#/rankings' || location.hash.startsWith('#/pilots/')
+    : rankingsPeriod(location.hash) !== null || location.hash.startsWith('#/pilots/')
       ? '#/rankings'
       : '#/';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('#site-nav a')) {

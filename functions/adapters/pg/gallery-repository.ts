@@ -157,9 +157,21 @@ export class PgGalleryRepository implements GalleryRepository {
   async rankings(query: {
     limit: number;
     offset: number;
+    since?: string;
   }): Promise<{ rows: PilotStanding[]; total: number }> {
     // Window functions see every ranked pilot before LIMIT: rank() is SPEC's rank (1 + the number of
-    // pilots with more votes) and count(*) the total, in one pass over the ranking index.
+    // pilots with more votes) and count(*) the total, in one pass over the ranked pilots. A period's votes are
+    // the tracked counts of its first day (migration 13), one row per pilot joined to the same pilots; a pilot
+    // without a vote in the period has none and ranks with 0.
+    let votes = 'published_votes';
+    let from = 'users';
+    const values: unknown[] = [query.limit, query.offset];
+    if (query.since !== undefined) {
+      await queryRows(this.pool, 'SELECT track_vote_period($1::date)', [query.since], this.options);
+      votes = 'coalesce(p.votes, 0)';
+      from = 'users LEFT JOIN pilot_period_votes p ON p.starts_on = $3::date AND p.owner_id = users.id';
+      values.push(query.since);
+    }
     const rows = await queryRows<{
       username: string;
       votes: string;
@@ -168,11 +180,11 @@ export class PgGalleryRepository implements GalleryRepository {
       total: string;
     }>(
       this.pool,
-      `SELECT username, published_votes AS votes, published_videos AS videos,
-         rank() OVER (ORDER BY published_votes DESC) AS rank, count(*) OVER () AS total
-       FROM users WHERE published_videos > 0
-       ORDER BY published_votes DESC, lower(username), id LIMIT $1 OFFSET $2`,
-      [query.limit, query.offset],
+      `SELECT username, ${votes} AS votes, published_videos AS videos,
+         rank() OVER (ORDER BY ${votes} DESC) AS rank, count(*) OVER () AS total
+       FROM ${from} WHERE published_videos > 0
+       ORDER BY ${votes} DESC, lower(username), users.id LIMIT $1 OFFSET $2`,
+      values,
       this.options,
     );
     const standings = rows.map((row) => ({

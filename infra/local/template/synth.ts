@@ -81,13 +81,18 @@ async function listFiles(root: string, relative: string): Promise<string[]> {
 
 /**
  * The context `npm start` synthesizes with, from its environment: LOCAL_CDK_CONTEXT (`key=value` pairs,
- * comma-separated, as `cdk synth -c`), and WORKER_TIMEOUT_SECONDS as `workerTimeoutSeconds`.
+ * comma-separated, as `cdk synth -c`), and WORKER_TIMEOUT_SECONDS as `workerTimeoutSeconds`. A part without `=`
+ * continues the value before it, so list values keep their commas: `seasons=2026-03-01,2026-09-01,processor=…`.
  */
 export function contextFromEnvironment(env: NodeJS.ProcessEnv): Record<string, string> {
   const context: Record<string, string> = {};
-  for (const pair of (env.LOCAL_CDK_CONTEXT ?? '').split(',')) {
-    const separator = pair.indexOf('=');
-    if (separator > 0) context[pair.slice(0, separator).trim()] = pair.slice(separator + 1).trim();
+  let key: string | undefined;
+  for (const part of (env.LOCAL_CDK_CONTEXT ?? '').split(',')) {
+    const separator = part.indexOf('=');
+    if (separator > 0) {
+      key = part.slice(0, separator).trim();
+      context[key] = part.slice(separator + 1).trim();
+    } else if (key !== undefined && part.trim() !== '') context[key] = `${context[key]},${part.trim()}`;
   }
   const workerTimeout = env.WORKER_TIMEOUT_SECONDS?.trim();
   if (workerTimeout) context.workerTimeoutSeconds = workerTimeout;

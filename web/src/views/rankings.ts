@@ -1,16 +1,81 @@
-/** The pilots' rankings (docs/spec.md §5): a table, 20 pilots a page, ties sharing a rank. */
+/**
+ * The pilots' rankings (docs/spec.md §5, §9): a table, 20 pilots a page, ties sharing a rank, for one period chosen
+ * with links (`#/rankings/week`…): keyboard operable as any link, and the address shares the period shown.
+ */
 import { pilotHref } from './gallery';
-import { RANKINGS_PAGE_SIZE, type Standing } from '../api';
+import { RANKING_PERIODS, RANKINGS_PAGE_SIZE, type RankingPeriod, type Standing } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
 import { h, replaceChildren, setDisabled } from '../dom';
 
-export function rankingsView(context: ViewContext): View {
+const PERIOD_LABELS: Record<RankingPeriod, string> = {
+  week: '7 days',
+  month: '30 days',
+  season: 'Season',
+  all: 'All time',
+};
+
+/** The console address of a period's rankings; all time keeps the plain `#/rankings`. */
+export function rankingsHref(period: RankingPeriod): string {
+  return period === 'all' ? '#/rankings' : `#/rankings/${period}`;
+}
+
+/** The period in a rankings address, or null when the address is not one. */
+export function rankingsPeriod(hash: string): RankingPeriod | null {
+  if (hash === '#/rankings') return 'all';
+  const period = /^#\/rankings\/([a-z]+)$/.exec(hash)?.[1];
+  return RANKING_PERIODS.find((candidate) => candidate === period) ?? null;
+}
+
+const DAY_FORMAT = new Intl.DateTimeFormat('en-GB', {
+  day: 'numeric',
+  month: 'short',
+  year: 'numeric',
+  timeZone: 'UTC',
+});
+
+/** What the shown numbers count, in words: the answer's own first day, so the page says what the API counted. */
+function periodDescription(period: RankingPeriod, since: string | undefined): string {
+  if (since === undefined)
+    return period === 'season'
+      ? 'Votes cast since the league began: no season has started yet.'
+      : 'Every vote on their published videos.';
+  const day = DAY_FORMAT.format(new Date(`${since}T00:00:00Z`));
+  return period === 'season'
+    ? `Votes cast this season, since ${day} (UTC).`
+    : `Votes cast in the last ${PERIOD_LABELS[period]}, since ${day} (UTC).`;
+}
+
+export function rankingsView(context: ViewContext, period: RankingPeriod): View {
   const alert = alertBox('rankings-alert');
+  const switcher = h(
+    'nav',
+    { class: 'period-switch', 'aria-label': 'Rankings period' },
+    h(
+      'ul',
+      {},
+      ...RANKING_PERIODS.map((option) =>
+        h(
+          'li',
+          {},
+          h(
+            'a',
+            { href: rankingsHref(option), ...(option === period ? { 'aria-current': 'page' } : {}) },
+            PERIOD_LABELS[option],
+          ),
+        ),
+      ),
+    ),
+  );
+  const counted = h('p', { class: 'hint period-description', 'aria-live': 'polite' });
   const rows = h('tbody');
   const table = h(
     'table',
     { class: 'rankings' },
-    h('caption', { class: 'visually-hidden' }, 'Pilots by votes on their published videos'),
+    h(
+      'caption',
+      { class: 'visually-hidden' },
+      `Pilots by votes on their published videos, ${PERIOD_LABELS[period].toLowerCase()}`,
+    ),
     h(
       'thead',
       {},
@@ -29,7 +94,7 @@ export function rankingsView(context: ViewContext): View {
   const previous = h('button', { type: 'button' }, '← Previous');
   const next = h('button', { type: 'button' }, 'Next →');
   const pager = h('nav', { class: 'pager', 'aria-label': 'Rankings pages' }, previous, status, next);
-  const section = h('section', { 'aria-busy': 'true' }, alert, table, pager);
+  const section = h('section', { 'aria-busy': 'true' }, alert, counted, table, pager);
   let offset = 0;
   /** The end of the page shown and the pilots in all: what the pager offers from here. */
   let shownEnd = 0;
@@ -45,11 +110,12 @@ export function rankingsView(context: ViewContext): View {
     setDisabled(previous, true);
     setDisabled(next, true);
     context.api
-      .rankings(at)
+      .rankings(at, period)
       .then(
         (page) => {
           if (disposed) return;
           offset = at;
+          counted.textContent = periodDescription(page.period, page.since);
           replaceChildren(rows, ...page.data.map(row));
           if (page.data.length === 0)
             rows.append(h('tr', {}, h('td', { colspan: 4 }, 'No ranked pilots yet.')));
@@ -86,10 +152,11 @@ export function rankingsView(context: ViewContext): View {
       { class: 'lead' },
       'Pilots ranked by the votes on their published videos. Updated every 30 seconds.',
     ),
+    switcher,
     section,
   );
   return {
-    title: 'Pilot rankings',
+    title: period === 'all' ? 'Pilot rankings' : `Pilot rankings, ${PERIOD_LABELS[period].toLowerCase()}`,
     element,
     dispose: () => {
       disposed = true;
