@@ -9,7 +9,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { benchFootage, FOOTAGE_DIR_VARIABLE } from '#test/bench/footage';
-import { ffmpeg } from './worker-media';
+import { generateVideo } from '#test/support/http-client';
+import { MEDIA_FFMPEG_PATH } from '#test/support/media-tools';
 
 const CLIP_SECONDS = 2;
 
@@ -21,25 +22,7 @@ describe('bench rows on real footage', () => {
     dir = await mkdtemp(join(tmpdir(), 'idrl-footage-test-'));
     clip = join(dir, 'portrait-phone.mp4');
     // Portrait, as a phone held upright records: the edit pillarboxes it, and the SSIM reference must too.
-    await ffmpeg([
-      '-f',
-      'lavfi',
-      '-i',
-      `testsrc2=size=240x320:rate=30:duration=${CLIP_SECONDS}`,
-      '-f',
-      'lavfi',
-      '-i',
-      `sine=frequency=440:sample_rate=48000:duration=${CLIP_SECONDS}`,
-      '-c:v',
-      'libx264',
-      '-preset',
-      'ultrafast',
-      '-pix_fmt',
-      'yuv420p',
-      '-c:a',
-      'aac',
-      clip,
-    ]);
+    await generateVideo(MEDIA_FFMPEG_PATH, clip, { seconds: CLIP_SECONDS, width: 240, height: 320 });
   });
 
   afterAll(async () => {
