@@ -18,6 +18,7 @@ import { DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS } from '#core/league-forma
 import { workerBinaries } from '#test/support/media-tools';
 import { measuredEdit, middleSsim } from './builds';
 import { round, summarize, type Summary } from './stats';
+import { readingLocalFile } from './worker-vs-bare';
 
 /** The environment variable naming the folder of real clips. */
 export const FOOTAGE_DIR_VARIABLE = 'BENCH_FOOTAGE_DIR';
@@ -91,10 +92,7 @@ async function workerPlanFor(
     ...description,
   });
   return {
-    // The worker reads over http; a local file needs the file protocol, and nothing else changes.
-    args: args.map((arg, index) =>
-      args[index - 1] === '-protocol_whitelist' && arg !== 'file' ? 'file' : arg,
-    ),
+    args: readingLocalFile(args),
     width: video?.width ?? 0,
     height: video?.height ?? 0,
     duration: probe.durationSeconds,

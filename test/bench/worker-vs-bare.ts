@@ -91,12 +91,16 @@ export function workerEditArgs(source: string, outDir: string, name: string): st
   });
 }
 
-/** The worker's edit arguments for a local source (the worker reads over HTTP; the bare run reads the file). */
-export function bareEditArgs(source: string, outDir: string, name: string): string[] {
-  const args = workerEditArgs(source, outDir, name);
+/** Edit arguments that read the source from a local file: the worker reads over http, and nothing else changes. */
+export function readingLocalFile(args: readonly string[]): string[] {
   return args.map((arg, index) =>
     args[index - 1] === '-protocol_whitelist' && arg !== 'file' ? 'file' : arg,
   );
+}
+
+/** The worker's edit arguments for a local source (the worker reads over HTTP; the bare run reads the file). */
+export function bareEditArgs(source: string, outDir: string, name: string): string[] {
+  return readingLocalFile(workerEditArgs(source, outDir, name));
 }
 
 /**
