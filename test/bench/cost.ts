@@ -19,11 +19,12 @@ export const PRICES = {
 } as const;
 
 /**
- * Delivery list prices (read 2026-12-07 from https://aws.amazon.com/s3/pricing/ and
- * https://aws.amazon.com/cloudfront/pricing/, pay-as-you-go, first tier, before free allowances): S3 data transfer
- * out to the internet (first 10 TB a month; the first 100 GB a month are free, across the account), CloudFront
- * in the United States, Canada and Mexico (first 10 TB; 1 TB and 10 million requests a month free, always).
- * Transfer from S3 to CloudFront is free.
+ * Delivery list prices of https://aws.amazon.com/s3/pricing/ and https://aws.amazon.com/cloudfront/pricing/
+ * (pay-as-you-go, first tier, before free allowances), as found on 2026-12-07 in indexed copies of those pages (no
+ * live access from the bench machine): S3 data transfer out to the internet (first 10 TB a month; the first 100 GB a
+ * month are free, across the account), CloudFront in the United States, Canada and Mexico (first 10 TB; 1 TB and
+ * 10 million requests a month free, always). Transfer from S3 to CloudFront is free. Check the pages before relying
+ * on them.
  */
 export const DELIVERY_PRICES = {
   s3DataTransferOutGb: 0.09,
