@@ -9,6 +9,7 @@ import { mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { fitAndPad } from '#adapters/ffmpeg/edit-command';
 import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 import { MEDIA_FFMPEG_PATH, workerBinaries } from '#test/support/media-tools';
 import { round, summarize, type Summary } from './stats';
@@ -38,7 +39,10 @@ export interface BuildSummary {
  * Runs the edit with -benchmark: ffmpeg reports its own user + system CPU time, wall time and peak
  * RSS (getrusage) at info level, so the bench run alone logs at that level (a few lines).
  */
-function measuredEdit(ffmpeg: string, editArgs: string[]): Promise<Omit<BuildRun, 'outputBytes' | 'ssim'>> {
+export function measuredEdit(
+  ffmpeg: string,
+  editArgs: string[],
+): Promise<Omit<BuildRun, 'outputBytes' | 'ssim'>> {
   const args = [
     '-benchmark',
     ...editArgs.map((arg, index) => (editArgs[index - 1] === '-loglevel' ? 'info' : arg)),
@@ -63,24 +67,32 @@ function measuredEdit(ffmpeg: string, editArgs: string[]): Promise<Omit<BuildRun
   });
 }
 
-/** SSIM of the edit's middle segment (after the intro card) against the source fitted the same way. */
-async function middleSsim(output: string, source: string): Promise<number> {
-  const { width, height, fps, logoSeconds, maxSourceSeconds } = DEFAULT_LEAGUE_FORMAT;
+/**
+ * SSIM of the edit's middle segment (after the intro card, `seconds` long) against the same seconds of the source
+ * fitted as the edit fits them (scale inside the frame, pad, 30 fps; both autorotated), so a portrait or 4:3 clip
+ * is compared with its pillarboxed self.
+ */
+export async function middleSsim(
+  output: string,
+  source: string,
+  seconds: number = DEFAULT_LEAGUE_FORMAT.maxSourceSeconds,
+): Promise<number> {
+  const { fps, logoSeconds } = DEFAULT_LEAGUE_FORMAT;
   const { stderr } = await run(MEDIA_FFMPEG_PATH, [
     '-nostdin',
     '-hide_banner',
     '-ss',
     String(logoSeconds),
     '-t',
-    String(maxSourceSeconds),
+    String(seconds),
     '-i',
     output,
     '-t',
-    String(maxSourceSeconds),
+    String(seconds),
     '-i',
     source,
     '-lavfi',
-    `[0:v]setpts=PTS-STARTPTS[edit];[1:v]fps=${fps},scale=${width}:${height},format=yuv420p,setpts=PTS-STARTPTS[reference];[edit][reference]ssim`,
+    `[0:v]setpts=PTS-STARTPTS[edit];[1:v]fps=${fps},${fitAndPad(DEFAULT_LEAGUE_FORMAT)},setpts=PTS-STARTPTS[reference];[edit][reference]ssim`,
     '-f',
     'null',
     '-',
@@ -90,7 +102,7 @@ async function middleSsim(output: string, source: string): Promise<number> {
   return Number(all);
 }
 
-async function version(ffmpeg: string): Promise<string> {
+export async function version(ffmpeg: string): Promise<string> {
   const { stdout } = await run(ffmpeg, ['-hide_banner', '-version']);
   return stdout.split('\n')[0] ?? '';
 }

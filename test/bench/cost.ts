@@ -1,6 +1,6 @@
 /**
- * AWS cost per processed video and per 1 000 API calls, from the measured durations at the memory
- * sizes the stack configures. List prices, us-east-1, x86_64, no free tier: written here so the
+ * AWS cost per processed video, per 1 000 API calls and per 1 000 views, from the measured durations and sizes
+ * at the memory sizes the stack configures. List prices, us-east-1, x86_64, no free tier: written here so the
  * report says what it assumed.
  */
 import { DEFAULT_FUNCTION_MEMORY_MB } from '#infra/constructs/lambda-defaults';
@@ -16,6 +16,35 @@ export const PRICES = {
   s3PutRequest: 0.005 / 1000,
   s3GetRequest: 0.0004 / 1000,
   s3GbMonth: 0.023,
+} as const;
+
+/**
+ * Delivery list prices of https://aws.amazon.com/s3/pricing/ and https://aws.amazon.com/cloudfront/pricing/
+ * (pay-as-you-go, first tier, before free allowances), as found on 2026-12-07 in indexed copies of those pages (no
+ * live access from the bench machine): S3 data transfer out to the internet (first 10 TB a month; the first 100 GB a
+ * month are free, across the account), CloudFront in the United States, Canada and Mexico (first 10 TB; 1 TB and
+ * 10 million requests a month free, always). Transfer from S3 to CloudFront is free. Check the pages before relying
+ * on them.
+ */
+export const DELIVERY_PRICES = {
+  s3DataTransferOutGb: 0.09,
+  cloudFrontDataTransferOutGb: 0.085,
+  cloudFrontHttpsRequest: 0.01 / 10_000,
+} as const;
+
+/**
+ * What one view fetches, where the bench cannot measure it (docs/cost.md, "Per 1 000 views"). A view is a video's
+ * page opened and its edit played through: one API answer (`GET /api/public/videos/{id}`, through the CDN), the
+ * poster (`preload="none"`: nothing else before play) and the edit, both from S3 by presigned URL.
+ */
+export const VIEW_ASSUMPTIONS = {
+  /** Range requests a browser makes to play a faststart MP4 of a few MB through (the first, maybe one more). */
+  videoGetRequests: 2,
+  /** One public video's JSON answer, two presigned URLs included. */
+  apiAnswerBytes: 2_000,
+  /** A gallery page: one API answer of 20 videos and 20 posters, no video until one is played. */
+  galleryCards: 20,
+  galleryAnswerBytes: 30_000,
 } as const;
 
 /**
@@ -62,6 +91,25 @@ export interface CostReport {
     authorizer: number;
     total: number;
   };
+  deliveryPrices: typeof DELIVERY_PRICES;
+  viewAssumptions: typeof VIEW_ASSUMPTIONS;
+  /** As the platform serves media today: presigned S3 URLs; the API answer through the CDN. */
+  per1000Views: DeliveryCost;
+  /** The same views with the media through CloudFront (a finding, not the delivery path). */
+  per1000ViewsThroughCloudFront: DeliveryCost;
+  /** Gallery pages opened without playing (20 posters each), as served today. */
+  per1000GalleryPages: DeliveryCost;
+}
+
+/** USD for 1 000 views (or pages): the CDN's part, S3's requests and transfer, the API's origin on a miss. */
+export interface DeliveryCost {
+  bytesPerView: number;
+  cdn: number;
+  s3Requests: number;
+  s3Transfer: number;
+  /** Worst case, every answer a cache miss: HTTP API + the route's Lambda (public routes have no authorizer). */
+  apiOrigin: number;
+  total: number;
 }
 
 /** Lambda bills duration rounded up to the millisecond. */
@@ -99,14 +147,49 @@ function mediaConvertPerVideo(
   };
 }
 
+const GB = 1024 ** 3;
+
+/**
+ * 1 000 views fetching `apiBytes` through the CDN (one request each) and `mediaBytes` in `mediaRequests` requests,
+ * from S3 by presigned URL, or through CloudFront (its per-GB and per-request prices instead of S3's; S3 GETs only on
+ * a cache miss, priced here as every request missing, the upper bound).
+ */
+function deliveryCost(
+  view: { apiBytes: number; mediaBytes: number; mediaRequests: number },
+  apiOriginPerCall: number,
+  throughCloudFront: boolean,
+): DeliveryCost {
+  const prices = DELIVERY_PRICES;
+  const bytesPerView = view.apiBytes + view.mediaBytes;
+  const cdnBytes = throughCloudFront ? bytesPerView : view.apiBytes;
+  const cdnRequests = 1 + (throughCloudFront ? view.mediaRequests : 0);
+  const cdn =
+    1000 *
+    (cdnRequests * prices.cloudFrontHttpsRequest + (cdnBytes / GB) * prices.cloudFrontDataTransferOutGb);
+  const s3Requests = 1000 * view.mediaRequests * PRICES.s3GetRequest;
+  const s3Transfer = throughCloudFront ? 0 : 1000 * (view.mediaBytes / GB) * prices.s3DataTransferOutGb;
+  const apiOrigin = 1000 * apiOriginPerCall;
+  return {
+    bytesPerView,
+    cdn,
+    s3Requests,
+    s3Transfer,
+    apiOrigin,
+    total: cdn + s3Requests + s3Transfer + apiOrigin,
+  };
+}
+
 export function costReport(input: {
   workerSeconds: number;
   /** Length of the edit (the league format's cards + source): what MediaConvert bills. */
   outputSeconds: number;
   outputBytes: number;
+  thumbnailBytes: number;
   sourceBytes: number;
   apiHandlerMs: number;
   authorizerMs: number;
+  /** A public GET's handler time: the API's work when the CDN misses. */
+  publicHandlerMs: number;
 }): CostReport {
   const workerMemory = WORKER_DEFAULTS.memorySize;
   const extraEphemeralGb = (WORKER_DEFAULTS.ephemeralStorage.toMebibytes() - 512) / 1024;
@@ -121,6 +204,12 @@ export function costReport(input: {
   // Worst case: every call misses the authorizer's result cache.
   const authorizer = 1000 * lambdaCost(input.authorizerMs, DEFAULT_FUNCTION_MEMORY_MB);
   const apiGateway = 1000 * PRICES.httpApiRequest;
+  const publicOrigin = PRICES.httpApiRequest + lambdaCost(input.publicHandlerMs, DEFAULT_FUNCTION_MEMORY_MB);
+  const view = {
+    apiBytes: VIEW_ASSUMPTIONS.apiAnswerBytes,
+    mediaBytes: input.outputBytes + input.thumbnailBytes,
+    mediaRequests: VIEW_ASSUMPTIONS.videoGetRequests + 1,
+  };
   return {
     prices: PRICES,
     mediaConvertPrices: MEDIACONVERT_PRICES,
@@ -141,5 +230,18 @@ export function costReport(input: {
       authorizer,
       total: apiGateway + apiLambda + authorizer,
     },
+    deliveryPrices: DELIVERY_PRICES,
+    viewAssumptions: VIEW_ASSUMPTIONS,
+    per1000Views: deliveryCost(view, publicOrigin, false),
+    per1000ViewsThroughCloudFront: deliveryCost(view, publicOrigin, true),
+    per1000GalleryPages: deliveryCost(
+      {
+        apiBytes: VIEW_ASSUMPTIONS.galleryAnswerBytes,
+        mediaBytes: VIEW_ASSUMPTIONS.galleryCards * input.thumbnailBytes,
+        mediaRequests: VIEW_ASSUMPTIONS.galleryCards,
+      },
+      publicOrigin,
+      false,
+    ),
   };
 }

@@ -6,6 +6,10 @@
  *   BENCH_ONLY=gallery: only the public gallery's load and plans (test/bench/results/gallery.json)
  *   BENCH_ONLY=periods: only the rankings by period and the pilot page, 1M votes (test/bench/results/periods.json)
  *   BENCH_ONLY=cut: only the cut's rows (test/bench/results/cut.json) · BENCH_CUT_ROUNDS (2) alternating rounds
+ *   BENCH_ONLY=worker: only the worker's CPU rows: the pairs and where the worker's CPU goes
+ *   (test/bench/results/worker.json)
+ *   BENCH_FOOTAGE_DIR: a folder of real clips, each edited BENCH_BUILD_ROUNDS times beside the synthetic source
+ *   (size, SSIM, CPU); BENCH_ONLY=footage: only those rows (test/bench/results/footage.json)
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { cpus, totalmem } from 'node:os';
@@ -13,6 +17,7 @@ import { resolve } from 'node:path';
 import { DEFAULT_LEAGUE_FORMAT } from '#core/league-format';
 import { benchBuilds } from './builds';
 import { costReport } from './cost';
+import { benchFootage, FOOTAGE_DIR_VARIABLE, type FootageResult } from './footage';
 import { benchGallery, type GalleryBenchResult } from './gallery';
 import { benchPeriods, PERIODS_GOAL_P95_MS, type PeriodsBenchResult } from './periods';
 import { benchFunctionsColdInit } from './functions';
@@ -21,13 +26,20 @@ import { benchCut, CUT_GOAL_RATIO, type CutBenchResult } from './cut';
 import type { LoadRow } from './load';
 import { benchThroughStack } from './stack';
 import { round } from './stats';
-import { benchWorkerVsBare, withBackingServices } from './worker-vs-bare';
+import { benchWorkerParts, WORKER_PART_LABELS, WORKER_PARTS, type WorkerPartsResult } from './worker-parts';
+import { benchWorkerVsBare, withBackingServices, type WorkerBenchResult } from './worker-vs-bare';
 
 // The bench creates thousands of tasks for one pilot on purpose: it measures speed, not the per-pilot quotas.
 process.env.MAX_UNFINISHED_TASKS ??= String(Number.MAX_SAFE_INTEGER);
 process.env.MAX_DAILY_UPLOAD_BYTES ??= String(Number.MAX_SAFE_INTEGER);
 
-const GOALS = { workerRatio: 1.1, apiP95Ms: 20, apiBundleKiB: 500, coldInitMs: 200 } as const;
+const GOALS = {
+  workerRatio: 1.1,
+  workerCpuRatio: 1.03,
+  apiP95Ms: 20,
+  apiBundleKiB: 500,
+  coldInitMs: 200,
+} as const;
 
 function count(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -163,6 +175,100 @@ function cutTable(cut: CutBenchResult): string {
   ].join('\n');
 }
 
+/** The worker ÷ bare CPU ratio against its goal, with the load average that says how far to trust it. */
+function workerCpuRows(worker: WorkerBenchResult): (string | number)[][] {
+  return [
+    [
+      'worker / bare ffmpeg, CPU seconds (median ratio)',
+      `${worker.cpuRatio.median} (min ${worker.cpuRatio.min}, max ${worker.cpuRatio.max})`,
+      `≤ ${GOALS.workerCpuRatio}`,
+      verdict(worker.cpuRatio.median <= GOALS.workerCpuRatio),
+    ],
+    [
+      `load average 1/5/15 min before / after the pairs (${cpus().length} cores)`,
+      `${worker.loadAverage.before.join(' ')} / ${worker.loadAverage.after.join(' ')}`,
+      '',
+      '',
+    ],
+  ];
+}
+
+/** Where the worker's CPU goes: each tool run alone, against the bare edit (test/bench/worker-parts.ts). */
+function workerPartsTable(parts: WorkerPartsResult): string {
+  const bare = parts.parts.bareEdit.cpuSeconds.median;
+  return [
+    table([
+      ['run', 'CPU s (median, min–max)', 'of which system', '% of the bare edit'],
+      ...WORKER_PARTS.map((part) => {
+        const { cpuSeconds, systemSeconds } = parts.parts[part];
+        return [
+          WORKER_PART_LABELS[part],
+          `${round(cpuSeconds.median, 3)} (${round(cpuSeconds.min, 3)}–${round(cpuSeconds.max, 3)})`,
+          round(systemSeconds.median, 3),
+          `${round((100 * cpuSeconds.median) / bare, 1)} %`,
+        ];
+      }),
+    ]),
+    table([
+      ['figure', 'measured (median, min–max)'],
+      [
+        "worker's tools ÷ bare edit (probe + loopback edit + output probe)",
+        `${parts.toolsRatio.median} (${parts.toolsRatio.min}–${parts.toolsRatio.max})`,
+      ],
+      [
+        'loopback edit ÷ bare edit',
+        `${parts.loopbackRatio.median} (${parts.loopbackRatio.min}–${parts.loopbackRatio.max})`,
+      ],
+      [
+        'Node CPU s during the loopback edit (loopback source + s3rver; not in the ratio)',
+        `${parts.proxyNodeCpuSeconds.median} (${parts.proxyNodeCpuSeconds.min}–${parts.proxyNodeCpuSeconds.max})`,
+      ],
+      [
+        'bytes sent by the loopback source: edit / probe / probe without count',
+        `${parts.bytesSent.loopbackEdit} / ${parts.bytesSent.sourceProbe} / ${parts.bytesSent.sourceProbeUncounted}`,
+      ],
+    ]),
+    `${parts.rounds} rounds; load average 1/5/15 min before / after (${cpus().length} cores): ${parts.loadAverage.before.join(' ')} / ${parts.loadAverage.after.join(' ')}`,
+  ].join('\n');
+}
+
+/** The real-footage rows, or why there are none and what would bring them. */
+function footageTable(footage: FootageResult): string {
+  if (footage.status === 'absent')
+    return [
+      `No real-footage rows: ${footage.reason}. Put the league's clips (or any footage like the pilots') in a folder`,
+      `and run with ${FOOTAGE_DIR_VARIABLE}=<folder> (docs/performance.md, "Real footage"); the synthetic source alone`,
+      'flatters or penalises the encoder in ways real clips do not.',
+    ].join('\n');
+  return [
+    table([
+      [
+        'clip',
+        'source',
+        'bytes',
+        'seconds edited',
+        'output bytes',
+        'SSIM (middle)',
+        'CPU s',
+        'wall s',
+        'peak MiB',
+      ],
+      ...footage.rows.map((row) => [
+        row.clip,
+        `${row.width}×${row.height}, ${row.durationSeconds === null ? '?' : round(row.durationSeconds, 1)} s`,
+        row.sourceBytes,
+        round(row.editedSeconds, 2),
+        row.outputBytes.median,
+        row.ssim.median,
+        `${row.cpuSeconds.median} (${row.cpuSeconds.min}–${row.cpuSeconds.max})`,
+        row.wallSeconds.median,
+        row.peakMiB.median,
+      ]),
+    ]),
+    `medians of ${footage.rounds} edit(s) per clip, worker's pinned build, from ${footage.dir}; the first row is the synthetic source`,
+  ].join('\n');
+}
+
 async function runCut(log: (line: string) => void): Promise<CutBenchResult> {
   const source = await benchSource(log, LONG_SOURCE);
   const rounds = count('BENCH_CUT_ROUNDS', 2);
@@ -173,6 +279,27 @@ async function runCut(log: (line: string) => void): Promise<CutBenchResult> {
 }
 
 async function main(): Promise<void> {
+  if (process.env.BENCH_ONLY === 'footage') {
+    const rounds = count('BENCH_BUILD_ROUNDS', 3);
+    log(`Real footage: ${rounds} edits per clip with the worker's build, beside the synthetic source`);
+    const footage = await benchFootage({ rounds, log, syntheticSource: await benchSource(log) });
+    log(`\nReal footage\n${footageTable(footage)}`);
+    log(`\nWritten to ${await writeResult('footage', footage)}`);
+    return;
+  }
+  if (process.env.BENCH_ONLY === 'worker') {
+    const source = await benchSource(log);
+    const pairs = count('BENCH_PAIRS', 5);
+    log(`Worker vs bare single-pass ffmpeg: ${pairs} alternating pairs on a 60 s 1080p30 source`);
+    const result = await withBackingServices(async (services) => ({
+      worker: await benchWorkerVsBare(services, source, pairs, log),
+      parts: await benchWorkerParts(source, pairs, log),
+    }));
+    log(`\n${table([['figure', 'measured', 'goal', ''], ...workerCpuRows(result.worker)])}`);
+    log(`\nWhere the worker's CPU goes\n${workerPartsTable(result.parts)}`);
+    log(`\nWritten to ${await writeResult('worker', result)}`);
+    return;
+  }
   if (process.env.BENCH_ONLY === 'cut') {
     const cut = await runCut(log);
     log(`\n${cutTable(cut)}`);
@@ -212,11 +339,14 @@ async function main(): Promise<void> {
     `ffmpeg builds: ${buildRounds} alternating rounds of the bare edit, worker's static build vs Debian's package`,
   );
   const builds = await benchBuilds(source, buildRounds, log);
+  log(`Real footage (${FOOTAGE_DIR_VARIABLE}): ${buildRounds} edits per clip with the worker's build`);
+  const footage = await benchFootage({ rounds: buildRounds, log, syntheticSource: source });
   log('Functions: bundle size and cold init (fresh process: import + first invocation)');
   log(`Worker vs bare single-pass ffmpeg: ${pairs} alternating pairs on a 60 s 1080p30 source`);
-  const { functions, worker } = await withBackingServices(async (services) => ({
+  const { functions, worker, workerParts } = await withBackingServices(async (services) => ({
     functions: await benchFunctionsColdInit(services.env, log),
     worker: await benchWorkerVsBare(services, source, pairs, log),
+    workerParts: await benchWorkerParts(source, pairs, log),
   }));
   log(`Through the local stack: ${uploads} uploads, then API load`);
   const stack = await benchThroughStack(source, uploads, log);
@@ -228,15 +358,20 @@ async function main(): Promise<void> {
 
   const getP50 =
     stack.load.find((row) => row.endpoint === 'get-task' && row.connections === 1)?.p50Ms ?? Number.NaN;
+  // The public video's route on a CDN miss: the gallery's public list at 1 connection is the nearest measured.
+  const publicP50 =
+    gallery.load.find((row) => row.endpoint === 'public list' && row.connections === 1)?.p50Ms ?? Number.NaN;
   const cost = costReport({
     workerSeconds: worker.workerSeconds.median,
     // The league edit of the 60 s bench source: 2 s + 16 s + 2 s.
     outputSeconds: 2 * DEFAULT_LEAGUE_FORMAT.logoSeconds + DEFAULT_LEAGUE_FORMAT.maxSourceSeconds,
     outputBytes: worker.outputBytes,
+    thumbnailBytes: worker.thumbnailBytes,
     sourceBytes: worker.sourceBytesRead.sourceFileBytes,
     // The local p50 covers the authorizer and the route function together: each is billed at most that.
     apiHandlerMs: getP50,
     authorizerMs: getP50,
+    publicHandlerMs: publicP50,
   });
 
   const apiFunctions = functions.filter((fn) => fn.entry.startsWith('functions/api/'));
@@ -246,7 +381,9 @@ async function main(): Promise<void> {
     seconds: round((Date.now() - started) / 1000, 1),
     goals: GOALS,
     builds,
+    footage,
     worker,
+    workerParts,
     stack,
     gallery,
     periods,
@@ -275,18 +412,7 @@ async function main(): Promise<void> {
         `≤ ${GOALS.workerRatio}`,
         verdict(ratio <= GOALS.workerRatio),
       ],
-      [
-        'worker / bare ffmpeg, CPU seconds (median ratio)',
-        `${worker.cpuRatio.median} (min ${worker.cpuRatio.min}, max ${worker.cpuRatio.max})`,
-        '',
-        '',
-      ],
-      [
-        `load average 1/5/15 min before / after the pairs (${machine.cpus} cores)`,
-        `${worker.loadAverage.before.join(' ')} / ${worker.loadAverage.after.join(' ')}`,
-        '',
-        '',
-      ],
+      ...workerCpuRows(worker),
       ['worker seconds (median)', worker.workerSeconds.median, '', ''],
       ['bare ffmpeg seconds (median)', worker.bareSeconds.median, '', ''],
       [
@@ -328,8 +454,17 @@ async function main(): Promise<void> {
       ['cost per processed video, ffmpeg (USD)', cost.perVideo.total.toFixed(6), '', ''],
       ['cost per processed video, MediaConvert (USD)', cost.perVideoMediaConvert.total.toFixed(6), '', ''],
       ['cost per 1 000 API calls (USD)', cost.per1000ApiCalls.total.toFixed(6), '', ''],
+      ['cost per 1 000 views, media from S3 as served (USD)', cost.per1000Views.total.toFixed(6), '', ''],
+      [
+        'cost per 1 000 views, media through CloudFront (USD, not built)',
+        cost.per1000ViewsThroughCloudFront.total.toFixed(6),
+        '',
+        '',
+      ],
+      ['cost per 1 000 gallery pages, no play (USD)', cost.per1000GalleryPages.total.toFixed(6), '', ''],
     ]),
   );
+  log(`\nWhere the worker's CPU goes\n${workerPartsTable(workerParts)}`);
   log('\nffmpeg builds, bare edit of the same source (medians)');
   log(
     table([
@@ -344,6 +479,7 @@ async function main(): Promise<void> {
       ]),
     ]),
   );
+  log(`\nReal footage\n${footageTable(footage)}`);
   log('\nAPI load (tasks in the database: ' + String(stack.tasksInDatabase) + ')');
   log(loadTable(stack.load, { withGoal: false }));
   logGallery(gallery);

@@ -5,7 +5,6 @@
  * drift in the machine's speed hits both sides of a pair alike.
  */
 import { createdTask } from '#test/helpers/tasks';
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { mkdtemp, rm, stat } from 'node:fs/promises';
@@ -15,7 +14,9 @@ import { PutObjectCommand } from '@aws-sdk/client-s3';
 import type { SQSBatchResponse } from 'aws-lambda';
 import { buildEditArgs } from '#adapters/ffmpeg/edit-command';
 import { DEFAULT_LEAGUE_FORMAT, DEFAULT_SOURCE_LIMITS } from '#core/league-format';
+import { thumbnailKey } from '#core/object-keys';
 import { bytesReadLines } from '#adapters/ffmpeg/probe';
+import { runTool } from '#adapters/ffmpeg/run-tool';
 import { invoke } from '#infra/local/lambda-context';
 import { freePort } from '#infra/local/services/preflight';
 import { type BackingServices, LOCAL_REGION, startBackingServices } from '#infra/local/services/backing';
@@ -56,6 +57,8 @@ export interface WorkerBenchResult {
    */
   sourceBytesRead: { worker: number; bare: number; sourceFileBytes: number };
   outputBytes: number;
+  /** The edit's poster (the thumbnail JPEG), as stored. */
+  thumbnailBytes: number;
 }
 
 const WORKER_TIMEOUT_SECONDS = 180;
@@ -67,9 +70,12 @@ async function timed<T>(run: () => Promise<T>): Promise<{ seconds: number; value
   return { seconds: (performance.now() - started) / 1000, value };
 }
 
-/** The worker's edit arguments for a local source (the worker reads over HTTP; the bare run reads the file). */
-export function bareEditArgs(source: string, outDir: string, name: string): string[] {
-  const args = buildEditArgs({
+/**
+ * The worker's edit arguments for the bench source (60 s, audio: the plan `describeSource` makes of it) read from
+ * `source`: the worker's loopback URL, or, through bareEditArgs, the local file.
+ */
+export function workerEditArgs(source: string, outDir: string, name: string): string[] {
+  return buildEditArgs({
     source,
     demuxer: 'mov',
     maxPixels: DEFAULT_SOURCE_LIMITS.maxPixels,
@@ -83,31 +89,37 @@ export function bareEditArgs(source: string, outDir: string, name: string): stri
     thumbnailOutput: join(outDir, `${name}.jpg`),
     format: DEFAULT_LEAGUE_FORMAT,
   });
+}
+
+/** Edit arguments that read the source from a local file: the worker reads over http, and nothing else changes. */
+export function readingLocalFile(args: readonly string[]): string[] {
   return args.map((arg, index) =>
     args[index - 1] === '-protocol_whitelist' && arg !== 'file' ? 'file' : arg,
   );
 }
 
-function bareFfmpeg(ffmpeg: string, source: string, outDir: string): Promise<number> {
+/** The worker's edit arguments for a local source (the worker reads over HTTP; the bare run reads the file). */
+export function bareEditArgs(source: string, outDir: string, name: string): string[] {
+  return readingLocalFile(workerEditArgs(source, outDir, name));
+}
+
+/**
+ * The bare pass, started as the worker starts its tools (runTool: empty environment, a session of its own), so
+ * the two sides of a pair differ in what the worker does and in nothing about how the child was spawned
+ * (docs/performance.md, "Where the worker's CPU goes").
+ */
+async function bareFfmpeg(ffmpeg: string, source: string, outDir: string): Promise<number> {
   const editArgs = bareEditArgs(source, outDir, 'bare');
   // The edit logs errors only; ffmpeg prints "Statistics: N bytes read" per input at verbose, so the
   // bare run alone logs at that level (a few dozen lines: no effect on its time).
   const args = editArgs.map((arg, index) => (editArgs[index - 1] === '-loglevel' ? 'verbose' : arg));
-  return new Promise((done, fail) => {
-    const child = spawn(ffmpeg, args, { stdio: ['ignore', 'ignore', 'pipe'] });
-    let stderr = '';
-    child.stderr.setEncoding('utf8').on('data', (chunk: string) => (stderr += chunk));
-    child.on('error', fail);
-    child.on('close', (code) => {
-      if (code !== 0) fail(new Error(`bare ffmpeg exited ${String(code)}: ${stderr.slice(-500)}`));
-      // Of the final two "bytes read" lines, the first is input 0 (the source).
-      else {
-        const sourceBytes = bytesReadLines(stderr).at(-2);
-        if (sourceBytes === undefined) fail(new Error('bare ffmpeg printed no "bytes read" statistics'));
-        else done(sourceBytes);
-      }
-    });
-  });
+  const result = await runTool(ffmpeg, args, new Date(Date.now() + WORKER_TIMEOUT_SECONDS * 1000));
+  if (result.exitCode !== 0)
+    throw new Error(`bare ffmpeg exited ${String(result.exitCode)}: ${result.stderr.slice(-500)}`);
+  // Of the final two "bytes read" lines, the first is input 0 (the source).
+  const sourceBytes = bytesReadLines(result.stderr).at(-2);
+  if (sourceBytes === undefined) throw new Error('bare ffmpeg printed no "bytes read" statistics');
+  return sourceBytes;
 }
 
 /**
@@ -140,7 +152,7 @@ export async function benchWorkerVsBare(
   pairs: number,
   log: (line: string) => void,
 ): Promise<WorkerBenchResult> {
-  const [{ handler }, { getTaskRepository }, { s3Client }] = await Promise.all([
+  const [{ handler }, { getObjectStore, getTaskRepository }, { s3Client }] = await Promise.all([
     import('#functions/worker/process-upload'),
     import('#commons/composition-root'),
     import('#commons/clients'),
@@ -157,6 +169,7 @@ export async function benchWorkerVsBare(
   let workerBytes = 0;
   let bareBytes = 0;
   let outputBytes = 0;
+  let thumbnailBytes = 0;
   const loadBefore = loadAverage();
   log(`  load average before: ${loadBefore.join(' ')}`);
 
@@ -213,6 +226,7 @@ export async function benchWorkerVsBare(
     }
     workerBytes = processed.processed.sourceBytesRead;
     outputBytes = processed.processed.sizeBytes;
+    thumbnailBytes = (await getObjectStore().stat(thumbnailKey(task.id)))?.sizeBytes ?? 0;
 
     const bareMemory = samplePeakChildMemory(/^ffmpeg$/);
     const bare = await timed(() => withChildCpu(() => bareFfmpeg(ffmpeg, sourcePath, outDir)));
@@ -251,5 +265,6 @@ export async function benchWorkerVsBare(
     },
     sourceBytesRead: { worker: workerBytes, bare: bareBytes, sourceFileBytes: size },
     outputBytes,
+    thumbnailBytes,
   };
 }

@@ -39,7 +39,7 @@ function seconds(value: number): string {
  * (`dar` includes the sample aspect ratio, so anamorphic sources are not squeezed), keep both sides
  * even for yuv420p, then centre on black.
  */
-function fitAndPad({ width, height }: LeagueFormat): string {
+export function fitAndPad({ width, height }: LeagueFormat): string {
   const wide = `gte(dar\\,${width}/${height})`;
   const scaledWidth = `if(${wide}\\,${width}\\,2*trunc(${height}*dar/2))`;
   const scaledHeight = `if(${wide}\\,2*trunc(${width}/dar/2)\\,${height})`;

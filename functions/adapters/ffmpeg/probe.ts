@@ -3,6 +3,7 @@
  * shapes); running ffprobe lives in processor.ts.
  */
 import * as z from '#core/zod';
+import { IMAGE_DEMUXERS, VIDEO_DEMUXERS } from './components';
 
 const numeric = z.pipe(
   z.union([z.string(), z.number()]),
@@ -79,6 +80,48 @@ function rational(value: string | undefined): number | null {
  */
 export const PROBE_ENTRIES =
   'format=format_name,duration:stream=index,codec_type,codec_name,width,height,duration,nb_frames,avg_frame_rate,nb_read_packets:stream_disposition=attached_pic';
+
+/** Every container ffprobe may recognise: the videos, and the pictures it must recognise to refuse them. */
+const PROBE_FORMATS = [...VIDEO_DEMUXERS, ...IMAGE_DEMUXERS].map((demuxer) => demuxer.name).join(',');
+
+export interface ProbePlan {
+  input: string;
+  /** What the input may be opened with: the loopback source's http,tcp, or file for the edit's output. */
+  protocols: readonly string[];
+  maxPixels: number;
+  threads: number;
+  /**
+   * Counts the packets of the first `countSeconds` (`-count_packets -read_intervals %+N`, ProbedStream.packetsRead):
+   * the source probe's frame-rate check; the output probe needs no count.
+   */
+  countSeconds?: number;
+}
+
+/**
+ * ffprobe's arguments, bounded in what it opens (the whitelists), decodes (ffprobe decodes a few frames to find
+ * stream parameters: -max_pixels) and prints (-show_entries). Pure; the bench runs the same arguments.
+ */
+export function buildProbeArgs({ input, protocols, maxPixels, threads, countSeconds }: ProbePlan): string[] {
+  return [
+    '-hide_banner',
+    '-loglevel',
+    'error',
+    '-format_whitelist',
+    PROBE_FORMATS,
+    '-protocol_whitelist',
+    protocols.join(','),
+    '-max_pixels',
+    String(maxPixels),
+    '-threads',
+    String(threads),
+    '-print_format',
+    'json',
+    ...(countSeconds === undefined ? [] : ['-count_packets', '-read_intervals', `%+${countSeconds}`]),
+    '-show_entries',
+    PROBE_ENTRIES,
+    input,
+  ];
+}
 
 /** Parses `ffprobe -print_format json -show_entries PROBE_ENTRIES` output. */
 export function parseProbeOutput(json: string): ProbeResult {

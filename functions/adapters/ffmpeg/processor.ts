@@ -16,9 +16,9 @@ import {
   describeSource,
   type SourceDescription,
 } from './classify';
-import { IMAGE_DEMUXERS, LOCAL_PROTOCOLS, SOURCE_PROTOCOLS, VIDEO_DEMUXERS } from './components';
+import { LOCAL_PROTOCOLS, SOURCE_PROTOCOLS } from './components';
 import { buildEditArgs } from './edit-command';
-import { parseProbeOutput, PROBE_ENTRIES, type ProbeResult } from './probe';
+import { buildProbeArgs, parseProbeOutput, type ProbeResult } from './probe';
 import { runTool, type ToolResult } from './run-tool';
 
 export interface FfmpegVideoProcessorOptions {
@@ -33,9 +33,6 @@ export interface FfmpegVideoProcessorOptions {
 }
 
 type Stage = 'probe' | 'edit';
-
-/** Every container ffprobe may recognise: the videos, and the pictures it must recognise to refuse them. */
-const PROBE_FORMATS = [...VIDEO_DEMUXERS, ...IMAGE_DEMUXERS].map((demuxer) => demuxer.name).join(',');
 
 export class FfmpegVideoProcessor implements VideoProcessor {
   constructor(private readonly options: FfmpegVideoProcessorOptions) {}
@@ -92,11 +89,7 @@ export class FfmpegVideoProcessor implements VideoProcessor {
       this.options.ffprobePath,
       source,
       // The packets of the part the edit decodes are counted: the rate limit holds whatever the headers say.
-      this.probeArgs(source, SOURCE_PROTOCOLS, [
-        '-count_packets',
-        '-read_intervals',
-        `%+${this.options.format.maxSourceSeconds}`,
-      ]),
+      this.probeArgs(source, SOURCE_PROTOCOLS, this.options.format.maxSourceSeconds),
       deadline,
       startedAt,
     );
@@ -141,30 +134,9 @@ export class FfmpegVideoProcessor implements VideoProcessor {
     return { durationSeconds, width: video.width, height: video.height, sizeBytes: size };
   }
 
-  /**
-   * Bounded in what it opens (the whitelists), decodes (ffprobe decodes a few frames to find stream
-   * parameters: -max_pixels) and prints (-show_entries).
-   */
-  private probeArgs(input: string, protocols: readonly string[], counting: readonly string[] = []): string[] {
-    return [
-      '-hide_banner',
-      '-loglevel',
-      'error',
-      '-format_whitelist',
-      PROBE_FORMATS,
-      '-protocol_whitelist',
-      protocols.join(','),
-      '-max_pixels',
-      String(this.options.limits.maxPixels),
-      '-threads',
-      String(this.options.threads),
-      '-print_format',
-      'json',
-      ...counting,
-      '-show_entries',
-      PROBE_ENTRIES,
-      input,
-    ];
+  private probeArgs(input: string, protocols: readonly string[], countSeconds?: number): string[] {
+    const { limits, threads } = this.options;
+    return buildProbeArgs({ input, protocols, maxPixels: limits.maxPixels, threads, countSeconds });
   }
 
   private parseProbe(stdout: string): ProbeResult {
