@@ -4,7 +4,7 @@
  * answers that show the count. The route and the queue themselves run in test/e2e/gallery-journey.test.ts.
  */
 import { randomUUID } from 'node:crypto';
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
 import { handler as listPublicVideos } from '#functions/api/list-public-videos';
 import { handler as getPilot } from '#functions/api/get-pilot';
@@ -15,8 +15,12 @@ import { getTaskRepository } from '#commons/composition-root';
 import type { Clock, PlayedView } from '#core/ports';
 import type { PilotPageResponse, PublicVideoListResponse, PublicVideoResponse } from '#core/schemas';
 import type { Caller } from '#core/task';
-import { ViewCounter, ViewReporter, type Viewer } from '#core/views';
+import { ViewCounter, ViewReporter, type Viewer, viewerKey } from '#core/views';
+import type { ApiHandler } from '#commons/http';
 import { invoke } from '#test/helpers/api-gateway';
+import { type AwsEndpoint, recordingQueue, startAwsEndpoint } from '#test/helpers/aws-endpoint';
+import { INVALID_REQUEST } from '#test/helpers/contract';
+import { cognitoLocalKey, foreignKey, signJwt } from '#test/helpers/tokens';
 import { patchTask } from '#test/helpers/gallery-requests';
 import { publishedTask } from '#test/helpers/tasks';
 
@@ -253,5 +257,95 @@ describe('views (docs/spec.md §9)', () => {
     // Assess
     expect((list.body as PublicVideoListResponse).data.find((video) => video.id === task.id)?.views).toBe(2);
     expect((pilot.body as PilotPageResponse).videos.data).toMatchObject([{ id: task.id, views: 2 }]);
+  });
+});
+
+describe('POST /api/public/videos/{id}/views', () => {
+  const queue = recordingQueue(`views-${process.pid}`, 'us-east-1');
+  let endpoint: AwsEndpoint;
+  let recordView: ApiHandler;
+
+  beforeAll(async () => {
+    // The local stack's SQS surface on a gateway of the test's own; the route module reads its settings at import.
+    endpoint = await startAwsEndpoint({ queue, region: 'us-east-1' });
+    process.env.VIEW_QUEUE_URL = process.env.UPLOAD_QUEUE_URL;
+    process.env.VIEWER_KEY_SECRET = SECRET;
+    ({ handler: recordView } = await import('#functions/api/record-view'));
+  });
+  afterAll(async () => {
+    await endpoint.stop();
+    delete process.env.VIEW_QUEUE_URL;
+    delete process.env.VIEWER_KEY_SECRET;
+  });
+
+  const report = (id: string, headers: Record<string, string> = {}) =>
+    invoke(recordView, {
+      method: 'POST',
+      route: '/api/public/videos/{id}/views',
+      pathParameters: { id },
+      headers: { 'user-agent': 'Firefox/140', ...headers },
+    });
+  const accessToken = (sub: string, key = cognitoLocalKey) => {
+    const now = Math.floor(Date.now() / 1000);
+    return signJwt(
+      {
+        sub,
+        username: `fan_${sub.slice(0, 8)}`,
+        token_use: 'access',
+        client_id: process.env.USER_POOL_CLIENT_ID,
+        iss: process.env.JWT_ISSUER,
+        iat: now,
+        exp: now + 600,
+      },
+      key,
+    );
+  };
+
+  it('answers 202 with no body for any well-formed id, queuing only the video, the day and the viewer key', async () => {
+    // Prepare
+    const fan = randomUUID();
+    queue.bodies.length = 0;
+
+    // Act: an anonymous play, a logged-in one, one with a forged token (anonymous), and an id nobody has.
+    const responses = [
+      await report('42'),
+      await report('42', { authorization: `Bearer ${accessToken(fan)}` }),
+      await report('42', { authorization: `Bearer ${accessToken(fan, foreignKey())}` }),
+      await report('9000000000'),
+    ];
+
+    // Assess
+    expect(responses.map((response) => [response.statusCode, response.body])).toEqual([
+      [202, undefined],
+      [202, undefined],
+      [202, undefined],
+      [202, undefined],
+    ]);
+    const messages = queue.bodies.map((body) => JSON.parse(body) as PlayedView);
+    const day = messages[0]?.day ?? '';
+    const anonymousKey = viewerKey(SECRET, { address: '127.0.0.1', userAgent: 'Firefox/140' }, day);
+    expect(messages).toEqual([
+      { taskId: 42, day, viewer: anonymousKey },
+      { taskId: 42, day, viewer: viewerKey(SECRET, { sub: fan }, day) },
+      { taskId: 42, day, viewer: anonymousKey },
+      { taskId: 9_000_000_000, day, viewer: anonymousKey },
+    ]);
+    expect(queue.bodies.join('\n')).not.toMatch(/127\.0\.0\.1|Firefox/);
+  });
+
+  it('refuses an id that is not a positive integer with 400 and queues nothing', async () => {
+    // Prepare
+    queue.bodies.length = 0;
+
+    // Act
+    const response = await invoke(
+      recordView,
+      { method: 'POST', route: '/api/public/videos/{id}/views', pathParameters: { id: '0' } },
+      INVALID_REQUEST,
+    );
+
+    // Assess
+    expect(response.statusCode).toBe(400);
+    expect(queue.bodies).toEqual([]);
   });
 });
