@@ -225,6 +225,17 @@ export const routes = [
     reservedConcurrency: PUBLIC_READ_CONCURRENCY,
   },
   {
+    name: 'record-view',
+    method: 'POST',
+    path: '/api/public/videos/{id}/views',
+    auth: false,
+    // Only a message to the views queue; its consumer writes inside the VPC (docs/infra.md, "Views").
+    database: false,
+    summary: 'Report a play of a video (counted once per viewer per day); 202 whatever the video',
+    // Every play in every browser: above a vote's, below the stage's default, a bound on what one flood can queue.
+    throttle: { rateLimit: 30, burstLimit: 60 },
+  },
+  {
     name: 'get-pilot',
     method: 'GET',
     path: '/api/public/pilots/{username}',

@@ -28,6 +28,7 @@ import {
 import { Network } from './constructs/network';
 import { Storage } from './constructs/storage';
 import { Sweeper } from './constructs/sweeper';
+import { COUNT_VIEWS_CONCURRENCY, Views } from './constructs/views';
 import { WORKER_DEFAULTS, WORKER_SERVICE_NAME, Worker } from './constructs/worker';
 import { ProviderLogGroups } from './provider-log-groups';
 
@@ -38,8 +39,8 @@ const DATABASE_CONNECTION_HEADROOM = 10;
  * Reserved concurrency of each database route by default; a route's own `reservedConcurrency` in the route table may
  * only lower it. The 4 routes at the default × 5 + the 14 with their own (the CDN-cached public reads and the share
  * page 2 each, the rare writes 2 or 3, the caller's votes 3, the multipart steps, health: 28) + worker 5 + sweeper 1 +
- * account purge 2 + retry transition 2 (+ MediaConvert completion 2) = 58 (60) of a t4g.micro's 80 minus headroom 10:
- * 12 (10) left for new in-VPC functions (docs/infra.md, "The connection budget").
+ * account purge 2 + retry transition 2 + views consumer 1 (+ MediaConvert completion 2) = 59 (61) of a t4g.micro's
+ * 80 minus headroom 10: 11 (9) left for new in-VPC functions (docs/infra.md, "The connection budget").
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
@@ -135,6 +136,8 @@ export class IdrlStack extends Stack {
   /** The operator's CloudWatch dashboard (docs/operations.md, "Dashboard"); undefined with `dashboard: false`. */
   readonly dashboard: Dashboard | undefined;
   readonly accountPurge: AccountPurge;
+  /** The views queue and its in-VPC consumer (docs/infra.md, "Views"). */
+  readonly views: Views;
   /** Present with `processor: 'mediaconvert'`. */
   readonly mediaConvert?: MediaConvertBackend;
 
@@ -196,12 +199,22 @@ export class IdrlStack extends Stack {
     // The CDN's origin secret: the UUID CloudFormation gives this stack at creation (the last part of its id),
     // unguessable from outside and never in the template itself; free, unlike a Secrets Manager secret.
     const originSecret = Fn.select(2, Fn.split('/', this.stackId));
+    // The viewer keys' HMAC key is that same per-stack UUID (docs/infra.md, "Views"): unguessable, free, and never
+    // in code or in the template's text. Each use hashes under its own label, so neither reveals the other.
+    this.views = new Views(this, 'Views', {
+      network: this.network,
+      database: this.database,
+      viewerKeySecret: originSecret,
+      reserveConcurrency: routeReserved > 0,
+      logRetention,
+    });
     this.api = new Api(this, 'Api', {
       network: this.network,
       database: this.database,
       storage: this.storage,
       identity: this.identity,
       accountPurge: this.accountPurge,
+      views: this.views,
       allowedOrigins: props.allowedOrigins ?? [],
       databaseRouteReservedConcurrency: routeReserved > 0 ? routeReserved : undefined,
       taskQuotas: props.taskQuotas,
@@ -307,7 +320,7 @@ export class IdrlStack extends Stack {
 
 /**
  * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper + the account purge + the retry
- * transition + MediaConvert completions) × pool size 1 must stay below
+ * transition + MediaConvert completions + the views consumer) × pool size 1 must stay below
  * max_connections minus headroom; otherwise a burst could be refused connections by PostgreSQL.
  */
 export function assertConnectionBudget(input: {
@@ -327,11 +340,12 @@ export function assertConnectionBudget(input: {
   const purge = PURGE_ACCOUNT_CONCURRENCY;
   const retry = Math.min(RETRY_TRANSITION_CONCURRENCY, input.routeReserved);
   const completion = input.completionConcurrency ?? 0;
-  const used = input.workerMaxConcurrency + routesTotal + sweeper + purge + retry + completion;
+  const views = COUNT_VIEWS_CONCURRENCY;
+  const used = input.workerMaxConcurrency + routesTotal + sweeper + purge + retry + completion + views;
   const available = input.maxConnections - DATABASE_CONNECTION_HEADROOM;
   if (used > available) {
     throw new Error(
-      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + retry ${retry} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
+      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + retry ${retry} + completion ${completion} + views ${views} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
     );
   }
   return { used, available };

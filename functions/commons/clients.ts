@@ -18,7 +18,7 @@ import {
   identityConfig,
   lambdaConfig,
   mediaConvertConfig,
-  uploadQueueConfig,
+  region,
   storageConfig,
   type DatabaseConfig,
   type IdentityConfig,
@@ -166,7 +166,7 @@ const SQS_MAX_ATTEMPTS = 2;
 export const sqsClient = /* @__PURE__ */ once(
   () =>
     new SQSClient({
-      region: uploadQueueConfig().region,
+      region: region(),
       maxAttempts: SQS_MAX_ATTEMPTS,
       requestHandler: {
         requestTimeout: SQS_REQUEST_TIMEOUT_MS,

@@ -13,12 +13,15 @@ import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
 import { S3ObjectStore } from '#adapters/s3/object-store';
 import { SqsUploadQueue } from '#adapters/sqs/upload-queue';
+import { SqsViewQueue } from '#adapters/sqs/view-queue';
+import { PgViewRepository } from '#adapters/pg/view-repository';
 import { AccountPurge, AccountService } from '#core/account-deletion';
 import { AuthService } from '#core/auth-service';
 import { GalleryService, VotingService } from '#core/gallery-service';
 import { systemClock } from '#core/ports';
 import { TaskRetryService } from '#core/task-retry';
 import { TaskService } from '#core/task-service';
+import { ViewCounter, ViewReporter } from '#core/views';
 import {
   cognitoClient,
   databasePool,
@@ -35,6 +38,7 @@ import {
   storageConfig,
   taskLimits,
   uploadQueueConfig,
+  viewReportConfig,
 } from '#commons/config';
 import { currentTraceHeader } from '#commons/tracing';
 
@@ -135,3 +139,19 @@ export const getSweepRun = /* @__PURE__ */ once(() => ({
   sweep: new LambdaTaskSweep(lambdaClient(), invokedFunctionName('SWEEP_FUNCTION')),
   queue: getUploadQueue(),
 }));
+
+/** Outside the VPC: the record-view route, which only queues the play. */
+export const getViewReporter = /* @__PURE__ */ once(() => {
+  const { queueUrl, viewerSecret } = viewReportConfig();
+  return new ViewReporter({
+    queue: new SqsViewQueue(sqsClient(), queueUrl),
+    clock: systemClock,
+    viewerSecret,
+  });
+});
+
+/** Inside the VPC: the views queue's consumer. */
+export const getViewCounter = /* @__PURE__ */ once(
+  () =>
+    new ViewCounter({ repository: new PgViewRepository(databasePool(), queryOptions()), clock: systemClock }),
+);

@@ -227,6 +227,19 @@ export function uploadQueueConfig(env: Env = process.env): UploadQueueConfig {
   };
 }
 
+/**
+ * The record-view route (#core/views): the views queue, and the viewer key its HMACs use — the stack's own secret
+ * (docs/infra.md, "Views"), never in code.
+ */
+export interface ViewReportConfig {
+  queueUrl: string;
+  viewerSecret: string;
+}
+
+export function viewReportConfig(env: Env = process.env): ViewReportConfig {
+  return { queueUrl: requiredUrl(env, 'VIEW_QUEUE_URL'), viewerSecret: required(env, 'VIEWER_KEY_SECRET') };
+}
+
 export interface AuthorizerConfig {
   issuer: string;
   jwksUri: string;

@@ -122,6 +122,8 @@ const routeSchemas = {
     responses: { 200: pilotPageResponse },
     errors: [400, 404],
   },
+  // 202 whatever the video: counting is the views queue's consumer's (docs/api.md, "Views").
+  'record-view': { params: taskIdParameters, responses: { 202: undefined }, errors: [400] },
   vote: {
     params: taskIdParameters,
     responses: { 201: voteResponse },

@@ -95,6 +95,7 @@ export class GalleryService {
       title: video.title,
       pilot: { username: video.pilotUsername },
       votes: video.votes,
+      views: video.views,
       publishedAt: video.publishedAt.toISOString(),
       durationSeconds: video.durationSeconds,
       video: { url: videoUrl },

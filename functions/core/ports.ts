@@ -212,6 +212,8 @@ export interface PublishedVideo {
   title: string;
   pilotUsername: string;
   votes: number;
+  /** Plays counted once per viewer per day (#core/views). */
+  views: number;
   publishedAt: Date;
   durationSeconds: number;
   processedKey: string;
@@ -243,6 +245,30 @@ export type VoteOutcome =
   { kind: 'voted'; votes: number } | { kind: 'not-published' } | { kind: 'own-video' };
 
 /** The public side of docs/spec.md §5. Every count is kept exact by the store itself, not by its callers. */
+/** One reported play: the video, its UTC day (YYYY-MM-DD) and the viewer's key of that day (#core/views). */
+export interface PlayedView {
+  taskId: number;
+  day: string;
+  viewer: string;
+}
+
+/** Where the route puts reported plays, for the in-VPC consumer to count. */
+export interface ViewQueue {
+  send(view: PlayedView): Promise<void>;
+}
+
+/** The views of published videos, counted once per (video, day, viewer). */
+export interface ViewRepository {
+  /**
+   * Records each play of a published video whose (video, day, viewer) is not recorded yet, and raises its video's
+   * count by exactly the rows inserted; duplicates (in the batch, or already recorded) and plays of unpublished or
+   * missing videos count nothing. Returns how many were counted.
+   */
+  record(views: readonly PlayedView[]): Promise<number>;
+  /** Deletes the dedup rows of days before `day` (YYYY-MM-DD); returns how many. */
+  pruneBefore(day: string): Promise<number>;
+}
+
 export interface GalleryRepository {
   /** Published videos newest first; with `ownerId`, that pilot's only. */
   listPublished(query: { limit: number; after?: GalleryCursor; ownerId?: string }): Promise<PublishedVideo[]>;

@@ -450,6 +450,7 @@ export const publicVideoResponse = z.object({
   title: z.string(),
   pilot,
   votes: z.int(),
+  views: z.int().register(z.globalRegistry, { description: 'Plays, counted once per viewer per day' }),
   publishedAt: z.iso.datetime(),
   durationSeconds: z.number(),
   video: url,

@@ -21,6 +21,7 @@ import { InvokedFunction } from './invoked-function';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
 import type { Network } from './network';
 import type { ObjectAccess, Storage } from './storage';
+import type { Views } from './views';
 
 /** What a route's function may touch besides PostgreSQL (which the route table's `database` flag decides). */
 export interface RouteAccess {
@@ -34,6 +35,10 @@ export interface RouteAccess {
   readonly listsMultipartUploads?: true;
   /** Invokes the in-VPC retry transition (and waits for it), then queues the upload with SQS SendMessage. */
   readonly retriesTasks?: true;
+  /** Sends reported plays to the views queue (SQS SendMessage) under the stack's viewer key. */
+  readonly reportsViews?: true;
+  /** Verifies Cognito access tokens itself (a route without the authorizer that still tells logged-in callers). */
+  readonly verifiesTokens?: true;
 }
 
 /**
@@ -123,6 +128,9 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   },
   // Its transition (inside the VPC) signs the original's download URL of the answer.
   'retry-task': { retriesTasks: true },
+  // A logged-in viewer is one viewer on every device: the token is checked here, not by the authorizer, since an
+  // anonymous play is not a 401.
+  'record-view': { reportsViews: true, verifiesTokens: true },
 };
 
 /** The reserved concurrency of one database route under the stack's per-route reservation (undefined: none). */
@@ -137,6 +145,8 @@ export interface ApiProps {
   readonly identity: Identity;
   /** The in-VPC half of DELETE /api/auth/me. */
   readonly accountPurge: AccountPurge;
+  /** The views queue POST /api/public/videos/{id}/views sends to. */
+  readonly views: Views;
   /** Origins other than the API's own allowed by CORS (e.g. a console dev server). Empty: no CORS. */
   readonly allowedOrigins: readonly string[];
   /**
@@ -343,6 +353,8 @@ export class Api extends Construct {
       grantWithEnvironment(fn, this.retryTransition.invokerUse('RETRY_TRANSITION_FUNCTION'));
       grantWithEnvironment(fn, props.storage.queueSendUse());
     }
+    if (access.reportsViews) grantWithEnvironment(fn, props.views.reportUse());
+    if (access.verifiesTokens) grantWithEnvironment(fn, props.identity.verifierUse());
     return fn;
   }
 }

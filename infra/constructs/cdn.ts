@@ -21,8 +21,14 @@ export interface CdnProps {
 
 /** Paths whose answers are the same for everyone and say so with Cache-Control (functions/commons/http.ts). */
 export const CACHED_PATH_PATTERNS = ['/api/public/*', '/assets/*', '/v/*'] as const;
-/** Under a cached pattern but per caller: voting carries a Bearer token and must reach the API every time. */
-export const PASS_THROUGH_PATH_PATTERNS = ['/api/public/videos/*/vote'] as const;
+/**
+ * Under a cached pattern but per caller: voting carries a Bearer token and must reach the API every time; a reported
+ * play is a POST (the cached behaviour allows GET and HEAD only) whose viewer is the caller.
+ */
+export const PASS_THROUGH_PATH_PATTERNS = [
+  '/api/public/videos/*/vote',
+  '/api/public/videos/*/views',
+] as const;
 
 /**
  * CloudFront in front of the HTTP API (docs/infra.md, "CDN"): one origin for the browser (console and API on
@@ -73,7 +79,7 @@ export class Cdn extends Construct {
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
       originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
     };
-    // Behaviours are matched in this order: the pass-through vote pattern must precede /api/public/*.
+    // Behaviours are matched in this order: the pass-through patterns must precede /api/public/*.
     const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
     for (const pattern of PASS_THROUGH_PATH_PATTERNS) additionalBehaviors[pattern] = passThrough;
     for (const pattern of CACHED_PATH_PATTERNS) additionalBehaviors[pattern] = cached;

@@ -338,6 +338,39 @@ export function eventSourceQueues(template: LocalTemplate): {
   });
 }
 
+/** The local name of the queue S3 notifies: kept across versions, since its pg-boss state survives restarts. */
+export const UPLOAD_QUEUE_NAME = 'idrl-uploads';
+
+/**
+ * The local names of the event sources' queues, each dead-letter queue named after its queue (`<name>-dlq`): the
+ * queue the bucket notifies is {@link UPLOAD_QUEUE_NAME}, any other `idrl-` and its logical id without CDK's hash
+ * (`ViewsQueue1A2B3C4D` → `idrl-views-queue`), stable across synths.
+ */
+export function localQueueNames(
+  template: LocalTemplate,
+  sources: readonly { queue: TemplateQueue; deadLetter: TemplateQueue }[],
+): Map<string, string> {
+  const notified = new Set(
+    (template.resourcesByType.get('Custom::S3BucketNotifications') ?? []).flatMap((id) =>
+      referencedIds(template.template.Resources[id]?.Properties ?? {}),
+    ),
+  );
+  const names = new Map<string, string>();
+  for (const { queue, deadLetter } of sources) {
+    const name = notified.has(queue.logicalId)
+      ? UPLOAD_QUEUE_NAME
+      : `idrl-${queue.logicalId
+          .replace(/[0-9A-F]{8}$/, '')
+          .replace(/([a-z0-9])([A-Z])/g, '$1-$2')
+          .toLowerCase()}`;
+    if ([...names.values()].includes(name))
+      throw new LocalStackConfigError(`Two event source queues would both be named ${name} locally`);
+    names.set(queue.logicalId, name);
+    names.set(deadLetter.logicalId, `${name}-dlq`);
+  }
+  return names;
+}
+
 /**
  * A schedule expression as a pg-boss cron (minute resolution): `rate(N minutes|hours|days)` and
  * EventBridge's six-field `cron(min hour day month weekday year)`.

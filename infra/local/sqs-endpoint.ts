@@ -1,8 +1,8 @@
 /**
  * The SQS calls the platform makes, answered by the local gateway over the pg-boss queue, in the AWS JSON 1.0
- * protocol the SDK speaks: the redrive command's (functions/adapters/sqs/dead-letter-queue.ts) on the DLQ, and
- * the sends of the functions that queue an upload again (functions/adapters/sqs/upload-queue.ts) on the upload
- * queue. With AWS_ENDPOINT_URL_SQS set to the gateway, both run unchanged against the local stack. Local
+ * protocol the SDK speaks: the redrive command's (functions/adapters/sqs/dead-letter-queue.ts) on the upload DLQ,
+ * and the sends of the functions to the event sources' queues (functions/adapters/sqs/upload-queue.ts on the upload
+ * queue, functions/adapters/sqs/view-queue.ts on the views queue). With AWS_ENDPOINT_URL_SQS set to the gateway, both run unchanged against the local stack. Local
  * differences (docs/local-stack.md): ReceiveMessage is always a peek (the command only peeks), and a move task
  * completes before StartMessageMoveTask answers.
  */
@@ -54,15 +54,16 @@ function batchEntries(input: Record<string, unknown>): { Id: string; MessageBody
 }
 
 export function sqsApi(options: {
-  /** The upload queue, which functions send to. */
-  uploads: Pick<SqsQueue, 'arn' | 'send'>;
+  /** The queues functions send to. */
+  queues: readonly Pick<SqsQueue, 'arn' | 'send'>[];
+  /** The upload queue's DLQ, which the redrive command reads and moves. */
   deadLetters: DeadLetterQueue;
   /** The gateway's address, for the queue URLs it hands out. */
   endpoint: () => string;
 }): (target: string, body: Buffer) => Promise<AwsApiAnswer | undefined> {
-  const { deadLetters, uploads } = options;
+  const { deadLetters } = options;
   const deadLetterName = lastSegment(deadLetters.arn, ':');
-  const uploadsName = lastSegment(uploads.arn, ':');
+  const queues = new Map(options.queues.map((queue) => [lastSegment(queue.arn, ':'), queue]));
   const moves: MoveTask[] = [];
 
   return async (target, raw) => {
@@ -71,21 +72,22 @@ export function sqsApi(options: {
     const queueMissing = error('QueueDoesNotExist', 'The specified queue does not exist.');
     const addressed = lastSegment(input.QueueUrl, '/');
     switch (target.slice('AmazonSQS.'.length)) {
-      case 'GetQueueUrl':
-        if (input.QueueName !== deadLetterName && input.QueueName !== uploadsName) return queueMissing;
-        return {
-          statusCode: 200,
-          body: { QueueUrl: `${options.endpoint()}/${LOCAL_ACCOUNT_ID}/${input.QueueName}` },
-        };
+      case 'GetQueueUrl': {
+        const name = typeof input.QueueName === 'string' ? input.QueueName : '';
+        if (name !== deadLetterName && !queues.has(name)) return queueMissing;
+        return { statusCode: 200, body: { QueueUrl: `${options.endpoint()}/${LOCAL_ACCOUNT_ID}/${name}` } };
+      }
       case 'SendMessage': {
-        if (addressed !== uploadsName) return queueMissing;
+        const queue = queues.get(addressed);
+        if (queue === undefined) return queueMissing;
         if (typeof input.MessageBody !== 'string')
           return error('MissingParameter', 'The request must contain the parameter MessageBody.');
-        const messageId = await uploads.send(input.MessageBody);
+        const messageId = await queue.send(input.MessageBody);
         return { statusCode: 200, body: { MessageId: messageId, MD5OfMessageBody: md5(input.MessageBody) } };
       }
       case 'SendMessageBatch': {
-        if (addressed !== uploadsName) return queueMissing;
+        const queue = queues.get(addressed);
+        if (queue === undefined) return queueMissing;
         const entries = batchEntries(input);
         if (!Array.isArray(entries)) return entries;
         const successful = [];
@@ -93,7 +95,7 @@ export function sqsApi(options: {
         // One at a time, in order, as each is durable once send resolves; as SQS, a failure is the entry's own.
         for (const entry of entries) {
           try {
-            const messageId = await uploads.send(entry.MessageBody);
+            const messageId = await queue.send(entry.MessageBody);
             successful.push({ Id: entry.Id, MessageId: messageId, MD5OfMessageBody: md5(entry.MessageBody) });
           } catch (cause) {
             failed.push({ Id: entry.Id, Code: 'InternalError', SenderFault: false, Message: String(cause) });

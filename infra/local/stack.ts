@@ -35,6 +35,8 @@ import {
   cdnOriginHeaders,
   deriveFunctions,
   eventSourceQueues,
+  localQueueNames,
+  UPLOAD_QUEUE_NAME,
   localResources,
   LOCAL_DATABASE_RESOURCE_ID,
   runningFunctions,
@@ -96,9 +98,6 @@ export interface LocalStack {
   stop(): Promise<void>;
 }
 
-/** The local names of the event source's queue and its DLQ (pg-boss queues in PostgreSQL; kept across restarts). */
-const QUEUE_NAME = 'idrl-uploads';
-const DEAD_LETTER_NAME = `${QUEUE_NAME}-dlq`;
 const SCHEDULE_QUEUE_PREFIX = 'idrl-schedule-';
 /** Where the database gate listens: the address the functions' tokens sign. */
 const LOOPBACK_IP = '127.0.0.1';
@@ -274,15 +273,15 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
   // Checked first so a taken console port fails before anything starts.
   await assertPortFree(options.ports.gateway, 'the console and API', 'Set PORT to another port.');
   const { assembly, template } = await deriveTemplate(options);
-  const [source] = eventSourceQueues(template);
+  const sources = eventSourceQueues(template);
+  // pg-boss queues in PostgreSQL, named locally (kept across restarts).
+  const queueNames = localQueueNames(template, sources);
+  const source = sources.find(({ queue }) => queueNames.get(queue.logicalId) === UPLOAD_QUEUE_NAME);
   const [api] = template.httpApis;
-  if (
-    source === undefined ||
-    api === undefined ||
-    template.httpApis.length > 1 ||
-    template.eventSourceMappings.length > 1
-  )
-    throw new LocalStackConfigError('The local stack serves one HTTP API and one SQS event source');
+  if (source === undefined || api === undefined || template.httpApis.length > 1)
+    throw new LocalStackConfigError(
+      'The local stack serves one HTTP API and SQS event sources, one of them the queue the bucket notifies',
+    );
 
   const queueReady = deferred<SqsQueue>();
   // Keeps an early rejection from being reported as unhandled before anyone awaits it.
@@ -333,10 +332,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         url: services.postgres.url,
       },
       gateway: consoleOrigin,
-      queueNames: new Map([
-        [source.queue.logicalId, QUEUE_NAME],
-        [source.deadLetter.logicalId, DEAD_LETTER_NAME],
-      ]),
+      queueNames,
     };
     const resources = localResources(template, world);
     const queueArns = [source.queue, source.deadLetter].map(
@@ -445,59 +441,74 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       options.log(`error: ${describeError(error)}`);
     };
     const boss = await startBoss(services.postgres.url, logError);
-    const worker = hosts.get(source.mapping.functionLogicalId);
-    if (worker === undefined)
-      throw new LocalStackConfigError(`${source.mapping.functionLogicalId} does not run locally`);
-    // On stop, running invocations get up to the worker's timeout to finish; then they are failed
-    // (delivered again later, like an SQS message whose consumer vanished).
-    stops.push(() => boss.stop({ graceful: true, timeout: worker.spec.timeoutSeconds * 1000 }));
-    const maxReceiveCount = source.queue.redrive?.maxReceiveCount ?? 1;
     const retryDelaySeconds = options.retryDelaySeconds ?? 10;
-    const queue = await createSqsQueue(boss, {
-      name: QUEUE_NAME,
-      deadLetterName: DEAD_LETTER_NAME,
-      region: LOCAL_REGION,
-      visibilityTimeoutSeconds: source.queue.visibilityTimeoutSeconds,
-      maxReceiveCount,
-      retryDelaySeconds,
-      batchSize: source.mapping.batchSize,
-      pollingIntervalSeconds: 1,
-    });
-    queueReady.resolve(queue);
+    // On stop, running invocations get up to their consumer's timeout to finish; then they are failed (delivered
+    // again later, like an SQS message whose consumer vanished).
+    const longestConsumer = Math.max(
+      ...sources.map(({ mapping }) => hosts.get(mapping.functionLogicalId)?.spec.timeoutSeconds ?? 0),
+    );
+    stops.push(() => boss.stop({ graceful: true, timeout: longestConsumer * 1000 }));
     const repositoryPool = new pg.Pool({ connectionString: services.postgres.url, max: 1 });
     stops.push(() => repositoryPool.end());
-    const reconciled = await reconcileUploads({
-      s3: new S3Client({
+    const localQueues = new Map<string, SqsQueue>();
+    for (const { mapping, queue: templateQueue } of sources) {
+      const consumer = hosts.get(mapping.functionLogicalId);
+      if (consumer === undefined)
+        throw new LocalStackConfigError(`${mapping.functionLogicalId} does not run locally`);
+      const name = queueNames.get(templateQueue.logicalId) ?? '';
+      const queue = await createSqsQueue(boss, {
+        name,
+        deadLetterName: `${name}-dlq`,
         region: LOCAL_REGION,
-        endpoint: services.s3.endpoint,
-        forcePathStyle: true,
-        credentials: S3RVER_CREDENTIALS,
-      }),
-      bucket: LOCAL_BUCKET,
-      repository: new PgTaskRepository(repositoryPool),
-      queue,
-    });
-    if (reconciled > 0) options.log(`Queued ${reconciled} stored upload(s) that had not reached the queue.`);
-    // Lambda's SQS poller runs up to MaximumConcurrency batches at once (5 without one, its starting point).
-    const pollers = Math.min(
-      source.mapping.maximumConcurrency ?? 5,
-      worker.spec.reservedConcurrency ?? Number.POSITIVE_INFINITY,
-    );
-    for (let poller = 0; poller < pollers; poller += 1) {
-      await queue.consume(
-        // The host enforces the function's own timeout; this bound only guards a host that never answers.
-        {
-          name: worker.spec.name,
-          region: LOCAL_REGION,
-          timeoutSeconds: worker.spec.timeoutSeconds + 5,
-          memoryMb: worker.spec.memoryMb,
-        },
-        // An event source mapping retries a throttled batch: it waits for an environment instead.
-        async (event) =>
-          resultOf(worker.spec.name, await worker.invoke(event, { throttle: false })) as
-            SQSBatchResponse | undefined,
+        visibilityTimeoutSeconds: templateQueue.visibilityTimeoutSeconds,
+        maxReceiveCount: templateQueue.redrive?.maxReceiveCount ?? 1,
+        retryDelaySeconds,
+        batchSize: mapping.batchSize,
+        // A batching window gathers messages for that long; polling that often gathers them alike.
+        pollingIntervalSeconds: Math.max(1, mapping.maximumBatchingWindowSeconds),
+      });
+      localQueues.set(name, queue);
+      if (name === UPLOAD_QUEUE_NAME) {
+        queueReady.resolve(queue);
+        const reconciled = await reconcileUploads({
+          s3: new S3Client({
+            region: LOCAL_REGION,
+            endpoint: services.s3.endpoint,
+            forcePathStyle: true,
+            credentials: S3RVER_CREDENTIALS,
+          }),
+          bucket: LOCAL_BUCKET,
+          repository: new PgTaskRepository(repositoryPool),
+          queue,
+        });
+        if (reconciled > 0)
+          options.log(`Queued ${reconciled} stored upload(s) that had not reached the queue.`);
+      }
+      // Lambda's SQS poller runs up to MaximumConcurrency batches at once (5 without one, its starting point).
+      const pollers = Math.min(
+        mapping.maximumConcurrency ?? 5,
+        consumer.spec.reservedConcurrency ?? Number.POSITIVE_INFINITY,
       );
+      for (let poller = 0; poller < pollers; poller += 1) {
+        await queue.consume(
+          // The host enforces the function's own timeout; this bound only guards a host that never answers.
+          {
+            name: consumer.spec.name,
+            region: LOCAL_REGION,
+            timeoutSeconds: consumer.spec.timeoutSeconds + 5,
+            memoryMb: consumer.spec.memoryMb,
+          },
+          // An event source mapping retries a throttled batch: it waits for an environment instead.
+          async (event) =>
+            resultOf(consumer.spec.name, await consumer.invoke(event, { throttle: false })) as
+              SQSBatchResponse | undefined,
+        );
+      }
     }
+    const uploads = localQueues.get(UPLOAD_QUEUE_NAME);
+    const worker = hosts.get(source.mapping.functionLogicalId);
+    if (uploads === undefined || worker === undefined)
+      throw new LocalStackConfigError('The upload queue has no local consumer');
 
     for (const schedule of template.schedules.filter((candidate) => candidate.enabled)) {
       const name = `${SCHEDULE_QUEUE_PREFIX}${schedule.logicalId}`;
@@ -540,7 +551,11 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
       invocationTimeoutSeconds: 900,
       authorizerCacheTtlSeconds: authorizer.ttlSeconds,
       perClientRules: options.perClientLimits === false ? [] : perClientRules,
-      awsApi: sqsApi({ uploads: queue, deadLetters: queue.deadLetters, endpoint: () => consoleOrigin }),
+      awsApi: sqsApi({
+        queues: [...localQueues.values()],
+        deadLetters: uploads.deadLetters,
+        endpoint: () => consoleOrigin,
+      }),
       iam: gatewayIam,
       localPages: (method, url) => mailboxAnswer(services.cognito.mailbox, method, url),
       onError: (error, routeKey) => {
@@ -557,7 +572,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         cognito: services.cognito.endpoint,
         database: services.postgres.url,
       },
-      deadLetterQueueArn: queue.deadLetters.arn,
+      deadLetterQueueArn: uploads.deadLetters.arn,
       names: {
         bucket: services.s3.bucket,
         userPoolId: services.cognito.userPoolId,

@@ -11,7 +11,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
-import type { CreatedTaskResponse, TaskResponse, TokenResponse } from '#core/schemas';
+import type { CreatedTaskResponse, PublicVideoResponse, TaskResponse, TokenResponse } from '#core/schemas';
 import { CHROMIUM_ARGS, CHROMIUM_PATH } from '#test/helpers/browser';
 import { callApi, generateVideo, pollUntil, postUpload, signUp } from '#test/support/http-client';
 
@@ -93,6 +93,7 @@ describe('the public gallery in the web console', () => {
     expect(await card().getByRole('heading', { level: 2 }).textContent()).toBe(title);
     expect(await card().locator('.pilot-name').textContent()).toBe(pilot);
     expect(await card().locator('.vote-count').textContent()).toBe('0 votes');
+    expect(await card().locator('.view-count').textContent()).toBe('0 views');
     expect(await card().getByRole('button').textContent()).toBe('Log in to vote');
     expect(await page.locator('#site-nav a[aria-current="page"]').textContent()).toBe('Gallery');
 
@@ -110,6 +111,19 @@ describe('the public gallery in the web console', () => {
     await player.evaluate((video: HTMLVideoElement) => {
       video.pause();
     });
+
+    // Assess: the play was reported through the route, the views queue and its consumer; the next read shows it.
+    const counted = await pollUntil(
+      () => callApi<PublicVideoResponse>(stack.api, 'GET', `/public/videos/${taskId}`),
+      (response) => response.body.views > 0,
+      30_000,
+    );
+    expect(counted.body.views).toBe(1);
+    // The video's own page reads it afresh (the gallery list the browser just read may be served from its cache).
+    await page.goto(`${stack.console}#/gallery/${taskId}`);
+    await expect.poll(() => card().locator('.view-count').textContent(), { timeout: 10_000 }).toBe('1 view');
+    await page.goto(`${stack.console}#/gallery`);
+    await card().waitFor();
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'gallery-1280.png'), fullPage: true });
     await page.setViewportSize({ width: 390, height: 844 });
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'gallery-390.png'), fullPage: true });

@@ -47,7 +47,7 @@ export async function startAwsEndpoint(options: {
     functions: options.functions,
     corsOrigins: [],
     functionTimeoutSeconds: 60,
-    awsApi: sqsApi({ uploads: options.queue, deadLetters: options.queue.deadLetters, endpoint: () => url }),
+    awsApi: sqsApi({ queues: [options.queue], deadLetters: options.queue.deadLetters, endpoint: () => url }),
     iam: signatureOnlyIam(),
     onError: (error) => {
       errors.push(error);

@@ -228,6 +228,7 @@ describe('stage', () => {
       'POST /api/auth/password/reset': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'DELETE /api/auth/me': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'POST /api/public/videos/{id}/vote': { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
+      'POST /api/public/videos/{id}/views': { ThrottlingRateLimit: 30, ThrottlingBurstLimit: 60 },
       'DELETE /api/public/videos/{id}/vote': { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
     };
     expect((stage?.Properties as { RouteSettings: unknown }).RouteSettings).toEqual(settings);
@@ -397,6 +398,70 @@ describe('least-privilege IAM per function', () => {
     expect(propertiesOf(template, id).Timeout).toBe(18);
   });
 
+  it('lets record-view send to the views queue only, from outside the VPC, with the stack secret as viewer key', () => {
+    const { stack } = synthesized;
+    const queueId = logicalId(stack, stack.views.queue);
+    const id = functionId('record-view');
+    expect(policyStatementsOf(template, id)).toEqual([
+      { Action: 'sqs:SendMessage', Effect: 'Allow', Resource: { 'Fn::GetAtt': [queueId, 'Arn'] } },
+    ]);
+    const environment = environmentOf(id);
+    expect(environment).toMatchObject({
+      VIEW_QUEUE_URL: { Ref: queueId },
+      // The stack's UUID: unguessable, in neither the code nor the template's text.
+      VIEWER_KEY_SECRET: {
+        'Fn::Select': [2, { 'Fn::Split': ['/', { Ref: 'AWS::StackId' }] }],
+      },
+      JWT_ISSUER: expect.anything() as unknown,
+      USER_POOL_CLIENT_ID: expect.anything() as unknown,
+    });
+    expect(environment).not.toHaveProperty('DB_HOST');
+    expect(environment).not.toHaveProperty('BUCKET_NAME');
+    expect('VpcConfig' in propertiesOf(template, id)).toBe(false);
+  });
+
+  it('counts views in the VPC with the database only, 1 at a time, in batches of up to 100 within 5 s', () => {
+    const { stack } = synthesized;
+    const id = logicalId(stack, stack.views.consumer);
+    const queueId = logicalId(stack, stack.views.queue);
+    // The event source mapping polls with the function's role: receiving from its own queue, nothing else.
+    expect(policyStatementsOf(template, id)).toEqual([
+      rdsConnect,
+      {
+        Action: [
+          'sqs:ReceiveMessage',
+          'sqs:ChangeMessageVisibility',
+          'sqs:GetQueueUrl',
+          'sqs:DeleteMessage',
+          'sqs:GetQueueAttributes',
+        ],
+        Effect: 'Allow',
+        Resource: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      },
+    ]);
+    expect(propertiesOf(template, id)).toMatchObject({
+      ReservedConcurrentExecutions: 1,
+      Timeout: 30,
+      VpcConfig: expect.anything() as unknown,
+    });
+    expect(propertiesOf(template, logicalId(stack, stack.views.eventSourceMapping))).toEqual({
+      FunctionName: { Ref: id },
+      EventSourceArn: { 'Fn::GetAtt': [queueId, 'Arn'] },
+      BatchSize: 100,
+      MaximumBatchingWindowInSeconds: 5,
+      ScalingConfig: { MaximumConcurrency: 2 },
+    });
+    expect(propertiesOf(template, queueId)).toMatchObject({
+      SqsManagedSseEnabled: true,
+      MessageRetentionPeriod: 86_400,
+      VisibilityTimeout: 180,
+      RedrivePolicy: {
+        deadLetterTargetArn: { 'Fn::GetAtt': [logicalId(stack, stack.views.deadLetterQueue), 'Arn'] },
+        maxReceiveCount: 10,
+      },
+    });
+  });
+
   it('runs the retry transition in the VPC with the database and reads of uploads/ for the answer, 2 at a time', () => {
     const id = logicalId(synthesized.stack, synthesized.stack.api.retryTransition.function);
     expect(policyStatementsOf(template, id)).toEqual([
@@ -455,9 +520,16 @@ describe('least-privilege IAM per function', () => {
       .filter(
         (route) =>
           !route.database &&
-          !['signup', 'login', 'refresh', 'me', 'reset-password', 'delete-account', 'retry-task'].includes(
-            route.name,
-          ),
+          ![
+            'signup',
+            'login',
+            'refresh',
+            'me',
+            'reset-password',
+            'delete-account',
+            'retry-task',
+            'record-view',
+          ].includes(route.name),
       )
       .map((route) => route.name)) {
       expect({ name, statements: policyStatementsOf(template, functionId(name)) }).toEqual({

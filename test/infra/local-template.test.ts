@@ -16,6 +16,8 @@ import {
   LOCAL_ACCOUNT,
   type LocalWorld,
   cdnOriginHeaders,
+  eventSourceQueues,
+  localQueueNames,
   localResources,
   runningFunctions,
 } from '#infra/local/derive';
@@ -108,7 +110,8 @@ describe('the template reader on the synthesized stack', () => {
     expect(JSON.stringify(workerRole?.policies.map((policy) => policy.document))).toContain('s3:GetObject');
     expect(workerRole?.managedPolicyArns.length).toBeGreaterThan(0);
     expect(local.bucketPolicies.size).toBe(1);
-    expect(local.queuePolicies.size).toBe(2);
+    // The upload queue and the views queue, each with its DLQ: every one TLS-only.
+    expect(local.queuePolicies.size).toBe(4);
     expect(local.vpcEndpoints.filter((endpoint) => endpoint.policy !== undefined)).toHaveLength(1);
   });
 
@@ -155,15 +158,7 @@ describe('the local principals built from the template', () => {
   };
 
   function authorize(construct: string, action: string, resource: string): string {
-    const [source] = local.eventSourceMappings;
-    const queue = local.queues.get(source?.queueLogicalId ?? '');
-    const named: LocalWorld = {
-      ...world,
-      queueNames: new Map([
-        [queue?.logicalId ?? '', 'idrl-uploads'],
-        [queue?.redrive?.deadLetterQueueLogicalId ?? '', 'idrl-uploads-dlq'],
-      ]),
-    };
+    const named: LocalWorld = { ...world, queueNames: localQueueNames(local, eventSourceQueues(local)) };
     const setup = localIamSetup({
       template: local,
       functions: [...runningFunctions(local)].flatMap((id) => local.functions.get(id) ?? []),
@@ -212,6 +207,13 @@ describe('the local principals built from the template', () => {
     expect(
       authorize('Api/RetryTask', 'sqs:SendMessage', `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT}:idrl-uploads`),
     ).toBe('allowed');
+    // A reported play goes to the views queue, and only there.
+    const views = `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT}:idrl-views-queue`;
+    expect(authorize('Api/RecordView', 'sqs:SendMessage', views)).toBe('allowed');
+    expect(
+      authorize('Api/RecordView', 'sqs:SendMessage', `arn:aws:sqs:us-east-1:${LOCAL_ACCOUNT}:idrl-uploads`),
+    ).toBe('denied');
+    expect(authorize('Api/RetryTask', 'sqs:SendMessage', views)).toBe('denied');
     expect(
       authorize(
         'Api/DeleteAccount',

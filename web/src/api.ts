@@ -52,6 +52,8 @@ export interface PublicVideo {
   title: string;
   pilot: { username: string };
   votes: number;
+  /** Plays, counted once per viewer per day. */
+  views: number;
   publishedAt: string;
   durationSeconds: number;
   video: { url: string };
@@ -321,6 +323,14 @@ export class ApiClient {
   async myVotes(ids: readonly number[]): Promise<number[]> {
     const query = new URLSearchParams({ ids: ids.join(',') });
     return ((await this.authorized('GET', `/api/me/votes?${query.toString()}`)) as { data: number[] }).data;
+  }
+
+  /**
+   * Reports a play (202, counted later, once per viewer per day). With the session's token when there is one, so a
+   * pilot is one viewer on every device; never refreshed or ended for it: an expired token is an anonymous play.
+   */
+  async reportView(id: number): Promise<void> {
+    await this.send('POST', `/api/public/videos/${id}/views`, undefined, this.session.get()?.accessToken);
   }
 
   vote(id: number): Promise<{ id: number; votes: number }> {

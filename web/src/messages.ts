@@ -82,3 +82,8 @@ export function formatBytes(bytes: number): string {
 export function votesLabel(votes: number): string {
   return votes === 1 ? '1 vote' : `${votes} votes`;
 }
+
+/** "1 view", "1,234 views": grouped as in English, whatever the browser's locale, like the rest of the console. */
+export function viewsLabel(views: number): string {
+  return views === 1 ? '1 view' : `${views.toLocaleString('en-US')} views`;
+}

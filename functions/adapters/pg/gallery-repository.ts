@@ -15,6 +15,7 @@ interface PublishedRow {
   title: string;
   username: string;
   vote_count: number;
+  views: string;
   published_at: Date;
   duration_seconds: number;
   processed_key: string;
@@ -27,6 +28,7 @@ function toPublishedVideo(row: PublishedRow): PublishedVideo {
     title: row.title,
     pilotUsername: row.username,
     votes: row.vote_count,
+    views: Number(row.views),
     publishedAt: row.published_at,
     durationSeconds: row.duration_seconds,
     processedKey: row.processed_key,
@@ -37,7 +39,8 @@ function toPublishedVideo(row: PublishedRow): PublishedVideo {
 // published_at is set exactly while a task is processed and public (migration 4's trigger), so
 // "published" is one indexed predicate; processed_key and thumbnail_key exist for every processed task.
 const PUBLISHED_COLUMNS = `t.id, t.title, u.username, t.vote_count, t.published_at,
-  (t.processed->>'durationSeconds')::float8 AS duration_seconds, t.processed_key, t.thumbnail_key`;
+  (t.processed->>'durationSeconds')::float8 AS duration_seconds, t.processed_key, t.thumbnail_key,
+  COALESCE((SELECT c.views FROM video_view_counts c WHERE c.task_id = t.id), 0) AS views`;
 
 /**
  * The public gallery in PostgreSQL. Writes are single conditional statements; the counts they

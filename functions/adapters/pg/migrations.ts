@@ -9,6 +9,7 @@ import { migration as publicSide } from '#adapters/pg/migrations/0008-public-sid
 import { migration as pilotCut } from '#adapters/pg/migrations/0009-pilot-cut';
 import { migration as fairWorker } from '#adapters/pg/migrations/0010-fair-worker';
 import { migration as rankingPeriods } from '#adapters/pg/migrations/0013-ranking-periods';
+import { migration as views } from '#adapters/pg/migrations/0014-views';
 
 /**
  * Every migration, in order. They are TypeScript modules rather than .sql files so esbuild embeds
@@ -25,4 +26,5 @@ export const migrations: readonly Migration[] = [
   pilotCut,
   fairWorker,
   rankingPeriods,
+  views,
 ];

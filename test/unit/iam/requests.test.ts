@@ -51,6 +51,7 @@ import {
   ReceiveMessageCommand,
   SQSClient,
   SendMessageBatchCommand,
+  SendMessageCommand,
   StartMessageMoveTaskCommand,
 } from '@aws-sdk/client-sqs';
 import { createPresignedPost } from '@aws-sdk/s3-presigned-post';
@@ -478,6 +479,17 @@ const COMMANDS: Record<string, () => Promise<void>> = {
       new SendMessageBatchCommand({ QueueUrl: QUEUE_URL, Entries: [{ Id: '1', MessageBody: '{}' }] }),
     );
     expect(only(call)).toEqual({ action: 'sqs:SendMessage', resource: QUEUE, context: {} });
+    expectValidAgainstReference(call);
+  },
+  // SQS: a reported play (view-queue.ts), on the views queue.
+  async SendMessageCommand() {
+    const views = 'http://localhost:3000/000000000000/idrl-views-queue';
+    const call = await sendSqs(new SendMessageCommand({ QueueUrl: views, MessageBody: '{}' }));
+    expect(only(call)).toEqual({
+      action: 'sqs:SendMessage',
+      resource: 'arn:aws:sqs:us-east-1:000000000000:idrl-views-queue',
+      context: {},
+    });
     expectValidAgainstReference(call);
   },
   async GetQueueUrlCommand() {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { ApiClient, ApiError, NetworkError, SessionExpiredError } from '#web/src/api';
-import { describeError, WAKING_UP } from '#web/src/messages';
+import { describeError, viewsLabel, WAKING_UP } from '#web/src/messages';
 import { Session } from '#web/src/session';
 import { MemoryStorage } from './memory-storage';
 
@@ -360,6 +360,50 @@ describe('ApiClient', () => {
 
     // Assess
     expect(calls[0]?.path).toBe('/api/tasks?max=50&order=1&cursor=41');
+  });
+
+  it("reports a play with the session's token, and anonymously without a session, never refreshing for it", async () => {
+    // Prepare
+    const accepted = () => new Response(null, { status: 202 });
+    const { session, calls, api } = loggedIn([accepted(), json(401, { message: 'Unauthorized' })]);
+    const visitor = scriptedFetch([accepted()]);
+    const anonymous = new ApiClient(new Session(new MemoryStorage()), visitor.fetch);
+
+    // Act
+    await api.reportView(7);
+    const refused = api.reportView(7);
+    await anonymous.reportView(8);
+
+    // Assess: a refused token is the caller's problem elsewhere; a play is no reason to end or refresh a session.
+    await expect(refused).rejects.toThrow(ApiError);
+    expect(calls).toEqual([
+      {
+        method: 'POST',
+        path: '/api/public/videos/7/views',
+        authorization: 'Bearer access-1',
+        body: undefined,
+      },
+      {
+        method: 'POST',
+        path: '/api/public/videos/7/views',
+        authorization: 'Bearer access-1',
+        body: undefined,
+      },
+    ]);
+    expect(session.get()?.accessToken).toBe('access-1');
+    expect(visitor.calls).toEqual([
+      { method: 'POST', path: '/api/public/videos/8/views', authorization: undefined, body: undefined },
+    ]);
+  });
+
+  it('labels view counts in English with thousands grouped', () => {
+    expect([0, 1, 2, 1234, 1_000_000].map(viewsLabel)).toEqual([
+      '0 views',
+      '1 view',
+      '2 views',
+      '1,234 views',
+      '1,000,000 views',
+    ]);
   });
 
   it('refuses authenticated calls without a session', async () => {

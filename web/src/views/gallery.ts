@@ -2,7 +2,7 @@
 import { ApiError, SessionExpiredError, type PublicVideo, type PublicVideoPage } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
 import { h, isDisabled, keepFocus, setDisabled } from '../dom';
-import { votesLabel } from '../messages';
+import { viewsLabel, votesLabel } from '../messages';
 import { shareButton } from './share';
 import { formatDate } from './status';
 
@@ -233,6 +233,15 @@ function videoCard(context: ViewContext, options: GalleryOptions, video: PublicV
     height: 720,
     'aria-labelledby': titleId,
   });
+  // A play counts when the video really starts, once per page view; the count shown changes on the next read.
+  player.addEventListener(
+    'play',
+    () => {
+      // A lost report only loses a count: nothing to tell the viewer.
+      context.api.reportView(video.id).catch(() => undefined);
+    },
+    { once: true },
+  );
   const vote = voteControl(context, options, video, count, cardAlert);
   const element = h(
     'li',
@@ -252,7 +261,8 @@ function videoCard(context: ViewContext, options: GalleryOptions, video: PublicV
         'p',
         { class: 'task-meta' },
         h('time', { datetime: video.publishedAt }, formatDate(video.publishedAt)),
-        ` · ${video.durationSeconds.toFixed(0)} s`,
+        ` · ${video.durationSeconds.toFixed(0)} s · `,
+        h('span', { class: 'view-count', 'data-views': video.views }, viewsLabel(video.views)),
       ),
       h('div', { class: 'card-actions' }, count, vote.element),
       cardAlert,
