@@ -10,7 +10,12 @@ import { copyFile, mkdir, mkdtemp, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { ListMultipartUploadsCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import {
+  ListMultipartUploadsCommand,
+  ListObjectsV2Command,
+  ListPartsCommand,
+  S3Client,
+} from '@aws-sdk/client-s3';
 import { type Browser, type Page, type Route, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import { LOCAL_BUCKET, LOCAL_REGION } from '#infra/local/services/backing';
@@ -93,6 +98,19 @@ describe('resumable uploads in the web console', () => {
       new ListMultipartUploadsCommand({ Bucket: LOCAL_BUCKET, Prefix: `uploads/${taskId}/` }),
     );
     return listed.Uploads?.length ?? 0;
+  }
+
+  /** Part numbers storage holds of the task's unfinished multipart upload. */
+  async function storedParts(taskId: number): Promise<number[]> {
+    const listed = await s3.send(
+      new ListMultipartUploadsCommand({ Bucket: LOCAL_BUCKET, Prefix: `uploads/${taskId}/` }),
+    );
+    const upload = listed.Uploads?.[0];
+    if (upload === undefined) return [];
+    const parts = await s3.send(
+      new ListPartsCommand({ Bucket: LOCAL_BUCKET, Key: upload.Key, UploadId: upload.UploadId }),
+    );
+    return (parts.Parts ?? []).map((part) => part.PartNumber ?? 0);
   }
 
   async function storedKeys(prefix: string): Promise<string[]> {
@@ -251,13 +269,15 @@ describe('resumable uploads in the web console', () => {
       await page.locator('#video-file').setInputFiles(video);
       await page.getByRole('button', { name: 'Upload', exact: true }).click();
       await expect.poll(() => first.held.length, { timeout: 30_000 }).toBeGreaterThan(0);
+      const interruptedId = (await apiTasks(page))[0]?.id ?? 0;
+      // Parts 1–3 may still be on their way when a later one is held: the reload comes once storage has them.
+      await expect.poll(() => storedParts(interruptedId), { timeout: 30_000 }).toEqual([1, 2, 3]);
       await first.cut();
       await page.reload();
       await page.unrouteAll({ behavior: 'ignoreErrors' });
       await expect
         .poll(() => page.locator('.task-item .badge').textContent(), { timeout: 30_000 })
         .toBe('Upload interrupted — resume or cancel');
-      const interruptedId = (await apiTasks(page))[0]?.id ?? 0;
       const copy = path.join(workDir, `c-heat-${width}.mp4`);
       await copyFile(video, copy);
       // Storage takes part 1 of every upload and holds the later ones until the test lets them go.
