@@ -59,11 +59,25 @@ export class OneAccountIdentity implements IdentityProvider {
     return Promise.resolve({
       username: 'ace',
       email: 'ace@idrl.example',
-      emailVerified: true,
+      emailVerified: this.emailVerified,
       createdAt: new Date('2026-01-02T03:04:05.000Z'),
       groups: this.groups,
     });
   }
+
+  sendVerificationCode(username: string, email: string, code: string): Promise<void> {
+    this.calls.push(`sendVerificationCode ${username} ${email} ${code}`);
+    return Promise.resolve();
+  }
+
+  markEmailVerified(username: string, email: string): Promise<void> {
+    this.calls.push(`markEmailVerified ${username} ${email}`);
+    this.emailVerified = true;
+    return Promise.resolve();
+  }
+
+  /** Whether ace's email is verified, as getAccount answers it. */
+  emailVerified = true;
 
   deleteUser(username: string): Promise<void> {
     this.calls.push(`deleteUser ${username}`);
