@@ -118,10 +118,8 @@ export class EmailVerificationService {
   }
 
   async resend(caller: Caller): Promise<void> {
-    const account = await this.identity.getAccount(caller.username);
-    // A token that outlived its account (deleted since): the caller is nobody any more.
-    if (account === null) throw new UnauthorizedError('Unauthorized');
-    if (account.emailVerified)
+    const account = await this.account(caller);
+    if (account.verified)
       throw new ConflictError('Your email is already verified', [
         { field: 'email', message: 'Your email is already verified' },
       ]);
@@ -135,13 +133,18 @@ export class EmailVerificationService {
    * verified (a retry after such a failure, or an account from before verification existed) only gets its mirror.
    */
   async verify(caller: Caller, code: string): Promise<void> {
-    const account = await this.identity.getAccount(caller.username);
-    // A token that outlived its account (deleted since): the caller is nobody any more.
-    if (account === null) throw new UnauthorizedError('Unauthorized');
-    if (!account.emailVerified) {
+    const account = await this.account(caller);
+    if (!account.verified) {
       await this.codes.check(caller, code);
       await this.identity.markEmailVerified(caller.username, account.email);
     }
     await this.codes.markVerified(caller);
+  }
+
+  private async account(caller: Caller): Promise<{ email: string; verified: boolean }> {
+    const account = await this.identity.getEmail(caller.username);
+    // A token that outlived its account (deleted since): the caller is nobody any more.
+    if (account === null) throw new UnauthorizedError('Unauthorized');
+    return account;
   }
 }

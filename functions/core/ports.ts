@@ -493,6 +493,8 @@ export interface IdentityProvider {
   sendVerificationCode(username: string, email: string, code: string): Promise<void>;
   /** Marks the email verified; ConflictError when another account has verified the same address. */
   markEmailVerified(username: string, email: string): Promise<void>;
+  /** The account's email and whether it is verified (AdminGetUser alone), or null when the account is gone. */
+  getEmail(username: string): Promise<{ email: string; verified: boolean } | null>;
   /** The account of this exact username (the token's), or null when it is gone. */
   getAccount(username: string): Promise<IdentityAccount | null>;
 }

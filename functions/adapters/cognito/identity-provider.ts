@@ -197,6 +197,21 @@ export class CognitoIdentityProvider implements IdentityProvider {
     }
   }
 
+  async getEmail(username: string): Promise<{ email: string; verified: boolean } | null> {
+    try {
+      const user = await this.client.send(
+        new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }),
+      );
+      const attribute = (name: string) => user.UserAttributes?.find((entry) => entry.Name === name)?.Value;
+      const email = attribute('email');
+      if (email === undefined) throw new Error('AdminGetUser returned no email');
+      return { email, verified: attribute('email_verified') === 'true' };
+    } catch (error) {
+      if (exceptionName(error) === 'UserNotFoundException') return null;
+      throw unlessThrottled(error);
+    }
+  }
+
   async getAccount(username: string): Promise<IdentityAccount | null> {
     try {
       const [user, groups] = await Promise.all([

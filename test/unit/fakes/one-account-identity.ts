@@ -53,6 +53,12 @@ export class OneAccountIdentity implements IdentityProvider {
   /** ace's groups, as getAccount answers them. */
   groups: string[] = [];
 
+  getEmail(username: string): Promise<{ email: string; verified: boolean } | null> {
+    this.calls.push(`getEmail ${username}`);
+    if (username !== 'ace' || this.sub === null) return Promise.resolve(null);
+    return Promise.resolve({ email: 'ace@idrl.example', verified: this.emailVerified });
+  }
+
   getAccount(username: string): Promise<IdentityAccount | null> {
     this.calls.push(`getAccount ${username}`);
     if (username !== 'ace' || this.sub === null) return Promise.resolve(null);
