@@ -132,7 +132,7 @@ describe('EmailVerificationService', () => {
 
     // Assess
     expect(store.calls).toEqual(['check sub-1 654321', 'markVerified sub-1']);
-    expect(identity.calls).toEqual(['getAccount ace', 'markEmailVerified ace ace@idrl.example']);
+    expect(identity.calls).toEqual(['getEmail ace', 'markEmailVerified ace ace@idrl.example']);
   });
 
   it('only sets the mirror of an account Cognito already calls verified (a retry, an older account)', async () => {
