@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import {
   AdminAddUserToGroupCommand,
-  AdminUpdateUserAttributesCommand,
   AdminDeleteUserCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { describe, expect, inject, it } from 'vitest';
@@ -20,6 +19,7 @@ import { handler as forgotPassword } from '#functions/api/forgot-password';
 import { handler as resetPassword } from '#functions/api/reset-password';
 import { Mailbox } from '#infra/local/services/mailbox';
 import { VERIFICATION_EMAIL_SUBJECT } from '#core/verification-email';
+import { verifiedInCognito } from '#test/helpers/verified-email';
 
 const PASSWORD = 'Secret123';
 
@@ -40,17 +40,8 @@ async function pilot(
     route: '/api/auth/login',
     body: { username, password: PASSWORD },
   });
-  // Verified, as POST /api/auth/verify-email leaves it: Cognito mails a reset code to a verified email only.
-  await cognitoClient().send(
-    new AdminUpdateUserAttributesCommand({
-      UserPoolId: process.env.USER_POOL_ID,
-      Username: username,
-      UserAttributes: [
-        { Name: 'email', Value: email },
-        { Name: 'email_verified', Value: 'true' },
-      ],
-    }),
-  );
+  // Verified: Cognito mails a reset code to a verified email only.
+  await verifiedInCognito(username, email);
   const body = tokens.body as { access_token: string; refresh_token: string; expires_in: number };
   const { sub } = decodeJwtPayload(body.access_token) as { sub: string };
   return { sub, username, email, refreshToken: body.refresh_token, expiresIn: body.expires_in };

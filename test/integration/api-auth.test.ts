@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import {
-  AdminUpdateUserAttributesCommand,
   ListUsersCommand,
   SignUpCommand,
   UpdateUserAttributesCommand,
@@ -18,6 +17,7 @@ import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
 import { INVALID_REQUEST } from '#test/helpers/contract';
 import { cognitoLocalKey, decodeJwtPayload, foreignKey, signJwt, unsignedJwt } from '#test/helpers/tokens';
 import { anyNumber, anyString } from '#test/helpers/matchers';
+import { verifiedInCognito } from '#test/helpers/verified-email';
 
 const PASSWORD = 'Secret123';
 
@@ -38,23 +38,6 @@ async function signUp(username: string, email = `${username}@idrl.example`) {
     route: '/api/auth/signup',
     body: { username, email, password1: PASSWORD, password2: PASSWORD },
   });
-}
-
-/**
- * The account's email verified in Cognito, as POST /api/auth/verify-email leaves it (that route's own tests are
- * api-verify-email.test.ts's): only a verified email is a sign-in alias.
- */
-async function verifiedInCognito(username: string, email = `${username}@idrl.example`): Promise<void> {
-  await cognitoClient().send(
-    new AdminUpdateUserAttributesCommand({
-      UserPoolId: process.env.USER_POOL_ID,
-      Username: username,
-      UserAttributes: [
-        { Name: 'email', Value: email },
-        { Name: 'email_verified', Value: 'true' },
-      ],
-    }),
-  );
 }
 
 async function authorize(token: string | undefined) {
@@ -136,7 +119,7 @@ describe('POST /api/auth/signup', () => {
     // Prepare
     const first = uniqueName('mail');
     await signUp(first);
-    await verifiedInCognito(first);
+    await verifiedInCognito(first, `${first}@idrl.example`);
     const second = uniqueName('mail');
 
     // Act
@@ -318,7 +301,7 @@ describe('the user pool has no side door', () => {
     const victim = uniqueName('victim');
     const thief = uniqueName('thief');
     await signUp(victim);
-    await verifiedInCognito(victim);
+    await verifiedInCognito(victim, `${victim}@idrl.example`);
     await signUp(thief);
     const { access_token: accessToken } = (
       await invoke(login, {
@@ -358,7 +341,7 @@ describe('POST /api/auth/login and /api/auth/refresh', () => {
 
   beforeAll(async () => {
     await signUp(username);
-    await verifiedInCognito(username);
+    await verifiedInCognito(username, `${username}@idrl.example`);
   });
 
   it('logs in by username with Bearer tokens the authorizer accepts', async () => {

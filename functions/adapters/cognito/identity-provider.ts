@@ -248,17 +248,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
    */
   async sendVerificationCode(username: string, email: string, code: string): Promise<void> {
     try {
-      await this.client.send(
-        new AdminUpdateUserAttributesCommand({
-          UserPoolId: this.userPoolId,
-          Username: username,
-          UserAttributes: [
-            { Name: 'email', Value: email },
-            { Name: 'email_verified', Value: 'false' },
-          ],
-          ClientMetadata: { [VERIFICATION_CODE_METADATA]: code },
-        }),
-      );
+      await this.setEmailVerified(username, email, false, { [VERIFICATION_CODE_METADATA]: code });
     } catch (error) {
       throw unlessThrottled(error);
     }
@@ -267,21 +257,31 @@ export class CognitoIdentityProvider implements IdentityProvider {
   /** The email becomes a verified sign-in alias; ConflictError when another account has verified it already. */
   async markEmailVerified(username: string, email: string): Promise<void> {
     try {
-      await this.client.send(
-        new AdminUpdateUserAttributesCommand({
-          UserPoolId: this.userPoolId,
-          Username: username,
-          // The email is named too: an update of email_verified alone is refused by cognito-local.
-          UserAttributes: [
-            { Name: 'email', Value: email },
-            { Name: 'email_verified', Value: 'true' },
-          ],
-        }),
-      );
+      await this.setEmailVerified(username, email, true);
     } catch (error) {
       if (exceptionName(error) === 'AliasExistsException') throw emailVerifiedElsewhere(error);
       throw unlessThrottled(error);
     }
+  }
+
+  /** The email is named too: an update of email_verified alone is refused by cognito-local. */
+  private async setEmailVerified(
+    username: string,
+    email: string,
+    verified: boolean,
+    clientMetadata?: Record<string, string>,
+  ): Promise<void> {
+    await this.client.send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: this.userPoolId,
+        Username: username,
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: String(verified) },
+        ],
+        ClientMetadata: clientMetadata,
+      }),
+    );
   }
 
   /** A password login whose tokens are dropped: Cognito's own check, lockout after repeated failures included. */
