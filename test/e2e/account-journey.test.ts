@@ -187,7 +187,10 @@ describe.each([390, 1280])('accounts in the console at %i px', (width) => {
     const code = banner.getByRole('textbox', { name: 'Code from the email' });
     await code.fill(message?.code === '000000' ? '111111' : '000000');
     await code.press('Enter');
-    await expect.poll(() => banner.getByRole('alert').textContent()).toContain('Invalid or expired code');
+    // The API's message at the field, the form's summary in its alert.
+    await expect.poll(() => page.locator('#verify-code-error').textContent()).toBe('Invalid or expired code');
+    expect(await banner.getByRole('alert').textContent()).toBe('Please correct the highlighted fields.');
+    expect(await code.getAttribute('aria-invalid')).toBe('true');
     await code.fill(message?.code ?? '');
     await banner.getByRole('button', { name: 'Verify email' }).click();
 
