@@ -110,6 +110,28 @@ export const routes = [
     summary: 'Who the caller is: username, email and whether it is verified, creation time, admin',
   },
   {
+    name: 'verify-email',
+    method: 'POST',
+    path: '/api/auth/verify-email',
+    auth: true,
+    // Cognito holds the email's verified flag (outside the VPC); the code and the mirror are checked and written by
+    // an in-VPC function this one invokes (docs/api.md, "Verifying the email").
+    database: false,
+    summary: "Verify the caller's email with the 6-digit code mailed to it",
+    // Guessing: 5 wrong codes void a code (per account); this bounds the attempts on all accounts together.
+    throttle: { rateLimit: 5, burstLimit: 10 },
+  },
+  {
+    name: 'resend-verification',
+    method: 'POST',
+    path: '/api/auth/verify-email/resend',
+    auth: true,
+    database: false,
+    summary: 'Mail a new verification code to the caller (one a minute, five a day per account)',
+    // Each call can send an email: Cognito's default sender allows 50 a day for the whole pool (docs/infra.md).
+    throttle: { rateLimit: 5, burstLimit: 10 },
+  },
+  {
     name: 'delete-account',
     method: 'DELETE',
     path: '/api/auth/me',

@@ -16,7 +16,12 @@ import type { TaskQuotas } from '#core/task-service';
 import { AccountPurge, PURGE_ACCOUNT_CONCURRENCY } from './constructs/accounts';
 import { Alarms } from './constructs/alarms';
 import { Dashboard } from './constructs/dashboard';
-import { Api, RETRY_TRANSITION_CONCURRENCY, routeReservation } from './constructs/api';
+import {
+  Api,
+  EMAIL_CODES_CONCURRENCY,
+  RETRY_TRANSITION_CONCURRENCY,
+  routeReservation,
+} from './constructs/api';
 import { Cdn } from './constructs/cdn';
 import { Database, type DatabaseOption } from './constructs/database';
 import { Identity } from './constructs/identity';
@@ -39,8 +44,8 @@ const DATABASE_CONNECTION_HEADROOM = 10;
  * Reserved concurrency of each database route by default; a route's own `reservedConcurrency` in the route table may
  * only lower it. The 4 routes at the default × 5 + the 14 with their own (the CDN-cached public reads and the share
  * page 2 each, the rare writes 2 or 3, the caller's votes 3, the multipart steps, health: 28) + worker 5 + sweeper 1 +
- * account purge 2 + retry transition 2 + views consumer 1 (+ MediaConvert completion 2) = 59 (61) of a t4g.micro's
- * 80 minus headroom 10: 11 (9) left for new in-VPC functions (docs/infra.md, "The connection budget").
+ * account purge 2 + retry transition 2 + email codes 1 + views consumer 1 (+ MediaConvert completion 2) = 60 (62) of a
+ * t4g.micro's 80 minus headroom 10: 10 (8) left for new in-VPC functions (docs/infra.md, "The connection budget").
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
@@ -320,7 +325,7 @@ export class IdrlStack extends Stack {
 
 /**
  * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper + the account purge + the retry
- * transition + MediaConvert completions + the views consumer) × pool size 1 must stay below
+ * transition + the email codes + MediaConvert completions + the views consumer) × pool size 1 must stay below
  * max_connections minus headroom; otherwise a burst could be refused connections by PostgreSQL.
  */
 export function assertConnectionBudget(input: {
@@ -339,13 +344,15 @@ export function assertConnectionBudget(input: {
   const sweeper = 1;
   const purge = PURGE_ACCOUNT_CONCURRENCY;
   const retry = Math.min(RETRY_TRANSITION_CONCURRENCY, input.routeReserved);
+  const emailCodes = EMAIL_CODES_CONCURRENCY;
   const completion = input.completionConcurrency ?? 0;
   const views = COUNT_VIEWS_CONCURRENCY;
-  const used = input.workerMaxConcurrency + routesTotal + sweeper + purge + retry + completion + views;
+  const used =
+    input.workerMaxConcurrency + routesTotal + sweeper + purge + retry + emailCodes + completion + views;
   const available = input.maxConnections - DATABASE_CONNECTION_HEADROOM;
   if (used > available) {
     throw new Error(
-      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + retry ${retry} + completion ${completion} + views ${views} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
+      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + retry ${retry} + email codes ${emailCodes} + completion ${completion} + views ${views} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
     );
   }
   return { used, available };

@@ -1,9 +1,9 @@
 import { apiHandler } from '#commons/http';
-import { getAuthService } from '#commons/composition-root';
+import { getSignupService } from '#commons/composition-root';
 import { parseInput } from '#core/validation';
 import { signupRequest } from '#core/schemas';
 
-const auth = getAuthService();
+const auth = getSignupService();
 
 export const handler = apiHandler(async (event) => ({
   statusCode: 201,

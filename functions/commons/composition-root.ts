@@ -6,8 +6,10 @@
  */
 import { CognitoIdentityProvider } from '#adapters/cognito/identity-provider';
 import { LambdaAccountPurger } from '#adapters/lambda/account-purger';
+import { LambdaEmailCodes } from '#adapters/lambda/email-codes';
 import { LambdaRetryTransitions, LambdaTaskSweep } from '#adapters/lambda/task-functions';
 import { PgAccountRepository } from '#adapters/pg/account-repository';
+import { PgEmailCodeRepository } from '#adapters/pg/email-code-repository';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
@@ -17,6 +19,7 @@ import { SqsViewQueue } from '#adapters/sqs/view-queue';
 import { PgViewRepository } from '#adapters/pg/view-repository';
 import { AccountPurge, AccountService } from '#core/account-deletion';
 import { AuthService } from '#core/auth-service';
+import { EmailCodeService, EmailVerificationService } from '#core/email-verification';
 import { GalleryService, VotingService } from '#core/gallery-service';
 import { systemClock } from '#core/ports';
 import { TaskRetryService } from '#core/task-retry';
@@ -40,6 +43,7 @@ import {
   uploadQueueConfig,
   viewReportConfig,
 } from '#commons/config';
+import { logger } from '#commons/logger';
 import { currentTraceHeader } from '#commons/tracing';
 
 /** How every repository's statements treat a pausing database (the same settings for all of them). */
@@ -96,6 +100,31 @@ const getIdentityProvider = /* @__PURE__ */ once(() => {
 });
 
 export const getAuthService = /* @__PURE__ */ once(() => new AuthService(getIdentityProvider()));
+
+/** Outside the VPC: Cognito directly, the codes through the in-VPC email-codes function. */
+export const getEmailVerificationService = /* @__PURE__ */ once(
+  () =>
+    new EmailVerificationService(
+      getIdentityProvider(),
+      new LambdaEmailCodes(lambdaClient(), invokedFunctionName('EMAIL_CODES_FUNCTION')),
+    ),
+);
+
+/** Signup: the account, then its first code (a code not sent is logged; the pilot asks for another). */
+export const getSignupService = /* @__PURE__ */ once(() => {
+  const verification = getEmailVerificationService();
+  return new AuthService(getIdentityProvider(), {
+    send: (caller, email) => verification.sendCode(caller, email),
+    onFailure: (error) => {
+      logger.warn('The verification code of a new account was not sent', { error });
+    },
+  });
+});
+
+/** Inside the VPC: the email-codes function's own service. */
+export const getEmailCodeService = /* @__PURE__ */ once(
+  () => new EmailCodeService(new PgEmailCodeRepository(databasePool(), queryOptions()), systemClock),
+);
 
 /** Outside the VPC: Cognito directly, the database through the purge function. */
 export const getAccountService = /* @__PURE__ */ once(

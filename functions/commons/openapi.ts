@@ -34,6 +34,7 @@ import {
   taskResponse,
   tokenResponse,
   updateTaskRequest,
+  verifyEmailRequest,
   voteResponse,
   uploadedPartsResponse,
   uploadParameters,
@@ -75,6 +76,12 @@ const routeSchemas = {
   'forgot-password': { body: forgotPasswordRequest, responses: { 202: undefined }, errors: [400, 413] },
   'reset-password': { body: resetPasswordRequest, responses: { 204: undefined }, errors: [400, 413] },
   me: { responses: { 200: meResponse }, errors: [...AUTH_ERRORS] },
+  'verify-email': {
+    body: verifyEmailRequest,
+    responses: { 204: undefined },
+    errors: [400, ...AUTH_ERRORS, 409, 413],
+  },
+  'resend-verification': { responses: { 202: undefined }, errors: [...AUTH_ERRORS, 409, 429] },
   'delete-account': {
     body: deleteAccountRequest,
     responses: { 204: undefined },
@@ -132,7 +139,7 @@ const routeSchemas = {
   'withdraw-vote': {
     params: taskIdParameters,
     responses: { 204: undefined },
-    errors: [400, ...AUTH_ERRORS, 404],
+    errors: [400, ...AUTH_ERRORS, 403, 404],
   },
   'my-votes': { query: myVotesQuery, responses: { 200: myVotesResponse }, errors: [400, ...AUTH_ERRORS] },
   rankings: { query: rankingsQuery, responses: { 200: rankingsResponse }, errors: [400] },
@@ -169,11 +176,11 @@ const routeSchemas = {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Validation failed (malformed JSON, unknown or invalid fields)',
   401: 'Missing or invalid credentials',
-  403: 'Not allowed for this caller (e.g. a vote for their own video, a wrong password)',
+  403: 'Not allowed for this caller (e.g. a vote for their own video or before the email is verified, a wrong password)',
   404: 'Not found (or owned by someone else, or not published)',
   409: 'Already exists (e.g. a second vote), or the task is not in a state that allows this',
   413: 'Request body, declared upload or stored upload too large',
-  429: 'Too many requests: the API stage throttles every route, and signup, login, password reset, e-mail verification and voting are limited per client address (with Retry-After)',
+  429: 'Too many requests: the API stage throttles every route, signup, login, password reset, e-mail verification and voting are limited per client address, and a code resend within its interval is refused (with Retry-After)',
   500: 'Internal server error',
   503: 'Temporarily unavailable (a dependency throttles or wakes up): retry after Retry-After seconds',
 };

@@ -33,16 +33,37 @@ export const CODE_EMAIL = {
  */
 export const ACCESS_TOKEN_VALIDITY_MINUTES = 15;
 
+/** How sign-up has the first verification code sent (functions/core/email-verification.ts). */
+export interface SignupCodes {
+  send(caller: Caller, email: string): Promise<void>;
+  /** A code that could not be sent: logged; the account exists and the pilot asks for a new one. */
+  onFailure(error: unknown): void;
+}
+
 /** Sign-up, login and refresh over the identity provider port. */
 export class AuthService {
-  constructor(private readonly identity: IdentityProvider) {}
+  constructor(
+    private readonly identity: IdentityProvider,
+    private readonly signupCodes?: SignupCodes,
+  ) {}
 
+  /**
+   * The answer is the same whether or not the email belongs to another account (only a taken username is a 409:
+   * usernames are public). The account exists, and logs in, even when its first code could not be sent: failing
+   * the sign-up then would have the pilot retry into "username taken".
+   */
   async signUp(request: SignupRequest): Promise<SignupResponse> {
-    await this.identity.signUp({
+    const { sub } = await this.identity.signUp({
       username: request.username,
       email: request.email,
       password: request.password1,
     });
+    if (this.signupCodes !== undefined) {
+      const codes = this.signupCodes;
+      await codes.send({ sub, username: request.username }, request.email).catch((error: unknown) => {
+        codes.onFailure(error);
+      });
+    }
     return { username: request.username, email: request.email };
   }
 

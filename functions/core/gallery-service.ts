@@ -105,10 +105,15 @@ export class GalleryService {
 }
 
 /** Votes and the rankings they make (docs/spec.md §5), over the repository alone. */
+/** The 403 of an unverified voter: what to do about it, in the words the console shows at the card. */
+export const VERIFY_TO_VOTE =
+  'Verify your email address to vote: enter the code we emailed you (or ask for a new one)';
+
 export class VotingService {
   constructor(private readonly deps: VotingServiceDependencies) {}
 
   async vote(caller: Caller, id: number): Promise<VoteResponse> {
+    await this.assertVerified(caller);
     let outcome;
     try {
       outcome = await this.deps.repository.vote(id, caller);
@@ -123,8 +128,14 @@ export class VotingService {
   }
 
   async withdraw(caller: Caller, id: number): Promise<void> {
+    await this.assertVerified(caller);
     if (!(await this.deps.repository.withdrawVote(id, caller.sub)))
       throw new NotFoundError('You have no vote on this video');
+  }
+
+  /** Votes are from people who own their email (docs/spec.md §7): a throwaway address votes nothing. */
+  private async assertVerified(caller: Caller): Promise<void> {
+    if (!(await this.deps.repository.voterVerified(caller.sub))) throw new ForbiddenError(VERIFY_TO_VOTE);
   }
 
   /** The caller's own votes among the given videos (docs/spec.md §9): public answers stay the same for everyone. */

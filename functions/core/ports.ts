@@ -275,6 +275,8 @@ export interface GalleryRepository {
   /** A pilot with at least one published video, by username compared case-insensitively; null otherwise. */
   findPilot(username: string): Promise<PilotPage | null>;
   findPublished(id: number): Promise<PublishedVideo | null>;
+  /** Whether the voter's email is verified (users.email_verified_at, migration 11); no users row yet: false. */
+  voterVerified(voterSub: string): Promise<boolean>;
   /** Records the voter's one vote; throws ConflictError when they already voted for that video. */
   vote(taskId: number, voter: Caller): Promise<VoteOutcome>;
   /** Of the given ids, the published videos the voter has a vote on, ascending. */
@@ -498,8 +500,9 @@ export interface IdentityTokens {
 
 export interface IdentityProvider {
   /**
-   * Throws ConflictError when the username or the email is taken, in any case, atomically: of two
-   * simultaneous sign-ups with one email (or username) exactly one succeeds.
+   * Creates the account with an unverified email. Throws ConflictError when the username is taken, in any case,
+   * atomically: of two simultaneous sign-ups with one username exactly one succeeds. An email is never a conflict
+   * here: only a verified one is an alias.
    */
   signUp(input: { username: string; email: string; password: string }): Promise<{ sub: string }>;
   /** `username` is the username or the email, in any case. Throws UnauthorizedError for unknown users and wrong passwords alike. */
@@ -520,6 +523,12 @@ export interface IdentityProvider {
    * are revoked). Throws ValidationError for a wrong or expired code and for an unknown account alike.
    */
   resetPassword(input: { username: string; code: string; password: string }): Promise<void>;
+  /** Marks the email unverified and has the provider mail `code` to it (functions/core/email-verification.ts). */
+  sendVerificationCode(username: string, email: string, code: string): Promise<void>;
+  /** Marks the email verified; ConflictError when another account has verified the same address. */
+  markEmailVerified(username: string, email: string): Promise<void>;
+  /** The account's email and whether it is verified (AdminGetUser alone), or null when the account is gone. */
+  getEmail(username: string): Promise<{ email: string; verified: boolean } | null>;
   /** The account of this exact username (the token's), or null when it is gone. */
   getAccount(username: string): Promise<IdentityAccount | null>;
 }

@@ -114,6 +114,17 @@ export const resetPasswordRequest = z
   .check(passwordsMatch());
 export type ResetPasswordRequest = z.infer<typeof resetPasswordRequest>;
 
+/** The API's email codes, like Cognito's: 6 digits (functions/core/email-verification.ts). */
+const verificationCode = z
+  .string()
+  .check(z.regex(/^[0-9]{6}$/, 'Must be the 6-digit code from the email'))
+  .register(z.globalRegistry, {
+    description: 'The code mailed at signup or by POST /api/auth/verify-email/resend',
+  });
+
+export const verifyEmailRequest = z.strictObject({ code: verificationCode });
+export type VerifyEmailRequest = z.infer<typeof verifyEmailRequest>;
+
 export const signupResponse = z.object({ username: z.string(), email: z.string() });
 export type SignupResponse = z.infer<typeof signupResponse>;
 
@@ -510,10 +521,12 @@ export const errorResponse = z.object({
 
 const invokedTaskId = z.int().check(z.positive());
 
+const invokedCaller = z.strictObject({ sub, username: z.string().check(z.minLength(1), z.maxLength(128)) });
+
 /** functions/ops/retry-transition.ts: begin a retry, or revert one whose upload could not be queued. */
 export const retryTransitionEvent = z.strictObject({
   action: z.enum(['begin', 'revert']),
-  caller: z.strictObject({ sub, username: z.string().check(z.minLength(1), z.maxLength(128)) }),
+  caller: invokedCaller,
   id: invokedTaskId,
 });
 export type RetryTransitionEvent = z.infer<typeof retryTransitionEvent>;
@@ -525,6 +538,16 @@ const queuedUpload = z.object({
 });
 
 export const retryStartResult = z.object({ task: taskResponse, upload: queuedUpload });
+
+/** functions/ops/email-codes.ts: issue a code, check one, or record the verified email (its three steps). */
+export const emailCodeEvent = z.discriminatedUnion('action', [
+  z.strictObject({ action: z.literal('issue'), caller: invokedCaller }),
+  z.strictObject({ action: z.literal('check'), caller: invokedCaller, code: verificationCode }),
+  z.strictObject({ action: z.literal('mark-verified'), caller: invokedCaller }),
+]);
+export type EmailCodeEvent = z.infer<typeof emailCodeEvent>;
+
+export const issuedCodeResult = z.object({ code: verificationCode });
 
 /**
  * functions/ops/sweep-tasks.ts: `{}` runs the sweep (the schedule's own event stays with the function outside);

@@ -39,6 +39,8 @@ export interface RouteAccess {
   readonly reportsViews?: true;
   /** Verifies Cognito access tokens itself (a route without the authorizer that still tells logged-in callers). */
   readonly verifiesTokens?: true;
+  /** Invokes the in-VPC email codes (and waits for them). */
+  readonly usesEmailCodes?: true;
 }
 
 /**
@@ -53,6 +55,15 @@ export const RETRY_TRANSITION_CONCURRENCY = 2;
  */
 const RETRY_CALLER_OVERHEAD = Duration.seconds(8);
 
+/**
+ * The email codes' reserved concurrency: a sign-up or a pilot typing a code, throttled at 5/s per route; one at a
+ * time (a few ms each) is the connection it may hold.
+ */
+export const EMAIL_CODES_CONCURRENCY = 1;
+
+/** What the routes invoking the email codes do besides waiting: up to three Cognito calls. */
+const EMAIL_CODES_CALLER_OVERHEAD = Duration.seconds(6);
+
 const READ_TASK_OBJECTS: ObjectAccess = {
   [UPLOADS_PREFIX]: ['s3:GetObject'],
   [PROCESSED_PREFIX]: ['s3:GetObject'],
@@ -63,12 +74,24 @@ const READ_TASK_OBJECTS: ObjectAccess = {
  * the database flag of the route table: new routes start with nothing.
  */
 const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
+  // The account, then its first code: mailed by marking the (new) email unverified with AdminUpdateUserAttributes.
   signup: {
     identity: [
       'cognito-idp:AdminCreateUser',
       'cognito-idp:AdminSetUserPassword',
       'cognito-idp:AdminDeleteUser',
+      'cognito-idp:AdminUpdateUserAttributes',
     ],
+    usesEmailCodes: true,
+  },
+  // The account's email and its flag, then the flag set (or the code mailed).
+  'verify-email': {
+    identity: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminUpdateUserAttributes'],
+    usesEmailCodes: true,
+  },
+  'resend-verification': {
+    identity: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminUpdateUserAttributes'],
+    usesEmailCodes: true,
   },
   // The email alias is resolved by Cognito itself: login needs no admin action.
   login: { identity: [] },
@@ -189,6 +212,8 @@ export class Api extends Construct {
   readonly routeFunctions: ReadonlyMap<RouteName, FunctionWithLogGroup>;
   /** The database half of POST /api/tasks/{id}/retry, inside the VPC (functions/ops/retry-transition.ts). */
   readonly retryTransition: InvokedFunction;
+  /** The verification codes and the verified mirror, inside the VPC (functions/ops/email-codes.ts). */
+  readonly emailCodes: InvokedFunction;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -211,6 +236,19 @@ export class Api extends Construct {
       this.retryTransition.function,
       props.storage.objectUse({ [UPLOADS_PREFIX]: ['s3:GetObject'] }),
     );
+
+    this.emailCodes = new InvokedFunction(this, 'EmailCodes', {
+      network: props.network,
+      database: props.database,
+      entry: 'functions/ops/email-codes.ts',
+      serviceName: 'idrl-api',
+      description:
+        'Issues and checks email-verification codes, records the verified email (invoked by signup and verify-email)',
+      reservedConcurrency:
+        props.databaseRouteReservedConcurrency === undefined ? undefined : EMAIL_CODES_CONCURRENCY,
+      callerOverhead: EMAIL_CODES_CALLER_OVERHEAD,
+      logRetention: props.logRetention,
+    });
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'IDRL video platform API',
@@ -342,12 +380,14 @@ export class Api extends Construct {
         : {}),
       ...(access.purgesAccounts ? { timeout: props.accountPurge.callerTimeout } : {}),
       ...(access.retriesTasks ? { timeout: this.retryTransition.callerTimeout } : {}),
+      ...(access.usesEmailCodes ? { timeout: this.emailCodes.callerTimeout } : {}),
     });
     if (route.database) grantWithEnvironment(fn, props.database.appUse());
     if (access.objects) grantWithEnvironment(fn, props.storage.objectUse(access.objects));
     if (access.identity) grantWithEnvironment(fn, props.identity.clientUse(access.identity));
     if (access.purgesAccounts)
       grantWithEnvironment(fn, props.accountPurge.invokerUse('PURGE_ACCOUNT_FUNCTION'));
+    if (access.usesEmailCodes) grantWithEnvironment(fn, this.emailCodes.invokerUse('EMAIL_CODES_FUNCTION'));
     if (access.listsMultipartUploads) grantWithEnvironment(fn, props.storage.multipartListingUse());
     if (access.retriesTasks) {
       grantWithEnvironment(fn, this.retryTransition.invokerUse('RETRY_TRANSITION_FUNCTION'));

@@ -13,7 +13,8 @@ export type IdentityAdminAction =
   | 'cognito-idp:AdminDeleteUser'
   | 'cognito-idp:AdminGetUser'
   | 'cognito-idp:AdminListGroupsForUser'
-  | 'cognito-idp:AdminUserGlobalSignOut';
+  | 'cognito-idp:AdminUserGlobalSignOut'
+  | 'cognito-idp:AdminUpdateUserAttributes';
 
 const ACCESS_TOKEN_VALIDITY = Duration.minutes(ACCESS_TOKEN_VALIDITY_MINUTES);
 
@@ -48,6 +49,7 @@ export class Identity extends Construct {
   readonly userPool: cognito.UserPool;
   readonly userPoolClient: cognito.UserPoolClient;
   readonly preTokenGeneration: FunctionWithLogGroup;
+  readonly customMessage: FunctionWithLogGroup;
   readonly adminsGroup: cognito.CfnUserPoolGroup;
 
   constructor(scope: Construct, id: string, props: IdentityProps = {}) {
@@ -73,7 +75,9 @@ export class Identity extends Construct {
       },
       // Password reset by a code mailed to the (verified) email: ForgotPassword, ConfirmForgotPassword.
       accountRecovery: cognito.AccountRecovery.EMAIL_ONLY,
-      autoVerify: {},
+      // Cognito sends a verification message when AdminUpdateUserAttributes marks the email unverified: the API's
+      // own code goes out in it, written by the CustomMessage trigger below (docs/api.md, "Verifying the email").
+      autoVerify: { email: true },
       // The code's message is CDK's default template (Cognito's default sender accepts no custom wording: that needs
       // SES, docs/infra.md "Email"); the local mailbox words its messages the same (CODE_EMAIL, held equal by
       // test/infra/identity.test.ts).
@@ -120,6 +124,18 @@ export class Identity extends Construct {
       this.preTokenGeneration,
       cognito.LambdaVersion.V2_0,
     );
+
+    // The verification email carries the API's code (ClientMetadata of AdminUpdateUserAttributes); Cognito's own
+    // code cannot be checked with the pilots' tokens (the self-service scope is suppressed above).
+    this.customMessage = new FunctionWithLogGroup(this, 'CustomMessage', {
+      entry: 'functions/identity/custom-message.ts',
+      serviceName: 'idrl-identity',
+      description: "Writes the API's email-verification code into Cognito's verification message",
+      timeout: Duration.seconds(5),
+      memorySize: 128,
+      logRetention: props.logRetention,
+    });
+    this.userPool.addTrigger(cognito.UserPoolOperation.CUSTOM_MESSAGE, this.customMessage);
 
     // The league's admins (docs/spec.md §10): membership is what GET /api/auth/me answers as `admin`. Members are
     // added with AdminAddUserToGroup by whoever administers the stack, never through the API.

@@ -113,7 +113,7 @@ function skipReason(template: LocalTemplate, logicalId: string): string {
     if (resource.Type.startsWith('Custom::') || resource.Type === 'AWS::CloudFormation::CustomResource')
       return `run by CloudFormation for ${id} (${resource.Type}) at deploy time`;
     if (resource.Type === 'AWS::Cognito::UserPool')
-      return `a Cognito trigger of ${id}: cognito-local runs no triggers (its effect is emulated: docs/local-stack.md)`;
+      return `a Cognito trigger of ${id}: the local Cognito calls the CustomMessage handler itself and emulates the others (docs/local-stack.md)`;
   }
   const caller = [...template.functions.values()].find(
     (fn) => fn.logicalId !== logicalId && references(fn.environment),

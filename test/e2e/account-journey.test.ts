@@ -2,7 +2,8 @@
  * Accounts a pilot can trust, in the web console (headless Chromium at phone and desktop width) against the local
  * stack of test/support/e2e-setup.ts: "Log out" revokes the session's refresh token, and "Forgot password?" mails a
  * code (read from the local mailbox, /_local/mailbox) that sets a new password and ends every session; the upload
- * box asks whether the video will be public and the list shows the answer.
+ * box asks whether the video will be public and the list shows the answer; a new pilot is asked for the code mailed
+ * to the email (the mailbox again), cannot vote until it is entered, and can once it is.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -157,5 +158,52 @@ describe.each([390, 1280])('accounts in the console at %i px', (width) => {
     await expect.poll(() => page.getByRole('heading', { level: 1 }).textContent()).toBe('Local mailbox');
     expect(await page.locator('article').first().textContent()).toContain(email);
     await page.screenshot({ path: path.join(ARTIFACTS_DIR, `account-mailbox-${width}.png`), fullPage: true });
+  });
+
+  it("asks a new pilot for the email's code, refuses its vote saying so, and verifies it with the mailed code", async () => {
+    // Prepare: signed up through the API and not verified; the browser logs in as that pilot.
+    const fresh = `new${width}${Date.now().toString(36)}`;
+    const freshEmail = `${fresh}@example.com`;
+    const body = { username: fresh, email: freshEmail, password1: PASSWORD, password2: PASSWORD };
+    expect((await callApi(stack.api, 'POST', '/auth/signup', { body })).status).toBe(201);
+    await page.goto(stack.console);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.getByRole('status').allTextContents()).toContain('You are logged out.');
+    await logIn(page, fresh, PASSWORD);
+    const banner = page.getByRole('region', { name: 'Verify your email' });
+    await expect.poll(() => banner.isVisible()).toBe(true);
+    expect(await banner.textContent()).toContain(freshEmail);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, `account-verify-${width}.png`), fullPage: true });
+    const stored = await page.evaluate(() => localStorage.getItem('idrl.session'));
+    const token = stored === null ? '' : (JSON.parse(stored) as { accessToken: string }).accessToken;
+    // The check comes before the video's: any id answers the reason.
+    const refused = await callApi<{ message: string }>(stack.api, 'POST', '/public/videos/1/vote', { token });
+    expect(refused.status).toBe(403);
+    expect(refused.body.message).toMatch(/^Verify your email address to vote/);
+    const [message] = await mailbox(freshEmail);
+    expect(message?.code).toMatch(/^\d{6}$/);
+
+    // Act: a wrong code first (keyboard only), then the mailed one.
+    const code = banner.getByRole('textbox', { name: 'Code from the email' });
+    await code.fill(message?.code === '000000' ? '111111' : '000000');
+    await code.press('Enter');
+    // The API's message at the field, the form's summary in its alert.
+    await expect.poll(() => page.locator('#verify-code-error').textContent()).toBe('Invalid or expired code');
+    expect(await banner.getByRole('alert').textContent()).toBe('Please correct the highlighted fields.');
+    expect(await code.getAttribute('aria-invalid')).toBe('true');
+    await code.fill(message?.code ?? '');
+    await banner.getByRole('button', { name: 'Verify email' }).click();
+
+    // Assess
+    await expect
+      .poll(() => page.getByRole('status').allTextContents())
+      .toContainEqual(expect.stringContaining('Your email is verified'));
+    expect(await banner.isVisible()).toBe(false);
+    const me = await callApi<{ emailVerified: boolean }>(stack.api, 'GET', '/auth/me', { token });
+    expect(me.body.emailVerified).toBe(true);
+    // The reason is gone: video 1 is counted, or simply not a published video.
+    const again = await callApi(stack.api, 'POST', '/public/videos/1/vote', { token });
+    expect([201, 404]).toContain(again.status);
+    expect(pageErrors).toEqual([]);
   });
 });

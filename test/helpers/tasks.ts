@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { outputKeys } from '#core/object-keys';
 import type { NewTask, TaskQuota, TaskRepository } from '#core/ports';
 import type { Caller, Task } from '#core/task';
+import { verifiedInDatabase } from './verified-email';
 
 /** A quota no test setup reaches, for tests about something else than quotas. */
 export const UNLIMITED_QUOTA: TaskQuota = {
@@ -30,13 +31,17 @@ export async function awaitingTask(repository: TaskRepository, owner: Caller): P
   });
 }
 
-/** A task taken through the worker's transitions to `processed` (so published, unless `public` is false). */
+/**
+ * A task taken through the worker's transitions to `processed`: published, unless `public` is false or the owner's
+ * email is left unverified (`ownerVerified: false`; by default it is verified in the database's mirror first).
+ */
 export async function publishedTask(
   repository: TaskRepository,
   owner: Caller,
-  options: { public?: boolean } = {},
+  options: { public?: boolean; ownerVerified?: boolean } = {},
 ): Promise<Task> {
   await repository.ensureUser(owner);
+  if (options.ownerVerified !== false) await verifiedInDatabase(owner);
   const created = await createdTask(repository, {
     ownerId: owner.sub,
     fileName: 'secret-name.mov',

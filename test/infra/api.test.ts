@@ -226,6 +226,8 @@ describe('stage', () => {
       'POST /api/auth/logout': { ThrottlingRateLimit: 20, ThrottlingBurstLimit: 40 },
       'POST /api/auth/password/forgot': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'POST /api/auth/password/reset': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /api/auth/verify-email': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
+      'POST /api/auth/verify-email/resend': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'DELETE /api/auth/me': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
       'POST /api/public/videos/{id}/vote': { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
       'POST /api/public/videos/{id}/views': { ThrottlingRateLimit: 30, ThrottlingBurstLimit: 60 },
@@ -462,6 +464,45 @@ describe('least-privilege IAM per function', () => {
     });
   });
 
+  it.each(['verify-email', 'resend-verification'] as const)(
+    'lets %s read and update the user on the pool and invoke exactly the email codes, from outside the VPC',
+    (name) => {
+      const { stack } = synthesized;
+      const codesId = logicalId(stack, stack.api.emailCodes.function);
+      const id = functionId(name);
+      expect(policyStatementsOf(template, id)).toEqual([
+        {
+          Action: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminUpdateUserAttributes'],
+          Effect: 'Allow',
+          Resource: userPoolArn,
+        },
+        { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [codesId, 'Arn'] } },
+      ]);
+      expect(environmentOf(id)).toMatchObject({ EMAIL_CODES_FUNCTION: { Ref: codesId } });
+      expect('VpcConfig' in propertiesOf(template, id)).toBe(false);
+    },
+  );
+
+  it('runs the email codes in the VPC with the database only, 1 at a time, invoked by nothing but its routes', () => {
+    const { stack } = synthesized;
+    const id = logicalId(stack, stack.api.emailCodes.function);
+    expect(policyStatementsOf(template, id)).toEqual([rdsConnect]);
+    expect(propertiesOf(template, id)).toMatchObject({
+      ReservedConcurrentExecutions: 1,
+      Timeout: 10,
+      VpcConfig: expect.anything() as unknown,
+    });
+    const invokers = Object.entries(template.findResources('AWS::IAM::Policy'))
+      .filter(([, policy]) => JSON.stringify(policy.Properties).includes(`"${id}","Arn"`))
+      .map(([policyId]) => policyId);
+    expect(invokers).toHaveLength(3);
+    const permissions = Object.values(template.findResources('AWS::Lambda::Permission')).filter(
+      (permission) =>
+        JSON.stringify((permission.Properties as { FunctionName: unknown }).FunctionName).includes(id),
+    );
+    expect(permissions).toEqual([]);
+  });
+
   it('runs the retry transition in the VPC with the database and reads of uploads/ for the answer, 2 at a time', () => {
     const id = logicalId(synthesized.stack, synthesized.stack.api.retryTransition.function);
     expect(policyStatementsOf(template, id)).toEqual([
@@ -476,16 +517,19 @@ describe('least-privilege IAM per function', () => {
   });
 
   it('gives signup only the Cognito admin actions it calls, on the pool only, and login and refresh none', () => {
+    const codesId = logicalId(synthesized.stack, synthesized.stack.api.emailCodes.function);
     expect(policyStatementsOf(template, functionId('signup'))).toEqual([
       {
         Action: [
           'cognito-idp:AdminCreateUser',
           'cognito-idp:AdminSetUserPassword',
           'cognito-idp:AdminDeleteUser',
+          'cognito-idp:AdminUpdateUserAttributes',
         ],
         Effect: 'Allow',
         Resource: userPoolArn,
       },
+      { Action: 'lambda:InvokeFunction', Effect: 'Allow', Resource: { 'Fn::GetAtt': [codesId, 'Arn'] } },
     ]);
     expect(policyStatementsOf(template, functionId('login'))).toEqual([]);
     expect(policyStatementsOf(template, functionId('refresh'))).toEqual([]);
@@ -529,6 +573,8 @@ describe('least-privilege IAM per function', () => {
             'delete-account',
             'retry-task',
             'record-view',
+            'verify-email',
+            'resend-verification',
           ].includes(route.name),
       )
       .map((route) => route.name)) {

@@ -2,7 +2,12 @@ import { RemovalPolicy } from 'aws-cdk-lib';
 import { Match, type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { CODE_EMAIL } from '#core/auth-service';
-import { CLIENT_SETTINGS, CLIENT_WRITE_ATTRIBUTES, POOL_GROUPS } from '#infra/local/services/cognito';
+import {
+  CLIENT_SETTINGS,
+  CLIENT_WRITE_ATTRIBUTES,
+  POOL_GROUPS,
+  POOL_RULES,
+} from '#infra/local/services/cognito';
 import { logicalId, policyStatementsOf, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file: synthesizing is the expensive step; each test assesses one behaviour.
@@ -66,8 +71,15 @@ describe('user pool', () => {
       MfaConfiguration: 'OFF',
     });
     expect(userPool().UsernameAttributes).toBeUndefined();
-    // No verification messages: the signup function marks the email verified itself.
-    expect(userPool().AutoVerifiedAttributes).toEqual([]);
+    // Marking the email unverified sends Cognito's verification message (with the API's code, CustomMessage).
+    expect(userPool().AutoVerifiedAttributes).toEqual(['email']);
+    // The local pool holds the same rules (infra/local/services/cognito.ts).
+    expect(POOL_RULES).toEqual({
+      AdminCreateUserConfig: userPool().AdminCreateUserConfig,
+      UsernameConfiguration: userPool().UsernameConfiguration,
+      AliasAttributes: userPool().AliasAttributes,
+      AutoVerifiedAttributes: userPool().AutoVerifiedAttributes,
+    });
   });
 
   it("recovers accounts by a code mailed to the verified email on Cognito's default sender, worded as the local mailbox words it", () => {
@@ -181,6 +193,24 @@ describe('groups', () => {
     expect(groups.map((group) => group.GroupName)).toEqual(['league-admins']);
     expect(groups[0]?.UserPoolId.Ref).toMatch(/^IdentityUserPool/);
     expect(POOL_GROUPS).toEqual(groups.map((group) => group.GroupName));
+  });
+});
+
+describe('the verification email', () => {
+  it("runs a CustomMessage trigger outside the VPC, with no permission, that writes the API's code", () => {
+    const triggerId = logicalId(synthesized.stack, synthesized.stack.identity.customMessage);
+    expect(userPool()).toMatchObject({
+      LambdaConfig: { CustomMessage: { 'Fn::GetAtt': [triggerId, 'Arn'] } },
+    });
+    const properties = propertiesOf(template, triggerId);
+    expect('VpcConfig' in properties).toBe(false);
+    expect(properties.Timeout).toBe(5);
+    expect(policyStatementsOf(template, triggerId)).toEqual([]);
+    template.hasResourceProperties('AWS::Lambda::Permission', {
+      Action: 'lambda:InvokeFunction',
+      Principal: 'cognito-idp.amazonaws.com',
+      FunctionName: { 'Fn::GetAtt': [triggerId, 'Arn'] },
+    });
   });
 });
 

@@ -5,7 +5,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as createTask } from '#functions/api/create-task';
 import { handler as startUpload } from '#functions/api/start-multipart-upload';
 import { handler as login } from '#functions/api/login';
-import { handler as signup } from '#functions/api/signup';
 import { handler as vote } from '#functions/api/vote';
 import { cognitoClient, databasePool, s3Client } from '#commons/clients';
 import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
@@ -22,25 +21,35 @@ import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { signatureOnlyIam } from '#test/helpers/iam';
 import { publishedTask } from '#test/helpers/tasks';
 import { decodeJwtPayload } from '#test/helpers/tokens';
+import { verifiedInDatabase } from '#test/helpers/verified-email';
 
 const PASSWORD = 'Secret123';
 
 // The delete-account function reaches the purge through the Lambda API, as on AWS: a local gateway answers it.
 let gateway: Gateway;
 let deleteAccount: ApiHandler;
+let signup: ApiHandler;
 let purgeAccount: InvocableHandler;
+let emailCodes: InvocableHandler;
 
 beforeAll(async () => {
   const port = await freePort();
   process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${port}`;
   ({ handler: deleteAccount } = await import('#functions/api/delete-account'));
+  // After LAMBDA_ENDPOINT too: signup's Lambda client (shared) is made when it is imported.
+  ({ handler: signup } = await import('#functions/api/signup'));
   ({ handler: purgeAccount } = await import('#functions/ops/purge-account'));
+  ({ handler: emailCodes } = await import('#functions/ops/email-codes'));
   gateway = await startGateway({
     port,
     region: 'us-east-1',
     routes: [],
     authorizer: () => Promise.resolve({ isAuthorized: false }),
-    functions: new Map([[LOCAL_INVOKED_FUNCTIONS.PURGE_ACCOUNT_FUNCTION, purgeAccount]]),
+    functions: new Map([
+      [LOCAL_INVOKED_FUNCTIONS.PURGE_ACCOUNT_FUNCTION, purgeAccount],
+      // Signup sends the account's first code.
+      [LOCAL_INVOKED_FUNCTIONS.EMAIL_CODES_FUNCTION, emailCodes],
+    ]),
     corsOrigins: [],
     functionTimeoutSeconds: 30,
     iam: signatureOnlyIam(),
@@ -67,7 +76,10 @@ async function pilot(prefix: string): Promise<Caller> {
     body: { username, password: PASSWORD },
   });
   const { access_token: accessToken } = tokens.body as { access_token: string };
-  return { sub: String(decodeJwtPayload(accessToken).sub), username };
+  const caller = { sub: String(decodeJwtPayload(accessToken).sub), username };
+  // Voters and pilots with published videos: verified (the mirror the vote and the gallery read).
+  await verifiedInDatabase(caller);
+  return caller;
 }
 
 /** A published video of `owner` with every object a task can own stored. */

@@ -18,6 +18,8 @@ import { handler as refresh } from '#functions/api/refresh';
 import { handler as forgotPassword } from '#functions/api/forgot-password';
 import { handler as resetPassword } from '#functions/api/reset-password';
 import { Mailbox } from '#infra/local/services/mailbox';
+import { VERIFICATION_EMAIL_SUBJECT } from '#core/verification-email';
+import { verifiedInCognito } from '#test/helpers/verified-email';
 
 const PASSWORD = 'Secret123';
 
@@ -38,6 +40,8 @@ async function pilot(
     route: '/api/auth/login',
     body: { username, password: PASSWORD },
   });
+  // Verified: Cognito mails a reset code to a verified email only.
+  await verifiedInCognito(username, email);
   const body = tokens.body as { access_token: string; refresh_token: string; expires_in: number };
   const { sub } = decodeJwtPayload(body.access_token) as { sub: string };
   return { sub, username, email, refreshToken: body.refresh_token, expiresIn: body.expires_in };
@@ -233,7 +237,8 @@ describe('POST /api/auth/password/forgot', () => {
     // Assess
     expect(response.statusCode).toBe(202);
     expect(response.body).toBeUndefined();
-    const messages = await mailbox.list(session.email.toUpperCase());
+    // Newest first: the reset code, then the verification code mailed at signup.
+    const messages = (await mailbox.list(session.email.toUpperCase())).slice(0, 1);
     expect(messages).toEqual([
       {
         to: session.email,
@@ -244,6 +249,27 @@ describe('POST /api/auth/password/forgot', () => {
       },
     ]);
     expect(messages[0]?.text).toContain(messages[0]?.code);
+  });
+
+  it('mails nothing to an unverified email, and answers as for any account', async () => {
+    // Prepare
+    const known = await pilot('known');
+    const knownAnswer = await postForgot(known.username);
+    const username = `unverified_${randomUUID().slice(0, 8)}`;
+    const email = `${username}@idrl.example`;
+    await invoke(signup, {
+      method: 'POST',
+      route: '/api/auth/signup',
+      body: { username, email, password1: PASSWORD, password2: PASSWORD },
+    });
+    const mailed = (await mailbox.list(email)).length;
+
+    // Act
+    const answer = await postForgot(username);
+
+    // Assess
+    expect(answer).toEqual(knownAnswer);
+    expect(await mailbox.list(email)).toHaveLength(mailed);
   });
 
   it('answers an unknown user exactly as a known one, and mails nothing', async () => {
@@ -271,7 +297,11 @@ describe('POST /api/auth/password/forgot', () => {
 
     // Assess
     expect(response.statusCode).toBe(202);
-    expect(await mailbox.list(session.email)).toHaveLength(1);
+    // The reset code, after the verification code mailed at signup.
+    expect((await mailbox.list(session.email)).map((message) => message.subject)).toEqual([
+      CODE_EMAIL.subject,
+      VERIFICATION_EMAIL_SUBJECT,
+    ]);
   });
 });
 

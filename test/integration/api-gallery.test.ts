@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { awaitingTask, publishedTask } from '#test/helpers/tasks';
 import { instanceTaskService } from '#test/helpers/task-services';
 import { castVote, patchTask } from '#test/helpers/gallery-requests';
+import { verifiedInDatabase } from '#test/helpers/verified-email';
 import { afterAll, describe, expect, it } from 'vitest';
 import { handler as deleteTask } from '#functions/api/delete-task';
 import { handler as getPublicVideo } from '#functions/api/get-public-video';
@@ -111,6 +112,7 @@ afterAll(async () => {
 
 /** The outcome of one vote on its own instance, as its HTTP status would be. */
 async function voteOn(index: number, voter: Caller, id: number): Promise<number> {
+  await verifiedInDatabase(voter);
   try {
     await instances[index]?.vote(voter, id);
     return 201;

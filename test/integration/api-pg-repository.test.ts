@@ -11,6 +11,7 @@ import { createPool, databasePool } from '#commons/clients';
 import { ConflictError, ServiceUnavailableError } from '#core/errors';
 import type { Caller, Task } from '#core/task';
 import { anyDate, anyNumber, matching } from '#test/helpers/matchers';
+import { verifiedInDatabase } from '#test/helpers/verified-email';
 
 const repository = new PgTaskRepository(databasePool());
 const metadata = {
@@ -24,6 +25,8 @@ const metadata = {
 
 async function newTask(caller: Caller = { sub: randomUUID(), username: 'pilot' }): Promise<Task> {
   await repository.ensureUser(caller);
+  // A verified pilot: a public task of theirs is published once processed (migration 11).
+  await verifiedInDatabase(caller);
   return createdTask(repository, {
     ownerId: caller.sub,
     fileName: 'race.mp4',

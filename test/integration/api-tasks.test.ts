@@ -974,6 +974,8 @@ describe('GET /api/openapi.json', () => {
       'post /api/auth/password/reset reset-password',
       'post /api/auth/refresh refresh',
       'post /api/auth/signup signup',
+      'post /api/auth/verify-email verify-email',
+      'post /api/auth/verify-email/resend resend-verification',
       'post /api/public/videos/{id}/views record-view',
       'post /api/public/videos/{id}/vote vote',
       'post /api/tasks create-task',

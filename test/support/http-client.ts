@@ -57,22 +57,46 @@ export async function callApi<T = unknown>(
   return { status: response.status, body };
 }
 
-/** Signs a new pilot up through the API, with an email of its own; throws unless the API answers 201. */
+/** The newest message's code mailed to `email`, from the local stack's mailbox (docs/local-stack.md). */
+export async function mailedCode(apiUrl: string, email: string): Promise<string> {
+  const response = await fetch(new URL(`/_local/mailbox?to=${encodeURIComponent(email)}`, apiUrl));
+  const { data } = (await response.json()) as { data: { code?: string }[] };
+  const code = data[0]?.code;
+  if (code === undefined) throw new Error(`No code was mailed to ${email}`);
+  return code;
+}
+
+/**
+ * Signs a new pilot up through the API, with an email of its own, and verifies that email with the code from the
+ * local mailbox, as a pilot does before voting or being in the gallery; throws unless the API answers 201 and 204.
+ * The signup's answer is returned.
+ */
 export async function signUp(apiUrl: string, username: string, password: string): Promise<JsonResponse> {
-  const body = { username, email: `${username}@example.com`, password1: password, password2: password };
+  const email = `${username}@example.com`;
+  const body = { username, email, password1: password, password2: password };
   const response = await callApi(apiUrl, 'POST', '/auth/signup', { body });
   if (response.status !== 201) throw new Error(`signup of ${username} answered ${response.status}`);
+  const token = await logIn(apiUrl, username, password);
+  const verified = await callApi(apiUrl, 'POST', '/auth/verify-email', {
+    token,
+    body: { code: await mailedCode(apiUrl, email) },
+  });
+  if (verified.status !== 204) throw new Error(`verifying ${email} answered ${verified.status}`);
   return response;
 }
 
-/** A new pilot signed up and logged in through the API: its access token. */
-export async function signUpAndLogIn(apiUrl: string, username: string, password: string): Promise<string> {
-  await signUp(apiUrl, username, password);
+async function logIn(apiUrl: string, username: string, password: string): Promise<string> {
   const login = await callApi<{ access_token: string }>(apiUrl, 'POST', '/auth/login', {
     body: { username, password },
   });
   if (login.status !== 200) throw new Error(`login of ${username} answered ${login.status}`);
   return login.body.access_token;
+}
+
+/** A new pilot signed up (email verified) and logged in through the API: its access token. */
+export async function signUpAndLogIn(apiUrl: string, username: string, password: string): Promise<string> {
+  await signUp(apiUrl, username, password);
+  return logIn(apiUrl, username, password);
 }
 
 export interface PresignedUpload {

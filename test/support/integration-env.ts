@@ -1,7 +1,32 @@
 /**
  * Setup file of the `integration` project: runs in each test worker before the test file is
  * imported, so handlers that read their configuration at module scope see the local services.
+ *
+ * Signup invokes the in-VPC email codes (functions/ops/email-codes.ts) through the Lambda API, as on AWS: a
+ * gateway of this file answers it, so every signed-up test account gets its code in the local mailbox. A test
+ * that needs other invoked functions starts its own gateway and points LAMBDA_ENDPOINT there first.
  */
-import { inject } from 'vitest';
+import { afterAll, inject } from 'vitest';
+import { startGateway } from '#infra/local/gateway';
+import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
+import { freePort } from '#infra/local/services/preflight';
+import { signatureOnlyIam } from '#test/helpers/iam';
 
 Object.assign(process.env, inject('localEnv'));
+
+const port = await freePort();
+process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${port}`;
+const { handler: emailCodes } = await import('#functions/ops/email-codes');
+const gateway = await startGateway({
+  port,
+  region: 'us-east-1',
+  routes: [],
+  authorizer: () => Promise.resolve({ isAuthorized: false }),
+  functions: new Map([[LOCAL_INVOKED_FUNCTIONS.EMAIL_CODES_FUNCTION, emailCodes]]),
+  corsOrigins: [],
+  functionTimeoutSeconds: 30,
+  iam: signatureOnlyIam(),
+  onError: () => undefined,
+});
+
+afterAll(() => gateway.stop());

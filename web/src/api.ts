@@ -126,6 +126,14 @@ export interface TaskPage {
   nextCursor?: string;
 }
 
+export interface Me {
+  username: string;
+  email: string;
+  emailVerified: boolean;
+  createdAt: string;
+  admin: boolean;
+}
+
 export interface SignUpInput {
   username: string;
   email: string;
@@ -241,6 +249,21 @@ export class ApiClient {
     } finally {
       this.session.clear();
     }
+  }
+
+  /** Who the caller is: what GET /api/auth/me answers (the console reads emailVerified). */
+  me(): Promise<Me> {
+    return this.authorized('GET', '/api/auth/me') as Promise<Me>;
+  }
+
+  /** 204: the email is verified; a wrong or expired code is a 400 on `code`. */
+  async verifyEmail(code: string): Promise<void> {
+    await this.authorized('POST', '/api/auth/verify-email', { code });
+  }
+
+  /** 202: a new code is on its way; 429 within a minute of the last one (Retry-After). */
+  async resendVerificationCode(): Promise<void> {
+    await this.authorized('POST', '/api/auth/verify-email/resend');
   }
 
   /** Deletes the account and everything it owns; the session ends with it. */

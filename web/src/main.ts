@@ -17,6 +17,7 @@ import { galleryView, pilotView, publicVideoView, type GalleryOptions } from './
 import { rankingsPeriod, rankingsView } from './views/rankings';
 import { taskDetailView } from './views/task-detail';
 import { taskListView } from './views/task-list';
+import { verifyEmailBanner } from './views/verify-email';
 
 const main = document.getElementById('main') as HTMLElement;
 // While the database resumes, every request waits; the pilot sees why instead of an error.
@@ -36,6 +37,13 @@ const queue = new UploadQueue(uploads, sendWith(api, uploads));
 let returnTo: string | null = null;
 
 let current: View | null = null;
+/**
+ * The login whose email is known to be verified (GET /api/auth/me): asked once per login, so the banner stays away
+ * from every later page; null while unknown or unverified.
+ */
+let verifiedLogin: string | null = null;
+/** The banner of an unverified pilot, shown above each page (views/verify-email.ts). */
+const verifyBanner = h('div', { id: 'verify-banner' });
 let pendingFlash: string | null = null;
 let authNotice: string | null = null;
 
@@ -116,11 +124,42 @@ function show(moveFocus: boolean): void {
   renderAccount();
   const flash = pendingFlash === null ? null : h('p', { class: 'notice', role: 'status' }, pendingFlash);
   pendingFlash = null;
-  replaceChildren(main, flash, current.element);
+  replaceChildren(main, flash, verifyBanner, current.element);
+  checkVerified();
   document.title = `${current.title} — IDRL Video Console`;
   markCurrentPage();
   // Moving focus to the new heading tells screen-reader and keyboard users that the page changed.
   if (moveFocus) current.element.querySelector('h1')?.focus();
+}
+
+/** Asks the API whether the pilot's email is verified (once per login) and shows the banner until it is. */
+function checkVerified(): void {
+  const login = session.get()?.login ?? null;
+  if (login === null || login === verifiedLogin) {
+    replaceChildren(verifyBanner);
+    return;
+  }
+  if (verifyBanner.childElementCount > 0) return;
+  api.me().then(
+    (me) => {
+      if (session.get()?.login !== login) return;
+      if (me.emailVerified) {
+        verifiedLogin = login;
+        return;
+      }
+      replaceChildren(
+        verifyBanner,
+        verifyEmailBanner(context, me.email, () => {
+          verifiedLogin = login;
+          replaceChildren(verifyBanner);
+          pendingFlash = 'Your email is verified: you can vote, and your public videos are in the gallery.';
+          show(true);
+        }),
+      );
+    },
+    // Not knowing is no reason to nag: the API still refuses a vote with the reason.
+    () => undefined,
+  );
 }
 
 /** aria-current on the main navigation's link to the page shown. */

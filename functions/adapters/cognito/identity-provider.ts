@@ -3,6 +3,7 @@ import {
   AdminDeleteUserCommand,
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
+  AdminUpdateUserAttributesCommand,
   AdminUserGlobalSignOutCommand,
   ConfirmForgotPasswordCommand,
   ForgotPasswordCommand,
@@ -15,6 +16,7 @@ import {
 } from '@aws-sdk/client-cognito-identity-provider';
 import { ConflictError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '#core/errors';
 import type { IdentityAccount, IdentityProvider, IdentityTokens } from '#core/ports';
+import { VERIFICATION_CODE_METADATA } from '#core/verification-email';
 
 /**
  * Cognito (and cognito-local) reject credentials with different exception names: Cognito says
@@ -79,12 +81,10 @@ function weakPassword(error: unknown): ValidationError {
   );
 }
 
-function emailTaken(error: unknown): ConflictError {
-  return new ConflictError(
-    'Email is already registered',
-    [{ field: 'email', message: 'Email is already registered' }],
-    { cause: error },
-  );
+/** Only verifying can meet another account's email: an unverified address is nobody's alias (docs/api.md). */
+function emailVerifiedElsewhere(error: unknown): ConflictError {
+  const message = 'This email address is already verified by another account';
+  return new ConflictError(message, [{ field: 'email', message }], { cause: error });
 }
 
 /**
@@ -116,11 +116,12 @@ export class CognitoIdentityProvider implements IdentityProvider {
   ) {}
 
   /**
-   * Uniqueness is Cognito's, in one call: usernames are unique regardless of case
-   * (UsernameConfiguration), and a verified email alias belongs to one user, so AdminCreateUser fails
-   * with UsernameExistsException or AliasExistsException instead of creating a second account. The
-   * password is the temporary one, so the policy is checked before any user exists; making it
-   * permanent confirms the account (no email verification step, docs/spec.md §2).
+   * Uniqueness is Cognito's, in one call: usernames are unique regardless of case (UsernameConfiguration), so
+   * AdminCreateUser fails with UsernameExistsException instead of creating a second account. The email is created
+   * unverified: it is no sign-in alias and blocks nobody until verified (Cognito enforces alias uniqueness among
+   * verified emails only), so sign-up never meets, and never tells, whether another account has the address. The
+   * password is the temporary one, so the policy is checked before any user exists; making it permanent confirms
+   * the account: login works at once (docs/spec.md §7).
    */
   async signUp(input: { username: string; email: string; password: string }): Promise<{ sub: string }> {
     let sub: string | undefined;
@@ -133,7 +134,7 @@ export class CognitoIdentityProvider implements IdentityProvider {
           MessageAction: 'SUPPRESS',
           UserAttributes: [
             { Name: 'email', Value: input.email },
-            { Name: 'email_verified', Value: 'true' },
+            { Name: 'email_verified', Value: 'false' },
           ],
         }),
       );
@@ -142,8 +143,6 @@ export class CognitoIdentityProvider implements IdentityProvider {
       switch (exceptionName(error)) {
         case 'UsernameExistsException':
           throw usernameTaken(error);
-        case 'AliasExistsException':
-          throw emailTaken(error);
         case 'InvalidPasswordException':
           throw weakPassword(error);
         default:
@@ -198,6 +197,21 @@ export class CognitoIdentityProvider implements IdentityProvider {
     }
   }
 
+  async getEmail(username: string): Promise<{ email: string; verified: boolean } | null> {
+    try {
+      const user = await this.client.send(
+        new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }),
+      );
+      const attribute = (name: string) => user.UserAttributes?.find((entry) => entry.Name === name)?.Value;
+      const email = attribute('email');
+      if (email === undefined) throw new Error('AdminGetUser returned no email');
+      return { email, verified: attribute('email_verified') === 'true' };
+    } catch (error) {
+      if (exceptionName(error) === 'UserNotFoundException') return null;
+      throw unlessThrottled(error);
+    }
+  }
+
   async getAccount(username: string): Promise<IdentityAccount | null> {
     try {
       const [user, groups] = await Promise.all([
@@ -224,6 +238,50 @@ export class CognitoIdentityProvider implements IdentityProvider {
       if (exceptionName(error) === 'UserNotFoundException') return null;
       throw unlessThrottled(error);
     }
+  }
+
+  /**
+   * Marks the email unverified again (it is, until the code comes back), which makes Cognito send its verification
+   * message; the pool's CustomMessage trigger writes `code` into it (functions/identity/custom-message.ts). The
+   * email is written with its own value: Cognito (and cognito-local) send the message for an update that names the
+   * email with email_verified false.
+   */
+  async sendVerificationCode(username: string, email: string, code: string): Promise<void> {
+    try {
+      await this.setEmailVerified(username, email, false, { [VERIFICATION_CODE_METADATA]: code });
+    } catch (error) {
+      throw unlessThrottled(error);
+    }
+  }
+
+  /** The email becomes a verified sign-in alias; ConflictError when another account has verified it already. */
+  async markEmailVerified(username: string, email: string): Promise<void> {
+    try {
+      await this.setEmailVerified(username, email, true);
+    } catch (error) {
+      if (exceptionName(error) === 'AliasExistsException') throw emailVerifiedElsewhere(error);
+      throw unlessThrottled(error);
+    }
+  }
+
+  /** The email is named too: an update of email_verified alone is refused by cognito-local. */
+  private async setEmailVerified(
+    username: string,
+    email: string,
+    verified: boolean,
+    clientMetadata?: Record<string, string>,
+  ): Promise<void> {
+    await this.client.send(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: this.userPoolId,
+        Username: username,
+        UserAttributes: [
+          { Name: 'email', Value: email },
+          { Name: 'email_verified', Value: String(verified) },
+        ],
+        ClientMetadata: clientMetadata,
+      }),
+    );
   }
 
   /** A password login whose tokens are dropped: Cognito's own check, lockout after repeated failures included. */

@@ -16,7 +16,7 @@ import * as z from '#core/zod';
 import { invokeAcross } from '#adapters/lambda/invoke';
 
 /** Only what the event's schema allows: a caller object may carry more. */
-function callerOf(caller: Caller): Caller {
+export function callerOf(caller: Caller): Caller {
   return { sub: caller.sub, username: caller.username };
 }
 

@@ -106,6 +106,16 @@ export class PgGalleryRepository implements GalleryRepository {
     return row === undefined ? null : toPublishedVideo(row);
   }
 
+  async voterVerified(voterSub: string): Promise<boolean> {
+    const [row] = await queryRows<{ verified: boolean }>(
+      this.pool,
+      'SELECT email_verified_at IS NOT NULL AS verified FROM users WHERE id = $1',
+      [voterSub],
+      this.options,
+    );
+    return row?.verified === true;
+  }
+
   async vote(taskId: number, voter: Caller): Promise<VoteOutcome> {
     await ensureUser(this.pool, voter, this.options);
     // One statement decides and inserts; a second vote of the same voter is the primary key's unique

@@ -8,6 +8,7 @@ import { migration as requeuedAt } from '#adapters/pg/migrations/0006-requeued-a
 import { migration as publicSide } from '#adapters/pg/migrations/0008-public-side';
 import { migration as pilotCut } from '#adapters/pg/migrations/0009-pilot-cut';
 import { migration as fairWorker } from '#adapters/pg/migrations/0010-fair-worker';
+import { migration as verifiedEmail } from '#adapters/pg/migrations/0011-verified-email';
 import { migration as rankingPeriods } from '#adapters/pg/migrations/0013-ranking-periods';
 import { migration as views } from '#adapters/pg/migrations/0014-views';
 
@@ -25,6 +26,7 @@ export const migrations: readonly Migration[] = [
   publicSide,
   pilotCut,
   fairWorker,
+  verifiedEmail,
   rankingPeriods,
   views,
 ];

@@ -8,6 +8,8 @@
  * - both checked and the user written under one lock per pool, so simultaneous AdminCreateUser calls
  *   cannot both succeed (cognito-local's own check-then-write can interleave);
  * - `AdminCreateUserConfig.AllowAdminCreateUserOnly`: the public `SignUp` is refused;
+ * - `ForgotPassword` for a user whose email is unverified: Cognito has nowhere it may send the code
+ *   (InvalidParameterException, "no registered/verified email"); cognito-local would mail it;
  * - `AdminUserGlobalSignOut`, which cognito-local lacks: every refresh token of the user is revoked, as Cognito
  *   documents ("invalidates the identity, access, and refresh tokens that Amazon Cognito issued to a user"; the
  *   access tokens are verified offline by the authorizer and expire on their own, as on AWS);
@@ -138,6 +140,18 @@ export function rulesRouter(parts: CognitoLocalParts, cognito: CognitoService, r
   return (target: string): Route => {
     const route = router(target);
     if (target === 'AdminUserGlobalSignOut') return adminUserGlobalSignOut(parts, cognito);
+    if (target === 'ForgotPassword') {
+      return async (ctx, req: { ClientId?: string; Username?: string }) => {
+        const pool = await cognito.getUserPoolForClientId(ctx, req.ClientId ?? '');
+        const user = await pool.getUserByUsername(ctx, req.Username ?? '');
+        if (user !== null && attribute(user, 'email_verified') !== 'true')
+          throw new CognitoError(
+            'InvalidParameterException',
+            'Cannot reset password for the user as there is no registered/verified email or phone_number',
+          );
+        return (await route(ctx, req)) as unknown;
+      };
+    }
     if (target === 'SignUp') {
       return async (ctx, req: { ClientId?: string }) => {
         const pool = await cognito.getUserPoolForClientId(ctx, req.ClientId ?? '');

@@ -22,7 +22,10 @@ import {
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
   UpdateUserPoolClientCommand,
+  UpdateUserPoolCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
+import type { CustomMessageTriggerEvent } from 'aws-lambda';
+import { handler as customMessage } from '#functions/identity/custom-message';
 import { ACCESS_TOKEN_VALIDITY_MINUTES, CODE_EMAIL, LEAGUE_ADMINS_GROUP } from '#core/auth-service';
 import type { Mailbox } from './mailbox';
 import pino from 'pino';
@@ -55,13 +58,43 @@ export interface CognitoService {
 
 /**
  * The pool settings of infra/constructs/identity.ts that cognito-local can hold (cognito-rules.ts
- * enforces them): admin-only sign-up, case-insensitive usernames, email as a sign-in alias.
+ * enforces them): admin-only sign-up, case-insensitive usernames, email as a sign-in alias, and the email
+ * auto-verified (a verification message is sent when an update marks it unverified).
  */
-const POOL_RULES = {
+export const POOL_RULES = {
   AdminCreateUserConfig: { AllowAdminCreateUserOnly: true },
   UsernameConfiguration: { CaseSensitive: false },
   AliasAttributes: ['email'],
+  AutoVerifiedAttributes: ['email'],
 } satisfies Partial<CreateUserPoolCommandInput>;
+
+/** The name cognito-local is given for the pool's CustomMessage trigger (answered by the bridge below). */
+const CUSTOM_MESSAGE_FUNCTION = 'custom-message';
+
+/**
+ * cognito-local's Lambda client (the v2 SDK's shape) for the one trigger it runs, the pool's CustomMessage: the
+ * template's handler (functions/identity/custom-message.ts), called in-process. A bridge rather than a derived
+ * function: cognito-local starts before the functions' hosts, and the handler is a pure function of its event
+ * (docs/local-stack.md, "cognito-local and the pool's rules").
+ */
+const customMessageBridge = {
+  invoke(request: { FunctionName: string; Payload: string }) {
+    return {
+      promise: async () => {
+        if (request.FunctionName !== CUSTOM_MESSAGE_FUNCTION)
+          throw new Error(`No local trigger ${request.FunctionName}`);
+        const event = JSON.parse(request.Payload) as CustomMessageTriggerEvent;
+        const answer = await customMessage(event);
+        // cognito-local starts the response with empty strings and would send them; Cognito sends the pool's own
+        // message for a field the trigger leaves unset, so unset fields are dropped.
+        const response = Object.fromEntries(
+          Object.entries(answer.response).filter(([, value]) => value !== ''),
+        );
+        return { StatusCode: 200, Payload: JSON.stringify({ ...answer, response }) };
+      },
+    };
+  },
+};
 
 /**
  * The client's only writable attribute, the pool's required email, as in infra/constructs/identity.ts (Cognito refuses
@@ -159,16 +192,14 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
     // none is made here (below).
     // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
     LambdaClient: {},
-    TriggerFunctions: {},
+    TriggerFunctions: { CustomMessage: CUSTOM_MESSAGE_FUNCTION },
     // Plain usernames: the default makes the email the username.
     UserPoolDefaults: { UsernameAttributes: [] },
     TokenConfig: { IssuerDomain: `http://localhost:${options.port}` },
     ServerConfig: { port: options.port, hostname: LOOPBACK, development: false, https: false },
   };
-  // No trigger is configured (TriggerFunctions is empty): LambdaService refuses an unconfigured trigger
-  // before it touches its client, so cognito-local's v2 SDK Lambda client is never needed and none is made.
-  // eslint-disable-next-line @typescript-eslint/no-unsafe-class-instance-assignment
-  const noTriggerClient = {} as ConstructorParameters<typeof LambdaService>[1];
+  // The one configured trigger is answered by the bridge: cognito-local's v2 SDK Lambda client is never made.
+  const triggerClient = customMessageBridge as unknown as ConstructorParameters<typeof LambdaService>[1];
   const ctx = { logger };
   const clock = new DateClock();
   const dataStores = new StormDBDataStoreFactory(join(directory, 'db'));
@@ -180,7 +211,7 @@ async function startServer(options: CognitoOptions, directory: string): Promise<
   const triggers = new TriggersService(
     clock,
     cognito,
-    new LambdaService(config.TriggerFunctions, noTriggerClient),
+    new LambdaService(config.TriggerFunctions, triggerClient),
     new CryptoService(),
   );
   const services = {
@@ -228,6 +259,16 @@ async function ensurePoolAndClient(
     userPoolId = created.UserPool?.Id;
   }
   if (!userPoolId) throw new Error('cognito-local did not return a user pool id');
+  // A state folder from an earlier version keeps its pool: brought to today's rules (the auto-verified email).
+  else
+    await client.send(
+      new UpdateUserPoolCommand({
+        UserPoolId: userPoolId,
+        AutoVerifiedAttributes: POOL_RULES.AutoVerifiedAttributes,
+        AdminCreateUserConfig: POOL_RULES.AdminCreateUserConfig,
+        Policies: { PasswordPolicy: PASSWORD_POLICY },
+      }),
+    );
   const clients = await client.send(
     new ListUserPoolClientsCommand({ UserPoolId: userPoolId, MaxResults: 60 }),
   );

@@ -9,6 +9,7 @@ import type { Context } from 'cognito-local/lib/services/context.js';
 import type { Message } from 'cognito-local/lib/services/messages.js';
 import type { MessageSender } from 'cognito-local/lib/services/messageDelivery/messageSender.js';
 import type { User } from 'cognito-local/lib/services/userPoolService.js';
+import { verificationCodeIn } from '#core/verification-email';
 import type { LocalPageAnswer } from '../gateway';
 
 export interface MailboxMessage {
@@ -56,11 +57,14 @@ export class Mailbox {
 
   /**
    * cognito-local's message sender: what Cognito's default sender would mail, as the pool's template words it (the
-   * code in place of `{####}`). cognito-local runs no CustomMessage trigger here, so its message carries the code only.
+   * code in place of `{####}`), or as the pool's CustomMessage trigger wrote it. `code` is the one the recipient
+   * enters: the API's own in a verification email (functions/core/verification-email.ts), Cognito's otherwise.
    */
   sender(email: CodeEmail): MessageSender {
     const keep = async (destination: string, message: Message) => {
-      const code = message.__code;
+      const code =
+        (message.emailMessage === undefined ? undefined : verificationCodeIn(message.emailMessage)) ??
+        message.__code;
       await this.record({
         to: destination,
         subject: message.emailSubject ?? email.subject,

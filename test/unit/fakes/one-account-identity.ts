@@ -53,17 +53,37 @@ export class OneAccountIdentity implements IdentityProvider {
   /** ace's groups, as getAccount answers them. */
   groups: string[] = [];
 
+  getEmail(username: string): Promise<{ email: string; verified: boolean } | null> {
+    this.calls.push(`getEmail ${username}`);
+    if (username !== 'ace' || this.sub === null) return Promise.resolve(null);
+    return Promise.resolve({ email: 'ace@idrl.example', verified: this.emailVerified });
+  }
+
   getAccount(username: string): Promise<IdentityAccount | null> {
     this.calls.push(`getAccount ${username}`);
     if (username !== 'ace' || this.sub === null) return Promise.resolve(null);
     return Promise.resolve({
       username: 'ace',
       email: 'ace@idrl.example',
-      emailVerified: true,
+      emailVerified: this.emailVerified,
       createdAt: new Date('2026-01-02T03:04:05.000Z'),
       groups: this.groups,
     });
   }
+
+  sendVerificationCode(username: string, email: string, code: string): Promise<void> {
+    this.calls.push(`sendVerificationCode ${username} ${email} ${code}`);
+    return Promise.resolve();
+  }
+
+  markEmailVerified(username: string, email: string): Promise<void> {
+    this.calls.push(`markEmailVerified ${username} ${email}`);
+    this.emailVerified = true;
+    return Promise.resolve();
+  }
+
+  /** Whether ace's email is verified, as getAccount answers it. */
+  emailVerified = true;
 
   deleteUser(username: string): Promise<void> {
     this.calls.push(`deleteUser ${username}`);

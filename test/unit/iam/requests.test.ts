@@ -11,6 +11,7 @@ import {
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
   AdminSetUserPasswordCommand,
+  AdminUpdateUserAttributesCommand,
   AdminUserGlobalSignOutCommand,
   ConfirmForgotPasswordCommand,
   CreateGroupCommand,
@@ -18,6 +19,7 @@ import {
   ListGroupsCommand,
   RevokeTokenCommand,
   UpdateUserPoolClientCommand,
+  UpdateUserPoolCommand,
   CognitoIdentityProviderClient,
   CreateUserPoolClientCommand,
   CreateUserPoolCommand,
@@ -385,6 +387,18 @@ const COMMANDS: Record<string, () => Promise<void>> = {
     expect(only(call)).toMatchObject({ action: 'cognito-idp:AdminUserGlobalSignOut', resource: POOL });
     expectValidAgainstReference(call);
   },
+  async AdminUpdateUserAttributesCommand() {
+    const call = await sendCognito(
+      new AdminUpdateUserAttributesCommand({
+        UserPoolId: POOL_ID,
+        Username: 'pilot',
+        UserAttributes: [{ Name: 'email_verified', Value: 'true' }],
+        ClientMetadata: { verificationCode: '123456' },
+      }),
+    );
+    expect(only(call)).toMatchObject({ action: 'cognito-idp:AdminUpdateUserAttributes', resource: POOL });
+    expectValidAgainstReference(call);
+  },
   // Public, like InitiateAuth: the password reset and the logout are not authorized with IAM.
   async ForgotPasswordCommand() {
     const call = await sendCognito(new ForgotPasswordCommand({ ClientId: 'c', Username: 'pilot' }));
@@ -436,6 +450,11 @@ const COMMANDS: Record<string, () => Promise<void>> = {
   async UpdateUserPoolClientCommand() {
     const call = await sendCognito(new UpdateUserPoolClientCommand({ UserPoolId: POOL_ID, ClientId: 'c' }));
     expect(only(call)).toMatchObject({ action: 'cognito-idp:UpdateUserPoolClient', resource: POOL });
+    expectValidAgainstReference(call);
+  },
+  async UpdateUserPoolCommand() {
+    const call = await sendCognito(new UpdateUserPoolCommand({ UserPoolId: POOL_ID }));
+    expect(only(call)).toMatchObject({ action: 'cognito-idp:UpdateUserPool', resource: POOL });
     expectValidAgainstReference(call);
   },
   async CreateGroupCommand() {
