@@ -455,8 +455,8 @@ export class TaskService {
 
   private async view(task: Task): Promise<TaskResponse> {
     const expiresInSeconds = this.deps.limits.downloadUrlTtlSeconds;
-    const presign = (key: string, downloadFileName?: string) =>
-      this.deps.store.presignDownload({ key, expiresInSeconds, downloadFileName });
+    const presign = (key: string, downloadFileName?: string, versionId?: string) =>
+      this.deps.store.presignDownload({ key, expiresInSeconds, downloadFileName, versionId });
     const response: TaskResponse = {
       id: task.id,
       fileName: task.fileName,
@@ -473,7 +473,11 @@ export class TaskService {
     if (task.failureReason !== null) response.failureReason = task.failureReason;
     if (task.status === 'failed') response.retryable = retryRefusal(task) === undefined;
     // The original exists once S3 reported it (uploadedAt), whatever happened afterwards.
-    if (task.uploadedAt !== null) response.original = { url: await presign(task.originalKey, task.fileName) };
+    // The version the task recorded: a later post to the grant is never what the pilot downloads.
+    if (task.uploadedAt !== null)
+      response.original = {
+        url: await presign(task.originalKey, task.fileName, task.originalVersionId ?? undefined),
+      };
     if (task.status === 'processed' && task.processedKey !== null && task.processed !== null) {
       const { durationSeconds, width, height, sizeBytes } = task.processed;
       response.processed = {
