@@ -48,8 +48,9 @@ export const RETRY_TRANSITION_CONCURRENCY = 2;
  */
 const RETRY_CALLER_OVERHEAD = Duration.seconds(8);
 
+/** A task's original is signed by the version the task recorded (docs/worker.md, "Single-use uploads"). */
 const READ_TASK_OBJECTS: ObjectAccess = {
-  [UPLOADS_PREFIX]: ['s3:GetObject'],
+  [UPLOADS_PREFIX]: ['s3:GetObject', 's3:GetObjectVersion'],
   [PROCESSED_PREFIX]: ['s3:GetObject'],
 };
 
@@ -117,6 +118,7 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
         's3:AbortMultipartUpload',
         's3:ListMultipartUploadParts',
         's3:GetObject',
+        's3:GetObjectVersion',
       ],
       [PROCESSED_PREFIX]: ['s3:GetObject'],
     },
@@ -197,7 +199,7 @@ export class Api extends Construct {
     });
     grantWithEnvironment(
       this.retryTransition.function,
-      props.storage.objectUse({ [UPLOADS_PREFIX]: ['s3:GetObject'] }),
+      props.storage.objectUse({ [UPLOADS_PREFIX]: ['s3:GetObject', 's3:GetObjectVersion'] }),
     );
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
