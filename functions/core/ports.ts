@@ -340,6 +340,8 @@ export interface ObjectStore {
   deleteMany(keys: string[]): Promise<void>;
   /** Deletes one version for good (no delete marker); a version already gone is not an error. */
   deleteVersion(key: string, versionId: string): Promise<void>;
+  /** Copies one version of an object (server side) to another key of the bucket. */
+  copyVersion(input: { sourceKey: string; versionId: string; key: string }): Promise<void>;
   putFile(input: { key: string; path: string; contentType: string }): Promise<void>;
   /** An empty object: a marker whose only content is its key (REQUEUE_PREFIX). */
   putEmpty(key: string): Promise<void>;

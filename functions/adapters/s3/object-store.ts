@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -183,6 +184,18 @@ export class S3ObjectStore implements ObjectStore {
   async deleteVersion(key: string, versionId: string): Promise<void> {
     // S3 answers 204 for a version that is already gone, so a repeated delete is harmless.
     await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
+  }
+
+  async copyVersion(input: { sourceKey: string; versionId: string; key: string }): Promise<void> {
+    // x-amz-copy-source is the URL-encoded bucket/key with the version as its query.
+    const source = `${this.bucket}/${encodeURIComponent(input.sourceKey).replaceAll('%2F', '/')}`;
+    await this.client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: input.key,
+        CopySource: `${source}?versionId=${encodeURIComponent(input.versionId)}`,
+      }),
+    );
   }
 
   async putFile(input: { key: string; path: string; contentType: string }): Promise<void> {

@@ -200,6 +200,18 @@ export class InMemoryObjectStore implements ObjectStore, MultipartUploads {
     return Promise.resolve();
   }
 
+  /** The copies made with copyVersion, in order. */
+  readonly copies: { sourceKey: string; versionId: string; key: string }[] = [];
+
+  copyVersion(input: { sourceKey: string; versionId: string; key: string }): Promise<void> {
+    const version = this.version(input.sourceKey, input.versionId);
+    if (version === undefined)
+      return Promise.reject(new Error(`No version ${input.versionId} of ${input.sourceKey}`));
+    this.copies.push(input);
+    this.objects.set(input.key, version.size);
+    return Promise.resolve();
+  }
+
   putEmpty(key: string): Promise<void> {
     this.objects.set(key, 0);
     return Promise.resolve();
