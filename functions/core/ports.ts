@@ -121,7 +121,7 @@ export interface TaskRepository {
    */
   failUnrecordedUpload(
     id: number,
-    upload: { sizeBytes: number; reason: string; maxRequeues: number },
+    upload: { sizeBytes: number; versionId?: string; reason: string; maxRequeues: number },
   ): Promise<Task | null>;
   /**
    * Conditional transitions: each succeeds only from the expected state and returns the updated

@@ -65,7 +65,7 @@ export async function recoverOrExpireUploads(deps: {
     const upload = await deps.store.stat(task.originalKey);
     if (upload !== null) {
       const failed = await deps.repository.failUnrecordedUpload(task.id, {
-        sizeBytes: upload.sizeBytes,
+        ...storedVersion(upload),
         reason: UNRECORDED_UPLOAD_REASON,
         maxRequeues: MAX_RECOVERY_REQUEUES,
       });

@@ -125,10 +125,9 @@ export class UploadProcessingService {
     if (!object.key.startsWith(UPLOADS_PREFIX)) return { kind: 'ignored', key: object.key };
     const task = await this.deps.tasks.findByOriginalKey(object.key);
     if (task === null) {
-      // Deleted (or being deleted) before its upload was processed, or never created: nobody's object. A version is
-      // removed for good, where deleting the key would only hide it behind a delete marker.
-      if (object.versionId === undefined) await this.deps.objects.deleteMany([object.key]);
-      else await this.deps.objects.deleteVersion(object.key, object.versionId);
+      // Deleted (or being deleted) before its upload was processed, or never created: nobody's object. A delete
+      // marker, as a task's delete leaves: its versions stay restorable for the bucket's 30 days (docs/infra.md).
+      await this.deps.objects.deleteMany([object.key]);
       return { kind: 'orphan-deleted', key: object.key };
     }
     return this.handleUpload(task, object, attempt);

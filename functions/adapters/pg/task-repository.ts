@@ -443,13 +443,14 @@ export class PgTaskRepository implements TaskRepository {
 
   failUnrecordedUpload(
     id: number,
-    upload: { sizeBytes: number; reason: string; maxRequeues: number },
+    upload: { sizeBytes: number; versionId?: string; reason: string; maxRequeues: number },
   ): Promise<Task | null> {
+    // The upload is recorded here, so its version is too: a retry edits that version, as any recorded upload.
     return this.one(
       `UPDATE tasks SET status = 'failed', failure_reason = $2, failure_kind = 'transient', failed_at = now(),
-         source_bytes = $3, uploaded_at = now(), updated_at = now()
+         source_bytes = $3, uploaded_at = now(), updated_at = now(), original_version_id = $5
        WHERE id = $1 AND status = 'awaiting_upload' AND requeue_count >= $4 RETURNING *`,
-      [id, upload.reason, upload.sizeBytes, upload.maxRequeues],
+      [id, upload.reason, upload.sizeBytes, upload.maxRequeues, upload.versionId ?? null],
     );
   }
 

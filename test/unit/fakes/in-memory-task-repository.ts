@@ -221,7 +221,7 @@ export class InMemoryTaskRepository implements TaskRepository {
 
   failUnrecordedUpload(
     id: number,
-    upload: { sizeBytes: number; reason: string; maxRequeues: number },
+    upload: { sizeBytes: number; versionId?: string; reason: string; maxRequeues: number },
   ): Promise<Task | null> {
     if ((this.requeueCounts.get(id) ?? 0) < upload.maxRequeues) return Promise.resolve(null);
     return this.transition(this.tasks.get(id), ['awaiting_upload'], {
@@ -230,6 +230,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       failureKind: 'transient',
       failedAt: this.now(),
       uploadedAt: this.now(),
+      originalVersionId: upload.versionId ?? null,
     });
   }
 

@@ -139,17 +139,4 @@ describe('UploadProcessingService with a versioned upload', () => {
     expect(outcome).toMatchObject({ kind: 'processed', taskId: 1 });
     expect(sources.servedVersions).toEqual([first, first]);
   });
-
-  it("removes the version of a deleted task's upload for good, not behind a delete marker", async () => {
-    // Prepare
-    tasks.tasks.delete(1);
-
-    // Act
-    const outcome = await deliver(first, 2_000);
-
-    // Assess
-    expect(outcome).toEqual({ kind: 'orphan-deleted', key: KEY });
-    expect(objects.versions.get(KEY)).toEqual([]);
-    expect(objects.objects.has(KEY)).toBe(false);
-  });
 });
