@@ -455,8 +455,8 @@ export class TaskService {
 
   private async view(task: Task): Promise<TaskResponse> {
     const expiresInSeconds = this.deps.limits.downloadUrlTtlSeconds;
-    const presign = (key: string, downloadFileName?: string, versionId?: string) =>
-      this.deps.store.presignDownload({ key, expiresInSeconds, downloadFileName, versionId });
+    const presign = (key: string, downloadFileName?: string) =>
+      this.deps.store.presignDownload({ key, expiresInSeconds, downloadFileName });
     const response: TaskResponse = {
       id: task.id,
       fileName: task.fileName,
@@ -473,11 +473,9 @@ export class TaskService {
     if (task.failureReason !== null) response.failureReason = task.failureReason;
     if (task.status === 'failed') response.retryable = retryRefusal(task) === undefined;
     // The original exists once S3 reported it (uploadedAt), whatever happened afterwards.
-    // The version the task recorded: a later post to the grant is never what the pilot downloads.
-    if (task.uploadedAt !== null)
-      response.original = {
-        url: await presign(task.originalKey, task.fileName, task.originalVersionId ?? undefined),
-      };
+    // The key, not the task's version: a URL naming a version would outlive the task's delete (a delete marker
+    // leaves the version readable). The worker deletes a later post's version, which makes the task's current again.
+    if (task.uploadedAt !== null) response.original = { url: await presign(task.originalKey, task.fileName) };
     if (task.status === 'processed' && task.processedKey !== null && task.processed !== null) {
       const { durationSeconds, width, height, sizeBytes } = task.processed;
       response.processed = {

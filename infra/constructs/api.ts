@@ -48,9 +48,8 @@ export const RETRY_TRANSITION_CONCURRENCY = 2;
  */
 const RETRY_CALLER_OVERHEAD = Duration.seconds(8);
 
-/** A task's original is signed by the version the task recorded (docs/worker.md, "Single-use uploads"). */
 const READ_TASK_OBJECTS: ObjectAccess = {
-  [UPLOADS_PREFIX]: ['s3:GetObject', 's3:GetObjectVersion'],
+  [UPLOADS_PREFIX]: ['s3:GetObject'],
   [PROCESSED_PREFIX]: ['s3:GetObject'],
 };
 
@@ -118,7 +117,6 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
         's3:AbortMultipartUpload',
         's3:ListMultipartUploadParts',
         's3:GetObject',
-        's3:GetObjectVersion',
       ],
       [PROCESSED_PREFIX]: ['s3:GetObject'],
     },
@@ -199,7 +197,7 @@ export class Api extends Construct {
     });
     grantWithEnvironment(
       this.retryTransition.function,
-      props.storage.objectUse({ [UPLOADS_PREFIX]: ['s3:GetObject', 's3:GetObjectVersion'] }),
+      props.storage.objectUse({ [UPLOADS_PREFIX]: ['s3:GetObject'] }),
     );
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {

@@ -289,11 +289,11 @@ describe('least-privilege IAM per function', () => {
     ]);
   });
 
-  it("lets get-task and list-tasks only read objects under uploads/ (the original's recorded version) and processed/", () => {
+  it('lets get-task and list-tasks only read objects under uploads/ and processed/', () => {
     for (const name of ['get-task', 'list-tasks'] as const) {
       expect(policyStatementsOf(template, functionId(name))).toEqual([
         rdsConnect,
-        { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: bucketArn('uploads/') },
+        { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
         { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('processed/') },
       ]);
     }
@@ -302,7 +302,7 @@ describe('least-privilege IAM per function', () => {
   it('lets update-task read the same and put only re-cut markers under requeue/, with the daily re-cut limit', () => {
     expect(policyStatementsOf(template, functionId('update-task'))).toEqual([
       rdsConnect,
-      { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: bucketArn('uploads/') },
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
       { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('processed/') },
       { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('requeue/') },
     ]);
@@ -355,13 +355,7 @@ describe('least-privilege IAM per function', () => {
     expect(policyStatementsOf(template, functionId('complete-multipart-upload'))).toEqual([
       rdsConnect,
       {
-        Action: [
-          's3:PutObject',
-          's3:AbortMultipartUpload',
-          's3:ListMultipartUploadParts',
-          's3:GetObject',
-          's3:GetObjectVersion',
-        ],
+        Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:GetObject'],
         Effect: 'Allow',
         Resource: bucketArn('uploads/'),
       },
@@ -393,7 +387,7 @@ describe('least-privilege IAM per function', () => {
     const id = logicalId(synthesized.stack, synthesized.stack.api.retryTransition.function);
     expect(policyStatementsOf(template, id)).toEqual([
       rdsConnect,
-      { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: bucketArn('uploads/') },
+      { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
     ]);
     expect(propertiesOf(template, id)).toMatchObject({
       ReservedConcurrentExecutions: 2,

@@ -308,7 +308,7 @@ const COMMANDS: Record<string, () => Promise<void>> = {
     );
     const presigned = s3Call(presignedRequest('GET', url));
     expect(only(presigned)).toMatchObject({ action: 's3:GetObject', resource: OBJECT });
-    // The original's download URL names the version its task recorded.
+    // A presigned GET naming a version is GetObjectVersion (the platform signs none: docs/worker.md).
     const versionUrl = await getSignedUrl(
       s3,
       new GetObjectCommand({ Bucket: BUCKET, Key: KEY, VersionId: 'v1' }),
