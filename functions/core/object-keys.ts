@@ -104,6 +104,14 @@ export function jobRequestKey(taskId: number, revision = 1): string {
   return `${revisionBase(taskId, revision)}mediaconvert-job.json`;
 }
 
+/**
+ * The job's own copy of the version the task recorded: MediaConvert's input is an S3 URL, which cannot name a
+ * version, so the worker copies the version it validated here (docs/worker.md, "Single-use uploads").
+ */
+export function jobSourceKey(taskId: number, revision = 1): string {
+  return `${revisionBase(taskId, revision)}mediaconvert-source`;
+}
+
 /** Every object processing of one revision may write, whichever backend ran. */
 export function revisionOutputKeys(taskId: number, revision: number): string[] {
   return [
@@ -113,6 +121,7 @@ export function revisionOutputKeys(taskId: number, revision: number): string[] {
     capturedFrameKey(taskId, 1, revision),
     capturedFrameKey(taskId, 2, revision),
     jobRequestKey(taskId, revision),
+    jobSourceKey(taskId, revision),
   ];
 }
 

@@ -121,13 +121,18 @@ export interface TaskRepository {
    */
   failUnrecordedUpload(
     id: number,
-    upload: { sizeBytes: number; reason: string; maxRequeues: number },
+    upload: { sizeBytes: number; versionId?: string; reason: string; maxRequeues: number },
   ): Promise<Task | null>;
   /**
    * Conditional transitions: each succeeds only from the expected state and returns the updated
    * task, or null when the task is gone or already past that state (duplicate delivery).
    */
-  markUploaded(key: string, sourceBytes: number): Promise<Task | null>;
+  markUploaded(key: string, sourceBytes: number, versionId?: string): Promise<Task | null>;
+  /**
+   * Counts a replayed upload (a later version of a task's key, which the worker deletes) against its pilot's daily
+   * bytes, once per version however often its notification arrives (docs/spec.md §7.15).
+   */
+  chargeReplay(id: number, replay: { versionId: string; sizeBytes: number }): Promise<void>;
   /**
    * From 'uploaded'; or from 'processing' when reclaimAfterSeconds is given and the previous
    * attempt started longer ago than that (a crashed attempt's redelivery takes the task over).
@@ -321,6 +326,8 @@ export interface ObjectVersion {
   eTag: string;
   /** The X-Ray trace header stored with an upload (object-keys.ts, TRACE_METADATA_KEY), when it has one. */
   traceHeader?: string;
+  /** The S3 version id; absent from a store without versioning. */
+  versionId?: string;
 }
 
 /** One ranged read of an object, as the store answered it. */
@@ -356,24 +363,34 @@ export interface ObjectStore {
   }): Promise<PresignedUpload>;
   presignDownload(input: {
     key: string;
+    /** The version the URL reads (a task's original); without it, the current one. */
+    versionId?: string;
     expiresInSeconds: number;
     downloadFileName?: string;
   }): Promise<string>;
-  /** Size and entity tag of the current version, or null when the object does not exist. */
-  stat(key: string): Promise<ObjectVersion | null>;
+  /**
+   * Size and entity tag of that version (the current one without `versionId`), or null when the object or the
+   * version does not exist.
+   */
+  stat(key: string, versionId?: string): Promise<ObjectVersion | null>;
   deleteMany(keys: string[]): Promise<void>;
+  /** Deletes one version for good (no delete marker); a version already gone is not an error. */
+  deleteVersion(key: string, versionId: string): Promise<void>;
+  /** Copies one version of an object (server side) to another key of the bucket. */
+  copyVersion(input: { sourceKey: string; versionId: string; key: string }): Promise<void>;
   putFile(input: { key: string; path: string; contentType: string }): Promise<void>;
   /** An empty object: a marker whose only content is its key (REQUEUE_PREFIX). */
   putEmpty(key: string): Promise<void>;
   /**
    * Streams the whole object or one range of it (worker). The body must be consumed or destroyed;
    * `signal` aborts a request that has not answered yet. With `ifMatch` (an entity tag from stat)
-   * the read rejects with ObjectChangedError once the object is no longer that version.
+   * the read rejects with ObjectChangedError once the object is no longer that version; with `versionId` it reads
+   * that version, whatever was stored under the key since.
    */
   readRange(
     key: string,
     range?: ByteRange,
-    options?: { signal?: AbortSignal; ifMatch?: string },
+    options?: { signal?: AbortSignal; ifMatch?: string; versionId?: string },
   ): Promise<ObjectRange>;
 }
 
@@ -413,6 +430,8 @@ export interface QueuedUpload {
   taskId: number;
   key: string;
   sizeBytes: number;
+  /** The version the message names: the task's own, or the current one found by the sweeper. */
+  versionId?: string;
 }
 
 /**
@@ -575,8 +594,8 @@ export interface ServedSource {
 }
 
 export interface SourceServer {
-  /** Rejects when the object does not exist. */
-  serve(key: string): Promise<ServedSource>;
+  /** Serves that version (the current one without it); rejects when it does not exist. */
+  serve(key: string, versionId?: string): Promise<ServedSource>;
 }
 
 /** What a processor needs to know of the task it edits. */
@@ -589,6 +608,8 @@ export interface EditInput {
   taskId: number;
   /** The upload's object key: a backend that reads the bucket itself (MediaConvert) starts from it. */
   sourceKey: string;
+  /** The task's version of that key (docs/worker.md, "Single-use uploads"), when it recorded one. */
+  sourceVersionId?: string;
   /** The attempt number (the delivery's receive count): with the task id it makes job creation idempotent. */
   attempt: number;
   /** The pilot's cut: where the clip starts in the source, and the poster's offset inside it. */

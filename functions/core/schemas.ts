@@ -535,6 +535,8 @@ const queuedUpload = z.object({
   taskId: invokedTaskId,
   key: z.string().check(z.minLength(1)),
   sizeBytes: z.int().check(z.nonnegative()),
+  /** The version the message names (docs/worker.md, "Single-use uploads"); absent for an unversioned object. */
+  versionId: z.optional(z.string().check(z.minLength(1))),
 });
 
 export const retryStartResult = z.object({ task: taskResponse, upload: queuedUpload });

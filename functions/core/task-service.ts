@@ -473,6 +473,8 @@ export class TaskService {
     if (task.failureReason !== null) response.failureReason = task.failureReason;
     if (task.status === 'failed') response.retryable = retryRefusal(task) === undefined;
     // The original exists once S3 reported it (uploadedAt), whatever happened afterwards.
+    // The key, not the task's version: a URL naming a version would outlive the task's delete (a delete marker
+    // leaves the version readable). The worker deletes a later post's version, which makes the task's current again.
     if (task.uploadedAt !== null) response.original = { url: await presign(task.originalKey, task.fileName) };
     if (task.status === 'processed' && task.processedKey !== null && task.processed !== null) {
       const { durationSeconds, width, height, sizeBytes } = task.processed;

@@ -11,6 +11,7 @@ import type {
   Clock,
   MultipartUploads,
   ObjectStore,
+  ObjectVersion,
   QueuedUpload,
   SweepReport,
   TaskRepository,
@@ -64,12 +65,14 @@ export async function recoverOrExpireUploads(deps: {
     const upload = await deps.store.stat(task.originalKey);
     if (upload !== null) {
       const failed = await deps.repository.failUnrecordedUpload(task.id, {
-        sizeBytes: upload.sizeBytes,
+        ...storedVersion(upload),
         reason: UNRECORDED_UPLOAD_REASON,
         maxRequeues: MAX_RECOVERY_REQUEUES,
       });
       if (failed !== null) unrecorded.push(task.id);
-      else recovered.push({ taskId: task.id, key: task.originalKey, sizeBytes: upload.sizeBytes });
+      // The version found is the one the message names: the first post, unless a replay already replaced it (a
+      // replay then stands in for a first post whose notification was lost).
+      else recovered.push({ taskId: task.id, key: task.originalKey, ...storedVersion(upload) });
     } else if (task.uploadExpiresAt <= now) {
       const failed = await deps.repository.markFailed(
         task.id,
@@ -123,8 +126,8 @@ export async function findIdleParkedTasks(deps: {
   const uploads: QueuedUpload[] = [];
   for (const task of parked) {
     // A vanished upload is still sent: the worker then fails the task as it fails any missing upload.
-    const upload = await deps.store.stat(task.originalKey);
-    uploads.push({ taskId: task.id, key: task.originalKey, sizeBytes: upload?.sizeBytes ?? 0 });
+    const upload = await deps.store.stat(task.originalKey, task.originalVersionId ?? undefined);
+    uploads.push({ taskId: task.id, key: task.originalKey, ...storedVersion(upload) });
   }
   return uploads;
 }
@@ -183,4 +186,12 @@ export async function abortAbandonedMultipartUploads(deps: {
   );
   for (const upload of abandoned) await deps.uploads.abortMultipartUpload(upload);
   return abandoned.length;
+}
+
+/** What a queued message says of a stored upload: its size and, in a versioned bucket, its version. */
+function storedVersion(upload: ObjectVersion | null): Pick<QueuedUpload, 'sizeBytes' | 'versionId'> {
+  if (upload === null) return { sizeBytes: 0 };
+  return upload.versionId === undefined
+    ? { sizeBytes: upload.sizeBytes }
+    : { sizeBytes: upload.sizeBytes, versionId: upload.versionId };
 }

@@ -56,6 +56,12 @@ export interface Task {
   /** Retries the owner asked for (POST /api/tasks/{id}/retry), at most MAX_MANUAL_RETRIES. */
   manualRetries: number;
   originalKey: string;
+  /**
+   * The S3 version of the upload the task recorded first (docs/worker.md, "Single-use uploads"): every read of the
+   * original names it. Null until the upload is recorded, and for tasks recorded before versions were (they read
+   * the key's current version).
+   */
+  originalVersionId: string | null;
   processedKey: string | null;
   thumbnailKey: string | null;
   processed: ProcessedVideoMetadata | null;

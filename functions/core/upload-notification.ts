@@ -14,7 +14,12 @@ const eventSchema = z.object({
     z.object({
       eventName: z.string(),
       s3: z.object({
-        object: z.object({ key: z.string(), size: z.optional(z.int().check(z.nonnegative())) }),
+        object: z.object({
+          key: z.string(),
+          size: z.optional(z.int().check(z.nonnegative())),
+          // Present when the bucket is versioned (docs/worker.md, "Single-use uploads").
+          versionId: z.optional(z.string().check(z.minLength(1))),
+        }),
       }),
     }),
   ),
@@ -47,7 +52,11 @@ export function uploadNotificationBody(upload: UploadedObject, input: { bucket: 
         s3: {
           s3SchemaVersion: '1.0',
           bucket: { name: input.bucket },
-          object: { key: encodeNotificationKey(upload.key), size: upload.sizeBytes },
+          object: {
+            key: encodeNotificationKey(upload.key),
+            size: upload.sizeBytes,
+            ...(upload.versionId === undefined ? {} : { versionId: upload.versionId }),
+          },
         },
       },
     ],
@@ -75,6 +84,7 @@ export function parseUploadNotification(body: string): UploadNotification {
         (record) => ({
           key: decodeNotificationKey(record.s3.object.key),
           sizeBytes: record.s3.object.size ?? 0,
+          ...(record.s3.object.versionId === undefined ? {} : { versionId: record.s3.object.versionId }),
         }),
       ),
     };

@@ -43,6 +43,8 @@ type TaskRef = Pick<Task, 'id' | 'originalKey' | 'revision'>;
 export interface UploadedObject {
   key: string;
   sizeBytes: number;
+  /** The version the notification names (a versioned bucket); absent in messages that name none. */
+  versionId?: string;
 }
 
 export interface ProcessingAttempt {
@@ -97,6 +99,11 @@ export type UploadOutcome =
   /** The upload was replaced mid-read: the task went back on the queue for its newest version. */
   | { kind: 'superseded'; taskId: number }
   /**
+   * Another post to the task's grant (docs/worker.md, "Single-use uploads"): a version other than the one the task
+   * recorded, deleted for good and counted against the pilot's daily bytes; the task is not touched.
+   */
+  | { kind: 'replay-deleted'; taskId: number; versionId: string }
+  /**
    * Its pilot already had the allowed edits in progress: the task waits, parked, and the message is acknowledged
    * (a deferral must not spend a receive); the pilot's next ended edit queues it again.
    */
@@ -118,11 +125,38 @@ export class UploadProcessingService {
     if (!object.key.startsWith(UPLOADS_PREFIX)) return { kind: 'ignored', key: object.key };
     const task = await this.deps.tasks.findByOriginalKey(object.key);
     if (task === null) {
-      // Deleted (or being deleted) before its upload was processed, or never created: nobody's object.
+      // Deleted (or being deleted) before its upload was processed, or never created: nobody's object. A delete
+      // marker, as a task's delete leaves: its versions stay restorable for the bucket's 30 days (docs/infra.md).
       await this.deps.objects.deleteMany([object.key]);
       return { kind: 'orphan-deleted', key: object.key };
     }
-    return this.handleTask(task, object.sizeBytes, attempt);
+    return this.handleUpload(task, object, attempt);
+  }
+
+  /**
+   * The task records the first version its key notified (markUploaded, in the same conditional update as
+   * 'uploaded'); any other version is a second post to the single-use grant: never edited, never read, deleted.
+   */
+  private async handleUpload(
+    task: Task,
+    object: UploadedObject,
+    attempt: ProcessingAttempt,
+  ): Promise<UploadOutcome> {
+    const { tasks } = this.deps;
+    const { versionId } = object;
+    // null when already past awaiting_upload: a duplicate, a replay, or the redelivery of a crashed attempt.
+    const marked = await tasks.markUploaded(task.originalKey, object.sizeBytes, versionId);
+    // The row read before the update may predate another version's record: read it again when it named none.
+    const recorded =
+      marked ??
+      (versionId !== undefined && task.originalVersionId === null ? await tasks.findById(task.id) : task);
+    const kept = recorded?.originalVersionId ?? null;
+    if (versionId !== undefined && kept !== null && kept !== versionId) {
+      await tasks.chargeReplay(task.id, { versionId, sizeBytes: object.sizeBytes });
+      await this.deps.objects.deleteVersion(task.originalKey, versionId);
+      return { kind: 'replay-deleted', taskId: task.id, versionId };
+    }
+    return this.handleTask(recorded ?? task, attempt);
   }
 
   /**
@@ -140,25 +174,18 @@ export class UploadProcessingService {
     if (task === null) outcome = { kind: 'ignored', key: markerKey };
     else if (revision !== undefined && revision < task.revision)
       outcome = { kind: 'duplicate', taskId: task.id, status: task.status };
-    else
-      outcome = await this.handleTask(
-        task,
-        (await this.deps.objects.stat(task.originalKey))?.sizeBytes ?? 0,
-        attempt,
-      );
+    else {
+      const stored = await this.deps.objects.stat(task.originalKey, task.originalVersionId ?? undefined);
+      // A marker names no version: a task still awaiting its upload records the one stored now.
+      await this.deps.tasks.markUploaded(task.originalKey, stored?.sizeBytes ?? 0, stored?.versionId);
+      outcome = await this.handleTask(task, attempt);
+    }
     await this.deps.objects.deleteMany([markerKey]);
     return outcome;
   }
 
-  private async handleTask(
-    task: Task,
-    sizeBytes: number,
-    attempt: ProcessingAttempt,
-  ): Promise<UploadOutcome> {
-    const { tasks } = this.deps;
-    // null when already past awaiting_upload: a duplicate, or the redelivery of a crashed attempt,
-    // which the lease-aware claim below tells apart.
-    await tasks.markUploaded(task.originalKey, sizeBytes);
+  /** A recorded upload: a duplicate, or the redelivery of a crashed attempt, is told apart by the lease-aware claim. */
+  private async handleTask(task: Task, attempt: ProcessingAttempt): Promise<UploadOutcome> {
     const claim = await this.claim(task.id, attempt);
     if (claim === null) return { kind: 'duplicate', taskId: task.id, status: task.status };
     if ('parked' in claim) return { kind: 'parked', taskId: task.id };
@@ -259,7 +286,8 @@ export class UploadProcessingService {
     task: Task,
     attempt: ProcessingAttempt,
   ): Promise<{ edited: EditedVideo | SubmittedEdit; sourceBytesRead: number }> {
-    const source = await this.deps.sources.serve(task.originalKey);
+    const sourceVersionId = task.originalVersionId ?? undefined;
+    const source = await this.deps.sources.serve(task.originalKey, sourceVersionId);
     try {
       const edited = await this.deps.videos
         .edit({
@@ -268,6 +296,7 @@ export class UploadProcessingService {
           deadline: attempt.deadline,
           taskId: task.id,
           sourceKey: task.originalKey,
+          ...(sourceVersionId === undefined ? {} : { sourceVersionId }),
           attempt: attempt.receiveCount,
           cut: { clipStartSeconds: task.clipStartSeconds, posterSeconds: task.posterSeconds },
           revision: task.revision,

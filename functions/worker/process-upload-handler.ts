@@ -75,6 +75,11 @@ export function createProcessUploadHandler(deps: ProcessUploadHandlerDependencie
         metrics.addMetric('EditsParked', MetricUnit.Count, 1);
         logger.info('Edit parked: its pilot has the allowed edits in progress', { outcome });
         return;
+      case 'replay-deleted':
+        // A second post to a single-use grant (docs/worker.md, "Single-use uploads"): deleted, never edited.
+        metrics.addMetric('UploadsReplayed', MetricUnit.Count, 1);
+        logger.warn('A later version of an upload was deleted', { outcome, key: object.key });
+        return;
       case 'submitted':
         metrics.addMetric('VideosSubmitted', MetricUnit.Count, 1);
         logger.info('Video validated and submitted to MediaConvert', { outcome });

@@ -8,7 +8,13 @@ import * as s3 from 'aws-cdk-lib/aws-s3';
 import * as s3assets from 'aws-cdk-lib/aws-s3-assets';
 import * as s3n from 'aws-cdk-lib/aws-s3-notifications';
 import { Construct } from 'constructs';
-import { jobRequestKey, PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } from '#core/object-keys';
+import {
+  jobRequestKey,
+  jobSourceKey,
+  PROCESSED_PREFIX,
+  REQUEUE_PREFIX,
+  UPLOADS_PREFIX,
+} from '#core/object-keys';
 import { fromRoot } from '../paths';
 import type { Database } from './database';
 import { FunctionWithLogGroup, grantWithEnvironment } from './lambda-defaults';
@@ -68,7 +74,9 @@ export class MediaConvertBackend extends Construct {
     });
     this.logo = new s3assets.Asset(this, 'Logo', { path: fromRoot('assets/logo/idrl-logo.png') });
 
-    // What the service reads and writes on the jobs' behalf: uploads, the logo, and the task outputs by name.
+    // What the service reads and writes on the jobs' behalf: the job's copy of the task's version (docs/worker.md,
+    // "Single-use uploads"), uploads (the key itself, for a task recorded before versions were), the logo, and the
+    // task outputs by name.
     this.serviceRole = new iam.Role(this, 'ServiceRole', {
       assumedBy: new iam.ServicePrincipal('mediaconvert.amazonaws.com'),
       description: 'MediaConvert jobs of the IDRL platform: read uploads and the logo, write task outputs',
@@ -77,6 +85,7 @@ export class MediaConvertBackend extends Construct {
       new iam.PolicyStatement({
         actions: ['s3:GetObject'],
         resources: [
+          bucket.arnForObjects(everyTask(jobSourceKey(1))),
           bucket.arnForObjects(`${UPLOADS_PREFIX}*`),
           this.logo.bucket.arnForObjects(this.logo.s3ObjectKey),
         ],
@@ -92,6 +101,7 @@ export class MediaConvertBackend extends Construct {
       }),
     );
     this.acknowledgeKeyPatterns(this.serviceRole, bucket, [
+      everyTask(jobSourceKey(1)),
       `${UPLOADS_PREFIX}*`,
       `${PROCESSED_PREFIX}*/video.mp4`,
       `${PROCESSED_PREFIX}*/thumbnail.*.jpg`,

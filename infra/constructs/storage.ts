@@ -8,11 +8,17 @@ import { NOTIFYING_PREFIXES, PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } 
 import { MAX_RECEIVE_COUNT, visibilityTimeoutSeconds } from '#core/delivery';
 import type { ResourceUse } from './lambda-defaults';
 
-/** Every S3 action the platform's functions take (HeadObject is covered by GetObject). */
+/**
+ * Every S3 action the platform's functions take (HeadObject is covered by GetObject). A task's original is read by
+ * its version (GetObjectVersion) and a replayed version deleted (DeleteObjectVersion): docs/worker.md, "Single-use
+ * uploads".
+ */
 export const OBJECT_ACTIONS = [
   's3:GetObject',
+  's3:GetObjectVersion',
   's3:PutObject',
   's3:DeleteObject',
+  's3:DeleteObjectVersion',
   's3:AbortMultipartUpload',
   's3:ListMultipartUploadParts',
 ] as const;

@@ -8,7 +8,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { join } from 'node:path';
-import { ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
+import { HeadObjectCommand, ListObjectsV2Command, S3Client } from '@aws-sdk/client-s3';
 import type { S3Event, SQSBatchResponse, ScheduledEvent } from 'aws-lambda';
 import pg from 'pg';
 import type { TaskRepository } from '#core/ports';
@@ -145,9 +145,14 @@ export async function reconcileUploads(deps: {
       if (object.Key === undefined) continue;
       const task = await deps.repository.findByOriginalKey(object.Key);
       if (task?.status !== 'awaiting_upload') continue;
+      // The version the task will record: the one stored now, as S3 would have named it in the lost notification.
+      const { VersionId: versionId } = await deps.s3.send(
+        new HeadObjectCommand({ Bucket: deps.bucket, Key: object.Key }),
+      );
       const notification = storedObjectNotification({
         bucket: deps.bucket,
         key: object.Key,
+        ...(versionId === undefined ? {} : { versionId }),
         size: object.Size ?? 0,
         eTag: (object.ETag ?? '').replaceAll('"', ''),
         region: LOCAL_REGION,

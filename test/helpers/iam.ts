@@ -135,8 +135,10 @@ export function s3GatewayEndpointPolicy<BucketArn, ObjectsArn>(bucketArn: Bucket
         Principal: { AWS: '*' },
         Action: [
           's3:GetObject',
+          's3:GetObjectVersion',
           's3:PutObject',
           's3:DeleteObject',
+          's3:DeleteObjectVersion',
           's3:AbortMultipartUpload',
           's3:ListMultipartUploadParts',
         ],

@@ -85,7 +85,7 @@ describe('MediaConvert backend', () => {
     });
   });
 
-  it('gives the service role reads of uploads and the logo, and writes of the task outputs by name only', () => {
+  it("gives the service role reads of the jobs' copies, uploads and the logo, and writes of the task outputs by name only", () => {
     expect(propertiesOf(template, id(backend.serviceRole))).toMatchObject({
       AssumeRolePolicyDocument: {
         Statement: [
@@ -111,6 +111,7 @@ describe('MediaConvert backend', () => {
         Action: 's3:GetObject',
         Effect: 'Allow',
         Resource: [
+          bucketArn('processed/*/mediaconvert-source'),
           bucketArn('uploads/*'),
           {
             'Fn::Join': [

@@ -94,7 +94,11 @@ describe('worker function', () => {
     const statements = policyStatementsOf(template, workerId);
     expect(statements).toEqual([
       expect.objectContaining({ Action: 'rds-db:connect', Effect: 'Allow' }),
-      { Action: ['s3:GetObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('uploads/') },
+      {
+        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+        Effect: 'Allow',
+        Resource: bucketArn('uploads/'),
+      },
       { Action: ['s3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('processed/') },
       { Action: ['s3:PutObject', 's3:DeleteObject'], Effect: 'Allow', Resource: bucketArn('requeue/') },
       {
@@ -167,7 +171,7 @@ describe('sweeper', () => {
     expect(policyStatementsOf(template, sweepId)).toEqual([
       expect.objectContaining({ Action: 'rds-db:connect' }),
       {
-        Action: ['s3:GetObject', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject', 's3:AbortMultipartUpload'],
         Effect: 'Allow',
         Resource: bucketArn('uploads/'),
       },

@@ -314,6 +314,7 @@ describe('POST /api/tasks/{id}/multipart/{uploadId}/complete', () => {
       sizeBytes: SIZE,
       eTag: anyString,
       traceHeader: TRACE,
+      versionId: anyString,
     });
   });
 

@@ -81,6 +81,7 @@ describe('PgTaskRepository', () => {
       failureKind: null,
       manualRetries: 0,
       originalKey: matching(new RegExp(`^uploads/${task.id}/[0-9a-f-]{36}$`)),
+      originalVersionId: null,
       processedKey: null,
       thumbnailKey: null,
       processed: null,
@@ -98,6 +99,30 @@ describe('PgTaskRepository', () => {
       posterSeconds: 0,
       revision: 1,
     });
+  });
+
+  it('records the version of the upload recorded first, once, and charges a replayed version once', async () => {
+    // Prepare
+    const task = await newTask();
+
+    // Act: two versions' notifications at the same moment, then a replay's charge delivered twice
+    const recorded = await Promise.all(
+      ['first-version', 'second-version'].map((versionId) =>
+        repository.markUploaded(task.originalKey, 1, versionId),
+      ),
+    );
+    await repository.chargeReplay(task.id, { versionId: 'third-version', sizeBytes: 700 });
+    await repository.chargeReplay(task.id, { versionId: 'third-version', sizeBytes: 700 });
+
+    // Assess
+    const winners = recorded.filter((row) => row !== null);
+    expect(winners).toHaveLength(1);
+    expect((await repository.findById(task.id))?.originalVersionId).toBe(winners[0]?.originalVersionId);
+    const { rows } = await databasePool().query<{ declared_bytes: string; replay: string }>(
+      'SELECT declared_bytes, replay FROM upload_quota_usage WHERE owner_id = $1 AND replay IS NOT NULL',
+      [task.ownerId],
+    );
+    expect(rows).toEqual([{ declared_bytes: '700', replay: `${task.originalKey}?versionId=third-version` }]);
   });
 
   it('walks the whole lifecycle once and turns every duplicate transition into a no-op', async () => {

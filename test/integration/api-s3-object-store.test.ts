@@ -16,6 +16,9 @@ import { getObjectStore } from '#commons/composition-root';
 import { FixedClock } from '#test/unit/fakes/fixed-clock';
 import { postUpload } from '#test/support/http-client';
 
+/** S3's version ids, and the local bridge's (docs/local-stack.md): 32 URL-safe characters. */
+const VERSION_ID = expect.stringMatching(/^[A-Za-z0-9_.-]{32}$/) as string;
+
 describe('S3ObjectStore', () => {
   const store = getObjectStore();
   let directory: string;
@@ -50,6 +53,7 @@ describe('S3ObjectStore', () => {
     expect(await store.stat(key)).toEqual({
       sizeBytes: content.length,
       eTag: `"${createHash('md5').update(content).digest('hex')}"`,
+      versionId: VERSION_ID,
     });
   });
 
@@ -101,6 +105,36 @@ describe('S3ObjectStore', () => {
     expect((await store.stat(key))?.sizeBytes).toBe('second version, longer'.length);
   });
 
+  it('reads, signs and deletes one version, whatever was stored under the key since', async () => {
+    // Prepare
+    const key = `uploads/${randomUUID()}/n`;
+    await writeFile(join(directory, 'first'), 'first version');
+    await writeFile(join(directory, 'second'), 'second version, longer');
+    await store.putFile({ key, path: join(directory, 'first'), contentType: 'video/mp4' });
+    const first = await store.stat(key);
+    await store.putFile({ key, path: join(directory, 'second'), contentType: 'video/mp4' });
+    const second = await store.stat(key);
+    const firstId = first?.versionId ?? '';
+
+    // Act
+    const pinned = await store.stat(key, firstId);
+    const read = await store.readRange(key, { start: 0, end: 4 }, { versionId: firstId });
+    const firstBytes = (await buffer(read.body)).toString();
+    const download = await fetch(
+      await store.presignDownload({ key, versionId: firstId, expiresInSeconds: 60 }),
+    );
+    await store.deleteVersion(key, second?.versionId ?? '');
+    await store.deleteVersion(key, second?.versionId ?? '');
+
+    // Assess
+    expect(pinned).toEqual({ ...first, versionId: firstId });
+    expect(second?.versionId).not.toBe(firstId);
+    expect(firstBytes).toBe('first');
+    expect(await download.text()).toBe('first version');
+    expect(await store.stat(key, second?.versionId)).toBeNull();
+    expect(await store.stat(key)).toMatchObject({ sizeBytes: 'first version'.length, versionId: firstId });
+  });
+
   it('stores an empty marker object', async () => {
     // Prepare
     const key = `requeue/${randomUUID()}/n`;
@@ -109,7 +143,11 @@ describe('S3ObjectStore', () => {
     await store.putEmpty(key);
 
     // Assess
-    expect(await store.stat(key)).toEqual({ sizeBytes: 0, eTag: '"d41d8cd98f00b204e9800998ecf8427e"' });
+    expect(await store.stat(key)).toEqual({
+      sizeBytes: 0,
+      eTag: '"d41d8cd98f00b204e9800998ecf8427e"',
+      versionId: VERSION_ID,
+    });
   });
 
   it('keeps the trace header of the request that presigned an upload, pinned by the POST policy', async () => {
@@ -139,6 +177,7 @@ describe('S3ObjectStore', () => {
       sizeBytes: 7,
       eTag: expect.any(String) as string,
       traceHeader: trace,
+      versionId: VERSION_ID,
     });
     // Without a trace (outside a traced invocation) there is no field at all.
     const untraced = await store.presignUpload({

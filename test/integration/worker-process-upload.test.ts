@@ -7,9 +7,14 @@ import { randomUUID } from 'node:crypto';
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { DeleteObjectCommand, ListObjectsV2Command, PutObjectCommand } from '@aws-sdk/client-s3';
+import {
+  DeleteObjectCommand,
+  GetObjectCommand,
+  ListObjectsV2Command,
+  PutObjectCommand,
+} from '@aws-sdk/client-s3';
 import type { SQSBatchResponse, SQSEvent } from 'aws-lambda';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { databasePool, s3Client } from '#commons/clients';
 import { storageConfig } from '#commons/config';
 import { getTaskRepository, getTaskService } from '#commons/composition-root';
@@ -18,6 +23,7 @@ import { handler } from '#functions/worker/process-upload';
 import { lambdaContext } from '#infra/local/lambda-context';
 import { generateValidFixture, INVALID_FIXTURES, VALID_FIXTURES } from './worker-media';
 import { sqsEvent as sqsEventOf } from '#test/helpers/sqs';
+import { postUpload } from '#test/support/http-client';
 
 const { bucket } = storageConfig();
 const repository = getTaskRepository();
@@ -28,8 +34,11 @@ function fixture(file: string) {
   return found;
 }
 
-/** The SQS record S3 → SQS delivers for one ObjectCreated, with the key URL-encoded as S3 does. */
-function sqsEvent(key: string, size: number, receiveCount = 1): SQSEvent {
+/**
+ * The SQS record S3 → SQS delivers for one ObjectCreated, with the key URL-encoded as S3 does (and the version, as a
+ * versioned bucket names it).
+ */
+function sqsEvent(key: string, size: number, receiveCount = 1, versionId?: string): SQSEvent {
   const body = JSON.stringify({
     Records: [
       {
@@ -42,7 +51,12 @@ function sqsEvent(key: string, size: number, receiveCount = 1): SQSEvent {
           s3SchemaVersion: '1.0',
           configurationId: 'uploads',
           bucket: { name: bucket },
-          object: { key: encodeURIComponent(key).replace(/%2F/g, '/'), size, eTag: 'etag' },
+          object: {
+            key: encodeURIComponent(key).replace(/%2F/g, '/'),
+            size,
+            eTag: 'etag',
+            ...(versionId === undefined ? {} : { versionId }),
+          },
         },
       },
     ],
@@ -202,6 +216,115 @@ describe('process-upload worker', () => {
       `processed/${task.id}/r3/video.mp4`,
     ]);
     expect(await keysUnder(`requeue/${task.id}/`)).toEqual([]);
+  });
+
+  describe('single-use upload grants (docs/worker.md, "Single-use uploads")', () => {
+    const first = 'clip.mov';
+    /** A PNG: were it ever edited, the task would fail. */
+    const second = 'image.mp4';
+
+    /** A task created as the API creates it, and a post of a fixture to its grant with S3's notification of it. */
+    async function granted() {
+      const sizes = await Promise.all(
+        [first, second].map(async (file) => (await readFile(join(dir, file))).length),
+      );
+      const created = await getTaskService().create(pilot, {
+        fileName: first,
+        contentType: 'video/mp4',
+        size: Math.max(...sizes),
+      });
+      const task = await repository.findById(created.id);
+      if (task === null) throw new Error('the task was not created');
+      const post = async (file: string): Promise<{ versionId: string; event: SQSEvent }> => {
+        const posted = await postUpload(created.upload, join(dir, file), 'video/mp4');
+        expect(posted.status).toBe(204);
+        const versionId = posted.headers.get('x-amz-version-id') ?? '';
+        const { length } = await readFile(join(dir, file));
+        return { versionId, event: sqsEvent(task.originalKey, length, 1, versionId) };
+      };
+      return { task, post };
+    }
+
+    /** The pilot's download of the original (GET /api/tasks/{id}), and what is stored under the key now. */
+    async function originals(task: Task): Promise<{ download: Buffer; current: Buffer }> {
+      const view = await getTaskService().get(pilot, task.id);
+      const download = Buffer.from(await (await fetch(view.original?.url ?? '')).arrayBuffer());
+      const stored = await s3Client().send(new GetObjectCommand({ Bucket: bucket, Key: task.originalKey }));
+      return { download, current: Buffer.from((await stored.Body?.transformToByteArray()) ?? []) };
+    }
+
+    async function replaysCharged(task: Task): Promise<string[]> {
+      const { rows } = await databasePool().query<{ declared_bytes: string }>(
+        'SELECT declared_bytes FROM upload_quota_usage WHERE owner_id = $1 AND replay LIKE $2',
+        [pilot.sub, `${task.originalKey}?versionId=%`],
+      );
+      return rows.map((row) => row.declared_bytes);
+    }
+
+    it("edits the first post once; the grant's second post is deleted, never edited, and counts against the quota", async () => {
+      // Prepare
+      const { task, post } = await granted();
+      const firstPost = await post(first);
+      expect(await deliver(firstPost.event)).toEqual({ batchItemFailures: [] });
+      const edited = await taskRow(task);
+
+      // Act: the same grant posted again, its notification delivered twice
+      const secondPost = await post(second);
+      const responses = [await deliver(secondPost.event), await deliver(secondPost.event)];
+
+      // Assess: one edit, one stored version, the first file's bytes
+      expect(responses).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+      expect(secondPost.versionId).not.toBe(firstPost.versionId);
+      const row = await taskRow(task);
+      expect(row).toMatchObject({ status: 'processed', revision: 1, originalVersionId: firstPost.versionId });
+      expect(row?.processedAt).toEqual(edited?.processedAt);
+      const firstBytes = await readFile(join(dir, first));
+      const { download, current } = await originals(task);
+      expect(download.equals(firstBytes)).toBe(true);
+      expect(current.equals(firstBytes)).toBe(true);
+      const gone = await s3Client()
+        .send(
+          new GetObjectCommand({ Bucket: bucket, Key: task.originalKey, VersionId: secondPost.versionId }),
+        )
+        .then(
+          () => 'kept',
+          (error: unknown) => (error as Error).name,
+        );
+      expect(gone).toBe('NoSuchVersion');
+      expect(await replaysCharged(task)).toEqual([String((await readFile(join(dir, second))).length)]);
+    });
+
+    it('keeps the edit in progress on the first post when the grant is posted again during it', async () => {
+      // Prepare
+      const { task, post } = await granted();
+      const firstPost = await post(first);
+
+      // Act: the second post and its notification while the first one's edit runs
+      const editing = deliver(firstPost.event);
+      await vi.waitFor(
+        async () => {
+          expect((await taskRow(task))?.status).toBe('processing');
+        },
+        { timeout: 30_000, interval: 20 },
+      );
+      const secondPost = await post(second);
+      const replay = await deliver(secondPost.event);
+      const edit = await editing;
+
+      // Assess: one edit of the first file, never put back on the queue
+      expect([edit, replay]).toEqual([{ batchItemFailures: [] }, { batchItemFailures: [] }]);
+      expect(await taskRow(task)).toMatchObject({
+        status: 'processed',
+        revision: 1,
+        originalVersionId: firstPost.versionId,
+        processed: { durationSeconds: expect.closeTo(7, 1) as unknown },
+      });
+      expect(await keysUnder(`requeue/${task.id}/`)).toEqual([]);
+      const { download, current } = await originals(task);
+      const firstBytes = await readFile(join(dir, first));
+      expect(download.equals(firstBytes)).toBe(true);
+      expect(current.equals(firstBytes)).toBe(true);
+    });
   });
 
   it('completes a task whose previous attempt crashed mid-processing when the message is redelivered', async () => {

@@ -44,6 +44,7 @@ describe('object keys', () => {
       'processed/7/thumbnail.0000001.jpg',
       'processed/7/thumbnail.0000002.jpg',
       'processed/7/mediaconvert-job.json',
+      'processed/7/mediaconvert-source',
     ]);
   });
 
@@ -60,6 +61,7 @@ describe('object keys', () => {
       'processed/7/r2/thumbnail.0000001.jpg',
       'processed/7/r2/thumbnail.0000002.jpg',
       'processed/7/r2/mediaconvert-job.json',
+      'processed/7/r2/mediaconvert-source',
       ...taskOutputKeys(7, 1),
     ]);
     expect(recutKey(7, 2, 'token')).toBe('requeue/7/r2-token');

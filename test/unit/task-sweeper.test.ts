@@ -91,6 +91,23 @@ describe('recoverOrExpireUploads', () => {
     expect(recorded.recovered.map((upload) => upload.taskId)).toEqual([3]);
   });
 
+  it('names the version stored in what it queues, and records it with a task it fails unrecorded', async () => {
+    // Prepare: task 1's upload is in a versioned bucket; its notification was lost
+    store.objects.delete('uploads/1/n');
+    const versionId = store.upload('uploads/1/n', 10);
+    clock.advance(60_000);
+    const options = { repository, store, clock, uploadWindowHours: 24, recoverAfterSeconds: 5_220 };
+
+    // Act
+    const first = await recoverOrExpireUploads(options);
+    repository.requeueCounts.set(1, MAX_RECOVERY_REQUEUES);
+    await recoverOrExpireUploads(options);
+
+    // Assess
+    expect(first.recovered).toContainEqual({ taskId: 1, key: 'uploads/1/n', sizeBytes: 10, versionId });
+    expect(repository.tasks.get(1)).toMatchObject({ status: 'failed', originalVersionId: versionId });
+  });
+
   it('fails a task, retryable, whose upload was queued MAX_RECOVERY_REQUEUES times and never recorded', async () => {
     // Prepare: the worker cannot record anything (a broken deploy): every send of task 1 ends in the DLQ.
     clock.advance(60_000);

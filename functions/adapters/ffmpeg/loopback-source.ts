@@ -44,11 +44,12 @@ export function parseRange(header: string | undefined, totalBytes: number): Rang
 export class LoopbackSourceServer implements SourceServer {
   constructor(private readonly objects: ObjectStore) {}
 
-  async serve(key: string): Promise<ServedSource> {
+  async serve(key: string, versionId?: string): Promise<ServedSource> {
     // Known up front: a missing upload fails before any tool starts, and ranges are checked here
-    // (416, HEAD) without asking the store. The version is pinned: every read asks for this ETag,
-    // so an upload replaced mid-edit fails the edit instead of mixing two files' bytes.
-    const version = await this.objects.stat(key);
+    // (416, HEAD) without asking the store. The version is pinned: every read names the task's version (a later
+    // post to the grant cannot reach the edit) and asks for this ETag (which pins the current version of a task
+    // recorded before versions were), so an upload replaced mid-edit never mixes two files' bytes.
+    const version = await this.objects.stat(key, versionId);
     if (version === null) throw new SourceMissingError(key);
     const { sizeBytes: totalBytes, eTag } = version;
     const path = `/${randomBytes(24).toString('base64url')}`;
@@ -93,7 +94,7 @@ export class LoopbackSourceServer implements SourceServer {
       });
       let object;
       try {
-        object = await objects.readRange(key, range, { signal: readerGone.signal, ifMatch: eTag });
+        object = await objects.readRange(key, range, { signal: readerGone.signal, ifMatch: eTag, versionId });
       } catch (error) {
         if (readerGone.signal.aborted) return;
         recordFailure(error);

@@ -3,7 +3,13 @@
  * Field names follow AWS's documented sample events (docs/worker.md, "MediaConvert").
  */
 import type { FinishedJob } from '#core/ports';
-import { capturedFrameBase, capturedFrameKey, jobRequestKey, processedVideoKey } from '#core/object-keys';
+import {
+  capturedFrameBase,
+  capturedFrameKey,
+  jobRequestKey,
+  jobSourceKey,
+  processedVideoKey,
+} from '#core/object-keys';
 import * as z from '#core/zod';
 import { JOB_METADATA } from './job-settings';
 
@@ -103,9 +109,11 @@ export function parseJobStateChange(event: unknown): FinishedJob | null {
     revision,
     videoKey,
     thumbnailKey: capturedFrameKey(taskId, thumbnailIndex, revision),
-    // The job request has served its purpose, and so has the logo frame the capture took first.
+    // The job request and the job's copy of the upload have served their purpose, and so has the logo frame the
+    // capture took first.
     discardKeys: [
       jobRequestKey(taskId, revision),
+      jobSourceKey(taskId, revision),
       ...(thumbnailIndex > 0 ? [capturedFrameKey(taskId, thumbnailIndex - 1, revision)] : []),
     ],
     durationSeconds: video.durationInMs / 1000,

@@ -16,7 +16,10 @@ export interface MediaConvertJobPlan {
   /** Delivery number of the worker attempt: one job per (task, attempt), whatever the retries of the submit. */
   attempt: number;
   bucket: string;
+  /** The upload's key: the completion finds the task by it. */
   sourceKey: string;
+  /** The object MediaConvert reads: the job's copy of the task's version, or the upload's key when it has none. */
+  inputKey: string;
   /** Where the clip starts in the source (the pilot's cut). */
   startSeconds: number;
   /** Seconds of source the edit uses from startSeconds: min(probed duration - startSeconds, format.maxSourceSeconds). */
@@ -221,7 +224,7 @@ export function buildCreateJobInput(plan: MediaConvertJobPlan): CreateJobCommand
       Inputs: [
         cardInput(plan),
         {
-          FileInput: `s3://${plan.bucket}/${plan.sourceKey}`,
+          FileInput: `s3://${plan.bucket}/${plan.inputKey}`,
           TimecodeSource: 'ZEROBASED',
           ...inputClippings(plan),
           // Phone videos carry a rotation tag: AUTO turns them upright before scaling.

@@ -8,7 +8,7 @@
 import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Clock, EditInput, ObjectStore, SubmittedEdit, VideoProcessor } from '#core/ports';
-import { jobRequestKey } from '#core/object-keys';
+import { jobRequestKey, jobSourceKey } from '#core/object-keys';
 import type { SourceDescription } from '../ffmpeg/classify';
 import type { LeagueFormat } from '#core/league-format';
 import { buildCreateJobInput } from './job-settings';
@@ -41,6 +41,17 @@ export class MediaConvertVideoProcessor implements VideoProcessor {
       input.deadline,
       input.cut.clipStartSeconds,
     );
+    // MediaConvert reads by URL, which names no version: the job gets its own copy of the version just validated,
+    // so a later post to the grant can never be what it edits. The copy goes with the job's other objects.
+    let inputKey = input.sourceKey;
+    if (input.sourceVersionId !== undefined) {
+      inputKey = jobSourceKey(input.taskId, input.revision);
+      await this.objects.copyVersion({
+        sourceKey: input.sourceKey,
+        versionId: input.sourceVersionId,
+        key: inputKey,
+      });
+    }
     const request = buildCreateJobInput({
       ...this.options,
       startSeconds,
@@ -52,6 +63,7 @@ export class MediaConvertVideoProcessor implements VideoProcessor {
       revision: input.revision,
       attempt: input.attempt,
       sourceKey: input.sourceKey,
+      inputKey,
       submittedAt: this.clock.now(),
     });
     const path = join(input.workDir, 'mediaconvert-job.json');

@@ -11,6 +11,7 @@ import { migration as fairWorker } from '#adapters/pg/migrations/0010-fair-worke
 import { migration as verifiedEmail } from '#adapters/pg/migrations/0011-verified-email';
 import { migration as rankingPeriods } from '#adapters/pg/migrations/0013-ranking-periods';
 import { migration as views } from '#adapters/pg/migrations/0014-views';
+import { migration as singleUseUploads } from '#adapters/pg/migrations/0015-single-use-uploads';
 
 /**
  * Every migration, in order. They are TypeScript modules rather than .sql files so esbuild embeds
@@ -29,4 +30,5 @@ export const migrations: readonly Migration[] = [
   verifiedEmail,
   rankingPeriods,
   views,
+  singleUseUploads,
 ];

@@ -46,6 +46,7 @@ interface TaskRow {
   failure_kind: FailureKind | null;
   manual_retries: number;
   original_key: string;
+  original_version_id: string | null;
   processed_key: string | null;
   thumbnail_key: string | null;
   processed: ProcessedVideoMetadata | null;
@@ -78,6 +79,7 @@ function toTask(row: TaskRow): Task {
     failureKind: row.failure_kind,
     manualRetries: row.manual_retries,
     originalKey: row.original_key,
+    originalVersionId: row.original_version_id,
     processedKey: row.processed_key,
     thumbnailKey: row.thumbnail_key,
     processed: row.processed,
@@ -441,21 +443,36 @@ export class PgTaskRepository implements TaskRepository {
 
   failUnrecordedUpload(
     id: number,
-    upload: { sizeBytes: number; reason: string; maxRequeues: number },
+    upload: { sizeBytes: number; versionId?: string; reason: string; maxRequeues: number },
   ): Promise<Task | null> {
+    // The upload is recorded here, so its version is too: a retry edits that version, as any recorded upload.
     return this.one(
       `UPDATE tasks SET status = 'failed', failure_reason = $2, failure_kind = 'transient', failed_at = now(),
-         source_bytes = $3, uploaded_at = now(), updated_at = now()
+         source_bytes = $3, uploaded_at = now(), updated_at = now(), original_version_id = $5
        WHERE id = $1 AND status = 'awaiting_upload' AND requeue_count >= $4 RETURNING *`,
-      [id, upload.reason, upload.sizeBytes, upload.maxRequeues],
+      [id, upload.reason, upload.sizeBytes, upload.maxRequeues, upload.versionId ?? null],
     );
   }
 
-  markUploaded(key: string, sourceBytes: number): Promise<Task | null> {
+  markUploaded(key: string, sourceBytes: number, versionId?: string): Promise<Task | null> {
+    // The version moves with the status, in one conditional statement: of two versions delivered at once, the one
+    // whose update commits first is the task's, for good.
     return this.one(
-      `UPDATE tasks SET status = 'uploaded', source_bytes = $2, uploaded_at = now(), updated_at = now()
+      `UPDATE tasks SET status = 'uploaded', source_bytes = $2, uploaded_at = now(), updated_at = now(),
+         original_version_id = coalesce(original_version_id, $3)
        WHERE original_key = $1 AND status = 'awaiting_upload' RETURNING *`,
-      [key, sourceBytes],
+      [key, sourceBytes, versionId ?? null],
+    );
+  }
+
+  async chargeReplay(id: number, replay: { versionId: string; sizeBytes: number }): Promise<void> {
+    // One row per replayed version (the unique index on replay): a redelivered notification charges nothing more.
+    // A POST holds at least one byte (the grant's content-length-range), and the usage row must be positive.
+    await this.rows(
+      `INSERT INTO upload_quota_usage (owner_id, declared_bytes, replay)
+         SELECT owner_id, greatest($3::bigint, 1), original_key || '?versionId=' || $2 FROM tasks WHERE id = $1
+       ON CONFLICT (replay) WHERE replay IS NOT NULL DO NOTHING`,
+      [id, replay.versionId, replay.sizeBytes],
     );
   }
 

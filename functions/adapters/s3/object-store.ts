@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { Readable } from 'node:stream';
 import {
+  CopyObjectCommand,
   DeleteObjectCommand,
   GetObjectCommand,
   HeadObjectCommand,
@@ -116,6 +117,7 @@ export class S3ObjectStore implements ObjectStore {
   /** The URL stays valid for at least `expiresInSeconds` from now (within S3's 7-day cap). */
   async presignDownload(input: {
     key: string;
+    versionId?: string;
     expiresInSeconds: number;
     downloadFileName?: string;
   }): Promise<string> {
@@ -130,12 +132,19 @@ export class S3ObjectStore implements ObjectStore {
     const expiresIn = Math.min(input.expiresInSeconds + DOWNLOAD_SIGNING_WINDOW_SECONDS, MAX_PRESIGN_SECONDS);
     // Rotated credentials sign anew: a URL dies with the credentials that signed it.
     const { accessKeyId } = await this.client.config.credentials();
-    const memoKey = JSON.stringify([accessKeyId, input.key, disposition ?? null, expiresIn]);
+    const memoKey = JSON.stringify([
+      accessKeyId,
+      input.key,
+      input.versionId ?? null,
+      disposition ?? null,
+      expiresIn,
+    ]);
     const remembered = this.signedUrls.get(memoKey);
     if (remembered !== undefined) return remembered;
     const command = new GetObjectCommand({
       Bucket: this.bucket,
       Key: input.key,
+      VersionId: input.versionId,
       ResponseContentDisposition: disposition,
     });
     const url = await getSignedUrl(this.client, command, { expiresIn, signingDate: new Date(windowStart) });
@@ -143,15 +152,18 @@ export class S3ObjectStore implements ObjectStore {
     return url;
   }
 
-  async stat(key: string): Promise<ObjectVersion | null> {
+  async stat(key: string, versionId?: string): Promise<ObjectVersion | null> {
     try {
-      const output = await this.client.send(new HeadObjectCommand({ Bucket: this.bucket, Key: key }));
+      const output = await this.client.send(
+        new HeadObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }),
+      );
       if (output.ETag === undefined) throw new Error(`HeadObject ${key} returned no ETag`);
       const traceHeader = output.Metadata?.[TRACE_METADATA_KEY];
       return {
         sizeBytes: output.ContentLength ?? 0,
         eTag: output.ETag,
         ...(traceHeader === undefined ? {} : { traceHeader }),
+        ...(output.VersionId === undefined ? {} : { versionId: output.VersionId }),
       };
     } catch (error) {
       if (isNotFound(error)) return null;
@@ -166,6 +178,23 @@ export class S3ObjectStore implements ObjectStore {
       [...new Set(keys)].map((key) =>
         this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key })),
       ),
+    );
+  }
+
+  async deleteVersion(key: string, versionId: string): Promise<void> {
+    // S3 answers 204 for a version that is already gone, so a repeated delete is harmless.
+    await this.client.send(new DeleteObjectCommand({ Bucket: this.bucket, Key: key, VersionId: versionId }));
+  }
+
+  async copyVersion(input: { sourceKey: string; versionId: string; key: string }): Promise<void> {
+    // x-amz-copy-source is the URL-encoded bucket/key with the version as its query.
+    const source = `${this.bucket}/${encodeURIComponent(input.sourceKey).replaceAll('%2F', '/')}`;
+    await this.client.send(
+      new CopyObjectCommand({
+        Bucket: this.bucket,
+        Key: input.key,
+        CopySource: `${source}?versionId=${encodeURIComponent(input.versionId)}`,
+      }),
     );
   }
 
@@ -191,7 +220,7 @@ export class S3ObjectStore implements ObjectStore {
   async readRange(
     key: string,
     range?: ByteRange,
-    options: { signal?: AbortSignal; ifMatch?: string } = {},
+    options: { signal?: AbortSignal; ifMatch?: string; versionId?: string } = {},
   ): Promise<ObjectRange> {
     const output = await this.client
       .send(
@@ -200,6 +229,7 @@ export class S3ObjectStore implements ObjectStore {
           Key: key,
           Range: range === undefined ? undefined : `bytes=${range.start}-${range.end ?? ''}`,
           IfMatch: options.ifMatch,
+          VersionId: options.versionId,
         }),
         { abortSignal: options.signal },
       )

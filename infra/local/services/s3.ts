@@ -12,6 +12,7 @@ import type { S3Event, S3EventRecord } from 'aws-lambda';
 import S3rver from '@20minutes/s3rver';
 import { LOOPBACK, assertPortFree } from './preflight';
 import { multipartBridge } from './s3rver-multipart';
+import { versioningBridge, versionsBucket, versionWrites, writtenVersion } from './s3rver-versions';
 
 /** s3rver's fixed credentials: it checks SigV4 signatures against these. */
 export const S3RVER_CREDENTIALS = { accessKeyId: 'S3RVER', secretAccessKey: 'S3RVER' } as const;
@@ -87,6 +88,8 @@ export function storedObjectNotification(input: {
   key: string;
   size: number;
   eTag: string;
+  /** The object's current version (the bucket is versioned, as on AWS). */
+  versionId?: string;
   region: string;
   storedAt: Date;
 }): S3Event {
@@ -112,6 +115,7 @@ export function storedObjectNotification(input: {
           key: input.key,
           size: input.size,
           eTag: input.eTag,
+          ...(input.versionId === undefined ? {} : { versionId: input.versionId }),
           sequencer: input.storedAt.getTime().toString(16).toUpperCase(),
         },
       },
@@ -155,16 +159,18 @@ export async function startS3(options: S3Options): Promise<S3Service> {
     // encodeURIComponent where SigV4 wants RFC 3986: a presigned download's `filename*=UTF-8''…`
     // (an apostrophe) then never matches, so signatures are not enforced (docs/local-stack.md, "S3 emulation").
     allowMismatchedSignatures: true,
-    // A CORS rule needs an origin; with none (no browser), the bucket gets no CORS at all.
-    configureBuckets: [
-      {
-        name: options.bucket,
-        configs: options.corsOrigins.length > 0 ? [corsConfiguration(options.corsOrigins)] : [],
-      },
-    ],
+    // A CORS rule needs an origin; with none (no browser), the bucket gets no CORS at all. The companion bucket
+    // of the versions answers reads by version (s3rver-versions.ts), which a browser makes too.
+    configureBuckets: [options.bucket, versionsBucket(options.bucket)].map((name) => ({
+      name,
+      configs: options.corsOrigins.length > 0 ? [corsConfiguration(options.corsOrigins)] : [],
+    })),
   });
 
   storeWholeObjectsOnly(server.store);
+  // The CDK bucket is versioned: so is this one (docs/local-stack.md, "S3 emulation").
+  const versioned = (bucket: string): boolean => bucket === options.bucket;
+  versionWrites(server.store, versioned);
 
   // s3rver emits its event synchronously while handling the request; this per-request store
   // lets the outermost middleware wait for the notification before the response goes out.
@@ -181,6 +187,7 @@ export async function startS3(options: S3Options): Promise<S3Service> {
       await Promise.all(request.pending);
     },
     multipartBridge((bucket) => server.store.getResourcePath(bucket, undefined, 'uploads')),
+    versioningBridge(server.store, versioned),
   );
   server.on('event', (event) => {
     for (const record of event.Records) {
@@ -195,8 +202,12 @@ export async function startS3(options: S3Options): Promise<S3Service> {
       const eventName = request.completesMultipart
         ? 'ObjectCreated:CompleteMultipartUpload'
         : record.eventName;
+      const versionId = writtenVersion(record.s3.bucket.name, record.s3.object.key);
+      const object = versionId === undefined ? record.s3.object : { ...record.s3.object, versionId };
       request.pending.push(
-        options.onObjectCreated(toS3Notification({ ...record, eventName }, options.region)),
+        options.onObjectCreated(
+          toS3Notification({ ...record, eventName, s3: { ...record.s3, object } }, options.region),
+        ),
       );
     }
   });

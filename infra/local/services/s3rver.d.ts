@@ -22,7 +22,16 @@ declare module '@20minutes/s3rver' {
     type: string;
     body: unknown;
     get(field: string): string;
+    set(field: string, value: string): void;
     response: { get(field: string): string };
+  }
+
+  /** s3rver's S3Object as its store reads it. */
+  interface StoredObject {
+    bucket: string;
+    key: string;
+    content: Buffer | NodeJS.ReadableStream;
+    metadata: Record<string, unknown>;
   }
 
   type KoaMiddleware = (ctx: KoaContext, next: () => Promise<void>) => Promise<void>;
@@ -36,6 +45,19 @@ declare module '@20minutes/s3rver' {
       getResourcePath(bucket: string, key: string | undefined, resource: string): string;
       /** Writes an object's bytes to `objectPath`; resolves with their size and MD5 (hex). */
       putContent(objectPath: string, content: Buffer | NodeJS.ReadableStream): Promise<[number, string]>;
+      /** Stores an object (its content, then its metadata): PUT, POST and the multipart completion call it. */
+      putObject(object: StoredObject): Promise<{ size: number; md5: string }>;
+      /** Copies the content, metadata and MD5 files of an object (its metadata replaced when given). */
+      copyObject(
+        srcBucket: string,
+        srcKey: string,
+        destBucket: string,
+        destKey: string,
+        replacementMetadata?: Record<string, unknown>,
+      ): Promise<unknown>;
+      existsObject(bucket: string, key: string): Promise<boolean>;
+      /** Removes the object's files (a missing one is not an error) and the folders left empty. */
+      deleteObject(bucket: string, key: string): Promise<void>;
     };
     httpServer?: Server;
     run(): Promise<{ address: string; port: number }>;

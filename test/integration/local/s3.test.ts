@@ -8,9 +8,12 @@ import {
   AbortMultipartUploadCommand,
   CompleteMultipartUploadCommand,
   CreateMultipartUploadCommand,
+  DeleteObjectCommand,
+  GetObjectCommand,
   HeadObjectCommand,
   ListMultipartUploadsCommand,
   ListPartsCommand,
+  PutObjectCommand,
   S3Client,
   UploadPartCommand,
 } from '@aws-sdk/client-s3';
@@ -78,6 +81,7 @@ describe('s3rver with in-process notifications', () => {
 
     // Assess
     expect(response.status).toBe(204);
+    expect(response.headers.get('x-amz-version-id')).toMatch(/^[A-Za-z0-9_-]{32}$/);
     expect(events).toEqual(['queued', 'answered']);
     expect(notifications).toEqual([
       {
@@ -106,6 +110,7 @@ describe('s3rver with in-process notifications', () => {
                 key: 'uploads/7/a+b',
                 size: 18,
                 eTag: expect.stringMatching(/^[0-9a-f]{32}$/) as string,
+                versionId: response.headers.get('x-amz-version-id'),
                 sequencer: expect.any(String) as string,
               },
             },
@@ -227,6 +232,129 @@ describe('s3rver with in-process notifications', () => {
     ]);
     const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
     expect({ size: head.ContentLength, type: head.ContentType }).toEqual({ size: 10, type: 'video/mp4' });
+  });
+});
+
+/** The notifications delivered from now on. */
+function collectNotifications(): S3Event[] {
+  const notifications: S3Event[] = [];
+  deliver = (notification) => {
+    notifications.push(notification);
+    return Promise.resolve();
+  };
+  return notifications;
+}
+
+async function read(Key: string, VersionId?: string, Range?: string): Promise<string> {
+  const object = await client.send(new GetObjectCommand({ Bucket: bucket, Key, VersionId, Range }));
+  return (await object.Body?.transformToString()) ?? '';
+}
+
+/** What the SDK threw (its error name and HTTP status), or 'ok'. */
+async function refusal(send: Promise<unknown>): Promise<unknown> {
+  return send.then(
+    () => 'ok',
+    (error: unknown) => {
+      const { name, $metadata } = error as { name: string; $metadata: { httpStatusCode?: number } };
+      return { name, status: $metadata.httpStatusCode };
+    },
+  );
+}
+
+describe('s3rver with the bucket versioning bridge (as the versioned bucket on AWS)', () => {
+  it('names the version each write stored in its answer, its notification and the current object', async () => {
+    // Prepare
+    const notifications = collectNotifications();
+    const Key = 'uploads/20/versions';
+
+    // Act: a POST, a PUT and a multipart completion to the same key
+    const posted = await postObject(Key, 'first');
+    const put = await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'second' }));
+    const { UploadId } = await client.send(new CreateMultipartUploadCommand({ Bucket: bucket, Key }));
+    const part = await client.send(
+      new UploadPartCommand({ Bucket: bucket, Key, UploadId, PartNumber: 1, Body: 'third' }),
+    );
+    const completed = await client.send(
+      new CompleteMultipartUploadCommand({
+        Bucket: bucket,
+        Key,
+        UploadId,
+        MultipartUpload: { Parts: [{ PartNumber: 1, ETag: part.ETag }] },
+      }),
+    );
+    const head = await client.send(new HeadObjectCommand({ Bucket: bucket, Key }));
+
+    // Assess
+    const ids = [posted.headers.get('x-amz-version-id'), put.VersionId, completed.VersionId];
+    expect(new Set(ids).size).toBe(3);
+    for (const id of ids) expect(id).toMatch(/^[A-Za-z0-9_-]{32}$/);
+    expect(notifications.map((notification) => notification.Records[0]?.s3.object.versionId)).toEqual(ids);
+    expect(head.VersionId).toBe(completed.VersionId);
+  });
+
+  it('reads every version by its id, whole and by range, while the key holds the newest', async () => {
+    // Prepare
+    collectNotifications();
+    const Key = 'uploads/21/versions';
+    const first = await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'first file' }));
+    const second = await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'second file!' }));
+
+    // Act
+    const current = await read(Key);
+    const firstWhole = await read(Key, first.VersionId);
+    const firstRange = await read(Key, first.VersionId, 'bytes=6-9');
+    const firstHead = await client.send(
+      new HeadObjectCommand({ Bucket: bucket, Key, VersionId: first.VersionId }),
+    );
+
+    // Assess
+    expect([current, firstWhole, firstRange]).toEqual(['second file!', 'first file', 'file']);
+    expect({ size: firstHead.ContentLength, version: firstHead.VersionId, eTag: firstHead.ETag }).toEqual({
+      size: 10,
+      version: first.VersionId,
+      eTag: first.ETag,
+    });
+    expect(second.ETag).not.toBe(first.ETag);
+  });
+
+  it('deletes a version for good; the newest remaining one becomes current, as S3 does', async () => {
+    // Prepare
+    collectNotifications();
+    const Key = 'uploads/22/versions';
+    const first = await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'first' }));
+    const second = await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'second' }));
+    const VersionId = second.VersionId;
+
+    // Act
+    const deleted = await client.send(new DeleteObjectCommand({ Bucket: bucket, Key, VersionId }));
+    const again = await client.send(new DeleteObjectCommand({ Bucket: bucket, Key, VersionId }));
+
+    // Assess
+    expect([deleted.VersionId, again.VersionId]).toEqual([VersionId, VersionId]);
+    expect(await read(Key)).toBe('first');
+    expect((await client.send(new HeadObjectCommand({ Bucket: bucket, Key }))).VersionId).toBe(
+      first.VersionId,
+    );
+    expect(await refusal(read(Key, VersionId))).toEqual({ name: 'NoSuchVersion', status: 404 });
+    expect(await refusal(client.send(new HeadObjectCommand({ Bucket: bucket, Key, VersionId })))).toEqual({
+      name: 'NotFound',
+      status: 404,
+    });
+  });
+
+  it('keeps the versions of a deleted key readable, and refuses a malformed version id', async () => {
+    // Prepare
+    collectNotifications();
+    const Key = 'uploads/23/versions';
+    const first = await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'kept' }));
+
+    // Act
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+
+    // Assess
+    expect(await refusal(read(Key))).toEqual({ name: 'NoSuchKey', status: 404 });
+    expect(await read(Key, first.VersionId)).toBe('kept');
+    expect(await refusal(read(Key, 'not-a-version'))).toEqual({ name: 'InvalidArgument', status: 400 });
   });
 });
 

@@ -24,6 +24,12 @@ export function fakeObjectBytes(start: number, end: number): Buffer {
   return bytes;
 }
 
+interface StoredVersion {
+  versionId: string;
+  size: number;
+  eTag: string;
+}
+
 /**
  * The ObjectStore port in memory: objects are sizes (their bytes follow fakeObjectByte), presigned
  * URLs are readable fakes that record their inputs.
@@ -32,6 +38,14 @@ export class InMemoryObjectStore implements ObjectStore, MultipartUploads {
   readonly objects = new Map<string, number>();
   /** Entity tags of objects replaced with `overwrite`; any other object's is "1". */
   readonly eTags = new Map<string, string>();
+  /**
+   * Every stored version of a key posted with `upload`, oldest first (a versioned bucket); `objects` holds the
+   * current one's size. Keys set directly in `objects` have no version, as in an unversioned bucket.
+   */
+  readonly versions = new Map<string, StoredVersion[]>();
+  /** The current version id of each key posted with `upload` (none after a delete of the key). */
+  private readonly currentVersions = new Map<string, string>();
+  private nextVersion = 1;
   /** Keys whose next deleteMany call fails once (fault injection). */
   readonly failNextDelete = new Set<string>();
   readonly uploads: { key: string; contentType: string; maxBytes: number; expiresInSeconds: number }[] = [];
@@ -124,19 +138,77 @@ export class InMemoryObjectStore implements ObjectStore, MultipartUploads {
     this.eTags.set(key, `"${Number(JSON.parse(this.eTag(key))) + 1}"`);
   }
 
+  /** A post to the key in a versioned bucket: a new current version; returns its id. */
+  upload(key: string, size: number): string {
+    if (this.objects.has(key)) this.overwrite(key, size);
+    else this.objects.set(key, size);
+    const versionId = `version-${this.nextVersion++}`;
+    this.versions.set(key, [...(this.versions.get(key) ?? []), { versionId, size, eTag: this.eTag(key) }]);
+    this.currentVersions.set(key, versionId);
+    return versionId;
+  }
+
   private eTag(key: string): string {
     return this.eTags.get(key) ?? '"1"';
   }
 
-  stat(key: string): Promise<ObjectVersion | null> {
+  private version(key: string, versionId: string): StoredVersion | undefined {
+    return this.versions.get(key)?.find((version) => version.versionId === versionId);
+  }
+
+  stat(key: string, versionId?: string): Promise<ObjectVersion | null> {
+    if (versionId !== undefined) {
+      const version = this.version(key, versionId);
+      return Promise.resolve(
+        version === undefined ? null : { sizeBytes: version.size, eTag: version.eTag, versionId },
+      );
+    }
     const size = this.objects.get(key);
-    return Promise.resolve(size === undefined ? null : { sizeBytes: size, eTag: this.eTag(key) });
+    const current = this.currentVersions.get(key);
+    return Promise.resolve(
+      size === undefined
+        ? null
+        : { sizeBytes: size, eTag: this.eTag(key), ...(current === undefined ? {} : { versionId: current }) },
+    );
   }
 
   deleteMany(keys: string[]): Promise<void> {
     const failing = keys.find((key) => this.failNextDelete.delete(key));
     if (failing !== undefined) return Promise.reject(new Error(`Injected failure deleting ${failing}`));
-    for (const key of keys) this.objects.delete(key);
+    for (const key of keys) {
+      // A delete marker: the versions stay, none is current.
+      this.objects.delete(key);
+      this.currentVersions.delete(key);
+    }
+    return Promise.resolve();
+  }
+
+  /** As S3 does: deleting the current version makes the newest remaining one current. */
+  deleteVersion(key: string, versionId: string): Promise<void> {
+    const remaining = (this.versions.get(key) ?? []).filter((version) => version.versionId !== versionId);
+    this.versions.set(key, remaining);
+    if (this.currentVersions.get(key) !== versionId) return Promise.resolve();
+    const newest = remaining.at(-1);
+    if (newest === undefined) {
+      this.objects.delete(key);
+      this.currentVersions.delete(key);
+    } else {
+      this.objects.set(key, newest.size);
+      this.eTags.set(key, newest.eTag);
+      this.currentVersions.set(key, newest.versionId);
+    }
+    return Promise.resolve();
+  }
+
+  /** The copies made with copyVersion, in order. */
+  readonly copies: { sourceKey: string; versionId: string; key: string }[] = [];
+
+  copyVersion(input: { sourceKey: string; versionId: string; key: string }): Promise<void> {
+    const version = this.version(input.sourceKey, input.versionId);
+    if (version === undefined)
+      return Promise.reject(new Error(`No version ${input.versionId} of ${input.sourceKey}`));
+    this.copies.push(input);
+    this.objects.set(input.key, version.size);
     return Promise.resolve();
   }
 
@@ -153,12 +225,15 @@ export class InMemoryObjectStore implements ObjectStore, MultipartUploads {
   readRange(
     key: string,
     range?: ByteRange,
-    options: { signal?: AbortSignal; ifMatch?: string } = {},
+    options: { signal?: AbortSignal; ifMatch?: string; versionId?: string } = {},
   ): Promise<ObjectRange> {
     if (options.signal?.aborted) return Promise.reject(new Error('The read was aborted'));
-    const size = this.objects.get(key);
+    const version = options.versionId === undefined ? undefined : this.version(key, options.versionId);
+    if (options.versionId !== undefined && version === undefined)
+      return Promise.reject(new Error(`No version ${options.versionId} of ${key}`));
+    const size = version?.size ?? this.objects.get(key);
     if (size === undefined) return Promise.reject(new Error(`No object ${key}`));
-    if (options.ifMatch !== undefined && options.ifMatch !== this.eTag(key))
+    if (options.ifMatch !== undefined && options.ifMatch !== (version?.eTag ?? this.eTag(key)))
       return Promise.reject(new ObjectChangedError(key));
     const start = range?.start ?? 0;
     const end = Math.min(range?.end ?? size - 1, size - 1) + 1;

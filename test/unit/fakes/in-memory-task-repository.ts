@@ -30,6 +30,8 @@ export class InMemoryTaskRepository implements TaskRepository {
   readonly tasks = new Map<number, Task>();
   /** Declared bytes per create, kept when tasks are deleted (the upload_quota_usage table). */
   readonly quotaUsage: { ownerId: string; declaredBytes: number; at: Date }[] = [];
+  /** Replayed versions already charged (the unique replay column of upload_quota_usage). */
+  readonly chargedReplays = new Set<string>();
   /** Tasks in 'deleting', with when they entered it: gone for every read, as in PostgreSQL. */
   readonly deleting = new Map<number, { task: Task; since: Date }>();
   /** When the sweeper last queued a task's upload again (the requeued_at column). */
@@ -89,6 +91,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       failureKind: null,
       manualRetries: 0,
       originalKey: uploadKey(id, task.keyNonce),
+      originalVersionId: null,
       processedKey: null,
       thumbnailKey: null,
       processed: null,
@@ -218,7 +221,7 @@ export class InMemoryTaskRepository implements TaskRepository {
 
   failUnrecordedUpload(
     id: number,
-    upload: { sizeBytes: number; reason: string; maxRequeues: number },
+    upload: { sizeBytes: number; versionId?: string; reason: string; maxRequeues: number },
   ): Promise<Task | null> {
     if ((this.requeueCounts.get(id) ?? 0) < upload.maxRequeues) return Promise.resolve(null);
     return this.transition(this.tasks.get(id), ['awaiting_upload'], {
@@ -227,6 +230,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       failureKind: 'transient',
       failedAt: this.now(),
       uploadedAt: this.now(),
+      originalVersionId: upload.versionId ?? null,
     });
   }
 
@@ -243,9 +247,27 @@ export class InMemoryTaskRepository implements TaskRepository {
     return Promise.resolve({ ...task });
   }
 
-  markUploaded(key: string, _sourceBytes: number): Promise<Task | null> {
+  markUploaded(key: string, _sourceBytes: number, versionId?: string): Promise<Task | null> {
     const task = [...this.tasks.values()].find((candidate) => candidate.originalKey === key);
-    return this.transition(task, ['awaiting_upload'], { status: 'uploaded', uploadedAt: this.now() });
+    return this.transition(task, ['awaiting_upload'], {
+      status: 'uploaded',
+      uploadedAt: this.now(),
+      originalVersionId: task?.originalVersionId ?? versionId ?? null,
+    });
+  }
+
+  chargeReplay(id: number, replay: { versionId: string; sizeBytes: number }): Promise<void> {
+    const task = this.tasks.get(id);
+    const name = `${task?.originalKey}?versionId=${replay.versionId}`;
+    if (task !== undefined && !this.chargedReplays.has(name)) {
+      this.chargedReplays.add(name);
+      this.quotaUsage.push({
+        ownerId: task.ownerId,
+        declaredBytes: Math.max(replay.sizeBytes, 1),
+        at: this.now(),
+      });
+    }
+    return Promise.resolve();
   }
 
   markProcessing(id: number, options: { reclaimAfterSeconds?: number } = {}): Promise<Task | null> {

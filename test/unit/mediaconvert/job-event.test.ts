@@ -11,7 +11,11 @@ describe('parseJobStateChange', () => {
       sourceKey: 'uploads/7/nonce',
       videoKey: 'processed/7/video.mp4',
       thumbnailKey: 'processed/7/thumbnail.0000001.jpg',
-      discardKeys: ['processed/7/mediaconvert-job.json', 'processed/7/thumbnail.0000000.jpg'],
+      discardKeys: [
+        'processed/7/mediaconvert-job.json',
+        'processed/7/mediaconvert-source',
+        'processed/7/thumbnail.0000000.jpg',
+      ],
       durationSeconds: 180.041,
       width: 1280,
       height: 720,

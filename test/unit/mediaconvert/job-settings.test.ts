@@ -33,6 +33,7 @@ function plan(overrides: Partial<MediaConvertJobPlan>): MediaConvertJobPlan {
     attempt: 1,
     bucket: 'idrl-videos',
     sourceKey: 'uploads/42/nonce',
+    inputKey: 'processed/42/mediaconvert-source',
     startSeconds: 0,
     sourceSeconds: 16,
     frameRate: null,
@@ -99,7 +100,8 @@ describe('buildCreateJobInput', () => {
       expect(intro).toEqual(card);
       expect(outro).toEqual(card);
       expect(source).toEqual({
-        FileInput: 's3://idrl-videos/uploads/42/nonce',
+        // The job's copy of the task's version (an input URL names no version).
+        FileInput: 's3://idrl-videos/processed/42/mediaconvert-source',
         TimecodeSource: 'ZEROBASED',
         ...(fixture.sourceSeconds > 16
           ? { InputClippings: [{ StartTimecode: '00:00:00:00', EndTimecode: '00:00:16:00' }] }

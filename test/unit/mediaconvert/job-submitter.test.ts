@@ -19,6 +19,7 @@ const request = buildCreateJobInput({
   attempt: 1,
   bucket: 'idrl-videos',
   sourceKey: 'uploads/3/nonce',
+  inputKey: 'uploads/3/nonce',
   startSeconds: 0,
   sourceSeconds: 5,
   frameRate: null,

@@ -124,6 +124,8 @@ describe('MediaConvert backend', () => {
               revision: 1,
               attempt: 2,
               sourceKey: 'uploads/1/nonce',
+              // A task recorded without a version (before versions were): the job reads the key.
+              inputKey: 'uploads/1/nonce',
               startSeconds: 0,
               sourceSeconds: 16,
               frameRate: 30,
@@ -134,6 +136,30 @@ describe('MediaConvert backend', () => {
           ),
         ),
       );
+    });
+
+    it("copies the task's recorded version for the job, which reads that copy, never a later post to the grant", async () => {
+      // Prepare: the task's version, then a second post to its grant before the edit
+      objects.objects.delete('uploads/1/nonce');
+      const first = objects.upload('uploads/1/nonce', 2_000);
+      await service.handle({ key: 'uploads/1/nonce', sizeBytes: 2_000, versionId: first }, attempt());
+      const task = tasks.tasks.get(1);
+      objects.upload('uploads/1/nonce', 3_000);
+
+      // Assess
+      expect(task).toMatchObject({ status: 'processing', originalVersionId: first });
+      expect(objects.copies).toEqual([
+        { sourceKey: 'uploads/1/nonce', versionId: first, key: 'processed/1/mediaconvert-source' },
+      ]);
+      expect(objects.objects.get('processed/1/mediaconvert-source')).toBe(2_000);
+      const stored = JSON.parse(await readFile(join(workDir, 'mediaconvert-job.json'), 'utf8')) as {
+        Settings: { Inputs: { FileInput?: string }[] };
+        UserMetadata: Record<string, string>;
+      };
+      expect(stored.Settings.Inputs.map((input) => input.FileInput).filter(Boolean)).toEqual([
+        `s3://${OPTIONS.bucket}/processed/1/mediaconvert-source`,
+      ]);
+      expect(stored.UserMetadata.idrlSourceKey).toBe('uploads/1/nonce');
     });
 
     it('fails a source the probe rejects at once, without submitting anything', async () => {
