@@ -16,7 +16,12 @@ import type { TaskQuotas } from '#core/task-service';
 import { AccountPurge, PURGE_ACCOUNT_CONCURRENCY } from './constructs/accounts';
 import { Alarms } from './constructs/alarms';
 import { Dashboard } from './constructs/dashboard';
-import { Api, RETRY_TRANSITION_CONCURRENCY, routeReservation } from './constructs/api';
+import {
+  Api,
+  PILOT_STANDING_CONCURRENCY,
+  RETRY_TRANSITION_CONCURRENCY,
+  routeReservation,
+} from './constructs/api';
 import { Cdn } from './constructs/cdn';
 import { Database, type DatabaseOption } from './constructs/database';
 import { Identity } from './constructs/identity';
@@ -36,10 +41,11 @@ const DATABASE_CONNECTION_HEADROOM = 10;
 
 /**
  * Reserved concurrency of each database route by default; a route's own `reservedConcurrency` in the route table may
- * only lower it. The 4 routes at the default × 5 + the 14 with their own (the CDN-cached public reads and the share
- * page 2 each, the rare writes 2 or 3, the caller's votes 3, the multipart steps, health: 28) + worker 5 + sweeper 1 +
- * account purge 2 + retry transition 2 (+ MediaConvert completion 2) = 58 (60) of a t4g.micro's 80 minus headroom 10:
- * 12 (10) left for new in-VPC functions (docs/infra.md, "The connection budget").
+ * only lower it. The 4 routes at the default × 5 + the 20 with their own (the CDN-cached public reads and the share
+ * page 2 each, the rare writes 2 or 3, the caller's votes 3, the multipart steps, health, reporting 2, the admin
+ * routes 1 each: 35) + worker 5 + sweeper 1 + account purge 2 + retry transition 2 + pilot standing 1 (+ MediaConvert
+ * completion 2) = 66 (68) of a t4g.micro's 80 minus headroom 10: 4 (2) left for new in-VPC functions (docs/infra.md,
+ * "The connection budget").
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
@@ -314,12 +320,13 @@ export function assertConnectionBudget(input: {
   const sweeper = 1;
   const purge = PURGE_ACCOUNT_CONCURRENCY;
   const retry = Math.min(RETRY_TRANSITION_CONCURRENCY, input.routeReserved);
+  const standing = Math.min(PILOT_STANDING_CONCURRENCY, input.routeReserved);
   const completion = input.completionConcurrency ?? 0;
-  const used = input.workerMaxConcurrency + routesTotal + sweeper + purge + retry + completion;
+  const used = input.workerMaxConcurrency + routesTotal + sweeper + purge + retry + standing + completion;
   const available = input.maxConnections - DATABASE_CONNECTION_HEADROOM;
   if (used > available) {
     throw new Error(
-      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + retry ${retry} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
+      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + retry ${retry} + pilot standing ${standing} + completion ${completion} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
     );
   }
   return { used, available };

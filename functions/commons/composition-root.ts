@@ -6,9 +6,11 @@
  */
 import { CognitoIdentityProvider } from '#adapters/cognito/identity-provider';
 import { LambdaAccountPurger } from '#adapters/lambda/account-purger';
+import { LambdaPilotStanding } from '#adapters/lambda/pilot-standing';
 import { LambdaRetryTransitions, LambdaTaskSweep } from '#adapters/lambda/task-functions';
 import { PgAccountRepository } from '#adapters/pg/account-repository';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
+import { PgModerationRepository } from '#adapters/pg/moderation-repository';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
 import { S3ObjectStore } from '#adapters/s3/object-store';
@@ -16,6 +18,7 @@ import { SqsUploadQueue } from '#adapters/sqs/upload-queue';
 import { AccountPurge, AccountService } from '#core/account-deletion';
 import { AuthService } from '#core/auth-service';
 import { GalleryService, VotingService } from '#core/gallery-service';
+import { ModerationService, PilotStandingService, ReportService } from '#core/moderation';
 import { systemClock } from '#core/ports';
 import { TaskRetryService } from '#core/task-retry';
 import { TaskService } from '#core/task-service';
@@ -129,3 +132,30 @@ export const getSweepRun = /* @__PURE__ */ once(() => ({
   sweep: new LambdaTaskSweep(lambdaClient(), invokedFunctionName('SWEEP_FUNCTION')),
   queue: getUploadQueue(),
 }));
+
+const getModerationRepository = /* @__PURE__ */ once(
+  () => new PgModerationRepository(databasePool(), queryOptions()),
+);
+
+/** Inside the VPC: pilots' reports. */
+export const getReportService = /* @__PURE__ */ once(() => new ReportService(getModerationRepository()));
+
+/** Inside the VPC: the admins' queue, hiding, annulling, the audit log, and the suspension's records. */
+export const getModerationService = /* @__PURE__ */ once(
+  () => new ModerationService(getModerationRepository()),
+);
+
+/** Outside the VPC: Cognito directly, the database through the pilot-standing function. */
+export const getPilotStandingService = /* @__PURE__ */ once(
+  () =>
+    new PilotStandingService(
+      getIdentityProvider(),
+      new LambdaPilotStanding(lambdaClient(), invokedFunctionName('PILOT_STANDING_FUNCTION')),
+    ),
+);
+
+/** The authorizer: an admin's membership of the league's group, read from Cognito at that moment. */
+export const getAdminCheck = /* @__PURE__ */ once(() => {
+  const identity = getIdentityProvider();
+  return (username: string) => identity.groupsOf(username);
+});

@@ -34,6 +34,8 @@ export interface RouteAccess {
   readonly listsMultipartUploads?: true;
   /** Invokes the in-VPC retry transition (and waits for it), then queues the upload with SQS SendMessage. */
   readonly retriesTasks?: true;
+  /** Invokes the in-VPC pilot-standing function (suspend, reinstate) and waits for it. */
+  readonly recordsPilotStanding?: true;
 }
 
 /**
@@ -47,6 +49,12 @@ export const RETRY_TRANSITION_CONCURRENCY = 2;
  * connect and 2 s to answer, functions/commons/clients.ts) and, when that fails, the revert's invocation.
  */
 const RETRY_CALLER_OVERHEAD = Duration.seconds(8);
+
+/** The suspension records' reserved concurrency: an admin's click, one at a time (docs/infra.md, "The connection budget"). */
+export const PILOT_STANDING_CONCURRENCY = 1;
+
+/** What suspend and reinstate do besides waiting for the records: two or three Cognito calls. */
+const PILOT_STANDING_CALLER_OVERHEAD = Duration.seconds(5);
 
 const READ_TASK_OBJECTS: ObjectAccess = {
   [UPLOADS_PREFIX]: ['s3:GetObject'],
@@ -123,6 +131,19 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   },
   // Its transition (inside the VPC) signs the original's download URL of the answer.
   'retry-task': { retriesTasks: true },
+  // The pilot by name (AdminGetUser), then no sign-in and every session ended; the records inside the VPC.
+  'suspend-pilot': {
+    identity: [
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminDisableUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+    ],
+    recordsPilotStanding: true,
+  },
+  'reinstate-pilot': {
+    identity: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminEnableUser'],
+    recordsPilotStanding: true,
+  },
 };
 
 /** The reserved concurrency of one database route under the stack's per-route reservation (undefined: none). */
@@ -177,6 +198,8 @@ export class Api extends Construct {
   readonly routeFunctions: ReadonlyMap<RouteName, FunctionWithLogGroup>;
   /** The database half of POST /api/tasks/{id}/retry, inside the VPC (functions/ops/retry-transition.ts). */
   readonly retryTransition: InvokedFunction;
+  /** The database half of suspend and reinstate, inside the VPC (functions/ops/pilot-standing.ts). */
+  readonly pilotStanding: InvokedFunction;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -199,6 +222,20 @@ export class Api extends Construct {
       this.retryTransition.function,
       props.storage.objectUse({ [UPLOADS_PREFIX]: ['s3:GetObject'] }),
     );
+
+    this.pilotStanding = new InvokedFunction(this, 'PilotStanding', {
+      network: props.network,
+      database: props.database,
+      entry: 'functions/ops/pilot-standing.ts',
+      serviceName: 'idrl-api',
+      description: "Records a pilot's suspension or reinstatement (invoked by the admin routes)",
+      reservedConcurrency:
+        props.databaseRouteReservedConcurrency === undefined
+          ? undefined
+          : Math.min(PILOT_STANDING_CONCURRENCY, props.databaseRouteReservedConcurrency),
+      callerOverhead: PILOT_STANDING_CALLER_OVERHEAD,
+      logRetention: props.logRetention,
+    });
 
     this.httpApi = new apigwv2.HttpApi(this, 'HttpApi', {
       description: 'IDRL video platform API',
@@ -243,6 +280,11 @@ export class Api extends Construct {
       logRetention: props.logRetention,
     });
     grantWithEnvironment(this.authorizerFunction, props.identity.verifierUse());
+    // Admin routes: a token that claims the admins group is checked against Cognito's membership now.
+    grantWithEnvironment(
+      this.authorizerFunction,
+      props.identity.clientUse(['cognito-idp:AdminListGroupsForUser']),
+    );
     const authorizer = new HttpLambdaAuthorizer('CognitoAccessToken', this.authorizerFunction, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: ['$request.header.Authorization'],
@@ -328,6 +370,7 @@ export class Api extends Construct {
         : {}),
       ...(access.purgesAccounts ? { timeout: props.accountPurge.callerTimeout } : {}),
       ...(access.retriesTasks ? { timeout: this.retryTransition.callerTimeout } : {}),
+      ...(access.recordsPilotStanding ? { timeout: this.pilotStanding.callerTimeout } : {}),
     });
     if (route.database) grantWithEnvironment(fn, props.database.appUse());
     if (access.objects) grantWithEnvironment(fn, props.storage.objectUse(access.objects));
@@ -335,6 +378,8 @@ export class Api extends Construct {
     if (access.purgesAccounts)
       grantWithEnvironment(fn, props.accountPurge.invokerUse('PURGE_ACCOUNT_FUNCTION'));
     if (access.listsMultipartUploads) grantWithEnvironment(fn, props.storage.multipartListingUse());
+    if (access.recordsPilotStanding)
+      grantWithEnvironment(fn, this.pilotStanding.invokerUse('PILOT_STANDING_FUNCTION'));
     if (access.retriesTasks) {
       grantWithEnvironment(fn, this.retryTransition.invokerUse('RETRY_TRANSITION_FUNCTION'));
       grantWithEnvironment(fn, props.storage.queueSendUse());

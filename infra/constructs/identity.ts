@@ -13,7 +13,9 @@ export type IdentityAdminAction =
   | 'cognito-idp:AdminDeleteUser'
   | 'cognito-idp:AdminGetUser'
   | 'cognito-idp:AdminListGroupsForUser'
-  | 'cognito-idp:AdminUserGlobalSignOut';
+  | 'cognito-idp:AdminUserGlobalSignOut'
+  | 'cognito-idp:AdminDisableUser'
+  | 'cognito-idp:AdminEnableUser';
 
 const ACCESS_TOKEN_VALIDITY = Duration.minutes(ACCESS_TOKEN_VALIDITY_MINUTES);
 

@@ -151,34 +151,34 @@ describe('stack', () => {
 });
 
 describe('database connection budget', () => {
-  it('uses 58 of 70 connections with the defaults (60 with MediaConvert): 12 left for the in-VPC functions still to come', () => {
+  it('uses 66 of 70 connections with the defaults (68 with MediaConvert): 4 left for the in-VPC functions still to come', () => {
     const defaults = {
       workerMaxConcurrency: 5,
       routeReserved: DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY,
       maxConnections: 80,
     };
-    expect(assertConnectionBudget(defaults)).toEqual({ used: 58, available: 70 });
+    expect(assertConnectionBudget(defaults)).toEqual({ used: 66, available: 70 });
     expect(assertConnectionBudget({ ...defaults, completionConcurrency: 2 })).toEqual({
-      used: 60,
+      used: 68,
       available: 70,
     });
   });
 
   it('refuses a configuration that could exceed max_connections minus headroom, at synth time', () => {
     expect(() => synthesize({ databaseRouteReservedConcurrency: 20 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 18 routes (20 + 20 + 20 + 2 + 2 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 20 + 3 + 3 + 2 + 1 + 2) + sweeper 1 + account purge 2 + retry 2 + completion 0 = 118 > 70 (max_connections 80 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 24 routes (20 + 20 + 20 + 2 + 2 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 20 + 3 + 3 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 2) + sweeper 1 + account purge 2 + retry 2 + pilot standing 1 + completion 0 = 126 > 70 (max_connections 80 − headroom 10)',
     );
   });
 
   it('counts the account purge, at a max_connections where only it tips the budget', () => {
-    // 67 − 10 = 57 connections fit everything but the purge's 2 (56 without it).
+    // 75 − 10 = 65 connections fit everything but the purge's 2 (64 without it).
     expect(() => {
-      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 67 });
+      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 75 });
     }).toThrow(
-      'Database connection budget exceeded: worker 5 + 18 routes (5 + 5 + 5 + 2 + 2 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 5 + 3 + 3 + 2 + 1 + 2) + sweeper 1 + account purge 2 + retry 2 + completion 0 = 58 > 57 (max_connections 67 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 24 routes (5 + 5 + 5 + 2 + 2 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 5 + 3 + 3 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 2) + sweeper 1 + account purge 2 + retry 2 + pilot standing 1 + completion 0 = 66 > 65 (max_connections 75 − headroom 10)',
     );
     expect(() => {
-      assertConnectionBudget({ workerMaxConcurrency: 3, routeReserved: 5, maxConnections: 67 });
+      assertConnectionBudget({ workerMaxConcurrency: 3, routeReserved: 5, maxConnections: 75 });
     }).not.toThrow();
   });
 });

@@ -54,6 +54,7 @@ export const LOCAL_INVOKED_FUNCTIONS = {
   PURGE_ACCOUNT_FUNCTION: 'purge-account',
   RETRY_TRANSITION_FUNCTION: 'retry-transition',
   SWEEP_FUNCTION: 'sweep-tasks',
+  PILOT_STANDING_FUNCTION: 'pilot-standing',
 } as const satisfies Record<InvokedFunctionVariable, string>;
 
 export function handlerEnvironment(services: {

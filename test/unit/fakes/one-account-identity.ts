@@ -40,9 +40,11 @@ export class OneAccountIdentity implements IdentityProvider {
     return Promise.resolve();
   }
 
-  findUser(username: string): Promise<{ sub: string } | null> {
+  findUser(username: string): Promise<{ sub: string; username: string } | null> {
     this.calls.push(`findUser ${username}`);
-    return Promise.resolve(username === 'ace' && this.sub !== null ? { sub: this.sub } : null);
+    return Promise.resolve(
+      username === 'ace' && this.sub !== null ? { sub: this.sub, username: 'ace' } : null,
+    );
   }
 
   checkPassword(input: { username: string; password: string }): Promise<boolean> {
@@ -63,6 +65,21 @@ export class OneAccountIdentity implements IdentityProvider {
       createdAt: new Date('2026-01-02T03:04:05.000Z'),
       groups: this.groups,
     });
+  }
+
+  suspendUser(username: string): Promise<void> {
+    this.calls.push(`suspendUser ${username}`);
+    return Promise.resolve();
+  }
+
+  reinstateUser(username: string): Promise<void> {
+    this.calls.push(`reinstateUser ${username}`);
+    return Promise.resolve();
+  }
+
+  groupsOf(username: string): Promise<string[]> {
+    this.calls.push(`groupsOf ${username}`);
+    return Promise.resolve(username === 'ace' && this.sub !== null ? this.groups : []);
   }
 
   deleteUser(username: string): Promise<void> {
