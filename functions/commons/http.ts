@@ -245,7 +245,7 @@ export function adminApiHandler(
 ): ApiHandler {
   return authenticatedApiHandler((event, caller) => {
     if (event.requestContext.authorizer?.lambda?.admin !== true)
-      throw new ForbiddenError('Only the league\'s admins may do this');
+      throw new ForbiddenError("Only the league's admins may do this");
     return handle(event, caller);
   });
 }
