@@ -13,7 +13,6 @@ import { handler as rankings } from '#functions/api/rankings';
 import { handler as refresh } from '#functions/api/refresh';
 import { handler as reportVideo } from '#functions/api/report-video';
 import { handler as restoreVideo } from '#functions/api/restore-video';
-import { handler as signup } from '#functions/api/signup';
 import { databasePool } from '#commons/clients';
 import { getTaskRepository } from '#commons/composition-root';
 import type { ApiHandler } from '#commons/http';
@@ -27,47 +26,34 @@ import type {
 } from '#core/schemas';
 import type { Caller, Task } from '#core/task';
 import { routes } from '#functions/routes';
-import { type Gateway, startGateway } from '#infra/local/gateway';
-import type { InvocableHandler } from '#infra/local/lambda-api';
 import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
-import { freePort } from '#infra/local/services/preflight';
+import { signedUpPilot, TEST_PASSWORD } from '#test/helpers/accounts';
 import { invoke } from '#test/helpers/api-gateway';
 import { anyString } from '#test/helpers/matchers';
 import { castVote } from '#test/helpers/gallery-requests';
-import { signatureOnlyIam } from '#test/helpers/iam';
+import { type AwsEndpoint, recordingQueue, startAwsEndpoint } from '#test/helpers/aws-endpoint';
 import { publishedTask } from '#test/helpers/tasks';
-import { decodeJwtPayload } from '#test/helpers/tokens';
 
-const PASSWORD = 'Secret123';
 const ADMIN_ROUTES = routes.filter((route) => 'admin' in route);
 
 // Suspend and reinstate reach their in-VPC half through the Lambda API, as on AWS: a local gateway answers it.
-let gateway: Gateway;
+let endpoint: AwsEndpoint;
 let suspendPilot: ApiHandler;
 let reinstatePilot: ApiHandler;
-let pilotStanding: InvocableHandler;
 
 beforeAll(async () => {
-  const port = await freePort();
-  process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${port}`;
+  const { handler: pilotStanding } = await import('#functions/ops/pilot-standing');
+  endpoint = await startAwsEndpoint({
+    queue: recordingQueue(`uploads-api-moderation-${process.pid}`, 'us-east-1'),
+    region: 'us-east-1',
+    functions: new Map([[LOCAL_INVOKED_FUNCTIONS.PILOT_STANDING_FUNCTION, pilotStanding]]),
+  });
   ({ handler: suspendPilot } = await import('#functions/api/suspend-pilot'));
   ({ handler: reinstatePilot } = await import('#functions/api/reinstate-pilot'));
-  ({ handler: pilotStanding } = await import('#functions/ops/pilot-standing'));
-  gateway = await startGateway({
-    port,
-    region: 'us-east-1',
-    routes: [],
-    authorizer: () => Promise.resolve({ isAuthorized: false }),
-    functions: new Map([[LOCAL_INVOKED_FUNCTIONS.PILOT_STANDING_FUNCTION, pilotStanding]]),
-    corsOrigins: [],
-    functionTimeoutSeconds: 30,
-    iam: signatureOnlyIam(),
-    onError: () => undefined,
-  });
 });
 
 afterAll(async () => {
-  await gateway.stop();
+  await endpoint.stop();
 });
 
 function newCaller(prefix = 'pilot'): Caller {
@@ -150,19 +136,19 @@ async function rankingOf(username: string): Promise<RankingsResponse['data'][num
   }
 }
 
-/** Whether the video is on any page of the public gallery. */
+/** Whether the video is on any page of the public gallery (pages of 100, until it is found). */
 async function inGallery(id: number): Promise<boolean> {
-  let cursor: string | undefined;
-  do {
-    const response = await invoke(listPublicVideos, {
-      method: 'GET',
-      route: '/api/public/videos',
-      query: { max: '100', ...(cursor === undefined ? {} : { cursor }) },
-    });
-    const page = response.body as PublicVideoListResponse;
+  for (let cursor: string | undefined, first = true; first || cursor !== undefined; first = false) {
+    const page = (
+      await invoke(listPublicVideos, {
+        method: 'GET',
+        route: '/api/public/videos',
+        query: cursor === undefined ? { max: '100' } : { max: '100', cursor },
+      })
+    ).body as PublicVideoListResponse;
     if (page.data.some((entry) => entry.id === id)) return true;
     cursor = page.nextCursor;
-  } while (cursor !== undefined);
+  }
   return false;
 }
 
@@ -509,27 +495,6 @@ describe('DELETE /api/admin/pilots/{username}/votes', () => {
 });
 
 describe('suspend and reinstate', () => {
-  /** A pilot signed up and logged in through the API: the caller as the authorizer would pass it on. */
-  async function signedUp(prefix: string): Promise<{ caller: Caller; refreshToken: string }> {
-    const username = `${prefix}_${randomUUID().slice(0, 8)}`;
-    const created = await invoke(signup, {
-      method: 'POST',
-      route: '/api/auth/signup',
-      body: { username, email: `${username}@idrl.example`, password1: PASSWORD, password2: PASSWORD },
-    });
-    expect(created.statusCode).toBe(201);
-    const tokens = await invoke(login, {
-      method: 'POST',
-      route: '/api/auth/login',
-      body: { username, password: PASSWORD },
-    });
-    const body = tokens.body as { access_token: string; refresh_token: string };
-    return {
-      caller: { sub: String(decodeJwtPayload(body.access_token).sub), username },
-      refreshToken: body.refresh_token,
-    };
-  }
-
   const standing = (handler: ApiHandler, admin: Caller, username: string, action: 'suspend' | 'reinstate') =>
     invoke(handler, {
       method: 'POST',
@@ -543,7 +508,7 @@ describe('suspend and reinstate', () => {
   it('refuses the suspended pilot’s login and refresh, hides their videos and withholds their votes; reinstate reverses all', async () => {
     // Prepare: the pilot has a video with one vote and voted for another pilot's video.
     const admin = newCaller('admin');
-    const { caller: pilot, refreshToken } = await signedUp('suspect');
+    const { caller: pilot, refreshToken } = await signedUpPilot('suspect');
     const own = await video(pilot);
     await castVote(newCaller('voter'), own.id);
     const other = newCaller('owner');
@@ -559,7 +524,7 @@ describe('suspend and reinstate', () => {
     const loginAnswer = await invoke(login, {
       method: 'POST',
       route: '/api/auth/login',
-      body: { username: pilot.username, password: PASSWORD },
+      body: { username: pilot.username, password: TEST_PASSWORD },
     });
     expect(loginAnswer).toMatchObject({
       statusCode: 403,
@@ -595,7 +560,7 @@ describe('suspend and reinstate', () => {
       await invoke(login, {
         method: 'POST',
         route: '/api/auth/login',
-        body: { username: pilot.username, password: PASSWORD },
+        body: { username: pilot.username, password: TEST_PASSWORD },
       }),
     ).toMatchObject({ statusCode: 200 });
     expect(await publicVideo(own.id)).toMatchObject({ statusCode: 200, body: { votes: 1 } });
@@ -611,7 +576,7 @@ describe('suspend and reinstate', () => {
   });
 
   it('answers 404 for an unknown pilot and 403 to an admin suspending themselves', async () => {
-    const { caller: admin } = await signedUp('admin');
+    const { caller: admin } = await signedUpPilot('admin');
     expect(await standing(suspendPilot, admin, 'nobody_here', 'suspend')).toMatchObject({ statusCode: 404 });
     expect(await standing(suspendPilot, admin, admin.username, 'suspend')).toMatchObject({
       statusCode: 403,
