@@ -18,6 +18,11 @@ export interface RouteDefinition {
   path: string;
   /** true: the Lambda authorizer must accept a Cognito access token first. */
   auth: boolean;
+  /**
+   * Only for the league's admins (docs/spec.md §10): the authorizer says whether the caller is in the admins group,
+   * and the route's function (adminApiHandler) answers anyone else 403. Requires `auth`. @default false
+   */
+  admin?: true;
   /** Whether the function talks to PostgreSQL, and so runs inside the VPC. */
   database: boolean;
   /**
@@ -304,6 +309,86 @@ export const routes = [
     database: true,
     summary: 'Pilots ranked by the votes on their published videos',
     reservedConcurrency: PUBLIC_READ_CONCURRENCY,
+  },
+  // Moderation (docs/spec.md §10). A rare pilot action and the admins' tools: one instance each, except reporting.
+  {
+    name: 'report-video',
+    method: 'POST',
+    path: '/api/public/videos/{id}/reports',
+    auth: true,
+    database: true,
+    summary: 'Report a published video to the league (verified email; once per video)',
+    reservedConcurrency: 2,
+    throttle: { rateLimit: 5, burstLimit: 10 },
+  },
+  {
+    name: 'admin-reports',
+    method: 'GET',
+    path: '/api/admin/reports',
+    auth: true,
+    admin: true,
+    database: true,
+    summary: 'Reported videos with their reports, oldest report first',
+    reservedConcurrency: 1,
+  },
+  {
+    name: 'hide-video',
+    method: 'POST',
+    path: '/api/admin/videos/{id}/hide',
+    auth: true,
+    admin: true,
+    database: true,
+    summary: 'Hide a video from the public side, with a reason its owner sees',
+    reservedConcurrency: 1,
+  },
+  {
+    name: 'restore-video',
+    method: 'POST',
+    path: '/api/admin/videos/{id}/restore',
+    auth: true,
+    admin: true,
+    database: true,
+    summary: 'Bring a hidden video back, with its votes',
+    reservedConcurrency: 1,
+  },
+  {
+    name: 'suspend-pilot',
+    method: 'POST',
+    path: '/api/admin/pilots/{username}/suspend',
+    auth: true,
+    admin: true,
+    // Cognito is outside the VPC; the database half is an in-VPC function this one invokes (docs/api.md).
+    database: false,
+    summary: 'Suspend a pilot: no sign-in, sessions ended, videos hidden, votes withheld',
+  },
+  {
+    name: 'reinstate-pilot',
+    method: 'POST',
+    path: '/api/admin/pilots/{username}/reinstate',
+    auth: true,
+    admin: true,
+    database: false,
+    summary: "Lift a pilot's suspension: sign-in, videos and votes come back",
+  },
+  {
+    name: 'annul-votes',
+    method: 'DELETE',
+    path: '/api/admin/pilots/{username}/votes',
+    auth: true,
+    admin: true,
+    database: true,
+    summary: 'Delete every vote a pilot cast',
+    reservedConcurrency: 1,
+  },
+  {
+    name: 'audit-log',
+    method: 'GET',
+    path: '/api/admin/audit',
+    auth: true,
+    admin: true,
+    database: true,
+    summary: 'Every admin action: who, when, what, why; newest first',
+    reservedConcurrency: 1,
   },
   {
     name: 'retry-task',

@@ -19,6 +19,7 @@ import { Dashboard } from './constructs/dashboard';
 import {
   Api,
   EMAIL_CODES_CONCURRENCY,
+  PILOT_STANDING_CONCURRENCY,
   RETRY_TRANSITION_CONCURRENCY,
   routeReservation,
 } from './constructs/api';
@@ -42,10 +43,11 @@ const DATABASE_CONNECTION_HEADROOM = 10;
 
 /**
  * Reserved concurrency of each database route by default; a route's own `reservedConcurrency` in the route table may
- * only lower it. The 4 routes at the default × 5 + the 14 with their own (the CDN-cached public reads and the share
- * page 2 each, the rare writes 2 or 3, the caller's votes 3, the multipart steps, health: 28) + worker 5 + sweeper 1 +
- * account purge 2 + retry transition 2 + email codes 1 + views consumer 1 (+ MediaConvert completion 2) = 60 (62) of a
- * t4g.micro's 80 minus headroom 10: 10 (8) left for new in-VPC functions (docs/infra.md, "The connection budget").
+ * only lower it. The 4 routes at the default × 5 + the 20 with their own (the CDN-cached public reads and the share
+ * page 2 each, the rare writes 2 or 3, the caller's votes 3, the multipart steps, health, reporting 2, the admin
+ * routes 1 each: 35) + worker 5 + sweeper 1 + account purge 2 + retry transition 2 + email codes 1 + views consumer 1
+ * + pilot standing 1 (+ MediaConvert completion 2) = 68 (70) of a t4g.micro's 80 minus headroom 10: 2 (0) left for new
+ * in-VPC functions (docs/infra.md, "The connection budget").
  */
 export const DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY = 5;
 
@@ -325,7 +327,8 @@ export class IdrlStack extends Stack {
 
 /**
  * (worker max concurrency + Σ reserved concurrency of database routes + the sweeper + the account purge + the retry
- * transition + the email codes + MediaConvert completions + the views consumer) × pool size 1 must stay below
+ * transition + the email codes + the pilot standing + MediaConvert completions + the views consumer) × pool size 1
+ * must stay below
  * max_connections minus headroom; otherwise a burst could be refused connections by PostgreSQL.
  */
 export function assertConnectionBudget(input: {
@@ -345,14 +348,23 @@ export function assertConnectionBudget(input: {
   const purge = PURGE_ACCOUNT_CONCURRENCY;
   const retry = Math.min(RETRY_TRANSITION_CONCURRENCY, input.routeReserved);
   const emailCodes = EMAIL_CODES_CONCURRENCY;
+  const standing = Math.min(PILOT_STANDING_CONCURRENCY, input.routeReserved);
   const completion = input.completionConcurrency ?? 0;
   const views = COUNT_VIEWS_CONCURRENCY;
   const used =
-    input.workerMaxConcurrency + routesTotal + sweeper + purge + retry + emailCodes + completion + views;
+    input.workerMaxConcurrency +
+    routesTotal +
+    sweeper +
+    purge +
+    retry +
+    emailCodes +
+    standing +
+    completion +
+    views;
   const available = input.maxConnections - DATABASE_CONNECTION_HEADROOM;
   if (used > available) {
     throw new Error(
-      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + retry ${retry} + email codes ${emailCodes} + completion ${completion} + views ${views} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
+      `Database connection budget exceeded: worker ${input.workerMaxConcurrency} + ${reservations.length} routes (${reservations.join(' + ')}) + sweeper ${sweeper} + account purge ${purge} + retry ${retry} + email codes ${emailCodes} + pilot standing ${standing} + completion ${completion} + views ${views} = ${used} > ${available} (max_connections ${input.maxConnections} − headroom ${DATABASE_CONNECTION_HEADROOM})`,
     );
   }
   return { used, available };

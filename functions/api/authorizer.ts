@@ -4,7 +4,9 @@ import type {
 } from 'aws-lambda';
 import middy from '@middy/core';
 import { injectLambdaContext } from '@aws-lambda-powertools/logger/middleware';
-import { AccessTokenVerifier } from '#adapters/cognito/token-verifier';
+import { AccessTokenVerifier, type VerifiedCaller } from '#adapters/cognito/token-verifier';
+import { LEAGUE_ADMINS_GROUP } from '#core/auth-service';
+import { getAdminCheck } from '#commons/composition-root';
 import { UnauthorizedError } from '#core/errors';
 import { authorizerConfig } from '#commons/config';
 import type { AuthorizerContext } from '#commons/http';
@@ -12,6 +14,18 @@ import { logger } from '#commons/logger';
 
 // At module scope: the JWKS is fetched once per instance, not per request.
 const verifier = new AccessTokenVerifier(authorizerConfig());
+const groupsOf = getAdminCheck();
+
+/**
+ * Whether the caller is one of the league's admins (docs/api.md, "Who is an admin"). Only a token issued to a member
+ * of the group is checked with Cognito, at this moment: every other token costs no Cognito call, and a revoked admin
+ * loses the routes within the answer's cache time (AUTHORIZER_CACHE_TTL_SECONDS). A new admin's group shows in the
+ * tokens of their next sign-in or refresh.
+ */
+async function isAdmin(caller: VerifiedCaller): Promise<boolean> {
+  if (!caller.groups.includes(LEAGUE_ADMINS_GROUP)) return false;
+  return (await groupsOf(caller.username)).includes(LEAGUE_ADMINS_GROUP);
+}
 
 type AuthorizerResult = APIGatewaySimpleAuthorizerWithContextResult<
   AuthorizerContext | Record<string, never>
@@ -42,7 +56,10 @@ export const handler = middy<APIGatewayRequestAuthorizerEventV2, AuthorizerResul
     if (token === null) return UNAUTHENTICATED;
     try {
       const caller = await verifier.verify(token);
-      return { isAuthorized: true, context: { sub: caller.sub, username: caller.username } };
+      return {
+        isAuthorized: true,
+        context: { sub: caller.sub, username: caller.username, admin: await isAdmin(caller) },
+      };
     } catch (error) {
       // The keys could not be fetched: failing the invocation makes API Gateway answer 500 and cache
       // nothing, where an empty context would be cached as a 401 for a valid token.

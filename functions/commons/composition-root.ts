@@ -7,10 +7,12 @@
 import { CognitoIdentityProvider } from '#adapters/cognito/identity-provider';
 import { LambdaAccountPurger } from '#adapters/lambda/account-purger';
 import { LambdaEmailCodes } from '#adapters/lambda/email-codes';
+import { LambdaPilotStanding } from '#adapters/lambda/pilot-standing';
 import { LambdaRetryTransitions, LambdaTaskSweep } from '#adapters/lambda/task-functions';
 import { PgAccountRepository } from '#adapters/pg/account-repository';
 import { PgEmailCodeRepository } from '#adapters/pg/email-code-repository';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
+import { PgModerationRepository } from '#adapters/pg/moderation-repository';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
 import { S3ObjectStore } from '#adapters/s3/object-store';
@@ -21,6 +23,7 @@ import { AccountPurge, AccountService } from '#core/account-deletion';
 import { AuthService } from '#core/auth-service';
 import { EmailCodeService, EmailVerificationService } from '#core/email-verification';
 import { GalleryService, VotingService } from '#core/gallery-service';
+import { ModerationService, PilotStandingService, ReportService } from '#core/moderation';
 import { systemClock } from '#core/ports';
 import { TaskRetryService } from '#core/task-retry';
 import { TaskService } from '#core/task-service';
@@ -184,3 +187,29 @@ export const getViewCounter = /* @__PURE__ */ once(
   () =>
     new ViewCounter({ repository: new PgViewRepository(databasePool(), queryOptions()), clock: systemClock }),
 );
+const getModerationRepository = /* @__PURE__ */ once(
+  () => new PgModerationRepository(databasePool(), queryOptions()),
+);
+
+/** Inside the VPC: pilots' reports. */
+export const getReportService = /* @__PURE__ */ once(() => new ReportService(getModerationRepository()));
+
+/** Inside the VPC: the admins' queue, hiding, annulling, the audit log, and the suspension's records. */
+export const getModerationService = /* @__PURE__ */ once(
+  () => new ModerationService(getModerationRepository()),
+);
+
+/** Outside the VPC: Cognito directly, the database through the pilot-standing function. */
+export const getPilotStandingService = /* @__PURE__ */ once(
+  () =>
+    new PilotStandingService(
+      getIdentityProvider(),
+      new LambdaPilotStanding(lambdaClient(), invokedFunctionName('PILOT_STANDING_FUNCTION')),
+    ),
+);
+
+/** The authorizer: an admin's membership of the league's group, read from Cognito at that moment. */
+export const getAdminCheck = /* @__PURE__ */ once(() => {
+  const identity = getIdentityProvider();
+  return (username: string) => identity.groupsOf(username);
+});

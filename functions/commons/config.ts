@@ -203,7 +203,11 @@ export function lambdaConfig(env: Env = process.env): LambdaConfig {
 
 /** The variables naming the functions inside the VPC that a function outside it invokes. */
 export type InvokedFunctionVariable =
-  'PURGE_ACCOUNT_FUNCTION' | 'RETRY_TRANSITION_FUNCTION' | 'SWEEP_FUNCTION' | 'EMAIL_CODES_FUNCTION';
+  | 'PURGE_ACCOUNT_FUNCTION'
+  | 'RETRY_TRANSITION_FUNCTION'
+  | 'SWEEP_FUNCTION'
+  | 'EMAIL_CODES_FUNCTION'
+  | 'PILOT_STANDING_FUNCTION';
 
 export function invokedFunctionName(variable: InvokedFunctionVariable, env: Env = process.env): string {
   return required(env, variable);

@@ -33,6 +33,8 @@ import { logger } from '#commons/logger';
 export interface AuthorizerContext {
   sub: string;
   username: string;
+  /** A member of the league's admins at the moment the authorizer checked (docs/api.md, "Who is an admin"). */
+  admin: boolean;
 }
 
 /** An HTTP API v2 event; `authorizer` is present only on routes behind the Lambda authorizer. */
@@ -232,4 +234,18 @@ export function authenticatedApiHandler(
   handle: (event: ParsedApiEvent, caller: Caller) => Promise<ApiResult>,
 ): ApiHandler {
   return apiHandler((event) => handle(event, callerOf(event)));
+}
+
+/**
+ * {@link authenticatedApiHandler} for the admin routes (`admin: true` in the route table): anyone the authorizer did
+ * not find in the league's admins group gets 403 before the route's logic runs.
+ */
+export function adminApiHandler(
+  handle: (event: ParsedApiEvent, admin: Caller) => Promise<ApiResult>,
+): ApiHandler {
+  return authenticatedApiHandler((event, caller) => {
+    if (event.requestContext.authorizer?.lambda?.admin !== true)
+      throw new ForbiddenError("Only the league's admins may do this");
+    return handle(event, caller);
+  });
 }

@@ -4,6 +4,13 @@
  */
 import * as z from '#core/zod';
 import {
+  adminReportsQuery,
+  adminReportsResponse,
+  auditQuery,
+  auditResponse,
+  moderationRequest,
+  reportRequest,
+  reportResponse,
   createdTaskResponse,
   createTaskRequest,
   deleteAccountRequest,
@@ -59,6 +66,8 @@ function isApiRoute(route: (typeof routes)[number]): route is ApiRoute {
 }
 
 const AUTH_ERRORS = [401];
+/** The admin routes: 403 for everyone outside the league's admins group. */
+const ADMIN_ERRORS = [...AUTH_ERRORS, 403];
 
 /**
  * The routes that reach no dependency. Every other one reaches the database, Cognito or another AWS service and
@@ -70,8 +79,9 @@ const WITHOUT_DEPENDENCIES: readonly ApiRoute['name'][] = ['health', 'openapi'];
 /** Every API route must be described: the `satisfies` makes a new route without schemas a compile error. */
 const routeSchemas = {
   signup: { body: signupRequest, responses: { 201: signupResponse }, errors: [400, 409, 413] },
-  login: { body: loginRequest, responses: { 200: tokenResponse }, errors: [400, 401, 413] },
-  refresh: { body: refreshRequest, responses: { 200: tokenResponse }, errors: [400, 401, 413] },
+  // 403: the account is suspended (Cognito's "User is disabled.").
+  login: { body: loginRequest, responses: { 200: tokenResponse }, errors: [400, 401, 403, 413] },
+  refresh: { body: refreshRequest, responses: { 200: tokenResponse }, errors: [400, 401, 403, 413] },
   logout: { body: refreshRequest, responses: { 204: undefined }, errors: [400, 413] },
   'forgot-password': { body: forgotPasswordRequest, responses: { 202: undefined }, errors: [400, 413] },
   'reset-password': { body: resetPasswordRequest, responses: { 204: undefined }, errors: [400, 413] },
@@ -169,6 +179,46 @@ const routeSchemas = {
     responses: { 200: taskResponse },
     errors: [400, ...AUTH_ERRORS, 404, 409, 413],
   },
+  'report-video': {
+    params: taskIdParameters,
+    body: reportRequest,
+    responses: { 201: reportResponse },
+    errors: [400, ...AUTH_ERRORS, 403, 404, 409, 413],
+  },
+  'admin-reports': {
+    query: adminReportsQuery,
+    responses: { 200: adminReportsResponse },
+    errors: [400, ...ADMIN_ERRORS],
+  },
+  'hide-video': {
+    params: taskIdParameters,
+    body: moderationRequest,
+    responses: { 204: undefined },
+    errors: [400, ...ADMIN_ERRORS, 404, 413],
+  },
+  'restore-video': {
+    params: taskIdParameters,
+    responses: { 204: undefined },
+    errors: [400, ...ADMIN_ERRORS, 404],
+  },
+  'suspend-pilot': {
+    params: pilotParameters,
+    body: moderationRequest,
+    responses: { 204: undefined },
+    errors: [400, ...ADMIN_ERRORS, 404, 413],
+  },
+  'reinstate-pilot': {
+    params: pilotParameters,
+    responses: { 204: undefined },
+    errors: [400, ...ADMIN_ERRORS, 404],
+  },
+  'annul-votes': {
+    params: pilotParameters,
+    body: moderationRequest,
+    responses: { 204: undefined },
+    errors: [400, ...ADMIN_ERRORS, 404, 413],
+  },
+  'audit-log': { query: auditQuery, responses: { 200: auditResponse }, errors: [400, ...ADMIN_ERRORS] },
   health: { responses: { 200: healthResponse, 503: healthResponse }, errors: [] },
   openapi: { responses: { 200: z.looseObject({ openapi: z.string() }) }, errors: [] },
 } satisfies Record<ApiRoute['name'], RouteSchemas>;
@@ -176,7 +226,7 @@ const routeSchemas = {
 const ERROR_DESCRIPTIONS: Record<number, string> = {
   400: 'Validation failed (malformed JSON, unknown or invalid fields)',
   401: 'Missing or invalid credentials',
-  403: 'Not allowed for this caller (e.g. a vote for their own video or before the email is verified, a wrong password)',
+  403: 'Not allowed for this caller (e.g. a vote for their own video or before the email is verified, a wrong password, not an admin)',
   404: 'Not found (or owned by someone else, or not published)',
   409: 'Already exists (e.g. a second vote), or the task is not in a state that allows this',
   413: 'Request body, declared upload or stored upload too large',

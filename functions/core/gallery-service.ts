@@ -1,5 +1,6 @@
 import { ConflictError, ForbiddenError, NotFoundError } from './errors';
 import type { Clock, GalleryCursor, GalleryRepository, ObjectStore, PublishedVideo } from './ports';
+import { SUSPENDED_MESSAGE } from './moderation';
 import { PUBLIC_MEDIA_URL_TTL_SECONDS } from './public-cache';
 import {
   galleryCursor,
@@ -124,6 +125,7 @@ export class VotingService {
     }
     if (outcome.kind === 'not-published') throw new NotFoundError(NOT_PUBLISHED);
     if (outcome.kind === 'own-video') throw new ForbiddenError('You cannot vote for your own video');
+    if (outcome.kind === 'suspended') throw new ForbiddenError(SUSPENDED_MESSAGE);
     return { id, votes: outcome.votes };
   }
 

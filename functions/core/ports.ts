@@ -4,7 +4,7 @@
  * AWS and the local stack differ only in how adapters are configured, never in which run.
  */
 import type { Readable } from 'node:stream';
-import type { TaskResponse } from './schemas';
+import type { AuditAction, ReportReason, TaskResponse } from './schemas';
 import type { Caller, Cut, FailureKind, ProcessedVideoMetadata, Task } from './task';
 
 export interface NewTask {
@@ -247,7 +247,10 @@ export interface PilotStanding {
 }
 
 export type VoteOutcome =
-  { kind: 'voted'; votes: number } | { kind: 'not-published' } | { kind: 'own-video' };
+  | { kind: 'voted'; votes: number }
+  | { kind: 'not-published' }
+  | { kind: 'own-video' }
+  | { kind: 'suspended' };
 
 /** The public side of docs/spec.md §5. Every count is kept exact by the store itself, not by its callers. */
 /** One reported play: the video, its UTC day (YYYY-MM-DD) and the viewer's key of that day (#core/views). */
@@ -297,6 +300,78 @@ export interface GalleryRepository {
     offset: number;
     since?: string;
   }): Promise<{ rows: PilotStanding[]; total: number }>;
+}
+
+/** A report as a pilot files it. */
+export interface NewReport {
+  taskId: number;
+  reporter: Caller;
+  reason: ReportReason;
+  text?: string;
+}
+
+export type ReportOutcome =
+  | { kind: 'reported'; createdAt: Date }
+  | { kind: 'not-published' }
+  | { kind: 'own-video' }
+  | { kind: 'unverified' }
+  | { kind: 'suspended' }
+  | { kind: 'daily-limit' };
+
+/** One reported video of the admins' queue with its reports, oldest first. */
+export interface ReportedVideo {
+  id: number;
+  title: string;
+  pilotUsername: string;
+  published: boolean;
+  hiddenReason: string | null;
+  reports: { reporterUsername: string; reason: ReportReason; text: string | null; createdAt: Date }[];
+}
+
+/** Who did an admin action and why (the audit log's who and why). */
+export interface AdminAction {
+  admin: string;
+  reason: string | null;
+}
+
+export interface AuditEntry {
+  id: number;
+  at: Date;
+  admin: string;
+  action: AuditAction;
+  target: { video: number } | { pilot: string };
+  reason: string | null;
+  votes: number | null;
+}
+
+/**
+ * Reports, hiding, suspension and annulment in the database (docs/spec.md §10). Each action is one transaction that
+ * also appends its audit entry, so the log holds exactly the changes made. Counts stay exact through the triggers.
+ */
+export interface ModerationRepository {
+  report(report: NewReport, dailyLimit: number): Promise<ReportOutcome>;
+  reportedVideos(query: { status: 'open' | 'closed'; limit: number }): Promise<ReportedVideo[]>;
+  /** Hides (and closes the video's open reports) or changes the reason; false when there is no such task. */
+  hide(taskId: number, action: AdminAction & { reason: string }): Promise<boolean>;
+  /** Lifts a hide; false when there is no such task. Restoring a visible video changes (and logs) nothing. */
+  restore(taskId: number, action: AdminAction): Promise<boolean>;
+  /** Deletes every vote the pilot cast (counted or withheld); null when the pilot is unknown here. */
+  annulVotes(username: string, action: AdminAction & { reason: string }): Promise<{ votes: number } | null>;
+  /**
+   * Records a suspension (suspension set) or a reinstatement (null) of the pilot with this sub and username; whether
+   * it changed anything (a repeat is logged once).
+   */
+  setSuspension(
+    pilot: Caller,
+    suspension: { reason: string } | null,
+    action: AdminAction,
+  ): Promise<{ changed: boolean }>;
+  audit(query: { limit: number; before?: number }): Promise<AuditEntry[]>;
+}
+
+/** Suspending and reinstating across the VPC boundary: the in-VPC half (functions/ops/pilot-standing.ts). */
+export interface PilotStandingRecorder {
+  record(pilot: Caller, suspension: { reason: string } | null, admin: string): Promise<{ changed: boolean }>;
 }
 
 /** A task on its way out: what remains to delete. */
@@ -529,8 +604,8 @@ export interface IdentityProvider {
   refresh(refreshToken: string): Promise<IdentityTokens>;
   /** Revokes a refresh token (and the access tokens issued with it); an unknown or revoked one is not an error. */
   revoke(refreshToken: string): Promise<void>;
-  /** The user with this username (in any case), or null when there is none. */
-  findUser(username: string): Promise<{ sub: string } | null>;
+  /** The user with this username (in any case), with its canonical username, or null when there is none. */
+  findUser(username: string): Promise<{ sub: string; username: string } | null>;
   /** Whether the password is the user's: a wrong one and an unknown user are both false. */
   checkPassword(input: { username: string; password: string }): Promise<boolean>;
   /** Idempotent: a user that is already gone is not an error. */
@@ -550,6 +625,12 @@ export interface IdentityProvider {
   getEmail(username: string): Promise<{ email: string; verified: boolean } | null>;
   /** The account of this exact username (the token's), or null when it is gone. */
   getAccount(username: string): Promise<IdentityAccount | null>;
+  /** Suspension: the user can neither sign in nor refresh, and every session ends. Idempotent. */
+  suspendUser(username: string): Promise<void>;
+  /** Lifts a suspension: the user can sign in again. Idempotent. */
+  reinstateUser(username: string): Promise<void>;
+  /** The user-pool groups of this exact username, read now; none for an unknown user. */
+  groupsOf(username: string): Promise<string[]>;
 }
 
 /** What the identity provider holds about one account. */

@@ -438,6 +438,11 @@ export const taskResponse = z.object({
   clip: z.object({ startSeconds: z.number() }),
   posterSeconds: z.number(),
   revision: z.int().register(z.globalRegistry, { description: '1 for the first edit, +1 per re-cut' }),
+  hidden: z.optional(
+    z
+      .object({ reason: z.string() })
+      .register(z.globalRegistry, { description: 'Hidden from the public side by the league, and why' }),
+  ),
 });
 export type TaskResponse = z.infer<typeof taskResponse>;
 
@@ -571,3 +576,120 @@ export const sweepReportResult = z.object({
   // Absent from a sweep of the release before the fair worker (a deploy replaces the two halves one at a time).
   unparked: z._default(z.array(queuedUpload), []),
 });
+
+/* Moderation (docs/spec.md §10, docs/api.md "Moderation"). */
+
+export const REPORT_REASONS = ['spam', 'abuse', 'not-a-race', 'other'] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+/** A report's optional words; the admin's reason for an action. Both are shown to other people. */
+export const MAX_REPORT_TEXT = 500;
+export const MAX_MODERATION_REASON = 300;
+// Line breaks are fine in a report's words; other control characters and bidi overrides never are.
+const FORBIDDEN_NOTE_CHARS = /[\p{Cc}\u202A-\u202E\u2066-\u2069]/u;
+
+function note(maxLength: number, options: { lineBreaks: boolean }) {
+  return z
+    .string('Must be text')
+    .check(
+      z.refine(
+        (value) => !FORBIDDEN_NOTE_CHARS.test(options.lineBreaks ? value.replace(/\r?\n/g, '') : value),
+        { error: 'Must not contain control characters', abort: true },
+      ),
+      z.trim(),
+      z.refine(
+        (value) => value.length > 0 && Array.from(value).length <= maxLength,
+        `Must be 1–${maxLength} characters`,
+      ),
+    )
+    .register(z.globalRegistry, { minLength: 1, maxLength });
+}
+
+export const reportRequest = z.strictObject({
+  reason: z.enum(REPORT_REASONS, `Must be one of ${REPORT_REASONS.join(', ')}`),
+  text: z.optional(note(MAX_REPORT_TEXT, { lineBreaks: true })),
+});
+export type ReportRequest = z.infer<typeof reportRequest>;
+
+export const reportResponse = z.object({
+  video: z.object({ id: z.int() }),
+  reason: z.enum(REPORT_REASONS),
+  createdAt: z.iso.datetime(),
+});
+export type ReportResponse = z.infer<typeof reportResponse>;
+
+/** hide, suspend, annul: the admin says why; the owner reads it (hide), the audit log keeps it. */
+export const moderationRequest = z.strictObject({
+  reason: note(MAX_MODERATION_REASON, { lineBreaks: false }),
+});
+export type ModerationRequest = z.infer<typeof moderationRequest>;
+
+export const REPORT_STATUSES = ['open', 'closed'] as const;
+
+export const adminReportsQuery = z.strictObject({
+  status: z.optional(z.enum(REPORT_STATUSES, 'Must be open or closed')),
+  max: pageSize,
+});
+
+export const adminReportsResponse = z.object({
+  data: z.array(
+    z.object({
+      video: z.object({
+        id: z.int(),
+        title: z.string(),
+        pilot,
+        hidden: z.optional(z.object({ reason: z.string() })),
+        published: z.boolean(),
+      }),
+      reports: z.array(
+        z.object({
+          reporter: pilot,
+          reason: z.enum(REPORT_REASONS),
+          text: z.optional(z.string()),
+          createdAt: z.iso.datetime(),
+        }),
+      ),
+    }),
+  ),
+});
+export type AdminReportsResponse = z.infer<typeof adminReportsResponse>;
+
+export const AUDIT_ACTIONS = ['hide', 'restore', 'suspend', 'reinstate', 'annul-votes'] as const;
+export type AuditAction = (typeof AUDIT_ACTIONS)[number];
+
+export const auditQuery = z.strictObject({
+  max: pageSize,
+  cursor: z.optional(
+    z.pipe(
+      decimal('Must be the nextCursor of a previous page'),
+      z.int().check(z.positive('Must be the nextCursor of a previous page')),
+    ),
+  ),
+});
+
+export const auditResponse = z.object({
+  data: z.array(
+    z.object({
+      id: z.int(),
+      at: z.iso.datetime(),
+      admin: pilot,
+      action: z.enum(AUDIT_ACTIONS),
+      target: z.union([z.object({ video: z.object({ id: z.int() }) }), z.object({ pilot })]),
+      reason: z.optional(z.string()),
+      votes: z.optional(
+        z.int().register(z.globalRegistry, { description: 'annul-votes: how many votes were deleted' }),
+      ),
+    }),
+  ),
+  nextCursor: z.optional(z.string()),
+});
+export type AuditResponse = z.infer<typeof auditResponse>;
+
+/** functions/ops/pilot-standing.ts: record a suspension (reason set) or a reinstatement (reason null). */
+export const pilotStandingEvent = z.strictObject({
+  sub,
+  username: z.string(),
+  admin: z.string(),
+  suspension: z.nullable(z.strictObject({ reason: z.string() })),
+});
+export type PilotStandingEvent = z.infer<typeof pilotStandingEvent>;
+export const pilotStandingResult = z.object({ changed: z.boolean() });

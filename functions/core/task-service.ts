@@ -471,6 +471,7 @@ export class TaskService {
       revision: task.revision,
     };
     if (task.failureReason !== null) response.failureReason = task.failureReason;
+    if (task.hiddenReason !== null) response.hidden = { reason: task.hiddenReason };
     if (task.status === 'failed') response.retryable = retryRefusal(task) === undefined;
     // The original exists once S3 reported it (uploadedAt), whatever happened afterwards.
     // The key, not the task's version: a URL naming a version would outlive the task's delete (a delete marker

@@ -84,6 +84,8 @@ export interface Task {
   posterSeconds: number;
   /** 1 for the first edit, +1 per re-cut; the worker records an edit only for the revision it claimed. */
   revision: number;
+  /** Why the league hid it from the public side (docs/spec.md §10); null while it is not hidden. */
+  hiddenReason: string | null;
 }
 
 /** The pilot's cut as the API and the worker carry it. */

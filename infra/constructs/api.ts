@@ -41,6 +41,8 @@ export interface RouteAccess {
   readonly verifiesTokens?: true;
   /** Invokes the in-VPC email codes (and waits for them). */
   readonly usesEmailCodes?: true;
+  /** Invokes the in-VPC pilot-standing function (suspend, reinstate) and waits for it. */
+  readonly recordsPilotStanding?: true;
 }
 
 /**
@@ -63,6 +65,11 @@ export const EMAIL_CODES_CONCURRENCY = 1;
 
 /** What the routes invoking the email codes do besides waiting: up to three Cognito calls. */
 const EMAIL_CODES_CALLER_OVERHEAD = Duration.seconds(6);
+/** The suspension records' reserved concurrency: an admin's click, one at a time (docs/infra.md, "The connection budget"). */
+export const PILOT_STANDING_CONCURRENCY = 1;
+
+/** What suspend and reinstate do besides waiting for the records: two or three Cognito calls. */
+const PILOT_STANDING_CALLER_OVERHEAD = Duration.seconds(5);
 
 const READ_TASK_OBJECTS: ObjectAccess = {
   [UPLOADS_PREFIX]: ['s3:GetObject'],
@@ -154,6 +161,19 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   // A logged-in viewer is one viewer on every device: the token is checked here, not by the authorizer, since an
   // anonymous play is not a 401.
   'record-view': { reportsViews: true, verifiesTokens: true },
+  // The pilot by name (AdminGetUser), then no sign-in and every session ended; the records inside the VPC.
+  'suspend-pilot': {
+    identity: [
+      'cognito-idp:AdminGetUser',
+      'cognito-idp:AdminDisableUser',
+      'cognito-idp:AdminUserGlobalSignOut',
+    ],
+    recordsPilotStanding: true,
+  },
+  'reinstate-pilot': {
+    identity: ['cognito-idp:AdminGetUser', 'cognito-idp:AdminEnableUser'],
+    recordsPilotStanding: true,
+  },
 };
 
 /** The reserved concurrency of one database route under the stack's per-route reservation (undefined: none). */
@@ -214,6 +234,8 @@ export class Api extends Construct {
   readonly retryTransition: InvokedFunction;
   /** The verification codes and the verified mirror, inside the VPC (functions/ops/email-codes.ts). */
   readonly emailCodes: InvokedFunction;
+  /** The database half of suspend and reinstate, inside the VPC (functions/ops/pilot-standing.ts). */
+  readonly pilotStanding: InvokedFunction;
 
   constructor(scope: Construct, id: string, props: ApiProps) {
     super(scope, id);
@@ -247,6 +269,20 @@ export class Api extends Construct {
       reservedConcurrency:
         props.databaseRouteReservedConcurrency === undefined ? undefined : EMAIL_CODES_CONCURRENCY,
       callerOverhead: EMAIL_CODES_CALLER_OVERHEAD,
+      logRetention: props.logRetention,
+    });
+
+    this.pilotStanding = new InvokedFunction(this, 'PilotStanding', {
+      network: props.network,
+      database: props.database,
+      entry: 'functions/ops/pilot-standing.ts',
+      serviceName: 'idrl-api',
+      description: "Records a pilot's suspension or reinstatement (invoked by the admin routes)",
+      reservedConcurrency:
+        props.databaseRouteReservedConcurrency === undefined
+          ? undefined
+          : Math.min(PILOT_STANDING_CONCURRENCY, props.databaseRouteReservedConcurrency),
+      callerOverhead: PILOT_STANDING_CALLER_OVERHEAD,
       logRetention: props.logRetention,
     });
 
@@ -293,6 +329,11 @@ export class Api extends Construct {
       logRetention: props.logRetention,
     });
     grantWithEnvironment(this.authorizerFunction, props.identity.verifierUse());
+    // Admin routes: a token that claims the admins group is checked against Cognito's membership now.
+    grantWithEnvironment(
+      this.authorizerFunction,
+      props.identity.clientUse(['cognito-idp:AdminListGroupsForUser']),
+    );
     const authorizer = new HttpLambdaAuthorizer('CognitoAccessToken', this.authorizerFunction, {
       responseTypes: [HttpLambdaResponseType.SIMPLE],
       identitySource: ['$request.header.Authorization'],
@@ -381,6 +422,7 @@ export class Api extends Construct {
       ...(access.purgesAccounts ? { timeout: props.accountPurge.callerTimeout } : {}),
       ...(access.retriesTasks ? { timeout: this.retryTransition.callerTimeout } : {}),
       ...(access.usesEmailCodes ? { timeout: this.emailCodes.callerTimeout } : {}),
+      ...(access.recordsPilotStanding ? { timeout: this.pilotStanding.callerTimeout } : {}),
     });
     if (route.database) grantWithEnvironment(fn, props.database.appUse());
     if (access.objects) grantWithEnvironment(fn, props.storage.objectUse(access.objects));
@@ -389,6 +431,8 @@ export class Api extends Construct {
       grantWithEnvironment(fn, props.accountPurge.invokerUse('PURGE_ACCOUNT_FUNCTION'));
     if (access.usesEmailCodes) grantWithEnvironment(fn, this.emailCodes.invokerUse('EMAIL_CODES_FUNCTION'));
     if (access.listsMultipartUploads) grantWithEnvironment(fn, props.storage.multipartListingUse());
+    if (access.recordsPilotStanding)
+      grantWithEnvironment(fn, this.pilotStanding.invokerUse('PILOT_STANDING_FUNCTION'));
     if (access.retriesTasks) {
       grantWithEnvironment(fn, this.retryTransition.invokerUse('RETRY_TRANSITION_FUNCTION'));
       grantWithEnvironment(fn, props.storage.queueSendUse());

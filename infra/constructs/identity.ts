@@ -14,7 +14,9 @@ export type IdentityAdminAction =
   | 'cognito-idp:AdminGetUser'
   | 'cognito-idp:AdminListGroupsForUser'
   | 'cognito-idp:AdminUserGlobalSignOut'
-  | 'cognito-idp:AdminUpdateUserAttributes';
+  | 'cognito-idp:AdminUpdateUserAttributes'
+  | 'cognito-idp:AdminDisableUser'
+  | 'cognito-idp:AdminEnableUser';
 
 const ACCESS_TOKEN_VALIDITY = Duration.minutes(ACCESS_TOKEN_VALIDITY_MINUTES);
 

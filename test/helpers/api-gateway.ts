@@ -20,6 +20,8 @@ export interface EventInput {
   headers?: Record<string, string>;
   /** The authorizer's context; omitted for public routes. */
   caller?: Caller;
+  /** Whether the authorizer found the caller in the league's admins group. @default false */
+  admin?: boolean;
 }
 
 export function apiEvent(input: EventInput): ApiEvent {
@@ -63,7 +65,11 @@ export function apiEvent(input: EventInput): ApiEvent {
       timeEpoch: now.getTime(),
       ...(input.caller === undefined
         ? {}
-        : { authorizer: { lambda: { sub: input.caller.sub, username: input.caller.username } } }),
+        : {
+            authorizer: {
+              lambda: { sub: input.caller.sub, username: input.caller.username, admin: input.admin ?? false },
+            },
+          }),
     },
   };
 }

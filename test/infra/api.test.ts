@@ -97,6 +97,12 @@ const OWN_RESERVATIONS: Partial<Record<RouteName, number>> = {
   'list-upload-parts': 1,
   'complete-multipart-upload': 2,
   health: 1,
+  'report-video': 2,
+  'admin-reports': 1,
+  'hide-video': 1,
+  'restore-video': 1,
+  'annul-votes': 1,
+  'audit-log': 1,
 };
 
 describe('routes', () => {
@@ -152,7 +158,7 @@ describe('authorizer', () => {
     });
   });
 
-  it('runs outside the VPC with the issuer, JWKS and client id, and no IAM permission', () => {
+  it('runs outside the VPC with the issuer, JWKS and client id, and may only list the groups of a user of the pool', () => {
     const id = logicalId(synthesized.stack, synthesized.stack.api.authorizerFunction);
     const properties = propertiesOf(template, id);
     expect('VpcConfig' in properties).toBe(false);
@@ -188,7 +194,28 @@ describe('authorizer', () => {
         ],
       },
     });
-    expect(policyStatementsOf(template, id)).toEqual([]);
+    // The admins' routes: a token claiming the admins group is checked against the membership now.
+    expect(policyStatementsOf(template, id)).toEqual([
+      { Action: 'cognito-idp:AdminListGroupsForUser', Effect: 'Allow', Resource: userPoolArn },
+    ]);
+  });
+
+  it('guards every admin route (all of /api/admin/) with the authorizer', () => {
+    const adminRoutes = routes.filter((route) => route.path.startsWith('/api/admin/'));
+    expect(adminRoutes.map((route) => 'admin' in route && route.admin)).toEqual(adminRoutes.map(() => true));
+    const declared = Object.values(template.findResources('AWS::ApiGatewayV2::Route'))
+      .map(
+        (route) =>
+          route.Properties as { RouteKey: string; AuthorizationType: string; AuthorizerId?: unknown },
+      )
+      .filter((properties) => properties.RouteKey.includes(' /api/admin/'));
+    expect(declared).toHaveLength(adminRoutes.length);
+    for (const properties of declared) {
+      expect(properties.AuthorizationType).toBe('CUSTOM');
+      expect(properties.AuthorizerId).toEqual({
+        Ref: expect.stringMatching(/^ApiHttpApiCognitoAccessToken/) as unknown,
+      });
+    }
   });
 });
 
@@ -232,6 +259,7 @@ describe('stage', () => {
       'POST /api/public/videos/{id}/vote': { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
       'POST /api/public/videos/{id}/views': { ThrottlingRateLimit: 30, ThrottlingBurstLimit: 60 },
       'DELETE /api/public/videos/{id}/vote': { ThrottlingRateLimit: 25, ThrottlingBurstLimit: 50 },
+      'POST /api/public/videos/{id}/reports': { ThrottlingRateLimit: 5, ThrottlingBurstLimit: 10 },
     };
     expect((stage?.Properties as { RouteSettings: unknown }).RouteSettings).toEqual(settings);
     const throttledRouteIds = Object.entries(template.findResources('AWS::ApiGatewayV2::Route'))
@@ -575,6 +603,8 @@ describe('least-privilege IAM per function', () => {
             'record-view',
             'verify-email',
             'resend-verification',
+            'suspend-pilot',
+            'reinstate-pilot',
           ].includes(route.name),
       )
       .map((route) => route.name)) {
@@ -614,6 +644,38 @@ describe('least-privilege IAM per function', () => {
     expect(environment).not.toHaveProperty('S3_ENDPOINT');
     expect(policy).toContain("connect-src 'self' https://idrl-test-bucket.s3.eu-west-1.amazonaws.com;");
     expect(policy).not.toContain('*');
+  });
+
+  it('lets suspend and reinstate change only the users of the pool and invoke exactly the pilot-standing function, from outside the VPC', () => {
+    const standingId = logicalId(synthesized.stack, synthesized.stack.api.pilotStanding.function);
+    const invoke = {
+      Action: 'lambda:InvokeFunction',
+      Effect: 'Allow',
+      Resource: { 'Fn::GetAtt': [standingId, 'Arn'] },
+    };
+    const expected = {
+      'suspend-pilot': [
+        'cognito-idp:AdminGetUser',
+        'cognito-idp:AdminDisableUser',
+        'cognito-idp:AdminUserGlobalSignOut',
+      ],
+      'reinstate-pilot': ['cognito-idp:AdminGetUser', 'cognito-idp:AdminEnableUser'],
+    } as const;
+    for (const [name, actions] of Object.entries(expected)) {
+      const id = functionId(name as RouteName);
+      expect(policyStatementsOf(template, id)).toEqual([
+        { Action: actions, Effect: 'Allow', Resource: userPoolArn },
+        invoke,
+      ]);
+      expect(environmentOf(id)).toMatchObject({ PILOT_STANDING_FUNCTION: { Ref: standingId } });
+      expect(environmentOf(id)).not.toHaveProperty('DB_HOST');
+      expect('VpcConfig' in propertiesOf(template, id)).toBe(false);
+    }
+    // Inside the VPC, one at a time, with the database and nothing else.
+    const standing = propertiesOf(template, standingId);
+    expect('VpcConfig' in standing).toBe(true);
+    expect(standing.ReservedConcurrentExecutions).toBe(1);
+    expect(policyStatementsOf(template, standingId)).toEqual([rdsConnect]);
   });
 
   it('lets delete-account read and delete users of the pool and invoke exactly the purge function, from outside the VPC', () => {

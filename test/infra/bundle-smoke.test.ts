@@ -220,6 +220,7 @@ const INVOKED_EVENTS: Readonly<Record<string, unknown>> = {
   '/Sweeper/Sweep/': {},
   '/AccountPurge/': { sub: CALLER.sub },
   '/RetryTransition/': { action: 'begin', caller: CALLER, id: 1 },
+  '/PilotStanding/': { sub: CALLER.sub, username: CALLER.username, admin: 'admin', suspension: null },
   '/Database/MigrateLauncher/': { RequestType: 'Create', ResourceProperties: {} },
   '/Database/Migrate/': { username: 'idrl_admin', password: 'placeholder' },
   '/Identity/PreTokenGeneration/': {

@@ -151,35 +151,38 @@ describe('stack', () => {
 });
 
 describe('database connection budget', () => {
-  it('uses 59 of 70 connections with the defaults (61 with MediaConvert): 11 left for the in-VPC functions still to come', () => {
+  it('uses 68 of 70 connections with the defaults (70 with MediaConvert): 2 left for the in-VPC functions still to come', () => {
     const defaults = {
       workerMaxConcurrency: 5,
       routeReserved: DEFAULT_DATABASE_ROUTE_RESERVED_CONCURRENCY,
       maxConnections: 80,
     };
-    expect(assertConnectionBudget(defaults)).toEqual({ used: 60, available: 70 });
+    expect(assertConnectionBudget(defaults)).toEqual({ used: 68, available: 70 });
     expect(assertConnectionBudget({ ...defaults, completionConcurrency: 2 })).toEqual({
-      used: 62,
+      used: 70,
       available: 70,
     });
   });
 
   it('refuses a configuration that could exceed max_connections minus headroom, at synth time', () => {
     expect(() => synthesize({ databaseRouteReservedConcurrency: 20 })).toThrow(
-      'Database connection budget exceeded: worker 5 + 18 routes (20 + 20 + 20 + 2 + 2 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 20 + 3 + 3 + 2 + 1 + 2) + sweeper 1 + account purge 2 + retry 2 + email codes 1 + completion 0 + views 1 = 120 > 70 (max_connections 80 − headroom 10)',
+      'Database connection budget exceeded: worker 5 + 24 routes (20 + 20 + 20 + 2 + 2 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 20 + 3 + 3 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 2) + sweeper 1 + account purge 2 + retry 2 + email codes 1 + pilot standing 1 + completion 0 + views 1 = 128 > 70 (max_connections 80 − headroom 10)',
     );
   });
 
-  it('counts the account purge, the email codes and the views consumer, at a max_connections where the last one tips the budget', () => {
-    // 70 − 10 = 60 connections fit everything; 69 − 10 = 59 fit everything but one of the single connections.
+  it('counts the account purge, at a max_connections where only it tips the budget', () => {
+    // 77 − 10 = 67 connections fit everything but the purge's 2 (66 without it).
     expect(() => {
-      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 70 });
+      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 77 });
+    }).toThrow(
+      'Database connection budget exceeded: worker 5 + 24 routes (5 + 5 + 5 + 2 + 2 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 5 + 3 + 3 + 2 + 2 + 1 + 1 + 1 + 1 + 1 + 1 + 2) + sweeper 1 + account purge 2 + retry 2 + email codes 1 + pilot standing 1 + completion 0 + views 1 = 68 > 67 (max_connections 77 − headroom 10)',
+    );
+    expect(() => {
+      assertConnectionBudget({ workerMaxConcurrency: 3, routeReserved: 5, maxConnections: 77 });
     }).not.toThrow();
     expect(() => {
-      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 69 });
-    }).toThrow(
-      'Database connection budget exceeded: worker 5 + 18 routes (5 + 5 + 5 + 2 + 2 + 1 + 3 + 1 + 2 + 2 + 2 + 2 + 5 + 3 + 3 + 2 + 1 + 2) + sweeper 1 + account purge 2 + retry 2 + email codes 1 + completion 0 + views 1 = 60 > 59 (max_connections 69 − headroom 10)',
-    );
+      assertConnectionBudget({ workerMaxConcurrency: 5, routeReserved: 5, maxConnections: 78 });
+    }).not.toThrow();
   });
 });
 

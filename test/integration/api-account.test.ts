@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { AdminGetUserCommand, DeleteUserCommand } from '@aws-sdk/client-cognito-identity-provider';
 import { PutObjectCommand } from '@aws-sdk/client-s3';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -16,11 +15,11 @@ import { type Gateway, startGateway } from '#infra/local/gateway';
 import type { InvocableHandler } from '#infra/local/lambda-api';
 import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
 import { freePort } from '#infra/local/services/preflight';
+import { signedUpPilot } from '#test/helpers/accounts';
 import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
 import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { signatureOnlyIam } from '#test/helpers/iam';
 import { publishedTask } from '#test/helpers/tasks';
-import { decodeJwtPayload } from '#test/helpers/tokens';
 import { verifiedInDatabase } from '#test/helpers/verified-email';
 
 const PASSWORD = 'Secret123';
@@ -63,20 +62,7 @@ afterAll(async () => {
 
 /** A pilot signed up through the API: the caller as the authorizer would pass it on. */
 async function pilot(prefix: string): Promise<Caller> {
-  const username = `${prefix}_${randomUUID().slice(0, 8)}`;
-  const created = await invoke(signup, {
-    method: 'POST',
-    route: '/api/auth/signup',
-    body: { username, email: `${username}@idrl.example`, password1: PASSWORD, password2: PASSWORD },
-  });
-  expect(created.statusCode).toBe(201);
-  const tokens = await invoke(login, {
-    method: 'POST',
-    route: '/api/auth/login',
-    body: { username, password: PASSWORD },
-  });
-  const { access_token: accessToken } = tokens.body as { access_token: string };
-  const caller = { sub: String(decodeJwtPayload(accessToken).sub), username };
+  const { caller } = await signedUpPilot(prefix);
   // Voters and pilots with published videos: verified (the mirror the vote and the gallery read).
   await verifiedInDatabase(caller);
   return caller;

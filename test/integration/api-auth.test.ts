@@ -1,5 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import {
+  AdminAddUserToGroupCommand,
+  AdminRemoveUserFromGroupCommand,
   ListUsersCommand,
   SignUpCommand,
   UpdateUserAttributesCommand,
@@ -12,6 +14,7 @@ import { handler as login } from '#functions/api/login';
 import { handler as refresh } from '#functions/api/refresh';
 import { handler as signup } from '#functions/api/signup';
 import { cognitoClient } from '#commons/clients';
+import { LEAGUE_ADMINS_GROUP } from '#core/auth-service';
 import { securityHeaders } from '#commons/http';
 import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
 import { INVALID_REQUEST } from '#test/helpers/contract';
@@ -367,7 +370,7 @@ describe('POST /api/auth/login and /api/auth/refresh', () => {
     const decision = await authorize(accessToken);
     expect(decision).toEqual({
       isAuthorized: true,
-      context: { sub: decodeJwtPayload(accessToken).sub, username },
+      context: { sub: decodeJwtPayload(accessToken).sub, username, admin: false },
     });
   });
 
@@ -512,7 +515,35 @@ describe('authorizer', () => {
     const decision = await authorize(signJwt(claims, cognitoLocalKey));
 
     // Assess
-    expect(decision).toEqual({ isAuthorized: true, context: { sub: claims.sub, username: claims.username } });
+    expect(decision).toEqual({
+      isAuthorized: true,
+      context: { sub: claims.sub, username: claims.username, admin: false },
+    });
+  });
+
+  it('makes an admin only of a token that claims the admins group and whose user is in it now', async () => {
+    // Prepare: a member of the group, whose token from before the grant does not claim it yet.
+    const username = String(claims.username);
+    await cognitoClient().send(
+      new AdminAddUserToGroupCommand({
+        UserPoolId: process.env.USER_POOL_ID,
+        Username: username,
+        GroupName: LEAGUE_ADMINS_GROUP,
+      }),
+    );
+    const claiming = signJwt({ ...claims, 'cognito:groups': [LEAGUE_ADMINS_GROUP] }, cognitoLocalKey);
+
+    // Act / Assess: the old token is no admin's; a claiming one is, while the membership lasts.
+    expect(await authorize(signJwt(claims, cognitoLocalKey))).toMatchObject({ context: { admin: false } });
+    expect(await authorize(claiming)).toMatchObject({ context: { username, admin: true } });
+    await cognitoClient().send(
+      new AdminRemoveUserFromGroupCommand({
+        UserPoolId: process.env.USER_POOL_ID,
+        Username: username,
+        GroupName: LEAGUE_ADMINS_GROUP,
+      }),
+    );
+    expect(await authorize(claiming)).toMatchObject({ context: { username, admin: false } });
   });
 
   it.each([

@@ -1,6 +1,8 @@
 import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
   AdminUpdateUserAttributesCommand,
@@ -14,7 +16,14 @@ import {
   type AuthenticationResultType,
   type CognitoIdentityProviderClient,
 } from '@aws-sdk/client-cognito-identity-provider';
-import { ConflictError, ServiceUnavailableError, UnauthorizedError, ValidationError } from '#core/errors';
+import {
+  ConflictError,
+  ForbiddenError,
+  ServiceUnavailableError,
+  UnauthorizedError,
+  ValidationError,
+} from '#core/errors';
+import { SUSPENDED_MESSAGE } from '#core/moderation';
 import type { IdentityAccount, IdentityProvider, IdentityTokens } from '#core/ports';
 import { VERIFICATION_CODE_METADATA } from '#core/verification-email';
 
@@ -48,6 +57,8 @@ const NOTHING_TO_REVOKE = new Set([
 const INVALID_CODE = 'Invalid or expired code';
 const INVALID_CREDENTIALS = 'Invalid username or password';
 const INVALID_REFRESH_TOKEN = 'Invalid or expired refresh token';
+/** Cognito's message (NotAuthorizedException) for a disabled user's sign-in and refresh: a suspension here. */
+const USER_DISABLED = /^User is disabled\.?$/;
 
 function exceptionName(error: unknown): string | undefined {
   return error instanceof CognitoIdentityProviderServiceException ? error.name : undefined;
@@ -183,14 +194,15 @@ export class CognitoIdentityProvider implements IdentityProvider {
     }
   }
 
-  async findUser(username: string): Promise<{ sub: string } | null> {
+  async findUser(username: string): Promise<{ sub: string; username: string } | null> {
     try {
       const output = await this.client.send(
         new AdminGetUserCommand({ UserPoolId: this.userPoolId, Username: username }),
       );
       const sub = output.UserAttributes?.find((attribute) => attribute.Name === 'sub')?.Value;
-      if (sub === undefined) throw new Error('AdminGetUser returned no sub');
-      return { sub };
+      if (sub === undefined || output.Username === undefined)
+        throw new Error('AdminGetUser returned no sub or username');
+      return { sub, username: output.Username };
     } catch (error) {
       if (exceptionName(error) === 'UserNotFoundException') return null;
       throw unlessThrottled(error);
@@ -208,6 +220,43 @@ export class CognitoIdentityProvider implements IdentityProvider {
       return { email, verified: attribute('email_verified') === 'true' };
     } catch (error) {
       if (exceptionName(error) === 'UserNotFoundException') return null;
+      throw unlessThrottled(error);
+    }
+  }
+
+  /** Disables the user (no sign-in, no refresh), then ends every session they have. */
+  async suspendUser(username: string): Promise<void> {
+    try {
+      await this.client.send(
+        new AdminDisableUserCommand({ UserPoolId: this.userPoolId, Username: username }),
+      );
+      await this.client.send(
+        new AdminUserGlobalSignOutCommand({ UserPoolId: this.userPoolId, Username: username }),
+      );
+    } catch (error) {
+      throw unlessThrottled(error);
+    }
+  }
+
+  async reinstateUser(username: string): Promise<void> {
+    try {
+      await this.client.send(new AdminEnableUserCommand({ UserPoolId: this.userPoolId, Username: username }));
+    } catch (error) {
+      throw unlessThrottled(error);
+    }
+  }
+
+  async groupsOf(username: string): Promise<string[]> {
+    try {
+      // The league has one group; a page of 60 (Cognito's maximum) holds every membership there is.
+      const output = await this.client.send(
+        new AdminListGroupsForUserCommand({ UserPoolId: this.userPoolId, Username: username, Limit: 60 }),
+      );
+      return (output.Groups ?? []).flatMap((group) =>
+        group.GroupName === undefined ? [] : [group.GroupName],
+      );
+    } catch (error) {
+      if (exceptionName(error) === 'UserNotFoundException') return [];
       throw unlessThrottled(error);
     }
   }
@@ -408,6 +457,8 @@ export class CognitoIdentityProvider implements IdentityProvider {
       return output.AuthenticationResult;
     } catch (error) {
       const name = exceptionName(error);
+      if (name === 'NotAuthorizedException' && error instanceof Error && USER_DISABLED.test(error.message))
+        throw new ForbiddenError(SUSPENDED_MESSAGE, { cause: error });
       if (name !== undefined && REJECTED_CREDENTIALS.has(name))
         throw new UnauthorizedError(rejection, { cause: error });
       throw unlessThrottled(error);

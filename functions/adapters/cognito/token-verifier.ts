@@ -28,6 +28,11 @@ class JwksFetcher implements Fetcher {
   }
 }
 
+/** The caller, and the user-pool groups the token says they belonged to when it was issued (`cognito:groups`). */
+export interface VerifiedCaller extends Caller {
+  groups: readonly string[];
+}
+
 export interface AccessTokenVerifierOptions {
   issuer: string;
   jwksUri: string;
@@ -63,13 +68,18 @@ export class AccessTokenVerifier {
    * and ServiceUnavailableError when the issuer's keys cannot be fetched: that is our outage, not the
    * caller's bad token, and must not be answered (and cached) as one.
    */
-  async verify(token: string): Promise<Caller> {
+  async verify(token: string): Promise<VerifiedCaller> {
     try {
       const payload = await this.verifier.verify(token);
       const { sub, username } = payload;
       if (typeof sub !== 'string' || typeof username !== 'string')
         throw new Error('Token lacks sub or username');
-      return { sub, username };
+      const groups = payload['cognito:groups'];
+      return {
+        sub,
+        username,
+        groups: Array.isArray(groups) ? groups.filter((group) => typeof group === 'string') : [],
+      };
     } catch (error) {
       if (error instanceof FetchError)
         throw new ServiceUnavailableError('The signing keys of the identity provider are unavailable', {

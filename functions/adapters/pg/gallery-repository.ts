@@ -10,6 +10,9 @@ import type {
 } from '#core/ports';
 import type { Caller } from '#core/task';
 
+/** What migration 12's votes trigger raises for a suspended voter. */
+const VOTER_SUSPENDED_SQLSTATE = 'IDR01';
+
 interface PublishedRow {
   id: string;
   title: string;
@@ -120,16 +123,24 @@ export class PgGalleryRepository implements GalleryRepository {
     await ensureUser(this.pool, voter, this.options);
     // One statement decides and inserts; a second vote of the same voter is the primary key's unique
     // violation (23505 → ConflictError), however close together the two arrive.
-    const [target] = await queryRows<{ owner_id: string; voted: boolean }>(
-      this.pool,
-      `WITH target AS (SELECT id, owner_id FROM tasks WHERE id = $1 AND published_at IS NOT NULL),
+    let target: { owner_id: string; voted: boolean } | undefined;
+    try {
+      [target] = await queryRows<{ owner_id: string; voted: boolean }>(
+        this.pool,
+        `WITH target AS (SELECT id, owner_id FROM tasks WHERE id = $1 AND published_at IS NOT NULL),
        inserted AS (
          INSERT INTO votes (task_id, user_sub) SELECT id, $2 FROM target WHERE owner_id <> $2 RETURNING task_id
        )
        SELECT owner_id, EXISTS (SELECT 1 FROM inserted) AS voted FROM target`,
-      [taskId, voter.sub],
-      this.options,
-    );
+        [taskId, voter.sub],
+        this.options,
+      );
+    } catch (error) {
+      // Migration 12's votes_voter_standing: the voter is suspended (their token outlives the suspension).
+      if (error instanceof Error && 'code' in error && error.code === VOTER_SUSPENDED_SQLSTATE)
+        return { kind: 'suspended' };
+      throw error;
+    }
     if (target === undefined) return { kind: 'not-published' };
     if (!target.voted) return { kind: 'own-video' };
     // The statement above could not see its own trigger's increment; this one does (and any vote since).

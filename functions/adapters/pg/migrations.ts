@@ -9,6 +9,7 @@ import { migration as publicSide } from '#adapters/pg/migrations/0008-public-sid
 import { migration as pilotCut } from '#adapters/pg/migrations/0009-pilot-cut';
 import { migration as fairWorker } from '#adapters/pg/migrations/0010-fair-worker';
 import { migration as verifiedEmail } from '#adapters/pg/migrations/0011-verified-email';
+import { migration as moderation } from '#adapters/pg/migrations/0012-moderation';
 import { migration as rankingPeriods } from '#adapters/pg/migrations/0013-ranking-periods';
 import { migration as views } from '#adapters/pg/migrations/0014-views';
 import { migration as singleUseUploads } from '#adapters/pg/migrations/0015-single-use-uploads';
@@ -28,6 +29,7 @@ export const migrations: readonly Migration[] = [
   pilotCut,
   fairWorker,
   verifiedEmail,
+  moderation,
   rankingPeriods,
   views,
   singleUseUploads,

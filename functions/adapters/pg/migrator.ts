@@ -94,6 +94,9 @@ function assertOrdered(migrations: readonly Migration[]): void {
   });
 }
 
+/** Tables the application may add rows to but never change or remove (migration 12's audit log). */
+export const APPEND_ONLY_TABLES = ['audit_log'] as const;
+
 /**
  * On RDS the functions log in as a role authenticated by IAM tokens (rds_iam), not with the master
  * password. The migration function, which holds the master secret, creates that role and grants it
@@ -110,4 +113,6 @@ export async function grantApplicationRole(pool: pg.Pool, role: string): Promise
   await pool.query(`GRANT rds_iam TO ${identifier}`);
   await pool.query(`GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA public TO ${identifier}`);
   await pool.query(`GRANT USAGE, SELECT ON ALL SEQUENCES IN SCHEMA public TO ${identifier}`);
+  for (const table of APPEND_ONLY_TABLES)
+    await pool.query(`REVOKE UPDATE, DELETE, TRUNCATE ON ${pg.escapeIdentifier(table)} FROM ${identifier}`);
 }

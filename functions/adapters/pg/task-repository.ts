@@ -63,6 +63,7 @@ interface TaskRow {
   clip_start_seconds: number;
   poster_seconds: number;
   revision: number;
+  hidden_reason: string | null;
 }
 
 // bigint columns arrive as strings; ids and sizes stay far below 2^53 (checked on input).
@@ -96,6 +97,7 @@ function toTask(row: TaskRow): Task {
     clipStartSeconds: row.clip_start_seconds,
     posterSeconds: row.poster_seconds,
     revision: row.revision,
+    hiddenReason: row.hidden_reason,
   };
 }
 

@@ -55,6 +55,7 @@ export const LOCAL_INVOKED_FUNCTIONS = {
   RETRY_TRANSITION_FUNCTION: 'retry-transition',
   SWEEP_FUNCTION: 'sweep-tasks',
   EMAIL_CODES_FUNCTION: 'email-codes',
+  PILOT_STANDING_FUNCTION: 'pilot-standing',
 } as const satisfies Record<InvokedFunctionVariable, string>;
 
 export function handlerEnvironment(services: {

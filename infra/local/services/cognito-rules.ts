@@ -13,6 +13,8 @@
  * - `AdminUserGlobalSignOut`, which cognito-local lacks: every refresh token of the user is revoked, as Cognito
  *   documents ("invalidates the identity, access, and refresh tokens that Amazon Cognito issued to a user"; the
  *   access tokens are verified offline by the authorizer and expire on their own, as on AWS);
+ * - `Enabled: false` (AdminDisableUser, a suspension): cognito-local still signs such a user in and refreshes their
+ *   tokens; Cognito refuses both with NotAuthorizedException "User is disabled.", as this does;
  * - the access tokens' missing `aws.cognito.signin.user.admin` scope (the pool's pre-token-generation
  *   trigger suppresses it): every call authorized by an access token alone (`DeleteUser`,
  *   `UpdateUserAttributes`...) is refused. cognito-local runs no V2 trigger, so the refusal is emulated.
@@ -152,6 +154,7 @@ export function rulesRouter(parts: CognitoLocalParts, cognito: CognitoService, r
         return (await route(ctx, req)) as unknown;
       };
     }
+    if (target === 'InitiateAuth') return refusingDisabledUsers(parts, cognito, route);
     if (target === 'SignUp') {
       return async (ctx, req: { ClientId?: string }) => {
         const pool = await cognito.getUserPoolForClientId(ctx, req.ClientId ?? '');
@@ -164,6 +167,29 @@ export function rulesRouter(parts: CognitoLocalParts, cognito: CognitoService, r
       if (req.AccessToken !== undefined) throw notAuthorized('Access Token does not have required scopes');
       return (await route(ctx, req)) as unknown;
     };
+  };
+}
+
+interface InitiateAuthRequest {
+  ClientId?: string;
+  AuthFlow?: string;
+  AuthParameters?: Record<string, string>;
+}
+
+/** InitiateAuth refused for a disabled user (see the module's comment), by username or refresh token alike. */
+function refusingDisabledUsers(parts: CognitoLocalParts, cognito: CognitoService, route: Route): Route {
+  return async (ctx, req: InitiateAuthRequest) => {
+    const pool = await cognito.getUserPoolForClientId(ctx, req.ClientId ?? '');
+    const username = req.AuthParameters?.USERNAME;
+    const refreshToken = req.AuthParameters?.REFRESH_TOKEN;
+    const user =
+      req.AuthFlow === 'REFRESH_TOKEN_AUTH' && refreshToken !== undefined
+        ? await pool.getUserByRefreshToken(ctx, refreshToken)
+        : username === undefined
+          ? null
+          : await pool.getUserByUsername(ctx, username);
+    if (user?.Enabled === false) throw new parts.CognitoError('NotAuthorizedException', 'User is disabled.');
+    return (await route(ctx, req)) as unknown;
   };
 }
 

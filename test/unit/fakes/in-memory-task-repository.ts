@@ -108,6 +108,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       clipStartSeconds: task.cut?.clipStartSeconds ?? 0,
       posterSeconds: task.cut?.posterSeconds ?? 0,
       revision: 1,
+      hiddenReason: null,
     };
     this.tasks.set(id, created);
     return Promise.resolve({ created: { ...created } });

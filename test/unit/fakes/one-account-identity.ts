@@ -40,9 +40,11 @@ export class OneAccountIdentity implements IdentityProvider {
     return Promise.resolve();
   }
 
-  findUser(username: string): Promise<{ sub: string } | null> {
+  findUser(username: string): Promise<{ sub: string; username: string } | null> {
     this.calls.push(`findUser ${username}`);
-    return Promise.resolve(username === 'ace' && this.sub !== null ? { sub: this.sub } : null);
+    return Promise.resolve(
+      username === 'ace' && this.sub !== null ? { sub: this.sub, username: 'ace' } : null,
+    );
   }
 
   checkPassword(input: { username: string; password: string }): Promise<boolean> {
@@ -84,6 +86,20 @@ export class OneAccountIdentity implements IdentityProvider {
 
   /** Whether ace's email is verified, as getAccount answers it. */
   emailVerified = true;
+  suspendUser(username: string): Promise<void> {
+    this.calls.push(`suspendUser ${username}`);
+    return Promise.resolve();
+  }
+
+  reinstateUser(username: string): Promise<void> {
+    this.calls.push(`reinstateUser ${username}`);
+    return Promise.resolve();
+  }
+
+  groupsOf(username: string): Promise<string[]> {
+    this.calls.push(`groupsOf ${username}`);
+    return Promise.resolve(username === 'ace' && this.sub !== null ? this.groups : []);
+  }
 
   deleteUser(username: string): Promise<void> {
     this.calls.push(`deleteUser ${username}`);

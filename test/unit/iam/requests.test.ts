@@ -8,6 +8,8 @@ import { join } from 'node:path';
 import {
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
+  AdminDisableUserCommand,
+  AdminEnableUserCommand,
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
   AdminSetUserPasswordCommand,
@@ -404,6 +406,16 @@ const COMMANDS: Record<string, () => Promise<void>> = {
       new AdminListGroupsForUserCommand({ UserPoolId: POOL_ID, Username: 'pilot' }),
     );
     expect(only(call)).toMatchObject({ action: 'cognito-idp:AdminListGroupsForUser', resource: POOL });
+    expectValidAgainstReference(call);
+  },
+  async AdminDisableUserCommand() {
+    const call = await sendCognito(new AdminDisableUserCommand({ UserPoolId: POOL_ID, Username: 'pilot' }));
+    expect(only(call)).toMatchObject({ action: 'cognito-idp:AdminDisableUser', resource: POOL });
+    expectValidAgainstReference(call);
+  },
+  async AdminEnableUserCommand() {
+    const call = await sendCognito(new AdminEnableUserCommand({ UserPoolId: POOL_ID, Username: 'pilot' }));
+    expect(only(call)).toMatchObject({ action: 'cognito-idp:AdminEnableUser', resource: POOL });
     expectValidAgainstReference(call);
   },
   async AdminUserGlobalSignOutCommand() {
