@@ -8,6 +8,7 @@ import { CognitoIdentityProvider } from '#adapters/cognito/identity-provider';
 import { LambdaAccountPurger } from '#adapters/lambda/account-purger';
 import { LambdaRetryTransitions, LambdaTaskSweep } from '#adapters/lambda/task-functions';
 import { PgAccountRepository } from '#adapters/pg/account-repository';
+import { PgClientRequestCounter } from '#adapters/pg/client-request-counter';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
 import { PgTaskRepository } from '#adapters/pg/task-repository';
 import { S3MultipartUploads } from '#adapters/s3/multipart-uploads';
@@ -15,7 +16,9 @@ import { S3ObjectStore } from '#adapters/s3/object-store';
 import { SqsUploadQueue } from '#adapters/sqs/upload-queue';
 import { AccountPurge, AccountService } from '#core/account-deletion';
 import { AuthService } from '#core/auth-service';
+import { ORIGIN_VERIFY_VARIABLE } from '#core/edge-origin';
 import { GalleryService, VotingService } from '#core/gallery-service';
+import { PerClientLimit } from '#core/per-client-limit';
 import { systemClock } from '#core/ports';
 import { TaskRetryService } from '#core/task-retry';
 import { TaskService } from '#core/task-service';
@@ -36,6 +39,7 @@ import {
   uploadQueueConfig,
 } from '#commons/config';
 import { currentTraceHeader } from '#commons/tracing';
+import { PER_CLIENT_REFUSAL_MESSAGE, perClientRules } from '#functions/routes';
 
 /** How every repository's statements treat a pausing database (the same settings for all of them). */
 const queryOptions = /* @__PURE__ */ once(() => {
@@ -79,6 +83,23 @@ export const getGalleryService = /* @__PURE__ */ once(
 export const getVotingService = /* @__PURE__ */ once(
   () => new VotingService({ repository: getGalleryRepository() }),
 );
+
+/**
+ * The voting rule of functions/routes.ts counted by the vote and withdraw functions themselves (docs/infra.md,
+ * "Without WAF: the API's own count"), with or without WAF in front. The addresses' HMAC key is the origin
+ * secret the stack gives every API function: stable for the stack's life, never in a response or a log.
+ */
+export const getVotingLimit = /* @__PURE__ */ once(() => {
+  const rule = perClientRules.find((candidate) => candidate.name === 'voting');
+  if (rule === undefined) throw new Error('functions/routes.ts has no per-client rule named voting');
+  return new PerClientLimit({
+    rule,
+    counter: new PgClientRequestCounter(databasePool(), queryOptions()),
+    clock: systemClock,
+    key: process.env[ORIGIN_VERIFY_VARIABLE] ?? '',
+    message: PER_CLIENT_REFUSAL_MESSAGE,
+  });
+});
 
 const getIdentityProvider = /* @__PURE__ */ once(() => {
   const { userPoolId, clientId } = identityConfig();

@@ -18,6 +18,8 @@ export interface EventInput {
   /** An object is sent as JSON; a string is sent verbatim (for malformed bodies). */
   body?: unknown;
   headers?: Record<string, string>;
+  /** The connection's address as API Gateway sees it (behind the CDN: an edge's). @default 127.0.0.1 */
+  sourceIp?: string;
   /** The authorizer's context; omitted for public routes. */
   caller?: Caller;
 }
@@ -53,7 +55,7 @@ export function apiEvent(input: EventInput): ApiEvent {
         method: input.method,
         path: rawPath,
         protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
+        sourceIp: input.sourceIp ?? '127.0.0.1',
         userAgent: 'vitest',
       },
       requestId: crypto.randomUUID(),

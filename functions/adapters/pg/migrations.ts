@@ -8,6 +8,7 @@ import { migration as requeuedAt } from '#adapters/pg/migrations/0006-requeued-a
 import { migration as publicSide } from '#adapters/pg/migrations/0008-public-side';
 import { migration as pilotCut } from '#adapters/pg/migrations/0009-pilot-cut';
 import { migration as fairWorker } from '#adapters/pg/migrations/0010-fair-worker';
+import { migration as clientRequestCounts } from '#adapters/pg/migrations/0016-client-request-counts';
 
 /**
  * Every migration, in order. They are TypeScript modules rather than .sql files so esbuild embeds
@@ -23,4 +24,5 @@ export const migrations: readonly Migration[] = [
   publicSide,
   pilotCut,
   fairWorker,
+  clientRequestCounts,
 ];
