@@ -1,5 +1,5 @@
 import { AccessTokenVerifier } from '#adapters/cognito/token-verifier';
-import { apiHandler, type ParsedApiEvent } from '#commons/http';
+import { apiHandler, clientAddressOf, type ParsedApiEvent } from '#commons/http';
 import { authorizerConfig } from '#commons/config';
 import { getViewReporter } from '#commons/composition-root';
 import { logger } from '#commons/logger';
@@ -14,7 +14,8 @@ const verifier = new AccessTokenVerifier(authorizerConfig());
 
 /**
  * The viewer of a play: the caller's user id when the request carries a valid access token (the same viewer on every
- * device), otherwise the client's address and user agent. A bad token is not an error here: a play is anonymous.
+ * device), otherwise the client's address (the viewer's, through the CDN: functions/core/client-address.ts) and user
+ * agent. A bad token is not an error here: a play is anonymous.
  */
 async function viewerOf(event: ParsedApiEvent): Promise<Viewer> {
   const token = /^Bearer ([A-Za-z0-9_.=-]+)$/i.exec(event.headers.authorization?.trim() ?? '')?.[1];
@@ -26,7 +27,7 @@ async function viewerOf(event: ParsedApiEvent): Promise<Viewer> {
       if (!(error instanceof UnauthorizedError)) logger.warn('Token not verified', { error });
     }
   }
-  return { address: event.requestContext.http.sourceIp, userAgent: event.headers['user-agent'] ?? '' };
+  return { address: clientAddressOf(event), userAgent: event.headers['user-agent'] ?? '' };
 }
 
 /**

@@ -10,6 +10,7 @@ import { LambdaEmailCodes } from '#adapters/lambda/email-codes';
 import { LambdaPilotStanding } from '#adapters/lambda/pilot-standing';
 import { LambdaRetryTransitions, LambdaTaskSweep } from '#adapters/lambda/task-functions';
 import { PgAccountRepository } from '#adapters/pg/account-repository';
+import { PgClientRequestCounter } from '#adapters/pg/client-request-counter';
 import { PgEmailCodeRepository } from '#adapters/pg/email-code-repository';
 import { PgGalleryRepository } from '#adapters/pg/gallery-repository';
 import { PgModerationRepository } from '#adapters/pg/moderation-repository';
@@ -21,9 +22,11 @@ import { SqsViewQueue } from '#adapters/sqs/view-queue';
 import { PgViewRepository } from '#adapters/pg/view-repository';
 import { AccountPurge, AccountService } from '#core/account-deletion';
 import { AuthService } from '#core/auth-service';
+import { ORIGIN_VERIFY_VARIABLE } from '#core/edge-origin';
 import { EmailCodeService, EmailVerificationService } from '#core/email-verification';
 import { GalleryService, VotingService } from '#core/gallery-service';
 import { ModerationService, PilotStandingService, ReportService } from '#core/moderation';
+import { PerClientLimit } from '#core/per-client-limit';
 import { systemClock } from '#core/ports';
 import { TaskRetryService } from '#core/task-retry';
 import { TaskService } from '#core/task-service';
@@ -48,6 +51,7 @@ import {
 } from '#commons/config';
 import { logger } from '#commons/logger';
 import { currentTraceHeader } from '#commons/tracing';
+import { PER_CLIENT_REFUSAL_MESSAGE, perClientRules } from '#functions/routes';
 
 /** How every repository's statements treat a pausing database (the same settings for all of them). */
 const queryOptions = /* @__PURE__ */ once(() => {
@@ -96,6 +100,23 @@ export const getVotingService = /* @__PURE__ */ once(
       seasonStarts: leagueSeasonStarts(),
     }),
 );
+
+/**
+ * The voting rule of functions/routes.ts counted by the vote and withdraw functions themselves (docs/infra.md,
+ * "Without WAF: the API's own count"), with or without WAF in front. The addresses' HMAC key is the origin
+ * secret the stack gives every API function: stable for the stack's life, never in a response or a log.
+ */
+export const getVotingLimit = /* @__PURE__ */ once(() => {
+  const rule = perClientRules.find((candidate) => candidate.name === 'voting');
+  if (rule === undefined) throw new Error('functions/routes.ts has no per-client rule named voting');
+  return new PerClientLimit({
+    rule,
+    counter: new PgClientRequestCounter(databasePool(), queryOptions()),
+    clock: systemClock,
+    key: process.env[ORIGIN_VERIFY_VARIABLE] ?? '',
+    message: PER_CLIENT_REFUSAL_MESSAGE,
+  });
+});
 
 const getIdentityProvider = /* @__PURE__ */ once(() => {
   const { userPoolId, clientId } = identityConfig();

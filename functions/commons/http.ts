@@ -25,6 +25,7 @@ import {
 } from '#core/errors';
 import type { Caller } from '#core/task';
 import { PUBLIC_MAX_AGE_SECONDS } from '#core/public-cache';
+import { clientAddress } from '#core/client-address';
 import { ORIGIN_VERIFY_VARIABLE, cameThroughCdn } from '#core/edge-origin';
 import { invocationEnd } from '#commons/invocation-end';
 import { logger } from '#commons/logger';
@@ -227,6 +228,17 @@ function callerOf(event: ParsedApiEvent): Caller {
     throw new UnauthorizedError('Unauthorized');
   }
   return { sub, username };
+}
+
+/**
+ * The client's address for the per-client limits: CloudFront's viewer address on a request that proved it came
+ * through the CDN, the connection's otherwise (functions/core/client-address.ts).
+ */
+export function clientAddressOf(event: ParsedApiEvent): string {
+  return clientAddress(
+    { headers: event.headers, sourceIp: event.requestContext.http.sourceIp },
+    process.env[ORIGIN_VERIFY_VARIABLE],
+  );
 }
 
 /** {@link apiHandler} for routes behind the authorizer: the route's logic runs only for a known caller. */

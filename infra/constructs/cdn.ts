@@ -5,6 +5,9 @@ import * as origins from 'aws-cdk-lib/aws-cloudfront-origins';
 import { Construct } from 'constructs';
 import { ORIGIN_VERIFY_HEADER } from '#core/edge-origin';
 
+/** CloudFront's spelling of the header functions/core/client-address.ts reads (header names are case-insensitive). */
+export const VIEWER_ADDRESS_HEADER_NAME = 'CloudFront-Viewer-Address';
+
 export interface CdnProps {
   /** The HTTP API that serves both the JSON API and the console: the distribution's one origin. */
   readonly httpApi: apigwv2.IHttpApi;
@@ -22,8 +25,9 @@ export interface CdnProps {
 /** Paths whose answers are the same for everyone and say so with Cache-Control (functions/commons/http.ts). */
 export const CACHED_PATH_PATTERNS = ['/api/public/*', '/assets/*', '/v/*'] as const;
 /**
- * Under a cached pattern but per caller: voting carries a Bearer token and must reach the API every time; a reported
- * play is a POST (the cached behaviour allows GET and HEAD only) whose viewer is the caller.
+ * Under a cached pattern but per caller: voting carries a Bearer token and must reach the API every time, with the
+ * viewer's address (CloudFront-Viewer-Address) for its per-client count; a reported play is a POST (the cached
+ * behaviour allows GET and HEAD only) whose viewer is the caller (the token or the viewer's address).
  */
 export const PASS_THROUGH_PATH_PATTERNS = [
   '/api/public/videos/*/vote',
@@ -79,9 +83,40 @@ export class Cdn extends Construct {
       cachePolicy: cloudfront.CachePolicy.CACHING_DISABLED,
       originRequestPolicy: cloudfront.OriginRequestPolicy.ALL_VIEWER_EXCEPT_HOST_HEADER,
     };
+    // Voting counts requests per viewer address itself, and a play's viewer is its address when it carries no token
+    // (functions/core/client-address.ts): their behaviour needs
+    // CloudFront-Viewer-Address, which the managed AllViewerExceptHostHeader policy leaves out (it is allExcept
+    // Host), and no policy can add a CloudFront header to "all but Host" (allViewerAndWhitelistCloudFront would
+    // pass the viewer's Host, which API Gateway refuses). So the vote behaviour names what its routes read: the
+    // viewer address in the origin request policy, Authorization in the cache key — the only way CloudFront
+    // forwards it outside "all viewer headers". Nothing is cached: CloudFront caches no POST or DELETE answer,
+    // and the routes have no GET; the 1 s maximum TTL only allows a header in the key.
+    const votePassThrough: cloudfront.BehaviorOptions = {
+      ...passThrough,
+      cachePolicy: new cloudfront.CachePolicy(this, 'CallerKey', {
+        comment: 'IDRL: forward Authorization to the vote and play routes (their answers are never cached)',
+        defaultTtl: Duration.seconds(0),
+        minTtl: Duration.seconds(0),
+        maxTtl: Duration.seconds(1),
+        queryStringBehavior: cloudfront.CacheQueryStringBehavior.none(),
+        headerBehavior: cloudfront.CacheHeaderBehavior.allowList('Authorization'),
+        cookieBehavior: cloudfront.CacheCookieBehavior.none(),
+      }),
+      originRequestPolicy: new cloudfront.OriginRequestPolicy(this, 'ViewerAddress', {
+        comment:
+          "IDRL: the viewer's address for the API's per-client count of votes and its viewers of plays",
+        // User-Agent: part of an anonymous play's viewer (CloudFront sends its own unless it is forwarded).
+        headerBehavior: cloudfront.OriginRequestHeaderBehavior.allowList(
+          VIEWER_ADDRESS_HEADER_NAME,
+          'User-Agent',
+        ),
+        queryStringBehavior: cloudfront.OriginRequestQueryStringBehavior.none(),
+        cookieBehavior: cloudfront.OriginRequestCookieBehavior.none(),
+      }),
+    };
     // Behaviours are matched in this order: the pass-through patterns must precede /api/public/*.
     const additionalBehaviors: Record<string, cloudfront.BehaviorOptions> = {};
-    for (const pattern of PASS_THROUGH_PATH_PATTERNS) additionalBehaviors[pattern] = passThrough;
+    for (const pattern of PASS_THROUGH_PATH_PATTERNS) additionalBehaviors[pattern] = votePassThrough;
     for (const pattern of CACHED_PATH_PATTERNS) additionalBehaviors[pattern] = cached;
 
     this.distribution = new cloudfront.Distribution(this, 'Distribution', {

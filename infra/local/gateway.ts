@@ -18,6 +18,7 @@ import type {
   Context,
 } from 'aws-lambda';
 import { PER_CLIENT_REFUSAL_MESSAGE, type PerClientRule, type RouteDefinition } from '#functions/routes';
+import { VIEWER_ADDRESS_HEADER } from '#core/client-address';
 import { FunctionTimeoutError } from './errors';
 import { authorizeAwsCall } from './iam/aws-call';
 import type { IamEnforcer } from './iam/enforcer';
@@ -512,7 +513,7 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
     const body = await readBody(request);
     if (body === null) return gatewayMessage(413, 'Request Entity Too Large');
     const viewerEvent = toApiEvent({ method, url, sourceIp, request, body }, matched);
-    const event = { ...viewerEvent, headers: { ...viewerEvent.headers, ...options.originHeaders } };
+    const event = { ...viewerEvent, headers: { ...viewerEvent.headers, ...cdnHeaders(request) } };
     try {
       if (matched.route.definition.auth) {
         const authorization = await authorize(event);
@@ -530,6 +531,17 @@ export function startGateway(options: GatewayOptions): Promise<Gateway> {
         ? gatewayMessage(503, 'Service Unavailable')
         : gatewayMessage(500, 'Internal Server Error');
     }
+  }
+
+  /**
+   * What CloudFront adds on its way to the origin, replacing a client's headers of the same names: the origin
+   * headers (its secret) and, as the API behaviours' origin request policy asks, the viewer's address and port
+   * from the connection (functions/core/client-address.ts reads it). None without origin headers: no CDN here.
+   */
+  function cdnHeaders(request: IncomingMessage): Record<string, string> {
+    if (options.originHeaders === undefined) return {};
+    const { remoteAddress = LOOPBACK, remotePort = 0 } = request.socket;
+    return { ...options.originHeaders, [VIEWER_ADDRESS_HEADER]: `${remoteAddress}:${String(remotePort)}` };
   }
 
   function send(request: IncomingMessage, response: ServerResponse, result: HttpResponse): void {

@@ -2,6 +2,7 @@
  * Builds API Gateway HTTP API v2 events (payload 2.0) as the gateway hands them to the route
  * functions after the Lambda authorizer, and invokes a handler with a Lambda-like context.
  */
+import { randomInt } from 'node:crypto';
 import type { Context } from 'aws-lambda';
 import type { ApiEvent, ApiHandler } from '#commons/http';
 import type { Caller } from '#core/task';
@@ -18,10 +19,22 @@ export interface EventInput {
   /** An object is sent as JSON; a string is sent verbatim (for malformed bodies). */
   body?: unknown;
   headers?: Record<string, string>;
+  /**
+   * The connection's address as API Gateway sees it (behind the CDN: an edge's). @default a new one per event, in
+   * 100.64.0.0/10: every request is its own client (the vote handlers count per address, docs/infra.md), unless a
+   * test names one.
+   */
+  sourceIp?: string;
   /** The authorizer's context; omitted for public routes. */
   caller?: Caller;
   /** Whether the authorizer found the caller in the league's admins group. @default false */
   admin?: boolean;
+}
+
+/** A random address in the shared address space 100.64.0.0/10 (none of the tests' own 10.0.0.0/8 ones). */
+function anyClientAddress(): string {
+  const host = randomInt(1 << 22);
+  return `100.${String(64 + (host >> 16))}.${String((host >> 8) & 255)}.${String(host & 255)}`;
 }
 
 export function apiEvent(input: EventInput): ApiEvent {
@@ -55,7 +68,7 @@ export function apiEvent(input: EventInput): ApiEvent {
         method: input.method,
         path: rawPath,
         protocol: 'HTTP/1.1',
-        sourceIp: '127.0.0.1',
+        sourceIp: input.sourceIp ?? anyClientAddress(),
         userAgent: 'vitest',
       },
       requestId: crypto.randomUUID(),

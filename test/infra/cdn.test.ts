@@ -1,6 +1,8 @@
 import { type Template } from 'aws-cdk-lib/assertions';
 import { beforeAll, describe, expect, it } from 'vitest';
+import { VIEWER_ADDRESS_HEADER } from '#core/client-address';
 import { ORIGIN_VERIFY_HEADER, ORIGIN_VERIFY_VARIABLE } from '#core/edge-origin';
+import { VIEWER_ADDRESS_HEADER_NAME } from '#infra/constructs/cdn';
 import { logicalId, propertiesOf, synthesize, type Synthesized } from '#test/infra/synth';
 
 // Prepare + Act once per file.
@@ -123,27 +125,71 @@ describe('CloudFront in front of the HTTP API and the console', () => {
       TargetOriginId: origin,
       Compress: true,
     });
-    const passThrough = (PathPattern: string) => ({
+    // Voting and plays read the caller (Authorization) and the viewer's address, and cache nothing.
+    const perCaller = (PathPattern: string) => ({
       PathPattern,
       AllowedMethods: ALL_METHODS,
-      CachePolicyId: CACHING_DISABLED,
-      OriginRequestPolicyId: ALL_VIEWER_EXCEPT_HOST_HEADER,
+      CachePolicyId: { Ref: expect.stringMatching(/^CdnCallerKey/) as unknown },
+      OriginRequestPolicyId: { Ref: expect.stringMatching(/^CdnViewerAddress/) as unknown },
       ViewerProtocolPolicy: 'redirect-to-https',
       TargetOriginId: origin,
       Compress: true,
     });
     expect(CacheBehaviors).toEqual([
-      passThrough('/api/public/videos/*/vote'),
+      perCaller('/api/public/videos/*/vote'),
       // A reported play is a POST, which the cached behaviour would refuse, and its viewer is the caller.
-      passThrough('/api/public/videos/*/views'),
+      perCaller('/api/public/videos/*/views'),
       cached('/api/public/*'),
       cached('/assets/*'),
       cached('/v/*'),
     ]);
   });
 
+  it("gives the vote routes the viewer's address and the caller's token, and nothing else, never cached", () => {
+    // The managed AllViewerExceptHostHeader policy forwards no CloudFront header: the per-client count of votes
+    // (functions/core/client-address.ts) would see no viewer address without this policy.
+    const origin = Object.entries(template.findResources('AWS::CloudFront::OriginRequestPolicy'));
+    expect(origin.map(([id, policy]) => [id, policy.Properties as unknown])).toEqual([
+      [
+        expect.stringMatching(/^CdnViewerAddress/),
+        {
+          OriginRequestPolicyConfig: {
+            Name: expect.anything() as unknown,
+            Comment: expect.any(String) as unknown,
+            HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['CloudFront-Viewer-Address'] },
+            QueryStringsConfig: { QueryStringBehavior: 'none' },
+            CookiesConfig: { CookieBehavior: 'none' },
+          },
+        },
+      ],
+    ]);
+    expect(VIEWER_ADDRESS_HEADER_NAME.toLowerCase()).toBe(VIEWER_ADDRESS_HEADER);
+    const [callerKey] = Object.entries(template.findResources('AWS::CloudFront::CachePolicy')).filter(
+      ([id]) => id.startsWith('CdnCallerKey'),
+    );
+    // Authorization reaches an origin only through a cache policy; POST and DELETE answers are never cached.
+    expect(callerKey?.[1].Properties).toEqual({
+      CachePolicyConfig: {
+        DefaultTTL: 0,
+        MinTTL: 0,
+        MaxTTL: 1,
+        Name: expect.anything() as unknown,
+        Comment: expect.any(String) as unknown,
+        ParametersInCacheKeyAndForwardedToOrigin: {
+          QueryStringsConfig: { QueryStringBehavior: 'none' },
+          HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['Authorization'] },
+          CookiesConfig: { CookieBehavior: 'none' },
+          EnableAcceptEncodingGzip: false,
+          EnableAcceptEncodingBrotli: false,
+        },
+      },
+    });
+  });
+
   it('keys the cache on the path and query string only and caches nothing without Cache-Control', () => {
-    const policies = Object.values(template.findResources('AWS::CloudFront::CachePolicy'));
+    const policies = Object.entries(template.findResources('AWS::CloudFront::CachePolicy'))
+      .filter(([id]) => id.startsWith('CdnOriginCacheControl'))
+      .map(([, policy]) => policy);
     expect(policies.map((policy) => policy.Properties as unknown)).toEqual([
       {
         CachePolicyConfig: {

@@ -13,6 +13,7 @@ import { migration as moderation } from '#adapters/pg/migrations/0012-moderation
 import { migration as rankingPeriods } from '#adapters/pg/migrations/0013-ranking-periods';
 import { migration as views } from '#adapters/pg/migrations/0014-views';
 import { migration as singleUseUploads } from '#adapters/pg/migrations/0015-single-use-uploads';
+import { migration as clientRequestCounts } from '#adapters/pg/migrations/0016-client-request-counts';
 
 /**
  * Every migration, in order. They are TypeScript modules rather than .sql files so esbuild embeds
@@ -33,4 +34,5 @@ export const migrations: readonly Migration[] = [
   rankingPeriods,
   views,
   singleUseUploads,
+  clientRequestCounts,
 ];

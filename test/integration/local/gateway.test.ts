@@ -16,6 +16,8 @@ import type { InvocableHandler } from '#infra/local/lambda-api';
 import { routes, type RouteDefinition } from '#functions/routes';
 import { invokeAcross, invokeSynchronously } from '#adapters/lambda/invoke';
 import { invocableHandler } from '#commons/invocable';
+import { VIEWER_ADDRESS_HEADER, parseViewerAddress } from '#core/client-address';
+import { ORIGIN_VERIFY_HEADER } from '#core/edge-origin';
 import { ConflictError, DatabaseResumingError, TooManyRequestsError } from '#core/errors';
 import { InvokedFunctionError } from '#core/platform-errors';
 import * as z from '#core/zod';
@@ -312,6 +314,70 @@ describe("local API gateway in the CDN's place", () => {
       ]);
     } finally {
       await fronting.stop();
+    }
+  });
+});
+
+/** A GET from a socket bound to `from` (all of 127.0.0.0/8 is loopback): another client on this machine. */
+function getFrom(url: string, from: string, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(url, { localAddress: from, headers }, (response) => {
+      response.resume();
+      response.on('end', () => {
+        resolve(response.statusCode ?? 0);
+      });
+    });
+    request.on('error', reject);
+    request.end();
+  });
+}
+
+describe("local API gateway's CloudFront-Viewer-Address", () => {
+  it("adds the viewer's address and port from the connection, as the vote behaviour's policy asks", async () => {
+    // Prepare
+    const fronting = await ownGateway({
+      routes: [route({ name: 'echo', method: 'GET', path: '/api/echo', auth: false }, () => ({ ok: true }))],
+      originHeaders: { 'x-idrl-origin-verify': 'stack-secret' },
+    });
+    received.length = 0;
+
+    try {
+      // Act: one client claims another address; a second client connects from 127.0.0.2.
+      await getFrom(`${fronting.url}/api/echo`, '127.0.0.1', {
+        'cloudfront-viewer-address': '198.51.100.10:443',
+      });
+      await getFrom(`${fronting.url}/api/echo`, '127.0.0.2');
+
+      // Assess: the header is the socket's, whatever the client sent, and reads back as its address.
+      const values = received.map((event) => event.headers[VIEWER_ADDRESS_HEADER] ?? '');
+      expect(values).toEqual([
+        expect.stringMatching(/^(::ffff:)?127\.0\.0\.1:\d+$/),
+        expect.stringMatching(/^(::ffff:)?127\.0\.0\.2:\d+$/),
+      ]);
+      expect(values.map(parseViewerAddress)).toEqual(['127.0.0.1', '127.0.0.2']);
+    } finally {
+      await fronting.stop();
+    }
+  });
+
+  it('adds none without origin headers: no CDN in front, so nothing the function would trust', async () => {
+    // Prepare
+    const bare = await ownGateway({
+      routes: [route({ name: 'echo', method: 'GET', path: '/api/echo', auth: false }, () => ({ ok: true }))],
+    });
+    received.length = 0;
+
+    try {
+      // Act
+      await getFrom(`${bare.url}/api/echo`, '127.0.0.1', {
+        'cloudfront-viewer-address': '198.51.100.10:443',
+      });
+
+      // Assess: a client's own header passes as any viewer header would; nothing proves it (no secret).
+      expect(received.map((event) => event.headers[VIEWER_ADDRESS_HEADER])).toEqual(['198.51.100.10:443']);
+      expect(received[0]?.headers).not.toHaveProperty(ORIGIN_VERIFY_HEADER);
+    } finally {
+      await bare.stop();
     }
   });
 });
