@@ -145,9 +145,9 @@ describe('CloudFront in front of the HTTP API and the console', () => {
     ]);
   });
 
-  it("gives the vote routes the viewer's address and the caller's token, and nothing else, never cached", () => {
-    // The managed AllViewerExceptHostHeader policy forwards no CloudFront header: the per-client count of votes
-    // (functions/core/client-address.ts) would see no viewer address without this policy.
+  it("gives the vote and play routes the viewer's address, user agent and the caller's token, and nothing else, never cached", () => {
+    // The managed AllViewerExceptHostHeader policy forwards no CloudFront header: the per-client count of votes and an
+    // anonymous play's viewer (functions/core/client-address.ts) would see no viewer address without this policy.
     const origin = Object.entries(template.findResources('AWS::CloudFront::OriginRequestPolicy'));
     expect(origin.map(([id, policy]) => [id, policy.Properties as unknown])).toEqual([
       [
@@ -156,7 +156,10 @@ describe('CloudFront in front of the HTTP API and the console', () => {
           OriginRequestPolicyConfig: {
             Name: expect.anything() as unknown,
             Comment: expect.any(String) as unknown,
-            HeadersConfig: { HeaderBehavior: 'whitelist', Headers: ['CloudFront-Viewer-Address'] },
+            HeadersConfig: {
+              HeaderBehavior: 'whitelist',
+              Headers: ['CloudFront-Viewer-Address', 'User-Agent'],
+            },
             QueryStringsConfig: { QueryStringBehavior: 'none' },
             CookiesConfig: { CookieBehavior: 'none' },
           },

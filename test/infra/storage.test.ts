@@ -128,13 +128,13 @@ describe('upload queue', () => {
     });
   });
 
-  it('encrypts the queue and the DLQ with SQS-managed keys and denies non-TLS access', () => {
+  it('encrypts every queue and DLQ (uploads, views) with SQS-managed keys and denies non-TLS access', () => {
     const queues = template.findResources('AWS::SQS::Queue');
     expect(
       Object.values(queues).map(
         (queue) => (queue.Properties as { SqsManagedSseEnabled: boolean }).SqsManagedSseEnabled,
       ),
-    ).toEqual([true, true]);
+    ).toEqual([true, true, true, true]);
     template.resourcePropertiesCountIs(
       'AWS::SQS::QueuePolicy',
       {
@@ -144,7 +144,7 @@ describe('upload queue', () => {
           ]),
         },
       },
-      2,
+      4,
     );
   });
 

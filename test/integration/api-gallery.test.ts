@@ -167,6 +167,7 @@ describe('GET /api/public/videos/{id}', () => {
         title: 'secret-name',
         pilot: { username: owner.username },
         votes: 0,
+        views: 0,
         publishedAt: task.publishedAt?.toISOString(),
         durationSeconds: 12.5,
         video: { url: PRESIGNED(`processed/${task.id}/video.mp4`) },

@@ -30,7 +30,7 @@ function scriptedClient(answer: (command: object) => unknown): {
 const CREATED = { User: { Username: 'ace', Attributes: [{ Name: 'sub', Value: 'sub-1' }] } };
 
 describe('CognitoIdentityProvider.signUp', () => {
-  it('creates the user with a verified email alias and no message, then makes the password permanent', async () => {
+  it('creates the user with an unverified email and no message, then makes the password permanent', async () => {
     // Prepare
     const { client, sent } = scriptedClient((command) =>
       command instanceof AdminCreateUserCommand ? CREATED : {},
@@ -54,7 +54,7 @@ describe('CognitoIdentityProvider.signUp', () => {
         MessageAction: 'SUPPRESS',
         UserAttributes: [
           { Name: 'email', Value: 'ace@example.com' },
-          { Name: 'email_verified', Value: 'true' },
+          { Name: 'email_verified', Value: 'false' },
         ],
       },
       { UserPoolId: 'pool-1', Username: 'ace', Password: 'Secret123', Permanent: true },

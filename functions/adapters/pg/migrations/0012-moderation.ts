@@ -98,8 +98,8 @@ export const migration: Migration = {
       END IF;
       RETURN NEW;
     END $$;
-    DROP TRIGGER tasks_publication ON tasks;
-    CREATE TRIGGER tasks_publication BEFORE INSERT OR UPDATE OF status, public, hidden_at ON tasks
+    -- Replaced in place (PostgreSQL 14+), never dropped: the previous release's writes meet a trigger at every moment.
+    CREATE OR REPLACE TRIGGER tasks_publication BEFORE INSERT OR UPDATE OF status, public, hidden_at ON tasks
       FOR EACH ROW EXECUTE FUNCTION tasks_publication();
 
     -- Suspending or reinstating: the pilot's tasks are re-evaluated by tasks_publication (assigning hidden_at to
