@@ -88,7 +88,12 @@ export class Worker extends Construct {
       storage.objectUse({
         // The task's version is read by its id; a later post's version is deleted for good (docs/worker.md,
         // "Single-use uploads").
-        [UPLOADS_PREFIX]: ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject', 's3:DeleteObjectVersion'],
+        [UPLOADS_PREFIX]: [
+          's3:GetObject',
+          's3:GetObjectVersion',
+          's3:DeleteObject',
+          's3:DeleteObjectVersion',
+        ],
         [PROCESSED_PREFIX]: ['s3:PutObject', 's3:DeleteObject'],
         // A marker is removed once handled; a task whose upload was replaced mid-read, or a parked task whose
         // pilot's edit ended, is queued again.
