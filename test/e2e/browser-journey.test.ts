@@ -10,6 +10,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
+import type { MailboxMessage } from '#infra/local/services/mailbox';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, generateRaceVideo, SOURCE_SECONDS } from '#test/helpers/browser';
 import { storedObjectStatus } from '#test/support/http-client';
 
@@ -94,6 +95,31 @@ describe('browser journey through the web console', () => {
       .poll(() => page.locator('#login [role="status"]').textContent())
       .toBe(`Account ${username} created. Log in with your new password.`);
     expect(await page.getByRole('textbox', { name: 'Username or email' }).inputValue()).toBe(username);
+  });
+
+  it('verifies the email with the mailed code, which makes the address a login name', async () => {
+    // Prepare: an unverified address is no login name, so the first login is by username.
+    await page.locator('#login-password').fill(password);
+    await page.getByRole('button', { name: 'Log in' }).click();
+    const banner = page.getByRole('region', { name: 'Verify your email' });
+    await expect.poll(() => banner.isVisible()).toBe(true);
+    const mailbox = await fetch(
+      `${stack.console}_local/mailbox?to=${encodeURIComponent(`${username}@example.com`)}`,
+    );
+    const [message] = ((await mailbox.json()) as { data: MailboxMessage[] }).data;
+    expect(message?.code).toMatch(/^\d{6}$/);
+
+    // Act
+    await banner.getByRole('textbox', { name: 'Code from the email' }).fill(message?.code ?? '');
+    await banner.getByRole('button', { name: 'Verify email' }).click();
+
+    // Assess
+    await expect
+      .poll(() => page.getByRole('status').allTextContents())
+      .toContainEqual(expect.stringContaining('Your email is verified'));
+    expect(await banner.isVisible()).toBe(false);
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.getByRole('status').allTextContents()).toContain('You are logged out.');
   });
 
   it('logs in with the email after a wrong password is refused', async () => {

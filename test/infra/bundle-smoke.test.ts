@@ -221,6 +221,7 @@ const INVOKED_EVENTS: Readonly<Record<string, unknown>> = {
   '/AccountPurge/': { sub: CALLER.sub },
   '/RetryTransition/': { action: 'begin', caller: CALLER, id: 1 },
   '/PilotStanding/': { sub: CALLER.sub, username: CALLER.username, admin: 'admin', suspension: null },
+  '/EmailCodes/': { action: 'issue', caller: CALLER },
   '/Database/MigrateLauncher/': { RequestType: 'Create', ResourceProperties: {} },
   '/Database/Migrate/': { username: 'idrl_admin', password: 'placeholder' },
   '/Identity/PreTokenGeneration/': {
@@ -231,6 +232,22 @@ const INVOKED_EVENTS: Readonly<Record<string, unknown>> = {
     userName: CALLER.username,
     request: { userAttributes: {}, scopes: ['aws.cognito.signin.user.admin'] },
     response: {},
+  },
+  '/Identity/CustomMessage/': {
+    version: '1',
+    triggerSource: 'CustomMessage_UpdateUserAttribute',
+    region: REGION,
+    userPoolId: `${REGION}_smoke`,
+    userName: CALLER.username,
+    callerContext: { awsSdkVersion: 'smoke', clientId: 'smoke' },
+    request: {
+      userAttributes: {},
+      codeParameter: '{####}',
+      linkParameter: null,
+      usernameParameter: null,
+      clientMetadata: {},
+    },
+    response: { smsMessage: null, emailMessage: null, emailSubject: null },
   },
   '/MediaConvert/SubmitJob/': s3Event('processed/1/job-request.json'),
   '/MediaConvert/CompleteJob/': {

@@ -73,6 +73,7 @@ describe('PgTaskRepository', () => {
       id: anyNumber,
       ownerId: task.ownerId,
       fileName: 'race.mp4',
+      hiddenReason: null,
       title: 'race',
       contentType: 'video/mp4',
       declaredBytes: 5_000_000,

@@ -2,9 +2,11 @@
  * Setup file of the `integration` project: runs in each test worker before the test file is
  * imported, so handlers that read their configuration at module scope see the local services.
  *
- * Signup invokes the in-VPC email codes (functions/ops/email-codes.ts) through the Lambda API, as on AWS: a
- * gateway of this file answers it, so every signed-up test account gets its code in the local mailbox. A test
- * that needs other invoked functions starts its own gateway and points LAMBDA_ENDPOINT there first.
+ * Signup invokes the in-VPC email codes (functions/ops/email-codes.ts), and suspend/reinstate the pilot standing
+ * (functions/ops/pilot-standing.ts), through the Lambda API, as on AWS: a gateway of this file answers both, so every
+ * signed-up test account gets its code in the local mailbox. The SDK's Lambda client is made once per process, at
+ * the first handler import that needs it, so it points here whatever a test starts later. A test that needs other
+ * invoked functions starts its own gateway and points LAMBDA_ENDPOINT there before importing those handlers.
  */
 import { afterAll, inject } from 'vitest';
 import { startGateway } from '#infra/local/gateway';
@@ -17,12 +19,16 @@ Object.assign(process.env, inject('localEnv'));
 const port = await freePort();
 process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${port}`;
 const { handler: emailCodes } = await import('#functions/ops/email-codes');
+const { handler: pilotStanding } = await import('#functions/ops/pilot-standing');
 const gateway = await startGateway({
   port,
   region: 'us-east-1',
   routes: [],
   authorizer: () => Promise.resolve({ isAuthorized: false }),
-  functions: new Map([[LOCAL_INVOKED_FUNCTIONS.EMAIL_CODES_FUNCTION, emailCodes]]),
+  functions: new Map([
+    [LOCAL_INVOKED_FUNCTIONS.EMAIL_CODES_FUNCTION, emailCodes],
+    [LOCAL_INVOKED_FUNCTIONS.PILOT_STANDING_FUNCTION, pilotStanding],
+  ]),
   corsOrigins: [],
   functionTimeoutSeconds: 30,
   iam: signatureOnlyIam(),
