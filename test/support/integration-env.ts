@@ -10,6 +10,7 @@
  */
 import { afterAll, inject } from 'vitest';
 import { startGateway } from '#infra/local/gateway';
+import type { InvocableHandler } from '#infra/local/lambda-api';
 import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
 import { freePort } from '#infra/local/services/preflight';
 import { signatureOnlyIam } from '#test/helpers/iam';
@@ -18,16 +19,25 @@ Object.assign(process.env, inject('localEnv'));
 
 const port = await freePort();
 process.env.LAMBDA_ENDPOINT = `http://127.0.0.1:${port}`;
-const { handler: emailCodes } = await import('#functions/ops/email-codes');
-const { handler: pilotStanding } = await import('#functions/ops/pilot-standing');
+/**
+ * Each function is imported at its first invocation, not here: importing a handler builds the process's shared
+ * clients (the database pool among them) from the environment, which a test file may still change before its first
+ * use (the outage test points the functions at a database of its own behind a switch).
+ */
+function onFirstUse(load: () => Promise<{ handler: InvocableHandler }>): InvocableHandler {
+  return async (event, context) => (await load()).handler(event, context);
+}
 const gateway = await startGateway({
   port,
   region: 'us-east-1',
   routes: [],
   authorizer: () => Promise.resolve({ isAuthorized: false }),
   functions: new Map([
-    [LOCAL_INVOKED_FUNCTIONS.EMAIL_CODES_FUNCTION, emailCodes],
-    [LOCAL_INVOKED_FUNCTIONS.PILOT_STANDING_FUNCTION, pilotStanding],
+    [LOCAL_INVOKED_FUNCTIONS.EMAIL_CODES_FUNCTION, onFirstUse(() => import('#functions/ops/email-codes'))],
+    [
+      LOCAL_INVOKED_FUNCTIONS.PILOT_STANDING_FUNCTION,
+      onFirstUse(() => import('#functions/ops/pilot-standing')),
+    ],
   ]),
   corsOrigins: [],
   functionTimeoutSeconds: 30,
