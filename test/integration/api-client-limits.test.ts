@@ -15,6 +15,7 @@ import { handler as withdrawVote } from '#functions/api/withdraw-vote';
 import { PER_CLIENT_REFUSAL_MESSAGE, type PerClientRule, perClientRules } from '#functions/routes';
 import { invoke } from '#test/helpers/api-gateway';
 import { publishedTask } from '#test/helpers/tasks';
+import { verifiedInDatabase } from '#test/helpers/verified-email';
 
 function votingRule(): PerClientRule {
   const rule = perClientRules.find((candidate) => candidate.name === 'voting');
@@ -75,6 +76,8 @@ describe('the voting rule, counted by the API itself', () => {
   it('refuses the request past the limit from one address with Retry-After, while another address votes', async () => {
     // Prepare
     const fan = newCaller();
+    // Voting needs a verified email (SPEC §7).
+    await verifiedInDatabase(fan);
     const crowded = { sourceIp: newAddress() };
     const statuses = await spend(fan, video, () => crowded);
 
@@ -97,6 +100,8 @@ describe('the voting rule, counted by the API itself', () => {
   it('counts again from zero in the next window', async () => {
     // Prepare
     const fan = newCaller();
+    // Voting needs a verified email (SPEC §7).
+    await verifiedInDatabase(fan);
     const from = { sourceIp: newAddress() };
     await spend(fan, video, () => from);
     vi.setSystemTime(WINDOW + WINDOW_MS - 1);
@@ -120,6 +125,8 @@ describe('the voting rule, counted by the API itself', () => {
     // Prepare
     vi.stubEnv(ORIGIN_VERIFY_VARIABLE, SECRET);
     const fan = newCaller();
+    // Voting needs a verified email (SPEC §7).
+    await verifiedInDatabase(fan);
     const viewer = (address: string): From => ({
       sourceIp: EDGE,
       headers: {
@@ -143,6 +150,8 @@ describe('the voting rule, counted by the API itself', () => {
   it('never uses the header on a request without the CDN proof: the connection is counted', async () => {
     // Prepare: no origin secret configured (nothing proves where a header came from), a new viewer each time.
     const fan = newCaller();
+    // Voting needs a verified email (SPEC §7).
+    await verifiedInDatabase(fan);
     const sourceIp = newAddress();
     const claiming = (): From => ({
       sourceIp,
