@@ -38,6 +38,10 @@ const gateway = await startGateway({
       LOCAL_INVOKED_FUNCTIONS.PILOT_STANDING_FUNCTION,
       onFirstUse(() => import('#functions/ops/pilot-standing')),
     ],
+    [
+      LOCAL_INVOKED_FUNCTIONS.PURGE_ACCOUNT_FUNCTION,
+      onFirstUse(() => import('#functions/ops/purge-account')),
+    ],
   ]),
   corsOrigins: [],
   functionTimeoutSeconds: 30,
