@@ -284,6 +284,8 @@ describe('POST /api/public/videos/{id}/views', () => {
       route: '/api/public/videos/{id}/views',
       pathParameters: { id },
       headers: { 'user-agent': 'Firefox/140', ...headers },
+      // One client: the anonymous viewer's key is made of its address.
+      sourceIp: '127.0.0.1',
     });
   const accessToken = (sub: string, key = cognitoLocalKey) => {
     const now = Math.floor(Date.now() / 1000);
