@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import { handler as adminReports } from '#functions/api/admin-reports';
 import { handler as annulVotes } from '#functions/api/annul-votes';
 import { handler as auditLog } from '#functions/api/audit-log';
@@ -26,45 +26,27 @@ import type {
 } from '#core/schemas';
 import type { Caller, Task } from '#core/task';
 import { routes } from '#functions/routes';
-import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
 import { signedUpPilot, TEST_PASSWORD } from '#test/helpers/accounts';
 import { invoke } from '#test/helpers/api-gateway';
 import { anyString } from '#test/helpers/matchers';
 import { castVote } from '#test/helpers/gallery-requests';
-import { type AwsEndpoint, recordingQueue, startAwsEndpoint } from '#test/helpers/aws-endpoint';
 import { publishedTask } from '#test/helpers/tasks';
+import { verifiedInDatabase } from '#test/helpers/verified-email';
 
 const ADMIN_ROUTES = routes.filter((route) => 'admin' in route);
 
-// Suspend and reinstate reach their in-VPC half through the Lambda API, as on AWS: a local gateway answers it.
-let endpoint: AwsEndpoint;
+// Suspend and reinstate reach their in-VPC half through the Lambda API, as on AWS: the integration setup's Lambda
+// gateway answers it (test/support/integration-env.ts).
 let suspendPilot: ApiHandler;
 let reinstatePilot: ApiHandler;
 
 beforeAll(async () => {
-  const { handler: pilotStanding } = await import('#functions/ops/pilot-standing');
-  endpoint = await startAwsEndpoint({
-    queue: recordingQueue(`uploads-api-moderation-${process.pid}`, 'us-east-1'),
-    region: 'us-east-1',
-    functions: new Map([[LOCAL_INVOKED_FUNCTIONS.PILOT_STANDING_FUNCTION, pilotStanding]]),
-  });
   ({ handler: suspendPilot } = await import('#functions/api/suspend-pilot'));
   ({ handler: reinstatePilot } = await import('#functions/api/reinstate-pilot'));
 });
 
-afterAll(async () => {
-  await endpoint.stop();
-});
-
 function newCaller(prefix = 'pilot'): Caller {
   return { sub: randomUUID(), username: `${prefix}_${randomUUID().slice(0, 8)}` };
-}
-
-/** The verified-email work (migration 11) sets this from Cognito; here it is set directly. */
-async function verified(caller: Caller): Promise<Caller> {
-  await getTaskRepository().ensureUser(caller);
-  await databasePool().query('UPDATE users SET email_verified_at = now() WHERE id = $1', [caller.sub]);
-  return caller;
 }
 
 const video = (owner: Caller): Promise<Task> => publishedTask(getTaskRepository(), owner);
@@ -203,7 +185,8 @@ describe('admin routes', () => {
 describe('POST /api/public/videos/{id}/reports', () => {
   it('records a verified pilot’s report once, and answers a second one 409', async () => {
     // Prepare
-    const reporter = await verified(newCaller('reporter'));
+    const reporter = newCaller('reporter');
+    await verifiedInDatabase(reporter);
     const { id } = await video(newCaller('owner'));
 
     // Act
@@ -232,7 +215,8 @@ describe('POST /api/public/videos/{id}/reports', () => {
 
   it('refuses the owner’s own video, an unpublished video and an unknown reason', async () => {
     // Prepare
-    const owner = await verified(newCaller('owner'));
+    const owner = newCaller('owner');
+    await verifiedInDatabase(owner);
     const { id } = await video(owner);
     const hidden = await publishedTask(getTaskRepository(), newCaller('owner'), { public: false });
 
@@ -241,7 +225,8 @@ describe('POST /api/public/videos/{id}/reports', () => {
       statusCode: 403,
       body: { message: 'You cannot report your own video' },
     });
-    const reporter = await verified(newCaller('reporter'));
+    const reporter = newCaller('reporter');
+    await verifiedInDatabase(reporter);
     expect(await report(reporter, hidden.id)).toMatchObject({ statusCode: 404 });
     const invalid = await invoke(
       reportVideo,
@@ -271,7 +256,7 @@ describe('the report queue and hiding', () => {
     // Prepare: two videos, the second reported first.
     const admin = newCaller('admin');
     const [a, b] = [newCaller('reporter'), newCaller('reporter')];
-    await Promise.all([verified(a), verified(b)]);
+    await Promise.all([verifiedInDatabase(a), verifiedInDatabase(b)]);
     const [firstOwner, secondOwner] = [newCaller('owner'), newCaller('owner')];
     const first = await video(firstOwner);
     const second = await video(secondOwner);
