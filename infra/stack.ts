@@ -258,6 +258,7 @@ export class IdrlStack extends Stack {
     this.database.migrationTrigger.executeBefore(this.worker.eventSourceMapping);
     this.alarms = new Alarms(this, 'Alarms', {
       deadLetterQueue: this.storage.deadLetterQueue,
+      viewsDeadLetterQueue: this.views.deadLetterQueue,
       queue: this.storage.queue,
       httpApi: this.api.httpApi,
       databaseInstance: this.database.instance,
@@ -273,6 +274,7 @@ export class IdrlStack extends Stack {
             alarms: this.alarms,
             queue: this.storage.queue,
             deadLetterQueue: this.storage.deadLetterQueue,
+            viewsDeadLetterQueue: this.views.deadLetterQueue,
             httpApi: this.api.httpApi,
             accessLogs: this.api.accessLogs,
             worker: this.worker.function,

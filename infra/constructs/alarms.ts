@@ -24,6 +24,8 @@ export const ALARM_THRESHOLDS = {
 
 export interface AlarmsProps {
   readonly deadLetterQueue: sqs.IQueue;
+  /** The views queue's DLQ (infra/constructs/views.ts): plays the consumer failed to count. */
+  readonly viewsDeadLetterQueue: sqs.IQueue;
   /** The upload queue whose oldest message must not grow old. */
   readonly queue: sqs.IQueue;
   readonly httpApi: apigwv2.IHttpApi;
@@ -41,6 +43,7 @@ export interface AlarmsProps {
 export class Alarms extends Construct {
   readonly topic: sns.Topic;
   readonly deadLetterAlarm: cloudwatch.Alarm;
+  readonly viewsDeadLetterAlarm: cloudwatch.Alarm;
   /** RDS only: Aurora's cluster volume grows by itself, so the serverless option has no such alarm. */
   readonly freeStorageAlarm: cloudwatch.Alarm | undefined;
   readonly serverErrorAlarm: cloudwatch.Alarm;
@@ -67,7 +70,7 @@ export class Alarms extends Construct {
       // Alarms nobody receives protect nothing: say so at every synth and deploy.
       Annotations.of(this).addWarningV2(
         'idrl:alarms-not-mailed',
-        'No alarmEmail given: the alarms (DLQ, database free storage, API 5xx rate, oldest upload, failed sweep) notify an SNS topic nobody is subscribed to. Deploy with -c alarmEmail=you@example.com.',
+        'No alarmEmail given: the alarms (DLQs, database free storage, API 5xx rate, oldest upload, failed sweep) notify an SNS topic nobody is subscribed to. Deploy with -c alarmEmail=you@example.com.',
       );
     }
     const notify = new cloudwatchActions.SnsAction(this.topic);
@@ -77,6 +80,21 @@ export class Alarms extends Construct {
     this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterMessages', {
       alarmDescription: 'Uploads that the worker failed to process after every retry are waiting in the DLQ',
       metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
+        period: fiveMinutes,
+        statistic: 'Maximum',
+      }),
+      threshold: 0,
+      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+      evaluationPeriods: 1,
+      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+    });
+
+    // Plays are worth nothing after a day (the consumer drops older ones), so a dead-lettered play is not work to
+    // redrive but a consumer that keeps failing (database unreachable, a broken deploy): the counts have stopped.
+    this.viewsDeadLetterAlarm = new cloudwatch.Alarm(this, 'ViewsDeadLetterMessages', {
+      alarmDescription:
+        'Plays that the views consumer failed to count after every retry are waiting in its DLQ',
+      metric: props.viewsDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
         period: fiveMinutes,
         statistic: 'Maximum',
       }),
@@ -145,6 +163,7 @@ export class Alarms extends Construct {
     });
     this.all = [
       this.deadLetterAlarm,
+      this.viewsDeadLetterAlarm,
       this.freeStorageAlarm,
       this.serverErrorAlarm,
       this.oldestMessageAlarm,

@@ -33,6 +33,7 @@ export const WIDGETS = {
 /** The widget that shows each alarm's cause (by the alarm's construct id), as the runbook names it. */
 export const ALARM_WIDGETS: Readonly<Record<string, string>> = {
   DeadLetterMessages: WIDGETS.queue,
+  ViewsDeadLetterMessages: WIDGETS.queue,
   OldestUpload: WIDGETS.queue,
   SweepFailed: WIDGETS.sweeper,
   ApiServerErrorRate: WIDGETS.api,
@@ -43,6 +44,8 @@ export interface DashboardProps {
   readonly alarms: Alarms;
   readonly queue: sqs.IQueue;
   readonly deadLetterQueue: sqs.IQueue;
+  /** The views queue's DLQ: its depth beside the uploads' DLQ. */
+  readonly viewsDeadLetterQueue: sqs.IQueue;
   readonly httpApi: apigwv2.IHttpApi;
   /** The HTTP API stage's access log group (one JSON object per request: routeKey, status, latencyMs). */
   readonly accessLogs: logs.ILogGroup;
@@ -172,6 +175,11 @@ export class Dashboard extends Construct {
             period: PERIOD,
             statistic: 'Maximum',
             label: 'Messages in the DLQ',
+          }),
+          props.viewsDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
+            period: PERIOD,
+            statistic: 'Maximum',
+            label: 'Plays in the views DLQ',
           }),
         ],
         rightYAxis: { min: 0 },

@@ -176,8 +176,11 @@ describe('upload queue', () => {
     });
   });
 
-  it('alarms as soon as one message is visible in the DLQ', () => {
-    const dlqId = logicalId(synthesized.stack, synthesized.stack.storage.deadLetterQueue);
+  it.each([
+    ['uploads', () => synthesized.stack.storage.deadLetterQueue],
+    ['views', () => synthesized.stack.views.deadLetterQueue],
+  ])('alarms as soon as one message is visible in the %s DLQ', (_name, deadLetterQueue) => {
+    const dlqId = logicalId(synthesized.stack, deadLetterQueue());
     const topicId = logicalId(synthesized.stack, synthesized.stack.alarms.topic);
     template.hasResourceProperties('AWS::CloudWatch::Alarm', {
       Namespace: 'AWS/SQS',
