@@ -14,7 +14,7 @@ export default defineConfig({
         test: {
           name: 'infra',
           include: ['test/infra/**/*.test.ts'],
-          globalSetup: ['test/support/ffmpeg-setup.ts'],
+          globalSetup: ['test/support/ffmpeg-setup.ts', 'test/support/assembly-setup.ts'],
           testTimeout: 180_000,
           hookTimeout: 180_000,
         },

@@ -1,10 +1,11 @@
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { isDeepStrictEqual } from 'node:util';
 import { App, type Stack, Validations } from 'aws-cdk-lib';
 import { AwsSolutionsChecks } from 'cdk-nag';
 import { Template } from 'aws-cdk-lib/assertions';
 import { IdrlStack, type IdrlStackProps } from '#infra/stack';
+import { ASSEMBLIES_ENV } from '#test/support/assembly-setup';
 
 export interface SynthOptions {
   /**
@@ -26,9 +27,21 @@ export interface Synthesized {
   template: Template;
 }
 
+/**
+ * A directory for one app's assembly inside the run's own (test/support/assembly-setup.ts), which the run removes;
+ * outside the infra project, CDK's default (a `cdk.out*` directory in the system's temp directory).
+ */
+export function assemblyDir(): string | undefined {
+  const root = process.env[ASSEMBLIES_ENV];
+  return root === undefined ? undefined : mkdtempSync(path.join(root, 'app-'));
+}
+
 /** Synthesizes the stack as the app does, with the given props (defaults otherwise). */
 export function synthesize(props: Partial<IdrlStackProps> = {}, options: SynthOptions = {}): Synthesized {
-  const app = new App({ context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] } });
+  const app = new App({
+    outdir: assemblyDir(),
+    context: options.bundle ? {} : { 'aws:cdk:bundling-stacks': [] },
+  });
   const stack = new IdrlStack(app, 'Test', { allowedOrigins: ['https://console.example.com'], ...props });
   return { stack, template: Template.fromStack(stack) };
 }

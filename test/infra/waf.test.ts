@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { perClientRules } from '#functions/routes';
 import { type EdgeWafStack, addPlatform } from '#infra/platform';
 import type { IdrlStack } from '#infra/stack';
-import { type NagResult, logicalId, nagFindingsIn, propertiesOf } from '#test/infra/synth';
+import { type NagResult, assemblyDir, logicalId, nagFindingsIn, propertiesOf } from '#test/infra/synth';
 
 const TARGET = { account: '123456789012', region: 'eu-west-1' };
 
@@ -97,14 +97,14 @@ describe('-c waf=true: the per-client limits as a CloudFront web ACL', () => {
   });
 
   it('needs the target region at synth, which a cross-region reference cannot do without', () => {
-    expect(() => addPlatform(new App(), { stackName: 'NoRegion', waf: true }, {})).toThrow(
-      /^-c waf=true needs the target region at synth/,
-    );
+    expect(() =>
+      addPlatform(new App({ outdir: assemblyDir() }), { stackName: 'NoRegion', waf: true }, {}),
+    ).toThrow(/^-c waf=true needs the target region at synth/);
   });
 
   it('without it, the app is the one environment-agnostic platform stack, as before', () => {
     // Act
-    const app = new App({ context: { 'aws:cdk:bundling-stacks': [] } });
+    const app = new App({ outdir: assemblyDir(), context: { 'aws:cdk:bundling-stacks': [] } });
     const stacks = addPlatform(app, { stackName: 'Plain', waf: false }, TARGET);
 
     // Assess
