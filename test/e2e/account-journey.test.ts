@@ -12,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MailboxMessage } from '#infra/local/services/mailbox';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, verifyByKeyboard } from '#test/helpers/browser';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, signUpInForm, verifyByKeyboard } from '#test/helpers/browser';
 import { callApi, signUp } from '#test/support/http-client';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -57,15 +57,6 @@ async function tabTo(page: Page, id: string): Promise<void> {
     if ((await page.evaluate(() => document.activeElement?.id)) === id) return;
   }
   throw new Error(`#${id} is not reached by Tab`);
-}
-
-/** Fills the console's "Create an account" form and submits it: what a person signing up does. */
-async function signUpInForm(page: Page, username: string, email: string, password: string): Promise<void> {
-  await page.locator('#signup-username').fill(username);
-  await page.locator('#signup-email').fill(email);
-  await page.locator('#signup-password1').fill(password);
-  await page.locator('#signup-password2').fill(password);
-  await page.getByRole('button', { name: 'Create account' }).click();
 }
 
 /** Logs in through the form expecting a refusal: the login form's alert. */

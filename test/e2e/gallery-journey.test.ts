@@ -2,8 +2,9 @@
  * The public side in headless Chromium against the local stack: an anonymous visitor opens the
  * gallery and plays a pilot's edit, logs in from there (and comes back), votes and sees the count
  * change, finds the pilot in the rankings (all time, then the last 7 days by the period switch, then a shared
- * season address); then the pilot unpublishes the video and it leaves the
- * gallery. Screenshots at phone and desktop widths go to test/artifacts/.
+ * season address); a new pilot signs up, is refused a vote at the card until the code from the local mailbox
+ * verifies the email, then votes; then the pilot unpublishes the video and it leaves the gallery. Screenshots at
+ * phone and desktop widths go to test/artifacts/.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,7 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CreatedTaskResponse, PublicVideoResponse, TaskResponse, TokenResponse } from '#core/schemas';
-import { CHROMIUM_ARGS, CHROMIUM_PATH, verifyByKeyboard } from '#test/helpers/browser';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, signUpInForm, verifyByKeyboard } from '#test/helpers/browser';
 import { callApi, generateVideo, mailedCode, pollUntil, postUpload, signUp } from '#test/support/http-client';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -245,16 +246,16 @@ describe('the public gallery in the web console', () => {
   });
 
   it.each([390, 1280])(
-    "refuses an unverified pilot's vote at the card with the way to verify, then counts it once verified (%i px)",
+    'signs a pilot up, refuses its vote at the card until the mailed code verifies the email, then counts it (%i px)',
     async (width) => {
-      // Prepare: a new pilot, signed up and not verified, logs in and opens the gallery.
+      // Prepare: a new pilot signs up in the console, logs in (not verified yet) and opens the gallery.
       const fresh = `new${width}${tag}`;
       const email = `${fresh}@example.com`;
-      const body = { username: fresh, email, password1: PASSWORD, password2: PASSWORD };
-      expect((await callApi(stack.api, 'POST', '/auth/signup', { body })).status).toBe(201);
       const own = await (await browser.newContext({ viewport: { width, height: 844 } })).newPage();
       own.on('pageerror', (error) => pageErrors.push(error.message));
       await own.goto(`${stack.console}#/login`);
+      await signUpInForm(own, fresh, email, PASSWORD);
+      await own.getByText(`Account ${fresh} created.`).waitFor();
       await logInForm(own, fresh);
       await own.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
       await own.goto(`${stack.console}#/gallery`);

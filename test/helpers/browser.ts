@@ -61,3 +61,17 @@ export async function verifyByKeyboard(page: Page, code: string): Promise<void> 
     .poll(() => page.getByRole('status').allTextContents())
     .toContainEqual(expect.stringContaining('Your email is verified'));
 }
+
+/** Fills the console's "Create an account" form (the login page) and submits it, as a person signing up does. */
+export async function signUpInForm(
+  page: Page,
+  username: string,
+  email: string,
+  password: string,
+): Promise<void> {
+  await page.locator('#signup-username').fill(username);
+  await page.locator('#signup-email').fill(email);
+  await page.locator('#signup-password1').fill(password);
+  await page.locator('#signup-password2').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
+}
