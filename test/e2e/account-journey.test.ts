@@ -3,7 +3,8 @@
  * stack of test/support/e2e-setup.ts: "Log out" revokes the session's refresh token, and "Forgot password?" mails a
  * code (read from the local mailbox, /_local/mailbox) that sets a new password and ends every session; the upload
  * box asks whether the video will be public and the list shows the answer; a new pilot is asked for the code mailed
- * to the email (the mailbox again), cannot vote until it is entered, and can once it is.
+ * to the email (the mailbox again), cannot vote until it is entered, and can once it is; an address another account
+ * claimed and never verified is still its owner's to sign up with, verify and log in with.
  */
 import { mkdir } from 'node:fs/promises';
 import path from 'node:path';
@@ -11,7 +12,7 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { MailboxMessage } from '#infra/local/services/mailbox';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '#test/helpers/browser';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, signUpInForm, verifyByKeyboard } from '#test/helpers/browser';
 import { callApi, signUp } from '#test/support/http-client';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -41,11 +42,31 @@ async function mailbox(email: string): Promise<MailboxMessage[]> {
   return ((await response.json()) as { data: MailboxMessage[] }).data;
 }
 
-async function logIn(page: Page, username: string, password: string): Promise<void> {
-  await page.getByRole('textbox', { name: 'Username or email' }).fill(username);
+/** Logs in through the form with a username or an email; the header names the account's username. */
+async function logIn(page: Page, login: string, password: string, username = login): Promise<void> {
+  await page.getByRole('textbox', { name: 'Username or email' }).fill(login);
   await page.getByLabel('Password', { exact: true }).first().fill(password);
   await page.getByRole('button', { name: 'Log in' }).click();
   await expect.poll(() => page.locator('#account').textContent()).toContain(`Signed in as ${username}`);
+}
+
+/** Presses Tab from where focus is until the element with this id has it; fails if it is not among the next 15. */
+async function tabTo(page: Page, id: string): Promise<void> {
+  for (let presses = 0; presses < 15; presses++) {
+    await page.keyboard.press('Tab');
+    if ((await page.evaluate(() => document.activeElement?.id)) === id) return;
+  }
+  throw new Error(`#${id} is not reached by Tab`);
+}
+
+/** Logs in through the form expecting a refusal: the login form's alert. */
+async function refusedLogIn(page: Page, username: string, password: string): Promise<string | null> {
+  await page.getByRole('textbox', { name: 'Username or email' }).fill(username);
+  await page.getByLabel('Password', { exact: true }).first().fill(password);
+  await page.getByRole('button', { name: 'Log in' }).click();
+  const alert = page.locator('#login-alert');
+  await alert.waitFor();
+  return alert.textContent();
 }
 
 describe.each([390, 1280])('accounts in the console at %i px', (width) => {
@@ -183,27 +204,78 @@ describe.each([390, 1280])('accounts in the console at %i px', (width) => {
     const [message] = await mailbox(freshEmail);
     expect(message?.code).toMatch(/^\d{6}$/);
 
-    // Act: a wrong code first (keyboard only), then the mailed one.
+    // Act: keyboard only, as the page opens: Tab to the banner's field, a wrong code first, then the mailed one.
+    await page.reload();
+    await banner.waitFor();
+    await tabTo(page, 'verify-code');
+    await page.keyboard.type(message?.code === '000000' ? '111111' : '000000');
+    await page.keyboard.press('Enter');
+    // The API's message at the field, the form's summary in its alert; focus back on the field.
     const code = banner.getByRole('textbox', { name: 'Code from the email' });
-    await code.fill(message?.code === '000000' ? '111111' : '000000');
-    await code.press('Enter');
-    // The API's message at the field, the form's summary in its alert.
     await expect.poll(() => page.locator('#verify-code-error').textContent()).toBe('Invalid or expired code');
     expect(await banner.getByRole('alert').textContent()).toBe('Please correct the highlighted fields.');
     expect(await code.getAttribute('aria-invalid')).toBe('true');
-    await code.fill(message?.code ?? '');
-    await banner.getByRole('button', { name: 'Verify email' }).click();
+    await page.keyboard.press('Control+A');
+    await verifyByKeyboard(page, message?.code ?? '');
 
     // Assess
-    await expect
-      .poll(() => page.getByRole('status').allTextContents())
-      .toContainEqual(expect.stringContaining('Your email is verified'));
     expect(await banner.isVisible()).toBe(false);
     const me = await callApi<{ emailVerified: boolean }>(stack.api, 'GET', '/auth/me', { token });
     expect(me.body.emailVerified).toBe(true);
     // The reason is gone: video 1 is counted, or simply not a published video.
     const again = await callApi(stack.api, 'POST', '/public/videos/1/vote', { token });
     expect([201, 404]).toContain(again.status);
+    expect(pageErrors).toEqual([]);
+  });
+
+  it('lets the owner of an email another account claimed sign up with it, verify it and log in with it', async () => {
+    // Prepare: account A claims the address through the signup form and never verifies it.
+    const tag = `${width}${Date.now().toString(36)}`;
+    const squatter = `claim${tag}`;
+    const owner = `owner${tag}`;
+    const claimed = `claimed${tag}@example.com`;
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.getByRole('status').allTextContents()).toContain('You are logged out.');
+    const answer = page.locator('#login').getByRole('status');
+    await signUpInForm(page, squatter, claimed, PASSWORD);
+    await expect
+      .poll(() => answer.textContent())
+      .toBe(`Account ${squatter} created. Log in with your new password.`);
+    // An unverified claim logs nobody in.
+    expect(await refusedLogIn(page, claimed, PASSWORD)).toBe('Invalid username or password');
+
+    // Act: the owner signs up with the same address (the same answer as any signup), verifies it and logs in.
+    await signUpInForm(page, owner, claimed, NEW_PASSWORD);
+    await expect
+      .poll(() => answer.textContent())
+      .toBe(`Account ${owner} created. Log in with your new password.`);
+    expect(await page.locator('#signup-alert').isVisible()).toBe(false);
+    expect(await page.locator('#signup-email').getAttribute('aria-invalid')).toBeNull();
+    const [ownerCode, squatterCode] = (await mailbox(claimed)).map((each) => each.code);
+    await logIn(page, owner, NEW_PASSWORD);
+    const banner = page.getByRole('region', { name: 'Verify your email' });
+    await expect.poll(() => banner.textContent()).toContain(claimed);
+    await banner.getByRole('textbox', { name: 'Code from the email' }).fill(ownerCode ?? '');
+    await banner.getByRole('button', { name: 'Verify email' }).click();
+    await expect
+      .poll(() => page.getByRole('status').allTextContents())
+      .toContainEqual(expect.stringContaining('Your email is verified'));
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.getByRole('status').allTextContents()).toContain('You are logged out.');
+    await logIn(page, claimed, NEW_PASSWORD, owner);
+
+    // Assess: the address is the owner's now; A keeps its account but not the address.
+    await page.getByRole('button', { name: 'Log out' }).click();
+    await expect.poll(() => page.getByRole('status').allTextContents()).toContain('You are logged out.');
+    expect(await refusedLogIn(page, claimed, PASSWORD)).toBe('Invalid username or password');
+    await logIn(page, squatter, PASSWORD);
+    await expect.poll(() => banner.textContent()).toContain(claimed);
+    await banner.getByRole('textbox', { name: 'Code from the email' }).fill(squatterCode ?? '');
+    await banner.getByRole('button', { name: 'Verify email' }).click();
+    await expect
+      .poll(() => banner.getByRole('alert').textContent())
+      .toBe('This email address is already verified by another account');
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, `account-claimed-${width}.png`), fullPage: true });
     expect(pageErrors).toEqual([]);
   });
 });

@@ -2,8 +2,9 @@
  * The public side in headless Chromium against the local stack: an anonymous visitor opens the
  * gallery and plays a pilot's edit, logs in from there (and comes back), votes and sees the count
  * change, finds the pilot in the rankings (all time, then the last 7 days by the period switch, then a shared
- * season address); then the pilot unpublishes the video and it leaves the
- * gallery. Screenshots at phone and desktop widths go to test/artifacts/.
+ * season address); a new pilot signs up, is refused a vote at the card until the code from the local mailbox
+ * verifies the email, then votes; then the pilot unpublishes the video and it leaves the gallery. Screenshots at
+ * phone and desktop widths go to test/artifacts/.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -12,8 +13,8 @@ import { fileURLToPath } from 'node:url';
 import { type Browser, type BrowserContext, type Page, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CreatedTaskResponse, PublicVideoResponse, TaskResponse, TokenResponse } from '#core/schemas';
-import { CHROMIUM_ARGS, CHROMIUM_PATH } from '#test/helpers/browser';
-import { callApi, generateVideo, pollUntil, postUpload, signUp } from '#test/support/http-client';
+import { CHROMIUM_ARGS, CHROMIUM_PATH, signUpInForm, verifyByKeyboard } from '#test/helpers/browser';
+import { callApi, generateVideo, mailedCode, pollUntil, postUpload, signUp } from '#test/support/http-client';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
 const PASSWORD = 'Gates4Life';
@@ -244,6 +245,62 @@ describe('the public gallery in the web console', () => {
     await page.getByRole('heading', { level: 1, name: pilot }).waitFor();
   });
 
+  it.each([390, 1280])(
+    'signs a pilot up, refuses its vote at the card until the mailed code verifies the email, then counts it (%i px)',
+    async (width) => {
+      // Prepare: a new pilot signs up in the console, logs in (not verified yet) and opens the gallery.
+      const fresh = `new${width}${tag}`;
+      const email = `${fresh}@example.com`;
+      const own = await (await browser.newContext({ viewport: { width, height: 844 } })).newPage();
+      own.on('pageerror', (error) => pageErrors.push(error.message));
+      await own.goto(`${stack.console}#/login`);
+      await signUpInForm(own, fresh, email, PASSWORD);
+      await own.getByText(`Account ${fresh} created.`).waitFor();
+      await logInForm(own, fresh);
+      await own.getByRole('heading', { level: 1, name: 'Your race videos' }).waitFor();
+      await own.goto(`${stack.console}#/gallery`);
+      const banner = own.getByRole('region', { name: 'Verify your email' });
+      await banner.waitFor();
+      const freshCard = own.locator(`.video-card[data-video-id="${taskId}"]`);
+      const vote = freshCard.getByRole('button', { name: `Vote for ${pilot}` });
+      await expect.poll(() => vote.getAttribute('aria-disabled')).toBeNull();
+      const before = Number(await freshCard.locator('.vote-count').getAttribute('data-votes'));
+
+      // Act: by keyboard, as in the voter's step.
+      await vote.focus();
+      await own.keyboard.press('Enter');
+
+      // Assess: the API's 403 message at the card, with a way to the code; nothing counted.
+      const refusal = freshCard.getByRole('alert');
+      await expect
+        .poll(() => refusal.textContent())
+        .toBe(
+          'Verify your email address to vote: enter the code we emailed you (or ask for a new one)\nEnter the code',
+        );
+      expect(await freshCard.locator('.vote-count').getAttribute('data-votes')).toBe(String(before));
+      expect(await vote.textContent()).toBe(`Vote for ${pilot}`);
+      await own.screenshot({
+        path: path.join(ARTIFACTS_DIR, `gallery-vote-unverified-${width}.png`),
+        fullPage: true,
+      });
+
+      // Act: to the banner's code field from the card, the mailed code typed there, submitted — all by keyboard.
+      await own.keyboard.press('Tab');
+      expect(await own.evaluate(() => document.activeElement?.textContent)).toBe('Enter the code');
+      await own.keyboard.press('Enter');
+      await verifyByKeyboard(own, await mailedCode(stack.api, email));
+
+      // Assess: verified; the same vote is counted and the card says so.
+      expect(await banner.count()).toBe(0);
+      await expect.poll(() => vote.getAttribute('aria-disabled')).toBeNull();
+      await vote.click();
+      await freshCard.getByRole('button', { name: `Voted — withdraw your vote for ${pilot}` }).waitFor();
+      expect(await freshCard.locator('.vote-count').getAttribute('data-votes')).toBe(String(before + 1));
+      expect(await freshCard.getByRole('alert').count()).toBe(0);
+      await own.context().close();
+    },
+  );
+
   it('lets the pilot see the vote and unpublish; the video leaves the gallery', async () => {
     // Prepare
     const own = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
@@ -253,7 +310,8 @@ describe('the public gallery in the web console', () => {
     await own.goto(`${stack.console}#/tasks/${taskId}`);
     const publish = own.getByRole('switch', { name: 'Show in the public gallery' });
     await publish.waitFor();
-    expect(await own.locator('.publication .vote-count').textContent()).toBe('1 vote');
+    // The voter's vote and the two pilots' who voted once verified.
+    expect(await own.locator('.publication .vote-count').textContent()).toBe('3 votes');
     expect(await publish.isChecked()).toBe(true);
     const publicLink = (await own.locator('.public-link a').getAttribute('href')) ?? '';
     expect(publicLink).toBe(new URL(`/v/${taskId}`, stack.console).href);

@@ -1,6 +1,8 @@
 /** What the browser tests share: Chromium as installed, and a generated race video. */
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
+import type { Page } from 'playwright-core';
+import { expect } from 'vitest';
 
 export const CHROMIUM_PATH = '/usr/bin/chromium';
 export const CHROMIUM_ARGS = [
@@ -43,4 +45,33 @@ export async function generateRaceVideo(ffmpegPath: string, file: string, lossle
     file,
   ]);
   return file;
+}
+
+/**
+ * Keyboard only, from the focused "Code from the email" field of the console's "Verify your email" banner: types
+ * the code, Tabs to "Verify email", presses Enter, and waits for the console to say the email is verified.
+ */
+export async function verifyByKeyboard(page: Page, code: string): Promise<void> {
+  expect(await page.evaluate(() => document.activeElement?.id)).toBe('verify-code');
+  await page.keyboard.type(code);
+  await page.keyboard.press('Tab');
+  expect(await page.evaluate(() => document.activeElement?.textContent)).toBe('Verify email');
+  await page.keyboard.press('Enter');
+  await expect
+    .poll(() => page.getByRole('status').allTextContents())
+    .toContainEqual(expect.stringContaining('Your email is verified'));
+}
+
+/** Fills the console's "Create an account" form (the login page) and submits it, as a person signing up does. */
+export async function signUpInForm(
+  page: Page,
+  username: string,
+  email: string,
+  password: string,
+): Promise<void> {
+  await page.locator('#signup-username').fill(username);
+  await page.locator('#signup-email').fill(email);
+  await page.locator('#signup-password1').fill(password);
+  await page.locator('#signup-password2').fill(password);
+  await page.getByRole('button', { name: 'Create account' }).click();
 }

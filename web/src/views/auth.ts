@@ -11,7 +11,9 @@ export function formSummary(fields: Field[], error: unknown): string {
   const unmatched = showFieldErrors(fields, errors);
   const summary =
     errors.length > unmatched.length ? 'Please correct the highlighted fields.' : describeError(error);
-  return [summary, ...unmatched.map((each) => each.message)].join('\n');
+  // An error on a field the form lacks often repeats the API's message (409 on `email` at the verify banner): once.
+  const others = unmatched.map((each) => each.message).filter((message) => message !== summary);
+  return [summary, ...others].join('\n');
 }
 
 export function authView(context: ViewContext, notice: string | null, onLoggedIn: () => void): View {

@@ -1,10 +1,11 @@
 /** The public gallery (docs/spec.md §5): published edits, newest first; anyone plays them, logged-in pilots vote. */
 import { ApiError, SessionExpiredError, type PublicVideo, type PublicVideoPage } from '../api';
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
-import { h, isDisabled, keepFocus, setDisabled } from '../dom';
+import { append, h, isDisabled, keepFocus, setDisabled } from '../dom';
 import { viewsLabel, votesLabel } from '../messages';
 import { shareButton } from './share';
 import { formatDate } from './status';
+import { enterCodeButton } from './verify-email';
 
 export interface GalleryOptions {
   /** The logged-in pilot's login, or null for a visitor. */
@@ -342,6 +343,9 @@ function voteControl(
             return;
           }
           reportFailure(context, cardAlert, error);
+          // While the banner asks for the code, a 403 is the unverified email's (the API checks it first).
+          const goToCode = error instanceof ApiError && error.status === 403 ? enterCodeButton() : null;
+          if (goToCode !== null) append(cardAlert, '\n', goToCode);
         },
       )
       .finally(() => {

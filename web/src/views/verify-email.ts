@@ -8,9 +8,12 @@ import { h, isDisabled, setDisabled } from '../dom';
 import { formSummary } from './auth';
 import { field } from './form';
 
+/** The banner's form id: its code field is `${FORM_ID}-code` (form.ts), which a refusal elsewhere points to. */
+const FORM_ID = 'verify';
+
 export function verifyEmailBanner(context: ViewContext, email: string, onVerified: () => void): HTMLElement {
   const code = field(
-    'verify',
+    FORM_ID,
     'code',
     'Code from the email',
     {
@@ -28,7 +31,7 @@ export function verifyEmailBanner(context: ViewContext, email: string, onVerifie
   const resend = h('button', { type: 'button' }, 'Email me a new code');
   const form = h(
     'form',
-    { id: 'verify', novalidate: true, 'aria-labelledby': 'verify-heading' },
+    { id: FORM_ID, novalidate: true, 'aria-labelledby': 'verify-heading' },
     code.element,
     alert,
     sent,
@@ -87,4 +90,19 @@ export function verifyEmailBanner(context: ViewContext, email: string, onVerifie
     ),
     form,
   );
+}
+
+/**
+ * "Enter the code": a refusal shown far from the banner (a vote at a gallery card, below the fold on a phone) takes
+ * the pilot to the banner's code field. Null when no banner is on the page (verified, or the console does not know).
+ */
+export function enterCodeButton(): HTMLButtonElement | null {
+  const codeId = `${FORM_ID}-code`;
+  if (document.getElementById(codeId) === null) return null;
+  const button = h('button', { type: 'button', class: 'link' }, 'Enter the code');
+  button.addEventListener('click', () => {
+    // Looked up again: the banner may have been rebuilt or removed since the refusal.
+    document.getElementById(codeId)?.focus();
+  });
+  return button;
 }
