@@ -8,7 +8,7 @@
  */
 import { execFile } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { existsSync } from 'node:fs';
+import { existsSync, rmSync, writeFileSync } from 'node:fs';
 import { homedir } from 'node:os';
 import { cp, mkdir, readFile, readdir, rename, rm, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
@@ -224,11 +224,48 @@ async function withLock<T>(
   }
 }
 
-async function pruneOld(cacheDir: string, keep: string): Promise<void> {
+/** `<key>.in-use-<pid>`: the process with that pid uses the assembly `<key>` (markInUse). */
+const IN_USE_MARKER = /^([0-9a-f]{24})\.in-use-(\d+)$/;
+const markedInUse = new Set<string>();
+
+/**
+ * Marks an assembly as used by this process until it exits: a running stack starts function hosts from its asset
+ * folders long after it read the template, so another configuration's synth (a test run synthesizes several) must
+ * not prune it meanwhile.
+ */
+function markInUse(dir: string): void {
+  if (markedInUse.has(dir)) return;
+  markedInUse.add(dir);
+  const marker = `${dir}.in-use-${process.pid}`;
+  writeFileSync(marker, '');
+  process.once('exit', () => {
+    rmSync(marker, { force: true });
+  });
+}
+
+/**
+ * Removes all but the KEPT_ASSEMBLIES most recently made assemblies besides `keep`, sparing those a live process
+ * uses; markers of processes gone are removed.
+ */
+export async function pruneOld(cacheDir: string, keep: string): Promise<void> {
   const entries = await readdir(cacheDir, { withFileTypes: true });
+  const inUse = new Set<string>();
+  for (const entry of entries) {
+    const marker = IN_USE_MARKER.exec(entry.name);
+    if (marker === null) continue;
+    const [, key = '', pid] = marker;
+    if (alive(Number(pid))) inUse.add(key);
+    else await rm(path.join(cacheDir, entry.name), { force: true });
+  }
   const assemblies = await Promise.all(
     entries
-      .filter((entry) => entry.isDirectory() && /^[0-9a-f]{24}$/.test(entry.name) && entry.name !== keep)
+      .filter(
+        (entry) =>
+          entry.isDirectory() &&
+          /^[0-9a-f]{24}$/.test(entry.name) &&
+          entry.name !== keep &&
+          !inUse.has(entry.name),
+      )
       .map(async (entry) => ({
         name: entry.name,
         used: (await stat(path.join(cacheDir, entry.name))).mtimeMs,
@@ -273,7 +310,10 @@ export async function cachedSynth(options: CachedSynthOptions = {}): Promise<Clo
   const sources = await sourcesHash();
   const key = synthKey(sources, context);
   const dir = path.join(cacheDir, key);
-  if (isComplete(dir)) return assemblyAt(dir, false);
+  if (isComplete(dir)) {
+    markInUse(dir);
+    return assemblyAt(dir, false);
+  }
   await mkdir(cacheDir, { recursive: true });
   const synthesized = await withLock(
     path.join(cacheDir, `${key}.lock`),
@@ -302,5 +342,6 @@ export async function cachedSynth(options: CachedSynthOptions = {}): Promise<Clo
       return true;
     },
   );
+  markInUse(dir);
   return assemblyAt(dir, synthesized === true);
 }

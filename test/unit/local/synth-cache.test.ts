@@ -1,8 +1,9 @@
-import { mkdir, mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
+import { spawnSync } from 'node:child_process';
+import { mkdir, mkdtemp, readdir, readFile, rm, utimes, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { STACK_TEMPLATE, pruneUnusedAssets, stageSiblingAssets } from '#infra/local/template/synth';
+import { STACK_TEMPLATE, pruneOld, pruneUnusedAssets, stageSiblingAssets } from '#infra/local/template/synth';
 
 const ASSETS_FILE = STACK_TEMPLATE.replace('.template.json', '.assets.json');
 let cacheDir: string;
@@ -70,5 +71,29 @@ describe('the synth cache reusing the bundles of other configurations', () => {
 
     // Assess
     expect((await readdir(outdir)).sort()).toEqual(['IdrlVideoPlatform.assets.json', 'asset.a']);
+  });
+});
+
+describe('the synth cache pruning old assemblies', () => {
+  it('keeps the four most recent besides the current one, and any a live process uses, however old', async () => {
+    // Prepare: eight assemblies made a minute apart (key 0 the oldest, key 7 the current one); key 0 is used by
+    // this process, key 1 was used by a process that has exited.
+    const keys = Array.from({ length: 8 }, (_, index) => String(index).repeat(24));
+    for (const [index, key] of keys.entries()) {
+      await assembly(key, 's1', []);
+      const made = new Date(Date.UTC(2026, 11, 7, 12, index));
+      await utimes(path.join(cacheDir, key), made, made);
+    }
+    const exited = spawnSync(process.execPath, ['-e', '']).pid;
+    await writeFile(path.join(cacheDir, `${keys[0] ?? ''}.in-use-${process.pid}`), '');
+    await writeFile(path.join(cacheDir, `${keys[1] ?? ''}.in-use-${exited}`), '');
+
+    // Act
+    await pruneOld(cacheDir, keys[7] ?? '');
+
+    // Assess: 3, 4, 5, 6 are the four most recent besides 7; 0 is in use; 1's marker is gone with it.
+    expect((await readdir(cacheDir)).sort()).toEqual(
+      [keys[0], keys[3], keys[4], keys[5], keys[6], keys[7], `${keys[0] ?? ''}.in-use-${process.pid}`].sort(),
+    );
   });
 });
