@@ -17,14 +17,13 @@ import { handler as login } from '#functions/api/login';
 import { handler as me } from '#functions/api/me';
 import type { ApiHandler } from '#commons/http';
 import { runAdmin } from '#infra/bin/admin';
-import { createIamEnforcer } from '#infra/local/iam/enforcer';
 import type { Endpoint } from '#infra/local/iam/endpoint';
-import { startJsonServiceProxy } from '#infra/local/iam/json-service-proxy';
 import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
 import { operatorPrincipal } from '#infra/local/principals';
 import { signedUpPilot, TEST_PASSWORD } from '#test/helpers/accounts';
 import { apiEvent, invoke } from '#test/helpers/api-gateway';
 import { authorize } from '#test/helpers/authorizer';
+import { cognitoEnforcementProxy } from '#test/helpers/iam';
 
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
 const POOL_ID = process.env.USER_POOL_ID ?? '';
@@ -81,17 +80,7 @@ async function call(handler: ApiHandler, route: string, token: string) {
 }
 
 beforeAll(async () => {
-  const iam = createIamEnforcer({
-    location: { region: REGION, accountId: ACCOUNT },
-    principals: [operator],
-    log: () => undefined,
-  });
-  proxy = await startJsonServiceProxy({
-    iam,
-    upstream: process.env.COGNITO_ENDPOINT ?? '',
-    port: 0,
-    secureTransport: true,
-  });
+  proxy = await cognitoEnforcementProxy([operator]);
 });
 
 afterAll(async () => {
