@@ -4,11 +4,10 @@ import * as logs from 'aws-cdk-lib/aws-logs';
 import { parseSeasonStarts } from '#core/seasons';
 import { DATABASE_OPTIONS } from './constructs/database';
 import type { IdrlStackProps } from './stack';
+import { DEFAULT_STACK_NAME } from './stack-name';
 
 /** Reads one context value (`app.node.tryGetContext`), so tests can pass a plain object. */
 export type ContextReader = (key: string) => unknown;
-
-export const DEFAULT_STACK_NAME = 'IdrlVideoPlatform';
 
 /**
  * Parses CDK context (`npx cdk deploy -c allowedOrigins=https://a.example,https://b.example`) into typed stack

@@ -16,6 +16,7 @@ import { type FfmpegSource, FfmpegSourceRefusedError } from '#layers/ffmpeg/ffmp
 import { fromRoot } from '../paths';
 import { type LocalStack, startLocalStack } from './stack';
 import { LocalStackConfigError } from './errors';
+import { LOCAL_REGION } from './services/backing';
 import { contextFromEnvironment } from './template/synth';
 import { shutdownHandler } from './shutdown';
 
@@ -86,6 +87,9 @@ ${steps.join('\n')}
 
 Dead-letter queue (runbook: docs/operations.md):
   AWS_ENDPOINT_URL_SQS=${stack.urls.console.replace(/\/$/, '')} AWS_ACCESS_KEY_ID=${stack.operatorCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY='${stack.operatorCredentials.secretAccessKey}' DLQ_ARN=${stack.deadLetterQueueArn} npm run redrive -- status
+
+League admins (grant, revoke, list; docs/operations.md, "Moderation"):
+  AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER=${stack.cognitoEndpoint} AWS_REGION=${LOCAL_REGION} AWS_ACCESS_KEY_ID=${stack.operatorCredentials.accessKeyId} AWS_SECRET_ACCESS_KEY='${stack.operatorCredentials.secretAccessKey}' USER_POOL_ID=${stack.names.userPoolId} npm run admin -- grant pilot1
 
 Ctrl-C stops everything.
 `;

@@ -12,6 +12,14 @@ import type { LocalTemplate, TemplateFunction } from './template/reader';
 import type { LocalPrincipal } from './iam/enforcer';
 import type { PolicyDocument } from './iam/policy';
 
+/** The Cognito actions of `npm run admin` (infra/bin/admin.ts): docs/operations.md asks the same of AWS credentials. */
+export const LEAGUE_ADMIN_OPERATOR_ACTIONS = [
+  'cognito-idp:AdminGetUser',
+  'cognito-idp:ListUsersInGroup',
+  'cognito-idp:AdminAddUserToGroup',
+  'cognito-idp:AdminRemoveUserFromGroup',
+] as const;
+
 /**
  * AWS-managed policies of the execution roles: they grant CloudWatch Logs and (in a VPC) the network
  * interfaces, calls no local function makes (logs go to the terminal), so they are left out of evaluation.
@@ -102,10 +110,14 @@ export function localIamSetup(input: {
 }
 
 /**
- * The operator of the runbook (`npm run redrive`, docs/operations.md), who on AWS runs it with their own
- * credentials: locally a principal of its own, allowed the SQS calls of the redrive on the given queues.
+ * The operator of the runbook (`npm run redrive`, `npm run admin`; docs/operations.md), who on AWS runs it with their
+ * own credentials: locally a principal of its own, allowed the SQS calls of the redrive on the given queues and the
+ * Cognito calls that name the league's admins on the user pool, nothing else.
  */
-export function operatorPrincipal(accountId: string, queueArns: readonly string[]): LocalPrincipal {
+export function operatorPrincipal(
+  accountId: string,
+  resources: { queueArns: readonly string[]; userPoolArn: string },
+): LocalPrincipal {
   return {
     accessKeyId: 'AKIALOCALOPERATOR000',
     secretAccessKey: randomBytes(30).toString('base64'),
@@ -126,7 +138,17 @@ export function operatorPrincipal(accountId: string, queueArns: readonly string[
               'sqs:StartMessageMoveTask',
               'sqs:ListMessageMoveTasks',
             ],
-            Resource: [...queueArns],
+            Resource: [...resources.queueArns],
+          },
+        ],
+      },
+      LeagueAdmins: {
+        Version: '2012-10-17',
+        Statement: [
+          {
+            Effect: 'Allow',
+            Action: [...LEAGUE_ADMIN_OPERATOR_ACTIONS],
+            Resource: resources.userPoolArn,
           },
         ],
       },

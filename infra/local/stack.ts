@@ -90,7 +90,12 @@ export interface LocalStack {
   names: { bucket: string; userPoolId: string; clientId: string; ffmpeg: string };
   /** The S3 endpoint the functions and the browser use: the IAM-enforcing proxy, or s3rver without IAM. */
   s3Endpoint: string;
-  /** The runbook's credentials for the gateway's SQS surface (`npm run redrive`). */
+  /**
+   * The Cognito endpoint of the functions and of `npm run admin` (AWS_ENDPOINT_URL_COGNITO_IDENTITY_PROVIDER): the
+   * IAM-enforcing proxy, or cognito-local without IAM.
+   */
+  cognitoEndpoint: string;
+  /** The runbook's credentials for the gateway's SQS surface (`npm run redrive`) and the Cognito endpoint (`npm run admin`). */
   operatorCredentials: { accessKeyId: string; secretAccessKey: string };
   /** What the template defines that has no local twin. */
   skipped: SkippedFunction[];
@@ -343,7 +348,10 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const queueArns = [source.queue, source.deadLetter].map(
       (queue) => resources.get(queue.logicalId)?.attributes?.Arn ?? '',
     );
-    const operator = operatorPrincipal(LOCAL_ACCOUNT, queueArns);
+    const userPoolArn = resources.get(template.resourcesByType.get('AWS::Cognito::UserPool')?.[0] ?? '')
+      ?.attributes?.Arn;
+    if (userPoolArn === undefined) throw new LocalStackConfigError('The template has no user pool');
+    const operator = operatorPrincipal(LOCAL_ACCOUNT, { queueArns, userPoolArn });
     // Without IAM every function signs with s3rver's key id (s3rver checks the key id only) and a secret of this
     // start, and reaches s3rver directly; the gateway still verifies the signatures made with that secret.
     const unrestricted = unrestrictedPrincipal(LOCAL_ACCOUNT, {
@@ -585,6 +593,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         ffmpeg: worker.spec.env.FFMPEG_PATH ?? 'ffmpeg',
       },
       s3Endpoint: world.bucket.endpoint,
+      cognitoEndpoint: world.userPool.endpoint,
       operatorCredentials: { accessKeyId: operator.accessKeyId, secretAccessKey: operator.secretAccessKey },
       skipped: derived.skipped,
       assembly,

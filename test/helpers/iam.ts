@@ -5,6 +5,8 @@
  */
 import { Signer } from '@aws-sdk/rds-signer';
 import { type IamEnforcer, type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
+import type { Endpoint } from '#infra/local/iam/endpoint';
+import { startJsonServiceProxy } from '#infra/local/iam/json-service-proxy';
 import { unrestrictedPrincipal } from '#infra/local/principals';
 import type { PolicyDocument } from '#infra/local/iam/policy';
 import { LOCAL_ACCOUNT_ID } from '#infra/local/lambda-context';
@@ -41,6 +43,26 @@ export function signatureOnlyIam(
     location: { region: 'us-east-1', accountId: LOCAL_ACCOUNT_ID },
     principals: [unrestrictedPrincipal(LOCAL_ACCOUNT_ID, credentials)],
     log: () => undefined,
+  });
+}
+
+/**
+ * The local stack's Cognito enforcement point in front of the integration services' cognito-local, knowing only these
+ * principals (in the integration environment's region and the local account).
+ */
+export function cognitoEnforcementProxy(
+  principals: LocalPrincipal[],
+  log: (line: string) => void = () => undefined,
+): Promise<Endpoint> {
+  return startJsonServiceProxy({
+    iam: createIamEnforcer({
+      location: { region: process.env.AWS_REGION ?? 'us-east-1', accountId: LOCAL_ACCOUNT_ID },
+      principals,
+      log,
+    }),
+    upstream: process.env.COGNITO_ENDPOINT ?? '',
+    port: 0,
+    secureTransport: true,
   });
 }
 

@@ -6,9 +6,7 @@ import {
   SignUpCommand,
   UpdateUserAttributesCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
-import type { APIGatewayRequestAuthorizerEventV2 } from 'aws-lambda';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { handler as authorizer } from '#functions/api/authorizer';
 import { handler as listTasks } from '#functions/api/list-tasks';
 import { handler as login } from '#functions/api/login';
 import { handler as refresh } from '#functions/api/refresh';
@@ -16,7 +14,8 @@ import { handler as signup } from '#functions/api/signup';
 import { cognitoClient } from '#commons/clients';
 import { LEAGUE_ADMINS_GROUP } from '#core/auth-service';
 import { securityHeaders } from '#commons/http';
-import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
+import { apiEvent, invoke } from '#test/helpers/api-gateway';
+import { authorize } from '#test/helpers/authorizer';
 import { INVALID_REQUEST } from '#test/helpers/contract';
 import { cognitoLocalKey, decodeJwtPayload, foreignKey, signJwt, unsignedJwt } from '#test/helpers/tokens';
 import { anyNumber, anyString } from '#test/helpers/matchers';
@@ -41,28 +40,6 @@ async function signUp(username: string, email = `${username}@idrl.example`) {
     route: '/api/auth/signup',
     body: { username, email, password1: PASSWORD, password2: PASSWORD },
   });
-}
-
-async function authorize(token: string | undefined) {
-  const event = apiEvent({
-    method: 'GET',
-    route: '/api/tasks',
-    headers: token === undefined ? {} : { authorization: `Bearer ${token}` },
-  });
-  const authorizerEvent: APIGatewayRequestAuthorizerEventV2 = {
-    version: '2.0',
-    type: 'REQUEST',
-    routeArn: 'arn:aws:execute-api:us-east-1:000000000000:test/$default/GET/api/tasks',
-    identitySource: token === undefined ? [] : [`Bearer ${token}`],
-    routeKey: event.routeKey,
-    rawPath: event.rawPath,
-    rawQueryString: event.rawQueryString,
-    cookies: [],
-    headers: event.headers,
-    requestContext: event.requestContext,
-    stageVariables: {},
-  };
-  return authorizer(authorizerEvent, testContext('authorizer'));
 }
 
 describe('POST /api/auth/signup', () => {

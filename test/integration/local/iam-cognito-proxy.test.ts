@@ -12,11 +12,10 @@ import {
   InitiateAuthCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type LocalPrincipal, createIamEnforcer } from '#infra/local/iam/enforcer';
+import type { LocalPrincipal } from '#infra/local/iam/enforcer';
 import type { Endpoint } from '#infra/local/iam/endpoint';
-import { startJsonServiceProxy } from '#infra/local/iam/json-service-proxy';
 import { LOCAL_ACCOUNT_ID as ACCOUNT } from '#infra/local/lambda-context';
-import { testPrincipal } from '#test/helpers/iam';
+import { cognitoEnforcementProxy, testPrincipal } from '#test/helpers/iam';
 
 const REGION = process.env.AWS_REGION ?? 'us-east-1';
 const POOL_ID = process.env.USER_POOL_ID ?? '';
@@ -45,17 +44,7 @@ function clientOf(caller: LocalPrincipal): CognitoIdentityProviderClient {
 }
 
 beforeAll(async () => {
-  const iam = createIamEnforcer({
-    location: { region: REGION, accountId: ACCOUNT },
-    principals: [signup, deleteAccount],
-    log: (line) => logged.push(line),
-  });
-  proxy = await startJsonServiceProxy({
-    iam,
-    upstream: process.env.COGNITO_ENDPOINT ?? '',
-    port: 0,
-    secureTransport: true,
-  });
+  proxy = await cognitoEnforcementProxy([signup, deleteAccount], (line) => logged.push(line));
 });
 
 afterAll(async () => {

@@ -5,13 +5,16 @@
  */
 import { readFileSync, readdirSync, statSync } from 'node:fs';
 import { join } from 'node:path';
+import { CloudFormationClient, DescribeStacksCommand } from '@aws-sdk/client-cloudformation';
 import {
+  AdminAddUserToGroupCommand,
   AdminCreateUserCommand,
   AdminDeleteUserCommand,
   AdminDisableUserCommand,
   AdminEnableUserCommand,
   AdminGetUserCommand,
   AdminListGroupsForUserCommand,
+  AdminRemoveUserFromGroupCommand,
   AdminSetUserPasswordCommand,
   AdminUpdateUserAttributesCommand,
   AdminUserGlobalSignOutCommand,
@@ -28,6 +31,7 @@ import {
   InitiateAuthCommand,
   ListUserPoolClientsCommand,
   ListUserPoolsCommand,
+  ListUsersInGroupCommand,
 } from '@aws-sdk/client-cognito-identity-provider';
 import { InvokeCommand, LambdaClient } from '@aws-sdk/client-lambda';
 import { CreateJobCommand, MediaConvertClient } from '@aws-sdk/client-mediaconvert';
@@ -512,6 +516,59 @@ const COMMANDS: Record<string, () => Promise<void>> = {
     expect(only(call)).toMatchObject({ action: 'cognito-idp:ListUserPoolClients', resource: POOL });
     expectValidAgainstReference(call);
   },
+  // `npm run admin` (infra/bin/admin.ts): the operator names the league's admins; locally through the Cognito proxy.
+  async AdminAddUserToGroupCommand() {
+    const call = await sendCognito(
+      new AdminAddUserToGroupCommand({ UserPoolId: POOL_ID, Username: 'pilot', GroupName: 'league-admins' }),
+    );
+    expect(only(call)).toEqual({ action: 'cognito-idp:AdminAddUserToGroup', resource: POOL, context: {} });
+    expectValidAgainstReference(call);
+  },
+  async AdminRemoveUserFromGroupCommand() {
+    const call = await sendCognito(
+      new AdminRemoveUserFromGroupCommand({
+        UserPoolId: POOL_ID,
+        Username: 'pilot',
+        GroupName: 'league-admins',
+      }),
+    );
+    expect(only(call)).toEqual({
+      action: 'cognito-idp:AdminRemoveUserFromGroup',
+      resource: POOL,
+      context: {},
+    });
+    expectValidAgainstReference(call);
+  },
+  async ListUsersInGroupCommand() {
+    const call = await sendCognito(
+      new ListUsersInGroupCommand({ UserPoolId: POOL_ID, GroupName: 'league-admins' }),
+    );
+    expect(only(call)).toEqual({ action: 'cognito-idp:ListUsersInGroup', resource: POOL, context: {} });
+    expectValidAgainstReference(call);
+  },
+  // CloudFormation has no local twin (locally the banner gives the pool id): the SDK's query-protocol request names the
+  // action, and AWS's reference checks it with the stack ARN that docs/operations.md grants the operator.
+  async DescribeStacksCommand() {
+    const client = new CloudFormationClient({ ...capturing, endpoint: 'http://127.0.0.1:3000' });
+    const request = await captured(() =>
+      client.send(new DescribeStacksCommand({ StackName: 'IdrlVideoPlatform' })),
+    );
+    const form = new URLSearchParams(bodyText(request));
+    expect({ action: form.get('Action'), stack: form.get('StackName') }).toEqual({
+      action: 'DescribeStacks',
+      stack: 'IdrlVideoPlatform',
+    });
+    expectValidAgainstReference({
+      operation: 'DescribeStacks',
+      requests: [
+        {
+          action: `cloudformation:${form.get('Action') ?? ''}`,
+          resource: `arn:aws:cloudformation:us-east-1:000000000000:stack/${form.get('StackName') ?? ''}/*`,
+          context: {},
+        },
+      ],
+    });
+  },
   // Lambda: the functions outside the VPC invoking those inside it.
   async InvokeCommand() {
     const lambda = new LambdaClient({ ...capturing, endpoint: 'http://127.0.0.1:3000' });
@@ -632,7 +689,10 @@ const COMMANDS: Record<string, () => Promise<void>> = {
   },
 };
 
-/** `new XxxCommand(`, the presigned POST and the RDS signer in the code that runs (functions/, infra/local/). */
+/**
+ * `new XxxCommand(`, the presigned POST and the RDS signer in the code that runs (functions/, infra/local/, and the
+ * operator's commands in infra/bin/).
+ */
 function commandsInSource(): Set<string> {
   const found = new Set<string>();
   const walk = (dir: string): void => {
@@ -648,7 +708,7 @@ function commandsInSource(): Set<string> {
       }
     }
   };
-  for (const root of ['functions', join('infra', 'local')]) walk(root);
+  for (const root of ['functions', join('infra', 'local'), join('infra', 'bin')]) walk(root);
   return found;
 }
 
