@@ -378,6 +378,8 @@ export interface PilotStandingRecorder {
 export interface DeletingTask {
   id: number;
   originalKey: string;
+  /** The upload's version the task recorded (its download URL names it), deleted for good; null before one was. */
+  originalVersionId: string | null;
   /** The outputs of this revision and its predecessor may exist (taskOutputKeys). */
   revision: number;
 }

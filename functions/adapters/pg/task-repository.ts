@@ -7,7 +7,7 @@ import {
   queryRows,
   type PgQueryOptions,
 } from '#adapters/pg/query';
-import { toDeletingTask } from '#adapters/pg/account-repository';
+import { DELETING_TASK_COLUMNS, toDeletingTask } from '#adapters/pg/account-repository';
 import type {
   DeletingTask,
   EditClaim,
@@ -391,7 +391,7 @@ export class PgTaskRepository implements TaskRepository {
     // publication trigger (migration 4) takes a published task out of the gallery and the rankings.
     const [row] = await this.rows(
       `UPDATE tasks SET status = 'deleting', failure_reason = NULL, updated_at = now()
-       WHERE id = $1 AND owner_id = $2 RETURNING id, original_key, revision`,
+       WHERE id = $1 AND owner_id = $2 RETURNING ${DELETING_TASK_COLUMNS}`,
       [id, ownerId],
     );
     return row === undefined ? null : toDeletingTask(row);
@@ -403,7 +403,7 @@ export class PgTaskRepository implements TaskRepository {
 
   async listStaleDeletes(olderThanSeconds: number, limit: number): Promise<DeletingTask[]> {
     const rows = await this.rows(
-      `SELECT id, original_key, revision FROM tasks
+      `SELECT ${DELETING_TASK_COLUMNS} FROM tasks
        WHERE status = 'deleting' AND updated_at < now() - make_interval(secs => $1)
        ORDER BY updated_at LIMIT $2`,
       [olderThanSeconds, limit],

@@ -124,12 +124,16 @@ export class InMemoryObjectStore implements ObjectStore, MultipartUploads {
 
   presignDownload(input: {
     key: string;
+    versionId?: string;
     expiresInSeconds: number;
     downloadFileName?: string;
   }): Promise<string> {
     const name =
       input.downloadFileName === undefined ? '' : `&name=${encodeURIComponent(input.downloadFileName)}`;
-    return Promise.resolve(`https://bucket.example/${input.key}?ttl=${input.expiresInSeconds}${name}`);
+    const version = input.versionId === undefined ? '' : `&versionId=${input.versionId}`;
+    return Promise.resolve(
+      `https://bucket.example/${input.key}?ttl=${input.expiresInSeconds}${version}${name}`,
+    );
   }
 
   /** A second upload to the same key: a new version with a new entity tag. */

@@ -24,6 +24,16 @@ import {
 import { uploadKey } from '#core/object-keys';
 import { claimDecision, freeSlots } from '#core/fair-share';
 
+/** What a delete of the task removes (the columns the PostgreSQL adapter returns). */
+function deletingTask(task: Task): DeletingTask {
+  return {
+    id: task.id,
+    originalKey: task.originalKey,
+    originalVersionId: task.originalVersionId,
+    revision: task.revision,
+  };
+}
+
 /** The TaskRepository port in memory, with the same conditional-transition semantics as PostgreSQL. */
 export class InMemoryTaskRepository implements TaskRepository {
   readonly users = new Map<string, string>();
@@ -162,7 +172,7 @@ export class InMemoryTaskRepository implements TaskRepository {
     if (task?.ownerId !== ownerId) return Promise.resolve(null);
     this.tasks.delete(id);
     this.deleting.set(id, { task, since: this.now() });
-    return Promise.resolve({ id, originalKey: task.originalKey, revision: task.revision });
+    return Promise.resolve(deletingTask(task));
   }
 
   purgeDeleting(id: number): Promise<void> {
@@ -176,7 +186,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       [...this.deleting.values()]
         .filter((entry) => entry.since.getTime() < bound)
         .slice(0, limit)
-        .map(({ task }) => ({ id: task.id, originalKey: task.originalKey, revision: task.revision })),
+        .map(({ task }) => deletingTask(task)),
     );
   }
 

@@ -511,6 +511,24 @@ describe('UploadProcessingService', () => {
       expect(chargedBytes()).toBe(charged + 3_000);
     });
 
+    it("deletes for good the version a post stored after its task's delete", async () => {
+      // Prepare: the task deleted (its recorded version too), then its grant posted once more before it expired
+      await deliver(first, 2_000);
+      await tasks.markDeleting(1, 'sub-pilot');
+      await objects.deleteMany([KEY]);
+      await objects.deleteVersion(KEY, first);
+      const late = objects.upload(KEY, 3_000);
+
+      // Act
+      const outcome = await deliver(late, 3_000);
+
+      // Assess: no version of the key is left, and nothing is current
+      expect(outcome).toEqual({ kind: 'orphan-deleted', key: KEY });
+      expect(objects.versions.get(KEY)).toEqual([]);
+      expect(await objects.stat(KEY)).toBeNull();
+      expect(videos.calls).toHaveLength(1);
+    });
+
     it('keeps the first version when the second arrives during the edit, which reads the first', async () => {
       // Prepare: the pilot posts again while the worker edits; that post's notification is handled meanwhile.
       let during: UploadOutcome | undefined;
