@@ -123,7 +123,7 @@ function quotaError(refusal: TaskQuotaRefusal, limits: TaskLimits): TooManyReque
 /**
  * Every object these tasks may own (including deterministic outputs a worker may have written without recording
  * them yet), and the original's recorded version for good: a task's delete is final for its original
- * (docs/spec.md §7.15). Deleting a missing object or version succeeds, so this may run again.
+ * (docs/spec.md §7.16). Deleting a missing object or version succeeds, so this may run again.
  */
 export async function deleteTaskObjects(store: ObjectStore, tasks: readonly DeletingTask[]): Promise<void> {
   // The keys first: their delete markers hide whatever a later post stored meanwhile from a URL signed by key,

@@ -126,7 +126,7 @@ export class UploadProcessingService {
     const task = await this.deps.tasks.findByOriginalKey(object.key);
     if (task === null) {
       // Deleted (or being deleted) before its upload was processed, posted to the grant after the task's delete,
-      // or never created: nobody's object, and a deleted task's upload is gone for good (docs/spec.md §7.15). The
+      // or never created: nobody's object, and a deleted task's upload is gone for good (docs/spec.md §7.16). The
       // version the notification names goes; without one (an unversioned bucket), the key.
       if (object.versionId === undefined) await this.deps.objects.deleteMany([object.key]);
       else await this.deps.objects.deleteVersion(object.key, object.versionId);
