@@ -442,14 +442,24 @@ export class TaskService {
         { field: 'parts', message: `Parts still to upload: ${missing.join(', ')}` },
       ]);
     }
-    await this.deps.uploads.completeMultipartUpload({ key: task.originalKey, uploadId, parts });
+    const { versionId } = await this.deps.uploads.completeMultipartUpload({
+      key: task.originalKey,
+      uploadId,
+      parts,
+    });
+    // Multipart completes once: the version is the task's from now on, before its notification arrives, so the
+    // multipart routes refuse another session (awaitingUpload). Not recorded: another completion, or the
+    // notification, recorded first; the version rule then deletes this one as a replay.
+    if (versionId !== undefined) await this.deps.repository.recordCompletedUpload(task.id, versionId);
     return this.get(caller, id);
   }
 
+  /** A task the multipart routes may still upload into: awaiting its upload, and no completion recorded. */
   private async awaitingUpload(caller: Caller, id: number): Promise<Task> {
     const task = await this.deps.repository.findForOwner(id, caller.sub);
     if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
-    if (task.status !== 'awaiting_upload') throw new ConflictError('This video has already been uploaded');
+    if (task.status !== 'awaiting_upload' || task.originalVersionId !== null)
+      throw new ConflictError('This video has already been uploaded');
     return task;
   }
 

@@ -656,6 +656,32 @@ describe('TaskService', () => {
         await expect(attempt).rejects.toThrow(new ConflictError('This video has already been uploaded'));
     });
 
+    it('completes once: the completion records its version, and every multipart step after it is refused before the notification', async () => {
+      // Prepare
+      const { uploadId } = await started();
+      storeParts(uploadId, [300, 300, 100]);
+      await service.completeMultipartUpload(pilot, 1, uploadId);
+
+      // Act: the same completion again, and a second session, while the task still awaits its notification
+      const attempts = [
+        service.completeMultipartUpload(pilot, 1, uploadId),
+        service.startMultipartUpload(pilot, 1),
+        service.signUploadParts(pilot, 1, uploadId, [1]),
+        service.listUploadParts(pilot, 1, uploadId),
+      ];
+
+      // Assess
+      for (const attempt of attempts)
+        await expect(attempt).rejects.toThrow(new ConflictError('This video has already been uploaded'));
+      const [version] = store.versions.get('uploads/1/nonce-1') ?? [];
+      expect(repository.tasks.get(1)).toMatchObject({
+        status: 'awaiting_upload',
+        originalVersionId: version?.versionId,
+      });
+      expect(store.versions.get('uploads/1/nonce-1')).toHaveLength(1);
+      expect(store.multipart.size).toBe(0);
+    });
+
     it('answers NotFoundError for an upload id that is not this task', async () => {
       // Prepare
       await started();

@@ -85,13 +85,13 @@ export class InMemoryObjectStore implements ObjectStore, MultipartUploads {
     key: string;
     uploadId: string;
     parts: readonly StoredPart[];
-  }): Promise<void> {
+  }): Promise<{ versionId?: string }> {
     this.multipart.delete(input.uploadId);
-    this.objects.set(
+    const versionId = this.upload(
       input.key,
       input.parts.reduce((sum, part) => sum + part.sizeBytes, 0),
     );
-    return Promise.resolve();
+    return Promise.resolve({ versionId });
   }
 
   abortMultipartUpload(input: { key: string; uploadId: string }): Promise<void> {

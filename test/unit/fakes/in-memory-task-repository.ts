@@ -241,7 +241,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       failureKind: 'transient',
       failedAt: this.now(),
       uploadedAt: this.now(),
-      originalVersionId: upload.versionId ?? null,
+      originalVersionId: this.tasks.get(id)?.originalVersionId ?? upload.versionId ?? null,
     });
   }
 
@@ -260,11 +260,21 @@ export class InMemoryTaskRepository implements TaskRepository {
 
   markUploaded(key: string, _sourceBytes: number, versionId?: string): Promise<Task | null> {
     const task = [...this.tasks.values()].find((candidate) => candidate.originalKey === key);
+    // A version the multipart route recorded is recorded only by its own notification (or a message naming none).
+    const recorded = task?.originalVersionId ?? null;
+    if (recorded !== null && versionId !== undefined && recorded !== versionId) return Promise.resolve(null);
     return this.transition(task, ['awaiting_upload'], {
       status: 'uploaded',
       uploadedAt: this.now(),
       originalVersionId: task?.originalVersionId ?? versionId ?? null,
     });
+  }
+
+  recordCompletedUpload(id: number, versionId: string): Promise<boolean> {
+    const task = this.tasks.get(id);
+    if (task?.status !== 'awaiting_upload' || task.originalVersionId !== null) return Promise.resolve(false);
+    this.tasks.set(id, { ...task, originalVersionId: versionId });
+    return Promise.resolve(true);
   }
 
   chargeReplay(id: number, replay: { versionId: string; sizeBytes: number }): Promise<void> {

@@ -529,6 +529,22 @@ describe('UploadProcessingService', () => {
       expect(videos.calls).toHaveLength(1);
     });
 
+    it("edits the version a multipart completion recorded, although another post's notification comes first", async () => {
+      // Prepare: the API recorded the completion's version; a post to the grant followed, and S3 delivers it first
+      expect(await tasks.recordCompletedUpload(1, first)).toBe(true);
+      const second = objects.upload(KEY, 3_000);
+
+      // Act
+      const replay = await deliver(second, 3_000);
+      const outcome = await deliver(first, 2_000);
+
+      // Assess
+      expect(replay).toEqual({ kind: 'replay-deleted', taskId: 1, versionId: second });
+      expect(outcome).toMatchObject({ kind: 'processed', taskId: 1 });
+      expect(sources.servedVersions).toEqual([first]);
+      expect(objects.versions.get(KEY)?.map((version) => version.versionId)).toEqual([first]);
+    });
+
     it('keeps the first version when the second arrives during the edit, which reads the first', async () => {
       // Prepare: the pilot posts again while the worker edits; that post's notification is handled meanwhile.
       let during: UploadOutcome | undefined;
