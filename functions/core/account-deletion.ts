@@ -1,6 +1,5 @@
 import { ForbiddenError } from './errors';
 import { abortPendingUploads } from './multipart';
-import { taskObjectKeys } from './object-keys';
 import type {
   AccountPurger,
   AccountRepository,
@@ -11,6 +10,7 @@ import type {
   DeletingTask,
 } from './ports';
 import type { DeleteAccountRequest } from './schemas';
+import { deleteTaskObjects } from './task-service';
 import type { Caller } from './task';
 
 /**
@@ -80,7 +80,7 @@ export class AccountPurge implements AccountPurger {
       // Aborted before the objects go, as a single task's delete does: no part stays billed until the bucket's
       // lifecycle rule, and no upload completes into a deleted key afterwards.
       await Promise.all(batch.map((task) => abortPendingUploads(uploads, task.originalKey)));
-      await store.deleteMany(batch.flatMap(taskObjectKeys));
+      await deleteTaskObjects(store, batch);
     }
   }
 }

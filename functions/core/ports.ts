@@ -129,6 +129,12 @@ export interface TaskRepository {
    */
   markUploaded(key: string, sourceBytes: number, versionId?: string): Promise<Task | null>;
   /**
+   * The version a multipart completion stored, recorded by the API while the task still awaits its notification:
+   * from then on it is the task's original, and the multipart routes refuse another upload (docs/api.md, "Resumable
+   * uploads"). False when the task is past 'awaiting_upload' or already holds a version (the first one stays).
+   */
+  recordCompletedUpload(id: number, versionId: string): Promise<boolean>;
+  /**
    * Counts a replayed upload (a later version of a task's key, which the worker deletes) against its pilot's daily
    * bytes, once per version however often its notification arrives (docs/spec.md §7.15).
    */
@@ -378,6 +384,8 @@ export interface PilotStandingRecorder {
 export interface DeletingTask {
   id: number;
   originalKey: string;
+  /** The upload's version the task recorded (its download URL names it), deleted for good; null before one was. */
+  originalVersionId: string | null;
   /** The outputs of this revision and its predecessor may exist (taskOutputKeys). */
   revision: number;
 }
@@ -575,11 +583,12 @@ export interface MultipartUploads {
   presignUploadPart(input: PartSigning): Promise<string>;
   /** Every stored part in part-number order; null when no such upload exists for this key. */
   listParts(input: { key: string; uploadId: string }): Promise<StoredPart[] | null>;
+  /** Resolves with the version S3 stored (a versioned bucket names one). */
   completeMultipartUpload(input: {
     key: string;
     uploadId: string;
     parts: readonly StoredPart[];
-  }): Promise<void>;
+  }): Promise<{ versionId?: string }>;
   /** Aborting an upload that is already gone succeeds. */
   abortMultipartUpload(input: { key: string; uploadId: string }): Promise<void>;
   /** Every unfinished multipart upload whose key starts with `prefix`. */

@@ -121,16 +121,30 @@ function quotaError(refusal: TaskQuotaRefusal, limits: TaskLimits): TooManyReque
 }
 
 /**
- * Every object a task may own (including deterministic outputs a worker may have written without
- * recording them yet), then the row. Deleting a missing object succeeds, so this may run again.
+ * Every object these tasks may own (including deterministic outputs a worker may have written without recording
+ * them yet), and the original's recorded version for good: a task's delete is final for its original
+ * (docs/spec.md §7.16). Deleting a missing object or version succeeds, so this may run again.
  */
+export async function deleteTaskObjects(store: ObjectStore, tasks: readonly DeletingTask[]): Promise<void> {
+  // The keys first: their delete markers hide whatever a later post stored meanwhile from a URL signed by key,
+  // until the worker deletes that version too ("orphan-deleted").
+  await store.deleteMany(tasks.flatMap(taskObjectKeys));
+  // The download URL names this version, which a delete marker would leave readable for the noncurrent retention.
+  await Promise.all(
+    tasks.flatMap((task) =>
+      task.originalVersionId === null ? [] : [store.deleteVersion(task.originalKey, task.originalVersionId)],
+    ),
+  );
+}
+
+/** A task's objects ({@link deleteTaskObjects}), then its row. */
 export async function purgeDeletingTask(
   deps: { repository: TaskRepository; store: ObjectStore; uploads: MultipartUploads },
   task: DeletingTask,
 ): Promise<void> {
   // An unfinished upload's parts are invisible but billed: a cancel aborts them with the objects.
   await abortPendingUploads(deps.uploads, task.originalKey);
-  await deps.store.deleteMany(taskObjectKeys(task));
+  await deleteTaskObjects(deps.store, [task]);
   await deps.repository.purgeDeleting(task.id);
 }
 
@@ -428,14 +442,24 @@ export class TaskService {
         { field: 'parts', message: `Parts still to upload: ${missing.join(', ')}` },
       ]);
     }
-    await this.deps.uploads.completeMultipartUpload({ key: task.originalKey, uploadId, parts });
+    const { versionId } = await this.deps.uploads.completeMultipartUpload({
+      key: task.originalKey,
+      uploadId,
+      parts,
+    });
+    // Multipart completes once: the version is the task's from now on, before its notification arrives, so the
+    // multipart routes refuse another session (awaitingUpload). Not recorded: another completion, or the
+    // notification, recorded first; the version rule then deletes this one as a replay.
+    if (versionId !== undefined) await this.deps.repository.recordCompletedUpload(task.id, versionId);
     return this.get(caller, id);
   }
 
+  /** A task the multipart routes may still upload into: awaiting its upload, and no completion recorded. */
   private async awaitingUpload(caller: Caller, id: number): Promise<Task> {
     const task = await this.deps.repository.findForOwner(id, caller.sub);
     if (task === null) throw new NotFoundError(VIDEO_NOT_FOUND);
-    if (task.status !== 'awaiting_upload') throw new ConflictError('This video has already been uploaded');
+    if (task.status !== 'awaiting_upload' || task.originalVersionId !== null)
+      throw new ConflictError('This video has already been uploaded');
     return task;
   }
 
@@ -455,8 +479,8 @@ export class TaskService {
 
   private async view(task: Task): Promise<TaskResponse> {
     const expiresInSeconds = this.deps.limits.downloadUrlTtlSeconds;
-    const presign = (key: string, downloadFileName?: string) =>
-      this.deps.store.presignDownload({ key, expiresInSeconds, downloadFileName });
+    const presign = (key: string, downloadFileName?: string, versionId?: string) =>
+      this.deps.store.presignDownload({ key, expiresInSeconds, downloadFileName, versionId });
     const response: TaskResponse = {
       id: task.id,
       fileName: task.fileName,
@@ -473,10 +497,14 @@ export class TaskService {
     if (task.failureReason !== null) response.failureReason = task.failureReason;
     if (task.hiddenReason !== null) response.hidden = { reason: task.hiddenReason };
     if (task.status === 'failed') response.retryable = retryRefusal(task) === undefined;
-    // The original exists once S3 reported it (uploadedAt), whatever happened afterwards.
-    // The key, not the task's version: a URL naming a version would outlive the task's delete (a delete marker
-    // leaves the version readable). The worker deletes a later post's version, which makes the task's current again.
-    if (task.uploadedAt !== null) response.original = { url: await presign(task.originalKey, task.fileName) };
+    // The original exists once S3 reported it (uploadedAt), whatever happened afterwards. The URL names the version
+    // the task recorded, so a later post to the grant is never what the pilot downloads, even before the worker has
+    // deleted it; a task's delete deletes that version for good (deleteTaskObjects), so the URL dies with the task.
+    // A task recorded before versions were (null) is signed by key, as it always was.
+    if (task.uploadedAt !== null)
+      response.original = {
+        url: await presign(task.originalKey, task.fileName, task.originalVersionId ?? undefined),
+      };
     if (task.status === 'processed' && task.processedKey !== null && task.processed !== null) {
       const { durationSeconds, width, height, sizeBytes } = task.processed;
       response.processed = {

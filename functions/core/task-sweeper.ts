@@ -62,7 +62,8 @@ export async function recoverOrExpireUploads(deps: {
   const unrecorded: number[] = [];
   const expired: number[] = [];
   for (const task of candidates) {
-    const upload = await deps.store.stat(task.originalKey);
+    // A multipart completion recorded its version already (recordCompletedUpload): that one is the upload.
+    const upload = await deps.store.stat(task.originalKey, task.originalVersionId ?? undefined);
     if (upload !== null) {
       const failed = await deps.repository.failUnrecordedUpload(task.id, {
         ...storedVersion(upload),

@@ -125,9 +125,11 @@ export class UploadProcessingService {
     if (!object.key.startsWith(UPLOADS_PREFIX)) return { kind: 'ignored', key: object.key };
     const task = await this.deps.tasks.findByOriginalKey(object.key);
     if (task === null) {
-      // Deleted (or being deleted) before its upload was processed, or never created: nobody's object. A delete
-      // marker, as a task's delete leaves: its versions stay restorable for the bucket's 30 days (docs/infra.md).
-      await this.deps.objects.deleteMany([object.key]);
+      // Deleted (or being deleted) before its upload was processed, posted to the grant after the task's delete,
+      // or never created: nobody's object, and a deleted task's upload is gone for good (docs/spec.md §7.16). The
+      // version the notification names goes; without one (an unversioned bucket), the key.
+      if (object.versionId === undefined) await this.deps.objects.deleteMany([object.key]);
+      else await this.deps.objects.deleteVersion(object.key, object.versionId);
       return { kind: 'orphan-deleted', key: object.key };
     }
     return this.handleUpload(task, object, attempt);

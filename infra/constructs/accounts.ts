@@ -49,8 +49,9 @@ export class AccountPurge extends InvokedFunction {
     grantWithEnvironment(
       this.function,
       props.storage.objectUse({
-        // The pilot's unfinished multipart uploads are aborted with their tasks' objects.
-        [UPLOADS_PREFIX]: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+        // The pilot's unfinished multipart uploads are aborted with their tasks' objects; each original's recorded
+        // version is deleted for good (DeleteObject with VersionId).
+        [UPLOADS_PREFIX]: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload'],
         [PROCESSED_PREFIX]: ['s3:DeleteObject'],
       }),
     );

@@ -71,8 +71,9 @@ export const PILOT_STANDING_CONCURRENCY = 1;
 /** What suspend and reinstate do besides waiting for the records: two or three Cognito calls. */
 const PILOT_STANDING_CALLER_OVERHEAD = Duration.seconds(5);
 
+/** A task's original is signed by the version the task recorded (docs/worker.md, "Single-use uploads"). */
 const READ_TASK_OBJECTS: ObjectAccess = {
-  [UPLOADS_PREFIX]: ['s3:GetObject'],
+  [UPLOADS_PREFIX]: ['s3:GetObject', 's3:GetObjectVersion'],
   [PROCESSED_PREFIX]: ['s3:GetObject'],
 };
 
@@ -129,9 +130,10 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
   'get-pilot': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
   // Its tags carry the poster's and the edit's presigned URLs.
   'share-page': { objects: { [PROCESSED_PREFIX]: ['s3:GetObject'] } },
+  // The original's recorded version goes for good with the task (DeleteObject with VersionId); outputs by key.
   'delete-task': {
     objects: {
-      [UPLOADS_PREFIX]: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+      [UPLOADS_PREFIX]: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload'],
       [PROCESSED_PREFIX]: ['s3:DeleteObject'],
     },
     listsMultipartUploads: true,
@@ -152,6 +154,7 @@ const ROUTE_ACCESS: Partial<Record<RouteName, RouteAccess>> = {
         's3:AbortMultipartUpload',
         's3:ListMultipartUploadParts',
         's3:GetObject',
+        's3:GetObjectVersion',
       ],
       [PROCESSED_PREFIX]: ['s3:GetObject'],
     },
@@ -256,7 +259,7 @@ export class Api extends Construct {
     });
     grantWithEnvironment(
       this.retryTransition.function,
-      props.storage.objectUse({ [UPLOADS_PREFIX]: ['s3:GetObject'] }),
+      props.storage.objectUse({ [UPLOADS_PREFIX]: ['s3:GetObject', 's3:GetObjectVersion'] }),
     );
 
     this.emailCodes = new InvokedFunction(this, 'EmailCodes', {

@@ -85,13 +85,14 @@ export class Sweeper extends Construct {
     grantWithEnvironment(
       this.function,
       props.storage.objectUse({
-        // Recovery reads whether an upload arrived; interrupted deletes are finished, and multipart
-        // uploads abandoned for longer than the upload window (or of a task being deleted) aborted. A parked task is
-        // sent with the size of the version it recorded.
+        // Recovery reads whether an upload arrived; interrupted deletes are finished (the original's recorded
+        // version for good), and multipart uploads abandoned for longer than the upload window (or of a task being
+        // deleted) aborted. A parked task is sent with the size of the version it recorded.
         [UPLOADS_PREFIX]: [
           's3:GetObject',
           's3:GetObjectVersion',
           's3:DeleteObject',
+          's3:DeleteObjectVersion',
           's3:AbortMultipartUpload',
         ],
         // A failed task owns no outputs: the sweeper removes what a dead attempt may have stored.

@@ -68,11 +68,14 @@ const rdsConnect = {
     ],
   },
 };
-/** A task's delete and an account's purge alike: its objects, and its unfinished multipart uploads. */
+/**
+ * A task's delete and an account's purge alike: its objects, the original's recorded version for good (under
+ * uploads/ only: outputs are deleted by key), and its unfinished multipart uploads.
+ */
 const DELETES_TASK_OBJECTS = [
   rdsConnect,
   {
-    Action: ['s3:DeleteObject', 's3:AbortMultipartUpload'],
+    Action: ['s3:DeleteObject', 's3:DeleteObjectVersion', 's3:AbortMultipartUpload'],
     Effect: 'Allow',
     Resource: bucketArn('uploads/'),
   },
@@ -320,11 +323,11 @@ describe('least-privilege IAM per function', () => {
     ]);
   });
 
-  it('lets get-task and list-tasks only read objects under uploads/ and processed/', () => {
+  it("lets get-task and list-tasks only read objects under uploads/ (the original's recorded version) and processed/", () => {
     for (const name of ['get-task', 'list-tasks'] as const) {
       expect(policyStatementsOf(template, functionId(name))).toEqual([
         rdsConnect,
-        { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+        { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: bucketArn('uploads/') },
         { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('processed/') },
       ]);
     }
@@ -333,7 +336,7 @@ describe('least-privilege IAM per function', () => {
   it('lets update-task read the same and put only re-cut markers under requeue/, with the daily re-cut limit', () => {
     expect(policyStatementsOf(template, functionId('update-task'))).toEqual([
       rdsConnect,
-      { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+      { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: bucketArn('uploads/') },
       { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('processed/') },
       { Action: 's3:PutObject', Effect: 'Allow', Resource: bucketArn('requeue/') },
     ]);
@@ -400,7 +403,13 @@ describe('least-privilege IAM per function', () => {
     expect(policyStatementsOf(template, functionId('complete-multipart-upload'))).toEqual([
       rdsConnect,
       {
-        Action: ['s3:PutObject', 's3:AbortMultipartUpload', 's3:ListMultipartUploadParts', 's3:GetObject'],
+        Action: [
+          's3:PutObject',
+          's3:AbortMultipartUpload',
+          's3:ListMultipartUploadParts',
+          's3:GetObject',
+          's3:GetObjectVersion',
+        ],
         Effect: 'Allow',
         Resource: bucketArn('uploads/'),
       },
@@ -535,7 +544,7 @@ describe('least-privilege IAM per function', () => {
     const id = logicalId(synthesized.stack, synthesized.stack.api.retryTransition.function);
     expect(policyStatementsOf(template, id)).toEqual([
       rdsConnect,
-      { Action: 's3:GetObject', Effect: 'Allow', Resource: bucketArn('uploads/') },
+      { Action: ['s3:GetObject', 's3:GetObjectVersion'], Effect: 'Allow', Resource: bucketArn('uploads/') },
     ]);
     expect(propertiesOf(template, id)).toMatchObject({
       ReservedConcurrentExecutions: 2,

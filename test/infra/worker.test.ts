@@ -172,7 +172,13 @@ describe('sweeper', () => {
     expect(policyStatementsOf(template, sweepId)).toEqual([
       expect.objectContaining({ Action: 'rds-db:connect' }),
       {
-        Action: ['s3:GetObject', 's3:GetObjectVersion', 's3:DeleteObject', 's3:AbortMultipartUpload'],
+        Action: [
+          's3:GetObject',
+          's3:GetObjectVersion',
+          's3:DeleteObject',
+          's3:DeleteObjectVersion',
+          's3:AbortMultipartUpload',
+        ],
         Effect: 'Allow',
         Resource: bucketArn('uploads/'),
       },

@@ -6,6 +6,7 @@ import { handler as startUpload } from '#functions/api/start-multipart-upload';
 import { handler as login } from '#functions/api/login';
 import { handler as vote } from '#functions/api/vote';
 import { cognitoClient, databasePool, s3Client } from '#commons/clients';
+import { storageConfig } from '#commons/config';
 import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
 import { securityHeaders, type ApiHandler } from '#commons/http';
 import { taskObjectKeys } from '#core/object-keys';
@@ -16,6 +17,7 @@ import type { InvocableHandler } from '#infra/local/lambda-api';
 import { LOCAL_INVOKED_FUNCTIONS } from '#infra/local/services/backing';
 import { freePort } from '#infra/local/services/preflight';
 import { signedUpPilot } from '#test/helpers/accounts';
+import { storedVersions } from '#test/helpers/object-versions';
 import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
 import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { signatureOnlyIam } from '#test/helpers/iam';
@@ -23,6 +25,7 @@ import { publishedTask } from '#test/helpers/tasks';
 import { verifiedInDatabase } from '#test/helpers/verified-email';
 
 const PASSWORD = 'Secret123';
+const { bucket } = storageConfig();
 
 // The delete-account function reaches the purge through the Lambda API, as on AWS: a local gateway answers it.
 let gateway: Gateway;
@@ -204,6 +207,35 @@ describe('DELETE /api/auth/me', () => {
       body: { username: ace.username, password: PASSWORD },
     });
     expect(loggingIn.statusCode).toBe(401);
+  });
+
+  it("leaves no version of the pilot's originals: each recorded upload is deleted for good, not hidden", async () => {
+    // Prepare: two tasks whose uploads the worker recorded (their version), as a versioned bucket stores them
+    const ace = await pilot('ace');
+    const prefixes: string[] = [];
+    for (const fileName of ['heat-1.mp4', 'heat-2.mp4']) {
+      const created = await invoke(createTask, {
+        method: 'POST',
+        route: '/api/tasks',
+        body: { fileName, contentType: 'video/mp4', size: 1000 },
+        caller: ace,
+      });
+      const { id, upload } = created.body as CreatedTaskResponse;
+      const key = upload.fields.key ?? '';
+      const { VersionId } = await s3Client().send(
+        new PutObjectCommand({ Bucket: bucket, Key: key, Body: new Uint8Array(1000) }),
+      );
+      expect(await getTaskRepository().markUploaded(key, 1000, VersionId)).not.toBeNull();
+      expect(await storedVersions(bucket, `uploads/${id}/`)).toEqual([`${key}/${VersionId}`]);
+      prefixes.push(`uploads/${id}/`);
+    }
+
+    // Act
+    const response = await deleteMe(ace, { password: PASSWORD });
+
+    // Assess
+    expect(response).toEqual({ statusCode: 204, headers: securityHeaders, body: undefined });
+    for (const prefix of prefixes) expect(await storedVersions(bucket, prefix)).toEqual([]);
   });
 
   it("aborts the pilot's unfinished multipart upload, so none of its parts stays billed", async () => {

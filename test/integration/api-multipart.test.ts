@@ -15,7 +15,7 @@ import { handler as signParts } from '#functions/api/sign-upload-parts';
 import { handler as listParts } from '#functions/api/list-upload-parts';
 import { handler as completeUpload } from '#functions/api/complete-multipart-upload';
 import { s3Client } from '#commons/clients';
-import { getMultipartUploads, getObjectStore } from '#commons/composition-root';
+import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
 import { securityHeaders } from '#commons/http';
 import { logger } from '#commons/logger';
 import { DEFAULT_PART_BYTES } from '#core/multipart';
@@ -288,6 +288,35 @@ describe('POST /api/tasks/{id}/multipart/{uploadId}/complete', () => {
     });
     const head = await s3Client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
     expect({ size: head.ContentLength, type: head.ContentType }).toEqual({ size: SIZE, type: 'video/mp4' });
+    expect(await pendingUploadIds(key)).toEqual([]);
+  });
+
+  it('completes once: the same completion again and a new session answer 409 before the worker records the upload', async () => {
+    // Prepare: a completed upload whose notification the worker has not handled (the task still awaits it)
+    const caller = newCaller();
+    const { task, key, upload } = await started(caller);
+    await putParts(caller, task.id, upload.uploadId, [
+      randomBytes(DEFAULT_PART_BYTES),
+      randomBytes(SIZE - DEFAULT_PART_BYTES),
+    ]);
+    expect((await complete(caller, task.id, upload.uploadId)).statusCode).toBe(200);
+    const { VersionId } = await s3Client().send(new HeadObjectCommand({ Bucket: BUCKET, Key: key }));
+
+    // Act
+    const again = await complete(caller, task.id, upload.uploadId);
+    const restarted = await start(caller, task.id);
+
+    // Assess
+    const refused = {
+      statusCode: 409,
+      headers: securityHeaders,
+      body: { message: 'This video has already been uploaded' },
+    };
+    expect([again, restarted]).toEqual([refused, refused]);
+    expect(await getTaskRepository().findById(task.id)).toMatchObject({
+      status: 'awaiting_upload',
+      originalVersionId: VersionId,
+    });
     expect(await pendingUploadIds(key)).toEqual([]);
   });
 

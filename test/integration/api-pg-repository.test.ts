@@ -126,6 +126,25 @@ describe('PgTaskRepository', () => {
     expect(rows).toEqual([{ declared_bytes: '700', replay: `${task.originalKey}?versionId=third-version` }]);
   });
 
+  it("keeps a multipart completion's version: only its own notification (or one naming none) records the upload", async () => {
+    // Prepare
+    const task = await newTask();
+
+    // Act: the completion's version recorded twice, then another version's notification, then its own
+    const recorded = [
+      await repository.recordCompletedUpload(task.id, 'completed-version'),
+      await repository.recordCompletedUpload(task.id, 'other-version'),
+    ];
+    const other = await repository.markUploaded(task.originalKey, 1, 'other-version');
+    const own = await repository.markUploaded(task.originalKey, 1, 'completed-version');
+
+    // Assess
+    expect(recorded).toEqual([true, false]);
+    expect(other).toBeNull();
+    expect(own).toMatchObject({ status: 'uploaded', originalVersionId: 'completed-version' });
+    expect(await repository.recordCompletedUpload(task.id, 'late-version')).toBe(false);
+  });
+
   it('walks the whole lifecycle once and turns every duplicate transition into a no-op', async () => {
     // Prepare
     const task = await newTask();
@@ -245,7 +264,12 @@ describe('PgTaskRepository', () => {
     await repository.purgeDeleting(kept.id);
 
     // Assess
-    const expected = { id: deleting.id, originalKey: deleting.originalKey, revision: 1 };
+    const expected = {
+      id: deleting.id,
+      originalKey: deleting.originalKey,
+      originalVersionId: null,
+      revision: 1,
+    };
     expect([first, second]).toEqual([expected, expected]);
     expect(stale).toContainEqual(expected);
     expect(stale.map((task) => task.id)).not.toContain(kept.id);
@@ -678,6 +702,7 @@ describe('runMigrations', () => {
       expect(await repository.markDeleting(task.id, owner.sub)).toEqual({
         id: task.id,
         originalKey: task.originalKey,
+        originalVersionId: null,
         revision: 1,
       });
     } finally {

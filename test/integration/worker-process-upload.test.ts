@@ -24,6 +24,7 @@ import { lambdaContext } from '#infra/local/lambda-context';
 import { generateValidFixture, INVALID_FIXTURES, VALID_FIXTURES } from './worker-media';
 import { sqsEvent as sqsEventOf } from '#test/helpers/sqs';
 import { postUpload } from '#test/support/http-client';
+import { storedVersions } from '#test/helpers/object-versions';
 
 const { bucket } = storageConfig();
 const repository = getTaskRepository();
@@ -292,6 +293,50 @@ describe('process-upload worker', () => {
         );
       expect(gone).toBe('NoSuchVersion');
       expect(await replaysCharged(task)).toEqual([String((await readFile(join(dir, second))).length)]);
+    });
+
+    /** The first post, recorded as its notification records it (markUploaded with its version). */
+    async function recordedFirstPost() {
+      const { task, post } = await granted();
+      const { versionId } = await post(first);
+      const { length } = await readFile(join(dir, first));
+      expect(await repository.markUploaded(task.originalKey, length, versionId)).not.toBeNull();
+      return { task, post };
+    }
+
+    it("downloads the first post while the grant's second post still awaits its notification", async () => {
+      // Prepare
+      const { task, post } = await recordedFirstPost();
+
+      // Act: the same grant posted again; the worker has not handled it yet
+      await post(second);
+      const { download, current } = await originals(task);
+
+      // Assess: the key holds the second file now, the pilot's download still the first
+      expect(current.equals(await readFile(join(dir, second)))).toBe(true);
+      expect(download.equals(await readFile(join(dir, first)))).toBe(true);
+    });
+
+    it("deletes the original for good with its task: a URL handed out before answers 404, and a later post's version goes with its notification", async () => {
+      // Prepare: a download URL handed out, then a second post to the grant not handled yet
+      const { task, post } = await recordedFirstPost();
+      const url = (await getTaskService().get(pilot, task.id)).original?.url ?? '';
+      const before = await fetch(url);
+      await before.arrayBuffer();
+      const secondPost = await post(second);
+
+      // Act: the task's delete, then the second post's notification
+      await getTaskService().delete(pilot, task.id);
+      const after = await fetch(url);
+      const left = await storedVersions(bucket, `uploads/${task.id}/`);
+      const orphan = await deliver(secondPost.event);
+
+      // Assess
+      expect([before.status, after.status]).toEqual([200, 404]);
+      expect(await after.text()).toContain('<Code>NoSuchVersion</Code>');
+      expect(left).toEqual([`${task.originalKey}/${secondPost.versionId}`]);
+      expect(orphan).toEqual({ batchItemFailures: [] });
+      expect(await storedVersions(bucket, `uploads/${task.id}/`)).toEqual([]);
     });
 
     it('keeps the edit in progress on the first post when the grant is posted again during it', async () => {

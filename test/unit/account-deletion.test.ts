@@ -117,7 +117,7 @@ class InMemoryAccounts implements AccountRepository {
 }
 
 function task(id: number): DeletingTask {
-  return { id, originalKey: `uploads/${id}/nonce`, revision: 1 };
+  return { id, originalKey: `uploads/${id}/nonce`, originalVersionId: null, revision: 1 };
 }
 
 describe('AccountPurge.purge', () => {
@@ -137,6 +137,27 @@ describe('AccountPurge.purge', () => {
     expect(result).toEqual({ tasks: 46 });
     expect(repository.calls).toEqual(['markDeleted sub-1', 'listTasks sub-1', 'deleteData sub-1']);
     expect([...store.objects.keys()]).toEqual(taskObjectKeys(task(500)));
+  });
+
+  it("deletes each original's recorded version for good, also of a task created meanwhile", async () => {
+    // Prepare: two recorded uploads (one task created while the purge runs) and another pilot's
+    const store = new InMemoryObjectStore();
+    const [listed, late, other] = [7, 99, 500].map((id) => {
+      const owned = task(id);
+      return { ...owned, originalVersionId: store.upload(owned.originalKey, 10) };
+    });
+    if (listed === undefined || late === undefined || other === undefined) throw new Error('three tasks');
+    const repository = new InMemoryAccounts([listed], [late]);
+
+    // Act
+    await new AccountPurge({ repository, store, uploads: store }).purge('sub-1');
+
+    // Assess
+    expect(Object.fromEntries(store.versions)).toEqual({
+      [listed.originalKey]: [],
+      [late.originalKey]: [],
+      [other.originalKey]: [expect.objectContaining({ versionId: other.originalVersionId })],
+    });
   });
 
   it("aborts the unfinished multipart uploads into the pilot's upload keys, also of a task created meanwhile", async () => {

@@ -367,6 +367,22 @@ describe('TaskService', () => {
       });
     });
 
+    it("signs the original's URL with the version the task recorded, not the key's current one", async () => {
+      // Prepare: the first post recorded, a second post to the grant stored but not yet deleted by the worker
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+      const first = store.upload('uploads/1/nonce-1', 10);
+      await repository.markUploaded('uploads/1/nonce-1', 10, first);
+      store.upload('uploads/1/nonce-1', 7);
+
+      // Act
+      const task = await service.get(pilot, 1);
+
+      // Assess
+      expect(task.original).toEqual({
+        url: `https://bucket.example/uploads/1/nonce-1?ttl=300&versionId=${first}&name=race.mp4`,
+      });
+    });
+
     it('returns processed video and thumbnail URLs with metadata once processed', async () => {
       // Prepare
       await service.create(pilot, { fileName: 'race.mov', contentType: 'video/quicktime', size: 10 });
@@ -640,6 +656,32 @@ describe('TaskService', () => {
         await expect(attempt).rejects.toThrow(new ConflictError('This video has already been uploaded'));
     });
 
+    it('completes once: the completion records its version, and every multipart step after it is refused before the notification', async () => {
+      // Prepare
+      const { uploadId } = await started();
+      storeParts(uploadId, [300, 300, 100]);
+      await service.completeMultipartUpload(pilot, 1, uploadId);
+
+      // Act: the same completion again, and a second session, while the task still awaits its notification
+      const attempts = [
+        service.completeMultipartUpload(pilot, 1, uploadId),
+        service.startMultipartUpload(pilot, 1),
+        service.signUploadParts(pilot, 1, uploadId, [1]),
+        service.listUploadParts(pilot, 1, uploadId),
+      ];
+
+      // Assess
+      for (const attempt of attempts)
+        await expect(attempt).rejects.toThrow(new ConflictError('This video has already been uploaded'));
+      const [version] = store.versions.get('uploads/1/nonce-1') ?? [];
+      expect(repository.tasks.get(1)).toMatchObject({
+        status: 'awaiting_upload',
+        originalVersionId: version?.versionId,
+      });
+      expect(store.versions.get('uploads/1/nonce-1')).toHaveLength(1);
+      expect(store.multipart.size).toBe(0);
+    });
+
     it('answers NotFoundError for an upload id that is not this task', async () => {
       // Prepare
       await started();
@@ -685,6 +727,22 @@ describe('TaskService', () => {
       // Assess
       expect([repository.tasks.size, repository.deleting.size]).toEqual([0, 0]);
       expect([...store.objects.keys()]).toEqual(['uploads/2/other']);
+    });
+
+    it("deletes the original's recorded version for good, and hides a later post behind the key's delete", async () => {
+      // Prepare: the task recorded its first post; a second post to the grant awaits the worker
+      await service.create(pilot, { fileName: 'race.mp4', contentType: 'video/mp4', size: 10 });
+      const first = store.upload('uploads/1/nonce-1', 10);
+      await repository.markUploaded('uploads/1/nonce-1', 10, first);
+      const second = store.upload('uploads/1/nonce-1', 7);
+
+      // Act
+      await service.delete(pilot, 1);
+
+      // Assess: the recorded version is gone and nothing is current; the later post waits for its notification
+      expect(await store.stat('uploads/1/nonce-1', first)).toBeNull();
+      expect(await store.stat('uploads/1/nonce-1')).toBeNull();
+      expect(store.versions.get('uploads/1/nonce-1')?.map((version) => version.versionId)).toEqual([second]);
     });
 
     it('keeps a delete whose object store failed invisible, and finishes it when repeated', async () => {

@@ -153,7 +153,7 @@ describe('recoverOrExpireUploads', () => {
 });
 
 describe('finishDeletes', () => {
-  it('removes the objects, then the row, of deletes that stopped half way', async () => {
+  it("removes the objects (the original's recorded version for good), then the row, of deletes that stopped half way", async () => {
     // Prepare
     const clock = new FixedClock();
     const repository = new InMemoryTaskRepository(() => clock.now());
@@ -161,7 +161,8 @@ describe('finishDeletes', () => {
     const service = new TaskService({ repository, store, uploads: store, clock, limits, nonce: () => 'n' });
     for (const fileName of ['a.mp4', 'b.mp4'])
       await service.create(pilot, { fileName, contentType: 'video/mp4', size: 10 });
-    for (const key of ['uploads/1/n', 'processed/1/video.mp4', 'uploads/2/n']) store.objects.set(key, 1);
+    await repository.markUploaded('uploads/1/n', 1, store.upload('uploads/1/n', 1));
+    for (const key of ['processed/1/video.mp4', 'uploads/2/n']) store.objects.set(key, 1);
     store.failNextDelete.add('uploads/1/n');
     await expect(service.delete(pilot, 1)).rejects.toThrow('Injected failure deleting uploads/1/n');
     clock.advance(601_000);
@@ -174,6 +175,7 @@ describe('finishDeletes', () => {
     expect(purged).toEqual([1]);
     expect([...repository.deleting.keys()]).toEqual([2]);
     expect([...store.objects.keys()]).toEqual(['uploads/2/n']);
+    expect(store.versions.get('uploads/1/n')).toEqual([]);
   });
 });
 

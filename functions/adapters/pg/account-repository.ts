@@ -5,15 +5,24 @@ import type { AccountRepository, DeletingTask } from '#core/ports';
 interface OwnedTaskRow {
   id: string;
   original_key: string;
+  original_version_id: string | null;
   revision: number;
 }
 
 /** What removing a task's objects needs of its row (also the task repository's deletes). */
 export function toDeletingTask(row: OwnedTaskRow): DeletingTask {
-  return { id: Number(row.id), originalKey: row.original_key, revision: row.revision };
+  return {
+    id: Number(row.id),
+    originalKey: row.original_key,
+    originalVersionId: row.original_version_id,
+    revision: row.revision,
+  };
 }
 
-const OWNED_TASKS = 'SELECT id, original_key, revision FROM tasks WHERE owner_id = $1 ORDER BY id';
+/** The columns of {@link toDeletingTask}. */
+export const DELETING_TASK_COLUMNS = 'id, original_key, original_version_id, revision';
+
+const OWNED_TASKS = `SELECT ${DELETING_TASK_COLUMNS} FROM tasks WHERE owner_id = $1 ORDER BY id`;
 
 /**
  * A pilot's rows for account deletion. Every table of the pilot's references users with ON DELETE CASCADE

@@ -7,7 +7,7 @@ import {
   queryRows,
   type PgQueryOptions,
 } from '#adapters/pg/query';
-import { toDeletingTask } from '#adapters/pg/account-repository';
+import { DELETING_TASK_COLUMNS, toDeletingTask } from '#adapters/pg/account-repository';
 import type {
   DeletingTask,
   EditClaim,
@@ -391,7 +391,7 @@ export class PgTaskRepository implements TaskRepository {
     // publication trigger (migration 4) takes a published task out of the gallery and the rankings.
     const [row] = await this.rows(
       `UPDATE tasks SET status = 'deleting', failure_reason = NULL, updated_at = now()
-       WHERE id = $1 AND owner_id = $2 RETURNING id, original_key, revision`,
+       WHERE id = $1 AND owner_id = $2 RETURNING ${DELETING_TASK_COLUMNS}`,
       [id, ownerId],
     );
     return row === undefined ? null : toDeletingTask(row);
@@ -403,7 +403,7 @@ export class PgTaskRepository implements TaskRepository {
 
   async listStaleDeletes(olderThanSeconds: number, limit: number): Promise<DeletingTask[]> {
     const rows = await this.rows(
-      `SELECT id, original_key, revision FROM tasks
+      `SELECT ${DELETING_TASK_COLUMNS} FROM tasks
        WHERE status = 'deleting' AND updated_at < now() - make_interval(secs => $1)
        ORDER BY updated_at LIMIT $2`,
       [olderThanSeconds, limit],
@@ -450,7 +450,8 @@ export class PgTaskRepository implements TaskRepository {
     // The upload is recorded here, so its version is too: a retry edits that version, as any recorded upload.
     return this.one(
       `UPDATE tasks SET status = 'failed', failure_reason = $2, failure_kind = 'transient', failed_at = now(),
-         source_bytes = $3, uploaded_at = now(), updated_at = now(), original_version_id = $5
+         source_bytes = $3, uploaded_at = now(), updated_at = now(),
+         original_version_id = coalesce(original_version_id, $5)
        WHERE id = $1 AND status = 'awaiting_upload' AND requeue_count >= $4 RETURNING *`,
       [id, upload.reason, upload.sizeBytes, upload.maxRequeues, upload.versionId ?? null],
     );
@@ -458,13 +459,25 @@ export class PgTaskRepository implements TaskRepository {
 
   markUploaded(key: string, sourceBytes: number, versionId?: string): Promise<Task | null> {
     // The version moves with the status, in one conditional statement: of two versions delivered at once, the one
-    // whose update commits first is the task's, for good.
+    // whose update commits first is the task's, for good. A version the multipart route recorded first
+    // (recordCompletedUpload) is recorded only by its own notification (or a message naming none).
     return this.one(
       `UPDATE tasks SET status = 'uploaded', source_bytes = $2, uploaded_at = now(), updated_at = now(),
          original_version_id = coalesce(original_version_id, $3)
-       WHERE original_key = $1 AND status = 'awaiting_upload' RETURNING *`,
+       WHERE original_key = $1 AND status = 'awaiting_upload'
+         AND (original_version_id IS NULL OR $3::text IS NULL OR original_version_id = $3) RETURNING *`,
       [key, sourceBytes, versionId ?? null],
     );
+  }
+
+  async recordCompletedUpload(id: number, versionId: string): Promise<boolean> {
+    // Not a change the pilot sees (the task still awaits its notification): updated_at stays.
+    const rows = await this.rows(
+      `UPDATE tasks SET original_version_id = $2
+       WHERE id = $1 AND status = 'awaiting_upload' AND original_version_id IS NULL RETURNING *`,
+      [id, versionId],
+    );
+    return rows.length > 0;
   }
 
   async chargeReplay(id: number, replay: { versionId: string; sizeBytes: number }): Promise<void> {

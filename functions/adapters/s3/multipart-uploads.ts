@@ -91,8 +91,8 @@ export class S3MultipartUploads implements MultipartUploads {
     key: string;
     uploadId: string;
     parts: readonly StoredPart[];
-  }): Promise<void> {
-    await this.client.send(
+  }): Promise<{ versionId?: string }> {
+    const output = await this.client.send(
       new CompleteMultipartUploadCommand({
         Bucket: this.bucket,
         Key: input.key,
@@ -102,6 +102,7 @@ export class S3MultipartUploads implements MultipartUploads {
         },
       }),
     );
+    return output.VersionId === undefined ? {} : { versionId: output.VersionId };
   }
 
   async abortMultipartUpload(input: { key: string; uploadId: string }): Promise<void> {

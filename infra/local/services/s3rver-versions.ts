@@ -116,7 +116,11 @@ async function storedVersions(store: Store, bucket: string, key: string): Promis
 /** `DELETE ?versionId=`: gone for good; S3 answers 204 with the id, whether or not the version existed. */
 async function deleteVersion(store: Store, bucket: string, key: string, versionId: string): Promise<void> {
   const wasCurrent = (await readMetadata(store, bucket, key))?.['x-amz-version-id'] === versionId;
-  await store.deleteObject(versionsBucket(bucket), `${key}/${versionId}`);
+  // After unlinking, s3rver's delete removes the folders it emptied and throws ENOENT on one that is gone already: a
+  // repeated delete of a key's last version (a task's delete run again), or deletes in parallel emptying one folder.
+  await store.deleteObject(versionsBucket(bucket), `${key}/${versionId}`).catch((error: unknown) => {
+    if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw error;
+  });
   if (!wasCurrent) return;
   const newest = (await storedVersions(store, bucket, key)).at(-1);
   if (newest === undefined) await store.deleteObject(bucket, key);

@@ -356,6 +356,23 @@ describe('s3rver with the bucket versioning bridge (as the versioned bucket on A
     expect(await read(Key, first.VersionId)).toBe('kept');
     expect(await refusal(read(Key, 'not-a-version'))).toEqual({ name: 'InvalidArgument', status: 400 });
   });
+
+  it("deletes a deleted key's last version for good, and answers a repeat 204 (a task's delete, repeated)", async () => {
+    // Prepare: the key deleted first, as a task's delete does, so only the version remains
+    collectNotifications();
+    const Key = 'uploads/24/versions';
+    const { VersionId } = await client.send(new PutObjectCommand({ Bucket: bucket, Key, Body: 'gone' }));
+    await client.send(new DeleteObjectCommand({ Bucket: bucket, Key }));
+
+    // Act
+    const deleted = await client.send(new DeleteObjectCommand({ Bucket: bucket, Key, VersionId }));
+    const again = await client.send(new DeleteObjectCommand({ Bucket: bucket, Key, VersionId }));
+
+    // Assess
+    expect([deleted.VersionId, again.VersionId]).toEqual([VersionId, VersionId]);
+    expect(await refusal(read(Key, VersionId))).toEqual({ name: 'NoSuchVersion', status: 404 });
+    expect(await refusal(read(Key))).toEqual({ name: 'NoSuchKey', status: 404 });
+  });
 });
 
 describe('the store under s3rver', () => {

@@ -85,13 +85,13 @@ export class InMemoryObjectStore implements ObjectStore, MultipartUploads {
     key: string;
     uploadId: string;
     parts: readonly StoredPart[];
-  }): Promise<void> {
+  }): Promise<{ versionId?: string }> {
     this.multipart.delete(input.uploadId);
-    this.objects.set(
+    const versionId = this.upload(
       input.key,
       input.parts.reduce((sum, part) => sum + part.sizeBytes, 0),
     );
-    return Promise.resolve();
+    return Promise.resolve({ versionId });
   }
 
   abortMultipartUpload(input: { key: string; uploadId: string }): Promise<void> {
@@ -124,12 +124,16 @@ export class InMemoryObjectStore implements ObjectStore, MultipartUploads {
 
   presignDownload(input: {
     key: string;
+    versionId?: string;
     expiresInSeconds: number;
     downloadFileName?: string;
   }): Promise<string> {
     const name =
       input.downloadFileName === undefined ? '' : `&name=${encodeURIComponent(input.downloadFileName)}`;
-    return Promise.resolve(`https://bucket.example/${input.key}?ttl=${input.expiresInSeconds}${name}`);
+    const version = input.versionId === undefined ? '' : `&versionId=${input.versionId}`;
+    return Promise.resolve(
+      `https://bucket.example/${input.key}?ttl=${input.expiresInSeconds}${version}${name}`,
+    );
   }
 
   /** A second upload to the same key: a new version with a new entity tag. */

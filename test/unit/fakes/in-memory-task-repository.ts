@@ -24,6 +24,16 @@ import {
 import { uploadKey } from '#core/object-keys';
 import { claimDecision, freeSlots } from '#core/fair-share';
 
+/** What a delete of the task removes (the columns the PostgreSQL adapter returns). */
+function deletingTask(task: Task): DeletingTask {
+  return {
+    id: task.id,
+    originalKey: task.originalKey,
+    originalVersionId: task.originalVersionId,
+    revision: task.revision,
+  };
+}
+
 /** The TaskRepository port in memory, with the same conditional-transition semantics as PostgreSQL. */
 export class InMemoryTaskRepository implements TaskRepository {
   readonly users = new Map<string, string>();
@@ -162,7 +172,7 @@ export class InMemoryTaskRepository implements TaskRepository {
     if (task?.ownerId !== ownerId) return Promise.resolve(null);
     this.tasks.delete(id);
     this.deleting.set(id, { task, since: this.now() });
-    return Promise.resolve({ id, originalKey: task.originalKey, revision: task.revision });
+    return Promise.resolve(deletingTask(task));
   }
 
   purgeDeleting(id: number): Promise<void> {
@@ -176,7 +186,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       [...this.deleting.values()]
         .filter((entry) => entry.since.getTime() < bound)
         .slice(0, limit)
-        .map(({ task }) => ({ id: task.id, originalKey: task.originalKey, revision: task.revision })),
+        .map(({ task }) => deletingTask(task)),
     );
   }
 
@@ -231,7 +241,7 @@ export class InMemoryTaskRepository implements TaskRepository {
       failureKind: 'transient',
       failedAt: this.now(),
       uploadedAt: this.now(),
-      originalVersionId: upload.versionId ?? null,
+      originalVersionId: this.tasks.get(id)?.originalVersionId ?? upload.versionId ?? null,
     });
   }
 
@@ -250,11 +260,21 @@ export class InMemoryTaskRepository implements TaskRepository {
 
   markUploaded(key: string, _sourceBytes: number, versionId?: string): Promise<Task | null> {
     const task = [...this.tasks.values()].find((candidate) => candidate.originalKey === key);
+    // A version the multipart route recorded is recorded only by its own notification (or a message naming none).
+    const recorded = task?.originalVersionId ?? null;
+    if (recorded !== null && versionId !== undefined && recorded !== versionId) return Promise.resolve(null);
     return this.transition(task, ['awaiting_upload'], {
       status: 'uploaded',
       uploadedAt: this.now(),
       originalVersionId: task?.originalVersionId ?? versionId ?? null,
     });
+  }
+
+  recordCompletedUpload(id: number, versionId: string): Promise<boolean> {
+    const task = this.tasks.get(id);
+    if (task?.status !== 'awaiting_upload' || task.originalVersionId !== null) return Promise.resolve(false);
+    this.tasks.set(id, { ...task, originalVersionId: versionId });
+    return Promise.resolve(true);
   }
 
   chargeReplay(id: number, replay: { versionId: string; sizeBytes: number }): Promise<void> {

@@ -317,7 +317,7 @@ const COMMANDS: Record<string, () => Promise<void>> = {
     );
     const presigned = s3Call(presignedRequest('GET', url));
     expect(only(presigned)).toMatchObject({ action: 's3:GetObject', resource: OBJECT });
-    // A presigned GET naming a version is GetObjectVersion (the platform signs none: docs/worker.md).
+    // The original's download URL names the version its task recorded: GetObjectVersion.
     const versionUrl = await getSignedUrl(
       s3,
       new GetObjectCommand({ Bucket: BUCKET, Key: KEY, VersionId: 'v1' }),

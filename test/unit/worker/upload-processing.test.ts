@@ -511,6 +511,40 @@ describe('UploadProcessingService', () => {
       expect(chargedBytes()).toBe(charged + 3_000);
     });
 
+    it("deletes for good the version a post stored after its task's delete", async () => {
+      // Prepare: the task deleted (its recorded version too), then its grant posted once more before it expired
+      await deliver(first, 2_000);
+      await tasks.markDeleting(1, 'sub-pilot');
+      await objects.deleteMany([KEY]);
+      await objects.deleteVersion(KEY, first);
+      const late = objects.upload(KEY, 3_000);
+
+      // Act
+      const outcome = await deliver(late, 3_000);
+
+      // Assess: no version of the key is left, and nothing is current
+      expect(outcome).toEqual({ kind: 'orphan-deleted', key: KEY });
+      expect(objects.versions.get(KEY)).toEqual([]);
+      expect(await objects.stat(KEY)).toBeNull();
+      expect(videos.calls).toHaveLength(1);
+    });
+
+    it("edits the version a multipart completion recorded, although another post's notification comes first", async () => {
+      // Prepare: the API recorded the completion's version; a post to the grant followed, and S3 delivers it first
+      expect(await tasks.recordCompletedUpload(1, first)).toBe(true);
+      const second = objects.upload(KEY, 3_000);
+
+      // Act
+      const replay = await deliver(second, 3_000);
+      const outcome = await deliver(first, 2_000);
+
+      // Assess
+      expect(replay).toEqual({ kind: 'replay-deleted', taskId: 1, versionId: second });
+      expect(outcome).toMatchObject({ kind: 'processed', taskId: 1 });
+      expect(sources.servedVersions).toEqual([first]);
+      expect(objects.versions.get(KEY)?.map((version) => version.versionId)).toEqual([first]);
+    });
+
     it('keeps the first version when the second arrives during the edit, which reads the first', async () => {
       // Prepare: the pilot posts again while the worker edits; that post's notification is handled meanwhile.
       let during: UploadOutcome | undefined;
