@@ -226,6 +226,8 @@ async function withLock<T>(
 
 /** `<key>.in-use-<pid>`: the process with that pid uses the assembly `<key>` (markInUse). */
 const IN_USE_MARKER = /^([0-9a-f]{24})\.in-use-(\d+)$/;
+/** `<key>.<pid>.tmp`: a synth's staging folder; one whose process died (killed mid-synth) is ~60 MB left behind. */
+const STAGING = /^[0-9a-f]{24}\.(\d+)\.tmp$/;
 const markedInUse = new Set<string>();
 
 /**
@@ -245,17 +247,18 @@ function markInUse(dir: string): void {
 
 /**
  * Removes all but the KEPT_ASSEMBLIES most recently made assemblies besides `keep`, sparing those a live process
- * uses; markers of processes gone are removed.
+ * uses; the markers and staging folders of processes gone are removed.
  */
 export async function pruneOld(cacheDir: string, keep: string): Promise<void> {
   const entries = await readdir(cacheDir, { withFileTypes: true });
   const inUse = new Set<string>();
   for (const entry of entries) {
     const marker = IN_USE_MARKER.exec(entry.name);
-    if (marker === null) continue;
-    const [, key = '', pid] = marker;
-    if (alive(Number(pid))) inUse.add(key);
-    else await rm(path.join(cacheDir, entry.name), { force: true });
+    const staging = STAGING.exec(entry.name);
+    const owner = marker?.[2] ?? staging?.[1];
+    if (owner === undefined) continue;
+    if (!alive(Number(owner))) await rm(path.join(cacheDir, entry.name), { recursive: true, force: true });
+    else if (marker?.[1] !== undefined) inUse.add(marker[1]);
   }
   const assemblies = await Promise.all(
     entries

@@ -75,7 +75,7 @@ describe('the synth cache reusing the bundles of other configurations', () => {
 });
 
 describe('the synth cache pruning old assemblies', () => {
-  it('keeps the four most recent besides the current one, and any a live process uses, however old', async () => {
+  it('keeps the four most recent besides the current one and any a live process uses; drops dead staging', async () => {
     // Prepare: eight assemblies made a minute apart (key 0 the oldest, key 7 the current one); key 0 is used by
     // this process, key 1 was used by a process that has exited.
     const keys = Array.from({ length: 8 }, (_, index) => String(index).repeat(24));
@@ -87,13 +87,25 @@ describe('the synth cache pruning old assemblies', () => {
     const exited = spawnSync(process.execPath, ['-e', '']).pid;
     await writeFile(path.join(cacheDir, `${keys[0] ?? ''}.in-use-${process.pid}`), '');
     await writeFile(path.join(cacheDir, `${keys[1] ?? ''}.in-use-${exited}`), '');
+    await mkdir(path.join(cacheDir, `${keys[7] ?? ''}.${exited}.tmp`, 'asset.a'), { recursive: true });
+    await mkdir(path.join(cacheDir, `${keys[6] ?? ''}.${process.pid}.tmp`));
 
     // Act
     await pruneOld(cacheDir, keys[7] ?? '');
 
-    // Assess: 3, 4, 5, 6 are the four most recent besides 7; 0 is in use; 1's marker is gone with it.
+    // Assess: 3, 4, 5, 6 are the four most recent besides 7; 0 is in use; 1's marker is gone with it, and so is the
+    // staging folder of the process that exited (a live synth's stays).
     expect((await readdir(cacheDir)).sort()).toEqual(
-      [keys[0], keys[3], keys[4], keys[5], keys[6], keys[7], `${keys[0] ?? ''}.in-use-${process.pid}`].sort(),
+      [
+        keys[0],
+        keys[3],
+        keys[4],
+        keys[5],
+        keys[6],
+        keys[7],
+        `${keys[0] ?? ''}.in-use-${process.pid}`,
+        `${keys[6] ?? ''}.${process.pid}.tmp`,
+      ].sort(),
     );
   });
 });
