@@ -76,33 +76,28 @@ export class Alarms extends Construct {
     const notify = new cloudwatchActions.SnsAction(this.topic);
     const fiveMinutes = Duration.minutes(5);
 
+    const anyDeadLetter = (id: string, alarmDescription: string, queue: sqs.IQueue) =>
+      new cloudwatch.Alarm(this, id, {
+        alarmDescription,
+        metric: queue.metricApproximateNumberOfMessagesVisible({ period: fiveMinutes, statistic: 'Maximum' }),
+        threshold: 0,
+        comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
+        evaluationPeriods: 1,
+        treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
+      });
     // A message in the DLQ is an upload that failed three times: someone must look, so any is too many.
-    this.deadLetterAlarm = new cloudwatch.Alarm(this, 'DeadLetterMessages', {
-      alarmDescription: 'Uploads that the worker failed to process after every retry are waiting in the DLQ',
-      metric: props.deadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: fiveMinutes,
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
-
+    this.deadLetterAlarm = anyDeadLetter(
+      'DeadLetterMessages',
+      'Uploads that the worker failed to process after every retry are waiting in the DLQ',
+      props.deadLetterQueue,
+    );
     // Plays are worth nothing after a day (the consumer drops older ones), so a dead-lettered play is not work to
     // redrive but a consumer that keeps failing (database unreachable, a broken deploy): the counts have stopped.
-    this.viewsDeadLetterAlarm = new cloudwatch.Alarm(this, 'ViewsDeadLetterMessages', {
-      alarmDescription:
-        'Plays that the views consumer failed to count after every retry are waiting in its DLQ',
-      metric: props.viewsDeadLetterQueue.metricApproximateNumberOfMessagesVisible({
-        period: fiveMinutes,
-        statistic: 'Maximum',
-      }),
-      threshold: 0,
-      comparisonOperator: cloudwatch.ComparisonOperator.GREATER_THAN_THRESHOLD,
-      evaluationPeriods: 1,
-      treatMissingData: cloudwatch.TreatMissingData.NOT_BREACHING,
-    });
+    this.viewsDeadLetterAlarm = anyDeadLetter(
+      'ViewsDeadLetterMessages',
+      'Plays that the views consumer failed to count after every retry are waiting in its DLQ',
+      props.viewsDeadLetterQueue,
+    );
 
     this.freeStorageAlarm =
       props.databaseInstance === undefined
