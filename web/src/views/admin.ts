@@ -77,11 +77,13 @@ export function adminView(context: ViewContext): View {
 
   const refresh = async (): Promise<void> => {
     try {
-      const [open, closed] = await Promise.all([
-        context.api.reportQueue('open'),
-        context.api.reportQueue('closed'),
-        audit.load(),
-      ]);
+      // One queue after the other: the route's function has a reserved concurrency of 1 (the database's connection
+      // budget, docs/infra.md), so a second request at the same moment would be throttled. The audit log is another.
+      const queues = async (): Promise<[ReportedVideo[], ReportedVideo[]]> => [
+        await context.api.reportQueue('open'),
+        await context.api.reportQueue('closed'),
+      ];
+      const [[open, closed]] = await Promise.all([queues(), audit.load()]);
       if (disposed) return;
       queue.show(open.map((video) => openItem(video)));
       hidden.show(
@@ -448,6 +450,7 @@ function auditSection(context: ViewContext): {
   const rows = h('tbody');
   const empty = h('p', { class: 'empty', hidden: true }, 'No admin action yet.');
   const more = h('button', { type: 'button', hidden: true }, 'Show older entries');
+
   let nextCursor: string | undefined;
   let restore: (entry: AuditEntry, control: HTMLElement, alert: HTMLElement) => void = () => undefined;
   const table = h(
@@ -469,12 +472,26 @@ function auditSection(context: ViewContext): {
     ),
     rows,
   );
+  // Sideways scrolling inside its own box where the table is wider than the screen; hidden while the log is empty.
+  const tableBox = h(
+    'div',
+    {
+      class: 'table-scroll',
+      tabindex: 0,
+      role: 'region',
+      'aria-labelledby': 'admin-audit-heading',
+      hidden: true,
+    },
+    table,
+  );
   const row = (entry: AuditEntry): HTMLElement => {
     const target =
       'video' in entry.target
         ? h('a', { href: `#/gallery/${entry.target.video.id}` }, auditTargetText(entry))
         : h('a', { href: pilotHref(entry.target.pilot.username) }, auditTargetText(entry));
-    const cell = h('td', { class: 'audit-target' }, target);
+    // One child: a phone's layout puts the cell's label beside it (styles.css).
+    const links = h('span', {}, target);
+    const cell = h('td', { class: 'audit-target', 'data-label': 'Target' }, links);
     if (entry.action === 'hide') {
       const button = h(
         'button',
@@ -485,16 +502,17 @@ function auditSection(context: ViewContext): {
       button.addEventListener('click', () => {
         restore(entry, button, alert);
       });
-      cell.append(' ', button);
+      links.append(' ', button);
     }
+    // data-label names each cell where a phone shows the rows as stacked lines (styles.css).
     return h(
       'tr',
       { 'data-audit-id': entry.id },
-      h('td', { class: 'audit-when' }, timeOf(entry.at)),
-      h('td', {}, entry.admin.username),
-      h('th', { scope: 'row' }, auditWhat(entry)),
+      h('td', { class: 'audit-when', 'data-label': 'When' }, timeOf(entry.at)),
+      h('td', { 'data-label': 'Who' }, entry.admin.username),
+      h('th', { scope: 'row', 'data-label': 'What' }, auditWhat(entry)),
       cell,
-      h('td', { class: 'audit-why' }, entry.reason ?? '—'),
+      h('td', { class: 'audit-why', 'data-label': 'Why' }, entry.reason ?? '—'),
     );
   };
   more.addEventListener('click', () => {
@@ -525,11 +543,7 @@ function auditSection(context: ViewContext): {
       'Every admin action that changed something: who, when, what, on what, and why. Nobody can change or delete an entry.',
       result,
       alert,
-      h(
-        'div',
-        { class: 'table-scroll', tabindex: 0, role: 'region', 'aria-labelledby': 'admin-audit-heading' },
-        table,
-      ),
+      tableBox,
       empty,
       more,
     ),
@@ -540,6 +554,7 @@ function auditSection(context: ViewContext): {
       nextCursor = page.nextCursor;
       more.hidden = nextCursor === undefined;
       empty.hidden = page.data.length > 0;
+      tableBox.hidden = page.data.length === 0;
     },
     onRestore(handler) {
       restore = handler;
