@@ -436,6 +436,64 @@ describe('the public gallery in the web console', () => {
     expect(await adminPage.locator('#admin-audit tbody tr th').first().textContent()).toBe('Restored');
     const back = await callApi<PublicVideoResponse>(stack.api, 'GET', `/public/videos/${taskId}`);
     expect({ status: back.status, votes: back.body.votes }).toEqual({ status: 200, votes: 1 });
+  });
+
+  it('lets the admin suspend and reinstate a pilot, and annul votes once confirmed, each said at the form and logged', async () => {
+    // Prepare: at 1280 px
+    await adminPage.setViewportSize({ width: 1280, height: 900 });
+    const username = adminPage.getByRole('textbox', { name: "Pilot's username" });
+    const reason = adminPage.getByRole('textbox', { name: 'Reason (for suspending and annulling)' });
+    const result = adminPage.locator('#admin-pilot .notice');
+    const newest = () =>
+      adminPage.locator('#admin-audit tbody tr').first().locator('td, th').allTextContents();
+
+    // Act: suspend the fan
+    await username.fill(voter);
+    await reason.fill('Vote stuffing (a test)');
+    await adminPage.getByRole('button', { name: 'Suspend pilot' }).click();
+
+    // Assess: said at the form, logged, and the fan's vote no longer counts
+    await expect
+      .poll(() => result.textContent())
+      .toBe(`Suspended ${voter}: they cannot log in, their videos are hidden and their votes do not count.`);
+    expect(await newest()).toEqual([
+      expect.stringMatching(/\d/),
+      admin,
+      'Suspended',
+      `Pilot ${voter}`,
+      'Vote stuffing (a test)',
+    ]);
+    const withheld = await callApi<PublicVideoResponse>(stack.api, 'GET', `/public/videos/${taskId}`);
+    expect(withheld.body.votes).toBe(0);
+
+    // Act: reinstate
+    await adminPage.getByRole('button', { name: 'Reinstate pilot' }).click();
+
+    // Assess
+    await expect
+      .poll(() => result.textContent())
+      .toBe(`Reinstated ${voter}: they can log in, and their videos and votes count again.`);
+    expect((await newest()).slice(2, 4)).toEqual(['Reinstated', `Pilot ${voter}`]);
+    const counted = await callApi<PublicVideoResponse>(stack.api, 'GET', `/public/videos/${taskId}`);
+    expect(counted.body.votes).toBe(1);
+
+    // Act: annul the admin's own votes (none: the journey's vote stays), confirmed in the dialog
+    await username.fill(admin);
+    await adminPage.getByRole('button', { name: 'Annul votes…' }).click();
+    await adminPage
+      .getByRole('dialog', { name: `Annul every vote ${admin} has cast?` })
+      .getByRole('button', { name: 'Annul the votes' })
+      .click();
+
+    // Assess
+    await expect
+      .poll(() => result.textContent())
+      .toBe(`Annulled the votes of ${admin}; the audit log below says how many.`);
+    expect((await newest()).slice(2, 5)).toEqual([
+      'Votes annulled (0 votes)',
+      `Pilot ${admin}`,
+      'Vote stuffing (a test)',
+    ]);
     await adminPage.context().close();
   });
 
