@@ -180,6 +180,7 @@ function checkAccount(): void {
     },
   );
 }
+
 /** aria-current on the main navigation's link to the page shown. */
 function markCurrentPage(): void {
   const page = location.hash.startsWith('#/gallery')
