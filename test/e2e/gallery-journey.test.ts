@@ -2,9 +2,10 @@
  * The public side in headless Chromium against the local stack: an anonymous visitor opens the
  * gallery and plays a pilot's edit, logs in from there (and comes back), votes and sees the count
  * change, finds the pilot in the rankings (all time, then the last 7 days by the period switch, then a shared
- * season address); a new pilot signs up, is refused a vote at the card until the code from the local mailbox
- * verifies the email, then votes; then the pilot unpublishes the video and it leaves the gallery. Screenshots at
- * phone and desktop widths go to test/artifacts/.
+ * season address); the fan reports the video, a league admin sees the report in #/admin and hides the video with a
+ * reason, it leaves the gallery and its owner sees why, and the admin restores it; a new pilot signs up, is refused a
+ * vote at the card until the code from the local mailbox verifies the email, then votes; then the pilot unpublishes
+ * the video and it leaves the gallery. Screenshots at phone and desktop widths go to test/artifacts/.
  */
 import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -14,6 +15,7 @@ import { type Browser, type BrowserContext, type Page, chromium } from 'playwrig
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest';
 import type { CreatedTaskResponse, PublicVideoResponse, TaskResponse, TokenResponse } from '#core/schemas';
 import { CHROMIUM_ARGS, CHROMIUM_PATH, signUpInForm, verifyByKeyboard } from '#test/helpers/browser';
+import { grantLeagueAdmin } from '#test/helpers/league-admins';
 import { callApi, generateVideo, mailedCode, pollUntil, postUpload, signUp } from '#test/support/http-client';
 
 const ARTIFACTS_DIR = fileURLToPath(new URL('../artifacts/', import.meta.url));
@@ -38,11 +40,14 @@ describe('the public gallery in the web console', () => {
   const tag = Date.now().toString(36);
   const pilot = `ace${tag}`;
   const voter = `fan${tag}`;
+  const admin = `ref${tag}`;
+  const hideReason = 'Not a race: a cat chasing a drone';
   const title = 'Heat 3 — <final> & "gate 4"';
   let workDir: string;
   let browser: Browser;
   let visitor: BrowserContext;
   let page: Page;
+  let adminPage: Page;
   let taskId: number;
   const pageErrors: string[] = [];
 
@@ -95,7 +100,11 @@ describe('the public gallery in the web console', () => {
     expect(await card().locator('.pilot-name').textContent()).toBe(pilot);
     expect(await card().locator('.vote-count').textContent()).toBe('0 votes');
     expect(await card().locator('.view-count').textContent()).toBe('0 views');
-    expect(await card().getByRole('button').textContent()).toBe('Log in to vote');
+    // A visitor is asked to log in for each action, never shown one that would fail.
+    expect(await card().getByRole('button').allTextContents()).toEqual([
+      'Log in to vote',
+      'Log in to report',
+    ]);
     expect(await page.locator('#site-nav a[aria-current="page"]').textContent()).toBe('Gallery');
 
     // Act: play
@@ -243,6 +252,250 @@ describe('the public gallery in the web console', () => {
     // Every pilot name links to the pilot's page.
     await row.getByRole('link', { name: pilot }).click();
     await page.getByRole('heading', { level: 1, name: pilot }).waitFor();
+  });
+
+  it('lets a fan report the video from its card with the keyboard (Escape cancels), and only once', async () => {
+    // Prepare: a phone
+    await page.setViewportSize({ width: 390, height: 844 });
+    await page.goto(`${stack.console}#/gallery`);
+    const report = card().getByRole('button', { name: `Report ${title}` });
+    const dialog = page.getByRole('dialog', { name: `Report “${title}”` });
+    const isFocused = (element: HTMLElement | SVGElement) => element === document.activeElement;
+
+    // Act: open it from the keyboard, then Escape
+    await report.focus();
+    await page.keyboard.press('Enter');
+
+    // Assess: focus goes into the dialog, on the first reason; Escape closes it and focus comes back
+    await dialog.waitFor();
+    expect(await dialog.getByRole('radio', { name: 'Spam' }).evaluate(isFocused)).toBe(true);
+    await page.keyboard.press('Escape');
+    await dialog.waitFor({ state: 'hidden' });
+    expect(await report.evaluate(isFocused)).toBe(true);
+
+    // Act: again, "Not a race" with the arrow keys, details, then Tab to Report
+    await page.keyboard.press('Enter');
+    await dialog.waitFor();
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('ArrowDown');
+    await page.keyboard.press('Tab');
+    await page.keyboard.type('A cat chasing a drone, no race');
+    expect(await dialog.getByRole('radio', { name: 'Not a race' }).isChecked()).toBe(true);
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'report-dialog-390.png') });
+    await page.keyboard.press('Tab');
+    await page.keyboard.press('Tab');
+    expect(await dialog.getByRole('button', { name: 'Report', exact: true }).evaluate(isFocused)).toBe(true);
+    await page.keyboard.press('Enter');
+
+    // Assess: the answer at the card; the button says it is done and keeps focus
+    await expect.poll(() => card().locator('.card-status').textContent()).toBe('Reported — thank you.');
+    expect(await dialog.isVisible()).toBe(false);
+    const reported = card().getByRole('button', { name: `Reported ${title}` });
+    expect(await reported.getAttribute('aria-disabled')).toBe('true');
+    expect(await reported.evaluate(isFocused)).toBe(true);
+
+    // Act: a reloaded page offers Report again; the API remembers the first (at 1280 px)
+    await page.setViewportSize({ width: 1280, height: 900 });
+    await page.reload();
+    await report.click();
+    await dialog.getByRole('radio', { name: 'Spam' }).check();
+    await page.screenshot({ path: path.join(ARTIFACTS_DIR, 'report-dialog-1280.png') });
+    await dialog.getByRole('button', { name: 'Report', exact: true }).click();
+
+    // Assess
+    await expect
+      .poll(() => card().locator('.card-status').textContent())
+      .toBe('You already reported this video.');
+  });
+
+  it('shows the report to a league admin in #/admin, who hides the video with a reason; others are refused', async () => {
+    // Prepare: an admin, made so in the stack's Cognito before logging in (the token then names the group)
+    await signUp(stack.api, admin, PASSWORD);
+    await grantLeagueAdmin(stack.banner, admin);
+    adminPage = await (await browser.newContext({ viewport: { width: 1280, height: 900 } })).newPage();
+    adminPage.on('pageerror', (error) => pageErrors.push(error.message));
+    const isFocused = (element: HTMLElement | SVGElement) => element === document.activeElement;
+
+    // Act: the address, then the login it asks for
+    await adminPage.goto(`${stack.console}#/admin`);
+    await logInForm(adminPage, admin);
+
+    // Assess: the video with its report, oldest first, and the link that only admins get
+    await adminPage.getByRole('heading', { level: 1, name: 'League admin' }).waitFor();
+    const item = adminPage.locator(`#admin-queue li[data-video-id="${taskId}"]`);
+    await item.waitFor();
+    await expect
+      .poll(() => adminPage.locator('#site-nav a[aria-current="page"]').textContent())
+      .toBe('Admin');
+    expect(await item.getByRole('heading', { level: 3 }).textContent()).toBe(title);
+    expect(await item.locator('.card-pilot').textContent()).toBe(`Video ${taskId} by ${pilot} · Published`);
+    expect(await item.locator('.report-summary').textContent()).toBe('1 report: Not a race × 1');
+    expect(await item.locator('.report-texts li').allTextContents()).toEqual([
+      expect.stringMatching(new RegExp(`^${voter} · Not a race · .+A cat chasing a drone, no race$`)),
+    ]);
+    const reason = item.getByRole('textbox', { name: 'Reason for hiding (the pilot reads it)' });
+    expect(await reason.inputValue()).toBe('Not a race');
+    await adminPage.screenshot({ path: path.join(ARTIFACTS_DIR, 'admin-queue-1280.png'), fullPage: true });
+
+    // Act: an admin cannot suspend themselves; annulling asks first, and Escape keeps the votes
+    await adminPage.getByRole('textbox', { name: "Pilot's username" }).fill(admin);
+    await adminPage.getByRole('textbox', { name: 'Reason (for suspending and annulling)' }).fill('A test');
+    await adminPage.getByRole('button', { name: 'Suspend pilot' }).click();
+    await expect
+      .poll(() => adminPage.locator('#admin-pilot-alert').textContent())
+      .toBe('You cannot suspend yourself');
+    const annul = adminPage.getByRole('button', { name: 'Annul votes…' });
+    await annul.focus();
+    await adminPage.keyboard.press('Enter');
+    const confirm = adminPage.getByRole('dialog', { name: `Annul every vote ${admin} has cast?` });
+    await confirm.waitFor();
+    expect(await confirm.getByRole('button', { name: 'Keep the votes' }).evaluate(isFocused)).toBe(true);
+    await adminPage.keyboard.press('Escape');
+    await confirm.waitFor({ state: 'hidden' });
+    expect(await annul.evaluate(isFocused)).toBe(true);
+
+    // Act: on a phone, from the keyboard: the reason edited, Enter hides
+    await adminPage.setViewportSize({ width: 390, height: 844 });
+    await adminPage.screenshot({ path: path.join(ARTIFACTS_DIR, 'admin-queue-390.png'), fullPage: true });
+    await reason.focus();
+    await reason.fill(hideReason);
+    await adminPage.keyboard.press('Enter');
+
+    // Assess: said where the admin acted (focus there, as the video left the queue), the queue and log read again
+    const result = adminPage.locator('#admin-queue .notice');
+    await expect.poll(() => result.textContent()).toBe(`Hid “${title}” (video ${taskId}): ${hideReason}`);
+    expect(await result.evaluate(isFocused)).toBe(true);
+    expect(await item.count()).toBe(0);
+    await adminPage.locator(`#admin-hidden li[data-video-id="${taskId}"]`).waitFor();
+    expect(
+      await adminPage.locator('#admin-audit tbody tr').first().locator('td, th').allTextContents(),
+    ).toEqual([
+      expect.stringMatching(/\d/),
+      admin,
+      'Hidden',
+      `Video ${taskId} Restore video ${taskId}`,
+      hideReason,
+    ]);
+    await adminPage
+      .locator('#admin-audit')
+      .screenshot({ path: path.join(ARTIFACTS_DIR, 'admin-audit-390.png') });
+    await adminPage.setViewportSize({ width: 1280, height: 900 });
+    await adminPage
+      .locator('#admin-audit')
+      .screenshot({ path: path.join(ARTIFACTS_DIR, 'admin-audit-1280.png') });
+
+    // Act: a pilot who is no admin types the address
+    await page.goto(`${stack.console}#/admin`);
+
+    // Assess: told so, and no Admin link (the API refused the queue: 403)
+    await page.locator('.admin-page .alert', { hasText: "This page is for the league's admins" }).waitFor();
+    expect(await page.locator('#site-nav a[href="#/admin"]').isVisible()).toBe(false);
+  });
+
+  it('takes the hidden video off the public side and tells its owner why', async () => {
+    // Act
+    const fresh = await (await browser.newContext()).newPage();
+    await fresh.goto(`${stack.console}#/gallery`);
+    const own = await (await browser.newContext({ viewport: { width: 390, height: 844 } })).newPage();
+    await own.goto(stack.console);
+    await logInForm(own, pilot);
+
+    // Assess: gone from the gallery and its address
+    await fresh.getByRole('heading', { level: 1, name: 'Race gallery' }).waitFor();
+    await expect.poll(() => fresh.locator('.gallery').getAttribute('aria-busy')).toBe('false');
+    expect(await fresh.locator(`.video-card[data-video-id="${taskId}"]`).count()).toBe(0);
+    expect((await callApi(stack.api, 'GET', `/public/videos/${taskId}`)).status).toBe(404);
+    // The owner reads the league's reason in the list and on the video's page
+    const listed = own.locator(`li[data-task-id="${taskId}"] .hidden-reason`);
+    await expect.poll(() => listed.textContent()).toBe(`Hidden by the league: ${hideReason}`);
+    await own.goto(`${stack.console}#/tasks/${taskId}`);
+    await expect
+      .poll(() => own.locator('.hidden-by-league .hidden-reason').textContent())
+      .toBe(`Hidden by the league: ${hideReason}`);
+    expect(await own.locator('.publication .hint').textContent()).toBe(
+      'Hidden by the league: it stays out of the gallery whatever this switch says.',
+    );
+    await own.screenshot({ path: path.join(ARTIFACTS_DIR, 'task-hidden-390.png'), fullPage: true });
+    await fresh.context().close();
+    await own.context().close();
+  });
+
+  it('lets the admin restore it from the videos hidden after reports: back in the gallery with its vote', async () => {
+    // Act: on a phone, from the keyboard
+    await adminPage.setViewportSize({ width: 390, height: 844 });
+    const restore = adminPage
+      .locator('#admin-hidden')
+      .getByRole('button', { name: `Restore video ${taskId}` });
+    await restore.focus();
+    await adminPage.keyboard.press('Enter');
+
+    // Assess
+    await expect
+      .poll(() => adminPage.locator('#admin-hidden .notice').textContent())
+      .toBe(`Restored “${title}” (video ${taskId}).`);
+    expect(await adminPage.locator(`#admin-hidden li[data-video-id="${taskId}"]`).count()).toBe(0);
+    expect(await adminPage.locator('#admin-audit tbody tr th').first().textContent()).toBe('Restored');
+    const back = await callApi<PublicVideoResponse>(stack.api, 'GET', `/public/videos/${taskId}`);
+    expect({ status: back.status, votes: back.body.votes }).toEqual({ status: 200, votes: 1 });
+  });
+
+  it('lets the admin suspend and reinstate a pilot, and annul votes once confirmed, each said at the form and logged', async () => {
+    // Prepare: at 1280 px
+    await adminPage.setViewportSize({ width: 1280, height: 900 });
+    const username = adminPage.getByRole('textbox', { name: "Pilot's username" });
+    const reason = adminPage.getByRole('textbox', { name: 'Reason (for suspending and annulling)' });
+    const result = adminPage.locator('#admin-pilot .notice');
+    const newest = () =>
+      adminPage.locator('#admin-audit tbody tr').first().locator('td, th').allTextContents();
+
+    // Act: suspend the fan
+    await username.fill(voter);
+    await reason.fill('Vote stuffing (a test)');
+    await adminPage.getByRole('button', { name: 'Suspend pilot' }).click();
+
+    // Assess: said at the form, logged, and the fan's vote no longer counts
+    await expect
+      .poll(() => result.textContent())
+      .toBe(`Suspended ${voter}: they cannot log in, their videos are hidden and their votes do not count.`);
+    expect(await newest()).toEqual([
+      expect.stringMatching(/\d/),
+      admin,
+      'Suspended',
+      `Pilot ${voter}`,
+      'Vote stuffing (a test)',
+    ]);
+    const withheld = await callApi<PublicVideoResponse>(stack.api, 'GET', `/public/videos/${taskId}`);
+    expect(withheld.body.votes).toBe(0);
+
+    // Act: reinstate
+    await adminPage.getByRole('button', { name: 'Reinstate pilot' }).click();
+
+    // Assess
+    await expect
+      .poll(() => result.textContent())
+      .toBe(`Reinstated ${voter}: they can log in, and their videos and votes count again.`);
+    expect((await newest()).slice(2, 4)).toEqual(['Reinstated', `Pilot ${voter}`]);
+    const counted = await callApi<PublicVideoResponse>(stack.api, 'GET', `/public/videos/${taskId}`);
+    expect(counted.body.votes).toBe(1);
+
+    // Act: annul the admin's own votes (none: the journey's vote stays), confirmed in the dialog
+    await username.fill(admin);
+    await adminPage.getByRole('button', { name: 'Annul votes…' }).click();
+    await adminPage
+      .getByRole('dialog', { name: `Annul every vote ${admin} has cast?` })
+      .getByRole('button', { name: 'Annul the votes' })
+      .click();
+
+    // Assess
+    await expect
+      .poll(() => result.textContent())
+      .toBe(`Annulled the votes of ${admin}; the audit log below says how many.`);
+    expect((await newest()).slice(2, 5)).toEqual([
+      'Votes annulled (0 votes)',
+      `Pilot ${admin}`,
+      'Vote stuffing (a test)',
+    ]);
+    await adminPage.context().close();
   });
 
   it.each([390, 1280])(

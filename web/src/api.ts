@@ -38,6 +38,8 @@ export interface Task {
   posterSeconds: number;
   /** 1 for the first edit, +1 per re-cut. */
   revision: number;
+  /** Hidden from the public side by the league's admins, and why (docs/api.md, "Moderation"). */
+  hidden?: { reason: string };
 }
 
 /** What a cut sends: the clip's start in the source and the poster's offset inside the clip, in seconds. */
@@ -134,6 +136,44 @@ export interface Me {
   admin: boolean;
 }
 
+/** Why a video is reported (docs/api.md, "Moderation"). */
+export const REPORT_REASONS = ['spam', 'abuse', 'not-a-race', 'other'] as const;
+export type ReportReason = (typeof REPORT_REASONS)[number];
+/** The longest report text the API accepts, in characters. */
+export const MAX_REPORT_TEXT = 500;
+/** The longest reason an admin may give for an action, in characters. */
+export const MAX_MODERATION_REASON = 300;
+
+/** One video of the admins' report queue, with its reports oldest first. */
+export interface ReportedVideo {
+  video: {
+    id: number;
+    title: string;
+    pilot: { username: string };
+    published: boolean;
+    hidden?: { reason: string };
+  };
+  reports: { reporter: { username: string }; reason: ReportReason; text?: string; createdAt: string }[];
+}
+
+export type AuditAction = 'hide' | 'restore' | 'suspend' | 'reinstate' | 'annul-votes';
+
+export interface AuditEntry {
+  id: number;
+  at: string;
+  admin: { username: string };
+  action: AuditAction;
+  target: { video: { id: number } } | { pilot: { username: string } };
+  reason?: string;
+  /** annul-votes: how many votes were deleted. */
+  votes?: number;
+}
+
+export interface AuditPage {
+  data: AuditEntry[];
+  nextCursor?: string;
+}
+
 export interface SignUpInput {
   username: string;
   email: string;
@@ -190,6 +230,7 @@ export class SessionExpiredError extends ApiError {
 const TASK_PAGE_SIZE = 50;
 export const GALLERY_PAGE_SIZE = 24;
 export const RANKINGS_PAGE_SIZE = 20;
+export const AUDIT_PAGE_SIZE = 20;
 
 interface LoginResponse {
   access_token: string;
@@ -364,6 +405,50 @@ export class ApiClient {
     await this.authorized('DELETE', `/api/public/videos/${id}/vote`);
   }
 
+  /** 201; 409 when the caller already reported it, 403 unverified / own video / suspended, 429 past the daily limit. */
+  async reportVideo(id: number, reason: ReportReason, text?: string): Promise<void> {
+    await this.authorized(
+      'POST',
+      `/api/public/videos/${id}/reports`,
+      text === undefined ? { reason } : { reason, text },
+    );
+  }
+
+  /** The admins' queue: videos with reports of that status, by their oldest report. */
+  async reportQueue(status: 'open' | 'closed'): Promise<ReportedVideo[]> {
+    const query = new URLSearchParams({ status, max: '100' });
+    return (
+      (await this.authorized('GET', `/api/admin/reports?${query.toString()}`)) as { data: ReportedVideo[] }
+    ).data;
+  }
+
+  async hideVideo(id: number, reason: string): Promise<void> {
+    await this.authorized('POST', `/api/admin/videos/${id}/hide`, { reason });
+  }
+
+  async restoreVideo(id: number): Promise<void> {
+    await this.authorized('POST', `/api/admin/videos/${id}/restore`);
+  }
+
+  async suspendPilot(username: string, reason: string): Promise<void> {
+    await this.authorized('POST', `${adminPilotPath(username)}/suspend`, { reason });
+  }
+
+  async reinstatePilot(username: string): Promise<void> {
+    await this.authorized('POST', `${adminPilotPath(username)}/reinstate`);
+  }
+
+  async annulVotes(username: string, reason: string): Promise<void> {
+    await this.authorized('DELETE', `${adminPilotPath(username)}/votes`, { reason });
+  }
+
+  /** The admins' actions, newest first; `cursor` is the previous page's nextCursor. */
+  auditLog(cursor?: string): Promise<AuditPage> {
+    const query = new URLSearchParams({ max: String(AUDIT_PAGE_SIZE) });
+    if (cursor !== undefined) query.set('cursor', cursor);
+    return this.authorized('GET', `/api/admin/audit?${query.toString()}`) as Promise<AuditPage>;
+  }
+
   /** 202 with the task back in 'uploaded'; 409 (ApiError) says why a task cannot be retried. */
   retryTask(id: number): Promise<Task> {
     return this.authorized('POST', `/api/tasks/${id}/retry`) as Promise<Task>;
@@ -508,6 +593,10 @@ export function usernameOf(accessToken: string): string | undefined {
   } catch {
     return undefined;
   }
+}
+
+function adminPilotPath(username: string): string {
+  return `/api/admin/pilots/${encodeURIComponent(username)}`;
 }
 
 function multipartPath(taskId: number, uploadId: string): string {

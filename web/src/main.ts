@@ -1,5 +1,5 @@
 /**
- * The console shell: picks the view from the session and the URL hash (#/, #/tasks/{id}, and the
+ * The console shell: picks the view from the session and the URL hash (#/, #/tasks/{id}, #/admin, and the
  * public #/gallery, #/gallery/{id}, #/rankings[/week|month|season|all] and #/pilots/{username}, which need no login), swaps
  * it into <main>, and owns the page-wide feedback (header, flash message, screen-reader announcer).
  */
@@ -10,6 +10,7 @@ import { WAKING_NOW } from './messages';
 import { Session } from './session';
 import { UploadQueue, sendWith } from './upload-queue';
 import { UploadTracker } from './uploads';
+import { adminView } from './views/admin';
 import { authView } from './views/auth';
 import { deleteAccountControl } from './views/delete-account';
 import { passwordResetView } from './views/password-reset';
@@ -38,10 +39,15 @@ let returnTo: string | null = null;
 
 let current: View | null = null;
 /**
- * The login whose email is known to be verified (GET /api/auth/me): asked once per login, so the banner stays away
- * from every later page; null while unknown or unverified.
+ * What GET /api/auth/me said about the login (asked once per login): whether its email is verified (the banner) and
+ * whether it is one of the league's admins (the Admin link); null while unknown.
  */
-let verifiedLogin: string | null = null;
+let known: { login: string; emailVerified: boolean; admin: boolean } | null = null;
+/** The login whose GET /api/auth/me is on its way: one question at a time. */
+let asking: string | null = null;
+/** The main navigation's link to #/admin, shown to admins only (the API refuses everyone else anyway). */
+const adminLink = h('a', { href: '#/admin', hidden: true }, 'Admin');
+document.getElementById('site-nav')?.append(adminLink);
 /** The banner of an unverified pilot, shown above each page (views/verify-email.ts). */
 const verifyBanner = h('div', { id: 'verify-banner' });
 let pendingFlash: string | null = null;
@@ -105,6 +111,7 @@ function route(): View {
       context.navigate(target);
     });
   }
+  if (location.hash === '#/admin') return adminView(context);
   const detail = /^#\/tasks\/(\d+)$/.exec(location.hash);
   return detail?.[1] === undefined ? taskListView(context) : taskDetailView(context, Number(detail[1]));
 }
@@ -125,40 +132,52 @@ function show(moveFocus: boolean): void {
   const flash = pendingFlash === null ? null : h('p', { class: 'notice', role: 'status' }, pendingFlash);
   pendingFlash = null;
   replaceChildren(main, flash, verifyBanner, current.element);
-  checkVerified();
+  checkAccount();
   document.title = `${current.title} — IDRL Video Console`;
   markCurrentPage();
   // Moving focus to the new heading tells screen-reader and keyboard users that the page changed.
   if (moveFocus) current.element.querySelector('h1')?.focus();
 }
 
-/** Asks the API whether the pilot's email is verified (once per login) and shows the banner until it is. */
-function checkVerified(): void {
+/**
+ * Asks the API who the pilot is (once per login): shows the banner until the email is verified, and the Admin link to
+ * the league's admins.
+ */
+function checkAccount(): void {
   const login = session.get()?.login ?? null;
-  if (login === null || login === verifiedLogin) {
+  if (login === null || login !== known?.login) {
     replaceChildren(verifyBanner);
+    adminLink.hidden = true;
+  }
+  if (login === null) return;
+  if (login === known?.login) {
+    adminLink.hidden = !known.admin;
+    if (known.emailVerified) replaceChildren(verifyBanner);
     return;
   }
-  if (verifyBanner.childElementCount > 0) return;
+  if (asking === login) return;
+  asking = login;
   api.me().then(
     (me) => {
+      asking = null;
       if (session.get()?.login !== login) return;
-      if (me.emailVerified) {
-        verifiedLogin = login;
-        return;
-      }
+      known = { login, emailVerified: me.emailVerified, admin: me.admin };
+      adminLink.hidden = !me.admin;
+      if (me.emailVerified) return;
       replaceChildren(
         verifyBanner,
         verifyEmailBanner(context, me.email, () => {
-          verifiedLogin = login;
+          known = { login, emailVerified: true, admin: me.admin };
           replaceChildren(verifyBanner);
           pendingFlash = 'Your email is verified: you can vote, and your public videos are in the gallery.';
           show(true);
         }),
       );
     },
-    // Not knowing is no reason to nag: the API still refuses a vote with the reason.
-    () => undefined,
+    // Not knowing is no reason to nag: the API still refuses a vote with the reason (and an admin request).
+    () => {
+      asking = null;
+    },
   );
 }
 
@@ -168,7 +187,9 @@ function markCurrentPage(): void {
     ? '#/gallery'
     : rankingsPeriod(location.hash) !== null || location.hash.startsWith('#/pilots/')
       ? '#/rankings'
-      : '#/';
+      : location.hash === '#/admin'
+        ? '#/admin'
+        : '#/';
   for (const link of document.querySelectorAll<HTMLAnchorElement>('#site-nav a')) {
     if (link.getAttribute('href') === page) link.setAttribute('aria-current', 'page');
     else link.removeAttribute('aria-current');

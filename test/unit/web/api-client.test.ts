@@ -396,6 +396,76 @@ describe('ApiClient', () => {
     ]);
   });
 
+  it('sends a report with its reason, and its details only when there are some', async () => {
+    // Prepare
+    const created = () =>
+      json(201, { video: { id: 7 }, reason: 'spam', createdAt: '2026-12-07T10:00:00.000Z' });
+    const { api, calls } = loggedIn([
+      created(),
+      created(),
+      json(409, { message: 'You have already reported this video' }),
+    ]);
+
+    // Act
+    await api.reportVideo(7, 'spam');
+    await api.reportVideo(8, 'other', 'A cat video');
+    const again = api.reportVideo(8, 'abuse');
+
+    // Assess
+    await expect(again).rejects.toMatchObject({
+      status: 409,
+      message: 'You have already reported this video',
+    });
+    expect(calls.map(({ method, path, body }) => ({ method, path, body }))).toEqual([
+      { method: 'POST', path: '/api/public/videos/7/reports', body: { reason: 'spam' } },
+      {
+        method: 'POST',
+        path: '/api/public/videos/8/reports',
+        body: { reason: 'other', text: 'A cat video' },
+      },
+      { method: 'POST', path: '/api/public/videos/8/reports', body: { reason: 'abuse' } },
+    ]);
+  });
+
+  it("calls every admin route as docs/api.md names it, with the pilot's name escaped in the path", async () => {
+    // Prepare
+    const done = () => new Response(null, { status: 204 });
+    const { api, calls } = loggedIn([
+      json(200, { data: [] }),
+      done(),
+      done(),
+      done(),
+      done(),
+      done(),
+      json(200, { data: [], nextCursor: '17' }),
+      json(200, { data: [] }),
+    ]);
+
+    // Act
+    await api.reportQueue('open');
+    await api.hideVideo(42, 'Not a race');
+    await api.restoreVideo(42);
+    await api.suspendPilot('ace.pilot/x', 'Vote stuffing');
+    await api.reinstatePilot('ace.pilot/x');
+    await api.annulVotes('ace.pilot/x', 'Vote stuffing');
+    const first = await api.auditLog();
+    await api.auditLog(first.nextCursor);
+
+    // Assess
+    expect(calls.map(({ method, path, body, authorization }) => [method, path, body, authorization])).toEqual(
+      [
+        ['GET', '/api/admin/reports?status=open&max=100', undefined, 'Bearer access-1'],
+        ['POST', '/api/admin/videos/42/hide', { reason: 'Not a race' }, 'Bearer access-1'],
+        ['POST', '/api/admin/videos/42/restore', undefined, 'Bearer access-1'],
+        ['POST', '/api/admin/pilots/ace.pilot%2Fx/suspend', { reason: 'Vote stuffing' }, 'Bearer access-1'],
+        ['POST', '/api/admin/pilots/ace.pilot%2Fx/reinstate', undefined, 'Bearer access-1'],
+        ['DELETE', '/api/admin/pilots/ace.pilot%2Fx/votes', { reason: 'Vote stuffing' }, 'Bearer access-1'],
+        ['GET', '/api/admin/audit?max=20', undefined, 'Bearer access-1'],
+        ['GET', '/api/admin/audit?max=20&cursor=17', undefined, 'Bearer access-1'],
+      ],
+    );
+  });
+
   it('labels view counts in English with thousands grouped', () => {
     expect([0, 1, 2, 1234, 1_000_000].map(viewsLabel)).toEqual([
       '0 views',

@@ -3,6 +3,7 @@ import { ApiError, SessionExpiredError, type PublicVideo, type PublicVideoPage }
 import { alertBox, reportFailure, showAlert, type View, type ViewContext } from '../context';
 import { append, h, isDisabled, keepFocus, setDisabled } from '../dom';
 import { viewsLabel, votesLabel } from '../messages';
+import { reportControl } from './report';
 import { shareButton } from './share';
 import { formatDate } from './status';
 import { enterCodeButton } from './verify-email';
@@ -244,6 +245,8 @@ function videoCard(context: ViewContext, options: GalleryOptions, video: PublicV
     { once: true },
   );
   const vote = voteControl(context, options, video, count, cardAlert);
+  const cardStatus = h('p', { class: 'notice card-status', role: 'status', hidden: true });
+  const report = reportControl(context, options, video, { status: cardStatus, alert: cardAlert });
   const element = h(
     'li',
     { class: 'video-card', 'data-video-id': video.id, 'aria-labelledby': titleId },
@@ -266,6 +269,8 @@ function videoCard(context: ViewContext, options: GalleryOptions, video: PublicV
         h('span', { class: 'view-count', 'data-views': video.views }, viewsLabel(video.views)),
       ),
       h('div', { class: 'card-actions' }, count, vote.element),
+      report === null ? null : h('p', { class: 'card-report' }, report),
+      cardStatus,
       cardAlert,
     ),
   );

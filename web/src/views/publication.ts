@@ -37,7 +37,13 @@ export function publicationControl(context: ViewContext, task: Task, alert: HTML
           hint.textContent = hintText(updated);
           link.hidden = !isPublished(updated);
           showAlert(alert, null);
-          context.announce(updated.public ? 'Published in the gallery.' : 'Removed from the gallery.');
+          context.announce(
+            !updated.public
+              ? 'Removed from the gallery.'
+              : updated.hidden === undefined
+                ? 'Published in the gallery.'
+                : 'Public, but hidden by the league.',
+          );
         },
         (error: unknown) => {
           toggle.checked = !wanted;
@@ -59,7 +65,7 @@ export function publicationControl(context: ViewContext, task: Task, alert: HTML
 }
 
 function isPublished(task: Task): boolean {
-  return task.public && task.status === 'processed';
+  return task.public && task.status === 'processed' && task.hidden === undefined;
 }
 
 /** The video's lasting address (link previews, then the console): it lasts while the video stays published. */
@@ -70,6 +76,8 @@ function publicLink(id: number): HTMLAnchorElement {
 
 function hintText(task: Task): string {
   if (!task.public) return 'Only you can see this video.';
+  if (task.hidden !== undefined)
+    return 'Hidden by the league: it stays out of the gallery whatever this switch says.';
   if (task.status === 'processed') return 'Everyone can watch it and vote (the gallery updates within 30 s).';
   // A failure that no retry can change never reaches the gallery: saying "once it is processed" would mislead.
   if (task.status === 'failed')

@@ -143,6 +143,19 @@ function details(context: ViewContext, task: Task): Node[] {
       h('span', {}, `Created ${formatDate(task.createdAt)}`),
     ),
   ];
+  if (task.hidden !== undefined)
+    nodes.push(
+      h(
+        'div',
+        { class: 'hidden-by-league', role: 'note' },
+        h('p', { class: 'hidden-reason' }, `Hidden by the league: ${task.hidden.reason}`),
+        h(
+          'p',
+          { class: 'hint' },
+          "The league's admins took it out of the gallery, the rankings and your pilot page; its votes are kept. The switch below cannot bring it back: only the admins can.",
+        ),
+      ),
+    );
   if (task.status === 'failed')
     nodes.push(h('p', { class: 'failure' }, task.failureReason ?? 'Processing failed.'));
   if (task.status === 'uploaded' || task.status === 'processing')

@@ -162,6 +162,9 @@ function taskItem(task: Task, uploads: UploadTracker): HTMLLIElement {
       task.status === 'failed' && task.failureReason
         ? h('p', { class: 'failure' }, task.failureReason)
         : null,
+      task.hidden === undefined
+        ? null
+        : h('p', { class: 'hidden-reason' }, `Hidden by the league: ${task.hidden.reason}`),
     ),
   );
 }
