@@ -1,8 +1,13 @@
+import { availableParallelism } from 'node:os';
 import { defineConfig } from 'vitest/config';
 
 // One `npm test` runs every tier; each tier is a project so services start only where needed.
 export default defineConfig({
   test: {
+    // Vitest's default is one worker fewer than the cores: one on the 2-core machine CI runs on, so every file would
+    // wait for the one before it while most of them wait on PostgreSQL, the stack or a child process. Two at least;
+    // at most four, so a large machine does not open more connections and browsers than the services expect.
+    maxWorkers: Math.min(4, Math.max(2, availableParallelism() - 1)),
     // Handlers log JSON for CloudWatch; in a test run that is noise. Set POWERTOOLS_LOG_LEVEL=DEBUG to see it.
     env: { POWERTOOLS_LOG_LEVEL: process.env.POWERTOOLS_LOG_LEVEL ?? 'SILENT' },
     // expect.poll gives up after 1 s by default, which a busy machine's browser or stack can miss.
@@ -16,7 +21,9 @@ export default defineConfig({
           include: ['test/infra/**/*.test.ts'],
           globalSetup: ['test/support/ffmpeg-setup.ts', 'test/support/assembly-setup.ts'],
           testTimeout: 180_000,
-          hookTimeout: 180_000,
+          // The real `cdk synth` with bundling (test/infra/bundle.test.ts) took over 180 s beside an ffmpeg encode
+          // on a loaded 2-core machine.
+          hookTimeout: 600_000,
         },
       },
       {
