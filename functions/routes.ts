@@ -48,6 +48,9 @@ const VOTE_THROTTLE: RouteThrottle = { rateLimit: 25, burstLimit: 50 };
  */
 const PUBLIC_READ_CONCURRENCY = 2;
 
+/** The API stage's throttle for every route without its own `throttle`, all callers together. */
+export const DEFAULT_STAGE_THROTTLE = { rateLimit: 50, burstLimit: 100 } as const satisfies RouteThrottle;
+
 export const routes = [
   {
     name: 'signup',

@@ -10,6 +10,7 @@ import { PROCESSED_PREFIX, REQUEUE_PREFIX, UPLOADS_PREFIX } from '#core/object-k
 import { DEFAULT_TASK_QUOTAS, type TaskQuotas } from '#core/task-service';
 import {
   AUTHORIZER_CACHE_TTL_SECONDS,
+  DEFAULT_STAGE_THROTTLE,
   routes,
   type RouteDefinition,
   type RouteName,
@@ -318,7 +319,10 @@ export class Api extends Construct {
       httpApi: this.httpApi,
       stageName: '$default',
       autoDeploy: true,
-      throttle: { rateLimit: props.throttlingRateLimit ?? 50, burstLimit: props.throttlingBurstLimit ?? 100 },
+      throttle: {
+        rateLimit: props.throttlingRateLimit ?? DEFAULT_STAGE_THROTTLE.rateLimit,
+        burstLimit: props.throttlingBurstLimit ?? DEFAULT_STAGE_THROTTLE.burstLimit,
+      },
       accessLogSettings: {
         destination: new apigwv2.LogGroupLogDestination(this.accessLogs),
         format: accessLogFormat(),

@@ -8,20 +8,14 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import pg from 'pg';
-import { routes } from '#functions/routes';
 import { callApi } from '#test/support/http-client';
 import { freeStackPorts, startStackProcess } from '#test/support/stack-process';
 import { loadAverage } from './cpu';
-import { type LoadRow, measureLoad } from './load';
+import { type LoadRow, measureLoad, paceFor } from './load';
 import { round } from './stats';
 
 export const GALLERY_SEED = { pilots: 5_000, videos: 10_000, votes: 100_000 } as const;
 const CONNECTION_LEVELS = [1, 10];
-const voteThrottle = (() => {
-  const throttle = routes.find((route) => route.name === 'vote')?.throttle;
-  if (throttle === undefined) throw new Error('The vote route has no throttle in functions/routes.ts');
-  return throttle;
-})();
 // infra/local/services/postgres.ts: the embedded cluster's superuser and the stack's database.
 export const DATABASE_URL = (port: number) => `postgres://postgres:idrl-local@127.0.0.1:${port}/idrl`;
 
@@ -164,20 +158,23 @@ export async function benchGallery(log: (line: string) => void): Promise<Gallery
     const rows: LoadRow[] = [];
     const loadBefore = loadAverage();
     const gateway = api.replace(/\/api$/, '');
-    for (const [endpoint, path] of [
-      ['public list', '/api/public/videos?max=20'],
-      ['rankings (first page)', '/api/public/rankings?limit=20'],
-      ['rankings (offset 4900)', '/api/public/rankings?limit=20&offset=4900'],
+    for (const [endpoint, route, path] of [
+      ['public list', 'list-public-videos', '/api/public/videos?max=20'],
+      ['rankings (first page)', 'rankings', '/api/public/rankings?limit=20'],
+      ['rankings (offset 4900)', 'rankings', '/api/public/rankings?limit=20&offset=4900'],
     ] as const) {
       for (const connections of CONNECTION_LEVELS) {
-        const measured = await measureLoad(endpoint, `${gateway}${path}`, { method: 'GET', connections });
+        const measured = await measureLoad(endpoint, `${gateway}${path}`, {
+          method: 'GET',
+          connections,
+          overallRate: paceFor(route),
+        });
         rows.push(measured);
         log(`  ${endpoint} ×${connections}: ${measured.requestsPerSecond} req/s, p95 ${measured.p95Ms} ms`);
       }
     }
-    // The vote route is throttled for all callers together (functions/routes.ts): flat out, the bench
-    // would time the gateway's 429s. It votes at 80 % of the route's rate instead, so every answer is a vote.
-    const voteRate = Math.floor((voteThrottle.rateLimit * 4) / 5);
+    // Every answer a vote (the route's own throttle is far below the stage's).
+    const voteRate = paceFor('vote');
     for (const connections of CONNECTION_LEVELS) {
       const measured = await measureLoad(`vote (${voteRate} req/s)`, gateway, {
         method: 'POST',

@@ -1,5 +1,6 @@
 /** HTTP load through the local gateway (autocannon) and its one row of figures, for every bench that loads an API. */
 import autocannon from 'autocannon';
+import { DEFAULT_STAGE_THROTTLE, routes } from '#functions/routes';
 import { percentile, round } from './stats';
 
 /** Seconds each load run lasts unless a fixed number of requests is asked for. */
@@ -25,13 +26,27 @@ export interface LoadOptions {
   connections: number;
   /** A fixed number of requests instead of LOAD_SECONDS of them. */
   amount?: number;
-  /** Requests per second for all connections together (autocannon's overallRate); unbounded if absent. */
-  overallRate?: number;
+  /** Requests per second for all connections together (autocannon's overallRate): `paceFor` the route. */
+  overallRate: number;
   /** A path per request (each vote to another video, say); the URL's own path otherwise. */
   path?: () => string;
 }
 
-/** Runs one load and measures it: every response's latency, autocannon's totals. */
+/**
+ * 80 % of what the gateway lets through on this route (its own throttle, else the stage's), all callers together:
+ * flat out, a bench would time the gateway's 429s (answered in 0.1 ms) instead of the route.
+ */
+export function paceFor(routeName: string): number {
+  const route = routes.find((candidate) => candidate.name === routeName);
+  if (route === undefined) throw new Error(`No route ${routeName} in functions/routes.ts`);
+  const throttle = 'throttle' in route ? route.throttle : DEFAULT_STAGE_THROTTLE;
+  return Math.floor((throttle.rateLimit * 4) / 5);
+}
+
+/**
+ * Runs one load and measures it: the latency of every 2xx answer (a refusal is counted in `non2xx`, never timed as
+ * if it were the route's answer), autocannon's totals.
+ */
 export async function measureLoad<Endpoint extends string>(
   endpoint: Endpoint,
   url: string,
@@ -51,7 +66,7 @@ export async function measureLoad<Endpoint extends string>(
         body: options.body,
         connections: options.connections,
         ...(options.amount === undefined ? { duration: LOAD_SECONDS } : { amount: options.amount }),
-        ...(options.overallRate === undefined ? {} : { overallRate: options.overallRate }),
+        overallRate: options.overallRate,
         ...(path === undefined
           ? {}
           : { requests: [{ setupRequest: (request) => ({ ...request, path: path() }) }] }),
@@ -61,7 +76,9 @@ export async function measureLoad<Endpoint extends string>(
         else done(finished);
       },
     );
-    instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      if (status >= 200 && status < 300) latencies.push(responseTime);
+    });
   });
   return {
     endpoint,

@@ -8,7 +8,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { callApi, postUpload } from '#test/support/http-client';
 import { freeStackPorts, startStackProcess } from '#test/support/stack-process';
-import { type LoadRow, measureLoad } from './load';
+import { type LoadRow, measureLoad, paceFor } from './load';
 import { summarize, type Summary } from './stats';
 
 export type StackEndpoint = 'create-task' | 'list-tasks' | 'get-task';
@@ -111,6 +111,7 @@ export async function benchThroughStack(
         body: createBody,
         connections,
         amount: perLevel,
+        overallRate: paceFor('create-task'),
       });
       rows.push(row);
       log(`  create-task ×${connections}: ${row.requestsPerSecond} req/s, p95 ${row.p95Ms} ms`);
@@ -127,7 +128,12 @@ export async function benchThroughStack(
       ['get-task', `${api}/tasks/${someId}`],
     ] as const) {
       for (const connections of CONNECTION_LEVELS) {
-        const row = await measureLoad(endpoint, url, { method: 'GET', token, connections });
+        const row = await measureLoad(endpoint, url, {
+          method: 'GET',
+          token,
+          connections,
+          overallRate: paceFor(endpoint),
+        });
         rows.push(row);
         log(`  ${endpoint} ×${connections}: ${row.requestsPerSecond} req/s, p95 ${row.p95Ms} ms`);
       }
