@@ -269,9 +269,10 @@ function videoCard(context: ViewContext, options: GalleryOptions, video: PublicV
         h('span', { class: 'view-count', 'data-views': video.views }, viewsLabel(video.views)),
       ),
       h('div', { class: 'card-actions' }, count, vote.element),
-      report === null ? null : h('p', { class: 'card-report' }, report),
+      // The answers right after the vote: a refusal's "Enter the code" is the next stop of Tab after the button.
       cardStatus,
       cardAlert,
+      report === null ? null : h('p', { class: 'card-report' }, report),
     ),
   );
   return { id: video.id, element, setVoted: vote.setVoted };
