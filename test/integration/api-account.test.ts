@@ -5,6 +5,8 @@ import { handler as createTask } from '#functions/api/create-task';
 import { handler as startUpload } from '#functions/api/start-multipart-upload';
 import { handler as login } from '#functions/api/login';
 import { handler as vote } from '#functions/api/vote';
+import { handler as annulVotes } from '#functions/api/annul-votes';
+import { handler as reportVideo } from '#functions/api/report-video';
 import { cognitoClient, databasePool, s3Client } from '#commons/clients';
 import { storageConfig } from '#commons/config';
 import { getMultipartUploads, getObjectStore, getTaskRepository } from '#commons/composition-root';
@@ -207,6 +209,60 @@ describe('DELETE /api/auth/me', () => {
       body: { username: ace.username, password: PASSWORD },
     });
     expect(loggingIn.statusCode).toBe(401);
+  });
+
+  it("takes the pilot's reports, and the reports of the pilot's videos, with the account; the audit log keeps the username, never the email", async () => {
+    // Prepare: dee reports eve's video, eve reports dee's; an admin annuls dee's votes (an audit entry naming dee).
+    const [dee, eve, admin] = [await pilot('dee'), await pilot('eve'), await pilot('adm')];
+    const [deeVideo, eveVideo] = [await videoWithObjects(dee), await videoWithObjects(eve)];
+    for (const [reporter, id] of [
+      [dee, eveVideo.id],
+      [eve, deeVideo.id],
+    ] as const) {
+      const reported = await invoke(reportVideo, {
+        method: 'POST',
+        route: '/api/public/videos/{id}/reports',
+        pathParameters: { id: String(id) },
+        body: { reason: 'spam' },
+        caller: reporter,
+      });
+      expect(reported.statusCode).toBe(201);
+    }
+    const annulled = await invoke(annulVotes, {
+      method: 'DELETE',
+      route: '/api/admin/pilots/{username}/votes',
+      pathParameters: { username: dee.username },
+      body: { reason: 'Checking a vote ring' },
+      caller: admin,
+      admin: true,
+    });
+    expect(annulled.statusCode).toBe(204);
+    const reportsOf = async () =>
+      (
+        await databasePool().query<{ reporter: string; video: string }>(
+          `SELECT reporter_sub AS reporter, task_id::text AS video FROM reports
+           WHERE reporter_sub = ANY($1) ORDER BY reporter_sub = $2 DESC`,
+          [[dee.sub, eve.sub], dee.sub],
+        )
+      ).rows;
+    expect(await reportsOf()).toEqual([
+      { reporter: dee.sub, video: String(eveVideo.id) },
+      { reporter: eve.sub, video: String(deeVideo.id) },
+    ]);
+
+    // Act
+    expect((await deleteMe(dee, { password: PASSWORD })).statusCode).toBe(204);
+
+    // Assess: dee's report and the report of dee's (deleted) video are gone; eve's account and video stay.
+    expect(await reportsOf()).toEqual([]);
+    expect(await traces(eve.sub)).toMatchObject({ users: '1', tasks: '1' });
+    const { rows: entries } = await databasePool().query<{ entry: string }>(
+      `SELECT row_to_json(audit_log)::text AS entry FROM audit_log WHERE target = $1`,
+      [dee.username],
+    );
+    expect(entries).toHaveLength(1);
+    expect(entries[0]?.entry).toContain(`"admin_username":"${admin.username}"`);
+    expect(entries[0]?.entry).not.toContain('@');
   });
 
   it("leaves no version of the pilot's originals: each recorded upload is deleted for good, not hidden", async () => {
