@@ -10,6 +10,9 @@ import type { TestProject } from 'vitest/node';
 import { MEDIA_FFMPEG_PATH, workerBinaries } from './media-tools';
 import { freeStackPorts, startStackProcess } from './stack-process';
 
+/** The e2e stack's settings: the sweeper every minute (the schedule's finest step), so a test can see a recovery. */
+export const E2E_STACK_SETTINGS = { LOCAL_SWEEP_CRON: '* * * * *' };
+
 export interface ProvidedStack {
   /** `http://localhost:<port>/api` */
   api: string;
@@ -38,8 +41,7 @@ export default async function setup(project: TestProject): Promise<() => Promise
   // Before the stack starts: on a new machine the first build takes minutes, longer than a start may.
   const { ffprobe } = workerBinaries();
   const stateDir = await mkdtemp(join(tmpdir(), 'idrl-e2e-'));
-  // The sweeper every minute (the schedule's finest step), so a test can see a recovery through it.
-  const stack = await startStackProcess(stateDir, await freeStackPorts(), { LOCAL_SWEEP_CRON: '* * * * *' });
+  const stack = await startStackProcess(stateDir, await freeStackPorts(), E2E_STACK_SETTINGS);
   project.provide('stack', {
     api: stack.apiUrl,
     console: stack.consoleUrl,

@@ -42,6 +42,9 @@ const READY_MARK = 'Ctrl-C stops everything.';
 const START_TIMEOUT_MS = 90_000;
 const STOP_TIMEOUT_MS = 60_000;
 
+/** Ports only for the synth's context, which no port is part of. */
+const PLACEHOLDER_PORTS: StackPorts = { gateway: 0, postgres: 0, s3: 0, s3Iam: 0, cognito: 0 };
+
 export async function freeStackPorts(): Promise<StackPorts> {
   return {
     gateway: await freePort(),
@@ -62,18 +65,16 @@ function exited(child: ChildProcess): Promise<number | null> {
   });
 }
 
-/** `settings`: more of `npm start`'s environment (infra/local/main.ts), e.g. WORKER_TIMEOUT_SECONDS. */
-export async function startStackProcess(
+/** `npm start`'s environment for a stack on these ports and state folder (`settings` override). */
+function stackEnvironment(
   stateDir: string,
   ports: StackPorts,
-  settings: Record<string, string> = {},
-): Promise<StackProcess> {
-  const logFile = join(stateDir, `stack-${Date.now()}.log`);
-  const log = createWriteStream(logFile);
+  settings: Record<string, string>,
+): NodeJS.ProcessEnv {
   // The embedded PostgreSQL, never a DATABASE_URL the developer may have set for `npm start`.
   const env = { ...process.env };
   delete env.DATABASE_URL;
-  const stackEnv = {
+  return {
     ...env,
     PORT: String(ports.gateway),
     PG_PORT: String(ports.postgres),
@@ -88,6 +89,25 @@ export async function startStackProcess(
     LOCAL_PER_CLIENT_LIMITS: 'off',
     ...settings,
   };
+}
+
+/**
+ * The template of a stack with these settings, in the shared synth cache: `npm test` makes the e2e stack's while it
+ * type-checks and lints (test/support/pretest.ts), so the e2e setup finds it there.
+ */
+export async function synthesizeStack(settings: Record<string, string> = {}): Promise<void> {
+  await cachedSynth({ context: contextFromEnvironment(stackEnvironment('', PLACEHOLDER_PORTS, settings)) });
+}
+
+/** `settings`: more of `npm start`'s environment (infra/local/main.ts), e.g. WORKER_TIMEOUT_SECONDS. */
+export async function startStackProcess(
+  stateDir: string,
+  ports: StackPorts,
+  settings: Record<string, string> = {},
+): Promise<StackProcess> {
+  const logFile = join(stateDir, `stack-${Date.now()}.log`);
+  const log = createWriteStream(logFile);
+  const stackEnv = stackEnvironment(stateDir, ports, settings);
   // The template first, outside the start's time limit: a configuration's first synth takes minutes; every
   // later start (and every e2e run after it) reads it from the shared cache.
   await cachedSynth({ context: contextFromEnvironment(stackEnv) });
