@@ -48,6 +48,7 @@ import { startJsonServiceProxy } from './iam/json-service-proxy';
 import { ensureGateCertificate, startPgGate } from './iam/pg-gate';
 import { localIamSetup, operatorPrincipal, unrestrictedPrincipal } from './principals';
 import { FunctionHost, type InvocationOutcome } from './runtime/function-host';
+import { DEFAULT_STACK_NAME } from '../stack-name';
 
 export interface LocalStackPorts {
   gateway: number;
@@ -106,8 +107,6 @@ export interface LocalStack {
 const SCHEDULE_QUEUE_PREFIX = 'idrl-schedule-';
 /** Where the database gate listens: the address the functions' tokens sign. */
 const LOOPBACK_IP = '127.0.0.1';
-/** The API Gateway this stack emulates (the CDK app's stack name). */
-const STACK_NAME = 'IdrlVideoPlatform';
 
 /** A promise settled from outside: S3 notifications may arrive before the queue is ready. */
 function deferred<T>(): {
@@ -326,7 +325,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
     const databaseUrl = new URL(services.postgres.url);
     const world: LocalWorld = {
       region: LOCAL_REGION,
-      stackName: STACK_NAME,
+      stackName: DEFAULT_STACK_NAME,
       bucket: { name: services.s3.bucket, endpoint: services.s3.endpoint },
       userPool: {
         id: services.cognito.userPoolId,
@@ -371,7 +370,7 @@ export async function startLocalStack(options: LocalStackOptions): Promise<Local
         resources,
         region: LOCAL_REGION,
         accountId: LOCAL_ACCOUNT,
-        stackName: STACK_NAME,
+        stackName: DEFAULT_STACK_NAME,
       });
       const iam = createIamEnforcer({
         location: { region: LOCAL_REGION, accountId: LOCAL_ACCOUNT },
