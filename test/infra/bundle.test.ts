@@ -6,7 +6,9 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { resolveFfmpegSource } from '#layers/ffmpeg/ffmpeg-build';
 import { FFMPEG_LAYER_BINARIES, LAYER_LOGO, LAYER_VERSION_FILE } from '#layers/ffmpeg/ffmpeg-layer';
+import { LOCAL_BUNDLE_INPUTS_CONTEXT } from '#infra/bundle-context';
 import { fromRoot } from '#infra/paths';
+import { defaultCacheDir, sourcesHash, stageSiblingAssets } from '#infra/local/template/synth';
 import { isCopyleft, licencesOf, packagesOfSourceMap } from '#test/helpers/licences';
 
 /** Lambda's limit on a function's unzipped code plus all its layers. */
@@ -33,13 +35,28 @@ let outdir: string;
 let resources: Record<string, Resource>;
 let cdkOutput: string;
 
-// Prepare + Act once: the real `cdk synth` of cdk.json (esbuild bundles, the assembled layer, cdk-nag).
+// Prepare + Act once: the real `cdk synth` of cdk.json (esbuild bundles, the assembled layer, cdk-nag). The bundles
+// of these sources already in the synth cache (the e2e stack's, which `npm test` makes first) are staged in its output
+// and named by the sources' hash as the cache's synths name them, so esbuild runs only for a bundle none of them has:
+// the same bundles, built by the same construct, without building them twice in one run.
 beforeAll(async () => {
   outdir = mkdtempSync(path.join(tmpdir(), 'idrl-synth-'));
+  const sources = await sourcesHash();
+  await stageSiblingAssets(defaultCacheDir(), outdir, sources);
   const { stdout, stderr } = await run(
     fromRoot('node_modules/.bin/cdk'),
     // With an alarm email, as a deploy should be: without one the synth warns on purpose (test/infra/alarms.test.ts).
-    ['synth', '--quiet', '--no-notices', '--output', outdir, '-c', 'alarmEmail=ops@example.com'],
+    [
+      'synth',
+      '--quiet',
+      '--no-notices',
+      '--output',
+      outdir,
+      '-c',
+      'alarmEmail=ops@example.com',
+      '-c',
+      `${LOCAL_BUNDLE_INPUTS_CONTEXT}=${sources}`,
+    ],
     {
       cwd: fromRoot(),
       env: { ...process.env, CDK_DISABLE_VERSION_CHECK: '1' },

@@ -164,7 +164,7 @@ export async function pruneUnusedAssets(outdir: string): Promise<void> {
 }
 
 /** Outside the clone's node_modules, which `npm ci` empties (as the ffmpeg build's cache, ~/.cache/idrl-ffmpeg). */
-function defaultCacheDir(): string {
+export function defaultCacheDir(): string {
   const explicit = process.env.IDRL_SYNTH_CACHE?.trim();
   if (explicit) return explicit;
   const cacheHome = process.env.XDG_CACHE_HOME?.trim() || path.join(homedir(), '.cache');
