@@ -85,9 +85,10 @@ export async function measureLoad<Endpoint extends string>(
     connections: options.connections,
     requests: result.requests.total,
     requestsPerSecond: round(result.requests.total / result.duration, 0),
-    p50Ms: round(percentile(latencies, 50), 1),
-    p95Ms: round(percentile(latencies, 95), 1),
-    p99Ms: round(percentile(latencies, 99), 1),
+    // No 2xx answer at all: no latency to report, and the row's non-2xx count fails its goal.
+    p50Ms: latencies.length === 0 ? Number.NaN : round(percentile(latencies, 50), 1),
+    p95Ms: latencies.length === 0 ? Number.NaN : round(percentile(latencies, 95), 1),
+    p99Ms: latencies.length === 0 ? Number.NaN : round(percentile(latencies, 99), 1),
     non2xx: result.non2xx,
     errors: result.errors + result.timeouts,
   };

@@ -30,7 +30,7 @@ const CONNECTION_LEVELS = [1, 10, 50];
 /** The create-task runs double as the seeding: together they leave at least this many tasks. */
 const TASKS_IN_DATABASE = 10_000;
 
-async function expectStatus<T>(
+export async function expectStatus<T>(
   pending: Promise<{ status: number; body: T }>,
   status: number,
   what: string,
