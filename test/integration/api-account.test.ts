@@ -4,7 +4,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { handler as createTask } from '#functions/api/create-task';
 import { handler as startUpload } from '#functions/api/start-multipart-upload';
 import { handler as login } from '#functions/api/login';
-import { handler as vote } from '#functions/api/vote';
 import { handler as annulVotes } from '#functions/api/annul-votes';
 import { handler as reportVideo } from '#functions/api/report-video';
 import { cognitoClient, databasePool, s3Client } from '#commons/clients';
@@ -23,6 +22,7 @@ import { storedVersions } from '#test/helpers/object-versions';
 import { apiEvent, invoke, testContext } from '#test/helpers/api-gateway';
 import { type CheckOptions, INVALID_REQUEST } from '#test/helpers/contract';
 import { signatureOnlyIam } from '#test/helpers/iam';
+import { castVote } from '#test/helpers/gallery-requests';
 import { publishedTask } from '#test/helpers/tasks';
 import { verifiedInDatabase } from '#test/helpers/verified-email';
 
@@ -83,14 +83,6 @@ async function videoWithObjects(owner: Caller): Promise<Task> {
 
 const deleteMe = (caller: Caller, body: unknown, options?: CheckOptions) =>
   invoke(deleteAccount, { method: 'DELETE', route: '/api/auth/me', body, caller }, options);
-
-const castVote = (caller: Caller, id: number) =>
-  invoke(vote, {
-    method: 'POST',
-    route: '/api/public/videos/{id}/vote',
-    pathParameters: { id: String(id) },
-    caller,
-  });
 
 async function cognitoUser(username: string): Promise<string | null> {
   try {
